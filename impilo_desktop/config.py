@@ -1,0 +1,162 @@
+"""Folders, profiles and non-secret settings.
+
+A *profile* is one Impilo account endpoint (production, staging, the sandbox, or a custom
+host). Everything stored locally is kept per profile so that production, staging and sandbox
+data never mix. Secrets never live here: see `impilo_desktop.secrets`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from impilo_desktop import APP_ID
+
+HOME_ENV = "IMPILO_DESKTOP_HOME"
+API_KEY_ENV = "IMPILO_API_KEY"
+
+PRODUCTION = "production"
+STAGING = "staging"
+SANDBOX = "sandbox"
+
+BUILTIN_BASE_URLS: dict[str, str] = {
+    PRODUCTION: "https://app.impiloplatform.com",
+    STAGING: "https://staging.impiloplatform.com",
+}
+# Where a standalone `impilo-desktop sandbox` listens by default.
+DEFAULT_SANDBOX_PORT = 8765
+DEFAULT_SANDBOX_URL = f"http://127.0.0.1:{DEFAULT_SANDBOX_PORT}"
+
+_PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+class ConfigError(ValueError):
+    """A setting is unusable; the message is meant for the user."""
+
+
+def app_home() -> Path:
+    """The root folder for data, settings and logs (IMPILO_DESKTOP_HOME overrides it)."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_data_dir(APP_ID, appauthor=False))
+
+
+def log_dir() -> Path:
+    """The platform log folder, or `<home>/logs` for an overridden home (tests, portable)."""
+    if os.environ.get(HOME_ENV):
+        return app_home() / "logs"
+    return Path(platformdirs.user_log_dir(APP_ID, appauthor=False))
+
+
+def normalize_base_url(url: str) -> str:
+    """Return a host root without trailing slash; refuse plain http except on loopback.
+
+    The client appends `/api/v3` itself, so a pasted `.../api/v3` is stripped here.
+    """
+    text = url.strip().rstrip("/")
+    if text.endswith("/api/v3"):
+        text = text[: -len("/api/v3")]
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{url!r} is not a web address (expected https://host).")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigError(f"{url!r} should be a host root such as https://app.impiloplatform.com.")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ConfigError(
+            "Plain http is only allowed for a server on this computer (127.0.0.1 or localhost);"
+            " use https."
+        )
+    return text
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One account endpoint; its name keys the keyring entry and the local data folder."""
+
+    name: str
+    base_url: str
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.name == SANDBOX
+
+    def data_dir(self, home: Path | None = None) -> Path:
+        return (home or app_home()) / "profiles" / self.name
+
+
+def check_profile_name(name: str) -> str:
+    if not _PROFILE_NAME.match(name):
+        raise ConfigError(
+            f"Profile name {name!r} may use lower-case letters, digits, '-' and '_' (max 40)."
+        )
+    return name
+
+
+def resolve_profile(
+    name: str | None, base_url: str | None, settings: Settings | None = None
+) -> Profile:
+    """The profile chosen by `--profile` / `--base-url`, falling back to saved settings."""
+    settings = settings or Settings.load()
+    profile_name = check_profile_name(name or settings.last_profile or PRODUCTION)
+    url = base_url or settings.base_urls.get(profile_name) or BUILTIN_BASE_URLS.get(profile_name)
+    if url is None:
+        if profile_name == SANDBOX:
+            url = DEFAULT_SANDBOX_URL
+        else:
+            raise ConfigError(f"Profile {profile_name!r} has no base URL; pass --base-url.")
+    return Profile(profile_name, normalize_base_url(url))
+
+
+@dataclass
+class Settings:
+    """Small non-secret preferences kept as JSON in the app home."""
+
+    last_profile: str | None = None
+    base_urls: dict[str, str] = field(default_factory=dict)
+
+    @staticmethod
+    def path(home: Path | None = None) -> Path:
+        return (home or app_home()) / "settings.json"
+
+    @classmethod
+    def load(cls, home: Path | None = None) -> Settings:
+        try:
+            raw: Any = json.loads(cls.path(home).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        if not isinstance(raw, dict):
+            return cls()
+        urls = raw.get("base_urls")
+        last = raw.get("last_profile")
+        return cls(
+            last_profile=last if isinstance(last, str) else None,
+            base_urls={str(k): str(v) for k, v in urls.items()} if isinstance(urls, dict) else {},
+        )
+
+    def save(self, home: Path | None = None) -> None:
+        path = self.path(home)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps({"last_profile": self.last_profile, "base_urls": self.base_urls}, indent=2),
+            encoding="utf-8",
+        )
+        os.replace(tmp, path)
