@@ -1,0 +1,58 @@
+"""The `impilo-desktop` command: the app by default, plus sub-commands for the sandbox server,
+drafts, the outbox and sync. Each sub-command lives beside the code it drives; this module only
+dispatches, and imports Qt only when the window is wanted."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from impilo_desktop import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--profile", help="account profile: production, staging, sandbox or a custom name"
+    )
+    common.add_argument("--base-url", help="API host root, e.g. https://staging.impiloplatform.com")
+
+    parser = argparse.ArgumentParser(
+        prog="impilo-desktop",
+        description="Order entry and order history for the Impilo platform.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="offscreen: build the window against the built-in sandbox, place one order, exit",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    from impilo_desktop.sandbox.cli import add_sandbox_parser
+    from impilo_desktop.sync.cli import add_sync_parsers
+
+    add_sandbox_parser(sub, common)
+    add_sync_parsers(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, qt_args = parser.parse_known_args(args_list)
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        if qt_args:
+            parser.error(f"unrecognized arguments: {' '.join(qt_args)}")
+        return int(handler(args))
+    # No sub-command: the desktop app (Qt is imported only here).
+    if args.self_test:
+        from impilo_desktop.ui.selftest import run_self_test
+
+        return run_self_test(args_list)
+    from impilo_desktop.ui.app import run_app
+
+    return run_app(args_list)

@@ -1,0 +1,1 @@
+"""Everything Qt: start-up, the async bridge, models, views and dialogs."""

@@ -1,0 +1,143 @@
+"""The bridge between the Qt UI thread and the asyncio core.
+
+The core is plain asyncio. It runs on one service thread with its own event loop; the UI
+submits coroutines and gets results back *on the UI thread* through a queued Qt signal. We
+chose a service thread over qasync because it keeps every network and SQLite step off the UI
+thread by construction, and pytest-qt's `waitUntil`/`waitSignal` drive it without special
+loop set-up. The one shared `ImpiloClient` lives on this loop and is closed before it stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+ResultCallback = Callable[[Any], None]
+ErrorCallback = Callable[[BaseException], None]
+
+
+class Job:
+    """A handle on submitted work: cancel it, or ask whether it is done."""
+
+    def __init__(self, future: concurrent.futures.Future[Any]) -> None:
+        self._future = future
+
+    def cancel(self) -> None:
+        self._future.cancel()
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    @property
+    def future(self) -> concurrent.futures.Future[Any]:
+        return self._future
+
+
+class AsyncBridge(QObject):
+    """Runs coroutines on a service thread; calls back on the UI thread."""
+
+    # (callback, value) delivered through a queued connection onto the UI thread.
+    _deliver = Signal(object, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="impilo-async", daemon=True)
+        self._closers: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self._deliver.connect(self._on_deliver)
+        self._started = False
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.set_exception_handler(self._on_loop_exception)
+        self._loop.run_forever()
+        self._loop.close()
+
+    @staticmethod
+    def _on_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        log.error("Unhandled error in background work: %s", context.get("message"),
+                  exc_info=context.get("exception"))
+
+    def submit(
+        self,
+        coro: Coroutine[Any, Any, T],
+        *,
+        on_result: Callable[[T], None] | None = None,
+        on_error: ErrorCallback | None = None,
+    ) -> Job:
+        """Schedule `coro` on the service loop. Callbacks run on the UI thread; a cancelled
+        job calls neither."""
+        self.start()
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+        def done(fut: concurrent.futures.Future[Any]) -> None:
+            if fut.cancelled():
+                return
+            error = fut.exception()
+            if error is not None:
+                if on_error is not None:
+                    self._deliver.emit(on_error, error)
+                else:
+                    log.error("Background work failed", exc_info=error)
+            elif on_result is not None:
+                self._deliver.emit(on_result, fut.result())
+
+        future.add_done_callback(done)
+        return Job(future)
+
+    def call_soon(self, func: Callable[[], Any]) -> None:
+        """Run a plain callable on the service loop (thread-safe)."""
+        self.start()
+        self._loop.call_soon_threadsafe(func)
+
+    def add_closer(self, closer: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Register async clean-up (e.g. closing the HTTP client) run by `close()`."""
+        self._closers.append(closer)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Run the closers on the loop, then stop it and join the thread."""
+        if not self._started or self._loop.is_closed():
+            return
+
+        async def shutdown() -> None:
+            for closer in reversed(self._closers):
+                try:
+                    await closer()
+                except Exception:
+                    log.exception("Error while closing")
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        try:
+            asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(timeout)
+        except (concurrent.futures.TimeoutError, RuntimeError):
+            log.warning("Background work did not stop within %.1f s", timeout)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout)
+
+    @Slot(object, object)
+    def _on_deliver(self, callback: Callable[[Any], None], value: Any) -> None:
+        try:
+            callback(value)
+        except Exception:
+            log.exception("Error in a UI callback")

@@ -1,0 +1,38 @@
+"""Shared fixtures: every test gets its own home folder, an in-memory keyring and, when it
+asks, a real sandbox server on an ephemeral loopback port."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Before any QApplication exists: offscreen unless the developer wants to watch.
+if not os.environ.get("IMPILO_TEST_SHOW"):
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.fail(f"../shared not found at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture(autouse=True)
+def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An isolated IMPILO_DESKTOP_HOME; no test touches the developer's real data."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("IMPILO_DESKTOP_HOME", str(home))
+    monkeypatch.delenv("IMPILO_API_KEY", raising=False)
+    return home
