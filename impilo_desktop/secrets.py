@@ -1,0 +1,210 @@
+"""The API key, kept in the operating system's keyring (Windows Credential Manager, macOS
+Keychain, Secret Service on Linux).
+
+One entry per profile: service "impilo-desktop", username = profile name. When no safe
+keyring exists the key is kept in memory for this session only (never in a file), and the
+`IMPILO_API_KEY` environment variable overrides everything without being stored.
+The key never appears in a log line, an exception or a repr.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+import keyring
+import keyring.backend
+import keyring.errors
+
+from impilo_desktop.config import API_KEY_ENV
+
+log = logging.getLogger(__name__)
+
+SERVICE = "impilo-desktop"
+_PROBE_USER = "__impilo_probe__"
+
+# Backends that "work" but do not keep a secret safely or at all.
+_NON_STORING = ("keyring.backends.fail", "keyring.backends.null")
+_UNSAFE_PREFIXES = ("keyrings.alt",)
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring held in a dict, for tests and for injection (`KeyStore(backend=...)`).
+
+    Its priority is below the fail backend's, so keyring's auto-detection never picks it
+    even though keyring registers every subclass it sees.
+    """
+
+    priority = -10
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._data: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._data.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._data[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self._data[(service, username)]
+        except KeyError:
+            raise keyring.errors.PasswordDeleteError("no such entry") from None
+
+    def __repr__(self) -> str:  # never show stored values
+        return f"MemoryKeyring({len(self._data)} entries)"
+
+
+def _describe(backend: keyring.backend.KeyringBackend) -> str:
+    return f"{type(backend).__module__}.{type(backend).__name__}"
+
+
+def _unsuitable_reason(backend: keyring.backend.KeyringBackend) -> str | None:
+    """Why `backend` must not hold the key, or None when it is acceptable."""
+    module = type(backend).__module__
+    if module.startswith(_NON_STORING):
+        return "No password store (keyring) was found on this computer."
+    if module.startswith(_UNSAFE_PREFIXES):
+        return (
+            f"The configured keyring ({_describe(backend)}) keeps secrets in a plain file,"
+            " which is not safe for an API key."
+        )
+    chained = getattr(backend, "backends", None)
+    if (
+        module == "keyring.backends.chainer"
+        and isinstance(chained, list)
+        and (not chained or all(_unsuitable_reason(b) for b in chained))
+    ):
+        return "No safe password store (keyring) was found on this computer."
+    return None
+
+
+class KeyStore:
+    """Reads and writes the API key of each profile.
+
+    `backend=None` uses keyring's detected backend; tests pass `MemoryKeyring()`.
+    `env` defaults to `os.environ` (for the `IMPILO_API_KEY` override).
+    """
+
+    def __init__(
+        self,
+        backend: keyring.backend.KeyringBackend | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self._backend = backend
+        self._env = os.environ if env is None else env
+        self._session: dict[str, str] = {}
+        self._checked = False
+        self._reason: str | None = None
+
+    def __repr__(self) -> str:
+        return f"KeyStore(available={self.available()})"
+
+    # -- backend state ---------------------------------------------------------------------
+
+    @property
+    def backend(self) -> keyring.backend.KeyringBackend:
+        if self._backend is None:
+            self._backend = keyring.get_keyring()
+        return self._backend
+
+    def available(self) -> bool:
+        """True when keys are saved in a real OS keyring that answered a probe."""
+        if not self._checked:
+            self._checked = True
+            self._reason = self._probe()
+            if self._reason:
+                log.info("Keyring unavailable: %s", self._reason)
+        return self._reason is None
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        """Plain-language reason the keyring cannot be used, or None when it can."""
+        self.available()
+        return self._reason
+
+    @property
+    def backend_name(self) -> str:
+        return _describe(self.backend)
+
+    def _probe(self) -> str | None:
+        try:
+            backend = self.backend
+        except Exception as exc:  # keyring raises assorted errors while detecting
+            return f"The password store could not be opened ({type(exc).__name__})."
+        reason = _unsuitable_reason(backend)
+        if reason:
+            return reason
+        try:
+            # A read of an entry that does not exist: fails if the store is locked or absent
+            # (e.g. no Secret Service on the D-Bus session), changes nothing.
+            backend.get_password(SERVICE, _PROBE_USER)
+        except keyring.errors.KeyringLocked:
+            return "The password store (keyring) is locked."
+        except Exception as exc:
+            return f"The password store (keyring) did not answer ({type(exc).__name__})."
+        return None
+
+    def _mark_broken(self, exc: BaseException) -> None:
+        self._checked = True
+        self._reason = f"The password store (keyring) stopped answering ({type(exc).__name__})."
+        log.warning("Keyring error, keeping keys for this session only: %s", type(exc).__name__)
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def from_environment(self) -> bool:
+        """True when `IMPILO_API_KEY` is set (it then wins over stored keys)."""
+        return bool(self._env.get(API_KEY_ENV, "").strip())
+
+    def get_key(self, profile: str) -> str | None:
+        """The key for `profile`: the environment override, then the keyring, then this
+        session's memory."""
+        env_key = self._env.get(API_KEY_ENV, "").strip()
+        if env_key:
+            return env_key
+        if profile in self._session:
+            return self._session[profile]
+        if not self.available():
+            return None
+        try:
+            return self.backend.get_password(SERVICE, profile)
+        except Exception as exc:
+            self._mark_broken(exc)
+            return None
+
+    def set_key(self, profile: str, key: str) -> bool:
+        """Save `key` for `profile`. Returns True when saved in the OS keyring, False when it
+        is kept in memory for this session only."""
+        key = key.strip()
+        if not key:
+            raise ValueError("An empty API key cannot be saved.")
+        if self.available():
+            try:
+                self.backend.set_password(SERVICE, profile, key)
+            except Exception as exc:
+                self._mark_broken(exc)
+            else:
+                self._session.pop(profile, None)
+                return True
+        self._session[profile] = key
+        return False
+
+    def delete_key(self, profile: str) -> None:
+        """Forget the key of `profile` (keyring and session); absent keys are fine."""
+        self._session.pop(profile, None)
+        if not self.available():
+            return
+        try:
+            self.backend.delete_password(SERVICE, profile)
+        except keyring.errors.PasswordDeleteError:
+            pass
+        except Exception as exc:
+            self._mark_broken(exc)
+
+    def is_session_only(self, profile: str) -> bool:
+        """True when the key of `profile` lives only in this session's memory."""
+        return profile in self._session

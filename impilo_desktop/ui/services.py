@@ -1,0 +1,57 @@
+"""What every page of the window needs, handed over in one object (no globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from impilo_desktop.config import Profile
+
+if TYPE_CHECKING:
+    from impilo_desktop.api.client import ImpiloClient
+    from impilo_desktop.secrets import KeyStore
+    from impilo_desktop.store import Store
+    from impilo_desktop.ui.bridge import AsyncBridge
+    from impilo_desktop.ui.outbox_controller import OutboxController
+
+
+@dataclass
+class AppServices:
+    """The profile, its store (UI-thread connection), the async bridge, the key store and
+    the outbox controller. Pages take this in their constructor."""
+
+    profile: Profile
+    home: Path
+    store: Store
+    bridge: AsyncBridge
+    keys: KeyStore
+    outbox: OutboxController
+    _client: ImpiloClient | None = field(default=None, repr=False)
+
+    def api_key(self) -> str | None:
+        """The key for the current profile (env override, keyring or session fallback)."""
+        return self.keys.get_key(self.profile.name)
+
+    def client(self) -> ImpiloClient:
+        """The one shared client. It lives on the bridge loop: call it only inside coroutines
+        submitted through `bridge.submit`."""
+        if self._client is None:
+            from impilo_desktop.api.client import ImpiloClient
+
+            key = self.api_key() or ""
+            self._client = ImpiloClient(self.profile.base_url, key)
+            self.bridge.add_closer(self._close_client)
+        return self._client
+
+    def reset_client(self) -> None:
+        """Forget the shared client (after the key or base URL changed); the old one is
+        closed on the bridge loop."""
+        old, self._client = self._client, None
+        if old is not None:
+            self.bridge.submit(old.aclose())
+
+    async def _close_client(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
