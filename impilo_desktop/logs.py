@@ -1,0 +1,160 @@
+"""Log files that support can read and that never contain the API key.
+
+`configure_logging()` sends the root logger to a rotating UTF-8 file in `config.log_dir()`.
+Every handler it installs carries a redaction filter *and* a redacting formatter: the filter
+scrubs the record (message, arguments, exception and stack text) so no other handler sees the
+key, and the formatter scrubs the final line as a last guard. The key in use is registered at
+run time with `register_secret()`; header and assignment shapes (`Impilo-API-Key: ...`,
+`api_key=...`) are scrubbed even for keys never registered.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import quote
+
+from impilo_desktop import APP_ID, config
+
+LOG_FILE_NAME = f"{APP_ID}.log"
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+DEFAULT_BACKUP_COUNT = 5
+REDACTED = "[redacted]"
+# Shorter "secrets" would blank out ordinary words; real API keys are far longer.
+MIN_SECRET_LENGTH = 6
+
+LOG_FORMAT = "%(asctime)s %(levelname)-8s [%(threadName)s] %(name)s: %(message)s"
+
+# A key-ish name, a separator (header colon, '=', or a dict/JSON quote-colon), then the value.
+_KEY_ASSIGNMENT = re.compile(
+    r"""(?ix)
+    (?P<name>(?:impilo[-_]?)?api[-_]?key)   # Impilo-API-Key, IMPILO_API_KEY, apiKey, api_key
+    (?P<sep>["']?\s*[:=]\s*(?:b?["'])?)       # ': ', '=', '": "', "': '", "=b'"
+    (?P<value>(?!\[redacted\])[^\s"',;}\])]+)
+    """
+)
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+_pattern: re.Pattern[str] | None = None
+
+
+def register_secret(secret: str | None) -> None:
+    """Remember `secret` (the API key in use) so it is removed from every log line."""
+    if not secret or len(secret) < MIN_SECRET_LENGTH:
+        return
+    global _pattern
+    with _lock:
+        forms = {secret, quote(secret, safe=""), repr(secret)[1:-1]}
+        if forms <= _secrets:
+            return
+        _secrets.update(forms)
+        # Longest first so a key containing another registered key is removed whole.
+        ordered = sorted(_secrets, key=len, reverse=True)
+        _pattern = re.compile("|".join(re.escape(s) for s in ordered))
+
+
+def forget_secrets() -> None:
+    """Drop every registered secret (tests; switching accounts keeps old ones on purpose)."""
+    global _pattern
+    with _lock:
+        _secrets.clear()
+        _pattern = None
+
+
+def redact(text: str) -> str:
+    """`text` with registered secrets and anything shaped like an API-key assignment removed."""
+    pattern = _pattern
+    if pattern is not None:
+        text = pattern.sub(REDACTED, text)
+    return _KEY_ASSIGNMENT.sub(lambda m: m["name"] + m["sep"] + REDACTED, text)
+
+
+class RedactionFilter(logging.Filter):
+    """Scrubs a record in place: message and args are merged, exception text pre-rendered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._renderer = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not lose the line
+            message = f"{record.msg!r} % {record.args!r}"
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._renderer.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+class RedactingFormatter(logging.Formatter):
+    """The standard formatter with a final redaction pass over the whole line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def _our_handlers(root: logging.Logger) -> list[logging.Handler]:
+    return [h for h in root.handlers if getattr(h, "_impilo_handler", False)]
+
+
+def configure_logging(
+    level: int | str = logging.INFO,
+    console: bool = False,
+    *,
+    directory: Path | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    backup_count: int = DEFAULT_BACKUP_COUNT,
+) -> Path:
+    """Log to a rotating file in `directory` (default `config.log_dir()`); returns its path.
+
+    Calling it again replaces the handlers it installed before (never anyone else's).
+    """
+    folder = directory or config.log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOG_FILE_NAME
+    root = logging.getLogger()
+    reset_logging()
+
+    file_handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8", delay=True
+    )
+    handlers: list[logging.Handler] = [file_handler]
+    if console:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    for handler in handlers:
+        handler._impilo_handler = True  # type: ignore[attr-defined]
+        handler.addFilter(RedactionFilter())
+        handler.setFormatter(RedactingFormatter(LOG_FORMAT))
+        root.addHandler(handler)
+    root.setLevel(level)
+    # Third-party chatter at INFO would push our own lines out of the rotation window.
+    for noisy in ("httpx", "httpcore", "aiohttp.access", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return path
+
+
+def reset_logging() -> None:
+    """Remove and close the handlers `configure_logging` installed."""
+    root = logging.getLogger()
+    for handler in _our_handlers(root):
+        root.removeHandler(handler)
+        handler.close()
+
+
+def current_log_file() -> Path | None:
+    """The file our rotating handler writes to, if logging is configured."""
+    for handler in _our_handlers(logging.getLogger()):
+        if isinstance(handler, logging.FileHandler):
+            return Path(handler.baseFilename)
+    return None

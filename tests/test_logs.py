@@ -1,0 +1,128 @@
+"""Log files: written to the log folder, rotated, and never holding the API key."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from impilo_desktop import config, logs
+
+KEY = "ik_live_8f3Kq2ZxWm71PdaR"
+
+
+@pytest.fixture(autouse=True)
+def clean_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    level = root.level
+    yield
+    logs.reset_logging()
+    logs.forget_secrets()
+    root.setLevel(level)
+
+
+def read_all(folder: Path) -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.log*")))
+
+
+def test_writes_to_the_log_folder_of_the_home() -> None:
+    path = logs.configure_logging()
+    logging.getLogger("impilo_desktop.test").info("order %s queued", "CR-1")
+    assert path.parent == config.log_dir()
+    assert logs.current_log_file() == path
+    text = path.read_text(encoding="utf-8")
+    assert "INFO" in text
+    assert "impilo_desktop.test: order CR-1 queued" in text
+
+
+def test_registered_key_is_redacted_in_messages_and_args() -> None:
+    path = logs.configure_logging()
+    logs.register_secret(KEY)
+    log = logging.getLogger("impilo_desktop.test")
+    log.warning("using key %s for %r", KEY, {"key": KEY})
+    log.warning(f"inline {KEY} and quoted {KEY!r}")
+    text = path.read_text(encoding="utf-8")
+    assert KEY not in text
+    assert text.count(logs.REDACTED) >= 3
+    assert "using key [redacted]" in text
+
+
+def test_logged_exception_with_the_key_is_redacted() -> None:
+    path = logs.configure_logging()
+    logs.register_secret(KEY)
+    try:
+        raise ValueError(f"server refused key {KEY}")
+    except ValueError:
+        logging.getLogger("impilo_desktop.test").exception("request failed")
+    text = path.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in text
+    assert "ValueError: server refused key [redacted]" in text
+    assert KEY not in text
+
+
+def test_header_shapes_are_redacted_even_for_an_unregistered_key() -> None:
+    path = logs.configure_logging()
+    other = "unregistered-secret-123456"
+    log = logging.getLogger("impilo_desktop.test")
+    log.info("Impilo-API-Key: %s", other)
+    log.info("headers=%s", {"Impilo-API-Key": other, "Accept": "application/json"})
+    log.info("env IMPILO_API_KEY=%s", other)
+    try:
+        raise RuntimeError(f'{{"apiKey": "{other}"}}')
+    except RuntimeError:
+        log.exception("bad body")
+    text = path.read_text(encoding="utf-8")
+    assert other not in text
+    assert "Impilo-API-Key: [redacted]" in text
+    assert "'Impilo-API-Key': '[redacted]'" in text
+    assert "'Accept': 'application/json'" in text  # only the key goes
+    assert "IMPILO_API_KEY=[redacted]" in text
+
+
+def test_redact_leaves_ordinary_text_alone_and_is_idempotent() -> None:
+    logs.register_secret(KEY)
+    logs.register_secret("abc")  # too short to be a key: ignored, or every "abc" would vanish
+    text = "Order CR-7 for patient abc, Impilo-API-Key: [redacted]"
+    assert logs.redact(text) == text
+    once = logs.redact(f"api_key={KEY}")
+    assert once == "api_key=[redacted]"
+    assert logs.redact(once) == once
+
+
+def test_a_second_handler_sees_the_scrubbed_record(caplog: pytest.LogCaptureFixture) -> None:
+    logs.configure_logging()
+    logs.register_secret(KEY)
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("impilo_desktop.test").info("key is %s", KEY)
+    # The filter rewrites the shared record, so handlers that keep records hold it scrubbed.
+    assert all(KEY not in r.getMessage() for r in caplog.records)
+
+
+def test_rotation_keeps_a_bounded_number_of_files(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    path = logs.configure_logging(directory=folder, max_bytes=2_000, backup_count=3)
+    log = logging.getLogger("impilo_desktop.test")
+    for i in range(200):
+        log.info("line %04d %s", i, "x" * 60)
+    files = sorted(p.name for p in folder.iterdir())
+    assert files == [path.name, f"{path.name}.1", f"{path.name}.2", f"{path.name}.3"]
+    assert all(p.stat().st_size <= 2_000 for p in folder.iterdir())
+    assert "line 0199" in path.read_text(encoding="utf-8")
+    assert "line 0000" not in read_all(folder)  # the oldest rotated away
+
+
+def test_configure_twice_replaces_only_our_handlers(tmp_path: Path) -> None:
+    root = logging.getLogger()
+    theirs = logging.NullHandler()
+    root.addHandler(theirs)
+    try:
+        logs.configure_logging(directory=tmp_path / "a")
+        second = logs.configure_logging(directory=tmp_path / "b", console=True)
+        ours = [h for h in root.handlers if getattr(h, "_impilo_handler", False)]
+        assert len(ours) == 2  # file + console of the second call
+        assert logs.current_log_file() == second
+        assert theirs in root.handlers
+    finally:
+        root.removeHandler(theirs)
