@@ -6,8 +6,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from impilo_desktop.secrets import MemoryKeyring
 
 # Before any QApplication exists: offscreen unless the developer wants to watch.
 if not os.environ.get("IMPILO_TEST_SHOW"):
@@ -36,3 +40,17 @@ def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("IMPILO_DESKTOP_HOME", str(home))
     monkeypatch.delenv("IMPILO_API_KEY", raising=False)
     return home
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """An in-memory keyring instance, also installed as keyring's default for the test."""
+    import keyring
+
+    from impilo_desktop.secrets import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

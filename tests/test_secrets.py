@@ -1,0 +1,144 @@
+"""KeyStore: keys per profile in a keyring, the environment override, the session-only
+# mypy: disable-error-code="no-untyped-call"
+fallback, refusal of unsafe backends, and one round trip through the real Secret Service."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import keyring
+import keyring.backend
+import keyring.backends.fail
+import keyring.backends.null
+import keyring.errors
+import pytest
+
+from impilo_desktop.secrets import SERVICE, KeyStore, MemoryKeyring
+
+
+def test_keys_are_kept_per_profile(memory_keyring: MemoryKeyring) -> None:
+    store = KeyStore(backend=memory_keyring, env={})
+    assert store.available()
+    assert store.unavailable_reason is None
+    assert store.set_key("staging", "  key-staging \n") is True
+    store.set_key("production", "key-prod")
+    assert store.get_key("staging") == "key-staging"
+    assert memory_keyring.get_password(SERVICE, "production") == "key-prod"
+    store.delete_key("staging")
+    assert store.get_key("staging") is None
+    assert store.get_key("production") == "key-prod"
+    store.delete_key("staging")  # deleting an absent key is fine
+
+
+def test_default_backend_is_used_when_none_is_injected(memory_keyring: MemoryKeyring) -> None:
+    KeyStore(env={}).set_key("production", "k1")
+    assert memory_keyring.get_password(SERVICE, "production") == "k1"
+
+
+def test_environment_overrides_and_is_never_stored(memory_keyring: MemoryKeyring) -> None:
+    store = KeyStore(backend=memory_keyring, env={"IMPILO_API_KEY": "from-env"})
+    memory_keyring.set_password(SERVICE, "production", "stored")
+    assert store.from_environment()
+    assert store.get_key("production") == "from-env"
+    assert memory_keyring.get_password(SERVICE, "production") == "stored"
+
+
+def test_empty_key_is_refused(memory_keyring: MemoryKeyring) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        KeyStore(backend=memory_keyring, env={}).set_key("production", "   ")
+
+
+@pytest.mark.parametrize(
+    "backend", [keyring.backends.fail.Keyring(), keyring.backends.null.Keyring()]
+)
+def test_no_backend_keeps_the_key_for_this_session_only(
+    backend: keyring.backend.KeyringBackend,
+) -> None:
+    store = KeyStore(backend=backend, env={})
+    assert not store.available()
+    assert "No password store" in (store.unavailable_reason or "")
+    assert store.set_key("production", "session-key") is False
+    assert store.is_session_only("production")
+    assert store.get_key("production") == "session-key"
+    # A new store (a new session) has forgotten it.
+    assert KeyStore(backend=backend, env={}).get_key("production") is None
+    store.delete_key("production")
+    assert store.get_key("production") is None
+
+
+class _PlainTextFileKeyring(MemoryKeyring):
+    """Stands in for keyrings.alt.file.PlaintextKeyring: only the module name matters."""
+
+
+_PlainTextFileKeyring.__module__ = "keyrings.alt.file"
+
+
+def test_file_backends_are_refused_as_unsafe() -> None:
+    backend = _PlainTextFileKeyring()
+    store = KeyStore(backend=backend, env={})
+    assert not store.available()
+    assert "plain file" in (store.unavailable_reason or "")
+    store.set_key("production", "secret")
+    assert backend.get_password(SERVICE, "production") is None
+
+
+class _LockedKeyring(MemoryKeyring):
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringLocked("locked")
+
+
+class _BrokenKeyring(MemoryKeyring):
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.InitError("the bus went away")
+
+
+def test_locked_backend_is_unavailable_with_a_reason() -> None:
+    store = KeyStore(backend=_LockedKeyring(), env={})
+    assert not store.available()
+    assert store.unavailable_reason == "The password store (keyring) is locked."
+    assert store.set_key("production", "k") is False
+    assert store.get_key("production") == "k"
+
+
+def test_backend_failing_on_write_falls_back_to_session() -> None:
+    store = KeyStore(backend=_BrokenKeyring(), env={})
+    assert store.available()
+    assert store.set_key("production", "the-secret") is False
+    assert not store.available()
+    assert "stopped answering" in (store.unavailable_reason or "")
+    assert store.get_key("production") == "the-secret"
+
+
+def test_key_never_appears_in_reprs(memory_keyring: MemoryKeyring) -> None:
+    store = KeyStore(backend=memory_keyring, env={})
+    store.set_key("production", "super-secret-value")
+    assert "super-secret-value" not in repr(store)
+    assert "super-secret-value" not in repr(memory_keyring)
+
+
+def test_memory_keyring_is_never_chosen_automatically() -> None:
+    assert MemoryKeyring.priority < keyring.backends.fail.Keyring.priority
+    with pytest.raises(keyring.errors.PasswordDeleteError):
+        MemoryKeyring().delete_password(SERVICE, "nobody")
+
+
+@pytest.mark.secret_service
+def test_real_secret_service_round_trip() -> None:
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        pytest.skip("no D-Bus session (run under .ci/with-secret-service.sh)")
+    from keyring.backends import SecretService
+
+    backend = SecretService.Keyring()
+    store = KeyStore(backend=backend, env={})
+    if not store.available():
+        pytest.skip(f"Secret Service not usable: {store.unavailable_reason}")
+    profile = f"test-{uuid.uuid4().hex[:12]}"
+    try:
+        assert store.set_key(profile, "real-keyring-key") is True
+        assert KeyStore(backend=SecretService.Keyring(), env={}).get_key(profile) == (
+            "real-keyring-key"
+        )
+    finally:
+        store.delete_key(profile)
+    assert store.get_key(profile) is None
