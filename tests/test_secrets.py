@@ -1,5 +1,5 @@
-"""KeyStore: keys per profile in a keyring, the environment override, the session-only
 # mypy: disable-error-code="no-untyped-call"
+"""KeyStore: keys per profile in a keyring, the environment override, the session-only
 fallback, refusal of unsafe backends, and one round trip through the real Secret Service."""
 
 from __future__ import annotations
