@@ -12,7 +12,6 @@ from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QObject,
@@ -365,8 +364,7 @@ class OrderHistoryModel(QAbstractTableModel):
         )
 
     def _resort(self) -> None:
-        hint = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
-        self.layoutAboutToBeChanged.emit([], hint)
+        self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         tracked = [
             self._rows[i.row()] if 0 <= i.row() < len(self._rows) else None for i in persistent
@@ -378,7 +376,7 @@ class OrderHistoryModel(QAbstractTableModel):
             for old, r in zip(persistent, tracked, strict=True)
         ]
         self.changePersistentIndexList(persistent, moved)
-        self.layoutChanged.emit([], hint)
+        self.layoutChanged.emit()
 
     # --- Qt model interface ----------------------------------------------------------------
 
