@@ -1,0 +1,120 @@
+"""The local SQLite store of one profile: drafts, the outbox, and caches of Impilo data.
+
+Usage::
+
+    store = Store.open_profile(profile)      # <home>/profiles/<name>/impilo.sqlite3
+    store.save_draft(draft)                  # autosave (one short transaction)
+    entry = store.enqueue(draft)             # draft -> outbox, one transaction
+    store.list_outbox()
+
+Threads: a `Store` may be shared; every thread that uses it gets its own SQLite connection
+(the UI thread for autosave, the sync thread for sending). Calls are short transactions; the
+big reads (caches) take milliseconds for thousands of rows. Every SQLite failure arrives as a
+`StoreError` subclass whose `message` can be shown to the user as is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from impilo_desktop.config import Profile
+from impilo_desktop.store.cache import CacheMixin, ReferenceKind
+from impilo_desktop.store.database import DEFAULT_BUSY_TIMEOUT
+from impilo_desktop.store.drafts import DraftsMixin
+from impilo_desktop.store.entries import (
+    PENDING_STATES,
+    UNSENT_STATES,
+    EntryState,
+    LockHolder,
+    OutboxAttempt,
+    OutboxEntry,
+)
+from impilo_desktop.store.errors import (
+    EntryNotFoundError,
+    EntryStateError,
+    StoreCorruptError,
+    StoreError,
+    StoreLockedError,
+    StoreTooNewError,
+    StoreUnwritableError,
+)
+from impilo_desktop.store.outbox import REFERENCE_PREFIX, OutboxMixin, new_client_reference
+from impilo_desktop.store.schema import SCHEMA_VERSION
+from impilo_desktop.store.sender_lock import OUTBOX_LOCK, SenderLockMixin
+
+DATABASE_NAME = "impilo.sqlite3"
+
+
+class Store(DraftsMixin, OutboxMixin, CacheMixin, SenderLockMixin):
+    """The local database of one profile. Cheap to open; close it when done."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(path, busy_timeout=busy_timeout, clock=clock)
+
+    @classmethod
+    def path_for(cls, profile: Profile, home: Path | None = None) -> Path:
+        """Where the database of `profile` lives."""
+        return profile.data_dir(home) / DATABASE_NAME
+
+    @classmethod
+    def open_profile(
+        cls,
+        profile: Profile,
+        home: Path | None = None,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        clock: Callable[[], float] = time.time,
+    ) -> Store:
+        """Open (creating or upgrading) the database of `profile`."""
+        return cls(cls.path_for(profile, home), busy_timeout=busy_timeout, clock=clock)
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+
+__all__ = [
+    "DATABASE_NAME",
+    "OUTBOX_LOCK",
+    "PENDING_STATES",
+    "REFERENCE_PREFIX",
+    "SCHEMA_VERSION",
+    "UNSENT_STATES",
+    "EntryNotFoundError",
+    "EntryState",
+    "EntryStateError",
+    "LockHolder",
+    "OutboxAttempt",
+    "OutboxEntry",
+    "ReferenceKind",
+    "Store",
+    "StoreCorruptError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreTooNewError",
+    "StoreUnwritableError",
+    "new_client_reference",
+]

@@ -1,0 +1,32 @@
+"""What every part of the store shares: the database and the clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from impilo_desktop.store.database import DEFAULT_BUSY_TIMEOUT, Database
+
+
+class StoreBase:
+    """The open database plus a clock (injectable so tests can age entries)."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._db = Database(Path(path), busy_timeout=busy_timeout)
+        self._clock = clock
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file."""
+        return self._db.path
+
+    def now(self) -> float:
+        """The store's notion of now, in epoch seconds."""
+        return self._clock()

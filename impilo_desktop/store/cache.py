@@ -1,0 +1,200 @@
+"""Copies of Impilo data for offline work: reference data (patients, sites, items, kits) for
+the pickers, and orders for the history."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TypeVar
+
+from impilo_desktop.api.models import ApiModel, ItemDetailed, Kit, Order, Patient, Site
+from impilo_desktop.store.base import StoreBase
+
+M = TypeVar("M", bound=ApiModel)
+
+
+class ReferenceKind(StrEnum):
+    """The kinds of reference data kept in the cache."""
+
+    PATIENT = "patient"
+    SITE = "site"
+    ITEM = "item"
+    KIT = "kit"
+
+
+def _search_key(record: ApiModel) -> str:
+    parts = [
+        getattr(record, name, None)
+        for name in ("first_name", "last_name", "external_identifier", "name", "sku", "model")
+    ]
+    return " ".join(str(p) for p in parts if p).lower()
+
+
+def _display_name(record: ApiModel) -> str:
+    if isinstance(record, Patient):
+        return record.full_name
+    return str(getattr(record, "name", None) or "")
+
+
+def _site_id(record: ApiModel) -> int | None:
+    if isinstance(record, Patient) and record.site is not None:
+        return record.site.id
+    return None
+
+
+class CacheMixin(StoreBase):
+    """Reading and writing the reference-data and order caches."""
+
+    # -- reference data ---------------------------------------------------------------------
+
+    def store_reference_page(self, kind: ReferenceKind, records: Sequence[ApiModel]) -> int:
+        """Insert or update one page of records (those without an id are skipped)."""
+        rows = [
+            (
+                kind.value,
+                record_id,
+                _display_name(r),
+                json.dumps(r.to_wire(), separators=(",", ":")),
+                _site_id(r),
+                _search_key(r),
+            )
+            for r in records
+            if (record_id := getattr(r, "id", None)) is not None
+        ]
+
+        def put(conn: sqlite3.Connection) -> int:
+            conn.executemany(
+                "INSERT OR REPLACE INTO reference_cache (kind, id, name, body, site_id,"
+                " search_key) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            return len(rows)
+
+        return self._db.write(put)
+
+    def finish_reference_refresh(self, kind: ReferenceKind, seen_ids: Collection[int]) -> int:
+        """A complete pass of `kind` ended: drop records Impilo no longer lists and stamp the
+        fetch time. Returns how many were dropped."""
+        ids = json.dumps(sorted(seen_ids))
+        now = self.now()
+
+        def finish(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(
+                "DELETE FROM reference_cache WHERE kind = ?"
+                " AND id NOT IN (SELECT value FROM json_each(?))",
+                (kind.value, ids),
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO reference_fetched (kind, fetched_at) VALUES (?, ?)",
+                (kind.value, now),
+            )
+            return cursor.rowcount
+
+        return self._db.write(finish)
+
+    def reference_fetched_at(self, kind: ReferenceKind) -> datetime | None:
+        """When `kind` was last fetched completely, or None if never."""
+        row = self._db.read(
+            lambda conn: conn.execute(
+                "SELECT fetched_at FROM reference_fetched WHERE kind = ?", (kind.value,)
+            ).fetchone()
+        )
+        return None if row is None else datetime.fromtimestamp(row[0], UTC)
+
+    def reference_count(self, kind: ReferenceKind) -> int:
+        """How many records of `kind` are cached."""
+        row = self._db.read(
+            lambda conn: conn.execute(
+                "SELECT count(*) FROM reference_cache WHERE kind = ?", (kind.value,)
+            ).fetchone()
+        )
+        return int(row[0])
+
+    def _load(self, model: type[M], sql: str, params: Sequence[object]) -> list[M]:
+        rows = self._db.read(lambda conn: conn.execute(sql, params).fetchall())
+        return [model.model_validate(json.loads(row["body"])) for row in rows]
+
+    def cached_patients(self, site_id: int | None = None) -> list[Patient]:
+        """Cached patients (of one site, if given), by name."""
+        if site_id is None:
+            return self._load(
+                Patient, "SELECT body FROM reference_cache WHERE kind = 'patient' ORDER BY name", ()
+            )
+        return self._load(
+            Patient,
+            "SELECT body FROM reference_cache WHERE kind = 'patient' AND site_id = ? ORDER BY name",
+            (site_id,),
+        )
+
+    def search_patients(
+        self, text: str, *, site_id: int | None = None, limit: int = 50
+    ) -> list[Patient]:
+        """Patients whose name or external identifier contains every word of `text`."""
+        sql = "SELECT body FROM reference_cache WHERE kind = 'patient'"
+        params: list[object] = []
+        for word in text.lower().split():
+            sql += " AND instr(search_key, ?) > 0"
+            params.append(word)
+        if site_id is not None:
+            sql += " AND site_id = ?"
+            params.append(site_id)
+        sql += " ORDER BY name LIMIT ?"
+        params.append(limit)
+        return self._load(Patient, sql, params)
+
+    def cached_sites(self) -> list[Site]:
+        """Cached sites, by name."""
+        return self._load(
+            Site, "SELECT body FROM reference_cache WHERE kind = 'site' ORDER BY name", ()
+        )
+
+    def cached_items(self) -> list[ItemDetailed]:
+        """Cached catalog items, by name (orderable or not: the UI decides)."""
+        return self._load(
+            ItemDetailed, "SELECT body FROM reference_cache WHERE kind = 'item' ORDER BY name", ()
+        )
+
+    def cached_kits(self, *, include_archived: bool = False) -> list[Kit]:
+        """Cached kits, by name; archived kits only when asked."""
+        kits = self._load(
+            Kit, "SELECT body FROM reference_cache WHERE kind = 'kit' ORDER BY name", ()
+        )
+        return kits if include_archived else [k for k in kits if not k.archived]
+
+    # -- orders -----------------------------------------------------------------------------
+
+    def cache_orders(self, orders: Sequence[Order]) -> None:
+        """Keep these orders for offline history (replacing older copies)."""
+        now = self.now()
+        rows = [
+            (o.id, json.dumps(o.to_wire(), separators=(",", ":")), now)
+            for o in orders
+            if o.id is not None
+        ]
+        self._db.write(
+            lambda conn: conn.executemany(
+                "INSERT OR REPLACE INTO order_cache (order_id, body, cached_at) VALUES (?, ?, ?)",
+                rows,
+            )
+        )
+
+    def cached_order(self, order_id: int) -> Order | None:
+        """The cached copy of one order, or None."""
+        found = self._load(Order, "SELECT body FROM order_cache WHERE order_id = ?", (order_id,))
+        return found[0] if found else None
+
+    def cached_orders(self) -> list[Order]:
+        """Every cached order, newest id first."""
+        return self._load(Order, "SELECT body FROM order_cache ORDER BY order_id DESC", ())
+
+    def order_cached_at(self, order_id: int) -> datetime | None:
+        """When the cached copy of an order was stored."""
+        row = self._db.read(
+            lambda conn: conn.execute(
+                "SELECT cached_at FROM order_cache WHERE order_id = ?", (order_id,)
+            ).fetchone()
+        )
+        return None if row is None else datetime.fromtimestamp(row[0], UTC)

@@ -1,0 +1,237 @@
+"""Opening the SQLite file safely: permissions, pragmas, migrations, error translation.
+
+One `sqlite3.Connection` per thread (SQLite connections must not be shared between threads);
+`Database` hands each thread its own, lazily. Transactions are explicit
+(`isolation_level=None` plus `BEGIN IMMEDIATE`), so a write never upgrades a read lock halfway
+and deadlocks against another writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from impilo_desktop.store.errors import (
+    StoreCorruptError,
+    StoreError,
+    StoreTooNewError,
+    StoreUnwritableError,
+    classify,
+)
+from impilo_desktop.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_BUSY_TIMEOUT = 5.0
+
+
+def _secure_folder(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.name == "posix":
+        os.chmod(folder, 0o700)
+
+
+def _secure_file(path: Path) -> None:
+    if os.name != "posix":
+        return
+    # The database, its WAL and shared-memory files hold patient names: owner only.
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(candidate, 0o600)
+
+
+def keep_damaged_copy(path: Path) -> Path | None:
+    """Copy a damaged database (and its WAL) aside; the original is never touched."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    try:
+        shutil.copy2(path, target)
+        wal = Path(f"{path}-wal")
+        if wal.exists():
+            shutil.copy2(wal, Path(f"{target}-wal"))
+    except OSError:
+        log.exception("Could not copy the damaged database %s", path)
+        return None
+    return target
+
+
+class Database:
+    """The SQLite file of one profile, one connection per thread."""
+
+    def __init__(self, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self._closed = False
+        # Open once on the creating thread: creates/migrates the file and surfaces a
+        # locked, damaged or unwritable database immediately, not at the first autosave.
+        self.connection()
+
+    # -- connections ------------------------------------------------------------------------
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (opened, configured and migrated on first use)."""
+        if self._closed:
+            raise StoreError("The local database was closed.")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every thread's connection (call when no thread uses the store any more)."""
+        self._closed = True
+        with self._all_lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            _secure_folder(self.path.parent)
+        except OSError as exc:
+            raise StoreUnwritableError(
+                f"The folder {self.path.parent} cannot be created or written.", detail=str(exc)
+            ) from exc
+        existed = self.path.exists() and self.path.stat().st_size > 0
+        try:
+            # check_same_thread=False only so close() can close every thread's connection;
+            # each connection is used by the thread that opened it.
+            conn = sqlite3.connect(
+                self.path,
+                timeout=self.busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from exc
+        try:
+            _secure_file(self.path)
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if existed:
+                self._check_integrity(conn)
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            if mode is None or str(mode[0]).lower() != "wal":
+                log.warning("SQLite refused WAL mode for %s (got %s)", self.path, mode)
+            # FULL in WAL mode: a committed `sending` or `sent` survives a power cut.
+            conn.execute("PRAGMA synchronous = FULL")
+            self._migrate(conn)
+            _secure_file(self.path)
+        except StoreError:
+            conn.close()
+            raise
+        except sqlite3.Error as exc:
+            conn.close()
+            raise self._translate(exc) from exc
+        return conn
+
+    def _check_integrity(self, conn: sqlite3.Connection) -> None:
+        row = conn.execute("PRAGMA quick_check(1)").fetchone()
+        if row is None or row[0] != "ok":
+            raise sqlite3.DatabaseError(f"database disk image is malformed: {row}")
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreTooNewError(
+                f"The local database at {self.path} was written by a newer version of "
+                "Impilo Desktop. Update the app; the file was left unchanged.",
+                detail=f"user_version={version} > {SCHEMA_VERSION}",
+            )
+        while version < SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Re-read inside the write lock: another process may have migrated meanwhile.
+                current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                if current == version:
+                    MIGRATIONS[version](conn)
+                    conn.execute(f"PRAGMA user_version = {version + 1}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            if current == version:
+                log.info("Migrated %s from schema %d to %d", self.path, version, version + 1)
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- running work -----------------------------------------------------------------------
+
+    def _translate(self, exc: sqlite3.Error) -> StoreError:
+        error = classify(exc, self.path)
+        if isinstance(error, StoreCorruptError):
+            copy = keep_damaged_copy(self.path) if self.path.exists() else None
+            where = f" A copy was kept at {copy}." if copy else ""
+            error = StoreCorruptError(
+                f"The local database at {self.path} is damaged.{where} The file itself was "
+                "left in place; nothing was deleted. Contact support to recover it.",
+                detail=error.detail,
+                copy_path=copy,
+            )
+        log.warning("Store error: %s", error.detail)
+        return error
+
+    def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` outside an explicit transaction (each statement sees committed data)."""
+        conn = self.connection()
+        try:
+            return work(conn)
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from exc
+
+    def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` in one `BEGIN IMMEDIATE` transaction: all of it is committed, or none."""
+        conn = self.connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from exc
+        try:
+            result = work(conn)
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self._translate(exc) from exc
+            raise
+        return result
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """`with db.transaction() as conn:` — the context-manager form of `write`."""
+        conn = self.connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from exc
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self._translate(exc) from exc
+            raise

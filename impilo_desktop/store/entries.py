@@ -1,0 +1,111 @@
+"""What the outbox holds: entries, their states and their attempt history."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from impilo_desktop.domain.draft import OrderDraft
+
+
+class EntryState(StrEnum):
+    """Where an outbox entry is on its way to Impilo.
+
+    queued    waiting to be sent (first time, or after a failure known not to have created it)
+    sending   the request is about to leave or is on the wire (committed before the POST)
+    in_doubt  the outcome is unknown; reconciled by reference before any resend
+    sent      Impilo has the order (`order_id`)
+    rejected  Impilo refused it (4xx); back with the user, with `server_message`
+    held      older than the age limit; waits for the user's confirmation
+    """
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    IN_DOUBT = "in_doubt"
+    SENT = "sent"
+    REJECTED = "rejected"
+    HELD = "held"
+
+
+# States the sender works on; the others wait for the user (or are done).
+PENDING_STATES = (EntryState.QUEUED, EntryState.SENDING, EntryState.IN_DOUBT)
+# States that still need something to happen (shown as "not sent yet").
+UNSENT_STATES = (*PENDING_STATES, EntryState.REJECTED, EntryState.HELD)
+
+
+def _dt(epoch: float | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One submitted draft on its way to Impilo (a snapshot; re-read it to see changes)."""
+
+    entry_id: int
+    client_reference: str
+    draft: OrderDraft
+    state: EntryState
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    server_message: str | None
+    order_id: int | None
+    age_confirmed: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_pending(self) -> bool:
+        """True while the sender will still try to deliver it without the user."""
+        return self.state in PENDING_STATES
+
+    def summary_line(self) -> str:
+        """One line for lists and the command line."""
+        text = f"#{self.entry_id} {self.state.value:<8} {self.client_reference}"
+        text += f"  {self.draft.summary()}"
+        if self.order_id is not None:
+            text += f"  -> order {self.order_id}"
+        problem = self.server_message or self.last_error
+        if problem and self.state != EntryState.SENT:
+            text += f"  ({problem})"
+        return text
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> OutboxEntry:
+        return cls(
+            entry_id=int(row["entry_id"]),
+            client_reference=str(row["client_reference"]),
+            draft=OrderDraft.model_validate(json.loads(row["body"])),
+            state=EntryState(row["state"]),
+            attempts=int(row["attempts"]),
+            next_attempt_at=_dt(row["next_attempt_at"]),
+            last_error=row["last_error"],
+            server_message=row["server_message"],
+            order_id=row["order_id"],
+            age_confirmed=bool(row["age_confirmed"]),
+            created_at=_dt(row["created_at"]) or datetime.now(UTC),
+            updated_at=_dt(row["updated_at"]) or datetime.now(UTC),
+        )
+
+
+@dataclass(frozen=True)
+class OutboxAttempt:
+    """One line of an entry's history: what happened, when."""
+
+    entry_id: int
+    at: datetime
+    outcome: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds the sender lock (for messages such as "another sender is running")."""
+
+    owner: str
+    pid: int
+    hostname: str
+    expires_at: datetime

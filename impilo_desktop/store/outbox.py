@@ -1,0 +1,379 @@
+"""The outbox: submitted drafts waiting to become orders, and every state change they go
+through. Each change is one committed transaction, so a crash at any point leaves every entry
+in a state the sender knows how to continue from (see DESIGN.md "Exactly once")."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterable
+
+from impilo_desktop.domain.draft import OrderDraft
+from impilo_desktop.store.base import StoreBase
+from impilo_desktop.store.drafts import CURRENT_DRAFT_KEY, draft_json, load_draft, upsert_draft
+from impilo_desktop.store.entries import (
+    EntryState,
+    OutboxAttempt,
+    OutboxEntry,
+)
+from impilo_desktop.store.errors import EntryNotFoundError, EntryStateError
+
+REFERENCE_PREFIX = "impilo-desktop-"
+PAUSE_KEY = "outbox_paused"
+
+
+def new_client_reference() -> str:
+    """A fresh client reference: sent in `externalOrderIds`, never changed afterwards."""
+    return f"{REFERENCE_PREFIX}{uuid.uuid4().hex[:20]}"
+
+
+def _fetch_entry(conn: sqlite3.Connection, entry_id: int) -> OutboxEntry:
+    row = conn.execute("SELECT * FROM outbox WHERE entry_id = ?", (entry_id,)).fetchone()
+    if row is None:
+        raise EntryNotFoundError(f"Outbox entry #{entry_id} no longer exists.")
+    return OutboxEntry.from_row(row)
+
+
+class OutboxMixin(StoreBase):
+    """Queueing drafts, listing entries, and the state changes the sender and user make."""
+
+    # -- for the user ---------------------------------------------------------------------
+
+    def enqueue(self, draft: OrderDraft, *, validate: bool = True) -> OutboxEntry:
+        """Move a draft into the outbox in ONE transaction: a new entry with a new client
+        reference is inserted and the saved draft (if any) deleted.
+
+        With `validate` (the default) an invalid draft raises the domain's `DraftInvalid`
+        and nothing changes.
+        """
+        if validate:
+            from impilo_desktop.domain import DraftInvalid, validate_draft
+
+            problems = validate_draft(draft)
+            if problems:
+                raise DraftInvalid(problems)
+        reference = new_client_reference()
+        now = self.now()
+
+        def move(conn: sqlite3.Connection) -> OutboxEntry:
+            cursor = conn.execute(
+                "INSERT INTO outbox (client_reference, draft_id, body, state, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (reference, draft.draft_id, draft_json(draft), EntryState.QUEUED, now, now),
+            )
+            entry_id = int(cursor.lastrowid or 0)
+            self._record(conn, entry_id, "queued", reference)
+            conn.execute("DELETE FROM drafts WHERE draft_id = ?", (draft.draft_id,))
+            conn.execute(
+                "DELETE FROM app_state WHERE key = ? AND value = ?",
+                (CURRENT_DRAFT_KEY, draft.draft_id),
+            )
+            return _fetch_entry(conn, entry_id)
+
+        return self._db.write(move)
+
+    def list_outbox(self, states: Iterable[EntryState] | None = None) -> list[OutboxEntry]:
+        """Entries, oldest first, optionally only those in `states`."""
+        wanted = [EntryState(s).value for s in states] if states is not None else None
+
+        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            if wanted is None:
+                return conn.execute("SELECT * FROM outbox ORDER BY entry_id").fetchall()
+            marks = ",".join("?" * len(wanted))
+            return conn.execute(
+                f"SELECT * FROM outbox WHERE state IN ({marks}) ORDER BY entry_id", wanted
+            ).fetchall()
+
+        return [OutboxEntry.from_row(row) for row in self._db.read(query)]
+
+    def get_entry(self, entry_id: int) -> OutboxEntry:
+        """One entry; `EntryNotFoundError` when it does not exist."""
+        return self._db.read(lambda conn: _fetch_entry(conn, entry_id))
+
+    def find_entry(self, client_reference: str) -> OutboxEntry | None:
+        """The entry with this client reference, or None."""
+        row = self._db.read(
+            lambda conn: conn.execute(
+                "SELECT * FROM outbox WHERE client_reference = ?", (client_reference,)
+            ).fetchone()
+        )
+        return None if row is None else OutboxEntry.from_row(row)
+
+    def entry_history(self, entry_id: int) -> list[OutboxAttempt]:
+        """What happened to an entry, oldest first."""
+        from datetime import UTC, datetime
+
+        rows = self._db.read(
+            lambda conn: conn.execute(
+                "SELECT * FROM outbox_attempts WHERE entry_id = ? ORDER BY attempt_id",
+                (entry_id,),
+            ).fetchall()
+        )
+        return [
+            OutboxAttempt(
+                entry_id=int(r["entry_id"]),
+                at=datetime.fromtimestamp(r["at"], UTC),
+                outcome=r["outcome"],
+                detail=r["detail"],
+            )
+            for r in rows
+        ]
+
+    def pending_count(self) -> int:
+        """Entries not yet sent (including rejected and held ones, which need the user)."""
+        row = self._db.read(
+            lambda conn: conn.execute(
+                "SELECT count(*) FROM outbox WHERE state != 'sent'"
+            ).fetchone()
+        )
+        return int(row[0])
+
+    def release_held(self, entry_id: int) -> OutboxEntry:
+        """The user confirmed a held (old) entry: it goes back to the sender, and is not held
+        for its age again. An entry that was ever attempted is reconciled first (in_doubt)."""
+
+        def release(conn: sqlite3.Connection) -> OutboxEntry:
+            entry = _fetch_entry(conn, entry_id)
+            if entry.state != EntryState.HELD:
+                raise EntryStateError(f"Entry #{entry_id} is {entry.state.value}, not held.")
+            state = EntryState.IN_DOUBT if entry.attempts else EntryState.QUEUED
+            self._set(conn, entry_id, state=state, age_confirmed=1, next_attempt_at=None)
+            self._record(conn, entry_id, "released", "confirmed by the user")
+            return _fetch_entry(conn, entry_id)
+
+        return self._db.write(release)
+
+    def return_to_drafts(self, entry_id: int) -> OrderDraft:
+        """Give a rejected or held entry back to the user as a draft (one transaction): the
+        draft is saved again and the entry removed, so it can be fixed and submitted anew
+        (it then gets a new client reference)."""
+
+        def back(conn: sqlite3.Connection) -> OrderDraft:
+            entry = _fetch_entry(conn, entry_id)
+            if entry.state not in (EntryState.REJECTED, EntryState.HELD):
+                raise EntryStateError(
+                    f"Entry #{entry_id} is {entry.state.value}; only rejected or held entries "
+                    "can be reopened."
+                )
+            draft = entry.draft
+            upsert_draft(conn, draft, self.now())
+            conn.execute("DELETE FROM outbox WHERE entry_id = ?", (entry_id,))
+            return draft
+
+        return self._db.write(back)
+
+    def discard_entry(self, entry_id: int) -> None:
+        """Delete a rejected or held entry the user no longer wants."""
+
+        def discard(conn: sqlite3.Connection) -> None:
+            entry = _fetch_entry(conn, entry_id)
+            if entry.state not in (EntryState.REJECTED, EntryState.HELD):
+                raise EntryStateError(
+                    f"Entry #{entry_id} is {entry.state.value}; only rejected or held entries "
+                    "can be discarded."
+                )
+            conn.execute("DELETE FROM outbox WHERE entry_id = ?", (entry_id,))
+
+        self._db.write(discard)
+
+    def outbox_paused(self) -> str | None:
+        """Why sending is paused (e.g. "API key rejected"), or None."""
+        row = self._db.read(
+            lambda conn: conn.execute(
+                "SELECT value FROM app_state WHERE key = ?", (PAUSE_KEY,)
+            ).fetchone()
+        )
+        return None if row is None else str(row[0])
+
+    def pause_outbox(self, reason: str) -> None:
+        """Stop all sending until `resume_outbox` (e.g. after the key was rejected)."""
+        self._db.write(
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO app_state (key, value) VALUES (?, ?)", (PAUSE_KEY, reason)
+            )
+        )
+
+    def resume_outbox(self) -> None:
+        """Allow sending again (after the user entered a new key)."""
+        self._db.write(
+            lambda conn: conn.execute("DELETE FROM app_state WHERE key = ?", (PAUSE_KEY,))
+        )
+
+    # -- for the sender (hold the sender lock when calling these) ----------------------------
+
+    def recover_interrupted(self) -> list[int]:
+        """Entries left in `sending` by a sender that died: their outcome is unknown, so they
+        become `in_doubt`. Returns their ids."""
+
+        def recover(conn: sqlite3.Connection) -> list[int]:
+            rows = conn.execute("SELECT entry_id FROM outbox WHERE state = 'sending'").fetchall()
+            ids = [int(r[0]) for r in rows]
+            for entry_id in ids:
+                self._set(conn, entry_id, state=EntryState.IN_DOUBT)
+                self._record(conn, entry_id, "in_doubt", "interrupted while sending")
+            return ids
+
+        return self._db.write(recover)
+
+    def due_entries(self, *, due_only: bool = True) -> list[OutboxEntry]:
+        """Entries the sender should work on now, oldest first (`due_only=False` ignores the
+        backoff schedule, for "send now")."""
+        now = self.now()
+
+        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            sql = "SELECT * FROM outbox WHERE state IN ('queued', 'in_doubt')"
+            params: tuple[float, ...] = ()
+            if due_only:
+                sql += " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+                params = (now,)
+            return conn.execute(sql + " ORDER BY entry_id", params).fetchall()
+
+        return [OutboxEntry.from_row(row) for row in self._db.read(query)]
+
+    def next_due_at(self) -> float | None:
+        """When the earliest scheduled retry is due (epoch seconds), or None."""
+        row = self._db.read(
+            lambda conn: conn.execute(
+                "SELECT min(coalesce(next_attempt_at, 0)) FROM outbox"
+                " WHERE state IN ('queued', 'in_doubt')"
+            ).fetchone()
+        )
+        return None if row is None or row[0] is None else float(row[0])
+
+    def mark_sending(self, entry_id: int) -> OutboxEntry:
+        """Committed BEFORE the POST: if we die from here on, the entry is in doubt."""
+        return self._transition(
+            entry_id,
+            (EntryState.QUEUED, EntryState.IN_DOUBT),
+            EntryState.SENDING,
+            "sending",
+            "",
+            count_attempt=True,
+        )
+
+    def mark_sent(self, entry_id: int, order_id: int, detail: str = "") -> OutboxEntry:
+        """Impilo has the order."""
+        return self._transition(
+            entry_id,
+            (EntryState.SENDING, EntryState.IN_DOUBT),
+            EntryState.SENT,
+            "sent",
+            detail or f"order {order_id}",
+            order_id=order_id,
+            last_error=None,
+            next_attempt_at=None,
+        )
+
+    def mark_in_doubt(
+        self, entry_id: int, error: str, next_attempt_at: float | None = None
+    ) -> OutboxEntry:
+        """The outcome is unknown; reconcile by reference before any resend."""
+        return self._transition(
+            entry_id,
+            (EntryState.SENDING, EntryState.IN_DOUBT),
+            EntryState.IN_DOUBT,
+            "in_doubt",
+            error,
+            last_error=error,
+            next_attempt_at=next_attempt_at,
+        )
+
+    def mark_retry(
+        self, entry_id: int, error: str, next_attempt_at: float | None, *, reconcile: bool
+    ) -> OutboxEntry:
+        """A failure that is worth retrying later. `reconcile=False` only when the request
+        certainly did not create the order (e.g. 429, refused connection)."""
+        state = EntryState.IN_DOUBT if reconcile else EntryState.QUEUED
+        return self._transition(
+            entry_id,
+            (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
+            state,
+            "retry",
+            error,
+            last_error=error,
+            next_attempt_at=next_attempt_at,
+        )
+
+    def mark_rejected(self, entry_id: int, server_message: str, error: str) -> OutboxEntry:
+        """Impilo refused the order; the draft goes back to the user with its message."""
+        return self._transition(
+            entry_id,
+            (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
+            EntryState.REJECTED,
+            "rejected",
+            server_message or error,
+            server_message=server_message,
+            last_error=error,
+            next_attempt_at=None,
+        )
+
+    def mark_held(self, entry_id: int, reason: str) -> OutboxEntry:
+        """Too old to send without asking the user."""
+        return self._transition(
+            entry_id,
+            (EntryState.QUEUED, EntryState.IN_DOUBT),
+            EntryState.HELD,
+            "held",
+            reason,
+            last_error=reason,
+            next_attempt_at=None,
+        )
+
+    def mark_unsent(self, entry_id: int, error: str) -> OutboxEntry:
+        """The request certainly did not create the order (e.g. the key was refused): back to
+        queued, no schedule (the outbox is paused instead)."""
+        return self._transition(
+            entry_id,
+            (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
+            EntryState.QUEUED,
+            "not_sent",
+            error,
+            last_error=error,
+        )
+
+    def record_attempt(self, entry_id: int, outcome: str, detail: str = "") -> None:
+        """Add a line to the entry's history without changing its state."""
+        self._db.write(lambda conn: self._record(conn, entry_id, outcome, detail))
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _transition(
+        self,
+        entry_id: int,
+        allowed: tuple[EntryState, ...],
+        state: EntryState,
+        outcome: str,
+        detail: str,
+        *,
+        count_attempt: bool = False,
+        **fields: object,
+    ) -> OutboxEntry:
+        def change(conn: sqlite3.Connection) -> OutboxEntry:
+            entry = _fetch_entry(conn, entry_id)
+            if entry.state not in allowed:
+                raise EntryStateError(
+                    f"Entry #{entry_id} is {entry.state.value}; cannot become {state.value}."
+                )
+            if count_attempt:
+                fields["attempts"] = entry.attempts + 1
+            self._set(conn, entry_id, state=state, **fields)
+            self._record(conn, entry_id, outcome, detail)
+            return _fetch_entry(conn, entry_id)
+
+        return self._db.write(change)
+
+    def _set(self, conn: sqlite3.Connection, entry_id: int, **fields: object) -> None:
+        fields["updated_at"] = self.now()
+        columns = ", ".join(f"{name} = ?" for name in fields)
+        conn.execute(
+            f"UPDATE outbox SET {columns} WHERE entry_id = ?", (*fields.values(), entry_id)
+        )
+
+    def _record(self, conn: sqlite3.Connection, entry_id: int, outcome: str, detail: str) -> None:
+        conn.execute(
+            "INSERT INTO outbox_attempts (entry_id, at, outcome, detail) VALUES (?, ?, ?, ?)",
+            (entry_id, self.now(), outcome, detail),
+        )
+
+
+__all__ = ["OutboxMixin", "load_draft", "new_client_reference"]

@@ -1,0 +1,131 @@
+"""The database schema and its forward migrations.
+
+`PRAGMA user_version` holds the schema version. `MIGRATIONS[n]` upgrades a version-n file to
+n+1; each runs in its own transaction, so an interrupted upgrade leaves the file at a
+consistent version. Never edit a released step: add a new one. A file with a version higher
+than `SCHEMA_VERSION` (written by a newer app) is refused, never downgraded.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+# Version 1: the first release.
+V1 = """
+CREATE TABLE drafts (
+    draft_id   TEXT PRIMARY KEY,
+    body       TEXT NOT NULL,              -- the whole OrderDraft as JSON
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+-- Small key/value facts: the current draft, the outbox pause reason.
+CREATE TABLE app_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE outbox (
+    entry_id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_reference TEXT NOT NULL UNIQUE,  -- generated once, sent in externalOrderIds
+    draft_id         TEXT NOT NULL,
+    body             TEXT NOT NULL,         -- the draft as JSON, kept intact for the user
+    state            TEXT NOT NULL CHECK (state IN
+                        ('queued', 'sending', 'in_doubt', 'sent', 'rejected', 'held')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  REAL,                  -- epoch seconds; NULL = as soon as possible
+    last_error       TEXT,
+    server_message   TEXT,
+    order_id         INTEGER,
+    age_confirmed    INTEGER NOT NULL DEFAULT 0,  -- the user released it after a hold
+    created_at       REAL NOT NULL,
+    updated_at       REAL NOT NULL
+);
+CREATE INDEX outbox_state ON outbox (state, next_attempt_at);
+
+CREATE TABLE outbox_attempts (
+    attempt_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    entry_id   INTEGER NOT NULL REFERENCES outbox (entry_id) ON DELETE CASCADE,
+    at         REAL NOT NULL,
+    outcome    TEXT NOT NULL,
+    detail     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_attempts_entry ON outbox_attempts (entry_id);
+
+CREATE TABLE reference_cache (
+    kind TEXT NOT NULL,                     -- patient, site, item, kit
+    id   INTEGER NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,                     -- the API object as JSON
+    PRIMARY KEY (kind, id)
+);
+
+CREATE TABLE reference_fetched (
+    kind       TEXT PRIMARY KEY,
+    fetched_at REAL NOT NULL
+);
+
+CREATE TABLE order_cache (
+    order_id  INTEGER PRIMARY KEY,
+    body      TEXT NOT NULL,
+    cached_at REAL NOT NULL
+);
+
+-- One row per lock name; see SenderLock in store.outbox.
+CREATE TABLE sender_lock (
+    name        TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    pid         INTEGER NOT NULL,
+    hostname    TEXT NOT NULL,
+    acquired_at REAL NOT NULL,
+    expires_at  REAL NOT NULL
+);
+"""
+
+# Version 2: patient pickers filter by site and search by name/identifier without parsing
+# every JSON body, so the cache gets a site column and a precomputed lower-case search key.
+V2 = """
+ALTER TABLE reference_cache ADD COLUMN site_id INTEGER;
+ALTER TABLE reference_cache ADD COLUMN search_key TEXT NOT NULL DEFAULT '';
+UPDATE reference_cache SET
+    site_id = CASE WHEN kind = 'patient' THEN json_extract(body, '$.site.id') END,
+    search_key = lower(
+        coalesce(json_extract(body, '$.firstName'), '') || ' ' ||
+        coalesce(json_extract(body, '$.lastName'), '') || ' ' ||
+        coalesce(json_extract(body, '$.externalIdentifier'), '') || ' ' ||
+        coalesce(json_extract(body, '$.name'), '') || ' ' ||
+        coalesce(json_extract(body, '$.sku'), ''));
+CREATE INDEX reference_cache_site ON reference_cache (kind, site_id);
+"""
+
+
+def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
+    def run(conn: sqlite3.Connection) -> None:
+        # Statement by statement: executescript() would COMMIT the enclosing transaction.
+        for statement in _split(sql):
+            conn.execute(statement)
+
+    return run
+
+
+def _split(sql: str) -> list[str]:
+    statements: list[str] = []
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+# MIGRATIONS[n] upgrades version n to n + 1; version 0 is an empty file.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    0: _script(V1),
+    1: _script(V2),
+}
+SCHEMA_VERSION = max(MIGRATIONS) + 1
