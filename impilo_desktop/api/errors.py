@@ -35,7 +35,7 @@ class AuthenticationError(ImpiloError):
     )
 
 
-class RequestRejected(ImpiloError):
+class RequestRejected(ImpiloError):  # noqa: N818 (names are the contract)
     """400/409/422: the server refused the request; `server_message` is what it said."""
 
     default_message = "Impilo rejected the request."
@@ -52,13 +52,13 @@ class RequestRejected(ImpiloError):
         self.server_message = server_message
 
 
-class NotFound(ImpiloError):
+class NotFound(ImpiloError):  # noqa: N818 (names are the contract)
     """404: the id does not exist (or is not visible to this account)."""
 
     default_message = "Impilo has no record with that id."
 
 
-class RateLimited(ImpiloError):
+class RateLimited(ImpiloError):  # noqa: N818 (names are the contract)
     """429: too many requests; `retry_after` is the server's hint in seconds, if any."""
 
     retryable = True
@@ -77,13 +77,24 @@ class RateLimited(ImpiloError):
 
 
 class ServerError(ImpiloError):
-    """5xx: Impilo had a problem; worth trying again later."""
+    """5xx: Impilo had a problem; worth trying again later (`retry_after`: the server's hint)."""
 
     retryable = True
     default_message = "Impilo is having trouble right now; trying again shortly."
 
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        detail: str = "",
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, detail=detail, status=status)
+        self.retry_after = retry_after
 
-class Unreachable(ImpiloError):
+
+class Unreachable(ImpiloError):  # noqa: N818 (names are the contract)
     """No answer: offline, DNS, refused, reset, or a timeout.
 
     `maybe_sent` is True when the request may have reached the server before the failure
@@ -100,7 +111,7 @@ class Unreachable(ImpiloError):
         self.maybe_sent = maybe_sent
 
 
-class UnexpectedResponse(ImpiloError):
+class UnexpectedResponse(ImpiloError):  # noqa: N818 (names are the contract)
     """A 2xx whose body is not what the API documents (malformed JSON, wrong shape)."""
 
     default_message = "Impilo sent a response the app could not read."

@@ -151,7 +151,8 @@ class Address(ApiModel):
 
     def lines(self) -> list[str]:
         """Human-readable lines, empty parts left out."""
-        city_line = " ".join(p for p in (self.city and f"{self.city},", self.state, self.zip_code) if p)
+        city = f"{self.city}," if self.city else None
+        city_line = " ".join(p for p in (city, self.state, self.zip_code) if p)
         parts = [self.line_one, self.line_two, self.line_three, city_line, self.country]
         return [p for p in parts if p]
 
