@@ -1,0 +1,54 @@
+"""Order drafts and the rules they must meet: pure Python, no Qt, no network, no disk.
+
+`OrderDraft` is what the coordinator edits; `validate_draft` says what is wrong with it;
+`to_order_create` turns a valid draft into the `POST /order` body; `order_to_draft` starts a
+reorder; `import_create_json` / `draft_from_create_json` read a request-shaped JSON file;
+`status` turns order statuses into labels and groups.
+"""
+
+from impilo_desktop.domain.convert import order_to_draft, to_order_create
+from impilo_desktop.domain.draft import (
+    ItemLine,
+    KitLine,
+    OrderDraft,
+    PatientChoice,
+    RecipientKind,
+    ReturnDevice,
+    ReturnItem,
+    ReturnPackedKit,
+    SiteChoice,
+)
+from impilo_desktop.domain.importing import DraftImport, draft_from_create_json, import_create_json
+from impilo_desktop.domain.status import StatusGroup, status_group, status_label
+from impilo_desktop.domain.validation import (
+    MAX_COUNT,
+    Catalog,
+    DraftInvalid,
+    Problem,
+    validate_draft,
+)
+
+__all__ = [
+    "MAX_COUNT",
+    "Catalog",
+    "DraftImport",
+    "DraftInvalid",
+    "ItemLine",
+    "KitLine",
+    "OrderDraft",
+    "PatientChoice",
+    "Problem",
+    "RecipientKind",
+    "ReturnDevice",
+    "ReturnItem",
+    "ReturnPackedKit",
+    "SiteChoice",
+    "StatusGroup",
+    "draft_from_create_json",
+    "import_create_json",
+    "order_to_draft",
+    "status_group",
+    "status_label",
+    "to_order_create",
+    "validate_draft",
+]

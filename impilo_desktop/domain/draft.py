@@ -1,0 +1,330 @@
+"""The order draft: everything a coordinator has entered for one order, before it is sent.
+
+A draft is saved on every change (store) and travels as JSON, so every field has a default:
+a draft saved by an older version of the app still loads, and unknown fields written by a newer
+version are ignored. The draft holds *display snapshots* of the chosen patient, site, items and
+kits (names, SKUs) so that it can be shown offline; only the ids are ever sent to Impilo.
+
+Recipient rule (decided here, relied on by the UI): a draft has one recipient kind, patient or
+site. `set_patient` makes the draft a patient order and drops any chosen site; `set_site` does
+the opposite. `set_recipient_kind` drops the other kind's choice only when the kind actually
+changes. So a draft never carries a hidden second recipient that could be shown or sent by
+mistake. Older or imported drafts may still hold both; only the one matching `recipient_kind`
+counts (see `OrderDraft.recipient`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from impilo_desktop.api.models import ShippingOption
+
+RecipientKind = Literal["patient", "site"]
+
+# A shipping option from a draft: a known option, or (from an old/foreign file) any string,
+# which validation then reports instead of failing to load the draft.
+DraftShippingOption = Annotated[ShippingOption | str | None, Field(union_mode="left_to_right")]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class DraftModel(BaseModel):
+    """Base for draft parts: lenient on load (unknown fields ignored), checked on assignment."""
+
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+
+class PatientChoice(DraftModel):
+    """The chosen patient, as shown in the form (a snapshot; only `id` is sent)."""
+
+    id: int | None = None
+    first_name: str = ""
+    last_name: str = ""
+    date_of_birth: str | None = None
+    external_identifier: str | None = None
+    email: str | None = None
+    site_id: int | None = None
+    site_name: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        """ "Jane Doe", or "Patient #12" when the names are unknown."""
+        name = " ".join(p for p in (self.first_name.strip(), self.last_name.strip()) if p)
+        if name:
+            return name
+        return f"Patient #{self.id}" if self.id is not None else "Unnamed patient"
+
+
+class SiteChoice(DraftModel):
+    """The chosen site, as shown in the form (a snapshot; only `id` is sent)."""
+
+    id: int | None = None
+    name: str = ""
+    city: str | None = None
+    state: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        """The site name, or "Site #7" when it is unknown."""
+        if self.name.strip():
+            return self.name.strip()
+        return f"Site #{self.id}" if self.id is not None else "Unnamed site"
+
+
+class ItemLine(DraftModel):
+    """One catalog item and how many of it. `item_id` is None while the line is unresolved
+    (e.g. imported from a file that did not name the item)."""
+
+    item_id: int | None = None
+    count: int = 1
+    name: str = ""
+    sku: str | None = None
+    manufacturer: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The name the coordinator knows the item by."""
+        if self.name.strip():
+            return self.name.strip()
+        return f"Item #{self.item_id}" if self.item_id is not None else "Unknown item"
+
+
+class KitLine(DraftModel):
+    """One kit (ordered as a unit) and how many of it."""
+
+    kit_id: int | None = None
+    count: int = 1
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        """The kit's name, or "Kit #3"."""
+        if self.name.strip():
+            return self.name.strip()
+        return f"Kit #{self.kit_id}" if self.kit_id is not None else "Unknown kit"
+
+
+class ReturnItem(DraftModel):
+    """Untracked items the recipient sends back with a two-way order."""
+
+    item_id: int | None = None
+    count: int = 1
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.name.strip():
+            return self.name.strip()
+        return f"Item #{self.item_id}" if self.item_id is not None else "Unknown item"
+
+
+class ReturnDevice(DraftModel):
+    """A serialized device the recipient sends back."""
+
+    device_id: int | None = None
+    label: str = ""
+
+
+class ReturnPackedKit(DraftModel):
+    """A packed kit the recipient sends back."""
+
+    packed_kit_id: int | None = None
+    quantity: int = 1
+    name: str = ""
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class OrderDraft(DraftModel):
+    """An order being prepared. Mutable; the editing helpers keep `updated_at` current."""
+
+    draft_id: str = Field(default_factory=_new_id)
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+    recipient_kind: RecipientKind = "patient"
+    patient: PatientChoice | None = None
+    site: SiteChoice | None = None
+    item_lines: list[ItemLine] = Field(default_factory=list)
+    kit_lines: list[KitLine] = Field(default_factory=list)
+    external_order_ids: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    shipping_option: DraftShippingOption = ShippingOption.STANDARD
+    email_label: bool = False
+    return_items: list[ReturnItem] = Field(default_factory=list)
+    return_devices: list[ReturnDevice] = Field(default_factory=list)
+    return_packed_kits: list[ReturnPackedKit] = Field(default_factory=list)
+
+    # --- reading -------------------------------------------------------------------------
+
+    @property
+    def recipient(self) -> PatientChoice | SiteChoice | None:
+        """The choice that counts: the patient for a patient order, the site for a site order."""
+        return self.patient if self.recipient_kind == "patient" else self.site
+
+    @property
+    def has_returns(self) -> bool:
+        """True when the draft has any return line (a two-way order)."""
+        return bool(self.return_items or self.return_devices or self.return_packed_kits)
+
+    def is_empty(self) -> bool:
+        """Nothing worth keeping has been entered (defaults such as shipping don't count)."""
+        return not (
+            self.patient
+            or self.site
+            or self.item_lines
+            or self.kit_lines
+            or any(s.strip() for s in self.external_order_ids)
+            or any(s.strip() for s in self.notes)
+            or self.has_returns
+        )
+
+    def summary(self) -> str:
+        """A one-line description for lists: "Jane Doe — 2 items, 1 kit".
+
+        Items and kits are counted in units (the sum of the line counts), as a coordinator
+        would say them on the phone; lines with a non-positive count add nothing.
+        """
+        recipient = self.recipient
+        who = recipient.display_name if recipient is not None else "No recipient"
+        items = sum(max(line.count, 0) for line in self.item_lines)
+        kits = sum(max(line.count, 0) for line in self.kit_lines)
+        parts: list[str] = []
+        if self.item_lines:
+            parts.append(_plural(items, "item"))
+        if self.kit_lines:
+            parts.append(_plural(kits, "kit"))
+        returns = len(self.return_items) + len(self.return_devices) + len(self.return_packed_kits)
+        if returns:
+            parts.append(_plural(returns, "return"))
+        return f"{who} — {', '.join(parts) if parts else 'nothing added yet'}"
+
+    # --- editing -------------------------------------------------------------------------
+
+    def touch(self) -> None:
+        """Mark the draft as changed now."""
+        self.updated_at = _now()
+
+    def set_patient(self, patient: PatientChoice | None) -> None:
+        """Choose the patient; the draft becomes a patient order (a chosen site is dropped)."""
+        self.recipient_kind = "patient"
+        self.patient = patient
+        self.site = None
+        self.touch()
+
+    def set_site(self, site: SiteChoice | None) -> None:
+        """Choose the site; the draft becomes a site order (a chosen patient is dropped)."""
+        self.recipient_kind = "site"
+        self.site = site
+        self.patient = None
+        self.touch()
+
+    def set_recipient_kind(self, kind: RecipientKind) -> None:
+        """Switch between patient and site order; switching drops the other kind's choice."""
+        if kind == self.recipient_kind:
+            return
+        self.recipient_kind = kind
+        if kind == "patient":
+            self.site = None
+        else:
+            self.patient = None
+        self.touch()
+
+    def find_item(self, item_id: int) -> int | None:
+        """Index of the first line for this item, or None."""
+        return next((i for i, ln in enumerate(self.item_lines) if ln.item_id == item_id), None)
+
+    def find_kit(self, kit_id: int) -> int | None:
+        """Index of the first line for this kit, or None."""
+        return next((i for i, ln in enumerate(self.kit_lines) if ln.kit_id == kit_id), None)
+
+    def add_item(
+        self,
+        item_id: int,
+        count: int = 1,
+        *,
+        name: str = "",
+        sku: str | None = None,
+        manufacturer: str | None = None,
+    ) -> ItemLine:
+        """Add an item; if it is already on the draft its count goes up. Returns the line."""
+        index = self.find_item(item_id)
+        if index is not None:
+            line = self.item_lines[index]
+            line.count += count
+            # Fill in a snapshot the existing line lacked (e.g. an imported line).
+            if name and not line.name:
+                line.name = name
+            if sku and not line.sku:
+                line.sku = sku
+            if manufacturer and not line.manufacturer:
+                line.manufacturer = manufacturer
+        else:
+            line = ItemLine(
+                item_id=item_id, count=count, name=name, sku=sku, manufacturer=manufacturer
+            )
+            self.item_lines.append(line)
+        self.touch()
+        return line
+
+    def set_item_count(self, item_id: int, count: int) -> None:
+        """Set the count of an item's line (any value; validation judges it). KeyError if absent."""
+        index = self.find_item(item_id)
+        if index is None:
+            raise KeyError(item_id)
+        self.item_lines[index].count = count
+        self.touch()
+
+    def remove_item(self, item_id: int) -> bool:
+        """Remove every line for this item. Returns whether anything was removed."""
+        before = len(self.item_lines)
+        self.item_lines = [ln for ln in self.item_lines if ln.item_id != item_id]
+        self.touch()
+        return len(self.item_lines) != before
+
+    def add_kit(self, kit_id: int, count: int = 1, *, name: str = "") -> KitLine:
+        """Add a kit; if it is already on the draft its count goes up instead. Returns the line."""
+        index = self.find_kit(kit_id)
+        if index is not None:
+            line = self.kit_lines[index]
+            line.count += count
+            if name and not line.name:
+                line.name = name
+        else:
+            line = KitLine(kit_id=kit_id, count=count, name=name)
+            self.kit_lines.append(line)
+        self.touch()
+        return line
+
+    def set_kit_count(self, kit_id: int, count: int) -> None:
+        """Set the count of a kit's line (any value; validation judges it). KeyError if absent."""
+        index = self.find_kit(kit_id)
+        if index is None:
+            raise KeyError(kit_id)
+        self.kit_lines[index].count = count
+        self.touch()
+
+    def remove_kit(self, kit_id: int) -> bool:
+        """Remove every line for this kit. Returns whether anything was removed."""
+        before = len(self.kit_lines)
+        self.kit_lines = [ln for ln in self.kit_lines if ln.kit_id != kit_id]
+        self.touch()
+        return len(self.kit_lines) != before
+
+    def copy_as_new(self) -> OrderDraft:
+        """A deep copy with a fresh draft id and timestamps (e.g. "duplicate draft")."""
+        now = _now()
+        return self.model_copy(
+            deep=True, update={"draft_id": _new_id(), "created_at": now, "updated_at": now}
+        )

@@ -1,0 +1,285 @@
+"""A JSON file in the create-order request shape becomes a draft (`impilo-desktop drafts import`).
+
+Reading is forgiving: whatever can be understood becomes part of the draft, and whatever cannot
+becomes a `Problem` (never an exception), keyed like validation problems so both read the same.
+A line whose item or kit has no id is kept (with its count and any name the file gives), so the
+coordinator sees which line needs an item chosen. Read-only and unknown fields are listed in
+`DraftImport.ignored`. A file naming both a patient and a site keeps the patient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from impilo_desktop.api.models import ShippingOption, parse_date
+from impilo_desktop.domain.draft import (
+    ItemLine,
+    KitLine,
+    OrderDraft,
+    PatientChoice,
+    ReturnDevice,
+    ReturnItem,
+    ReturnPackedKit,
+    SiteChoice,
+)
+from impilo_desktop.domain.validation import Catalog, Problem, validate_draft
+
+_KNOWN_FIELDS = {
+    "patient",
+    "site",
+    "orderItems",
+    "orderKits",
+    "externalOrderIds",
+    "orderNotes",
+    "shippingOption",
+    "emailLabel",
+    "returnItems",
+    "returnDevices",
+    "returnPackedKits",
+}
+
+
+@dataclass
+class DraftImport:
+    """The result of reading a file: the draft, every problem, and the fields that were ignored.
+
+    `problems` holds what the file itself got wrong followed by the draft's validation
+    problems (one message per field: the file's own explanation wins).
+    """
+
+    draft: OrderDraft
+    problems: list[Problem] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the imported draft can be sent as it is."""
+        return not self.problems
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append(Problem(key, message))
+
+    def ident(self, value: Any, key: str, what: str) -> int | None:
+        """An id from the file: an integer or a string of digits. Missing gives None quietly
+        (validation names the line); anything else is reported."""
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            self.problem(key, f"The {what} id must be a number")
+            return None
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        self.problem(key, f"The {what} id {_show(value)} is not a number")
+        return None
+
+    def count(self, value: Any, key: str, noun: str = "count") -> int:
+        """A count; missing or unreadable counts become 0 and are reported."""
+        if value is None:
+            self.problem(key, f"This line has no {noun}")
+            return 0
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value.strip())
+        self.problem(key, f"The {noun} {_show(value)} is not a whole number")
+        return 0
+
+    def text(self, value: Any) -> str:
+        return value.strip() if isinstance(value, str) else ""
+
+    def obj(self, value: Any, key: str, what: str) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            return value
+        self.problem(key, f"{what} must be an object, not {_show(value)}")
+        return None
+
+    def array(self, value: Any, key: str, what: str) -> list[Any]:
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return value
+        self.problem(key, f"{what} must be a list, not {_show(value)}")
+        return []
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _patient(reader: _Reader, data: dict[str, Any]) -> PatientChoice:
+    site = data.get("site") if isinstance(data.get("site"), dict) else {}
+    assert isinstance(site, dict)
+    birth = parse_date(data["dateOfBirth"]) if isinstance(data.get("dateOfBirth"), str) else None
+    return PatientChoice(
+        id=reader.ident(data.get("id"), "recipient", "patient"),
+        first_name=reader.text(data.get("firstName")),
+        last_name=reader.text(data.get("lastName")),
+        date_of_birth=birth.isoformat() if birth else None,
+        external_identifier=reader.text(data.get("externalIdentifier")) or None,
+        email=reader.text(data.get("email")) or None,
+        site_id=reader.ident(site.get("id"), "recipient", "site") if site else None,
+        site_name=reader.text(site.get("name")) or None,
+    )
+
+
+def _site(reader: _Reader, data: dict[str, Any]) -> SiteChoice:
+    address = data.get("address") if isinstance(data.get("address"), dict) else {}
+    assert isinstance(address, dict)
+    return SiteChoice(
+        id=reader.ident(data.get("id"), "recipient", "site"),
+        name=reader.text(data.get("name")),
+        city=reader.text(address.get("city")) or None,
+        state=reader.text(address.get("state")) or None,
+    )
+
+
+def _read(reader: _Reader, data: dict[str, Any], draft: OrderDraft) -> None:
+    patient = reader.obj(data.get("patient"), "recipient", "The patient")
+    site = reader.obj(data.get("site"), "recipient", "The site")
+    if patient is not None:
+        draft.set_patient(_patient(reader, patient))
+        if site is not None:
+            reader.problem(
+                "recipient",
+                "The file names both a patient and a site; an order goes to one recipient, "
+                "so the site was left out",
+            )
+    elif site is not None:
+        draft.set_site(_site(reader, site))
+
+    for i, entry in enumerate(reader.array(data.get("orderItems"), "item_lines", "orderItems")):
+        key = f"item_lines[{i}]"
+        line = reader.obj(entry, key, f"Line {i + 1}") or {}
+        item = reader.obj(line.get("item"), f"{key}.item", f"Line {i + 1}'s item") or {}
+        maker = item.get("manufacturer") if isinstance(item.get("manufacturer"), dict) else {}
+        assert isinstance(maker, dict)
+        draft.item_lines.append(
+            ItemLine(
+                item_id=reader.ident(item.get("id"), f"{key}.item", "item"),
+                count=reader.count(line.get("count"), f"{key}.count"),
+                name=reader.text(item.get("name")),
+                sku=reader.text(item.get("sku")) or None,
+                manufacturer=reader.text(maker.get("name")) or None,
+            )
+        )
+
+    for i, entry in enumerate(reader.array(data.get("orderKits"), "kit_lines", "orderKits")):
+        key = f"kit_lines[{i}]"
+        line = reader.obj(entry, key, f"Line {i + 1}") or {}
+        kit = reader.obj(line.get("kit"), f"{key}.kit", f"Line {i + 1}'s kit") or {}
+        draft.kit_lines.append(
+            KitLine(
+                kit_id=reader.ident(kit.get("id"), f"{key}.kit", "kit"),
+                count=reader.count(line.get("count"), f"{key}.count"),
+                name=reader.text(kit.get("name")),
+            )
+        )
+
+    ids = reader.array(data.get("externalOrderIds"), "external_order_ids", "externalOrderIds")
+    for value in ids:
+        if isinstance(value, str):
+            draft.external_order_ids.append(value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            draft.external_order_ids.append(str(value))  # the API's own example uses numbers
+        else:
+            reader.problem("external_order_ids", f"External order id {_show(value)} was left out")
+
+    for entry in reader.array(data.get("orderNotes"), "notes", "orderNotes"):
+        note = entry.get("note") if isinstance(entry, dict) else entry
+        if isinstance(note, str):
+            draft.notes.append(note)
+        else:
+            reader.problem("notes", f"Note {_show(entry)} was left out")
+
+    shipping = data.get("shippingOption")
+    if isinstance(shipping, str):
+        known = shipping in tuple(ShippingOption)
+        draft.shipping_option = ShippingOption(shipping) if known else shipping
+    elif shipping is not None:
+        reader.problem("shipping_option", f"Shipping option {_show(shipping)} is not understood")
+
+    email_label = data.get("emailLabel")
+    if isinstance(email_label, bool):
+        draft.email_label = email_label
+    elif email_label is not None:
+        reader.problem("email_label", "emailLabel must be true or false")
+
+    _read_returns(reader, data, draft)
+
+
+def _read_returns(reader: _Reader, data: dict[str, Any], draft: OrderDraft) -> None:
+    entries = reader.array(data.get("returnItems"), "return_items", "returnItems")
+    for i, entry in enumerate(entries):
+        key = f"return_items[{i}]"
+        line = reader.obj(entry, key, f"Return line {i + 1}") or {}
+        # The flat `{id, count}` shape (returns endpoint) and the nested `{item: {id}}` shape.
+        nested = line.get("item") if isinstance(line.get("item"), dict) else None
+        source = nested if nested is not None else line
+        draft.return_items.append(
+            ReturnItem(
+                item_id=reader.ident(source.get("id"), f"{key}.item", "item"),
+                count=reader.count(line.get("count"), f"{key}.count"),
+                name=reader.text(source.get("name")),
+            )
+        )
+    entries = reader.array(data.get("returnDevices"), "return_devices", "returnDevices")
+    for i, entry in enumerate(entries):
+        key = f"return_devices[{i}]"
+        line = reader.obj(entry, key, f"Returned device {i + 1}") or {}
+        draft.return_devices.append(
+            ReturnDevice(device_id=reader.ident(line.get("id"), f"{key}.device", "device"))
+        )
+    entries = reader.array(data.get("returnPackedKits"), "return_packed_kits", "returnPackedKits")
+    for i, entry in enumerate(entries):
+        key = f"return_packed_kits[{i}]"
+        line = reader.obj(entry, key, f"Returned packed kit {i + 1}") or {}
+        quantity = line.get("quantity", 1)  # the API's own default
+        draft.return_packed_kits.append(
+            ReturnPackedKit(
+                packed_kit_id=reader.ident(line.get("id"), f"{key}.packed_kit", "packed kit"),
+                quantity=reader.count(quantity, f"{key}.quantity", "quantity"),
+            )
+        )
+
+
+def import_create_json(data: Any, catalog: Catalog | None = None) -> DraftImport:
+    """Read a create-order request body (already parsed from JSON) into a new draft, with
+    every problem of the file and of the resulting draft. Never raises."""
+    draft = OrderDraft()
+    reader = _Reader()
+    ignored: list[str] = []
+    if not isinstance(data, dict):
+        reader.problem("file", "The file does not hold an order (expected a JSON object)")
+    else:
+        ignored = sorted(str(k) for k in data if k not in _KNOWN_FIELDS)
+        try:
+            _read(reader, data, draft)
+        except Exception:  # defence in depth: a reader bug must not lose the whole import
+            reader.problem("file", "Part of the file could not be read")
+    draft.touch()
+    problems = list(reader.problems)
+    explained = {p.field for p in problems}
+    # The file's own explanation of a field is clearer than the generic rule's.
+    problems.extend(p for p in validate_draft(draft, catalog) if p.field not in explained)
+    return DraftImport(draft=draft, problems=problems, ignored=ignored)
+
+
+def draft_from_create_json(data: Any) -> OrderDraft:
+    """The draft a create-order request body describes; see `import_create_json` for the
+    problems (this never raises; what cannot be read is left out or left unresolved)."""
+    return import_create_json(data).draft
