@@ -98,6 +98,7 @@ class KeyStore:
         self._backend = backend
         self._env = os.environ if env is None else env
         self._session: dict[str, str] = {}
+        self._pinned: dict[str, str] = {}
         self._checked = False
         self._reason: str | None = None
 
@@ -161,8 +162,10 @@ class KeyStore:
         return bool(self._env.get(API_KEY_ENV, "").strip())
 
     def get_key(self, profile: str) -> str | None:
-        """The key for `profile`: the environment override, then the keyring, then this
-        session's memory."""
+        """The key for `profile`: a pinned key (the built-in sandbox), the environment
+        override, then this session's memory, then the keyring."""
+        if profile in self._pinned:
+            return self._pinned[profile]
         env_key = self._env.get(API_KEY_ENV, "").strip()
         if env_key:
             return env_key
@@ -204,6 +207,11 @@ class KeyStore:
             pass
         except Exception as exc:
             self._mark_broken(exc)
+
+    def pin_session_key(self, profile: str, key: str) -> None:
+        """Use `key` for `profile` in this session, ahead of the environment, never stored.
+        For the built-in sandbox, whose key is fixed and public."""
+        self._pinned[profile] = key
 
     def is_session_only(self, profile: str) -> bool:
         """True when the key of `profile` lives only in this session's memory."""

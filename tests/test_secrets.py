@@ -142,3 +142,11 @@ def test_real_secret_service_round_trip() -> None:
     finally:
         store.delete_key(profile)
     assert store.get_key(profile) is None
+
+
+def test_pinned_session_key_wins_and_is_not_stored(memory_keyring: MemoryKeyring) -> None:
+    store = KeyStore(backend=memory_keyring, env={"IMPILO_API_KEY": "from-env"})
+    store.pin_session_key("sandbox", "demo-key")
+    assert store.get_key("sandbox") == "demo-key"
+    assert store.get_key("production") == "from-env"
+    assert memory_keyring.get_password(SERVICE, "sandbox") is None
