@@ -1,0 +1,111 @@
+"""Refreshing the reference data the order form picks from (patients, sites, items, kits)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from impilo_desktop.api.client import ImpiloClient
+from impilo_desktop.api.errors import ImpiloError
+from impilo_desktop.api.models import ApiModel, Page
+from impilo_desktop.store import ReferenceKind, Store
+from impilo_desktop.sync.connectivity import Connectivity
+from impilo_desktop.sync.sender import ClientFactory
+
+log = logging.getLogger(__name__)
+
+ALL_KINDS: tuple[ReferenceKind, ...] = (
+    ReferenceKind.SITE,
+    ReferenceKind.ITEM,
+    ReferenceKind.KIT,
+    ReferenceKind.PATIENT,
+)
+
+RefreshProgress = Callable[[ReferenceKind, int, int], None]
+"""`progress(kind, done, total)`: records of `kind` stored so far out of `total`."""
+
+PageFetcher = Callable[[int, int], Awaitable[Page[Any]]]
+
+
+@dataclass
+class RefreshReport:
+    """How many records of each kind were stored, and how many stale ones dropped."""
+
+    stored: dict[ReferenceKind, int] = field(default_factory=dict)
+    dropped: dict[ReferenceKind, int] = field(default_factory=dict)
+
+
+def _fetcher(client: ImpiloClient, kind: ReferenceKind) -> PageFetcher:
+    if kind == ReferenceKind.PATIENT:
+        return lambda page, size: client.list_patients(page=page, size=size)
+    if kind == ReferenceKind.SITE:
+        return lambda page, size: client.list_sites(page=page, size=size)
+    if kind == ReferenceKind.ITEM:
+        return lambda page, size: client.list_items(page=page, size=size)
+    # Archived kits too: a draft or an old order may name one; the form hides them.
+    return lambda page, size: client.list_kits(page=page, size=size)
+
+
+class ReferenceRefresher:
+    """Copies reference data into the store page by page.
+
+    Each page is committed as it arrives, so a cancelled or failed refresh keeps what it got;
+    only a complete pass of a kind drops records Impilo no longer lists and stamps the fetch
+    time. Cancel by cancelling the task running `refresh` (asyncio cancellation).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        client_factory: ClientFactory,
+        *,
+        connectivity: Connectivity | None = None,
+        page_size: int = 100,
+    ) -> None:
+        self.store = store
+        self.client_factory = client_factory
+        self.connectivity = connectivity or Connectivity()
+        self.page_size = page_size
+
+    async def refresh(
+        self,
+        kinds: Sequence[ReferenceKind] = ALL_KINDS,
+        *,
+        progress: RefreshProgress | None = None,
+    ) -> RefreshReport:
+        """Fetch every page of each kind. Raises the first `ImpiloError` (after updating the
+        connectivity state); the kinds finished before it stay refreshed."""
+        report = RefreshReport()
+        async with self.client_factory() as client:
+            for kind in kinds:
+                try:
+                    stored, dropped = await self._refresh_kind(client, kind, progress)
+                except ImpiloError as error:
+                    self.connectivity.report_error(error)
+                    log.warning("Refreshing %ss failed: %s", kind.value, error.detail or error)
+                    raise
+                report.stored[kind] = stored
+                report.dropped[kind] = dropped
+        return report
+
+    async def _refresh_kind(
+        self, client: ImpiloClient, kind: ReferenceKind, progress: RefreshProgress | None
+    ) -> tuple[int, int]:
+        fetch = _fetcher(client, kind)
+        seen: set[int] = set()
+        page_number = 1
+        while True:
+            page = await fetch(page_number, self.page_size)
+            self.connectivity.report_success()
+            records: list[ApiModel] = list(page.content)
+            self.store.store_reference_page(kind, records)
+            seen.update(i for r in records if (i := getattr(r, "id", None)) is not None)
+            if progress:
+                progress(kind, len(seen), max(page.total, len(seen)))
+            if page.is_last or not records:
+                break
+            page_number += 1
+        dropped = self.store.finish_reference_refresh(kind, seen)
+        return len(seen), dropped

@@ -1,0 +1,342 @@
+"""The outbox sender: turns every outbox entry into exactly one Impilo order.
+
+The protocol (DESIGN.md "Exactly once"):
+
+1. Only one sender works per profile at a time, across processes: a lock row in the store.
+2. On start, entries left in `sending` (a sender died mid-request) become `in_doubt`.
+3. An `in_doubt` entry is looked up by its client reference (`GET /order?externalOrderId=`)
+   before anything else: an existing order is adopted, and only if none exists is it sent.
+4. Before the POST the entry is committed as `sending`; the client reference is in the body's
+   `externalOrderIds`. Outcomes:
+   - an order came back: `sent` (the order is cached for offline history);
+   - 4xx: `rejected` with the server's message (the draft stays intact for the user);
+   - 401/403: the entry is `queued` again and the whole outbox paused ("API key rejected");
+   - 429, or no connection at all: `queued` with a retry time (nothing was created);
+   - timeout/reset after the request left, 5xx, unreadable 2xx, cancellation: `in_doubt`
+     with a retry time, so the next try starts with the lookup.
+5. Entries older than `max_age` are `held` for the user's confirmation, never sent silently.
+
+The sender works on the thread that runs its event loop; the store gives that thread its own
+SQLite connection. Callbacks (`progress`, `on_result`) run on that thread too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+
+from impilo_desktop.api.client import ImpiloClient
+from impilo_desktop.api.errors import (
+    AuthenticationError,
+    ImpiloError,
+    RateLimited,
+    RequestRejected,
+    Unreachable,
+)
+from impilo_desktop.api.models import Order
+from impilo_desktop.domain import DraftInvalid, to_order_create
+from impilo_desktop.store import EntryNotFoundError, EntryState, OutboxEntry, Store
+from impilo_desktop.sync.backoff import RetrySchedule
+from impilo_desktop.sync.connectivity import Connectivity
+
+log = logging.getLogger(__name__)
+
+ClientFactory = Callable[[], AbstractAsyncContextManager[ImpiloClient]]
+"""Gives the client for one drain, e.g. `lambda: ImpiloClient(url, key)` (closed after the
+drain) or, to share a long-lived client, `lambda: contextlib.nullcontext(client)`."""
+
+ProgressCallback = Callable[[int, int], None]
+
+API_KEY_REJECTED = "API key rejected"
+DEFAULT_MAX_AGE = timedelta(hours=72)
+DEFAULT_LOCK_TTL = 60.0
+
+
+class Outcome(StrEnum):
+    """What one pass over an entry did."""
+
+    SENT = "sent"  # created now
+    ADOPTED = "adopted"  # an in-doubt entry turned out to exist already
+    REJECTED = "rejected"  # refused by Impilo (or invalid); back with the user
+    RETRY = "retry"  # will be tried again at `next_attempt_at`
+    HELD = "held"  # too old; waits for the user
+    PAUSED = "paused"  # the key was refused; the outbox is paused
+    SKIPPED = "skipped"  # changed or removed meanwhile (e.g. discarded by the user)
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    """The result of one entry in a drain."""
+
+    entry_id: int
+    client_reference: str
+    outcome: Outcome
+    state: EntryState
+    order_id: int | None = None
+    message: str = ""
+
+    def line(self) -> str:
+        text = f"#{self.entry_id} {self.outcome.value}"
+        if self.order_id is not None:
+            text += f" order {self.order_id}"
+        return f"{text}: {self.message}" if self.message else text
+
+
+@dataclass
+class DrainReport:
+    """What a drain did: one result per entry worked on, and why it stopped early, if it did."""
+
+    results: list[EntryResult] = field(default_factory=list)
+    total: int = 0
+    lock_busy: bool = False
+    paused: str | None = None
+    stopped: str | None = None
+
+    @property
+    def delivered(self) -> list[EntryResult]:
+        return [r for r in self.results if r.outcome in (Outcome.SENT, Outcome.ADOPTED)]
+
+    @property
+    def needs_user(self) -> list[EntryResult]:
+        return [r for r in self.results if r.outcome in (Outcome.REJECTED, Outcome.HELD)]
+
+
+class _StopDrain(Exception):  # noqa: N818 - internal control flow, never escapes
+    def __init__(self, result: EntryResult, reason: str) -> None:
+        super().__init__(reason)
+        self.result = result
+        self.reason = reason
+
+
+class OutboxSender:
+    """Drains the outbox of one store through the Impilo API, exactly once per entry.
+
+    `store` may be shared with the UI thread. `connectivity` (optional) is updated from every
+    outcome. `max_age` is the age after which an entry is held for confirmation.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        client_factory: ClientFactory,
+        *,
+        connectivity: Connectivity | None = None,
+        max_age: timedelta = DEFAULT_MAX_AGE,
+        retry: RetrySchedule | None = None,
+        lock_ttl: float = DEFAULT_LOCK_TTL,
+    ) -> None:
+        self.store = store
+        self.client_factory = client_factory
+        self.connectivity = connectivity or Connectivity()
+        self.max_age = max_age
+        self.retry = retry or RetrySchedule()
+        self.lock_ttl = lock_ttl
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+    async def drain(
+        self,
+        *,
+        due_only: bool = True,
+        progress: ProgressCallback | None = None,
+        on_result: Callable[[EntryResult], None] | None = None,
+    ) -> DrainReport:
+        """Work through the entries that are due (all pending ones with `due_only=False`,
+        i.e. "send now"). Returns at once with `lock_busy` when another sender works, and
+        with `paused` while the outbox is paused."""
+        report = DrainReport()
+        paused = self.store.outbox_paused()
+        if paused:
+            report.paused = paused
+            return report
+        if not self.store.acquire_sender_lock(self.owner, self.lock_ttl):
+            report.lock_busy = True
+            return report
+        try:
+            recovered = self.store.recover_interrupted()
+            if recovered:
+                log.info("Entries %s were interrupted while sending; now in doubt", recovered)
+            entries = self.store.due_entries(due_only=due_only)
+            report.total = len(entries)
+            if progress:
+                progress(0, report.total)
+            if not entries:
+                return report
+            async with self.client_factory() as client:
+                for done, entry in enumerate(entries, start=1):
+                    if not self.store.refresh_sender_lock(self.owner, self.lock_ttl):
+                        report.stopped = "another sender took over"
+                        break
+                    try:
+                        result = await self._process(client, entry.entry_id)
+                    except _StopDrain as stop:
+                        result = stop.result
+                        report.stopped = stop.reason
+                    report.results.append(result)
+                    if result.outcome == Outcome.PAUSED:
+                        report.paused = result.message
+                    if on_result:
+                        on_result(result)
+                    if progress:
+                        progress(done, report.total)
+                    if report.stopped or report.paused:
+                        break
+        finally:
+            with contextlib.suppress(Exception):
+                self.store.release_sender_lock(self.owner)
+        return report
+
+    # -- one entry ----------------------------------------------------------------------------
+
+    async def _process(self, client: ImpiloClient, entry_id: int) -> EntryResult:
+        try:
+            entry = self.store.get_entry(entry_id)
+        except EntryNotFoundError:
+            return EntryResult(entry_id, "", Outcome.SKIPPED, EntryState.SENT, message="removed")
+        if entry.state not in (EntryState.QUEUED, EntryState.IN_DOUBT):
+            return self._result(entry, Outcome.SKIPPED)
+
+        if entry.state == EntryState.IN_DOUBT:
+            adopted = await self._reconcile(client, entry)
+            if adopted is not None:
+                return adopted
+
+        if not entry.age_confirmed and self._too_old(entry):
+            hours = self.max_age.total_seconds() / 3600
+            reason = f"Waiting more than {hours:g} hours; confirm before sending."
+            return self._result(self.store.mark_held(entry_id, reason), Outcome.HELD, reason)
+
+        try:
+            body = to_order_create(entry.draft, entry.client_reference)
+        except DraftInvalid as invalid:
+            message = str(invalid)
+            return self._result(
+                self.store.mark_rejected(entry_id, message, "invalid draft"),
+                Outcome.REJECTED,
+                message,
+            )
+
+        # Committed before the request leaves: from here on a crash means "in doubt".
+        entry = self.store.mark_sending(entry_id)
+        try:
+            order = await client.create_order(body)
+        except RequestRejected as error:
+            self.connectivity.report_error(error)
+            message = error.server_message or error.message
+            return self._result(
+                self.store.mark_rejected(entry_id, message, error.message),
+                Outcome.REJECTED,
+                message,
+            )
+        except AuthenticationError as error:
+            self.connectivity.report_error(error)
+            raise _StopDrain(self._pause(entry, error), API_KEY_REJECTED) from None
+        except RateLimited as error:
+            # Refused before it was processed: nothing was created.
+            return self._schedule(entry, error, reconcile=False, retry_after=error.retry_after)
+        except Unreachable as error:
+            result = self._schedule(entry, error, reconcile=error.maybe_sent)
+            if not error.maybe_sent:
+                # No connection at all: the rest would fail the same way.
+                raise _StopDrain(result, "offline") from None
+            return result
+        except ImpiloError as error:
+            # 5xx, an unreadable 2xx, ...: the order may exist; look before resending.
+            return self._schedule(entry, error, reconcile=True)
+        except BaseException:
+            # Cancelled (or worse) while the request may be on the wire.
+            with contextlib.suppress(Exception):
+                self.store.mark_in_doubt(entry_id, "interrupted while sending")
+            raise
+        return self._delivered(entry, order, Outcome.SENT)
+
+    async def _reconcile(self, client: ImpiloClient, entry: OutboxEntry) -> EntryResult | None:
+        """Look an in-doubt entry up by reference: a result when it was adopted (or the lookup
+        failed), None when no such order exists and it may be sent."""
+        reference = entry.client_reference
+        try:
+            page = await client.list_orders(page=1, size=20, external_order_ids=[reference])
+        except AuthenticationError as error:
+            self.connectivity.report_error(error)
+            raise _StopDrain(self._pause(entry, error), API_KEY_REJECTED) from None
+        except ImpiloError as error:
+            result = self._schedule(entry, error, reconcile=True, check_only=True)
+            if isinstance(error, Unreachable) and not error.maybe_sent:
+                raise _StopDrain(result, "offline") from None
+            return result
+        self.connectivity.report_success()
+        # Check the reference ourselves: a server that ignored the filter must not make us
+        # adopt somebody else's order.
+        matches = sorted(
+            (o for o in page.content if reference in o.external_order_ids and o.id is not None),
+            key=lambda o: o.id or 0,
+        )
+        if not matches:
+            self.store.record_attempt(entry.entry_id, "checked", "no order with this reference")
+            return None
+        if len(matches) > 1:
+            log.error("Reference %s matches orders %s", reference, [o.id for o in matches])
+        return self._delivered(entry, matches[0], Outcome.ADOPTED)
+
+    # -- outcomes ----------------------------------------------------------------------------
+
+    def _delivered(self, entry: OutboxEntry, order: Order, outcome: Outcome) -> EntryResult:
+        self.connectivity.report_success()
+        assert order.id is not None  # the client guarantees an id on created orders
+        detail = f"order {order.id}" + (" (already existed)" if outcome == Outcome.ADOPTED else "")
+        sent = self.store.mark_sent(entry.entry_id, order.id, detail)
+        with contextlib.suppress(Exception):  # the cache is a convenience; never fail a send
+            self.store.cache_orders([order])
+        log.info("Entry %s: %s", entry.entry_id, detail)
+        return self._result(sent, outcome, detail)
+
+    def _schedule(
+        self,
+        entry: OutboxEntry,
+        error: ImpiloError,
+        *,
+        reconcile: bool,
+        retry_after: float | None = None,
+        check_only: bool = False,
+    ) -> EntryResult:
+        self.connectivity.report_error(error)
+        delay = self.retry.delay(max(entry.attempts, 1), retry_after)
+        when = self.store.now() + delay
+        what = "check" if check_only else "send"
+        message = f"{error.message} Next try in {delay:.0f} s."
+        log.warning("Entry %s: %s failed: %s", entry.entry_id, what, error.detail or error)
+        if entry.state == EntryState.IN_DOUBT or reconcile:
+            updated = self.store.mark_in_doubt(entry.entry_id, error.message, when)
+        else:
+            updated = self.store.mark_retry(entry.entry_id, error.message, when, reconcile=False)
+        return self._result(updated, Outcome.RETRY, message)
+
+    def _pause(self, entry: OutboxEntry, error: AuthenticationError) -> EntryResult:
+        # A 401 means the request was refused: nothing was created.
+        if entry.state == EntryState.SENDING:
+            entry = self.store.mark_unsent(entry.entry_id, API_KEY_REJECTED)
+        self.store.pause_outbox(API_KEY_REJECTED)
+        log.warning("Outbox paused: %s (%s)", API_KEY_REJECTED, error.status)
+        return self._result(entry, Outcome.PAUSED, API_KEY_REJECTED)
+
+    def _too_old(self, entry: OutboxEntry) -> bool:
+        age = self.store.now() - entry.created_at.timestamp()
+        return age > self.max_age.total_seconds()
+
+    @staticmethod
+    def _result(entry: OutboxEntry, outcome: Outcome, message: str = "") -> EntryResult:
+        return EntryResult(
+            entry_id=entry.entry_id,
+            client_reference=entry.client_reference,
+            outcome=outcome,
+            state=entry.state,
+            order_id=entry.order_id,
+            message=message,
+        )
