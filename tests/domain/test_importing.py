@@ -1,0 +1,170 @@
+"""Create-order request JSON -> draft (`drafts import`): problems, never exceptions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from impilo_desktop.api.models import ShippingOption
+from impilo_desktop.domain import (
+    ItemLine,
+    KitLine,
+    PatientChoice,
+    Problem,
+    ReturnDevice,
+    ReturnItem,
+    ReturnPackedKit,
+    SiteChoice,
+    draft_from_create_json,
+    import_create_json,
+    to_order_create,
+)
+
+
+def load(shared_dir: Path, name: str) -> Any:
+    return json.loads((shared_dir / "fixtures" / name).read_text())
+
+
+def test_patient_fixture_names_the_lines_without_item_ids(shared_dir: Path) -> None:
+    result = import_create_json(load(shared_dir, "create-patient-order.request.json"))
+    draft = result.draft
+    assert draft.patient == PatientChoice(id=1234, first_name="John", last_name="Doe")
+    assert draft.item_lines == [ItemLine(item_id=None, count=10)] * 4
+    assert [ln.kit_id for ln in draft.kit_lines] == [1000, 1001, 1002, 1003]
+    assert draft.external_order_ids == ["xyz_123_0", "xyz_123_1", "xyz_123_2", "xyz_123_3"]
+    assert draft.shipping_option == ShippingOption.STANDARD
+    assert result.problems == [
+        Problem(f"item_lines[{i}].item", f"Line {i + 1} has no item id; choose the item")
+        for i in range(4)
+    ]
+    assert result.ignored == []
+    assert not result.ok
+
+
+def test_site_fixture_reports_the_missing_site_id(shared_dir: Path) -> None:
+    result = import_create_json(load(shared_dir, "create-site-order.request.json"))
+    assert result.draft.recipient_kind == "site"
+    assert result.draft.site == SiteChoice()
+    assert result.problems[0] == Problem(
+        "recipient", "The site has no Impilo site id; choose the site from the list"
+    )
+    assert [p.field for p in result.problems[1:]] == [f"item_lines[{i}].item" for i in range(4)]
+
+
+def test_draft_from_create_json_gives_just_the_draft(shared_dir: Path) -> None:
+    draft = draft_from_create_json(load(shared_dir, "create-patient-order.request.json"))
+    assert len(draft.item_lines) == 4
+    assert draft.patient is not None
+
+
+def test_a_complete_file_becomes_a_sendable_draft() -> None:
+    data = {
+        "patient": {
+            "id": "1234",
+            "firstName": "John",
+            "lastName": "Doe",
+            "dateOfBirth": "1980-01-01T00:00:00Z",
+            "site": {"id": 3, "name": "North"},
+        },
+        "orderItems": [{"item": {"id": 10, "name": "Cuff", "sku": "C-1"}, "count": 2.0}],
+        "orderKits": [{"kit": {"id": 55}, "count": "1"}],
+        "externalOrderIds": ["PO-1", 17],
+        "orderNotes": [{"note": "Call first"}, "Gate 4"],
+        "shippingOption": "overnight",
+        "emailLabel": False,
+        "returnItems": [{"id": 12, "count": 1}, {"item": {"id": 13}, "count": 2}],
+        "returnDevices": [{"id": 77}],
+        "returnPackedKits": [{"id": 8}],
+        "currentStatus": "orderPlaced",
+        "id": 5,
+    }
+    result = import_create_json(data)
+    assert result.problems == []
+    assert result.ok
+    assert result.ignored == ["currentStatus", "id"]
+    draft = result.draft
+    assert draft.patient == PatientChoice(
+        id=1234,
+        first_name="John",
+        last_name="Doe",
+        date_of_birth="1980-01-01",
+        site_id=3,
+        site_name="North",
+    )
+    assert draft.item_lines == [ItemLine(item_id=10, count=2, name="Cuff", sku="C-1")]
+    assert draft.kit_lines == [KitLine(kit_id=55, count=1)]
+    assert draft.external_order_ids == ["PO-1", "17"]
+    assert draft.notes == ["Call first", "Gate 4"]
+    assert draft.return_items == [ReturnItem(item_id=12, count=1), ReturnItem(item_id=13, count=2)]
+    assert draft.return_devices == [ReturnDevice(device_id=77)]
+    assert draft.return_packed_kits == [ReturnPackedKit(packed_kit_id=8, quantity=1)]
+    body = to_order_create(draft, "desk-1").to_wire()
+    assert body["externalOrderIds"] == ["PO-1", "17", "desk-1"]
+    assert body["emailLabel"] is False
+
+
+def test_both_patient_and_site_keeps_the_patient() -> None:
+    result = import_create_json(
+        {"patient": {"id": 1}, "site": {"id": 2}, "orderKits": [{"kit": {"id": 3}, "count": 1}]}
+    )
+    assert result.draft.recipient_kind == "patient"
+    assert result.draft.site is None
+    assert result.problems == [
+        Problem(
+            "recipient",
+            "The file names both a patient and a site; an order goes to one recipient, "
+            "so the site was left out",
+        )
+    ]
+
+
+def test_structural_problems_are_explained_once_per_field() -> None:
+    result = import_create_json(
+        {
+            "patient": {"id": True},
+            "orderItems": [
+                {"item": {"id": "abc"}, "count": "many"},
+                "garbage",
+                {"item": 5, "count": None},
+            ],
+            "orderKits": {"kit": 1},
+            "externalOrderIds": [None],
+            "orderNotes": [3],
+            "shippingOption": 1,
+            "emailLabel": "yes",
+            "returnDevices": [{"id": [1]}],
+        }
+    )
+    assert result.problems == [
+        Problem("recipient", "The patient id must be a number"),
+        Problem("item_lines[0].item", "The item id 'abc' is not a number"),
+        Problem("item_lines[0].count", "The count 'many' is not a whole number"),
+        Problem("item_lines[1]", "Line 2 must be an object, not 'garbage'"),
+        Problem("item_lines[1].count", "This line has no count"),
+        Problem("item_lines[2].item", "Line 3's item must be an object, not 5"),
+        Problem("item_lines[2].count", "This line has no count"),
+        Problem("kit_lines", "orderKits must be a list, not {'kit': 1}"),
+        Problem("external_order_ids", "External order id None was left out"),
+        Problem("notes", "Note 3 was left out"),
+        Problem("shipping_option", "Shipping option 1 is not understood"),
+        Problem("email_label", "emailLabel must be true or false"),
+        Problem("return_devices[0].device", "The device id [1] is not a number"),
+        # Validation adds what the file's own problems did not already explain.
+        Problem("item_lines[1].item", "Line 2 has no item id; choose the item"),
+    ]
+
+
+@pytest.mark.parametrize("data", [None, [], "order", 42])
+def test_not_an_object(data: Any) -> None:
+    result = import_create_json(data)
+    assert result.problems[0] == Problem(
+        "file", "The file does not hold an order (expected a JSON object)"
+    )
+    assert result.draft.is_empty()
+
+
+def test_an_empty_object_needs_recipient_and_lines() -> None:
+    assert [p.field for p in import_create_json({}).problems] == ["recipient", "lines"]
