@@ -1,0 +1,566 @@
+"""Search-as-you-type pickers: PatientPicker, SitePicker and the catalog searches.
+
+A picker is a search field over a `PickerModel`, a results table that appears while there is
+a query, and (for the recipient pickers) a card showing the choice. Arrow keys move through
+the results without leaving the field, Enter takes the highlighted row (or the exact SKU a
+scanner just typed), Escape clears. When nothing cached matches, the picker asks its owner
+to look on the server (`remote_lookup_requested`, debounced) and says it is doing so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from impilo_desktop.ui.order_entry.picker_model import PickerColumn, PickerModel, R
+from impilo_desktop.ui.order_entry.records import (
+    ItemRecord,
+    KitRecord,
+    PatientRecord,
+    SiteRecord,
+)
+from impilo_desktop.ui.resources import icon
+
+REMOTE_DEBOUNCE_MS = 400
+VISIBLE_RESULT_ROWS = 7
+
+
+def patient_columns() -> list[PickerColumn[PatientRecord]]:
+    return [
+        PickerColumn("Name", lambda r: r.display_name, lambda r: r.sort_key()),
+        PickerColumn("Date of birth", lambda r: r.date_of_birth or "—"),
+        PickerColumn("External ID", lambda r: r.external_identifier or "—"),
+        PickerColumn("Site", lambda r: r.site_name or "—"),
+        PickerColumn("City", lambda r: r.city or "—"),
+    ]
+
+
+def site_columns() -> list[PickerColumn[SiteRecord]]:
+    return [
+        PickerColumn("Site", lambda r: r.name, lambda r: r.sort_key()),
+        PickerColumn("City", lambda r: r.city or "—"),
+        PickerColumn("State", lambda r: r.state or "—"),
+        PickerColumn("ID", lambda r: str(r.id), lambda r: r.id),
+    ]
+
+
+def item_columns() -> list[PickerColumn[ItemRecord]]:
+    return [
+        PickerColumn("Item", lambda r: r.name, lambda r: r.sort_key()),
+        PickerColumn("SKU", lambda r: r.sku or "—"),
+        PickerColumn("Manufacturer", lambda r: r.manufacturer or "—"),
+        PickerColumn("Availability", lambda r: "Orderable" if r.can_order else "Not orderable"),
+    ]
+
+
+def kit_columns() -> list[PickerColumn[KitRecord]]:
+    return [
+        PickerColumn("Kit", lambda r: r.name, lambda r: r.sort_key()),
+        PickerColumn("Contents", lambda r: r.summary),
+    ]
+
+
+class RecordPicker(QWidget, Generic[R]):
+    """A search field with a results table over a `PickerModel`.
+
+    sticky=True (recipients): choosing shows the choice on a card until "Change".
+    sticky=False (catalog): choosing emits `chosen` and clears the field for the next one.
+    """
+
+    chosen = Signal(object)  # the record (None when a sticky choice is cleared)
+    remote_lookup_requested = Signal(str)
+
+    def __init__(
+        self,
+        model: PickerModel[R],
+        *,
+        name: str,
+        noun: str,
+        placeholder: str,
+        sticky: bool,
+        describe: Callable[[R], str] | None = None,
+        exact_match: Callable[[str], R | None] | None = None,
+        remote_lookup: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setAccessibleName(f"{noun.capitalize()} search")
+        self.model = model
+        self._noun = noun
+        self._sticky = sticky
+        self._describe = describe or (lambda r: r.display_name)
+        self._exact_match = exact_match
+        self._remote_lookup = remote_lookup
+        self._choice: R | None = None
+        self._remote_pending = ""
+        self._scope: Any = None
+        self._scope_filter: Callable[[int], bool] | None = None
+
+        self.search_field = QLineEdit(self)
+        self.search_field.setObjectName(f"{name}Search")
+        self.search_field.setAccessibleName(f"Search {noun}s")
+        self.search_field.setPlaceholderText(placeholder)
+        self.search_field.setClearButtonEnabled(True)
+        self.search_field.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_field.textEdited.connect(self._on_text)
+        self.search_field.installEventFilter(self)
+
+        self.search_row = QHBoxLayout()
+        self.search_row.setContentsMargins(0, 0, 0, 0)
+        self.search_row.addWidget(self.search_field, 1)
+
+        self.status = QLabel(self)
+        self.status.setObjectName(f"{name}Status")
+        self.status.setAccessibleName(f"{noun.capitalize()} search status")
+        self.status.setProperty("role", "hint")
+        self.status.setVisible(False)
+
+        self.results = QTableView(self)
+        self.results.setObjectName(f"{name}Results")
+        self.results.setAccessibleName(f"Matching {noun}s")
+        self.results.setModel(model)
+        self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows work from the field
+        self.results.setAlternatingRowColors(True)
+        self.results.setShowGrid(False)
+        self.results.setWordWrap(False)
+        self.results.setSortingEnabled(False)
+        vheader = self.results.verticalHeader()
+        vheader.setVisible(False)
+        vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        row_height = self.fontMetrics().height() + 10
+        vheader.setDefaultSectionSize(row_height)
+        hheader = self.results.horizontalHeader()
+        hheader.setHighlightSections(False)
+        hheader.setStretchLastSection(True)
+        hheader.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.results.setFixedHeight(
+            row_height * VISIBLE_RESULT_ROWS
+            + hheader.sizeHint().height()
+            + 2 * self.results.frameWidth()
+        )
+        self.results.clicked.connect(self._on_clicked)
+        self.results.setVisible(False)
+
+        self.card = QFrame(self)
+        self.card.setObjectName(f"{name}Card")
+        self.card.setFrameShape(QFrame.Shape.StyledPanel)
+        card_layout = QHBoxLayout(self.card)
+        card_layout.setContentsMargins(10, 8, 8, 8)
+        self.card_label = QLabel(self.card)
+        self.card_label.setObjectName(f"{name}Choice")
+        self.card_label.setTextFormat(Qt.TextFormat.RichText)
+        self.card_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.change_button = QPushButton("Change…", self.card)
+        self.change_button.setObjectName(f"{name}Change")
+        self.change_button.setAccessibleName(f"Change {noun}")
+        self.change_button.clicked.connect(self.clear_choice)
+        card_layout.addWidget(self.card_label, 1)
+        card_layout.addWidget(self.change_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.card.setVisible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(self.search_row)
+        layout.addWidget(self.card)
+        layout.addWidget(self.status)
+        layout.addWidget(self.results)
+        self.setFocusProxy(self.search_field)
+
+        self._remote_timer = QTimer(self)
+        self._remote_timer.setSingleShot(True)
+        self._remote_timer.setInterval(REMOTE_DEBOUNCE_MS)
+        self._remote_timer.timeout.connect(self._ask_server)
+
+    # --- public API ----------------------------------------------------------------------
+
+    @property
+    def choice(self) -> R | None:
+        return self._choice
+
+    def set_query(self, text: str) -> None:
+        """Type `text` into the field programmatically (same effect as typing)."""
+        self.search_field.setText(text)
+        self._on_text(text)
+
+    def set_scope(self, scope: Any, scope_filter: Callable[[int], bool] | None) -> None:
+        """Restrict matches (e.g. to one site); `None` removes the restriction."""
+        self._scope, self._scope_filter = scope, scope_filter
+        self._refilter()
+
+    def set_choice(self, record: R | None, *, emit: bool = False) -> None:
+        """Show `record` as the choice (sticky pickers) without typing, e.g. a loaded draft."""
+        self._choice = record
+        self._remote_timer.stop()
+        if self._sticky and record is not None:
+            self.card_label.setText(self._describe(record))
+            self.card.setAccessibleName(f"Chosen {self._noun}: {record.display_name}")
+            self.card.setVisible(True)
+            self.search_field.setVisible(False)
+            self.search_field.clear()
+            self._set_results_visible(False)
+            self.status.setVisible(False)
+            self.setFocusProxy(self.change_button)
+        else:
+            self.card.setVisible(False)
+            self.search_field.setVisible(True)
+            self.setFocusProxy(self.search_field)
+        if emit:
+            self.chosen.emit(record)
+
+    def clear_choice(self) -> None:
+        """Back to searching (the 'Change…' button)."""
+        had_focus = self.change_button.hasFocus()
+        self.set_choice(None, emit=True)
+        if had_focus or self.isVisible():
+            self.search_field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def remote_results(self, query: str, records: list[R]) -> None:
+        """The server's answer to `remote_lookup_requested(query)`."""
+        if query != self._remote_pending:
+            return  # the user typed on; this answer is stale
+        self._remote_pending = ""
+        if self._choice is not None and self._sticky:
+            return
+        self.model.add_records(records)
+        found = [r for r in records if r.id]
+        if found:
+            self.model.show_only(found)
+            self._set_results_visible(True)
+            self._select_row(0)
+            n = len(found)
+            self._say(
+                f"Found {n} {self._noun}{'s' if n != 1 else ''} on Impilo "
+                "(not in the local list yet)."
+            )
+        else:
+            self._say(
+                f"No {self._noun} matches \N{LEFT DOUBLE QUOTATION MARK}{query}"
+                "\N{RIGHT DOUBLE QUOTATION MARK}, here or on Impilo."
+            )
+
+    def remote_failed(self, query: str, message: str) -> None:
+        if query != self._remote_pending:
+            return
+        self._remote_pending = ""
+        self._say(f"No match in the local list, and Impilo could not be asked: {message}")
+
+    @property
+    def remote_pending(self) -> bool:
+        return bool(self._remote_pending) or self._remote_timer.isActive()
+
+    # --- behaviour -----------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Keys sent to the picker itself (tests, accessibility tools) go to its field.
+        target = self.search_field if self.search_field.isVisible() else None
+        if target is not None and event.type() == QEvent.Type.KeyPress:
+            QApplication.sendEvent(target, event)
+            return
+        super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.search_field and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            return self._on_field_key(event)
+        return super().eventFilter(watched, event)
+
+    def _on_field_key(self, event: QKeyEvent) -> bool:
+        key = Qt.Key(event.key())
+        moves = {
+            Qt.Key.Key_Down: 1,
+            Qt.Key.Key_Up: -1,
+            Qt.Key.Key_PageDown: VISIBLE_RESULT_ROWS,
+            Qt.Key.Key_PageUp: -VISIBLE_RESULT_ROWS,
+        }
+        if key in moves and self.results.isVisible():
+            current = self.results.currentIndex().row()
+            self._select_row(max(0, min(self.model.rowCount() - 1, current + moves[key])))
+            return True
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+            event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self._pick_current()
+            return True  # never let Enter fall through to a default button
+        if key == Qt.Key.Key_Escape and self.search_field.text():
+            self.search_field.clear()
+            self._on_text("")
+            return True
+        return False
+
+    def _on_text(self, text: str) -> None:
+        self._remote_timer.stop()
+        self._remote_pending = ""
+        self._refilter()
+
+    def _refilter(self) -> None:
+        text = self.search_field.text()
+        if not text.strip():
+            self.model.set_query("", scope=self._scope, scope_filter=self._scope_filter)
+            self._set_results_visible(False)
+            self.status.setVisible(False)
+            return
+        count = self.model.set_query(text, scope=self._scope, scope_filter=self._scope_filter)
+        self._set_results_visible(count > 0)
+        if count:
+            self._select_row(self._first_enabled_row())
+            self._say(
+                f"{count:,} match{'es' if count != 1 else ''}"
+                + ("" if count <= VISIBLE_RESULT_ROWS else " — keep typing to narrow")
+                + "  \N{MIDDLE DOT}  \N{UPWARDS ARROW}\N{DOWNWARDS ARROW} to move, "
+                "Enter to choose"
+            )
+        elif self._remote_lookup and len(text.strip()) >= 2:
+            self._say(
+                f"No match in the local list — will ask Impilo for "
+                f"\N{LEFT DOUBLE QUOTATION MARK}{text.strip()}"
+                "\N{RIGHT DOUBLE QUOTATION MARK}…"
+            )
+            self._remote_timer.start()
+        else:
+            self._say(
+                f"No {self._noun} matches \N{LEFT DOUBLE QUOTATION MARK}{text.strip()}"
+                "\N{RIGHT DOUBLE QUOTATION MARK}."
+            )
+
+    def _ask_server(self) -> None:
+        query = self.search_field.text().strip()
+        if not query:
+            return
+        self._remote_pending = query
+        self._say(
+            f"Asking Impilo for \N{LEFT DOUBLE QUOTATION MARK}{query}"
+            "\N{RIGHT DOUBLE QUOTATION MARK}…"
+        )
+        self.remote_lookup_requested.emit(query)
+
+    def _first_enabled_row(self) -> int:
+        for row in range(min(self.model.rowCount(), 50)):
+            record = self.model.record(row)
+            if record is not None and self.model.is_enabled(record):
+                return row
+        return 0
+
+    def _select_row(self, row: int) -> None:
+        if row < 0 or row >= self.model.rowCount():
+            return
+        index = self.model.index(row, 0)
+        self.results.setCurrentIndex(index)
+        self.results.scrollTo(index)
+
+    def _pick_current(self) -> None:
+        text = self.search_field.text().strip()
+        if self._exact_match is not None and text:
+            exact = self._exact_match(text)
+            if exact is not None:
+                self._choose(exact)
+                return
+        if not self.results.isVisible():
+            return
+        record = self.model.record(self.results.currentIndex().row())
+        if record is None:
+            return
+        if not self.model.is_enabled(record):
+            self._say(f"{record.display_name} cannot be chosen.")
+            return
+        self._choose(record)
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        record = self.model.record(index.row())
+        if record is not None and self.model.is_enabled(record):
+            self._choose(record)
+
+    def _choose(self, record: R) -> None:
+        if self._sticky:
+            self.set_choice(record, emit=True)
+            self.change_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.search_field.clear()
+            self._refilter()
+            self.chosen.emit(record)
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setVisible(True)
+
+    def _set_results_visible(self, visible: bool) -> None:
+        self.results.setVisible(visible)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def describe_patient(record: PatientRecord) -> str:
+    """The chosen-patient card: name on top, the identifying details beneath."""
+    details = [
+        f"Born {record.date_of_birth}" if record.date_of_birth else "Date of birth unknown",
+        f"External ID {record.external_identifier}" if record.external_identifier else "",
+        " \N{EM DASH} ".join(p for p in (record.site_name, record.city) if p),
+        f"Impilo #{record.id}",
+    ]
+    line = "  \N{MIDDLE DOT}  ".join(_escape(d) for d in details if d)
+    return f"<b>{_escape(record.display_name)}</b><br><span>{line}</span>"
+
+
+def describe_site(record: SiteRecord) -> str:
+    place = ", ".join(p for p in (record.city, record.state) if p)
+    details = "  \N{MIDDLE DOT}  ".join(_escape(p) for p in (place, f"Impilo #{record.id}") if p)
+    return f"<b>{_escape(record.name)}</b><br><span>{details}</span>"
+
+
+class PatientPicker(RecordPicker[PatientRecord]):
+    """Find a patient in the cached list (name, DOB, external id, email, id), optionally
+    within one site; falls back to asking Impilo."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            PickerModel(patient_columns()),
+            name="patientPicker",
+            noun="patient",
+            placeholder="Name, date of birth, external ID, email or Impilo ID",
+            sticky=True,
+            describe=describe_patient,
+            remote_lookup=True,
+            parent=parent,
+        )
+        self.site_scope = QComboBox(self)
+        self.site_scope.setObjectName("patientSiteScope")
+        self.site_scope.setAccessibleName("Only patients of site")
+        self.site_scope.setToolTip("Only search patients of this site")
+        self.site_scope.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.site_scope.addItem("All sites", None)
+        self.site_scope.currentIndexChanged.connect(self._on_scope)
+        self.search_row.addWidget(self.site_scope)
+        header = self.results.horizontalHeader()
+        for column, width in enumerate((190, 100, 110, 150)):
+            header.resizeSection(column, width)
+
+    def set_sites(self, sites: list[SiteRecord]) -> None:
+        """The sites offered for narrowing (keeps the current choice when still present)."""
+        current = self.site_scope.currentData()
+        self.site_scope.blockSignals(True)
+        self.site_scope.clear()
+        self.site_scope.addItem("All sites", None)
+        for site in sorted(sites, key=lambda s: s.sort_key()):
+            self.site_scope.addItem(site.name, site.id)
+        position = self.site_scope.findData(current)
+        self.site_scope.setCurrentIndex(max(0, position))
+        self.site_scope.blockSignals(False)
+
+    def _on_scope(self, _position: int) -> None:
+        site_id = self.site_scope.currentData()
+        if site_id is None:
+            self.set_scope(None, None)
+            return
+        model = self.model
+        self.set_scope(("site", site_id), lambda row: model.record_at(row).site_id == site_id)
+
+    def set_choice(self, record: PatientRecord | None, *, emit: bool = False) -> None:
+        super().set_choice(record, emit=emit)
+        self.site_scope.setVisible(record is None)
+
+
+class SitePicker(RecordPicker[SiteRecord]):
+    """Find an active site by name, city, state or id."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            PickerModel(site_columns()),
+            name="sitePicker",
+            noun="site",
+            placeholder="Site name, city or Impilo ID",
+            sticky=True,
+            describe=describe_site,
+            remote_lookup=True,
+            parent=parent,
+        )
+        header = self.results.horizontalHeader()
+        for column, width in enumerate((240, 140, 80)):
+            header.resizeSection(column, width)
+
+    def set_sites(self, sites: list[SiteRecord]) -> None:
+        # Inactive sites cannot receive orders; they are not offered at all.
+        self.model.set_records([s for s in sites if s.active])
+
+
+class ItemSearch(RecordPicker[ItemRecord]):
+    """Add catalog items by name, SKU or manufacturer; a scanned SKU + Enter adds directly.
+    Non-orderable items are listed greyed out with the reason in the tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        model: PickerModel[ItemRecord] = PickerModel(
+            item_columns(),
+            enabled=lambda r: r.can_order,
+            tooltip=lambda r: r.unavailable_reason or f"{r.name} — {r.sku}",
+        )
+        super().__init__(
+            model,
+            name="itemSearch",
+            noun="item",
+            placeholder="Add item: name, SKU or manufacturer — or scan a barcode",
+            sticky=False,
+            exact_match=self._by_sku,
+            parent=parent,
+        )
+        header = self.results.horizontalHeader()
+        for column, width in enumerate((260, 120, 160)):
+            header.resizeSection(column, width)
+
+    def _by_sku(self, text: str) -> ItemRecord | None:
+        wanted = text.strip().lower()
+        return self.model.find(lambda r: r.sku.lower() == wanted and r.can_order)
+
+    def _pick_current(self) -> None:
+        text = self.search_field.text().strip()
+        sku_match = self.model.find(lambda r: r.sku.lower() == text.lower()) if text else None
+        if sku_match is not None and not sku_match.can_order:
+            self._say(
+                f"{sku_match.name} ({sku_match.sku}) cannot be ordered: "
+                f"{sku_match.unavailable_reason}"
+            )
+            return
+        super()._pick_current()
+
+
+class KitSearch(RecordPicker[KitRecord]):
+    """Add kits by name or by an item they contain (archived kits are not offered)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        model: PickerModel[KitRecord] = PickerModel(
+            kit_columns(), tooltip=lambda r: f"{r.name}: {r.summary}"
+        )
+        super().__init__(
+            model,
+            name="kitSearch",
+            noun="kit",
+            placeholder="Add kit: kit name or an item it contains",
+            sticky=False,
+            exact_match=lambda text: model.find(lambda r: r.name.lower() == text.lower()),
+            parent=parent,
+        )
+        self.results.horizontalHeader().resizeSection(0, 240)
+
+    def set_kits(self, kits: list[KitRecord]) -> None:
+        self.model.set_records([k for k in kits if not k.archived])
