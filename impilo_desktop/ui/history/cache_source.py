@@ -1,0 +1,64 @@
+"""Offline history: pages of orders from the store's order cache, shaped like the API's."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from impilo_desktop.api.models import Order, Page
+from impilo_desktop.store import Store
+
+from .filters import OrderQuery
+
+
+class CachedOrderSource:
+    """`fetch_page` over the order cache, with the same filters the server applies.
+
+    The cache is read once per query (on a worker thread: parsing thousands of cached orders
+    takes longer than a frame) and then served page by page like the API would.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._matching: dict[OrderQuery, list[Order]] = {}
+        self.last_updated: datetime | None = None
+
+    def _load(self, query: OrderQuery) -> list[Order]:
+        orders = self._store.cached_orders()
+        if query.patient_id is not None:
+            orders = [o for o in orders if o.patient and o.patient.id == query.patient_id]
+        if query.external_order_ids:
+            wanted = set(query.external_order_ids)
+            orders = [o for o in orders if wanted.intersection(o.external_order_ids)]
+        return orders
+
+    def _stamp(self, orders: list[Order]) -> None:
+        for order in orders:
+            if order.id is None:
+                continue
+            at = self._store.order_cached_at(order.id)
+            if at is not None and (self.last_updated is None or at > self.last_updated):
+                self.last_updated = at
+
+    async def fetch_page(self, query: OrderQuery, page: int, size: int) -> Page[Order]:
+        if query not in self._matching:
+            self._matching[query] = await asyncio.to_thread(self._load, query)
+        matching = self._matching[query]
+        chunk = matching[(page - 1) * size : page * size]
+        await asyncio.to_thread(self._stamp, chunk)
+        return Page[Order](
+            content=chunk,
+            page=page,
+            size=size,
+            total=len(matching),
+            first=page == 1,
+            last=page * size >= len(matching),
+        )
+
+    async def get_order(self, order_id: int) -> tuple[Order | None, datetime | None]:
+        """One cached order and when it was stored."""
+
+        def read() -> tuple[Order | None, datetime | None]:
+            return self._store.cached_order(order_id), self._store.order_cached_at(order_id)
+
+        return await asyncio.to_thread(read)

@@ -1,0 +1,762 @@
+"""`OrderHistoryView`: the Order history page.
+
+"Where is this patient's kit?" - the table pages through `GET /order` as the coordinator
+scrolls, the filters narrow it, and the side panel shows the whole order. Offline, the page
+shows the orders saved in the store's order cache. Orders this app placed are polled for
+status changes while the app runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QSystemTrayIcon,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from impilo_desktop.api.errors import ImpiloError, RequestRejected, Unreachable
+from impilo_desktop.api.models import Order, Page, Patient
+from impilo_desktop.domain.convert import order_to_draft
+from impilo_desktop.store import EntryState
+
+from .cache_source import CachedOrderSource
+from .csv_export import CsvExporter
+from .detail import OrderDetailView
+from .filter_bar import OrderFilterBar
+from .filters import LocalFilter, OrderQuery
+from .model import OrderHistoryModel
+from .order_row import Column, local_time_text
+from .poller import DEFAULT_INTERVAL_SECONDS, OrderStatusPoller
+from .status_style import status_label
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from impilo_desktop.ui.services import AppServices
+
+log = logging.getLogger(__name__)
+
+_COLUMN_WIDTHS = {
+    Column.ORDER_ID: 80,
+    Column.LATEST_EVENT: 130,
+    Column.RECIPIENT: 200,
+    Column.STATUS: 150,
+    Column.CONTENTS: 260,
+    Column.TRACKING: 170,
+    Column.EXTERNAL_IDS: 160,
+}
+
+
+def _error_text(error: BaseException) -> str:
+    if isinstance(error, RequestRejected) and error.server_message:
+        return f"{error.message} Impilo said: {error.server_message}"
+    if isinstance(error, ImpiloError):
+        return error.message
+    return str(error) or type(error).__name__
+
+
+def _named(widget: QWidget, name: str, accessible: str) -> None:
+    widget.setObjectName(name)
+    widget.setAccessibleName(accessible)
+
+
+class OrderHistoryView(QWidget):
+    """The order history page: filters, the paged order table and the order detail."""
+
+    reorder_requested = Signal(object)
+    """An `OrderDraft` made from the selected order."""
+    notification = Signal(str)
+    """A short message worth showing in the status bar (status changes, saved files)."""
+
+    def __init__(
+        self,
+        services: AppServices,
+        *,
+        page_size: int = 50,
+        poll_interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        _named(self, "orderHistoryView", "Order history")
+        self._services = services
+        self._bridge = services.bridge
+        self._cache = CachedOrderSource(services.store)
+        self._offline = False
+        self._tray: QSystemTrayIcon | None = None
+
+        self.model = OrderHistoryModel(self._bridge, self._fetch_online, page_size=page_size)
+        self.filters = OrderFilterBar(self._search_patients)
+        self.table = self._make_table()
+        self.detail = OrderDetailView()
+        self.exporter = CsvExporter(self._bridge, self)
+        self.poller = OrderStatusPoller(
+            self._bridge,
+            self._get_order_online,
+            self._sent_order_ids,
+            interval_seconds=poll_interval_seconds,
+            parent=self,
+        )
+        self._build_layout()
+        self._build_actions()
+        self._connect()
+        self._load_sites()
+        self.model.reload()
+        self.poller.start()
+
+    # --- construction ------------------------------------------------------------------------
+
+    def _make_table(self) -> QTableView:
+        table = QTableView()
+        _named(table, "orderHistoryTable", "Orders")
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setShowGrid(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        rows = table.verticalHeader()
+        rows.setVisible(False)
+        # Fixed heights: Qt never measures 100,000 rows.
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(table.fontMetrics().height() + 12)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, width in _COLUMN_WIDTHS.items():
+            table.setColumnWidth(column, width)
+        header.setStretchLastSection(True)
+        # No sort until the coordinator asks: the server's order is the newest first.
+        header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
+        table.setSortingEnabled(True)
+        return table
+
+    def _build_layout(self) -> None:
+        self.offline_banner = QLabel()
+        _named(self.offline_banner, "historyOfflineBanner", "Connection state")
+        self.offline_banner.setWordWrap(True)
+        self.retry_button = QPushButton("Try again")
+        _named(self.retry_button, "historyRetryButton", "Try again")
+        banner = QWidget()
+        banner.setObjectName("historyBanner")
+        banner_row = QHBoxLayout(banner)
+        banner_row.setContentsMargins(8, 6, 8, 6)
+        banner_row.addWidget(self.offline_banner, 1)
+        banner_row.addWidget(self.retry_button)
+        banner.setStyleSheet(
+            "#historyBanner { background: rgba(224, 137, 43, 0.16);"
+            " border: 1px solid rgba(224, 137, 43, 0.55); border-radius: 4px; }"
+        )
+        banner.setVisible(False)
+        self._banner = banner
+
+        self.refresh_button = QPushButton("Refresh")
+        _named(self.refresh_button, "refreshHistoryButton", "Refresh order history")
+        self.refresh_button.setToolTip("Fetch the order list again (Ctrl+R, F5)")
+        self.export_button = QPushButton("Export CSV…")
+        _named(self.export_button, "exportHistoryCsvButton", "Export the shown orders to CSV")
+        self.export_button.setToolTip("Save the orders shown in the table as a CSV file")
+        title = QLabel("Order history")
+        title.setObjectName("historyTitle")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        title.setFont(font)
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        heading.addStretch(1)
+        heading.addWidget(self.export_button)
+        heading.addWidget(self.refresh_button)
+
+        self.count_label = QLabel()
+        _named(self.count_label, "historyCountLabel", "How many orders are shown")
+        self.load_all_button = QPushButton("Load all matching")
+        _named(self.load_all_button, "loadAllMatchingButton", "Load all matching orders")
+        self.load_all_button.setToolTip("Fetch every page from Impilo so the filter sees all")
+        self.progress = QProgressBar()
+        _named(self.progress, "historyProgress", "Progress")
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        _named(self.cancel_button, "historyCancelButton", "Cancel")
+        for w in (self.load_all_button, self.progress, self.cancel_button):
+            w.setVisible(False)
+        footer = QHBoxLayout()
+        footer.addWidget(self.count_label, 1)
+        footer.addWidget(self.load_all_button)
+        footer.addWidget(self.progress)
+        footer.addWidget(self.cancel_button)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addLayout(footer)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("historySplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(True)
+
+        self.toast = QLabel(self)
+        _named(self.toast, "historyToast", "Notification")
+        self.toast.setStyleSheet(
+            "#historyToast { background: palette(tool-tip-base); color: palette(tool-tip-text);"
+            " border: 1px solid palette(mid); border-radius: 6px; padding: 8px 12px; }"
+        )
+        self.toast.setVisible(False)
+        self._toast_timer = QTimer(self)
+        self._toast_timer.setSingleShot(True)
+        self._toast_timer.setInterval(8000)
+        self._toast_timer.timeout.connect(self.toast.hide)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 8)
+        layout.addLayout(heading)
+        layout.addWidget(banner)
+        layout.addWidget(self.filters)
+        layout.addWidget(self.splitter, 1)
+
+    def _build_actions(self) -> None:
+        self.refresh_action = QAction("Refresh", self)
+        self.refresh_action.setObjectName("refreshHistoryAction")
+        self.refresh_action.setShortcuts([QKeySequence("Ctrl+R"), QKeySequence(Qt.Key.Key_F5)])
+        self.refresh_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.refresh_action.triggered.connect(self.refresh)
+        self.addAction(self.refresh_action)
+        self.find_action = QAction("Find", self)
+        self.find_action.setObjectName("findInHistoryAction")
+        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        self.find_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.find_action.triggered.connect(self.focus_filter)
+        self.addAction(self.find_action)
+        self.copy_action = QAction("Copy order id", self.table)
+        self.copy_action.setObjectName("copyOrderIdAction")
+        self.copy_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.copy_action.triggered.connect(self.copy_order_ids)
+        self.table.addAction(self.copy_action)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+    def _connect(self) -> None:
+        self.model.page_loaded.connect(self._on_page_loaded)
+        self.model.page_failed.connect(self._on_page_failed)
+        self.model.counts_changed.connect(self._update_counts)
+        self.model.loading_changed.connect(self._update_counts)
+        self.model.load_all_progress.connect(self._on_load_all_progress)
+        self.model.load_all_finished.connect(self._on_load_all_finished)
+        self.model.modelReset.connect(self._reselect)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
+        self.table.activated.connect(self._open_detail)
+        self.filters.query_changed.connect(self._on_query)
+        self.filters.local_filter_changed.connect(self._on_local_filter)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.retry_button.clicked.connect(self.go_online)
+        self.export_button.clicked.connect(self.choose_csv_file)
+        self.load_all_button.clicked.connect(self.model.load_all_matching)
+        self.cancel_button.clicked.connect(self._cancel_running)
+        self.exporter.progress.connect(self._on_export_progress)
+        self.exporter.finished.connect(self._on_export_finished)
+        self.exporter.failed.connect(self._on_export_failed)
+        self.detail.reorder_clicked.connect(self.reorder_selected)
+        self.detail.void_clicked.connect(self.confirm_void)
+        self.detail.save_pdf_clicked.connect(self.choose_pdf_file)
+        self.detail.refresh_clicked.connect(self.refresh_selected)
+        self.poller.order_updated.connect(self._on_polled)
+        self.poller.status_changed.connect(self._on_status_changed)
+        outbox = getattr(self._services, "outbox", None)
+        entry_sent = getattr(outbox, "entry_sent", None)
+        if entry_sent is not None:
+            entry_sent.connect(self._on_entry_sent)
+
+    # --- data sources --------------------------------------------------------------------------
+
+    async def _fetch_online(self, query: OrderQuery, page: int, size: int) -> Page[Order]:
+        client = self._services.client()
+        return await client.list_orders(
+            page=page,
+            size=size,
+            patient_id=query.patient_id,
+            external_order_ids=list(query.external_order_ids) or None,
+        )
+
+    async def _get_order_online(self, order_id: int) -> Order:
+        return await self._services.client().get_order(order_id)
+
+    def _sent_order_ids(self) -> list[int]:
+        entries = self._services.store.list_outbox([EntryState.SENT])
+        return [e.order_id for e in entries if e.order_id is not None]
+
+    def _search_patients(self, text: str, deliver: Callable[[list[Patient]], None]) -> None:
+        store = self._services.store
+        self._bridge.submit(
+            asyncio.to_thread(store.search_patients, text, limit=30),
+            on_result=deliver,
+            on_error=lambda e: log.warning("Patient search failed: %s", e),
+        )
+
+    def _load_sites(self) -> None:
+        self._bridge.submit(
+            asyncio.to_thread(self._services.store.cached_sites),
+            on_result=self._merge_sites,
+            on_error=lambda e: log.warning("Could not read cached sites: %s", e),
+        )
+
+    def _merge_sites(self, sites: list) -> None:
+        known = {
+            self.filters.site.itemData(i): self.filters.site.itemText(i)
+            for i in range(1, self.filters.site.count())
+        }
+        for site in sites:
+            if site.id is not None:
+                known[site.id] = site.name or f"Site {site.id}"
+        self.filters.set_sites([(k, v) for k, v in known.items() if isinstance(k, int)])
+
+    # --- public --------------------------------------------------------------------------------
+
+    @property
+    def offline(self) -> bool:
+        return self._offline
+
+    def refresh(self) -> None:
+        """Fetch the list again (from Impilo; offline, try Impilo first)."""
+        if self._offline:
+            self.go_online()
+        else:
+            self.model.reload()
+        if self.detail.order is not None and not self._offline:
+            self.refresh_selected()
+
+    def go_online(self) -> None:
+        self._offline = False
+        self._banner.setVisible(False)
+        self.model.set_fetch_page(self._fetch_online)
+
+    def focus_filter(self) -> None:
+        self.filters.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filters.search.selectAll()
+
+    def show_order(self, order_id: int) -> None:
+        """Select an order and show its details, fetching it when it is not loaded."""
+        if self._select(order_id):
+            return
+
+        def shown(order: Order) -> None:
+            self.model.upsert_order(order)
+            if not self._select(order_id):
+                self.detail.set_order(order)
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, Unreachable):
+                self._show_cached(order_id)
+            else:
+                self._say(f"Order {order_id} could not be shown: {_error_text(error)}")
+
+        if self._offline:
+            self._show_cached(order_id)
+        else:
+            self._bridge.submit(self._get_order_online(order_id), on_result=shown, on_error=failed)
+
+    def selected_order(self) -> Order | None:
+        return self.detail.order
+
+    # --- list events ---------------------------------------------------------------------------
+
+    def _on_page_loaded(self, orders: list[Order]) -> None:
+        for order in orders:
+            self.poller.observe(order)
+        if self._offline:
+            updated = local_time_text(self._cache.last_updated) or "never"
+            self.offline_banner.setText(
+                f"<b>Offline</b> — showing orders saved on this computer, last updated {updated}."
+            )
+            return
+        store = self._services.store
+        self._bridge.submit(
+            asyncio.to_thread(store.cache_orders, orders),
+            on_error=lambda e: log.warning("Could not cache orders: %s", e),
+        )
+        seen = {o.id for o in orders}
+        page_sites = {
+            r.site_id: r.site_name
+            for r in self.model.loaded_rows()
+            if r.site_id is not None and r.order_id in seen
+        }
+        combo = self.filters.site
+        missing = [(k, v) for k, v in page_sites.items() if combo.findData(k) < 0]
+        if missing:
+            current = [(combo.itemData(i), combo.itemText(i)) for i in range(1, combo.count())]
+            self.filters.set_sites(current + missing)
+
+    def _on_page_failed(self, error: BaseException) -> None:
+        if isinstance(error, Unreachable) and not self._offline:
+            self._offline = True
+            self.offline_banner.setText("<b>Offline</b> — Impilo cannot be reached.")
+            self._banner.setVisible(True)
+            self.model.set_fetch_page(self._cache.fetch_page)
+            return
+        self.offline_banner.setText(f"The order list could not be loaded: {_error_text(error)}")
+        self._banner.setVisible(True)
+
+    def _on_query(self, query: OrderQuery) -> None:
+        self.model.set_query(query)
+
+    def _on_local_filter(self, local_filter: LocalFilter) -> None:
+        self.model.set_local_filter(local_filter)
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        m = self.model
+        loaded, shown = m.loaded_count, m.rowCount()
+        total = m.total
+        of_total = f" of {total:,}" if total is not None and not m.exhausted else ""
+        where = " saved" if self._offline else ""
+        if m.local_filter.is_active:
+            if m.exhausted:
+                text = f"{shown:,} matching — filtering all {loaded:,}{where} orders"
+            else:
+                text = f"{shown:,} matching — filtering {loaded:,} loaded{where} orders{of_total}"
+        elif m.exhausted:
+            text = f"All {loaded:,}{where} orders loaded"
+        else:
+            text = f"{loaded:,}{of_total}{where} orders loaded — scroll for more"
+        if m.query.patient_id is not None or m.query.external_order_ids:
+            text += f" (for {m.query.describe()})"
+        if m.loading and not m.loading_all:
+            text += " · loading…"
+        self.count_label.setText(text)
+        self.load_all_button.setVisible(
+            m.local_filter.is_active and not m.exhausted and not m.loading_all
+        )
+
+    def _on_load_all_progress(self, loaded: int, total: int) -> None:
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(loaded)
+        self.progress.setFormat(f"{loaded:,} / {total:,}")
+        self.load_all_button.setVisible(False)
+
+    def _on_load_all_finished(self, complete: bool) -> None:
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self._update_counts()
+
+    def _cancel_running(self) -> None:
+        self.model.cancel_load_all()
+        self.exporter.cancel()
+
+    # --- selection and detail ----------------------------------------------------------------
+
+    def _select(self, order_id: int) -> bool:
+        row = self.model.row_of(order_id)
+        if row < 0:
+            return False
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+        row_data = self.model.row_at(row)
+        if row_data is not None and self.detail.order is not row_data.order:
+            self._show_detail(row_data.order)
+        return True
+
+    def _reselect(self) -> None:
+        # After a reload the shown order stays in the panel; reselect it once it reappears.
+        order = self.detail.order
+        if order is not None and order.id is not None:
+            wanted = order.id
+            QTimer.singleShot(0, lambda: self._select(wanted))
+
+    def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.model.row_at(current.row())
+        if row is not None:
+            self._show_detail(row.order)
+
+    def _show_detail(self, order: Order) -> None:
+        if self._offline and order.id is not None:
+            self._show_cached(order.id, fallback=order)
+        else:
+            self.detail.set_order(order)
+
+    def _show_cached(self, order_id: int, fallback: Order | None = None) -> None:
+        def shown(found: tuple[Order | None, datetime | None]) -> None:
+            order, cached_at = found
+            if order is None and fallback is None:
+                self._say(f"Order {order_id} is not saved on this computer.")
+                return
+            self.detail.set_order(
+                order or fallback, cached_at=cached_at or self._cache.last_updated
+            )
+
+        self._bridge.submit(self._cache.get_order(order_id), on_result=shown)
+
+    def _open_detail(self, index: QModelIndex) -> None:
+        sizes = self.splitter.sizes()
+        if len(sizes) == 2 and sizes[1] == 0:
+            self.splitter.setSizes([sizes[0] * 3 // 5, sizes[0] * 2 // 5])
+        self.detail.browser.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def copy_order_ids(self) -> None:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        ids = [str(r.order_id) for i in rows if (r := self.model.row_at(i)) is not None]
+        if ids:
+            QGuiApplication.clipboard().setText("\n".join(ids))
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def refresh_selected(self) -> None:
+        order = self.detail.order
+        if order is None or order.id is None:
+            return
+        self._bridge.submit(
+            self._get_order_online(order.id),
+            on_result=self._on_fresh_order,
+            on_error=lambda e: self._say(
+                f"Order {order.id} could not be refreshed: {_error_text(e)}"
+            ),
+        )
+
+    def _on_fresh_order(self, order: Order) -> None:
+        self.model.upsert_order(order)
+        self.poller.observe(order)
+        if self.detail.order is not None and self.detail.order.id == order.id:
+            self.detail.set_order(order)
+        self._bridge.submit(asyncio.to_thread(self._services.store.cache_orders, [order]))
+
+    def reorder_selected(self) -> None:
+        order = self.detail.order
+        if order is None:
+            return
+        try:
+            draft = order_to_draft(order)
+        except ValueError as error:
+            self._say(f"Order {order.id} cannot be reordered: {error}")
+            return
+        self.reorder_requested.emit(draft)
+
+    def confirm_void(self) -> None:
+        order = self.detail.order
+        if order is None or order.id is None:
+            return
+        box = QMessageBox(self)
+        _named(box, "confirmVoidDialog", "Confirm void")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Void order")
+        box.setText(f"Void order {order.id}?")
+        box.setInformativeText(
+            "Impilo will cancel the order. This cannot be undone; to change an order, "
+            "void it and place a new one."
+        )
+        void_button = box.addButton("Void order", QMessageBox.ButtonRole.DestructiveRole)
+        void_button.setObjectName("confirmVoidButton")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        order_id = order.id
+
+        def answered() -> None:
+            if box.clickedButton() is void_button:
+                self.void_order(order_id)
+
+        box.finished.connect(answered)
+        box.open()
+
+    def void_order(self, order_id: int) -> None:
+        """Void at Impilo, then show the order's new state (or the server's refusal)."""
+
+        async def void_and_fetch() -> Order:
+            client = self._services.client()
+            await client.void_order(order_id)
+            return await client.get_order(order_id)
+
+        def done(order: Order) -> None:
+            self.detail.set_busy(False)
+            self._on_fresh_order(order)
+            self._say(f"Order {order_id} was voided.")
+
+        def refused(error: BaseException) -> None:
+            self.detail.set_busy(False)
+            self._show_error(f"Order {order_id} was not voided", _error_text(error))
+
+        self.detail.set_busy(True)
+        self._bridge.submit(void_and_fetch(), on_result=done, on_error=refused)
+
+    def _file_dialog(self, name: str, title: str, suggested: str, pattern: str) -> QFileDialog:
+        dialog = QFileDialog(self, title, str(Path.home() / suggested), pattern)
+        _named(dialog, name, title)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+        dialog.setDefaultSuffix(pattern.rsplit(".", 1)[-1].rstrip(")"))
+        return dialog
+
+    def choose_pdf_file(self) -> None:
+        order = self.detail.order
+        if order is None or order.id is None:
+            return
+        order_id = order.id
+        dialog = self._file_dialog(
+            "savePdfDialog", "Save order summary", f"order-{order_id}.pdf", "PDF files (*.pdf)"
+        )
+        dialog.fileSelected.connect(lambda path: self.save_summary_pdf(order_id, Path(path)))
+        dialog.open()
+
+    def save_summary_pdf(self, order_id: int, path: Path) -> None:
+        """Download Impilo's summary PDF and write it to `path`, both off the UI thread."""
+
+        async def fetch_and_write() -> Path:
+            pdf = await self._services.client().order_summary_pdf(order_id)
+            await asyncio.to_thread(path.write_bytes, pdf)
+            return path
+
+        self._bridge.submit(
+            fetch_and_write(),
+            on_result=lambda p: self._say(f"Saved the summary of order {order_id} to {p}"),
+            on_error=lambda e: self._show_error(
+                f"The summary of order {order_id} was not saved", _error_text(e)
+            ),
+        )
+
+    def choose_csv_file(self) -> None:
+        stamp = datetime.now().strftime("%Y-%m-%d")
+        dialog = self._file_dialog(
+            "exportCsvDialog", "Export orders", f"orders-{stamp}.csv", "CSV files (*.csv)"
+        )
+        dialog.fileSelected.connect(lambda path: self.export_csv(Path(path)))
+        dialog.open()
+
+    def export_csv(self, path: Path) -> None:
+        """Write the rows the table shows (after filtering) to `path`."""
+        if self.exporter.running:
+            return
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.progress.setValue(0)
+        self.export_button.setEnabled(False)
+        self.exporter.start(path, self.model.rows())
+
+    def _on_export_progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"Exporting {done:,} / {total:,}")
+
+    def _on_export_finished(self, path: str, count: int) -> None:
+        self._export_done()
+        self._say(f"Exported {count:,} orders to {path}")
+
+    def _on_export_failed(self, reason: str) -> None:
+        self._export_done()
+        if reason:
+            self._show_error("The export did not finish", reason)
+        else:
+            self._say("Export cancelled.")
+
+    def _export_done(self) -> None:
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.export_button.setEnabled(True)
+
+    # --- polling and notifications -------------------------------------------------------------
+
+    def _on_entry_sent(self, entry: object) -> None:
+        order_id = getattr(entry, "order_id", None)
+        if isinstance(order_id, int) and not self._offline:
+            self._bridge.submit(
+                self._get_order_online(order_id),
+                on_result=self._on_fresh_order,
+                on_error=lambda e: log.info("New order %s not fetched: %s", order_id, e),
+            )
+
+    def _on_polled(self, order: Order) -> None:
+        if order.id is not None and self.model.loaded_order(order.id) is not None:
+            self.model.upsert_order(order)
+            if self.detail.order is not None and self.detail.order.id == order.id:
+                self.detail.set_order(order)
+
+    def _on_status_changed(self, order: Order, previous: str) -> None:
+        who = ""
+        if order.patient is not None and order.patient.full_name:
+            who = f" for {order.patient.full_name}"
+        elif order.site is not None and order.site.name:
+            who = f" for {order.site.name}"
+        self.model.upsert_order(order)
+        self._say(
+            f"Order {order.id}{who}: {status_label(previous)} → "
+            f"{status_label(order.current_status)}",
+            tray_title="Order status changed",
+        )
+
+    def _say(self, message: str, *, tray_title: str = "") -> None:
+        """An unobtrusive note: a toast on the page, the status bar, and the tray if any."""
+        log.info("%s", message)
+        self.toast.setText(message)
+        self.toast.adjustSize()
+        self._place_toast()
+        self.toast.setVisible(True)
+        self.toast.raise_()
+        self._toast_timer.start()
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(message, 10_000)
+        if tray_title and QSystemTrayIcon.isSystemTrayAvailable():
+            if self._tray is None:
+                self._tray = QSystemTrayIcon(window.windowIcon(), self)
+                self._tray.setObjectName("historyTrayIcon")
+            self._tray.show()
+            self._tray.showMessage(tray_title, message)
+        self.notification.emit(message)
+
+    def _show_error(self, title: str, message: str) -> None:
+        box = QMessageBox(self)
+        _named(box, "historyErrorMessage", title)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(title)
+        box.setText(f"{title}.")
+        box.setInformativeText(message)
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        box.open()
+        self._say(f"{title}: {message}")
+
+    def _place_toast(self) -> None:
+        margin = 16
+        self.toast.setMaximumWidth(max(200, self.width() - 2 * margin))
+        self.toast.adjustSize()
+        self.toast.move(
+            self.width() - self.toast.width() - margin,
+            self.height() - self.toast.height() - margin - 28,
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.toast.isVisible():
+            self._place_toast()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.poller.stop()
+        self.exporter.cancel()
+        super().closeEvent(event)
