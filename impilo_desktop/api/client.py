@@ -515,13 +515,17 @@ class ImpiloClient:
 
     def _parse(self, response: httpx.Response, model: type[M]) -> M:
         if not response.content.strip():
-            raise UnexpectedResponse(detail=self._detail(response, "empty body"))
-        try:
-            return model.model_validate_json(response.content)
-        except ValidationError as error:
-            raise UnexpectedResponse(
-                detail=self._detail(response, f"{model.__name__}: {_validation_summary(error)}")
-            ) from None
+            problem = "empty body"
+        else:
+            try:
+                return model.model_validate_json(response.content)
+            except ValidationError as error:
+                problem = f"{model.__name__}: {_validation_summary(error)}"
+        unexpected = UnexpectedResponse(
+            detail=self._detail(response, problem), status=response.status_code
+        )
+        log.warning("%s", unexpected.detail)
+        raise unexpected
 
     async def _send(
         self,
