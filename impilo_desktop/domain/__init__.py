@@ -6,6 +6,7 @@ reorder; `import_create_json` / `draft_from_create_json` read a request-shaped J
 `status` turns order statuses into labels and groups.
 """
 
+from impilo_desktop.domain.catalog import CatalogSnapshot
 from impilo_desktop.domain.convert import order_to_draft, to_order_create
 from impilo_desktop.domain.draft import (
     ItemLine,
@@ -31,6 +32,7 @@ from impilo_desktop.domain.validation import (
 __all__ = [
     "MAX_COUNT",
     "Catalog",
+    "CatalogSnapshot",
     "DraftImport",
     "DraftInvalid",
     "ItemLine",

@@ -21,7 +21,7 @@ reports it as a problem.
 Limits that the API does not publish are ours, chosen generously so they only stop mistakes:
 a line count of at most `MAX_COUNT` (999; the API's own ceiling is the int32 maximum), at most
 `MAX_LINES` lines per list, external order ids of at most `MAX_EXTERNAL_ID_LENGTH` characters
-and `MAX_EXTERNAL_IDS` of them (one slot is kept for the app's own client reference), notes of
+and `MAX_EXTERNAL_IDS` of the user's own (the app adds its client reference), notes of
 at most `MAX_NOTE_LENGTH` characters and `MAX_NOTES` of them.
 
 Not checkable here: stock (`insufficient_inventory`), whether a returned device is also in a

@@ -1,0 +1,46 @@
+"""A `Catalog` built from the item and kit records the app already holds (reference cache).
+
+It answers only what the records say: an item whose `orderable` is missing, or an id it has
+never seen, is "don't know" (None), never a problem. Impilo publishes no loaner-kit flag
+(impilo-api.md 5.3); by the naming convention the sandbox follows, a kit whose name starts with
+"Loaner" is taken to be one, and any other kit is "don't know".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from impilo_desktop.api.models import Item, Kit
+
+LOANER_PREFIX = "loaner"
+
+
+def looks_like_loaner_kit(name: str | None) -> bool | None:
+    """True for a kit named "Loaner ..."; None (unknown) otherwise."""
+    if name and name.strip().lower().startswith(LOANER_PREFIX):
+        return True
+    return None
+
+
+class CatalogSnapshot:
+    """Catalog answers from lists of items and kits (satisfies `validation.Catalog`)."""
+
+    def __init__(self, items: Iterable[Item] = (), kits: Iterable[Kit] = ()) -> None:
+        self._orderable: dict[int, bool | None] = {
+            item.id: item.orderable for item in items if item.id is not None
+        }
+        self._kits: dict[int, Kit] = {kit.id: kit for kit in kits if kit.id is not None}
+
+    def is_orderable(self, item_id: int) -> bool | None:
+        """The item's `orderable` flag, None when unknown."""
+        return self._orderable.get(item_id)
+
+    def is_archived_kit(self, kit_id: int) -> bool | None:
+        """The kit's `archived` flag, None when unknown."""
+        kit = self._kits.get(kit_id)
+        return kit.archived if kit is not None else None
+
+    def is_loaner_kit(self, kit_id: int) -> bool | None:
+        """True for a kit named as a loaner kit, None otherwise (no flag exists)."""
+        kit = self._kits.get(kit_id)
+        return looks_like_loaner_kit(kit.name) if kit is not None else None
