@@ -1,0 +1,76 @@
+"""A file written by the first release (schema v1) is upgraded in place with its data."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from impilo_desktop.store import SCHEMA_VERSION, EntryState, ReferenceKind, Store
+from impilo_desktop.store.schema import V1, _split
+from tests.store.samples import valid_draft
+
+
+def _write_v1_file(path: Path) -> tuple[str, str]:
+    """A v1 database as the first release left it: a draft, a queued entry, cached patients."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in _split(V1):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    draft, queued = valid_draft(), valid_draft(item_id=77)
+    conn.execute(
+        "INSERT INTO drafts VALUES (?, ?, 1.0, 2.0)", (draft.draft_id, draft.model_dump_json())
+    )
+    conn.execute(
+        "INSERT INTO outbox (client_reference, draft_id, body, state, created_at, updated_at)"
+        " VALUES ('impilo-desktop-0123456789abcdef0123', ?, ?, 'queued', 1.0, 1.0)",
+        (queued.draft_id, queued.model_dump_json()),
+    )
+    patients = [
+        {"id": 1, "firstName": "Thandi", "lastName": "Nkosi", "site": {"id": 10}},
+        {
+            "id": 2,
+            "firstName": "Sipho",
+            "lastName": "Dlamini",
+            "site": {"id": 11},
+            "externalIdentifier": "MRN-22",
+        },
+    ]
+    for p in patients:
+        conn.execute(
+            "INSERT INTO reference_cache (kind, id, name, body) VALUES ('patient', ?, ?, ?)",
+            (p["id"], f"{p['firstName']} {p['lastName']}", json.dumps(p)),
+        )
+    conn.close()
+    return draft.draft_id, queued.draft_id
+
+
+def test_v1_file_upgrades_with_data_intact(db_path: Path) -> None:
+    draft_id, queued_id = _write_v1_file(db_path)
+
+    with Store(db_path) as store:
+        draft = store.get_draft(draft_id)
+        assert draft is not None
+        assert draft.item_lines[0].item_id == 2001
+        [entry] = store.list_outbox()
+        assert entry.state == EntryState.QUEUED
+        assert entry.client_reference == "impilo-desktop-0123456789abcdef0123"
+        assert entry.draft.draft_id == queued_id
+        # The v2 columns were filled from the existing JSON.
+        assert [p.id for p in store.search_patients("mrn-22")] == [2]
+        assert [p.id for p in store.cached_patients(site_id=10)] == [1]
+        assert store.reference_count(ReferenceKind.PATIENT) == 2
+
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    finally:
+        conn.close()
+
+
+def test_upgrade_is_done_once(db_path: Path) -> None:
+    _write_v1_file(db_path)
+    Store(db_path).close()
+    with Store(db_path) as store:  # a second open finds nothing to do
+        assert len(store.list_outbox()) == 1
