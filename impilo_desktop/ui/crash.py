@@ -138,7 +138,7 @@ class CrashDialog(QDialog):
         self.open_logs_button = QPushButton("Open &log folder")
         self.open_logs_button.setObjectName("openLogFolderButton")
         self.open_logs_button.setAccessibleName("Open log folder")
-        self.open_logs_button.clicked.connect(lambda: open_folder(self.report.log_folder))
+        self.open_logs_button.clicked.connect(self.open_log_folder)
         self.close_button = QPushButton("Close")
         self.close_button.setObjectName("closeButton")
         self.close_button.setAccessibleName("Close")
@@ -164,6 +164,10 @@ class CrashDialog(QDialog):
         layout.addLayout(buttons)
 
     @Slot()
+    def open_log_folder(self) -> None:
+        open_folder(self.report.log_folder)
+
+    @Slot()
     def copy_details(self) -> None:
         QGuiApplication.clipboard().setText(self.report.details)
         self.copy_button.setText("Copied")
@@ -180,7 +184,9 @@ def show_crash_dialog(report: CrashReport) -> None:
         print(report.details, file=sys.stderr)
         return
     parent = QApplication.activeWindow()
-    CrashDialog(report, parent).exec()
+    dialog = CrashDialog(report, parent)
+    dialog.exec()
+    dialog.deleteLater()
 
 
 class CrashHandler(QObject):

@@ -196,3 +196,30 @@ def test_dialog_shows_the_report_and_its_buttons_work(
     with qtbot.waitSignal(dialog.finished):
         dialog.close_button.click()
     assert not dialog.isVisible()
+
+
+@pytest.mark.qt_no_exception_capture
+def test_default_presenter_shows_the_crash_dialog(qtbot: QtBot, log_file: Path) -> None:
+    seen: list[str] = []
+
+    def read_and_close() -> None:
+        # Polled from the dialog's own (nested) event loop until it is up.
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, CrashDialog):
+            poll.stop()
+            seen.append(dialog.details.toPlainText())
+            dialog.close_button.click()
+
+    poll = QTimer()
+    poll.setInterval(10)
+    poll.timeout.connect(read_and_close)
+    handler = install_excepthook()
+    try:
+        QTimer.singleShot(0, failing_call)
+        poll.start()
+        qtbot.waitUntil(lambda: len(seen) == 1)
+    finally:
+        poll.stop()
+        handler.uninstall()
+    assert f"error {handler.reports[0].error_id}" in seen[0]
+    assert KEY not in seen[0]

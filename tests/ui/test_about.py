@@ -1,0 +1,83 @@
+"""Help → About shows what support needs and opens the log folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QObject, QTimer, QUrl, Slot
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from pytestqt.qtbot import QtBot
+
+from impilo_desktop import __version__, config
+from impilo_desktop.ui.about import AboutDialog, app_icon, make_about_action
+
+STAGING = config.Profile("staging", "https://staging.impiloplatform.com")
+
+
+class UrlRecorder(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def handle(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+@pytest.fixture
+def opened_urls(qapp: QApplication) -> Iterator[list[QUrl]]:
+    recorder = UrlRecorder()
+    # The stubs say bytes; PySide6 only accepts the method name as str at run time.
+    QDesktopServices.setUrlHandler("file", recorder, "handle")  # type: ignore[arg-type]
+    yield recorder.urls
+    QDesktopServices.unsetUrlHandler("file")
+
+
+def test_about_shows_version_qt_profile_and_log_folder(qtbot: QtBot) -> None:
+    dialog = AboutDialog(STAGING)
+    qtbot.addWidget(dialog)
+    version = dialog.findChild(QLabel, "aboutVersion")
+    assert version is not None
+    assert version.text() == f"Version {__version__}"
+    assert dialog.values["Qt"].text().startswith("Qt 6.")
+    assert "PySide6 6." in dialog.values["Qt"].text()
+    assert dialog.values["Profile"].text() == "staging (https://staging.impiloplatform.com)"
+    assert dialog.values["Log folder"].text() == str(config.log_dir())
+    assert not app_icon().isNull()
+
+
+def test_about_opens_the_log_folder_and_copies_details(
+    qtbot: QtBot, opened_urls: list[QUrl]
+) -> None:
+    dialog = AboutDialog(None)
+    qtbot.addWidget(dialog)
+    assert dialog.values["Profile"].text() == "(none chosen yet)"
+    dialog.open_logs_button.click()
+    assert [u.toLocalFile() for u in opened_urls] == [str(config.log_dir())]
+    assert config.log_dir().is_dir()  # created so the file manager has something to show
+    dialog.copy_button.click()
+    copied = QGuiApplication.clipboard().text()
+    assert f"Impilo Desktop {__version__}" in copied
+    assert f"Log folder: {config.log_dir()}" in copied
+
+
+def test_about_action_opens_the_dialog_for_the_current_profile(qtbot: QtBot) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    current = [STAGING]
+    action = make_about_action(window, lambda: current[0])
+    assert action.menuRole() == QAction.MenuRole.AboutRole
+    seen: list[str] = []
+
+    def close_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, AboutDialog)
+        seen.append(dialog.values["Profile"].text())
+        dialog.close_button.click()
+
+    current[0] = config.Profile("sandbox", "http://127.0.0.1:8765")
+    QTimer.singleShot(0, close_dialog)
+    action.trigger()  # modal: returns once close_dialog clicked Close
+    assert seen == ["sandbox (http://127.0.0.1:8765)"]
