@@ -1,0 +1,83 @@
+"""Fixtures for the history page: real services (store in tmp_path, in-memory keyring,
+the async bridge) pointed at the real sandbox server."""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from impilo_desktop.api.models import ItemRef, OrderCreate, OrderItemCreate, PatientRef
+from impilo_desktop.config import SANDBOX, Profile
+from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.secrets import KeyStore, MemoryKeyring
+from impilo_desktop.ui.bridge import AsyncBridge
+from impilo_desktop.ui.history.view import OrderHistoryView
+from impilo_desktop.ui.services import AppServices
+from impilo_desktop.ui.session import close_services, open_services
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def bridge() -> Iterator[AsyncBridge]:
+    b = AsyncBridge()
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def services(
+    sandbox: SandboxServer, memory_keyring: MemoryKeyring, app_home: Path, bridge: AsyncBridge
+) -> Iterator[AppServices]:
+    keys = KeyStore(backend=memory_keyring, env={})
+    profile = Profile(SANDBOX, sandbox.base_url)
+    keys.set_key(profile.name, sandbox.api_key)
+    services = open_services(profile, app_home, keys, bridge)
+    yield services
+    close_services(services)
+
+
+def run(qtbot: QtBot, bridge: AsyncBridge, coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on the bridge and wait (with Qt events flowing) for its result."""
+    job = bridge.submit(coro)
+    qtbot.waitUntil(job.done, timeout=20_000)
+    result: T = job.future.result()
+    return result
+
+
+async def place_order(services: AppServices, reference: str) -> int:
+    """A fresh patient order for an orderable item (status orderPlaced); its id."""
+    client = services.client()
+    items = await client.list_items(page=1, size=100)
+    item = next(i for i in items.content if i.orderable and i.id is not None)
+    patients = await client.list_patients(page=1, size=1)
+    patient = patients.content[0]
+    assert patient.id is not None
+    assert item.id is not None
+    order = await client.create_order(
+        OrderCreate(
+            patient=PatientRef(
+                id=patient.id, first_name=patient.first_name, last_name=patient.last_name
+            ),
+            order_items=[OrderItemCreate(item=ItemRef(id=item.id), count=1)],
+            external_order_ids=[reference],
+            shipping_option="standard",  # type: ignore[arg-type]
+        )
+    )
+    assert order.id is not None
+    return order.id
+
+
+@pytest.fixture
+def history(qtbot: QtBot, services: AppServices) -> OrderHistoryView:
+    """The history page with small pages, shown, first page loaded."""
+    view = OrderHistoryView(services, page_size=20, poll_interval_seconds=3600)
+    qtbot.addWidget(view)
+    view.resize(1400, 800)
+    view.show()
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=20_000)
+    return view

@@ -1,0 +1,295 @@
+"""The Order history page against the real sandbox: paging, filters, actions, offline,
+export and status notifications."""
+
+from __future__ import annotations
+
+import csv
+from datetime import timedelta
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from impilo_desktop.api.models import Order
+from impilo_desktop.domain.validation import validate_draft
+from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.ui.history.order_row import Column
+from impilo_desktop.ui.history.view import OrderHistoryView
+from impilo_desktop.ui.services import AppServices
+
+from .conftest import place_order, run
+
+
+def _message_box(name: str) -> QMessageBox | None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QMessageBox) and widget.objectName() == name and widget.isVisible():
+            return widget
+    return None
+
+
+def test_pages_load_as_the_table_scrolls(
+    qtbot: QtBot, history: OrderHistoryView, qtmodeltester: ModelTester
+) -> None:
+    model = history.model
+    assert model.rowCount() == 20
+    assert model.pages_requested == 1  # first rows after one request
+    assert model.total is not None
+    assert model.total > 100
+    for expected in (40, 60):
+        history.table.scrollToBottom()
+        qtbot.waitUntil(lambda n=expected: model.rowCount() == n, timeout=20_000)  # type: ignore[misc]
+    assert model.pages_requested == 3
+    assert "orders loaded" in history.count_label.text()
+    qtmodeltester.check(model)
+    # Sorting happens in the model, over what is loaded.
+    history.table.sortByColumn(Column.ORDER_ID, Qt.SortOrder.AscendingOrder)
+    ids = [r.order_id for r in model.rows()]
+    assert ids == sorted(ids)
+    qtmodeltester.check(model)
+
+
+def test_patient_filter_asks_the_server(qtbot: QtBot, history: OrderHistoryView) -> None:
+    row = next(r for r in history.model.rows() if r.order.patient is not None)
+    patient_id = row.order.patient.id  # type: ignore[union-attr]
+    qtbot.keyClicks(history.filters.patient, str(patient_id))
+    qtbot.keyClick(history.filters.patient, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: history.model.query.patient_id == patient_id and history.model.exhausted,
+        timeout=20_000,
+    )
+    rows = history.model.rows()
+    assert rows
+    assert all(r.order.patient and r.order.patient.id == patient_id for r in rows)
+    assert f"patient #{patient_id}" in history.count_label.text()
+
+
+def test_external_order_id_filter_asks_the_server(
+    qtbot: QtBot, history: OrderHistoryView, services: AppServices
+) -> None:
+    order_id = run(qtbot, services.bridge, place_order(services, "desk-ext-filter-1"))
+    history.filters.external_id.setText("desk-ext-filter-1")
+    qtbot.keyClick(history.filters.external_id, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: (
+            history.model.query.external_order_ids == ("desk-ext-filter-1",)
+            and history.model.exhausted
+            and history.model.rowCount() == 1
+        ),
+        timeout=20_000,
+    )
+    assert history.model.rows()[0].order_id == order_id
+
+
+def test_status_site_date_and_text_filters_narrow_loaded_orders(
+    qtbot: QtBot, history: OrderHistoryView
+) -> None:
+    model = history.model
+    history.table.scrollToBottom()
+    qtbot.waitUntil(lambda: model.rowCount() == 40, timeout=20_000)
+    loaded = model.rows()
+    bar = history.filters
+
+    status = loaded[0].status
+    bar.set_status_choice(frozenset({status}))
+    assert model.rowCount() == sum(r.status == status for r in loaded)
+    assert all(r.status == status for r in model.rows())
+    assert "filtering 40 loaded orders" in history.count_label.text()
+    assert history.load_all_button.isVisible()
+    assert not model.canFetchMore()  # scrolling no longer pulls pages silently
+
+    # A whole group: "Closed (any)".
+    bar.status.setCurrentIndex(bar.status.findText("Closed (any)"))
+    assert all(r.group.value == "closed" for r in model.rows())
+    bar.status.setCurrentIndex(0)
+    assert model.rowCount() == 40
+
+    site_id = next(r.site_id for r in loaded if r.site_id is not None)
+    bar.site.setCurrentIndex(bar.site.findData(site_id))
+    assert model.rowCount() == sum(r.site_id == site_id for r in loaded)
+    assert model.rowCount() > 0
+    bar.site.setCurrentIndex(0)
+
+    day = next(r.latest for r in loaded if r.latest is not None)
+    assert day is not None
+    local_day = day.astimezone().date()
+    bar.date_from.setDate(local_day)
+    bar.date_to.setDate(local_day)
+    assert model.rowCount() >= 1
+    assert all(r.latest and r.latest.astimezone().date() == local_day for r in model.rows())
+    bar.date_to.setDate(bar.date_to.minimumDate())
+    bar.date_from.setDate(local_day + timedelta(days=1))
+    assert all(r.latest and r.latest.astimezone().date() > local_day for r in model.rows())
+    bar.date_from.setDate(bar.date_from.minimumDate())
+
+    target = next(r for r in loaded if r.order.patient and r.order.patient.last_name)
+    name = target.order.patient.last_name  # type: ignore[union-attr]
+    assert name is not None
+    qtbot.keyClicks(bar.search, name.upper())
+    qtbot.waitUntil(lambda: 0 < model.rowCount() < 40)
+    assert all(name.casefold() in r.search_key for r in model.rows())
+    bar.clear()
+    assert model.rowCount() == 40
+
+
+def test_load_all_matching_shows_progress_and_can_be_cancelled(
+    qtbot: QtBot, history: OrderHistoryView
+) -> None:
+    model = history.model
+    history.filters.set_status_choice(frozenset({"voided"}))
+    with qtbot.waitSignal(model.load_all_progress, timeout=20_000):
+        qtbot.mouseClick(history.load_all_button, Qt.MouseButton.LeftButton)
+    assert history.progress.isVisible()
+    with qtbot.waitSignal(model.load_all_finished, timeout=20_000) as cancelled:
+        qtbot.mouseClick(history.cancel_button, Qt.MouseButton.LeftButton)
+    assert cancelled.args == [False]
+    assert not model.exhausted
+    with qtbot.waitSignal(model.load_all_finished, timeout=120_000) as finished:
+        history.load_all_button.click()
+    assert finished.args == [True]
+    assert model.exhausted
+    assert model.loaded_count == model.total
+    assert model.rowCount() > 0
+    assert all(r.status == "voided" for r in model.rows())
+    assert "filtering all" in history.count_label.text()
+
+
+def test_reorder_gives_a_valid_draft(
+    qtbot: QtBot, history: OrderHistoryView, services: AppServices
+) -> None:
+    order_id = run(qtbot, services.bridge, place_order(services, "desk-reorder-1"))
+    history.show_order(order_id)
+    qtbot.waitUntil(
+        lambda: history.detail.order is not None and history.detail.order.id == order_id,
+        timeout=20_000,
+    )
+    with qtbot.waitSignal(history.reorder_requested) as blocker:
+        history.detail.reorder_button.click()
+    draft = blocker.args[0]
+    assert validate_draft(draft) == []
+    assert "desk-reorder-1" not in draft.external_order_ids
+
+
+def test_void_after_confirmation(
+    qtbot: QtBot, history: OrderHistoryView, services: AppServices
+) -> None:
+    order_id = run(qtbot, services.bridge, place_order(services, "desk-void-1"))
+    history.show_order(order_id)
+    qtbot.waitUntil(
+        lambda: history.detail.order is not None and history.detail.order.id == order_id,
+        timeout=20_000,
+    )
+    history.detail.void_button.click()
+    box = _message_box("confirmVoidDialog")
+    assert box is not None
+    confirm = next(b for b in box.buttons() if b.objectName() == "confirmVoidButton")
+    confirm.click()
+
+    def voided() -> bool:
+        order = history.detail.order
+        return order is not None and order.current_status == "voided"
+
+    qtbot.waitUntil(voided, timeout=20_000)
+    server: Order = run(qtbot, services.bridge, services.client().get_order(order_id))
+    assert server.current_status == "voided"
+    row = history.model.row_of(order_id)
+    assert history.model.data(history.model.index(row, Column.STATUS)) == "Voided"
+
+
+def test_refused_void_shows_the_server_message(
+    qtbot: QtBot, history: OrderHistoryView, services: AppServices, sandbox: SandboxServer
+) -> None:
+    order_id = run(qtbot, services.bridge, place_order(services, "desk-void-2"))
+    sandbox.advance_time(7 * 24 * 3600)  # long enough to have shipped
+    history.show_order(order_id)
+    qtbot.waitUntil(
+        lambda: history.detail.order is not None and history.detail.order.id == order_id,
+        timeout=20_000,
+    )
+    history.void_order(order_id)
+    qtbot.waitUntil(lambda: _message_box("historyErrorMessage") is not None, timeout=20_000)
+    box = _message_box("historyErrorMessage")
+    assert box is not None
+    assert "can no longer be voided" in box.informativeText()
+    box.close()
+
+
+def test_csv_export_writes_the_shown_rows(
+    qtbot: QtBot, history: OrderHistoryView, tmp_path: Path
+) -> None:
+    status = history.model.rows()[0].status
+    history.filters.set_status_choice(frozenset({status}))
+    shown = history.model.rows()
+    target = tmp_path / "orders.csv"
+    with qtbot.waitSignal(history.exporter.finished, timeout=20_000):
+        history.export_csv(target)
+    with target.open(newline="", encoding="utf-8-sig") as handle:
+        records = list(csv.DictReader(handle))
+    assert [int(r["Order id"]) for r in records] == [r.order_id for r in shown]
+    assert {r["Status code"] for r in records} == {status}
+    first = shown[0]
+    assert records[0]["Items and kits"] == first.texts[Column.CONTENTS]
+    assert not (tmp_path / "orders.csv.part").exists()
+
+
+def test_offline_shows_cached_orders_with_last_updated(
+    qtbot: QtBot, history: OrderHistoryView, services: AppServices, sandbox: SandboxServer
+) -> None:
+    qtbot.waitUntil(lambda: len(services.store.cached_orders()) >= 20, timeout=20_000)
+    first_id = history.model.rows()[0].order_id
+    sandbox.stop()
+    history.refresh()
+    qtbot.waitUntil(lambda: history.offline and history.model.rowCount() >= 20, timeout=60_000)
+    assert "last updated" in history.offline_banner.text()
+    assert history.offline_banner.isVisible()
+    assert first_id in {r.order_id for r in history.model.rows()}
+    assert "saved" in history.count_label.text()
+    history.show_order(first_id)
+    qtbot.waitUntil(lambda: history.detail.source_label.isVisible(), timeout=20_000)
+    assert "last updated" in history.detail.source_label.text()
+    assert f"Order {first_id}" in history.detail.text()
+    # Back online: the retry button goes to Impilo again.
+    sandbox.start()
+    history.retry_button.click()
+    qtbot.waitUntil(lambda: not history.offline and history.model.rowCount() >= 20, timeout=20_000)
+    assert not history.offline_banner.isVisible()
+
+
+def test_status_change_of_a_sent_order_is_notified(
+    qtbot: QtBot, history: OrderHistoryView, services: AppServices, sandbox: SandboxServer
+) -> None:
+    order_id = run(qtbot, services.bridge, place_order(services, "desk-poll-1"))
+    # An outbox entry in state sent, as the sender leaves it after creating the order.
+    from impilo_desktop.domain.convert import order_to_draft
+
+    order: Order = run(qtbot, services.bridge, services.client().get_order(order_id))
+    entry = services.store.enqueue(order_to_draft(order))
+    services.store.mark_sending(entry.entry_id)
+    services.store.mark_sent(entry.entry_id, order_id)
+
+    with qtbot.waitSignal(history.poller.poll_finished, timeout=20_000):
+        assert history.poller.poll_now()
+    assert history.poller.known_status(order_id) == "orderPlaced"
+    sandbox.advance_time(7 * 24 * 3600)
+    with qtbot.waitSignal(history.poller.status_changed, timeout=20_000) as changed:
+        history.poller.poll_now()
+    assert changed.args[1] == "orderPlaced"
+    assert history.toast.isVisible()
+    assert f"Order {order_id}" in history.toast.text()
+    assert "Order placed" in history.toast.text()
+    row = history.model.row_of(order_id)
+    assert row >= 0
+    assert history.model.data(history.model.index(row, Column.STATUS)) != "Order placed"
+
+
+def test_keyboard_copy_and_enter(qtbot: QtBot, history: OrderHistoryView) -> None:
+    history.table.setFocus()
+    history.table.selectRow(0)
+    qtbot.keyClick(history.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text() == str(history.model.rows()[0].order_id)
+    qtbot.keyClick(history.table, Qt.Key.Key_Return)
+    assert history.detail.order is not None
+    assert history.detail.order.id == history.model.rows()[0].order_id
+    qtbot.keyClick(history, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert history.filters.search.hasFocus()
