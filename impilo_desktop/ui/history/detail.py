@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QPalette
+from PySide6.QtGui import QColor, QDesktopServices, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -28,10 +28,13 @@ def palette_colours(palette: QPalette) -> DetailColours:
     role = QPalette.ColorRole
     text = palette.color(role.Text)
     base = palette.color(role.Base)
-    muted = palette.color(QPalette.ColorGroup.Disabled, role.Text)
-    if muted == text:
-        muted = palette.color(role.PlaceholderText)
     dark = base.lightness() < 128
+    # Between text and background: secondary, yet well above contrast minimums in both modes.
+    muted = QColor(
+        (text.red() * 62 + base.red() * 38) // 100,
+        (text.green() * 62 + base.green() * 38) // 100,
+        (text.blue() * 62 + base.blue() * 38) // 100,
+    )
     return DetailColours(
         text=text.name(),
         muted=muted.name(),

@@ -49,6 +49,13 @@ def _when(text: str | None) -> str:
     return text or ""  # an unparsable timestamp is shown as the server sent it
 
 
+def words(value: str) -> str:
+    """'availableAtSite' -> 'Available at site' (device statuses have no label table)."""
+    spaced = "".join(f" {ch.lower()}" if ch.isupper() else ch for ch in value.replace("_", " "))
+    spaced = " ".join(spaced.split())
+    return spaced[:1].upper() + spaced[1:]
+
+
 def _address(address: Address | None) -> str:
     if address is None:
         return ""
@@ -67,6 +74,9 @@ class _Html:
 
     def section(self, title: str, anchor: str) -> None:
         self.parts.append(f'<a name="{anchor}"></a><h3>{_e(title)}</h3>')
+
+    def rule(self) -> None:
+        self.parts.append("<hr>")
 
     def fields(self, rows: Iterable[tuple[str, str]]) -> None:
         body = "".join(f'<tr><td class="k">{_e(k)}</td><td>{v}</td></tr>' for k, v in rows if v)
@@ -92,7 +102,7 @@ def stylesheet(c: DetailColours) -> str:
     return (
         f"body {{ color: {c.text}; }}"
         f"h2 {{ margin-top: 2px; margin-bottom: 2px; font-size: large; }}"
-        f"h3 {{ margin-top: 14px; margin-bottom: 4px; font-size: medium; color: {c.text}; }}"
+        f"h3 {{ margin-top: 16px; margin-bottom: 6px; font-size: medium; color: {c.text}; }}"
         f"td.k {{ color: {c.muted}; padding-right: 12px; }}"
         f"th {{ text-align: left; color: {c.muted}; font-weight: 600;"
         f" border-bottom: 1px solid {c.border}; background-color: {c.band}; }}"
@@ -137,7 +147,7 @@ def _device_row(device: Device) -> list[str]:
         _e(device.id),
         _e(item),
         identifiers,
-        _e(status_label(str(device.current_status)) if device.current_status else ""),
+        _e(words(str(device.current_status)) if device.current_status else ""),
         _e(device.external_identifier),
         _e(_when(device.last_health_check)),
     ]
