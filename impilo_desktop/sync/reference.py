@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -107,5 +108,8 @@ class ReferenceRefresher:
             if page.is_last or not records:
                 break
             page_number += 1
+            # Let the loop breathe between pages (UI work, cancellation) even when the
+            # transport answers without suspending.
+            await asyncio.sleep(0)
         dropped = self.store.finish_reference_refresh(kind, seen)
         return len(seen), dropped

@@ -249,7 +249,10 @@ class OutboxSender:
             return result
         except ImpiloError as error:
             # 5xx, an unreadable 2xx, ...: the order may exist; look before resending.
-            return self._schedule(entry, error, reconcile=True)
+            hint = getattr(error, "retry_after", None)
+            return self._schedule(
+                entry, error, reconcile=True, retry_after=hint if isinstance(hint, float) else None
+            )
         except BaseException:
             # Cancelled (or worse) while the request may be on the wire.
             with contextlib.suppress(Exception):

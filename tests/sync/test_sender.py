@@ -1,0 +1,294 @@
+"""The exactly-once protocol, case by case, through a scripted HTTP transport."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from impilo_desktop.store import EntryState, Store
+from impilo_desktop.sync import (
+    API_KEY_REJECTED,
+    Connectivity,
+    ConnectivityState,
+    OutboxSender,
+    Outcome,
+)
+from tests.store.samples import valid_draft
+from tests.sync.conftest import Clock
+from tests.sync.fake_impilo import FakeImpilo, request_for
+
+pytestmark = pytest.mark.anyio
+
+
+def sender(store: Store, impilo: FakeImpilo, **kwargs: object) -> OutboxSender:
+    return OutboxSender(store, impilo.factory(), **kwargs)  # type: ignore[arg-type]
+
+
+async def test_drain_sends_each_entry_once_with_reference(store: Store, impilo: FakeImpilo) -> None:
+    drafts = [valid_draft(item_id=2000 + n) for n in range(3)]
+    drafts[0].external_order_ids.append("clinic-77")
+    entries = [store.enqueue(d) for d in drafts]
+    progress: list[tuple[int, int]] = []
+    connectivity = Connectivity()
+
+    report = await sender(store, impilo, connectivity=connectivity).drain(
+        progress=lambda done, total: progress.append((done, total))
+    )
+
+    assert [r.outcome for r in report.results] == [Outcome.SENT] * 3
+    assert progress == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert len(impilo.posts) == 3
+    assert impilo.posts[0]["externalOrderIds"] == ["clinic-77", entries[0].client_reference]
+    for entry in entries:
+        [order] = impilo.orders_with(entry.client_reference)
+        stored = store.get_entry(entry.entry_id)
+        assert stored.state == EntryState.SENT
+        assert stored.order_id == order["id"]
+        assert store.cached_order(order["id"]) is not None
+    assert connectivity.state == ConnectivityState.ONLINE
+    assert store.sender_lock_holder() is None  # released
+
+
+async def test_timeout_after_create_is_adopted_not_resent(store: Store, impilo: FakeImpilo) -> None:
+    entry = store.enqueue(valid_draft())
+    impilo.script.append(("create_then", httpx.ReadTimeout("late", request=request_for())))
+
+    first = await sender(store, impilo).drain()
+    assert first.results[0].outcome == Outcome.RETRY
+    assert store.get_entry(entry.entry_id).state == EntryState.IN_DOUBT
+
+    second = await sender(store, impilo).drain(due_only=False)
+    assert second.results[0].outcome == Outcome.ADOPTED
+    assert impilo.lookups == [[entry.client_reference]]
+    assert len(impilo.posts) == 1  # never posted twice
+    assert len(impilo.orders_with(entry.client_reference)) == 1
+    assert store.get_entry(entry.entry_id).order_id == impilo.orders[0]["id"]
+
+
+async def test_reset_before_create_is_checked_then_sent_once(
+    store: Store, impilo: FakeImpilo
+) -> None:
+    entry = store.enqueue(valid_draft())
+    impilo.script.append(("raise", httpx.RemoteProtocolError("reset", request=request_for())))
+
+    await sender(store, impilo).drain()
+    assert store.get_entry(entry.entry_id).state == EntryState.IN_DOUBT
+    report = await sender(store, impilo).drain(due_only=False)
+
+    assert report.results[0].outcome == Outcome.SENT
+    assert impilo.lookups == [[entry.client_reference]]
+    assert len(impilo.orders_with(entry.client_reference)) == 1
+
+
+async def test_entry_left_sending_by_a_crash_is_reconciled(
+    store: Store, impilo: FakeImpilo
+) -> None:
+    reached = store.enqueue(valid_draft(item_id=1))
+    lost = store.enqueue(valid_draft(item_id=2))
+    # A sender died after committing `sending`: one request reached Impilo, one did not.
+    store.mark_sending(reached.entry_id)
+    store.mark_sending(lost.entry_id)
+    impilo._store({"externalOrderIds": [reached.client_reference], "patient": {"id": 1001}})
+
+    report = await sender(store, impilo).drain()
+
+    outcomes = {r.entry_id: r.outcome for r in report.results}
+    assert outcomes == {reached.entry_id: Outcome.ADOPTED, lost.entry_id: Outcome.SENT}
+    assert len(impilo.orders_with(reached.client_reference)) == 1
+    assert len(impilo.orders_with(lost.client_reference)) == 1
+    assert len(impilo.posts) == 1
+
+
+async def test_rejection_goes_back_to_user_and_others_still_go(
+    store: Store, impilo: FakeImpilo
+) -> None:
+    bad_draft = valid_draft(count=7)
+    bad = store.enqueue(bad_draft)
+    good = store.enqueue(valid_draft())
+    impilo.script.append(("status", 400, {"message": "insufficient_inventory"}, {}))
+
+    report = await sender(store, impilo).drain()
+
+    assert [r.outcome for r in report.results] == [Outcome.REJECTED, Outcome.SENT]
+    rejected = store.get_entry(bad.entry_id)
+    assert rejected.state == EntryState.REJECTED
+    assert rejected.server_message == "insufficient_inventory"
+    assert rejected.draft == bad_draft
+    assert store.get_entry(good.entry_id).state == EntryState.SENT
+    # A rejected entry is not retried by later drains.
+    again = await sender(store, impilo).drain(due_only=False)
+    assert again.results == []
+
+
+async def test_unauthorized_pauses_the_whole_outbox(store: Store, impilo: FakeImpilo) -> None:
+    first = store.enqueue(valid_draft(item_id=1))
+    second = store.enqueue(valid_draft(item_id=2))
+    impilo.script.append(("status", 401, {"message": "bad key"}, {}))
+    connectivity = Connectivity()
+    heard: list[ConnectivityState] = []
+    connectivity.subscribe(lambda state, message: heard.append(state))
+
+    report = await sender(store, impilo, connectivity=connectivity).drain()
+
+    assert report.paused == API_KEY_REJECTED
+    assert [r.outcome for r in report.results] == [Outcome.PAUSED]
+    assert store.get_entry(first.entry_id).state == EntryState.QUEUED
+    assert store.get_entry(first.entry_id).last_error == API_KEY_REJECTED
+    assert store.get_entry(second.entry_id).attempts == 0  # the drain stopped
+    assert store.outbox_paused() == API_KEY_REJECTED
+    assert heard == [ConnectivityState.UNAUTHORIZED]
+
+    posts = len(impilo.posts)
+    paused = await sender(store, impilo).drain(due_only=False)
+    assert paused.paused == API_KEY_REJECTED
+    assert len(impilo.posts) == posts  # nothing sent while paused
+
+    store.resume_outbox()  # the user entered a new key
+    resumed = await sender(store, impilo).drain(due_only=False)
+    assert [r.outcome for r in resumed.results] == [Outcome.SENT, Outcome.SENT]
+
+
+async def test_server_error_schedules_a_checked_retry(
+    store: Store, impilo: FakeImpilo, clock: Clock
+) -> None:
+    entry = store.enqueue(valid_draft())
+    impilo.script.append(("status", 503, {"message": "down"}, {}))
+
+    await sender(store, impilo).drain()
+    failed = store.get_entry(entry.entry_id)
+    assert failed.state == EntryState.IN_DOUBT  # a 5xx may come after the write
+    assert failed.next_attempt_at is not None
+    assert failed.next_attempt_at.timestamp() > clock.now
+
+    not_yet = await sender(store, impilo).drain()
+    assert not_yet.results == []  # not due yet: no request at all
+    assert len(impilo.posts) == 1
+
+    clock.now = failed.next_attempt_at.timestamp() + 1
+    report = await sender(store, impilo).drain()
+    assert report.results[0].outcome == Outcome.SENT
+    assert impilo.lookups == [[entry.client_reference]]
+    assert len(impilo.orders_with(entry.client_reference)) == 1
+
+
+async def test_rate_limit_honours_retry_after_and_skips_lookup(
+    store: Store, impilo: FakeImpilo, clock: Clock
+) -> None:
+    entry = store.enqueue(valid_draft())
+    impilo.script.append(("status", 429, {}, {"Retry-After": "120"}))
+
+    await sender(store, impilo).drain()
+    limited = store.get_entry(entry.entry_id)
+    assert limited.state == EntryState.QUEUED  # refused before processing: nothing created
+    assert limited.next_attempt_at is not None
+    assert limited.next_attempt_at.timestamp() >= clock.now + 120
+
+    await sender(store, impilo).drain(due_only=False)
+    assert impilo.lookups == []
+    assert store.get_entry(entry.entry_id).state == EntryState.SENT
+
+
+async def test_backoff_grows_with_attempts(store: Store, impilo: FakeImpilo, clock: Clock) -> None:
+    entry = store.enqueue(valid_draft())
+    waits: list[float] = []
+    for _ in range(4):
+        impilo.script.append(("raise", httpx.ConnectError("refused", request=request_for())))
+        await sender(store, impilo).drain(due_only=False)
+        failed = store.get_entry(entry.entry_id)
+        assert failed.state == EntryState.QUEUED
+        assert failed.next_attempt_at is not None
+        waits.append(failed.next_attempt_at.timestamp() - clock.now)
+    # Jitter keeps each wait in [half, full] of base * 2**(n-1) (base 5 s).
+    for n, wait in enumerate(waits, start=1):
+        full = 5.0 * 2 ** (n - 1)
+        assert full / 2 <= wait <= full
+
+
+async def test_offline_stops_the_drain(store: Store, impilo: FakeImpilo) -> None:
+    first = store.enqueue(valid_draft(item_id=1))
+    second = store.enqueue(valid_draft(item_id=2))
+    impilo.script.append(("raise", httpx.ConnectError("refused", request=request_for())))
+    connectivity = Connectivity()
+
+    report = await sender(store, impilo, connectivity=connectivity).drain()
+
+    assert report.stopped == "offline"
+    assert [r.entry_id for r in report.results] == [first.entry_id]
+    assert store.get_entry(first.entry_id).state == EntryState.QUEUED
+    assert store.get_entry(second.entry_id).attempts == 0
+    assert connectivity.state == ConnectivityState.OFFLINE
+
+
+async def test_old_entries_are_held_not_sent(
+    store: Store, impilo: FakeImpilo, clock: Clock
+) -> None:
+    old = store.enqueue(valid_draft(item_id=1))
+    clock.now += timedelta(hours=73).total_seconds()
+    new = store.enqueue(valid_draft(item_id=2))
+
+    report = await sender(store, impilo).drain()
+
+    assert {r.entry_id: r.outcome for r in report.results} == {
+        old.entry_id: Outcome.HELD,
+        new.entry_id: Outcome.SENT,
+    }
+    assert store.get_entry(old.entry_id).state == EntryState.HELD
+    assert impilo.orders_with(old.client_reference) == []
+
+    store.release_held(old.entry_id)
+    released = await sender(store, impilo).drain()
+    assert released.results[0].outcome == Outcome.SENT
+    assert len(impilo.orders_with(old.client_reference)) == 1
+
+
+async def test_max_age_is_configurable(store: Store, impilo: FakeImpilo, clock: Clock) -> None:
+    entry = store.enqueue(valid_draft())
+    clock.now += 3 * 3600
+    report = await sender(store, impilo, max_age=timedelta(hours=2)).drain()
+    assert report.results[0].outcome == Outcome.HELD
+    assert store.get_entry(entry.entry_id).state == EntryState.HELD
+
+
+async def test_only_one_sender_at_a_time(store: Store, impilo: FakeImpilo) -> None:
+    store.enqueue(valid_draft())
+    assert store.acquire_sender_lock("someone-else", ttl=60)
+    report = await sender(store, impilo).drain()
+    assert report.lock_busy
+    assert impilo.requests == 0
+
+
+async def test_cancelled_mid_request_leaves_entry_in_doubt(
+    store: Store, impilo: FakeImpilo
+) -> None:
+    entry = store.enqueue(valid_draft())
+    never = asyncio.Event()
+    impilo.script.append(("block", never))
+
+    task = asyncio.create_task(sender(store, impilo).drain())
+    await asyncio.wait_for(impilo.blocked.wait(), timeout=10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert store.get_entry(entry.entry_id).state == EntryState.IN_DOUBT
+    assert store.sender_lock_holder() is None
+    report = await sender(store, impilo).drain(due_only=False)
+    assert report.results[0].outcome == Outcome.SENT
+    assert impilo.lookups == [[entry.client_reference]]
+
+
+async def test_failed_lookup_keeps_entry_in_doubt(store: Store, impilo: FakeImpilo) -> None:
+    entry = store.enqueue(valid_draft())
+    store.mark_sending(entry.entry_id)
+    store.recover_interrupted()
+    for _ in range(2):  # the client retries a GET once (max_attempts=2)
+        impilo.lookup_script.append(("status", 502, {}, {}))
+
+    report = await sender(store, impilo).drain()
+
+    assert report.results[0].outcome == Outcome.RETRY
+    assert store.get_entry(entry.entry_id).state == EntryState.IN_DOUBT
+    assert impilo.posts == []  # never sent without a successful check
