@@ -1,0 +1,160 @@
+"""Application start-up: the QApplication, the profile to open, and the main window.
+
+`create_app` builds everything without entering the event loop or opening a modal dialog,
+so tests and the self-test drive the same window the coordinator sees. `run_app` is the
+command line's entry: it shows the window (with the welcome dialog on a first run) and runs
+the loop. A fresh machine with no account starts in sandbox mode against the built-in server,
+so the app is usable the moment the window exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from impilo_desktop import APP_ID, APP_NAME, __version__
+from impilo_desktop.config import (
+    PRODUCTION,
+    SANDBOX,
+    ConfigError,
+    Profile,
+    Settings,
+    app_home,
+    resolve_profile,
+)
+from impilo_desktop.secrets import KeyStore
+from impilo_desktop.ui.bridge import AsyncBridge
+from impilo_desktop.ui.main_window import MainWindow
+from impilo_desktop.ui.resources import svg_path
+from impilo_desktop.ui.session import SandboxHost
+from impilo_desktop.ui.theme import SchemeFollower
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StartChoice:
+    """Which profile to open. `profile is None` means the built-in sandbox."""
+
+    profile: Profile | None
+    first_run: bool
+    problem: str | None = None
+
+
+def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    """`--profile` and `--base-url` (as on the command line); the rest is left for Qt."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--profile")
+    parser.add_argument("--base-url")
+    parser.add_argument("--self-test", action="store_true")
+    args, rest = parser.parse_known_args(list(argv))
+    return args, rest
+
+
+def choose_start(
+    name: str | None, base_url: str | None, settings: Settings, keys: KeyStore
+) -> StartChoice:
+    """Decide what to open: what the command line says, else the last profile, else a
+    production key if one is stored or in the environment, else the sandbox (first run)."""
+    if name == SANDBOX and not base_url and not settings.base_urls.get(SANDBOX):
+        return StartChoice(None, first_run=False)
+    if name or base_url:
+        try:
+            return StartChoice(resolve_profile(name, base_url, settings), first_run=False)
+        except ConfigError as exc:
+            return StartChoice(None, first_run=False, problem=str(exc))
+    last = settings.last_profile
+    if last:
+        if last == SANDBOX and not settings.base_urls.get(SANDBOX):
+            return StartChoice(None, first_run=False)
+        try:
+            return StartChoice(resolve_profile(last, None, settings), first_run=False)
+        except ConfigError as exc:
+            return StartChoice(None, first_run=True, problem=str(exc))
+    if keys.from_environment() or keys.get_key(PRODUCTION):
+        return StartChoice(resolve_profile(PRODUCTION, None, settings), first_run=False)
+    return StartChoice(None, first_run=True)
+
+
+def _qt_application(qt_args: list[str]) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    # Fractional scaling (125 %, 150 %) as the OS asks, instead of rounding to 1x or 2x.
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    return QApplication([sys.argv[0] if sys.argv else APP_ID, *qt_args])
+
+
+def create_app(
+    argv: Sequence[str], home: Path | None = None, *, keys: KeyStore | None = None
+) -> tuple[QApplication, MainWindow]:
+    """Build the application and its main window (not shown, no event loop, no dialog).
+
+    `keys` lets tests inject a KeyStore over an in-memory keyring.
+    """
+    args, qt_args = parse_args(argv)
+    app = _qt_application(qt_args)
+    QCoreApplication.setOrganizationName("Impilo")
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    QGuiApplication.setDesktopFileName(APP_ID)
+    app.setWindowIcon(QIcon(str(svg_path("app"))))
+    if app.property("impiloSchemeFollower") is None:
+        follower = SchemeFollower(app)
+        app.setProperty("impiloSchemeFollower", True)
+        app.setProperty("impiloSchemeFollowerObject", follower)
+
+    home = home or app_home()
+    home.mkdir(parents=True, exist_ok=True)
+    keys = keys or KeyStore()
+    settings = Settings.load(home)
+    choice = choose_start(args.profile, args.base_url, settings, keys)
+
+    bridge = AsyncBridge()
+    sandbox = SandboxHost()
+    profile = choice.profile or sandbox.profile(keys)
+    window = MainWindow(
+        profile=profile,
+        home=home,
+        keys=keys,
+        bridge=bridge,
+        sandbox=sandbox,
+        first_run=choice.first_run,
+    )
+    if choice.problem:
+        window.show_notice(f"{choice.problem} Started the sandbox instead.")
+    return app, window
+
+
+def run_app(argv: Sequence[str]) -> int:
+    """Show the window (and the welcome dialog on a first run) and run the event loop."""
+    from impilo_desktop.logs import configure_logging
+
+    log_file = configure_logging()
+    app, window = create_app(argv)
+    try:
+        from impilo_desktop.ui.crash import install_excepthook
+
+        crash_handler = install_excepthook(profile=lambda: window.services.profile, parent=app)
+    except ImportError:  # the crash dialog is optional during development
+        crash_handler = None
+    log.info("Impilo Desktop %s started; log file %s", __version__, log_file)
+    window.show()
+    window.start()
+    if window.first_run or window.needs_key():
+        window.open_welcome()
+    code = app.exec()
+    window.shutdown()
+    if crash_handler is not None:
+        crash_handler.uninstall()
+    return int(code)

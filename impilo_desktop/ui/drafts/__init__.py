@@ -1,0 +1,1 @@
+"""Drafts & outbox page: unfinished drafts and orders on their way to Impilo."""

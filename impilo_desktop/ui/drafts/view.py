@@ -1,0 +1,355 @@
+"""The Drafts & outbox page: open, duplicate or delete drafts (with Undo), send waiting
+orders now, release held ones, and read Impilo's message for a refused order."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from impilo_desktop.domain.draft import OrderDraft
+from impilo_desktop.store import EntryState, StoreError
+from impilo_desktop.ui.drafts.model import Column, DraftRow, DraftsModel, build_rows
+from impilo_desktop.ui.message_bar import MessageBar
+from impilo_desktop.ui.resources import icon
+from impilo_desktop.ui.theme import status_colors
+
+if TYPE_CHECKING:
+    from impilo_desktop.ui.services import AppServices
+
+log = logging.getLogger(__name__)
+
+UNDO_MS = 10_000
+
+
+def duplicate_draft(draft: OrderDraft) -> OrderDraft:
+    """A copy with a new identity (a new draft, never the same outbox entry twice)."""
+    now = datetime.now(UTC)
+    return draft.model_copy(
+        deep=True, update={"draft_id": str(uuid.uuid4()), "created_at": now, "updated_at": now}
+    )
+
+
+class DraftsPage(QWidget):
+    """`draftsTable` over `DraftsModel`, with actions for the selected row."""
+
+    open_draft_requested = Signal(object)  # OrderDraft
+
+    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("draftsPage")
+        self.setAccessibleName("Drafts and outbox")
+        self.services = services
+        self.model = DraftsModel(self)
+        self._undo_draft: OrderDraft | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        self.undo_bar = MessageBar("undoBar", self)
+        layout.addWidget(self.undo_bar)
+        layout.addLayout(self._toolbar())
+
+        self.table = QTableView(self)
+        self.table.setObjectName("draftsTable")
+        self.table.setAccessibleName("Drafts and outbox entries")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(Column.UPDATED, Qt.SortOrder.DescendingOrder)
+        self.table.setTabKeyNavigation(False)
+        vertical = self.table.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(max(30, self.fontMetrics().height() + 14))
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in (
+            (Column.STATE, 170),
+            (Column.RECIPIENT, 200),
+            (Column.LINES, 280),
+            (Column.UPDATED, 120),
+        ):
+            self.table.setColumnWidth(column, width)
+        self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        self.table.activated.connect(lambda _index: self.open_selected())
+        self.table.selectionModel().selectionChanged.connect(self._update_actions)
+
+        self.empty = QLabel(
+            "No drafts, and nothing waiting to be sent.\n"
+            "Drafts are saved here automatically while you enter an order.",
+            self,
+        )
+        self.empty.setObjectName("draftsEmpty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setStyleSheet(f"color: {status_colors().muted};")
+        self.body = QStackedWidget(self)
+        self.body.addWidget(self.table)
+        self.body.addWidget(self.empty)
+        layout.addWidget(self.body, 1)
+
+        self.summary = QLabel(self)
+        self.summary.setObjectName("draftsSummary")
+        layout.addWidget(self.summary)
+
+        self._shortcuts()
+        outbox = services.outbox
+        outbox.entries_changed.connect(self.reload)
+        outbox.connectivity_changed.connect(lambda _state: self._update_actions())
+        self.reload()
+
+    # -- construction ---------------------------------------------------------------------------
+
+    def _button(self, text: str, icon_name: str, name: str, tip: str) -> QPushButton:
+        button = QPushButton(icon(icon_name), text, self)
+        button.setObjectName(name)
+        button.setAccessibleName(text.replace("&", ""))
+        button.setToolTip(tip)
+        return button
+
+    def _toolbar(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        self.open_button = self._button(
+            "&Open", "open", "openDraftButton", "Open in New order (Enter)"
+        )
+        self.duplicate_button = self._button(
+            "D&uplicate",
+            "duplicate",
+            "duplicateDraftButton",
+            "Start a new draft from this one (Ctrl+D)",
+        )
+        self.delete_button = self._button("&Delete", "delete", "deleteDraftButton", "Delete (Del)")
+        self.release_button = self._button(
+            "&Release", "release", "releaseEntryButton", "Send a held order after all"
+        )
+        self.send_button = self._button(
+            "Send &now", "send", "sendNowButton", "Send every waiting order now (Ctrl+Shift+S)"
+        )
+        self.open_button.clicked.connect(self.open_selected)
+        self.duplicate_button.clicked.connect(self.duplicate_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.release_button.clicked.connect(self.release_selected)
+        self.send_button.clicked.connect(self.services.outbox.send_now)
+        for button in (self.open_button, self.duplicate_button, self.delete_button):
+            row.addWidget(button)
+        row.addSpacing(12)
+        row.addWidget(self.release_button)
+        row.addStretch(1)
+        row.addWidget(self.send_button)
+        return row
+
+    def _shortcuts(self) -> None:
+        def add(name: str, keys: QKeySequence, slot: object) -> None:
+            action = QAction(name, self.table)
+            action.setShortcut(keys)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.table.addAction(action)
+
+        add("Delete", QKeySequence(QKeySequence.StandardKey.Delete), self.delete_selected)
+        add("Duplicate", QKeySequence("Ctrl+D"), self.duplicate_selected)
+        add("Undo", QKeySequence(QKeySequence.StandardKey.Undo), self.undo_delete)
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def page_activated(self) -> None:
+        self.reload()
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def reload(self) -> None:
+        """Read drafts and outbox from the store, keeping the selection."""
+        selected = self.selected_row()
+        try:
+            drafts = self.services.store.list_drafts()
+            entries = self.services.store.list_outbox()
+        except StoreError as exc:
+            self.summary.setText(exc.message if hasattr(exc, "message") else str(exc))
+            return
+        current = self._current_draft_id()
+        drafts = [d for d in drafts if d.draft_id != current or not d.is_empty()]
+        self.model.set_rows(build_rows(drafts, entries))
+        self.body.setCurrentWidget(self.table if self.model.rowCount() else self.empty)
+        if selected is not None:
+            self.select_key(selected.key)
+        elif self.model.rowCount():
+            self.select_row(0)
+        self._update_summary()
+        self._update_actions()
+
+    def _current_draft_id(self) -> str | None:
+        try:
+            return self.services.store.current_draft_id()
+        except StoreError:
+            return None
+
+    def _update_summary(self) -> None:
+        rows = self.model.rows()
+        drafts = sum(1 for r in rows if r.is_draft)
+        waiting = sum(
+            1
+            for r in rows
+            if r.state in (EntryState.QUEUED, EntryState.SENDING, EntryState.IN_DOUBT)
+        )
+        attention = sum(1 for r in rows if r.state in (EntryState.REJECTED, EntryState.HELD))
+        parts = [f"{drafts} draft{'s' if drafts != 1 else ''}", f"{waiting} waiting to send"]
+        if attention:
+            parts.append(f"{attention} need{'s' if attention == 1 else ''} your attention")
+        self.summary.setText(" · ".join(parts))
+        self.summary.setStyleSheet(f"color: {status_colors().muted};")
+
+    def selected_row(self) -> DraftRow | None:
+        index = self.table.currentIndex()
+        selection = self.table.selectionModel()
+        if not index.isValid() or not selection.isRowSelected(index.row(), QModelIndex()):
+            return None
+        return self.model.row_at(index.row())
+
+    def select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+
+    def select_key(self, key: str) -> bool:
+        row = self.model.row_of(key)
+        if row >= 0:
+            self.select_row(row)
+        return row >= 0
+
+    def _update_actions(self) -> None:
+        row = self.selected_row()
+        self.open_button.setEnabled(row is not None and row.can_open)
+        self.duplicate_button.setEnabled(row is not None)
+        self.delete_button.setEnabled(row is not None and row.can_delete)
+        self.release_button.setEnabled(row is not None and row.state == EntryState.HELD)
+        self.send_button.setEnabled(self.services.outbox.pending_count() > 0)
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def open_selected(self) -> None:
+        """Open the selected draft (or refused/held order) in New order."""
+        row = self.selected_row()
+        if row is None:
+            return
+        if not row.can_open:
+            self.undo_bar.show_message(
+                "This order is on its way to Impilo and cannot be changed now. Use Duplicate "
+                "to start a new order from it.",
+                icon_name="sending",
+                timeout_ms=UNDO_MS,
+            )
+            return
+        draft = row.draft
+        if row.entry is not None:
+            try:
+                draft = self.services.store.return_to_drafts(row.entry.entry_id)
+            except StoreError as exc:
+                log.warning("Could not reopen entry: %s", exc)
+                self.reload()
+                return
+            self.services.outbox.entries_changed.emit()
+        self.open_draft_requested.emit(draft)
+
+    def duplicate_selected(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        copy = duplicate_draft(row.draft)
+        self.services.store.save_draft(copy)
+        self.reload()
+        self.select_key(f"draft:{copy.draft_id}")
+        self.undo_bar.show_message(
+            "Copied into a new draft.", icon_name="duplicate", timeout_ms=4000
+        )
+
+    def delete_selected(self) -> None:
+        row = self.selected_row()
+        if row is None or not row.can_delete:
+            return
+        position = self.model.row_of(row.key)
+        if row.entry is None:
+            self.services.store.delete_draft(row.draft.draft_id)
+            self._undo_draft = row.draft
+            self.reload()
+            self.undo_bar.show_message(
+                f"Draft deleted: {row.draft.summary()}",
+                [("&Undo", self.undo_delete)],
+                icon_name="delete",
+                timeout_ms=UNDO_MS,
+            )
+        else:
+            self._confirm_discard(row)
+            return
+        if self.model.rowCount():
+            self.select_row(min(position, self.model.rowCount() - 1))
+        self.table.setFocus()
+
+    def undo_delete(self) -> None:
+        """Bring back the draft deleted last (while the Undo bar shows)."""
+        draft, self._undo_draft = self._undo_draft, None
+        if draft is None:
+            return
+        self.services.store.save_draft(draft)
+        self.undo_bar.dismiss()
+        self.reload()
+        self.select_key(f"draft:{draft.draft_id}")
+        self.table.setFocus()
+
+    def _confirm_discard(self, row: DraftRow) -> None:
+        assert row.entry is not None
+        entry_id = row.entry.entry_id
+        box = QMessageBox(self)
+        box.setObjectName("discardConfirmation")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Delete this order?")
+        box.setText(f"Delete the order for {row.recipient_text()}?")
+        box.setInformativeText(
+            "It was not placed. To fix it instead, choose Open: it goes back to New order."
+        )
+        delete = box.addButton("Delete order", QMessageBox.ButtonRole.DestructiveRole)
+        delete.setObjectName("confirmDiscard")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def decided(button: object) -> None:
+            if button is delete:
+                try:
+                    self.services.store.discard_entry(entry_id)
+                except StoreError as exc:
+                    log.warning("Could not discard entry: %s", exc)
+                self.services.outbox.entries_changed.emit()
+
+        box.buttonClicked.connect(decided)
+        box.open()
+
+    def release_selected(self) -> None:
+        row = self.selected_row()
+        if row is None or row.entry is None or row.state != EntryState.HELD:
+            return
+        self.services.outbox.release(row.entry.entry_id)

@@ -1,0 +1,68 @@
+"""Test an API key against a server and say what happened in plain language.
+
+Plain asyncio (run it through the bridge); the UI only shows `KeyCheckResult.message`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from impilo_desktop.api.errors import (
+    AuthenticationError,
+    ImpiloError,
+    RateLimited,
+    ServerError,
+    Unreachable,
+)
+
+
+class KeyCheckOutcome(StrEnum):
+    OK = "ok"
+    REJECTED = "rejected"
+    UNREACHABLE = "unreachable"
+    PROBLEM = "problem"
+
+
+@dataclass(frozen=True)
+class KeyCheckResult:
+    outcome: KeyCheckOutcome
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is KeyCheckOutcome.OK
+
+
+async def check_key(base_url: str, api_key: str, *, read_timeout: float = 10.0) -> KeyCheckResult:
+    """Ask the server for one site: the cheapest request every key may make."""
+    from impilo_desktop.api.client import ImpiloClient
+
+    try:
+        async with ImpiloClient(
+            base_url, api_key, timeout=read_timeout, connect_timeout=5.0
+        ) as client:
+            page = await client.list_sites(page=1, size=1)
+    except AuthenticationError as exc:
+        status = f" ({exc.status})" if exc.status else ""
+        return KeyCheckResult(
+            KeyCheckOutcome.REJECTED,
+            f"Impilo did not accept this key{status}. Check that you copied all of it, that it "
+            "has not expired or been deactivated, and that it belongs to this server.",
+        )
+    except Unreachable:
+        return KeyCheckResult(
+            KeyCheckOutcome.UNREACHABLE,
+            "Could not reach the server. Check the internet connection (and the address); "
+            "you can save the key now and Impilo Desktop will connect when it can.",
+        )
+    except (RateLimited, ServerError) as exc:
+        return KeyCheckResult(
+            KeyCheckOutcome.UNREACHABLE,
+            f"The server is busy or having trouble ({exc.message}). Try again in a minute.",
+        )
+    except ImpiloError as exc:
+        return KeyCheckResult(KeyCheckOutcome.PROBLEM, f"The test did not work: {exc.message}")
+    sites = page.total
+    where = f"{sites} site" + ("" if sites == 1 else "s")
+    return KeyCheckResult(KeyCheckOutcome.OK, f"Connected. The key works ({where} on the account).")

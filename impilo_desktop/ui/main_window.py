@@ -1,0 +1,616 @@
+"""The main window: a sidebar of pages, a status bar, menus, and the rules for leaving.
+
+The window owns one profile's `AppServices` at a time; switching account closes them and
+builds the pages again for the new profile.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from impilo_desktop import APP_NAME
+from impilo_desktop.config import SANDBOX, Profile, Settings
+from impilo_desktop.domain.draft import OrderDraft
+from impilo_desktop.secrets import KeyStore
+from impilo_desktop.ui.bridge import AsyncBridge
+from impilo_desktop.ui.message_bar import MessageBar
+from impilo_desktop.ui.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SETTINGS, PageSpec, load_page
+from impilo_desktop.ui.resources import icon
+from impilo_desktop.ui.services import AppServices
+from impilo_desktop.ui.session import SandboxHost, close_services, open_services
+from impilo_desktop.ui.status_bar import AppStatusBar, profile_label
+from impilo_desktop.ui.theme import is_dark
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SIZE = QSize(1180, 760)
+MINIMUM_SIZE = QSize(880, 560)
+
+
+def waiting_text(count: int) -> str:
+    orders = "1 order is" if count == 1 else f"{count} orders are"
+    return f"{orders} waiting to be sent."
+
+
+class MainWindow(QMainWindow):
+    """Sidebar + stacked pages (New order, Drafts & outbox, Order history, Settings)."""
+
+    profile_switched = Signal(object)  # Profile
+
+    def __init__(
+        self,
+        *,
+        profile: Profile,
+        home: Path,
+        keys: KeyStore,
+        bridge: AsyncBridge,
+        sandbox: SandboxHost,
+        first_run: bool = False,
+    ) -> None:
+        super().__init__()
+        self._dark = is_dark()
+        self.setObjectName("mainWindow")
+        self.setAccessibleName(APP_NAME)
+        self.home = home
+        self.keys = keys
+        self.bridge = bridge
+        self.sandbox = sandbox
+        self.first_run = first_run
+        self._started = False
+        self._quit_confirmed = False
+        self._quit_after_send = False
+        self._shut_down = False
+        self._key_prompt_open = False
+        self.services: AppServices = open_services(profile, home, keys, bridge)
+        self.pages: dict[str, QWidget] = {}
+        self.window_settings = QSettings(str(home / "window.ini"), QSettings.Format.IniFormat)
+
+        self._build_chrome()
+        self._build_menus()
+        self._build_pages()
+        self._restore_geometry()
+
+    # -- construction ------------------------------------------------------------
+
+    def _build_chrome(self) -> None:
+        central = QWidget(self)
+        central.setObjectName("central")
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.sandbox_banner = MessageBar("sandboxBanner", central)
+        self.key_banner = MessageBar("keyBanner", central)
+        self.notice_bar = MessageBar("noticeBar", central)
+        for bar in (self.sandbox_banner, self.key_banner, self.notice_bar):
+            outer.addWidget(bar)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        outer.addLayout(body, 1)
+
+        self.page_list = QListWidget(central)
+        self.page_list.setObjectName("pageList")
+        self.page_list.setAccessibleName("Pages")
+        self.page_list.setFixedWidth(212)
+        self.page_list.setIconSize(QSize(20, 20))
+        self.page_list.setFrameShape(QFrame.Shape.NoFrame)
+        self.page_list.setUniformItemSizes(True)
+        self.page_list.setSpacing(1)
+        self.page_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for spec in PAGES:
+            item = QListWidgetItem(icon(spec.icon_name), spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            item.setToolTip(spec.description)
+            item.setSizeHint(QSize(196, 38))
+            self.page_list.addItem(item)
+        self.page_list.currentRowChanged.connect(self._on_page_row)
+        body.addWidget(self.page_list)
+
+        divider = QFrame(central)
+        divider.setFrameShape(QFrame.Shape.VLine)
+        divider.setObjectName("sidebarDivider")
+        body.addWidget(divider)
+
+        content = QVBoxLayout()
+        content.setContentsMargins(24, 18, 24, 12)
+        content.setSpacing(12)
+        self.page_title = QLabel(central)
+        self.page_title.setObjectName("pageTitle")
+        title_font = self.page_title.font()
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.5)
+        title_font.setWeight(title_font.Weight.DemiBold)
+        self.page_title.setFont(title_font)
+        self.page_subtitle = QLabel(central)
+        self.page_subtitle.setObjectName("pageSubtitle")
+        header = QVBoxLayout()
+        header.setSpacing(2)
+        header.addWidget(self.page_title)
+        header.addWidget(self.page_subtitle)
+        content.addLayout(header)
+        self.stack = QStackedWidget(central)
+        self.stack.setObjectName("pageStack")
+        content.addWidget(self.stack, 1)
+        body.addLayout(content, 1)
+        self.setCentralWidget(central)
+
+        self.status = AppStatusBar(self)
+        self.setStatusBar(self.status)
+        self.reference_status = QLabel(self.status)
+        self.reference_status.setObjectName("referenceStatus")
+        self.status.addWidget(self.reference_status)
+        self._restyle_sidebar()
+
+    def _action(
+        self,
+        text: str,
+        slot: object,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        icon_name: str = "",
+        name: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work wherever focus is in the window
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.setObjectName("fileMenu")
+        self.new_order_action = self._action(
+            "&New order",
+            self.new_order,
+            QKeySequence.StandardKey.New,
+            "new-order",
+            "newOrderAction",
+        )
+        self.send_now_action = self._action(
+            "&Send waiting orders now", self.send_now, "Ctrl+Shift+S", "send", "sendNowAction"
+        )
+        self.refresh_action = self._action(
+            "&Update patients and catalogue",
+            self.refresh_references,
+            "Ctrl+Shift+R",
+            "refresh",
+            "refreshReferencesAction",
+        )
+        self.switch_account_action = self._action(
+            "Connect an &account…", self.open_welcome, None, "key", "connectAccountAction"
+        )
+        self.quit_action = self._action(
+            "&Quit", self.close, QKeySequence.StandardKey.Quit, "", "quitAction"
+        )
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        if self.quit_action.shortcut().isEmpty():  # Windows has no standard Quit key
+            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        for action in (self.new_order_action, self.send_now_action, self.refresh_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.switch_account_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        view_menu = bar.addMenu("&View")
+        view_menu.setObjectName("viewMenu")
+        self.page_actions: dict[str, QAction] = {}
+        for index, spec in enumerate(PAGES, start=1):
+            action = self._action(
+                spec.title,
+                lambda _checked=False, key=spec.key: self.show_page(key),
+                f"Ctrl+{index}",
+                spec.icon_name,
+                f"{spec.key}PageAction",
+            )
+            view_menu.addAction(action)
+            self.page_actions[spec.key] = action
+        prefs = self.page_actions[SETTINGS.key]
+        prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
+        prefs.setShortcuts(
+            [QKeySequence("Ctrl+4"), QKeySequence(QKeySequence.StandardKey.Preferences)]
+        )
+
+        self.help_menu: QMenu = bar.addMenu("&Help")
+        self.help_menu.setObjectName("helpMenu")
+        shortcuts = self._action(
+            "&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents
+        )
+        self.help_menu.addAction(shortcuts)
+
+    def _build_pages(self) -> None:
+        """(Re)build every page for the current services and wire them together."""
+        while self.stack.count():
+            old = self.stack.widget(0)
+            if old is None:
+                break
+            self.stack.removeWidget(old)
+            old.deleteLater()
+        services = self.services
+        from impilo_desktop.ui.drafts.view import DraftsPage
+        from impilo_desktop.ui.settings_page import SettingsPage
+
+        self.order_entry = load_page(
+            "impilo_desktop.ui.order_entry.view", "OrderEntryView", NEW_ORDER, services
+        )
+        self.drafts_page = DraftsPage(services)
+        self.history = load_page(
+            "impilo_desktop.ui.history.view", "OrderHistoryView", HISTORY, services
+        )
+        self.settings_page = SettingsPage(services, self)
+        self.pages = {
+            NEW_ORDER.key: self.order_entry,
+            DRAFTS.key: self.drafts_page,
+            HISTORY.key: self.history,
+            SETTINGS.key: self.settings_page,
+        }
+        for spec in PAGES:
+            self.pages[spec.key].setObjectName(self.pages[spec.key].objectName() or spec.key)
+            self.stack.addWidget(self.pages[spec.key])
+
+        opened = getattr(self.order_entry, "open_order_requested", None)
+        if opened is not None and hasattr(self.history, "show_order"):
+            opened.connect(self._show_order)
+        reorder = getattr(self.history, "reorder_requested", None)
+        if reorder is not None:
+            reorder.connect(self.load_draft)
+        self.drafts_page.open_draft_requested.connect(self.load_draft)
+
+        outbox = services.outbox
+        outbox.connectivity_changed.connect(self._on_connectivity)
+        outbox.entries_changed.connect(self._update_outbox_status)
+        outbox.progress.connect(self.status.set_progress)
+        outbox.key_rejected.connect(self._on_key_rejected)
+        outbox.reference_progress.connect(self._on_reference_progress)
+        outbox.reference_refreshed.connect(self._on_reference_refreshed)
+        outbox.entry_rejected.connect(self._on_entry_rejected)
+
+        self.status.set_profile(services.profile)
+        self.status.set_connection(outbox.state, outbox.state_message)
+        self._update_outbox_status()
+        self._update_banners()
+        self.setWindowTitle(
+            APP_NAME
+            if services.profile.name == "production"
+            else f"{APP_NAME} — {profile_label(services.profile)}"
+        )
+        self.show_page(NEW_ORDER.key)
+
+    def _restore_geometry(self) -> None:
+        self.setMinimumSize(MINIMUM_SIZE)
+        geometry = self.window_settings.value("main/geometry")
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+            state = self.window_settings.value("main/state")
+            if isinstance(state, QByteArray):
+                self.restoreState(state)
+            return
+        self.resize(DEFAULT_SIZE)
+        screen = QApplication.primaryScreen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            size = DEFAULT_SIZE.boundedTo(area.size() * 0.92)
+            self.resize(size)
+            self.move(area.center() - self.rect().center())
+
+    # -- life cycle ------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin background work (sending, reference refresh). Call once the window shows."""
+        if not self._started:
+            self._started = True
+            self.services.outbox.start()
+
+    def shutdown(self) -> None:
+        """Stop background work, close the store, the bridge and the built-in server."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.window_settings.setValue("main/geometry", self.saveGeometry())
+        self.window_settings.setValue("main/state", self.saveState())
+        self.window_settings.sync()
+        close_services(self.services)
+        self.bridge.close()
+        self.sandbox.stop()
+
+    def needs_key(self) -> bool:
+        return not self.services.api_key()
+
+    # -- pages ------------------------------------------------------------
+
+    def page_spec(self, key: str) -> PageSpec:
+        return next(spec for spec in PAGES if spec.key == key)
+
+    def current_page_key(self) -> str:
+        item = self.page_list.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item else NEW_ORDER.key
+
+    def show_page(self, key: str) -> None:
+        row = [spec.key for spec in PAGES].index(key)
+        if self.page_list.currentRow() != row:
+            self.page_list.setCurrentRow(row)
+        else:
+            self._on_page_row(row)
+
+    def _on_page_row(self, row: int) -> None:
+        if row < 0:
+            return
+        spec = PAGES[row]
+        page = self.pages.get(spec.key)
+        if page is None:
+            return
+        self.stack.setCurrentWidget(page)
+        self.page_title.setText(spec.title)
+        self.page_subtitle.setText(spec.description)
+        activated = getattr(page, "page_activated", None)
+        if callable(activated):
+            activated()
+
+    def new_order(self) -> None:
+        self.show_page(NEW_ORDER.key)
+        start_new = getattr(self.order_entry, "new_draft", None)
+        if callable(start_new):
+            start_new()
+        self.order_entry.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def load_draft(self, draft: OrderDraft) -> None:
+        """Open `draft` in New order (from Drafts, or a reorder from history)."""
+        loader = getattr(self.order_entry, "load_draft", None)
+        if not callable(loader):
+            self.show_notice("The New order page is not available yet, so the draft stays here.")
+            return
+        loader(draft)
+        self.show_page(NEW_ORDER.key)
+
+    def _show_order(self, order_id: int) -> None:
+        self.show_page(HISTORY.key)
+        self.history.show_order(order_id)  # type: ignore[attr-defined]
+
+    def show_notice(self, text: str, timeout_ms: int = 12_000) -> None:
+        self.notice_bar.show_message(text, icon_name="offline", timeout_ms=timeout_ms)
+
+    def show_shortcuts(self) -> None:
+        rows = [
+            ("New order", self.new_order_action.shortcut()),
+            ("Send waiting orders now", self.send_now_action.shortcut()),
+            ("Update patients and catalogue", self.refresh_action.shortcut()),
+            *((spec.title, self.page_actions[spec.key].shortcut()) for spec in PAGES),
+            ("Quit", self.quit_action.shortcut()),
+        ]
+        text = "".join(
+            f"<tr><td style='padding-right:18px'>{label}</td>"
+            f"<td><b>{key.toString(QKeySequence.SequenceFormat.NativeText)}</b></td></tr>"
+            for label, key in rows
+        )
+        box = QMessageBox(self)
+        box.setObjectName("shortcutsDialog")
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(f"<table>{text}</table>")
+        box.open()
+
+    # -- outbox and connection ------------------------------------------------------------
+
+    def send_now(self) -> None:
+        self.services.outbox.send_now()
+
+    def refresh_references(self) -> None:
+        self.services.outbox.refresh_references()
+
+    def _update_outbox_status(self) -> None:
+        outbox = self.services.outbox
+        pending = outbox.pending_count()
+        self.status.set_outbox(pending, outbox.attention_count())
+        if self._quit_after_send and pending == 0:
+            self._quit_after_send = False
+            self._quit_confirmed = True
+            QTimer.singleShot(0, self.close)
+
+    def _on_connectivity(self, state: str) -> None:
+        self.status.set_connection(state, self.services.outbox.state_message)
+        if state == "online":
+            self.key_banner.dismiss()
+        if state == "offline" and self._quit_after_send:
+            self._quit_after_send = False
+            self.show_notice(
+                "Impilo cannot be reached right now, so the orders stay in the outbox. "
+                "They will be sent the next time Impilo Desktop is online."
+            )
+
+    def _on_reference_progress(self, kind: str, done: int, total: int) -> None:
+        names = {"patient": "patients", "site": "sites", "item": "items", "kit": "kits"}
+        self.reference_status.setText(f"Updating {names.get(kind, kind)}… {done:,} of {total:,}")
+
+    def _on_reference_refreshed(self, ok: bool) -> None:
+        self.reference_status.setText("" if ok else "Patients and catalogue not updated")
+
+    def _on_entry_rejected(self, entry: object) -> None:
+        message = getattr(entry, "server_message", None) or "Impilo refused an order."
+        self.notice_bar.show_message(
+            f"Impilo refused an order: {message}",
+            [("Show in Drafts && outbox", lambda: self.show_page(DRAFTS.key))],
+            icon_name="key-rejected",
+        )
+
+    def _on_key_rejected(self, message: str) -> None:
+        self.key_banner.show_message(
+            "Impilo did not accept the API key, so nothing is being sent. It may have expired "
+            "or been deactivated.",
+            [("Enter a new key…", self.prompt_for_new_key)],
+            icon_name="key-rejected",
+            closable=False,
+        )
+        self.prompt_for_new_key()
+
+    # -- accounts ------------------------------------------------------------
+
+    def _update_banners(self) -> None:
+        if self.services.profile.is_sandbox:
+            self.sandbox_banner.show_message(
+                "You are using the sandbox: practice data on this computer. Orders placed here "
+                "go nowhere.",
+                [("Connect your Impilo account…", self.open_welcome)],
+                icon_name="sandbox",
+                closable=True,
+            )
+        else:
+            self.sandbox_banner.dismiss()
+        self.key_banner.dismiss()
+
+    def open_welcome(self) -> None:
+        """The welcome dialog (connect an account, or continue with the sandbox)."""
+        from impilo_desktop.ui.welcome import WelcomeDialog
+
+        existing = self.findChild(WelcomeDialog, "welcomeDialog")
+        if existing is not None and existing.isVisible():
+            existing.raise_()
+            return
+        dialog = WelcomeDialog(self.keys, self.bridge, self)
+        dialog.account_saved.connect(self.switch_profile)
+        dialog.sandbox_chosen.connect(self.use_sandbox)
+        dialog.open()
+
+    def prompt_for_new_key(self) -> None:
+        """Ask for a new key for the current profile (after a 401, or from Settings)."""
+        from impilo_desktop.ui.welcome import WelcomeDialog
+
+        if self.services.profile.is_sandbox and self.sandbox.running:
+            # The built-in server's key is fixed; a refusal means someone changed it.
+            _base_url, api_key = self.sandbox.start()
+            self.keys.pin_session_key(SANDBOX, api_key)
+            self.services.outbox.key_replaced()
+            return
+        existing = self.findChild(WelcomeDialog, "newKeyDialog")
+        if existing is not None and existing.isVisible():
+            existing.raise_()
+            return
+        dialog = WelcomeDialog(self.keys, self.bridge, self, replace_for=self.services.profile)
+        dialog.key_replaced.connect(self.services.outbox.key_replaced)
+        dialog.key_replaced.connect(self._after_key_change)
+        dialog.open()
+
+    def _after_key_change(self) -> None:
+        self.key_banner.dismiss()
+        self.settings_page.refresh()
+
+    def use_sandbox(self) -> None:
+        """Switch to the built-in sandbox (started if needed)."""
+        self.switch_profile(self.sandbox.profile(self.keys))
+
+    def switch_profile(self, profile: Profile) -> None:
+        """Close the current profile's services and open `profile` in this window."""
+        settings = Settings.load(self.home)
+        settings.last_profile = profile.name
+        if not profile.is_sandbox and profile.name not in ("production", "staging"):
+            settings.base_urls[profile.name] = profile.base_url
+        settings.save(self.home)
+        if profile == self.services.profile:
+            self.services.outbox.key_replaced()
+            self._update_banners()
+            self.settings_page.refresh()
+            return
+        log.info("Switching to profile %s", profile.name)
+        close_services(self.services)
+        self.services = open_services(profile, self.home, self.keys, self.bridge)
+        self._build_pages()
+        if self._started:
+            self.services.outbox.start()
+        self.profile_switched.emit(profile)
+
+    # -- leaving ------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        pending = 0 if self._quit_confirmed else self.services.outbox.pending_count()
+        if pending:
+            event.ignore()
+            self._confirm_quit(pending)
+            return
+        event.accept()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def _confirm_quit(self, pending: int) -> None:
+        existing = self.findChild(QMessageBox, "quitConfirmation")
+        if existing is not None and existing.isVisible():
+            existing.raise_()
+            return
+        box = QMessageBox(self)
+        box.setObjectName("quitConfirmation")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Orders not sent yet")
+        box.setText(waiting_text(pending))
+        box.setInformativeText(
+            "They are saved on this computer and will be sent the next time Impilo Desktop "
+            "is open and online."
+        )
+        send = box.addButton("Send now", QMessageBox.ButtonRole.AcceptRole)
+        send.setObjectName("quitSendNow")
+        quit_anyway = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
+        quit_anyway.setObjectName("quitAnyway")
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        cancel.setObjectName("quitCancel")
+        box.setDefaultButton(send)
+        box.setEscapeButton(cancel)
+
+        def decided(button: QPushButton) -> None:
+            if button is quit_anyway:
+                self._quit_confirmed = True
+                QTimer.singleShot(0, self.close)
+            elif button is send:
+                self._quit_after_send = True
+                self.status.showMessage("Sending before quitting…", 8000)
+                self.services.outbox.send_now()
+
+        box.buttonClicked.connect(decided)
+        box.open()
+
+    # -- appearance ------------------------------------------------------------
+
+    def _restyle_sidebar(self) -> None:
+        self.page_list.setStyleSheet(
+            "QListWidget#pageList { background: palette(window); padding: 10px 8px; }"
+            " QListWidget#pageList::item { padding: 6px 10px; border-radius: 6px;"
+            " color: palette(window-text); }"
+            " QListWidget#pageList::item:hover { background: palette(midlight); }"
+            " QListWidget#pageList::item:selected { background: palette(highlight);"
+            " color: palette(highlighted-text); }"
+        )
+        self.page_subtitle.setStyleSheet("color: palette(placeholder-text);")
+        for row, spec in enumerate(PAGES):
+            item = self.page_list.item(row)
+            if item is not None:
+                item.setIcon(icon(spec.icon_name))
+        for action_key, action in getattr(self, "page_actions", {}).items():
+            action.setIcon(icon(self.page_spec(action_key).icon_name))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if (
+            event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+            and is_dark() != self._dark
+        ):
+            self._dark = is_dark()
+            self._restyle_sidebar()
+        super().changeEvent(event)

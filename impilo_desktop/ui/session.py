@@ -1,0 +1,82 @@
+"""Opening and closing one profile's services (store, outbox controller, client), and the
+built-in sandbox server the app starts when the coordinator has no account yet."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from impilo_desktop.config import SANDBOX, Profile
+from impilo_desktop.logs import register_secret
+from impilo_desktop.secrets import KeyStore
+from impilo_desktop.store import Store
+from impilo_desktop.ui.bridge import AsyncBridge
+from impilo_desktop.ui.services import AppServices
+
+if TYPE_CHECKING:
+    from impilo_desktop.sandbox import SandboxServer
+
+log = logging.getLogger(__name__)
+
+
+class SandboxHost:
+    """The embedded sandbox server: started on first use, stopped when the app ends."""
+
+    def __init__(self) -> None:
+        self._server: SandboxServer | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def start(self) -> tuple[str, str]:
+        """Start (once) and return `(base_url, api_key)`."""
+        if self._server is None:
+            from impilo_desktop.sandbox import SandboxServer
+
+            server = SandboxServer()
+            server.start()
+            self._server = server
+            log.info("Built-in sandbox listening on %s", server.base_url)
+        return self._server.base_url, self._server.api_key
+
+    def profile(self, keys: KeyStore) -> Profile:
+        """The sandbox profile pointing at the running server, its demo key pinned."""
+        base_url, api_key = self.start()
+        keys.pin_session_key(SANDBOX, api_key)
+        return Profile(SANDBOX, base_url)
+
+    @property
+    def server(self) -> SandboxServer | None:
+        return self._server
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+def open_services(profile: Profile, home: Path, keys: KeyStore, bridge: AsyncBridge) -> AppServices:
+    """Open the store of `profile` and wire an outbox controller to it (not yet started)."""
+    from impilo_desktop.ui.outbox_controller import OutboxController
+
+    register_secret(keys.get_key(profile.name))
+    store = Store.open_profile(profile, home)
+    services = AppServices(
+        profile=profile,
+        home=home,
+        store=store,
+        bridge=bridge,
+        keys=keys,
+        outbox=None,  # type: ignore[arg-type]  # set just below: the controller needs services
+    )
+    services.outbox = OutboxController(services)
+    return services
+
+
+def close_services(services: AppServices) -> None:
+    """Stop the outbox work of a profile and close its store and client."""
+    services.outbox.stop()
+    services.reset_client()
+    services.store.close()

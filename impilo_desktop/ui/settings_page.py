@@ -1,0 +1,283 @@
+"""Settings: the account in use and its API key, switching account, and where data and logs
+are kept on this computer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from impilo_desktop.config import (
+    BUILTIN_BASE_URLS,
+    PRODUCTION,
+    SANDBOX,
+    STAGING,
+    ConfigError,
+    Profile,
+    Settings,
+    log_dir,
+    normalize_base_url,
+)
+from impilo_desktop.ui.resources import icon
+from impilo_desktop.ui.theme import status_colors
+
+if TYPE_CHECKING:
+    from impilo_desktop.ui.main_window import MainWindow
+    from impilo_desktop.ui.services import AppServices
+
+CUSTOM = "custom"
+
+
+def key_status(services: AppServices) -> tuple[str, str]:
+    """(text, colour role) describing where the current key comes from."""
+    keys, name = services.keys, services.profile.name
+    if services.profile.is_sandbox:
+        return "The sandbox's built-in demo key (nothing to set up).", "muted"
+    if keys.from_environment():
+        return "Taken from the IMPILO_API_KEY environment variable (not stored).", "muted"
+    if keys.get_key(name) is None:
+        return "No key yet: orders wait in the outbox until you add one.", "bad"
+    if keys.is_session_only(name):
+        reason = keys.unavailable_reason or "No password store is available."
+        return f"Kept for this session only. {reason}", "warning"
+    return "Saved in this computer's password store.", "good"
+
+
+class SettingsPage(QWidget):
+    """Account and key, switching account, folders."""
+
+    def __init__(self, services: AppServices, window: MainWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("settingsPage")
+        self.setAccessibleName("Settings")
+        self.services = services
+        self.window_ = window
+
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        inner = QWidget(scroll)
+        inner.setObjectName("settingsInner")
+        column = QVBoxLayout(inner)
+        column.setContentsMargins(0, 0, 8, 0)
+        column.setSpacing(16)
+        column.addWidget(self._account_group())
+        column.addWidget(self._switch_group())
+        column.addWidget(self._folders_group())
+        column.addStretch(1)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.refresh()
+
+    # -- groups ---------------------------------------------------------------------------------
+
+    def _account_group(self) -> QGroupBox:
+        box = QGroupBox("Account in use", self)
+        box.setObjectName("accountGroup")
+        form = QFormLayout(box)
+        form.setHorizontalSpacing(16)
+        form.setVerticalSpacing(8)
+        self.profile_value = QLabel(box)
+        self.profile_value.setObjectName("profileValue")
+        self.url_value = QLabel(box)
+        self.url_value.setObjectName("baseUrlValue")
+        self.url_value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.key_value = QLabel(box)
+        self.key_value.setObjectName("keyStatus")
+        self.key_value.setWordWrap(True)
+        self.key_value.setAccessibleName("API key status")
+        form.addRow("Profile:", self.profile_value)
+        form.addRow("Server:", self.url_value)
+        form.addRow("API key:", self.key_value)
+        buttons = QHBoxLayout()
+        self.replace_button = QPushButton(icon("key"), "&Replace key…", box)
+        self.replace_button.setObjectName("replaceKeyButton")
+        self.replace_button.setAccessibleName("Replace API key")
+        self.replace_button.clicked.connect(self.replace_key)
+        self.remove_button = QPushButton(icon("delete"), "Re&move key", box)
+        self.remove_button.setObjectName("removeKeyButton")
+        self.remove_button.setAccessibleName("Remove API key")
+        self.remove_button.clicked.connect(self.confirm_remove_key)
+        buttons.addWidget(self.replace_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        form.addRow("", buttons)
+        return box
+
+    def _switch_group(self) -> QGroupBox:
+        box = QGroupBox("Switch account", self)
+        box.setObjectName("switchGroup")
+        form = QFormLayout(box)
+        form.setHorizontalSpacing(16)
+        form.setVerticalSpacing(8)
+        self.profile_choice = QComboBox(box)
+        self.profile_choice.setObjectName("profileChoice")
+        self.profile_choice.setAccessibleName("Account to use")
+        self.profile_choice.addItem(icon("key"), "Production — app.impiloplatform.com", PRODUCTION)
+        self.profile_choice.addItem(icon("key"), "Staging — staging.impiloplatform.com", STAGING)
+        self.profile_choice.addItem(icon("sandbox"), "Sandbox — built-in practice data", SANDBOX)
+        self.profile_choice.addItem(icon("settings"), "Another server…", CUSTOM)
+        self.custom_url = QLineEdit(box)
+        self.custom_url.setObjectName("settingsCustomUrl")
+        self.custom_url.setAccessibleName("Server address")
+        self.custom_url.setPlaceholderText("https://impilo.example.org")
+        saved = Settings.load(self.services.home).base_urls.get(CUSTOM)
+        if saved:
+            self.custom_url.setText(saved)
+        self.switch_button = QPushButton("S&witch", box)
+        self.switch_button.setObjectName("switchProfileButton")
+        self.switch_button.setAccessibleName("Switch account")
+        self.switch_button.clicked.connect(self.switch_profile)
+        self.switch_message = QLabel(box)
+        self.switch_message.setObjectName("switchMessage")
+        self.switch_message.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.profile_choice, 1)
+        row.addWidget(self.switch_button)
+        form.addRow("Use:", row)
+        self.custom_label = QLabel("Address:", box)
+        form.addRow(self.custom_label, self.custom_url)
+        form.addRow("", self.switch_message)
+        note = QLabel(
+            "Each account keeps its own drafts, outbox and cached data on this computer.", box
+        )
+        note.setWordWrap(True)
+        note.setStyleSheet(f"color: {status_colors().muted};")
+        form.addRow("", note)
+        self.profile_choice.currentIndexChanged.connect(self._choice_changed)
+        return box
+
+    def _folders_group(self) -> QGroupBox:
+        box = QGroupBox("Where things are kept", self)
+        box.setObjectName("foldersGroup")
+        form = QFormLayout(box)
+        form.setHorizontalSpacing(16)
+        form.setVerticalSpacing(8)
+        self.data_row = self._folder_row(box, "dataFolder")
+        self.log_row = self._folder_row(box, "logFolder")
+        form.addRow("Data (this account):", self.data_row[0])
+        form.addRow("Logs:", self.log_row[0])
+        return box
+
+    def _folder_row(self, parent: QWidget, name: str) -> tuple[QWidget, QLabel]:
+        row = QWidget(parent)
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        label = QLabel(row)
+        label.setObjectName(name)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setWordWrap(True)
+        button = QPushButton(icon("folder"), "Open", row)
+        button.setObjectName(f"{name}Open")
+        button.setAccessibleName(f"Open the {name.replace('Folder', '')} folder")
+        button.clicked.connect(lambda: self._open_folder(Path(label.text())))
+        layout.addWidget(label, 1)
+        layout.addWidget(button)
+        return row, label
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Show the current profile, key status and folders."""
+        profile = self.services.profile
+        self.profile_value.setText(profile.name.capitalize())
+        self.url_value.setText(profile.base_url)
+        text, role = key_status(self.services)
+        self.key_value.setText(text)
+        self.key_value.setStyleSheet(f"color: {getattr(status_colors(), role)};")
+        editable = not profile.is_sandbox and not self.services.keys.from_environment()
+        self.replace_button.setEnabled(editable)
+        has_key = self.services.keys.get_key(profile.name) is not None
+        self.remove_button.setEnabled(editable and has_key)
+        index = self.profile_choice.findData(
+            profile.name if profile.name in (PRODUCTION, STAGING, SANDBOX) else CUSTOM
+        )
+        self.profile_choice.setCurrentIndex(max(index, 0))
+        if profile.name == CUSTOM:
+            self.custom_url.setText(profile.base_url)
+        self.data_row[1].setText(str(profile.data_dir(self.services.home)))
+        self.log_row[1].setText(str(log_dir()))
+        self._choice_changed()
+
+    def page_activated(self) -> None:
+        self.refresh()
+
+    def _choice_changed(self) -> None:
+        custom = self.profile_choice.currentData() == CUSTOM
+        self.custom_url.setVisible(custom)
+        self.custom_label.setVisible(custom)
+        self.switch_message.clear()
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def replace_key(self) -> None:
+        self.window_.prompt_for_new_key()
+
+    def confirm_remove_key(self) -> None:
+        box = QMessageBox(self)
+        box.setObjectName("removeKeyConfirmation")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Remove the API key?")
+        box.setText(f"Remove the API key for {self.services.profile.name} from this computer?")
+        box.setInformativeText(
+            "Nothing more is sent or updated until you enter a key again. Drafts and the "
+            "outbox stay on this computer."
+        )
+        remove = box.addButton("Remove key", QMessageBox.ButtonRole.DestructiveRole)
+        remove.setObjectName("confirmRemoveKey")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def decided(button: object) -> None:
+            if button is remove:
+                self.remove_key()
+
+        box.buttonClicked.connect(decided)
+        box.open()
+
+    def remove_key(self) -> None:
+        """Forget the key of the current profile (keyring and session)."""
+        self.services.keys.delete_key(self.services.profile.name)
+        self.services.reset_client()
+        self.refresh()
+
+    def switch_profile(self) -> None:
+        choice = str(self.profile_choice.currentData())
+        if choice == SANDBOX:
+            self.window_.use_sandbox()
+            return
+        if choice == CUSTOM:
+            try:
+                url = normalize_base_url(self.custom_url.text())
+            except ConfigError as exc:
+                self.switch_message.setText(str(exc))
+                self.switch_message.setStyleSheet(f"color: {status_colors().bad};")
+                return
+            profile = Profile(CUSTOM, url)
+        else:
+            profile = Profile(choice, BUILTIN_BASE_URLS[choice])
+        self.window_.switch_profile(profile)
+        if self.window_.needs_key():
+            self.window_.prompt_for_new_key()
+
+    @staticmethod
+    def _open_folder(folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))

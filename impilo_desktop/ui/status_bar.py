@@ -1,0 +1,146 @@
+"""The status bar: which account, whether Impilo can be reached, and what waits to be sent."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QStatusBar, QWidget
+
+from impilo_desktop.config import Profile
+from impilo_desktop.ui.resources import icon
+from impilo_desktop.ui.theme import is_dark, status_colors
+
+CONNECTION_TEXT = {
+    "unknown": ("Connecting…", "sending", "Checking the connection to Impilo"),
+    "online": ("Online", "online", "Impilo can be reached and accepts the key"),
+    "offline": ("Offline", "offline", "Impilo cannot be reached; orders wait in the outbox"),
+    "unauthorized": ("Key rejected", "key-rejected", "Impilo refused the API key"),
+}
+
+
+def profile_label(profile: Profile) -> str:
+    """What the coordinator calls the account: Production, Staging, Sandbox or a host."""
+    if profile.is_sandbox:
+        return "Sandbox (practice data)"
+    return profile.name.capitalize() if profile.name.isalpha() else profile.name
+
+
+def outbox_text(pending: int, needs_attention: int = 0) -> str:
+    if pending == 0 and needs_attention == 0:
+        return "Outbox empty"
+    parts = []
+    if pending:
+        parts.append(f"{pending} to send")
+    if needs_attention:
+        parts.append(f"{needs_attention} need{'s' if needs_attention == 1 else ''} attention")
+    return "Outbox: " + ", ".join(parts)
+
+
+class _Segment(QWidget):
+    """An icon and a label, as one accessible unit of the status bar."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 0)
+        layout.setSpacing(5)
+        self.icon = QLabel(self)
+        self.icon.setFixedSize(16, 16)
+        self.label = QLabel(self)
+        self.label.setObjectName(f"{name}Label")
+        layout.addWidget(self.icon)
+        layout.addWidget(self.label)
+        self._icon_name = ""
+
+    def set(self, text: str, icon_name: str, tooltip: str = "", color: str | None = None) -> None:
+        self.label.setText(text)
+        self._icon_name = icon_name
+        self.icon.setVisible(bool(icon_name))
+        if icon_name:
+            self.icon.setPixmap(icon(icon_name).pixmap(16, 16))
+        self.label.setStyleSheet(f"color: {color};" if color else "")
+        self.setToolTip(tooltip)
+        self.setAccessibleName(f"{text}. {tooltip}" if tooltip else text)
+
+    def repaint_icon(self) -> None:
+        if self._icon_name:
+            self.icon.setPixmap(icon(self._icon_name).pixmap(16, 16))
+
+
+class AppStatusBar(QStatusBar):
+    """Profile on the left; connection, outbox count and send progress on the right."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._dark = is_dark()
+        self.setObjectName("statusBar")
+        self.setSizeGripEnabled(True)
+        self.profile = _Segment("profileStatus", self)
+        self.connection = _Segment("connectionStatus", self)
+        self.outbox = _Segment("outboxStatus", self)
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("sendProgress")
+        self.progress.setAccessibleName("Sending orders")
+        self.progress.setMaximumWidth(140)
+        self.progress.setMaximumHeight(14)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.addWidget(self.profile)
+        self.addPermanentWidget(self.progress)
+        self.addPermanentWidget(self.outbox)
+        self.addPermanentWidget(self.connection)
+        self._state = "unknown"
+        self._message = ""
+        self._pending = 0
+        self._attention = 0
+        self.set_connection("unknown")
+        self.set_outbox(0)
+
+    @property
+    def connection_state(self) -> str:
+        return self._state
+
+    def set_profile(self, profile: Profile) -> None:
+        host = profile.base_url.split("://", 1)[-1]
+        self.profile.set(
+            profile_label(profile),
+            "sandbox" if profile.is_sandbox else "key",
+            f"Account: {profile.name} ({host})",
+        )
+
+    def set_connection(self, state: str, message: str = "") -> None:
+        self._state, self._message = state, message
+        text, icon_name, tip = CONNECTION_TEXT.get(state, (state, "", ""))
+        colors = status_colors()
+        color = {"online": colors.good, "offline": colors.warning, "unauthorized": colors.bad}
+        self.connection.set(text, icon_name, message or tip, color.get(state))
+
+    def set_outbox(self, pending: int, needs_attention: int = 0) -> None:
+        self._pending, self._attention = pending, needs_attention
+        colors = status_colors()
+        self.outbox.set(
+            outbox_text(pending, needs_attention),
+            "send" if pending else "drafts",
+            "Orders waiting to be sent, and orders Impilo refused",
+            colors.bad if needs_attention else None,
+        )
+
+    def set_progress(self, done: int, total: int) -> None:
+        if total <= 0 or done >= total:
+            self.progress.hide()
+            return
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress.setToolTip(f"Sending {done + 1} of {total}")
+        self.progress.show()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if (
+            event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+            and is_dark() != self._dark
+        ):
+            self._dark = is_dark()
+            self.set_connection(self._state, self._message)
+            self.set_outbox(self._pending, self._attention)
+            self.profile.repaint_icon()
+        super().changeEvent(event)

@@ -1,0 +1,128 @@
+"""Follow the operating system's light or dark scheme with Qt's native style.
+
+Native styles on Windows 11 and macOS repaint themselves when the scheme changes. Where the
+style does not (Fusion on Linux, the offscreen platform in tests) we set a matching palette,
+so forcing `QStyleHints.setColorScheme` behaves the same everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+
+@dataclass(frozen=True)
+class StatusColors:
+    """Colours that carry meaning (online, waiting, refused) and read well on the palette."""
+
+    good: str
+    warning: str
+    bad: str
+    info: str
+    muted: str
+    banner_bg: str
+    banner_fg: str
+
+
+LIGHT_STATUS = StatusColors(
+    good="#17803d",
+    warning="#a15c07",
+    bad="#c62828",
+    info="#1d4ed8",
+    muted="#5f6b7a",
+    banner_bg="#fff4d6",
+    banner_fg="#4a3500",
+)
+DARK_STATUS = StatusColors(
+    good="#4ade80",
+    warning="#fbbf24",
+    bad="#f87171",
+    info="#93c5fd",
+    muted="#9aa5b1",
+    banner_bg="#3b3214",
+    banner_fg="#fde68a",
+)
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    """True when the palette in use has light text on a dark window."""
+    pal = palette or QGuiApplication.palette()
+    return pal.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def status_colors() -> StatusColors:
+    return DARK_STATUS if is_dark() else LIGHT_STATUS
+
+
+def _dark_palette() -> QPalette:
+    pal = QPalette()
+    window, base, text = QColor("#202124"), QColor("#17181a"), QColor("#e8eaed")
+    button, mid = QColor("#2b2c2f"), QColor("#3c4043")
+    highlight = QColor("#2f7de1")
+    roles = {
+        QPalette.ColorRole.Window: window,
+        QPalette.ColorRole.WindowText: text,
+        QPalette.ColorRole.Base: base,
+        QPalette.ColorRole.AlternateBase: QColor("#1f2023"),
+        QPalette.ColorRole.ToolTipBase: QColor("#303134"),
+        QPalette.ColorRole.ToolTipText: text,
+        QPalette.ColorRole.PlaceholderText: QColor("#8a8f98"),
+        QPalette.ColorRole.Text: text,
+        QPalette.ColorRole.Button: button,
+        QPalette.ColorRole.ButtonText: text,
+        QPalette.ColorRole.BrightText: QColor("#ffffff"),
+        QPalette.ColorRole.Light: QColor("#45484d"),
+        QPalette.ColorRole.Midlight: QColor("#35373a"),
+        QPalette.ColorRole.Mid: mid,
+        QPalette.ColorRole.Dark: QColor("#141517"),
+        QPalette.ColorRole.Shadow: QColor("#000000"),
+        QPalette.ColorRole.Highlight: highlight,
+        QPalette.ColorRole.HighlightedText: QColor("#ffffff"),
+        QPalette.ColorRole.Link: QColor("#8ab4f8"),
+        QPalette.ColorRole.LinkVisited: QColor("#c58af9"),
+        QPalette.ColorRole.Accent: highlight,
+    }
+    for role, color in roles.items():
+        pal.setColor(role, color)
+    disabled = QColor("#7c8087")
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+    ):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Base, window)
+    return pal
+
+
+def _light_palette() -> QPalette:
+    pal = QApplication.style().standardPalette()
+    pal.setColor(QPalette.ColorRole.Highlight, QColor("#2f6fd6"))
+    pal.setColor(QPalette.ColorRole.Accent, QColor("#2f6fd6"))
+    return pal
+
+
+class SchemeFollower(QObject):
+    """Keeps the application palette in step with the OS (or forced) colour scheme and says
+    when it changed, so views can redraw their icons."""
+
+    scheme_changed = Signal(bool)  # dark?
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self._app = app
+        self._native_follows = app.style().name().lower() in ("windows11", "windowsvista", "macos")
+        app.styleHints().colorSchemeChanged.connect(self._apply)
+        self._apply(app.styleHints().colorScheme())
+
+    def wanted_dark(self) -> bool:
+        return self._app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+    def _apply(self, scheme: Qt.ColorScheme) -> None:
+        dark = scheme == Qt.ColorScheme.Dark
+        if not self._native_follows and is_dark(self._app.palette()) != dark:
+            self._app.setPalette(_dark_palette() if dark else _light_palette())
+        self.scheme_changed.emit(is_dark(self._app.palette()))
