@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import date, datetime
@@ -11,11 +12,12 @@ import httpx
 import pytest
 
 from impilo_desktop import __version__
-from impilo_desktop.api.client import PRODUCTION_URL, STAGING_URL, ImpiloClient
+from impilo_desktop.api.client import PRODUCTION_URL, STAGING_URL, ImpiloClient, parse_page
 from impilo_desktop.api.errors import RequestRejected, UnexpectedResponse, Unreachable
 from impilo_desktop.api.models import (
     ItemRef,
     ItemSort,
+    Order,
     OrderCreate,
     OrderItemCreate,
     Page,
@@ -429,3 +431,43 @@ async def test_iterate_gives_up_on_an_endless_list(monkeypatch: pytest.MonkeyPat
             _ = [s async for s in client.iterate_all(client.list_sites)]
     assert "never ends" in caught.value.message
     assert len(rec.requests) == 5
+
+
+# --- page parsing in pieces ------------------------------------------------------------------
+
+
+async def test_a_bad_object_in_a_page_is_named_by_position() -> None:
+    body = {"content": [{"id": 1}, {"id": 2}, {"id": "three"}], "page": 1, "total": 3}
+    client, _ = mock_client(respond(200, body))
+    async with client:
+        with pytest.raises(UnexpectedResponse) as caught:
+            await client.list_sites()
+    assert "content[2]: id:" in caught.value.detail
+
+
+async def test_parsing_a_big_page_lets_other_tasks_run() -> None:
+    body = json.dumps({"content": [{"id": n} for n in range(100)], "last": True}).encode()
+    ticks = 0
+    done = False
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    before = ticks
+    page = await parse_page(body, Page[Order], chunk=10)
+    done = True
+    await task
+    assert [o.id for o in page.content] == list(range(100))
+    assert type(page) is Page[Order]
+    assert ticks - before >= 9  # the loop got a turn after every ten orders
+
+
+async def test_a_page_without_content_is_an_empty_page() -> None:
+    page = await parse_page(b'{"page": 1, "total": 0}', Page[Order])
+    assert page.content == []
+    assert page.is_last
