@@ -26,6 +26,7 @@ from impilo_desktop.domain.validation import (
     Catalog,
     DraftInvalid,
     Problem,
+    problems_by_row,
     validate_draft,
 )
 
@@ -49,6 +50,7 @@ __all__ = [
     "draft_from_create_json",
     "import_create_json",
     "order_to_draft",
+    "problems_by_row",
     "status_group",
     "status_label",
     "to_order_create",

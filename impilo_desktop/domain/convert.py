@@ -116,29 +116,9 @@ def order_to_draft(order: Order) -> OrderDraft:
     """
     draft = OrderDraft()
     if order.patient is not None:
-        p = order.patient
-        draft.set_patient(
-            PatientChoice(
-                id=p.id,
-                first_name=p.first_name or "",
-                last_name=p.last_name or "",
-                date_of_birth=p.birth_date.isoformat() if p.birth_date else None,
-                external_identifier=p.external_identifier,
-                email=p.email,
-                site_id=p.site.id if p.site else None,
-                site_name=p.site.name if p.site else None,
-            )
-        )
+        draft.set_patient(PatientChoice.from_patient(order.patient))
     elif order.site is not None:
-        s = order.site
-        draft.set_site(
-            SiteChoice(
-                id=s.id,
-                name=s.name or "",
-                city=s.address.city if s.address else None,
-                state=s.address.state if s.address else None,
-            )
-        )
+        draft.set_site(SiteChoice.from_site(order.site))
     for order_item in order.order_items:
         item = order_item.item
         count = order_item.count if order_item.count is not None else 1

@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from impilo_desktop.api.models import ShippingOption
+from impilo_desktop.api.models import Patient, ShippingOption, Site
 
 RecipientKind = Literal["patient", "site"]
 
@@ -55,10 +55,28 @@ class PatientChoice(DraftModel):
     email: str | None = None
     site_id: int | None = None
     site_name: str | None = None
+    # None = not known (e.g. an old draft); the picker fills it so validation can warn.
+    archived: bool | None = None
+
+    @classmethod
+    def from_patient(cls, patient: Patient) -> PatientChoice:
+        """The snapshot of an API patient (the date of birth reduced to its date part)."""
+        birth = patient.birth_date
+        return cls(
+            id=patient.id,
+            first_name=(patient.first_name or "").strip(),
+            last_name=(patient.last_name or "").strip(),
+            date_of_birth=birth.isoformat() if birth else None,
+            external_identifier=patient.external_identifier,
+            email=patient.email,
+            site_id=patient.site.id if patient.site else None,
+            site_name=patient.site.name if patient.site else None,
+            archived=patient.archived,
+        )
 
     @property
     def display_name(self) -> str:
-        """ "Jane Doe", or "Patient #12" when the names are unknown."""
+        """The patient's name ("Jane Doe"), or "Patient #12" when the names are unknown."""
         name = " ".join(p for p in (self.first_name.strip(), self.last_name.strip()) if p)
         if name:
             return name
@@ -72,6 +90,20 @@ class SiteChoice(DraftModel):
     name: str = ""
     city: str | None = None
     state: str | None = None
+    # None = not known; False means Impilo will refuse orders to this site.
+    active: bool | None = None
+
+    @classmethod
+    def from_site(cls, site: Site) -> SiteChoice:
+        """The snapshot of an API site."""
+        address = site.address
+        return cls(
+            id=site.id,
+            name=(site.name or "").strip(),
+            city=address.city if address else None,
+            state=address.state if address else None,
+            active=site.active,
+        )
 
     @property
     def display_name(self) -> str:

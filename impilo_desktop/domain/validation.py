@@ -31,7 +31,8 @@ ids exist at all; the server's message covers those.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -57,6 +58,35 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
+
+    @property
+    def section(self) -> str:
+        """The list or field the problem belongs to: "item_lines" for "item_lines[2].count"."""
+        return self.field.split("[", 1)[0].split(".", 1)[0]
+
+    @property
+    def index(self) -> int | None:
+        """The row for a line problem (2 for "item_lines[2].count"), else None."""
+        match = _FIELD_KEY.fullmatch(self.field)
+        return int(match.group("index")) if match and match.group("index") else None
+
+    @property
+    def part(self) -> str | None:
+        """The part of the line ("count" for "item_lines[2].count"), else None."""
+        match = _FIELD_KEY.fullmatch(self.field)
+        return match.group("part") if match else None
+
+
+_FIELD_KEY = re.compile(r"(?P<section>[a-z_]+)(?:\[(?P<index>\d+)\])?(?:\.(?P<part>[a-z_]+))?")
+
+
+def problems_by_row(problems: Iterable[Problem], section: str) -> dict[int, list[str]]:
+    """The messages about each row of one list (e.g. "item_lines"), for a table model."""
+    rows: dict[int, list[str]] = {}
+    for problem in problems:
+        if problem.section == section and problem.index is not None:
+            rows.setdefault(problem.index, []).append(problem.message)
+    return rows
 
 
 class DraftInvalid(ValueError):  # noqa: N818 - the name the team codes against
@@ -148,6 +178,22 @@ def _recipient(draft: OrderDraft) -> Iterator[Problem]:
         yield Problem(
             "recipient", f"{subject} has no Impilo {what} id; choose the {what} from the list"
         )
+        return
+    if kind == "patient" and _attr(choice, "archived") is True:
+        yield Problem(
+            "recipient", f"{_display(choice)} is archived in Impilo and can't receive orders"
+        )
+    if kind == "site" and _attr(choice, "active") is False:
+        yield Problem(
+            "recipient", f"{_display(choice)} is inactive in Impilo and can't receive orders"
+        )
+
+
+def _display(choice: Any) -> str:
+    try:
+        return str(choice.display_name)
+    except Exception:
+        return "The recipient"
 
 
 def _lines(

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from impilo_desktop.api.models import ShippingOption
+from impilo_desktop.api.models import Patient, ShippingOption, Site
 from impilo_desktop.domain import (
     ItemLine,
     OrderDraft,
@@ -180,3 +180,37 @@ def test_copy_as_new_has_a_fresh_identity() -> None:
     assert copy.draft_id != draft.draft_id
     copy.add_item(1)
     assert draft.item_lines[0].count == 1
+
+
+def test_choices_from_api_records() -> None:
+    patient = Patient.model_validate(
+        {
+            "id": 5,
+            "firstName": " Jane",
+            "lastName": "Doe ",
+            "dateOfBirth": "1980-01-01T00:00:00Z",
+            "email": "j@example.org",
+            "externalIdentifier": "MRN-1",
+            "archived": False,
+            "site": {"id": 2, "name": "North"},
+        }
+    )
+    assert PatientChoice.from_patient(patient) == PatientChoice(
+        id=5,
+        first_name="Jane",
+        last_name="Doe",
+        date_of_birth="1980-01-01",
+        email="j@example.org",
+        external_identifier="MRN-1",
+        site_id=2,
+        site_name="North",
+        archived=False,
+    )
+    assert PatientChoice.from_patient(Patient()) == PatientChoice()
+    site = Site.model_validate(
+        {"id": 2, "name": "North", "active": True, "address": {"city": "Austin", "state": "TX"}}
+    )
+    assert SiteChoice.from_site(site) == SiteChoice(
+        id=2, name="North", city="Austin", state="TX", active=True
+    )
+    assert SiteChoice.from_site(Site(id=3)).display_name == "Site #3"

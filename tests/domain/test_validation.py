@@ -19,6 +19,7 @@ from impilo_desktop.domain import (
     ReturnItem,
     ReturnPackedKit,
     SiteChoice,
+    problems_by_row,
     validate_draft,
 )
 from impilo_desktop.domain.validation import (
@@ -344,3 +345,42 @@ def test_problem_reads_as_text() -> None:
     assert str(Problem("lines", "Add at least one item or kit")) == (
         "lines: Add at least one item or kit"
     )
+
+
+def test_an_archived_patient_or_inactive_site_cannot_receive_orders() -> None:
+    archived = PatientChoice(id=5, first_name="Jane", last_name="Doe", archived=True)
+    assert by_field(validate_draft(patient_order(patient=archived))) == {
+        "recipient": "Jane Doe is archived in Impilo and can't receive orders"
+    }
+    closed = SiteChoice(id=2, name="North Clinic", active=False)
+    draft = patient_order(recipient_kind="site", patient=None, site=closed)
+    assert by_field(validate_draft(draft)) == {
+        "recipient": "North Clinic is inactive in Impilo and can't receive orders"
+    }
+    # Unknown (None) is not a problem: the snapshot may predate these fields.
+    assert validate_draft(patient_order(patient=JANE.model_copy(update={"archived": None}))) == []
+
+
+def test_problem_locations() -> None:
+    problem = Problem("item_lines[2].count", "Count must be at least 1")
+    assert (problem.section, problem.index, problem.part) == ("item_lines", 2, "count")
+    whole = Problem("external_order_ids", "Too many")
+    assert (whole.section, whole.index, whole.part) == ("external_order_ids", None, None)
+    one = Problem("notes[0]", "Note can't be empty")
+    assert (one.section, one.index, one.part) == ("notes", 0, None)
+
+
+def test_problems_by_row() -> None:
+    draft = patient_order(
+        item_lines=[ItemLine(item_id=1, count=0), ItemLine(), ItemLine(item_id=1, count=0)],
+        kit_lines=[KitLine(count=0)],
+    )
+    assert problems_by_row(validate_draft(draft), "item_lines") == {
+        0: ["Count must be at least 1"],
+        1: ["Line 2 has no item id; choose the item"],
+        2: [
+            "This item is already on line 1; change that line's count instead",
+            "Count must be at least 1",
+        ],
+    }
+    assert list(problems_by_row(validate_draft(draft), "kit_lines")) == [0]
