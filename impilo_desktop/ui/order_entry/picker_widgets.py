@@ -450,11 +450,12 @@ class PatientPicker(RecordPicker[PatientRecord]):
         self.site_scope.setAccessibleName("Only patients of site")
         self.site_scope.setToolTip("Only search patients of this site")
         self.site_scope.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.site_scope.setMaximumWidth(240)
         self.site_scope.addItem("All sites", None)
         self.site_scope.currentIndexChanged.connect(self._on_scope)
         self.search_row.addWidget(self.site_scope)
         header = self.results.horizontalHeader()
-        for column, width in enumerate((190, 100, 110, 150)):
+        for column, width in enumerate((210, 100, 130, 220)):
             header.resizeSection(column, width)
 
     def set_sites(self, sites: list[SiteRecord]) -> None:

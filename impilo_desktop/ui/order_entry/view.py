@@ -1,0 +1,701 @@
+"""The New order page: the coordinator builds an `OrderDraft`, sees what is missing next to
+each field, and submits it through the outbox (the same road online and offline).
+
+The draft is the single source of truth: widgets edit it, the table models wrap its lists.
+Every change is validated at once and autosaved (debounced) to the store on the bridge
+thread; the current draft comes back after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QAbstractItemDelegate, QVBoxLayout, QWidget
+
+from impilo_desktop.api.errors import ImpiloError
+from impilo_desktop.api.models import ShippingOption
+from impilo_desktop.domain import (
+    DraftInvalid,
+    OrderDraft,
+    PatientChoice,
+    Problem,
+    RecipientKind,
+    SiteChoice,
+    status_label,
+    validate_draft,
+)
+from impilo_desktop.store import PENDING_STATES, OutboxEntry, StoreError
+from impilo_desktop.ui.bridge import Job
+from impilo_desktop.ui.order_entry.banner import BannerKind
+from impilo_desktop.ui.order_entry.form import OrderForm
+from impilo_desktop.ui.order_entry.problems import ProblemSections, sort_problems
+from impilo_desktop.ui.order_entry.records import ItemRecord, KitRecord, PatientRecord, SiteRecord
+from impilo_desktop.ui.order_entry.reference import (
+    CatalogAnswers,
+    ReferenceData,
+    load_reference,
+    lookup_patients,
+    remember_patients,
+)
+
+if TYPE_CHECKING:
+    from impilo_desktop.ui.services import AppServices
+
+log = logging.getLogger(__name__)
+
+AUTOSAVE_MS = 300
+SAVE_FLUSH_TIMEOUT_S = 5.0
+
+
+def patient_choice(record: PatientRecord) -> PatientChoice:
+    return PatientChoice(
+        id=record.id,
+        first_name=record.first_name,
+        last_name=record.last_name,
+        date_of_birth=record.date_of_birth or None,
+        external_identifier=record.external_identifier or None,
+        email=record.email or None,
+        site_id=record.site_id,
+        site_name=record.site_name or None,
+    )
+
+
+def patient_record(choice: PatientChoice) -> PatientRecord:
+    return PatientRecord(
+        id=choice.id or 0,
+        first_name=choice.first_name,
+        last_name=choice.last_name,
+        date_of_birth=choice.date_of_birth or "",
+        external_identifier=choice.external_identifier or "",
+        email=choice.email or "",
+        site_id=choice.site_id,
+        site_name=choice.site_name or "",
+        city="",
+    )
+
+
+def site_record(choice: SiteChoice) -> SiteRecord:
+    return SiteRecord(
+        id=choice.id or 0,
+        name=choice.display_name,
+        city=choice.city or "",
+        state=choice.state or "",
+        active=True,
+    )
+
+
+class OrderEntryView(QWidget):
+    """The New order page. Signals: `open_order_requested(order_id)` ("Open in history"),
+    `draft_saved(draft_id)` after each autosave, `reference_loaded()` when the pickers have
+    the cached data, `submitted(entry)` when a draft went into the outbox."""
+
+    open_order_requested = Signal(int)
+    draft_saved = Signal(str)
+    reference_loaded = Signal()
+    submitted = Signal(object)
+
+    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("orderEntryView")
+        self.setAccessibleName("New order")
+        self._services = services
+        self._draft = OrderDraft()
+        self._catalog = CatalogAnswers()
+        self._problems: list[Problem] = []
+        self._touched: set[str] = set()
+        self._reveal_all = False
+        self._persisted = False  # the current draft exists in the store
+        self._save_job: Job | None = None
+        self._reference_job: Job | None = None
+        self._tracked_entry: int | None = None
+        self._tracked_name = ""
+        self._sent_order_id: int | None = None
+        self._loading = False
+
+        self.form = OrderForm(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.form)
+        self.sections = ProblemSections(self.form)
+
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.save_now)
+
+        self._build_actions()
+        self._connect()
+        self._restore()
+        self.reload_reference()
+
+    # --- public API ----------------------------------------------------------------------
+
+    @property
+    def draft(self) -> OrderDraft:
+        """The draft on screen (edit it through the form, not directly)."""
+        return self._draft
+
+    @property
+    def problems(self) -> list[Problem]:
+        return list(self._problems)
+
+    def load_draft(self, draft: OrderDraft) -> None:
+        """Show `draft` (reorder, or opened from Drafts); the one on screen stays in Drafts."""
+        self.flush_autosave()
+        self._show_draft(draft, persisted=False)
+        self.save_now()
+
+    def new_order(self) -> None:
+        """Start a new, empty order; the current one (if anything was entered) stays in Drafts."""
+        self.flush_autosave()
+        self._show_draft(OrderDraft(), persisted=False)
+        self._forget_current()
+        self.form.patient_picker.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    # The shell calls `new_draft` from File > New order.
+    new_draft = new_order
+
+    def page_activated(self) -> None:
+        """The shell switched to this page: put the cursor where work starts."""
+        if self._draft.recipient is None:
+            self._recipient_picker().setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def submit(self) -> None:
+        """Validate and hand the draft to the outbox; show every problem if it is not ready."""
+        problems = validate_draft(self._draft, self._catalog)
+        if problems:
+            self._reveal_all = True
+            self._show_problems(problems)
+            self.sections.focus_first(problems)
+            return
+        self.flush_autosave()
+        draft = self._draft
+        name = draft.recipient.display_name if draft.recipient else ""
+        try:
+            entry = self._services.outbox.submit(draft)
+        except DraftInvalid as exc:
+            self._reveal_all = True
+            self._show_problems(exc.problems)
+            return
+        except StoreError as exc:
+            self.form.banner.show_message(
+                BannerKind.ERROR, f"The order could not be saved for sending: {escape(exc.message)}"
+            )
+            return
+        self._tracked_entry = entry.entry_id
+        self._tracked_name = name
+        self._persisted = False  # the outbox took the draft out of Drafts
+        self.submitted.emit(entry)
+        outbox = self._services.outbox
+        if outbox.sending and outbox.state not in ("offline", "unauthorized"):
+            self.form.banner.show_message(
+                BannerKind.INFO, f"Sending the order for <b>{escape(name)}</b> to Impilo…"
+            )
+        else:
+            self._show_saved_for_later(name)
+        self._show_draft(OrderDraft(), persisted=False)
+        self._forget_current()
+        self.form.patient_picker.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def reload_reference(self) -> None:
+        """Load the cached patients, sites and catalog into the pickers (off the UI thread)."""
+        if self._reference_job is not None and not self._reference_job.done():
+            return
+        store = self._services.store
+
+        async def load() -> ReferenceData:
+            return await asyncio.to_thread(load_reference, store)
+
+        self._reference_job = self._services.bridge.submit(
+            load(), on_result=self._on_reference, on_error=self._on_reference_error
+        )
+
+    def save_now(self) -> None:
+        """Write the draft to the store now (on the bridge thread)."""
+        self._autosave.stop()
+        draft = self._draft
+        if draft.is_empty() and not self._persisted:
+            return  # nothing worth keeping yet
+        snapshot = draft.model_copy(deep=True)
+        store = self._services.store
+
+        async def write() -> str:
+            # On the loop thread itself, not a worker: writes then land in the order they
+            # were made (one small transaction each, a few milliseconds).
+            _write_draft(store, snapshot)
+            return snapshot.draft_id
+
+        self._persisted = True
+        self._save_job = self._services.bridge.submit(
+            write(), on_result=self._on_saved, on_error=self._on_save_error
+        )
+
+    def flush_autosave(self) -> None:
+        """Make sure every edit so far is in the store before the draft changes hands."""
+        if self._autosave.isActive():
+            self.save_now()
+        job = self._save_job
+        if job is not None and not job.done():
+            try:
+                job.future.result(SAVE_FLUSH_TIMEOUT_S)
+            except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
+                log.warning("Autosave did not finish in time")
+            except Exception:  # reported by _on_save_error
+                pass
+
+    def _forget_current(self) -> None:
+        # After a restart the form should open empty, not on the order just finished.
+        store = self._services.store
+
+        async def clear() -> None:
+            store.set_current_draft(None)
+
+        self._save_job = self._services.bridge.submit(clear(), on_error=self._on_save_error)
+
+    # --- building ------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        def action(name: str, text: str, keys: list[QKeySequence], slot: Any) -> QAction:
+            act = QAction(text, self)
+            act.setObjectName(name)
+            act.setShortcuts(keys)
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        self.submit_action = action(
+            "submitOrderAction",
+            "Submit order",
+            [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")],
+            self._on_submit_shortcut,
+        )
+        self.find_patient_action = action(
+            "findPatientAction", "Find patient", [QKeySequence("Ctrl+F")], self._focus_recipient
+        )
+        self.add_item_action = action(
+            "addItemAction", "Add item", [QKeySequence("Ctrl+I")], self._focus_item_search
+        )
+        self.add_kit_action = action(
+            "addKitAction", "Add kit", [QKeySequence("Ctrl+K")], self._focus_kit_search
+        )
+        # Ctrl+N belongs to the shell's File > New order, which calls new_draft().
+        self.new_order_action = action(
+            "newOrderAction", "New order", [QKeySequence("Ctrl+Shift+N")], self.new_order
+        )
+        f = self.form
+        f.submit_button.setToolTip("Submit order (Ctrl+Return)")
+        f.patient_picker.search_field.setToolTip("Find a patient (Ctrl+F)")
+        f.item_search.search_field.setToolTip("Add an item by name, SKU or barcode (Ctrl+I)")
+        f.kit_search.search_field.setToolTip("Add a kit (Ctrl+K)")
+
+    def _connect(self) -> None:
+        f = self.form
+        f.recipient_buttons.buttonToggled.connect(self._on_recipient_kind)
+        f.patient_picker.chosen.connect(self._on_patient)
+        f.site_picker.chosen.connect(self._on_site)
+        f.patient_picker.remote_lookup_requested.connect(self._lookup_patients)
+        f.site_picker.remote_lookup_requested.connect(self._lookup_site)
+        f.item_search.chosen.connect(self._on_item)
+        f.kit_search.chosen.connect(self._on_kit)
+        f.items_model.changed.connect(lambda: self._changed("items"))
+        f.kits_model.changed.connect(lambda: self._changed("kits"))
+        f.remove_item_button.clicked.connect(f.items_table.remove_selected)
+        f.remove_kit_button.clicked.connect(f.kits_table.remove_selected)
+        f.kits_table.selectionModel().currentRowChanged.connect(self._show_kit_contents)
+        f.kits_model.modelReset.connect(self._show_kit_contents)
+        f.kits_model.rowsRemoved.connect(self._show_kit_contents)
+        f.shipping_buttons.buttonToggled.connect(self._on_shipping)
+        f.external_ids.textChanged.connect(self._on_external_ids)
+        f.notes.textChanged.connect(self._on_notes)
+        f.advanced.changed.connect(lambda: self._changed("returns"))
+        f.submit_button.clicked.connect(self.submit)
+        f.new_order_button.clicked.connect(self.new_order)
+        f.banner.action_clicked.connect(self._on_banner_action)
+        outbox = self._services.outbox
+        outbox.entry_sent.connect(self._on_entry_sent)
+        outbox.entry_rejected.connect(self._on_entry_rejected)
+        outbox.drain_finished.connect(self._on_drain_finished)
+        outbox.reference_refreshed.connect(self._on_reference_refreshed)
+
+    def _restore(self) -> None:
+        try:
+            draft = self._services.store.current_draft()
+        except StoreError as exc:
+            log.warning("Could not restore the current draft: %s", exc)
+            draft = None
+        if draft is not None:
+            self._show_draft(draft, persisted=True)
+        else:
+            self._show_draft(OrderDraft(), persisted=False)
+
+    # --- draft <-> widgets ---------------------------------------------------------------
+
+    def _show_draft(self, draft: OrderDraft, *, persisted: bool) -> None:
+        self._autosave.stop()
+        self._loading = True
+        try:
+            self._draft = draft
+            self._persisted = persisted
+            self._touched = set()
+            self._reveal_all = False
+            f = self.form
+            f.recipient_button_for(draft.recipient_kind).setChecked(True)
+            f.recipient_stack.setCurrentWidget(
+                f.patient_picker if draft.recipient_kind == "patient" else f.site_picker
+            )
+            f.patient_picker.set_choice(patient_record(draft.patient) if draft.patient else None)
+            f.site_picker.set_choice(site_record(draft.site) if draft.site else None)
+            f.items_model.set_draft(draft)
+            f.kits_model.set_draft(draft)
+            f.advanced.set_draft(draft)
+            overnight = draft.shipping_option == ShippingOption.OVERNIGHT
+            (f.overnight_radio if overnight else f.standard_radio).setChecked(True)
+            f.external_ids.setPlainText("\n".join(draft.external_order_ids))
+            f.notes.setPlainText("\n\n".join(draft.notes))
+            f.saved_label.setText("Draft saved" if persisted else "")
+        finally:
+            self._loading = False
+        self._validate()
+
+    def _changed(self, section: str) -> None:
+        if self._loading:
+            return
+        self._touched.add(section)
+        self._draft.touch()
+        self._validate()
+        self.form.saved_label.setText("Editing…")
+        self._autosave.start()
+
+    def _on_recipient_kind(self, button: Any, checked: bool) -> None:
+        if not checked or self._loading:
+            return
+        kind: RecipientKind = "patient" if button is self.form.patient_button else "site"
+        f = self.form
+        f.recipient_stack.setCurrentWidget(f.patient_picker if kind == "patient" else f.site_picker)
+        if kind != self._draft.recipient_kind:
+            self._draft.set_recipient_kind(kind)
+            # The domain dropped the other kind's choice; the pickers follow.
+            (f.site_picker if kind == "patient" else f.patient_picker).set_choice(None)
+            self._changed("recipient")
+
+    def _on_patient(self, record: object) -> None:
+        self._draft.set_patient(
+            patient_choice(record) if isinstance(record, PatientRecord) else None
+        )
+        self._changed("recipient")
+
+    def _on_site(self, record: object) -> None:
+        if isinstance(record, SiteRecord):
+            self._draft.set_site(
+                SiteChoice(
+                    id=record.id,
+                    name=record.name,
+                    city=record.city or None,
+                    state=record.state or None,
+                )
+            )
+        else:
+            self._draft.set_site(None)
+        self._changed("recipient")
+
+    def _on_item(self, record: object) -> None:
+        if isinstance(record, ItemRecord) and record.can_order:
+            row = self.form.items_model.add_item(
+                record.id, name=record.name, sku=record.sku, manufacturer=record.manufacturer
+            )
+            self.form.items_table.selectRow(row)
+            self.form.item_search.setFocus(Qt.FocusReason.OtherFocusReason)
+            line = self.form.items_model.line(row)
+            self.form.item_search.status.setText(
+                f"Added {record.name} ({record.sku}) \N{EM DASH} count {line.count}."
+            )
+            self.form.item_search.status.setVisible(True)
+
+    def _on_kit(self, record: object) -> None:
+        if isinstance(record, KitRecord) and not record.archived:
+            row = self.form.kits_model.add_kit(record.id, name=record.name)
+            self.form.kits_table.selectRow(row)
+            self.form.kit_search.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _on_shipping(self, button: Any, checked: bool) -> None:
+        if not checked or self._loading:
+            return
+        overnight = button is self.form.overnight_radio
+        self._draft.shipping_option = (
+            ShippingOption.OVERNIGHT if overnight else ShippingOption.STANDARD
+        )
+        self._changed("shipping")
+
+    def _on_external_ids(self) -> None:
+        if self._loading:
+            return
+        text = self.form.external_ids.toPlainText()
+        self._draft.external_order_ids = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        self._changed("external_ids")
+
+    def _on_notes(self) -> None:
+        if self._loading:
+            return
+        # One note per paragraph (blank-line separated): a note can span several lines.
+        text = self.form.notes.toPlainText()
+        paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n")]
+        self._draft.notes = [p for p in paragraphs if p]
+        self._changed("notes")
+
+    def _show_kit_contents(self, *_args: object) -> None:
+        f = self.form
+        row = f.kits_table.currentIndex().row()
+        kit = f.kits_model.kit_record(row) if row >= 0 else None
+        if kit is None:
+            f.kit_contents.setVisible(False)
+            return
+        rows = "".join(
+            f"<li>{c.count} \N{MULTIPLICATION SIGN} {escape(c.name)}"
+            + (f" <span style='color:gray'>({escape(c.sku)})</span>" if c.sku else "")
+            + "</li>"
+            for c in kit.contents
+        )
+        f.kit_contents.setText(
+            f"<b>{escape(kit.name)}</b> contains:<ul style='margin:2px 0 0 -20px'>{rows}</ul>"
+            if rows
+            else f"<b>{escape(kit.name)}</b>: no contents listed"
+        )
+        f.kit_contents.setVisible(True)
+
+    # --- validation ----------------------------------------------------------------------
+
+    def _validate(self) -> None:
+        self._show_problems(validate_draft(self._draft, self._catalog))
+
+    def _show_problems(self, problems: list[Problem]) -> None:
+        self._problems = sort_problems(problems)
+        self.sections.show(self._problems, self._touched, reveal_all=self._reveal_all)
+        f = self.form
+        ready = not self._problems
+        f.submit_button.setEnabled(ready)
+        if ready:
+            f.reason_label.setText("Ready to submit \N{EM DASH} Ctrl+Return")
+            f.reason_label.setProperty("role", "hint")
+            f.submit_button.setToolTip("Submit order (Ctrl+Return)")
+        else:
+            first = self._problems[0].message
+            more = len(self._problems) - 1
+            f.reason_label.setText(first + (f"  (+{more} more)" if more else ""))
+            f.reason_label.setProperty("role", "error" if self._reveal_all else "hint")
+            f.submit_button.setToolTip(
+                "Not ready to submit:\n"
+                + "\n".join(f"\N{BULLET} {p.message}" for p in self._problems)
+            )
+        f.reason_label.setToolTip(f.submit_button.toolTip())
+        f.reason_label.style().unpolish(f.reason_label)
+        f.reason_label.style().polish(f.reason_label)
+        units = sum(max(ln.count, 0) for ln in self._draft.item_lines)
+        f.items_total.setText(
+            f"{len(self._draft.item_lines)} line(s), {units} unit(s)"
+            if self._draft.item_lines
+            else ""
+        )
+
+    # --- shortcuts -----------------------------------------------------------------------
+
+    def _on_submit_shortcut(self) -> None:
+        # A half-typed count is committed first, so Ctrl+Return submits what is on screen.
+        for table in (self.form.items_table, self.form.kits_table):
+            editor = table.indexWidget(table.currentIndex())
+            if editor is not None:
+                table.commitData(editor)
+                table.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+        self.submit()
+
+    def _recipient_picker(self) -> QWidget:
+        f = self.form
+        return f.patient_picker if self._draft.recipient_kind == "patient" else f.site_picker
+
+    def _focus_recipient(self) -> None:
+        f = self.form
+        picker = f.patient_picker if self._draft.recipient_kind == "patient" else f.site_picker
+        if picker.choice is not None:
+            picker.clear_choice()
+        picker.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        picker.search_field.selectAll()
+
+    def _focus_item_search(self) -> None:
+        self.form.item_search.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.form.item_search.search_field.selectAll()
+
+    def _focus_kit_search(self) -> None:
+        self.form.kit_search.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.form.kit_search.search_field.selectAll()
+
+    # --- reference data and server lookups -------------------------------------------------
+
+    def _on_reference(self, data: ReferenceData) -> None:
+        f = self.form
+        f.patient_picker.model.set_records(data.patients)
+        f.patient_picker.set_sites(data.sites)
+        f.site_picker.set_sites(data.sites)
+        f.item_search.model.set_records(data.items)
+        f.kit_search.set_kits(data.kits)
+        f.kits_model.set_kit_catalog(data.kits)
+        f.advanced.set_items(data.items)
+        self._catalog = CatalogAnswers(
+            items={i.id: i for i in data.items}, kits={k.id: k for k in data.kits}
+        )
+        self._show_kit_contents()
+        self._validate()
+        self.reference_loaded.emit()
+
+    def _on_reference_error(self, error: BaseException) -> None:
+        log.warning("Could not load the reference cache: %s", error)
+
+    def _on_reference_refreshed(self, ok: bool) -> None:
+        if ok:
+            self.reload_reference()
+
+    def _lookup_patients(self, query: str) -> None:
+        services = self._services
+        picker = self.form.patient_picker
+
+        async def ask() -> list[PatientRecord]:
+            patients = await lookup_patients(services.client(), query)
+            try:
+                await asyncio.to_thread(remember_patients, services.store, patients)
+            except StoreError as exc:  # the cache is a convenience; the answer still counts
+                log.warning("Could not cache looked-up patients: %s", exc)
+            return [PatientRecord.from_patient(p, from_server=True) for p in patients]
+
+        services.bridge.submit(
+            ask(),
+            on_result=lambda records: picker.remote_results(query, records),
+            on_error=lambda error: picker.remote_failed(query, _plain_error(error)),
+        )
+
+    def _lookup_site(self, query: str) -> None:
+        picker = self.form.site_picker
+        if not query.isdigit():
+            picker.remote_results(query, [])
+            return
+        services = self._services
+
+        async def ask() -> list[SiteRecord]:
+            site = await services.client().get_site(int(query))
+            record = SiteRecord.from_site(site)
+            return [record] if record.active and record.id else []
+
+        def failed(error: BaseException) -> None:
+            from impilo_desktop.api.errors import NotFound
+
+            if isinstance(error, NotFound):
+                picker.remote_results(query, [])
+            else:
+                picker.remote_failed(query, _plain_error(error))
+
+        services.bridge.submit(
+            ask(), on_result=lambda records: picker.remote_results(query, records), on_error=failed
+        )
+
+    # --- autosave ------------------------------------------------------------------------
+
+    def _on_saved(self, draft_id: str) -> None:
+        if draft_id == self._draft.draft_id:
+            self.form.saved_label.setText("Draft saved")
+        self.draft_saved.emit(draft_id)
+
+    def _on_save_error(self, error: BaseException) -> None:
+        message = error.message if isinstance(error, StoreError) else str(error)
+        log.error("Autosave failed: %s", message)
+        self.form.saved_label.setText("Not saved!")
+        self.form.banner.show_message(
+            BannerKind.ERROR,
+            f"Your draft could not be saved: {escape(message)}. Keep this window open.",
+        )
+
+    # --- outbox results ------------------------------------------------------------------
+
+    def _show_saved_for_later(self, name: str) -> None:
+        self.form.banner.show_message(
+            BannerKind.WARNING,
+            f"Saved \N{EM DASH} will be sent when the connection returns. "
+            f"The order for <b>{escape(name)}</b> waits in Drafts &amp; outbox.",
+        )
+
+    def _on_drain_finished(self, _report: object) -> None:
+        if self._tracked_entry is None:
+            return
+        try:
+            entry = self._services.store.get_entry(self._tracked_entry)
+        except StoreError:
+            return
+        if entry.state in PENDING_STATES and self.form.banner.kind == BannerKind.INFO:
+            self._show_saved_for_later(self._tracked_name)
+
+    def _on_entry_sent(self, entry: OutboxEntry) -> None:
+        if entry.entry_id != self._tracked_entry or entry.order_id is None:
+            return
+        name = entry.draft.recipient.display_name if entry.draft.recipient else self._tracked_name
+        self._sent_order_id = entry.order_id
+        self.form.banner.show_message(
+            BannerKind.SUCCESS,
+            f"Order <b>#{entry.order_id}</b> placed for <b>{escape(name)}</b>"
+            f" \N{EM DASH} status: {escape(status_label('orderPlaced'))}.",
+            "Open in history",
+        )
+        services = self._services
+        order_id = entry.order_id
+
+        async def status() -> str:
+            order = await services.client().get_order(order_id)
+            return str(order.current_status or "")
+
+        def show(value: str) -> None:
+            if value and self._sent_order_id == order_id:
+                self.form.banner.show_message(
+                    BannerKind.SUCCESS,
+                    f"Order <b>#{order_id}</b> placed for <b>{escape(name)}</b>"
+                    f" \N{EM DASH} status: {escape(status_label(value))}.",
+                    "Open in history",
+                )
+
+        services.bridge.submit(status(), on_result=show, on_error=lambda _e: None)
+
+    def _on_entry_rejected(self, entry: OutboxEntry) -> None:
+        if entry.entry_id != self._tracked_entry:
+            return
+        self._tracked_entry = None
+        message = entry.server_message or entry.last_error or "no reason given"
+        try:
+            draft = self._services.store.return_to_drafts(entry.entry_id)
+        except StoreError as exc:
+            log.warning("Could not take the refused order back into Drafts: %s", exc)
+            draft = entry.draft
+        self.load_draft(draft)
+        self._reveal_all = True
+        self._validate()
+        self.form.banner.show_message(
+            BannerKind.ERROR,
+            f"Impilo refused this order: <b>{escape(message)}</b><br>"
+            "It is back in the form \N{EM DASH} correct it and submit again.",
+        )
+
+    def _on_banner_action(self) -> None:
+        order_id = self._sent_order_id
+        if order_id is not None and self.form.banner.kind == BannerKind.SUCCESS:
+            self.open_order_requested.emit(int(order_id))
+
+
+def _write_draft(store: Any, draft: OrderDraft) -> None:
+    store.save_draft(draft)
+    store.set_current_draft(draft.draft_id)
+
+
+def _plain_error(error: BaseException) -> str:
+    if isinstance(error, ImpiloError):
+        return error.message
+    return "an unexpected error occurred"
