@@ -32,6 +32,7 @@ ids exist at all; the server's message covers those.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -282,6 +283,8 @@ def _external_ids(draft: OrderDraft) -> Iterator[Problem]:
             yield Problem(
                 key, f"External order id is too long (at most {MAX_EXTERNAL_ID_LENGTH} characters)"
             )
+        elif any(unicodedata.category(ch) == "Cc" for ch in value):
+            yield Problem(key, "External order id can't contain line breaks or tabs")
         elif value in seen:
             yield Problem(key, f"External order id “{value}” is listed twice")
         else:

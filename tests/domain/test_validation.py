@@ -187,7 +187,15 @@ def test_too_many_lines() -> None:
 
 def test_external_order_id_rules() -> None:
     draft = patient_order(
-        external_order_ids=["PO-1", " ", "x" * (MAX_EXTERNAL_ID_LENGTH + 1), " PO-1 ", "PO-2"]
+        external_order_ids=[
+            "PO-1",
+            " ",
+            "x" * (MAX_EXTERNAL_ID_LENGTH + 1),
+            " PO-1 ",
+            "PO-2",
+            "PO\n3",
+            "PO 4 (Ünïcode ok)",
+        ]
     )
     assert by_field(validate_draft(draft)) == {
         "external_order_ids[1]": "External order id can't be empty",
@@ -195,6 +203,7 @@ def test_external_order_id_rules() -> None:
             f"External order id is too long (at most {MAX_EXTERNAL_ID_LENGTH} characters)"
         ),
         "external_order_ids[3]": "External order id “PO-1” is listed twice",
+        "external_order_ids[5]": "External order id can't contain line breaks or tabs",
     }
 
 
