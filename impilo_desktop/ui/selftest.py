@@ -1,0 +1,411 @@
+"""`impilo-desktop --self-test`: prove that this build (source or installed bundle) works.
+
+Offscreen, in a throw-away home folder, it builds the real main window against the built-in
+sandbox, places one order through the outbox exactly as the New order page does, reads it
+back from the sandbox by its client reference, and prints one line per step. Exit code 0 when
+every step passed; 1 with the reason on the first failure; 2 when the time limit ran out
+(a watchdog thread ends even a hung process, so CI never waits forever).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import importlib
+import importlib.metadata
+import logging
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+from impilo_desktop import APP_NAME, __version__
+from impilo_desktop.config import HOME_ENV
+from impilo_desktop.logs import configure_logging, redact, reset_logging
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from impilo_desktop.api.client import ImpiloClient
+    from impilo_desktop.domain import OrderDraft
+    from impilo_desktop.store.entries import OutboxEntry
+    from impilo_desktop.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 60.0
+# The keyring backend each platform's installer must carry (see packaging/impilo-desktop.spec).
+PLATFORM_KEYRING = {
+    "win32": ("keyring.backends.Windows", "win32ctypes.pywin32.win32cred"),
+    "darwin": ("keyring.backends.macOS", "keyring.backends.macOS.api"),
+}
+DEFAULT_KEYRING = ("keyring.backends.SecretService", "secretstorage")
+# Object names of widgets that only the real pages have (not the shell's placeholders).
+REAL_PAGE_WIDGETS = ("submitOrderButton", "draftsTable", "orderHistoryTable")
+
+
+class SelfTestError(Exception):
+    """A step failed; the message says why, in one line."""
+
+
+class SelfTestTimeoutError(SelfTestError):
+    """The overall time limit ran out."""
+
+
+class Reporter:
+    """Prints `ok   <step> (<ms> ms) <detail>` lines and logs them too."""
+
+    def __init__(self, out: IO[str] | None) -> None:
+        self.out = out
+        self.started = time.perf_counter()
+
+    def line(self, text: str) -> None:
+        log.info("self-test: %s", text)
+        if self.out is not None:
+            print(text, file=self.out, flush=True)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[list[str]]:
+        """Time a step; the body may append a detail. Failures propagate after one line."""
+        detail: list[str] = []
+        began = time.perf_counter()
+        try:
+            yield detail
+        except SelfTestTimeoutError:
+            raise
+        except Exception as exc:
+            reason = str(exc) or type(exc).__name__
+            self.line(f"FAIL {name}: {reason}")
+            log.exception("self-test step %r failed", name)
+            raise SelfTestError(f"{name}: {reason}") from exc
+        ms = (time.perf_counter() - began) * 1000
+        self.line(f"ok   {name} ({ms:.0f} ms){' ' + detail[0] if detail else ''}")
+
+
+def _console() -> IO[str] | None:
+    """Where to print. A windowed Windows build has no stdout: attach to the calling console
+    (cmd, PowerShell, CI) so its lines still show up."""
+    if sys.stdout is not None:
+        return sys.stdout
+    if sys.platform == "win32":
+        import ctypes
+
+        if ctypes.windll.kernel32.AttachConsole(-1):  # ATTACH_PARENT_PROCESS
+            return open("CONOUT$", "w", encoding="utf-8")
+    return None
+
+
+def _start_watchdog(seconds: float, out: IO[str] | None) -> threading.Timer:
+    """End the process if the self-test itself hangs (e.g. the UI thread blocks in C++)."""
+
+    def expire() -> None:
+        message = f"FAIL self-test: no result after {seconds:.0f} s (watchdog)"
+        log.critical(message)
+        if out is not None:
+            print(message, file=out, flush=True)
+        logging.shutdown()
+        os._exit(2)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+class SelfTest:
+    """The steps, sharing the application, the window and one deadline."""
+
+    def __init__(self, home: Path, timeout: float, reporter: Reporter) -> None:
+        self.home = home
+        self.deadline = time.monotonic() + timeout
+        self.timeout = timeout
+        self.report = reporter
+        self.app: QApplication | None = None
+        self.window: MainWindow | None = None
+        self.time_to_window_ms = 0.0
+        self.refreshed: list[bool] = []
+
+    # -- waiting without blocking the UI thread ----------------------------------------------
+
+    def _pump(self) -> None:
+        from PySide6.QtCore import QEventLoop
+
+        assert self.app is not None
+        self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        if time.monotonic() > self.deadline:
+            raise SelfTestTimeoutError(f"time limit of {self.timeout:.0f} s ran out")
+
+    def wait_until(self, condition: Callable[[], bool], what: str) -> None:
+        while not condition():
+            try:
+                self._pump()
+            except SelfTestTimeoutError as exc:
+                raise SelfTestTimeoutError(f"{exc} while waiting for {what}") from None
+            # processEvents returns at once when idle; avoid spinning a core meanwhile.
+            time.sleep(0.005)
+
+    def run_async(self, coro: Coroutine[Any, Any, T], what: str) -> T:
+        """Run `coro` on the window's async bridge (the loop the app itself uses)."""
+        assert self.window is not None
+        job = self.window.bridge.submit(coro)
+        self.wait_until(job.done, what)
+        future: concurrent.futures.Future[T] = job.future
+        return future.result()
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def check_keyring_backends(self) -> str:
+        modules = PLATFORM_KEYRING.get(sys.platform, DEFAULT_KEYRING)
+        for module in modules:
+            importlib.import_module(module)
+        names = {ep.name for ep in importlib.metadata.entry_points(group="keyring.backends")}
+        if not names:
+            raise SelfTestError("keyring's entry points are missing (no metadata bundled)")
+        return f"{modules[0]} bundled; entry points: {', '.join(sorted(names))}"
+
+    def check_resources(self) -> str:
+        from impilo_desktop.ui.about import APP_ICON, app_icon
+        from impilo_desktop.ui.resources import resource_path
+
+        if app_icon().isNull():
+            raise SelfTestError(f"app icon missing at {resource_path(APP_ICON)}")
+        icons = list(resource_path("icons").glob("*.svg"))
+        if not icons:
+            raise SelfTestError(f"no SVG icons in {resource_path('icons')}")
+        return f"{len(icons)} icons in {resource_path('')}"
+
+    def open_window(self, began: float) -> str:
+        from impilo_desktop.secrets import KeyStore, MemoryKeyring
+        from impilo_desktop.ui.app import create_app
+
+        # A memory keyring: the self-test must never read or write the user's real keychain.
+        keys = KeyStore(MemoryKeyring(), env={})
+        self.app, self.window = create_app(["--profile", "sandbox"], home=self.home, keys=keys)
+        window = self.window
+        window.services.outbox.reference_refreshed.connect(self.refreshed.append)
+        window.show()
+        window.start()
+        self.wait_until(
+            lambda: window.windowHandle() is not None and window.windowHandle().isExposed(),
+            "the window to be shown",
+        )
+        self.time_to_window_ms = (time.perf_counter() - began) * 1000
+        missing = [name for name in REAL_PAGE_WIDGETS if not self._has_widget(name)]
+        if missing:
+            raise SelfTestError(f"pages not built (placeholders?): missing {', '.join(missing)}")
+        if not window.services.profile.is_sandbox:
+            raise SelfTestError(f"expected the sandbox profile, got {window.services.profile}")
+        return f"{window.services.profile.base_url}; window after {self.time_to_window_ms:.0f} ms"
+
+    def _has_widget(self, name: str) -> bool:
+        from PySide6.QtWidgets import QWidget
+
+        assert self.window is not None
+        return self.window.findChild(QWidget, name) is not None
+
+    def wait_for_reference_data(self) -> str:
+        """The first refresh of patients, sites, items and kits (started with the window)."""
+        assert self.window is not None
+        self.wait_until(lambda: bool(self.refreshed), "the first reference-data refresh")
+        if not self.refreshed[0]:
+            raise SelfTestError("the reference-data refresh failed (see the log)")
+        if not self.window.services.store.search_patients("", limit=1):
+            raise SelfTestError("no patients in the local cache after the refresh")
+        return "patients, sites, items and kits cached"
+
+    def build_draft(self) -> OrderDraft:
+        from impilo_desktop.domain import ItemLine, OrderDraft, PatientChoice, validate_draft
+
+        assert self.window is not None
+        services = self.window.services
+
+        async def pick() -> tuple[Any, Any]:
+            client = services.client()
+            patients = await client.list_patients(size=20, archived=False)
+            items = await client.list_items(size=100)
+            return patients.content, items.content
+
+        patients, items = self.run_async(pick(), "patients and items from the sandbox")
+        patient = next((p for p in patients if p.id is not None), None)
+        item = next((i for i in items if i.id is not None and i.orderable is True), None)
+        if patient is None or item is None:
+            raise SelfTestError("the sandbox offered no patient or no orderable item")
+        draft = OrderDraft(
+            recipient_kind="patient",
+            patient=PatientChoice(
+                id=patient.id,
+                first_name=patient.first_name or "",
+                last_name=patient.last_name or "",
+                date_of_birth=patient.date_of_birth,
+            ),
+            item_lines=[ItemLine(item_id=item.id, count=1, name=item.name or "", sku=item.sku)],
+            notes=[f"{APP_NAME} {__version__} self-test"],
+        )
+        problems = validate_draft(draft)
+        if problems:
+            raise SelfTestError("; ".join(f"{p.field}: {p.message}" for p in problems))
+        return draft
+
+    def send(self, draft: OrderDraft) -> OutboxEntry:
+        from impilo_desktop.store.entries import EntryState
+
+        assert self.window is not None
+        outbox = self.window.services.outbox
+        store = self.window.services.store
+        entry = outbox.submit(draft)
+        entry_id = entry.entry_id
+        released = False
+
+        def settled() -> bool:
+            nonlocal released
+            state = store.get_entry(entry_id).state
+            if state == EntryState.HELD and not released:
+                released = True  # an old draft waits for confirmation; the self-test confirms
+                outbox.release(entry_id)
+                return False
+            return state in (EntryState.SENT, EntryState.REJECTED)
+
+        self.wait_until(settled, f"outbox entry {entry.client_reference} to be sent")
+        final = store.get_entry(entry_id)
+        if final.state != EntryState.SENT or final.order_id is None:
+            why = final.server_message or final.last_error or final.state
+            raise SelfTestError(f"order {final.client_reference} not sent: {why}")
+        return final
+
+    def read_back(self, entry: OutboxEntry) -> str:
+        assert self.window is not None
+        base_url = self.window.services.profile.base_url
+        api_key = self.window.services.api_key() or ""
+
+        async def find() -> list[Any]:
+            from impilo_desktop.api.client import ImpiloClient
+
+            # A separate client: the read-back must not trust anything the app cached.
+            client: ImpiloClient
+            async with ImpiloClient(base_url, api_key) as client:
+                page = await client.list_orders(external_order_ids=[entry.client_reference])
+                return list(page.content)
+
+        orders = self.run_async(find(), "the order to be read back")
+        ids = [order.id for order in orders]
+        if ids != [entry.order_id]:
+            raise SelfTestError(
+                f"sandbox returned orders {ids} for {entry.client_reference},"
+                f" expected [{entry.order_id}]"
+            )
+        order = orders[0]
+        if entry.client_reference not in (order.external_order_ids or []):
+            raise SelfTestError("the order lacks its client reference")
+        return f"order {order.id} found by {entry.client_reference}"
+
+    def close(self) -> None:
+        if self.window is not None:
+            self.window.shutdown()
+            self.window.close()
+            self.window.deleteLater()
+            self.window = None
+        if self.app is not None:
+            from PySide6.QtCore import QCoreApplication, QEvent
+
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _print_log_tail(log_file: Path, out: IO[str] | None, lines: int = 40) -> None:
+    """The end of the self-test's log, so a CI failure explains itself (key redacted)."""
+    if out is None or not log_file.is_file():
+        return
+    tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+    print(f"--- last {len(tail)} lines of {log_file.name} ---", file=out)
+    for text in tail:
+        print(redact(text), file=out)
+    print("---", file=out, flush=True)
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    # Give it as `--self-test-timeout=SECONDS` (one token: the main parser does not know it).
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--self-test-timeout", type=float, default=DEFAULT_TIMEOUT)
+    args, _rest = parser.parse_known_args(list(argv))
+    return args
+
+
+def run_self_test(
+    argv: Sequence[str],
+    *,
+    out: IO[str] | None = None,
+    watchdog: bool = True,
+    timeout: float | None = None,
+) -> int:
+    """Run every step; 0 when all passed. `out` defaults to stdout (or the Windows console);
+    `watchdog=False` for in-process tests, which must not risk `os._exit`."""
+    began = time.perf_counter()
+    args = _parse(argv)
+    limit = timeout if timeout is not None else args.self_test_timeout
+    out = out if out is not None else _console()
+    report = Reporter(out)
+    # Before any QApplication exists. (In-process tests already run offscreen.)
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    timer = _start_watchdog(limit + 15, out) if watchdog else None
+    previous_home = os.environ.get(HOME_ENV)
+    test: SelfTest | None = None
+    try:
+        # ignore_cleanup_errors: on Windows a file still held open must not fail a passed test.
+        with tempfile.TemporaryDirectory(
+            prefix="impilo-self-test-", ignore_cleanup_errors=True
+        ) as tmp:
+            home = Path(tmp)
+            os.environ[HOME_ENV] = str(home)  # logs, settings, data: all in the temp folder
+            log_file = configure_logging()
+            test = SelfTest(home, limit, report)
+            frozen = "bundle" if getattr(sys, "frozen", False) else "source"
+            report.line(f"{APP_NAME} {__version__} self-test ({frozen}, {sys.platform})")
+            try:
+                with report.step("keyring backends") as detail:
+                    detail.append(test.check_keyring_backends())
+                with report.step("resources") as detail:
+                    detail.append(test.check_resources())
+                with report.step("main window (sandbox)") as detail:
+                    detail.append(test.open_window(began))
+                with report.step("reference data") as detail:
+                    detail.append(test.wait_for_reference_data())
+                with report.step("order draft") as detail:
+                    draft = test.build_draft()
+                    detail.append(f"patient {draft.patient and draft.patient.id}")
+                with report.step("sent through the outbox") as detail:
+                    entry = test.send(draft)
+                    detail.append(f"{entry.client_reference} -> order {entry.order_id}")
+                with report.step("read back from the sandbox") as detail:
+                    detail.append(test.read_back(entry))
+            except SelfTestError:
+                _print_log_tail(log_file, out)
+                raise
+            finally:
+                test.close()
+                reset_logging()
+    except SelfTestTimeoutError as exc:
+        report.line(f"FAIL self-test: {exc}")
+        return 2
+    except SelfTestError as exc:
+        report.line(f"FAIL self-test: {exc}")
+        return 1
+    except Exception as exc:  # set-up itself failed (e.g. Qt cannot start)
+        log.exception("self-test could not run")
+        report.line(f"FAIL self-test: {type(exc).__name__}: {exc}")
+        return 1
+    finally:
+        if timer is not None:
+            timer.cancel()
+        if previous_home is None:
+            os.environ.pop(HOME_ENV, None)
+        else:
+            os.environ[HOME_ENV] = previous_home
+    total = time.perf_counter() - began
+    window_ms = test.time_to_window_ms if test else 0.0
+    report.line(f"PASS self-test in {total:.1f} s (window after {window_ms:.0f} ms)")
+    return 0
