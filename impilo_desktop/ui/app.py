@@ -151,8 +151,10 @@ def run_app(argv: Sequence[str]) -> int:
     log.info("Impilo Desktop %s started; log file %s", __version__, log_file)
     window.show()
     window.start()
-    if window.first_run or window.needs_key():
+    if window.first_run:
         window.open_welcome()
+    elif window.needs_key():
+        window.prompt_for_new_key("missing")
     code = app.exec()
     window.shutdown()
     if crash_handler is not None:

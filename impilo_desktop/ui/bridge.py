@@ -55,6 +55,7 @@ class AsyncBridge(QObject):
         self._closers: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._deliver.connect(self._on_deliver)
         self._started = False
+        self._closed = False
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -73,8 +74,11 @@ class AsyncBridge(QObject):
 
     @staticmethod
     def _on_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        log.error("Unhandled error in background work: %s", context.get("message"),
-                  exc_info=context.get("exception"))
+        log.error(
+            "Unhandled error in background work: %s",
+            context.get("message"),
+            exc_info=context.get("exception"),
+        )
 
     def submit(
         self,
@@ -84,7 +88,13 @@ class AsyncBridge(QObject):
         on_error: ErrorCallback | None = None,
     ) -> Job:
         """Schedule `coro` on the service loop. Callbacks run on the UI thread; a cancelled
-        job calls neither."""
+        job calls neither. After `close()` the work is dropped (a cancelled job): late UI
+        callbacks of closing pages must not fail."""
+        if self._closed:
+            coro.close()
+            dropped: concurrent.futures.Future[Any] = concurrent.futures.Future()
+            dropped.cancel()
+            return Job(dropped)
         self.start()
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
 
@@ -114,6 +124,7 @@ class AsyncBridge(QObject):
 
     def close(self, timeout: float = 5.0) -> None:
         """Run the closers on the loop, then stop it and join the thread."""
+        self._closed = True
         if not self._started or self._loop.is_closed():
             return
 
@@ -137,6 +148,8 @@ class AsyncBridge(QObject):
 
     @Slot(object, object)
     def _on_deliver(self, callback: Callable[[Any], None], value: Any) -> None:
+        if self._closed:
+            return  # the app is shutting down; nobody is waiting for this result
         try:
             callback(value)
         except Exception:

@@ -31,6 +31,7 @@ from impilo_desktop import APP_NAME
 from impilo_desktop.config import SANDBOX, Profile, Settings
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.secrets import KeyStore
+from impilo_desktop.ui.about import make_about_action
 from impilo_desktop.ui.bridge import AsyncBridge
 from impilo_desktop.ui.message_bar import MessageBar
 from impilo_desktop.ui.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SETTINGS, PageSpec, load_page
@@ -241,6 +242,8 @@ class MainWindow(QMainWindow):
             "&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents
         )
         self.help_menu.addAction(shortcuts)
+        self.about_action = make_about_action(self, lambda: self.services.profile)
+        self.help_menu.addAction(self.about_action)
 
     def _build_pages(self) -> None:
         """(Re)build every page for the current services and wire them together."""
@@ -288,6 +291,7 @@ class MainWindow(QMainWindow):
         outbox.reference_progress.connect(self._on_reference_progress)
         outbox.reference_refreshed.connect(self._on_reference_refreshed)
         outbox.entry_rejected.connect(self._on_entry_rejected)
+        outbox.drain_finished.connect(self._on_drain_finished)
 
         self.status.set_profile(services.profile)
         self.status.set_connection(outbox.state, outbox.state_message)
@@ -332,8 +336,11 @@ class MainWindow(QMainWindow):
         self.window_settings.setValue("main/geometry", self.saveGeometry())
         self.window_settings.setValue("main/state", self.saveState())
         self.window_settings.sync()
-        close_services(self.services)
+        # Background work first: a reference refresh may be writing to SQLite on the bridge
+        # thread, and closing the store under it crashes the process.
+        self.services.outbox.stop()
         self.bridge.close()
+        close_services(self.services)
         self.sandbox.stop()
 
     def needs_key(self) -> bool:
@@ -440,6 +447,17 @@ class MainWindow(QMainWindow):
                 "They will be sent the next time Impilo Desktop is online."
             )
 
+    def _on_drain_finished(self, _report: object) -> None:
+        if self._quit_after_send and self.services.outbox.pending_count():
+            # Nothing more will happen soon: let the coordinator decide again.
+            self._quit_after_send = False
+            self.show_notice(
+                "The orders could not be sent right now ("
+                + (self.services.outbox.state_message or "Impilo cannot be reached")
+                + "). They stay in the outbox and will be sent the next time Impilo Desktop "
+                "is online."
+            )
+
     def _on_reference_progress(self, kind: str, done: int, total: int) -> None:
         names = {"patient": "patients", "site": "sites", "item": "items", "kit": "kits"}
         self.reference_status.setText(f"Updating {names.get(kind, kind)}… {done:,} of {total:,}")
@@ -493,8 +511,9 @@ class MainWindow(QMainWindow):
         dialog.sandbox_chosen.connect(self.use_sandbox)
         dialog.open()
 
-    def prompt_for_new_key(self) -> None:
-        """Ask for a new key for the current profile (after a 401, or from Settings)."""
+    def prompt_for_new_key(self, reason: str = "rejected") -> None:
+        """Ask for a new key for the current profile: after a 401 ("rejected"), from
+        Settings ("replace"), or when there is none ("missing")."""
         from impilo_desktop.ui.welcome import WelcomeDialog
 
         if self.services.profile.is_sandbox and self.sandbox.running:
@@ -507,7 +526,9 @@ class MainWindow(QMainWindow):
         if existing is not None and existing.isVisible():
             existing.raise_()
             return
-        dialog = WelcomeDialog(self.keys, self.bridge, self, replace_for=self.services.profile)
+        dialog = WelcomeDialog(
+            self.keys, self.bridge, self, replace_for=self.services.profile, reason=reason
+        )
         dialog.key_replaced.connect(self.services.outbox.key_replaced)
         dialog.key_replaced.connect(self._after_key_change)
         dialog.open()

@@ -9,10 +9,12 @@ waiting orders leave at once); nothing while the key is refused, until a new key
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from impilo_desktop.ui.services import AppServices
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DRAIN_INTERVAL_MS = 30_000
 PROBE_INTERVAL_MS = 15_000
@@ -94,6 +97,7 @@ class OutboxController(QObject):
         self._drain_job: Job | None = None
         self._probe_job: Job | None = None
         self._refresh_job: Job | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._again: bool | None = None  # None: no follow-up; else its due_only
         self._running = False
         self._state = ConnectivityState.UNKNOWN.value
@@ -117,7 +121,8 @@ class OutboxController(QObject):
         self._timer.start(DRAIN_INTERVAL_MS)
 
     def stop(self) -> None:
-        """Stop timers and cancel background work (the store keeps every state)."""
+        """Stop timers and ask background work to end (the store keeps every state).
+        Await `aclose()` on the bridge loop to be sure it has ended."""
         self._running = False
         self._timer.stop()
         self._retry_timer.stop()
@@ -125,6 +130,24 @@ class OutboxController(QObject):
             if job is not None:
                 job.cancel()
         self._unsubscribe()
+
+    async def aclose(self) -> None:
+        """On the bridge loop: cancel this controller's tasks and wait until they ended, so
+        nothing touches the store afterwards."""
+        tasks = [t for t in self._tasks if not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _tracked(self, coro: Coroutine[Any, Any, T]) -> T:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            return await coro
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
 
     @property
     def state(self) -> str:
@@ -187,7 +210,7 @@ class OutboxController(QObject):
             self._reference_hop.emit(kind.value, done, total)
 
         self._refresh_job = self._services.bridge.submit(
-            self._refresher.refresh(progress=progress),
+            self._tracked(self._refresher.refresh(progress=progress)),
             on_result=lambda _report: self.reference_refreshed.emit(True),
             on_error=self._on_refresh_error,
         )
@@ -204,10 +227,12 @@ class OutboxController(QObject):
             return
         self._retry_timer.stop()
         self._drain_job = self._services.bridge.submit(
-            self._sender.drain(
-                due_only=due_only,
-                progress=self._progress_hop.emit,
-                on_result=self._result_hop.emit,
+            self._tracked(
+                self._sender.drain(
+                    due_only=due_only,
+                    progress=self._progress_hop.emit,
+                    on_result=self._result_hop.emit,
+                )
             ),
             on_result=self._on_drained,
             on_error=self._on_drain_error,
@@ -246,7 +271,7 @@ class OutboxController(QObject):
             else:
                 self.connectivity.report_success()
 
-        self._probe_job = self._services.bridge.submit(probe())
+        self._probe_job = self._services.bridge.submit(self._tracked(probe()))
 
     @Slot(str, str)
     def _on_connectivity(self, state: str, message: str) -> None:

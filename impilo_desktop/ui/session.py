@@ -75,8 +75,27 @@ def open_services(profile: Profile, home: Path, keys: KeyStore, bridge: AsyncBri
     return services
 
 
-def close_services(services: AppServices) -> None:
-    """Stop the outbox work of a profile and close its store and client."""
+def close_services(services: AppServices, timeout: float = 10.0) -> None:
+    """Stop the outbox work of a profile, then close its client and store.
+
+    The closing runs on the bridge loop after the controller's tasks have ended, so no
+    background step can be half-way through a write when the store closes. It blocks the UI
+    thread only for that (milliseconds, unless a request is being cancelled).
+    """
     services.outbox.stop()
-    services.reset_client()
-    services.store.close()
+
+    async def close() -> None:
+        await services.outbox.aclose()
+        await services._close_client()
+        services.store.close()
+
+    bridge = services.bridge
+    if bridge.loop.is_closed():
+        services.store.close()
+        return
+    job = bridge.submit(close())
+    try:
+        job.future.result(timeout)
+    except Exception:
+        log.exception("Closing the profile %s did not finish cleanly", services.profile.name)
+        services.store.close()

@@ -228,7 +228,7 @@ class SettingsPage(QWidget):
     # -- actions ------------------------------------------------------------------------------
 
     def replace_key(self) -> None:
-        self.window_.prompt_for_new_key()
+        self.window_.prompt_for_new_key("replace")
 
     def confirm_remove_key(self) -> None:
         box = QMessageBox(self)
@@ -275,7 +275,7 @@ class SettingsPage(QWidget):
             profile = Profile(choice, BUILTIN_BASE_URLS[choice])
         self.window_.switch_profile(profile)
         if self.window_.needs_key():
-            self.window_.prompt_for_new_key()
+            self.window_.prompt_for_new_key("missing")
 
     @staticmethod
     def _open_folder(folder: Path) -> None:

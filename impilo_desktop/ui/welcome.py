@@ -76,8 +76,10 @@ class WelcomeDialog(QDialog):
         parent: QWidget | None = None,
         *,
         replace_for: Profile | None = None,
+        reason: str = "rejected",
     ) -> None:
         super().__init__(parent)
+        self.reason = reason
         self.keys = keys
         self.bridge = bridge
         self.replace_for = replace_for
@@ -86,7 +88,11 @@ class WelcomeDialog(QDialog):
         self._save_after_test = False
         replacing = replace_for is not None
         self.setObjectName("newKeyDialog" if replacing else "welcomeDialog")
-        self.setWindowTitle("Enter a new API key" if replacing else f"Welcome to {APP_NAME}")
+        self.setWindowTitle(
+            ("Enter a new API key" if reason == "rejected" else "Enter the API key")
+            if replacing
+            else f"Welcome to {APP_NAME}"
+        )
         self.setAccessibleName(self.windowTitle())
         self.setModal(True)
         self.setMinimumWidth(560)
@@ -227,7 +233,8 @@ class WelcomeDialog(QDialog):
         row = QHBoxLayout()
         row.setSpacing(16)
         picture = QLabel(self)
-        picture.setPixmap(icon("key-rejected" if replacing else "app").pixmap(48, 48))
+        name = "app" if not replacing else "key-rejected" if self.reason == "rejected" else "key"
+        picture.setPixmap(icon(name).pixmap(48, 48))
         picture.setAlignment(Qt.AlignmentFlag.AlignTop)
         row.addWidget(picture)
         texts = QVBoxLayout()
@@ -240,10 +247,16 @@ class WelcomeDialog(QDialog):
         title.setFont(font)
         if replacing:
             assert self.replace_for is not None
-            intro = (
-                f"Impilo did not accept the API key for {self.replace_for.name}. It may have "
+            name = self.replace_for.name
+            intro = {
+                "rejected": f"Impilo did not accept the API key for {name}. It may have "
                 "expired or been deactivated. Paste a new key from the Impilo account portal; "
-                "orders waiting in the outbox are sent as soon as it works."
+                "orders waiting in the outbox are sent as soon as it works.",
+                "missing": f"There is no API key for {name} on this computer yet. Paste the "
+                "key from the Impilo account portal.",
+            }.get(
+                self.reason,
+                f"Paste the new API key for {name}. The old key is replaced when you save.",
             )
         else:
             intro = (

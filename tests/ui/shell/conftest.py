@@ -1,0 +1,73 @@
+"""Fixtures for the app shell: the real window from `create_app`, an in-memory keyring,
+a home folder in tmp_path and a real sandbox server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from impilo_desktop.domain import OrderDraft, PatientChoice
+from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.secrets import KeyStore, MemoryKeyring
+from impilo_desktop.ui.app import create_app
+from impilo_desktop.ui.main_window import MainWindow
+
+NOT_ORDERABLE_ITEM = 1012
+
+MakeWindow = Callable[..., MainWindow]
+
+
+def sandbox_draft(item_id: int = 1001, count: int = 1) -> OrderDraft:
+    """A valid draft for a seeded sandbox patient and item."""
+    draft = OrderDraft()
+    draft.set_patient(PatientChoice(id=10001, first_name="Jacqueline", last_name="Seed"))
+    draft.add_item(item_id, count, name="Seed item")
+    return draft
+
+
+@pytest.fixture
+def keys(memory_keyring: MemoryKeyring) -> KeyStore:
+    return KeyStore(backend=memory_keyring, env={})
+
+
+@pytest.fixture
+def make_window(
+    qtbot: QtBot, app_home: Path, keys: KeyStore
+) -> Iterator[MakeWindow]:
+    """`make_window(*argv, start=True)`: the app's real main window, shown and started."""
+    windows: list[MainWindow] = []
+
+    def make(*argv: str, start: bool = True) -> MainWindow:
+        _app, window = create_app(list(argv), home=app_home, keys=keys)
+        windows.append(window)
+        window.resize(1180, 760)
+        if start:
+            window.show()
+            window.start()
+        return window
+
+    yield make
+    for window in windows:
+        for child in window.findChildren(QWidget):
+            if child.isWindow() and child.isVisible():
+                child.close()
+        window.shutdown()
+        window._quit_confirmed = True
+        window.close()
+        window.deleteLater()
+    QApplication.styleHints().setColorScheme(Qt.ColorScheme.Unknown)
+
+
+@pytest.fixture
+def custom_argv(sandbox: SandboxServer) -> list[str]:
+    """Command-line arguments for an account on the test's sandbox."""
+    return ["--profile", "custom", "--base-url", sandbox.base_url]
+
+
+def wait_online(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.services.outbox.state == "online", timeout=15_000)
