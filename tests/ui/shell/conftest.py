@@ -36,9 +36,7 @@ def keys(memory_keyring: MemoryKeyring) -> KeyStore:
 
 
 @pytest.fixture
-def make_window(
-    qtbot: QtBot, app_home: Path, keys: KeyStore
-) -> Iterator[MakeWindow]:
+def make_window(qtbot: QtBot, app_home: Path, keys: KeyStore) -> Iterator[MakeWindow]:
     """`make_window(*argv, start=True)`: the app's real main window, shown and started."""
     windows: list[MainWindow] = []
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.config import Settings
@@ -72,10 +72,13 @@ def test_start_choice_follows_command_line_settings_and_keys(
     keys.set_key("production", "k")
     assert choose_start(None, None, Settings(), keys).profile.name == "production"  # type: ignore[union-attr]
     chosen = choose_start("staging", None, Settings(), keys)
-    assert chosen.profile is not None and chosen.profile.name == "staging"
+    assert chosen.profile is not None
+    assert chosen.profile.name == "staging"
     assert choose_start("sandbox", None, Settings(), keys).profile is None
     bad = choose_start("custom", "http://example.org", Settings(), keys)
-    assert bad.profile is None and bad.problem and "https" in bad.problem
+    assert bad.profile is None
+    assert bad.problem
+    assert "https" in bad.problem
     env_keys = KeyStore(backend=MemoryKeyring(), env={"IMPILO_API_KEY": "from-env"})
     assert choose_start(None, None, Settings(), env_keys).profile.name == "production"  # type: ignore[union-attr]
 
@@ -146,7 +149,9 @@ def test_refused_key_while_running_prompts_and_new_key_sends_waiting_orders(
     assert window.status.connection.label.text() == "Key rejected"
     assert window.key_banner.isVisible()
     assert window.services.store.get_entry(entry.entry_id).state == EntryState.QUEUED
-    assert "did not accept the API key" in dialog.findChild(object, "welcomeIntro").text()  # type: ignore[union-attr]
+    intro = dialog.findChild(QLabel, "welcomeIntro")
+    assert intro is not None
+    assert "did not accept the API key" in intro.text()
 
     qtbot.keyClicks(dialog.key_edit, sandbox.api_key)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
