@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from impilo_desktop.api.models import Patient, ShippingOption, Site
 
@@ -197,6 +197,26 @@ class OrderDraft(DraftModel):
     return_items: list[ReturnItem] = Field(default_factory=list)
     return_devices: list[ReturnDevice] = Field(default_factory=list)
     return_packed_kits: list[ReturnPackedKit] = Field(default_factory=list)
+
+    @field_validator(
+        "item_lines",
+        "kit_lines",
+        "external_order_ids",
+        "notes",
+        "return_items",
+        "return_devices",
+        "return_packed_kits",
+        mode="before",
+    )
+    @classmethod
+    def _null_list_is_empty(cls, value: Any) -> Any:
+        # A draft written by hand or by an older tool may say null for "none".
+        return [] if value is None else value
+
+    @field_validator("recipient_kind", mode="before")
+    @classmethod
+    def _missing_kind_is_patient(cls, value: Any) -> Any:
+        return "patient" if value is None else value
 
     # --- reading -------------------------------------------------------------------------
 

@@ -214,3 +214,9 @@ def test_choices_from_api_records() -> None:
         id=2, name="North", city="Austin", state="TX", active=True
     )
     assert SiteChoice.from_site(Site(id=3)).display_name == "Site #3"
+
+
+def test_nulls_in_a_saved_draft_read_as_defaults() -> None:
+    text = json.dumps({"recipient_kind": None, "item_lines": None, "notes": None})
+    draft = OrderDraft.model_validate_json(text)
+    assert (draft.recipient_kind, draft.item_lines, draft.notes) == ("patient", [], [])
