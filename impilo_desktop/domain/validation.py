@@ -224,10 +224,10 @@ def _lines(
         elif not _valid_id(ident):
             yield Problem(f"{list_name}[{i}].{key}", f"Line {i + 1} has an invalid {noun} id")
         elif ident in first_seen:
+            advice = "; change that line's count instead" if check_count else ""
             yield Problem(
                 f"{list_name}[{i}].{key}",
-                f"This {noun} is already on line {first_seen[ident] + 1}; "
-                "change that line's count instead",
+                f"This {noun} is already on line {first_seen[ident] + 1}{advice}",
             )
         else:
             first_seen[ident] = i

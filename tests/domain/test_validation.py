@@ -172,9 +172,7 @@ def test_the_same_item_twice_points_at_the_first_line() -> None:
     assert by_field(validate_draft(draft)) == {
         "item_lines[2].item": "This item is already on line 1; change that line's count instead",
         "kit_lines[1].kit": "This kit is already on line 1; change that line's count instead",
-        "return_devices[1].device": (
-            "This device is already on line 1; change that line's count instead"
-        ),
+        "return_devices[1].device": "This device is already on line 1",
     }
 
 
