@@ -78,7 +78,7 @@ class PickerModel(QAbstractTableModel, Generic[R]):
         columns: Sequence[PickerColumn[R]],
         *,
         enabled: Callable[[R], bool] | None = None,
-        tooltip: Callable[[R], str] | None = None,
+        tooltip: Callable[[R], str | None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)

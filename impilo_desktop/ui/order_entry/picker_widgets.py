@@ -44,7 +44,11 @@ VISIBLE_RESULT_ROWS = 7
 
 def patient_columns() -> list[PickerColumn[PatientRecord]]:
     return [
-        PickerColumn("Name", lambda r: r.display_name, lambda r: r.sort_key()),
+        PickerColumn(
+            "Name",
+            lambda r: r.display_name + (" (archived)" if r.archived else ""),
+            lambda r: r.sort_key(),
+        ),
         PickerColumn("Date of birth", lambda r: r.date_of_birth or "—"),
         PickerColumn("External ID", lambda r: r.external_identifier or "—"),
         PickerColumn("Site", lambda r: r.site_name or "—"),
@@ -436,7 +440,14 @@ class PatientPicker(RecordPicker[PatientRecord]):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            PickerModel(patient_columns()),
+            PickerModel(
+                patient_columns(),
+                enabled=lambda r: not r.archived,
+                tooltip=lambda r: (
+                    ("Archived in Impilo: this patient can't receive orders" if r.archived else "")
+                    or None
+                ),
+            ),
             name="patientPicker",
             noun="patient",
             placeholder="Name, date of birth, external ID, email or Impilo ID",

@@ -27,6 +27,7 @@ class PatientRecord:
     site_name: str
     city: str
     from_server: bool = False  # found by asking Impilo, not in the local cache
+    archived: bool = False  # listed (so nobody wonders where they went) but not choosable
 
     @classmethod
     def from_patient(cls, patient: Patient, *, from_server: bool = False) -> PatientRecord:
@@ -43,6 +44,7 @@ class PatientRecord:
             site_name=(site.name or "") if site else "",
             city=(address.city or "") if address else "",
             from_server=from_server,
+            archived=patient.archived is True,
         )
 
     @property

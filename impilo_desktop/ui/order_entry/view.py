@@ -63,6 +63,7 @@ def patient_choice(record: PatientRecord) -> PatientChoice:
         email=record.email or None,
         site_id=record.site_id,
         site_name=record.site_name or None,
+        archived=record.archived,
     )
 
 
@@ -77,6 +78,7 @@ def patient_record(choice: PatientChoice) -> PatientRecord:
         site_id=choice.site_id,
         site_name=choice.site_name or "",
         city="",
+        archived=choice.archived is True,
     )
 
 
