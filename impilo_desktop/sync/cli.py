@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,7 @@ def add_sync_parsers(
     sync.add_argument(
         "--interval", type=float, default=60.0, help="seconds between passes without --once"
     )
+    sync.add_argument("--verbose", action="store_true", help="also print the log on stderr")
     sync.set_defaults(handler=run_sync)
 
     outbox = subparsers.add_parser(
@@ -174,6 +177,27 @@ async def _sync_pass(
             print(f"Reference data refreshed: {counts}.")
 
 
+@contextlib.contextmanager
+def _logging(key: str, *, verbose: bool) -> Iterator[None]:
+    """The log goes to the app's log file (and stderr with --verbose), the key redacted."""
+    from impilo_desktop.logs import (
+        configure_logging,
+        current_log_file,
+        register_secret,
+        reset_logging,
+    )
+
+    register_secret(key)
+    if current_log_file() is not None:  # already configured by whoever called us
+        yield
+        return
+    configure_logging(console=verbose)
+    try:
+        yield
+    finally:
+        reset_logging()
+
+
 def _remaining(store: Store) -> list[str]:
     return [e.summary_line() for e in store.list_outbox() if e.state != EntryState.SENT]
 
@@ -193,7 +217,7 @@ def run_sync(args: argparse.Namespace) -> int:
         store = Store.open_profile(profile)
     except StoreError as exc:
         return _fail(exc.message)
-    with store:
+    with store, _logging(key, verbose=args.verbose):
         try:
             # Running sync by hand is the user's go-ahead: lift a pause left by a refused key
             # (a still-wrong key simply pauses it again).

@@ -293,12 +293,13 @@ class OutboxSender:
     def _delivered(self, entry: OutboxEntry, order: Order, outcome: Outcome) -> EntryResult:
         self.connectivity.report_success()
         assert order.id is not None  # the client guarantees an id on created orders
-        detail = f"order {order.id}" + (" (already existed)" if outcome == Outcome.ADOPTED else "")
+        note = "it already existed" if outcome == Outcome.ADOPTED else ""
+        detail = f"order {order.id}" + (f" ({note})" if note else "")
         sent = self.store.mark_sent(entry.entry_id, order.id, detail)
         with contextlib.suppress(Exception):  # the cache is a convenience; never fail a send
             self.store.cache_orders([order])
         log.info("Entry %s: %s", entry.entry_id, detail)
-        return self._result(sent, outcome, detail)
+        return self._result(sent, outcome, note)
 
     def _schedule(
         self,
