@@ -4,13 +4,15 @@ asks, a real sandbox server on an ephemeral loopback port."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
+    from impilo_desktop.api.client import ImpiloClient
+    from impilo_desktop.sandbox import SandboxServer
     from impilo_desktop.secrets import MemoryKeyring
 
 # Before any QApplication exists: offscreen unless the developer wants to watch.
@@ -54,3 +56,38 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    """A fresh, started sandbox server on an ephemeral loopback port (stopped afterwards)."""
+    from impilo_desktop.sandbox import SandboxServer
+
+    server = SandboxServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox_session() -> Iterator[SandboxServer]:
+    """One sandbox for the whole session: use it read-only (create orders on `sandbox`)."""
+    from impilo_desktop.sandbox import SandboxServer
+
+    server = SandboxServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def sandbox_client(sandbox: SandboxServer) -> AsyncIterator[ImpiloClient]:
+    """An `ImpiloClient` talking to the function-scoped `sandbox` (async tests only)."""
+    from impilo_desktop.api.client import ImpiloClient
+
+    async with ImpiloClient(sandbox.base_url, sandbox.api_key) as client:
+        yield client

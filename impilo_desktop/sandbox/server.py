@@ -1,0 +1,183 @@
+"""`SandboxServer`: the sandbox app on a loopback port, served from a background thread (or
+inside a running asyncio loop). Stopping closes the port but keeps every order; starting again
+binds the same port, so tests can take the "network" away and bring it back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from concurrent.futures import Future
+from datetime import datetime
+from types import TracebackType
+from typing import Literal
+
+from aiohttp import web
+
+from impilo_desktop.sandbox.app import build_app
+from impilo_desktop.sandbox.faults import Faults
+from impilo_desktop.sandbox.seed import SeedData, SeedSize
+from impilo_desktop.sandbox.state import DEFAULT_PROGRESS_SECONDS, SandboxState
+
+DEMO_API_KEY = "impilo-sandbox-demo-key"
+_START_TIMEOUT = 30.0
+
+
+class SandboxServer:
+    """An Impilo-compatible API on `http://127.0.0.1:PORT/api/v3` with seeded data.
+
+    `start()` returns once the port is listening; `stop()` closes it and keeps state.
+    Use as a context manager for start/stop. Thread-safe: tests may call `advance_time` or
+    change `faults` while requests are in flight.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str = DEMO_API_KEY,
+        seed_size: Literal["standard", "large"] | SeedSize = "standard",
+        faults: Faults | None = None,
+        random_seed: int = 1,
+        progress_seconds: float = DEFAULT_PROGRESS_SECONDS,
+        history_end: datetime | None = None,
+    ) -> None:
+        if not api_key:
+            raise ValueError("api_key must not be empty")
+        self.host = host
+        self._port = port
+        self._api_key = api_key
+        self.faults = faults if faults is not None else Faults(seed=random_seed)
+        self.seed = SeedData(SeedSize.named(seed_size), random_seed, history_end)
+        self.state = SandboxState(self.seed, progress_seconds)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._stopping: asyncio.Event | None = None
+
+    def __repr__(self) -> str:  # never shows the key
+        state = "running" if self.running else "stopped"
+        return f"<SandboxServer {self.base_url} {state}>"
+
+    # --- properties -------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The bound port (0 until the first start of an ephemeral server)."""
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """Host root without `/api/v3`, e.g. `http://127.0.0.1:8765`."""
+        return f"http://{self.host}:{self._port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/v3"
+
+    @property
+    def api_key(self) -> str:
+        return self._api_key
+
+    @property
+    def running(self) -> bool:
+        return self._runner is not None
+
+    def advance_time(self, seconds: float) -> None:
+        """Move the server clock forward; created orders progress one step per
+        `progress_seconds` (orderPlaced -> awaitingShipment -> shipped -> delivered)."""
+        self.state.advance_time(seconds)
+
+    # --- async embedding --------------------------------------------------------------------
+
+    async def start_async(self) -> None:
+        """Listen from the running loop (instead of `start()`'s own thread)."""
+        if self._runner is not None:
+            raise RuntimeError("the sandbox is already running")
+        app = build_app(self.state, self.faults, self._api_key)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        await runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            # SO_REUSEADDR lets start() re-bind the same port right after stop().
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self._port))
+            sock.listen(128)
+            sock.setblocking(False)
+        except BaseException:
+            sock.close()
+            await runner.cleanup()
+            raise
+        self._port = sock.getsockname()[1]
+        site = web.SockSite(runner, sock)
+        await site.start()
+        self._runner = runner
+
+    async def stop_async(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    # --- threaded ---------------------------------------------------------------------------
+
+    def start(self) -> SandboxServer:
+        """Serve from a background thread; returns once the port accepts connections."""
+        if self._thread is not None:
+            raise RuntimeError("the sandbox is already running")
+        started: Future[None] = Future()
+        thread = threading.Thread(
+            target=self._serve, args=(started,), name=f"sandbox-{self._port}", daemon=True
+        )
+        thread.start()
+        try:
+            started.result(timeout=_START_TIMEOUT)
+        except BaseException:
+            thread.join(timeout=_START_TIMEOUT)
+            raise
+        self._thread = thread
+        return self
+
+    def _serve(self, started: Future[None]) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._main(started))
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+            self._loop = None
+
+    async def _main(self, started: Future[None]) -> None:
+        self._stopping = asyncio.Event()
+        try:
+            await self.start_async()
+        except BaseException as error:
+            started.set_exception(error)
+            return
+        started.set_result(None)
+        try:
+            await self._stopping.wait()
+        finally:
+            await self.stop_async()
+
+    def stop(self) -> None:
+        """Close the port and end the thread; orders and the clock are kept."""
+        thread, self._thread = self._thread, None
+        loop, stopping = self._loop, self._stopping
+        if thread is None or loop is None or stopping is None:
+            return
+        loop.call_soon_threadsafe(stopping.set)
+        thread.join(timeout=_START_TIMEOUT)
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,211 @@
+"""The sandbox's mutable world: the seed, the orders created or voided since start, and the
+server clock that moves orders along. Shared between the server thread and test threads, so
+every access takes the lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from impilo_desktop.sandbox import catalog
+from impilo_desktop.sandbox.errors import ApiError, bad_request, not_found
+from impilo_desktop.sandbox.orders import (
+    DEVICE_BASE,
+    PACKED_KIT_OFFSET,
+    VOIDABLE,
+    OrderRecord,
+    expand_historical,
+    order_wire,
+)
+from impilo_desktop.sandbox.rules import validate_order
+from impilo_desktop.sandbox.seed import FIRST_ORDER_ID, JsonDict, SeedData
+
+DEFAULT_PROGRESS_SECONDS = 45.0
+_CACHE_SIZE = 2048
+
+
+class SandboxState:
+    """Orders and clock of one sandbox server; survives stop()/start() of the listener."""
+
+    def __init__(self, seed: SeedData, progress_seconds: float = DEFAULT_PROGRESS_SECONDS) -> None:
+        if progress_seconds <= 0:
+            raise ValueError("progress_seconds must be positive")
+        self.seed = seed
+        self.progress_seconds = float(progress_seconds)
+        self._lock = threading.RLock()
+        self._offset = 0.0
+        # Orders created through the API, and seeded orders changed since start (voided).
+        self._orders: dict[int, OrderRecord] = {}
+        self._created_by_external_id: dict[str, list[int]] = {}
+        self._created_by_patient: dict[int, list[int]] = {}
+        self._next_id = seed.last_order_id + 1
+        self._expanded: OrderedDict[int, OrderRecord] = OrderedDict()
+
+    # --- clock ------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """Server time in epoch seconds: the wall clock plus every `advance_time`."""
+        with self._lock:
+            return time.time() + self._offset
+
+    def advance_time(self, seconds: float) -> None:
+        """Move the server clock forward (orders progress one step per `progress_seconds`)."""
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        with self._lock:
+            self._offset += seconds
+
+    # --- orders -----------------------------------------------------------------------------
+
+    @property
+    def order_count(self) -> int:
+        with self._lock:
+            return self._next_id - FIRST_ORDER_ID
+
+    def record(self, order_id: int) -> OrderRecord | None:
+        with self._lock:
+            found = self._orders.get(order_id)
+            if found is not None:
+                return found
+            if not FIRST_ORDER_ID <= order_id <= self.seed.last_order_id:
+                return None
+            cached = self._expanded.get(order_id)
+            if cached is None:
+                cached = expand_historical(self.seed, order_id)
+                self._expanded[order_id] = cached
+                if len(self._expanded) > _CACHE_SIZE:
+                    self._expanded.popitem(last=False)
+            else:
+                self._expanded.move_to_end(order_id)
+            return cached
+
+    def order(self, order_id: int) -> JsonDict:
+        """The Order JSON, or a 404 `ApiError`."""
+        with self._lock:
+            record = self.record(order_id)
+            if record is None:
+                raise not_found("order", order_id)
+            return order_wire(self.seed, record, self.now(), self.progress_seconds)
+
+    def order_ids(
+        self, patient_id: int | None, external_ids: Sequence[str]
+    ) -> tuple[int, list[int] | None]:
+        """(total, ids newest first) matching the filters; ids is None for "every order", which
+        the caller pages by arithmetic instead of building a list of them all."""
+        with self._lock:
+            if patient_id is None and not external_ids:
+                return self._next_id - FIRST_ORDER_ID, None
+            chosen: set[int] = set()
+            if external_ids:
+                for ref in external_ids:
+                    chosen.update(self.seed.orders_by_external_id.get(ref, ()))
+                    chosen.update(self._created_by_external_id.get(ref, ()))
+                if patient_id is not None:
+                    chosen = {oid for oid in chosen if self._patient_of(oid) == patient_id}
+            else:
+                assert patient_id is not None
+                chosen.update(self.seed.orders_by_patient.get(patient_id, ()))
+                chosen.update(self._created_by_patient.get(patient_id, ()))
+            ids = sorted(chosen, reverse=True)
+            return len(ids), ids
+
+    def _patient_of(self, order_id: int) -> int | None:
+        record = self._orders.get(order_id)
+        if record is not None:
+            return record.patient_id
+        return self.seed.order_patient[order_id - FIRST_ORDER_ID] or None
+
+    def orders_page(self, page: int, size: int, ids: list[int] | None) -> list[JsonDict]:
+        """The Order JSON of one page (1-based) of `ids`, or of every order newest first."""
+        with self._lock:
+            start = (page - 1) * size
+            if ids is None:
+                newest = self._next_id - 1
+                chosen = [
+                    newest - k for k in range(start, start + size) if newest - k >= FIRST_ORDER_ID
+                ]
+            else:
+                chosen = ids[start : start + size]
+            return [self.order(oid) for oid in chosen]
+
+    def create_order(self, body: object) -> JsonDict:
+        """Validate and place an order; returns its JSON (status orderPlaced)."""
+        with self._lock:
+            valid = validate_order(body, self.seed, self.find_device, self.find_packed_kit)
+            now = self.now()
+            oid = self._next_id
+            self._next_id += 1
+            record = OrderRecord(
+                id=oid,
+                patient_id=valid.patient_id,
+                site_id=valid.site_id,
+                item_lines=valid.item_lines,
+                kit_lines=valid.kit_lines,
+                external_ids=valid.external_ids,
+                notes=[(text, now, catalog.API_USER) for text in valid.notes],
+                shipping_option=valid.shipping_option,
+                email_label=valid.email_label,
+                placed_at=now,
+                return_items=valid.return_items,
+                return_devices=valid.return_devices,
+                return_packed_kits=valid.return_packed_kits,
+            )
+            self._orders[oid] = record
+            for ref in set(valid.external_ids):
+                self._created_by_external_id.setdefault(ref, []).append(oid)
+            if valid.patient_id is not None:
+                self._created_by_patient.setdefault(valid.patient_id, []).append(oid)
+            return order_wire(self.seed, record, now, self.progress_seconds)
+
+    def void_order(self, order_id: int) -> None:
+        """Void an order that has not shipped yet; 400 otherwise."""
+        with self._lock:
+            record = self.record(order_id)
+            if record is None:
+                raise not_found("order", order_id)
+            now = self.now()
+            status = record.status(now, self.progress_seconds)
+            if status not in VOIDABLE:
+                raise bad_request(
+                    "order_not_voidable",
+                    f"Order {order_id} is {status} and can no longer be voided.",
+                )
+            record.voided_at = now
+            self._orders[order_id] = record  # a voided seeded order is now kept, not regenerated
+            self._expanded.pop(order_id, None)
+
+    # --- devices and packed kits (for return lines) -------------------------------------------
+
+    def find_device(self, device_id: int) -> JsonDict | None:
+        """A device shipped on some order (item devices and packed-kit devices)."""
+        wire = self._shipped_order(device_id)
+        if wire is None:
+            return None
+        for dev in wire["devices"]:
+            if dev["id"] == device_id:
+                return dict(dev)
+        for packed in wire["packedKits"]:
+            for dev in packed["devices"]:
+                if dev["id"] == device_id:
+                    return dict(dev)
+        return None
+
+    def find_packed_kit(self, packed_kit_id: int) -> JsonDict | None:
+        if packed_kit_id % DEVICE_BASE < PACKED_KIT_OFFSET:
+            return None
+        wire = self._shipped_order(packed_kit_id)
+        if wire is None:
+            return None
+        for packed in wire["packedKits"]:
+            if packed["id"] == packed_kit_id:
+                return dict(packed)
+        return None
+
+    def _shipped_order(self, thing_id: int) -> JsonDict | None:
+        try:
+            return self.order(thing_id // DEVICE_BASE)
+        except ApiError:
+            return None
