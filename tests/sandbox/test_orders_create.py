@@ -9,8 +9,6 @@ from typing import Any
 import httpx
 import pytest
 
-from impilo_desktop.sandbox import SandboxServer
-
 PATIENT = 10001
 SITE = 101
 ITEM = 1001  # Upper Arm Blood Pressure Monitor, orderable, serialised
@@ -61,4 +59,8 @@ def test_guide_examples_without_ids_are_rejected(
     payload = json.loads((shared_dir / "fixtures" / f"{name}.request.json").read_text())
     response = api.post("/order", json=payload)
     assert response.status_code == 400
-    assert response.json()["code"] in ("patient_or_site_required", "patient_not_found", "item_id_required")
+    assert response.json()["code"] in (
+        "patient_or_site_required",
+        "patient_not_found",
+        "item_id_required",
+    )
