@@ -115,7 +115,7 @@ def _scalar(value: str | int | bool | date | Enum) -> str:
 
 
 def _date(value: date | str | None) -> date | None:
-    """A date filter; strings must be YYYY-MM-DD (or start with it)."""
+    """A date filter; strings must be YYYY-MM-DD (or start with it), else ValueError."""
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(value.strip()[:10])
@@ -135,7 +135,9 @@ def server_message(body: bytes) -> str:
     try:
         parsed: Any = json.loads(text)
     except ValueError:
-        return _excerpt(text, MESSAGE_LIMIT)
+        # An HTML error page (a proxy, a load balancer) means nothing to a coordinator; the
+        # log detail keeps the excerpt.
+        return "" if text.startswith("<") else _excerpt(text, MESSAGE_LIMIT)
     found = _message_in(parsed)
     return _excerpt(found if found else text, MESSAGE_LIMIT)
 

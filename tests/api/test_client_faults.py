@@ -89,6 +89,16 @@ async def test_rejection_without_body_names_the_status() -> None:
     assert caught.value.message == "Impilo rejected the request (HTTP 400)."
 
 
+async def test_an_html_error_page_is_not_shown_to_the_user() -> None:
+    page = "<html><head><title>413 Request Entity Too Large</title></head><body>nginx</body>"
+    client, _ = mock_client(respond(413, page, **{"Content-Type": "text/html"}))
+    async with client:
+        with pytest.raises(RequestRejected) as caught:
+            await client.list_orders()
+    assert caught.value.message == "Impilo rejected the request (HTTP 413)."
+    assert "413 Request Entity Too Large" in caught.value.detail
+
+
 async def test_long_server_text_is_truncated() -> None:
     client, _ = mock_client(respond(422, "x" * 5000))
     async with client:
