@@ -86,11 +86,14 @@ class SubmitBanner(QFrame):
         tint = QColor(accent)
         tint.setAlpha(60 if is_dark() else 28)
         rgba = f"rgba({tint.red()}, {tint.green()}, {tint.blue()}, {tint.alpha()})"
-        self.setStyleSheet(
+        sheet = (
             f"QFrame#orderBanner {{ background: {rgba}; border: 1px solid {accent};"
             f" border-left: 4px solid {accent}; border-radius: 4px; }}"
             " QFrame#orderBanner QLabel { background: transparent; border: none; }"
         )
+        # Setting a style sheet sends a palette change; only set it when it differs.
+        if sheet != self.styleSheet():
+            self.setStyleSheet(sheet)
         self._icon.setPixmap(icon(_ICONS[self.kind]).pixmap(20, 20))
 
     def changeEvent(self, event: QEvent) -> None:

@@ -344,11 +344,13 @@ class OrderForm(QWidget):
     def apply_style(self) -> None:
         """Error and hint colours from the theme (again after a light/dark switch)."""
         colors = status_colors()
-        self.setStyleSheet(
+        sheet = (
             f'QLabel[role="error"] {{ color: {colors.bad}; }}'
             f' QLabel[role="hint"] {{ color: {colors.muted}; }}'
-            f" QLabel#kitContents {{ background: palette(alternate-base); }}"
+            " QLabel#kitContents { background: palette(alternate-base); }"
         )
+        if sheet != self.styleSheet():
+            self.setStyleSheet(sheet)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.ApplicationPaletteChange:

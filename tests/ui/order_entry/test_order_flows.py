@@ -1,0 +1,320 @@
+"""Whole user flows on the New order page against a real sandbox: the coordinator types,
+clicks and presses keys; the orders are then looked up on the server by their ids."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from impilo_desktop.api.models import Order, ShippingOption
+from impilo_desktop.domain import ItemLine, OrderDraft, PatientChoice
+from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.store import EntryState
+from impilo_desktop.ui.order_entry.banner import BannerKind
+from impilo_desktop.ui.order_entry.lines_model import ItemColumn
+from impilo_desktop.ui.order_entry.records import ItemRecord, PatientRecord
+from impilo_desktop.ui.order_entry.view import OrderEntryView
+from impilo_desktop.ui.services import AppServices
+
+from .conftest import WAIT_MS, make_view, run
+
+Enter = Qt.Key.Key_Return
+
+
+def orders_with_reference(qtbot: QtBot, services: AppServices, reference: str) -> list[Order]:
+    async def fetch() -> list[Order]:
+        page = await services.client().list_orders(external_order_ids=[reference])
+        return page.content
+
+    return run(qtbot, services.bridge, fetch())
+
+
+def orderable_items(view: OrderEntryView) -> list[ItemRecord]:
+    return [r for r in view.form.item_search.model.records if r.can_order]
+
+
+def choose_patient(qtbot: QtBot, view: OrderEntryView, query: str) -> PatientRecord:
+    picker = view.form.patient_picker
+    qtbot.keyClicks(picker, query)
+    assert picker.results.isVisible(), picker.status.text()
+    qtbot.keyClick(picker.search_field, Enter)
+    choice = picker.choice
+    assert choice is not None
+    return choice
+
+
+def scan(qtbot: QtBot, view: OrderEntryView, sku: str) -> None:
+    """What a barcode scanner does: type the SKU into the item field, then Enter."""
+    field = view.form.item_search.search_field
+    qtbot.keyClicks(field, sku)
+    qtbot.keyClick(field, Enter)
+
+
+def test_patient_order_with_items_and_kits(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices, qtmodeltester: ModelTester
+) -> None:
+    f = view.form
+    reference = f"REQ-{uuid.uuid4().hex[:8]}"
+    patient = next(
+        r
+        for r in f.patient_picker.model.records
+        if r.external_identifier and not r.archived and r.date_of_birth
+    )
+    # Find by name and date of birth as typed in the US form: exactly that person.
+    dob = patient.date_of_birth
+    us_dob = f"{dob[5:7]}/{dob[8:10]}/{dob[:4]}"
+    chosen = choose_patient(qtbot, view, f"{patient.last_name} {us_dob}")
+    assert chosen.id == patient.id
+    assert view.draft.patient is not None
+    assert view.draft.patient.id == patient.id
+
+    first, second = orderable_items(view)[:2]
+    scan(qtbot, view, first.sku)
+    # The second by name: type part of it, pick the highlighted row.
+    qtbot.keyClicks(f.item_search, second.name)
+    qtbot.keyClick(f.item_search.search_field, Enter)
+    kit = f.kit_search.model.records[0]
+    qtbot.keyClicks(f.kit_search, kit.name)
+    qtbot.keyClick(f.kit_search.search_field, Enter)
+    assert [(ln.item_id, ln.count) for ln in view.draft.item_lines] == [
+        (first.id, 1),
+        (second.id, 1),
+    ]
+    assert [ln.kit_id for ln in view.draft.kit_lines] == [kit.id]
+    assert f.kit_contents.isVisible()  # the kit's contents, on selection
+
+    # Change the first count to 3 with the spin box editor.
+    f.items_table.setFocus()
+    f.items_table.setCurrentIndex(f.items_model.index(0, int(ItemColumn.COUNT)))
+    qtbot.keyClick(f.items_table, Qt.Key.Key_F2)
+    editor = f.items_table.indexWidget(f.items_table.currentIndex())
+    assert editor is not None
+    qtbot.keyClicks(editor, "3")
+    qtbot.keyClick(editor, Enter)  # the delegate commits on the next event-loop turn
+    qtbot.waitUntil(lambda: view.draft.item_lines[0].count == 3)
+
+    qtbot.mouseClick(f.overnight_radio, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(f.external_ids, reference)
+    qtbot.keyClicks(f.notes, "Leave with the front desk.")
+    for model in (f.patient_picker.model, f.item_search.model, f.items_model, f.kits_model):
+        qtmodeltester.check(model)
+
+    assert f.submit_button.isEnabled(), view.problems
+    with qtbot.waitSignal(view.submitted, timeout=WAIT_MS):
+        qtbot.mouseClick(f.submit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: f.banner.kind == BannerKind.SUCCESS, timeout=WAIT_MS)
+    assert view.draft.is_empty()  # a fresh order is ready
+    assert not f.submit_button.isEnabled()
+
+    orders = orders_with_reference(qtbot, started, reference)
+    assert len(orders) == 1
+    order = orders[0]
+    assert f"#{order.id}" in f.banner.text.text()
+    assert order.patient is not None
+    assert order.patient.id == patient.id
+    assert sorted((ln.item.id, ln.count) for ln in order.order_items if ln.item) == sorted(
+        [(first.id, 3), (second.id, 1)]
+    )
+    assert [(k.kit.id, k.count) for k in order.order_kits if k.kit] == [(kit.id, 1)]
+    assert order.shipping_option == ShippingOption.OVERNIGHT
+    assert [n.note for n in order.order_notes] == ["Leave with the front desk."]
+
+    with qtbot.waitSignal(view.open_order_requested) as opened:
+        qtbot.mouseClick(f.banner.action, Qt.MouseButton.LeftButton)
+    assert opened.args == [order.id]
+
+
+def test_site_order(qtbot: QtBot, view: OrderEntryView, started: AppServices) -> None:
+    f = view.form
+    reference = f"SITE-{uuid.uuid4().hex[:8]}"
+    qtbot.mouseClick(f.site_button, Qt.MouseButton.LeftButton)
+    assert f.recipient_stack.currentWidget() is f.site_picker
+    site = f.site_picker.model.records[0]
+    assert all(s.active for s in f.site_picker.model.records)  # inactive sites not offered
+    qtbot.keyClicks(f.site_picker, site.name)
+    qtbot.keyClick(f.site_picker.search_field, Enter)
+    assert view.draft.recipient_kind == "site"
+    assert view.draft.site is not None
+    assert view.draft.site.id == site.id
+    item = orderable_items(view)[0]
+    scan(qtbot, view, item.sku)
+    qtbot.keyClicks(f.external_ids, reference)
+    qtbot.keyClick(view, Enter, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Return submits
+    qtbot.waitUntil(lambda: f.banner.kind == BannerKind.SUCCESS, timeout=WAIT_MS)
+    orders = orders_with_reference(qtbot, started, reference)
+    assert len(orders) == 1
+    assert orders[0].site is not None
+    assert orders[0].site.id == site.id
+    assert orders[0].patient is None
+
+
+def test_invalid_input_shows_messages_next_to_fields(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices
+) -> None:
+    f = view.form
+    # Nothing entered: submit is disabled, and says why.
+    assert not f.submit_button.isEnabled()
+    assert "Choose a patient or a site" in f.reason_label.text()
+    assert "Add at least one item or kit" in f.submit_button.toolTip()
+    assert not f.recipient_error.isVisible()  # no wall of red on an empty form
+
+    # Ctrl+Return on an incomplete order reveals every problem where it belongs.
+    qtbot.keyClick(view, Enter, Qt.KeyboardModifier.ControlModifier)
+    assert f.recipient_error.isVisible()
+    assert "Choose a patient or a site" in f.recipient_error.text()
+    assert f.items_error.isVisible()
+    assert "Add at least one item or kit" in f.items_error.text()
+    assert started.store.list_outbox() == []
+
+    # A duplicated external order id is reported under that field.
+    qtbot.keyClicks(f.external_ids, "PO-7")
+    qtbot.keyClick(f.external_ids, Enter)
+    qtbot.keyClicks(f.external_ids, "PO-7")
+    assert f.external_ids_error.isVisible()
+    assert "listed twice" in f.external_ids_error.text()
+
+    # A count that is not a whole number from 1 to 999 is refused by the table.
+    item = orderable_items(view)[0]
+    scan(qtbot, view, item.sku)
+    count = f.items_model.index(0, int(ItemColumn.COUNT))
+    assert not f.items_model.setData(count, 0)
+    assert not f.items_model.setData(count, "lots")
+    assert view.draft.item_lines[0].count == 1
+
+    # Fixing the problems enables Submit.
+    f.external_ids.clear()
+    choose_patient(
+        qtbot,
+        view,
+        next(r for r in f.patient_picker.model.records if not r.archived).external_identifier,
+    )
+    assert not f.recipient_error.isVisible()
+    assert not f.external_ids_error.isVisible()
+    assert f.submit_button.isEnabled(), view.problems
+    assert "Ready to submit" in f.reason_label.text()
+
+
+def test_adding_the_same_sku_twice_increments(qtbot: QtBot, view: OrderEntryView) -> None:
+    item = orderable_items(view)[0]
+    scan(qtbot, view, item.sku)
+    scan(qtbot, view, item.sku.lower())  # scanners and people differ in case
+    assert [(ln.item_id, ln.count) for ln in view.draft.item_lines] == [(item.id, 2)]
+    assert view.form.items_model.rowCount() == 1
+    assert view.form.items_model.data(view.form.items_model.index(0, int(ItemColumn.COUNT))) == "2"
+    # Delete removes the selected line.
+    view.form.items_table.setFocus()
+    view.form.items_table.selectRow(0)
+    qtbot.keyClick(view.form.items_table, Qt.Key.Key_Delete)
+    assert view.draft.item_lines == []
+
+
+def test_offline_submit_is_queued_then_sent_exactly_once(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices, sandbox: SandboxServer
+) -> None:
+    f = view.form
+    reference = f"OFF-{uuid.uuid4().hex[:8]}"
+    choose_patient(
+        qtbot,
+        view,
+        next(r for r in f.patient_picker.model.records if not r.archived).external_identifier,
+    )
+    scan(qtbot, view, orderable_items(view)[0].sku)
+    qtbot.keyClicks(f.external_ids, reference)
+
+    sandbox.stop()
+    with qtbot.waitSignal(view.submitted, timeout=WAIT_MS) as submitted:
+        qtbot.mouseClick(f.submit_button, Qt.MouseButton.LeftButton)
+    entry_id = submitted.args[0].entry_id
+    qtbot.waitUntil(lambda: f.banner.kind == BannerKind.WARNING, timeout=WAIT_MS)
+    assert "will be sent when the connection returns" in f.banner.text.text()
+    assert view.draft.is_empty()
+    assert started.store.get_entry(entry_id).state in (EntryState.QUEUED, EntryState.IN_DOUBT)
+
+    sandbox.start()
+    with qtbot.waitSignal(started.outbox.entry_sent, timeout=WAIT_MS):
+        started.outbox.send_now()
+    qtbot.waitUntil(lambda: f.banner.kind == BannerKind.SUCCESS, timeout=WAIT_MS)
+    entry = started.store.get_entry(entry_id)
+    assert entry.state == EntryState.SENT
+    orders = orders_with_reference(qtbot, started, reference)
+    assert [o.id for o in orders] == [entry.order_id]
+    # Another drain sends nothing more.
+    with qtbot.waitSignal(started.outbox.drain_finished, timeout=WAIT_MS):
+        started.outbox.send_now()
+    assert len(orders_with_reference(qtbot, started, reference)) == 1
+
+
+def test_restart_restores_the_draft(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices
+) -> None:
+    f = view.form
+    patient = choose_patient(
+        qtbot,
+        view,
+        next(r for r in f.patient_picker.model.records if not r.archived).external_identifier,
+    )
+    item = orderable_items(view)[0]
+    scan(qtbot, view, item.sku)
+    scan(qtbot, view, item.sku)
+    qtbot.mouseClick(f.overnight_radio, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(view.draft_saved, timeout=WAIT_MS):
+        qtbot.keyClicks(f.notes, "Call first")
+    draft_id = view.draft.draft_id
+    view.close()
+
+    again = make_view(qtbot, started)
+    assert again.draft.draft_id == draft_id
+    assert again.draft.patient is not None
+    assert again.draft.patient.id == patient.id
+    assert again.form.patient_picker.choice is not None
+    assert [(ln.item_id, ln.count) for ln in again.draft.item_lines] == [(item.id, 2)]
+    assert again.form.items_model.rowCount() == 1
+    assert again.form.overnight_radio.isChecked()
+    assert again.form.notes.toPlainText() == "Call first"
+
+
+def test_rejected_order_comes_back_with_the_server_message(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices
+) -> None:
+    # A reorder naming an item that no longer exists: only Impilo can say so.
+    patient = next(r for r in view.form.patient_picker.model.records if not r.archived)
+    draft = OrderDraft(
+        patient=PatientChoice(
+            id=patient.id, first_name=patient.first_name, last_name=patient.last_name
+        ),
+        item_lines=[ItemLine(item_id=987654, count=1, name="Discontinued scale")],
+    )
+    view.load_draft(draft)
+    assert view.form.submit_button.isEnabled(), view.problems
+    with qtbot.waitSignal(started.outbox.entry_rejected, timeout=WAIT_MS):
+        qtbot.mouseClick(view.form.submit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.form.banner.kind == BannerKind.ERROR, timeout=WAIT_MS)
+    assert "987654" in view.form.banner.text.text()  # the server's own sentence
+    assert view.draft.draft_id == draft.draft_id
+    assert [ln.item_id for ln in view.draft.item_lines] == [987654]
+
+
+def test_patient_not_in_the_cache_is_found_on_the_server(
+    qtbot: QtBot, services: AppServices
+) -> None:
+    # The cache was never filled (no refresh): the picker has to ask Impilo.
+    view = OrderEntryView(services)
+    qtbot.addWidget(view)
+    view.show()
+    picker = view.form.patient_picker
+
+    async def some_patient() -> str:
+        page = await services.client().list_patients(page=1, size=5, archived=False)
+        return next(p.external_identifier for p in page.content if p.external_identifier)
+
+    identifier = run(qtbot, services.bridge, some_patient())
+    with qtbot.waitSignal(picker.remote_lookup_requested, timeout=WAIT_MS):
+        qtbot.keyClicks(picker, identifier)
+    qtbot.waitUntil(lambda: picker.results.isVisible(), timeout=WAIT_MS)
+    assert "on Impilo" in picker.status.text()
+    qtbot.keyClick(picker.search_field, Enter)
+    assert view.draft.patient is not None
+    assert view.draft.patient.external_identifier == identifier
