@@ -45,6 +45,18 @@ def _site_id(record: ApiModel) -> int | None:
     return None
 
 
+def insert_orders(conn: sqlite3.Connection, orders: Sequence[Order], now: float) -> None:
+    """Write orders into the order cache (inside the caller's transaction)."""
+    rows = [
+        (o.id, json.dumps(o.to_wire(), separators=(",", ":")), now)
+        for o in orders
+        if o.id is not None
+    ]
+    conn.executemany(
+        "INSERT OR REPLACE INTO order_cache (order_id, body, cached_at) VALUES (?, ?, ?)", rows
+    )
+
+
 class CacheMixin(StoreBase):
     """Reading and writing the reference-data and order caches."""
 
@@ -73,7 +85,7 @@ class CacheMixin(StoreBase):
             )
             return len(rows)
 
-        return self._db.write(put)
+        return self._db.write(put, durable=False)  # refetched if a power cut undoes it
 
     def finish_reference_refresh(self, kind: ReferenceKind, seen_ids: Collection[int]) -> int:
         """A complete pass of `kind` ended: drop records Impilo no longer lists and stamp the
@@ -93,7 +105,7 @@ class CacheMixin(StoreBase):
             )
             return cursor.rowcount
 
-        return self._db.write(finish)
+        return self._db.write(finish, durable=False)
 
     def reference_fetched_at(self, kind: ReferenceKind) -> datetime | None:
         """When `kind` was last fetched completely, or None if never."""
@@ -169,17 +181,7 @@ class CacheMixin(StoreBase):
     def cache_orders(self, orders: Sequence[Order]) -> None:
         """Keep these orders for offline history (replacing older copies)."""
         now = self.now()
-        rows = [
-            (o.id, json.dumps(o.to_wire(), separators=(",", ":")), now)
-            for o in orders
-            if o.id is not None
-        ]
-        self._db.write(
-            lambda conn: conn.executemany(
-                "INSERT OR REPLACE INTO order_cache (order_id, body, cached_at) VALUES (?, ?, ?)",
-                rows,
-            )
-        )
+        self._db.write(lambda conn: insert_orders(conn, orders, now), durable=False)
 
     def cached_order(self, order_id: int) -> Order | None:
         """The cached copy of one order, or None."""

@@ -200,10 +200,17 @@ class Database:
         except sqlite3.Error as exc:
             raise self._translate(exc) from exc
 
-    def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work` in one `BEGIN IMMEDIATE` transaction: all of it is committed, or none."""
+    def write(self, work: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
+        """Run `work` in one `BEGIN IMMEDIATE` transaction: all of it is committed, or none.
+
+        `durable=False` commits without waiting for the disk (WAL, synchronous=NORMAL): safe
+        against the app crashing, but a power cut may undo it. Only for writes that are
+        redone or reconciled anyway (caches, the `sent` mark: see OutboxMixin.mark_sent).
+        """
         conn = self.connection()
         try:
+            if not durable:
+                conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise self._translate(exc) from exc
@@ -216,6 +223,10 @@ class Database:
             if isinstance(exc, sqlite3.Error):
                 raise self._translate(exc) from exc
             raise
+        finally:
+            if not durable:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("PRAGMA synchronous = FULL")
         return result
 
     @contextlib.contextmanager

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from impilo_desktop.api.models import Order
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store.base import StoreBase
+from impilo_desktop.store.cache import insert_orders
 from impilo_desktop.store.drafts import CURRENT_DRAFT_KEY, draft_json, load_draft, upsert_draft
 from impilo_desktop.store.entries import (
     EntryState,
@@ -251,14 +253,24 @@ class OutboxMixin(StoreBase):
             count_attempt=True,
         )
 
-    def mark_sent(self, entry_id: int, order_id: int, detail: str = "") -> OutboxEntry:
-        """Impilo has the order."""
+    def mark_sent(
+        self, entry_id: int, order_id: int, detail: str = "", *, order: Order | None = None
+    ) -> OutboxEntry:
+        """Impilo has the order; `order` (if given) goes into the order cache in the same
+        transaction.
+
+        Committed without waiting for the disk: should a power cut undo it, the entry is back
+        in `sending`, becomes `in_doubt` and is adopted by reference, never sent twice. (The
+        `sending` mark before the POST is the one that must be durable.)"""
+        now = self.now()
         return self._transition(
             entry_id,
             (EntryState.SENDING, EntryState.IN_DOUBT),
             EntryState.SENT,
             "sent",
             detail or f"order {order_id}",
+            also=(lambda conn: insert_orders(conn, [order], now)) if order is not None else None,
+            durable=False,
             order_id=order_id,
             last_error=None,
             next_attempt_at=None,
@@ -346,6 +358,8 @@ class OutboxMixin(StoreBase):
         detail: str,
         *,
         count_attempt: bool = False,
+        also: Callable[[sqlite3.Connection], None] | None = None,
+        durable: bool = True,
         **fields: object,
     ) -> OutboxEntry:
         def change(conn: sqlite3.Connection) -> OutboxEntry:
@@ -358,9 +372,11 @@ class OutboxMixin(StoreBase):
                 fields["attempts"] = entry.attempts + 1
             self._set(conn, entry_id, state=state, **fields)
             self._record(conn, entry_id, outcome, detail)
+            if also is not None:
+                also(conn)
             return _fetch_entry(conn, entry_id)
 
-        return self._db.write(change)
+        return self._db.write(change, durable=durable)
 
     def _set(self, conn: sqlite3.Connection, entry_id: int, **fields: object) -> None:
         fields["updated_at"] = self.now()

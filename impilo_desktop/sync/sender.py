@@ -170,10 +170,14 @@ class OutboxSender:
             if not entries:
                 return report
             async with self.client_factory() as client:
+                refreshed = self.store.now()
                 for done, entry in enumerate(entries, start=1):
-                    if not self.store.refresh_sender_lock(self.owner, self.lock_ttl):
-                        report.stopped = "another sender took over"
-                        break
+                    # Heartbeat well before expiry (not per entry: each is a disk commit).
+                    if self.store.now() - refreshed > self.lock_ttl / 4:
+                        if not self.store.refresh_sender_lock(self.owner, self.lock_ttl):
+                            report.stopped = "another sender took over"
+                            break
+                        refreshed = self.store.now()
                     try:
                         result = await self._process(client, entry.entry_id)
                     except _StopDrain as stop:
@@ -295,9 +299,8 @@ class OutboxSender:
         assert order.id is not None  # the client guarantees an id on created orders
         note = "it already existed" if outcome == Outcome.ADOPTED else ""
         detail = f"order {order.id}" + (f" ({note})" if note else "")
-        sent = self.store.mark_sent(entry.entry_id, order.id, detail)
-        with contextlib.suppress(Exception):  # the cache is a convenience; never fail a send
-            self.store.cache_orders([order])
+        # One commit records the outcome and caches the order for offline history.
+        sent = self.store.mark_sent(entry.entry_id, order.id, detail, order=order)
         log.info("Entry %s: %s", entry.entry_id, detail)
         return self._result(sent, outcome, note)
 
