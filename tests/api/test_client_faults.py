@@ -22,7 +22,7 @@ from impilo_desktop.api.errors import (
 )
 from impilo_desktop.api.models import ItemRef, OrderCreate, OrderItemCreate, SiteRef
 from impilo_desktop.api.retry import RetryPolicy
-from tests.api.support import SECRET_KEY, fail_with, mock_client, respond, sequence
+from tests.api.support import SECRET_KEY, Handler, fail_with, mock_client, respond, sequence
 
 pytestmark = pytest.mark.anyio
 
@@ -256,8 +256,8 @@ async def test_certificate_failure_says_so() -> None:
     ],
     ids=["500", "503", "429", "read-timeout", "connect-error", "reset"],
 )
-async def test_create_order_is_never_retried(handler: object) -> None:
-    client, rec = mock_client(handler)  # type: ignore[arg-type]
+async def test_create_order_is_never_retried(handler: Handler) -> None:
+    client, rec = mock_client(handler)
     async with client:
         with pytest.raises(ImpiloError) as caught:
             await client.create_order(SITE_ORDER)
@@ -283,8 +283,8 @@ async def test_create_order_refused_connection_was_not_sent() -> None:
 
 
 @pytest.mark.parametrize("handler", [respond(500), fail_with(httpx.ReadTimeout)])
-async def test_void_order_is_never_retried(handler: object) -> None:
-    client, rec = mock_client(handler)  # type: ignore[arg-type]
+async def test_void_order_is_never_retried(handler: Handler) -> None:
+    client, rec = mock_client(handler)
     async with client:
         with pytest.raises(ImpiloError):
             await client.void_order(7)
@@ -304,8 +304,8 @@ async def test_create_order_accepts_any_2xx(status: int) -> None:
 
 
 @pytest.mark.parametrize("handler", [respond(204), respond(200, {"ok": True}), respond(202, "")])
-async def test_void_order_needs_no_body(handler: object) -> None:
-    client, rec = mock_client(handler)  # type: ignore[arg-type]
+async def test_void_order_needs_no_body(handler: Handler) -> None:
+    client, rec = mock_client(handler)
     async with client:
         await client.void_order(7)
     assert rec.requests[0].method == "DELETE"
