@@ -169,6 +169,18 @@ class SelfTest:
             raise SelfTestError("keyring's entry points are missing (no metadata bundled)")
         return f"{modules[0]} bundled; entry points: {', '.join(sorted(names))}"
 
+    def check_signal_refcounts(self) -> str:
+        emits = 50
+        lost = emit_refcount_loss(emits)
+        if lost >= emits // 2:
+            raise SelfTestError(
+                f"Signal.emit() loses a reference to True ({lost} in {emits} emits) with"
+                f" PySide6 {_pyside_version()} on Python {sys.version.split()[0]}: the app would"
+                f" crash after about {sys.getrefcount(True)} more emits; build with Python"
+                " >= 3.12 or another PySide6"
+            )
+        return f"{emits} emits, True refcount change {-lost}"
+
     def check_resources(self) -> str:
         from impilo_desktop.ui.about import APP_ICON, app_icon
         from impilo_desktop.ui.resources import resource_path
@@ -316,6 +328,37 @@ class SelfTest:
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+def emit_refcount_loss(emits: int = 50) -> int:
+    """References to `True` lost over `emits` Signal.emit() calls (0 when healthy).
+
+    PySide6 6.12.0 on Python 3.11 drops one on every emit; once the count reaches zero the
+    interpreter frees `True` and the app crashes. Python 3.12+ makes `True` immortal, and
+    PySide6 6.11 does not have the bug.
+    """
+    from PySide6.QtCore import QObject, Signal
+
+    class Probe(QObject):
+        ping = Signal()
+
+    probe = Probe()
+    before = sys.getrefcount(True)
+    for _ in range(emits):
+        probe.ping.emit()
+    lost = before - sys.getrefcount(True)
+    if lost > 0:  # give the references back so the probe itself cannot cause the crash
+        import ctypes
+
+        for _ in range(lost):
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+    return lost
+
+
+def _pyside_version() -> str:
+    import PySide6
+
+    return str(PySide6.__version__)
+
+
 def _print_log_tail(log_file: Path, out: IO[str] | None, lines: int = 40) -> None:
     """The end of the self-test's log, so a CI failure explains itself (key redacted)."""
     if out is None or not log_file.is_file():
@@ -341,9 +384,11 @@ def run_self_test(
     out: IO[str] | None = None,
     watchdog: bool = True,
     timeout: float | None = None,
+    check_signals: bool = True,
 ) -> int:
     """Run every step; 0 when all passed. `out` defaults to stdout (or the Windows console);
-    `watchdog=False` for in-process tests, which must not risk `os._exit`."""
+    `watchdog=False` for in-process tests, which must not risk `os._exit`; `check_signals=False`
+    skips the PySide6 reference-count probe (tests of the rest on an affected interpreter)."""
     began = time.perf_counter()
     args = _parse(argv)
     limit = timeout if timeout is not None else args.self_test_timeout
@@ -368,6 +413,9 @@ def run_self_test(
             try:
                 with report.step("keyring backends") as detail:
                     detail.append(test.check_keyring_backends())
+                if check_signals:
+                    with report.step("Qt signal reference counts") as detail:
+                        detail.append(test.check_signal_refcounts())
                 with report.step("resources") as detail:
                     detail.append(test.check_resources())
                 with report.step("main window (sandbox)") as detail:
