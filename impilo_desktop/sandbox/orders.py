@@ -146,9 +146,8 @@ def expand_historical(seed: SeedData, order_id: int) -> OrderRecord:
         timeline = [(name, placed + (t - placed) * scale) for name, t in timeline]
     notes: list[tuple[str, float, tuple[int, str, str, str] | None]] = []
     if rng.random() < 0.15:
-        for k in range(rng.randint(1, 2)):
+        for k, text in enumerate(rng.sample(catalog.NOTES, rng.randint(1, 2))):
             author = catalog.COORDINATORS[int(rng.random() * len(catalog.COORDINATORS))]
-            text = catalog.NOTES[int(rng.random() * len(catalog.NOTES))]
             notes.append((text, placed + 60.0 * (k + 1), author if rng.random() < 0.9 else None))
     return OrderRecord(
         id=order_id,

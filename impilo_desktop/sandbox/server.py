@@ -6,10 +6,11 @@ binds the same port, so tests can take the "network" away and bring it back.
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import threading
 from concurrent.futures import Future
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Literal
 
@@ -22,6 +23,16 @@ from impilo_desktop.sandbox.state import DEFAULT_PROGRESS_SECONDS, SandboxState
 
 DEMO_API_KEY = "impilo-sandbox-demo-key"
 _START_TIMEOUT = 30.0
+
+
+def _today() -> datetime:
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@functools.lru_cache(maxsize=4)
+def _seed(size: SeedSize, random_seed: int, history_end: datetime) -> SeedData:
+    """Seeds are read-only, so servers with the same settings share one (tests start many)."""
+    return SeedData(size, random_seed, history_end)
 
 
 class SandboxServer:
@@ -50,7 +61,7 @@ class SandboxServer:
         self._port = port
         self._api_key = api_key
         self.faults = faults if faults is not None else Faults(seed=random_seed)
-        self.seed = SeedData(SeedSize.named(seed_size), random_seed, history_end)
+        self.seed = _seed(SeedSize.named(seed_size), random_seed, history_end or _today())
         self.state = SandboxState(self.seed, progress_seconds)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
