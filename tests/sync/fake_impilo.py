@@ -24,6 +24,7 @@ KEY = "test-key-not-secret"
 #   ("create_then", exception)            create the order, then fail the connection
 #   ("raise", exception)                  fail without creating anything
 #   ("block", event)                      create nothing; wait until the event is set
+#   ("call", function)                    call it, then create the order normally
 Script = tuple[Any, ...]
 
 
@@ -70,6 +71,9 @@ class FakeImpilo:
             if step[0] == "create_then":
                 self._store(body)
                 raise step[1]
+            if step[0] == "call":  # something happens while the request is in flight
+                step[1]()
+                return httpx.Response(200, json=self._store(body))
             if step[0] == "block":
                 self.blocked.set()
                 await step[1].wait()

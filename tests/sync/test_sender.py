@@ -292,3 +292,25 @@ async def test_failed_lookup_keeps_entry_in_doubt(store: Store, impilo: FakeImpi
     assert report.results[0].outcome == Outcome.RETRY
     assert store.get_entry(entry.entry_id).state == EntryState.IN_DOUBT
     assert impilo.posts == []  # never sent without a successful check
+
+
+async def test_sender_stops_when_its_lock_was_taken_over(
+    store: Store, impilo: FakeImpilo, clock: Clock
+) -> None:
+    first = store.enqueue(valid_draft(item_id=1))
+    second = store.enqueue(valid_draft(item_id=2))
+
+    def stall_then_lose_lock() -> None:
+        # The request hung past the lock's expiry and another sender took over meanwhile.
+        clock.now += 120
+        assert store.acquire_sender_lock("another-sender", ttl=60)
+
+    impilo.script.append(("call", stall_then_lose_lock))
+    report = await sender(store, impilo, lock_ttl=60).drain()
+
+    assert report.stopped == "another sender took over"
+    assert [r.entry_id for r in report.results] == [first.entry_id]
+    assert store.get_entry(second.entry_id).attempts == 0
+    holder = store.sender_lock_holder()
+    assert holder is not None
+    assert holder.owner == "another-sender"  # not released by the sender that lost it
