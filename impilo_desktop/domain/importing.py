@@ -4,7 +4,9 @@ Reading is forgiving: whatever can be understood becomes part of the draft, and 
 becomes a `Problem` (never an exception), keyed like validation problems so both read the same.
 A line whose item or kit has no id is kept (with its count and any name the file gives), so the
 coordinator sees which line needs an item chosen. Read-only and unknown fields are listed in
-`DraftImport.ignored`. A file naming both a patient and a site keeps the patient.
+`DraftImport.ignored`. A file naming both a patient and a site keeps the patient. A missing
+`shippingOption` reads as standard, except on a two-way order whose return label is shipped,
+where the coordinator must choose (as Impilo requires).
 """
 
 from __future__ import annotations
@@ -206,13 +208,6 @@ def _read(reader: _Reader, data: dict[str, Any], draft: OrderDraft) -> None:
         else:
             reader.problem("notes", f"Note {_show(entry)} was left out")
 
-    shipping = data.get("shippingOption")
-    if isinstance(shipping, str):
-        known = shipping in tuple(ShippingOption)
-        draft.shipping_option = ShippingOption(shipping) if known else shipping
-    elif shipping is not None:
-        reader.problem("shipping_option", f"Shipping option {_show(shipping)} is not understood")
-
     email_label = data.get("emailLabel")
     if isinstance(email_label, bool):
         draft.email_label = email_label
@@ -220,6 +215,18 @@ def _read(reader: _Reader, data: dict[str, Any], draft: OrderDraft) -> None:
         reader.problem("email_label", "emailLabel must be true or false")
 
     _read_returns(reader, data, draft)
+
+    shipping = data.get("shippingOption")
+    if isinstance(shipping, str):
+        known = shipping in tuple(ShippingOption)
+        draft.shipping_option = ShippingOption(shipping) if known else shipping
+    elif shipping is not None:
+        reader.problem("shipping_option", f"Shipping option {_show(shipping)} is not understood")
+    elif draft.has_returns and not draft.email_label:
+        # Impilo needs an explicit choice when a return label is shipped; the draft asks the
+        # coordinator instead of guessing. Otherwise a missing option means standard, as it
+        # does on the server.
+        draft.shipping_option = None
 
 
 def _read_returns(reader: _Reader, data: dict[str, Any], draft: OrderDraft) -> None:

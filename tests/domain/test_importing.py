@@ -149,9 +149,9 @@ def test_structural_problems_are_explained_once_per_field() -> None:
         Problem("kit_lines", "orderKits must be a list, not {'kit': 1}"),
         Problem("external_order_ids", "External order id None was left out"),
         Problem("notes", "Note 3 was left out"),
-        Problem("shipping_option", "Shipping option 1 is not understood"),
         Problem("email_label", "emailLabel must be true or false"),
         Problem("return_devices[0].device", "The device id [1] is not a number"),
+        Problem("shipping_option", "Shipping option 1 is not understood"),
         # Validation adds what the file's own problems did not already explain.
         Problem("item_lines[1].item", "Line 2 has no item id; choose the item"),
     ]
@@ -168,3 +168,22 @@ def test_not_an_object(data: Any) -> None:
 
 def test_an_empty_object_needs_recipient_and_lines() -> None:
     assert [p.field for p in import_create_json({}).problems] == ["recipient", "lines"]
+
+
+def test_missing_shipping_option_is_standard_unless_a_return_label_is_shipped() -> None:
+    plain = import_create_json({"site": {"id": 2}, "orderKits": [{"kit": {"id": 3}, "count": 1}]})
+    assert plain.ok
+    assert plain.draft.shipping_option == ShippingOption.STANDARD
+
+    returns = {"patient": {"id": 1}, "returnDevices": [{"id": 7}]}
+    shipped_label = import_create_json({**returns, "emailLabel": False})
+    assert shipped_label.draft.shipping_option is None
+    assert shipped_label.problems == [
+        Problem(
+            "shipping_option",
+            "Choose a shipping option for orders with returns, or email the return label",
+        )
+    ]
+    emailed = import_create_json({**returns, "emailLabel": True})
+    assert emailed.ok
+    assert to_order_create(emailed.draft, "r").to_wire()["shippingOption"] == "standard"

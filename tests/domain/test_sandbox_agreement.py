@@ -19,7 +19,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from impilo_desktop.api.models import Item, Kit, Order, Page
-from impilo_desktop.domain import CatalogSnapshot, OrderDraft, to_order_create, validate_draft
+from impilo_desktop.domain import (
+    CatalogSnapshot,
+    OrderDraft,
+    import_create_json,
+    to_order_create,
+    validate_draft,
+)
 from impilo_desktop.sandbox import SandboxServer
 from tests.domain.strategies import valid_drafts
 
@@ -89,17 +95,18 @@ def read_seed(http: httpx.Client) -> SeedIds:
     )
 
 
+def _http(server: SandboxServer) -> httpx.Client:
+    return httpx.Client(
+        base_url=server.base_url, headers={"Impilo-API-Key": server.api_key}, timeout=10
+    )
+
+
 @pytest.fixture(scope="module")
 def seeded() -> Iterator[tuple[httpx.Client, SeedIds]]:
     # One server for the whole property run (module scope rather than the shared
     # function-scoped `sandbox` fixture, which hypothesis would flag): it keeps its state
     # between examples, as a real account does. httpx directly, to read the error `code`.
-    with (
-        SandboxServer() as server,
-        httpx.Client(
-            base_url=server.base_url, headers={"Impilo-API-Key": server.api_key}, timeout=10
-        ) as http,
-    ):
+    with SandboxServer() as server, _http(server) as http:
         yield http, read_seed(http)
 
 
@@ -162,3 +169,40 @@ def test_sandbox_agrees_with_validate_draft(
             if words in problem.message:
                 allowed |= codes
     assert code in allowed, (code, problems, body)
+
+
+def test_bodies_the_sandbox_rejects_are_problems_when_imported(sandbox: SandboxServer) -> None:
+    """The other direction for structural rules: each body breaks one server rule, and a
+    coordinator importing it sees a problem instead of a rejection later."""
+    with _http(sandbox) as http:
+        seed = read_seed(http)
+    patient = next(p for p in seed.patients if p not in seed.archived_patients)
+    site = next(s for s in seed.sites if s not in seed.inactive_sites)
+    item = next(i for i in seed.items if seed.catalog.is_orderable(i))
+    kit = next(
+        k
+        for k in seed.kits
+        if seed.catalog.is_archived_kit(k) is False and not seed.catalog.is_loaner_kit(k)
+    )
+    base: dict[str, Any] = {"patient": {"id": patient}, "shippingOption": "standard"}
+    line = {"item": {"id": item}, "count": 1}
+    cases: dict[str, dict[str, Any]] = {
+        "patient_or_site_required": {"orderItems": [line]},
+        "no_lines": {**base},
+        "invalid_count": {**base, "orderItems": [{"item": {"id": item}, "count": 0}]},
+        "duplicate_line": {**base, "orderKits": [{"kit": {"id": kit}, "count": 1}] * 2},
+        "item_id_required": {**base, "orderItems": [{"item": {}, "count": 1}]},
+        "invalid_external_order_id": {**base, "orderItems": [line], "externalOrderIds": [" "]},
+        "invalid_note": {**base, "orderItems": [line], "orderNotes": [{"note": ""}]},
+        "shipping_option_required": {
+            "patient": {"id": patient},
+            "returnItems": [{"id": item, "count": 1}],
+            "emailLabel": False,
+        },
+        "patient_and_site": {**base, "site": {"id": site}, "orderItems": [line]},
+    }
+    with _http(sandbox) as http:
+        for code, body in cases.items():
+            response = http.post("/api/v3/order", json=body)
+            assert (response.status_code, response.json().get("code")) == (400, code), body
+            assert import_create_json(body).problems, code
