@@ -3,7 +3,8 @@
 `OrderDraft` is what the coordinator edits; `validate_draft` says what is wrong with it;
 `to_order_create` turns a valid draft into the `POST /order` body; `order_to_draft` starts a
 reorder; `import_create_json` / `draft_from_create_json` read a request-shaped JSON file;
-`status` turns order statuses into labels and groups.
+`CatalogSnapshot` answers the catalog rules from cached items and kits; `status` turns order
+statuses into labels and groups.
 """
 
 from impilo_desktop.domain.catalog import CatalogSnapshot
