@@ -8,12 +8,7 @@ import httpx
 import pytest
 
 from impilo_desktop.sandbox import SandboxServer
-
-
-def http_client(server: SandboxServer) -> httpx.Client:
-    return httpx.Client(
-        base_url=server.api_url, headers={"Impilo-API-Key": server.api_key}, timeout=10.0
-    )
+from tests.sandbox.helpers import http_client
 
 
 @pytest.fixture
