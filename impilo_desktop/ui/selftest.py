@@ -319,6 +319,9 @@ class SelfTest:
     def close(self) -> None:
         if self.window is not None:
             self.window.shutdown()
+            if self.app is not None:
+                # Deliver what the stopped background work queued while the pages still exist.
+                self.app.processEvents()
             self.window.close()
             self.window.deleteLater()
             self.window = None
