@@ -85,13 +85,15 @@ class Faults:
         return cls(**values)  # type: ignore[arg-type]
 
     def spec(self) -> str:
-        """The `parse` spelling of the non-default settings."""
+        """The `parse` spelling of the non-default settings (without the seed)."""
         names = {attr: key for key, attr in _SPEC_NAMES.items()}
         defaults = Faults()
         return ",".join(
             f"{names[f.name]}={getattr(self, f.name):g}"
             for f in fields(self)
-            if not f.name.startswith("_") and getattr(self, f.name) != getattr(defaults, f.name)
+            if not f.name.startswith("_")
+            and f.name != "seed"
+            and getattr(self, f.name) != getattr(defaults, f.name)
         )
 
     def clear(self) -> None:
