@@ -84,7 +84,7 @@ def test_size_above_250_is_clamped(api_ro: httpx.Client) -> None:
     "params", [{"page": 0}, {"page": -1}, {"size": 0}, {"size": -5}, {"page": "x"}, {"size": "1.5"}]
 )
 @pytest.mark.parametrize("path", ["/order", "/patient", "/item", "/inventory/site"])
-def test_bad_paging_is_400(api_ro: httpx.Client, path: str, params: dict[str, object]) -> None:
+def test_bad_paging_is_400(api_ro: httpx.Client, path: str, params: dict[str, int | str]) -> None:
     response = api_ro.get(path, params=params)
     assert response.status_code == 400
     error = response.json()

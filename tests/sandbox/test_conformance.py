@@ -1,0 +1,170 @@
+"""Every sandbox response validates against the response schema Impilo's OpenAPI document
+declares for that operation (loaded from ../shared at test time, never copied)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from openapi_schema_validator import OAS30Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT4
+
+from impilo_desktop.sandbox import SandboxServer
+
+SPEC_URI = "urn:impilo:openapi"
+
+
+@pytest.fixture(scope="module")
+def spec(shared_dir_module: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        (shared_dir_module / "impilo-openapi.json").read_text(encoding="utf-8")
+    )
+    assert loaded["openapi"].startswith("3.0")
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def shared_dir_module() -> Path:
+    path = Path(__file__).resolve().parents[2].parent / "shared"
+    assert path.is_dir()
+    return path
+
+
+@pytest.fixture(scope="module")
+def registry(spec: dict[str, Any]) -> Registry[Any]:
+    empty: Registry[Any] = Registry()
+    loaded: Registry[Any] = empty.with_resource(SPEC_URI, DRAFT4.create_resource(spec))
+    return loaded
+
+
+def _absolute(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {
+            k: f"{SPEC_URI}{v}" if k == "$ref" and v.startswith("#") else _absolute(v)
+            for k, v in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_absolute(v) for v in schema]
+    return schema
+
+
+def response_schema(spec: dict[str, Any], method: str, template: str) -> dict[str, Any]:
+    responses = spec["paths"][f"/api/v3{template}"][method]["responses"]
+    schema: dict[str, Any] = responses["200"]["content"]["application/json"]["schema"]
+    return schema
+
+
+def assert_conforms(
+    body: Any, spec: dict[str, Any], registry: Registry[Any], method: str, template: str
+) -> None:
+    schema = _absolute(response_schema(spec, method, template))
+    validator = OAS30Validator(
+        schema, registry=registry, format_checker=OAS30Validator.FORMAT_CHECKER
+    )
+    problems = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
+    assert problems == [], problems[:5]
+
+
+READS = [
+    ("/order", "/order?size=50"),
+    ("/order/{orderId}", "/order/100600"),
+    ("/patient", "/patient?size=250"),
+    ("/patient", "/patient?archived=true&size=250"),
+    ("/patient/{patientId}", "/patient/10001"),
+    ("/site", "/site?size=250"),
+    ("/site/{siteId}", "/site/118"),
+    ("/item", "/item?size=250"),
+    ("/item/{itemId}", "/item/1066"),
+    ("/kit", "/kit?size=250"),
+    ("/kit/{kitId}", "/kit/510"),
+    ("/manufacturer", "/manufacturer?size=250"),
+    ("/manufacturer/{manufacturerId}", "/manufacturer/1"),
+    ("/inventory", "/inventory?size=250"),
+    ("/inventory/impilo", "/inventory/impilo?size=250"),
+    ("/inventory/site", "/inventory/site?size=250"),
+]
+
+
+@pytest.mark.parametrize(("template", "path"), READS)
+def test_reads_conform(
+    api_ro: httpx.Client,
+    spec: dict[str, Any],
+    registry: Registry[Any],
+    template: str,
+    path: str,
+) -> None:
+    response = api_ro.get(path)
+    assert response.status_code == 200
+    assert_conforms(response.json(), spec, registry, "get", template)
+
+
+def test_patient_lookups_conform(
+    api_ro: httpx.Client,
+    sandbox_session: SandboxServer,
+    spec: dict[str, Any],
+    registry: Registry[Any],
+) -> None:
+    patient = next(p for p in sandbox_session.seed.patients.values() if p.email)
+    by_ident = api_ro.get(f"/patient/identifier/{patient.external_identifier}").json()
+    assert_conforms(by_ident, spec, registry, "get", "/patient/identifier/{identifier}")
+    by_email = api_ro.post("/patient/find-by-email", json={"email": patient.email}).json()
+    assert_conforms(by_email, spec, registry, "post", "/patient/find-by-email")
+
+
+def test_every_seeded_order_conforms(
+    api_ro: httpx.Client, spec: dict[str, Any], registry: Registry[Any]
+) -> None:
+    statuses: set[str] = set()
+    page = 1
+    while True:
+        body = api_ro.get("/order", params={"page": page, "size": 250}).json()
+        assert_conforms(body, spec, registry, "get", "/order")
+        statuses.update(o["currentStatus"] for o in body["content"])
+        if body["last"]:
+            break
+        page += 1
+    enum = spec["components"]["schemas"]["Order"]["properties"]["currentStatus"]["enum"]
+    assert statuses == set(enum)
+
+
+def test_created_orders_conform_at_every_step(
+    api: httpx.Client, sandbox: SandboxServer, spec: dict[str, Any], registry: Registry[Any]
+) -> None:
+    created = api.post(
+        "/order",
+        json={
+            "patient": {"id": 10001},
+            "orderItems": [{"item": {"id": 1001}, "count": 1}],
+            "orderKits": [{"kit": {"id": 505}, "count": 1}],
+            "orderNotes": [{"note": "Call first."}],
+            "externalOrderIds": ["conf-1"],
+        },
+    ).json()
+    assert_conforms(created, spec, registry, "post", "/order")
+    site_order = api.post(
+        "/order", json={"site": {"id": 101}, "orderKits": [{"kit": {"id": 509}, "count": 2}]}
+    ).json()
+    assert_conforms(site_order, spec, registry, "post", "/order")
+    for _ in range(4):
+        sandbox.advance_time(sandbox.state.progress_seconds)
+        for order_id in (created["id"], site_order["id"]):
+            assert_conforms(
+                api.get(f"/order/{order_id}").json(), spec, registry, "get", "/order/{orderId}"
+            )
+    assert_conforms(
+        api.get("/order?externalOrderId=conf-1").json(), spec, registry, "get", "/order"
+    )
+
+
+def test_the_check_catches_a_broken_order(
+    api_ro: httpx.Client, spec: dict[str, Any], registry: Registry[Any]
+) -> None:
+    order = api_ro.get("/order/100600").json()
+    order["currentStatus"] = "lost"
+    order["patient"].pop("lastName", None)
+    with pytest.raises(AssertionError, match="currentStatus|lastName|lost"):
+        assert_conforms(order, spec, registry, "get", "/order/{orderId}")
