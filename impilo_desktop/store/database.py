@@ -79,6 +79,8 @@ class Database:
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         self._closed = False
+        self._checked = False  # integrity checked once per Database, not per thread
+        self._damaged_copy: Path | None = None
         # Open once on the creating thread: creates/migrates the file and surfaces a
         # locked, damaged or unwritable database immediately, not at the first autosave.
         self.connection()
@@ -130,8 +132,9 @@ class Database:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
-            if existed:
+            if existed and not self._checked:
                 self._check_integrity(conn)
+            self._checked = True
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
             if mode is None or str(mode[0]).lower() != "wal":
                 log.warning("SQLite refused WAL mode for %s (got %s)", self.path, mode)
@@ -181,7 +184,10 @@ class Database:
     def _translate(self, exc: sqlite3.Error) -> StoreError:
         error = classify(exc, self.path)
         if isinstance(error, StoreCorruptError):
-            copy = keep_damaged_copy(self.path) if self.path.exists() else None
+            # One copy per session is enough: every later error is about the same damage.
+            if self._damaged_copy is None and self.path.exists():
+                self._damaged_copy = keep_damaged_copy(self.path)
+            copy = self._damaged_copy
             where = f" A copy was kept at {copy}." if copy else ""
             error = StoreCorruptError(
                 f"The local database at {self.path} is damaged.{where} The file itself was "

@@ -103,3 +103,11 @@ def test_unwritable_folder(tmp_path: Path) -> None:
             Store(folder / "sub" / "impilo.sqlite3")
     finally:
         folder.chmod(0o700)
+
+
+def test_folder_that_cannot_be_created(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the profile folder should be", encoding="utf-8")
+    with pytest.raises(StoreUnwritableError, match="cannot be created or written"):
+        Store(blocker / "profile" / "impilo.sqlite3")
+    assert blocker.read_text(encoding="utf-8").startswith("a file")
