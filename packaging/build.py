@@ -1,0 +1,154 @@
+"""One command per platform: build the bundle, prove it with its self-test, wrap it.
+
+    python packaging/build.py                 # this platform's release artefact
+    python packaging/build.py --no-installer  # bundle + self-test only (what Linux CI runs)
+
+Linux:   dist/impilo-desktop/ (onedir) -> dist/impilo-desktop-<version>-linux-<arch>.tar.gz
+Windows: dist/impilo-desktop/ -> Inno Setup -> dist/impilo-desktop-<version>-setup.exe
+macOS:   dist/Impilo Desktop.app -> packaging/macos/build-dmg.sh (sign, notarise) -> .dmg
+
+Needs the project's `packaging` extra (PyInstaller) in the running interpreter; on Windows,
+Inno Setup 6 (`iscc` on PATH or ISCC env var); on macOS, Xcode's command-line tools.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "packaging" / "impilo-desktop.spec"
+DIST = ROOT / "dist"
+WORK = ROOT / "build" / "pyinstaller"
+APP_ID = "impilo-desktop"
+APP_NAME = "Impilo Desktop"
+
+
+def version() -> str:
+    """The one version, from impilo_desktop/__init__.py (read, not imported)."""
+    text = (ROOT / "impilo_desktop" / "__init__.py").read_text(encoding="utf-8")
+    match = re.search(r'^__version__\s*=\s*"([^"]+)"', text, re.M)
+    if match is None:
+        raise SystemExit("no __version__ in impilo_desktop/__init__.py")
+    return match.group(1)
+
+
+def run(cmd: list[str], **kwargs: object) -> None:
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT, **kwargs)  # type: ignore[call-overload]
+
+
+def bundle_executable() -> Path:
+    if sys.platform == "darwin":
+        return DIST / f"{APP_NAME}.app" / "Contents" / "MacOS" / APP_ID
+    return DIST / APP_ID / (f"{APP_ID}.exe" if sys.platform == "win32" else APP_ID)
+
+
+def check_icons() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "packaging" / "make_icons.py"), "--check"],
+        cwd=ROOT,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit("App icons are stale: run `python packaging/make_icons.py` and commit.")
+
+
+def build_bundle() -> float:
+    began = time.monotonic()
+    run(
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--clean",
+            "--log-level=WARN",
+            f"--distpath={DIST}",
+            f"--workpath={WORK}",
+            str(SPEC),
+        ]
+    )
+    return time.monotonic() - began
+
+
+def folder_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def self_test(timeout: float) -> None:
+    exe = bundle_executable()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    run(
+        [str(exe), "--self-test", f"--self-test-timeout={timeout:.0f}"],
+        env=env,
+        timeout=timeout + 60,
+    )
+
+
+def linux_archive() -> Path:
+    target = DIST / f"{APP_ID}-{version()}-linux-{platform.machine()}.tar.gz"
+    with tarfile.open(target, "w:gz") as archive:
+        archive.add(DIST / APP_ID, arcname=f"{APP_ID}-{version()}")
+    return target
+
+
+def windows_installer() -> Path:
+    iscc = os.environ.get("ISCC") or shutil.which("iscc") or shutil.which("ISCC")
+    if iscc is None:
+        default = Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)"))
+        candidate = default / "Inno Setup 6" / "ISCC.exe"
+        iscc = str(candidate) if candidate.is_file() else None
+    if iscc is None:
+        raise SystemExit("Inno Setup 6 not found: install it or set ISCC to ISCC.exe")
+    run(
+        [
+            iscc,
+            f"/DAppVersion={version()}",
+            str(ROOT / "packaging" / "windows" / "impilo-desktop.iss"),
+        ]
+    )
+    return DIST / f"{APP_ID}-{version()}-setup.exe"
+
+
+def macos_dmg() -> Path:
+    run(["bash", str(ROOT / "packaging" / "macos" / "build-dmg.sh")])
+    return DIST / f"{APP_ID}-{version()}-macos-{platform.machine()}.dmg"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build this platform's release of Impilo Desktop.")
+    parser.add_argument("--no-installer", action="store_true", help="stop after the self-test")
+    parser.add_argument("--skip-self-test", action="store_true", help="do not run the bundle")
+    parser.add_argument("--self-test-timeout", type=float, default=90.0)
+    args = parser.parse_args(argv)
+
+    check_icons()
+    seconds = build_bundle()
+    onedir = DIST / (f"{APP_NAME}.app" if sys.platform == "darwin" else APP_ID)
+    size_mb = folder_size(onedir) / 1e6
+    print(f"Bundle {onedir.relative_to(ROOT)}: {size_mb:.0f} MB, built in {seconds:.0f} s")
+    if not args.skip_self_test:
+        self_test(args.self_test_timeout)
+    if args.no_installer:
+        return 0
+    if sys.platform == "win32":
+        artefact = windows_installer()
+    elif sys.platform == "darwin":
+        artefact = macos_dmg()
+    else:
+        artefact = linux_archive()
+    print(f"Release artefact: {artefact.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
