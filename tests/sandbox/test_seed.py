@@ -92,3 +92,16 @@ async def test_typed_client_on_the_sandbox(sandbox_client: ImpiloClient) -> None
     assert order.current_status == OrderStatus.ORDER_PLACED
     page = await sandbox_client.list_orders(external_order_ids=["typed-1"])
     assert [o.id for o in page.content] == [order.id]
+
+
+@pytest.mark.anyio
+async def test_embedded_in_a_running_loop() -> None:
+    server = SandboxServer()
+    await server.start_async()
+    try:
+        async with ImpiloClient(server.base_url, server.api_key) as client:
+            site = await client.get_site(101)
+            assert site.name == server.seed.sites[101].name
+    finally:
+        await server.stop_async()
+    assert not server.running
