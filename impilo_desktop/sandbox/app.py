@@ -112,6 +112,10 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
             raise ApiError(
                 405, "method_not_allowed", f"{request.method} is not supported on {request.path}."
             ) from None
+        except web.HTTPException as error:
+            # aiohttp's own refusals (e.g. 413 for a huge body) get the same JSON shape.
+            code = error.reason.lower().replace(" ", "_")
+            raise ApiError(error.status, code, f"{error.reason}.") from None
     except ApiError as error:
         response = error_response(error)
     if "drop_after_create" in chosen and response.status == 200:

@@ -160,3 +160,9 @@ def test_unknown_ids_are_404(api_ro: httpx.Client, path: str, what: str) -> None
     error = response.json()
     assert error["error"] == "Not Found"
     assert what in error["message"]
+
+
+def test_an_oversized_body_is_a_json_413(api: httpx.Client) -> None:
+    response = api.post("/order", content=b"[" + b"1," * 3_000_000 + b"1]")
+    assert response.status_code == 413
+    assert response.json()["status"] == 413
