@@ -121,3 +121,21 @@ def test_outbox_on_empty_profile(
 ) -> None:
     assert main(["outbox", "--profile", "sandbox", "--base-url", sandbox.base_url]) == 0
     assert "The outbox is empty." in capsys.readouterr().out
+
+
+def test_sync_once_leaves_the_outbox_to_a_running_sender(
+    tmp_path: Path, sandbox: SandboxServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    account = ["--profile", "sandbox", "--base-url", sandbox.base_url]
+    assert main(["drafts", "import", str(_order_file(tmp_path, "g.json", GOOD)), *account]) == 0
+    with _store(sandbox.base_url) as ui_store:
+        assert ui_store.acquire_sender_lock("the-app-window", ttl=600)
+
+        code = main(["sync", "--once", "--no-refresh", *account])
+
+        err = capsys.readouterr().err
+        assert code == 1
+        assert "Another sender is working on this outbox" in err
+        [entry] = ui_store.list_outbox()
+        assert entry.state == EntryState.QUEUED
+        assert entry.attempts == 0
