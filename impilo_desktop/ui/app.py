@@ -35,7 +35,7 @@ from impilo_desktop.ui.bridge import AsyncBridge
 from impilo_desktop.ui.main_window import MainWindow
 from impilo_desktop.ui.resources import svg_path
 from impilo_desktop.ui.session import SandboxHost
-from impilo_desktop.ui.theme import SchemeFollower
+from impilo_desktop.ui.theme import scheme_follower
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +109,7 @@ def create_app(
     QCoreApplication.setApplicationVersion(__version__)
     QGuiApplication.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(svg_path("app"))))
-    if app.property("impiloSchemeFollower") is None:
-        follower = SchemeFollower(app)
-        app.setProperty("impiloSchemeFollower", True)
-        app.setProperty("impiloSchemeFollowerObject", follower)
+    scheme_follower(app)
 
     home = home or app_home()
     home.mkdir(parents=True, exist_ok=True)

@@ -294,7 +294,7 @@ class MainWindow(QMainWindow):
         outbox.drain_finished.connect(self._on_drain_finished)
 
         self.status.set_profile(services.profile)
-        self.status.set_connection(outbox.state, outbox.state_message)
+        self.refresh_connection_status()
         self._update_outbox_status()
         self._update_banners()
         self.setWindowTitle(
@@ -413,6 +413,7 @@ class MainWindow(QMainWindow):
             for label, key in rows
         )
         box = QMessageBox(self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setObjectName("shortcutsDialog")
         box.setWindowTitle("Keyboard shortcuts")
         box.setTextFormat(Qt.TextFormat.RichText)
@@ -436,8 +437,14 @@ class MainWindow(QMainWindow):
             self._quit_confirmed = True
             QTimer.singleShot(0, self.close)
 
+    def refresh_connection_status(self) -> None:
+        """Show the connection state (or that there is no key at all)."""
+        outbox = self.services.outbox
+        state = outbox.state if self.services.api_key() else "nokey"
+        self.status.set_connection(state, outbox.state_message)
+
     def _on_connectivity(self, state: str) -> None:
-        self.status.set_connection(state, self.services.outbox.state_message)
+        self.refresh_connection_status()
         if state == "online":
             self.key_banner.dismiss()
         if state == "offline" and self._quit_after_send:
@@ -448,12 +455,13 @@ class MainWindow(QMainWindow):
             )
 
     def _on_drain_finished(self, _report: object) -> None:
-        if self._quit_after_send and self.services.outbox.pending_count():
+        outbox = self.services.outbox
+        if self._quit_after_send and not outbox.sending and outbox.pending_count():
             # Nothing more will happen soon: let the coordinator decide again.
             self._quit_after_send = False
             self.show_notice(
                 "The orders could not be sent right now ("
-                + (self.services.outbox.state_message or "Impilo cannot be reached")
+                + (outbox.state_message or "Impilo cannot be reached")
                 + "). They stay in the outbox and will be sent the next time Impilo Desktop "
                 "is online."
             )
@@ -535,6 +543,7 @@ class MainWindow(QMainWindow):
 
     def _after_key_change(self) -> None:
         self.key_banner.dismiss()
+        self.refresh_connection_status()
         self.settings_page.refresh()
 
     def use_sandbox(self) -> None:
@@ -579,6 +588,7 @@ class MainWindow(QMainWindow):
             existing.raise_()
             return
         box = QMessageBox(self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setObjectName("quitConfirmation")
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Orders not sent yet")

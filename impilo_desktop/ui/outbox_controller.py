@@ -192,10 +192,20 @@ class OutboxController(QObject):
         return entry
 
     def key_replaced(self) -> None:
-        """A new key was saved: use a fresh client, lift the pause and send again."""
+        """The key was saved, replaced or removed: drop work done with the old key, use a
+        fresh client, lift the pause and, with a key, check the connection and send."""
+        for job in (self._drain_job, self._probe_job, self._refresh_job):
+            if job is not None:
+                job.cancel()
+        self._drain_job = self._probe_job = self._refresh_job = None
+        self._again = None
         self._services.reset_client()
         self._safe(self._services.store.resume_outbox)
         self.connectivity.set(ConnectivityState.UNKNOWN)
+        if not self._services.api_key():
+            self.entries_changed.emit()
+            return
+        self._probe()
         self.refresh_references()
         self.drain(due_only=False)
 
@@ -321,14 +331,15 @@ class OutboxController(QObject):
 
     def _on_drained(self, report: DrainReport) -> None:
         self.last_report = report
+        again, self._again = self._again, None
+        if again is not None:
+            # Start the follow-up first, so listeners see `sending` is still true.
+            self.drain(due_only=again)
+        else:
+            self._schedule_retry()
         self.progress.emit(report.total, report.total)
         self.entries_changed.emit()
         self.drain_finished.emit(report)
-        again, self._again = self._again, None
-        if again is not None:
-            self.drain(due_only=again)
-            return
-        self._schedule_retry()
 
     def _on_drain_error(self, error: BaseException) -> None:
         log.error("Sending the outbox failed", exc_info=error)

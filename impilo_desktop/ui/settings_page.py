@@ -232,6 +232,7 @@ class SettingsPage(QWidget):
 
     def confirm_remove_key(self) -> None:
         box = QMessageBox(self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setObjectName("removeKeyConfirmation")
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Remove the API key?")
@@ -255,7 +256,8 @@ class SettingsPage(QWidget):
     def remove_key(self) -> None:
         """Forget the key of the current profile (keyring and session)."""
         self.services.keys.delete_key(self.services.profile.name)
-        self.services.reset_client()
+        self.services.outbox.key_replaced()
+        self.window_.refresh_connection_status()
         self.refresh()
 
     def switch_profile(self) -> None:

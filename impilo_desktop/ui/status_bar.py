@@ -14,6 +14,7 @@ CONNECTION_TEXT = {
     "online": ("Online", "online", "Impilo can be reached and accepts the key"),
     "offline": ("Offline", "offline", "Impilo cannot be reached; orders wait in the outbox"),
     "unauthorized": ("Key rejected", "key-rejected", "Impilo refused the API key"),
+    "nokey": ("No API key", "key-rejected", "Add the API key in Settings to connect"),
 }
 
 
@@ -112,7 +113,12 @@ class AppStatusBar(QStatusBar):
         self._state, self._message = state, message
         text, icon_name, tip = CONNECTION_TEXT.get(state, (state, "", ""))
         colors = status_colors()
-        color = {"online": colors.good, "offline": colors.warning, "unauthorized": colors.bad}
+        color = {
+            "online": colors.good,
+            "offline": colors.warning,
+            "unauthorized": colors.bad,
+            "nokey": colors.bad,
+        }
         self.connection.set(text, icon_name, message or tip, color.get(state))
 
     def set_outbox(self, pending: int, needs_attention: int = 0) -> None:

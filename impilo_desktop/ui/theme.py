@@ -113,16 +113,34 @@ class SchemeFollower(QObject):
 
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
+        self.setObjectName("schemeFollower")
         self._app = app
+        self._forced = Qt.ColorScheme.Unknown
         self._native_follows = app.style().name().lower() in ("windows11", "windowsvista", "macos")
         app.styleHints().colorSchemeChanged.connect(self._apply)
         self._apply(app.styleHints().colorScheme())
 
-    def wanted_dark(self) -> bool:
-        return self._app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    def set_scheme(self, scheme: Qt.ColorScheme) -> None:
+        """Force light or dark (`Unknown` follows the OS again). Asks the platform first; a
+        platform that cannot switch (offscreen, older Linux desktops) gets our palette."""
+        self._forced = scheme
+        hints = self._app.styleHints()
+        hints.setColorScheme(scheme)
+        self._apply(hints.colorScheme())
 
     def _apply(self, scheme: Qt.ColorScheme) -> None:
+        if self._forced != Qt.ColorScheme.Unknown:
+            scheme = self._forced
         dark = scheme == Qt.ColorScheme.Dark
         if not self._native_follows and is_dark(self._app.palette()) != dark:
             self._app.setPalette(_dark_palette() if dark else _light_palette())
         self.scheme_changed.emit(is_dark(self._app.palette()))
+
+
+def scheme_follower(app: QApplication | None = None) -> SchemeFollower:
+    """The application's follower (created on first use)."""
+    application = app or QApplication.instance()
+    if not isinstance(application, QApplication):
+        raise RuntimeError("No QApplication yet")
+    follower = application.findChild(SchemeFollower, "schemeFollower")
+    return follower if follower is not None else SchemeFollower(application)

@@ -325,6 +325,7 @@ class DraftsPage(QWidget):
         assert row.entry is not None
         entry_id = row.entry.entry_id
         box = QMessageBox(self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setObjectName("discardConfirmation")
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Delete this order?")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.domain import OrderDraft, PatientChoice
@@ -16,6 +16,7 @@ from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import KeyStore, MemoryKeyring
 from impilo_desktop.ui.app import create_app
 from impilo_desktop.ui.main_window import MainWindow
+from impilo_desktop.ui.theme import scheme_follower
 
 NOT_ORDERABLE_ITEM = 1012
 
@@ -58,7 +59,7 @@ def make_window(qtbot: QtBot, app_home: Path, keys: KeyStore) -> Iterator[MakeWi
         window._quit_confirmed = True
         window.close()
         window.deleteLater()
-    QApplication.styleHints().setColorScheme(Qt.ColorScheme.Unknown)
+    scheme_follower().set_scheme(Qt.ColorScheme.Unknown)
 
 
 @pytest.fixture

@@ -1,0 +1,162 @@
+"""Drafts & outbox: the model, and open / duplicate / delete with Undo / refused orders,
+driven through the real page against a real sandbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from impilo_desktop.domain import OrderDraft
+from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.store import EntryState
+from impilo_desktop.ui.drafts.model import (
+    ROW_ROLE,
+    Column,
+    DraftRow,
+    DraftsModel,
+    build_rows,
+    format_when,
+)
+
+from .conftest import NOT_ORDERABLE_ITEM, MakeWindow, sandbox_draft, wait_online
+
+
+def test_model_rows_columns_and_sorting(qtmodeltester: ModelTester) -> None:
+    old = sandbox_draft(count=2)
+    old.updated_at = datetime.now(UTC) - timedelta(days=3)
+    new = OrderDraft()
+    model = DraftsModel()
+    model.set_rows(build_rows([old, new], []))
+    qtmodeltester.check(model)
+    assert model.rowCount() == 2
+    assert model.columnCount() == len(Column)
+    first = model.index(0, Column.STATE)
+    assert model.data(first) == "Draft"
+    assert model.data(model.index(0, Column.RECIPIENT)) == "No recipient yet"
+    assert model.data(model.index(1, Column.RECIPIENT)) == "Jacqueline Seed"
+    assert "2 \N{MULTIPLICATION SIGN} Seed item" in str(model.data(model.index(1, Column.LINES)))
+    assert isinstance(model.data(first, ROW_ROLE), DraftRow)
+    model.sort(Column.UPDATED, Qt.SortOrder.AscendingOrder)
+    qtmodeltester.check(model)
+    assert model.data(model.index(0, Column.RECIPIENT)) == "Jacqueline Seed"
+    assert not model.flags(first) & Qt.ItemFlag.ItemIsEditable
+
+
+def test_format_when_is_short_and_local() -> None:
+    now = datetime(2026, 11, 26, 15, 0).astimezone()
+    assert format_when(now - timedelta(hours=1), now) == (now - timedelta(hours=1)).strftime(
+        "%H:%M"
+    )
+    assert format_when(now - timedelta(days=1), now).startswith("Yesterday ")
+    assert format_when(now - timedelta(days=10), now).startswith("16 Nov")
+
+
+def test_draft_actions_open_duplicate_delete_and_undo(
+    qtbot: QtBot, make_window: MakeWindow, custom_argv: list[str], keys: object
+) -> None:
+    keys.set_key("custom", "unused")  # type: ignore[attr-defined]
+    window = make_window(*custom_argv, start=False)
+    store = window.services.store
+    first, second = sandbox_draft(count=1), sandbox_draft(count=5)
+    store.save_draft(first)
+    store.save_draft(second)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.show_page("drafts")
+    page = window.drafts_page
+    table = page.table
+    assert table.objectName() == "draftsTable"
+    assert page.model.rowCount() == 2
+    assert page.selected_row() is not None
+
+    # Duplicate with Ctrl+D: a third draft with a new id, selected.
+    table.setFocus()
+    page.select_key(f"draft:{first.draft_id}")
+    qtbot.keyClick(table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert page.model.rowCount() == 3
+    copy = page.selected_row()
+    assert copy is not None
+    assert copy.draft.draft_id not in (first.draft_id, second.draft_id)
+    assert copy.draft.item_lines[0].count == 1
+
+    # Delete with the Delete key, then Undo from the bar.
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert page.model.rowCount() == 2
+    assert store.get_draft(copy.draft.draft_id) is None
+    assert page.undo_bar.isVisible()
+    undo = page.undo_bar.buttons()[0]
+    assert undo.text() == "&Undo"
+    qtbot.mouseClick(undo, Qt.MouseButton.LeftButton)
+    assert page.model.rowCount() == 3
+    assert store.get_draft(copy.draft.draft_id) is not None
+    assert not page.undo_bar.isVisible()
+
+    # Open (Enter) loads the draft into New order and shows that page.
+    page.select_key(f"draft:{second.draft_id}")
+    with qtbot.waitSignal(page.open_draft_requested) as opened:
+        qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert opened.args[0].draft_id == second.draft_id
+    assert window.current_page_key() == "new_order"
+
+
+def test_refused_order_shows_impilo_message_and_goes_back_to_drafts(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    custom_argv: list[str],
+    keys: object,
+) -> None:
+    keys.set_key("custom", sandbox.api_key)  # type: ignore[attr-defined]
+    window = make_window(*custom_argv)
+    wait_online(qtbot, window)
+    with qtbot.waitSignal(window.services.outbox.entry_rejected, timeout=15_000) as refused:
+        entry = window.services.outbox.submit(sandbox_draft(NOT_ORDERABLE_ITEM))
+    assert refused.args[0].entry_id == entry.entry_id
+    assert window.notice_bar.isVisible()
+    assert "cannot be ordered" in window.notice_bar.text.text()
+
+    window.show_page("drafts")
+    page = window.drafts_page
+    assert page.select_key(f"entry:{entry.entry_id}")
+    row = page.selected_row()
+    assert row is not None
+    assert page.model.data(page.model.index(page.model.row_of(row.key), Column.STATE)) == (
+        "Refused by Impilo"
+    )
+    assert "cannot be ordered" in row.message_text()
+    assert page.open_button.isEnabled()
+    assert not page.release_button.isEnabled()
+    with qtbot.waitSignal(page.open_draft_requested):
+        qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+    assert window.services.store.list_outbox() == []
+    assert any(
+        d.item_lines[0].item_id == NOT_ORDERABLE_ITEM for d in window.services.store.list_drafts()
+    )
+
+
+def test_sent_entry_is_listed_and_cannot_be_opened(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    custom_argv: list[str],
+    keys: object,
+) -> None:
+    keys.set_key("custom", sandbox.api_key)  # type: ignore[attr-defined]
+    window = make_window(*custom_argv)
+    wait_online(qtbot, window)
+    with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=15_000) as sent:
+        entry = window.services.outbox.submit(sandbox_draft())
+    assert sent.args[0].state == EntryState.SENT
+    window.show_page("drafts")
+    page = window.drafts_page
+    qtbot.waitUntil(lambda: page.select_key(f"entry:{entry.entry_id}"))
+    row = page.selected_row()
+    assert row is not None
+    assert row.message_text() == f"Order {sent.args[0].order_id}"
+    assert not page.open_button.isEnabled()
+    assert not page.delete_button.isEnabled()
+    assert page.duplicate_button.isEnabled()

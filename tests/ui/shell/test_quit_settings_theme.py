@@ -1,0 +1,179 @@
+"""Leaving with unsent orders, the Settings page's key handling, and light/dark schemes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
+
+from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.secrets import SERVICE, KeyStore, MemoryKeyring
+from impilo_desktop.store import EntryState, Store
+from impilo_desktop.ui.main_window import MainWindow
+from impilo_desktop.ui.theme import DARK_STATUS, LIGHT_STATUS, is_dark, scheme_follower
+from impilo_desktop.ui.welcome import WelcomeDialog
+
+from .conftest import MakeWindow, sandbox_draft, wait_online
+
+
+def visible_box(qtbot: QtBot, window: MainWindow, name: str) -> QMessageBox:
+    found: list[QMessageBox] = []
+
+    def shown() -> bool:
+        box = window.findChild(QMessageBox, name)
+        if box is not None and box.isVisible():
+            found[:] = [box]
+            return True
+        return False
+
+    qtbot.waitUntil(shown)
+    return found[0]
+
+
+def button(box: QMessageBox, name: str) -> QPushButton:
+    found = box.findChild(QPushButton, name)
+    assert found is not None
+    return found
+
+
+def test_quit_with_unsent_orders_asks_then_sends_or_quits(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    custom_argv: list[str],
+    keys: KeyStore,
+) -> None:
+    keys.set_key("custom", sandbox.api_key)
+    window = make_window(*custom_argv)
+    wait_online(qtbot, window)
+    sandbox.stop()  # the network goes away
+    entry = window.services.outbox.submit(sandbox_draft())
+    qtbot.waitUntil(lambda: window.services.outbox.state == "offline", timeout=15_000)
+    assert window.status.connection.label.text() == "Offline"
+    assert window.status.outbox.label.text() == "Outbox: 1 to send"
+
+    # Quit: it asks, and says when the order will go.
+    window.close()
+    box = visible_box(qtbot, window, "quitConfirmation")
+    assert window.isVisible()
+    assert box.text() == "1 order is waiting to be sent."
+    assert "next time Impilo Desktop is open and online" in box.informativeText()
+
+    # "Send now" while still offline: the window stays, with an explanation.
+    with qtbot.waitSignal(window.services.outbox.drain_finished, timeout=15_000):
+        qtbot.mouseClick(button(box, "quitSendNow"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.notice_bar.isVisible())
+    assert "next time Impilo Desktop is online" in window.notice_bar.text.text()
+    assert window.isVisible()
+
+    # Back online, quit again and "Send now": the order goes, then the window closes.
+    sandbox.start()
+    window.close()
+    box = visible_box(qtbot, window, "quitConfirmation")
+    qtbot.mouseClick(button(box, "quitSendNow"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=15_000)
+    assert window._shut_down
+    with Store.open_profile(window.services.profile, window.home) as store:
+        assert store.get_entry(entry.entry_id).state == EntryState.SENT
+
+
+def test_quit_anyway_keeps_the_order_for_next_time(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    custom_argv: list[str],
+    keys: KeyStore,
+) -> None:
+    keys.set_key("custom", sandbox.api_key)
+    window = make_window(*custom_argv)
+    wait_online(qtbot, window)
+    sandbox.stop()
+    window.services.outbox.submit(sandbox_draft())
+    window.services.outbox.submit(sandbox_draft(count=2))
+    qtbot.waitUntil(lambda: window.services.outbox.state == "offline", timeout=15_000)
+    window.close()
+    box = visible_box(qtbot, window, "quitConfirmation")
+    assert box.text() == "2 orders are waiting to be sent."
+    qtbot.mouseClick(button(box, "quitCancel"), Qt.MouseButton.LeftButton)
+    assert window.isVisible()
+    window.close()
+    box = visible_box(qtbot, window, "quitConfirmation")
+    qtbot.mouseClick(button(box, "quitAnyway"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.isVisible())
+    # The outbox survives on disk for the next start.
+    with Store.open_profile(window.services.profile, window.home) as store:
+        states = [e.state for e in store.list_outbox()]
+    assert states
+    assert all(s in (EntryState.QUEUED, EntryState.IN_DOUBT) for s in states)
+
+
+def test_settings_remove_and_replace_key(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    custom_argv: list[str],
+    keys: KeyStore,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    keys.set_key("custom", sandbox.api_key)
+    window = make_window(*custom_argv)
+    window.show_page("settings")
+    page = window.settings_page
+    assert page.key_value.text() == "Saved in this computer's password store."
+    assert page.url_value.text() == sandbox.base_url
+
+    qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
+    box = page.findChild(QMessageBox, "removeKeyConfirmation")
+    assert box is not None
+    qtbot.waitUntil(box.isVisible)
+    qtbot.mouseClick(button(box, "confirmRemoveKey"), Qt.MouseButton.LeftButton)
+    assert memory_keyring.get_password(SERVICE, "custom") is None
+    assert page.key_value.text().startswith("No key yet")
+    assert not page.remove_button.isEnabled()
+    assert window.status.connection.label.text() == "No API key"
+
+    qtbot.mouseClick(page.replace_button, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(WelcomeDialog, "newKeyDialog")
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.windowTitle() == "Enter the API key"
+    qtbot.keyClicks(dialog.key_edit, sandbox.api_key)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=15_000)
+    assert memory_keyring.get_password(SERVICE, "custom") == sandbox.api_key
+    assert page.key_value.text() == "Saved in this computer's password store."
+    wait_online(qtbot, window)
+
+
+def test_no_keyring_keeps_the_key_for_the_session_and_says_so(
+    qtbot: QtBot, make_window: MakeWindow, sandbox: SandboxServer, custom_argv: list[str]
+) -> None:
+    import keyring.backends.fail
+
+    window = make_window(*custom_argv)
+    window.keys._backend = keyring.backends.fail.Keyring()  # no password store at all
+    window.keys._checked = False
+    window.prompt_for_new_key("missing")
+    dialog = window.findChild(WelcomeDialog, "newKeyDialog")
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    assert "kept only until you close" in dialog.keyring_note.text()
+    qtbot.keyClicks(dialog.key_edit, sandbox.api_key)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=15_000)
+    assert window.keys.is_session_only("custom")
+    window.show_page("settings")
+    assert window.settings_page.key_value.text().startswith("Kept for this session only.")
+
+
+def test_light_and_dark_schemes(qtbot: QtBot, make_window: MakeWindow) -> None:
+    window = make_window()
+    wait_online(qtbot, window)
+    follower = scheme_follower()
+    follower.set_scheme(Qt.ColorScheme.Dark)
+    qtbot.waitUntil(is_dark)
+    qtbot.waitUntil(lambda: DARK_STATUS.good in window.status.connection.label.styleSheet())
+    assert not window.grab().isNull()
+    follower.set_scheme(Qt.ColorScheme.Light)
+    qtbot.waitUntil(lambda: not is_dark())
+    qtbot.waitUntil(lambda: LIGHT_STATUS.good in window.status.connection.label.styleSheet())
