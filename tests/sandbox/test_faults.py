@@ -63,7 +63,7 @@ def test_malformed_json_body(api: httpx.Client, sandbox: SandboxServer) -> None:
 
 
 def test_slow_body_arrives_in_pieces(sandbox: SandboxServer) -> None:
-    sandbox.faults.slow_body_seconds = 0.2
+    sandbox.faults.slow_body_seconds = 1.0  # 20 pieces, 50 ms apart
     with (
         httpx.Client(headers={"Impilo-API-Key": sandbox.api_key}) as client,
         client.stream("GET", f"{sandbox.api_url}/site") as response,
