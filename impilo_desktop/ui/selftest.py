@@ -377,6 +377,8 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     # Give it as `--self-test-timeout=SECONDS` (one token: the main parser does not know it).
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("--self-test-timeout", type=float, default=DEFAULT_TIMEOUT)
+    # Start-up timing (benchmarks/startup.py): stop once the main window is up.
+    parser.add_argument("--self-test-window-only", action="store_true")
     args, _rest = parser.parse_known_args(list(argv))
     return args
 
@@ -414,25 +416,27 @@ def run_self_test(
             frozen = "bundle" if getattr(sys, "frozen", False) else "source"
             report.line(f"{APP_NAME} {__version__} self-test ({frozen}, {sys.platform})")
             try:
-                with report.step("keyring backends") as detail:
-                    detail.append(test.check_keyring_backends())
-                if check_signals:
-                    with report.step("Qt signal reference counts") as detail:
-                        detail.append(test.check_signal_refcounts())
-                with report.step("resources") as detail:
-                    detail.append(test.check_resources())
+                if not args.self_test_window_only:
+                    with report.step("keyring backends") as detail:
+                        detail.append(test.check_keyring_backends())
+                    if check_signals:
+                        with report.step("Qt signal reference counts") as detail:
+                            detail.append(test.check_signal_refcounts())
+                    with report.step("resources") as detail:
+                        detail.append(test.check_resources())
                 with report.step("main window (sandbox)") as detail:
                     detail.append(test.open_window(began))
-                with report.step("reference data") as detail:
-                    detail.append(test.wait_for_reference_data())
-                with report.step("order draft") as detail:
-                    draft = test.build_draft()
-                    detail.append(f"patient {draft.patient and draft.patient.id}")
-                with report.step("sent through the outbox") as detail:
-                    entry = test.send(draft)
-                    detail.append(f"{entry.client_reference} -> order {entry.order_id}")
-                with report.step("read back from the sandbox") as detail:
-                    detail.append(test.read_back(entry))
+                if not args.self_test_window_only:
+                    with report.step("reference data") as detail:
+                        detail.append(test.wait_for_reference_data())
+                    with report.step("order draft") as detail:
+                        draft = test.build_draft()
+                        detail.append(f"patient {draft.patient and draft.patient.id}")
+                    with report.step("sent through the outbox") as detail:
+                        entry = test.send(draft)
+                        detail.append(f"{entry.client_reference} -> order {entry.order_id}")
+                    with report.step("read back from the sandbox") as detail:
+                        detail.append(test.read_back(entry))
             except SelfTestError:
                 _print_log_tail(log_file, out)
                 raise
