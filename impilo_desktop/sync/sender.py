@@ -57,7 +57,11 @@ ProgressCallback = Callable[[int, int], None]
 
 API_KEY_REJECTED = "API key rejected"
 DEFAULT_MAX_AGE = timedelta(hours=72)
-DEFAULT_LOCK_TTL = 60.0
+# Far longer than one entry can take (a POST times out in 15 s; a lookup with the client's
+# retries in about a minute), so a live sender never loses its lock mid-request. A dead
+# sender on this computer is replaced at once (its process is gone), so the length only
+# matters when the owner's computer cannot be asked.
+DEFAULT_LOCK_TTL = 300.0
 
 
 class Outcome(StrEnum):
