@@ -23,6 +23,7 @@ from impilo_desktop.sandbox.state import DEFAULT_PROGRESS_SECONDS, SandboxState
 
 DEMO_API_KEY = "impilo-sandbox-demo-key"
 _START_TIMEOUT = 30.0
+_SHARED_SEED_LIMIT = 10_000
 
 
 def _today() -> datetime:
@@ -61,7 +62,12 @@ class SandboxServer:
         self._port = port
         self._api_key = api_key
         self.faults = faults if faults is not None else Faults(seed=random_seed)
-        self.seed = _seed(SeedSize.named(seed_size), random_seed, history_end or _today())
+        size = SeedSize.named(seed_size)
+        end = history_end or _today()
+        # Small seeds are shared (tests start hundreds of servers); a large one is kept only as
+        # long as its server, so a benchmark does not pin ~100 MB for the rest of the process.
+        small = size.patients <= _SHARED_SEED_LIMIT and size.orders <= _SHARED_SEED_LIMIT
+        self.seed = _seed(size, random_seed, end) if small else SeedData(size, random_seed, end)
         self.state = SandboxState(self.seed, progress_seconds)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
