@@ -118,18 +118,21 @@ class MainWindow(QMainWindow):
         self.page_list.setUniformItemSizes(True)
         self.page_list.setSpacing(1)
         self.page_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.page_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.page_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         for spec in PAGES:
             item = QListWidgetItem(icon(spec.icon_name), spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             item.setToolTip(spec.description)
-            item.setSizeHint(QSize(196, 38))
+            item.setSizeHint(QSize(180, 38))
             self.page_list.addItem(item)
         self.page_list.currentRowChanged.connect(self._on_page_row)
         body.addWidget(self.page_list)
 
         divider = QFrame(central)
-        divider.setFrameShape(QFrame.Shape.VLine)
         divider.setObjectName("sidebarDivider")
+        divider.setFixedWidth(1)
+        divider.setStyleSheet("QFrame#sidebarDivider { background: palette(mid); border: none; }")
         body.addWidget(divider)
 
         content = QVBoxLayout()
@@ -242,6 +245,7 @@ class MainWindow(QMainWindow):
             "&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents
         )
         self.help_menu.addAction(shortcuts)
+        self.help_menu.addSeparator()
         self.about_action = make_about_action(self, lambda: self.services.profile)
         self.help_menu.addAction(self.about_action)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from impilo_desktop.ui.resources import icon
-from impilo_desktop.ui.theme import is_dark, status_colors
+from impilo_desktop.ui.theme import on_scheme_change, status_colors
 
 
 class MessageBar(QFrame):
@@ -19,7 +19,6 @@ class MessageBar(QFrame):
 
     def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._dark = is_dark()
         self.setObjectName(object_name)
         self.setAccessibleName("Message")
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -48,6 +47,7 @@ class MessageBar(QFrame):
         self._timer.timeout.connect(self.dismiss)
         self._icon_name = ""
         self._restyle()
+        on_scheme_change(self._on_scheme)
         self.hide()
 
     def show_message(
@@ -96,6 +96,9 @@ class MessageBar(QFrame):
         if self._icon_name:
             self._icon.setPixmap(icon(self._icon_name).pixmap(18, 18))
 
+    def _on_scheme(self, _dark: bool) -> None:
+        self._restyle()
+
     def _restyle(self) -> None:
         colors = status_colors()
         self.setStyleSheet(
@@ -104,12 +107,3 @@ class MessageBar(QFrame):
             f" QFrame#{self.objectName()} QLabel {{ color: {colors.banner_fg}; }}"
         )
         self._paint_icon()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if (
-            event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
-            and is_dark() != self._dark
-        ):
-            self._dark = is_dark()
-            self._restyle()
-        super().changeEvent(event)

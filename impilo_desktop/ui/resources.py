@@ -7,8 +7,17 @@ import sys
 from functools import cache
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QByteArray, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QGuiApplication,
+    QIcon,
+    QIconEngine,
+    QImage,
+    QPainter,
+    QPalette,
+    QPixmap,
+)
 from PySide6.QtSvg import QSvgRenderer
 
 
@@ -26,45 +35,86 @@ def resource_path(rel: str) -> Path:
     return _root() / "resources" / rel
 
 
-_SIZES = (16, 20, 24, 32, 40, 48, 64, 96, 128, 256)
+class PaletteSvgIconEngine(QIconEngine):
+    """Draws an SVG whose `currentColor` follows the palette at paint time: window text
+    normally, highlighted text when selected, the disabled text colour when disabled. So
+    icons follow light and dark mode without anyone re-setting them, and stay sharp at any
+    device pixel ratio."""
 
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self._data = data
+        self._renderers: dict[str, QSvgRenderer] = {}
 
-def _icon_color() -> str:
-    """The text colour of the current palette, so line icons follow light and dark mode."""
-    app = QGuiApplication.instance()
-    if not isinstance(app, QGuiApplication):
-        return "#1f2933"
-    return QGuiApplication.palette().color(QPalette.ColorRole.WindowText).name()
+    def _color(self, mode: QIcon.Mode) -> str:
+        palette = QGuiApplication.palette()
+        if mode == QIcon.Mode.Disabled:
+            group, role = QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText
+        elif mode == QIcon.Mode.Selected:
+            group, role = QPalette.ColorGroup.Active, QPalette.ColorRole.HighlightedText
+        else:
+            group, role = QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText
+        color = palette.color(group, role)
+        if mode == QIcon.Mode.Disabled and b"currentColor" not in self._data:
+            color.setAlphaF(0.45)
+        return color.name(QColor.NameFormat.HexArgb)
+
+    def _renderer(self, mode: QIcon.Mode) -> QSvgRenderer:
+        color = self._color(mode)
+        renderer = self._renderers.get(color)
+        if renderer is None:
+            rgb = QColor(color).name().encode()
+            renderer = QSvgRenderer(QByteArray(self._data.replace(b"currentColor", rgb)))
+            self._renderers[color] = renderer
+        return renderer
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        renderer = self._renderer(mode)
+        if mode == QIcon.Mode.Disabled and b"currentColor" not in self._data:
+            painter.save()
+            painter.setOpacity(0.45)
+            renderer.render(painter, QRectF(rect))
+            painter.restore()
+        else:
+            renderer.render(painter, QRectF(rect))
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def scaledPixmap(
+        self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float
+    ) -> QPixmap:
+        pixels = size * scale
+        image = QImage(pixels, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.paint(painter, QRect(QPoint(0, 0), pixels), mode, state)
+        painter.end()
+        pixmap = QPixmap.fromImage(image)
+        pixmap.setDevicePixelRatio(scale)
+        return pixmap
+
+    def actualSize(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QSize:
+        return size
+
+    def clone(self) -> QIconEngine:
+        return PaletteSvgIconEngine(self._data)
+
+    def isNull(self) -> bool:
+        return not self._data
 
 
 @cache
-def _render(name: str, color: str) -> QIcon:
+def icon(name: str) -> QIcon:
+    """The icon `resources/icons/<name>.svg`, drawn in the palette's text colour (an empty
+    icon, never an error, if the file is missing)."""
     path = resource_path(f"icons/{name}.svg")
     try:
         data = path.read_bytes()
     except OSError:
         return QIcon()
-    # Line icons draw with `currentColor`; status and app icons carry their own colours.
-    renderer = QSvgRenderer(QByteArray(data.replace(b"currentColor", color.encode())))
-    if not renderer.isValid():
-        return QIcon()
-    result = QIcon()
-    for size in _SIZES:
-        image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
-        image.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        renderer.render(painter)
-        painter.end()
-        result.addPixmap(QPixmap.fromImage(image))
-    return result
-
-
-def icon(name: str) -> QIcon:
-    """The icon `resources/icons/<name>.svg` in the current scheme's text colour (an empty
-    icon, never an error, if the file is missing). Rendered at many sizes so it stays sharp
-    at every device pixel ratio."""
-    return _render(name, _icon_color())
+    return QIcon(PaletteSvgIconEngine(data))
 
 
 def svg_path(name: str) -> Path:

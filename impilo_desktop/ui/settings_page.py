@@ -34,7 +34,7 @@ from impilo_desktop.config import (
     normalize_base_url,
 )
 from impilo_desktop.ui.resources import icon
-from impilo_desktop.ui.theme import status_colors
+from impilo_desktop.ui.theme import on_scheme_change, status_colors
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.main_window import MainWindow
@@ -58,6 +58,19 @@ def key_status(services: AppServices) -> tuple[str, str]:
     return "Saved in this computer's password store.", "good"
 
 
+def password_store_name(backend: str) -> str:
+    """A readable name for a keyring backend class path."""
+    known = {
+        "SecretService": "Secret Service",
+        "macOS": "macOS Keychain",
+        "Windows": "Windows Credential Manager",
+        "kwallet": "KWallet",
+        "chainer": "system keyring",
+        "secrets": "test keyring",
+    }
+    return next((name for key, name in known.items() if key in backend), backend)
+
+
 class SettingsPage(QWidget):
     """Account and key, switching account, folders."""
 
@@ -75,6 +88,7 @@ class SettingsPage(QWidget):
         inner.setObjectName("settingsInner")
         column = QVBoxLayout(inner)
         column.setContentsMargins(0, 0, 8, 0)
+        inner.setMaximumWidth(820)
         column.setSpacing(16)
         column.addWidget(self._account_group())
         column.addWidget(self._switch_group())
@@ -84,6 +98,7 @@ class SettingsPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
+        on_scheme_change(self._on_scheme)
         self.refresh()
 
     # -- groups ---------------------------------------------------------------------------------
@@ -106,6 +121,10 @@ class SettingsPage(QWidget):
         form.addRow("Profile:", self.profile_value)
         form.addRow("Server:", self.url_value)
         form.addRow("API key:", self.key_value)
+        self.store_value = QLabel(box)
+        self.store_value.setObjectName("passwordStore")
+        self.store_value.setWordWrap(True)
+        form.addRow("Password store:", self.store_value)
         buttons = QHBoxLayout()
         self.replace_button = QPushButton(icon("key"), "&Replace key…", box)
         self.replace_button.setObjectName("replaceKeyButton")
@@ -148,6 +167,7 @@ class SettingsPage(QWidget):
         self.switch_message = QLabel(box)
         self.switch_message.setObjectName("switchMessage")
         self.switch_message.setWordWrap(True)
+        self.switch_message.hide()
         row = QHBoxLayout()
         row.addWidget(self.profile_choice, 1)
         row.addWidget(self.switch_button)
@@ -155,12 +175,12 @@ class SettingsPage(QWidget):
         self.custom_label = QLabel("Address:", box)
         form.addRow(self.custom_label, self.custom_url)
         form.addRow("", self.switch_message)
-        note = QLabel(
+        self.note = QLabel(
             "Each account keeps its own drafts, outbox and cached data on this computer.", box
         )
-        note.setWordWrap(True)
-        note.setStyleSheet(f"color: {status_colors().muted};")
-        form.addRow("", note)
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(f"color: {status_colors().muted};")
+        form.addRow("", self.note)
         self.profile_choice.currentIndexChanged.connect(self._choice_changed)
         return box
 
@@ -212,9 +232,18 @@ class SettingsPage(QWidget):
         self.profile_choice.setCurrentIndex(max(index, 0))
         if profile.name == CUSTOM:
             self.custom_url.setText(profile.base_url)
+        keys = self.services.keys
+        if keys.available():
+            self.store_value.setText(f"Available ({password_store_name(keys.backend_name)})")
+        else:
+            self.store_value.setText(keys.unavailable_reason or "Not available")
         self.data_row[1].setText(str(profile.data_dir(self.services.home)))
         self.log_row[1].setText(str(log_dir()))
         self._choice_changed()
+
+    def _on_scheme(self, _dark: bool) -> None:
+        self.note.setStyleSheet(f"color: {status_colors().muted};")
+        self.refresh()
 
     def page_activated(self) -> None:
         self.refresh()
@@ -224,6 +253,7 @@ class SettingsPage(QWidget):
         self.custom_url.setVisible(custom)
         self.custom_label.setVisible(custom)
         self.switch_message.clear()
+        self.switch_message.hide()
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -270,6 +300,7 @@ class SettingsPage(QWidget):
                 url = normalize_base_url(self.custom_url.text())
             except ConfigError as exc:
                 self.switch_message.setText(str(exc))
+                self.switch_message.show()
                 self.switch_message.setStyleSheet(f"color: {status_colors().bad};")
                 return
             profile = Profile(CUSTOM, url)

@@ -7,6 +7,7 @@ so forcing `QStyleHints.setColorScheme` behaves the same everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -144,3 +145,9 @@ def scheme_follower(app: QApplication | None = None) -> SchemeFollower:
         raise RuntimeError("No QApplication yet")
     follower = application.findChild(SchemeFollower, "schemeFollower")
     return follower if follower is not None else SchemeFollower(application)
+
+
+def on_scheme_change(callback: Callable[[bool], object]) -> None:
+    """Call `callback(dark)` whenever the colour scheme changes. Pass a bound method of a
+    QObject, so the connection ends with that object."""
+    scheme_follower().scheme_changed.connect(callback)

@@ -28,7 +28,7 @@ from impilo_desktop.store import EntryState, StoreError
 from impilo_desktop.ui.drafts.model import Column, DraftRow, DraftsModel, build_rows
 from impilo_desktop.ui.message_bar import MessageBar
 from impilo_desktop.ui.resources import icon
-from impilo_desktop.ui.theme import status_colors
+from impilo_desktop.ui.theme import on_scheme_change, status_colors
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.services import AppServices
@@ -116,6 +116,7 @@ class DraftsPage(QWidget):
         layout.addWidget(self.summary)
 
         self._shortcuts()
+        on_scheme_change(self._on_scheme)
         outbox = services.outbox
         outbox.entries_changed.connect(self.reload)
         outbox.connectivity_changed.connect(lambda _state: self._update_actions())
@@ -173,6 +174,11 @@ class DraftsPage(QWidget):
         add("Delete", QKeySequence(QKeySequence.StandardKey.Delete), self.delete_selected)
         add("Duplicate", QKeySequence("Ctrl+D"), self.duplicate_selected)
         add("Undo", QKeySequence(QKeySequence.StandardKey.Undo), self.undo_delete)
+
+    def _on_scheme(self, _dark: bool) -> None:
+        self.empty.setStyleSheet(f"color: {status_colors().muted};")
+        self._update_summary()
+        self.model.layoutChanged.emit()  # status colours
 
     # -- state -----------------------------------------------------------------------------------
 

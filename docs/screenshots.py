@@ -1,0 +1,181 @@
+"""Regenerate the screenshots in docs/screenshots/ (every screen, light and dark).
+
+    python docs/screenshots.py [--out docs/screenshots] [--show]
+
+It starts the real app against the built-in sandbox in a throw-away home folder with an
+in-memory keyring, puts a few drafts and orders in place so the pages have something to
+show, and saves PNGs named `<scheme>-<screen>.png`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SIZE = (1280, 800)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--show", action="store_true", help="use the real display")
+    args = parser.parse_args(argv)
+    if not args.show:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    home = Path(tempfile.mkdtemp(prefix="impilo-shots-"))
+    os.environ["IMPILO_DESKTOP_HOME"] = str(home)
+    os.environ.pop("IMPILO_API_KEY", None)
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+
+    from impilo_desktop.domain import OrderDraft, PatientChoice, SiteChoice
+    from impilo_desktop.secrets import KeyStore, MemoryKeyring
+    from impilo_desktop.ui.app import create_app
+    from impilo_desktop.ui.theme import scheme_follower
+    from impilo_desktop.ui.welcome import WelcomeDialog
+
+    app, window = create_app([], home=home, keys=KeyStore(backend=MemoryKeyring(), env={}))
+    window.resize(*SIZE)
+    window.show()
+    window.start()
+
+    def wait(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the app did not get there in time")
+            app.processEvents()
+            time.sleep(0.01)
+
+    def settle() -> None:
+        for _ in range(5):
+            app.processEvents()
+
+    refreshed: list[bool] = []
+    window.services.outbox.reference_refreshed.connect(refreshed.append)
+    wait(lambda: window.services.outbox.state == "online")
+    wait(lambda: bool(refreshed))
+
+    # Something to show: drafts, a refused order and a sent one.
+    store = window.services.store
+    patients = store.search_patients("", limit=6)
+    items = [i for i in store.cached_items() if getattr(i, "orderable", True)][:6]
+
+    def draft_for(index: int, lines: int) -> OrderDraft:
+        draft = OrderDraft()
+        p = patients[index]
+        draft.set_patient(
+            PatientChoice(id=p.id, first_name=p.first_name or "", last_name=p.last_name or "")
+        )
+        for n in range(lines):
+            item = items[(index + n) % len(items)]
+            draft.add_item(item.id, 1 + n, name=item.name or "", sku=item.sku)
+        return draft
+
+    for index, lines in ((0, 2), (1, 1), (2, 3)):
+        store.save_draft(draft_for(index, lines))
+    site = store.cached_sites()[0]
+    site_draft = OrderDraft()
+    site_draft.set_recipient_kind("site")
+    site_draft.set_site(SiteChoice(id=site.id, name=site.name or ""))
+    store.save_draft(site_draft)
+    outbox = window.services.outbox
+    sent: list[object] = []
+    outbox.entry_sent.connect(sent.append)
+    outbox.submit(draft_for(3, 2))
+    wait(lambda: bool(sent))
+    refused: list[object] = []
+    outbox.entry_rejected.connect(refused.append)
+    bad = draft_for(4, 1)
+    bad.add_item(1012, 1, name="Retired glucometer (not orderable)")
+    outbox.submit(bad)
+    wait(lambda: bool(refused))
+    window.notice_bar.dismiss()
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+
+    def save(widget: QWidget, name: str, scheme: str) -> None:
+        settle()
+        path = args.out / f"{scheme}-{name}.png"
+        widget.grab().save(str(path))
+        saved.append(path)
+
+    follower = scheme_follower(app)
+    for scheme, value in (("light", Qt.ColorScheme.Light), ("dark", Qt.ColorScheme.Dark)):
+        follower.set_scheme(value)
+        settle()
+        for key in ("new_order", "drafts", "history", "settings"):
+            window.show_page(key)
+            if key == "drafts":
+                window.drafts_page.select_row(0)
+            if key == "history":
+                wait(lambda: _history_ready(window), 20.0)
+            save(window, key.replace("_", "-"), scheme)
+
+        welcome = WelcomeDialog(window.keys, window.bridge, window)
+        welcome.show()
+        save(welcome, "welcome", scheme)
+        welcome.close()
+        rejected = WelcomeDialog(
+            window.keys, window.bridge, window, replace_for=window.services.profile
+        )
+        rejected.show()
+        save(rejected, "new-key", scheme)
+        rejected.close()
+
+        about = getattr(window, "about_action", None)
+        if about is not None:
+            from impilo_desktop.ui.about import AboutDialog
+
+            dialog = AboutDialog(window.services.profile, window)
+            dialog.show()
+            save(dialog, "about", scheme)
+            dialog.close()
+        for dialog in window.findChildren(QDialog):
+            dialog.close()
+
+    # Leaving with orders still waiting: the network goes away, an order is queued, quit.
+    server = window.sandbox.server
+    assert server is not None
+    server.stop()
+    outbox.submit(draft_for(5, 1))
+    wait(lambda: outbox.state == "offline")
+    for scheme, value in (("light", Qt.ColorScheme.Light), ("dark", Qt.ColorScheme.Dark)):
+        follower.set_scheme(value)
+        settle()
+        window.show_page("drafts")
+        save(window, "offline", scheme)
+        window.close()
+        boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+        for box in boxes:
+            save(box, "quit", scheme)
+            box.close()
+    follower.set_scheme(Qt.ColorScheme.Unknown)
+    window.shutdown()
+    for path in saved:
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return 0
+
+
+def _history_ready(window: object) -> bool:
+    table = getattr(window, "history", None)
+    if table is None:
+        return True
+    from PySide6.QtWidgets import QTableView
+
+    view = table.findChild(QTableView, "orderHistoryTable")  # type: ignore[attr-defined]
+    return view is None or view.model() is None or view.model().rowCount() > 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
