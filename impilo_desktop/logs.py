@@ -10,17 +10,23 @@ run time with `register_secret()`; header and assignment shapes (`Impilo-API-Key
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import logging.handlers
+import os
 import re
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 from urllib.parse import quote
 
-from impilo_desktop import APP_ID, config
+from impilo_desktop import APP_ID, __version__, config
 
 LOG_FILE_NAME = f"{APP_ID}.log"
+NATIVE_CRASH_FILE_NAME = f"{APP_ID}-native-crash.log"
+NATIVE_CRASH_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_BACKUP_COUNT = 5
 REDACTED = "[redacted]"
@@ -158,3 +164,42 @@ def current_log_file() -> Path | None:
         if isinstance(handler, logging.FileHandler):
             return Path(handler.baseFilename)
     return None
+
+
+_fault_file: IO[str] | None = None
+_SESSION_MARK = "=== session "
+
+
+def enable_native_crash_log(directory: Path | None = None) -> Path:
+    """Have `faulthandler` write Python tracebacks of every thread to a file in the log
+    folder when the process dies of a fatal signal (a crash in Qt or another C library), which
+    no Python hook can see. A crash left by the previous session is copied into the log."""
+    global _fault_file
+    folder = directory or config.log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / NATIVE_CRASH_FILE_NAME
+    previous = ""
+    if path.is_file():
+        previous = path.read_text(encoding="utf-8", errors="replace")
+        last_session = previous.rsplit(_SESSION_MARK, 1)[-1]
+        if "Fatal Python error" in last_session:
+            logging.getLogger(__name__).error(
+                "The previous session ended in a crash:\n%s", redact(last_session.strip())
+            )
+    disable_native_crash_log()
+    mode = "w" if len(previous) > NATIVE_CRASH_MAX_BYTES else "a"
+    _fault_file = open(path, mode, encoding="utf-8")  # noqa: SIM115 (open until disabled)
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    _fault_file.write(f"{_SESSION_MARK}{started} pid {os.getpid()} version {__version__} ===\n")
+    _fault_file.flush()
+    faulthandler.enable(_fault_file, all_threads=True)
+    return path
+
+
+def disable_native_crash_log() -> None:
+    """Stop writing native crashes to the file (and close it)."""
+    global _fault_file
+    if _fault_file is not None:
+        faulthandler.disable()
+        _fault_file.close()
+        _fault_file = None

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,3 +129,36 @@ def test_configure_twice_replaces_only_our_handlers(tmp_path: Path) -> None:
         assert theirs in root.handlers
     finally:
         root.removeHandler(theirs)
+
+
+def test_a_native_crash_is_recorded_and_reported_by_the_next_session(tmp_path: Path) -> None:
+    # Both sessions run in their own process: a real fatal signal, and pytest's own
+    # faulthandler set-up stays untouched.
+    folder = tmp_path / "logs"
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    crash = (
+        "import sys, faulthandler; from pathlib import Path; from impilo_desktop import logs;"
+        "logs.enable_native_crash_log(Path(sys.argv[1])); faulthandler._sigsegv()"
+    )
+    first = subprocess.run(
+        [sys.executable, "-c", crash, str(folder)], env=env, capture_output=True, check=False
+    )
+    assert first.returncode != 0
+    recorded = (folder / logs.NATIVE_CRASH_FILE_NAME).read_text(encoding="utf-8")
+    assert "=== session " in recorded
+    assert "Fatal Python error: Segmentation fault" in recorded
+
+    next_start = (
+        "import sys; from pathlib import Path; from impilo_desktop import logs;"
+        "folder = Path(sys.argv[1]); logs.configure_logging(directory=folder);"
+        "logs.enable_native_crash_log(folder); logs.disable_native_crash_log()"
+    )
+    subprocess.run([sys.executable, "-c", next_start, str(folder)], env=env, check=True)
+    log_text = (folder / logs.LOG_FILE_NAME).read_text(encoding="utf-8")
+    assert "The previous session ended in a crash" in log_text
+    assert "Segmentation fault" in log_text
+    # The clean session left its own header after the crash, so a third start reports nothing.
+    assert recorded.count("=== session ") + 1 == (
+        (folder / logs.NATIVE_CRASH_FILE_NAME).read_text(encoding="utf-8").count("=== session ")
+    )

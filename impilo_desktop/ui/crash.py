@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desktop import APP_NAME, config
-from impilo_desktop.logs import redact
+from impilo_desktop.logs import disable_native_crash_log, enable_native_crash_log, redact
 from impilo_desktop.ui.support import support_facts
 
 log = logging.getLogger(__name__)
@@ -206,12 +206,18 @@ class CrashHandler(QObject):
         self._presenter = presenter or show_crash_dialog
         self._profile = profile or (lambda: None)
         self._presenting = False
+        self._native = False
         self._previous_sys: Callable[..., object] | None = None
         self._previous_threading: Callable[..., object] | None = None
         self.reports: list[CrashReport] = []
         self.crashed.connect(self._present)
 
-    def install(self) -> None:
+    def install(self, native_crash_log: bool = False) -> None:
+        """Take over the hooks; with `native_crash_log`, also record fatal signals (crashes in
+        Qt or other C code that no Python hook sees) to a file in the log folder."""
+        if native_crash_log:
+            enable_native_crash_log()
+            self._native = True
         self._previous_sys = sys.excepthook
         self._previous_threading = threading.excepthook
         sys.excepthook = self.handle_exception
@@ -219,6 +225,9 @@ class CrashHandler(QObject):
 
     def uninstall(self) -> None:
         """Restore the hooks that were there before `install()`."""
+        if self._native:
+            disable_native_crash_log()
+            self._native = False
         if self._previous_sys is not None and sys.excepthook == self.handle_exception:
             sys.excepthook = self._previous_sys
         if (
@@ -294,12 +303,14 @@ def install_excepthook(
     *,
     profile: ProfileSource | None = None,
     parent: QObject | None = None,
+    native_crash_log: bool = True,
 ) -> CrashHandler:
-    """Route uncaught errors (UI thread and other threads) to the log and to `presenter`.
+    """Route uncaught errors (UI thread and other threads) to the log and to `presenter`, and
+    (unless `native_crash_log=False`, as tests do) fatal signals to a file beside the log.
 
     Create it on the UI thread (after the QApplication) so the presenter runs there. Keep the
     returned handler alive; `uninstall()` restores the previous hooks.
     """
     handler = CrashHandler(presenter, profile, parent)
-    handler.install()
+    handler.install(native_crash_log=native_crash_log)
     return handler

@@ -82,7 +82,7 @@ def test_report_has_what_support_needs_and_no_key(log_file: Path) -> None:
 @pytest.mark.qt_no_exception_capture
 def test_error_in_a_slot_is_logged_and_presented(qtbot: QtBot, log_file: Path) -> None:
     shown: list[CrashReport] = []
-    handler = install_excepthook(shown.append, profile=lambda: SANDBOX)
+    handler = install_excepthook(shown.append, profile=lambda: SANDBOX, native_crash_log=False)
     try:
         QTimer.singleShot(0, failing_call)
         qtbot.waitUntil(lambda: len(shown) == 1)
@@ -106,7 +106,7 @@ def test_error_in_another_thread_is_presented_on_the_ui_thread(
     def presenter(report: CrashReport) -> None:
         presented_on.append(threading.current_thread().name)
 
-    handler = install_excepthook(presenter)
+    handler = install_excepthook(presenter, native_crash_log=False)
     try:
         worker = threading.Thread(target=failing_call, name="sync-worker")
         worker.start()
@@ -121,7 +121,7 @@ def test_error_in_another_thread_is_presented_on_the_ui_thread(
 
 def test_uninstall_restores_the_previous_hooks(qapp: QApplication) -> None:
     before_sys, before_threading = sys.excepthook, threading.excepthook
-    handler = install_excepthook(lambda report: None)
+    handler = install_excepthook(lambda report: None, native_crash_log=False)
     assert sys.excepthook == handler.handle_exception
     assert threading.excepthook != before_threading
     handler.uninstall()
@@ -142,7 +142,7 @@ def test_a_second_error_while_the_dialog_is_open_does_not_stack(
         except RuntimeError as exc:
             handler.handle_exception(type(exc), exc, exc.__traceback__)
 
-    handler = install_excepthook(presenter)
+    handler = install_excepthook(presenter, native_crash_log=False)
     try:
         try:
             failing_call()
@@ -161,7 +161,7 @@ def test_a_broken_presenter_falls_back_to_stderr(
     def presenter(report: CrashReport) -> None:
         raise OSError("no display")
 
-    handler = install_excepthook(presenter)
+    handler = install_excepthook(presenter, native_crash_log=False)
     try:
         try:
             failing_call()
@@ -213,7 +213,7 @@ def test_default_presenter_shows_the_crash_dialog(qtbot: QtBot, log_file: Path) 
     poll = QTimer()
     poll.setInterval(10)
     poll.timeout.connect(read_and_close)
-    handler = install_excepthook()
+    handler = install_excepthook(native_crash_log=False)
     try:
         QTimer.singleShot(0, failing_call)
         poll.start()
