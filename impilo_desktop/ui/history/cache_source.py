@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 from impilo_desktop.api.models import Order, Page
@@ -14,8 +13,9 @@ from .filters import OrderQuery
 class CachedOrderSource:
     """`fetch_page` over the order cache, with the same filters the server applies.
 
-    The cache is read once per query (on a worker thread: parsing thousands of cached orders
-    takes longer than a frame) and then served page by page like the API would.
+    The cache is read once per query and then served page by page like the API would. The
+    reads run on the bridge's loop thread (never the UI thread) and not in a thread pool, so
+    closing the store after the bridge can never race a read still in flight.
     """
 
     def __init__(self, store: Store) -> None:
@@ -42,10 +42,10 @@ class CachedOrderSource:
 
     async def fetch_page(self, query: OrderQuery, page: int, size: int) -> Page[Order]:
         if query not in self._matching:
-            self._matching[query] = await asyncio.to_thread(self._load, query)
+            self._matching[query] = self._load(query)
         matching = self._matching[query]
         chunk = matching[(page - 1) * size : page * size]
-        await asyncio.to_thread(self._stamp, chunk)
+        self._stamp(chunk)
         return Page[Order](
             content=chunk,
             page=page,
@@ -58,7 +58,4 @@ class CachedOrderSource:
     async def get_order(self, order_id: int) -> tuple[Order | None, datetime | None]:
         """One cached order and when it was stored."""
 
-        def read() -> tuple[Order | None, datetime | None]:
-            return self._store.cached_order(order_id), self._store.order_cached_at(order_id)
-
-        return await asyncio.to_thread(read)
+        return self._store.cached_order(order_id), self._store.order_cached_at(order_id)

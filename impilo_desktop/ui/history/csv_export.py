@@ -32,20 +32,18 @@ CSV_HEADERS = [
 
 def csv_record(row: OrderRow) -> list[str]:
     """One order as a CSV line (plain texts; ids as numbers)."""
-    order = row.order
-    patient = order.patient
     return [
         str(row.order_id),
         local_time_text(row.latest),
         row.texts[3],
         row.status,
-        str(patient.id) if patient and patient.id is not None else "",
-        patient.full_name if patient else "",
+        str(row.patient_id) if row.patient_id is not None else "",
+        row.patient_name,
         str(row.site_id) if row.site_id is not None else "",
         row.site_name,
         row.texts[4],
         row.texts[5],
-        "; ".join(order.external_order_ids),
+        "; ".join(row.external_ids),
     ]
 
 

@@ -76,18 +76,21 @@ class OrderFilterBar(QWidget):
 
         self.status = QComboBox()
         _named(self.status, "historyStatusFilter", "Status")
-        self.status.addItem("All statuses", frozenset())
+        # Item data is a plain string key ("", "group:open", "status:shipped"): Qt compares
+        # strings in findData, not Python sets.
+        self._status_sets: dict[str, frozenset[str]] = {"": frozenset()}
+        self.status.addItem("All statuses", "")
         for group in StatusGroup:
             members = statuses_in(group)
             if not members:
                 continue
-            self.status.addItem(f"{group.label} (any)", frozenset(str(s) for s in members))
+            key = f"group:{group.value}"
+            self._status_sets[key] = frozenset(str(s) for s in members)
+            self.status.addItem(f"{group.label} (any)", key)
             for status in members:
-                self.status.addItem(
-                    status_icon(str(status)),
-                    f"    {status_label(status)}",
-                    frozenset({str(status)}),
-                )
+                key = f"status:{status}"
+                self._status_sets[key] = frozenset({str(status)})
+                self.status.addItem(status_icon(str(status)), f"    {status_label(status)}", key)
 
         self.site = QComboBox()
         _named(self.site, "historySiteFilter", "Site")
@@ -179,7 +182,7 @@ class OrderFilterBar(QWidget):
     # --- reading the fields ------------------------------------------------------------------
 
     def local_filter(self) -> LocalFilter:
-        statuses = self.status.currentData() or frozenset()
+        statuses = self._status_sets.get(self.status.currentData() or "", frozenset())
         site = self.site.currentData()
         start, end = self.date_from.date(), self.date_to.date()
         return LocalFilter(
@@ -213,8 +216,9 @@ class OrderFilterBar(QWidget):
         self.site.blockSignals(False)
 
     def set_status_choice(self, statuses: frozenset[str]) -> None:
-        index = self.status.findData(statuses)
-        self.status.setCurrentIndex(max(index, 0))
+        """Choose the entry (a group or one status) that stands for exactly `statuses`."""
+        key = next((k for k, v in self._status_sets.items() if v == statuses), "")
+        self.status.setCurrentIndex(max(self.status.findData(key), 0))
 
     def set_patient(self, patient_id: int | None) -> None:
         self.patient.setText("" if patient_id is None else str(patient_id))

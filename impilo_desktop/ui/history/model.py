@@ -57,7 +57,7 @@ class OrderHistoryModel(QAbstractTableModel):
 
     loading_changed = Signal(bool)
     """A page request started (True) or ended (False)."""
-    page_loaded = Signal(list)
+    page_loaded = Signal(object)
     """The orders of a page that just arrived (for the order cache)."""
     page_failed = Signal(object)
     """A page request failed; the exception."""
@@ -244,7 +244,7 @@ class OrderHistoryModel(QAbstractTableModel):
         self._merge(rows)
         self.loading_changed.emit(False)
         self.counts_changed.emit()
-        self.page_loaded.emit([r.order for r in rows])
+        self.page_loaded.emit(envelope.content)
         if self._loading_all:
             self.load_all_progress.emit(len(self._loaded), self._total or len(self._loaded))
             if self._exhausted:

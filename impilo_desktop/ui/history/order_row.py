@@ -3,6 +3,7 @@ computed once when the order arrives so painting, sorting and filtering stay che
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
@@ -88,9 +89,12 @@ def site_of(order: Order) -> tuple[int | None, str]:
 
 @dataclass(slots=True)
 class OrderRow:
-    """An order plus everything the table needs about it, precomputed."""
+    """Everything the table needs about one order, precomputed, plus the order itself kept
+    compressed. A parsed `Order` costs about 40 KiB (pydantic objects for every nested part)
+    against about 1 KiB compressed, and only the order in the detail panel is needed whole,
+    so `order` re-parses on demand (well under a millisecond)."""
 
-    order: Order
+    wire: bytes = field(repr=False)
     order_id: int
     latest: datetime | None
     status: str
@@ -98,7 +102,15 @@ class OrderRow:
     site_id: int | None
     site_name: str
     texts: tuple[str, ...]
+    patient_id: int | None
+    patient_name: str
+    external_ids: tuple[str, ...]
     search_key: str = field(repr=False)
+
+    @property
+    def order(self) -> Order:
+        """The full order (parsed afresh on every call: keep the result if you need it)."""
+        return Order.model_validate_json(zlib.decompress(self.wire))
 
     @classmethod
     def from_order(cls, order: Order) -> OrderRow:
@@ -119,8 +131,11 @@ class OrderRow:
         if order.patient is not None:
             extra += [order.patient.external_identifier or "", order.patient.email or ""]
         search_key = "\n".join((*texts, *extra)).casefold()
+        # The same JSON as `to_wire()`, serialised in one step by pydantic-core.
+        body = order.model_dump_json(by_alias=True, exclude_unset=True).encode()
+        patient = order.patient
         return cls(
-            order=order,
+            wire=zlib.compress(body, 1),
             order_id=order.id if order.id is not None else -1,
             latest=latest,
             status=status,
@@ -128,6 +143,9 @@ class OrderRow:
             site_id=site_id,
             site_name=site_name,
             texts=texts,
+            patient_id=patient.id if patient else None,
+            patient_name=patient.full_name if patient else "",
+            external_ids=tuple(order.external_order_ids),
             search_key=search_key,
         )
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QResizeEvent
@@ -49,11 +50,10 @@ from .poller import DEFAULT_INTERVAL_SECONDS, OrderStatusPoller
 from .status_style import status_label
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from impilo_desktop.ui.services import AppServices
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _COLUMN_WIDTHS = {
     Column.ORDER_ID: 80,
@@ -72,6 +72,12 @@ def _error_text(error: BaseException) -> str:
     if isinstance(error, ImpiloError):
         return error.message
     return str(error) or type(error).__name__
+
+
+async def _on_loop(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a short store call on the bridge's loop thread. Not `asyncio.to_thread`: pool
+    threads outlive the bridge's shutdown and could still be in SQLite when the store closes."""
+    return func(*args, **kwargs)
 
 
 def _named(widget: QWidget, name: str, accessible: str) -> None:
@@ -313,14 +319,14 @@ class OrderHistoryView(QWidget):
     def _search_patients(self, text: str, deliver: Callable[[list[Patient]], None]) -> None:
         store = self._services.store
         self._bridge.submit(
-            asyncio.to_thread(store.search_patients, text, limit=30),
+            _on_loop(store.search_patients, text, limit=30),
             on_result=deliver,
             on_error=lambda e: log.warning("Patient search failed: %s", e),
         )
 
     def _load_sites(self) -> None:
         self._bridge.submit(
-            asyncio.to_thread(self._services.store.cached_sites),
+            _on_loop(self._services.store.cached_sites),
             on_result=self._merge_sites,
             on_error=lambda e: log.warning("Could not read cached sites: %s", e),
         )
@@ -396,7 +402,7 @@ class OrderHistoryView(QWidget):
             return
         store = self._services.store
         self._bridge.submit(
-            asyncio.to_thread(store.cache_orders, orders),
+            _on_loop(store.cache_orders, orders),
             on_error=lambda e: log.warning("Could not cache orders: %s", e),
         )
         seen = {o.id for o in orders}
@@ -483,7 +489,8 @@ class OrderHistoryView(QWidget):
         )
         self.table.scrollTo(index)
         row_data = self.model.row_at(row)
-        if row_data is not None and self.detail.order is not row_data.order:
+        shown = self.detail.order
+        if row_data is not None and (shown is None or shown.id != order_id):
             self._show_detail(row_data.order)
         return True
 
@@ -548,7 +555,7 @@ class OrderHistoryView(QWidget):
         self.poller.observe(order)
         if self.detail.order is not None and self.detail.order.id == order.id:
             self.detail.set_order(order)
-        self._bridge.submit(asyncio.to_thread(self._services.store.cache_orders, [order]))
+        self._bridge.submit(_on_loop(self._services.store.cache_orders, [order]))
 
     def reorder_selected(self) -> None:
         order = self.detail.order

@@ -22,6 +22,15 @@ from impilo_desktop.ui.session import close_services, open_services
 T = TypeVar("T")
 
 
+if "def sandbox(" not in (Path(__file__).parents[2] / "conftest.py").read_text():
+    # Until the shared `sandbox` fixture lands in tests/conftest.py.
+    @pytest.fixture
+    def sandbox() -> Iterator[SandboxServer]:
+        server = SandboxServer().start()
+        yield server
+        server.stop()
+
+
 @pytest.fixture
 def bridge() -> Iterator[AsyncBridge]:
     b = AsyncBridge()
@@ -38,6 +47,7 @@ def services(
     keys.set_key(profile.name, sandbox.api_key)
     services = open_services(profile, app_home, keys, bridge)
     yield services
+    bridge.close()  # background work ends before the store closes
     close_services(services)
 
 

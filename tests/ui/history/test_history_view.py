@@ -7,7 +7,7 @@ import csv
 from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -30,17 +30,32 @@ def _message_box(name: str) -> QMessageBox | None:
 
 
 def test_pages_load_as_the_table_scrolls(
-    qtbot: QtBot, history: OrderHistoryView, qtmodeltester: ModelTester
+    qtbot: QtBot, services: AppServices, qtmodeltester: ModelTester
 ) -> None:
-    model = history.model
-    assert model.rowCount() == 20
-    assert model.pages_requested == 1  # first rows after one request
+    view = OrderHistoryView(services, page_size=20, poll_interval_seconds=3600)
+    qtbot.addWidget(view)
+    view.resize(1200, 420)  # about a dozen rows visible: one page fills the table
+    model = view.model
+    requests_at_first_rows: list[int] = []
+    model.rowsInserted.connect(
+        lambda *_: (
+            requests_at_first_rows.append(model.pages_requested)
+            if not requests_at_first_rows
+            else None
+        )
+    )
+    view.show()
+    qtbot.waitUntil(lambda: model.rowCount() >= 20, timeout=20_000)
+    assert requests_at_first_rows == [1]  # the first rows came from one request
     assert model.total is not None
     assert model.total > 100
-    for expected in (40, 60):
+    history = view
+    qtbot.waitUntil(lambda: not model.loading, timeout=20_000)
+    start = model.rowCount()
+    for expected in (start + 20, start + 40):
         history.table.scrollToBottom()
         qtbot.waitUntil(lambda n=expected: model.rowCount() == n, timeout=20_000)  # type: ignore[misc]
-    assert model.pages_requested == 3
+        assert model.pages_requested == expected // 20  # one page per scroll to the end
     assert "orders loaded" in history.count_label.text()
     qtmodeltester.check(model)
     # Sorting happens in the model, over what is loaded.
@@ -114,12 +129,12 @@ def test_status_site_date_and_text_filters_narrow_loaded_orders(
     day = next(r.latest for r in loaded if r.latest is not None)
     assert day is not None
     local_day = day.astimezone().date()
-    bar.date_from.setDate(local_day)
-    bar.date_to.setDate(local_day)
+    bar.date_from.setDate(QDate(local_day))
+    bar.date_to.setDate(QDate(local_day))
     assert model.rowCount() >= 1
     assert all(r.latest and r.latest.astimezone().date() == local_day for r in model.rows())
     bar.date_to.setDate(bar.date_to.minimumDate())
-    bar.date_from.setDate(local_day + timedelta(days=1))
+    bar.date_from.setDate(QDate(local_day + timedelta(days=1)))
     assert all(r.latest and r.latest.astimezone().date() > local_day for r in model.rows())
     bar.date_from.setDate(bar.date_from.minimumDate())
 

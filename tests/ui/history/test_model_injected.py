@@ -71,15 +71,15 @@ def test_pages_on_demand_and_contract(
     server = FakeServer(25)
     model = OrderHistoryModel(bridge, server.fetch_page, page_size=10)
     model.reload()
-    qtbot.waitUntil(lambda: model.rowCount() == 10)
+    qtbot.waitUntil(lambda: model.rowCount() == 10, timeout=20_000)
     assert len(server.requests) == 1
     assert model.canFetchMore()
     model.fetchMore()
     model.fetchMore()  # ignored: one request in flight at a time
-    qtbot.waitUntil(lambda: model.rowCount() == 20)
+    qtbot.waitUntil(lambda: model.rowCount() == 20, timeout=20_000)
     assert len(server.requests) == 2
     model.fetchMore()
-    qtbot.waitUntil(lambda: model.rowCount() == 25)
+    qtbot.waitUntil(lambda: model.rowCount() == 25, timeout=20_000)
     assert not model.canFetchMore()
     assert model.exhausted
     qtmodeltester.check(model)
@@ -94,7 +94,7 @@ def test_local_filter_and_load_all(qtbot: QtBot, bridge: AsyncBridge) -> None:
     server = FakeServer(45)
     model = OrderHistoryModel(bridge, server.fetch_page, page_size=10)
     model.reload()
-    qtbot.waitUntil(lambda: model.rowCount() == 10)
+    qtbot.waitUntil(lambda: model.rowCount() == 10, timeout=20_000)
     model.set_local_filter(LocalFilter(statuses=frozenset({"delivered"}), site_id=None))
     assert model.rowCount() == 5
     assert not model.canFetchMore()  # scrolling must not pull the server list while filtered
@@ -110,7 +110,7 @@ def test_duplicate_orders_update_in_place(qtbot: QtBot, bridge: AsyncBridge) -> 
     server = FakeServer(10)
     model = OrderHistoryModel(bridge, server.fetch_page, page_size=10)
     model.reload()
-    qtbot.waitUntil(lambda: model.rowCount() == 10)
+    qtbot.waitUntil(lambda: model.rowCount() == 10, timeout=20_000)
     model.upsert_order(make_order(3, "voided"))
     assert model.rowCount() == 10
     assert model.data(model.index(model.row_of(3), Column.STATUS)) == "Voided"
