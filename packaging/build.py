@@ -87,11 +87,11 @@ def folder_size(path: Path) -> int:
 def self_test(timeout: float) -> None:
     exe = bundle_executable()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    run(
-        [str(exe), "--self-test", f"--self-test-timeout={timeout:.0f}"],
-        env=env,
-        timeout=timeout + 60,
-    )
+    cmd = [str(exe), "--self-test", f"--self-test-timeout={timeout:.0f}"]
+    print("+", " ".join(cmd), flush=True)
+    result = subprocess.run(cmd, env=env, timeout=timeout + 60, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"The bundle's self-test failed (exit code {result.returncode}).")
 
 
 def linux_archive() -> Path:
