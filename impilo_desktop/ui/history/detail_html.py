@@ -159,7 +159,6 @@ _DEVICE_HEADERS = ["Device", "Item", "Identifiers", "Status", "External id", "La
 def _kit_contents(kit: Kit) -> str:
     return "<br>".join(
         f"{_e(ki.count or 0)} {TIMES} {_e(ki.item.name if ki.item else '?')}"
-        + (f' <span class="muted">{_e(ki.item.sku)}</span>' if ki.item and ki.item.sku else "")
         for ki in kit.kit_items
     )
 

@@ -56,11 +56,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _COLUMN_WIDTHS = {
-    Column.ORDER_ID: 80,
+    Column.ORDER_ID: 72,
     Column.LATEST_EVENT: 130,
-    Column.RECIPIENT: 200,
-    Column.STATUS: 150,
-    Column.CONTENTS: 260,
+    Column.RECIPIENT: 210,
+    Column.STATUS: 160,
+    Column.CONTENTS: 240,
     Column.TRACKING: 170,
     Column.EXTERNAL_IDS: 160,
 }
@@ -225,6 +225,8 @@ class OrderHistoryView(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        # The table gets most of the width; the detail panel a comfortable reading width.
+        self.splitter.setSizes([1000, 560])
         self.splitter.setChildrenCollapsible(True)
 
         self.toast = QLabel(self)
