@@ -17,16 +17,32 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
+    Signal,
 )
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from impilo_desktop.ui.order_entry.search_index import SearchIndex
 
+# Filtering per keystroke stops at this time, or once a screenful (and some) has matched;
+# the rest follows in idle turns of the same budget, so typing never waits for it.
+SEARCH_BUDGET_S = 0.004
+FIRST_MATCHES = 300
+
 RECORD_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 """Role returning the row's record object (PatientRecord, SiteRecord, ...)."""
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+_SERVED_ROLES = frozenset({_DISPLAY, _TOOLTIP, _FOREGROUND, _ACCESSIBLE, RECORD_ROLE})
+_HORIZONTAL = Qt.Orientation.Horizontal
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_CHOOSABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
 class PickerRecord(Protocol):
@@ -71,7 +87,13 @@ def prepare_records(records: Sequence[R]) -> PreparedRecords[R]:
 
 
 class PickerModel(QAbstractTableModel, Generic[R]):
-    """Records filtered by a query (and an optional scope such as a site)."""
+    """Records filtered by a query (and an optional scope such as a site).
+
+    A keystroke's filtering gets `SEARCH_BUDGET_S`; a broad query over a large cache shows
+    its first matches at once and the rest are appended in idle time (`search_progress`).
+    """
+
+    search_progress = Signal(int, int)  # matches so far, complete (0/1)
 
     def __init__(
         self,
@@ -92,6 +114,10 @@ class PickerModel(QAbstractTableModel, Generic[R]):
         self._query = ""
         self._scope: Hashable = None
         self._scope_filter: Callable[[int], bool] | None = None
+        self._more = QTimer(self)
+        self._more.setSingleShot(True)
+        self._more.setInterval(0)
+        self._more.timeout.connect(self._continue_search)
 
     # --- data in -------------------------------------------------------------------------
 
@@ -99,6 +125,7 @@ class PickerModel(QAbstractTableModel, Generic[R]):
         """Replace every record. Pass `PreparedRecords` (see `prepare_records`) to keep the
         sorting and key building of a large cache off the UI thread."""
         prepared = records if isinstance(records, PreparedRecords) else prepare_records(records)
+        self._more.stop()
         self.beginResetModel()
         self._records = list(prepared.records)
         self._ids = {r.id for r in self._records}
@@ -120,6 +147,7 @@ class PickerModel(QAbstractTableModel, Generic[R]):
     def show_only(self, records: Sequence[R]) -> None:
         """Show exactly these (known) records, e.g. the answer of a server lookup."""
         wanted = {r.id for r in records}
+        self._more.stop()
         self.beginResetModel()
         self._visible = [i for i, r in enumerate(self._records) if r.id in wanted]
         self.endResetModel()
@@ -133,11 +161,44 @@ class PickerModel(QAbstractTableModel, Generic[R]):
     ) -> int:
         """Filter to the rows matching `query` within `scope`; returns the match count."""
         self._query, self._scope, self._scope_filter = query, scope, scope_filter
-        visible = self._index.search(query, scope=scope, scope_filter=scope_filter)
+        self._more.stop()
+        visible = self._index.search(
+            query,
+            scope=scope,
+            scope_filter=scope_filter,
+            budget=SEARCH_BUDGET_S,
+            enough=FIRST_MATCHES,
+        )
         self.beginResetModel()
         self._visible = visible
         self.endResetModel()
+        if not self._index.complete:
+            self._more.start()  # the rest when the event loop is idle
+        self.search_progress.emit(len(self._visible), int(self._index.complete))
         return len(visible)
+
+    @property
+    def search_complete(self) -> bool:
+        """False while a broad query's remaining rows are still being matched."""
+        return self._index.complete
+
+    def finish_search(self) -> None:
+        """Match the remaining rows now (e.g. before acting on the full result)."""
+        if not self._index.complete:
+            self._append(self._index.resume(None))
+
+    def _continue_search(self) -> None:
+        self._append(self._index.resume(SEARCH_BUDGET_S))
+        if not self._index.complete:
+            self._more.start()
+
+    def _append(self, rows: list[int]) -> None:
+        if rows:
+            first = len(self._visible)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._visible.extend(rows)
+            self.endInsertRows()
+        self.search_progress.emit(len(self._visible), int(self._index.complete))
 
     # --- data out ------------------------------------------------------------------------
 
@@ -181,43 +242,43 @@ class PickerModel(QAbstractTableModel, Generic[R]):
         return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._visible):
+        # Called for every role of every visible cell on each repaint: answer the roles we
+        # do not serve before touching the index (plain ints; enum lookups cost here).
+        if role not in _SERVED_ROLES:
             return None
-        record = self._records[self._visible[index.row()]]
-        column = self._columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(record)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        row = index.row()
+        if row < 0 or row >= len(self._visible):
+            return None
+        record = self._records[self._visible[row]]
+        if role == _DISPLAY:
+            return self._columns[index.column()].text(record)
+        if role == RECORD_ROLE:
+            return record
+        if role == _TOOLTIP:
             return self._tooltip(record) if self._tooltip else None
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{column.title}: {column.text(record)}"
-        if role == Qt.ItemDataRole.ForegroundRole and not self.is_enabled(record):
+        if role == _FOREGROUND:
+            if self._enabled is None or self._enabled(record):
+                return None
             return QApplication.palette().brush(
                 QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
             )
-        if role == RECORD_ROLE:
-            return record
-        return None
+        column = self._columns[index.column()]
+        return f"{column.title}: {column.text(record)}"  # AccessibleTextRole
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self._columns)
-        ):
-            return self._columns[section].title
-        return None
+        if role != _DISPLAY or orientation != _HORIZONTAL or not 0 <= section < len(self._columns):
+            return None
+        return self._columns[section].title
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        record = self.record(index.row())
-        if record is None or not self.is_enabled(record):
-            # Shown (so the coordinator learns why), but cannot be chosen.
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        row = index.row()
+        if row < 0 or row >= len(self._visible):
+            return _NO_FLAGS
+        if self._enabled is not None and not self._enabled(self._records[self._visible[row]]):
+            return _NO_FLAGS  # shown (so the coordinator learns why), but cannot be chosen
+        return _CHOOSABLE
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort every record by `column` (an explicit header click, not per keystroke)."""
@@ -231,6 +292,7 @@ class PickerModel(QAbstractTableModel, Generic[R]):
             key=lambda i: key(records[i]),
             reverse=order == Qt.SortOrder.DescendingOrder,
         )
+        self._more.stop()
         self.layoutAboutToBeChanged.emit()
         old_persistent = self.persistentIndexList()
         old_ids = [records[self._visible[i.row()]].id for i in old_persistent]

@@ -117,6 +117,8 @@ class RecordPicker(QWidget, Generic[R]):
         self._remote_pending = ""
         self._scope: Any = None
         self._scope_filter: Callable[[int], bool] | None = None
+        self._searching = False
+        model.search_progress.connect(self._on_progress)
 
         self.search_field = QLineEdit(self)
         self.search_field.setObjectName(f"{name}Search")
@@ -279,8 +281,14 @@ class RecordPicker(QWidget, Generic[R]):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Keys sent to the picker itself (tests, accessibility tools) go to its field.
         target = self.search_field if self.search_field.isVisible() else None
-        if target is not None and event.type() == QEvent.Type.KeyPress:
-            QApplication.sendEvent(target, event)
+        forwarding = getattr(self, "_forwarding_key", False)
+        if target is not None and event.type() == QEvent.Type.KeyPress and not forwarding:
+            # A key the field ignores bubbles back up here: forward only once.
+            self._forwarding_key = True
+            try:
+                QApplication.sendEvent(target, event)
+            finally:
+                self._forwarding_key = False
             return
         super().keyPressEvent(event)
 
@@ -320,33 +328,43 @@ class RecordPicker(QWidget, Generic[R]):
 
     def _refilter(self) -> None:
         text = self.search_field.text()
-        if not text.strip():
+        self._searching = bool(text.strip())
+        if not self._searching:
             self.model.set_query("", scope=self._scope, scope_filter=self._scope_filter)
             self._set_results_visible(False)
             self.status.setVisible(False)
             return
         count = self.model.set_query(text, scope=self._scope, scope_filter=self._scope_filter)
-        self._set_results_visible(count > 0)
         if count:
             self._select_row(self._first_enabled_row())
+        self._show_count(count, self.model.search_complete)
+
+    def _on_progress(self, count: int, complete: int) -> None:
+        # More matches of a broad query arrived in idle time (or the scan finished).
+        if self._searching and (self._choice is None or not self._sticky):
+            if count and not self.results.currentIndex().isValid():
+                self._select_row(self._first_enabled_row())
+            self._show_count(count, bool(complete))
+
+    def _show_count(self, count: int, complete: bool) -> None:
+        text = self.search_field.text().strip()
+        self._set_results_visible(count > 0)
+        quoted = f"\N{LEFT DOUBLE QUOTATION MARK}{text}\N{RIGHT DOUBLE QUOTATION MARK}"
+        if count:
             self._say(
-                f"{count:,} match{'es' if count != 1 else ''}"
+                f"{count:,}{'' if complete else '+'} match{'es' if count != 1 else ''}"
                 + ("" if count <= VISIBLE_RESULT_ROWS else " — keep typing to narrow")
                 + "  \N{MIDDLE DOT}  \N{UPWARDS ARROW}\N{DOWNWARDS ARROW} to move, "
                 "Enter to choose"
             )
-        elif self._remote_lookup and len(text.strip()) >= 2:
-            self._say(
-                f"No match in the local list — will ask Impilo for "
-                f"\N{LEFT DOUBLE QUOTATION MARK}{text.strip()}"
-                "\N{RIGHT DOUBLE QUOTATION MARK}…"
-            )
-            self._remote_timer.start()
+        elif not complete:
+            self._say("Searching…")
+        elif self._remote_lookup and len(text) >= 2:
+            if not self._remote_timer.isActive() and not self._remote_pending:
+                self._say(f"No match in the local list — will ask Impilo for {quoted}…")
+                self._remote_timer.start()
         else:
-            self._say(
-                f"No {self._noun} matches \N{LEFT DOUBLE QUOTATION MARK}{text.strip()}"
-                "\N{RIGHT DOUBLE QUOTATION MARK}."
-            )
+            self._say(f"No {self._noun} matches {quoted}.")
 
     def _ask_server(self) -> None:
         query = self.search_field.text().strip()

@@ -9,6 +9,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.domain import MAX_COUNT, OrderDraft
+from impilo_desktop.ui.order_entry import picker_model
 from impilo_desktop.ui.order_entry.lines_model import (
     LINE_ROLE,
     ItemColumn,
@@ -258,3 +259,41 @@ def test_item_search_scanned_sku_and_non_orderable(qtbot: QtBot) -> None:
     unknown = search.model.find(lambda r: r.id == 3)
     assert unknown is not None
     assert not unknown.can_order
+
+
+def test_budgeted_search_resumes_and_narrows_from_a_partial_result() -> None:
+    keys = [p.search_key() for p in PATIENTS] * 20_000  # 100,000 rows
+    expected_s = [i for i, k in enumerate(keys) if "s" in k]
+    index = SearchIndex(keys)
+    first = index.search("s", budget=0.0)  # one chunk, then stop
+    assert not index.complete
+    assert first == expected_s[: len(first)]
+    # Typing on narrows what was matched plus what was not yet looked at.
+    partial = index.search("smi", budget=0.0)
+    rest: list[int] = []
+    while not index.complete:
+        rest.extend(index.resume(0.0))
+    assert partial + rest == [i for i, k in enumerate(keys) if "smi" in k]
+    assert index.scanned < len(keys)
+
+
+def test_picker_model_appends_the_rest_of_a_broad_query(
+    qtbot: QtBot, qtmodeltester: ModelTester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(picker_model, "SEARCH_BUDGET_S", 0.0)  # one chunk per turn
+    many = [
+        patient(i, f"First{i}", f"Last{i % 97}", "1970-01-01", f"MRN-{i}") for i in range(1, 30_001)
+    ]
+    model: PickerModel[PatientRecord] = PickerModel(patient_columns())
+    model.set_records(many)
+    progress: list[tuple[int, bool]] = []
+    model.search_progress.connect(lambda n, done: progress.append((n, done)))
+    model.set_query("mrn-1")
+    assert not model.search_complete  # the first rows are shown at once
+    first_rows = model.rowCount()
+    qtbot.waitUntil(lambda: model.search_complete)
+    expected = sum(1 for r in many if "mrn-1" in r.search_key())
+    assert first_rows < expected
+    assert model.rowCount() == expected
+    assert progress[-1] == (expected, 1)
+    qtmodeltester.check(model)
