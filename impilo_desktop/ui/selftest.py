@@ -10,6 +10,7 @@ every step passed; 1 with the reason on the first failure; 2 when the time limit
 from __future__ import annotations
 
 import argparse
+import asyncio
 import concurrent.futures
 import importlib
 import importlib.metadata
@@ -316,8 +317,28 @@ class SelfTest:
             raise SelfTestError("the order lacks its client reference")
         return f"order {order.id} found by {entry.client_reference}"
 
+    def _settle(self, seconds: float = 5.0) -> None:
+        """Give the pages' first loads a moment to finish: cancelling a connection attempt
+        half-way leaves an un-awaited coroutine inside anyio, reported as a warning at exit."""
+        assert self.window is not None
+        assert self.app is not None
+
+        async def others() -> int:
+            return len(asyncio.all_tasks()) - 1
+
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                if self.window.bridge.submit(others()).future.result(timeout=1) == 0:
+                    return
+            except Exception:  # the bridge may already be closed after a failure
+                return
+            self.app.processEvents()
+            time.sleep(0.02)
+
     def close(self) -> None:
         if self.window is not None:
+            self._settle()
             self.window.shutdown()
             if self.app is not None:
                 # Deliver what the stopped background work queued while the pages still exist.

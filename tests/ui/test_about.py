@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QObject, QTimer, QUrl, Slot
@@ -11,7 +13,10 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop import __version__, config
+from impilo_desktop.secrets import KeyStore, MemoryKeyring
 from impilo_desktop.ui.about import AboutDialog, app_icon, make_about_action
+from impilo_desktop.ui.app import create_app
+from impilo_desktop.ui.main_window import MainWindow
 
 STAGING = config.Profile("staging", "https://staging.impiloplatform.com")
 
@@ -81,3 +86,43 @@ def test_about_action_opens_the_dialog_for_the_current_profile(qtbot: QtBot) -> 
     QTimer.singleShot(0, close_dialog)
     action.trigger()  # modal: returns once close_dialog clicked Close
     assert seen == ["sandbox (http://127.0.0.1:8765)"]
+
+
+def background_tasks(window: MainWindow) -> int:
+    """Tasks still running on the window's async bridge (other than this probe)."""
+
+    async def count() -> int:
+        return len(asyncio.all_tasks()) - 1
+
+    return int(window.bridge.submit(count()).future.result(timeout=5))
+
+
+def test_main_window_help_menu_opens_about_for_its_profile(
+    qtbot: QtBot, app_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    _app, window = create_app(
+        ["--profile", "sandbox"], home=app_home, keys=KeyStore(memory_keyring, env={})
+    )
+    try:
+        action = window.findChild(QAction, "aboutAction")
+        assert action is not None
+        assert action in window.help_menu.actions()
+        seen: list[str] = []
+
+        def read_and_close() -> None:
+            dialog = QApplication.activeModalWidget()
+            assert isinstance(dialog, AboutDialog)
+            seen.append(dialog.values["Profile"].text())
+            dialog.close_button.click()
+
+        QTimer.singleShot(0, read_and_close)
+        action.trigger()
+        assert seen == [f"sandbox ({window.services.profile.base_url})"]
+        # Let the pages' first loads finish: cancelling a connection attempt half-way leaves
+        # an un-awaited coroutine inside anyio that pytest would report.
+        qtbot.waitUntil(lambda: background_tasks(window) == 0, timeout=10_000)
+    finally:
+        window.shutdown()
+        window._quit_confirmed = True
+        window.close()
+        window.deleteLater()
