@@ -94,6 +94,7 @@ class AdvancedSection(QWidget):
             visible_rows=2,
             parent=self.body,
         )
+        self.return_items_table.setFixedHeight(self.return_items_table.minimumHeight())
         self.return_items_table.stretch_column(0)
         items_box = QVBoxLayout()
         items_box.setSpacing(4)
@@ -119,6 +120,7 @@ class AdvancedSection(QWidget):
             visible_rows=2,
             parent=self.body,
         )
+        self.return_devices_table.setFixedHeight(self.return_devices_table.minimumHeight())
         self.return_devices_table.stretch_column(1)
         device_row = QHBoxLayout()
         device_row.addWidget(self.device_id_field)
@@ -153,6 +155,7 @@ class AdvancedSection(QWidget):
             visible_rows=2,
             parent=self.body,
         )
+        self.return_kits_table.setFixedHeight(self.return_kits_table.minimumHeight())
         self.return_kits_table.stretch_column(0)
         kit_row = QHBoxLayout()
         kit_row.addWidget(self.packed_kit_field)
@@ -205,8 +208,8 @@ class AdvancedSection(QWidget):
         self.email_label.setChecked(draft.email_label)
         self.email_label.blockSignals(False)
         self._update_summary()
-        if draft.has_returns or draft.email_label:
-            self.set_expanded(True)
+        # A new or plain draft folds the section away; one with returns shows them.
+        self.set_expanded(draft.has_returns or draft.email_label)
 
     def set_expanded(self, expanded: bool) -> None:
         self.body.setVisible(expanded)

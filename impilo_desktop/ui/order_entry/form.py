@@ -7,7 +7,6 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QButtonGroup,
     QFormLayout,
     QFrame,
@@ -117,6 +116,8 @@ class OrderForm(QWidget):
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll_area.setWidget(centred)
+        # Not a Tab stop of its own: focusing a field scrolls it into view anyway.
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self._build_footer()
 
@@ -140,23 +141,23 @@ class OrderForm(QWidget):
         layout = QVBoxLayout(box)
         layout.setSpacing(8)
         toggle_row = QHBoxLayout()
-        toggle_row.setSpacing(0)
-        self.patient_button = QPushButton(icon("new-order"), "&Patient", box)
+        toggle_row.setSpacing(18)
+        # Radio buttons: native in every style and scheme, arrow keys switch between them.
+        self.patient_button = QRadioButton("&Patient", box)
         self.patient_button.setObjectName("recipientPatientButton")
         self.patient_button.setAccessibleName("Order for a patient")
-        self.site_button = QPushButton(icon("folder"), "&Site", box)
+        self.patient_button.setToolTip("Ship to one patient (Alt+P)")
+        self.site_button = QRadioButton("&Site", box)
         self.site_button.setObjectName("recipientSiteButton")
         self.site_button.setAccessibleName("Order for a site")
+        self.site_button.setToolTip("Ship to a site's stock (Alt+S)")
         self.recipient_buttons = QButtonGroup(box)
         self.recipient_buttons.setExclusive(True)
         for button in (self.patient_button, self.site_button):
-            button.setCheckable(True)
-            button.setAutoDefault(False)
-            button.setMinimumWidth(110)
             self.recipient_buttons.addButton(button)
             toggle_row.addWidget(button)
         self.patient_button.setChecked(True)
-        toggle_row.addSpacing(12)
+        toggle_row.addSpacing(6)
         toggle_row.addWidget(
             _hint_label("Send to one patient's home, or to a site's stock.", box), 1
         )
@@ -357,5 +358,5 @@ class OrderForm(QWidget):
             self.apply_style()
         super().changeEvent(event)
 
-    def recipient_button_for(self, kind: str) -> QAbstractButton:
+    def recipient_button_for(self, kind: str) -> QRadioButton:
         return self.patient_button if kind == "patient" else self.site_button

@@ -121,7 +121,7 @@ class RecordPicker(QWidget, Generic[R]):
         model.search_progress.connect(self._on_progress)
 
         self.search_field = QLineEdit(self)
-        self.search_field.setObjectName(f"{name}Search")
+        self.search_field.setObjectName(f"{name}Field")
         self.search_field.setAccessibleName(f"Search {noun}s")
         self.search_field.setPlaceholderText(placeholder)
         self.search_field.setClearButtonEnabled(True)

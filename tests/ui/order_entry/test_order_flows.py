@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -318,3 +319,54 @@ def test_patient_not_in_the_cache_is_found_on_the_server(
     qtbot.keyClick(picker.search_field, Enter)
     assert view.draft.patient is not None
     assert view.draft.patient.external_identifier == identifier
+
+
+def test_keyboard_only_order(qtbot: QtBot, view: OrderEntryView, started: AppServices) -> None:
+    """A whole order without the mouse: every key goes to whatever has the focus."""
+    from PySide6.QtWidgets import QApplication
+
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    f = view.form
+
+    def focused() -> QWidget:
+        widget = QApplication.focusWidget()
+        assert widget is not None
+        return widget
+
+    def type_text(text: str) -> None:
+        qtbot.keyClicks(focused(), text)
+
+    def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        qtbot.keyClick(focused(), key, modifier)
+
+    reference = f"KEY-{uuid.uuid4().hex[:8]}"
+    patient = next(r for r in f.patient_picker.model.records if not r.archived)
+    item = orderable_items(view)[0]
+    kit = f.kit_search.model.records[0]
+
+    press(Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # find patient
+    assert focused() is f.patient_picker.search_field
+    type_text(patient.external_identifier)
+    press(Enter)
+    assert view.draft.patient is not None
+    press(Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)  # add item
+    assert focused() is f.item_search.search_field
+    type_text(item.sku)
+    press(Enter)
+    press(Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)  # add kit
+    type_text(kit.name)
+    press(Enter)
+    # Tab on through the form to the external ids: kits table, Remove kit, shipping, ids.
+    for _ in range(10):
+        if focused() is f.external_ids:
+            break
+        press(Qt.Key.Key_Tab)
+    assert focused() is f.external_ids
+    type_text(reference)
+    press(Enter, Qt.KeyboardModifier.ControlModifier)  # submit
+    qtbot.waitUntil(lambda: f.banner.kind == BannerKind.SUCCESS, timeout=WAIT_MS)
+    orders = orders_with_reference(qtbot, started, reference)
+    assert len(orders) == 1
+    assert [ln.item.id for ln in orders[0].order_items if ln.item] == [item.id]
+    assert [k.kit.id for k in orders[0].order_kits if k.kit] == [kit.id]
