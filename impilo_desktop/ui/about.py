@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from impilo_desktop import APP_NAME, __version__, config
 from impilo_desktop.ui.crash import open_folder
 from impilo_desktop.ui.resources import resource_path
-from impilo_desktop.ui.support import support_facts
+from impilo_desktop.ui.support import build_kind, support_facts
 
 APP_ICON = "app/impilo-desktop.svg"
 
@@ -56,7 +56,7 @@ class AboutDialog(QDialog):
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         title.setFont(font)
-        version = QLabel(f"Version {__version__}")
+        version = QLabel(f"Version {__version__} ({build_kind()})")
         version.setObjectName("aboutVersion")
         blurb = QLabel(
             "Order entry and order history for site coordinators on the Impilo platform."

@@ -45,7 +45,7 @@ def test_about_shows_version_qt_profile_and_log_folder(qtbot: QtBot) -> None:
     qtbot.addWidget(dialog)
     version = dialog.findChild(QLabel, "aboutVersion")
     assert version is not None
-    assert version.text() == f"Version {__version__}"
+    assert version.text() == f"Version {__version__} (from source)"
     assert dialog.values["Qt"].text().startswith("Qt 6.")
     assert "PySide6 6." in dialog.values["Qt"].text()
     assert dialog.values["Profile"].text() == "staging (https://staging.impiloplatform.com)"
