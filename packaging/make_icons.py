@@ -1,7 +1,7 @@
 """Render the app icon SVG into the files installers and desktops need.
 
     python packaging/make_icons.py          # rewrite resources/app/*.png, .ico, .icns
-    python packaging/make_icons.py --check  # exit 1 if the committed files are stale
+    python packaging/make_icons.py --check  # exit 1 if the SVG changed since (or files missing)
 
 Input: resources/app/impilo-desktop.svg. Output beside it: impilo-desktop-<N>.png (Linux
 desktops, the window icon), impilo-desktop.ico (Windows: executable, installer, shortcuts) and
@@ -13,6 +13,7 @@ platform tool (iconutil, ImageMagick) is needed and any machine can regenerate t
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import struct
 import sys
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = ROOT / "resources" / "app"
 SOURCE = APP_DIR / "impilo-desktop.svg"
 STEM = "impilo-desktop"
+STAMP = APP_DIR / "icons.sha256"  # source_stamp() of the SVG the committed files came from
 
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512, 1024)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
@@ -101,20 +103,35 @@ def generate(svg: Path = SOURCE) -> dict[Path, bytes]:
     return files
 
 
+def source_stamp(svg: Path = SOURCE) -> str:
+    """What the generated files depend on: the SVG's bytes and the sizes asked for. Compared
+    instead of the PNG bytes, which may differ between Qt builds and zlib versions."""
+    digest = hashlib.sha256(svg.read_bytes())
+    digest.update(repr((PNG_SIZES, ICO_SIZES, ICNS_ENTRIES)).encode())
+    return digest.hexdigest()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report stale files")
     args = parser.parse_args(argv)
-    stale = []
+    stamp = source_stamp()
+    recorded = STAMP.read_text(encoding="utf-8").strip() if STAMP.is_file() else ""
+    if args.check:
+        outputs = [APP_DIR / f"{STEM}-{size}.png" for size in PNG_SIZES]
+        outputs += [APP_DIR / f"{STEM}.ico", APP_DIR / f"{STEM}.icns"]
+        missing = [p for p in outputs if not p.is_file()]
+        for path in missing:
+            print(f"missing {path.relative_to(ROOT)}")
+        if recorded != stamp:
+            print(f"stale: {SOURCE.relative_to(ROOT)} changed since the icons were generated")
+        return 1 if (missing or recorded != stamp) else 0
     for path, data in generate().items():
-        if path.is_file() and path.read_bytes() == data:
-            continue
-        stale.append(path)
-        if not args.check:
+        if not (path.is_file() and path.read_bytes() == data):
             path.write_bytes(data)
-    for path in stale:
-        print(f"{'stale' if args.check else 'wrote'} {path.relative_to(ROOT)}")
-    return 1 if (args.check and stale) else 0
+            print(f"wrote {path.relative_to(ROOT)}")
+    STAMP.write_text(stamp + "\n", encoding="utf-8")
+    return 0
 
 
 if __name__ == "__main__":
