@@ -10,7 +10,13 @@ from typing import Any, TypeVar
 import pytest
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.api.models import ItemRef, OrderCreate, OrderItemCreate, PatientRef
+from impilo_desktop.api.models import (
+    ItemRef,
+    OrderCreate,
+    OrderItemCreate,
+    PatientRef,
+    ShippingOption,
+)
 from impilo_desktop.config import SANDBOX, Profile
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import KeyStore, MemoryKeyring
@@ -20,15 +26,6 @@ from impilo_desktop.ui.services import AppServices
 from impilo_desktop.ui.session import close_services, open_services
 
 T = TypeVar("T")
-
-
-if "def sandbox(" not in (Path(__file__).parents[2] / "conftest.py").read_text():
-    # Until the shared `sandbox` fixture lands in tests/conftest.py.
-    @pytest.fixture
-    def sandbox() -> Iterator[SandboxServer]:
-        server = SandboxServer().start()
-        yield server
-        server.stop()
 
 
 @pytest.fixture
@@ -75,7 +72,7 @@ async def place_order(services: AppServices, reference: str) -> int:
             ),
             order_items=[OrderItemCreate(item=ItemRef(id=item.id), count=1)],
             external_order_ids=[reference],
-            shipping_option="standard",  # type: ignore[arg-type]
+            shipping_option=ShippingOption.STANDARD,
         )
     )
     assert order.id is not None

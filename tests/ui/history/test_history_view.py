@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from impilo_desktop.api.models import Order
 from impilo_desktop.domain.validation import validate_draft
 from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.store import ReferenceKind
 from impilo_desktop.ui.history.order_row import Column
 from impilo_desktop.ui.history.view import OrderHistoryView
 from impilo_desktop.ui.services import AppServices
@@ -308,3 +309,35 @@ def test_keyboard_copy_and_enter(qtbot: QtBot, history: OrderHistoryView) -> Non
     assert history.detail.order.id == history.model.rows()[0].order_id
     qtbot.keyClick(history, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert history.filters.search.hasFocus()
+
+
+def test_patient_picked_from_the_cache_search(
+    qtbot: QtBot, history: OrderHistoryView, services: AppServices
+) -> None:
+    row = next(r for r in history.model.rows() if r.order.patient is not None)
+    patient = row.order.patient
+    assert patient is not None
+    assert patient.last_name is not None
+    services.store.store_reference_page(ReferenceKind.PATIENT, [patient])
+    field = history.filters.patient
+    field.setFocus()
+    qtbot.keyClicks(field, patient.last_name[:4])
+    completions = history.filters.patient.completer().model()
+    qtbot.waitUntil(lambda: completions.rowCount() > 0, timeout=20_000)
+    choice = completions.index(0, 0).data()
+    assert f"(#{patient.id}" in choice
+    history.filters.patient.completer().activated.emit(choice)
+    qtbot.waitUntil(
+        lambda: history.model.query.patient_id == patient.id and history.model.exhausted,
+        timeout=20_000,
+    )
+    assert all(r.patient_id == patient.id for r in history.model.rows())
+
+
+def test_summary_pdf_is_saved(qtbot: QtBot, history: OrderHistoryView, tmp_path: Path) -> None:
+    order_id = history.model.rows()[0].order_id
+    target = tmp_path / "summary.pdf"
+    with qtbot.waitSignal(history.notification, timeout=20_000) as said:
+        history.save_summary_pdf(order_id, target)
+    assert "Saved the summary" in said.args[0]
+    assert target.read_bytes().startswith(b"%PDF")
