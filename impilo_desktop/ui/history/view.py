@@ -299,6 +299,9 @@ class OrderHistoryView(QWidget):
         entry_sent = getattr(outbox, "entry_sent", None)
         if entry_sent is not None:
             entry_sent.connect(self._on_entry_sent)
+        connectivity = getattr(outbox, "connectivity_changed", None)
+        if connectivity is not None:
+            connectivity.connect(self._on_connectivity)
 
     # --- data sources --------------------------------------------------------------------------
 
@@ -700,6 +703,11 @@ class OrderHistoryView(QWidget):
                 on_result=self._on_fresh_order,
                 on_error=lambda e: log.info("New order %s not fetched: %s", order_id, e),
             )
+
+    def _on_connectivity(self, state: str) -> None:
+        # The outbox noticed Impilo is back: leave the saved copy for the live list.
+        if state == "online" and self._offline:
+            self.go_online()
 
     def _on_polled(self, order: Order) -> None:
         if order.id is not None and self.model.loaded_order(order.id) is not None:
