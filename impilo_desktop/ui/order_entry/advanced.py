@@ -92,9 +92,9 @@ class AdvancedSection(QWidget):
             accessible_name="Returned items",
             empty_text="No returned items",
             visible_rows=2,
+            max_rows=5,
             parent=self.body,
         )
-        self.return_items_table.setFixedHeight(self.return_items_table.minimumHeight())
         self.return_items_table.stretch_column(0)
         items_box = QVBoxLayout()
         items_box.setSpacing(4)
@@ -118,9 +118,9 @@ class AdvancedSection(QWidget):
             accessible_name="Returned devices",
             empty_text="No returned devices",
             visible_rows=2,
+            max_rows=5,
             parent=self.body,
         )
-        self.return_devices_table.setFixedHeight(self.return_devices_table.minimumHeight())
         self.return_devices_table.stretch_column(1)
         device_row = QHBoxLayout()
         device_row.addWidget(self.device_id_field)
@@ -153,9 +153,9 @@ class AdvancedSection(QWidget):
             accessible_name="Returned packed kits",
             empty_text="No returned packed kits",
             visible_rows=2,
+            max_rows=5,
             parent=self.body,
         )
-        self.return_kits_table.setFixedHeight(self.return_kits_table.minimumHeight())
         self.return_kits_table.stretch_column(0)
         kit_row = QHBoxLayout()
         kit_row.addWidget(self.packed_kit_field)

@@ -187,6 +187,8 @@ class OrderForm(QWidget):
             name="itemsTable",
             accessible_name="Items on this order",
             empty_text="No items yet. Search above, or scan a barcode into the search field.",
+            visible_rows=3,
+            max_rows=12,
             parent=box,
         )
         header = self.items_table.horizontalHeader()
@@ -222,7 +224,8 @@ class OrderForm(QWidget):
             name="kitsTable",
             accessible_name="Kits on this order",
             empty_text="No kits. A kit is packed and shipped as one unit.",
-            visible_rows=3,
+            visible_rows=2,
+            max_rows=8,
             parent=box,
         )
         header = self.kits_table.horizontalHeader()

@@ -23,6 +23,7 @@ class LinesTable(QTableView):
         accessible_name: str,
         empty_text: str,
         visible_rows: int = 4,
+        max_rows: int = 10,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -59,10 +60,19 @@ class LinesTable(QTableView):
                 hheader.resizeSection(column, 90)
         if count_column >= 0:
             self.setItemDelegateForColumn(count_column, CountDelegate(self))
-        self.setMinimumHeight(
-            hheader.sizeHint().height() + row_height * visible_rows + 2 * self.frameWidth()
-        )
+        self._row_height = row_height
+        self._rows_shown = (visible_rows, max(visible_rows, max_rows))
         model.rowsInserted.connect(self._scroll_to_inserted)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+            signal.connect(self._fit_height)
+        self._fit_height()
+
+    def _fit_height(self, *_args: object) -> None:
+        # Grow with the lines between a small minimum and a maximum, then scroll inside.
+        low, high = self._rows_shown
+        rows = max(low, min(high, self.lines_model.rowCount()))
+        header = self.horizontalHeader().sizeHint().height()
+        self.setFixedHeight(header + self._row_height * rows + 2 * self.frameWidth())
 
     def stretch_column(self, column: int) -> None:
         self.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)

@@ -15,7 +15,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QHideEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemDelegate, QVBoxLayout, QWidget
 
 from impilo_desktop.api.errors import ImpiloError
@@ -259,6 +259,12 @@ class OrderEntryView(QWidget):
             store.set_current_draft(None)
 
         self._save_job = self._services.bridge.submit(clear(), on_error=self._on_save_error)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # Leaving the page (another page, closing the window): write what is pending now.
+        if self._autosave.isActive():
+            self.save_now()
+        super().hideEvent(event)
 
     # --- building ------------------------------------------------------------------------
 

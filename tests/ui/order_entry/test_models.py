@@ -297,3 +297,24 @@ def test_picker_model_appends_the_rest_of_a_broad_query(
     assert model.rowCount() == expected
     assert progress[-1] == (expected, 1)
     qtmodeltester.check(model)
+
+
+def test_patient_picker_narrows_to_a_site(qtbot: QtBot) -> None:
+    from impilo_desktop.ui.order_entry.records import SiteRecord
+
+    picker = PatientPicker()
+    qtbot.addWidget(picker)
+    picker.show()
+    picker.model.set_records(PATIENTS)
+    picker.set_sites(
+        [SiteRecord(1, "Clinic 1", "A", "B", True), SiteRecord(2, "Clinic 2", "", "", True)]
+    )
+    qtbot.keyClicks(picker, "anna")
+    assert picker.model.rowCount() == 2
+    picker.site_scope.setCurrentIndex(picker.site_scope.findData(2))
+    assert picker.model.rowCount() == 1
+    record = picker.model.record(0)
+    assert record is not None
+    assert record.site_id == 2
+    picker.site_scope.setCurrentIndex(0)  # all sites again
+    assert picker.model.rowCount() == 2

@@ -100,7 +100,15 @@ def test_patient_order_with_items_and_kits(
     qtbot.mouseClick(f.overnight_radio, Qt.MouseButton.LeftButton)
     qtbot.keyClicks(f.external_ids, reference)
     qtbot.keyClicks(f.notes, "Leave with the front desk.")
-    for model in (f.patient_picker.model, f.item_search.model, f.items_model, f.kits_model):
+    for model in (
+        f.patient_picker.model,
+        f.site_picker.model,
+        f.item_search.model,
+        f.kit_search.model,
+        f.items_model,
+        f.kits_model,
+        f.advanced.return_item_search.model,
+    ):
         qtmodeltester.check(model)
 
     assert f.submit_button.isEnabled(), view.problems
