@@ -175,6 +175,7 @@ class RecordPicker(QWidget, Generic[R]):
         card_layout.setContentsMargins(10, 8, 8, 8)
         self.card_label = QLabel(self.card)
         self.card_label.setObjectName(f"{name}Choice")
+        self.card_label.setAccessibleName(f"Chosen {noun}")
         self.card_label.setTextFormat(Qt.TextFormat.RichText)
         self.card_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.change_button = QPushButton("Change…", self.card)
