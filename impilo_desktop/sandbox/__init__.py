@@ -8,8 +8,23 @@ and grants nothing outside the sandbox. See README.md in this folder for every b
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from impilo_desktop.sandbox.demo import DEMO_API_KEY
 from impilo_desktop.sandbox.faults import Faults
 from impilo_desktop.sandbox.seed import SeedSize
-from impilo_desktop.sandbox.server import DEMO_API_KEY, SandboxServer
+
+if TYPE_CHECKING:
+    from impilo_desktop.sandbox.server import SandboxServer
+
+
+def __getattr__(name: str) -> Any:
+    # The server pulls in aiohttp; load it only when someone actually runs a sandbox.
+    if name == "SandboxServer":
+        from impilo_desktop.sandbox.server import SandboxServer
+
+        return SandboxServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["DEMO_API_KEY", "Faults", "SandboxServer", "SeedSize"]

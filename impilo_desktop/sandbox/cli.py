@@ -9,8 +9,8 @@ import threading
 from types import FrameType
 
 from impilo_desktop.config import DEFAULT_SANDBOX_PORT
+from impilo_desktop.sandbox.demo import DEMO_API_KEY
 from impilo_desktop.sandbox.faults import Faults
-from impilo_desktop.sandbox.server import DEMO_API_KEY, SandboxServer
 from impilo_desktop.sandbox.state import DEFAULT_PROGRESS_SECONDS
 
 
@@ -56,6 +56,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
         faults = Faults.parse(args.faults)
         if "seed=" not in args.faults:
             faults.seed = args.random_seed
+        from impilo_desktop.sandbox.server import SandboxServer
+
         server = SandboxServer(
             port=args.port,
             api_key=args.api_key or DEMO_API_KEY,

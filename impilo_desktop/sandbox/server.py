@@ -17,11 +17,11 @@ from typing import Literal
 from aiohttp import web
 
 from impilo_desktop.sandbox.app import build_app
+from impilo_desktop.sandbox.demo import DEMO_API_KEY
 from impilo_desktop.sandbox.faults import Faults
 from impilo_desktop.sandbox.seed import SeedData, SeedSize
 from impilo_desktop.sandbox.state import DEFAULT_PROGRESS_SECONDS, SandboxState
 
-DEMO_API_KEY = "impilo-sandbox-demo-key"
 _START_TIMEOUT = 30.0
 _SHARED_SEED_LIMIT = 10_000
 
