@@ -358,6 +358,8 @@ class OrderEntryView(QWidget):
             f.recipient_stack.setCurrentWidget(
                 f.patient_picker if draft.recipient_kind == "patient" else f.site_picker
             )
+            # Focus given to the page (e.g. by File > New order) lands in the recipient field.
+            self.setFocusProxy(self._recipient_picker())
             f.patient_picker.set_choice(patient_record(draft.patient) if draft.patient else None)
             f.site_picker.set_choice(site_record(draft.site) if draft.site else None)
             f.items_model.set_draft(draft)
@@ -386,7 +388,9 @@ class OrderEntryView(QWidget):
             return
         kind: RecipientKind = "patient" if button is self.form.patient_button else "site"
         f = self.form
-        f.recipient_stack.setCurrentWidget(f.patient_picker if kind == "patient" else f.site_picker)
+        picker = f.patient_picker if kind == "patient" else f.site_picker
+        f.recipient_stack.setCurrentWidget(picker)
+        self.setFocusProxy(picker)
         if kind != self._draft.recipient_kind:
             self._draft.set_recipient_kind(kind)
             # The domain dropped the other kind's choice; the pickers follow.
