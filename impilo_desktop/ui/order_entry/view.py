@@ -2,94 +2,51 @@
 each field, and submits it through the outbox (the same road online and offline).
 
 The draft is the single source of truth: widgets edit it, the table models wrap its lists.
-Every change is validated at once and autosaved (debounced) to the store on the bridge
-thread; the current draft comes back after a restart.
+Every change is validated at once and autosaved (debounced, `autosave.py`); the current
+draft comes back after a restart. `submission.py` follows a submitted order to its result,
+`server_lookups.py` asks Impilo for patients the cache does not know.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemDelegate, QVBoxLayout, QWidget
 
-from impilo_desktop.api.errors import ImpiloError
 from impilo_desktop.api.models import ShippingOption
 from impilo_desktop.domain import (
     DraftInvalid,
     OrderDraft,
-    PatientChoice,
     Problem,
     RecipientKind,
-    SiteChoice,
-    status_label,
     validate_draft,
 )
-from impilo_desktop.store import PENDING_STATES, OutboxEntry, StoreError
+from impilo_desktop.store import StoreError
 from impilo_desktop.ui.bridge import Job
+from impilo_desktop.ui.order_entry.autosave import DraftAutosave
 from impilo_desktop.ui.order_entry.banner import BannerKind
+from impilo_desktop.ui.order_entry.choices import (
+    patient_choice,
+    patient_record,
+    site_choice,
+    site_record,
+)
 from impilo_desktop.ui.order_entry.form import OrderForm
 from impilo_desktop.ui.order_entry.problems import ProblemSections, sort_problems
 from impilo_desktop.ui.order_entry.records import ItemRecord, KitRecord, PatientRecord, SiteRecord
-from impilo_desktop.ui.order_entry.reference import (
-    CatalogAnswers,
-    ReferenceData,
-    load_reference,
-    lookup_patients,
-    remember_patients,
-)
+from impilo_desktop.ui.order_entry.reference import CatalogAnswers, ReferenceData, load_reference
+from impilo_desktop.ui.order_entry.server_lookups import ServerLookups
+from impilo_desktop.ui.order_entry.submission import SubmissionTracker
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.services import AppServices
 
 log = logging.getLogger(__name__)
-
-AUTOSAVE_MS = 300
-SAVE_FLUSH_TIMEOUT_S = 5.0
-
-
-def patient_choice(record: PatientRecord) -> PatientChoice:
-    return PatientChoice(
-        id=record.id,
-        first_name=record.first_name,
-        last_name=record.last_name,
-        date_of_birth=record.date_of_birth or None,
-        external_identifier=record.external_identifier or None,
-        email=record.email or None,
-        site_id=record.site_id,
-        site_name=record.site_name or None,
-        archived=record.archived,
-    )
-
-
-def patient_record(choice: PatientChoice) -> PatientRecord:
-    return PatientRecord(
-        id=choice.id or 0,
-        first_name=choice.first_name,
-        last_name=choice.last_name,
-        date_of_birth=choice.date_of_birth or "",
-        external_identifier=choice.external_identifier or "",
-        email=choice.email or "",
-        site_id=choice.site_id,
-        site_name=choice.site_name or "",
-        city="",
-        archived=choice.archived is True,
-    )
-
-
-def site_record(choice: SiteChoice) -> SiteRecord:
-    return SiteRecord(
-        id=choice.id or 0,
-        name=choice.display_name,
-        city=choice.city or "",
-        state=choice.state or "",
-        active=True,
-    )
 
 
 class OrderEntryView(QWidget):
@@ -112,12 +69,7 @@ class OrderEntryView(QWidget):
         self._problems: list[Problem] = []
         self._touched: set[str] = set()
         self._reveal_all = False
-        self._persisted = False  # the current draft exists in the store
-        self._save_job: Job | None = None
         self._reference_job: Job | None = None
-        self._tracked_entry: int | None = None
-        self._tracked_name = ""
-        self._sent_order_id: int | None = None
         self._loading = False
 
         self.form = OrderForm(self)
@@ -125,11 +77,11 @@ class OrderEntryView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.form)
         self.sections = ProblemSections(self.form)
-
-        self._autosave = QTimer(self)
-        self._autosave.setSingleShot(True)
-        self._autosave.setInterval(AUTOSAVE_MS)
-        self._autosave.timeout.connect(self.save_now)
+        self.autosave = DraftAutosave(services.bridge, services.store, lambda: self._draft, self)
+        self.tracker = SubmissionTracker(services, self.form.banner, self)
+        self.lookups = ServerLookups(
+            services, self.form.patient_picker, self.form.site_picker, self
+        )
 
         self._build_actions()
         self._connect()
@@ -149,15 +101,15 @@ class OrderEntryView(QWidget):
 
     def load_draft(self, draft: OrderDraft) -> None:
         """Show `draft` (reorder, or opened from Drafts); the one on screen stays in Drafts."""
-        self.flush_autosave()
+        self.autosave.flush()
         self._show_draft(draft, persisted=False)
-        self.save_now()
+        self.autosave.save_now()
 
     def new_order(self) -> None:
         """Start a new, empty order; the current one (if anything was entered) stays in Drafts."""
-        self.flush_autosave()
+        self.autosave.flush()
         self._show_draft(OrderDraft(), persisted=False)
-        self._forget_current()
+        self.autosave.forget_current()
         self.form.patient_picker.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # The shell calls `new_draft` from File > New order.
@@ -176,11 +128,9 @@ class OrderEntryView(QWidget):
             self._show_problems(problems)
             self.sections.focus_first(problems)
             return
-        self.flush_autosave()
-        draft = self._draft
-        name = draft.recipient.display_name if draft.recipient else ""
+        self.autosave.flush()
         try:
-            entry = self._services.outbox.submit(draft)
+            entry = self._services.outbox.submit(self._draft)
         except DraftInvalid as exc:
             self._reveal_all = True
             self._show_problems(exc.problems)
@@ -190,19 +140,11 @@ class OrderEntryView(QWidget):
                 BannerKind.ERROR, f"The order could not be saved for sending: {escape(exc.message)}"
             )
             return
-        self._tracked_entry = entry.entry_id
-        self._tracked_name = name
-        self._persisted = False  # the outbox took the draft out of Drafts
+        self.autosave.released()  # the outbox took the draft out of Drafts
         self.submitted.emit(entry)
-        outbox = self._services.outbox
-        if outbox.sending and outbox.state not in ("offline", "unauthorized"):
-            self.form.banner.show_message(
-                BannerKind.INFO, f"Sending the order for <b>{escape(name)}</b> to Impilo…"
-            )
-        else:
-            self._show_saved_for_later(name)
+        self.tracker.track(entry)
         self._show_draft(OrderDraft(), persisted=False)
-        self._forget_current()
+        self.autosave.forget_current()
         self.form.patient_picker.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def reload_reference(self) -> None:
@@ -218,52 +160,10 @@ class OrderEntryView(QWidget):
             load(), on_result=self._on_reference, on_error=self._on_reference_error
         )
 
-    def save_now(self) -> None:
-        """Write the draft to the store now (on the bridge thread)."""
-        self._autosave.stop()
-        draft = self._draft
-        if draft.is_empty() and not self._persisted:
-            return  # nothing worth keeping yet
-        snapshot = draft.model_copy(deep=True)
-        store = self._services.store
-
-        async def write() -> str:
-            # On the loop thread itself, not a worker: writes then land in the order they
-            # were made (one small transaction each, a few milliseconds).
-            _write_draft(store, snapshot)
-            return snapshot.draft_id
-
-        self._persisted = True
-        self._save_job = self._services.bridge.submit(
-            write(), on_result=self._on_saved, on_error=self._on_save_error
-        )
-
-    def flush_autosave(self) -> None:
-        """Make sure every edit so far is in the store before the draft changes hands."""
-        if self._autosave.isActive():
-            self.save_now()
-        job = self._save_job
-        if job is not None and not job.done():
-            try:
-                job.future.result(SAVE_FLUSH_TIMEOUT_S)
-            except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
-                log.warning("Autosave did not finish in time")
-            except Exception:  # reported by _on_save_error
-                pass
-
-    def _forget_current(self) -> None:
-        # After a restart the form should open empty, not on the order just finished.
-        store = self._services.store
-
-        async def clear() -> None:
-            store.set_current_draft(None)
-
-        self._save_job = self._services.bridge.submit(clear(), on_error=self._on_save_error)
-
     def hideEvent(self, event: QHideEvent) -> None:
         # Leaving the page (another page, closing the window): write what is pending now.
-        if self._autosave.isActive():
-            self.save_now()
+        if self.autosave.pending:
+            self.autosave.save_now()
         super().hideEvent(event)
 
     # --- building ------------------------------------------------------------------------
@@ -308,8 +208,6 @@ class OrderEntryView(QWidget):
         f.recipient_buttons.buttonToggled.connect(self._on_recipient_kind)
         f.patient_picker.chosen.connect(self._on_patient)
         f.site_picker.chosen.connect(self._on_site)
-        f.patient_picker.remote_lookup_requested.connect(self._lookup_patients)
-        f.site_picker.remote_lookup_requested.connect(self._lookup_site)
         f.item_search.chosen.connect(self._on_item)
         f.kit_search.chosen.connect(self._on_kit)
         f.items_model.changed.connect(lambda: self._changed("items"))
@@ -325,12 +223,11 @@ class OrderEntryView(QWidget):
         f.advanced.changed.connect(lambda: self._changed("returns"))
         f.submit_button.clicked.connect(self.submit)
         f.new_order_button.clicked.connect(self.new_order)
-        f.banner.action_clicked.connect(self._on_banner_action)
-        outbox = self._services.outbox
-        outbox.entry_sent.connect(self._on_entry_sent)
-        outbox.entry_rejected.connect(self._on_entry_rejected)
-        outbox.drain_finished.connect(self._on_drain_finished)
-        outbox.reference_refreshed.connect(self._on_reference_refreshed)
+        self.tracker.open_order_requested.connect(self.open_order_requested)
+        self.tracker.rejected.connect(self._on_rejected)
+        self.autosave.saved.connect(self._on_saved)
+        self.autosave.failed.connect(self._on_save_failed)
+        self._services.outbox.reference_refreshed.connect(self._on_reference_refreshed)
 
     def _restore(self) -> None:
         try:
@@ -346,11 +243,10 @@ class OrderEntryView(QWidget):
     # --- draft <-> widgets ---------------------------------------------------------------
 
     def _show_draft(self, draft: OrderDraft, *, persisted: bool) -> None:
-        self._autosave.stop()
+        self.autosave.reset(persisted=persisted)
         self._loading = True
         try:
             self._draft = draft
-            self._persisted = persisted
             self._touched = set()
             self._reveal_all = False
             f = self.form
@@ -381,7 +277,7 @@ class OrderEntryView(QWidget):
         self._draft.touch()
         self._validate()
         self.form.saved_label.setText("Editing…")
-        self._autosave.start()
+        self.autosave.schedule()
 
     def _on_recipient_kind(self, button: Any, checked: bool) -> None:
         if not checked or self._loading:
@@ -405,14 +301,7 @@ class OrderEntryView(QWidget):
 
     def _on_site(self, record: object) -> None:
         if isinstance(record, SiteRecord):
-            self._draft.set_site(
-                SiteChoice(
-                    id=record.id,
-                    name=record.name,
-                    city=record.city or None,
-                    state=record.state or None,
-                )
-            )
+            self._draft.set_site(site_choice(record))
         else:
             self._draft.set_site(None)
         self._changed("recipient")
@@ -546,7 +435,7 @@ class OrderEntryView(QWidget):
         self.form.kit_search.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.form.kit_search.search_field.selectAll()
 
-    # --- reference data and server lookups -------------------------------------------------
+    # --- reference data ------------------------------------------------------------------
 
     def _on_reference(self, data: ReferenceData) -> None:
         f = self.form
@@ -571,143 +460,22 @@ class OrderEntryView(QWidget):
         if ok:
             self.reload_reference()
 
-    def _lookup_patients(self, query: str) -> None:
-        services = self._services
-        picker = self.form.patient_picker
-
-        async def ask() -> list[PatientRecord]:
-            patients = await lookup_patients(services.client(), query)
-            try:
-                await asyncio.to_thread(remember_patients, services.store, patients)
-            except StoreError as exc:  # the cache is a convenience; the answer still counts
-                log.warning("Could not cache looked-up patients: %s", exc)
-            return [PatientRecord.from_patient(p, from_server=True) for p in patients]
-
-        services.bridge.submit(
-            ask(),
-            on_result=lambda records: picker.remote_results(query, records),
-            on_error=lambda error: picker.remote_failed(query, _plain_error(error)),
-        )
-
-    def _lookup_site(self, query: str) -> None:
-        picker = self.form.site_picker
-        if not query.isdigit():
-            picker.remote_results(query, [])
-            return
-        services = self._services
-
-        async def ask() -> list[SiteRecord]:
-            site = await services.client().get_site(int(query))
-            record = SiteRecord.from_site(site)
-            return [record] if record.active and record.id else []
-
-        def failed(error: BaseException) -> None:
-            from impilo_desktop.api.errors import NotFound
-
-            if isinstance(error, NotFound):
-                picker.remote_results(query, [])
-            else:
-                picker.remote_failed(query, _plain_error(error))
-
-        services.bridge.submit(
-            ask(), on_result=lambda records: picker.remote_results(query, records), on_error=failed
-        )
-
-    # --- autosave ------------------------------------------------------------------------
+    # --- autosave and results ------------------------------------------------------------
 
     def _on_saved(self, draft_id: str) -> None:
         if draft_id == self._draft.draft_id:
             self.form.saved_label.setText("Draft saved")
         self.draft_saved.emit(draft_id)
 
-    def _on_save_error(self, error: BaseException) -> None:
-        message = error.message if isinstance(error, StoreError) else str(error)
-        log.error("Autosave failed: %s", message)
+    def _on_save_failed(self, message: str) -> None:
         self.form.saved_label.setText("Not saved!")
         self.form.banner.show_message(
             BannerKind.ERROR,
             f"Your draft could not be saved: {escape(message)}. Keep this window open.",
         )
 
-    # --- outbox results ------------------------------------------------------------------
-
-    def _show_saved_for_later(self, name: str) -> None:
-        self.form.banner.show_message(
-            BannerKind.WARNING,
-            f"Saved \N{EM DASH} will be sent when the connection returns. "
-            f"The order for <b>{escape(name)}</b> waits in Drafts &amp; outbox.",
-        )
-
-    def _on_drain_finished(self, _report: object) -> None:
-        if self._tracked_entry is None:
-            return
-        try:
-            entry = self._services.store.get_entry(self._tracked_entry)
-        except StoreError:
-            return
-        if entry.state in PENDING_STATES and self.form.banner.kind == BannerKind.INFO:
-            self._show_saved_for_later(self._tracked_name)
-
-    def _on_entry_sent(self, entry: OutboxEntry) -> None:
-        if entry.entry_id != self._tracked_entry or entry.order_id is None:
-            return
-        name = entry.draft.recipient.display_name if entry.draft.recipient else self._tracked_name
-        self._sent_order_id = entry.order_id
-        self.form.banner.show_message(
-            BannerKind.SUCCESS,
-            f"Order <b>#{entry.order_id}</b> placed for <b>{escape(name)}</b>"
-            f" \N{EM DASH} status: {escape(status_label('orderPlaced'))}.",
-            "Open in history",
-        )
-        services = self._services
-        order_id = entry.order_id
-
-        async def status() -> str:
-            order = await services.client().get_order(order_id)
-            return str(order.current_status or "")
-
-        def show(value: str) -> None:
-            if value and self._sent_order_id == order_id:
-                self.form.banner.show_message(
-                    BannerKind.SUCCESS,
-                    f"Order <b>#{order_id}</b> placed for <b>{escape(name)}</b>"
-                    f" \N{EM DASH} status: {escape(status_label(value))}.",
-                    "Open in history",
-                )
-
-        services.bridge.submit(status(), on_result=show, on_error=lambda _e: None)
-
-    def _on_entry_rejected(self, entry: OutboxEntry) -> None:
-        if entry.entry_id != self._tracked_entry:
-            return
-        self._tracked_entry = None
-        message = entry.server_message or entry.last_error or "no reason given"
-        try:
-            draft = self._services.store.return_to_drafts(entry.entry_id)
-        except StoreError as exc:
-            log.warning("Could not take the refused order back into Drafts: %s", exc)
-            draft = entry.draft
+    def _on_rejected(self, draft: OrderDraft, _message: str) -> None:
+        # Impilo refused the order: it comes back into the form, every problem shown.
         self.load_draft(draft)
         self._reveal_all = True
         self._validate()
-        self.form.banner.show_message(
-            BannerKind.ERROR,
-            f"Impilo refused this order: <b>{escape(message)}</b><br>"
-            "It is back in the form \N{EM DASH} correct it and submit again.",
-        )
-
-    def _on_banner_action(self) -> None:
-        order_id = self._sent_order_id
-        if order_id is not None and self.form.banner.kind == BannerKind.SUCCESS:
-            self.open_order_requested.emit(int(order_id))
-
-
-def _write_draft(store: Any, draft: OrderDraft) -> None:
-    store.save_draft(draft)
-    store.set_current_draft(draft.draft_id)
-
-
-def _plain_error(error: BaseException) -> str:
-    if isinstance(error, ImpiloError):
-        return error.message
-    return "an unexpected error occurred"

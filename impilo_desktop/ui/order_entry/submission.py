@@ -1,0 +1,121 @@
+"""Following a submitted order through the outbox and telling the coordinator on the banner:
+sending, placed (with its order id, status and "Open in history"), saved for later when
+offline, or refused by Impilo (the draft then comes back: `rejected(draft, message)`)."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from impilo_desktop.domain import OrderDraft, status_label
+from impilo_desktop.store import PENDING_STATES, OutboxEntry, StoreError
+from impilo_desktop.ui.order_entry.banner import BannerKind, SubmitBanner
+
+if TYPE_CHECKING:
+    from impilo_desktop.ui.services import AppServices
+
+log = logging.getLogger(__name__)
+
+OFFLINE_STATES = ("offline", "unauthorized")
+
+
+class SubmissionTracker(QObject):
+    """Watches the outbox signals for the last entry this form submitted."""
+
+    open_order_requested = Signal(int)
+    rejected = Signal(object, str)  # the draft back from the outbox, the server's message
+
+    def __init__(
+        self, services: AppServices, banner: SubmitBanner, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._banner = banner
+        self._entry_id: int | None = None
+        self._name = ""
+        self._order_id: int | None = None
+        outbox = services.outbox
+        outbox.entry_sent.connect(self._on_sent)
+        outbox.entry_rejected.connect(self._on_rejected)
+        outbox.drain_finished.connect(self._on_drain_finished)
+        banner.action_clicked.connect(self._on_action)
+
+    def track(self, entry: OutboxEntry) -> None:
+        """`entry` was just submitted: say what happens to it."""
+        draft = entry.draft
+        self._entry_id = entry.entry_id
+        self._name = draft.recipient.display_name if draft.recipient else ""
+        self._order_id = None
+        outbox = self._services.outbox
+        if outbox.sending and outbox.state not in OFFLINE_STATES:
+            self._banner.show_message(
+                BannerKind.INFO, f"Sending the order for <b>{escape(self._name)}</b> to Impilo…"
+            )
+        else:
+            self._saved_for_later()
+
+    def _saved_for_later(self) -> None:
+        self._banner.show_message(
+            BannerKind.WARNING,
+            "Saved \N{EM DASH} will be sent when the connection returns. "
+            f"The order for <b>{escape(self._name)}</b> waits in Drafts &amp; outbox.",
+        )
+
+    def _placed(self, order_id: int, status: str) -> None:
+        self._banner.show_message(
+            BannerKind.SUCCESS,
+            f"Order <b>#{order_id}</b> placed for <b>{escape(self._name)}</b>"
+            f" \N{EM DASH} status: {escape(status_label(status))}.",
+            "Open in history",
+        )
+
+    def _on_drain_finished(self, _report: object) -> None:
+        if self._entry_id is None or self._order_id is not None:
+            return
+        try:
+            entry = self._services.store.get_entry(self._entry_id)
+        except StoreError:
+            return
+        if entry.state in PENDING_STATES and self._banner.kind == BannerKind.INFO:
+            self._saved_for_later()
+
+    def _on_sent(self, entry: OutboxEntry) -> None:
+        if entry.entry_id != self._entry_id or entry.order_id is None:
+            return
+        order_id = self._order_id = entry.order_id
+        self._placed(order_id, "orderPlaced")  # what a new order is; the real one follows
+        services = self._services
+
+        async def status() -> str:
+            order = await services.client().get_order(order_id)
+            return str(order.current_status or "")
+
+        def show(value: str) -> None:
+            if value and self._order_id == order_id:
+                self._placed(order_id, value)
+
+        services.bridge.submit(status(), on_result=show, on_error=lambda _error: None)
+
+    def _on_rejected(self, entry: OutboxEntry) -> None:
+        if entry.entry_id != self._entry_id:
+            return
+        self._entry_id = None
+        message = entry.server_message or entry.last_error or "no reason given"
+        try:
+            draft: OrderDraft = self._services.store.return_to_drafts(entry.entry_id)
+        except StoreError as exc:
+            log.warning("Could not take the refused order back into Drafts: %s", exc)
+            draft = entry.draft
+        self.rejected.emit(draft, message)
+        self._banner.show_message(
+            BannerKind.ERROR,
+            f"Impilo refused this order: <b>{escape(message)}</b><br>"
+            "It is back in the form \N{EM DASH} correct it and submit again.",
+        )
+
+    def _on_action(self) -> None:
+        if self._order_id is not None and self._banner.kind == BannerKind.SUCCESS:
+            self.open_order_requested.emit(self._order_id)
