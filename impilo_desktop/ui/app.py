@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -133,6 +134,16 @@ def create_app(
     return app, window
 
 
+def _quit_on_interrupt(app: QApplication, window: MainWindow) -> None:
+    """Ctrl+C in the terminal closes the window (with the usual unsent-orders question)
+    instead of being swallowed while Qt's loop runs."""
+    signal.signal(signal.SIGINT, lambda *_args: QTimer.singleShot(0, window.close))
+    # Python handles signals only between bytecodes; wake it up now and then.
+    waker = QTimer(app)
+    waker.timeout.connect(lambda: None)
+    waker.start(500)
+
+
 def run_app(argv: Sequence[str]) -> int:
     """Show the window (and the welcome dialog on a first run) and run the event loop."""
     from impilo_desktop.logs import configure_logging
@@ -148,6 +159,7 @@ def run_app(argv: Sequence[str]) -> int:
     log.info("Impilo Desktop %s started; log file %s", __version__, log_file)
     window.show()
     window.start()
+    _quit_on_interrupt(app, window)
     if window.first_run:
         window.open_welcome()
     elif window.needs_key():

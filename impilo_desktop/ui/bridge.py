@@ -134,10 +134,21 @@ class AsyncBridge(QObject):
                     await closer()
                 except Exception:
                     log.exception("Error while closing")
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # Let requests in flight end by themselves for a moment: cancelling one while it
+            # connects makes anyio drop a coroutine unawaited (a warning and a stray socket).
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            if pending:
+                await asyncio.wait(pending, timeout=0.3)
+            # Cancelling can start new tasks (e.g. a connection attempt's clean-up), so
+            # repeat until nothing is left, or the loop would stop with tasks never run.
+            for _ in range(5):
+                tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+                if not tasks:
+                    break
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                await asyncio.sleep(0)
 
         try:
             asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(timeout)

@@ -44,12 +44,37 @@ from impilo_desktop.ui.theme import is_dark
 log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = QSize(1180, 760)
-MINIMUM_SIZE = QSize(880, 560)
+MINIMUM_SIZE = QSize(760, 520)
 
 
 def waiting_text(count: int) -> str:
     orders = "1 order is" if count == 1 else f"{count} orders are"
     return f"{orders} waiting to be sent."
+
+
+def focus_first(page: QWidget) -> None:
+    """Put the keyboard focus on the page's first focusable control, unless the page
+    already holds it (so a keyboard user lands somewhere useful after Ctrl+1..4)."""
+    focused = QApplication.focusWidget()
+    if focused is not None and page.isAncestorOf(focused):
+        return
+    proxy = page.focusProxy()
+    if proxy is not None:
+        proxy.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return
+    # Walk the focus chain (the Tab order), not the creation order.
+    child = page.nextInFocusChain()
+    while child is not None and child is not page:
+        if (
+            page.isAncestorOf(child)
+            and child.isVisibleTo(page)
+            and child.isEnabled()
+            and child.focusPolicy() & Qt.FocusPolicy.TabFocus
+        ):
+            target = child.focusProxy() or child
+            target.setFocus(Qt.FocusReason.TabFocusReason)
+            return
+        child = child.nextInFocusChain()
 
 
 class MainWindow(QMainWindow):
@@ -376,9 +401,15 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(page)
         self.page_title.setText(spec.title)
         self.page_subtitle.setText(spec.description)
+        # A page that shows its own title does not get a second one from the shell.
+        own_title = any(label.text() == spec.title for label in page.findChildren(QLabel))
+        self.page_title.setVisible(not own_title)
+        self.page_subtitle.setVisible(not own_title)
         activated = getattr(page, "page_activated", None)
         if callable(activated):
             activated()
+        if not self.page_list.hasFocus():
+            focus_first(page)
 
     def new_order(self) -> None:
         self.show_page(NEW_ORDER.key)
@@ -598,9 +629,11 @@ class MainWindow(QMainWindow):
         box.setWindowTitle("Orders not sent yet")
         box.setText(waiting_text(pending))
         box.setInformativeText(
-            "They are saved on this computer and will be sent the next time Impilo Desktop "
-            "is open and online."
+            ("It is" if pending == 1 else "They are")
+            + " saved on this computer and will be sent the next time Impilo Desktop is open"
+            " and online. Send now, or quit and send later?"
         )
+        box.setStyleSheet("QLabel { min-width: 340px; }")
         send = box.addButton("Send now", QMessageBox.ButtonRole.AcceptRole)
         send.setObjectName("quitSendNow")
         quit_anyway = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)

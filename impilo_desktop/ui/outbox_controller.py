@@ -98,6 +98,7 @@ class OutboxController(QObject):
         self._probe_job: Job | None = None
         self._refresh_job: Job | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._restart_pending = False
         self._again: bool | None = None  # None: no follow-up; else its due_only
         self._running = False
         self._state = ConnectivityState.UNKNOWN.value
@@ -192,13 +193,23 @@ class OutboxController(QObject):
         return entry
 
     def key_replaced(self) -> None:
-        """The key was saved, replaced or removed: drop work done with the old key, use a
-        fresh client, lift the pause and, with a key, check the connection and send."""
-        for job in (self._drain_job, self._probe_job, self._refresh_job):
-            if job is not None:
-                job.cancel()
-        self._drain_job = self._probe_job = self._refresh_job = None
+        """The key was saved, replaced or removed. Work already on its way finishes with the
+        old key (cancelling a request while it connects leaks its socket); then the client
+        is replaced, the pause lifted and, with a key, the connection checked and the
+        outbox sent. Meanwhile nothing new starts and a refusal of the old key is ignored."""
+        self._restart_pending = True
+        self._retry_timer.stop()
         self._again = None
+        self._maybe_restart()
+
+    def _busy(self) -> bool:
+        jobs = (self._drain_job, self._probe_job, self._refresh_job)
+        return any(job is not None and not job.done() for job in jobs)
+
+    def _maybe_restart(self) -> None:
+        if not self._restart_pending or self._busy():
+            return
+        self._restart_pending = False
         self._services.reset_client()
         self._safe(self._services.store.resume_outbox)
         self.connectivity.set(ConnectivityState.UNKNOWN)
@@ -213,7 +224,7 @@ class OutboxController(QObject):
         """Copy patients, sites, items and kits into the local cache (with progress)."""
         if self._refresh_job is not None and not self._refresh_job.done():
             return
-        if not self._services.api_key():
+        if self._restart_pending or not self._services.api_key():
             return
 
         def progress(kind: ReferenceKind, done: int, total: int) -> None:
@@ -221,13 +232,13 @@ class OutboxController(QObject):
 
         self._refresh_job = self._services.bridge.submit(
             self._tracked(self._refresher.refresh(progress=progress)),
-            on_result=lambda _report: self.reference_refreshed.emit(True),
+            on_result=self._on_refreshed,
             on_error=self._on_refresh_error,
         )
 
     def drain(self, due_only: bool = True) -> None:
         """Send due entries (all waiting entries with `due_only=False`) on the bridge."""
-        if not self._running:
+        if not self._running or self._restart_pending:
             return
         if self._state == ConnectivityState.UNAUTHORIZED.value or not self._services.api_key():
             return
@@ -270,7 +281,7 @@ class OutboxController(QObject):
     def _probe(self) -> None:
         if (self._probe_job is not None and not self._probe_job.done()) or self.sending:
             return
-        if not self._services.api_key():
+        if self._restart_pending or not self._services.api_key():
             return
 
         async def probe() -> None:
@@ -281,10 +292,16 @@ class OutboxController(QObject):
             else:
                 self.connectivity.report_success()
 
-        self._probe_job = self._services.bridge.submit(self._tracked(probe()))
+        self._probe_job = self._services.bridge.submit(
+            self._tracked(probe()),
+            on_result=lambda _none: self._maybe_restart(),
+            on_error=lambda _error: self._maybe_restart(),
+        )
 
     @Slot(str, str)
     def _on_connectivity(self, state: str, message: str) -> None:
+        if self._restart_pending and state == ConnectivityState.UNAUTHORIZED.value:
+            return  # the old key, refused on its way out: the new one is about to be tried
         previous, self._state, self._message = self._state, state, message
         if state == previous:
             return
@@ -324,13 +341,24 @@ class OutboxController(QObject):
     def _on_reference_progress(self, kind: str, done: int, total: int) -> None:
         self.reference_progress.emit(kind, done, total)
 
+    def _on_refreshed(self, _report: object) -> None:
+        self.reference_refreshed.emit(True)
+        self._maybe_restart()
+
     def _on_refresh_error(self, error: BaseException) -> None:
         if not isinstance(error, ImpiloError):
             log.error("Reference refresh failed", exc_info=error)
         self.reference_refreshed.emit(False)
+        self._maybe_restart()
 
     def _on_drained(self, report: DrainReport) -> None:
         self.last_report = report
+        if self._restart_pending:
+            self._again = None
+            self.entries_changed.emit()
+            self.drain_finished.emit(report)
+            self._maybe_restart()
+            return
         again, self._again = self._again, None
         if again is not None:
             # Start the follow-up first, so listeners see `sending` is still true.
@@ -346,6 +374,7 @@ class OutboxController(QObject):
         self.progress.emit(0, 0)
         self.entries_changed.emit()
         self._again = None
+        self._maybe_restart()
 
     def _schedule_retry(self) -> None:
         due = self._safe(self._services.store.next_due_at)

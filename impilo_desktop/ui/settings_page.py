@@ -224,6 +224,8 @@ class SettingsPage(QWidget):
         self.key_value.setStyleSheet(f"color: {getattr(status_colors(), role)};")
         editable = not profile.is_sandbox and not self.services.keys.from_environment()
         self.replace_button.setEnabled(editable)
+        self.replace_button.setVisible(not profile.is_sandbox)
+        self.remove_button.setVisible(not profile.is_sandbox)
         has_key = self.services.keys.get_key(profile.name) is not None
         self.remove_button.setEnabled(editable and has_key)
         index = self.profile_choice.findData(

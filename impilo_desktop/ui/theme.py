@@ -135,6 +135,13 @@ class SchemeFollower(QObject):
         dark = scheme == Qt.ColorScheme.Dark
         if not self._native_follows and is_dark(self._app.palette()) != dark:
             self._app.setPalette(_dark_palette() if dark else _light_palette())
+            # Widgets styled by a style sheet keep the palette they were polished with;
+            # polish them again so they pick up the new one.
+            for widget in QApplication.allWidgets():
+                sheet = widget.styleSheet()
+                if sheet:
+                    widget.setStyleSheet("")
+                    widget.setStyleSheet(sheet)
         self.scheme_changed.emit(is_dark(self._app.palette()))
 
 

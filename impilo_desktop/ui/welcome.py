@@ -125,8 +125,8 @@ class WelcomeDialog(QDialog):
             fixed = QLabel(f"{replace_for.name} — {replace_for.base_url}", self)
             fixed.setObjectName("serverFixed")
             form.addRow("Account:", fixed)
-            self.server.hide()
-            self.custom_url.hide()
+            for widget in (self.server, self.custom_url, self.server_row_label, self.url_row_label):
+                widget.hide()
         else:
             form.addRow(self.server_row_label, self.server)
             form.addRow(self.url_row_label, self.custom_url)
@@ -283,8 +283,9 @@ class WelcomeDialog(QDialog):
 
     def _server_changed(self) -> None:
         custom = self.replace_for is None and self.server.currentData() == CUSTOM
-        self.custom_url.setVisible(custom)
-        self.url_row_label.setVisible(custom)
+        if self.replace_for is None:
+            self.custom_url.setVisible(custom)
+            self.url_row_label.setVisible(custom)
         if custom:
             self.custom_url.setFocus()
         self._inputs_changed()

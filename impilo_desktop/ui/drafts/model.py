@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor
 
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store import EntryState, OutboxEntry
+from impilo_desktop.ui.resources import icon
 from impilo_desktop.ui.theme import status_colors
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -40,6 +41,16 @@ HEADERS = {
     Column.LINES: "Order lines",
     Column.UPDATED: "Updated",
     Column.MESSAGE: "Details",
+}
+
+STATE_ICON = {
+    None: "drafts",
+    EntryState.QUEUED: "sending",
+    EntryState.SENDING: "sending",
+    EntryState.IN_DOUBT: "sending",
+    EntryState.SENT: "online",
+    EntryState.REJECTED: "key-rejected",
+    EntryState.HELD: "offline",
 }
 
 STATE_TEXT = {
@@ -208,6 +219,8 @@ class DraftsModel(QAbstractTableModel):
             return None
         if role == SORT_ROLE:
             return self._sort_key(row, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == Column.STATE:
+            return icon(STATE_ICON[row.state])
         if role == Qt.ItemDataRole.ForegroundRole and column in (Column.STATE, Column.MESSAGE):
             return self._color(row)
         return None

@@ -165,3 +165,30 @@ def test_refused_key_while_running_prompts_and_new_key_sends_waiting_orders(
     wait_online(qtbot, window)
     assert not window.key_banner.isVisible()
     qtbot.waitUntil(lambda: window.status.outbox.label.text() == "Outbox empty")
+
+
+def test_window_size_and_place_are_remembered(qtbot: QtBot, app_home: Path, keys: KeyStore) -> None:
+    from impilo_desktop.ui.app import create_app
+
+    _app, window = create_app([], home=app_home, keys=keys)
+    with qtbot.waitSignal(window.services.outbox.reference_refreshed, timeout=30_000):
+        window.show()
+        window.start()
+    qtbot.waitExposed(window)
+    window.resize(780, 540)
+    qtbot.waitUntil(lambda: window.size().width() == 780)
+    window.close()  # nothing unsent: closes and saves geometry
+    assert (app_home / "window.ini").is_file()
+    window.deleteLater()
+
+    _app, again = create_app([], home=app_home, keys=keys)
+    try:
+        assert again.size().width() == 780
+        assert again.size().height() == 540
+        # Let its first requests finish before it closes again.
+        with qtbot.waitSignal(again.services.outbox.reference_refreshed, timeout=30_000):
+            again.show()
+            again.start()
+    finally:
+        again.shutdown()
+        again.deleteLater()
