@@ -31,6 +31,9 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
     ("notes", "notes"),
     ("return_", "returns"),
 )
+_TABLE_LISTS = frozenset(
+    {"item_lines", "kit_lines", "return_items", "return_devices", "return_packed_kits"}
+)
 _ORDER = ["recipient", "items", "kits", "shipping", "external_ids", "notes", "returns", "draft"]
 
 
@@ -87,8 +90,15 @@ class ProblemSections:
             # "Add at least one item or kit" belongs to items and kits alike.
             if problem.field == "lines" and "kits" in touched:
                 touched = touched | {"items"}
-            by_section.setdefault(section, []).append(problem.message)
             located = line_row(problem.field)
+            in_table = located is not None and located[0] in _TABLE_LISTS
+            # Under a table, say which line (the row itself is coloured too).
+            text = (
+                f"Line {located[1] + 1}: {problem.message}"
+                if in_table and located
+                else (problem.message)
+            )
+            by_section.setdefault(section, []).append(text)
             if located is not None:
                 rows.setdefault(located[0], {}).setdefault(located[1], []).append(problem.message)
         visible = set(by_section) if reveal_all else set(by_section) & (touched | {"draft"})

@@ -378,3 +378,32 @@ def test_keyboard_only_order(qtbot: QtBot, view: OrderEntryView, started: AppSer
     assert len(orders) == 1
     assert [ln.item.id for ln in orders[0].order_items if ln.item] == [item.id]
     assert [k.kit.id for k in orders[0].order_kits if k.kit] == [kit.id]
+
+
+def test_problems_in_a_loaded_draft_point_at_their_lines(
+    qtbot: QtBot, view: OrderEntryView
+) -> None:
+    first, second = orderable_items(view)[:2]
+    draft = OrderDraft(
+        item_lines=[
+            ItemLine(item_id=first.id, count=5000, name=first.name),
+            ItemLine(item_id=second.id, count=1, name=second.name),
+            ItemLine(item_id=first.id, count=1, name=first.name),
+        ],
+        notes=["x" * 2100],
+    )
+    view.load_draft(draft)
+    f = view.form
+    assert not f.submit_button.isEnabled()
+    qtbot.keyClick(view, Enter, Qt.KeyboardModifier.ControlModifier)  # reveal everything
+    assert "Line 1: Count is too large" in f.items_error.text()
+    assert "Line 3: This item is already on line 1" in f.items_error.text()
+    tooltip = f.items_model.data(f.items_model.index(2, 0), Qt.ItemDataRole.ToolTipRole)
+    assert "already on line 1" in tooltip
+    assert f.items_model.data(f.items_model.index(1, 0), Qt.ItemDataRole.ForegroundRole) is None
+    assert "Note is too long" in f.notes_error.text()
+    # Removing the duplicate line and fixing the count clears the line messages.
+    f.items_table.selectRow(2)
+    qtbot.mouseClick(f.remove_item_button, Qt.MouseButton.LeftButton)
+    assert f.items_model.setData(f.items_model.index(0, int(ItemColumn.COUNT)), 3)
+    assert not f.items_error.isVisible()
