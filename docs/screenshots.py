@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.pop("IMPILO_API_KEY", None)
 
     from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+    from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
     from impilo_desktop.domain import OrderDraft, PatientChoice, SiteChoice
     from impilo_desktop.secrets import KeyStore, MemoryKeyring
@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         for n in range(lines):
             item = items[(index + n) % len(items)]
-            draft.add_item(item.id, 1 + n, name=item.name or "", sku=item.sku)
+            if item.id is not None:
+                draft.add_item(item.id, 1 + n, name=item.name or "", sku=item.sku)
         return draft
 
     for index, lines in ((0, 2), (1, 1), (2, 3)):
@@ -137,12 +138,12 @@ def main(argv: list[str] | None = None) -> int:
         if about is not None:
             from impilo_desktop.ui.about import AboutDialog
 
-            dialog = AboutDialog(window.services.profile, window)
-            dialog.show()
-            save(dialog, "about", scheme)
-            dialog.close()
-        for dialog in window.findChildren(QDialog):
-            dialog.close()
+            about_dialog = AboutDialog(window.services.profile, window)
+            about_dialog.show()
+            save(about_dialog, "about", scheme)
+            about_dialog.close()
+        for leftover in window.findChildren(QDialog):
+            leftover.close()
 
     # Leaving with orders still waiting: the network goes away, an order is queued, quit.
     server = window.sandbox.server
@@ -173,7 +174,7 @@ def _history_ready(window: object) -> bool:
         return True
     from PySide6.QtWidgets import QTableView
 
-    view = table.findChild(QTableView, "orderHistoryTable")  # type: ignore[attr-defined]
+    view = table.findChild(QTableView, "orderHistoryTable")
     return view is None or view.model() is None or view.model().rowCount() > 0
 
 

@@ -633,7 +633,7 @@ class MainWindow(QMainWindow):
             + " saved on this computer and will be sent the next time Impilo Desktop is open"
             " and online. Send now, or quit and send later?"
         )
-        box.setStyleSheet("QLabel { min-width: 340px; }")
+        box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 320px; }")
         send = box.addButton("Send now", QMessageBox.ButtonRole.AcceptRole)
         send.setObjectName("quitSendNow")
         quit_anyway = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
