@@ -134,6 +134,8 @@ class PickerModel(QAbstractTableModel, Generic[R]):
             self._query, scope=self._scope, scope_filter=self._scope_filter
         )
         self.endResetModel()
+        # A picker with a query typed before the data arrived shows its matches now.
+        self.search_progress.emit(len(self._visible), 1)
 
     def add_records(self, records: Sequence[R]) -> list[R]:
         """Add records not yet known (by id), e.g. server results; returns those added."""

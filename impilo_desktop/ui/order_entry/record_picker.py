@@ -307,6 +307,7 @@ class RecordPicker(QWidget, Generic[R]):
         self._set_results_visible(count > 0)
         quoted = f"\N{LEFT DOUBLE QUOTATION MARK}{text}\N{RIGHT DOUBLE QUOTATION MARK}"
         if count:
+            self._remote_timer.stop()  # the cache has it after all (e.g. it just loaded)
             self._say(
                 f"{count:,}{'' if complete else '+'} match{'es' if count != 1 else ''}"
                 + ("" if count <= VISIBLE_RESULT_ROWS else " — keep typing to narrow")

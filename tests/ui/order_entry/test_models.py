@@ -318,3 +318,18 @@ def test_patient_picker_narrows_to_a_site(qtbot: QtBot) -> None:
     assert record.site_id == 2
     picker.site_scope.setCurrentIndex(0)  # all sites again
     assert picker.model.rowCount() == 2
+
+
+def test_query_typed_before_the_cache_loaded_shows_matches_when_it_arrives(
+    qtbot: QtBot,
+) -> None:
+    picker = PatientPicker()
+    qtbot.addWidget(picker)
+    picker.show()
+    qtbot.keyClicks(picker, "smythe")
+    assert picker.remote_pending  # nothing cached yet: Impilo would be asked
+    picker.model.set_records(PATIENTS)
+    assert not picker.remote_pending
+    assert picker.results.isVisible()
+    assert picker.model.rowCount() == 1
+    assert picker.status.text().startswith("1 match")
