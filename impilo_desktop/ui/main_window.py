@@ -356,6 +356,7 @@ class MainWindow(QMainWindow):
         if not self._started:
             self._started = True
             self.services.outbox.start()
+            self._update_outbox_status()
 
     def shutdown(self) -> None:
         """Stop background work, close the store, the bridge and the built-in server."""
@@ -583,6 +584,11 @@ class MainWindow(QMainWindow):
 
     def use_sandbox(self) -> None:
         """Switch to the built-in sandbox (started if needed)."""
+        if self.services.profile.is_sandbox and self.sandbox.running:
+            settings = Settings.load(self.home)
+            settings.last_profile = SANDBOX
+            settings.save(self.home)
+            return
         self.switch_profile(self.sandbox.profile(self.keys))
 
     def switch_profile(self, profile: Profile) -> None:

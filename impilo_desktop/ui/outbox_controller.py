@@ -269,7 +269,8 @@ class OutboxController(QObject):
         try:
             return func()
         except StoreError as exc:
-            log.warning("Outbox store problem: %s", exc)
+            if self._running:  # after stop() the store is closing: nothing to report
+                log.warning("Outbox store problem: %s", exc)
             return None
 
     def _tick(self) -> None:

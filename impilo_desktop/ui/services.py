@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,13 +46,21 @@ class AppServices:
         return self._client
 
     def reset_client(self) -> None:
-        """Forget the shared client (after the key or base URL changed); the old one is
-        closed on the bridge loop."""
+        """Forget the shared client (after the key or base URL changed). The old one is
+        closed on the bridge loop a little later, so requests other pages have in flight
+        on it can finish instead of losing their connection."""
         old, self._client = self._client, None
         if old is not None:
-            self.bridge.submit(old.aclose())
+            self.bridge.submit(_retire(old))
 
     async def _close_client(self) -> None:
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()
+
+
+async def _retire(client: ImpiloClient, grace: float = 2.0) -> None:
+    try:
+        await asyncio.sleep(grace)
+    finally:
+        await client.aclose()

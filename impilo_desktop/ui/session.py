@@ -3,6 +3,7 @@ built-in sandbox server the app starts when the coordinator has no account yet."
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,6 +86,11 @@ def close_services(services: AppServices, timeout: float = 10.0) -> None:
     services.outbox.stop()
 
     async def close() -> None:
+        # Requests in flight (this controller's and other pages') get a moment to finish:
+        # closing a client under a connecting request leaks its socket.
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        if others:
+            await asyncio.wait(others, timeout=0.3)
         await services.outbox.aclose()
         await services._close_client()
         services.store.close()

@@ -160,3 +160,32 @@ def test_sent_entry_is_listed_and_cannot_be_opened(
     assert not page.open_button.isEnabled()
     assert not page.delete_button.isEnabled()
     assert page.duplicate_button.isEnabled()
+
+
+def test_held_order_is_released_and_sent(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    custom_argv: list[str],
+    keys: object,
+) -> None:
+    keys.set_key("custom", sandbox.api_key)  # type: ignore[attr-defined]
+    window = make_window(*custom_argv, start=False)
+    store = window.services.store
+    entry = store.enqueue(sandbox_draft())
+    store.mark_held(entry.entry_id, "older than 72 hours")  # as the sender does for old ones
+    window.show()
+    window.start()
+    window.show_page("drafts")
+    page = window.drafts_page
+    assert page.select_key(f"entry:{entry.entry_id}")
+    row = page.selected_row()
+    assert row is not None
+    assert row.state == EntryState.HELD
+    assert "release it" in row.message_text()
+    assert page.release_button.isEnabled()
+    assert window.status.outbox.label.text() == "Outbox: 1 needs attention"
+    with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=15_000) as sent:
+        qtbot.mouseClick(page.release_button, Qt.MouseButton.LeftButton)
+    assert sent.args[0].entry_id == entry.entry_id
+    assert store.get_entry(entry.entry_id).state == EntryState.SENT

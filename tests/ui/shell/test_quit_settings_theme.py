@@ -177,3 +177,39 @@ def test_light_and_dark_schemes(qtbot: QtBot, make_window: MakeWindow) -> None:
     follower.set_scheme(Qt.ColorScheme.Light)
     qtbot.waitUntil(lambda: not is_dark())
     qtbot.waitUntil(lambda: LIGHT_STATUS.good in window.status.connection.label.styleSheet())
+
+
+def test_switching_account_from_settings_asks_for_the_missing_key(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    memory_keyring: MemoryKeyring,
+    app_home: object,
+) -> None:
+    window = make_window()  # fresh machine: the built-in sandbox
+    assert window.services.profile.is_sandbox
+    window.show_page("settings")
+    page = window.settings_page
+    assert not page.replace_button.isVisible()
+    page.profile_choice.setCurrentIndex(page.profile_choice.findData("custom"))
+    assert page.custom_url.isVisible()
+
+    page.custom_url.setText("http://impilo.example.org")  # plain http to a remote host
+    qtbot.mouseClick(page.switch_button, Qt.MouseButton.LeftButton)
+    assert "https" in page.switch_message.text()
+    assert window.services.profile.is_sandbox
+
+    page.custom_url.setText(sandbox.base_url)
+    with qtbot.waitSignal(window.profile_switched):
+        qtbot.mouseClick(page.switch_button, Qt.MouseButton.LeftButton)
+    assert window.services.profile.name == "custom"
+    assert window.status.connection.label.text() == "No API key"
+    dialog = window.findChild(WelcomeDialog, "newKeyDialog")
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.windowTitle() == "Enter the API key"
+    qtbot.keyClicks(dialog.key_edit, sandbox.api_key)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=15_000)
+    wait_online(qtbot, window)
+    assert memory_keyring.get_password(SERVICE, "custom") == sandbox.api_key
