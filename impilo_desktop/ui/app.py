@@ -146,7 +146,7 @@ def _quit_on_interrupt(app: QApplication, window: MainWindow) -> None:
 
 def run_app(argv: Sequence[str]) -> int:
     """Show the window (and the welcome dialog on a first run) and run the event loop."""
-    from impilo_desktop.logs import configure_logging
+    from impilo_desktop.logs import configure_logging, reset_logging
 
     log_file = configure_logging()
     app, window = create_app(argv)
@@ -168,4 +168,6 @@ def run_app(argv: Sequence[str]) -> int:
     window.shutdown()
     if crash_handler is not None:
         crash_handler.uninstall()
+    log.info("Impilo Desktop stopped (exit code %s)", code)
+    reset_logging()
     return int(code)

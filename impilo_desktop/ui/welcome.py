@@ -206,10 +206,12 @@ class WelcomeDialog(QDialog):
             QDialogButtonBox.ButtonRole.AcceptRole,
         )
         self.save_button.setObjectName("saveKeyButton")
+        self.save_button.setAccessibleName("Save the API key")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
         cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         cancel.setObjectName("cancelButton")
+        cancel.setAccessibleName("Cancel")
         cancel.clicked.connect(self.reject)
         self.sandbox_button: QPushButton | None = None
         if not replacing:
@@ -217,6 +219,7 @@ class WelcomeDialog(QDialog):
                 "Try the &sandbox", QDialogButtonBox.ButtonRole.ResetRole
             )
             self.sandbox_button.setObjectName("trySandboxButton")
+            self.sandbox_button.setAccessibleName("Try the sandbox")
             self.sandbox_button.setIcon(icon("sandbox"))
             self.sandbox_button.setToolTip("Practice with built-in demo data; nothing is sent")
             self.sandbox_button.clicked.connect(self.choose_sandbox)

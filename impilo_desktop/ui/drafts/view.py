@@ -79,6 +79,8 @@ class DraftsPage(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(Column.UPDATED, Qt.SortOrder.DescendingOrder)
         self.table.setTabKeyNavigation(False)
+        # Right-click offers the same actions as the keys (Open, Delete, Duplicate, Undo).
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         vertical = self.table.verticalHeader()
         vertical.hide()
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -171,6 +173,7 @@ class DraftsPage(QWidget):
             action.triggered.connect(slot)
             self.table.addAction(action)
 
+        add("Open", QKeySequence(Qt.Key.Key_F2), self.open_selected)
         add("Delete", QKeySequence(QKeySequence.StandardKey.Delete), self.delete_selected)
         add("Duplicate", QKeySequence("Ctrl+D"), self.duplicate_selected)
         add("Undo", QKeySequence(QKeySequence.StandardKey.Undo), self.undo_delete)
