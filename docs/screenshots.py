@@ -119,6 +119,15 @@ def main(argv: list[str] | None = None) -> int:
             window.show_page(key)
             if key == "drafts":
                 window.drafts_page.select_row(0)
+                save(window, "drafts", scheme)
+                # Delete a draft: the Undo bar.
+                page = window.drafts_page
+                page.select_row(page.model.rowCount() - 1)
+                page.delete_selected()
+                save(window, "drafts-undo", scheme)
+                page.undo_delete()
+                page.select_row(0)
+                continue
             if key == "history":
                 wait(lambda: _history_ready(window), 20.0)
             save(window, key.replace("_", "-"), scheme)
@@ -127,6 +136,16 @@ def main(argv: list[str] | None = None) -> int:
         welcome.show()
         save(welcome, "welcome", scheme)
         welcome.close()
+        tested = WelcomeDialog(window.keys, window.bridge, window)
+        tested.select_server("custom", window.services.profile.base_url)
+        tested.key_edit.setText("an-expired-key")
+        results: list[object] = []
+        tested.test_finished.connect(results.append)
+        tested.show()
+        tested.test_connection()
+        wait(lambda: bool(results))
+        save(tested, "welcome-key-refused", scheme)
+        tested.close()
         rejected = WelcomeDialog(
             window.keys, window.bridge, window, replace_for=window.services.profile
         )
