@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         tested.test_finished.connect(results.append)
         tested.show()
         tested.test_connection()
-        wait(lambda: bool(results))
+        wait(lambda results=results: bool(results))  # type: ignore[misc]
         save(tested, "welcome-key-refused", scheme)
         tested.close()
         rejected = WelcomeDialog(
