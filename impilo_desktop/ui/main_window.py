@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -31,50 +30,21 @@ from impilo_desktop import APP_NAME
 from impilo_desktop.config import SANDBOX, Profile, Settings
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.secrets import KeyStore
-from impilo_desktop.ui.about import make_about_action
 from impilo_desktop.ui.bridge import AsyncBridge
+from impilo_desktop.ui.focus import focus_first
+from impilo_desktop.ui.menus import WindowMenus
 from impilo_desktop.ui.message_bar import MessageBar
 from impilo_desktop.ui.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SETTINGS, PageSpec, load_page
+from impilo_desktop.ui.quit_question import QUIT_BOX_NAME, ask_before_quitting
 from impilo_desktop.ui.resources import icon
 from impilo_desktop.ui.services import AppServices
 from impilo_desktop.ui.session import SandboxHost, close_services, open_services
 from impilo_desktop.ui.status_bar import AppStatusBar, profile_label
-from impilo_desktop.ui.theme import is_dark
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = QSize(1180, 760)
 MINIMUM_SIZE = QSize(760, 520)
-
-
-def waiting_text(count: int) -> str:
-    orders = "1 order is" if count == 1 else f"{count} orders are"
-    return f"{orders} waiting to be sent."
-
-
-def focus_first(page: QWidget) -> None:
-    """Put the keyboard focus on the page's first focusable control, unless the page
-    already holds it (so a keyboard user lands somewhere useful after Ctrl+1..4)."""
-    focused = QApplication.focusWidget()
-    if focused is not None and page.isAncestorOf(focused):
-        return
-    proxy = page.focusProxy()
-    if proxy is not None:
-        proxy.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        return
-    # Walk the focus chain (the Tab order), not the creation order.
-    child = page.nextInFocusChain()
-    while child is not None and child is not page:
-        if (
-            page.isAncestorOf(child)
-            and child.isVisibleTo(page)
-            and child.isEnabled()
-            and child.focusPolicy() & Qt.FocusPolicy.TabFocus
-        ):
-            target = child.focusProxy() or child
-            target.setFocus(Qt.FocusReason.TabFocusReason)
-            return
-        child = child.nextInFocusChain()
 
 
 class MainWindow(QMainWindow):
@@ -93,7 +63,6 @@ class MainWindow(QMainWindow):
         first_run: bool = False,
     ) -> None:
         super().__init__()
-        self._dark = is_dark()
         self.setObjectName("mainWindow")
         self.setAccessibleName(APP_NAME)
         self.home = home
@@ -105,13 +74,15 @@ class MainWindow(QMainWindow):
         self._quit_confirmed = False
         self._quit_after_send = False
         self._shut_down = False
-        self._key_prompt_open = False
         self.services: AppServices = open_services(profile, home, keys, bridge)
         self.pages: dict[str, QWidget] = {}
         self.window_settings = QSettings(str(home / "window.ini"), QSettings.Format.IniFormat)
 
         self._build_chrome()
-        self._build_menus()
+        self.menus = WindowMenus(self)
+        self.help_menu: QMenu = self.menus.help_menu  # the Help menu (About is added there)
+        self.about_action = self.menus.about_action
+        self.page_actions = self.menus.page_actions
         self._build_pages()
         self._restore_geometry()
 
@@ -188,91 +159,6 @@ class MainWindow(QMainWindow):
         self.reference_status.setObjectName("referenceStatus")
         self.status.addWidget(self.reference_status)
         self._restyle_sidebar()
-
-    def _action(
-        self,
-        text: str,
-        slot: object,
-        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-        icon_name: str = "",
-        name: str = "",
-    ) -> QAction:
-        action = QAction(text, self)
-        if icon_name:
-            action.setIcon(icon(icon_name))
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if name:
-            action.setObjectName(name)
-        action.triggered.connect(slot)
-        self.addAction(action)  # shortcuts work wherever focus is in the window
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.setObjectName("fileMenu")
-        self.new_order_action = self._action(
-            "&New order",
-            self.new_order,
-            QKeySequence.StandardKey.New,
-            "new-order",
-            "newOrderAction",
-        )
-        self.send_now_action = self._action(
-            "&Send waiting orders now", self.send_now, "Ctrl+Shift+S", "send", "sendNowAction"
-        )
-        self.refresh_action = self._action(
-            "&Update patients and catalogue",
-            self.refresh_references,
-            "Ctrl+Shift+R",
-            "refresh",
-            "refreshReferencesAction",
-        )
-        self.switch_account_action = self._action(
-            "Connect an &account…", self.open_welcome, None, "key", "connectAccountAction"
-        )
-        self.quit_action = self._action(
-            "&Quit", self.close, QKeySequence.StandardKey.Quit, "", "quitAction"
-        )
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        if self.quit_action.shortcut().isEmpty():  # Windows has no standard Quit key
-            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        for action in (self.new_order_action, self.send_now_action, self.refresh_action):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.switch_account_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-
-        view_menu = bar.addMenu("&View")
-        view_menu.setObjectName("viewMenu")
-        self.page_actions: dict[str, QAction] = {}
-        for index, spec in enumerate(PAGES, start=1):
-            action = self._action(
-                spec.title,
-                lambda _checked=False, key=spec.key: self.show_page(key),
-                f"Ctrl+{index}",
-                spec.icon_name,
-                f"{spec.key}PageAction",
-            )
-            view_menu.addAction(action)
-            self.page_actions[spec.key] = action
-        prefs = self.page_actions[SETTINGS.key]
-        prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
-        prefs.setShortcuts(
-            [QKeySequence("Ctrl+4"), QKeySequence(QKeySequence.StandardKey.Preferences)]
-        )
-
-        self.help_menu: QMenu = bar.addMenu("&Help")
-        self.help_menu.setObjectName("helpMenu")
-        shortcuts = self._action(
-            "&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents
-        )
-        self.help_menu.addAction(shortcuts)
-        self.help_menu.addSeparator()
-        self.about_action = make_about_action(self, lambda: self.services.profile)
-        self.help_menu.addAction(self.about_action)
 
     def _build_pages(self) -> None:
         """(Re)build every page for the current services and wire them together."""
@@ -434,27 +320,6 @@ class MainWindow(QMainWindow):
 
     def show_notice(self, text: str, timeout_ms: int = 12_000) -> None:
         self.notice_bar.show_message(text, icon_name="offline", timeout_ms=timeout_ms)
-
-    def show_shortcuts(self) -> None:
-        rows = [
-            ("New order", self.new_order_action.shortcut()),
-            ("Send waiting orders now", self.send_now_action.shortcut()),
-            ("Update patients and catalogue", self.refresh_action.shortcut()),
-            *((spec.title, self.page_actions[spec.key].shortcut()) for spec in PAGES),
-            ("Quit", self.quit_action.shortcut()),
-        ]
-        text = "".join(
-            f"<tr><td style='padding-right:18px'>{label}</td>"
-            f"<td><b>{key.toString(QKeySequence.SequenceFormat.NativeText)}</b></td></tr>"
-            for label, key in rows
-        )
-        box = QMessageBox(self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setObjectName("shortcutsDialog")
-        box.setWindowTitle("Keyboard shortcuts")
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.setText(f"<table>{text}</table>")
-        box.open()
 
     # -- outbox and connection ------------------------------------------------------------
 
@@ -624,42 +489,20 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _confirm_quit(self, pending: int) -> None:
-        existing = self.findChild(QMessageBox, "quitConfirmation")
+        existing = self.findChild(QMessageBox, QUIT_BOX_NAME)
         if existing is not None and existing.isVisible():
             existing.raise_()
             return
-        box = QMessageBox(self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setObjectName("quitConfirmation")
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Orders not sent yet")
-        box.setText(waiting_text(pending))
-        box.setInformativeText(
-            ("It is" if pending == 1 else "They are")
-            + " saved on this computer and will be sent the next time Impilo Desktop is open"
-            " and online. Send now, or quit and send later?"
-        )
-        box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 320px; }")
-        send = box.addButton("Send now", QMessageBox.ButtonRole.AcceptRole)
-        send.setObjectName("quitSendNow")
-        quit_anyway = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
-        quit_anyway.setObjectName("quitAnyway")
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        cancel.setObjectName("quitCancel")
-        box.setDefaultButton(send)
-        box.setEscapeButton(cancel)
+        ask_before_quitting(self, pending, on_send_now=self._send_then_quit, on_quit=self._quit_now)
 
-        def decided(button: QPushButton) -> None:
-            if button is quit_anyway:
-                self._quit_confirmed = True
-                QTimer.singleShot(0, self.close)
-            elif button is send:
-                self._quit_after_send = True
-                self.status.showMessage("Sending before quitting…", 8000)
-                self.services.outbox.send_now()
+    def _quit_now(self) -> None:
+        self._quit_confirmed = True
+        QTimer.singleShot(0, self.close)
 
-        box.buttonClicked.connect(decided)
-        box.open()
+    def _send_then_quit(self) -> None:
+        self._quit_after_send = True
+        self.status.showMessage("Sending before quitting…", 8000)
+        self.services.outbox.send_now()
 
     # -- appearance ------------------------------------------------------------
 
@@ -672,19 +515,5 @@ class MainWindow(QMainWindow):
             " QListWidget#pageList::item:selected { background: palette(highlight);"
             " color: palette(highlighted-text); }"
         )
+        # Icons follow the palette by themselves (see resources.PaletteSvgIconEngine).
         self.page_subtitle.setStyleSheet("color: palette(placeholder-text);")
-        for row, spec in enumerate(PAGES):
-            item = self.page_list.item(row)
-            if item is not None:
-                item.setIcon(icon(spec.icon_name))
-        for action_key, action in getattr(self, "page_actions", {}).items():
-            action.setIcon(icon(self.page_spec(action_key).icon_name))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if (
-            event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
-            and is_dark() != self._dark
-        ):
-            self._dark = is_dark()
-            self._restyle_sidebar()
-        super().changeEvent(event)

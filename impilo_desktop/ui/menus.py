@@ -1,0 +1,130 @@
+"""The menu bar: File, View and Help, with standard shortcuts. Every action is also added to
+the window so its shortcut works wherever the focus is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from impilo_desktop.ui.about import make_about_action
+from impilo_desktop.ui.pages import PAGES, SETTINGS
+from impilo_desktop.ui.resources import icon
+
+if TYPE_CHECKING:
+    from impilo_desktop.ui.main_window import MainWindow
+
+
+class WindowMenus:
+    """Builds the menus of `window` and keeps its actions."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        bar = window.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.setObjectName("fileMenu")
+        self.new_order_action = self._action(
+            "&New order",
+            window.new_order,
+            QKeySequence.StandardKey.New,
+            "new-order",
+            "newOrderAction",
+        )
+        self.send_now_action = self._action(
+            "&Send waiting orders now", window.send_now, "Ctrl+Shift+S", "send", "sendNowAction"
+        )
+        self.refresh_action = self._action(
+            "&Update patients and catalogue",
+            window.refresh_references,
+            "Ctrl+Shift+R",
+            "refresh",
+            "refreshReferencesAction",
+        )
+        self.switch_account_action = self._action(
+            "Connect an &account…", window.open_welcome, None, "key", "connectAccountAction"
+        )
+        self.quit_action = self._action(
+            "&Quit", window.close, QKeySequence.StandardKey.Quit, "", "quitAction"
+        )
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        if self.quit_action.shortcut().isEmpty():  # Windows has no standard Quit key
+            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        for action in (self.new_order_action, self.send_now_action, self.refresh_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.switch_account_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        view_menu = bar.addMenu("&View")
+        view_menu.setObjectName("viewMenu")
+        self.page_actions: dict[str, QAction] = {}
+        for index, spec in enumerate(PAGES, start=1):
+            action = self._action(
+                spec.title,
+                lambda _checked=False, key=spec.key: window.show_page(key),
+                f"Ctrl+{index}",
+                spec.icon_name,
+                f"{spec.key}PageAction",
+            )
+            view_menu.addAction(action)
+            self.page_actions[spec.key] = action
+        prefs = self.page_actions[SETTINGS.key]
+        prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
+        prefs.setShortcuts(
+            [QKeySequence("Ctrl+4"), QKeySequence(QKeySequence.StandardKey.Preferences)]
+        )
+
+        self.help_menu: QMenu = bar.addMenu("&Help")
+        self.help_menu.setObjectName("helpMenu")
+        shortcuts = self._action(
+            "&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents
+        )
+        self.help_menu.addAction(shortcuts)
+        self.help_menu.addSeparator()
+        self.about_action = make_about_action(window, lambda: window.services.profile)
+        self.help_menu.addAction(self.about_action)
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[..., object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        icon_name: str = "",
+        name: str = "",
+    ) -> QAction:
+        action = QAction(text, self.window)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(slot)
+        self.window.addAction(action)  # shortcuts work wherever focus is in the window
+        return action
+
+    def show_shortcuts(self) -> None:
+        """A small table of the keyboard shortcuts."""
+        rows = [
+            ("New order", self.new_order_action.shortcut()),
+            ("Send waiting orders now", self.send_now_action.shortcut()),
+            ("Update patients and catalogue", self.refresh_action.shortcut()),
+            *((spec.title, self.page_actions[spec.key].shortcut()) for spec in PAGES),
+            ("Quit", self.quit_action.shortcut()),
+        ]
+        text = "".join(
+            f"<tr><td style='padding-right:18px'>{label}</td>"
+            f"<td><b>{key.toString(QKeySequence.SequenceFormat.NativeText)}</b></td></tr>"
+            for label, key in rows
+        )
+        box = QMessageBox(self.window)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setObjectName("shortcutsDialog")
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(f"<table>{text}</table>")
+        box.open()
