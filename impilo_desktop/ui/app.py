@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from impilo_desktop import APP_ID, APP_NAME, __version__
 from impilo_desktop.config import (
+    BUILTIN_BASE_URLS,
     PRODUCTION,
     SANDBOX,
     ConfigError,
@@ -39,6 +40,8 @@ from impilo_desktop.ui.session import SandboxHost
 from impilo_desktop.ui.theme import scheme_follower
 
 log = logging.getLogger(__name__)
+
+CUSTOM = "custom"
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ def choose_start(
     production key if one is stored or in the environment, else the sandbox (first run)."""
     if name == SANDBOX and not base_url and not settings.base_urls.get(SANDBOX):
         return StartChoice(None, first_run=False)
+    if base_url and not name:
+        # A bare --base-url names a server of its own: never file its key under production.
+        known = {url: profile for profile, url in BUILTIN_BASE_URLS.items()}
+        name = known.get(base_url.strip().rstrip("/"), CUSTOM)
     if name or base_url:
         try:
             return StartChoice(resolve_profile(name, base_url, settings), first_run=False)
@@ -121,6 +128,11 @@ def create_app(
     bridge = AsyncBridge()
     sandbox = SandboxHost()
     profile = choice.profile or sandbox.profile(keys)
+    if profile.is_sandbox and not keys.get_key(profile.name):
+        # A standalone sandbox (`impilo-desktop sandbox`) accepts the public demo key.
+        from impilo_desktop.sandbox import DEMO_API_KEY
+
+        keys.pin_session_key(profile.name, DEMO_API_KEY)
     window = MainWindow(
         profile=profile,
         home=home,

@@ -79,6 +79,12 @@ def test_start_choice_follows_command_line_settings_and_keys(
     assert bad.profile is None
     assert bad.problem
     assert "https" in bad.problem
+    bare = choose_start(None, "http://127.0.0.1:8765", Settings(), keys).profile
+    assert bare is not None
+    assert (bare.name, bare.base_url) == ("custom", "http://127.0.0.1:8765")
+    staging_url = choose_start(None, "https://staging.impiloplatform.com/", Settings(), keys)
+    assert staging_url.profile is not None
+    assert staging_url.profile.name == "staging"
     env_keys = KeyStore(backend=MemoryKeyring(), env={"IMPILO_API_KEY": "from-env"})
     assert choose_start(None, None, Settings(), env_keys).profile.name == "production"  # type: ignore[union-attr]
 
@@ -192,3 +198,13 @@ def test_window_size_and_place_are_remembered(qtbot: QtBot, app_home: Path, keys
     finally:
         again.shutdown()
         again.deleteLater()
+
+
+def test_standalone_sandbox_by_command_line_uses_the_demo_key(
+    qtbot: QtBot, make_window: MakeWindow, sandbox: SandboxServer
+) -> None:
+    window = make_window("--profile", "sandbox", "--base-url", sandbox.base_url)
+    assert window.services.profile.base_url == sandbox.base_url
+    assert not window.sandbox.running  # no second, embedded server
+    assert window.services.api_key() == DEMO_API_KEY
+    wait_online(qtbot, window)
