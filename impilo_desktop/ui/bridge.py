@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,7 +53,10 @@ class AsyncBridge(QObject):
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="impilo-async", daemon=True)
         self._closers: list[Callable[[], Coroutine[Any, Any, None]]] = []
-        self._deliver.connect(self._on_deliver)
+        # Always queued: when a coroutine finishes before `submit` has returned, the done
+        # callback fires on the submitting (UI) thread, and an automatic connection would then
+        # call back *inside* `submit`, before the caller has even stored its Job.
+        self._deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
         self._started = False
         self._closed = False
 
