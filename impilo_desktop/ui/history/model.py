@@ -91,6 +91,7 @@ class OrderHistoryModel(QAbstractTableModel):
         self._exhausted = False
         self._failed = False
         self._job: Job | None = None
+        self._requested: int | None = None  # the page on its way, if any
         self._generation = 0
         self._loading_all = False
 
@@ -119,7 +120,7 @@ class OrderHistoryModel(QAbstractTableModel):
 
     @property
     def loading(self) -> bool:
-        return self._job is not None
+        return self._requested is not None
 
     @property
     def loading_all(self) -> bool:
@@ -198,14 +199,14 @@ class OrderHistoryModel(QAbstractTableModel):
         return not self._filter.is_active or self._loaded == []
 
     def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or self._exhausted or self._job is not None:
+        if parent.isValid() or self._exhausted or self._requested is not None:
             return
         self._request_next_page()
 
     def fetch_next_page(self) -> bool:
         """Explicitly fetch the next page (even while filtering). False if none is left or one
         is already on its way."""
-        if self._exhausted or self._job is not None:
+        if self._exhausted or self._requested is not None:
             return False
         self._failed = False
         self._request_next_page()
@@ -214,19 +215,25 @@ class OrderHistoryModel(QAbstractTableModel):
     def _request_next_page(self) -> None:
         generation = self._generation
         page = self._next_page
-        self._job = self._bridge.submit(
+        # State first: the answer must find the model already waiting for it.
+        self._next_page += 1
+        self._requested = page
+        self.loading_changed.emit(True)
+        job = self._bridge.submit(
             _fetch_rows(self._fetch_page, self._query, page, self._page_size),
             on_result=lambda result: self._on_page(generation, page, result),
             on_error=lambda error: self._on_error(generation, error),
         )
-        self._next_page += 1
-        self.loading_changed.emit(True)
+        if self._requested == page:  # not answered yet
+            self._job = job
 
     def _cancel_request(self) -> None:
         self._generation += 1
         if self._job is not None:
             self._job.cancel()
+        if self._requested is not None:
             self._job = None
+            self._requested = None
             self.loading_changed.emit(False)
         if self._loading_all:
             self._loading_all = False
@@ -239,6 +246,7 @@ class OrderHistoryModel(QAbstractTableModel):
             return  # an answer to a query that has since changed
         envelope, rows = result
         self._job = None
+        self._requested = None
         self._total = envelope.total
         self._exhausted = envelope.is_last
         self._merge(rows)
@@ -257,6 +265,7 @@ class OrderHistoryModel(QAbstractTableModel):
         if generation != self._generation:
             return
         self._job = None
+        self._requested = None
         self._failed = True
         self._next_page -= 1  # the same page is asked for again on retry
         self.loading_changed.emit(False)
@@ -274,7 +283,7 @@ class OrderHistoryModel(QAbstractTableModel):
         self._loading_all = True
         self._failed = False
         self.load_all_progress.emit(len(self._loaded), self._total or 0)
-        if self._job is None:
+        if self._requested is None:
             self._request_next_page()
 
     def cancel_load_all(self) -> None:
