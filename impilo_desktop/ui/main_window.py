@@ -426,10 +426,8 @@ class MainWindow(QMainWindow):
         from impilo_desktop.ui.welcome import WelcomeDialog
 
         if self.services.profile.is_sandbox and self.sandbox.running:
-            # The built-in server's key is fixed; a refusal means someone changed it.
-            _base_url, api_key = self.sandbox.start()
-            self.keys.pin_session_key(SANDBOX, api_key)
-            self.services.outbox.key_replaced()
+            # The built-in server's key is fixed and pinned: nothing to ask the user.
+            self.show_notice("The built-in sandbox refused its own key. Restart Impilo Desktop.")
             return
         existing = self.findChild(WelcomeDialog, "newKeyDialog")
         if existing is not None and existing.isVisible():
