@@ -82,6 +82,16 @@ def _unsuitable_reason(backend: keyring.backend.KeyringBackend) -> str | None:
     return None
 
 
+def _safe_member(backend: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend:
+    """keyring's chainer writes to the first backend that accepts; if a plain-file backend is
+    in the chain it could get the key. Use the best safe member of a chain directly."""
+    chained = getattr(backend, "backends", None)
+    if type(backend).__module__ != "keyring.backends.chainer" or not isinstance(chained, list):
+        return backend
+    safe = [b for b in chained if _unsuitable_reason(b) is None]
+    return safe[0] if safe else backend
+
+
 class KeyStore:
     """Reads and writes the API key of each profile.
 
@@ -110,7 +120,7 @@ class KeyStore:
     @property
     def backend(self) -> keyring.backend.KeyringBackend:
         if self._backend is None:
-            self._backend = keyring.get_keyring()
+            self._backend = _safe_member(keyring.get_keyring())
         return self._backend
 
     def available(self) -> bool:

@@ -150,3 +150,19 @@ def test_pinned_session_key_wins_and_is_not_stored(memory_keyring: MemoryKeyring
     assert store.get_key("sandbox") == "demo-key"
     assert store.get_key("production") == "from-env"
     assert memory_keyring.get_password(SERVICE, "sandbox") is None
+
+
+def test_a_chain_with_a_file_backend_uses_only_the_safe_member(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from keyring.backends import chainer
+
+    safe, unsafe = MemoryKeyring(), _PlainTextFileKeyring()
+    chain = chainer.ChainerBackend()
+    monkeypatch.setattr(chainer.ChainerBackend, "backends", [unsafe, safe])
+    monkeypatch.setattr(keyring, "get_keyring", lambda: chain)
+    store = KeyStore(env={})
+    assert store.available()
+    assert store.set_key("production", "k") is True
+    assert safe.get_password(SERVICE, "production") == "k"
+    assert unsafe.get_password(SERVICE, "production") is None
