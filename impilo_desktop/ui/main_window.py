@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -158,6 +159,15 @@ class MainWindow(QMainWindow):
         self.reference_status = QLabel(self.status)
         self.reference_status.setObjectName("referenceStatus")
         self.status.addWidget(self.reference_status)
+        self.stop_refresh = QToolButton(self.status)
+        self.stop_refresh.setObjectName("stopRefreshButton")
+        self.stop_refresh.setText("Stop")
+        self.stop_refresh.setAccessibleName("Stop updating patients and catalogue")
+        self.stop_refresh.setToolTip("Stop updating; what arrived so far is kept")
+        self.stop_refresh.setAutoRaise(True)
+        self.stop_refresh.clicked.connect(lambda: self.services.outbox.cancel_refresh())
+        self.stop_refresh.hide()
+        self.status.addWidget(self.stop_refresh)
         self._restyle_sidebar()
 
     def _build_pages(self) -> None:
@@ -370,9 +380,11 @@ class MainWindow(QMainWindow):
     def _on_reference_progress(self, kind: str, done: int, total: int) -> None:
         names = {"patient": "patients", "site": "sites", "item": "items", "kit": "kits"}
         self.reference_status.setText(f"Updating {names.get(kind, kind)}… {done:,} of {total:,}")
+        self.stop_refresh.show()
 
     def _on_reference_refreshed(self, ok: bool) -> None:
-        self.reference_status.setText("" if ok else "Patients and catalogue not updated")
+        self.reference_status.setText("" if ok else "Patients and catalogue not fully updated")
+        self.stop_refresh.hide()
 
     def _on_entry_rejected(self, entry: object) -> None:
         message = getattr(entry, "server_message", None) or "Impilo refused an order."

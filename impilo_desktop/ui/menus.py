@@ -7,12 +7,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from impilo_desktop.ui.about import make_about_action
 from impilo_desktop.ui.pages import PAGES, SETTINGS
 from impilo_desktop.ui.resources import icon
+from impilo_desktop.ui.theme import scheme_follower
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.main_window import MainWindow
@@ -72,6 +73,27 @@ class WindowMenus:
             )
             view_menu.addAction(action)
             self.page_actions[spec.key] = action
+        view_menu.addSeparator()
+        appearance = view_menu.addMenu("&Appearance")
+        appearance.setObjectName("appearanceMenu")
+        self.scheme_group = QActionGroup(window)
+        self.scheme_actions: dict[str, QAction] = {}
+        saved = str(window.window_settings.value("appearance", "system"))
+        for key, label in (
+            ("system", "Follow the &system"),
+            ("light", "&Light"),
+            ("dark", "&Dark"),
+        ):
+            action = QAction(label, window)
+            action.setObjectName(f"{key}SchemeAction")
+            action.setCheckable(True)
+            action.setChecked(key == saved)
+            action.triggered.connect(lambda _checked=False, k=key: self.set_appearance(k))
+            self.scheme_group.addAction(action)
+            appearance.addAction(action)
+            self.scheme_actions[key] = action
+        if saved in ("light", "dark"):
+            self.set_appearance(saved)
         prefs = self.page_actions[SETTINGS.key]
         prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
         prefs.setShortcuts(
@@ -106,6 +128,15 @@ class WindowMenus:
         action.triggered.connect(slot)
         self.window.addAction(action)  # shortcuts work wherever focus is in the window
         return action
+
+    def set_appearance(self, key: str) -> None:
+        """Follow the OS colour scheme ("system"), or force "light" or "dark" (remembered)."""
+        scheme = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}.get(
+            key, Qt.ColorScheme.Unknown
+        )
+        scheme_follower().set_scheme(scheme)
+        self.scheme_actions[key if key in self.scheme_actions else "system"].setChecked(True)
+        self.window.window_settings.setValue("appearance", key)
 
     def show_shortcuts(self) -> None:
         """A small table of the keyboard shortcuts."""

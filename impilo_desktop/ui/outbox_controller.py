@@ -236,6 +236,13 @@ class OutboxController(QObject):
             on_error=self._on_refresh_error,
         )
 
+    def cancel_refresh(self) -> None:
+        """Stop the reference refresh (pages already stored are kept)."""
+        if self._refresh_job is not None and not self._refresh_job.done():
+            self._refresh_job.cancel()
+            self._refresh_job = None
+            self.reference_refreshed.emit(False)
+
     def drain(self, due_only: bool = True) -> None:
         """Send due entries (all waiting entries with `due_only=False`) on the bridge."""
         if not self._running or self._restart_pending:

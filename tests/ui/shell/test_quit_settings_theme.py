@@ -178,6 +178,13 @@ def test_light_and_dark_schemes(qtbot: QtBot, make_window: MakeWindow) -> None:
     qtbot.waitUntil(lambda: not is_dark())
     qtbot.waitUntil(lambda: LIGHT_STATUS.good in window.status.connection.label.styleSheet())
 
+    # View > Appearance forces a scheme and remembers it; "Follow the system" undoes it.
+    window.menus.scheme_actions["dark"].trigger()
+    qtbot.waitUntil(is_dark)
+    assert window.window_settings.value("appearance") == "dark"
+    window.menus.scheme_actions["system"].trigger()
+    assert window.window_settings.value("appearance") == "system"
+
 
 def test_switching_account_from_settings_asks_for_the_missing_key(
     qtbot: QtBot,
