@@ -56,11 +56,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _COLUMN_WIDTHS = {
-    Column.ORDER_ID: 72,
-    Column.LATEST_EVENT: 130,
-    Column.RECIPIENT: 210,
-    Column.STATUS: 160,
-    Column.CONTENTS: 240,
+    Column.ORDER_ID: 64,
+    Column.LATEST_EVENT: 122,
+    Column.RECIPIENT: 190,
+    Column.STATUS: 150,
+    Column.CONTENTS: 220,
     Column.TRACKING: 170,
     Column.EXTERNAL_IDS: 160,
 }
@@ -226,7 +226,7 @@ class OrderHistoryView(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         # The table gets most of the width; the detail panel a comfortable reading width.
-        self.splitter.setSizes([1000, 560])
+        self.splitter.setSizes([1100, 480])
         self.splitter.setChildrenCollapsible(True)
 
         self.toast = QLabel(self)
