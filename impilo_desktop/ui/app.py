@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from impilo_desktop import APP_ID, APP_NAME, __version__
 from impilo_desktop.config import (
@@ -33,6 +33,7 @@ from impilo_desktop.config import (
     resolve_profile,
 )
 from impilo_desktop.secrets import KeyStore
+from impilo_desktop.store import StoreError
 from impilo_desktop.ui.bridge import AsyncBridge
 from impilo_desktop.ui.main_window import MainWindow
 from impilo_desktop.ui.resources import svg_path
@@ -133,14 +134,19 @@ def create_app(
         from impilo_desktop.sandbox import DEMO_API_KEY
 
         keys.pin_session_key(profile.name, DEMO_API_KEY)
-    window = MainWindow(
-        profile=profile,
-        home=home,
-        keys=keys,
-        bridge=bridge,
-        sandbox=sandbox,
-        first_run=choice.first_run,
-    )
+    try:
+        window = MainWindow(
+            profile=profile,
+            home=home,
+            keys=keys,
+            bridge=bridge,
+            sandbox=sandbox,
+            first_run=choice.first_run,
+        )
+    except BaseException:
+        bridge.close()
+        sandbox.stop()
+        raise
     if choice.problem:
         window.show_notice(f"{choice.problem} Started the sandbox instead.")
     return app, window
@@ -156,12 +162,32 @@ def _quit_on_interrupt(app: QApplication, window: MainWindow) -> None:
     waker.start(500)
 
 
+def _startup_failed(message: str) -> None:
+    app = QApplication.instance() or QApplication([APP_ID])
+    assert isinstance(app, QApplication)
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        f"{APP_NAME} could not start",
+        f"{APP_NAME} could not start.\n\n{message}",
+    )
+    box.setObjectName("startupFailed")
+    box.exec()
+
+
 def run_app(argv: Sequence[str]) -> int:
     """Show the window (and the welcome dialog on a first run) and run the event loop."""
     from impilo_desktop.logs import configure_logging, reset_logging
 
     log_file = configure_logging()
-    app, window = create_app(argv)
+    try:
+        app, window = create_app(argv)
+    except (StoreError, ConfigError, OSError) as exc:
+        # The local database is locked by another copy, damaged or unwritable, or the
+        # built-in sandbox could not listen: say so instead of vanishing.
+        log.exception("Impilo Desktop could not start")
+        _startup_failed(str(getattr(exc, "message", "") or exc))
+        reset_logging()
+        return 1
     try:
         from impilo_desktop.ui.crash import install_excepthook
 

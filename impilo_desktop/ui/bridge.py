@@ -128,7 +128,10 @@ class AsyncBridge(QObject):
     def close(self, timeout: float = 5.0) -> None:
         """Run the closers on the loop, then stop it and join the thread."""
         self._closed = True
-        if not self._started or self._loop.is_closed():
+        if self._loop.is_closed():
+            return
+        if not self._started:
+            self._loop.close()  # never ran: nothing to stop, but free its selector
             return
 
         async def shutdown() -> None:

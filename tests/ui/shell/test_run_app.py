@@ -54,3 +54,41 @@ def test_run_app_on_a_fresh_machine_opens_the_sandbox_with_the_welcome_dialog(
     assert seen["banner"] is True
     assert (app_home / "logs").is_dir()
     assert Settings.load(app_home).last_profile is None  # nothing chosen yet
+
+
+def test_run_app_explains_a_database_it_cannot_open(
+    qtbot: QtBot, app_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    import sqlite3
+
+    from PySide6.QtWidgets import QMessageBox
+
+    # A database written by a newer Impilo Desktop: refused, and said so.
+    folder = app_home / "profiles" / "sandbox"
+    folder.mkdir(parents=True)
+    with sqlite3.connect(folder / "impilo.sqlite3") as conn:
+        conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    shown: list[str] = []
+    deadline = time.monotonic() + 30
+
+    def close_box() -> None:
+        box = next(
+            (
+                w
+                for w in QApplication.topLevelWidgets()
+                if isinstance(w, QMessageBox) and w.objectName() == "startupFailed"
+            ),
+            None,
+        )
+        if box is not None and box.isVisible():
+            shown.append(box.text())
+            box.close()
+        elif time.monotonic() < deadline:
+            QTimer.singleShot(20, close_box)
+
+    QTimer.singleShot(0, close_box)
+    assert run_app([]) == 1
+    assert shown
+    assert "could not start" in shown[0]
+    assert "newer" in shown[0].lower()
