@@ -31,6 +31,7 @@ from impilo_desktop import APP_NAME
 from impilo_desktop.config import SANDBOX, Profile, Settings
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.secrets import KeyStore
+from impilo_desktop.store import StoreError
 from impilo_desktop.ui.bridge import AsyncBridge
 from impilo_desktop.ui.focus import focus_first
 from impilo_desktop.ui.menus import WindowMenus
@@ -467,24 +468,35 @@ class MainWindow(QMainWindow):
         self.switch_profile(self.sandbox.profile(self.keys))
 
     def switch_profile(self, profile: Profile) -> None:
-        """Close the current profile's services and open `profile` in this window."""
-        settings = Settings.load(self.home)
-        settings.last_profile = profile.name
-        if not profile.is_sandbox and profile.name not in ("production", "staging"):
-            settings.base_urls[profile.name] = profile.base_url
-        settings.save(self.home)
+        """Open `profile` in this window and close the current one's services. If its local
+        database cannot be opened, stay where we are and say why."""
         if profile == self.services.profile:
+            self._remember(profile)
             self.services.outbox.key_replaced()
             self._update_banners()
             self.settings_page.refresh()
             return
         log.info("Switching to profile %s", profile.name)
+        try:
+            services = open_services(profile, self.home, self.keys, self.bridge)
+        except StoreError as exc:
+            log.warning("Could not open profile %s: %s", profile.name, exc)
+            self.show_notice(f"Could not switch to {profile.name}: {exc.message}")
+            return
+        self._remember(profile)
         close_services(self.services)
-        self.services = open_services(profile, self.home, self.keys, self.bridge)
+        self.services = services
         self._build_pages()
         if self._started:
             self.services.outbox.start()
         self.profile_switched.emit(profile)
+
+    def _remember(self, profile: Profile) -> None:
+        settings = Settings.load(self.home)
+        settings.last_profile = profile.name
+        if not profile.is_sandbox and profile.name not in ("production", "staging"):
+            settings.base_urls[profile.name] = profile.base_url
+        settings.save(self.home)
 
     # -- leaving ------------------------------------------------------------
 

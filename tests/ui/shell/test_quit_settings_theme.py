@@ -220,3 +220,25 @@ def test_switching_account_from_settings_asks_for_the_missing_key(
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=15_000)
     wait_online(qtbot, window)
     assert memory_keyring.get_password(SERVICE, "custom") == sandbox.api_key
+
+
+def test_switching_to_an_account_whose_database_cannot_open_stays_put(
+    qtbot: QtBot, make_window: MakeWindow, app_home: object
+) -> None:
+    import sqlite3
+    from pathlib import Path
+
+    from impilo_desktop.config import BUILTIN_BASE_URLS, Profile, Settings
+
+    home = Path(str(app_home))
+    folder = home / "profiles" / "staging"
+    folder.mkdir(parents=True)
+    with sqlite3.connect(folder / "impilo.sqlite3") as conn:
+        conn.execute("PRAGMA user_version = 999")  # written by a newer version
+    conn.close()
+    window = make_window()
+    window.switch_profile(Profile("staging", BUILTIN_BASE_URLS["staging"]))
+    assert window.services.profile.is_sandbox
+    assert window.notice_bar.isVisible()
+    assert "Could not switch to staging" in window.notice_bar.text.text()
+    assert Settings.load(home).last_profile != "staging"
