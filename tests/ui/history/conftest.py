@@ -88,4 +88,3 @@ def history(qtbot: QtBot, services: AppServices) -> OrderHistoryView:
     view.show()
     qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=20_000)
     return view
-

@@ -4,7 +4,7 @@ export and status notifications."""
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
@@ -21,6 +21,10 @@ from impilo_desktop.ui.history.view import OrderHistoryView
 from impilo_desktop.ui.services import AppServices
 
 from .conftest import place_order, run
+
+
+def qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
 
 
 def _message_box(name: str) -> QMessageBox | None:
@@ -130,12 +134,12 @@ def test_status_site_date_and_text_filters_narrow_loaded_orders(
     day = next(r.latest for r in loaded if r.latest is not None)
     assert day is not None
     local_day = day.astimezone().date()
-    bar.date_from.setDate(QDate(local_day))
-    bar.date_to.setDate(QDate(local_day))
+    bar.date_from.setDate(qdate(local_day))
+    bar.date_to.setDate(qdate(local_day))
     assert model.rowCount() >= 1
     assert all(r.latest and r.latest.astimezone().date() == local_day for r in model.rows())
     bar.date_to.setDate(bar.date_to.minimumDate())
-    bar.date_from.setDate(QDate(local_day + timedelta(days=1)))
+    bar.date_from.setDate(qdate(local_day + timedelta(days=1)))
     assert all(r.latest and r.latest.astimezone().date() > local_day for r in model.rows())
     bar.date_from.setDate(bar.date_from.minimumDate())
 
@@ -309,6 +313,13 @@ def test_keyboard_copy_and_enter(qtbot: QtBot, history: OrderHistoryView) -> Non
     assert history.detail.order.id == history.model.rows()[0].order_id
     qtbot.keyClick(history, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert history.filters.search.hasFocus()
+    for key, modifier in (
+        (Qt.Key.Key_F5, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier),
+    ):
+        with qtbot.waitSignal(history.model.modelReset, timeout=5_000):
+            qtbot.keyClick(history.table, key, modifier)  # refresh: the list starts over
+        qtbot.waitUntil(lambda: history.model.rowCount() > 0, timeout=20_000)
 
 
 def test_patient_picked_from_the_cache_search(
