@@ -44,8 +44,7 @@ def services(
     keys.set_key(profile.name, sandbox.api_key)
     services = open_services(profile, app_home, keys, bridge)
     yield services
-    bridge.close()  # background work ends before the store closes
-    close_services(services)
+    close_services(services)  # on the bridge loop, after work in flight has ended
 
 
 def run(qtbot: QtBot, bridge: AsyncBridge, coro: Coroutine[Any, Any, T]) -> T:
