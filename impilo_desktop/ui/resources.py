@@ -21,18 +21,24 @@ from PySide6.QtGui import (
 from PySide6.QtSvg import QSvgRenderer
 
 
-def _root() -> Path:
-    # PyInstaller unpacks data next to the executable (sys._MEIPASS); in development the
-    # resources folder sits at the repository root, beside the package.
+@cache
+def _resources_dir() -> Path:
+    # PyInstaller unpacks data next to the executable (sys._MEIPASS); an installed wheel
+    # carries the folder as `impilo_desktop/_resources` (see setup.py); in development it
+    # sits at the repository root, beside the package.
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
-        return Path(frozen)
-    return Path(__file__).resolve().parents[2]
+        return Path(frozen) / "resources"
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "_resources"
+    if installed.is_dir():
+        return installed
+    return package.parent / "resources"
 
 
 def resource_path(rel: str) -> Path:
-    """Absolute path of `resources/<rel>` (works in development and frozen builds)."""
-    return _root() / "resources" / rel
+    """Absolute path of `resources/<rel>` (development, installed and frozen builds)."""
+    return _resources_dir() / rel
 
 
 class PaletteSvgIconEngine(QIconEngine):
