@@ -116,7 +116,7 @@ class WelcomeDialog(QDialog):
         self.custom_url.setAccessibleName("Server address")
         self.custom_url.setPlaceholderText("https://impilo.example.org")
         self.custom_url.setClearButtonEnabled(True)
-        self.server_row_label = QLabel("&Server:", self)
+        self.server_row_label = QLabel("Se&rver:", self)
         self.server_row_label.setBuddy(self.server)
         self.url_row_label = QLabel("Server &address:", self)
         self.url_row_label.setBuddy(self.custom_url)
@@ -202,7 +202,7 @@ class WelcomeDialog(QDialog):
 
         self.buttons = QDialogButtonBox(self)
         self.save_button = self.buttons.addButton(
-            "Save key" if replacing else "&Save and connect",
+            "Save key" if replacing else "Sa&ve and connect",
             QDialogButtonBox.ButtonRole.AcceptRole,
         )
         self.save_button.setObjectName("saveKeyButton")
