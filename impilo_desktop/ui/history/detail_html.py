@@ -12,6 +12,7 @@ from html import escape
 from impilo_desktop.api.models import (
     Address,
     Device,
+    Item,
     Kit,
     Order,
     Patient,
@@ -142,18 +143,43 @@ def _device_row(device: Device) -> list[str]:
         for i in device.device_identifiers
         if i.value
     )
-    item = device.item.name if device.item and device.item.name else ""
+    item = device.item.name if device.item and device.item.name else "Device"
+    under = " &middot; ".join(
+        p
+        for p in (
+            f"#{_e(device.id)}" if device.id is not None else "",
+            f"external id {_e(device.external_identifier)}" if device.external_identifier else "",
+        )
+        if p
+    )
+    checked = _when(device.last_health_check)
+    status = _e(words(str(device.current_status))) if device.current_status else ""
     return [
-        _e(device.id),
-        _e(item),
+        f"{_e(item)}" + (f'<br><span class="muted">{under}</span>' if under else ""),
         identifiers,
-        _e(words(str(device.current_status)) if device.current_status else ""),
-        _e(device.external_identifier),
-        _e(_when(device.last_health_check)),
+        status + (f'<br><span class="muted">checked {_e(checked)}</span>' if checked else ""),
     ]
 
 
-_DEVICE_HEADERS = ["Device", "Item", "Identifiers", "Status", "External id", "Last check"]
+_DEVICE_HEADERS = ["Device", "Identifiers", "Status"]
+
+
+def _item_cell(item: Item | None) -> str:
+    """The item's name, then SKU, model and manufacturer on a quieter second line (a narrow
+    panel reads this better than five columns)."""
+    if item is None:
+        return ""
+    details = " &middot; ".join(
+        p
+        for p in (
+            f"SKU {_e(item.sku)}" if item.sku else "",
+            f"model {_e(item.model)}" if item.model else "",
+            _e(item.manufacturer.name) if item.manufacturer and item.manufacturer.name else "",
+        )
+        if p
+    )
+    name = _e(item.name) or f"Item {_e(item.id)}"
+    return name + (f'<br><span class="muted">{details}</span>' if details else "")
 
 
 def _kit_contents(kit: Kit) -> str:
@@ -217,17 +243,8 @@ def order_html(order: Order, colours: DetailColours | None = None) -> str:
     if order.order_items:
         h.section("Items", "items")
         h.table(
-            ["Qty", "Item", "SKU", "Model", "Manufacturer"],
-            [
-                [
-                    _e(line.count),
-                    _e(line.item.name if line.item else ""),
-                    _e(line.item.sku if line.item else ""),
-                    _e(line.item.model if line.item else ""),
-                    _e(line.item.manufacturer.name if line.item and line.item.manufacturer else ""),
-                ]
-                for line in order.order_items
-            ],
+            ["Qty", "Item"],
+            [[_e(line.count), _item_cell(line.item)] for line in order.order_items],
         )
 
     if order.order_kits:

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,6 +38,7 @@ from impilo_desktop.api.errors import ImpiloError, RequestRejected, Unreachable
 from impilo_desktop.api.models import Order, Page, Patient
 from impilo_desktop.domain.convert import order_to_draft
 from impilo_desktop.store import EntryState
+from impilo_desktop.ui.theme import status_colors
 
 from .cache_source import CachedOrderSource
 from .csv_export import CsvExporter
@@ -170,12 +171,9 @@ class OrderHistoryView(QWidget):
         banner_row.setContentsMargins(8, 6, 8, 6)
         banner_row.addWidget(self.offline_banner, 1)
         banner_row.addWidget(self.retry_button)
-        banner.setStyleSheet(
-            "#historyBanner { background: rgba(224, 137, 43, 0.16);"
-            " border: 1px solid rgba(224, 137, 43, 0.55); border-radius: 4px; }"
-        )
         banner.setVisible(False)
         self._banner = banner
+        self._style_banner()
 
         self.refresh_button = QPushButton("Refresh")
         _named(self.refresh_button, "refreshHistoryButton", "Refresh order history")
@@ -767,6 +765,21 @@ class OrderHistoryView(QWidget):
             self.width() - self.toast.width() - margin,
             self.height() - self.toast.height() - margin - 28,
         )
+
+    def _style_banner(self) -> None:
+        # The app's own banner colours, so this reads like the shell's message bar in both
+        # light and dark mode.
+        colours = status_colors()
+        self._banner.setStyleSheet(
+            f"#historyBanner {{ background: {colours.banner_bg};"
+            f" border: 1px solid {colours.warning}; border-radius: 4px; }}"
+            f"#historyBanner QLabel {{ color: {colours.banner_fg}; }}"
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._style_banner()
+        super().changeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
