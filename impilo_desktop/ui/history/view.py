@@ -46,7 +46,7 @@ from .detail import OrderDetailView
 from .filter_bar import OrderFilterBar
 from .filters import LocalFilter, OrderQuery
 from .model import OrderHistoryModel
-from .order_row import Column, local_time_text
+from .order_row import Column, local_time_text, site_of
 from .poller import DEFAULT_INTERVAL_SECONDS, OrderStatusPoller
 from .status_style import status_label
 
@@ -408,12 +408,9 @@ class OrderHistoryView(QWidget):
             _on_loop(store.cache_orders, orders),
             on_error=lambda e: log.warning("Could not cache orders: %s", e),
         )
-        seen = {o.id for o in orders}
-        page_sites = {
-            r.site_id: r.site_name
-            for r in self.model.loaded_rows()
-            if r.site_id is not None and r.order_id in seen
-        }
+        # Sites seen on this page join the site filter (the reference cache may lag behind).
+        page_sites = dict(site_of(order) for order in orders)
+        page_sites.pop(None, None)
         combo = self.filters.site
         missing = [(k, v) for k, v in page_sites.items() if combo.findData(k) < 0]
         if missing:
