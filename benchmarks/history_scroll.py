@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import gc
 import multiprocessing
+import os
 import platform
 import socket
 import statistics
@@ -58,7 +59,10 @@ def serve(port: int, orders: int, ready: Event, stop: Event) -> None:
         port=port, seed_size=SeedSize(patients=orders, orders=orders, history_days=730)
     ).start()
     ready.set()
-    stop.wait()
+    parent = os.getppid()
+    # Also end when the benchmark itself died without saying so (no orphaned server).
+    while not stop.wait(1.0) and os.getppid() == parent:
+        pass
     server.stop()
 
 
