@@ -9,7 +9,7 @@ Starts a sandbox with the large seed (100,000 orders) in a separate process, the
 - scrolling: `QTableView.scrollToBottom()` repeated (each triggers fetchMore) until 10,000
   orders are loaded: wall time, pages/s, Python heap peak (tracemalloc) and process RSS growth.
 
-Run:  QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/history_scroll.py
+Run:  QT_QPA_PLATFORM=offscreen .venv/bin/python -m benchmarks.history_scroll
           [--orders 100000] [--scroll 10000] [--page-size 50] [--repeat 5]
 Prints a Markdown section for docs/performance.md.
 """
@@ -207,7 +207,7 @@ def main() -> None:
         f"KiB per order) |"
     )
     print(
-        "\nCommand: `QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/history_scroll.py"
+        "\nCommand: `QT_QPA_PLATFORM=offscreen .venv/bin/python -m benchmarks.history_scroll"
         f" --orders {args.orders} --scroll {args.scroll} --page-size {args.page_size}"
         f" --repeat {args.repeat}`"
     )
