@@ -16,19 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
-    QSystemTrayIcon,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -40,12 +36,14 @@ from impilo_desktop.domain.convert import order_to_draft
 from impilo_desktop.store import EntryState
 from impilo_desktop.ui.theme import status_colors
 
+from . import dialogs
 from .cache_source import CachedOrderSource
 from .csv_export import CsvExporter
 from .detail import OrderDetailView
 from .filter_bar import OrderFilterBar
 from .filters import LocalFilter, OrderQuery
 from .model import OrderHistoryModel
+from .notify import Notifier
 from .order_row import Column, local_time_text, site_of
 from .poller import DEFAULT_INTERVAL_SECONDS, OrderStatusPoller
 from .status_style import status_label
@@ -108,7 +106,6 @@ class OrderHistoryView(QWidget):
         self._bridge = services.bridge
         self._cache = CachedOrderSource(services.store)
         self._offline = False
-        self._tray: QSystemTrayIcon | None = None
 
         self.model = OrderHistoryModel(self._bridge, self._fetch_online, page_size=page_size)
         self.filters = OrderFilterBar(self._search_patients)
@@ -227,17 +224,8 @@ class OrderHistoryView(QWidget):
         self.splitter.setSizes([1100, 480])
         self.splitter.setChildrenCollapsible(True)
 
-        self.toast = QLabel(self)
-        _named(self.toast, "historyToast", "Notification")
-        self.toast.setStyleSheet(
-            "#historyToast { background: palette(tool-tip-base); color: palette(tool-tip-text);"
-            " border: 1px solid palette(mid); border-radius: 6px; padding: 8px 12px; }"
-        )
-        self.toast.setVisible(False)
-        self._toast_timer = QTimer(self)
-        self._toast_timer.setSingleShot(True)
-        self._toast_timer.setInterval(8000)
-        self._toast_timer.timeout.connect(self.toast.hide)
+        self.notifier = Notifier(self)
+        self.toast = self.notifier.toast
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 8)
@@ -572,27 +560,8 @@ class OrderHistoryView(QWidget):
         order = self.detail.order
         if order is None or order.id is None:
             return
-        box = QMessageBox(self)
-        _named(box, "confirmVoidDialog", "Confirm void")
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Void order")
-        box.setText(f"Void order {order.id}?")
-        box.setInformativeText(
-            "Impilo will cancel the order. This cannot be undone; to change an order, "
-            "void it and place a new one."
-        )
-        void_button = box.addButton("Void order", QMessageBox.ButtonRole.DestructiveRole)
-        void_button.setObjectName("confirmVoidButton")
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         order_id = order.id
-
-        def answered() -> None:
-            if box.clickedButton() is void_button:
-                self.void_order(order_id)
-
-        box.finished.connect(answered)
-        box.open()
+        dialogs.confirm_void(self, order_id, lambda: self.void_order(order_id))
 
     def void_order(self, order_id: int) -> None:
         """Void at Impilo, then show the order's new state (or the server's refusal)."""
@@ -614,24 +583,19 @@ class OrderHistoryView(QWidget):
         self.detail.set_busy(True)
         self._bridge.submit(void_and_fetch(), on_result=done, on_error=refused)
 
-    def _file_dialog(self, name: str, title: str, suggested: str, pattern: str) -> QFileDialog:
-        dialog = QFileDialog(self, title, str(Path.home() / suggested), pattern)
-        _named(dialog, name, title)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-        dialog.setDefaultSuffix(pattern.rsplit(".", 1)[-1].rstrip(")"))
-        return dialog
-
     def choose_pdf_file(self) -> None:
         order = self.detail.order
         if order is None or order.id is None:
             return
         order_id = order.id
-        dialog = self._file_dialog(
-            "savePdfDialog", "Save order summary", f"order-{order_id}.pdf", "PDF files (*.pdf)"
+        dialogs.choose_save_path(
+            self,
+            "savePdfDialog",
+            "Save order summary",
+            f"order-{order_id}.pdf",
+            "PDF files (*.pdf)",
+            lambda path: self.save_summary_pdf(order_id, path),
         )
-        dialog.fileSelected.connect(lambda path: self.save_summary_pdf(order_id, Path(path)))
-        dialog.open()
 
     def save_summary_pdf(self, order_id: int, path: Path) -> None:
         """Download Impilo's summary PDF and write it to `path`, both off the UI thread."""
@@ -651,11 +615,14 @@ class OrderHistoryView(QWidget):
 
     def choose_csv_file(self) -> None:
         stamp = datetime.now().strftime("%Y-%m-%d")
-        dialog = self._file_dialog(
-            "exportCsvDialog", "Export orders", f"orders-{stamp}.csv", "CSV files (*.csv)"
+        dialogs.choose_save_path(
+            self,
+            "exportCsvDialog",
+            "Export orders",
+            f"orders-{stamp}.csv",
+            "CSV files (*.csv)",
+            self.export_csv,
         )
-        dialog.fileSelected.connect(lambda path: self.export_csv(Path(path)))
-        dialog.open()
 
     def export_csv(self, path: Path) -> None:
         """Write the rows the table shows (after filtering) to `path`."""
@@ -724,44 +691,13 @@ class OrderHistoryView(QWidget):
         )
 
     def _say(self, message: str, *, tray_title: str = "") -> None:
-        """An unobtrusive note: a toast on the page, the status bar, and the tray if any."""
-        log.info("%s", message)
-        self.toast.setText(message)
-        self.toast.adjustSize()
-        self._place_toast()
-        self.toast.setVisible(True)
-        self.toast.raise_()
-        self._toast_timer.start()
-        window = self.window()
-        if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(message, 10_000)
-        if tray_title and QSystemTrayIcon.isSystemTrayAvailable():
-            if self._tray is None:
-                self._tray = QSystemTrayIcon(window.windowIcon(), self)
-                self._tray.setObjectName("historyTrayIcon")
-            self._tray.show()
-            self._tray.showMessage(tray_title, message)
+        """An unobtrusive note (toast, status bar, tray), also offered to the shell."""
+        self.notifier.say(message, tray_title=tray_title)
         self.notification.emit(message)
 
     def _show_error(self, title: str, message: str) -> None:
-        box = QMessageBox(self)
-        _named(box, "historyErrorMessage", title)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(title)
-        box.setText(f"{title}.")
-        box.setInformativeText(message)
-        box.setStandardButtons(QMessageBox.StandardButton.Ok)
-        box.open()
+        dialogs.show_error(self, title, message)
         self._say(f"{title}: {message}")
-
-    def _place_toast(self) -> None:
-        margin = 16
-        self.toast.setMaximumWidth(max(200, self.width() - 2 * margin))
-        self.toast.adjustSize()
-        self.toast.move(
-            self.width() - self.toast.width() - margin,
-            self.height() - self.toast.height() - margin - 28,
-        )
 
     def _style_banner(self) -> None:
         # The app's own banner colours, so this reads like the shell's message bar in both
@@ -777,11 +713,6 @@ class OrderHistoryView(QWidget):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._style_banner()
         super().changeEvent(event)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if self.toast.isVisible():
-            self._place_toast()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.poller.stop()
