@@ -43,8 +43,12 @@ class Toast(QLabel):
     def _place(self) -> None:
         parent = self._page
         margin = 16
-        self.setMaximumWidth(max(200, min(520, parent.width() - 2 * margin)))
-        self.adjustSize()
+        widest = max(200, min(560, parent.width() - 2 * margin))
+        # Word wrap makes QLabel pick a narrow width; size it to the text, wrapping only
+        # what does not fit.
+        wanted = self.fontMetrics().horizontalAdvance(self.text()) + 32
+        self.setFixedWidth(min(widest, wanted))
+        self.setFixedHeight(self.heightForWidth(self.width()))
         self.move(
             parent.width() - self.width() - margin,
             parent.height() - self.height() - margin - 28,
