@@ -191,6 +191,16 @@ class RecordPicker(QWidget, Generic[R]):
         if emit:
             self.chosen.emit(record)
 
+    def clear_feedback(self) -> None:
+        """Forget what was typed and every transient message (e.g. "Added … — count 1."):
+        the form starts over (a new order, a draft loaded)."""
+        self._remote_timer.stop()
+        self._remote_pending = ""
+        self.search_field.clear()
+        self._set_results_visible(False)
+        self.status.clear()
+        self.status.setVisible(False)
+
     def clear_choice(self) -> None:
         """Back to searching (the 'Change…' button)."""
         had_focus = self.change_button.hasFocus()
@@ -372,8 +382,10 @@ class RecordPicker(QWidget, Generic[R]):
 
     def _choose(self, record: R) -> None:
         if self._sticky:
-            self.set_choice(record, emit=True)
+            # Focus first, then tell: a listener may move the focus on to the next step.
+            self.set_choice(record)
             self.change_button.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.chosen.emit(record)
         else:
             self.search_field.clear()
             self._refilter()

@@ -256,6 +256,8 @@ class OrderEntryView(QWidget):
             )
             # Focus given to the page (e.g. by File > New order) lands in the recipient field.
             self.setFocusProxy(self._recipient_picker())
+            for picker in (f.patient_picker, f.site_picker, f.item_search, f.kit_search):
+                picker.clear_feedback()
             f.patient_picker.set_choice(patient_record(draft.patient) if draft.patient else None)
             f.site_picker.set_choice(site_record(draft.site) if draft.site else None)
             f.items_model.set_draft(draft)
@@ -292,12 +294,16 @@ class OrderEntryView(QWidget):
             # The domain dropped the other kind's choice; the pickers follow.
             (f.site_picker if kind == "patient" else f.patient_picker).set_choice(None)
             self._changed("recipient")
+        # Alt+P / Alt+S (or a click) chose the kind: the next thing to do is to search.
+        if picker.choice is None:
+            picker.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_patient(self, record: object) -> None:
         self._draft.set_patient(
             patient_choice(record) if isinstance(record, PatientRecord) else None
         )
         self._changed("recipient")
+        self._after_recipient(record)
 
     def _on_site(self, record: object) -> None:
         if isinstance(record, SiteRecord):
@@ -305,6 +311,13 @@ class OrderEntryView(QWidget):
         else:
             self._draft.set_site(None)
         self._changed("recipient")
+        self._after_recipient(record)
+
+    def _after_recipient(self, record: object) -> None:
+        # Chosen from the list: the picker closed, so carry on with the items (the focus
+        # would otherwise sit on "Change…", where typing goes nowhere).
+        if record is not None and self.isVisible():
+            self._focus_item_search()
 
     def _on_item(self, record: object) -> None:
         if isinstance(record, ItemRecord) and record.can_order:

@@ -1,0 +1,72 @@
+"""Where the keyboard focus goes after a picker closes, and transient messages that must not
+outlive the order they were about."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from impilo_desktop.ui.order_entry.banner import BannerKind
+from impilo_desktop.ui.order_entry.view import OrderEntryView
+
+from .conftest import WAIT_MS
+from .test_order_flows import choose_patient, orderable_items, scan
+
+Enter = Qt.Key.Key_Return
+
+
+def _activate(qtbot: QtBot, view: OrderEntryView) -> None:
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+
+
+def test_choosing_a_patient_moves_on_to_the_items(qtbot: QtBot, view: OrderEntryView) -> None:
+    _activate(qtbot, view)
+    patient = next(r for r in view.form.patient_picker.model.records if not r.archived)
+    view.form.patient_picker.setFocus()
+    choose_patient(qtbot, view, patient.external_identifier)
+    # Not left on "Change…", where the next keystrokes would go nowhere.
+    assert QApplication.focusWidget() is view.form.item_search.search_field
+
+
+def test_choosing_the_site_kind_moves_to_the_site_search(
+    qtbot: QtBot, view: OrderEntryView
+) -> None:
+    _activate(qtbot, view)
+    f = view.form
+    f.site_button.setFocus()
+    qtbot.keyClick(f.site_button, Qt.Key.Key_Space)  # what Alt+S does: check it
+    assert f.site_button.isChecked()
+    assert QApplication.focusWidget() is f.site_picker.search_field
+    site = f.site_picker.model.records[0]
+    qtbot.keyClicks(QApplication.focusWidget(), site.name)
+    qtbot.keyClick(f.site_picker.search_field, Enter)
+    assert view.draft.site is not None
+    assert QApplication.focusWidget() is f.item_search.search_field
+
+
+def test_item_status_clears_when_the_order_is_submitted(qtbot: QtBot, view: OrderEntryView) -> None:
+    f = view.form
+    patient = next(r for r in f.patient_picker.model.records if not r.archived)
+    choose_patient(qtbot, view, patient.external_identifier)
+    item = orderable_items(view)[0]
+    scan(qtbot, view, item.sku)
+    assert f.item_search.status.isVisibleTo(view)
+    assert "Added" in f.item_search.status.text()
+    qtbot.keyClicks(f.kit_search.search_field, "zz-no-such-kit")
+    view.submit()
+    qtbot.waitUntil(lambda: f.banner.kind == BannerKind.SUCCESS, timeout=WAIT_MS)
+    assert not f.item_search.status.isVisibleTo(view)
+    assert f.item_search.status.text() == ""
+    assert f.kit_search.search_field.text() == ""
+    assert not f.kit_search.status.isVisibleTo(view)
+    assert not f.kit_search.results.isVisibleTo(view)
+
+
+def test_item_status_clears_when_a_new_order_starts(qtbot: QtBot, view: OrderEntryView) -> None:
+    f = view.form
+    scan(qtbot, view, orderable_items(view)[0].sku)
+    assert f.item_search.status.isVisibleTo(view)
+    view.new_order()
+    assert not f.item_search.status.isVisibleTo(view)
