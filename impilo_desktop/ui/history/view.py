@@ -8,7 +8,6 @@ status changes while the app runs.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -30,13 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from impilo_desktop.api.errors import ImpiloError, RequestRejected, Unreachable
+from impilo_desktop.api.errors import Unreachable
 from impilo_desktop.api.models import Order, Page, Patient
-from impilo_desktop.domain.convert import order_to_draft
 from impilo_desktop.store import EntryState
 from impilo_desktop.ui.theme import status_colors
 
-from . import dialogs
+from .actions import ExportControls, OrderActions, error_text
 from .cache_source import CachedOrderSource
 from .csv_export import CsvExporter
 from .detail import OrderDetailView
@@ -63,14 +61,6 @@ _COLUMN_WIDTHS = {
     Column.TRACKING: 170,
     Column.EXTERNAL_IDS: 160,
 }
-
-
-def _error_text(error: BaseException) -> str:
-    if isinstance(error, RequestRejected) and error.server_message:
-        return f"{error.message} Impilo said: {error.server_message}"
-    if isinstance(error, ImpiloError):
-        return error.message
-    return str(error) or type(error).__name__
 
 
 async def _on_loop(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -111,7 +101,6 @@ class OrderHistoryView(QWidget):
         self.filters = OrderFilterBar(self._search_patients)
         self.table = self._make_table()
         self.detail = OrderDetailView()
-        self.exporter = CsvExporter(self._bridge, self)
         self.poller = OrderStatusPoller(
             self._bridge,
             self._get_order_online,
@@ -120,6 +109,16 @@ class OrderHistoryView(QWidget):
             parent=self,
         )
         self._build_layout()
+        self.order_actions = OrderActions(
+            self,
+            services,
+            self.detail,
+            ExportControls(self.export_button, self.progress, self.cancel_button),
+            rows=self.model.rows,
+            reorder=self.reorder_requested.emit,
+            fresh_order=self._on_fresh_order,
+            say=self._say,
+        )
         self._build_actions()
         self._connect()
         self._load_sites()
@@ -269,15 +268,12 @@ class OrderHistoryView(QWidget):
         self.filters.local_filter_changed.connect(self._on_local_filter)
         self.refresh_button.clicked.connect(self.refresh)
         self.retry_button.clicked.connect(self.go_online)
-        self.export_button.clicked.connect(self.choose_csv_file)
+        self.export_button.clicked.connect(self.order_actions.choose_csv_file)
         self.load_all_button.clicked.connect(self.model.load_all_matching)
         self.cancel_button.clicked.connect(self._cancel_running)
-        self.exporter.progress.connect(self._on_export_progress)
-        self.exporter.finished.connect(self._on_export_finished)
-        self.exporter.failed.connect(self._on_export_failed)
-        self.detail.reorder_clicked.connect(self.reorder_selected)
-        self.detail.void_clicked.connect(self.confirm_void)
-        self.detail.save_pdf_clicked.connect(self.choose_pdf_file)
+        self.detail.reorder_clicked.connect(self.order_actions.reorder_selected)
+        self.detail.void_clicked.connect(self.order_actions.confirm_void)
+        self.detail.save_pdf_clicked.connect(self.order_actions.choose_pdf_file)
         self.detail.refresh_clicked.connect(self.refresh_selected)
         self.poller.order_updated.connect(self._on_polled)
         self.poller.status_changed.connect(self._on_status_changed)
@@ -370,7 +366,7 @@ class OrderHistoryView(QWidget):
             if isinstance(error, Unreachable):
                 self._show_cached(order_id)
             else:
-                self._say(f"Order {order_id} could not be shown: {_error_text(error)}")
+                self._say(f"Order {order_id} could not be shown: {error_text(error)}")
 
         if self._offline:
             self._show_cached(order_id)
@@ -412,7 +408,7 @@ class OrderHistoryView(QWidget):
             self._banner.setVisible(True)
             self.model.set_fetch_page(self._cache.fetch_page)
             return
-        self.offline_banner.setText(f"The order list could not be loaded: {_error_text(error)}")
+        self.offline_banner.setText(f"The order list could not be loaded: {error_text(error)}")
         self._banner.setVisible(True)
 
     def _on_query(self, query: OrderQuery) -> None:
@@ -534,7 +530,7 @@ class OrderHistoryView(QWidget):
             self._get_order_online(order.id),
             on_result=self._on_fresh_order,
             on_error=lambda e: self._say(
-                f"Order {order.id} could not be refreshed: {_error_text(e)}"
+                f"Order {order.id} could not be refreshed: {error_text(e)}"
             ),
         )
 
@@ -545,115 +541,35 @@ class OrderHistoryView(QWidget):
             self.detail.set_order(order)
         self._bridge.submit(_on_loop(self._services.store.cache_orders, [order]))
 
+    # The actions behind the detail panel's buttons and Export CSV live in `actions`.
+
     def reorder_selected(self) -> None:
-        order = self.detail.order
-        if order is None:
-            return
-        try:
-            draft = order_to_draft(order)
-        except ValueError as error:
-            self._say(f"Order {order.id} cannot be reordered: {error}")
-            return
-        self.reorder_requested.emit(draft)
+        self.order_actions.reorder_selected()
 
     def confirm_void(self) -> None:
-        order = self.detail.order
-        if order is None or order.id is None:
-            return
-        order_id = order.id
-        dialogs.confirm_void(self, order_id, lambda: self.void_order(order_id))
+        self.order_actions.confirm_void()
 
     def void_order(self, order_id: int) -> None:
         """Void at Impilo, then show the order's new state (or the server's refusal)."""
-
-        async def void_and_fetch() -> Order:
-            client = self._services.client()
-            await client.void_order(order_id)
-            return await client.get_order(order_id)
-
-        def done(order: Order) -> None:
-            self.detail.set_busy(False)
-            self._on_fresh_order(order)
-            self._say(f"Order {order_id} was voided.")
-
-        def refused(error: BaseException) -> None:
-            self.detail.set_busy(False)
-            self._show_error(f"Order {order_id} was not voided", _error_text(error))
-
-        self.detail.set_busy(True)
-        self._bridge.submit(void_and_fetch(), on_result=done, on_error=refused)
+        self.order_actions.void_order(order_id)
 
     def choose_pdf_file(self) -> None:
-        order = self.detail.order
-        if order is None or order.id is None:
-            return
-        order_id = order.id
-        dialogs.choose_save_path(
-            self,
-            "savePdfDialog",
-            "Save order summary",
-            f"order-{order_id}.pdf",
-            "PDF files (*.pdf)",
-            lambda path: self.save_summary_pdf(order_id, path),
-        )
+        self.order_actions.choose_pdf_file()
 
     def save_summary_pdf(self, order_id: int, path: Path) -> None:
         """Download Impilo's summary PDF and write it to `path`, both off the UI thread."""
-
-        async def fetch_and_write() -> Path:
-            pdf = await self._services.client().order_summary_pdf(order_id)
-            await asyncio.to_thread(path.write_bytes, pdf)
-            return path
-
-        self._bridge.submit(
-            fetch_and_write(),
-            on_result=lambda p: self._say(f"Saved the summary of order {order_id} to {p}"),
-            on_error=lambda e: self._show_error(
-                f"The summary of order {order_id} was not saved", _error_text(e)
-            ),
-        )
+        self.order_actions.save_summary_pdf(order_id, path)
 
     def choose_csv_file(self) -> None:
-        stamp = datetime.now().strftime("%Y-%m-%d")
-        dialogs.choose_save_path(
-            self,
-            "exportCsvDialog",
-            "Export orders",
-            f"orders-{stamp}.csv",
-            "CSV files (*.csv)",
-            self.export_csv,
-        )
+        self.order_actions.choose_csv_file()
 
     def export_csv(self, path: Path) -> None:
         """Write the rows the table shows (after filtering) to `path`."""
-        if self.exporter.running:
-            return
-        self.progress.setVisible(True)
-        self.cancel_button.setVisible(True)
-        self.progress.setValue(0)
-        self.export_button.setEnabled(False)
-        self.exporter.start(path, self.model.rows())
+        self.order_actions.export_csv(path)
 
-    def _on_export_progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
-        self.progress.setFormat(f"Exporting {done:,} / {total:,}")
-
-    def _on_export_finished(self, path: str, count: int) -> None:
-        self._export_done()
-        self._say(f"Exported {count:,} orders to {path}")
-
-    def _on_export_failed(self, reason: str) -> None:
-        self._export_done()
-        if reason:
-            self._show_error("The export did not finish", reason)
-        else:
-            self._say("Export cancelled.")
-
-    def _export_done(self) -> None:
-        self.progress.setVisible(False)
-        self.cancel_button.setVisible(False)
-        self.export_button.setEnabled(True)
+    @property
+    def exporter(self) -> CsvExporter:
+        return self.order_actions.exporter
 
     # --- polling and notifications -------------------------------------------------------------
 
@@ -694,10 +610,6 @@ class OrderHistoryView(QWidget):
         """An unobtrusive note (toast, status bar, tray), also offered to the shell."""
         self.notifier.say(message, tray_title=tray_title)
         self.notification.emit(message)
-
-    def _show_error(self, title: str, message: str) -> None:
-        dialogs.show_error(self, title, message)
-        self._say(f"{title}: {message}")
 
     def _style_banner(self) -> None:
         # The app's own banner colours, so this reads like the shell's message bar in both

@@ -1,0 +1,211 @@
+"""What a coordinator does with orders on the history page: reorder, void, save Impilo's
+summary PDF, and export the shown orders to CSV.
+
+The page (`OrderHistoryView`) owns the widgets; this module owns the work behind its
+buttons, so each action (and its dialogs, progress and error wording) lives in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QProgressBar, QPushButton, QWidget
+
+from impilo_desktop.api.errors import ImpiloError, RequestRejected
+from impilo_desktop.api.models import Order
+from impilo_desktop.domain.convert import order_to_draft
+from impilo_desktop.domain.draft import OrderDraft
+
+from . import dialogs
+from .csv_export import CsvExporter
+from .detail import OrderDetailView
+from .order_row import OrderRow
+
+if TYPE_CHECKING:
+    from impilo_desktop.ui.services import AppServices
+
+
+def error_text(error: BaseException) -> str:
+    """The coordinator-facing wording of a failed call (with the server's reason)."""
+    if isinstance(error, RequestRejected) and error.server_message:
+        return f"{error.message} Impilo said: {error.server_message}"
+    if isinstance(error, ImpiloError):
+        return error.message
+    return str(error) or type(error).__name__
+
+
+class ExportControls:
+    """The page's widgets an export drives: its button, the progress bar, Cancel."""
+
+    def __init__(self, button: QPushButton, progress: QProgressBar, cancel: QPushButton) -> None:
+        self.button = button
+        self.progress = progress
+        self.cancel = cancel
+
+
+class OrderActions(QObject):
+    """Reorder, void, summary PDF and CSV export for the order shown in `detail`."""
+
+    def __init__(
+        self,
+        page: QWidget,
+        services: AppServices,
+        detail: OrderDetailView,
+        export: ExportControls,
+        *,
+        rows: Callable[[], Sequence[OrderRow]],
+        reorder: Callable[[OrderDraft], None],
+        fresh_order: Callable[[Order], None],
+        say: Callable[[str], None],
+    ) -> None:
+        super().__init__(page)
+        self._page = page
+        self._services = services
+        self._bridge = services.bridge
+        self._detail = detail
+        self._export = export
+        self._rows = rows
+        self._reorder = reorder
+        self._fresh_order = fresh_order
+        self._say = say
+        self.exporter = CsvExporter(self._bridge, page)
+        self.exporter.progress.connect(self._on_export_progress)
+        self.exporter.finished.connect(self._on_export_finished)
+        self.exporter.failed.connect(self._on_export_failed)
+
+    # --- reorder -------------------------------------------------------------------------
+
+    def reorder_selected(self) -> None:
+        """A new draft with the shown order's recipient and lines."""
+        order = self._detail.order
+        if order is None:
+            return
+        try:
+            draft = order_to_draft(order)
+        except ValueError as error:
+            self._say(f"Order {order.id} cannot be reordered: {error}")
+            return
+        self._reorder(draft)
+
+    # --- void ----------------------------------------------------------------------------
+
+    def confirm_void(self) -> None:
+        order = self._detail.order
+        if order is None or order.id is None:
+            return
+        order_id = order.id
+        dialogs.confirm_void(self._page, order_id, lambda: self.void_order(order_id))
+
+    def void_order(self, order_id: int) -> None:
+        """Void at Impilo, then show the order's new state (or the server's refusal)."""
+
+        async def void_and_fetch() -> Order:
+            client = self._services.client()
+            await client.void_order(order_id)
+            return await client.get_order(order_id)
+
+        def done(order: Order) -> None:
+            self._detail.set_busy(False)
+            self._fresh_order(order)
+            self._say(f"Order {order_id} was voided.")
+
+        def refused(error: BaseException) -> None:
+            self._detail.set_busy(False)
+            self.show_error(f"Order {order_id} was not voided", error_text(error))
+
+        self._detail.set_busy(True)
+        self._bridge.submit(void_and_fetch(), on_result=done, on_error=refused)
+
+    # --- summary PDF ---------------------------------------------------------------------
+
+    def choose_pdf_file(self) -> None:
+        order = self._detail.order
+        if order is None or order.id is None:
+            return
+        order_id = order.id
+        dialogs.choose_save_path(
+            self._page,
+            "savePdfDialog",
+            "Save order summary",
+            f"order-{order_id}.pdf",
+            "PDF files (*.pdf)",
+            lambda path: self.save_summary_pdf(order_id, path),
+        )
+
+    def save_summary_pdf(self, order_id: int, path: Path) -> None:
+        """Download Impilo's summary PDF and write it to `path`, both off the UI thread."""
+
+        async def fetch_and_write() -> Path:
+            pdf = await self._services.client().order_summary_pdf(order_id)
+            await asyncio.to_thread(path.write_bytes, pdf)
+            return path
+
+        self._bridge.submit(
+            fetch_and_write(),
+            on_result=lambda p: self._say(f"Saved the summary of order {order_id} to {p}"),
+            on_error=lambda e: self.show_error(
+                f"The summary of order {order_id} was not saved", error_text(e)
+            ),
+        )
+
+    # --- CSV export ----------------------------------------------------------------------
+
+    def choose_csv_file(self) -> None:
+        stamp = datetime.now().strftime("%Y-%m-%d")
+        dialogs.choose_save_path(
+            self._page,
+            "exportCsvDialog",
+            "Export orders",
+            f"orders-{stamp}.csv",
+            "CSV files (*.csv)",
+            self.export_csv,
+        )
+
+    def export_csv(self, path: Path) -> None:
+        """Write the rows the table shows (after filtering) to `path`."""
+        if self.exporter.running:
+            return
+        ui = self._export
+        ui.progress.setVisible(True)
+        ui.cancel.setVisible(True)
+        ui.progress.setValue(0)
+        ui.button.setEnabled(False)
+        self.exporter.start(path, self._rows())
+
+    def _on_export_progress(self, done: int, total: int) -> None:
+        progress = self._export.progress
+        progress.setMaximum(max(total, 1))
+        progress.setValue(done)
+        progress.setFormat(f"Exporting {done:,} / {total:,}")
+
+    def _on_export_finished(self, path: str, count: int) -> None:
+        self._export_done()
+        self._say(f"Exported {count:,} orders to {path}")
+
+    def _on_export_failed(self, reason: str) -> None:
+        self._export_done()
+        if reason:
+            self.show_error("The export did not finish", reason)
+        else:
+            self._say("Export cancelled.")
+
+    def _export_done(self) -> None:
+        ui = self._export
+        ui.progress.setVisible(False)
+        ui.cancel.setVisible(False)
+        ui.button.setEnabled(True)
+
+    # --- errors --------------------------------------------------------------------------
+
+    def show_error(self, title: str, message: str) -> None:
+        """A warning dialog with the server's words, also noted in the status bar."""
+        dialogs.show_error(self._page, title, message)
+        self._say(f"{title}: {message}")
+
+
+__all__ = ["ExportControls", "OrderActions", "error_text"]
