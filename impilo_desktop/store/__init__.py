@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 
 from impilo_desktop.config import Profile
-from impilo_desktop.store.cache import CacheMixin, ReferenceKind
+from impilo_desktop.store.cache import CacheMixin, PatientSearchRow, ReferenceKind
 from impilo_desktop.store.database import DEFAULT_BUSY_TIMEOUT
 from impilo_desktop.store.drafts import DraftsMixin
 from impilo_desktop.store.entries import (
@@ -109,6 +109,7 @@ __all__ = [
     "LockHolder",
     "OutboxAttempt",
     "OutboxEntry",
+    "PatientSearchRow",
     "ReferenceKind",
     "Store",
     "StoreCorruptError",

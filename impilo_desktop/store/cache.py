@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from impilo_desktop.api.models import ApiModel, ItemDetailed, Kit, Order, Patient, Site
 from impilo_desktop.store.base import StoreBase
@@ -43,6 +43,44 @@ def _site_id(record: ApiModel) -> int | None:
     if isinstance(record, Patient) and record.site is not None:
         return record.site.id
     return None
+
+
+class PatientSearchRow(NamedTuple):
+    """The few fields a patient picker shows and searches, read straight from the cache.
+
+    Empty strings stand for absent values; `date_of_birth` is the ISO date (first ten
+    characters of what Impilo sent).
+    """
+
+    id: int
+    first_name: str
+    last_name: str
+    date_of_birth: str
+    external_identifier: str
+    email: str
+    site_id: int | None
+    site_name: str
+    city: str
+    archived: bool
+
+
+# json_extract in SQLite (C) instead of a pydantic Patient per row: for 100,000 cached patients
+# this is several times faster (docs/performance.md, "Picker filtering"). Bodies were written
+# by `Patient.to_wire()`, so each path holds the type the model gives it.
+_PATIENT_ROW_SQL = """
+SELECT id,
+       coalesce(json_extract(body, '$.firstName'), ''),
+       coalesce(json_extract(body, '$.lastName'), ''),
+       coalesce(substr(json_extract(body, '$.dateOfBirth'), 1, 10), ''),
+       coalesce(json_extract(body, '$.externalIdentifier'), ''),
+       coalesce(json_extract(body, '$.email'), ''),
+       site_id,
+       coalesce(json_extract(body, '$.site.name'), ''),
+       coalesce(json_extract(body, '$.address.city'), ''),
+       json_extract(body, '$.archived') IS 1
+FROM reference_cache
+WHERE kind = 'patient' AND id != 0
+"""
 
 
 def insert_orders(conn: sqlite3.Connection, orders: Sequence[Order], now: float) -> None:
@@ -140,6 +178,26 @@ class CacheMixin(StoreBase):
             "SELECT body FROM reference_cache WHERE kind = 'patient' AND site_id = ? ORDER BY name",
             (site_id,),
         )
+
+    def patient_search_rows(self, site_id: int | None = None) -> list[PatientSearchRow]:
+        """Cached patients (of one site, if given) as picker rows, by name; no pydantic
+        parsing, so it suits loading a large cache into a picker."""
+        sql = _PATIENT_ROW_SQL
+        params: tuple[object, ...] = ()
+        if site_id is not None:
+            sql += " AND site_id = ?"
+            params = (site_id,)
+        sql += " ORDER BY name"
+
+        def rows(conn: sqlite3.Connection) -> list[PatientSearchRow]:
+            cursor = conn.execute(sql, params)
+            cursor.row_factory = None  # plain tuples: no sqlite3.Row per record
+            return [
+                PatientSearchRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9] == 1)
+                for r in cursor
+            ]
+
+        return self._db.read(rows)
 
     def search_patients(
         self, text: str, *, site_id: int | None = None, limit: int = 50

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from impilo_desktop.api.models import Kit, Order, Patient, Site
-from impilo_desktop.store import ReferenceKind, Store
+from impilo_desktop.store import PatientSearchRow, ReferenceKind, Store
 
 
 def _patient(pid: int, first: str, last: str, site: int) -> Patient:
@@ -49,3 +49,55 @@ def test_order_cache_round_trip(store: Store) -> None:
     assert store.cached_order(1) is None
     assert [o.id for o in store.cached_orders()] == [900]
     assert store.order_cached_at(900) is not None
+
+
+def test_patient_search_rows_hold_the_display_fields(store: Store) -> None:
+    full = Patient.model_validate(
+        {
+            "id": 7,
+            "firstName": "Thandi",
+            "lastName": "Nkosi",
+            "dateOfBirth": "1978-02-02T00:00:00Z",  # older payloads send a timestamp
+            "externalIdentifier": "MRN-7",
+            "email": "thandi@example.org",
+            "archived": True,
+            "address": {"city": "Durban"},
+            "site": {"id": 10, "name": "Umlazi clinic"},
+            "unknownField": {"ignored": True},
+        }
+    )
+    bare = Patient.model_validate({"id": 8, "lastName": "Botha", "archived": None})
+    active = _patient(9, "Lerato", "Mokoena", 11).model_copy(update={"archived": False})
+    store.store_reference_page(ReferenceKind.PATIENT, [full, bare, active])
+
+    rows = store.patient_search_rows()
+    assert [r.id for r in rows] == [8, 9, 7]  # by name: Botha, Lerato Mokoena, Thandi Nkosi
+    assert rows[2] == PatientSearchRow(
+        id=7,
+        first_name="Thandi",
+        last_name="Nkosi",
+        date_of_birth="1978-02-02",
+        external_identifier="MRN-7",
+        email="thandi@example.org",
+        site_id=10,
+        site_name="Umlazi clinic",
+        city="Durban",
+        archived=True,
+    )
+    assert rows[0] == PatientSearchRow(8, "", "Botha", "", "", "", None, "", "", False)
+    assert rows[1].archived is False
+    assert rows[1].site_id == 11
+    assert [r.id for r in store.patient_search_rows(site_id=10)] == [7]
+    assert store.patient_search_rows(site_id=99) == []
+
+
+def test_patient_search_rows_agree_with_the_parsed_patients(store: Store) -> None:
+    patients = [_patient(n, f"First{n}", f"Last{n % 3}", 10 + n % 2) for n in range(1, 30)]
+    store.store_reference_page(ReferenceKind.PATIENT, patients)
+    store.store_reference_page(ReferenceKind.SITE, [Site(id=10, name="Not a patient")])
+    parsed = store.cached_patients()
+    rows = store.patient_search_rows()
+    assert [r.id for r in rows] == [p.id for p in parsed]
+    assert [(r.first_name, r.last_name, r.site_id) for r in rows] == [
+        (p.first_name, p.last_name, p.site.id if p.site else None) for p in parsed
+    ]

@@ -34,7 +34,23 @@ class ReferenceData:
 def load_reference(store: Store) -> ReferenceData:
     """Read the cache and build the pickers' records and index. Blocking (up to a few
     seconds for 100,000 patients): call it from a worker thread."""
-    patients = [PatientRecord.from_patient(p) for p in store.cached_patients() if p.id]
+    # Display fields straight from SQLite: no pydantic Patient per row (4.3 s -> 0.9 s for
+    # 100,000 patients, docs/performance.md "Picker filtering").
+    patients = [
+        PatientRecord(
+            id=r.id,
+            first_name=r.first_name,
+            last_name=r.last_name,
+            date_of_birth=r.date_of_birth,
+            external_identifier=r.external_identifier,
+            email=r.email,
+            site_id=r.site_id,
+            site_name=r.site_name,
+            city=r.city,
+            archived=r.archived,
+        )
+        for r in store.patient_search_rows()
+    ]
     return ReferenceData(
         patients=prepare_records(patients),
         sites=[SiteRecord.from_site(s) for s in store.cached_sites() if s.id],
