@@ -21,6 +21,11 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# How long shutdown lets requests in flight end by themselves before cancelling them:
+# cancelling an httpx request while it connects leaks its socket (a ResourceWarning), and on a
+# loaded machine a loopback request can take well over a few hundred milliseconds.
+SHUTDOWN_GRACE_SECONDS = 3.0
+
 ResultCallback = Callable[[Any], None]
 ErrorCallback = Callable[[BaseException], None]
 
@@ -144,7 +149,7 @@ class AsyncBridge(QObject):
             # connects makes anyio drop a coroutine unawaited (a warning and a stray socket).
             pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             if pending:
-                await asyncio.wait(pending, timeout=0.3)
+                await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
             # Cancelling can start new tasks (e.g. a connection attempt's clean-up), so
             # repeat until nothing is left, or the loop would stop with tasks never run.
             for _ in range(5):

@@ -12,7 +12,7 @@ from impilo_desktop.config import SANDBOX, Profile
 from impilo_desktop.logs import register_secret
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import Store
-from impilo_desktop.ui.bridge import AsyncBridge
+from impilo_desktop.ui.bridge import SHUTDOWN_GRACE_SECONDS, AsyncBridge
 from impilo_desktop.ui.services import AppServices
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def close_services(services: AppServices, timeout: float = 10.0) -> None:
         # closing a client under a connecting request leaks its socket.
         others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         if others:
-            await asyncio.wait(others, timeout=0.3)
+            await asyncio.wait(others, timeout=SHUTDOWN_GRACE_SECONDS)
         await services.outbox.aclose()
         await services._close_client()
         services.store.close()
