@@ -6,11 +6,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 
-def focus_first(page: QWidget) -> None:
+def focus_first(page: QWidget, *, keep: bool = True) -> None:
     """Put the keyboard focus on the page's first focusable control, unless the page
-    already holds it (so a keyboard user lands somewhere useful after Ctrl+1..4)."""
+    already holds it (so a keyboard user lands somewhere useful after Ctrl+1..4).
+
+    `keep=False` ignores where the focus is now: when the page that had it was hidden, Qt
+    moved it on to whatever came next in the chain (e.g. a button on the new page)."""
     focused = QApplication.focusWidget()
-    if focused is not None and page.isAncestorOf(focused):
+    if keep and focused is not None and page.isAncestorOf(focused):
         return
     proxy = page.focusProxy()
     if proxy is not None:

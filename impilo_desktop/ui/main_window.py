@@ -296,6 +296,8 @@ class MainWindow(QMainWindow):
         page = self.pages.get(spec.key)
         if page is None:
             return
+        before = QApplication.focusWidget()
+        was_inside = before is not None and page.isAncestorOf(before)
         self.stack.setCurrentWidget(page)
         self.page_title.setText(spec.title)
         self.page_subtitle.setText(spec.description)
@@ -303,11 +305,12 @@ class MainWindow(QMainWindow):
         own_title = any(label.text() == spec.title for label in page.findChildren(QLabel))
         self.page_title.setVisible(not own_title)
         self.page_subtitle.setVisible(not own_title)
+        if not self.page_list.hasFocus():
+            focus_first(page, keep=was_inside)
+        # Then the page may put the focus somewhere better (and make a current row).
         activated = getattr(page, "page_activated", None)
         if callable(activated):
             activated()
-        if not self.page_list.hasFocus():
-            focus_first(page)
 
     def new_order(self) -> None:
         self.show_page(NEW_ORDER.key)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QPalette
+from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
+    QStackedWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -18,9 +19,57 @@ from PySide6.QtWidgets import (
 
 from impilo_desktop.api.models import Order
 from impilo_desktop.domain.status import StatusGroup, status_group
+from impilo_desktop.ui.resources import icon
 
 from .detail_html import DetailColours, order_html, stylesheet
 from .order_row import local_time_text
+
+EMPTY_TITLE = "No order selected"
+EMPTY_HINT = (
+    "Choose an order in the list (\N{UPWARDS ARROW}\N{DOWNWARDS ARROW} then Enter) to see "
+    "its status, tracking, devices and kits, and to reorder, void or save its summary."
+)
+
+
+class EmptyDetail(QWidget):
+    """What the panel shows before an order is chosen: a calm, centred hint (not a row of
+    disabled buttons over a blank page)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("orderDetailEmpty")
+        self.setAccessibleName(EMPTY_TITLE)
+        self.picture = QLabel(self)
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title = QLabel(EMPTY_TITLE, self)
+        self.title.setObjectName("orderDetailEmptyTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.hint = QLabel(EMPTY_HINT, self)
+        self.hint.setObjectName("orderDetailEmptyHint")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: palette(placeholder-text);")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
+        layout.addStretch(2)
+        layout.addWidget(self.picture)
+        layout.addSpacing(6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.hint)
+        layout.addStretch(3)
+        self._paint_icon()
+
+    def _paint_icon(self) -> None:
+        self.picture.setPixmap(icon("history").pixmap(40, 40))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._paint_icon()
+        super().changeEvent(event)
 
 
 def palette_colours(palette: QPalette) -> DetailColours:
@@ -61,6 +110,8 @@ class OrderDetailView(QWidget):
     void_clicked = Signal()
     save_pdf_clicked = Signal()
     refresh_clicked = Signal()
+    leave_requested = Signal()
+    """Escape in the details: the page puts the focus back on the order list."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,12 +155,26 @@ class OrderDetailView(QWidget):
         self.browser.anchorClicked.connect(self._open_link)
         self.browser.setFrameShape(QTextBrowser.Shape.NoFrame)
         self.browser.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.browser.installEventFilter(self)
+
+        content = QWidget(self)
+        content.setObjectName("orderDetailContent")
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.addLayout(buttons)
+        content_layout.addWidget(self.source_label)
+        content_layout.addWidget(self.browser, 1)
+        self.content = content
+        self.empty = EmptyDetail(self)
+        self.pages = QStackedWidget(self)
+        self.pages.setObjectName("orderDetailPages")
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(content)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addLayout(buttons)
-        layout.addWidget(self.source_label)
-        layout.addWidget(self.browser, 1)
+        layout.addWidget(self.pages)
+        self.setMinimumWidth(300)
         self._show_placeholder()
 
     @property
@@ -145,20 +210,36 @@ class OrderDetailView(QWidget):
         """The details as plain text (what a screen reader gets, and what tests read)."""
         return self.browser.toPlainText()
 
+    @property
+    def is_empty(self) -> bool:
+        """True while no order is shown (the calm empty state is up)."""
+        return self.pages.currentWidget() is self.empty
+
     def _show_placeholder(self) -> None:
-        self.browser.setHtml(
-            '<p style="margin-top: 40px;" align="center">Select an order to see its details.</p>'
-        )
+        self.browser.clear()
+        self.pages.setCurrentWidget(self.empty)
 
     def _render(self) -> None:
         if self._order is None:
             self._show_placeholder()
             return
+        self.pages.setCurrentWidget(self.content)
         colours = palette_colours(self.browser.palette())
         self.browser.document().setDefaultStyleSheet(stylesheet(colours))
         position = self.browser.verticalScrollBar().value()
         self.browser.setHtml(order_html(self._order, colours))
         self.browser.verticalScrollBar().setValue(position)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.browser
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            self.leave_requested.emit()
+            return True
+        return super().eventFilter(watched, event)
 
     def _open_link(self, url: QUrl) -> None:
         QDesktopServices.openUrl(url)

@@ -14,7 +14,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +45,7 @@ from impilo_desktop.ui.theme import status_colors
 
 from .actions import ExportControls, OrderActions, error_text
 from .cache_source import CachedOrderSource
+from .column_fit import ColumnFitter
 from .csv_export import CsvExporter
 from .detail import OrderDetailView
 from .filter_bar import OrderFilterBar
@@ -52,15 +62,26 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_COLUMN_WIDTHS = {
+_COLUMN_WIDTHS: dict[int, int] = {
     Column.ORDER_ID: 64,
-    Column.LATEST_EVENT: 122,
+    Column.LATEST_EVENT: 118,
     Column.RECIPIENT: 190,
-    Column.STATUS: 150,
+    Column.STATUS: 142,
     Column.CONTENTS: 220,
     Column.TRACKING: 170,
     Column.EXTERNAL_IDS: 160,
 }
+# How narrow the text columns may get before the table scrolls sideways (they elide).
+_COLUMN_MINIMUMS: dict[int, int] = {
+    Column.RECIPIENT: 110,
+    Column.STATUS: 120,
+    Column.CONTENTS: 80,
+    Column.TRACKING: 64,
+    Column.EXTERNAL_IDS: 60,
+}
+DETAIL_WIDTH = 340
+"""The detail panel's first width: enough for its lines without starving the table."""
+SPLITTER_KEY = "history/splitter"
 
 
 async def _on_loop(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -109,6 +130,12 @@ class OrderHistoryView(QWidget):
             parent=self,
         )
         self._build_layout()
+        self.setFocusProxy(self.table)  # Ctrl+3 / the sidebar land on the order list
+        self.column_fitter = ColumnFitter(self.table, _COLUMN_WIDTHS, _COLUMN_MINIMUMS)
+        self._layout_settings = QSettings(
+            str(services.home / "window.ini"), QSettings.Format.IniFormat
+        )
+        self._restore_splitter()
         self.order_actions = OrderActions(
             self,
             services,
@@ -217,11 +244,12 @@ class OrderHistoryView(QWidget):
         self.splitter.setObjectName("historySplitter")
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        # The table gets most of the width; the detail panel a comfortable reading width.
-        self.splitter.setSizes([1100, 480])
+        # Extra width goes to the table; the detail panel keeps a comfortable reading width.
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setSizes([1000, DETAIL_WIDTH])
         self.splitter.setChildrenCollapsible(True)
+        self.splitter.setCollapsible(0, False)
 
         self.notifier = Notifier(self)
         self.toast = self.notifier.toast
@@ -275,6 +303,8 @@ class OrderHistoryView(QWidget):
         self.detail.void_clicked.connect(self.order_actions.confirm_void)
         self.detail.save_pdf_clicked.connect(self.order_actions.choose_pdf_file)
         self.detail.refresh_clicked.connect(self.refresh_selected)
+        self.detail.leave_requested.connect(self._back_to_list)
+        self.splitter.splitterMoved.connect(self._save_splitter)
         self.poller.order_updated.connect(self._on_polled)
         self.poller.status_changed.connect(self._on_status_changed)
         outbox = getattr(self._services, "outbox", None)
@@ -348,6 +378,34 @@ class OrderHistoryView(QWidget):
         self._banner.setVisible(False)
         self.model.set_fetch_page(self._fetch_online)
 
+    def page_activated(self) -> None:
+        """The shell switched to this page: a current row, in view, so Enter opens it."""
+        self._ensure_current_row()
+
+    def _ensure_current_row(self) -> None:
+        current = self.table.currentIndex()
+        if not current.isValid() and self.model.rowCount() > 0:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(0, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            current = self.table.currentIndex()
+        if current.isValid():
+            self.table.scrollTo(current)
+
+    def _back_to_list(self) -> None:
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._ensure_current_row()
+
+    def _restore_splitter(self) -> None:
+        state = self._layout_settings.value(SPLITTER_KEY)
+        if isinstance(state, QByteArray):
+            self.splitter.restoreState(state)
+
+    def _save_splitter(self, *_args: object) -> None:
+        self._layout_settings.setValue(SPLITTER_KEY, self.splitter.saveState())
+
     def focus_filter(self) -> None:
         self.filters.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filters.search.selectAll()
@@ -381,6 +439,9 @@ class OrderHistoryView(QWidget):
     def _on_page_loaded(self, orders: list[Order]) -> None:
         for order in orders:
             self.poller.observe(order)
+        if self.table.hasFocus():
+            # The page was opened before the first orders arrived.
+            self._ensure_current_row()
         if self._offline:
             updated = local_time_text(self._cache.last_updated) or "never"
             self.offline_banner.setText(

@@ -1,0 +1,72 @@
+"""The history page's layout at common window widths, its remembered splitter, the empty
+detail state and where the keyboard focus goes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from impilo_desktop.ui.history.view import OrderHistoryView
+from impilo_desktop.ui.services import AppServices
+
+
+def _make(qtbot: QtBot, services: AppServices, width: int) -> OrderHistoryView:
+    view = OrderHistoryView(services, page_size=20, poll_interval_seconds=3600)
+    qtbot.addWidget(view)
+    view.resize(width, 700)
+    view.show()
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=20_000)
+    return view
+
+
+def test_table_fits_without_sideways_scrolling(qtbot: QtBot, services: AppServices) -> None:
+    # The page's width in a 1280 px window (sidebar and margins taken off).
+    view = _make(qtbot, services, 1280 - 260)
+    qtbot.waitUntil(lambda: view.table.horizontalScrollBar().maximum() == 0)
+    table_width, detail_width = view.splitter.sizes()
+    assert table_width > detail_width  # the list gets the room, not the empty panel
+    assert detail_width >= view.detail.minimumWidth()
+
+
+def test_empty_detail_is_a_calm_hint(qtbot: QtBot, services: AppServices) -> None:
+    view = _make(qtbot, services, 1200)
+    assert view.detail.is_empty
+    assert not view.detail.reorder_button.isVisibleTo(view)  # no row of disabled buttons
+    assert view.detail.empty.title.isVisibleTo(view)
+    view.table.selectRow(0)
+    assert not view.detail.is_empty
+    assert view.detail.reorder_button.isVisibleTo(view)
+    view.detail.set_order(None)
+    assert view.detail.is_empty
+
+
+def test_splitter_position_is_remembered(qtbot: QtBot, services: AppServices) -> None:
+    first = _make(qtbot, services, 1200)
+    total = sum(first.splitter.sizes())
+    first.splitter.moveSplitter(total - 500, 1)  # what dragging the handle does
+    wanted = first.splitter.sizes()
+    assert wanted[1] >= 480
+    first.close()
+    second = _make(qtbot, services, 1200)
+    assert second.splitter.sizes() == wanted
+
+
+def test_page_focus_lands_on_the_list_and_enter_opens_the_detail(
+    qtbot: QtBot, services: AppServices
+) -> None:
+    view = _make(qtbot, services, 1200)
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    view.setFocus()  # what the shell does on Ctrl+3 (focus_first uses the focus proxy)
+    view.page_activated()
+    assert QApplication.focusWidget() is view.table
+    assert view.table.currentIndex().isValid()
+    first_id = view.model.rows()[0].order_id
+    qtbot.keyClick(view.table, Qt.Key.Key_Down)
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    assert view.detail.order is not None
+    assert view.detail.order.id != first_id
+    assert QApplication.focusWidget() is view.detail.browser
+    qtbot.keyClick(view.detail.browser, Qt.Key.Key_Escape)  # back to the list
+    assert QApplication.focusWidget() is view.table
