@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 
 from impilo_desktop.domain.draft import OrderDraft
+from impilo_desktop.store.drafts import load_draft
 
 
 class EntryState(StrEnum):
@@ -42,11 +43,17 @@ def _dt(epoch: float | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    """One submitted draft on its way to Impilo (a snapshot; re-read it to see changes)."""
+    """One submitted draft on its way to Impilo (a snapshot; re-read it to see changes).
+
+    The draft is parsed from its stored JSON on first use of `draft`: the UI lists and counts
+    the outbox after every change while orders are being sent, mostly for states, and
+    parsing every draft each time kept the UI thread busy (docs/performance.md, "UI
+    responsiveness").
+    """
 
     entry_id: int
     client_reference: str
-    draft: OrderDraft
+    draft_json: str = field(repr=False)
     state: EntryState
     attempts: int
     next_attempt_at: datetime | None
@@ -56,6 +63,11 @@ class OutboxEntry:
     age_confirmed: bool
     created_at: datetime
     updated_at: datetime
+
+    @cached_property
+    def draft(self) -> OrderDraft:
+        """The submitted draft, as it was when it entered the outbox."""
+        return load_draft(self.draft_json)
 
     @property
     def is_pending(self) -> bool:
@@ -78,7 +90,7 @@ class OutboxEntry:
         return cls(
             entry_id=int(row["entry_id"]),
             client_reference=str(row["client_reference"]),
-            draft=OrderDraft.model_validate(json.loads(row["body"])),
+            draft_json=row["body"],
             state=EntryState(row["state"]),
             attempts=int(row["attempts"]),
             next_attempt_at=_dt(row["next_attempt_at"]),
