@@ -105,7 +105,6 @@ class RecordPicker(QWidget, Generic[R]):
         self.results.setAlternatingRowColors(True)
         self.results.setShowGrid(False)
         self.results.setWordWrap(False)
-        self.results.setSortingEnabled(False)
         vheader = self.results.verticalHeader()
         vheader.setVisible(False)
         vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -115,6 +114,10 @@ class RecordPicker(QWidget, Generic[R]):
         hheader.setHighlightSections(False)
         hheader.setStretchLastSection(True)
         hheader.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # A header click sorts in the model itself (PickerModel.sort; no proxy, see DESIGN
+        # 4). No indicator until asked: the cache's own order (by name) comes first.
+        hheader.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.results.setSortingEnabled(True)
         self.results.setFixedHeight(
             row_height * VISIBLE_RESULT_ROWS
             + hheader.sizeHint().height()

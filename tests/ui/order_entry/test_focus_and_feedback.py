@@ -3,7 +3,7 @@ outlive the order they were about."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -70,3 +70,22 @@ def test_item_status_clears_when_a_new_order_starts(qtbot: QtBot, view: OrderEnt
     assert f.item_search.status.isVisibleTo(view)
     view.new_order()
     assert not f.item_search.status.isVisibleTo(view)
+
+
+def test_picker_header_click_sorts_in_the_model(qtbot: QtBot, view: OrderEntryView) -> None:
+    picker = view.form.patient_picker
+    qtbot.keyClicks(picker.search_field, "smi")
+    qtbot.waitUntil(picker.results.isVisible)
+    header = picker.results.horizontalHeader()
+    births = 1  # Name, Date of birth, ...
+    assert header.isSortIndicatorShown()
+    x = header.sectionViewportPosition(births) + header.sectionSize(births) // 2
+    y = header.height() // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    model = picker.model
+    shown = [model.record(r) for r in range(model.rowCount())]
+    dates = [r.date_of_birth for r in shown if r is not None]
+    assert len(dates) > 2
+    assert dates == sorted(dates) or dates == sorted(dates, reverse=True)
+    assert header.sortIndicatorSection() == births
+    assert picker.results.model() is model  # no proxy in between
