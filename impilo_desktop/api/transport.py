@@ -1,0 +1,316 @@
+"""The HTTP side of the client (the only module that imports httpx): one logical request
+with its retries, and every failure mapped to an `ImpiloError` with a plain-language message
+and a log detail. The API key is sent only as a header and never appears in a message, a
+detail or a log line (a server echoing it back is redacted too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import platform
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Final, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from impilo_desktop import __version__
+from impilo_desktop.api.errors import (
+    AuthenticationError,
+    ImpiloError,
+    NotFound,
+    RateLimited,
+    RequestRejected,
+    ServerError,
+    UnexpectedResponse,
+    Unreachable,
+)
+from impilo_desktop.api.models import Page
+from impilo_desktop.api.parsing import (
+    EXCERPT_LIMIT,
+    excerpt,
+    parse_page,
+    server_message,
+    validation_summary,
+)
+from impilo_desktop.api.retry import RetryPolicy, parse_retry_after
+
+log = logging.getLogger(__name__)
+
+API_PREFIX: Final = "/api/v3"
+USER_AGENT: Final = (
+    f"impilo-desktop/{__version__} ({platform.system() or 'unknown'} {platform.machine()}; "
+    f"Python {platform.python_version()})"
+)
+JSON: Final = "application/json"
+PDF: Final = "application/pdf"
+
+# Re-exported so the resource layer can name these types without importing httpx.
+AsyncBaseTransport = httpx.AsyncBaseTransport
+QueryParams = httpx.QueryParams
+Response = httpx.Response
+
+M = TypeVar("M", bound=BaseModel)
+P = TypeVar("P", bound=Page[Any])
+Sleep = Callable[[float], Awaitable[None]]
+QueryValue = str | int | bool | date | Enum | Sequence[str] | Sequence[int] | None
+
+
+def query(**values: QueryValue) -> httpx.QueryParams:
+    """Query pairs as Impilo reads them: arrays repeat the key, booleans are true/false,
+    dates YYYY-MM-DD, enums their wire value; None leaves the parameter out."""
+    pairs: list[tuple[str, str | int | float | bool | None]] = []
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, str | int | bool | date | Enum):
+            pairs.append((key, _scalar(value)))
+        else:
+            pairs.extend((key, _scalar(v)) for v in value)
+    return httpx.QueryParams(pairs)
+
+
+def _scalar(value: str | int | bool | date | Enum) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+class Transport:
+    """Requests to one Impilo account's `/api/v3`: attempts, waits between retries, error
+    mapping and response validation. `ImpiloClient` builds the paths and parameters."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float,
+        connect_timeout: float,
+        retry: RetryPolicy,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep | None = None,
+    ) -> None:
+        self.retry = retry
+        self._api_key = api_key.strip()
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._http = httpx.AsyncClient(
+            base_url=base_url + API_PREFIX,
+            headers={"Accept": JSON, "User-Agent": USER_AGENT},
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def get(
+        self,
+        model: type[M],
+        path: str,
+        params: httpx.QueryParams | None = None,
+        *,
+        what: str | None = None,
+    ) -> M:
+        response = await self.send("GET", path, params=params, what=what)
+        return self.parse(response, model)
+
+    async def get_page(self, page_model: type[P], path: str, params: httpx.QueryParams) -> P:
+        response = await self.send("GET", path, params=params)
+        try:
+            return await parse_page(response.content, page_model)
+        except ValidationError as error:
+            problem = f"{page_model.__name__}: {validation_summary(error)}"
+        except ValueError as error:  # also json.JSONDecodeError
+            problem = f"{page_model.__name__}: {error}"
+        raise self.unexpected(response, problem)
+
+    def unexpected(self, response: httpx.Response, problem: str) -> UnexpectedResponse:
+        unexpected = UnexpectedResponse(
+            detail=self.detail(response, problem), status=response.status_code
+        )
+        log.warning("%s", unexpected.detail)
+        return unexpected
+
+    def parse(self, response: httpx.Response, model: type[M]) -> M:
+        if not response.content.strip():
+            problem = "empty body"
+        else:
+            try:
+                return model.model_validate_json(response.content)
+            except ValidationError as error:
+                problem = f"{model.__name__}: {validation_summary(error)}"
+        raise self.unexpected(response, problem)
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: httpx.QueryParams | None = None,
+        body: dict[str, Any] | None = None,
+        accept: str = JSON,
+        retry: RetryPolicy | None = None,
+        what: str | None = None,
+        missing_ok: bool = False,
+    ) -> httpx.Response:
+        """One logical request: attempts, waits and error mapping; returns a 2xx response
+        (or a 404 when `missing_ok`)."""
+        policy = retry or self.retry
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._attempt(method, path, params, body, accept, what, missing_ok)
+            except ImpiloError as error:
+                if not error.retryable or attempt >= policy.max_attempts:
+                    raise
+                wait = policy.delay(attempt, getattr(error, "retry_after", None))
+                log.warning(
+                    "%s %s: %s; attempt %d of %d, trying again in %.2f s",
+                    method,
+                    self._path(path),
+                    type(error).__name__,
+                    attempt,
+                    policy.max_attempts,
+                    wait,
+                )
+                await self._sleep(wait)
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: httpx.QueryParams | None,
+        body: dict[str, Any] | None,
+        accept: str,
+        what: str | None,
+        missing_ok: bool,
+    ) -> httpx.Response:
+        if not self._api_key:
+            raise AuthenticationError("No API key is set; enter one in Settings.")
+        if not self._api_key.isascii() or not self._api_key.isprintable():
+            raise AuthenticationError(
+                "The API key contains characters an API key cannot have; enter it again."
+            )
+        started = time.monotonic()
+        try:
+            response = await self._http.request(
+                method,
+                path,
+                params=params,
+                json=body,
+                headers={"Accept": accept, "Impilo-API-Key": self._api_key},
+            )
+        except httpx.HTTPError as exc:
+            error = self._network_error(method, path, exc)
+            log.warning("%s", error.detail)
+            raise error from None
+        elapsed_ms = (time.monotonic() - started) * 1000
+        status = response.status_code
+        log.debug("%s %s -> %d in %.0f ms", method, self._path(path), status, elapsed_ms)
+        if 200 <= status < 300 or (missing_ok and status == 404):
+            return response
+        error = self._status_error(response, what)
+        log.log(logging.INFO if status == 404 else logging.WARNING, "%s", error.detail)
+        raise error
+
+    def _status_error(self, response: httpx.Response, what: str | None) -> ImpiloError:
+        status = response.status_code
+        detail = self.detail(response)
+        said = self._redact(server_message(response.content))
+        if status in (401, 403):
+            return AuthenticationError(detail=detail, status=status)
+        if status == 404:
+            return NotFound(f"Impilo has no {what}." if what else None, detail=detail, status=404)
+        if status == 429:
+            return RateLimited(
+                detail=detail,
+                status=429,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if status >= 500:
+            return ServerError(
+                f"Impilo is having trouble right now (HTTP {status}); trying again shortly.",
+                detail=detail,
+                status=status,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if 300 <= status < 400:
+            return UnexpectedResponse(
+                "Impilo sent the app elsewhere; check the server address in Settings.",
+                detail=detail,
+                status=status,
+            )
+        # 400, 409, 422 and any other refusal: the server said no to this request as sent.
+        message = (
+            f"Impilo rejected the request: {said}"
+            if said
+            else (f"Impilo rejected the request (HTTP {status}).")
+        )
+        return RequestRejected(message, detail=detail, status=status, server_message=said)
+
+    def _network_error(self, method: str, path: str, exc: httpx.HTTPError) -> ImpiloError:
+        reason = self._redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
+        detail = f"{method} {self._path(path)}: {reason}"
+        if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+            return Unreachable(
+                "Impilo did not answer the connection in time. Check the network connection.",
+                detail=detail,
+                maybe_sent=False,
+            )
+        if isinstance(exc, httpx.ConnectError):
+            if "CERTIFICATE" in str(exc).upper():
+                return Unreachable(
+                    "The connection to Impilo is not secure (certificate problem); check the"
+                    " server address and the computer's date and time.",
+                    detail=detail,
+                    maybe_sent=False,
+                )
+            return Unreachable(detail=detail, maybe_sent=False)
+        if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
+            # Refused on our side before anything went out.
+            return Unreachable(
+                "The request to Impilo could not be sent; check the server address.",
+                detail=detail,
+                maybe_sent=False,
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return Unreachable(
+                "Impilo did not answer in time. Check the network connection.",
+                detail=detail,
+                maybe_sent=True,
+            )
+        if isinstance(exc, httpx.DecodingError):
+            return UnexpectedResponse(detail=detail)
+        # Resets, broken connections, a server closing mid-answer: it may have been received.
+        return Unreachable(detail=detail, maybe_sent=True)
+
+    def detail(self, response: httpx.Response, note: str = "") -> str:
+        request = response.request
+        body = self._redact(excerpt(response.content.decode("utf-8", "replace"), EXCERPT_LIMIT))
+        parts = [f"{request.method} {self._path(request.url.path)} -> HTTP {response.status_code}"]
+        if note:
+            parts.append(self._redact(note))
+        if body:
+            parts.append(f"body: {body}")
+        return "; ".join(parts)
+
+    def _path(self, path: str) -> str:
+        return path if path.startswith(API_PREFIX) else API_PREFIX + path
+
+    def _redact(self, text: str) -> str:
+        """Belt and braces: a server that echoes the key back must not get it into a log."""
+        return text.replace(self._api_key, "[API key]") if self._api_key else text
