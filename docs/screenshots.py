@@ -30,7 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.show:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    home = Path(tempfile.mkdtemp(prefix="impilo-shots-"))
+    # A home folder laid out like a coordinator's, so Settings shows believable paths once
+    # the throw-away prefix is taken off (see `_as_users_path`).
+    scratch = Path(tempfile.mkdtemp(prefix="impilo-shots-"))
+    user_home = scratch / "home" / "nomsa.dlamini"
+    home = user_home / ".local" / "share" / "impilo-desktop"
+    home.mkdir(parents=True)
+    os.environ["HOME"] = str(user_home)
     os.environ["IMPILO_DESKTOP_HOME"] = str(home)
     os.environ.pop("IMPILO_API_KEY", None)
 
@@ -39,11 +45,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from impilo_desktop.domain import OrderDraft, PatientChoice, SiteChoice
     from impilo_desktop.secrets import KeyStore, MemoryKeyring
+
+    class SecretServiceKeyring(MemoryKeyring):
+        """In memory like the tests' keyring, named like the store a Linux desktop has."""
+
     from impilo_desktop.ui.app import create_app
     from impilo_desktop.ui.theme import scheme_follower
     from impilo_desktop.ui.welcome import WelcomeDialog
 
-    app, window = create_app([], home=home, keys=KeyStore(backend=MemoryKeyring(), env={}))
+    keys = KeyStore(backend=SecretServiceKeyring(), env={})
+    app, window = create_app([], home=home, keys=keys)
     window.resize(*SIZE)
     window.show()
     window.start()
@@ -102,6 +113,33 @@ def main(argv: list[str] | None = None) -> int:
     wait(lambda: bool(refused))
     window.notice_bar.dismiss()
 
+    # New order: a realistic draft, submitted once so its one problem shows by its field.
+    kit = next(k for k in store.cached_kits() if not getattr(k, "archived", False))
+    from impilo_desktop.ui.order_entry.choices import patient_choice
+    from impilo_desktop.ui.order_entry.records import PatientRecord
+
+    shown_draft = OrderDraft()
+    shown_draft.set_patient(patient_choice(PatientRecord.from_patient(patients[0])))
+    for item, count in ((items[0], 1), (items[1], 1200)):  # 12 typed as 1200
+        if item.id is not None:
+            shown_draft.add_item(item.id, 1, name=item.name or "", sku=item.sku)
+            shown_draft.item_lines[-1].count = count
+    if kit.id is not None:
+        shown_draft.add_kit(kit.id, 1, name=kit.name or "")
+    shown_draft.external_order_ids = ["CLN-48213"]
+
+    # History: an order that carries tracking, devices and packed kits.
+    from impilo_desktop.ui.history.view import OrderHistoryView
+    from impilo_desktop.ui.order_entry.view import OrderEntryView
+
+    history = window.history
+    entry = window.order_entry
+    assert isinstance(history, OrderHistoryView)
+    assert isinstance(entry, OrderEntryView)
+    window.show_page("history")
+    wait(lambda: _history_ready(window), 20.0)
+    detailed = _find_detailed_order(history, wait)
+
     args.out.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
 
@@ -117,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         settle()
         for key in ("new_order", "drafts", "history", "settings"):
             window.show_page(key)
+            if key == "new_order":
+                entry.load_draft(shown_draft.model_copy(deep=True))
+                entry.submit()  # shows the problem next to its field
+                entry.form.scroll_area.verticalScrollBar().setValue(0)
             if key == "drafts":
                 window.drafts_page.select_row(0)
                 save(window, "drafts", scheme)
@@ -130,6 +172,12 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if key == "history":
                 wait(lambda: _history_ready(window), 20.0)
+                if detailed is not None:
+                    history.show_order(detailed)
+                    wait(lambda: _shows(history, detailed), 20.0)
+                    history.table.setFocus()
+            if key == "settings":
+                _as_users_path(window.settings_page, scratch)
             save(window, key.replace("_", "-"), scheme)
 
         welcome = WelcomeDialog(window.keys, window.bridge, window)
@@ -159,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
 
             about_dialog = AboutDialog(window.services.profile, window)
             about_dialog.show()
+            _as_users_path(about_dialog, scratch)
             save(about_dialog, "about", scheme)
             about_dialog.close()
         for leftover in window.findChildren(QDialog):
@@ -185,6 +234,37 @@ def main(argv: list[str] | None = None) -> int:
     for path in saved:
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     return 0
+
+
+def _find_detailed_order(history: object, wait: Callable[..., None]) -> int | None:
+    """The id of a loaded order with tracking, devices and packed kits (loading more pages
+    until one turns up)."""
+    model = history.model  # type: ignore[attr-defined]
+    for _ in range(12):
+        for row in model.rows():
+            order = row.order
+            if order.tracking_numbers and order.devices and order.packed_kits:
+                return int(order.id)
+        if not model.canFetchMore(model.index(-1, -1)):
+            return None
+        before = model.rowCount()
+        model.fetchMore(model.index(-1, -1))
+        wait(lambda n=before: model.rowCount() > n and not model.loading, 20.0)
+    return None
+
+
+def _shows(history: object, order_id: int) -> bool:
+    order = history.detail.order  # type: ignore[attr-defined]
+    return order is not None and order.id == order_id
+
+
+def _as_users_path(widget: object, scratch: Path) -> None:
+    """Show the folders as they are on a coordinator's computer (no throw-away prefix)."""
+    from PySide6.QtWidgets import QLabel
+
+    for label in widget.findChildren(QLabel):  # type: ignore[attr-defined]
+        if str(scratch) in label.text():
+            label.setText(label.text().replace(str(scratch), ""))
 
 
 def _history_ready(window: object) -> bool:

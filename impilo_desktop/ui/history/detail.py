@@ -224,7 +224,9 @@ class OrderDetailView(QWidget):
             self._show_placeholder()
             return
         self.pages.setCurrentWidget(self.content)
-        colours = palette_colours(self.browser.palette())
+        # The panel's own palette: on a light/dark switch it is resolved before the
+        # browser's (which would still give the old colours here).
+        colours = palette_colours(self.palette())
         self.browser.document().setDefaultStyleSheet(stylesheet(colours))
         position = self.browser.verticalScrollBar().value()
         self.browser.setHtml(order_html(self._order, colours))

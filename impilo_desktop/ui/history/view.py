@@ -65,19 +65,20 @@ T = TypeVar("T")
 _COLUMN_WIDTHS: dict[int, int] = {
     Column.ORDER_ID: 64,
     Column.LATEST_EVENT: 118,
-    Column.RECIPIENT: 190,
+    Column.RECIPIENT: 200,
     Column.STATUS: 142,
-    Column.CONTENTS: 220,
-    Column.TRACKING: 170,
-    Column.EXTERNAL_IDS: 160,
+    Column.CONTENTS: 200,
+    Column.TRACKING: 150,
+    Column.EXTERNAL_IDS: 120,
 }
-# How narrow the text columns may get before the table scrolls sideways (they elide).
+# How narrow the text columns may get before the table scrolls sideways (they elide). The
+# recipient keeps the most: it is what a coordinator scans the list for.
 _COLUMN_MINIMUMS: dict[int, int] = {
-    Column.RECIPIENT: 110,
-    Column.STATUS: 120,
+    Column.RECIPIENT: 150,
+    Column.STATUS: 112,
     Column.CONTENTS: 80,
-    Column.TRACKING: 64,
-    Column.EXTERNAL_IDS: 60,
+    Column.TRACKING: 56,
+    Column.EXTERNAL_IDS: 52,
 }
 DETAIL_WIDTH = 340
 """The detail panel's first width: enough for its lines without starving the table."""
