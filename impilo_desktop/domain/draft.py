@@ -38,6 +38,16 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _label(name: str, kind: str, ident: int | None, *, unknown: str = "") -> str:
+    """`name` when there is one, else "Item #7" (`kind` and the id), else `unknown`
+    ("Unknown item" unless given)."""
+    if name.strip():
+        return name.strip()
+    if ident is not None:
+        return f"{kind} #{ident}"
+    return unknown or f"Unknown {kind.lower()}"
+
+
 class DraftModel(BaseModel):
     """Base for draft parts: lenient on load (unknown fields ignored), checked on assignment."""
 
@@ -78,9 +88,7 @@ class PatientChoice(DraftModel):
     def display_name(self) -> str:
         """The patient's name ("Jane Doe"), or "Patient #12" when the names are unknown."""
         name = " ".join(p for p in (self.first_name.strip(), self.last_name.strip()) if p)
-        if name:
-            return name
-        return f"Patient #{self.id}" if self.id is not None else "Unnamed patient"
+        return _label(name, "Patient", self.id, unknown="Unnamed patient")
 
 
 class SiteChoice(DraftModel):
@@ -108,9 +116,7 @@ class SiteChoice(DraftModel):
     @property
     def display_name(self) -> str:
         """The site name, or "Site #7" when it is unknown."""
-        if self.name.strip():
-            return self.name.strip()
-        return f"Site #{self.id}" if self.id is not None else "Unnamed site"
+        return _label(self.name, "Site", self.id, unknown="Unnamed site")
 
 
 class ItemLine(DraftModel):
@@ -126,9 +132,7 @@ class ItemLine(DraftModel):
     @property
     def label(self) -> str:
         """The name the coordinator knows the item by."""
-        if self.name.strip():
-            return self.name.strip()
-        return f"Item #{self.item_id}" if self.item_id is not None else "Unknown item"
+        return _label(self.name, "Item", self.item_id)
 
 
 class KitLine(DraftModel):
@@ -141,9 +145,7 @@ class KitLine(DraftModel):
     @property
     def label(self) -> str:
         """The kit's name, or "Kit #3"."""
-        if self.name.strip():
-            return self.name.strip()
-        return f"Kit #{self.kit_id}" if self.kit_id is not None else "Unknown kit"
+        return _label(self.name, "Kit", self.kit_id)
 
 
 class ReturnItem(DraftModel):
@@ -155,9 +157,8 @@ class ReturnItem(DraftModel):
 
     @property
     def label(self) -> str:
-        if self.name.strip():
-            return self.name.strip()
-        return f"Item #{self.item_id}" if self.item_id is not None else "Unknown item"
+        """The item's name, or "Item #7"."""
+        return _label(self.name, "Item", self.item_id)
 
 
 class ReturnDevice(DraftModel):
@@ -332,11 +333,7 @@ class OrderDraft(DraftModel):
 
     def set_item_count(self, item_id: int, count: int) -> None:
         """Set the count of an item's line (any value; validation judges it). KeyError if absent."""
-        index = self.find_item(item_id)
-        if index is None:
-            raise KeyError(item_id)
-        self.item_lines[index].count = count
-        self.touch()
+        self._set_count(self.item_lines, self.find_item(item_id), item_id, count)
 
     def remove_item(self, item_id: int) -> bool:
         """Remove every line for this item. Returns whether anything was removed."""
@@ -361,11 +358,7 @@ class OrderDraft(DraftModel):
 
     def set_kit_count(self, kit_id: int, count: int) -> None:
         """Set the count of a kit's line (any value; validation judges it). KeyError if absent."""
-        index = self.find_kit(kit_id)
-        if index is None:
-            raise KeyError(kit_id)
-        self.kit_lines[index].count = count
-        self.touch()
+        self._set_count(self.kit_lines, self.find_kit(kit_id), kit_id, count)
 
     def remove_kit(self, kit_id: int) -> bool:
         """Remove every line for this kit. Returns whether anything was removed."""
@@ -373,6 +366,14 @@ class OrderDraft(DraftModel):
         self.kit_lines = [ln for ln in self.kit_lines if ln.kit_id != kit_id]
         self.touch()
         return len(self.kit_lines) != before
+
+    def _set_count(
+        self, lines: list[ItemLine] | list[KitLine], index: int | None, key: int, count: int
+    ) -> None:
+        if index is None:
+            raise KeyError(key)
+        lines[index].count = count
+        self.touch()
 
     def copy_as_new(self) -> OrderDraft:
         """A deep copy with a fresh draft id and timestamps (e.g. "duplicate draft")."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from impilo_desktop.api.models import ShippingOption, parse_date
+from impilo_desktop.api.models import OrderCreate, ShippingOption, parse_date
 from impilo_desktop.domain.draft import (
     ItemLine,
     KitLine,
@@ -27,19 +27,11 @@ from impilo_desktop.domain.draft import (
 )
 from impilo_desktop.domain.validation import Catalog, Problem, validate_draft
 
-_KNOWN_FIELDS = {
-    "patient",
-    "site",
-    "orderItems",
-    "orderKits",
-    "externalOrderIds",
-    "orderNotes",
-    "shippingOption",
-    "emailLabel",
-    "returnItems",
-    "returnDevices",
-    "returnPackedKits",
-}
+# The top-level fields of a create-order body, as the API spells them (the request model's
+# aliases): anything else in a file is reported as ignored.
+REQUEST_FIELDS: tuple[str, ...] = tuple(
+    field.alias or name for name, field in OrderCreate.model_fields.items()
+)
 
 
 @dataclass
@@ -273,7 +265,7 @@ def import_create_json(data: Any, catalog: Catalog | None = None) -> DraftImport
     if not isinstance(data, dict):
         reader.problem("file", "The file does not hold an order (expected a JSON object)")
     else:
-        ignored = sorted(str(k) for k in data if k not in _KNOWN_FIELDS)
+        ignored = sorted(str(k) for k in data if k not in REQUEST_FIELDS)
         try:
             _read(reader, data, draft)
         except Exception:  # defence in depth: a reader bug must not lose the whole import

@@ -4,6 +4,9 @@ manufacturers and inventory. Pure functions from a query to a JSON page.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import TypeVar
+
 from impilo_desktop.sandbox.errors import bad_request, not_found
 from impilo_desktop.sandbox.query import (
     Query,
@@ -34,6 +37,22 @@ READING_TYPES = (
     "heartRateVariability", "temperature", "weight", "peakFlow", "sleepMatActivity",
     "sleepMatDuration",
 )  # fmt: skip
+
+
+V = TypeVar("V")
+
+
+def _found(table: Mapping[int, V], key: int, what: str) -> V:
+    """`table[key]`, or the API's 404 for a missing `what`."""
+    value = table.get(key)
+    if value is None:
+        raise not_found(what, key)
+    return value
+
+
+def _page(rows: Sequence[JsonDict], page: int, size: int) -> JsonDict:
+    """The asked-for page of `rows` (already filtered and ordered) in the page envelope."""
+    return page_envelope(list(page_of(rows, page, size)), page, size, len(rows))
 
 
 def list_patients(seed: SeedData, query: Query) -> JsonDict:
@@ -89,10 +108,7 @@ def list_patients(seed: SeedData, query: Query) -> JsonDict:
 
 
 def get_patient(seed: SeedData, patient_id: int) -> JsonDict:
-    record = seed.patients.get(patient_id)
-    if record is None:
-        raise not_found("patient", patient_id)
-    return seed.patient_wire(record)
+    return seed.patient_wire(_found(seed.patients, patient_id, "patient"))
 
 
 def patient_by_identifier(seed: SeedData, identifier: str) -> JsonDict:
@@ -115,14 +131,11 @@ def patient_by_email(seed: SeedData, body: object) -> JsonDict:
 def list_sites(seed: SeedData, query: Query) -> JsonDict:
     page, size = paging(query)
     rows = [s.wire for s in seed.sites.values()]
-    return page_envelope(list(page_of(rows, page, size)), page, size, len(rows))
+    return _page(rows, page, size)
 
 
 def get_site(seed: SeedData, site_id: int) -> JsonDict:
-    site = seed.sites.get(site_id)
-    if site is None:
-        raise not_found("site", site_id)
-    return site.wire
+    return _found(seed.sites, site_id, "site").wire
 
 
 def list_items(seed: SeedData, query: Query) -> JsonDict:
@@ -162,10 +175,7 @@ def list_items(seed: SeedData, query: Query) -> JsonDict:
 
 
 def get_item(seed: SeedData, item_id: int) -> JsonDict:
-    item = seed.items.get(item_id)
-    if item is None:
-        raise not_found("item", item_id)
-    return item.detailed
+    return _found(seed.items, item_id, "item").detailed
 
 
 def list_kits(seed: SeedData, query: Query) -> JsonDict:
@@ -178,27 +188,21 @@ def list_kits(seed: SeedData, query: Query) -> JsonDict:
         if (archived is None or k.archived == archived)
         and (item_id is None or any(iid == item_id for iid, _ in k.lines))
     ]
-    return page_envelope(list(page_of(rows, page, size)), page, size, len(rows))
+    return _page(rows, page, size)
 
 
 def get_kit(seed: SeedData, kit_id: int) -> JsonDict:
-    kit = seed.kits.get(kit_id)
-    if kit is None:
-        raise not_found("kit", kit_id)
-    return kit.wire
+    return _found(seed.kits, kit_id, "kit").wire
 
 
 def list_manufacturers(seed: SeedData, query: Query) -> JsonDict:
     page, size = paging(query)
     rows = list(seed.manufacturers.values())
-    return page_envelope(list(page_of(rows, page, size)), page, size, len(rows))
+    return _page(rows, page, size)
 
 
 def get_manufacturer(seed: SeedData, manufacturer_id: int) -> JsonDict:
-    found = seed.manufacturers.get(manufacturer_id)
-    if found is None:
-        raise not_found("manufacturer", manufacturer_id)
-    return found
+    return _found(seed.manufacturers, manufacturer_id, "manufacturer")
 
 
 def inventory_summary(seed: SeedData, query: Query) -> JsonDict:
@@ -217,7 +221,7 @@ def inventory_summary(seed: SeedData, query: Query) -> JsonDict:
                 new += held[0]
                 used += held[1]
         rows.append({"item": item.wire, "newCount": new, "usedCount": used})
-    return page_envelope(list(page_of(rows, page, size)), page, size, len(rows))
+    return _page(rows, page, size)
 
 
 def inventory_impilo(seed: SeedData, query: Query) -> JsonDict:
@@ -233,7 +237,7 @@ def inventory_impilo(seed: SeedData, query: Query) -> JsonDict:
             rows.append(
                 {"item": item.wire, "newCount": new, "usedCount": used, "site": warehouse.wire}
             )
-    return page_envelope(list(page_of(rows, page, size)), page, size, len(rows))
+    return _page(rows, page, size)
 
 
 def inventory_sites(seed: SeedData, query: Query) -> JsonDict:
@@ -258,4 +262,4 @@ def inventory_sites(seed: SeedData, query: Query) -> JsonDict:
                         "site": site.wire,
                     }
                 )
-    return page_envelope(list(page_of(rows, page, size)), page, size, len(rows))
+    return _page(rows, page, size)

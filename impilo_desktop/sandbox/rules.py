@@ -4,7 +4,7 @@ a stable machine code. The decisions the published docs leave open are listed in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,6 +150,22 @@ def _recipient(body: JsonDict, seed: SeedData) -> tuple[int | None, int | None]:
     return None, ident
 
 
+def _each_line(body: JsonDict, key: str) -> Iterator[tuple[str, JsonDict]]:
+    """`(where, line)` for every line of the list `key`: `("orderItems[2]", {...})`."""
+    for n, line in enumerate(_list(body, key)):
+        where = f"{key}[{n}]"
+        yield where, _object(line, where)
+
+
+def _ref_id(line: JsonDict, ref: str | None, where: str, code: str, message: str) -> int:
+    """The id of the object `line[ref]` (of the line itself when `ref` is None); a 400 with
+    `code` and "`message` (`where`)." when it has none."""
+    holder = line.get(ref) if ref else line
+    if not isinstance(holder, dict) or holder.get("id") is None:
+        raise bad_request(code, f"{message} ({where}).")
+    return _id(holder["id"], f"{where}.{ref}.id" if ref else f"{where}.id")
+
+
 def _lines(
     body: JsonDict,
     seed: SeedData,
@@ -157,13 +173,8 @@ def _lines(
     find_device: Callable[[int], JsonDict | None],
     find_packed_kit: Callable[[int], JsonDict | None],
 ) -> None:
-    for n, line in enumerate(_list(body, "orderItems")):
-        where = f"orderItems[{n}]"
-        line = _object(line, where)
-        ref = line.get("item")
-        if not isinstance(ref, dict) or ref.get("id") is None:
-            raise bad_request("item_id_required", f"Every item line needs an item id ({where}).")
-        iid = _id(ref["id"], f"{where}.item.id")
+    for where, line in _each_line(body, "orderItems"):
+        iid = _ref_id(line, "item", where, "item_id_required", "Every item line needs an item id")
         item = seed.items.get(iid)
         if item is None:
             raise bad_request("item_not_found", f"No item with id {iid} exists ({where}).")
@@ -181,13 +192,8 @@ def _lines(
                 f"Not enough stock of item {iid} ({item.name}) to fill this order.",
             )
         order.item_lines.append((iid, count))
-    for n, line in enumerate(_list(body, "orderKits")):
-        where = f"orderKits[{n}]"
-        line = _object(line, where)
-        ref = line.get("kit")
-        if not isinstance(ref, dict) or ref.get("id") is None:
-            raise bad_request("kit_id_required", f"Every kit line needs a kit id ({where}).")
-        kid = _id(ref["id"], f"{where}.kit.id")
+    for where, line in _each_line(body, "orderKits"):
+        kid = _ref_id(line, "kit", where, "kit_id_required", "Every kit line needs a kit id")
         kit = seed.kits.get(kid)
         if kit is None:
             raise bad_request("kit_not_found", f"No kit with id {kid} exists ({where}).")
@@ -201,33 +207,21 @@ def _lines(
                 f"Kit {kid} appears on more than one line; put the total on one line.",
             )
         order.kit_lines.append((kid, count))
-    for n, line in enumerate(_list(body, "returnItems")):
-        where = f"returnItems[{n}]"
-        line = _object(line, where)
-        if line.get("id") is None:
-            raise bad_request("item_id_required", f"Every return item line needs an id ({where}).")
-        iid = _id(line["id"], f"{where}.id")
+    for where, line in _each_line(body, "returnItems"):
+        iid = _ref_id(line, None, where, "item_id_required", "Every return item line needs an id")
         if iid not in seed.items:
             raise bad_request("item_not_found", f"No item with id {iid} exists ({where}).")
         order.return_items.append((iid, _count(line.get("count"), f"{where}.count")))
-    for n, line in enumerate(_list(body, "returnDevices")):
-        where = f"returnDevices[{n}]"
-        line = _object(line, where)
-        if line.get("id") is None:
-            raise bad_request("device_id_required", f"Every returned device needs an id ({where}).")
-        did = _id(line["id"], f"{where}.id")
+    for where, line in _each_line(body, "returnDevices"):
+        did = _ref_id(line, None, where, "device_id_required", "Every returned device needs an id")
         if find_device(did) is None:
             raise bad_request("device_not_found", f"No device with id {did} exists ({where}).")
         order.return_devices.append(did)
     packed_devices: set[int] = set()
-    for n, line in enumerate(_list(body, "returnPackedKits")):
-        where = f"returnPackedKits[{n}]"
-        line = _object(line, where)
-        if line.get("id") is None:
-            raise bad_request(
-                "packed_kit_id_required", f"Every returned packed kit needs an id ({where})."
-            )
-        pid = _id(line["id"], f"{where}.id")
+    for where, line in _each_line(body, "returnPackedKits"):
+        pid = _ref_id(
+            line, None, where, "packed_kit_id_required", "Every returned packed kit needs an id"
+        )
         packed = find_packed_kit(pid)
         if packed is None:
             raise bad_request(

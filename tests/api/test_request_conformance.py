@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,7 +27,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator, OAS30WriteValidator
 from referencing import Registry
-from referencing.jsonschema import DRAFT4
 
 from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.models import (
@@ -48,8 +46,8 @@ from impilo_desktop.api.models import (
     SiteRef,
 )
 from tests.api.support import mock_client
+from tests.openapi_spec import absolute, load_spec, ref, spec_registry
 
-SPEC_URI = "urn:impilo:openapi"
 # Body fields the 2025 spec predates (two-way orders, impilo-api.md 2.3 [N]); the Order schema
 # allows additional properties, so they validate, but nothing checks their shape.
 NEWER_THAN_SPEC = {"emailLabel", "returnItems", "returnDevices", "returnPackedKits"}
@@ -59,33 +57,12 @@ Call = Callable[[ImpiloClient], Awaitable[object]]
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    path = Path(__file__).resolve().parents[2].parent / "shared" / "impilo-openapi.json"
-    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    assert loaded["openapi"].startswith("3.0")
-    return loaded
+    return load_spec()
 
 
 @pytest.fixture(scope="module")
 def registry(spec: dict[str, Any]) -> Registry[Any]:
-    empty: Registry[Any] = Registry()
-    loaded: Registry[Any] = empty.with_resource(SPEC_URI, DRAFT4.create_resource(spec))
-    return loaded
-
-
-def ref(pointer: str) -> dict[str, str]:
-    return {"$ref": f"{SPEC_URI}#{pointer}"}
-
-
-def absolute(schema: Any) -> Any:
-    """A copy of a schema taken out of the spec, its local `#/...` refs pointed at the spec."""
-    if isinstance(schema, dict):
-        return {
-            k: f"{SPEC_URI}{v}" if k == "$ref" and v.startswith("#") else absolute(v)
-            for k, v in schema.items()
-        }
-    if isinstance(schema, list):
-        return [absolute(v) for v in schema]
-    return schema
+    return spec_registry(spec)
 
 
 def errors_of(

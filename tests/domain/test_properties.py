@@ -19,23 +19,11 @@ from impilo_desktop.domain import (
     to_order_create,
     validate_draft,
 )
+from impilo_desktop.domain.importing import REQUEST_FIELDS
 from tests.domain.strategies import arbitrary_drafts, json_values, plausible_drafts, valid_drafts
 
 REF = "desk-0123456789abcdef"
 DRAFT_FIELDS = list(OrderDraft.model_fields)
-REQUEST_FIELDS = [
-    "patient",
-    "site",
-    "orderItems",
-    "orderKits",
-    "externalOrderIds",
-    "orderNotes",
-    "shippingOption",
-    "emailLabel",
-    "returnItems",
-    "returnDevices",
-    "returnPackedKits",
-]
 
 
 @dataclass

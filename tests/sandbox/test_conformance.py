@@ -3,53 +3,25 @@ declares for that operation (loaded from ../shared at test time, never copied)."
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from openapi_schema_validator import OAS30Validator
 from referencing import Registry
-from referencing.jsonschema import DRAFT4
 
 from impilo_desktop.sandbox import SandboxServer
-
-SPEC_URI = "urn:impilo:openapi"
-
-
-@pytest.fixture(scope="module")
-def spec(shared_dir_module: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(
-        (shared_dir_module / "impilo-openapi.json").read_text(encoding="utf-8")
-    )
-    assert loaded["openapi"].startswith("3.0")
-    return loaded
+from tests.openapi_spec import absolute, load_spec, spec_registry
 
 
 @pytest.fixture(scope="module")
-def shared_dir_module() -> Path:
-    path = Path(__file__).resolve().parents[2].parent / "shared"
-    assert path.is_dir()
-    return path
+def spec() -> dict[str, Any]:
+    return load_spec()
 
 
 @pytest.fixture(scope="module")
 def registry(spec: dict[str, Any]) -> Registry[Any]:
-    empty: Registry[Any] = Registry()
-    loaded: Registry[Any] = empty.with_resource(SPEC_URI, DRAFT4.create_resource(spec))
-    return loaded
-
-
-def _absolute(schema: Any) -> Any:
-    if isinstance(schema, dict):
-        return {
-            k: f"{SPEC_URI}{v}" if k == "$ref" and v.startswith("#") else _absolute(v)
-            for k, v in schema.items()
-        }
-    if isinstance(schema, list):
-        return [_absolute(v) for v in schema]
-    return schema
+    return spec_registry(spec)
 
 
 def response_schema(spec: dict[str, Any], method: str, template: str) -> dict[str, Any]:
@@ -61,7 +33,7 @@ def response_schema(spec: dict[str, Any], method: str, template: str) -> dict[st
 def assert_conforms(
     body: Any, spec: dict[str, Any], registry: Registry[Any], method: str, template: str
 ) -> None:
-    schema = _absolute(response_schema(spec, method, template))
+    schema = absolute(response_schema(spec, method, template))
     validator = OAS30Validator(
         schema, registry=registry, format_checker=OAS30Validator.FORMAT_CHECKER
     )
