@@ -32,7 +32,7 @@ from impilo_desktop.api.models import Patient, Site
 from impilo_desktop.store import ReferenceKind, Store
 from impilo_desktop.ui.order_entry.picker_model import prepare_records
 from impilo_desktop.ui.order_entry.records import PatientRecord
-from impilo_desktop.ui.order_entry.reference import load_reference
+from impilo_desktop.ui.order_entry.reference import cached_patient_records, load_reference
 
 FIRST = ["Thandi", "Sipho", "Lerato", "Ayanda", "Zanele", "Bongani", "Naledi", "Kagiso"]
 LAST = ["Nkosi", "Dlamini", "Mokoena", "Smith", "Smythe", "Smithers", "Naidoo", "Botha"]
@@ -83,21 +83,7 @@ def old_path(store: Store) -> list[PatientRecord]:
 
 
 def new_path(store: Store) -> list[PatientRecord]:
-    return [
-        PatientRecord(
-            id=r.id,
-            first_name=r.first_name,
-            last_name=r.last_name,
-            date_of_birth=r.date_of_birth,
-            external_identifier=r.external_identifier,
-            email=r.email,
-            site_id=r.site_id,
-            site_name=r.site_name,
-            city=r.city,
-            archived=r.archived,
-        )
-        for r in store.patient_search_rows()
-    ]
+    return cached_patient_records(store)
 
 
 def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:

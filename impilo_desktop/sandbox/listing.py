@@ -4,7 +4,7 @@ manufacturers and inventory. Pure functions from a query to a JSON page.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TypeVar
 
 from impilo_desktop.sandbox.errors import bad_request, not_found
@@ -22,7 +22,7 @@ from impilo_desktop.sandbox.query import (
     paging,
     str_list,
 )
-from impilo_desktop.sandbox.seed import JsonDict, PatientRecord, SeedData
+from impilo_desktop.sandbox.seed import ItemRecord, JsonDict, PatientRecord, SeedData
 
 PATIENT_SORTS = ("firstName", "lastName", "patientId")
 ITEM_SORTS = ("itemId", "itemName", "itemModel", "itemSku")
@@ -53,6 +53,11 @@ def _found(table: Mapping[int, V], key: int, what: str) -> V:
 def _page(rows: Sequence[JsonDict], page: int, size: int) -> JsonDict:
     """The asked-for page of `rows` (already filtered and ordered) in the page envelope."""
     return page_envelope(list(page_of(rows, page, size)), page, size, len(rows))
+
+
+def _items(seed: SeedData, item_id: int | None) -> Iterator[ItemRecord]:
+    """Every catalog item, or only the one with `item_id` when given."""
+    return (item for item in seed.items.values() if item_id is None or item.id == item_id)
 
 
 def list_patients(seed: SeedData, query: Query) -> JsonDict:
@@ -210,9 +215,7 @@ def inventory_summary(seed: SeedData, query: Query) -> JsonDict:
     page, size = paging(query)
     item_id = optional_int(query, "itemId")
     rows: list[JsonDict] = []
-    for item in seed.items.values():
-        if item_id is not None and item.id != item_id:
-            continue
+    for item in _items(seed, item_id):
         new = seed.stock(item.id)
         used = sum(seed.warehouse_stock(item.id, w)[1] for w in seed.warehouses)
         for site_id in seed.sites:
@@ -229,9 +232,7 @@ def inventory_impilo(seed: SeedData, query: Query) -> JsonDict:
     page, size = paging(query)
     item_id = optional_int(query, "itemId")
     rows: list[JsonDict] = []
-    for item in seed.items.values():
-        if item_id is not None and item.id != item_id:
-            continue
+    for item in _items(seed, item_id):
         for wid, warehouse in seed.warehouses.items():
             new, used = seed.warehouse_stock(item.id, wid)
             rows.append(
@@ -246,9 +247,7 @@ def inventory_sites(seed: SeedData, query: Query) -> JsonDict:
     item_id = optional_int(query, "itemId")
     site_id = optional_int(query, "siteId")
     rows: list[JsonDict] = []
-    for item in seed.items.values():
-        if item_id is not None and item.id != item_id:
-            continue
+    for item in _items(seed, item_id):
         for sid, site in seed.sites.items():
             if site_id is not None and sid != site_id:
                 continue

@@ -214,21 +214,14 @@ class Database:
         redone or reconciled anyway (caches, the `sent` mark: see OutboxMixin.mark_sent).
         """
         conn = self.connection()
-        try:
-            if not durable:
+        if not durable:
+            try:
                 conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise self._translate(exc) from exc
-        try:
-            result = work(conn)
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
+            except sqlite3.Error as exc:
                 raise self._translate(exc) from exc
-            raise
+        try:
+            with self.transaction() as same:
+                result = work(same)
         finally:
             if not durable:
                 with contextlib.suppress(sqlite3.Error):
