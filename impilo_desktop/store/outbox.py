@@ -130,6 +130,18 @@ class OutboxMixin(StoreBase):
         )
         return int(row[0])
 
+    def count_outbox(self, states: Iterable[EntryState]) -> int:
+        """How many entries are in `states` (one query; nothing is parsed). For badges and
+        counters that would otherwise list the outbox just to take its length."""
+        wanted = [EntryState(s).value for s in states]
+        marks = ",".join("?" * len(wanted))
+        row = self._db.read(
+            lambda conn: conn.execute(
+                f"SELECT count(*) FROM outbox WHERE state IN ({marks})", wanted
+            ).fetchone()
+        )
+        return int(row[0])
+
     def release_held(self, entry_id: int) -> OutboxEntry:
         """The user confirmed a held (old) entry: it goes back to the sender, and is not held
         for its age again. An entry that was ever attempted is reconciled first (in_doubt)."""

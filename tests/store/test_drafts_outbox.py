@@ -15,6 +15,7 @@ import pytest
 from impilo_desktop.config import Profile
 from impilo_desktop.domain import DraftInvalid, OrderDraft
 from impilo_desktop.store import (
+    PENDING_STATES,
     SCHEMA_VERSION,
     EntryState,
     EntryStateError,
@@ -211,3 +212,25 @@ def test_two_stores_on_one_file_see_each_other(db_path: Path) -> None:
         worker.mark_sending(entry.entry_id)
         worker.mark_sent(entry.entry_id, 7)
         assert ui.get_entry(entry.entry_id).order_id == 7
+
+
+def test_count_outbox_counts_entries_by_state(store: Store) -> None:
+    first = store.enqueue(valid_draft())
+    store.enqueue(valid_draft())
+    store.mark_rejected(first.entry_id, "No such item", "HTTP 400")
+
+    assert store.count_outbox(PENDING_STATES) == 1
+    assert store.count_outbox([EntryState.REJECTED]) == 1
+    assert store.count_outbox([EntryState.SENT, EntryState.HELD]) == 0
+    assert store.count_outbox([]) == 0
+    assert store.count_outbox(PENDING_STATES) == len(store.list_outbox(PENDING_STATES))
+
+
+def test_listed_entries_parse_their_draft_when_asked(store: Store) -> None:
+    draft = valid_draft()
+    store.enqueue(draft)
+    [entry] = store.list_outbox()
+    assert "draft_json" not in repr(entry)  # the stored JSON is not dumped into logs
+    assert entry.draft == draft
+    assert entry.draft is entry.draft  # parsed once per snapshot
+    assert entry.draft.summary() in entry.summary_line()
