@@ -34,7 +34,7 @@ from impilo_desktop.ui.order_entry.picker_widgets import (
     SitePicker,
 )
 from impilo_desktop.ui.resources import icon
-from impilo_desktop.ui.theme import status_colors
+from impilo_desktop.ui.theme import on_scheme_change, status_colors
 
 FORM_MAX_WIDTH = 1040
 
@@ -132,6 +132,8 @@ class OrderForm(QWidget):
         layout.addWidget(self.footer_line)
         layout.addWidget(self.footer)
         self.apply_style()
+        # After a light/dark switch has re-set every style sheet, colour the labels again.
+        on_scheme_change(self._on_scheme_changed)
 
     # --- sections ------------------------------------------------------------------------
 
@@ -355,6 +357,15 @@ class OrderForm(QWidget):
         )
         if sheet != self.styleSheet():
             self.setStyleSheet(sheet)
+        # Labels matched by their "role" property keep the colour of their last polish
+        # (e.g. light red on a dark page) until polished again.
+        for label in self.findChildren(QLabel):
+            if label.property("role"):
+                label.style().unpolish(label)
+                label.style().polish(label)
+
+    def _on_scheme_changed(self, _dark: bool) -> None:
+        self.apply_style()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.ApplicationPaletteChange:

@@ -4,7 +4,7 @@ outlive the order they were about."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.ui.order_entry.banner import BannerKind
@@ -89,3 +89,29 @@ def test_picker_header_click_sorts_in_the_model(qtbot: QtBot, view: OrderEntryVi
     assert dates == sorted(dates) or dates == sorted(dates, reverse=True)
     assert header.sortIndicatorSection() == births
     assert picker.results.model() is model  # no proxy in between
+
+
+def test_problem_labels_take_the_dark_colours(qtbot: QtBot, view: OrderEntryView) -> None:
+    """Switched to dark while the page is hidden (Settings > View > Appearance): the inline
+    problems must not keep the light theme's dark red on a dark page."""
+    from PySide6.QtGui import QPalette
+
+    from impilo_desktop.ui.theme import DARK_STATUS, LIGHT_STATUS, scheme_follower
+
+    def colour(label: QLabel) -> str:
+        return label.palette().color(QPalette.ColorRole.WindowText).name()
+
+    f = view.form
+    view.submit()  # nothing chosen yet: the recipient problem shows
+    assert f.recipient_error.isVisibleTo(view)
+    follower = scheme_follower()
+    try:
+        follower.set_scheme(Qt.ColorScheme.Light)
+        assert colour(f.recipient_error) == LIGHT_STATUS.bad
+        view.hide()
+        follower.set_scheme(Qt.ColorScheme.Dark)
+        view.show()
+        assert colour(f.recipient_error) == DARK_STATUS.bad
+        assert colour(f.reason_label) == DARK_STATUS.bad
+    finally:
+        follower.set_scheme(Qt.ColorScheme.Unknown)
