@@ -6,21 +6,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QAction, QFont, QGuiApplication, QIcon
+from PySide6.QtGui import QAction, QFont, QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from impilo_desktop import APP_NAME, __version__, config
-from impilo_desktop.ui.crash import open_folder
 from impilo_desktop.ui.resources import resource_path
 from impilo_desktop.ui.support import build_kind, support_facts
+from impilo_desktop.ui.support_buttons import SupportButtons
 
 APP_ICON = "app/impilo-desktop.svg"
 
@@ -74,19 +73,15 @@ class AboutDialog(QDialog):
             self.values[label] = field
             form.addRow(f"{label}:", field)
 
-        self.copy_button = QPushButton("&Copy details")
-        self.copy_button.setObjectName("aboutCopyButton")
-        self.copy_button.setAccessibleName("Copy details")
-        self.copy_button.clicked.connect(self.copy_details)
-        self.open_logs_button = QPushButton("Open &log folder")
-        self.open_logs_button.setObjectName("openLogFolderButton")
-        self.open_logs_button.setAccessibleName("Open log folder")
-        self.open_logs_button.clicked.connect(self.open_log_folder)
-        self.close_button = QPushButton("Close")
-        self.close_button.setObjectName("closeButton")
-        self.close_button.setAccessibleName("Close")
-        self.close_button.setDefault(True)
-        self.close_button.clicked.connect(self.accept)
+        self.support = SupportButtons(
+            self,
+            copy_name="aboutCopyButton",
+            details=self.details_text,
+            log_folder=lambda: self.log_folder,
+        )
+        self.copy_button = self.support.copy_button
+        self.open_logs_button = self.support.open_logs_button
+        self.close_button = self.support.close_button
 
         heading = QVBoxLayout()
         heading.addWidget(title)
@@ -97,11 +92,7 @@ class AboutDialog(QDialog):
         top.addWidget(icon)
         top.addSpacing(12)
         top.addLayout(heading, 1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.copy_button)
-        buttons.addWidget(self.open_logs_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.close_button)
+        buttons = self.support.row
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addSpacing(8)
@@ -115,12 +106,11 @@ class AboutDialog(QDialog):
 
     @Slot()
     def open_log_folder(self) -> None:
-        open_folder(self.log_folder)
+        self.support.open_log_folder()
 
     @Slot()
     def copy_details(self) -> None:
-        QGuiApplication.clipboard().setText(self.details_text())
-        self.copy_button.setText("Copied")
+        self.support.copy_details()
 
 
 ProfileSource = config.Profile | Callable[[], config.Profile | None] | None

@@ -20,15 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices, QFontDatabase, QGuiApplication
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
-    QPushButton,
     QStyle,
     QVBoxLayout,
     QWidget,
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 from impilo_desktop import APP_NAME, config
 from impilo_desktop.logs import disable_native_crash_log, enable_native_crash_log, redact
 from impilo_desktop.ui.support import support_facts
+from impilo_desktop.ui.support_buttons import SupportButtons
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +85,6 @@ def build_report(
     return CrashReport(error_id, summary, redact("\n".join(lines)), folder)
 
 
-def open_folder(folder: Path) -> bool:
-    """Show `folder` in Explorer / Finder / the file manager (creating it if need be)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-
-
 class CrashDialog(QDialog):
     """A plain message, the error id, the details for support, and three buttons."""
 
@@ -131,19 +125,15 @@ class CrashDialog(QDialog):
         self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.details.setMinimumSize(560, 220)
 
-        self.copy_button = QPushButton("&Copy details")
-        self.copy_button.setObjectName("copyDetailsButton")
-        self.copy_button.setAccessibleName("Copy details")
-        self.copy_button.clicked.connect(self.copy_details)
-        self.open_logs_button = QPushButton("Open &log folder")
-        self.open_logs_button.setObjectName("openLogFolderButton")
-        self.open_logs_button.setAccessibleName("Open log folder")
-        self.open_logs_button.clicked.connect(self.open_log_folder)
-        self.close_button = QPushButton("Close")
-        self.close_button.setObjectName("closeButton")
-        self.close_button.setAccessibleName("Close")
-        self.close_button.setDefault(True)
-        self.close_button.clicked.connect(self.accept)
+        self.support = SupportButtons(
+            self,
+            copy_name="copyDetailsButton",
+            details=lambda: self.report.details,
+            log_folder=lambda: self.report.log_folder,
+        )
+        self.copy_button = self.support.copy_button
+        self.open_logs_button = self.support.open_logs_button
+        self.close_button = self.support.close_button
 
         text = QVBoxLayout()
         text.addWidget(heading)
@@ -152,11 +142,7 @@ class CrashDialog(QDialog):
         top = QHBoxLayout()
         top.addWidget(icon)
         top.addLayout(text, 1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.copy_button)
-        buttons.addWidget(self.open_logs_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.close_button)
+        buttons = self.support.row
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(QLabel("What to send to support:"))
@@ -165,12 +151,11 @@ class CrashDialog(QDialog):
 
     @Slot()
     def open_log_folder(self) -> None:
-        open_folder(self.report.log_folder)
+        self.support.open_log_folder()
 
     @Slot()
     def copy_details(self) -> None:
-        QGuiApplication.clipboard().setText(self.report.details)
-        self.copy_button.setText("Copied")
+        self.support.copy_details()
 
 
 def _escape(text: str) -> str:

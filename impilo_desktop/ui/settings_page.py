@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -34,6 +33,7 @@ from impilo_desktop.config import (
     normalize_base_url,
 )
 from impilo_desktop.ui.resources import icon
+from impilo_desktop.ui.support_buttons import open_folder
 from impilo_desktop.ui.theme import on_scheme_change, status_colors
 
 if TYPE_CHECKING:
@@ -314,5 +314,4 @@ class SettingsPage(QWidget):
 
     @staticmethod
     def _open_folder(folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        open_folder(folder)

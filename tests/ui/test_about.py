@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from PySide6.QtCore import QObject, QTimer, QUrl, Slot
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -19,25 +17,6 @@ from impilo_desktop.ui.app import create_app
 from impilo_desktop.ui.main_window import MainWindow
 
 STAGING = config.Profile("staging", "https://staging.impiloplatform.com")
-
-
-class UrlRecorder(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[QUrl] = []
-
-    @Slot(QUrl)
-    def handle(self, url: QUrl) -> None:
-        self.urls.append(url)
-
-
-@pytest.fixture
-def opened_urls(qapp: QApplication) -> Iterator[list[QUrl]]:
-    recorder = UrlRecorder()
-    # The stubs say bytes; PySide6 only accepts the method name as str at run time.
-    QDesktopServices.setUrlHandler("file", recorder, "handle")  # type: ignore[arg-type]
-    yield recorder.urls
-    QDesktopServices.unsetUrlHandler("file")
 
 
 def test_about_shows_version_qt_profile_and_log_folder(qtbot: QtBot) -> None:

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, QTimer, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -27,27 +27,6 @@ def log_file() -> Iterator[Path]:
     yield path
     logs.reset_logging()
     logs.forget_secrets()
-
-
-class UrlRecorder(QObject):
-    """Receives what QDesktopServices.openUrl would hand to the file manager."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[QUrl] = []
-
-    @Slot(QUrl)
-    def handle(self, url: QUrl) -> None:
-        self.urls.append(url)
-
-
-@pytest.fixture
-def opened_urls(qapp: QApplication) -> Iterator[list[QUrl]]:
-    recorder = UrlRecorder()
-    # The stubs say bytes; PySide6 only accepts the method name as str at run time.
-    QDesktopServices.setUrlHandler("file", recorder, "handle")  # type: ignore[arg-type]
-    yield recorder.urls
-    QDesktopServices.unsetUrlHandler("file")
 
 
 def failing_call() -> None:

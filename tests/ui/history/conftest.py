@@ -1,10 +1,9 @@
-"""Fixtures for the history page: real services (store in tmp_path, in-memory keyring,
-the async bridge) pointed at the real sandbox server."""
+"""Fixtures for the history page (the bridge and real services on the sandbox come from
+tests/ui/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Iterator
-from pathlib import Path
+from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import pytest
@@ -17,34 +16,11 @@ from impilo_desktop.api.models import (
     PatientRef,
     ShippingOption,
 )
-from impilo_desktop.config import SANDBOX, Profile
-from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.secrets import KeyStore, MemoryKeyring
 from impilo_desktop.ui.bridge import AsyncBridge
 from impilo_desktop.ui.history.view import OrderHistoryView
 from impilo_desktop.ui.services import AppServices
-from impilo_desktop.ui.session import close_services, open_services
 
 T = TypeVar("T")
-
-
-@pytest.fixture
-def bridge() -> Iterator[AsyncBridge]:
-    b = AsyncBridge()
-    yield b
-    b.close()
-
-
-@pytest.fixture
-def services(
-    sandbox: SandboxServer, memory_keyring: MemoryKeyring, app_home: Path, bridge: AsyncBridge
-) -> Iterator[AppServices]:
-    keys = KeyStore(backend=memory_keyring, env={})
-    profile = Profile(SANDBOX, sandbox.base_url)
-    keys.set_key(profile.name, sandbox.api_key)
-    services = open_services(profile, app_home, keys, bridge)
-    yield services
-    close_services(services)  # on the bridge loop, after work in flight has ended
 
 
 def run(qtbot: QtBot, bridge: AsyncBridge, coro: Coroutine[Any, Any, T]) -> T:

@@ -1,44 +1,20 @@
-"""Fixtures for the New order page: real services (store in tmp_path, in-memory keyring,
-the async bridge, the outbox controller) pointed at a real sandbox server."""
+"""Fixtures for the New order page (the bridge and real services on the sandbox come from
+tests/ui/conftest.py), plus the outbox started and the pickers loaded."""
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Iterator
-from pathlib import Path
+from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.config import SANDBOX, Profile
-from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.secrets import KeyStore, MemoryKeyring
 from impilo_desktop.ui.bridge import AsyncBridge
 from impilo_desktop.ui.order_entry.view import OrderEntryView
 from impilo_desktop.ui.services import AppServices
-from impilo_desktop.ui.session import close_services, open_services
 
 T = TypeVar("T")
 WAIT_MS = 30_000
-
-
-@pytest.fixture
-def bridge() -> Iterator[AsyncBridge]:
-    b = AsyncBridge()
-    yield b
-    b.close()
-
-
-@pytest.fixture
-def services(
-    sandbox: SandboxServer, memory_keyring: MemoryKeyring, app_home: Path, bridge: AsyncBridge
-) -> Iterator[AppServices]:
-    keys = KeyStore(backend=memory_keyring, env={})
-    profile = Profile(SANDBOX, sandbox.base_url)
-    keys.set_key(profile.name, sandbox.api_key)
-    services = open_services(profile, app_home, keys, bridge)
-    yield services
-    close_services(services)
 
 
 @pytest.fixture
