@@ -60,6 +60,8 @@ def test_v1_file_upgrades_with_data_intact(db_path: Path) -> None:
         # The v2 columns were filled from the existing JSON.
         assert [p.id for p in store.search_patients("mrn-22")] == [2]
         assert [p.id for p in store.cached_patients(site_id=10)] == [1]
+        [row] = store.patient_search_rows(site_id=11)  # the picker's path reads the same
+        assert (row.id, row.last_name, row.external_identifier) == (2, "Dlamini", "MRN-22")
         assert store.reference_count(ReferenceKind.PATIENT) == 2
 
     conn = sqlite3.connect(db_path)
