@@ -133,7 +133,14 @@ def make_drafts(window: MainWindow, count: int, round_no: int) -> list[OrderDraf
     """`count` valid drafts for distinct cached patients, each with one orderable item."""
     store = window.services.store
     patients = [r for r in store.patient_search_rows() if not r.archived]
-    items = [i for i in store.cached_items() if i.id and i.orderable is True]
+    server = window.sandbox.server
+    assert server is not None, "the benchmark runs on the built-in sandbox"
+    # Orderable items with stock to spare, so the sandbox refuses none of the orders.
+    items = [
+        i
+        for i in store.cached_items()
+        if i.id and i.orderable is True and server.seed.stock(i.id) >= 4 * count
+    ]
     if len(patients) < count or not items:
         raise RuntimeError("the sandbox cache has too few patients or no orderable item")
     drafts = []
