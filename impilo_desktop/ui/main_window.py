@@ -45,7 +45,7 @@ from impilo_desktop.ui.status_bar import AppStatusBar, profile_label
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SIZE = QSize(1180, 760)
+DEFAULT_SIZE = QSize(1280, 800)  # bounded by the screen; the history list fits at 1280
 MINIMUM_SIZE = QSize(760, 520)
 
 

@@ -393,6 +393,14 @@ class OrderHistoryView(QWidget):
             )
             current = self.table.currentIndex()
         if current.isValid():
+            selection = self.table.selectionModel()
+            if not selection.isRowSelected(current.row(), current.parent()):
+                # A reload can drop the highlight yet keep the current row: show it again.
+                selection.select(
+                    current,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
             self.table.scrollTo(current)
 
     def _back_to_list(self) -> None:

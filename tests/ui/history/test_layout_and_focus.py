@@ -70,3 +70,16 @@ def test_page_focus_lands_on_the_list_and_enter_opens_the_detail(
     assert QApplication.focusWidget() is view.detail.browser
     qtbot.keyClick(view.detail.browser, Qt.Key.Key_Escape)  # back to the list
     assert QApplication.focusWidget() is view.table
+
+
+def test_current_row_is_highlighted_again_after_a_reload(
+    qtbot: QtBot, services: AppServices
+) -> None:
+    view = _make(qtbot, services, 1200)
+    view.page_activated()
+    selection = view.table.selectionModel()
+    assert selection.isRowSelected(0)
+    selection.clearSelection()  # what a model update can leave behind
+    assert view.table.currentIndex().isValid()
+    view.page_activated()
+    assert selection.isRowSelected(view.table.currentIndex().row())
