@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UNDO_MS = 10_000
+RELOAD_COALESCE_MS = 100
 
 
 def duplicate_draft(draft: OrderDraft) -> OrderDraft:
@@ -120,7 +121,13 @@ class DraftsPage(QWidget):
         self._shortcuts()
         on_scheme_change(self._on_scheme)
         outbox = services.outbox
-        outbox.entries_changed.connect(self.reload)
+        # The outbox changes state several times per order while it drains; re-reading the
+        # whole list for each change stalled the UI (benchmarks/ui_stall.py). Coalesce them.
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(RELOAD_COALESCE_MS)
+        self._reload_timer.timeout.connect(self.reload)
+        outbox.entries_changed.connect(self._reload_timer.start)
         outbox.connectivity_changed.connect(lambda _state: self._update_actions())
         self.reload()
 
@@ -140,7 +147,7 @@ class DraftsPage(QWidget):
             "&Open", "open", "openDraftButton", "Open in New order (Enter)"
         )
         self.duplicate_button = self._button(
-            "D&uplicate",
+            "Du&plicate",  # not Alt+U: the Undo bar has it
             "duplicate",
             "duplicateDraftButton",
             "Start a new draft from this one (Ctrl+D)",
@@ -191,6 +198,7 @@ class DraftsPage(QWidget):
 
     def reload(self) -> None:
         """Read drafts and outbox from the store, keeping the selection."""
+        self._reload_timer.stop()
         selected = self.selected_row()
         try:
             drafts = self.services.store.list_drafts()

@@ -96,7 +96,7 @@ def palette_colours(palette: QPalette) -> DetailColours:
 def _button(text: str, name: str, tip: str) -> QPushButton:
     button = QPushButton(text)
     button.setObjectName(name)
-    button.setAccessibleName(text.replace("…", "").strip())
+    button.setAccessibleName(text.replace("…", "").replace("&", "").strip())
     button.setToolTip(tip)
     button.setEnabled(False)
     return button
@@ -121,11 +121,11 @@ class OrderDetailView(QWidget):
         self._cached_at: datetime | None = None
 
         self.reorder_button = _button(
-            "Reorder", "reorderButton", "Start a new draft with the same recipient and lines"
+            "&Reorder", "reorderButton", "Start a new draft with the same recipient and lines"
         )
-        self.void_button = _button("Void…", "voidOrderButton", "Cancel this order at Impilo")
+        self.void_button = _button("V&oid…", "voidOrderButton", "Cancel this order at Impilo")
         self.pdf_button = _button(
-            "Save PDF…", "saveSummaryPdfButton", "Save Impilo's order summary as a PDF file"
+            "Save &PDF…", "saveSummaryPdfButton", "Save Impilo's order summary as a PDF file"
         )
         self.refresh_button = _button(
             "Refresh", "refreshOrderButton", "Fetch the latest state of this order"
