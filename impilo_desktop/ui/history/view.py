@@ -19,12 +19,13 @@ from PySide6.QtCore import (
     QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QSettings,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -305,6 +306,9 @@ class OrderHistoryView(QWidget):
         self.detail.save_pdf_clicked.connect(self.order_actions.choose_pdf_file)
         self.detail.refresh_clicked.connect(self.refresh_selected)
         self.detail.leave_requested.connect(self._back_to_list)
+        # From the search field, Enter or Down goes to the matches (the first one current).
+        self.filters.search.returnPressed.connect(self._back_to_list)
+        self.filters.search.installEventFilter(self)
         self.splitter.splitterMoved.connect(self._save_splitter)
         self.poller.order_updated.connect(self._on_polled)
         self.poller.status_changed.connect(self._on_status_changed)
@@ -690,6 +694,17 @@ class OrderHistoryView(QWidget):
             f" border: 1px solid {colours.warning}; border-radius: 4px; }}"
             f"#historyBanner QLabel {{ color: {colours.banner_fg}; }}"
         )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.filters.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+        ):
+            self._back_to_list()
+            return True
+        return super().eventFilter(watched, event)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):

@@ -83,3 +83,21 @@ def test_current_row_is_highlighted_again_after_a_reload(
     assert view.table.currentIndex().isValid()
     view.page_activated()
     assert selection.isRowSelected(view.table.currentIndex().row())
+
+
+def test_enter_in_the_search_goes_to_the_first_match(qtbot: QtBot, services: AppServices) -> None:
+    view = _make(qtbot, services, 1200)
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    view.page_activated()  # the first (newest) order is current
+    wanted = view.model.rows()[5]
+    view.focus_filter()
+    qtbot.keyClicks(view.filters.search, str(wanted.order_id))
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    qtbot.keyClick(view.filters.search, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is view.table
+    assert view.detail.order is not None
+    assert view.detail.order.id == wanted.order_id
+    view.focus_filter()
+    qtbot.keyClick(view.filters.search, Qt.Key.Key_Down)  # Down works as well
+    assert QApplication.focusWidget() is view.table
