@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,39 @@ def _light_palette() -> QPalette:
     return pal
 
 
+INDICATOR_OUTLINE_DARK = QColor("#8a9099")
+"""Radio and check box rims on a dark page: about 4.5:1 against the dark window colour."""
+
+
+class IndicatorOutlineStyle(QProxyStyle):
+    """Fusion draws radio button and check box rims a shade darker than the window, which
+    vanishes on a dark page (an unchecked "Site" looked like a hole). On dark palettes this
+    adds a visible rim; everything else is the base style's own drawing."""
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        super().drawPrimitive(element, option, painter, widget)
+        radio = element == QStyle.PrimitiveElement.PE_IndicatorRadioButton
+        check = element == QStyle.PrimitiveElement.PE_IndicatorCheckBox
+        if not (radio or check) or not is_dark(option.palette):
+            return
+        rect = QRectF(option.rect).adjusted(1.5, 1.5, -1.5, -1.5)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(INDICATOR_OUTLINE_DARK, 1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if radio:
+            painter.drawEllipse(rect)
+        else:
+            painter.drawRoundedRect(rect, 2.0, 2.0)
+        painter.restore()
+
+
 class SchemeFollower(QObject):
     """Keeps the application palette in step with the OS (or forced) colour scheme and says
     when it changed, so views can redraw their icons."""
@@ -118,6 +151,9 @@ class SchemeFollower(QObject):
         self._app = app
         self._forced = Qt.ColorScheme.Unknown
         self._native_follows = app.style().name().lower() in ("windows11", "windowsvista", "macos")
+        if not self._native_follows and not isinstance(app.style(), IndicatorOutlineStyle):
+            # Our own dark palette needs visible radio/check box rims (see the class).
+            app.setStyle(IndicatorOutlineStyle(app.style().name()))
         app.styleHints().colorSchemeChanged.connect(self._apply)
         self._apply(app.styleHints().colorScheme())
 
