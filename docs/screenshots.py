@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                     history.show_order(detailed)
                     wait(lambda: _shows(history, detailed), 20.0)
                     history.table.setFocus()
+                    _scroll_detail_to(history, "Tracking")  # tracking, devices, packed kits
             if key == "settings":
                 _as_users_path(window.settings_page, scratch)
             save(window, key.replace("_", "-"), scheme)
@@ -251,6 +252,16 @@ def _find_detailed_order(history: object, wait: Callable[..., None]) -> int | No
         model.fetchMore(model.index(-1, -1))
         wait(lambda n=before: model.rowCount() > n and not model.loading, 20.0)
     return None
+
+
+def _scroll_detail_to(history: object, heading: str) -> None:
+    """Scroll the order detail so `heading` is at the top of the panel."""
+    browser = history.detail.browser  # type: ignore[attr-defined]
+    cursor = browser.document().find(heading)
+    if cursor.isNull():
+        return
+    bar = browser.verticalScrollBar()
+    bar.setValue(bar.value() + browser.cursorRect(cursor).top() - 8)
 
 
 def _shows(history: object, order_id: int) -> bool:
