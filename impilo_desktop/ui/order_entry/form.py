@@ -4,7 +4,7 @@ recipient, items, kits, shipping and references, returns, then Submit. No behavi
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -132,6 +132,8 @@ class OrderForm(QWidget):
         layout.addWidget(self.footer_line)
         layout.addWidget(self.footer)
         self.apply_style()
+        for picker in (self.patient_picker, self.site_picker, self.item_search, self.kit_search):
+            picker.results_shown.connect(lambda p=picker: self._bring_into_view(p))
         # After a light/dark switch has re-set every style sheet, colour the labels again.
         on_scheme_change(self._on_scheme_changed)
 
@@ -363,6 +365,11 @@ class OrderForm(QWidget):
             if label.property("role"):
                 label.style().unpolish(label)
                 label.style().polish(label)
+
+    def _bring_into_view(self, picker: QWidget) -> None:
+        # The list opens below its field; at the bottom of the form (Kits) it would open out
+        # of sight. Once laid out, scroll so the field and its list show.
+        QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(picker, 0, 8))
 
     def _on_scheme_changed(self, _dark: bool) -> None:
         self.apply_style()

@@ -44,6 +44,7 @@ class RecordPicker(QWidget, Generic[R]):
     """
 
     chosen = Signal(object)  # the record (None when a sticky choice is cleared)
+    results_shown = Signal()  # the list opened: a scrolling parent should bring it into view
     remote_lookup_requested = Signal(str)
 
     def __init__(
@@ -399,4 +400,7 @@ class RecordPicker(QWidget, Generic[R]):
         self.status.setVisible(True)
 
     def _set_results_visible(self, visible: bool) -> None:
+        opening = visible and not self.results.isVisibleTo(self)
         self.results.setVisible(visible)
+        if opening:
+            self.results_shown.emit()

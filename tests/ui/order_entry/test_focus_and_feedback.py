@@ -115,3 +115,21 @@ def test_problem_labels_take_the_dark_colours(qtbot: QtBot, view: OrderEntryView
         assert colour(f.reason_label) == DARK_STATUS.bad
     finally:
         follower.set_scheme(Qt.ColorScheme.Unknown)
+
+
+def test_kit_results_open_in_sight(qtbot: QtBot, view: OrderEntryView) -> None:
+    """The kit list opens near the bottom of the form; the form scrolls so it is seen."""
+    view.resize(1000, 600)
+    f = view.form
+    viewport = f.scroll_area.viewport()
+    f.kit_search.search_field.setFocus()
+    name = f.kit_search.model.records[0].name
+    qtbot.keyClicks(f.kit_search.search_field, name[:3])
+    assert f.kit_search.results.isVisibleTo(view)
+
+    def list_in_sight() -> bool:
+        results = f.kit_search.results
+        bottom = results.mapTo(viewport, results.rect().bottomLeft())
+        return 0 <= bottom.y() <= viewport.height()
+
+    qtbot.waitUntil(list_in_sight)
