@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -32,6 +31,7 @@ from impilo_desktop.config import (
     log_dir,
     normalize_base_url,
 )
+from impilo_desktop.ui.confirm import Question, confirm_destructive
 from impilo_desktop.ui.resources import icon
 from impilo_desktop.ui.support_buttons import open_folder
 from impilo_desktop.ui.theme import on_scheme_change, status_colors
@@ -263,27 +263,19 @@ class SettingsPage(QWidget):
         self.window_.prompt_for_new_key("replace")
 
     def confirm_remove_key(self) -> None:
-        box = QMessageBox(self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setObjectName("removeKeyConfirmation")
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Remove the API key?")
-        box.setText(f"Remove the API key for {self.services.profile.name} from this computer?")
-        box.setInformativeText(
-            "Nothing more is sent or updated until you enter a key again. Drafts and the "
-            "outbox stay on this computer."
+        confirm_destructive(
+            self,
+            Question(
+                name="removeKeyConfirmation",
+                title="Remove the API key?",
+                text=f"Remove the API key for {self.services.profile.name} from this computer?",
+                informative="Nothing more is sent or updated until you enter a key again. "
+                "Drafts and the outbox stay on this computer.",
+                action="Remove key",
+                action_name="confirmRemoveKey",
+            ),
+            self.remove_key,
         )
-        remove = box.addButton("Remove key", QMessageBox.ButtonRole.DestructiveRole)
-        remove.setObjectName("confirmRemoveKey")
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-
-        def decided(button: object) -> None:
-            if button is remove:
-                self.remove_key()
-
-        box.buttonClicked.connect(decided)
-        box.open()
 
     def remove_key(self) -> None:
         """Forget the key of the current profile (keyring and session)."""

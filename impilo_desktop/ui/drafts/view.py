@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QStackedWidget,
     QTableView,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store import EntryState, StoreError
+from impilo_desktop.ui.confirm import Question, confirm_destructive
 from impilo_desktop.ui.drafts.model import Column, DraftRow, DraftsModel, build_rows
 from impilo_desktop.ui.message_bar import MessageBar
 from impilo_desktop.ui.resources import icon
@@ -341,30 +341,27 @@ class DraftsPage(QWidget):
     def _confirm_discard(self, row: DraftRow) -> None:
         assert row.entry is not None
         entry_id = row.entry.entry_id
-        box = QMessageBox(self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setObjectName("discardConfirmation")
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Delete this order?")
-        box.setText(f"Delete the order for {row.recipient_text()}?")
-        box.setInformativeText(
-            "It was not placed. To fix it instead, choose Open: it goes back to New order."
+
+        def discard() -> None:
+            try:
+                self.services.store.discard_entry(entry_id)
+            except StoreError as exc:
+                log.warning("Could not discard entry: %s", exc)
+            self.services.outbox.entries_changed.emit()
+
+        confirm_destructive(
+            self,
+            Question(
+                name="discardConfirmation",
+                title="Delete this order?",
+                text=f"Delete the order for {row.recipient_text()}?",
+                informative="It was not placed. To fix it instead, choose Open: it goes back "
+                "to New order.",
+                action="Delete order",
+                action_name="confirmDiscard",
+            ),
+            discard,
         )
-        delete = box.addButton("Delete order", QMessageBox.ButtonRole.DestructiveRole)
-        delete.setObjectName("confirmDiscard")
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-
-        def decided(button: object) -> None:
-            if button is delete:
-                try:
-                    self.services.store.discard_entry(entry_id)
-                except StoreError as exc:
-                    log.warning("Could not discard entry: %s", exc)
-                self.services.outbox.entries_changed.emit()
-
-        box.buttonClicked.connect(decided)
-        box.open()
 
     def release_selected(self) -> None:
         row = self.selected_row()

@@ -8,31 +8,24 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from impilo_desktop.ui.confirm import Question, confirm_destructive
+
 
 def confirm_void(parent: QWidget, order_id: int, on_confirmed: Callable[[], None]) -> QMessageBox:
     """Ask before voiding; `on_confirmed` runs only for the explicit "Void order" button."""
-    box = QMessageBox(parent)
-    box.setObjectName("confirmVoidDialog")
-    box.setAccessibleName("Confirm void")
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Void order")
-    box.setText(f"Void order {order_id}?")
-    box.setInformativeText(
-        "Impilo will cancel the order. This cannot be undone; to change an order, "
-        "void it and place a new one."
+    return confirm_destructive(
+        parent,
+        Question(
+            name="confirmVoidDialog",
+            title="Void order",
+            text=f"Void order {order_id}?",
+            informative="Impilo will cancel the order. This cannot be undone; to change an "
+            "order, void it and place a new one.",
+            action="Void order",
+            action_name="confirmVoidButton",
+        ),
+        on_confirmed,
     )
-    void_button = box.addButton("Void order", QMessageBox.ButtonRole.DestructiveRole)
-    void_button.setObjectName("confirmVoidButton")
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Enter must not void
-
-    def answered() -> None:
-        if box.clickedButton() is void_button:
-            on_confirmed()
-
-    box.finished.connect(answered)
-    box.open()
-    return box
 
 
 def show_error(parent: QWidget, title: str, message: str) -> QMessageBox:
