@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from impilo_desktop.domain import MAX_COUNT, OrderDraft
 from impilo_desktop.ui.order_entry.lines_model import (
+    LinesModel,
     ReturnDevicesModel,
     ReturnItemsModel,
     ReturnPackedKitsModel,
@@ -43,6 +45,35 @@ def _id_field(name: str, accessible: str, placeholder: str, parent: QWidget) -> 
     field.setValidator(QIntValidator(1, 2**31 - 1, field))
     field.setMaximumWidth(180)
     return field
+
+
+def _returns_table(
+    model: LinesModel, name: str, what: str, stretch: int, parent: QWidget
+) -> LinesTable:
+    """A small table of returned `what` (two rows tall, at most five before scrolling)."""
+    table = LinesTable(
+        model,
+        name=name,
+        accessible_name=f"Returned {what}",
+        empty_text=f"No returned {what}",
+        visible_rows=2,
+        max_rows=5,
+        parent=parent,
+    )
+    table.stretch_column(stretch)
+    return table
+
+
+def _above(top: QWidget | QLayout, table: LinesTable) -> QVBoxLayout:
+    """`top` (a search field or an id row) with its table under it."""
+    box = QVBoxLayout()
+    box.setSpacing(4)
+    if isinstance(top, QLayout):
+        box.addLayout(top)
+    else:
+        box.addWidget(top)
+    box.addWidget(table)
+    return box
 
 
 class AdvancedSection(QWidget):
@@ -86,20 +117,10 @@ class AdvancedSection(QWidget):
             parent=self.body,
         )
         self.return_item_search.chosen.connect(self._add_return_item)
-        self.return_items_table = LinesTable(
-            self.return_items_model,
-            name="returnItemsTable",
-            accessible_name="Returned items",
-            empty_text="No returned items",
-            visible_rows=2,
-            max_rows=5,
-            parent=self.body,
+        self.return_items_table = _returns_table(
+            self.return_items_model, "returnItemsTable", "items", 0, self.body
         )
-        self.return_items_table.stretch_column(0)
-        items_box = QVBoxLayout()
-        items_box.setSpacing(4)
-        items_box.addWidget(self.return_item_search)
-        items_box.addWidget(self.return_items_table)
+        items_box = _above(self.return_item_search, self.return_items_table)
         form.addRow("Returned items:", items_box)
 
         # Devices by Impilo device id.
@@ -112,24 +133,14 @@ class AdvancedSection(QWidget):
         self.add_device_button.setAccessibleName("Add returned device")
         self.add_device_button.clicked.connect(self._add_device)
         self.device_id_field.returnPressed.connect(self._add_device)
-        self.return_devices_table = LinesTable(
-            self.return_devices_model,
-            name="returnDevicesTable",
-            accessible_name="Returned devices",
-            empty_text="No returned devices",
-            visible_rows=2,
-            max_rows=5,
-            parent=self.body,
+        self.return_devices_table = _returns_table(
+            self.return_devices_model, "returnDevicesTable", "devices", 1, self.body
         )
-        self.return_devices_table.stretch_column(1)
         device_row = QHBoxLayout()
         device_row.addWidget(self.device_id_field)
         device_row.addWidget(self.add_device_button)
         device_row.addStretch(1)
-        devices_box = QVBoxLayout()
-        devices_box.setSpacing(4)
-        devices_box.addLayout(device_row)
-        devices_box.addWidget(self.return_devices_table)
+        devices_box = _above(device_row, self.return_devices_table)
         form.addRow("Returned devices:", devices_box)
 
         # Packed kits by packed-kit id, with a quantity.
@@ -147,25 +158,15 @@ class AdvancedSection(QWidget):
         self.add_packed_kit_button.setAccessibleName("Add returned packed kit")
         self.add_packed_kit_button.clicked.connect(self._add_packed_kit)
         self.packed_kit_field.returnPressed.connect(self._add_packed_kit)
-        self.return_kits_table = LinesTable(
-            self.return_kits_model,
-            name="returnPackedKitsTable",
-            accessible_name="Returned packed kits",
-            empty_text="No returned packed kits",
-            visible_rows=2,
-            max_rows=5,
-            parent=self.body,
+        self.return_kits_table = _returns_table(
+            self.return_kits_model, "returnPackedKitsTable", "packed kits", 0, self.body
         )
-        self.return_kits_table.stretch_column(0)
         kit_row = QHBoxLayout()
         kit_row.addWidget(self.packed_kit_field)
         kit_row.addWidget(self.packed_kit_quantity)
         kit_row.addWidget(self.add_packed_kit_button)
         kit_row.addStretch(1)
-        kits_box = QVBoxLayout()
-        kits_box.setSpacing(4)
-        kits_box.addLayout(kit_row)
-        kits_box.addWidget(self.return_kits_table)
+        kits_box = _above(kit_row, self.return_kits_table)
         form.addRow("Returned packed kits:", kits_box)
 
         self.email_label = QCheckBox("Email the return label instead of shipping it", self.body)
