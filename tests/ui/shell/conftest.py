@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from PySide6.QtCore import Qt
@@ -66,6 +67,39 @@ def make_window(qtbot: QtBot, app_home: Path, keys: KeyStore) -> Iterator[MakeWi
 def custom_argv(sandbox: SandboxServer) -> list[str]:
     """Command-line arguments for an account on the test's sandbox."""
     return ["--profile", "custom", "--base-url", sandbox.base_url]
+
+
+W = TypeVar("W", bound=QWidget)
+
+
+def visible_child(qtbot: QtBot, parent: QWidget, kind: type[W], name: str) -> W:
+    """Wait until `parent` has a visible child `kind` named `name` (a dialog it opened)."""
+    found: list[W] = []
+
+    def shown() -> bool:
+        child = parent.findChild(kind, name)
+        if child is not None and child.isVisible():
+            found[:] = [child]
+            return True
+        return False
+
+    qtbot.waitUntil(shown)
+    return found[0]
+
+
+@pytest.fixture
+def online_window(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    custom_argv: list[str],
+    keys: KeyStore,
+) -> MainWindow:
+    """The app on a custom account (with its key) on the test's sandbox, online."""
+    keys.set_key("custom", sandbox.api_key)
+    window = make_window(*custom_argv)
+    wait_online(qtbot, window)
+    return window
 
 
 def wait_online(qtbot: QtBot, window: MainWindow) -> None:

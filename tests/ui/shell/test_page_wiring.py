@@ -6,22 +6,13 @@ from __future__ import annotations
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.secrets import KeyStore
+from impilo_desktop.ui.main_window import MainWindow
 
-from .conftest import MakeWindow, sandbox_draft, wait_online
+from .conftest import sandbox_draft
 
 
-def test_pages_are_wired_together(
-    qtbot: QtBot,
-    make_window: MakeWindow,
-    sandbox: SandboxServer,
-    custom_argv: list[str],
-    keys: KeyStore,
-) -> None:
-    keys.set_key("custom", sandbox.api_key)
-    window = make_window(*custom_argv)
-    wait_online(qtbot, window)
+def test_pages_are_wired_together(qtbot: QtBot, online_window: MainWindow) -> None:
+    window = online_window
     window.show_page("history")
 
     # Reorder (history) -> New order shows that draft.

@@ -13,21 +13,11 @@ from impilo_desktop.ui.main_window import MainWindow
 from impilo_desktop.ui.theme import DARK_STATUS, LIGHT_STATUS, is_dark, scheme_follower
 from impilo_desktop.ui.welcome import WelcomeDialog
 
-from .conftest import MakeWindow, sandbox_draft, wait_online
+from .conftest import MakeWindow, sandbox_draft, visible_child, wait_online
 
 
 def visible_box(qtbot: QtBot, window: MainWindow, name: str) -> QMessageBox:
-    found: list[QMessageBox] = []
-
-    def shown() -> bool:
-        box = window.findChild(QMessageBox, name)
-        if box is not None and box.isVisible():
-            found[:] = [box]
-            return True
-        return False
-
-    qtbot.waitUntil(shown)
-    return found[0]
+    return visible_child(qtbot, window, QMessageBox, name)
 
 
 def button(box: QMessageBox, name: str) -> QPushButton:
@@ -37,15 +27,9 @@ def button(box: QMessageBox, name: str) -> QPushButton:
 
 
 def test_quit_with_unsent_orders_asks_then_sends_or_quits(
-    qtbot: QtBot,
-    make_window: MakeWindow,
-    sandbox: SandboxServer,
-    custom_argv: list[str],
-    keys: KeyStore,
+    qtbot: QtBot, online_window: MainWindow, sandbox: SandboxServer
 ) -> None:
-    keys.set_key("custom", sandbox.api_key)
-    window = make_window(*custom_argv)
-    wait_online(qtbot, window)
+    window = online_window
     sandbox.stop()  # the network goes away
     entry = window.services.outbox.submit(sandbox_draft())
     qtbot.waitUntil(lambda: window.services.outbox.state == "offline", timeout=15_000)
@@ -78,15 +62,9 @@ def test_quit_with_unsent_orders_asks_then_sends_or_quits(
 
 
 def test_quit_anyway_keeps_the_order_for_next_time(
-    qtbot: QtBot,
-    make_window: MakeWindow,
-    sandbox: SandboxServer,
-    custom_argv: list[str],
-    keys: KeyStore,
+    qtbot: QtBot, online_window: MainWindow, sandbox: SandboxServer
 ) -> None:
-    keys.set_key("custom", sandbox.api_key)
-    window = make_window(*custom_argv)
-    wait_online(qtbot, window)
+    window = online_window
     sandbox.stop()
     window.services.outbox.submit(sandbox_draft())
     window.services.outbox.submit(sandbox_draft(count=2))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.config import Settings
@@ -18,21 +18,11 @@ from impilo_desktop.ui.app import choose_start
 from impilo_desktop.ui.key_check import KeyCheckOutcome
 from impilo_desktop.ui.welcome import WelcomeDialog
 
-from .conftest import MakeWindow, sandbox_draft, wait_online
+from .conftest import MakeWindow, sandbox_draft, visible_child, wait_online
 
 
-def find_dialog(qtbot: QtBot, parent: object, name: str) -> WelcomeDialog:
-    found: list[WelcomeDialog] = []
-
-    def visible() -> bool:
-        dialog = parent.findChild(WelcomeDialog, name)  # type: ignore[attr-defined]
-        if dialog is not None and dialog.isVisible():
-            found[:] = [dialog]
-            return True
-        return False
-
-    qtbot.waitUntil(visible)
-    return found[0]
+def find_dialog(qtbot: QtBot, parent: QWidget, name: str) -> WelcomeDialog:
+    return visible_child(qtbot, parent, WelcomeDialog, name)
 
 
 def test_fresh_machine_starts_in_sandbox_mode(
