@@ -305,12 +305,16 @@ class MainWindow(QMainWindow):
         own_title = any(label.text() == spec.title for label in page.findChildren(QLabel))
         self.page_title.setVisible(not own_title)
         self.page_subtitle.setVisible(not own_title)
-        if not self.page_list.hasFocus():
+        browsing = self.page_list.hasFocus()  # arrowing through the sidebar
+        if not browsing:
             focus_first(page, keep=was_inside)
         # Then the page may put the focus somewhere better (and make a current row).
         activated = getattr(page, "page_activated", None)
         if callable(activated):
             activated()
+        if browsing:
+            # ...but not while the coordinator is still choosing a page with the arrows.
+            self.page_list.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def new_order(self) -> None:
         self.show_page(NEW_ORDER.key)

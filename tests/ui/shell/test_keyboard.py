@@ -89,3 +89,19 @@ def test_keyboard_only_walkthrough(
     with qtbot.waitSignal(page.open_draft_requested):
         press(Qt.Key.Key_Return)
     assert window.current_page_key() == "new_order"
+
+
+def test_arrowing_through_the_sidebar_keeps_the_focus_there(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    window = make_window()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.page_list.setFocus()
+    window.page_list.setCurrentRow(0)
+    for key in ("drafts", "history", "settings"):
+        press(Qt.Key.Key_Down)
+        assert window.current_page_key() == key
+        assert focused() is window.page_list  # the page did not take it
+    press(Qt.Key.Key_Tab)  # Tab goes on into the page
+    assert window.settings_page.isAncestorOf(focused())
