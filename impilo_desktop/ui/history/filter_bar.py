@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -26,6 +27,23 @@ from .filters import LocalFilter, OrderQuery
 from .status_style import StatusGroup, status_icon, status_label, statuses_in
 
 _NO_DATE = QDate(2000, 1, 1)  # the minimum of the date fields, shown as "Any"
+
+
+class DateField(QDateEdit):
+    """A date filter that Tab can leave. QDateEdit swallows Tab while it shows its special
+    value ("Any"), which trapped the keyboard in the From field."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        tab = event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+        if tab and self.date() == self.minimumDate() and self.specialValueText():
+            forward = event.key() == Qt.Key.Key_Tab and not (
+                event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            )
+            QWidget.focusNextPrevChild(self, forward)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
 
 PatientSearch = Callable[[str, Callable[[list[Patient]], None]], None]
 """search(text, deliver): look patients up in the cache and call deliver(results) later."""
@@ -170,7 +188,7 @@ class OrderFilterBar(QWidget):
         self._last_query = OrderQuery()
 
     def _date_edit(self, name: str, accessible: str) -> QDateEdit:
-        edit = QDateEdit()
+        edit = DateField()
         _named(edit, name, accessible)
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd")

@@ -167,6 +167,8 @@ class OrderHistoryView(QWidget):
         table.setShowGrid(False)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Tab leaves the list (arrows move within it); cell-by-cell Tab kept the focus in.
+        table.setTabKeyNavigation(False)
         table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         rows = table.verticalHeader()
         rows.setVisible(False)

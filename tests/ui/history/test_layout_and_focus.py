@@ -101,3 +101,26 @@ def test_enter_in_the_search_goes_to_the_first_match(qtbot: QtBot, services: App
     view.focus_filter()
     qtbot.keyClick(view.filters.search, Qt.Key.Key_Down)  # Down works as well
     assert QApplication.focusWidget() is view.table
+
+
+def test_tab_walks_through_the_filters_to_the_list(qtbot: QtBot, services: AppServices) -> None:
+    """Tab from the search reaches the order list (the "Any" date fields trapped it)."""
+    view = _make(qtbot, services, 1200)
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    view.filters.search.setFocus()
+    seen: list[str] = []
+    for _ in range(15):
+        widget = QApplication.focusWidget()
+        assert widget is not None
+        seen.append(widget.objectName())
+        if widget is view.table:
+            break
+        qtbot.keyClick(widget, Qt.Key.Key_Tab)
+    assert view.table.objectName() in seen, seen
+    assert seen.count("historyDateFrom") == 1
+    qtbot.keyClick(view.table, Qt.Key.Key_Tab)  # on to the detail panel
+    assert QApplication.focusWidget() is not view.table
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Backtab)  # and back out again
+    assert QApplication.focusWidget() is not view.table
