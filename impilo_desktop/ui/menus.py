@@ -4,6 +4,7 @@ the window so its shortcut works wherever the focus is."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -17,6 +18,45 @@ from impilo_desktop.ui.theme import scheme_follower
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.main_window import MainWindow
+
+
+PAGE_SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "New order",
+        (
+            ("Find patient", "Ctrl+F"),
+            ("Add item", "Ctrl+I"),
+            ("Add kit", "Ctrl+K"),
+            ("Submit order", "Ctrl+Return"),
+        ),
+    ),
+    (
+        "Drafts & outbox",
+        (
+            ("Open in New order", "Return"),
+            ("Duplicate", "Ctrl+D"),
+            ("Delete", "Del"),
+            ("Undo delete", "Ctrl+Z"),
+        ),
+    ),
+    (
+        "Order history",
+        (
+            ("Search the loaded orders", "Ctrl+F"),
+            ("Read the order's details / back to the list", "Return"),
+            ("Back to the list", "Esc"),
+            ("Reorder", "Alt+R"),
+            ("Copy order id", "Ctrl+C"),
+            ("Refresh", "F5"),
+        ),
+    ),
+)
+"""Keys that work on one page (the page's own actions and buttons)."""
+
+
+def _shortcut_row(label: str, keys: str) -> str:
+    cells = f"<td style='padding-right:18px'>{escape(label)}</td><td><b>{escape(keys)}</b></td>"
+    return f"<tr>{cells}</tr>"
 
 
 class WindowMenus:
@@ -140,6 +180,7 @@ class WindowMenus:
 
     def show_shortcuts(self) -> None:
         """A small table of the keyboard shortcuts."""
+        native = QKeySequence.SequenceFormat.NativeText
         rows = [
             ("New order", self.new_order_action.shortcut()),
             ("Send waiting orders now", self.send_now_action.shortcut()),
@@ -147,11 +188,14 @@ class WindowMenus:
             *((spec.title, self.page_actions[spec.key].shortcut()) for spec in PAGES),
             ("Quit", self.quit_action.shortcut()),
         ]
-        text = "".join(
-            f"<tr><td style='padding-right:18px'>{label}</td>"
-            f"<td><b>{key.toString(QKeySequence.SequenceFormat.NativeText)}</b></td></tr>"
-            for label, key in rows
-        )
+        text = "".join(_shortcut_row(label, key.toString(native)) for label, key in rows)
+        for heading, keys in PAGE_SHORTCUTS:
+            text += (
+                f"<tr><td colspan='2' style='padding-top:10px'><i>{escape(heading)}</i></td></tr>"
+            )
+            text += "".join(
+                _shortcut_row(label, QKeySequence(k).toString(native)) for label, k in keys
+            )
         box = QMessageBox(self.window)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setObjectName("shortcutsDialog")

@@ -105,3 +105,17 @@ def test_arrowing_through_the_sidebar_keeps_the_focus_there(
         assert focused() is window.page_list  # the page did not take it
     press(Qt.Key.Key_Tab)  # Tab goes on into the page
     assert window.settings_page.isAncestorOf(focused())
+
+
+def test_shortcuts_dialog_lists_the_page_keys_too(qtbot: QtBot, make_window: MakeWindow) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    window = make_window()
+    window.menus.show_shortcuts()
+    box = window.findChild(QMessageBox, "shortcutsDialog")
+    assert box is not None
+    text = box.text()
+    for expected in ("Add item", "Ctrl+I", "Submit order", "Undo delete", "Reorder", "Alt+R"):
+        assert expected in text, expected
+    assert "Drafts &amp; outbox" in text  # rich text: escaped
+    box.close()
