@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Coroutine
@@ -27,6 +28,7 @@ T = TypeVar("T")
 SHUTDOWN_GRACE_SECONDS = 3.0
 
 ResultCallback = Callable[[Any], None]
+_CANCELLED = object()  # marks a cancelled job's delivery (its callbacks are just dropped)
 ErrorCallback = Callable[[BaseException], None]
 
 
@@ -50,8 +52,8 @@ class Job:
 class AsyncBridge(QObject):
     """Runs coroutines on a service thread; calls back on the UI thread."""
 
-    # (callback, value) delivered through a queued connection onto the UI thread.
-    _deliver = Signal(object, object)
+    # (job id, result, error) delivered through a queued connection onto the UI thread.
+    _deliver = Signal(int, object, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +66,11 @@ class AsyncBridge(QObject):
         self._deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
         self._started = False
         self._closed = False
+        # Callbacks stay here, on the UI thread, until their job ends. The loop thread only
+        # ever sees the job id: if it held the callbacks (bound methods of widgets), it could
+        # drop the last reference to a widget there and Qt would free it on the wrong thread.
+        self._callbacks: dict[int, tuple[Callable[[Any], None] | None, ErrorCallback | None]] = {}
+        self._job_ids = itertools.count(1)
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -104,19 +111,17 @@ class AsyncBridge(QObject):
             dropped.cancel()
             return Job(dropped)
         self.start()
+        job_id = next(self._job_ids)
+        self._callbacks[job_id] = (on_result, on_error)
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        deliver = self._deliver
 
         def done(fut: concurrent.futures.Future[Any]) -> None:
             if fut.cancelled():
+                deliver.emit(job_id, _CANCELLED, None)
                 return
             error = fut.exception()
-            if error is not None:
-                if on_error is not None:
-                    self._deliver.emit(on_error, error)
-                else:
-                    log.error("Background work failed", exc_info=error)
-            elif on_result is not None:
-                self._deliver.emit(on_result, fut.result())
+            deliver.emit(job_id, None if error is not None else fut.result(), error)
 
         future.add_done_callback(done)
         return Job(future)
@@ -131,7 +136,7 @@ class AsyncBridge(QObject):
         self._closers.append(closer)
 
     def close(self, timeout: float = 5.0) -> None:
-        """Run the closers on the loop, then stop it and join the thread."""
+        """End the work in flight (a grace period, then cancel), run the closers, stop the loop."""
         self._closed = True
         if self._loop.is_closed():
             return
@@ -140,13 +145,9 @@ class AsyncBridge(QObject):
             return
 
         async def shutdown() -> None:
-            for closer in reversed(self._closers):
-                try:
-                    await closer()
-                except Exception:
-                    log.exception("Error while closing")
-            # Let requests in flight end by themselves for a moment: cancelling one while it
-            # connects makes anyio drop a coroutine unawaited (a warning and a stray socket).
+            # Requests in flight first get a moment to end by themselves, then the rest is
+            # cancelled, and only then do the closers (the HTTP client) run: closing a client
+            # under a request that is still connecting leaks that request's socket.
             pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             if pending:
                 await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
@@ -160,6 +161,11 @@ class AsyncBridge(QObject):
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
                 await asyncio.sleep(0)
+            for closer in reversed(self._closers):
+                try:
+                    await closer()
+                except Exception:
+                    log.exception("Error while closing")
 
         try:
             asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(timeout)
@@ -168,11 +174,18 @@ class AsyncBridge(QObject):
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout)
 
-    @Slot(object, object)
-    def _on_deliver(self, callback: Callable[[Any], None], value: Any) -> None:
-        if self._closed:
-            return  # the app is shutting down; nobody is waiting for this result
+    @Slot(int, object, object)
+    def _on_deliver(self, job_id: int, result: Any, error: BaseException | None) -> None:
+        on_result, on_error = self._callbacks.pop(job_id, (None, None))
+        if self._closed or result is _CANCELLED:
+            return  # shutting down, or cancelled: nobody is waiting for this result
         try:
-            callback(value)
+            if error is None:
+                if on_result is not None:
+                    on_result(result)
+            elif on_error is not None:
+                on_error(error)
+            else:
+                log.error("Background work failed", exc_info=error)
         except Exception:
             log.exception("Error in a UI callback")

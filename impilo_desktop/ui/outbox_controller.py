@@ -178,12 +178,12 @@ class OutboxController(QObject):
 
     def pending_count(self) -> int:
         """Entries the app will still send by itself (queued, sending, in doubt)."""
-        return len(self._safe(lambda: self._services.store.list_outbox(PENDING_STATES)) or [])
+        return self._safe(lambda: self._services.store.count_outbox(PENDING_STATES)) or 0
 
     def attention_count(self) -> int:
         """Entries waiting for the coordinator: refused by Impilo, or held for their age."""
         states = (EntryState.REJECTED, EntryState.HELD)
-        return len(self._safe(lambda: self._services.store.list_outbox(states)) or [])
+        return self._safe(lambda: self._services.store.count_outbox(states)) or 0
 
     def release(self, entry_id: int) -> OutboxEntry:
         """The coordinator confirmed a held entry: send it."""
