@@ -70,6 +70,7 @@ class RecordPicker(QWidget, Generic[R]):
         self._exact_match = exact_match
         self._remote_lookup = remote_lookup
         self._choice: R | None = None
+        self._before_change: R | None = None  # restored by Escape after "Change…"
         self._remote_pending = ""
         self._scope: Any = None
         self._scope_filter: Callable[[int], bool] | None = None
@@ -178,6 +179,7 @@ class RecordPicker(QWidget, Generic[R]):
     def set_choice(self, record: R | None, *, emit: bool = False) -> None:
         """Show `record` as the choice (sticky pickers) without typing, e.g. a loaded draft."""
         self._choice = record
+        self._before_change = None
         self._remote_timer.stop()
         if self._sticky and record is not None:
             self.card_label.setText(self._describe(record))
@@ -206,9 +208,12 @@ class RecordPicker(QWidget, Generic[R]):
         self.status.setVisible(False)
 
     def clear_choice(self) -> None:
-        """Back to searching (the 'Change…' button)."""
+        """Back to searching (the 'Change…' button); Escape in the empty search field brings
+        the previous choice back, so a stray Ctrl+F never loses a chosen recipient."""
         had_focus = self.change_button.hasFocus()
+        previous = self._choice
         self.set_choice(None, emit=True)
+        self._before_change = previous if self._sticky else None
         if had_focus or self.isVisible():
             self.search_field.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -288,6 +293,12 @@ class RecordPicker(QWidget, Generic[R]):
         if key == Qt.Key.Key_Escape and self.search_field.text():
             self.search_field.clear()
             self._on_text("")
+            return True
+        if key == Qt.Key.Key_Escape and self._before_change is not None:
+            # "Change…" (or Ctrl+F) then Escape: keep the recipient chosen before.
+            previous, self._before_change = self._before_change, None
+            self.set_choice(previous, emit=True)
+            self.change_button.setFocus(Qt.FocusReason.OtherFocusReason)
             return True
         return False
 

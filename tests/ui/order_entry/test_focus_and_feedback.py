@@ -133,3 +133,23 @@ def test_kit_results_open_in_sight(qtbot: QtBot, view: OrderEntryView) -> None:
         return 0 <= bottom.y() <= viewport.height()
 
     qtbot.waitUntil(list_in_sight)
+
+
+def test_find_patient_then_escape_keeps_the_chosen_patient(
+    qtbot: QtBot, view: OrderEntryView
+) -> None:
+    _activate(qtbot, view)
+    f = view.form
+    patient = next(r for r in f.patient_picker.model.records if not r.archived)
+    choose_patient(qtbot, view, patient.external_identifier)
+    assert view.draft.patient is not None
+    chosen_id = view.draft.patient.id
+
+    view.find_patient_action.trigger()  # Ctrl+F: back to searching
+    assert view.draft.patient is None
+    assert QApplication.focusWidget() is f.patient_picker.search_field
+    qtbot.keyClick(f.patient_picker.search_field, Qt.Key.Key_Escape)
+
+    assert view.draft.patient is not None
+    assert view.draft.patient.id == chosen_id
+    assert f.patient_picker.card.isVisibleTo(view)
