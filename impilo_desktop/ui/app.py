@@ -195,6 +195,9 @@ def run_app(argv: Sequence[str]) -> int:
     except ImportError:  # the crash dialog is optional during development
         crash_handler = None
     log.info("Impilo Desktop %s started; log file %s", __version__, log_file)
+    from impilo_desktop.ui.ui_thread_gc import UiThreadGarbageCollector
+
+    collector = UiThreadGarbageCollector(app)
     window.show()
     window.start()
     _quit_on_interrupt(app, window)
@@ -204,6 +207,7 @@ def run_app(argv: Sequence[str]) -> int:
         window.prompt_for_new_key("missing")
     code = app.exec()
     window.shutdown()
+    collector.stop()
     if crash_handler is not None:
         crash_handler.uninstall()
     log.info("Impilo Desktop stopped (exit code %s)", code)
