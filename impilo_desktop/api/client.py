@@ -42,9 +42,18 @@ from impilo_desktop.api.models import (
     PatientSort,
     Site,
 )
+from impilo_desktop.api.paging import MAX_PAGES, PageCursor, incomplete_list, walk_pages
 from impilo_desktop.api.parsing import MESSAGE_LIMIT, PARSE_CHUNK, parse_page, server_message
 from impilo_desktop.api.retry import NO_RETRY, RetryPolicy
-from impilo_desktop.api.transport import PDF, AsyncBaseTransport, Sleep, Transport, query
+from impilo_desktop.api.transport import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BODY,
+    PDF,
+    AsyncBaseTransport,
+    Sleep,
+    Transport,
+    query,
+)
 from impilo_desktop.config import BUILTIN_BASE_URLS, PRODUCTION, STAGING, normalize_base_url
 
 __all__ = [
@@ -62,9 +71,6 @@ log = logging.getLogger(__name__)
 
 PRODUCTION_URL: Final = BUILTIN_BASE_URLS[PRODUCTION]
 STAGING_URL: Final = BUILTIN_BASE_URLS[STAGING]
-# iterate_pages gives up (loudly) after this many pages: a server that never says `last`.
-MAX_PAGES: Final = 10_000
-
 T = TypeVar("T")
 
 
@@ -79,8 +85,10 @@ class ImpiloClient:
     """Async client for one Impilo account; use `async with ImpiloClient(url, key) as c:`.
 
     `base_url` is a host root (`PRODUCTION_URL`, `STAGING_URL`, a loopback sandbox); the
-    client adds `/api/v3`. `transport` replaces the network (tests); `sleep` replaces the wait
-    between retries (tests pass a recorder instead of waiting).
+    client adds `/api/v3`. `timeout` bounds each network read, `deadline` a whole attempt
+    (start to last byte) and `max_body` the bytes read of one answer. `transport` replaces
+    the network (tests); `sleep` replaces the wait between retries (tests pass a recorder
+    instead of waiting).
     """
 
     def __init__(
@@ -90,6 +98,8 @@ class ImpiloClient:
         *,
         timeout: float = 15.0,
         connect_timeout: float = 5.0,
+        deadline: float = DEFAULT_DEADLINE,
+        max_body: int = DEFAULT_MAX_BODY,
         retry: RetryPolicy | None = None,
         transport: AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
@@ -101,6 +111,8 @@ class ImpiloClient:
             api_key,
             timeout=timeout,
             connect_timeout=connect_timeout,
+            deadline=deadline,
+            max_body=max_body,
             retry=self.retry,
             transport=transport,
             sleep=sleep,
@@ -351,34 +363,25 @@ class ImpiloClient:
         list_method: Callable[..., Awaitable[Page[T]]],
         *,
         size: int = 100,
+        max_pages: int = MAX_PAGES,
         **filters: Any,
     ) -> AsyncIterator[Page[T]]:
         """Every page of a list, e.g. `iterate_pages(client.list_patients, site_ids=[3])`.
 
-        Stops on `last`, on an empty page, or once `total` objects have been seen, whichever
-        comes first; raises UnexpectedResponse if the server ignores the page number or the
-        list never ends.
+        Stops as `api/paging.py` describes; when the list ended early (a server that ignores
+        the page number, repeats a page or never ends), raises UnexpectedResponse after the
+        pages that were new.
         """
-        seen = 0
-        for number in range(1, MAX_PAGES + 1):
-            page = await list_method(page=number, size=size, **filters)
-            given = page.model_fields_set
-            if "page" in given and page.page != number:
-                raise UnexpectedResponse(
-                    "Impilo sent the wrong page of a list.",
-                    detail=f"asked for page {number}, got page {page.page}",
-                )
+        name = getattr(list_method, "__name__", "list")
+        cursor = PageCursor(size=size, what=name, max_pages=max_pages)
+
+        async def fetch(number: int, page_size: int) -> Page[T]:
+            return await list_method(page=number, size=page_size, **filters)
+
+        async for page in walk_pages(fetch, cursor):
             yield page
-            seen += len(page.content)
-            if page.last or not page.content:
-                return
-            if "total" in given and (
-                seen >= page.total or ("size" in given and number * page.size >= page.total)
-            ):
-                return
-        raise UnexpectedResponse(
-            "Impilo sent a list that never ends.", detail=f"stopped after {MAX_PAGES} pages"
-        )
+        if cursor.stop is not None and not cursor.stop.complete:
+            raise incomplete_list(cursor)
 
     async def iterate_all(
         self,

@@ -401,20 +401,18 @@ class InventoryRecord(InventorySummaryRecord):
 
 
 class Page(ApiModel, Generic[T]):
-    """One page of a list endpoint. Pages are 1-based; `total` counts objects, not pages."""
+    """One page of a list endpoint. Pages are 1-based; `total` counts objects, not pages.
+
+    Every number may be missing or null (None: the server did not say). Whether a list has
+    ended is decided in one place, `api/paging.py`.
+    """
 
     content: ApiList[T]
-    page: int = 1
-    size: int = 0
-    total: int = 0
+    page: int | None = None
+    size: int | None = None
+    total: int | None = None
     first: bool | None = None
     last: bool | None = None
-
-    @property
-    def is_last(self) -> bool:
-        if self.last is not None:
-            return self.last
-        return not self.content or self.page * max(self.size, 1) >= self.total
 
 
 # --- create-order request -------------------------------------------------------------------

@@ -1,8 +1,12 @@
-"""When and how long to wait before repeating a failed read.
+"""When and how long to wait before repeating a failed request: one policy for the client's
+reads (seconds) and the outbox's sends (minutes).
 
-Capped exponential backoff with full jitter (a random delay between zero and the cap, so many
-clients that failed together do not come back together), and the server's `Retry-After`
-honoured up to a ceiling so a confused server cannot park the app for an hour.
+Capped exponential backoff with "equal jitter" (half the ceiling plus a random part of the
+other half): many clients that failed together do not come back together, and no retry
+follows its failure at once. A server's `Retry-After` is honoured as given up to the policy's
+`max_retry_after`; a longer one is beyond this policy's budget, so the caller gives up at once
+and hands the server's time on (the client raises `RateLimited` carrying it, and the outbox
+schedules the entry then) instead of retrying early and being refused again.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from email.utils import parsedate_to_datetime
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often a read is attempted and how long to wait in between.
+    """How often a request is attempted and how long to wait in between.
 
-    `max_attempts` counts the first try (1 means never retry). `random` returns a fraction in
-    [0, 1) and exists so tests can make the jitter deterministic.
+    `max_attempts` counts the first try (1 means never retry; the outbox counts attempts
+    itself and ignores it). `random` returns a fraction in [0, 1) and exists so tests can
+    make the jitter deterministic.
     """
 
     max_attempts: int = 4
@@ -29,11 +34,16 @@ class RetryPolicy:
     random: Callable[[], float] = field(default=_random.random, repr=False, compare=False)
 
     def backoff(self, attempt: int) -> float:
-        """The wait after failed attempt number `attempt` (1-based): full jitter under the cap."""
-        ceiling = min(self.max_delay, self.base_delay * 2.0 ** max(attempt - 1, 0))
-        return ceiling * min(max(self.random(), 0.0), 1.0)
+        """The wait after failed attempt number `attempt` (1-based): between half the ceiling
+        and the ceiling, which doubles per attempt up to `max_delay`."""
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** min(max(attempt - 1, 0), 64))
+        return ceiling * (0.5 + 0.5 * min(max(self.random(), 0.0), 1.0))
 
-    def delay(self, attempt: int, retry_after: float | None) -> float:
+    def beyond_budget(self, retry_after: float | None) -> bool:
+        """True when the server asks for a longer wait than this policy will sit through."""
+        return retry_after is not None and retry_after > self.max_retry_after
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """The wait before the next attempt: the server's hint (capped) or jittered backoff."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_retry_after)
@@ -42,6 +52,9 @@ class RetryPolicy:
 
 # For requests that must never be repeated by the client (create, void).
 NO_RETRY = RetryPolicy(max_attempts=1)
+# The outbox's schedule between attempts at one entry: 5 s doubling to 15 min, and a server's
+# Retry-After honoured up to an hour.
+OUTBOX_RETRY = RetryPolicy(base_delay=5.0, max_delay=15 * 60.0, max_retry_after=60 * 60.0)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -2,6 +2,13 @@
 with its retries, and every failure mapped to an `ImpiloError` with a plain-language message
 and a log detail. The API key is sent only as a header and never appears in a message, a
 detail or a log line (a server echoing it back is redacted too).
+
+Bounds (docs/decisions.md "Deadlines and limits"): every attempt has a wall-clock deadline
+(httpx's timeouts are per read, so a server trickling a byte every few seconds would keep a
+call open for ever), and a response body is read up to `max_body` bytes and no further. A
+server on this computer is always reached directly, never through a proxy from the
+environment (which would carry the key header to the proxy host); other servers keep the
+environment's proxies, which clinic networks need.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from impilo_desktop.api.parsing import (
     validation_summary,
 )
 from impilo_desktop.api.retry import RetryPolicy, parse_retry_after
+from impilo_desktop.config import is_loopback_host
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +61,12 @@ PDF: Final = "application/pdf"
 AsyncBaseTransport = httpx.AsyncBaseTransport
 QueryParams = httpx.QueryParams
 Response = httpx.Response
+
+# The longest one attempt may take, start to last byte. The outbox's lock and its in-doubt
+# wait are derived from it (sync/sender.py).
+DEFAULT_DEADLINE: Final = 30.0
+# The largest response body read; a page of 250 detailed orders is well under 2 MB.
+DEFAULT_MAX_BODY: Final = 32 * 1024 * 1024
 
 M = TypeVar("M", bound=BaseModel)
 P = TypeVar("P", bound=Page[Any])
@@ -86,6 +100,15 @@ def _scalar(value: str | int | bool | date | Enum) -> str:
     return str(value)
 
 
+def wait_text(seconds: float) -> str:
+    """A wait in words: "45 seconds", "5 minutes", "2 hours"."""
+    if seconds < 90:
+        return f"{seconds:.0f} seconds"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:.0f} hours"
+
+
 class Transport:
     """Requests to one Impilo account's `/api/v3`: attempts, waits between retries, error
     mapping and response validation. `ImpiloClient` builds the paths and parameters."""
@@ -98,10 +121,14 @@ class Transport:
         timeout: float,
         connect_timeout: float,
         retry: RetryPolicy,
+        deadline: float = DEFAULT_DEADLINE,
+        max_body: int = DEFAULT_MAX_BODY,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
     ) -> None:
         self.retry = retry
+        self.deadline = deadline
+        self.max_body = max_body
         self._api_key = api_key.strip()
         self._sleep: Sleep = sleep or asyncio.sleep
         self._http = httpx.AsyncClient(
@@ -110,6 +137,8 @@ class Transport:
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             transport=transport,
             follow_redirects=False,
+            # The environment's proxies (HTTPS_PROXY, ALL_PROXY, ...) only for other hosts.
+            trust_env=not is_loopback_host(httpx.URL(base_url).host),
         )
 
     async def aclose(self) -> None:
@@ -177,7 +206,18 @@ class Transport:
             except ImpiloError as error:
                 if not error.retryable or attempt >= policy.max_attempts:
                     raise
-                wait = policy.delay(attempt, getattr(error, "retry_after", None))
+                hint = getattr(error, "retry_after", None)
+                if policy.beyond_budget(hint):
+                    # Retrying sooner than asked would only be refused again: hand the
+                    # server's time to the caller (the outbox schedules the entry then).
+                    log.warning(
+                        "%s %s: the server asks to wait %.0f s; not retrying now",
+                        method,
+                        self._path(path),
+                        hint,
+                    )
+                    raise
+                wait = policy.delay(attempt, hint)
                 log.warning(
                     "%s %s: %s; attempt %d of %d, trying again in %.2f s",
                     method,
@@ -207,15 +247,19 @@ class Transport:
             )
         started = time.monotonic()
         try:
-            response = await self._http.request(
-                method,
-                path,
-                params=params,
-                json=body,
-                headers={"Accept": accept, "Impilo-API-Key": self._api_key},
-            )
+            async with asyncio.timeout(self.deadline):
+                response = await self._exchange(method, path, params, body, accept)
         except httpx.HTTPError as exc:
             error = self._network_error(method, path, exc)
+            log.warning("%s", error.detail)
+            raise error from None
+        except TimeoutError:
+            error = Unreachable(
+                "Impilo did not finish answering in time. Check the network connection.",
+                detail=f"{method} {self._path(path)}: no complete answer within"
+                f" {self.deadline:g} s",
+                maybe_sent=True,
+            )
             log.warning("%s", error.detail)
             raise error from None
         elapsed_ms = (time.monotonic() - started) * 1000
@@ -227,6 +271,51 @@ class Transport:
         log.log(logging.INFO if status == 404 else logging.WARNING, "%s", error.detail)
         raise error
 
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        params: httpx.QueryParams | None,
+        body: dict[str, Any] | None,
+        accept: str,
+    ) -> httpx.Response:
+        """Send the request and read at most `max_body` bytes of the answer."""
+        request = self._http.build_request(
+            method,
+            path,
+            params=params,
+            json=body,
+            headers={"Accept": accept, "Impilo-API-Key": self._api_key},
+        )
+        streamed = await self._http.send(request, stream=True)
+        try:
+            declared = streamed.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self.max_body:
+                raise self._too_large(streamed, f"Content-Length {declared}")
+            content = bytearray()
+            async for chunk in streamed.aiter_bytes():
+                content += chunk
+                if len(content) > self.max_body:
+                    raise self._too_large(streamed, f"more than {self.max_body} bytes")
+        finally:
+            await streamed.aclose()
+        # A plain response over the bytes read (already decoded, so no Content-Encoding).
+        dropped = ("content-encoding", "content-length", "transfer-encoding")
+        headers = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in dropped]
+        return httpx.Response(
+            streamed.status_code, headers=headers, content=bytes(content), request=request
+        )
+
+    def _too_large(self, response: httpx.Response, seen: str) -> UnexpectedResponse:
+        megabytes = self.max_body / (1024 * 1024)
+        return UnexpectedResponse(
+            f"Impilo sent a larger answer than the app accepts (over {megabytes:g} MB);"
+            " it was not read.",
+            detail=f"{response.request.method} {self._path(response.request.url.path)} ->"
+            f" HTTP {response.status_code}: body too large ({seen})",
+            status=response.status_code,
+        )
+
     def _status_error(self, response: httpx.Response, what: str | None) -> ImpiloError:
         status = response.status_code
         detail = self.detail(response)
@@ -236,10 +325,14 @@ class Transport:
         if status == 404:
             return NotFound(f"Impilo has no {what}." if what else None, detail=detail, status=404)
         if status == 429:
+            wait = parse_retry_after(response.headers.get("Retry-After"))
             return RateLimited(
+                f"Impilo asked the app to wait {wait_text(wait)} before trying again."
+                if wait is not None and wait >= 60
+                else None,
                 detail=detail,
                 status=429,
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                retry_after=wait,
             )
         if status >= 500:
             return ServerError(

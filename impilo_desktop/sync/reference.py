@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.errors import ImpiloError
-from impilo_desktop.api.models import ApiModel, Page
+from impilo_desktop.api.models import ApiModel
+from impilo_desktop.api.paging import PageCursor, PageFetcher, incomplete_list, walk_pages
 from impilo_desktop.store import ReferenceKind, Store
 from impilo_desktop.sync.connectivity import Connectivity
 from impilo_desktop.sync.sender import ClientFactory
@@ -27,8 +28,6 @@ ALL_KINDS: tuple[ReferenceKind, ...] = (
 RefreshProgress = Callable[[ReferenceKind, int, int], None]
 """`progress(kind, done, total)`: records of `kind` stored so far out of `total`."""
 
-PageFetcher = Callable[[int, int], Awaitable[Page[Any]]]
-
 
 @dataclass
 class RefreshReport:
@@ -38,7 +37,7 @@ class RefreshReport:
     dropped: dict[ReferenceKind, int] = field(default_factory=dict)
 
 
-def _fetcher(client: ImpiloClient, kind: ReferenceKind) -> PageFetcher:
+def _fetcher(client: ImpiloClient, kind: ReferenceKind) -> PageFetcher[Any]:
     if kind == ReferenceKind.PATIENT:
         return lambda page, size: client.list_patients(page=page, size=size)
     if kind == ReferenceKind.SITE:
@@ -96,20 +95,19 @@ class ReferenceRefresher:
     ) -> tuple[int, int]:
         fetch = _fetcher(client, kind)
         seen: set[int] = set()
-        page_number = 1
-        while True:
-            page = await fetch(page_number, self.page_size)
+        cursor = PageCursor(size=self.page_size, what=f"{kind.value} list")
+        async for page in walk_pages(fetch, cursor):
             self.connectivity.report_success()
             records: list[ApiModel] = list(page.content)
             self.store.store_reference_page(kind, records)
             seen.update(i for r in records if (i := getattr(r, "id", None)) is not None)
             if progress:
-                progress(kind, len(seen), max(page.total, len(seen)))
-            if page.is_last or not records:
-                break
-            page_number += 1
+                progress(kind, len(seen), max(cursor.total or 0, len(seen)))
             # Let the loop breathe between pages (UI work, cancellation) even when the
             # transport answers without suspending.
             await asyncio.sleep(0)
+        if cursor.stop is not None and not cursor.stop.complete:
+            # What arrived is kept, but nothing is dropped: the list was not seen whole.
+            raise incomplete_list(cursor)
         dropped = self.store.finish_reference_refresh(kind, seen)
         return len(seen), dropped

@@ -64,5 +64,7 @@ async def check_key(base_url: str, api_key: str, *, read_timeout: float = 10.0) 
     except ImpiloError as exc:
         return KeyCheckResult(KeyCheckOutcome.PROBLEM, f"The test did not work: {exc.message}")
     sites = page.total
+    if sites is None:
+        return KeyCheckResult(KeyCheckOutcome.OK, "Connected. The key works.")
     where = f"{sites} site" + ("" if sites == 1 else "s")
     return KeyCheckResult(KeyCheckOutcome.OK, f"Connected. The key works ({where} on the account).")

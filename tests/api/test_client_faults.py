@@ -167,23 +167,35 @@ async def test_retry_after_seconds_is_honoured() -> None:
     assert rec.sleeps == [5.0]
 
 
-async def test_retry_after_is_capped() -> None:
+async def test_a_retry_after_beyond_the_budget_is_handed_back_at_once() -> None:
+    # Three early retries 30 s apart would only be refused again: give up at once and carry
+    # the server's time to the caller (the outbox schedules the entry then).
     client, rec = mock_client(respond(429, **{"Retry-After": "3600"}))
     async with client:
         with pytest.raises(RateLimited) as caught:
             await client.get_order(7)
-    assert rec.sleeps == [30.0, 30.0, 30.0]
+    assert rec.sleeps == []
+    assert len(rec.requests) == 1
     assert caught.value.retry_after == 3600.0
-    assert caught.value.status == 429
+    assert "wait 60 minutes" in caught.value.message
+
+
+async def test_a_retry_after_within_the_budget_is_waited_for() -> None:
+    client, rec = mock_client(respond(429, **{"Retry-After": "30"}))
+    async with client:
+        with pytest.raises(RateLimited):
+            await client.get_order(7)
+    assert rec.sleeps == [30.0, 30.0, 30.0]
     assert len(rec.requests) == 4
 
 
-async def test_retry_after_http_date_is_honoured_and_capped() -> None:
-    later = format_datetime(datetime.now(UTC) + timedelta(hours=2), usegmt=True)
+async def test_retry_after_http_date_is_honoured() -> None:
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=20), usegmt=True)
     client, rec = mock_client(sequence(respond(429, **{"Retry-After": later}), respond(200, ORDER)))
     async with client:
         await client.get_order(7)
-    assert rec.sleeps == [30.0]
+    assert len(rec.sleeps) == 1
+    assert 15.0 <= rec.sleeps[0] <= 20.0
 
 
 async def test_retry_after_on_503_is_used() -> None:

@@ -78,6 +78,7 @@ async def plain_kit(client: ImpiloClient) -> Kit:
 async def test_list_and_get_orders(reader: ImpiloClient) -> None:
     page = await reader.list_orders(size=20)
     assert len(page.content) == 20
+    assert page.total is not None
     assert page.total >= 600
     first = page.content[0]
     assert first.id is not None
@@ -255,6 +256,7 @@ async def test_iterate_all_patients_across_many_pages(sandbox_session: SandboxSe
             return await original(page, size)
 
         total = (await client.list_patients(size=1)).total
+        assert total is not None
         ids = [p.id async for p in client.iterate_all(counted, size=100)]
     assert total >= 2000
     assert len(ids) == total

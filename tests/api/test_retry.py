@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from impilo_desktop.api.retry import NO_RETRY, RetryPolicy, parse_retry_after
+from impilo_desktop.api.retry import NO_RETRY, OUTBOX_RETRY, RetryPolicy, parse_retry_after
 
 
 def test_defaults_match_the_contract() -> None:
@@ -27,14 +27,24 @@ def test_backoff_doubles_up_to_the_cap() -> None:
     assert [policy.backoff(n) for n in range(1, 9)] == [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
 
 
-def test_full_jitter_can_reach_zero() -> None:
-    assert RetryPolicy(random=lambda: 0.0).backoff(5) == 0.0
+def test_jitter_never_goes_below_half_the_ceiling() -> None:
+    # No retry right on the heels of its failure.
+    assert RetryPolicy(random=lambda: 0.0).backoff(5) == 2.0
 
 
 @given(attempt=st.integers(1, 60), fraction=st.floats(0.0, 1.0))
-def test_backoff_stays_within_zero_and_the_cap(attempt: int, fraction: float) -> None:
+def test_backoff_stays_within_half_the_cap_and_the_cap(attempt: int, fraction: float) -> None:
     policy = RetryPolicy(random=lambda: fraction)
-    assert 0.0 <= policy.backoff(attempt) <= min(8.0, 0.25 * 2 ** (attempt - 1))
+    ceiling = min(8.0, 0.25 * 2 ** (attempt - 1))
+    assert ceiling / 2 <= policy.backoff(attempt) <= ceiling
+
+
+def test_a_wait_longer_than_the_budget_is_beyond_it() -> None:
+    policy = RetryPolicy()
+    assert policy.beyond_budget(3600.0)
+    assert not policy.beyond_budget(30.0)
+    assert not policy.beyond_budget(None)
+    assert OUTBOX_RETRY.delay(1, 3600.0) == 3600.0  # the outbox waits as long as asked
 
 
 def test_retry_after_wins_over_backoff_and_is_capped() -> None:

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 )
 
 from impilo_desktop.api.models import Order, Page
+from impilo_desktop.api.paging import PageCursor
 from impilo_desktop.ui.bridge import AsyncBridge, Job
 
 from .filters import LocalFilter, OrderQuery
@@ -86,9 +87,10 @@ class OrderHistoryModel(QAbstractTableModel):
         self._by_id: dict[int, OrderRow] = {}
         self._rows: list[OrderRow] = []
         self._sort: tuple[Column, Qt.SortOrder] | None = None
-        self._next_page = 1
+        # When the server's list has ended is the paging module's call (api/paging.py).
+        self._cursor = PageCursor(size=page_size, what="order history")
+        self._pages_requested = 0
         self._total: int | None = None
-        self._exhausted = False
         self._failed = False
         self._job: Job | None = None
         self._requested: int | None = None  # the page on its way, if any
@@ -116,7 +118,7 @@ class OrderHistoryModel(QAbstractTableModel):
 
     @property
     def exhausted(self) -> bool:
-        return self._exhausted
+        return self._cursor.done
 
     @property
     def loading(self) -> bool:
@@ -128,7 +130,7 @@ class OrderHistoryModel(QAbstractTableModel):
 
     @property
     def pages_requested(self) -> int:
-        return self._next_page - 1
+        return self._pages_requested
 
     def rows(self) -> list[OrderRow]:
         """The visible rows, in display order (a copy)."""
@@ -171,9 +173,9 @@ class OrderHistoryModel(QAbstractTableModel):
         self._loaded = []
         self._by_id = {}
         self._rows = []
-        self._next_page = 1
+        self._cursor = PageCursor(size=self._page_size, what="order history")
+        self._pages_requested = 0
         self._total = None
-        self._exhausted = False
         self._failed = False
         self.endResetModel()
         self.counts_changed.emit()
@@ -194,19 +196,19 @@ class OrderHistoryModel(QAbstractTableModel):
     def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
         # While a client-side filter hides rows, scrolling must not silently pull the whole
         # server list; "Load all matching" does that explicitly.
-        if parent.isValid() or self._exhausted or self._failed:
+        if parent.isValid() or self.exhausted or self._failed:
             return False
         return not self._filter.is_active or self._loaded == []
 
     def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or self._exhausted or self._requested is not None:
+        if parent.isValid() or self.exhausted or self._requested is not None:
             return
         self._request_next_page()
 
     def fetch_next_page(self) -> bool:
         """Explicitly fetch the next page (even while filtering). False if none is left or one
         is already on its way."""
-        if self._exhausted or self._requested is not None:
+        if self.exhausted or self._requested is not None:
             return False
         self._failed = False
         self._request_next_page()
@@ -214,9 +216,9 @@ class OrderHistoryModel(QAbstractTableModel):
 
     def _request_next_page(self) -> None:
         generation = self._generation
-        page = self._next_page
+        page = self._cursor.number
         # State first: the answer must find the model already waiting for it.
-        self._next_page += 1
+        self._pages_requested += 1
         self._requested = page
         self.loading_changed.emit(True)
         job = self._bridge.submit(
@@ -247,15 +249,16 @@ class OrderHistoryModel(QAbstractTableModel):
         envelope, rows = result
         self._job = None
         self._requested = None
-        self._total = envelope.total
-        self._exhausted = envelope.is_last
-        self._merge(rows)
+        if envelope.total is not None:
+            self._total = envelope.total
+        if self._cursor.accept(envelope):
+            self._merge(rows)
         self.loading_changed.emit(False)
         self.counts_changed.emit()
         self.page_loaded.emit(envelope.content)
         if self._loading_all:
             self.load_all_progress.emit(len(self._loaded), self._total or len(self._loaded))
-            if self._exhausted:
+            if self.exhausted:
                 self._loading_all = False
                 self.load_all_finished.emit(True)
             else:
@@ -267,7 +270,7 @@ class OrderHistoryModel(QAbstractTableModel):
         self._job = None
         self._requested = None
         self._failed = True
-        self._next_page -= 1  # the same page is asked for again on retry
+        self._pages_requested -= 1  # the same page is asked for again on retry
         self.loading_changed.emit(False)
         if self._loading_all:
             self._loading_all = False
@@ -277,7 +280,7 @@ class OrderHistoryModel(QAbstractTableModel):
     def load_all_matching(self) -> None:
         """Keep fetching pages until the server list is exhausted (progress through
         `load_all_progress`; stop with `cancel_load_all`)."""
-        if self._exhausted:
+        if self.exhausted:
             self.load_all_finished.emit(True)
             return
         self._loading_all = True
