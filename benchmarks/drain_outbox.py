@@ -83,7 +83,7 @@ async def bare_posts(base_url: str, n: int) -> float:
 async def drain(base_url: str, n: int, folder: Path) -> float:
     with Store(folder / f"bench-{time.monotonic_ns()}.sqlite3") as store:
         for i in range(n):
-            store.enqueue(draft(i))
+            store.enqueue(draft(i), server=base_url)
         async with ImpiloClient(base_url, DEMO_API_KEY) as client:
             await client.list_sites(size=1)  # open the connection, as for `bare`
             sender = OutboxSender(store, lambda: _Borrowed(client))

@@ -110,13 +110,40 @@ def check_profile_name(name: str) -> str:
     return name
 
 
+CUSTOM = "custom"
+
+
+def profile_name_for_url(base_url: str) -> str:
+    """The profile a bare server address belongs to: production or staging for their own
+    hosts, `custom` for anything else. Never the last profile used: an address typed for a
+    test server must not file its drafts under production."""
+    url = normalize_base_url(base_url)
+    for name, known in BUILTIN_BASE_URLS.items():
+        if url == known:
+            return name
+    return CUSTOM
+
+
 def resolve_profile(
     name: str | None, base_url: str | None, settings: Settings | None = None
 ) -> Profile:
-    """The profile chosen by `--profile` / `--base-url`, falling back to saved settings."""
+    """The profile chosen by `--profile` / `--base-url`, falling back to saved settings.
+
+    A bare `--base-url` chooses its profile by address (`profile_name_for_url`). Production
+    and staging always talk to their own servers: another address with their name is
+    refused rather than silently pointing their outbox somewhere else.
+    """
     settings = settings or Settings.load()
+    if base_url and not name:
+        name = profile_name_for_url(base_url)
     profile_name = check_profile_name(name or settings.last_profile or PRODUCTION)
-    url = base_url or settings.base_urls.get(profile_name) or BUILTIN_BASE_URLS.get(profile_name)
+    builtin = BUILTIN_BASE_URLS.get(profile_name)
+    if base_url and builtin and normalize_base_url(base_url) != builtin:
+        raise ConfigError(
+            f"The {profile_name} profile always talks to {builtin}. For another server leave"
+            " out --profile (or give it a name of its own, e.g. --profile test-server)."
+        )
+    url = base_url or builtin or settings.base_urls.get(profile_name)
     if url is None:
         if profile_name == SANDBOX:
             url = DEFAULT_SANDBOX_URL

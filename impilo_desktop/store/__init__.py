@@ -35,6 +35,7 @@ from impilo_desktop.store.entries import (
 from impilo_desktop.store.errors import (
     EntryNotFoundError,
     EntryStateError,
+    SenderLockLost,
     StoreCorruptError,
     StoreError,
     StoreLockedError,
@@ -43,7 +44,7 @@ from impilo_desktop.store.errors import (
 )
 from impilo_desktop.store.outbox import REFERENCE_PREFIX, OutboxMixin, new_client_reference
 from impilo_desktop.store.schema import SCHEMA_VERSION
-from impilo_desktop.store.sender_lock import OUTBOX_LOCK, SenderLockMixin
+from impilo_desktop.store.sender_lock import OUTBOX_LOCK, SenderLease, SenderLockMixin
 
 DATABASE_NAME = "impilo.sqlite3"
 
@@ -111,6 +112,8 @@ __all__ = [
     "OutboxEntry",
     "PatientSearchRow",
     "ReferenceKind",
+    "SenderLease",
+    "SenderLockLost",
     "Store",
     "StoreCorruptError",
     "StoreError",

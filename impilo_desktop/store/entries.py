@@ -20,7 +20,8 @@ class EntryState(StrEnum):
     in_doubt  the outcome is unknown; reconciled by reference before any resend
     sent      Impilo has the order (`order_id`)
     rejected  Impilo refused it (4xx); back with the user, with `server_message`
-    held      older than the age limit; waits for the user's confirmation
+    held      waits for the user: older than the age limit (`held_for` 'age'), or queued for
+              another server than the profile's (`held_for` 'server')
     """
 
     QUEUED = "queued"
@@ -63,6 +64,11 @@ class OutboxEntry:
     age_confirmed: bool
     created_at: datetime
     updated_at: datetime
+    # The server (normalised base URL) it was queued for; None only for entries queued by a
+    # version that did not record it (held until the user chooses).
+    server: str | None = None
+    held_for: str | None = None
+    last_sent_at: datetime | None = None
 
     @cached_property
     def draft(self) -> OrderDraft:
@@ -100,6 +106,9 @@ class OutboxEntry:
             age_confirmed=bool(row["age_confirmed"]),
             created_at=_dt(row["created_at"]) or datetime.now(UTC),
             updated_at=_dt(row["updated_at"]) or datetime.now(UTC),
+            server=row["server"],
+            held_for=row["held_for"],
+            last_sent_at=_dt(row["last_sent_at"]),
         )
 
 

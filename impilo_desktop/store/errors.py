@@ -43,6 +43,10 @@ class EntryStateError(StoreError):
     """An outbox entry is not in a state that allows the requested change."""
 
 
+class SenderLockLost(StoreError):  # noqa: N818 - reads as what happened
+    """This sender no longer holds the outbox lock (it expired and another sender took it)."""
+
+
 class EntryNotFoundError(StoreError):
     """No draft or outbox entry with that id."""
 

@@ -19,6 +19,7 @@ from impilo_desktop.store.entries import (
     OutboxEntry,
 )
 from impilo_desktop.store.errors import EntryNotFoundError, EntryStateError
+from impilo_desktop.store.sender_lock import SenderLease, extend_lease
 
 REFERENCE_PREFIX = "impilo-desktop-"
 PAUSE_KEY = "outbox_paused"
@@ -41,9 +42,12 @@ class OutboxMixin(StoreBase):
 
     # -- for the user ---------------------------------------------------------------------
 
-    def enqueue(self, draft: OrderDraft, *, validate: bool = True) -> OutboxEntry:
+    def enqueue(self, draft: OrderDraft, *, server: str, validate: bool = True) -> OutboxEntry:
         """Move a draft into the outbox in ONE transaction: a new entry with a new client
         reference is inserted and the saved draft (if any) deleted.
+
+        `server` is the normalised base URL of the profile it is queued on; the sender sends
+        the entry there and nowhere else.
 
         With `validate` (the default) an invalid draft raises the domain's `DraftInvalid`
         and nothing changes.
@@ -59,9 +63,9 @@ class OutboxMixin(StoreBase):
 
         def move(conn: sqlite3.Connection) -> OutboxEntry:
             cursor = conn.execute(
-                "INSERT INTO outbox (client_reference, draft_id, body, state, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (reference, draft.draft_id, draft_json(draft), EntryState.QUEUED, now, now),
+                "INSERT INTO outbox (client_reference, draft_id, body, state, server,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (reference, draft.draft_id, draft_json(draft), EntryState.QUEUED, server, now, now),
             )
             entry_id = int(cursor.lastrowid or 0)
             self._record(conn, entry_id, "queued", reference)
@@ -142,17 +146,26 @@ class OutboxMixin(StoreBase):
         )
         return int(row[0])
 
-    def release_held(self, entry_id: int) -> OutboxEntry:
-        """The user confirmed a held (old) entry: it goes back to the sender, and is not held
-        for its age again. An entry that was ever attempted is reconciled first (in_doubt)."""
+    def release_held(self, entry_id: int, *, server: str) -> OutboxEntry:
+        """The user confirmed a held entry: it goes back to the sender. One held for its age
+        is not held for its age again; one held for its server is sent to `server` (the
+        profile's server now, which the user was shown). An entry that was ever attempted is
+        reconciled first (in_doubt)."""
 
         def release(conn: sqlite3.Connection) -> OutboxEntry:
             entry = _fetch_entry(conn, entry_id)
             if entry.state != EntryState.HELD:
                 raise EntryStateError(f"Entry #{entry_id} is {entry.state.value}, not held.")
             state = EntryState.IN_DOUBT if entry.attempts else EntryState.QUEUED
-            self._set(conn, entry_id, state=state, age_confirmed=1, next_attempt_at=None)
-            self._record(conn, entry_id, "released", "confirmed by the user")
+            fields: dict[str, object] = {"state": state, "held_for": None, "next_attempt_at": None}
+            if entry.held_for == "server":
+                fields["server"] = server
+                detail = f"confirmed by the user for {server}"
+            else:
+                fields["age_confirmed"] = 1
+                detail = "confirmed by the user"
+            self._set(conn, entry_id, **fields)
+            self._record(conn, entry_id, "released", detail)
             return _fetch_entry(conn, entry_id)
 
         return self._db.write(release)
@@ -254,8 +267,14 @@ class OutboxMixin(StoreBase):
         )
         return None if row is None or row[0] is None else float(row[0])
 
-    def mark_sending(self, entry_id: int) -> OutboxEntry:
-        """Committed BEFORE the POST: if we die from here on, the entry is in doubt."""
+    def mark_sending(self, entry_id: int, lease: SenderLease | None = None) -> OutboxEntry:
+        """Committed BEFORE the POST: if we die from here on, the entry is in doubt.
+
+        With `lease`, the same transaction extends the sender lock of `lease.owner`, and
+        raises `SenderLockLost` (changing nothing) unless that owner still holds it: a
+        sender that lost its lock while it waited can never start another create.
+        """
+        now = self.now()
         return self._transition(
             entry_id,
             (EntryState.QUEUED, EntryState.IN_DOUBT),
@@ -263,6 +282,8 @@ class OutboxMixin(StoreBase):
             "sending",
             "",
             count_attempt=True,
+            check=(lambda conn: extend_lease(conn, lease, now)) if lease is not None else None,
+            last_sent_at=now,
         )
 
     def mark_sent(
@@ -331,8 +352,9 @@ class OutboxMixin(StoreBase):
             next_attempt_at=None,
         )
 
-    def mark_held(self, entry_id: int, reason: str) -> OutboxEntry:
-        """Too old to send without asking the user."""
+    def mark_held(self, entry_id: int, reason: str, *, held_for: str = "age") -> OutboxEntry:
+        """Not to be sent without asking the user: too old (`held_for='age'`), or queued for
+        another server than the profile's (`held_for='server'`)."""
         return self._transition(
             entry_id,
             (EntryState.QUEUED, EntryState.IN_DOUBT),
@@ -341,6 +363,7 @@ class OutboxMixin(StoreBase):
             reason,
             last_error=reason,
             next_attempt_at=None,
+            held_for=held_for,
         )
 
     def mark_unsent(self, entry_id: int, error: str) -> OutboxEntry:
@@ -370,11 +393,14 @@ class OutboxMixin(StoreBase):
         detail: str,
         *,
         count_attempt: bool = False,
+        check: Callable[[sqlite3.Connection], None] | None = None,
         also: Callable[[sqlite3.Connection], None] | None = None,
         durable: bool = True,
         **fields: object,
     ) -> OutboxEntry:
         def change(conn: sqlite3.Connection) -> OutboxEntry:
+            if check is not None:
+                check(conn)
             entry = _fetch_entry(conn, entry_id)
             if entry.state not in allowed:
                 raise EntryStateError(

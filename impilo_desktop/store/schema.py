@@ -99,6 +99,31 @@ UPDATE reference_cache SET
 CREATE INDEX reference_cache_site ON reference_cache (kind, site_id);
 """
 
+# Version 3: every entry records the server it was queued for (the profile's normalised base
+# URL), and the sender sends it nowhere else. `held_for` says why a held entry waits ('age':
+# too old to send unasked; 'server': its server is not the profile's any more, or unknown),
+# `last_sent_at` when its latest create started (an in-doubt entry is looked up only once
+# that request can no longer be creating the order; see docs/architecture.md).
+# Entries waiting from before this version never recorded their server: they are held for
+# the coordinator, who sends them to the profile's server or keeps them waiting.
+V3 = """
+ALTER TABLE outbox ADD COLUMN server TEXT;
+ALTER TABLE outbox ADD COLUMN held_for TEXT CHECK (held_for IN ('age', 'server'));
+ALTER TABLE outbox ADD COLUMN last_sent_at REAL;
+UPDATE outbox SET held_for = 'age' WHERE state = 'held';
+INSERT INTO outbox_attempts (entry_id, at, outcome, detail)
+    SELECT entry_id, (julianday('now') - 2440587.5) * 86400.0, 'held', 'server not recorded'
+    FROM outbox WHERE state IN ('queued', 'sending', 'in_doubt');
+UPDATE outbox SET
+    state = 'held',
+    held_for = 'server',
+    next_attempt_at = NULL,
+    last_sent_at = CASE WHEN attempts > 0 THEN updated_at END,
+    last_error = 'Queued by an earlier version of Impilo Desktop, which did not record the'
+        || ' server it was meant for. Send it to this profile''s server, or keep it waiting.'
+    WHERE state IN ('queued', 'sending', 'in_doubt');
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
@@ -127,5 +152,6 @@ def _split(sql: str) -> list[str]:
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: _script(V1),
     1: _script(V2),
+    2: _script(V3),
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1

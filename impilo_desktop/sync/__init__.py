@@ -10,12 +10,12 @@ Typical use (on the sync thread's event loop)::
     await ReferenceRefresher(store, factory, connectivity=connectivity).refresh()
 """
 
-from impilo_desktop.sync.backoff import RetrySchedule
 from impilo_desktop.sync.connectivity import Connectivity, ConnectivityState
 from impilo_desktop.sync.reference import ALL_KINDS, ReferenceRefresher, RefreshReport
 from impilo_desktop.sync.sender import (
     API_KEY_REJECTED,
     DEFAULT_MAX_AGE,
+    DEFAULT_SETTLE,
     ClientFactory,
     DrainReport,
     EntryResult,
@@ -27,6 +27,7 @@ __all__ = [
     "ALL_KINDS",
     "API_KEY_REJECTED",
     "DEFAULT_MAX_AGE",
+    "DEFAULT_SETTLE",
     "ClientFactory",
     "Connectivity",
     "ConnectivityState",
@@ -36,5 +37,4 @@ __all__ = [
     "Outcome",
     "ReferenceRefresher",
     "RefreshReport",
-    "RetrySchedule",
 ]

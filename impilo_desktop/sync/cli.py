@@ -4,6 +4,7 @@
     impilo-desktop sync --once             drain the outbox, refresh reference data, exit
     impilo-desktop sync                    keep doing that until interrupted
     impilo-desktop outbox                  list entries, their states and last errors
+    impilo-desktop outbox --release N      send held entry N after all (to this profile's server)
 
 `--profile` / `--base-url` choose the account. The API key comes from `IMPILO_API_KEY` (never
 stored) or the keyring; the sandbox profile falls back to the sandbox's demo key.
@@ -58,6 +59,12 @@ def add_sync_parsers(
 
     outbox = subparsers.add_parser(
         "outbox", parents=[common], help="list outbox entries, their states and last errors"
+    )
+    outbox.add_argument(
+        "--release",
+        type=int,
+        metavar="N",
+        help="send held entry N after all, to this profile's server (`sync` sends it)",
     )
     outbox.set_defaults(handler=run_outbox)
 
@@ -134,7 +141,7 @@ def run_import(args: argparse.Namespace) -> int:
                 failed += 1
                 continue
             try:
-                entry = store.enqueue(result.draft)
+                entry = store.enqueue(result.draft, server=profile.base_url)
             except StoreError as exc:
                 print(f"{path}: {exc}", file=sys.stderr)
                 return EXIT_USAGE
@@ -258,6 +265,12 @@ def run_outbox(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     with store:
         try:
+            if args.release is not None:
+                released = store.release_held(args.release, server=profile.base_url)
+                print(
+                    f"Released #{released.entry_id}: it goes to {profile.base_url} with the"
+                    " next sync."
+                )
             entries = store.list_outbox()
             paused = store.outbox_paused()
         except StoreError as exc:

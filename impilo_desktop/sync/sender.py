@@ -1,12 +1,20 @@
-"""The outbox sender: turns every outbox entry into exactly one Impilo order.
+"""The outbox sender: turns every outbox entry into exactly one Impilo order, on the server
+it was queued for.
 
-The protocol (DESIGN.md "Exactly once"):
+The protocol (docs/architecture.md "Exactly once", which also gives the argument and its
+timing assumptions):
 
-1. Only one sender works per profile at a time, across processes: a lock row in the store.
+1. Only one sender works per profile at a time, across processes: a lock row in the store,
+   kept alive by a heartbeat for as long as the drain runs (requests in flight included).
 2. On start, entries left in `sending` (a sender died mid-request) become `in_doubt`.
-3. An `in_doubt` entry is looked up by its client reference (`GET /order?externalOrderId=`)
-   before anything else: an existing order is adopted, and only if none exists is it sent.
-4. Before the POST the entry is committed as `sending`; the client reference is in the body's
+3. An entry queued for another server than the client's is `held` for the user; nothing is
+   sent or looked up for it.
+4. An `in_doubt` entry is looked up by its client reference (`GET /order?externalOrderId=`)
+   before anything else, but only once `settle` seconds have passed since its last create
+   started (by then that request can no longer be creating the order): an existing order is
+   adopted, and only if none exists is it sent.
+5. Before the POST the entry is committed as `sending`, in the same transaction that proves
+   this sender still holds the lock and extends it; the client reference is in the body's
    `externalOrderIds`. Outcomes:
    - an order came back: `sent` (the order is cached for offline history);
    - 4xx: `rejected` with the server's message (the draft stays intact for the user);
@@ -14,7 +22,7 @@ The protocol (DESIGN.md "Exactly once"):
    - 429, or no connection at all: `queued` with a retry time (nothing was created);
    - timeout/reset after the request left, 5xx, unreadable 2xx, cancellation: `in_doubt`
      with a retry time, so the next try starts with the lookup.
-5. Entries older than `max_age` are `held` for the user's confirmation, never sent silently.
+6. Entries older than `max_age` are `held` for the user's confirmation, never sent silently.
 
 The sender works on the thread that runs its event loop; the store gives that thread its own
 SQLite connection. Callbacks (`progress`, `on_result`) run on that thread too.
@@ -22,6 +30,7 @@ SQLite connection. Callbacks (`progress`, `on_result`) run on that thread too.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -42,9 +51,18 @@ from impilo_desktop.api.errors import (
     Unreachable,
 )
 from impilo_desktop.api.models import Order
+from impilo_desktop.api.retry import OUTBOX_RETRY, RetryPolicy
+from impilo_desktop.api.transport import DEFAULT_DEADLINE
 from impilo_desktop.domain import DraftInvalid, to_order_create
-from impilo_desktop.store import EntryNotFoundError, EntryState, OutboxEntry, Store
-from impilo_desktop.sync.backoff import RetrySchedule
+from impilo_desktop.store import (
+    EntryNotFoundError,
+    EntryState,
+    EntryStateError,
+    OutboxEntry,
+    SenderLease,
+    SenderLockLost,
+    Store,
+)
 from impilo_desktop.sync.connectivity import Connectivity
 
 log = logging.getLogger(__name__)
@@ -57,11 +75,16 @@ ProgressCallback = Callable[[int, int], None]
 
 API_KEY_REJECTED = "API key rejected"
 DEFAULT_MAX_AGE = timedelta(hours=72)
-# Far longer than one entry can take (a POST times out in 15 s; a lookup with the client's
-# retries in about a minute), so a live sender never loses its lock mid-request. A dead
-# sender on this computer is replaced at once (its process is gone), so the length only
-# matters when the owner's computer cannot be asked.
+# The sender lock's lifetime. The drain's heartbeat renews it every quarter of that, requests
+# in flight or not, so a live sender keeps it; a dead sender on this computer is replaced at
+# once (its process is gone), so the length only matters for a sender that is frozen or on
+# another computer. It must exceed the longest create (`DEFAULT_DEADLINE`) by far: a create
+# starts only in a transaction that extends the lock to a full lifetime.
 DEFAULT_LOCK_TTL = 300.0
+# How long after a create started it can still be creating the order: the client gives up at
+# its deadline, and we allow the server as long again to finish (or drop) what it received.
+# An in-doubt entry is looked up only after this, so "no such order" can be trusted.
+DEFAULT_SETTLE = 2 * DEFAULT_DEADLINE
 
 
 class Outcome(StrEnum):
@@ -71,7 +94,7 @@ class Outcome(StrEnum):
     ADOPTED = "adopted"  # an in-doubt entry turned out to exist already
     REJECTED = "rejected"  # refused by Impilo (or invalid); back with the user
     RETRY = "retry"  # will be tried again at `next_attempt_at`
-    HELD = "held"  # too old; waits for the user
+    HELD = "held"  # too old, or queued for another server; waits for the user
     PAUSED = "paused"  # the key was refused; the outbox is paused
     SKIPPED = "skipped"  # changed or removed meanwhile (e.g. discarded by the user)
 
@@ -124,7 +147,8 @@ class OutboxSender:
     """Drains the outbox of one store through the Impilo API, exactly once per entry.
 
     `store` may be shared with the UI thread. `connectivity` (optional) is updated from every
-    outcome. `max_age` is the age after which an entry is held for confirmation.
+    outcome. `max_age` is the age after which an entry is held for confirmation; `settle` how
+    long after a create started an in-doubt entry may be looked up (see DEFAULT_SETTLE).
     """
 
     def __init__(
@@ -134,16 +158,22 @@ class OutboxSender:
         *,
         connectivity: Connectivity | None = None,
         max_age: timedelta = DEFAULT_MAX_AGE,
-        retry: RetrySchedule | None = None,
+        retry: RetryPolicy = OUTBOX_RETRY,
         lock_ttl: float = DEFAULT_LOCK_TTL,
+        settle: float = DEFAULT_SETTLE,
     ) -> None:
         self.store = store
         self.client_factory = client_factory
         self.connectivity = connectivity or Connectivity()
         self.max_age = max_age
-        self.retry = retry or RetrySchedule()
-        self.lock_ttl = lock_ttl
+        self.retry = retry
+        self.settle = settle
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.lease = SenderLease(self.owner, lock_ttl)
+
+    @property
+    def lock_ttl(self) -> float:
+        return self.lease.ttl
 
     async def drain(
         self,
@@ -173,33 +203,56 @@ class OutboxSender:
                 progress(0, report.total)
             if not entries:
                 return report
-            async with self.client_factory() as client:
-                refreshed = self.store.now()
-                for done, entry in enumerate(entries, start=1):
-                    # Heartbeat well before expiry (not per entry: each is a disk commit).
-                    if self.store.now() - refreshed > self.lock_ttl / 4:
-                        if not self.store.refresh_sender_lock(self.owner, self.lock_ttl):
-                            report.stopped = "another sender took over"
-                            break
-                        refreshed = self.store.now()
-                    try:
-                        result = await self._process(client, entry.entry_id)
-                    except _StopDrain as stop:
-                        result = stop.result
-                        report.stopped = stop.reason
-                    report.results.append(result)
-                    if result.outcome == Outcome.PAUSED:
-                        report.paused = result.message
-                    if on_result:
-                        on_result(result)
-                    if progress:
-                        progress(done, report.total)
-                    if report.stopped or report.paused:
-                        break
+            heartbeat = asyncio.create_task(self._heartbeat(), name="outbox-lock-heartbeat")
+            try:
+                async with self.client_factory() as client:
+                    await self._work_through(client, entries, report, progress, on_result)
+            finally:
+                heartbeat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await heartbeat
         finally:
             with contextlib.suppress(Exception):
                 self.store.release_sender_lock(self.owner)
         return report
+
+    async def _work_through(
+        self,
+        client: ImpiloClient,
+        entries: list[OutboxEntry],
+        report: DrainReport,
+        progress: ProgressCallback | None,
+        on_result: Callable[[EntryResult], None] | None,
+    ) -> None:
+        for done, entry in enumerate(entries, start=1):
+            try:
+                result = await self._process(client, entry.entry_id)
+            except _StopDrain as stop:
+                result = stop.result
+                report.stopped = stop.reason
+            report.results.append(result)
+            if result.outcome == Outcome.PAUSED:
+                report.paused = result.message
+            if on_result:
+                on_result(result)
+            if progress:
+                progress(done, report.total)
+            if report.stopped or report.paused:
+                break
+
+    async def _heartbeat(self) -> None:
+        """Keep the lock for as long as the drain runs, requests in flight included. Losing
+        it is only logged here: the next create checks the lock itself and stops the drain."""
+        while True:
+            await asyncio.sleep(self.lock_ttl / 4)
+            try:
+                kept = self.store.refresh_sender_lock(self.owner, self.lock_ttl)
+            except Exception:  # a busy database: try again at the next beat
+                log.warning("Could not renew the sender lock", exc_info=True)
+                continue
+            if not kept:
+                log.error("The sender lock was lost while sending")
+                return
 
     # -- one entry ----------------------------------------------------------------------------
 
@@ -211,7 +264,17 @@ class OutboxSender:
         if entry.state not in (EntryState.QUEUED, EntryState.IN_DOUBT):
             return self._result(entry, Outcome.SKIPPED)
 
+        if entry.server != client.base_url:
+            # Neither sent nor looked up anywhere else: only the coordinator can redirect it.
+            reason = wrong_server_reason(entry.server, client.base_url)
+            held = self.store.mark_held(entry_id, reason, held_for="server")
+            log.warning("Entry %s held: queued for %s, not %s", entry_id, entry.server, client)
+            return self._result(held, Outcome.HELD, reason)
+
         if entry.state == EntryState.IN_DOUBT:
+            waiting = self._still_settling(entry)
+            if waiting is not None:
+                return waiting
             adopted = await self._reconcile(client, entry)
             if adopted is not None:
                 return adopted
@@ -231,8 +294,13 @@ class OutboxSender:
                 message,
             )
 
-        # Committed before the request leaves: from here on a crash means "in doubt".
-        entry = self.store.mark_sending(entry_id)
+        # Committed before the request leaves: from here on a crash means "in doubt". The same
+        # transaction proves the lock is still ours and extends it past this request.
+        try:
+            entry = self.store.mark_sending(entry_id, self.lease)
+        except SenderLockLost:
+            result = self._result(entry, Outcome.SKIPPED, "another sender took over")
+            raise _StopDrain(result, "another sender took over") from None
         try:
             order = await client.create_order(body)
         except RequestRejected as error:
@@ -296,6 +364,18 @@ class OutboxSender:
             log.error("Reference %s matches orders %s", reference, [o.id for o in matches])
         return self._delivered(entry, matches[0], Outcome.ADOPTED)
 
+    def _still_settling(self, entry: OutboxEntry) -> EntryResult | None:
+        """An in-doubt entry whose last create may still be creating the order is not looked
+        up yet (an empty answer could not be trusted): it is scheduled for when it can be."""
+        if entry.last_sent_at is None:
+            return None
+        ready_at = entry.last_sent_at.timestamp() + self.settle
+        if self.store.now() >= ready_at:
+            return None
+        message = "Waiting for Impilo to finish an earlier attempt before checking it."
+        updated = self.store.mark_in_doubt(entry.entry_id, entry.last_error or message, ready_at)
+        return self._result(updated, Outcome.RETRY, message)
+
     # -- outcomes ----------------------------------------------------------------------------
 
     def _delivered(self, entry: OutboxEntry, order: Order, outcome: Outcome) -> EntryResult:
@@ -304,7 +384,12 @@ class OutboxSender:
         note = "it already existed" if outcome == Outcome.ADOPTED else ""
         detail = f"order {order.id}" + (f" ({note})" if note else "")
         # One commit records the outcome and caches the order for offline history.
-        sent = self.store.mark_sent(entry.entry_id, order.id, detail, order=order)
+        try:
+            sent = self.store.mark_sent(entry.entry_id, order.id, detail, order=order)
+        except EntryStateError:
+            # Settled meanwhile by a sender that took over (it adopted this very order).
+            log.warning("Entry %s: order %s arrived after the entry was settled", entry, order.id)
+            return self._result(self.store.get_entry(entry.entry_id), Outcome.SKIPPED)
         log.info("Entry %s: %s", entry.entry_id, detail)
         return self._result(sent, outcome, note)
 
@@ -319,6 +404,10 @@ class OutboxSender:
     ) -> EntryResult:
         self.connectivity.report_error(error)
         delay = self.retry.delay(max(entry.attempts, 1), retry_after)
+        if entry.last_sent_at is not None and (reconcile or entry.state == EntryState.IN_DOUBT):
+            # The lookup must not come before the create it checks on has settled.
+            settled = entry.last_sent_at.timestamp() + self.settle - self.store.now()
+            delay = max(delay, settled)
         when = self.store.now() + delay
         what = "check" if check_only else "send"
         message = f"{error.message} Next try in {delay:.0f} s."
@@ -351,3 +440,16 @@ class OutboxSender:
             order_id=entry.order_id,
             message=message,
         )
+
+
+def wrong_server_reason(queued_for: str | None, now_talks_to: str) -> str:
+    """Why an entry is held for its server, in the coordinator's words."""
+    if queued_for is None:
+        return (
+            "Queued by an earlier version of Impilo Desktop, which did not record the server it"
+            f" was meant for. Send it to {now_talks_to}, or keep it waiting."
+        )
+    return (
+        f"Queued for {queued_for}; this profile now talks to {now_talks_to}. Send it to"
+        f" {now_talks_to}, or keep it waiting."
+    )

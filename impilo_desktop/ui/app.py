@@ -23,7 +23,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from impilo_desktop import APP_ID, APP_NAME, __version__
 from impilo_desktop.config import (
-    BUILTIN_BASE_URLS,
     PRODUCTION,
     SANDBOX,
     ConfigError,
@@ -41,8 +40,6 @@ from impilo_desktop.ui.session import SandboxHost
 from impilo_desktop.ui.theme import scheme_follower
 
 log = logging.getLogger(__name__)
-
-CUSTOM = "custom"
 
 
 @dataclass(frozen=True)
@@ -71,11 +68,8 @@ def choose_start(
     production key if one is stored or in the environment, else the sandbox (first run)."""
     if name == SANDBOX and not base_url and not settings.base_urls.get(SANDBOX):
         return StartChoice(None, first_run=False)
-    if base_url and not name:
-        # A bare --base-url names a server of its own: never file its key under production.
-        known = {url: profile for profile, url in BUILTIN_BASE_URLS.items()}
-        name = known.get(base_url.strip().rstrip("/"), CUSTOM)
     if name or base_url:
+        # A bare --base-url chooses its profile by address, as on the command line.
         try:
             return StartChoice(resolve_profile(name, base_url, settings), first_run=False)
         except ConfigError as exc:

@@ -167,7 +167,7 @@ class OutboxController(QObject):
 
     def submit(self, draft: OrderDraft) -> OutboxEntry:
         """Move a valid draft into the outbox (one transaction) and start sending it."""
-        entry = self._services.store.enqueue(draft)
+        entry = self._services.store.enqueue(draft, server=self._services.profile.base_url)
         self.entries_changed.emit()
         self.drain(due_only=False)
         return entry
@@ -187,7 +187,7 @@ class OutboxController(QObject):
 
     def release(self, entry_id: int) -> OutboxEntry:
         """The coordinator confirmed a held entry: send it."""
-        entry = self._services.store.release_held(entry_id)
+        entry = self._services.store.release_held(entry_id, server=self._services.profile.base_url)
         self.entries_changed.emit()
         self.drain(due_only=False)
         return entry

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from impilo_desktop.config import (
     BUILTIN_BASE_URLS,
+    CUSTOM,
     PRODUCTION,
     SANDBOX,
     STAGING,
@@ -39,8 +40,6 @@ from impilo_desktop.ui.theme import on_scheme_change, status_colors
 if TYPE_CHECKING:
     from impilo_desktop.ui.main_window import MainWindow
     from impilo_desktop.ui.services import AppServices
-
-CUSTOM = "custom"
 
 
 def key_status(services: AppServices) -> tuple[str, str]:

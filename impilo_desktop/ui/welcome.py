@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from impilo_desktop import APP_NAME
 from impilo_desktop.config import (
     BUILTIN_BASE_URLS,
+    CUSTOM,
     PRODUCTION,
     STAGING,
     ConfigError,
@@ -43,7 +44,6 @@ from impilo_desktop.ui.key_check import KeyCheckOutcome, KeyCheckResult, check_k
 from impilo_desktop.ui.resources import icon
 from impilo_desktop.ui.theme import status_colors
 
-CUSTOM = "custom"
 SERVER_CHOICES = (
     (PRODUCTION, "Production — app.impiloplatform.com"),
     (STAGING, "Staging — staging.impiloplatform.com"),

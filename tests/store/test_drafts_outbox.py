@@ -21,7 +21,7 @@ from impilo_desktop.store import (
     EntryStateError,
     Store,
 )
-from tests.store.samples import valid_draft
+from tests.store.samples import SERVER, valid_draft
 
 
 def test_open_profile_creates_private_file_in_profile_folder(app_home: Path) -> None:
@@ -46,7 +46,7 @@ def test_foreign_keys_are_enforced(store: Store) -> None:
     try:
         # The store's own connections have foreign keys on; check through the store's API
         # that history rows cannot outlive their entry.
-        entry = store.enqueue(valid_draft())
+        entry = store.enqueue(valid_draft(), server=SERVER)
         store.mark_held(entry.entry_id, "test")
         store.discard_entry(entry.entry_id)
         rows = conn.execute("SELECT count(*) FROM outbox_attempts").fetchone()[0]
@@ -88,8 +88,8 @@ def test_enqueue_moves_draft_into_outbox_with_new_reference(store: Store) -> Non
     store.save_draft(draft)
     store.set_current_draft(draft.draft_id)
 
-    entry = store.enqueue(draft)
-    other = store.enqueue(valid_draft())
+    entry = store.enqueue(draft, server=SERVER)
+    other = store.enqueue(valid_draft(), server=SERVER)
 
     assert store.get_draft(draft.draft_id) is None
     assert store.current_draft_id() is None
@@ -107,13 +107,13 @@ def test_enqueue_refuses_invalid_draft_and_keeps_it(store: Store) -> None:
     draft = OrderDraft()  # no recipient, no lines
     store.save_draft(draft)
     with pytest.raises(DraftInvalid):
-        store.enqueue(draft)
+        store.enqueue(draft, server=SERVER)
     assert store.get_draft(draft.draft_id) == draft
     assert store.list_outbox() == []
 
 
 def test_reference_never_changes_through_state_changes(store: Store) -> None:
-    entry = store.enqueue(valid_draft())
+    entry = store.enqueue(valid_draft(), server=SERVER)
     store.mark_sending(entry.entry_id)
     store.mark_in_doubt(entry.entry_id, "timeout", None)
     store.mark_sending(entry.entry_id)
@@ -134,7 +134,7 @@ def test_reference_never_changes_through_state_changes(store: Store) -> None:
 
 
 def test_recover_interrupted_marks_sending_in_doubt(store: Store) -> None:
-    entry = store.enqueue(valid_draft())
+    entry = store.enqueue(valid_draft(), server=SERVER)
     store.mark_sending(entry.entry_id)
     assert store.recover_interrupted() == [entry.entry_id]
     assert store.get_entry(entry.entry_id).state == EntryState.IN_DOUBT
@@ -142,7 +142,7 @@ def test_recover_interrupted_marks_sending_in_doubt(store: Store) -> None:
 
 def test_rejected_entry_returns_to_drafts_intact(store: Store) -> None:
     draft = valid_draft(count=5)
-    entry = store.enqueue(draft)
+    entry = store.enqueue(draft, server=SERVER)
     store.mark_sending(entry.entry_id)
     rejected = store.mark_rejected(entry.entry_id, "insufficient_inventory", "rejected")
     assert rejected.server_message == "insufficient_inventory"
@@ -155,13 +155,13 @@ def test_rejected_entry_returns_to_drafts_intact(store: Store) -> None:
 
 
 def test_held_entry_release_and_guards(store: Store) -> None:
-    entry = store.enqueue(valid_draft())
+    entry = store.enqueue(valid_draft(), server=SERVER)
     with pytest.raises(EntryStateError):
-        store.release_held(entry.entry_id)
+        store.release_held(entry.entry_id, server=SERVER)
     with pytest.raises(EntryStateError):
         store.return_to_drafts(entry.entry_id)
     store.mark_held(entry.entry_id, "old")
-    released = store.release_held(entry.entry_id)
+    released = store.release_held(entry.entry_id, server=SERVER)
     assert released.state == EntryState.QUEUED
     assert released.age_confirmed
 
@@ -177,7 +177,7 @@ def test_pause_and_resume(store: Store) -> None:
 def test_ui_thread_and_worker_thread_use_one_store(store: Store) -> None:
     """The UI autosaves while the worker changes outbox entries: each thread has its own
     connection and both see each other's committed work."""
-    entries = [store.enqueue(valid_draft()) for _ in range(20)]
+    entries = [store.enqueue(valid_draft(), server=SERVER) for _ in range(20)]
     errors: list[BaseException] = []
     worker_saw_drafts = threading.Event()
 
@@ -208,15 +208,15 @@ def test_ui_thread_and_worker_thread_use_one_store(store: Store) -> None:
 
 def test_two_stores_on_one_file_see_each_other(db_path: Path) -> None:
     with Store(db_path) as ui, Store(db_path) as worker:
-        entry = ui.enqueue(valid_draft())
+        entry = ui.enqueue(valid_draft(), server=SERVER)
         worker.mark_sending(entry.entry_id)
         worker.mark_sent(entry.entry_id, 7)
         assert ui.get_entry(entry.entry_id).order_id == 7
 
 
 def test_count_outbox_counts_entries_by_state(store: Store) -> None:
-    first = store.enqueue(valid_draft())
-    store.enqueue(valid_draft())
+    first = store.enqueue(valid_draft(), server=SERVER)
+    store.enqueue(valid_draft(), server=SERVER)
     store.mark_rejected(first.entry_id, "No such item", "HTTP 400")
 
     assert store.count_outbox(PENDING_STATES) == 1
@@ -228,7 +228,7 @@ def test_count_outbox_counts_entries_by_state(store: Store) -> None:
 
 def test_listed_entries_parse_their_draft_when_asked(store: Store) -> None:
     draft = valid_draft()
-    store.enqueue(draft)
+    store.enqueue(draft, server=SERVER)
     [entry] = store.list_outbox()
     assert "draft_json" not in repr(entry)  # the stored JSON is not dumped into logs
     assert entry.draft == draft

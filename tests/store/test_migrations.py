@@ -54,9 +54,13 @@ def test_v1_file_upgrades_with_data_intact(db_path: Path) -> None:
         assert draft is not None
         assert draft.item_lines[0].item_id == 2001
         [entry] = store.list_outbox()
-        assert entry.state == EntryState.QUEUED
+        # Queued before entries recorded their server: held until a person says where to.
+        assert (entry.state, entry.held_for, entry.server) == (EntryState.HELD, "server", None)
+        assert "did not record the server" in (entry.last_error or "")
         assert entry.client_reference == "impilo-desktop-0123456789abcdef0123"
         assert entry.draft.draft_id == queued_id
+        released = store.release_held(entry.entry_id, server="https://impilo.test")
+        assert (released.state, released.server) == (EntryState.QUEUED, "https://impilo.test")
         # The v2 columns were filled from the existing JSON.
         assert [p.id for p in store.search_patients("mrn-22")] == [2]
         assert [p.id for p in store.cached_patients(site_id=10)] == [1]
@@ -66,7 +70,7 @@ def test_v1_file_upgrades_with_data_intact(db_path: Path) -> None:
 
     conn = sqlite3.connect(db_path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     finally:
         conn.close()
 

@@ -9,6 +9,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -20,6 +21,7 @@ import pytest
 
 from impilo_desktop.sandbox import DEMO_API_KEY
 from impilo_desktop.store import EntryState, Store
+from impilo_desktop.sync import DEFAULT_SETTLE
 
 pytestmark = [
     pytest.mark.slow,
@@ -73,6 +75,21 @@ def _orders_with(base_url: str, reference: str) -> list[dict[str, object]]:
     return [o for o in content if reference in o.get("externalOrderIds", [])]  # type: ignore[operator]
 
 
+def _let_unanswered_orders_settle(store_path: Path) -> None:
+    """Time passes: move every recorded send back by the settle period, as if the sender had
+    waited it out (a sender only looks up an in-doubt entry once its last create can no
+    longer be creating the order; the sandbox settles at once). The clock of a separate
+    process cannot be set, so the record is moved instead."""
+    if not store_path.exists():
+        return
+    with sqlite3.connect(store_path) as conn:
+        conn.execute(
+            "UPDATE outbox SET last_sent_at = last_sent_at - ? WHERE last_sent_at IS NOT NULL",
+            (DEFAULT_SETTLE,),
+        )
+    conn.close()
+
+
 def test_killed_senders_never_lose_or_duplicate_orders(
     sandbox_process: str, app_home: Path, tmp_path: Path
 ) -> None:
@@ -103,8 +120,10 @@ def test_killed_senders_never_lose_or_duplicate_orders(
     )
     assert imported.returncode == 0, imported.stderr
 
+    store_path = app_home / "profiles" / "sandbox" / "impilo.sqlite3"
     rng = random.Random(20261126)
     for _ in range(KILL_ROUNDS):
+        _let_unanswered_orders_settle(store_path)
         proc = subprocess.Popen(
             _cli("sync", "--once", "--no-refresh", *account),
             env=env,
@@ -123,6 +142,7 @@ def test_killed_senders_never_lose_or_duplicate_orders(
     httpx.post(
         f"{base_url}/_sandbox/faults", json={"spec": ""}, headers=HEADERS, timeout=30
     ).raise_for_status()
+    _let_unanswered_orders_settle(store_path)
     final = subprocess.run(
         _cli("sync", "--once", "--no-refresh", *account),
         env=env,
@@ -132,7 +152,6 @@ def test_killed_senders_never_lose_or_duplicate_orders(
     )
     assert final.returncode == 0, final.stdout + final.stderr
 
-    store_path = app_home / "profiles" / "sandbox" / "impilo.sqlite3"
     with Store(store_path) as store:
         entries = store.list_outbox()
         histories = {e.entry_id: store.entry_history(e.entry_id) for e in entries}

@@ -10,6 +10,7 @@ from impilo_desktop.domain import OrderDraft, PatientChoice
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import EntryState, ReferenceKind, Store
 from impilo_desktop.sync import (
+    DEFAULT_SETTLE,
     Connectivity,
     ConnectivityState,
     OutboxSender,
@@ -47,7 +48,7 @@ async def orders_with(sandbox: SandboxServer, reference: str) -> list[int]:
 
 
 async def test_drain_creates_orders_on_sandbox(store: Store, sandbox: SandboxServer) -> None:
-    entries = [store.enqueue(sandbox_draft(1001 + n)) for n in range(3)]
+    entries = [store.enqueue(sandbox_draft(1001 + n), server=sandbox.base_url) for n in range(3)]
     report = await make_sender(store, sandbox).drain()
     assert [r.outcome for r in report.results] == [Outcome.SENT] * 3
     for entry in entries:
@@ -55,26 +56,37 @@ async def test_drain_creates_orders_on_sandbox(store: Store, sandbox: SandboxSer
         assert store.get_entry(entry.entry_id).order_id == order_id
 
 
-async def test_dropped_after_create_is_adopted(store: Store, sandbox: SandboxServer) -> None:
-    entry = store.enqueue(sandbox_draft())
+async def test_dropped_after_create_is_adopted(
+    store: Store, sandbox: SandboxServer, clock: Clock
+) -> None:
+    entry = store.enqueue(sandbox_draft(), server=sandbox.base_url)
     sandbox.faults.force("drop_after_create")
 
     first = await make_sender(store, sandbox).drain()
     assert first.results[0].outcome == Outcome.RETRY
     assert store.get_entry(entry.entry_id).state == EntryState.IN_DOUBT
+    # Not looked up before the create it checks on has settled...
+    early = await make_sender(store, sandbox).drain(due_only=False)
+    assert early.results[0].outcome == Outcome.RETRY
+    assert "earlier attempt" in early.results[0].message
+    clock.now += DEFAULT_SETTLE + 1  # ...and adopted once it has.
 
     second = await make_sender(store, sandbox).drain(due_only=False)
     assert second.results[0].outcome == Outcome.ADOPTED
     assert len(await orders_with(sandbox, entry.client_reference)) == 1
 
 
-async def test_server_error_then_success(store: Store, sandbox: SandboxServer) -> None:
-    entry = store.enqueue(sandbox_draft())
+async def test_server_error_then_success(
+    store: Store, sandbox: SandboxServer, clock: Clock
+) -> None:
+    entry = store.enqueue(sandbox_draft(), server=sandbox.base_url)
     sandbox.faults.force("error")
     await make_sender(store, sandbox).drain()
     failed = store.get_entry(entry.entry_id)
     assert failed.state == EntryState.IN_DOUBT
     assert failed.next_attempt_at is not None
+    assert failed.next_attempt_at.timestamp() >= clock.now + DEFAULT_SETTLE - 0.001
+    clock.now += DEFAULT_SETTLE + 1
 
     report = await make_sender(store, sandbox).drain(due_only=False)
     assert report.results[0].outcome == Outcome.SENT
@@ -85,7 +97,7 @@ async def test_rate_limited_waits_for_retry_after(
     store: Store, sandbox: SandboxServer, clock: Clock
 ) -> None:
     sandbox.faults.retry_after = 30
-    entry = store.enqueue(sandbox_draft())
+    entry = store.enqueue(sandbox_draft(), server=sandbox.base_url)
     sandbox.faults.force("ratelimit")
     await make_sender(store, sandbox).drain()
     limited = store.get_entry(entry.entry_id)
@@ -98,8 +110,8 @@ async def test_rate_limited_waits_for_retry_after(
 
 
 async def test_sandbox_rejection_returns_draft(store: Store, sandbox: SandboxServer) -> None:
-    bad = store.enqueue(sandbox_draft(NOT_ORDERABLE_ITEM))
-    good = store.enqueue(sandbox_draft())
+    bad = store.enqueue(sandbox_draft(NOT_ORDERABLE_ITEM), server=sandbox.base_url)
+    good = store.enqueue(sandbox_draft(), server=sandbox.base_url)
     report = await make_sender(store, sandbox).drain()
     assert [r.outcome for r in report.results] == [Outcome.REJECTED, Outcome.SENT]
     rejected = store.get_entry(bad.entry_id)
@@ -110,7 +122,7 @@ async def test_sandbox_rejection_returns_draft(store: Store, sandbox: SandboxSer
 
 
 async def test_wrong_key_pauses(store: Store, sandbox: SandboxServer) -> None:
-    store.enqueue(sandbox_draft())
+    store.enqueue(sandbox_draft(), server=sandbox.base_url)
     connectivity = Connectivity()
     sender = OutboxSender(
         store, lambda: ImpiloClient(sandbox.base_url, "wrong-key"), connectivity=connectivity
@@ -121,7 +133,7 @@ async def test_wrong_key_pauses(store: Store, sandbox: SandboxServer) -> None:
 
 
 async def test_network_gone_and_back(store: Store, sandbox: SandboxServer) -> None:
-    entry = store.enqueue(sandbox_draft())
+    entry = store.enqueue(sandbox_draft(), server=sandbox.base_url)
     connectivity = Connectivity()
     heard: list[ConnectivityState] = []
     connectivity.subscribe(lambda state, message: heard.append(state))

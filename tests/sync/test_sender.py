@@ -11,6 +11,7 @@ import pytest
 from impilo_desktop.store import EntryState, Store
 from impilo_desktop.sync import (
     API_KEY_REJECTED,
+    DEFAULT_SETTLE,
     Connectivity,
     ConnectivityState,
     OutboxSender,
@@ -18,7 +19,7 @@ from impilo_desktop.sync import (
 )
 from tests.store.samples import valid_draft
 from tests.sync.conftest import Clock
-from tests.sync.fake_impilo import FakeImpilo, request_for
+from tests.sync.fake_impilo import BASE_URL, FakeImpilo, request_for
 
 pytestmark = pytest.mark.anyio
 
@@ -30,7 +31,7 @@ def sender(store: Store, impilo: FakeImpilo, **kwargs: object) -> OutboxSender:
 async def test_drain_sends_each_entry_once_with_reference(store: Store, impilo: FakeImpilo) -> None:
     drafts = [valid_draft(item_id=2000 + n) for n in range(3)]
     drafts[0].external_order_ids.append("clinic-77")
-    entries = [store.enqueue(d) for d in drafts]
+    entries = [store.enqueue(d, server=BASE_URL) for d in drafts]
     progress: list[tuple[int, int]] = []
     connectivity = Connectivity()
 
@@ -52,14 +53,17 @@ async def test_drain_sends_each_entry_once_with_reference(store: Store, impilo: 
     assert store.sender_lock_holder() is None  # released
 
 
-async def test_timeout_after_create_is_adopted_not_resent(store: Store, impilo: FakeImpilo) -> None:
-    entry = store.enqueue(valid_draft())
+async def test_timeout_after_create_is_adopted_not_resent(
+    store: Store, impilo: FakeImpilo, clock: Clock
+) -> None:
+    entry = store.enqueue(valid_draft(), server=BASE_URL)
     impilo.script.append(("create_then", httpx.ReadTimeout("late", request=request_for())))
 
     first = await sender(store, impilo).drain()
     assert first.results[0].outcome == Outcome.RETRY
     assert store.get_entry(entry.entry_id).state == EntryState.IN_DOUBT
 
+    clock.now += DEFAULT_SETTLE + 1
     second = await sender(store, impilo).drain(due_only=False)
     assert second.results[0].outcome == Outcome.ADOPTED
     assert impilo.lookups == [[entry.client_reference]]
@@ -69,13 +73,14 @@ async def test_timeout_after_create_is_adopted_not_resent(store: Store, impilo: 
 
 
 async def test_reset_before_create_is_checked_then_sent_once(
-    store: Store, impilo: FakeImpilo
+    store: Store, impilo: FakeImpilo, clock: Clock
 ) -> None:
-    entry = store.enqueue(valid_draft())
+    entry = store.enqueue(valid_draft(), server=BASE_URL)
     impilo.script.append(("raise", httpx.RemoteProtocolError("reset", request=request_for())))
 
     await sender(store, impilo).drain()
     assert store.get_entry(entry.entry_id).state == EntryState.IN_DOUBT
+    clock.now += DEFAULT_SETTLE + 1
     report = await sender(store, impilo).drain(due_only=False)
 
     assert report.results[0].outcome == Outcome.SENT
@@ -84,14 +89,15 @@ async def test_reset_before_create_is_checked_then_sent_once(
 
 
 async def test_entry_left_sending_by_a_crash_is_reconciled(
-    store: Store, impilo: FakeImpilo
+    store: Store, impilo: FakeImpilo, clock: Clock
 ) -> None:
-    reached = store.enqueue(valid_draft(item_id=1))
-    lost = store.enqueue(valid_draft(item_id=2))
+    reached = store.enqueue(valid_draft(item_id=1), server=BASE_URL)
+    lost = store.enqueue(valid_draft(item_id=2), server=BASE_URL)
     # A sender died after committing `sending`: one request reached Impilo, one did not.
     store.mark_sending(reached.entry_id)
     store.mark_sending(lost.entry_id)
     impilo._store({"externalOrderIds": [reached.client_reference], "patient": {"id": 1001}})
+    clock.now += DEFAULT_SETTLE + 1
 
     report = await sender(store, impilo).drain()
 
@@ -106,8 +112,8 @@ async def test_rejection_goes_back_to_user_and_others_still_go(
     store: Store, impilo: FakeImpilo
 ) -> None:
     bad_draft = valid_draft(count=7)
-    bad = store.enqueue(bad_draft)
-    good = store.enqueue(valid_draft())
+    bad = store.enqueue(bad_draft, server=BASE_URL)
+    good = store.enqueue(valid_draft(), server=BASE_URL)
     impilo.script.append(("status", 400, {"message": "insufficient_inventory"}, {}))
 
     report = await sender(store, impilo).drain()
@@ -124,8 +130,8 @@ async def test_rejection_goes_back_to_user_and_others_still_go(
 
 
 async def test_unauthorized_pauses_the_whole_outbox(store: Store, impilo: FakeImpilo) -> None:
-    first = store.enqueue(valid_draft(item_id=1))
-    second = store.enqueue(valid_draft(item_id=2))
+    first = store.enqueue(valid_draft(item_id=1), server=BASE_URL)
+    second = store.enqueue(valid_draft(item_id=2), server=BASE_URL)
     impilo.script.append(("status", 401, {"message": "bad key"}, {}))
     connectivity = Connectivity()
     heard: list[ConnectivityState] = []
@@ -154,7 +160,7 @@ async def test_unauthorized_pauses_the_whole_outbox(store: Store, impilo: FakeIm
 async def test_server_error_schedules_a_checked_retry(
     store: Store, impilo: FakeImpilo, clock: Clock
 ) -> None:
-    entry = store.enqueue(valid_draft())
+    entry = store.enqueue(valid_draft(), server=BASE_URL)
     impilo.script.append(("status", 503, {"message": "down"}, {}))
 
     await sender(store, impilo).drain()
@@ -177,7 +183,7 @@ async def test_server_error_schedules_a_checked_retry(
 async def test_rate_limit_honours_retry_after_and_skips_lookup(
     store: Store, impilo: FakeImpilo, clock: Clock
 ) -> None:
-    entry = store.enqueue(valid_draft())
+    entry = store.enqueue(valid_draft(), server=BASE_URL)
     impilo.script.append(("status", 429, {}, {"Retry-After": "120"}))
 
     await sender(store, impilo).drain()
@@ -192,7 +198,7 @@ async def test_rate_limit_honours_retry_after_and_skips_lookup(
 
 
 async def test_backoff_grows_with_attempts(store: Store, impilo: FakeImpilo, clock: Clock) -> None:
-    entry = store.enqueue(valid_draft())
+    entry = store.enqueue(valid_draft(), server=BASE_URL)
     waits: list[float] = []
     for _ in range(4):
         impilo.script.append(("raise", httpx.ConnectError("refused", request=request_for())))
@@ -208,8 +214,8 @@ async def test_backoff_grows_with_attempts(store: Store, impilo: FakeImpilo, clo
 
 
 async def test_offline_stops_the_drain(store: Store, impilo: FakeImpilo) -> None:
-    first = store.enqueue(valid_draft(item_id=1))
-    second = store.enqueue(valid_draft(item_id=2))
+    first = store.enqueue(valid_draft(item_id=1), server=BASE_URL)
+    second = store.enqueue(valid_draft(item_id=2), server=BASE_URL)
     impilo.script.append(("raise", httpx.ConnectError("refused", request=request_for())))
     connectivity = Connectivity()
 
@@ -225,9 +231,9 @@ async def test_offline_stops_the_drain(store: Store, impilo: FakeImpilo) -> None
 async def test_old_entries_are_held_not_sent(
     store: Store, impilo: FakeImpilo, clock: Clock
 ) -> None:
-    old = store.enqueue(valid_draft(item_id=1))
+    old = store.enqueue(valid_draft(item_id=1), server=BASE_URL)
     clock.now += timedelta(hours=73).total_seconds()
-    new = store.enqueue(valid_draft(item_id=2))
+    new = store.enqueue(valid_draft(item_id=2), server=BASE_URL)
 
     report = await sender(store, impilo).drain()
 
@@ -238,14 +244,14 @@ async def test_old_entries_are_held_not_sent(
     assert store.get_entry(old.entry_id).state == EntryState.HELD
     assert impilo.orders_with(old.client_reference) == []
 
-    store.release_held(old.entry_id)
+    store.release_held(old.entry_id, server=BASE_URL)
     released = await sender(store, impilo).drain()
     assert released.results[0].outcome == Outcome.SENT
     assert len(impilo.orders_with(old.client_reference)) == 1
 
 
 async def test_max_age_is_configurable(store: Store, impilo: FakeImpilo, clock: Clock) -> None:
-    entry = store.enqueue(valid_draft())
+    entry = store.enqueue(valid_draft(), server=BASE_URL)
     clock.now += 3 * 3600
     report = await sender(store, impilo, max_age=timedelta(hours=2)).drain()
     assert report.results[0].outcome == Outcome.HELD
@@ -253,7 +259,7 @@ async def test_max_age_is_configurable(store: Store, impilo: FakeImpilo, clock: 
 
 
 async def test_only_one_sender_at_a_time(store: Store, impilo: FakeImpilo) -> None:
-    store.enqueue(valid_draft())
+    store.enqueue(valid_draft(), server=BASE_URL)
     assert store.acquire_sender_lock("someone-else", ttl=60)
     report = await sender(store, impilo).drain()
     assert report.lock_busy
@@ -261,9 +267,9 @@ async def test_only_one_sender_at_a_time(store: Store, impilo: FakeImpilo) -> No
 
 
 async def test_cancelled_mid_request_leaves_entry_in_doubt(
-    store: Store, impilo: FakeImpilo
+    store: Store, impilo: FakeImpilo, clock: Clock
 ) -> None:
-    entry = store.enqueue(valid_draft())
+    entry = store.enqueue(valid_draft(), server=BASE_URL)
     never = asyncio.Event()
     impilo.script.append(("block", never))
 
@@ -275,13 +281,14 @@ async def test_cancelled_mid_request_leaves_entry_in_doubt(
 
     assert store.get_entry(entry.entry_id).state == EntryState.IN_DOUBT
     assert store.sender_lock_holder() is None
+    clock.now += DEFAULT_SETTLE + 1
     report = await sender(store, impilo).drain(due_only=False)
     assert report.results[0].outcome == Outcome.SENT
     assert impilo.lookups == [[entry.client_reference]]
 
 
 async def test_failed_lookup_keeps_entry_in_doubt(store: Store, impilo: FakeImpilo) -> None:
-    entry = store.enqueue(valid_draft())
+    entry = store.enqueue(valid_draft(), server=BASE_URL)
     store.mark_sending(entry.entry_id)
     store.recover_interrupted()
     for _ in range(2):  # the client retries a GET once (max_attempts=2)
@@ -297,8 +304,8 @@ async def test_failed_lookup_keeps_entry_in_doubt(store: Store, impilo: FakeImpi
 async def test_sender_stops_when_its_lock_was_taken_over(
     store: Store, impilo: FakeImpilo, clock: Clock
 ) -> None:
-    first = store.enqueue(valid_draft(item_id=1))
-    second = store.enqueue(valid_draft(item_id=2))
+    first = store.enqueue(valid_draft(item_id=1), server=BASE_URL)
+    second = store.enqueue(valid_draft(item_id=2), server=BASE_URL)
 
     def stall_then_lose_lock() -> None:
         # The request hung past the lock's expiry and another sender took over meanwhile.
@@ -309,8 +316,9 @@ async def test_sender_stops_when_its_lock_was_taken_over(
     report = await sender(store, impilo, lock_ttl=60).drain()
 
     assert report.stopped == "another sender took over"
-    assert [r.entry_id for r in report.results] == [first.entry_id]
-    assert store.get_entry(second.entry_id).attempts == 0
+    outcomes = [(r.entry_id, r.outcome) for r in report.results]
+    assert outcomes == [(first.entry_id, Outcome.SENT), (second.entry_id, Outcome.SKIPPED)]
+    assert store.get_entry(second.entry_id).attempts == 0  # never started: the lock was gone
     holder = store.sender_lock_holder()
     assert holder is not None
     assert holder.owner == "another-sender"  # not released by the sender that lost it

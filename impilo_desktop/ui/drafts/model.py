@@ -123,6 +123,8 @@ class DraftRow:
         if entry.state == EntryState.REJECTED:
             return entry.server_message or entry.last_error or "Impilo refused this order."
         if entry.state == EntryState.HELD:
+            if entry.held_for == "server":
+                return entry.last_error or "Queued for another server; check before sending."
             return "Older than 3 days. Check it is still wanted, then release it."
         if entry.last_error:
             tries = f" (tried {entry.attempts} times)" if entry.attempts > 1 else ""

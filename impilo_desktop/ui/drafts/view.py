@@ -7,6 +7,7 @@ import logging
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -367,4 +368,27 @@ class DraftsPage(QWidget):
         row = self.selected_row()
         if row is None or row.entry is None or row.state != EntryState.HELD:
             return
-        self.services.outbox.release(row.entry.entry_id)
+        entry_id = row.entry.entry_id
+        if row.entry.held_for != "server":
+            self._release(entry_id)
+            return
+        # Sending to another server than the one it was queued for is the coordinator's
+        # call, made with both addresses in view.
+        server = self.services.profile.base_url
+        queued_for = row.entry.server or "a server an earlier version did not record"
+        confirm_destructive(
+            self,
+            Question(
+                name="releaseToServerConfirmation",
+                title="Send to this server?",
+                text=f"Send the order for {row.recipient_text()} to {server}?",
+                informative=f"It was queued for {queued_for}. Send it only if it is meant for"
+                f" {server}; otherwise keep it waiting, or delete it.",
+                action=f"Send to {urlsplit(server).netloc}",
+                action_name="confirmReleaseToServer",
+            ),
+            lambda: self._release(entry_id),
+        )
+
+    def _release(self, entry_id: int) -> None:
+        self.services.outbox.release(entry_id)

@@ -284,7 +284,7 @@ def test_status_change_of_a_sent_order_is_notified(
     from impilo_desktop.domain.convert import order_to_draft
 
     order: Order = run(qtbot, services.bridge, services.client().get_order(order_id))
-    entry = services.store.enqueue(order_to_draft(order))
+    entry = services.store.enqueue(order_to_draft(order), server=services.profile.base_url)
     services.store.mark_sending(entry.entry_id)
     services.store.mark_sent(entry.entry_id, order_id)
 

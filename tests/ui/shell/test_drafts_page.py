@@ -172,7 +172,7 @@ def test_held_order_is_released_and_sent(
     keys.set_key("custom", sandbox.api_key)  # type: ignore[attr-defined]
     window = make_window(*custom_argv, start=False)
     store = window.services.store
-    entry = store.enqueue(sandbox_draft())
+    entry = store.enqueue(sandbox_draft(), server=window.services.profile.base_url)
     store.mark_held(entry.entry_id, "older than 72 hours")  # as the sender does for old ones
     window.show()
     window.start()
