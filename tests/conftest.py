@@ -30,7 +30,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 def data_dir() -> Path:
-    """tests/data: our example payloads (fixtures/)."""
+    """tests/data: the OpenAPI extract and our example payloads (fixtures/)."""
     return DATA
 
 
