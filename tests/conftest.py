@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 if not os.environ.get("IMPILO_TEST_SHOW"):
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# What the tests read lives in the repository (a user's clone has nothing beside it).
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture
@@ -28,10 +29,9 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        pytest.fail(f"../shared not found at {SHARED}")
-    return SHARED
+def data_dir() -> Path:
+    """tests/data: the OpenAPI extract and our example payloads (fixtures/)."""
+    return DATA
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 """Impilo's OpenAPI 3.0 document for the conformance tests of the client (requests,
-tests/api) and of the sandbox (responses, tests/sandbox). Read from ../shared at test time,
-never copied; `$ref`s resolve through a `referencing` registry holding the whole document."""
+tests/api) and of the sandbox (responses, tests/sandbox): the machine-readable extract in
+tests/data (made by tools/extract_spec.py; no prose, no examples), which validates exactly like
+the full document. `$ref`s resolve through a `referencing` registry holding the whole document."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 SPEC_URI = "urn:impilo:openapi"
-SPEC_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "impilo-openapi.json"
+SPEC_PATH = Path(__file__).resolve().parent / "data" / "impilo-openapi.extract.json"
 
 
 def load_spec() -> dict[str, Any]:

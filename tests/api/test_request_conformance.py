@@ -1,7 +1,8 @@
 """Every request the client builds, checked against Impilo's own OpenAPI 3.0 specification.
 
-The spec is read from ../shared at test time (never copied). `$ref`s resolve through a
-`referencing` registry holding the whole document. Response-side conformance is the sandbox's
+The spec is the machine-readable extract in tests/data (tools/extract_spec.py: Impilo's
+document without its prose and examples). `$ref`s resolve through a `referencing` registry
+holding the whole document. Response-side conformance is the sandbox's
 test (tests/sandbox); this file covers the request side: create-order bodies, the
 find-by-email body, and the path and query string of every list/fetch call.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -139,13 +141,14 @@ def test_write_context_objects_only_to_the_recipient_and_item_ids(
     assert all(message.startswith("Tried to write read-only property") for _, message in errors)
 
 
-def test_the_spec_s_own_example_has_the_same_read_only_ids(
-    spec: dict[str, Any], registry: Registry[Any]
+def test_the_guide_shaped_example_has_the_same_read_only_ids(
+    data_dir: Path, spec: dict[str, Any], registry: Registry[Any]
 ) -> None:
-    """Naming the patient and items by id is how Impilo itself documents it."""
-    example = spec["paths"]["/api/v3/order"]["post"]["requestBody"]["content"]["application/json"][
-        "examples"
-    ]["existing-patient-order"]["value"]
+    """Naming the patient by id is how Impilo itself documents it: its examples (and our own
+    in their shape, tests/data/fixtures) carry `patient.id`, which the spec marks readOnly."""
+    example = json.loads(
+        (data_dir / "fixtures" / "create-patient-order.request.json").read_text(encoding="utf-8")
+    )
     errors = errors_of(example, order_schema(spec), registry, OAS30WriteValidator)
     assert ["patient", "id"] in [path for path, _ in errors]
 

@@ -162,9 +162,9 @@ def test_the_body_is_valid_against_the_strict_request_model() -> None:
 # --- reorder -------------------------------------------------------------------------------
 
 
-def test_reorder_the_guide_example_order(shared_dir: Path) -> None:
+def test_reorder_the_example_order(data_dir: Path) -> None:
     order = Order.model_validate(
-        json.loads((shared_dir / "fixtures" / "order.response.json").read_text())
+        json.loads((data_dir / "fixtures" / "order.response.json").read_text())
     )
     draft = order_to_draft(order)
     assert draft.external_order_ids == []

@@ -24,28 +24,33 @@ from impilo_desktop.domain import (
 )
 
 
-def load(shared_dir: Path, name: str) -> Any:
-    return json.loads((shared_dir / "fixtures" / name).read_text())
+def load(data_dir: Path, name: str) -> Any:
+    return json.loads((data_dir / "fixtures" / name).read_text())
 
 
-def test_patient_fixture_names_the_lines_without_item_ids(shared_dir: Path) -> None:
-    result = import_create_json(load(shared_dir, "create-patient-order.request.json"))
+def test_patient_fixture_names_the_lines_without_item_ids(data_dir: Path) -> None:
+    result = import_create_json(load(data_dir, "create-patient-order.request.json"))
     draft = result.draft
-    assert draft.patient == PatientChoice(id=1234, first_name="John", last_name="Doe")
-    assert draft.item_lines == [ItemLine(item_id=None, count=10)] * 4
-    assert [ln.kit_id for ln in draft.kit_lines] == [1000, 1001, 1002, 1003]
-    assert draft.external_order_ids == ["xyz_123_0", "xyz_123_1", "xyz_123_2", "xyz_123_3"]
-    assert draft.shipping_option == ShippingOption.STANDARD
+    assert draft.patient == PatientChoice(id=4821, first_name="Amara", last_name="Okafor")
+    assert draft.item_lines == [
+        ItemLine(item_id=None, count=2),
+        ItemLine(item_id=None, count=1),
+        ItemLine(item_id=None, count=3),
+    ]
+    assert [(ln.kit_id, ln.count) for ln in draft.kit_lines] == [(2210, 1), (2214, 2)]
+    assert draft.external_order_ids == ["ACFC-2025-0611", "ACFC-2025-0611-b"]
+    assert draft.notes == ["Patient works nights; deliver after 2 pm."]
+    assert draft.shipping_option == ShippingOption.OVERNIGHT
     assert result.problems == [
         Problem(f"item_lines[{i}].item", f"Line {i + 1} has no item id; choose the item")
-        for i in range(4)
+        for i in range(3)
     ]
     assert result.ignored == []
     assert not result.ok
 
 
-def test_site_fixture_reports_the_missing_site_id(shared_dir: Path) -> None:
-    result = import_create_json(load(shared_dir, "create-site-order.request.json"))
+def test_site_fixture_reports_the_missing_site_id(data_dir: Path) -> None:
+    result = import_create_json(load(data_dir, "create-site-order.request.json"))
     assert result.draft.recipient_kind == "site"
     assert result.draft.site == SiteChoice()
     assert result.problems[0] == Problem(
@@ -54,9 +59,9 @@ def test_site_fixture_reports_the_missing_site_id(shared_dir: Path) -> None:
     assert [p.field for p in result.problems[1:]] == [f"item_lines[{i}].item" for i in range(4)]
 
 
-def test_draft_from_create_json_gives_just_the_draft(shared_dir: Path) -> None:
-    draft = draft_from_create_json(load(shared_dir, "create-patient-order.request.json"))
-    assert len(draft.item_lines) == 4
+def test_draft_from_create_json_gives_just_the_draft(data_dir: Path) -> None:
+    draft = draft_from_create_json(load(data_dir, "create-patient-order.request.json"))
+    assert len(draft.item_lines) == 3
     assert draft.patient is not None
 
 

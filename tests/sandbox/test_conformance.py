@@ -1,5 +1,6 @@
 """Every sandbox response validates against the response schema Impilo's OpenAPI document
-declares for that operation (loaded from ../shared at test time, never copied)."""
+declares for that operation (from the machine-readable extract in tests/data, which validates
+exactly like Impilo's full document)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The detail panel shows every part of an order response (the API guide's example)."""
+"""The detail panel shows every part of an order response (our example in the shape of the
+API guide's, tests/data/fixtures)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from impilo_desktop.ui.history.carriers import tracking_url
 from impilo_desktop.ui.history.detail import OrderDetailView
 
 
-def test_every_section_of_the_fixture_is_shown(qtbot: QtBot, shared_dir: Path) -> None:
-    body = json.loads((shared_dir / "fixtures" / "order.response.json").read_text())
+def test_every_section_of_the_fixture_is_shown(qtbot: QtBot, data_dir: Path) -> None:
+    body = json.loads((data_dir / "fixtures" / "order.response.json").read_text())
     order = Order.model_validate(body)
     view = OrderDetailView()
     qtbot.addWidget(view)
@@ -22,34 +23,40 @@ def test_every_section_of_the_fixture_is_shown(qtbot: QtBot, shared_dir: Path) -
     view.set_order(order)
     text = view.text()
     for expected in [
-        "Order 42",
-        "Confirm address",  # status label
+        "Order 318204",
+        "Delivery failed",  # status label
         "Timeline",
         "Patient",
-        "John Doe",
-        "1234abcd",
-        "1980-01-01",
-        "john.doe@example.com",
+        "Amara Okafor",
+        "ACFC-MRN-558210",
+        "1957-09-14",
+        "amara.okafor@example.org",
         "Ship to site",
+        "Alder Creek Family Clinic",
         "Shipping",
-        "Standard",
+        "Overnight",
         "Email label",
         "Tracking",
-        "usps",
+        "fedex",
         "Items",
+        "Glucose Test Strips (50)",
         "Kits",
+        "Hypertension Starter Kit",
         "Packed kits",
-        "1d23-4567-89ab-cdef",  # device external identifier
+        "BP-118305-AO",  # device external identifier
+        "SC-300-77412",  # the packed kit's device
         "Devices",
         "Identifiers",
         "Notes",
+        "Patient is home after 3 pm on weekdays.",
         "Returns",
         "Packed kit",
         "External order ids",
+        "desk-7f3e2a",
     ]:
         assert expected in text, expected
     html = view.browser.toHtml()
-    assert "tools.usps.com" in html  # the known carrier's number is a link
+    assert "www.fedex.com" in html  # the known carrier's number is a link
     assert view.reorder_button.isEnabled()
     assert view.void_button.isEnabled()
 

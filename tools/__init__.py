@@ -1,0 +1,1 @@
+"""Maintenance scripts run by hand (not shipped with the app)."""
