@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import core_schema
 
@@ -433,23 +433,36 @@ Count = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 class PatientRef(RequestModel):
     """The recipient patient. Only the id matters to the server; the names are sent as well
-    because Impilo's schema marks them required on every Patient object."""
+    because Impilo's schema marks them required on every Patient object. Other Patient fields
+    that the guide's bodies carry (`sex`) are read and not sent."""
 
     id: Id
     first_name: str | None = None
     last_name: str | None = None
+    sex: Sex | str | None = Field(default=None, exclude=True)
 
 
 class SiteRef(RequestModel):
+    """A site recipient; a `name` alongside the id is read and not sent."""
+
     id: Id
+    name: str | None = Field(default=None, exclude=True)
 
 
 class ItemRef(RequestModel):
+    """An item by id; a `name` alongside it is read and not sent."""
+
     id: Id
+    name: str | None = Field(default=None, exclude=True)
 
 
 class KitRef(RequestModel):
+    """A kit by id; its `name` and `kitItems` (the guide's bodies carry an empty list) are
+    read and not sent: Impilo knows what a kit holds."""
+
     id: Id
+    name: str | None = Field(default=None, exclude=True)
+    kit_items: list[Any] | None = Field(default=None, exclude=True)
 
 
 class OrderItemCreate(RequestModel):
@@ -494,6 +507,13 @@ class OrderCreate(RequestModel):
     return_items: list[ReturnItemCreate] = Field(default_factory=list)
     return_devices: list[ReturnDeviceCreate] = Field(default_factory=list)
     return_packed_kits: list[ReturnPackedKitCreate] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_recipient(self) -> OrderCreate:
+        # Impilo would pick one silently; an order for a patient *and* a site is a mistake.
+        if self.patient is not None and self.site is not None:
+            raise ValueError("an order goes to a patient or to a site, not both")
+        return self
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body; empty lists are left out (an empty array says nothing)."""

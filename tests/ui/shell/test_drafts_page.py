@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -21,7 +22,7 @@ from impilo_desktop.ui.drafts.model import (
     format_when,
 )
 
-from .conftest import NOT_ORDERABLE_ITEM, MakeWindow, sandbox_draft, wait_online
+from .conftest import NOT_ORDERABLE_ITEM, MakeWindow, sandbox_draft, visible_child, wait_online
 
 
 def test_model_rows_columns_and_sorting(qtmodeltester: ModelTester) -> None:
@@ -189,3 +190,49 @@ def test_held_order_is_released_and_sent(
         qtbot.mouseClick(page.release_button, Qt.MouseButton.LeftButton)
     assert sent.args[0].entry_id == entry.entry_id
     assert store.get_entry(entry.entry_id).state == EntryState.SENT
+
+
+def test_an_order_queued_for_another_server_waits_until_a_person_sends_it(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    custom_argv: list[str],
+    keys: object,
+) -> None:
+    """The profile's address changed while an order waited: it is not sent to the new
+    server, nor to the old one, until the coordinator says so with both in view."""
+    keys.set_key("custom", sandbox.api_key)  # type: ignore[attr-defined]
+    window = make_window(*custom_argv, start=False)
+    store = window.services.store
+    old_server = "https://impilo.old-clinic.example"
+    entry = store.enqueue(sandbox_draft(), server=old_server)
+    window.show()
+    window.start()
+    window.show_page("drafts")
+    page = window.drafts_page
+
+    def shown_held() -> bool:
+        shown = page.select_key(f"entry:{entry.entry_id}") and page.selected_row()
+        return bool(shown) and shown.state == EntryState.HELD  # type: ignore[union-attr]
+
+    qtbot.waitUntil(shown_held, timeout=15_000)
+    row = page.selected_row()
+    assert row is not None
+    assert row.state == EntryState.HELD
+    assert row.message_text() == (
+        f"Queued for {old_server}; this profile now talks to {sandbox.base_url}. Send it to"
+        f" {sandbox.base_url}, or keep it waiting."
+    )
+    assert store.get_entry(entry.entry_id).attempts == 0  # nothing went anywhere
+
+    qtbot.mouseClick(page.release_button, Qt.MouseButton.LeftButton)
+    box = visible_child(qtbot, window, QMessageBox, "releaseToServerConfirmation")
+    assert sandbox.base_url in box.text()
+    assert old_server in box.informativeText()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    confirm = next(b for b in box.buttons() if b.objectName() == "confirmReleaseToServer")
+    with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=15_000) as sent:
+        qtbot.mouseClick(confirm, Qt.MouseButton.LeftButton)
+    assert sent.args[0].entry_id == entry.entry_id
+    done = store.get_entry(entry.entry_id)
+    assert (done.state, done.server) == (EntryState.SENT, sandbox.base_url)
