@@ -8,7 +8,7 @@ The HTTP side (requests, retries, error mapping; the only module that imports ht
 Reads (GET, and the read-only POST /patient/find-by-email) are retried on network errors, 429
 and 5xx following a `RetryPolicy`. `create_order` and `void_order` are never retried here: a
 create whose outcome is unknown must first be reconciled by its client reference, which is the
-outbox's job (DESIGN 2).
+outbox's job (docs/architecture.md).
 
 Patient names on create: Impilo's published schema marks `firstName`/`lastName` required on
 every Patient object, including the one inside a create-order body, although the server only

@@ -1,7 +1,7 @@
 """Pydantic schemas for the Impilo API v3 resources the app uses.
 
-camelCase on the wire, snake_case in Python. Responses are modelled leniently (see
-../shared/impilo-api.md 1.7): every field may be absent or null, null lists read as empty,
+camelCase on the wire, snake_case in Python. Responses are modelled leniently (Impilo does not
+promise which fields it fills): every field may be absent or null, null lists read as empty,
 unknown fields are ignored and unknown enum values are kept as plain strings. Timestamps stay
 the strings the server sent (so a response round-trips exactly); the `*_at`/`timestamp`
 properties parse them leniently and give None for malformed values.

@@ -17,7 +17,8 @@ from impilo_desktop.api.models import Page
 # Longest server text kept in a user message / in a log detail.
 MESSAGE_LIMIT: Final = 300
 EXCERPT_LIMIT: Final = 500
-# Validate this many objects of a page between two yields to the event loop (DESIGN 3).
+# Validate this many objects of a page between two yields to the event loop (see
+# docs/architecture.md, Threads).
 PARSE_CHUNK: Final = 10
 
 P = TypeVar("P", bound=Page[Any])

@@ -37,10 +37,10 @@ def to_order_create(
 ) -> OrderCreate:
     """The `POST /order` body for a valid draft.
 
-    The client reference (the app's idempotency key, see DESIGN.md "Exactly once") goes into
-    `externalOrderIds` after the user's own ids, once. Texts are sent trimmed; empty lists and
-    unset options are left out. Raises `DraftInvalid` with every problem when the draft is not
-    valid, and ValueError for an unusable client reference (a programming error).
+    The client reference (the app's idempotency key, see docs/architecture.md "Exactly once")
+    goes into `externalOrderIds` after the user's own ids, once. Texts are sent trimmed; empty
+    lists and unset options are left out. Raises `DraftInvalid` with every problem when the
+    draft is not valid, and ValueError for an unusable client reference (a programming error).
     """
     reference = client_reference.strip() if isinstance(client_reference, str) else ""
     if not reference or len(reference) > MAX_EXTERNAL_ID_LENGTH:

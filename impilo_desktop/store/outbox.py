@@ -1,6 +1,6 @@
 """The outbox: submitted drafts waiting to become orders, and every state change they go
 through. Each change is one committed transaction, so a crash at any point leaves every entry
-in a state the sender knows how to continue from (see DESIGN.md "Exactly once")."""
+in a state the sender knows how to continue from (see docs/architecture.md "Exactly once")."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Qt asks `canFetchMore`/`fetchMore` as the table scrolls; each call fetches one page on the
 async bridge (one request in flight at a time) and inserts its rows when it arrives. Rows are
 precomputed `OrderRow`s (built on the bridge thread). Sorting and the client-side filter work
-on what is loaded, inside this model (DESIGN 4: no QSortFilterProxyModel).
+on what is loaded, inside this model (docs/decisions.md: no QSortFilterProxyModel).
 """
 
 from __future__ import annotations

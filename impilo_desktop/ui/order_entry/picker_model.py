@@ -1,7 +1,7 @@
 """The list model behind every picker: a table over records, filtered by `SearchIndex`.
 
 Filtering and sorting happen here, on plain Python lists of row indexes, never through
-QSortFilterProxyModel (DESIGN 4). A query change is one model reset: the view asks only for
+QSortFilterProxyModel (docs/decisions.md). A query change is one model reset: the view asks only for
 the visible rows, and with fixed row heights it never measures the others.
 """
 

@@ -116,8 +116,8 @@ class RecordPicker(QWidget, Generic[R]):
         hheader.setHighlightSections(False)
         hheader.setStretchLastSection(True)
         hheader.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # A header click sorts in the model itself (PickerModel.sort; no proxy, see DESIGN
-        # 4). No indicator until asked: the cache's own order (by name) comes first.
+        # A header click sorts in the model itself (PickerModel.sort; no proxy, see
+        # docs/decisions.md). No indicator until asked: the cache's own order (by name) first.
         hheader.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.results.setSortingEnabled(True)
         self.results.setFixedHeight(

@@ -2,7 +2,7 @@
 types.
 
 QSortFilterProxyModel calls back into Python for every row on every keystroke (about a
-second for 100,000 rows, DESIGN 4). Here each row has one lowercase key string built once;
+second for 100,000 rows, docs/decisions.md). Here each row has one lowercase key string built once;
 a query is split into tokens and a row matches when every token is a substring of its key.
 When the new query only extends the previous one (the usual case while typing) we scan the
 previous result instead of every row, so the cost falls with each keystroke. Rows are kept
