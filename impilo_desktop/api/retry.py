@@ -57,6 +57,15 @@ NO_RETRY = RetryPolicy(max_attempts=1)
 OUTBOX_RETRY = RetryPolicy(base_delay=5.0, max_delay=15 * 60.0, max_retry_after=60 * 60.0)
 
 
+def wait_text(seconds: float) -> str:
+    """A wait in words: "45 seconds", "5 minutes", "2 hours"."""
+    if seconds < 90:
+        return f"{seconds:.0f} seconds"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:.0f} hours"
+
+
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP-date.
 

@@ -44,7 +44,7 @@ from impilo_desktop.api.parsing import (
     server_message,
     validation_summary,
 )
-from impilo_desktop.api.retry import RetryPolicy, parse_retry_after
+from impilo_desktop.api.retry import RetryPolicy, parse_retry_after, wait_text
 from impilo_desktop.config import is_loopback_host
 
 log = logging.getLogger(__name__)
@@ -98,15 +98,6 @@ def _scalar(value: str | int | bool | date | Enum) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def wait_text(seconds: float) -> str:
-    """A wait in words: "45 seconds", "5 minutes", "2 hours"."""
-    if seconds < 90:
-        return f"{seconds:.0f} seconds"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} minutes"
-    return f"{seconds / 3600:.0f} hours"
 
 
 class Transport:

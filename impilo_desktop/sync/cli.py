@@ -239,7 +239,8 @@ def run_sync(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             return EXIT_PENDING
     if remaining:
-        print(f"{len(remaining)} outbox entries not sent:", file=sys.stderr)
+        entries = "entry" if len(remaining) == 1 else "entries"
+        print(f"{len(remaining)} outbox {entries} not sent:", file=sys.stderr)
         for line in remaining:
             print(f"  {line}", file=sys.stderr)
         return EXIT_PENDING

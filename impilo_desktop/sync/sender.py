@@ -51,7 +51,7 @@ from impilo_desktop.api.errors import (
     Unreachable,
 )
 from impilo_desktop.api.models import Order
-from impilo_desktop.api.retry import OUTBOX_RETRY, RetryPolicy
+from impilo_desktop.api.retry import OUTBOX_RETRY, RetryPolicy, wait_text
 from impilo_desktop.api.transport import DEFAULT_DEADLINE
 from impilo_desktop.domain import DraftInvalid, to_order_create
 from impilo_desktop.store import (
@@ -410,7 +410,7 @@ class OutboxSender:
             delay = max(delay, settled)
         when = self.store.now() + delay
         what = "check" if check_only else "send"
-        message = f"{error.message} Next try in {delay:.0f} s."
+        message = f"{error.message} Next try in {wait_text(delay)}."
         log.warning("Entry %s: %s failed: %s", entry.entry_id, what, error.detail or error)
         if entry.state == EntryState.IN_DOUBT or reconcile:
             updated = self.store.mark_in_doubt(entry.entry_id, error.message, when)

@@ -38,6 +38,7 @@ from impilo_desktop.ui.main_window import MainWindow
 from impilo_desktop.ui.resources import svg_path
 from impilo_desktop.ui.session import SandboxHost
 from impilo_desktop.ui.theme import scheme_follower
+from impilo_desktop.ui.ui_thread_gc import install_ui_thread_gc
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ def create_app(
     """
     args, qt_args = parse_args(argv)
     app = _qt_application(qt_args)
+    install_ui_thread_gc(app)
     QCoreApplication.setOrganizationName("Impilo")
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setApplicationVersion(__version__)
@@ -189,9 +191,7 @@ def run_app(argv: Sequence[str]) -> int:
     except ImportError:  # the crash dialog is optional during development
         crash_handler = None
     log.info("Impilo Desktop %s started; log file %s", __version__, log_file)
-    from impilo_desktop.ui.ui_thread_gc import UiThreadGarbageCollector
-
-    collector = UiThreadGarbageCollector(app)
+    collector = install_ui_thread_gc(app)
     window.show()
     window.start()
     _quit_on_interrupt(app, window)

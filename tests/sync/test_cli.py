@@ -91,7 +91,7 @@ def test_sync_once_reports_remaining_entries(
 
     err = capsys.readouterr().err
     assert code == 1
-    assert "1 outbox entries not sent:" in err
+    assert "1 outbox entry not sent:" in err
     assert "#1 rejected" in err
     assert "cannot be ordered" in err
 

@@ -17,6 +17,14 @@ from impilo_desktop.secrets import KeyStore, MemoryKeyring
 from impilo_desktop.ui.bridge import AsyncBridge
 from impilo_desktop.ui.services import AppServices
 from impilo_desktop.ui.session import close_services, open_services
+from impilo_desktop.ui.ui_thread_gc import install_ui_thread_gc
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ui_thread_gc(qapp: QApplication) -> None:
+    """Cycles are collected on the UI thread, as in the app (`create_app` installs the same
+    collector): UI tests that build pages without `create_app` run under the same policy."""
+    install_ui_thread_gc(qapp)
 
 
 @pytest.fixture
