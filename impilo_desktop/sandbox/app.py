@@ -17,7 +17,13 @@ from impilo_desktop.sandbox import listing
 from impilo_desktop.sandbox.errors import ApiError, bad_request
 from impilo_desktop.sandbox.faults import Faults
 from impilo_desktop.sandbox.pdf import order_summary_pdf
-from impilo_desktop.sandbox.query import optional_int, page_envelope, paging, str_list
+from impilo_desktop.sandbox.query import (
+    optional_int,
+    page_envelope,
+    paging,
+    str_list,
+    whole_number,
+)
 from impilo_desktop.sandbox.seed import JsonDict, iso
 from impilo_desktop.sandbox.state import SandboxState
 
@@ -140,17 +146,31 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     return response
 
 
+# Longer than any int64 (sign included): such a number is out of every range the API declares.
+_LONGEST_INT = 20
+_BEYOND_INT64 = 2**64
+
+
+def _json_int(text: str) -> int:
+    """JSON integers, but a huge one stands in as a value just past int64: Python refuses to
+    convert over 4,300 digits, and the rules only need to see that it is out of range."""
+    if len(text) <= _LONGEST_INT:
+        return int(text)
+    return -_BEYOND_INT64 if text.startswith("-") else _BEYOND_INT64
+
+
 async def _json_body(request: web.Request) -> Any:
     raw = await request.read()
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_int=_json_int)
     except (ValueError, UnicodeDecodeError):
         raise bad_request("malformed_json", "The request body is not valid JSON.") from None
 
 
 def _path_id(request: web.Request, name: str) -> int:
-    # The route pattern admits only ASCII digits: `find-by-email` never reaches an id route.
-    return int(request.match_info[name])
+    """A path id (int64). The route pattern admits only ASCII digits, so a word such as
+    `find-by-email` never reaches an id route; a number past int64 is a 400 naming `name`."""
+    return whole_number(request.match_info[name], name)
 
 
 # --- orders -----------------------------------------------------------------------------------
