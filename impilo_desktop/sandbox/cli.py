@@ -60,6 +60,12 @@ def add_sandbox_parser(
         help="seconds per status step of a new order (orderPlaced -> ... -> delivered)",
     )
     parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the orders placed or voided (and their ids) in FILE across restarts;"
+        " without it they last until the sandbox stops",
+    )
+    parser.add_argument(
         "--faults",
         default="",
         metavar="SPEC",
@@ -105,6 +111,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
             faults=faults,
             random_seed=args.random_seed,
             progress_seconds=args.progress_seconds,
+            state_file=args.state,
         )
     except ValueError as error:
         print(f"impilo-desktop sandbox: {error}", file=sys.stderr)
@@ -125,6 +132,12 @@ def run_sandbox(args: argparse.Namespace) -> int:
     print(f"Impilo sandbox listening on {server.base_url}", flush=True)
     print(f"API base URL: {server.api_url}", flush=True)
     print(f"API key: {key_note}", flush=True)
+    if server.state_file is not None:
+        if server.state_file.problem:
+            print(
+                f"impilo-desktop sandbox: {server.state_file.problem}", file=sys.stderr, flush=True
+            )
+        print(f"Orders kept in: {server.state_file.path}", flush=True)
     if faults.spec():
         print(f"Faults: {faults.spec()}", flush=True)
     print("Press Ctrl+C to stop.", flush=True)

@@ -189,3 +189,35 @@ def test_cli_help_documents_every_way_to_give_the_key(capsys: pytest.CaptureFixt
         main(["sandbox", "--api-key", "a", "--api-key-file", "b"])
     assert both.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_cli_keeps_orders_in_a_state_file_across_runs(run: type[Running], tmp_path: Path) -> None:
+    state = tmp_path / "sandbox-state.json"
+    order = {"patient": {"id": 10001}, "orderItems": [{"item": {"id": 1001}, "count": 1}]}
+    headers = {"Impilo-API-Key": DEMO_API_KEY}
+    first = run("--port", "0", "--state", str(state))
+    base = first.wait_for(r"listening on (http://\S+)").group(1)
+    first.wait_for(rf"Orders kept in: {re.escape(str(state))}")
+    placed = httpx.post(f"{base}/api/v3/order", json=order, headers=headers, timeout=10).json()
+    assert first.stop() == 0
+
+    second = run("--port", "0", "--state", str(state))
+    base = second.wait_for(r"listening on (http://\S+)").group(1)
+    listed = httpx.get(f"{base}/api/v3/order", headers=headers, timeout=10).json()
+    assert listed["content"][0]["id"] == placed["id"]
+    again = httpx.post(f"{base}/api/v3/order", json=order, headers=headers, timeout=10).json()
+    assert again["id"] == placed["id"] + 1
+    assert second.stop() == 0
+    assert not any("were not used" in line for line in first.seen + second.seen)
+
+
+def test_cli_sets_a_damaged_state_file_aside_and_serves(run: type[Running], tmp_path: Path) -> None:
+    state = tmp_path / "sandbox-state.json"
+    state.write_text('{"format": 1, "orders": [', encoding="utf-8")
+    proc = run("--port", "0", "--state", str(state))
+    base = proc.wait_for(r"listening on (http://\S+)").group(1)
+    proc.wait_for(r"were not used: it is damaged .* starts again from its demo data")
+    headers = {"Impilo-API-Key": DEMO_API_KEY}
+    assert httpx.get(f"{base}/api/v3/order", headers=headers, timeout=10).json()["total"] == 600
+    assert proc.stop() == 0
+    assert len(list(tmp_path.glob("sandbox-state.json.damaged-*"))) == 1
