@@ -59,9 +59,10 @@ class StateFile:
             return None
         try:
             return _decode(json.loads(raw), seed)
-        except (ValueError, TypeError, KeyError, IndexError, RecursionError) as error:
-            # json's own errors are ValueErrors; the rest come from a wrong shape or type.
-            self._set_aside(f"it is damaged ({error})")
+        except Exception as error:
+            # Whatever is wrong inside (bad JSON, a wrong shape or type, absurd nesting), the
+            # file is unusable, and practice data must never keep the app from starting.
+            self._set_aside(f"it is damaged ({type(error).__name__}: {error})")
             return None
 
     def save(self, seed: SeedData, state: SavedState) -> None:
