@@ -14,10 +14,16 @@ from typing import Any
 from aiohttp import web
 
 from impilo_desktop.sandbox import listing
-from impilo_desktop.sandbox.errors import ApiError, bad_request, not_found
+from impilo_desktop.sandbox.errors import ApiError, bad_request
 from impilo_desktop.sandbox.faults import Faults
 from impilo_desktop.sandbox.pdf import order_summary_pdf
-from impilo_desktop.sandbox.query import optional_int, page_envelope, paging, str_list
+from impilo_desktop.sandbox.query import (
+    optional_int,
+    page_envelope,
+    paging,
+    str_list,
+    whole_number,
+)
 from impilo_desktop.sandbox.seed import JsonDict, iso
 from impilo_desktop.sandbox.state import SandboxState
 
@@ -39,7 +45,9 @@ def json_response(body: Any, status: int = 200) -> web.Response:
 
 
 def error_response(error: ApiError) -> web.Response:
-    return json_response(error.body(), status=error.status)
+    response = json_response(error.body(), status=error.status)
+    response.headers.update(error.headers)
+    return response
 
 
 def _drop(request: web.Request) -> web.Response:
@@ -108,9 +116,14 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
             response: web.StreamResponse = await handler(request)
         except web.HTTPNotFound:
             raise ApiError(404, "not_found", f"No such endpoint: {request.path}.") from None
-        except web.HTTPMethodNotAllowed:
+        except web.HTTPMethodNotAllowed as refused:
+            # RFC 9110: a 405 lists what the path does accept.
+            allowed = ", ".join(sorted(refused.allowed_methods))
             raise ApiError(
-                405, "method_not_allowed", f"{request.method} is not supported on {request.path}."
+                405,
+                "method_not_allowed",
+                f"{request.method} is not supported on {request.path} (use {allowed}).",
+                headers={"Allow": allowed},
             ) from None
         except web.HTTPException as error:
             # aiohttp's own refusals (e.g. 413 for a huge body) get the same JSON shape.
@@ -133,20 +146,31 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     return response
 
 
+# Longer than any int64 (sign included): such a number is out of every range the API declares.
+_LONGEST_INT = 20
+_BEYOND_INT64 = 2**64
+
+
+def _json_int(text: str) -> int:
+    """JSON integers, but a huge one stands in as a value just past int64: Python refuses to
+    convert over 4,300 digits, and the rules only need to see that it is out of range."""
+    if len(text) <= _LONGEST_INT:
+        return int(text)
+    return -_BEYOND_INT64 if text.startswith("-") else _BEYOND_INT64
+
+
 async def _json_body(request: web.Request) -> Any:
     raw = await request.read()
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_int=_json_int)
     except (ValueError, UnicodeDecodeError):
         raise bad_request("malformed_json", "The request body is not valid JSON.") from None
 
 
 def _path_id(request: web.Request, name: str) -> int:
-    try:
-        value = int(request.match_info[name])
-    except ValueError:
-        raise not_found(name.removesuffix("Id"), request.match_info[name]) from None
-    return value
+    """A path id (int64). The route pattern admits only ASCII digits, so a word such as
+    `find-by-email` never reaches an id route; a number past int64 is a 400 naming `name`."""
+    return whole_number(request.match_info[name], name)
 
 
 # --- orders -----------------------------------------------------------------------------------
@@ -247,27 +271,33 @@ def build_app(state: SandboxState, faults: Faults, api_key: str) -> web.Applicat
     app[STATE_KEY] = state
     app[FAULTS_KEY] = faults
     app[API_KEY_KEY] = api_key
-    ids = "{%s:\\d+}"
+
+    def by_id(name: str) -> str:
+        # ASCII digits only (`\d` would take other scripts' digits too): a literal segment
+        # such as `find-by-email` or `summary` never lands in an id route.
+        return f"{{{name}:[0-9]+}}"
+
+    order_id = by_id("orderId")
     app.router.add_get(f"{API}/order", list_orders)
     app.router.add_post(f"{API}/order", create_order)
-    app.router.add_get(f"{API}/order/summary/{ids % 'orderId'}", order_summary)
-    app.router.add_get(f"{API}/order/{{orderId}}", get_order)
-    app.router.add_delete(f"{API}/order/{{orderId}}", void_order)
+    app.router.add_get(f"{API}/order/summary/{order_id}", order_summary)
+    app.router.add_get(f"{API}/order/{order_id}", get_order)
+    app.router.add_delete(f"{API}/order/{order_id}", void_order)
     app.router.add_get(f"{API}/patient", _seed_route(listing.list_patients))
     app.router.add_post(f"{API}/patient/find-by-email", patient_by_email)
     app.router.add_get(f"{API}/patient/identifier/{{identifier}}", patient_by_identifier)
     app.router.add_get(
-        f"{API}/patient/{{patientId}}", _seed_route(listing.get_patient, "patientId")
+        f"{API}/patient/{by_id('patientId')}", _seed_route(listing.get_patient, "patientId")
     )
     app.router.add_get(f"{API}/site", _seed_route(listing.list_sites))
-    app.router.add_get(f"{API}/site/{{siteId}}", _seed_route(listing.get_site, "siteId"))
+    app.router.add_get(f"{API}/site/{by_id('siteId')}", _seed_route(listing.get_site, "siteId"))
     app.router.add_get(f"{API}/item", _seed_route(listing.list_items))
-    app.router.add_get(f"{API}/item/{{itemId}}", _seed_route(listing.get_item, "itemId"))
+    app.router.add_get(f"{API}/item/{by_id('itemId')}", _seed_route(listing.get_item, "itemId"))
     app.router.add_get(f"{API}/kit", _seed_route(listing.list_kits))
-    app.router.add_get(f"{API}/kit/{{kitId}}", _seed_route(listing.get_kit, "kitId"))
+    app.router.add_get(f"{API}/kit/{by_id('kitId')}", _seed_route(listing.get_kit, "kitId"))
     app.router.add_get(f"{API}/manufacturer", _seed_route(listing.list_manufacturers))
     app.router.add_get(
-        f"{API}/manufacturer/{{manufacturerId}}",
+        f"{API}/manufacturer/{by_id('manufacturerId')}",
         _seed_route(listing.get_manufacturer, "manufacturerId"),
     )
     app.router.add_get(f"{API}/inventory", _seed_route(listing.inventory_summary))

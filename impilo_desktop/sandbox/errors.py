@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 
 from impilo_desktop.sandbox.seed import JsonDict
 
 
 class ApiError(Exception):
-    """A request the sandbox refuses; becomes a JSON error response with this status."""
+    """A request the sandbox refuses; becomes a JSON error response with this status (and
+    `headers`, e.g. the `Allow` of a 405)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = dict(headers or {})
 
     def body(self) -> JsonDict:
         return {

@@ -1,18 +1,20 @@
 """Query-string parsing for the sandbox routes: paging, booleans, ids, enums and arrays.
 
 Array parameters accept both repeated keys (`?id=1&id=2`, the OpenAPI default) and
-comma-joined values (`?id=1,2`). Every malformed value is a 400 naming the parameter.
+comma-joined values (`?id=1,2`). Every malformed value is a 400 naming the parameter. Whole
+numbers must fit the spec's declared format (ids int64, page and size int32).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from datetime import date
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from multidict import MultiMapping
 
-from impilo_desktop.sandbox.errors import bad_request
+from impilo_desktop.sandbox.errors import ApiError, bad_request
 from impilo_desktop.sandbox.seed import JsonDict
 
 DEFAULT_PAGE = 1
@@ -22,12 +24,45 @@ MAX_SIZE = 250
 
 Query = MultiMapping[str]
 T = TypeVar("T")
+Bits = Literal[32, 64]
+BOUNDS: dict[Bits, tuple[int, int]] = {32: (-(2**31), 2**31 - 1), 64: (-(2**63), 2**63 - 1)}
+# ASCII digits only: int() would also take "1_000" and other scripts' digits.
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_MAX_DIGITS = 19  # int64's; longer is out of range whatever the digits are
+
+
+def whole_number(raw: str, name: str, bits: Bits = 64) -> int:
+    """`raw` as an int32 / int64 (the parameter's declared format), else a 400 naming `name`.
+
+    The value is never echoed back: it may be thousands of digits long."""
+    text = raw.strip()
+    if not _WHOLE.fullmatch(text):
+        raise bad_request("invalid_parameter", f"{name} must be a whole number.")
+    low, high = BOUNDS[bits]
+    negative = text.startswith("-")
+    # Counting digits first also spares int() a huge string (it refuses over 4,300 digits).
+    if len(text.lstrip("+-").lstrip("0")) <= _MAX_DIGITS:
+        value = int(text)
+        if low <= value <= high:
+            return value
+    raise out_of_range(name, bits, negative)
+
+
+def out_of_range(
+    name: str, bits: Bits, negative: bool, code: str = "invalid_parameter"
+) -> ApiError:
+    """The 400 for a number outside int32 / int64, naming `name` but not the value."""
+    low, high = BOUNDS[bits]
+    if negative:
+        return bad_request(code, f"{name} is too small (it must be at least {low}).")
+    return bad_request(code, f"{name} is too large (it must be at most {high}).")
 
 
 def paging(query: Query) -> tuple[int, int]:
-    """(page, size): 1-based page, default size 15, size clamped to 250; < 1 is a 400."""
-    page = _int(query, "page", DEFAULT_PAGE)
-    size = _int(query, "size", DEFAULT_SIZE)
+    """(page, size): 1-based page, default size 15, size clamped to 250; < 1 is a 400, and so
+    is a number outside int32 (clamping applies to sizes the API could accept, not to those)."""
+    page = _int(query, "page", DEFAULT_PAGE, bits=32)
+    size = _int(query, "size", DEFAULT_SIZE, bits=32)
     if page < 1:
         raise bad_request("invalid_page", "page must be 1 or more (pages are numbered from 1).")
     if size < 1:
@@ -51,24 +86,19 @@ def page_of(rows: Sequence[T], page: int, size: int) -> Sequence[T]:
     return rows[start : start + size]
 
 
-def _int(query: Query, name: str, default: int) -> int:
+def _int(query: Query, name: str, default: int, bits: Bits) -> int:
     raw = query.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise bad_request("invalid_parameter", f"{name} must be a whole number.") from None
+    return whole_number(raw, name, bits)
 
 
 def optional_int(query: Query, name: str) -> int | None:
+    """An int64 parameter (every id the API takes), or None when absent."""
     raw = query.get(name)
     if raw is None or raw == "":
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise bad_request("invalid_parameter", f"{name} must be a whole number.") from None
+    return whole_number(raw, name)
 
 
 def optional_bool(query: Query, name: str) -> bool | None:
@@ -107,10 +137,8 @@ def str_list(query: Query, name: str) -> list[str]:
 
 
 def int_list(query: Query, name: str) -> list[int]:
-    try:
-        return [int(v) for v in str_list(query, name)]
-    except ValueError:
-        raise bad_request("invalid_parameter", f"{name} must hold whole numbers.") from None
+    """An array of int64 ids (`?id=1&id=2` or `?id=1,2`)."""
+    return [whole_number(v, name) for v in str_list(query, name)]
 
 
 def enum_list(query: Query, name: str, allowed: Collection[str]) -> list[str]:

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from impilo_desktop.sandbox.errors import bad_request
+from impilo_desktop.sandbox.query import BOUNDS, out_of_range
 from impilo_desktop.sandbox.seed import JsonDict, SeedData
 
-INT32_MAX = 2**31 - 1
-INT64_MAX = 2**63 - 1
+INT32_MAX = BOUNDS[32][1]
+INT64_MAX = BOUNDS[64][1]
 MAX_NOTE_LENGTH = 2000
 MAX_EXTERNAL_ID_LENGTH = 200
 SHIPPING_OPTIONS = ("standard", "overnight")
@@ -63,17 +64,23 @@ def _is_int(value: Any) -> bool:
 
 
 def _id(value: Any, where: str) -> int:
-    if not _is_int(value) or not 1 <= value <= INT64_MAX:
+    """An id (int64 in the spec): a positive whole number, no larger than int64 allows."""
+    if _is_int(value) and value > INT64_MAX:
+        raise out_of_range(where, 64, negative=False, code="invalid_id")
+    if not _is_int(value) or value < 1:
         raise bad_request("invalid_id", f"{where} must be a positive whole number.")
     return int(value)
 
 
 def _count(value: Any, where: str) -> int:
+    """A count or quantity (int32 in the spec), at least 1."""
     if value is None:
         raise bad_request("count_required", f"{where} is required.")
     if not _is_int(value):
         raise bad_request("invalid_count", f"{where} must be a whole number.")
-    if not 1 <= value <= INT32_MAX:
+    if value > INT32_MAX:
+        raise out_of_range(where, 32, negative=False, code="invalid_count")
+    if value < 1:
         raise bad_request("invalid_count", f"{where} must be at least 1.")
     return int(value)
 

@@ -1,16 +1,19 @@
 """`SandboxServer`: the sandbox app on a loopback port, served from a background thread (or
 inside a running asyncio loop). Stopping closes the port but keeps every order; starting again
-binds the same port, so tests can take the "network" away and bring it back.
+binds the same port, so tests can take the "network" away and bring it back. With a
+`state_file`, orders also outlive the server: a new one over the same file carries on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import socket
 import threading
 from concurrent.futures import Future
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
@@ -19,6 +22,7 @@ from aiohttp import web
 from impilo_desktop.sandbox.app import build_app
 from impilo_desktop.sandbox.demo import DEMO_API_KEY
 from impilo_desktop.sandbox.faults import Faults
+from impilo_desktop.sandbox.persist import StateFile
 from impilo_desktop.sandbox.seed import SeedData, SeedSize
 from impilo_desktop.sandbox.state import DEFAULT_PROGRESS_SECONDS, SandboxState
 
@@ -41,7 +45,9 @@ class SandboxServer:
 
     `start()` returns once the port is listening; `stop()` closes it and keeps state.
     Use as a context manager for start/stop. Thread-safe: tests may call `advance_time` or
-    change `faults` while requests are in flight.
+    change `faults` while requests are in flight. `state_file` keeps the orders created or
+    voided, the id counter and the clock across servers; it is read on the first start (on the
+    server's own thread), and without it everything stays in memory.
     """
 
     def __init__(
@@ -55,6 +61,7 @@ class SandboxServer:
         random_seed: int = 1,
         progress_seconds: float = DEFAULT_PROGRESS_SECONDS,
         history_end: datetime | None = None,
+        state_file: str | os.PathLike[str] | None = None,
     ) -> None:
         if not api_key:
             raise ValueError("api_key must not be empty")
@@ -69,6 +76,8 @@ class SandboxServer:
         small = size.patients <= _SHARED_SEED_LIMIT and size.orders <= _SHARED_SEED_LIMIT
         self.seed = _seed(size, random_seed, end) if small else SeedData(size, random_seed, end)
         self.state = SandboxState(self.seed, progress_seconds)
+        self.state_file = StateFile(Path(state_file)) if state_file is not None else None
+        self._state_loaded = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -107,12 +116,20 @@ class SandboxServer:
         `progress_seconds` (orderPlaced -> awaitingShipment -> shipped -> delivered)."""
         self.state.advance_time(seconds)
 
+    def reset(self) -> None:
+        """Forget every order created or voided and the clock offset: back to the seed (and
+        so is the state file). Ids handed out before are not handed out again."""
+        self.state.reset()
+
     # --- async embedding --------------------------------------------------------------------
 
     async def start_async(self) -> None:
         """Listen from the running loop (instead of `start()`'s own thread)."""
         if self._runner is not None:
             raise RuntimeError("the sandbox is already running")
+        if self.state_file is not None and not self._state_loaded:
+            self.state.attach(self.state_file)
+            self._state_loaded = True
         app = build_app(self.state, self.faults, self._api_key)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()

@@ -1,6 +1,7 @@
 """The sandbox's mutable world: the seed, the orders created or voided since start, and the
 server clock that moves orders along. Shared between the server thread and test threads, so
-every access takes the lock.
+every access takes the lock. With a `StateFile` attached, every change is saved before the
+request that made it is answered, so an order a client heard about survives a restart.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from impilo_desktop.sandbox.orders import (
     expand_historical,
     order_wire,
 )
+from impilo_desktop.sandbox.persist import SavedState, StateFile
 from impilo_desktop.sandbox.rules import validate_order
 from impilo_desktop.sandbox.seed import FIRST_ORDER_ID, JsonDict, SeedData
 
@@ -39,10 +41,57 @@ class SandboxState:
         self._offset = 0.0
         # Orders created through the API, and seeded orders changed since start (voided).
         self._orders: dict[int, OrderRecord] = {}
+        self._created_ids: list[int] = []  # ascending; after a reset ids need not be contiguous
         self._created_by_external_id: dict[str, list[int]] = {}
         self._created_by_patient: dict[int, list[int]] = {}
         self._next_id = seed.last_order_id + 1
         self._expanded: OrderedDict[int, OrderRecord] = OrderedDict()
+        self._file: StateFile | None = None
+
+    # --- memory across restarts -------------------------------------------------------------
+
+    def attach(self, file: StateFile) -> None:
+        """Take over what `file` holds (if anything usable), then save every change to it."""
+        with self._lock:
+            saved = file.load(self.seed)
+            self._file = file
+            if saved is None:
+                return
+            self._forget_changes()
+            self._next_id = saved.next_order_id
+            self._offset = saved.clock_offset
+            for record in sorted(saved.orders, key=lambda r: r.id):
+                self._orders[record.id] = record
+                if record.id > self.seed.last_order_id:
+                    self._index_created(record)
+
+    def reset(self) -> None:
+        """Back to the seed: created and voided orders and the clock offset are forgotten. The
+        id counter is kept, so an id handed out before never names a different order."""
+        with self._lock:
+            self._forget_changes()
+            self._offset = 0.0
+            self._saved()
+
+    def _forget_changes(self) -> None:
+        self._orders.clear()
+        self._created_ids.clear()
+        self._created_by_external_id.clear()
+        self._created_by_patient.clear()
+        self._expanded.clear()
+
+    def _index_created(self, record: OrderRecord) -> None:
+        self._created_ids.append(record.id)
+        for ref in set(record.external_ids):
+            self._created_by_external_id.setdefault(ref, []).append(record.id)
+        if record.patient_id is not None:
+            self._created_by_patient.setdefault(record.patient_id, []).append(record.id)
+
+    def _saved(self) -> None:
+        """Write the changes since the seed to the attached file (called with the lock held)."""
+        if self._file is not None:
+            snapshot = SavedState(self._next_id, self._offset, list(self._orders.values()))
+            self._file.save(self.seed, snapshot)
 
     # --- clock ------------------------------------------------------------------------------
 
@@ -57,13 +106,15 @@ class SandboxState:
             raise ValueError("time only moves forward")
         with self._lock:
             self._offset += seconds
+            self._saved()
 
     # --- orders -----------------------------------------------------------------------------
 
     @property
     def order_count(self) -> int:
+        """Every order there is: the seeded history and the orders created since."""
         with self._lock:
-            return self._next_id - FIRST_ORDER_ID
+            return self.seed.size.orders + len(self._created_ids)
 
     def record(self, order_id: int) -> OrderRecord | None:
         with self._lock:
@@ -97,7 +148,7 @@ class SandboxState:
         the caller pages by arithmetic instead of building a list of them all."""
         with self._lock:
             if patient_id is None and not external_ids:
-                return self._next_id - FIRST_ORDER_ID, None
+                return self.order_count, None
             chosen: set[int] = set()
             if external_ids:
                 for ref in external_ids:
@@ -123,9 +174,13 @@ class SandboxState:
         with self._lock:
             start = (page - 1) * size
             if ids is None:
-                newest = self._next_id - 1
+                # Created orders newest first, then the seeded history (contiguous ids).
+                created = self._created_ids
+                newest_seeded = self.seed.last_order_id + len(created)
                 chosen = [
-                    newest - k for k in range(start, start + size) if newest - k >= FIRST_ORDER_ID
+                    created[-1 - k] if k < len(created) else newest_seeded - k
+                    for k in range(start, start + size)
+                    if newest_seeded - k >= FIRST_ORDER_ID
                 ]
             else:
                 chosen = ids[start : start + size]
@@ -154,10 +209,8 @@ class SandboxState:
                 return_packed_kits=valid.return_packed_kits,
             )
             self._orders[oid] = record
-            for ref in set(valid.external_ids):
-                self._created_by_external_id.setdefault(ref, []).append(oid)
-            if valid.patient_id is not None:
-                self._created_by_patient.setdefault(valid.patient_id, []).append(oid)
+            self._index_created(record)
+            self._saved()
             return order_wire(self.seed, record, now, self.progress_seconds)
 
     def void_order(self, order_id: int) -> None:
@@ -176,6 +229,7 @@ class SandboxState:
             record.voided_at = now
             self._orders[order_id] = record  # a voided seeded order is now kept, not regenerated
             self._expanded.pop(order_id, None)
+            self._saved()
 
     # --- devices and packed kits (for return lines) -------------------------------------------
 

@@ -123,7 +123,7 @@ def create_app(
     choice = choose_start(args.profile, args.base_url, settings, keys)
 
     bridge = AsyncBridge()
-    sandbox = SandboxHost()
+    sandbox = SandboxHost(home)
     profile = choice.profile or sandbox.profile(keys)
     if profile.is_sandbox and not keys.get_key(profile.name):
         # A standalone sandbox (`impilo-desktop sandbox`) accepts the public demo key.

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from impilo_desktop.config import SANDBOX, Profile
+from impilo_desktop.config import DEFAULT_SANDBOX_URL, SANDBOX, Profile
 from impilo_desktop.logs import register_secret
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import Store
@@ -22,10 +22,20 @@ log = logging.getLogger(__name__)
 
 
 class SandboxHost:
-    """The embedded sandbox server: started on first use, stopped when the app ends."""
+    """The embedded sandbox server: started on first use, stopped when the app ends. Its
+    orders are kept in the sandbox profile's folder, so they are there after a restart, with
+    the ids the outbox and history remember."""
 
-    def __init__(self) -> None:
+    def __init__(self, home: Path) -> None:
+        self._home = home
         self._server: SandboxServer | None = None
+
+    @property
+    def state_path(self) -> Path:
+        """Where the built-in sandbox keeps its orders (beside the sandbox profile's store)."""
+        from impilo_desktop.sandbox.persist import STATE_FILE_NAME
+
+        return Profile(SANDBOX, DEFAULT_SANDBOX_URL).data_dir(self._home) / STATE_FILE_NAME
 
     @property
     def running(self) -> bool:
@@ -36,10 +46,14 @@ class SandboxHost:
         if self._server is None:
             from impilo_desktop.sandbox import SandboxServer
 
-            server = SandboxServer()
+            # The state file is read on the server's own thread, while this one waits for the
+            # port as it always has; later writes happen there too, never on the UI thread.
+            server = SandboxServer(state_file=self.state_path)
             server.start()
             self._server = server
             log.info("Built-in sandbox listening on %s", server.base_url)
+            if server.state_file is not None and server.state_file.problem:
+                log.warning("%s", server.state_file.problem)
         return self._server.base_url, self._server.api_key
 
     def profile(self, keys: KeyStore) -> Profile:
@@ -51,6 +65,14 @@ class SandboxHost:
     @property
     def server(self) -> SandboxServer | None:
         return self._server
+
+    def reset(self) -> None:
+        """Back to the seed (the sandbox keeps listening on its port). It writes the state
+        file: call it off the UI thread."""
+        server = self._server
+        if server is not None:
+            server.reset()
+            log.info("Built-in sandbox reset to its demo data")
 
     def stop(self) -> None:
         if self._server is not None:

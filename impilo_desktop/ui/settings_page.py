@@ -1,8 +1,9 @@
-"""Settings: the account in use and its API key, switching account, and where data and logs
-are kept on this computer."""
+"""Settings: the account in use and its API key, switching account, the built-in sandbox's
+practice data, and where data and logs are kept on this computer."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,8 @@ from impilo_desktop.ui.theme import on_scheme_change, status_colors
 if TYPE_CHECKING:
     from impilo_desktop.ui.main_window import MainWindow
     from impilo_desktop.ui.services import AppServices
+
+log = logging.getLogger(__name__)
 
 
 def key_status(services: AppServices) -> tuple[str, str]:
@@ -91,6 +94,7 @@ class SettingsPage(QWidget):
         column.setSpacing(16)
         column.addWidget(self._account_group())
         column.addWidget(self._switch_group())
+        column.addWidget(self._sandbox_group())
         column.addWidget(self._folders_group())
         column.addStretch(1)
         scroll.setWidget(inner)
@@ -183,6 +187,29 @@ class SettingsPage(QWidget):
         self.profile_choice.currentIndexChanged.connect(self._choice_changed)
         return box
 
+    def _sandbox_group(self) -> QGroupBox:
+        box = QGroupBox("Sandbox practice data", self)
+        box.setObjectName("sandboxGroup")
+        layout = QVBoxLayout(box)
+        layout.setSpacing(8)
+        note = QLabel(
+            "Orders placed in the built-in sandbox are kept on this computer, so they are "
+            "still there the next time you open Impilo Desktop.",
+            box,
+        )
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        self.reset_sandbox_button = QPushButton(icon("refresh"), "Reset sandbox &data…", box)
+        self.reset_sandbox_button.setObjectName("resetSandboxButton")
+        self.reset_sandbox_button.setAccessibleName("Reset sandbox data")
+        self.reset_sandbox_button.clicked.connect(self.confirm_reset_sandbox)
+        row = QHBoxLayout()
+        row.addWidget(self.reset_sandbox_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.sandbox_group = box
+        return box
+
     def _folders_group(self) -> QGroupBox:
         box = QGroupBox("Where things are kept", self)
         box.setObjectName("foldersGroup")
@@ -238,6 +265,8 @@ class SettingsPage(QWidget):
             self.store_value.setText(f"Available ({password_store_name(keys.backend_name)})")
         else:
             self.store_value.setText(keys.unavailable_reason or "Not available")
+        # Only the built-in server can be reset from here (a standalone one is not ours).
+        self.sandbox_group.setVisible(profile.is_sandbox and self.window_.sandbox.running)
         self.data_row[1].setText(str(profile.data_dir(self.services.home)))
         self.log_row[1].setText(str(log_dir()))
         self._choice_changed()
@@ -282,6 +311,50 @@ class SettingsPage(QWidget):
         self.services.outbox.key_replaced()
         self.window_.refresh_connection_status()
         self.refresh()
+
+    def confirm_reset_sandbox(self) -> None:
+        confirm_destructive(
+            self,
+            Question(
+                name="resetSandboxConfirmation",
+                title="Reset the sandbox data?",
+                text="Delete every order placed in the sandbox and start again from its demo data?",
+                informative="Its patients, sites, items and kits stay as they are. Drafts and "
+                "the outbox on this computer are kept. New orders get new numbers: no order "
+                "number is used twice.",
+                action="Reset sandbox data",
+                action_name="confirmResetSandbox",
+            ),
+            self.reset_sandbox,
+        )
+
+    def reset_sandbox(self) -> None:
+        """Reset the built-in sandbox on the bridge's thread: it rewrites its state file."""
+        host = self.window_.sandbox
+
+        async def reset() -> None:
+            # A short write, run on the loop itself like the store's: a pool thread
+            # (asyncio.to_thread) could outlive the bridge's shutdown.
+            host.reset()
+
+        self.reset_sandbox_button.setEnabled(False)
+        self.services.bridge.submit(
+            reset(), on_result=self._sandbox_reset, on_error=self._sandbox_reset_failed
+        )
+
+    def _sandbox_reset(self, _result: object) -> None:
+        self.reset_sandbox_button.setEnabled(True)
+        self.window_.notice_bar.show_message(
+            "The sandbox starts again from its demo data.", icon_name="sandbox", timeout_ms=12_000
+        )
+        refresh = getattr(self.window_.history, "refresh", None)
+        if callable(refresh):
+            refresh()  # the history list showed orders that are gone now
+
+    def _sandbox_reset_failed(self, error: BaseException) -> None:
+        log.error("Resetting the sandbox failed", exc_info=error)
+        self.reset_sandbox_button.setEnabled(True)
+        self.window_.show_notice("The sandbox data could not be reset. The log has the details.")
 
     def switch_profile(self) -> None:
         choice = str(self.profile_choice.currentData())
