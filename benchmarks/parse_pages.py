@@ -1,7 +1,8 @@
 """How long parsing a page of orders takes, compared with decoding the JSON alone.
 
-Builds 100- and 250-order pages from the order guide's example order
-(../shared/fixtures/order.response.json, read at run time, ids varied per order) and times:
+Builds 100- and 250-order pages from the repository's example order in the guide's shape
+(tests/data/fixtures/order.response.json, about 10.6 KB: devices, packed kits and a full
+patient; ids varied per order) and times:
 
 - `json.loads` alone (the floor: any parse has to do at least this),
 - `Page[Order].model_validate_json(bytes)`: one call for the whole page,
@@ -40,7 +41,9 @@ import pydantic
 from impilo_desktop.api.client import PARSE_CHUNK, ImpiloClient, parse_page
 from impilo_desktop.api.models import Order, Page
 
-FIXTURE = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "order.response.json"
+FIXTURE = (
+    Path(__file__).resolve().parents[1] / "tests" / "data" / "fixtures" / "order.response.json"
+)
 
 
 def build_page(order: dict[str, Any], count: int) -> bytes:

@@ -18,11 +18,12 @@ import pytest
 
 from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.errors import UnexpectedResponse, Unreachable
+from impilo_desktop.api.models import Site
 from impilo_desktop.api.retry import RetryPolicy
 from impilo_desktop.cli import main
 from impilo_desktop.domain import OrderDraft, import_create_json
-from impilo_desktop.store import EntryState, Store
-from impilo_desktop.sync import DEFAULT_SETTLE, OutboxSender, Outcome
+from impilo_desktop.store import EntryState, ReferenceKind, Store
+from impilo_desktop.sync import DEFAULT_SETTLE, OutboxSender, Outcome, ReferenceRefresher
 from tests.misbehaving_server import KEY, Behaviour, MisbehavingServer
 from tests.sync.conftest import Clock
 
@@ -85,6 +86,21 @@ def test_sync_once_against_endless_lists_ends_with_a_plain_message(
     assert code == 0  # nothing was waiting to be sent
     assert "Reference data not refreshed: Impilo sent the same page of a list again" in err
     assert sum(server.requests.values()) == 2, server.requests
+
+
+@pytest.mark.parametrize("server", [Behaviour(endless_lists=True)], indirect=True)
+async def test_a_list_cut_short_drops_nothing_from_the_cache(
+    server: MisbehavingServer, tmp_path: Path
+) -> None:
+    with Store(tmp_path / "impilo.sqlite3") as store:
+        known = [Site(id=i, name=f"Site {i}") for i in (1, 2, 3)]
+        store.store_reference_page(ReferenceKind.SITE, known)
+        refresher = ReferenceRefresher(store, lambda: client(server))
+        with pytest.raises(UnexpectedResponse):
+            await refresher.refresh([ReferenceKind.SITE])
+        # Sites 2 and 3 were not seen again, but the list was not seen whole either.
+        assert sorted(s.id or 0 for s in store.cached_sites()) == [1, 2, 3]
+    assert server.count("GET", "/site") == 2
 
 
 # --- a Retry-After of an hour -------------------------------------------------------------------
