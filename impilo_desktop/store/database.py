@@ -1,4 +1,5 @@
-"""Opening the SQLite file safely: permissions, pragmas, migrations, error translation.
+"""Opening the SQLite file safely: permissions, pragmas, migrations, error translation, and
+files found damaged (copied aside once, never changed) or empty (started anew, with a notice).
 
 One `sqlite3.Connection` per thread (SQLite connections must not be shared between threads);
 `Database` hands each thread its own, lazily. Transactions are explicit
