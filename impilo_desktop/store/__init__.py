@@ -10,7 +10,8 @@ Usage::
 Threads: a `Store` may be shared; every thread that uses it gets its own SQLite connection
 (the UI thread for autosave, the sync thread for sending). Calls are short transactions; the
 big reads (caches) take milliseconds for thousands of rows. Every SQLite failure arrives as a
-`StoreError` subclass whose `message` can be shown to the user as is.
+`StoreError` subclass whose `message` can be shown to the user as is; so is `store.notice`,
+set when the store opened but the user must hear about it (a file found empty, started anew).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from impilo_desktop.store.errors import (
     SenderLockLost,
     StoreCorruptError,
     StoreError,
+    StoreFoundEmpty,
     StoreLockedError,
     StoreTooNewError,
     StoreUnwritableError,
@@ -117,6 +119,7 @@ __all__ = [
     "Store",
     "StoreCorruptError",
     "StoreError",
+    "StoreFoundEmpty",
     "StoreLockedError",
     "StoreTooNewError",
     "StoreUnwritableError",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from impilo_desktop.store.database import DEFAULT_BUSY_TIMEOUT, Database
+from impilo_desktop.store.errors import StoreError
 
 
 class StoreBase:
@@ -26,6 +27,13 @@ class StoreBase:
     def path(self) -> Path:
         """The SQLite file."""
         return self._db.path
+
+    @property
+    def notice(self) -> StoreError | None:
+        """What the user must be told about opening this store although it opened (today:
+        the file was found empty and a new one started, `StoreFoundEmpty`), else None. Its
+        `message` is meant to be shown as is, like a raised `StoreError`'s."""
+        return self._db.notice
 
     def now(self) -> float:
         """The store's notion of now, in epoch seconds."""

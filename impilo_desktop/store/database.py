@@ -1,4 +1,5 @@
-"""Opening the SQLite file safely: permissions, pragmas, migrations, error translation.
+"""Opening the SQLite file safely: permissions, pragmas, migrations, error translation, and
+files found damaged (copied aside once, never changed) or empty (started anew, with a notice).
 
 One `sqlite3.Connection` per thread (SQLite connections must not be shared between threads);
 `Database` hands each thread its own, lazily. Transactions are explicit
@@ -15,6 +16,7 @@ import shutil
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -22,6 +24,7 @@ from typing import TypeVar
 from impilo_desktop.store.errors import (
     StoreCorruptError,
     StoreError,
+    StoreFoundEmpty,
     StoreTooNewError,
     StoreUnwritableError,
     classify,
@@ -50,8 +53,59 @@ def _secure_file(path: Path) -> None:
             os.chmod(candidate, 0o600)
 
 
+def _size(path: Path) -> int:
+    """The size of `path`; a missing file counts as empty (a WAL may be absent or empty)."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    if _size(a) != _size(b):
+        return False
+    if _size(a) == 0:
+        return True
+    with open(a, "rb") as first, open(b, "rb") as second:
+        while True:
+            chunk = first.read(1 << 20)
+            if chunk != second.read(1 << 20):
+                return False
+            if not chunk:
+                return True
+
+
+def _earlier_copy(path: Path) -> Path | None:
+    """A copy kept before of exactly these bytes (the database and its WAL), or None."""
+    prefix = f"{path.name}.damaged-"
+    for candidate in sorted(path.parent.iterdir()):
+        name = candidate.name
+        if not name.startswith(prefix) or name.endswith(("-wal", "-shm")):
+            continue
+        if _same_bytes(path, candidate) and _same_bytes(
+            Path(f"{path}-wal"), Path(f"{candidate}-wal")
+        ):
+            return candidate
+    return None
+
+
 def keep_damaged_copy(path: Path) -> Path | None:
-    """Copy a damaged database (and its WAL) aside; the original is never touched."""
+    """Copy a damaged database (and its WAL) aside, once; the original is never touched.
+
+    Every start of the app and every command opens the damaged file again: a copy of the
+    same bytes kept the first time is found and named again rather than another copy piling
+    up. A file damaged anew later (after the profile was started over) holds other data, so
+    it gets a copy of its own, and the earlier copy stays: it may be all that is left of the
+    first file. Returns the copy's full path, or None when no copy could be made.
+    """
+    path = path.absolute()
+    try:
+        earlier = _earlier_copy(path)
+    except OSError:
+        log.warning("Could not look for an earlier copy of %s", path, exc_info=True)
+        earlier = None
+    if earlier is not None:
+        return earlier
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.damaged-{stamp}")
     n = 1
@@ -69,11 +123,39 @@ def keep_damaged_copy(path: Path) -> Path | None:
     return target
 
 
+def _create_file(path: Path) -> None:
+    """A new, empty database at `path`, never seen there at 0 bytes.
+
+    SQLite creates a file empty and writes its first page a moment later, so an empty file
+    would be either one being created this instant or one that was cut short. Built aside
+    and linked into place instead (a link never replaces a file another process made first),
+    an empty database file can only have been cut short (see `Database._found_empty`).
+    """
+    temporary = path.with_name(f"{path.name}.new-{uuid.uuid4().hex}")
+    try:
+        conn = sqlite3.connect(temporary, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")  # writes the first page
+        finally:
+            conn.close()
+        _secure_file(temporary)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: theirs is used
+        except OSError:  # a file system without hard links: SQLite creates it in place
+            log.info("No hard links in %s; the database is created in place", path.parent)
+    finally:
+        for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
 class Database:
     """The SQLite file of one profile, one connection per thread."""
 
     def __init__(self, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
-        self.path = Path(path)
+        self.path = Path(path).absolute()  # messages name it in full
         self.busy_timeout = busy_timeout
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
@@ -81,6 +163,8 @@ class Database:
         self._closed = False
         self._checked = False  # integrity checked once per Database, not per thread
         self._damaged_copy: Path | None = None
+        # What the user must be told about opening, though it succeeded (see StoreFoundEmpty).
+        self.notice: StoreError | None = None
         # Open once on the creating thread: creates/migrates the file and surfaces a
         # locked, damaged or unwritable database immediately, not at the first autosave.
         self.connection()
@@ -115,8 +199,11 @@ class Database:
             raise StoreUnwritableError(
                 f"The folder {self.path.parent} cannot be created or written.", detail=str(exc)
             ) from exc
-        existed = self.path.exists() and self.path.stat().st_size > 0
         try:
+            if not self._checked:
+                if self._prepare_file():
+                    self._check_integrity()
+                self._checked = True
             # check_same_thread=False only so close() can close every thread's connection;
             # each connection is used by the thread that opened it.
             conn = sqlite3.connect(
@@ -127,14 +214,15 @@ class Database:
             )
         except sqlite3.Error as exc:
             raise self._translate(exc) from exc
+        except OSError as exc:
+            raise StoreUnwritableError(
+                f"The local database at {self.path} cannot be read or created.", detail=str(exc)
+            ) from exc
         try:
             _secure_file(self.path)
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
-            if existed and not self._checked:
-                self._check_integrity(conn)
-            self._checked = True
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
             if mode is None or str(mode[0]).lower() != "wal":
                 log.warning("SQLite refused WAL mode for %s (got %s)", self.path, mode)
@@ -146,14 +234,69 @@ class Database:
             conn.close()
             raise
         except sqlite3.Error as exc:
+            error = self._translate(exc)  # a damaged file is copied before closing changes it
             conn.close()
-            raise self._translate(exc) from exc
+            raise error from exc
         return conn
 
-    def _check_integrity(self, conn: sqlite3.Connection) -> None:
-        row = conn.execute("PRAGMA quick_check(1)").fetchone()
-        if row is None or row[0] != "ok":
-            raise sqlite3.DatabaseError(f"database disk image is malformed: {row}")
+    def _prepare_file(self) -> bool:
+        """Before the first connection: create a missing file, notice an empty one. True
+        when the file was there with something in it (to be checked)."""
+        if not self.path.exists():
+            _create_file(self.path)
+            return False
+        if _size(self.path) == 0:
+            self.notice = self._found_empty()
+            return False
+        return True
+
+    def _found_empty(self) -> StoreFoundEmpty:
+        """The file is there but empty: say so, and keep what may be left of it first."""
+        wal = Path(f"{self.path}-wal")
+        copy: Path | None = None
+        if _size(wal) > 0:
+            # SQLite deletes the WAL of an empty database file when it opens it, and the WAL
+            # may hold the last changes: copy it aside first, or do not open at all.
+            copy = keep_damaged_copy(self.path)
+            if copy is None:
+                raise StoreUnwritableError(
+                    f"The local database at {self.path} was found empty (0 bytes), and what "
+                    "was left of it could not be copied aside, so it was left as it is. Check "
+                    "that the disk is not full, then start again.",
+                    detail=f"0-byte database with a {_size(wal)}-byte WAL",
+                )
+        kept = f" What was left of it was copied to {copy}-wal." if copy else ""
+        log.warning("The database %s was empty (0 bytes); started anew", self.path)
+        return StoreFoundEmpty(
+            f"The local database at {self.path} was found empty (0 bytes): a disk, backup or "
+            "sync problem may have cut it short. A new, empty database was started in its "
+            "place, so drafts and orders not yet sent that it held could not be kept; orders "
+            f"already sent are still on Impilo (see Order history).{kept}",
+            detail=f"0-byte database; WAL {_size(wal)} bytes",
+            copy_path=copy,
+        )
+
+    def _check_integrity(self) -> None:
+        """`quick_check` on a read-only connection. Closing a read-write connection to a
+        damaged file folds its WAL into it and deletes the WAL: the file the user is told was
+        left in place would change, and the next start would copy it once more."""
+        try:
+            conn = sqlite3.connect(
+                f"{self.path.as_uri()}?mode=ro",
+                uri=True,
+                timeout=self.busy_timeout,
+                isolation_level=None,
+            )
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from exc
+        try:
+            row = conn.execute("PRAGMA quick_check(1)").fetchone()
+            if row is None or row[0] != "ok":
+                raise sqlite3.DatabaseError(f"database disk image is malformed: {row}")
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from exc  # copied while nothing has changed it
+        finally:
+            conn.close()
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])

@@ -31,6 +31,17 @@ class StoreCorruptError(StoreError):
         self.copy_path = copy_path
 
 
+class StoreFoundEmpty(StoreError):  # noqa: N818 - a notice, handed over rather than raised
+    """The database file was there but empty (0 bytes): something truncated it. A new, empty
+    database was started in its place; what was left of the old one (its -wal file) was
+    copied to `copy_path`. Not raised: the store opens, and carries this as `Store.notice`
+    for the caller to show."""
+
+    def __init__(self, message: str, *, detail: str = "", copy_path: Path | None = None) -> None:
+        super().__init__(message, detail=detail)
+        self.copy_path = copy_path
+
+
 class StoreUnwritableError(StoreError):
     """The folder or file cannot be written (permissions, read-only disk, disk full)."""
 

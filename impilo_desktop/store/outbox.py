@@ -105,6 +105,28 @@ class OutboxMixin(StoreBase):
         )
         return None if row is None else OutboxEntry.from_row(row)
 
+    def outbox_external_ids(self) -> dict[int, frozenset[str]]:
+        """The external order ids of every entry that still stands for an order (all but
+        rejected ones, which go back to the user to be fixed), trimmed as they are sent and
+        with the entry's own client reference, by entry id. For recognising an order file
+        imported before; one query over the stored drafts."""
+
+        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            # json_valid first: a body that is not JSON must not read as a damaged database.
+            return conn.execute(
+                "SELECT entry_id, client_reference AS value FROM outbox WHERE state != 'rejected'"
+                " UNION ALL"
+                " SELECT o.entry_id, trim(e.value) FROM outbox AS o, json_each("
+                "   CASE WHEN json_valid(o.body) THEN o.body ELSE '{}' END,"
+                "   '$.external_order_ids') AS e"
+                " WHERE o.state != 'rejected' AND e.type = 'text' AND trim(e.value) != ''"
+            ).fetchall()
+
+        found: dict[int, set[str]] = {}
+        for row in self._db.read(query):
+            found.setdefault(int(row[0]), set()).add(str(row[1]))
+        return {entry_id: frozenset(ids) for entry_id, ids in found.items()}
+
     def entry_history(self, entry_id: int) -> list[OutboxAttempt]:
         """What happened to an entry, oldest first."""
         from datetime import UTC, datetime

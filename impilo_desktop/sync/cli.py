@@ -1,6 +1,7 @@
 """Command line for drafts, the outbox and sync (no window, no Qt):
 
     impilo-desktop drafts import FILE...   create-order JSON files -> validated, queued drafts
+                                           (importing_cli.py)
     impilo-desktop sync --once             drain the outbox, refresh reference data, exit
     impilo-desktop sync                    keep doing that until interrupted
     impilo-desktop outbox                  list entries, their states and last errors
@@ -15,18 +16,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import sys
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-from impilo_desktop.config import ConfigError, Profile, resolve_profile
+from impilo_desktop.config import ConfigError, Profile
 from impilo_desktop.store import EntryState, Store, StoreError
+from impilo_desktop.sync.cli_common import (
+    EXIT_OK,
+    EXIT_PENDING,
+    EXIT_USAGE,
+    fail,
+    open_store,
+    profile_of,
+)
+from impilo_desktop.sync.importing_cli import add_import_parser
 
-EXIT_OK = 0
-EXIT_PENDING = 1  # entries remain in the outbox / a file was not imported
-EXIT_USAGE = 2  # bad profile, no key, unusable database
+__all__ = ["EXIT_OK", "EXIT_PENDING", "EXIT_USAGE", "add_sync_parsers", "run_outbox", "run_sync"]
 
 
 def add_sync_parsers(
@@ -36,13 +41,7 @@ def add_sync_parsers(
     """Register `drafts`, `sync` and `outbox` on the main parser."""
     drafts = subparsers.add_parser("drafts", parents=[common], help="work with order drafts")
     drafts_sub = drafts.add_subparsers(dest="drafts_command", metavar="ACTION", required=True)
-    importer = drafts_sub.add_parser(
-        "import",
-        parents=[common],
-        help="queue create-order JSON files (request shape) for sending",
-    )
-    importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    importer.set_defaults(handler=run_import)
+    add_import_parser(drafts_sub, common)
 
     sync = subparsers.add_parser(
         "sync", parents=[common], help="send the outbox and refresh reference data"
@@ -72,15 +71,6 @@ def add_sync_parsers(
 # -- shared -------------------------------------------------------------------------------------
 
 
-def _fail(message: str) -> int:
-    print(f"impilo-desktop: {message}", file=sys.stderr)
-    return EXIT_USAGE
-
-
-def _profile(args: argparse.Namespace) -> Profile:
-    return resolve_profile(getattr(args, "profile", None), getattr(args, "base_url", None))
-
-
 def _api_key(profile: Profile) -> str | None:
     """IMPILO_API_KEY, the keyring, or (sandbox only) the demo key."""
     key: str | None = None
@@ -99,55 +89,6 @@ def _api_key(profile: Profile) -> str | None:
 
         key = DEMO_API_KEY
     return key
-
-
-# -- drafts import ------------------------------------------------------------------------------
-
-
-def _read_json(path: Path) -> tuple[Any, str | None]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return None, f"cannot be read ({exc.strerror or exc})"
-    except UnicodeDecodeError:
-        return None, "is not UTF-8 text"
-    try:
-        return json.loads(text), None
-    except json.JSONDecodeError as exc:
-        return None, f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-
-
-def run_import(args: argparse.Namespace) -> int:
-    """Queue every valid file; report (and skip) the invalid ones."""
-    from impilo_desktop.domain import import_create_json
-
-    try:
-        profile = _profile(args)
-        store = Store.open_profile(profile)
-    except (ConfigError, StoreError) as exc:
-        return _fail(str(exc))
-    failed = 0
-    with store:
-        for path in args.files:
-            data, error = _read_json(path)
-            if error is not None:
-                print(f"{path}: {error}; nothing queued.", file=sys.stderr)
-                failed += 1
-                continue
-            result = import_create_json(data)
-            if not result.ok:
-                problems = "; ".join(str(p) for p in result.problems)
-                print(f"{path}: {problems}; nothing queued.", file=sys.stderr)
-                failed += 1
-                continue
-            try:
-                entry = store.enqueue(result.draft, server=profile.base_url)
-            except StoreError as exc:
-                print(f"{path}: {exc}", file=sys.stderr)
-                return EXIT_USAGE
-            note = f" (ignored: {', '.join(result.ignored)})" if result.ignored else ""
-            print(f"{path}: queued as #{entry.entry_id} {entry.client_reference}{note}")
-    return EXIT_PENDING if failed else EXIT_OK
 
 
 # -- sync ----------------------------------------------------------------------------------------
@@ -212,18 +153,18 @@ def _remaining(store: Store) -> list[str]:
 def run_sync(args: argparse.Namespace) -> int:
     """Exit 0 when the outbox is empty afterwards, 1 with a line per remaining entry."""
     try:
-        profile = _profile(args)
+        profile = profile_of(args)
     except ConfigError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     key = _api_key(profile)
     if not key:
-        return _fail(
+        return fail(
             f"No API key for profile {profile.name!r}: save one in the app or set IMPILO_API_KEY."
         )
     try:
-        store = Store.open_profile(profile)
+        store = open_store(profile)
     except StoreError as exc:
-        return _fail(exc.message)
+        return fail(exc.message)
     with store, _logging(key, verbose=args.verbose):
         try:
             # Running sync by hand is the user's go-ahead: lift a pause left by a refused key
@@ -235,7 +176,7 @@ def run_sync(args: argparse.Namespace) -> int:
                 asyncio.run(_sync_forever(store, profile, key, args))
             remaining = _remaining(store)
         except StoreError as exc:
-            return _fail(exc.message)
+            return fail(exc.message)
         except KeyboardInterrupt:
             return EXIT_PENDING
     if remaining:
@@ -260,10 +201,10 @@ async def _sync_forever(store: Store, profile: Profile, key: str, args: argparse
 def run_outbox(args: argparse.Namespace) -> int:
     """Print one line per entry (state, reference, summary, order id or last error)."""
     try:
-        profile = _profile(args)
-        store = Store.open_profile(profile)
+        profile = profile_of(args)
+        store = open_store(profile)
     except (ConfigError, StoreError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     with store:
         try:
             if args.release is not None:
@@ -275,7 +216,7 @@ def run_outbox(args: argparse.Namespace) -> int:
             entries = store.list_outbox()
             paused = store.outbox_paused()
         except StoreError as exc:
-            return _fail(exc.message)
+            return fail(exc.message)
     if paused:
         print(f"Sending is paused: {paused}.")
     if not entries:

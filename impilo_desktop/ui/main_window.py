@@ -99,7 +99,8 @@ class MainWindow(QMainWindow):
         self.sandbox_banner = MessageBar("sandboxBanner", central)
         self.key_banner = MessageBar("keyBanner", central)
         self.notice_bar = MessageBar("noticeBar", central)
-        for bar in (self.sandbox_banner, self.key_banner, self.notice_bar):
+        self.store_banner = MessageBar("storeBanner", central)
+        for bar in (self.sandbox_banner, self.key_banner, self.store_banner, self.notice_bar):
             outer.addWidget(bar)
 
         body = QHBoxLayout()
@@ -223,6 +224,7 @@ class MainWindow(QMainWindow):
         self.refresh_connection_status()
         self._update_outbox_status()
         self._update_banners()
+        self._show_store_notice()
         self.setWindowTitle(
             APP_NAME
             if services.profile.name == "production"
@@ -426,6 +428,15 @@ class MainWindow(QMainWindow):
         else:
             self.sandbox_banner.dismiss()
         self.key_banner.dismiss()
+
+    def _show_store_notice(self) -> None:
+        """What opening the profile's database found (a file cut to 0 bytes, started anew)
+        has a bar of its own, so the next outbox notice cannot push it away unread."""
+        notice = self.services.store.notice
+        if notice is None:
+            self.store_banner.dismiss()
+        else:
+            self.store_banner.show_message(notice.message, icon_name="offline")
 
     def open_welcome(self) -> None:
         """The welcome dialog (connect an account, or continue with the sandbox)."""

@@ -234,3 +234,27 @@ def test_listed_entries_parse_their_draft_when_asked(store: Store) -> None:
     assert entry.draft == draft
     assert entry.draft is entry.draft  # parsed once per snapshot
     assert entry.draft.summary() in entry.summary_line()
+
+
+def test_outbox_external_ids_name_every_entry_but_rejected_ones(store: Store) -> None:
+    def queued(*ids: str) -> int:
+        draft = valid_draft()
+        draft.external_order_ids = list(ids)
+        return store.enqueue(draft, server=SERVER).entry_id
+
+    plain = queued()
+    both = queued(" clinic-1 ", "batch-7")
+    rejected = queued("clinic-2")
+    store.mark_rejected(rejected, "Refused", "HTTP 422")
+    sent = queued("clinic-3")
+    store.mark_sending(sent)
+    store.mark_sent(sent, 100601)
+
+    known = store.outbox_external_ids()
+
+    reference = {e.entry_id: e.client_reference for e in store.list_outbox()}
+    assert known == {
+        plain: {reference[plain]},
+        both: {reference[both], "clinic-1", "batch-7"},  # trimmed, as they are sent
+        sent: {reference[sent], "clinic-3"},
+    }

@@ -95,24 +95,27 @@ def test_killed_senders_never_lose_or_duplicate_orders(
 ) -> None:
     base_url = sandbox_process
     marker = f"crash-test-{uuid.uuid4().hex[:8]}"
-    order_file = tmp_path / "order.json"
-    order_file.write_text(
-        json.dumps(
-            {
-                "patient": {"id": 10001},
-                "orderItems": [{"item": {"id": 1001}, "count": 1}],
-                "externalOrderIds": [marker],
-                "shippingOption": "standard",
-            }
-        ),
-        encoding="utf-8",
-    )
+    # One file per order: each carries the test's marker (to count them on the server) and a
+    # reference of its own, so the import does not take them for one file given 30 times.
+    order_files = [tmp_path / f"order-{n}.json" for n in range(DRAFTS)]
+    for n, order_file in enumerate(order_files):
+        order_file.write_text(
+            json.dumps(
+                {
+                    "patient": {"id": 10001},
+                    "orderItems": [{"item": {"id": 1001}, "count": 1}],
+                    "externalOrderIds": [marker, f"{marker}-{n}"],
+                    "shippingOption": "standard",
+                }
+            ),
+            encoding="utf-8",
+        )
     env = {**os.environ, "IMPILO_DESKTOP_HOME": str(app_home)}
     env.pop("IMPILO_API_KEY", None)  # the sandbox profile falls back to the demo key
     account = ["--profile", "sandbox", "--base-url", base_url]
 
     imported = subprocess.run(
-        _cli("drafts", "import", *[str(order_file)] * DRAFTS, *account),
+        _cli("drafts", "import", *map(str, order_files), *account),
         env=env,
         capture_output=True,
         text=True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
@@ -204,7 +206,6 @@ def test_switching_to_an_account_whose_database_cannot_open_stays_put(
     qtbot: QtBot, make_window: MakeWindow, app_home: object
 ) -> None:
     import sqlite3
-    from pathlib import Path
 
     from impilo_desktop.config import BUILTIN_BASE_URLS, Profile, Settings
 
@@ -220,3 +221,28 @@ def test_switching_to_an_account_whose_database_cannot_open_stays_put(
     assert window.notice_bar.isVisible()
     assert "Could not switch to staging" in window.notice_bar.text.text()
     assert Settings.load(home).last_profile != "staging"
+
+
+def test_a_database_found_empty_is_said_in_the_window(
+    qtbot: QtBot, make_window: MakeWindow, app_home: Path
+) -> None:
+    from impilo_desktop.config import BUILTIN_BASE_URLS, Profile
+
+    for name in ("sandbox", "staging"):
+        folder = app_home / "profiles" / name
+        folder.mkdir(parents=True)
+        (folder / "impilo.sqlite3").write_bytes(b"")  # cut short by a disk or sync tool
+
+    window = make_window()
+
+    assert window.store_banner.isVisible()
+    sandbox_file = app_home / "profiles" / "sandbox" / "impilo.sqlite3"
+    assert f"{sandbox_file} was found empty (0 bytes)" in window.store_banner.text.text()
+    window.show_notice("Impilo cannot be reached right now.")  # other news does not hide it
+    assert window.store_banner.isVisible()
+
+    window.switch_profile(Profile("staging", BUILTIN_BASE_URLS["staging"]))
+    assert window.services.profile.name == "staging"
+    assert window.store_banner.isVisible()
+    staging_file = app_home / "profiles" / "staging" / "impilo.sqlite3"
+    assert f"{staging_file} was found empty" in window.store_banner.text.text()
