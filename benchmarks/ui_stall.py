@@ -171,6 +171,7 @@ def run_round(
     outbox = window.services.outbox
     store = window.services.store
     entry_ids: list[int] = []
+    queued_any: list[bool] = []
     refreshed: list[bool] = []
     outbox.reference_refreshed.connect(refreshed.append)
     queue = list(drafts)
@@ -178,8 +179,10 @@ def run_round(
     def submit_next() -> None:
         if not queue:
             return
-        entry_ids.append(outbox.submit(queue.pop(0)).entry_id)
-        if len(entry_ids) == 1:
+        first = not entry_ids and not queued_any
+        queued_any.append(True)
+        outbox.submit(queue.pop(0), on_queued=lambda entry: entry_ids.append(entry.entry_id))
+        if first:
             outbox.refresh_references()
         QTimer.singleShot(0, submit_next)
 

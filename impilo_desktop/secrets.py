@@ -97,6 +97,10 @@ class KeyStore:
 
     `backend=None` uses keyring's detected backend; tests pass `MemoryKeyring()`.
     `env` defaults to `os.environ` (for the `IMPILO_API_KEY` override).
+
+    The keyring is read once per profile and the answer kept in memory (a look-up is a D-Bus
+    or Keychain round trip that can block for seconds while the OS asks to unlock): later
+    reads cost nothing, and `set_key` / `delete_key` keep the memory current.
     """
 
     def __init__(
@@ -109,6 +113,7 @@ class KeyStore:
         self._env = os.environ if env is None else env
         self._session: dict[str, str] = {}
         self._pinned: dict[str, str] = {}
+        self._read: dict[str, str | None] = {}  # what the keyring said, per profile
         self._checked = False
         self._reason: str | None = None
 
@@ -181,13 +186,27 @@ class KeyStore:
             return env_key
         if profile in self._session:
             return self._session[profile]
+        if profile in self._read:
+            return self._read[profile]
         if not self.available():
             return None
         try:
-            return self.backend.get_password(SERVICE, profile)
+            key = self.backend.get_password(SERVICE, profile)
         except Exception as exc:
             self._mark_broken(exc)
             return None
+        self._read[profile] = key
+        return key
+
+    def has_read(self, profile: str) -> bool:
+        """True when `get_key(profile)` answers from memory (no keyring round trip)."""
+        return (
+            profile in self._pinned
+            or self.from_environment()
+            or profile in self._session
+            or profile in self._read
+            or (self._checked and self._reason is not None)
+        )
 
     def set_key(self, profile: str, key: str) -> bool:
         """Save `key` for `profile`. Returns True when saved in the OS keyring, False when it
@@ -202,6 +221,7 @@ class KeyStore:
                 self._mark_broken(exc)
             else:
                 self._session.pop(profile, None)
+                self._read[profile] = key
                 return True
         self._session[profile] = key
         return False
@@ -209,6 +229,7 @@ class KeyStore:
     def delete_key(self, profile: str) -> None:
         """Forget the key of `profile` (keyring and session); absent keys are fine."""
         self._session.pop(profile, None)
+        self._read[profile] = None
         if not self.available():
             return
         try:

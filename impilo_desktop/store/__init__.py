@@ -32,6 +32,7 @@ from impilo_desktop.store.entries import (
     LockHolder,
     OutboxAttempt,
     OutboxEntry,
+    OutboxSummary,
 )
 from impilo_desktop.store.errors import (
     EntryNotFoundError,
@@ -112,6 +113,7 @@ __all__ = [
     "LockHolder",
     "OutboxAttempt",
     "OutboxEntry",
+    "OutboxSummary",
     "PatientSearchRow",
     "ReferenceKind",
     "SenderLease",

@@ -130,3 +130,17 @@ class LockHolder:
     pid: int
     hostname: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxSummary:
+    """The outbox in four numbers, for counters and schedules (read in one transaction).
+
+    `pending`: entries the sender will still deliver by itself; `attention`: entries waiting
+    for the coordinator (refused, held); `paused`: why sending is paused, if it is;
+    `next_due_at`: when the earliest scheduled retry is due (epoch seconds)."""
+
+    pending: int = 0
+    attention: int = 0
+    paused: str | None = None
+    next_due_at: float | None = None

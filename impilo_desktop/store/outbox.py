@@ -14,9 +14,11 @@ from impilo_desktop.store.base import StoreBase
 from impilo_desktop.store.cache import insert_orders
 from impilo_desktop.store.drafts import CURRENT_DRAFT_KEY, draft_json, load_draft, upsert_draft
 from impilo_desktop.store.entries import (
+    PENDING_STATES,
     EntryState,
     OutboxAttempt,
     OutboxEntry,
+    OutboxSummary,
 )
 from impilo_desktop.store.errors import EntryNotFoundError, EntryStateError
 from impilo_desktop.store.sender_lock import SenderLease, extend_lease
@@ -91,6 +93,40 @@ class OutboxMixin(StoreBase):
             ).fetchall()
 
         return [OutboxEntry.from_row(row) for row in self._db.read(query)]
+
+    def list_outbox_recent(self, sent_limit: int) -> tuple[list[OutboxEntry], int]:
+        """Every entry not yet sent, and the `sent_limit` most recently sent ones (newest
+        first within each); also how many sent entries were left out. For pages that show
+        the outbox without reading all of its history."""
+
+        def query(conn: sqlite3.Connection) -> tuple[list[sqlite3.Row], int]:
+            unsent = conn.execute(
+                "SELECT * FROM outbox WHERE state != 'sent' ORDER BY entry_id DESC"
+            ).fetchall()
+            sent = conn.execute(
+                "SELECT * FROM outbox WHERE state = 'sent' ORDER BY updated_at DESC,"
+                " entry_id DESC LIMIT ?",
+                (sent_limit,),
+            ).fetchall()
+            total_sent = conn.execute(
+                "SELECT count(*) FROM outbox WHERE state = 'sent'"
+            ).fetchone()[0]
+            return [*unsent, *sent], int(total_sent) - len(sent)
+
+        rows, more = self._db.read(query)
+        return [OutboxEntry.from_row(row) for row in rows], more
+
+    def prune_sent(self, older_than: float) -> int:
+        """Forget sent entries whose order was placed more than `older_than` seconds ago
+        (the order itself stays in the order cache and on Impilo). Returns how many."""
+        cutoff = self.now() - older_than
+
+        def prune(conn: sqlite3.Connection) -> int:
+            return conn.execute(
+                "DELETE FROM outbox WHERE state = 'sent' AND updated_at < ?", (cutoff,)
+            ).rowcount
+
+        return int(self._db.write(prune, durable=False))
 
     def get_entry(self, entry_id: int) -> OutboxEntry:
         """One entry; `EntryNotFoundError` when it does not exist."""
@@ -167,6 +203,29 @@ class OutboxMixin(StoreBase):
             ).fetchone()
         )
         return int(row[0])
+
+    def outbox_summary(self) -> OutboxSummary:
+        """Counts, the pause and the next retry time, in one read."""
+
+        def query(conn: sqlite3.Connection) -> OutboxSummary:
+            counts = dict(
+                conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
+            )
+            paused = conn.execute(
+                "SELECT value FROM app_state WHERE key = ?", (PAUSE_KEY,)
+            ).fetchone()
+            due = conn.execute(
+                "SELECT min(coalesce(next_attempt_at, 0)) FROM outbox"
+                " WHERE state IN ('queued', 'in_doubt')"
+            ).fetchone()
+            return OutboxSummary(
+                pending=sum(counts.get(s.value, 0) for s in PENDING_STATES),
+                attention=counts.get("rejected", 0) + counts.get("held", 0),
+                paused=None if paused is None else str(paused[0]),
+                next_due_at=None if due is None or due[0] is None else float(due[0]),
+            )
+
+        return self._db.read(query)
 
     def release_held(self, entry_id: int, *, server: str) -> OutboxEntry:
         """The user confirmed a held entry: it goes back to the sender. One held for its age

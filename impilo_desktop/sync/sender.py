@@ -85,6 +85,9 @@ DEFAULT_LOCK_TTL = 300.0
 # its deadline, and we allow the server as long again to finish (or drop) what it received.
 # An in-doubt entry is looked up only after this, so "no such order" can be trusted.
 DEFAULT_SETTLE = 2 * DEFAULT_DEADLINE
+# Sent entries are kept this long for the Drafts & outbox page, then forgotten (the order
+# stays in the order cache and in history).
+KEEP_SENT = timedelta(days=30)
 
 
 class Outcome(StrEnum):
@@ -170,6 +173,7 @@ class OutboxSender:
         self.settle = settle
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self.lease = SenderLease(self.owner, lock_ttl)
+        self._pruned = False
 
     @property
     def lock_ttl(self) -> float:
@@ -194,6 +198,11 @@ class OutboxSender:
             report.lock_busy = True
             return report
         try:
+            if not self._pruned:
+                self._pruned = True
+                pruned = self.store.prune_sent(KEEP_SENT.total_seconds())
+                if pruned:
+                    log.info("Forgot %d sent outbox entries older than %s", pruned, KEEP_SENT)
             recovered = self.store.recover_interrupted()
             if recovered:
                 log.info("Entries %s were interrupted while sending; now in doubt", recovered)

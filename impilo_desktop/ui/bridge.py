@@ -126,6 +126,23 @@ class AsyncBridge(QObject):
         future.add_done_callback(done)
         return Job(future)
 
+    def call(
+        self,
+        func: Callable[..., T],
+        *args: Any,
+        on_result: Callable[[T], None] | None = None,
+        on_error: ErrorCallback | None = None,
+    ) -> Job:
+        """Run a short blocking call (a store read or write, a keyring look-up) on the
+        service loop's own thread, callbacks on the UI thread. Calls run in the order they
+        were made. Not a thread pool: pool threads outlive the bridge's shutdown and could
+        still be inside SQLite when the store closes."""
+
+        async def run() -> T:
+            return func(*args)
+
+        return self.submit(run(), on_result=on_result, on_error=on_error)
+
     def call_soon(self, func: Callable[[], Any]) -> None:
         """Run a plain callable on the service loop (thread-safe)."""
         self.start()

@@ -28,19 +28,23 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desktop import APP_NAME
-from impilo_desktop.config import SANDBOX, Profile, Settings
+from impilo_desktop.config import Profile
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.secrets import KeyStore
-from impilo_desktop.store import StoreError
 from impilo_desktop.ui.bridge import AsyncBridge
+from impilo_desktop.ui.drafts.view import DraftsPage
 from impilo_desktop.ui.focus import focus_first
+from impilo_desktop.ui.history.view import OrderHistoryView
 from impilo_desktop.ui.menus import WindowMenus
 from impilo_desktop.ui.message_bar import MessageBar
-from impilo_desktop.ui.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SETTINGS, PageSpec, load_page
+from impilo_desktop.ui.order_entry.view import OrderEntryView
+from impilo_desktop.ui.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SETTINGS, PageSpec
 from impilo_desktop.ui.quit_question import QUIT_BOX_NAME, ask_before_quitting
 from impilo_desktop.ui.resources import icon
 from impilo_desktop.ui.services import AppServices
-from impilo_desktop.ui.session import SandboxHost, close_services, open_services
+from impilo_desktop.ui.session import SandboxHost
+from impilo_desktop.ui.session_controller import SessionController
+from impilo_desktop.ui.settings_page import SettingsPage
 from impilo_desktop.ui.status_bar import AppStatusBar, profile_label
 
 log = logging.getLogger(__name__)
@@ -72,11 +76,22 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         self.sandbox = sandbox
         self.first_run = first_run
-        self._started = False
         self._quit_confirmed = False
         self._quit_after_send = False
         self._shut_down = False
-        self.services: AppServices = open_services(profile, home, keys, bridge)
+        self.session = SessionController(
+            profile=profile, home=home, keys=keys, bridge=bridge, sandbox=sandbox, parent=self
+        )
+        self.session.switched.connect(self._on_switched)
+        self.session.problem.connect(self.show_notice)
+        self.session.key_changed.connect(self._after_key_change)
+        self.session.sandbox_reset.connect(
+            lambda: self.notice_bar.show_message(
+                "The sandbox starts again from its demo data.",
+                icon_name="sandbox",
+                timeout_ms=12_000,
+            )
+        )
         self.pages: dict[str, QWidget] = {}
         self.window_settings = QSettings(str(home / "window.ini"), QSettings.Format.IniFormat)
 
@@ -181,17 +196,11 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(old)
             old.deleteLater()
         services = self.services
-        from impilo_desktop.ui.drafts.view import DraftsPage
-        from impilo_desktop.ui.settings_page import SettingsPage
-
-        self.order_entry = load_page(
-            "impilo_desktop.ui.order_entry.view", "OrderEntryView", NEW_ORDER, services
-        )
+        self.order_entry = OrderEntryView(services)
         self.drafts_page = DraftsPage(services)
-        self.history = load_page(
-            "impilo_desktop.ui.history.view", "OrderHistoryView", HISTORY, services
-        )
-        self.settings_page = SettingsPage(services, self)
+        self.history = OrderHistoryView(services)
+        self.settings_page = SettingsPage(services, self.session, self.prompt_for_new_key)
+        self.session.sandbox_reset.connect(self.history.refresh)
         self.pages = {
             NEW_ORDER.key: self.order_entry,
             DRAFTS.key: self.drafts_page,
@@ -202,12 +211,8 @@ class MainWindow(QMainWindow):
             self.pages[spec.key].setObjectName(self.pages[spec.key].objectName() or spec.key)
             self.stack.addWidget(self.pages[spec.key])
 
-        opened = getattr(self.order_entry, "open_order_requested", None)
-        if opened is not None and hasattr(self.history, "show_order"):
-            opened.connect(self._show_order)
-        reorder = getattr(self.history, "reorder_requested", None)
-        if reorder is not None:
-            reorder.connect(self.load_draft)
+        self.order_entry.open_order_requested.connect(self._show_order)
+        self.history.reorder_requested.connect(self.load_draft)
         self.drafts_page.open_draft_requested.connect(self.load_draft)
 
         outbox = services.outbox
@@ -250,30 +255,28 @@ class MainWindow(QMainWindow):
 
     # -- life cycle ------------------------------------------------------------
 
+    @property
+    def services(self) -> AppServices:
+        """The open profile's services (they change when the coordinator switches)."""
+        return self.session.services
+
     def start(self) -> None:
         """Begin background work (sending, reference refresh). Call once the window shows."""
-        if not self._started:
-            self._started = True
-            self.services.outbox.start()
-            self._update_outbox_status()
+        self.session.start()
+        self._update_outbox_status()
 
     def shutdown(self) -> None:
-        """Stop background work, close the store, the bridge and the built-in server."""
+        """Save the window's place, then end the session (work, store, bridge, sandbox)."""
         if self._shut_down:
             return
         self._shut_down = True
         self.window_settings.setValue("main/geometry", self.saveGeometry())
         self.window_settings.setValue("main/state", self.saveState())
         self.window_settings.sync()
-        # Background work first: a reference refresh may be writing to SQLite on the bridge
-        # thread, and closing the store under it crashes the process.
-        self.services.outbox.stop()
-        self.bridge.close()
-        close_services(self.services)
-        self.sandbox.stop()
+        self.session.shutdown()
 
     def needs_key(self) -> bool:
-        return not self.services.api_key()
+        return self.session.needs_key()
 
     # -- pages ------------------------------------------------------------
 
@@ -320,23 +323,17 @@ class MainWindow(QMainWindow):
 
     def new_order(self) -> None:
         self.show_page(NEW_ORDER.key)
-        start_new = getattr(self.order_entry, "new_draft", None)
-        if callable(start_new):
-            start_new()
+        self.order_entry.new_order()
         self.order_entry.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def load_draft(self, draft: OrderDraft) -> None:
         """Open `draft` in New order (from Drafts, or a reorder from history)."""
-        loader = getattr(self.order_entry, "load_draft", None)
-        if not callable(loader):
-            self.show_notice("The New order page is not available yet, so the draft stays here.")
-            return
-        loader(draft)
+        self.order_entry.load_draft(draft)
         self.show_page(NEW_ORDER.key)
 
     def _show_order(self, order_id: int) -> None:
         self.show_page(HISTORY.key)
-        self.history.show_order(order_id)  # type: ignore[attr-defined]
+        self.history.show_order(order_id)
 
     def show_notice(self, text: str, timeout_ms: int = 12_000) -> None:
         self.notice_bar.show_message(text, icon_name="offline", timeout_ms=timeout_ms)
@@ -467,54 +464,28 @@ class MainWindow(QMainWindow):
         dialog = WelcomeDialog(
             self.keys, self.bridge, self, replace_for=self.services.profile, reason=reason
         )
-        dialog.key_replaced.connect(self.services.outbox.key_replaced)
-        dialog.key_replaced.connect(self._after_key_change)
+        dialog.key_replaced.connect(self.session.key_replaced)
         dialog.open()
 
     def _after_key_change(self) -> None:
         self.key_banner.dismiss()
         self.refresh_connection_status()
+        self._update_banners()
         self.settings_page.refresh()
 
     def use_sandbox(self) -> None:
         """Switch to the built-in sandbox (started if needed)."""
-        if self.services.profile.is_sandbox and self.sandbox.running:
-            settings = Settings.load(self.home)
-            settings.last_profile = SANDBOX
-            settings.save(self.home)
-            return
-        self.switch_profile(self.sandbox.profile(self.keys))
+        self.session.use_sandbox()
 
     def switch_profile(self, profile: Profile) -> None:
-        """Open `profile` in this window and close the current one's services. If its local
-        database cannot be opened, stay where we are and say why."""
-        if profile == self.services.profile:
-            self._remember(profile)
-            self.services.outbox.key_replaced()
-            self._update_banners()
-            self.settings_page.refresh()
-            return
-        log.info("Switching to profile %s", profile.name)
-        try:
-            services = open_services(profile, self.home, self.keys, self.bridge)
-        except StoreError as exc:
-            log.warning("Could not open profile %s: %s", profile.name, exc)
-            self.show_notice(f"Could not switch to {profile.name}: {exc.message}")
-            return
-        self._remember(profile)
-        close_services(self.services)
-        self.services = services
-        self._build_pages()
-        if self._started:
-            self.services.outbox.start()
-        self.profile_switched.emit(profile)
+        """Open `profile` in this window (see `SessionController.switch_profile`)."""
+        self.session.switch_profile(profile)
 
-    def _remember(self, profile: Profile) -> None:
-        settings = Settings.load(self.home)
-        settings.last_profile = profile.name
-        if not profile.is_sandbox and profile.name not in ("production", "staging"):
-            settings.base_urls[profile.name] = profile.base_url
-        settings.save(self.home)
+    def _on_switched(self, services: AppServices) -> None:
+        self._build_pages()
+        self.profile_switched.emit(services.profile)
+        if self.needs_key():
+            self.prompt_for_new_key("missing")
 
     # -- leaving ------------------------------------------------------------
 

@@ -5,6 +5,10 @@ them and turns their news into Qt signals on the UI thread.
 Cadence: a drain right after every submit; a periodic drain while online; a cheap probe
 while offline (and, once Impilo answers again, a drain that ignores the backoff schedule so
 waiting orders leave at once); nothing while the key is refused, until a new key arrives.
+
+Nothing here touches the store on the UI thread: every read and write is a call on the
+bridge's loop, and the counts the window shows come from an `OutboxSummary` read there after
+each change (`entries_changed` fires when a fresh one has arrived).
 """
 
 from __future__ import annotations
@@ -13,14 +17,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from impilo_desktop.api.errors import ImpiloError
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store import PENDING_STATES, EntryState, OutboxEntry, StoreError
+from impilo_desktop.store import OutboxEntry, OutboxSummary, StoreError
 from impilo_desktop.sync import (
     API_KEY_REJECTED,
     Connectivity,
@@ -67,7 +71,7 @@ class OutboxController(QObject):
     # Hops from the sync thread to the UI thread (queued: this object lives on the UI thread).
     _connectivity_hop = Signal(str, str)
     _progress_hop = Signal(int, int)
-    _result_hop = Signal(object)
+    _result_hop = Signal(object, object)  # EntryResult, OutboxEntry | None
     _reference_hop = Signal(str, int, int)
 
     def __init__(self, services: AppServices, parent: QObject | None = None) -> None:
@@ -103,6 +107,8 @@ class OutboxController(QObject):
         self._running = False
         self._state = ConnectivityState.UNKNOWN.value
         self._message = ""
+        self._summary = OutboxSummary()
+        self._summary_job: Job | None = None
         self.last_report: DrainReport | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -112,10 +118,18 @@ class OutboxController(QObject):
         if self._running:
             return
         self._running = True
-        paused = self._safe(self._services.store.outbox_paused)
-        if paused == API_KEY_REJECTED:
-            # The key was refused last time: say so at once instead of retrying with it.
-            self.connectivity.set(ConnectivityState.UNAUTHORIZED, paused)
+
+        def first_summary(summary: OutboxSummary) -> None:
+            self._on_summary(summary)
+            if summary.paused == API_KEY_REJECTED:
+                # The key was refused last time: say so instead of retrying with it.
+                self.connectivity.set(ConnectivityState.UNAUTHORIZED, summary.paused)
+
+        self._services.bridge.call(
+            self._services.store.outbox_summary,
+            on_result=first_summary,
+            on_error=self._store_problem,
+        )
         if refresh_references:
             self.refresh_references()
         self.drain(due_only=False)
@@ -163,14 +177,41 @@ class OutboxController(QObject):
     def sending(self) -> bool:
         return self._drain_job is not None and not self._drain_job.done()
 
+    @property
+    def refreshing(self) -> bool:
+        """A reference-data refresh is running."""
+        return self._refresh_job is not None and not self._refresh_job.done()
+
+    @property
+    def summary(self) -> OutboxSummary:
+        """The outbox as last read (see `entries_changed`)."""
+        return self._summary
+
     # -- what the window calls ----------------------------------------------------------------
 
-    def submit(self, draft: OrderDraft) -> OutboxEntry:
-        """Move a valid draft into the outbox (one transaction) and start sending it."""
-        entry = self._services.store.enqueue(draft, server=self._services.profile.base_url)
-        self.entries_changed.emit()
-        self.drain(due_only=False)
-        return entry
+    def submit(
+        self,
+        draft: OrderDraft,
+        on_queued: Callable[[OutboxEntry], None] | None = None,
+        on_failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Move a validated draft into the outbox (one transaction, on the bridge loop, after
+        any autosave already asked for) and start sending it. `on_queued(entry)` or
+        `on_failed(error)` follow on the UI thread."""
+        server = self._services.profile.base_url
+
+        def queued(entry: OutboxEntry) -> None:
+            self.drain(due_only=False)  # first, so `sending` already tells the truth
+            if on_queued is not None:
+                on_queued(entry)
+            self.changed()
+
+        # Validated once, by the page that submits it (with the whole catalog).
+        self._services.bridge.call(
+            lambda: self._services.store.enqueue(draft, server=server, validate=False),
+            on_result=queued,
+            on_error=on_failed or self._store_problem,
+        )
 
     def send_now(self) -> None:
         """Try every waiting entry now, ignoring the retry schedule."""
@@ -178,19 +219,45 @@ class OutboxController(QObject):
 
     def pending_count(self) -> int:
         """Entries the app will still send by itself (queued, sending, in doubt)."""
-        return self._safe(lambda: self._services.store.count_outbox(PENDING_STATES)) or 0
+        return self._summary.pending
 
     def attention_count(self) -> int:
-        """Entries waiting for the coordinator: refused by Impilo, or held for their age."""
-        states = (EntryState.REJECTED, EntryState.HELD)
-        return self._safe(lambda: self._services.store.count_outbox(states)) or 0
+        """Entries waiting for the coordinator: refused by Impilo, or held."""
+        return self._summary.attention
 
-    def release(self, entry_id: int) -> OutboxEntry:
-        """The coordinator confirmed a held entry: send it."""
-        entry = self._services.store.release_held(entry_id, server=self._services.profile.base_url)
+    def release(self, entry_id: int) -> None:
+        """The coordinator confirmed a held entry: send it (to the profile's server)."""
+        server = self._services.profile.base_url
+
+        def released(_entry: OutboxEntry) -> None:
+            self.changed()
+            self.drain(due_only=False)
+
+        self._services.bridge.call(
+            lambda: self._services.store.release_held(entry_id, server=server),
+            on_result=released,
+            on_error=self._store_problem,
+        )
+
+    def changed(self) -> None:
+        """Something changed the outbox: read the summary again (then `entries_changed`)."""
+        if self._summary_job is not None and not self._summary_job.done():
+            self._summary_job.cancel()  # a newer read is on its way
+        self._summary_job = self._services.bridge.call(
+            self._services.store.outbox_summary,
+            on_result=self._on_summary,
+            on_error=self._store_problem,
+        )
+
+    def _on_summary(self, summary: OutboxSummary) -> None:
+        self._summary = summary
         self.entries_changed.emit()
-        self.drain(due_only=False)
-        return entry
+
+    def _store_problem(self, error: BaseException) -> None:
+        if self._running and isinstance(error, StoreError):
+            log.warning("Outbox store problem: %s", error)
+        elif self._running:
+            log.error("Outbox store call failed", exc_info=error)
 
     def key_replaced(self) -> None:
         """The key was saved, replaced or removed. Work already on its way finishes with the
@@ -211,10 +278,11 @@ class OutboxController(QObject):
             return
         self._restart_pending = False
         self._services.reset_client()
-        self._safe(self._services.store.resume_outbox)
+        # Lifted on the loop before the drain below is (calls run in order there).
+        self._services.bridge.call(self._services.store.resume_outbox, on_error=self._store_problem)
         self.connectivity.set(ConnectivityState.UNKNOWN)
         if not self._services.api_key():
-            self.entries_changed.emit()
+            self.changed()
             return
         self._probe()
         self.refresh_references()
@@ -254,14 +322,20 @@ class OutboxController(QObject):
             self._again = due_only if self._again is None else (self._again and due_only)
             return
         self._retry_timer.stop()
+        store = self._services.store
+
+        def on_result(result: EntryResult) -> None:
+            # On the loop thread: the entry is read here, the UI gets it with the result.
+            self._result_hop.emit(result, self._settled_entry(result))
+
+        async def drain_and_summarize() -> tuple[DrainReport, OutboxSummary]:
+            report = await self._sender.drain(
+                due_only=due_only, progress=self._progress_hop.emit, on_result=on_result
+            )
+            return report, store.outbox_summary()
+
         self._drain_job = self._services.bridge.submit(
-            self._tracked(
-                self._sender.drain(
-                    due_only=due_only,
-                    progress=self._progress_hop.emit,
-                    on_result=self._result_hop.emit,
-                )
-            ),
+            self._tracked(drain_and_summarize()),
             on_result=self._on_drained,
             on_error=self._on_drain_error,
         )
@@ -272,12 +346,13 @@ class OutboxController(QObject):
         # The one shared client (it lives on the bridge loop; AppServices closes it).
         return contextlib.nullcontext(self._services.client())
 
-    def _safe(self, func):  # type: ignore[no-untyped-def]
+    def _settled_entry(self, result: EntryResult) -> OutboxEntry | None:
+        """On the loop thread: the entry a sent or refused result is about."""
+        if result.outcome not in (Outcome.SENT, Outcome.ADOPTED, Outcome.REJECTED):
+            return None
         try:
-            return func()
-        except StoreError as exc:
-            if self._running:  # after stop() the store is closing: nothing to report
-                log.warning("Outbox store problem: %s", exc)
+            return self._services.store.get_entry(result.entry_id)
+        except StoreError:
             return None
 
     def _tick(self) -> None:
@@ -331,14 +406,10 @@ class OutboxController(QObject):
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.emit(done, total)
 
-    @Slot(object)
-    def _on_result(self, result: EntryResult) -> None:
-        self.entries_changed.emit()
-        if result.outcome not in (Outcome.SENT, Outcome.ADOPTED, Outcome.REJECTED):
-            return
-        try:
-            entry = self._services.store.get_entry(result.entry_id)
-        except StoreError:
+    @Slot(object, object)
+    def _on_result(self, result: EntryResult, entry: OutboxEntry | None) -> None:
+        self.changed()
+        if entry is None:
             return
         if result.outcome == Outcome.REJECTED:
             self.entry_rejected.emit(entry)
@@ -359,7 +430,8 @@ class OutboxController(QObject):
         self.reference_refreshed.emit(False)
         self._maybe_restart()
 
-    def _on_drained(self, report: DrainReport) -> None:
+    def _on_drained(self, outcome: tuple[DrainReport, OutboxSummary]) -> None:
+        report, self._summary = outcome
         self.last_report = report
         if self._restart_pending:
             self._again = None
@@ -380,12 +452,12 @@ class OutboxController(QObject):
     def _on_drain_error(self, error: BaseException) -> None:
         log.error("Sending the outbox failed", exc_info=error)
         self.progress.emit(0, 0)
-        self.entries_changed.emit()
+        self.changed()
         self._again = None
         self._maybe_restart()
 
     def _schedule_retry(self) -> None:
-        due = self._safe(self._services.store.next_due_at)
+        due = self._summary.next_due_at
         if due is None or not self._running:
             return
         wait_ms = max(0, min(MAX_RETRY_WAIT_MS, int((due - time.time()) * 1000)))

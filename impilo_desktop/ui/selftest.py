@@ -271,7 +271,10 @@ class SelfTest:
         assert self.window is not None
         outbox = self.window.services.outbox
         store = self.window.services.store
-        entry = outbox.submit(draft)
+        queued: list[OutboxEntry] = []
+        outbox.submit(draft, on_queued=queued.append)
+        self.wait_until(lambda: bool(queued), "the order to enter the outbox")
+        entry = queued[0]
         entry_id = entry.entry_id
         released = False
 

@@ -80,12 +80,26 @@ class SandboxHost:
             self._server = None
 
 
-def open_services(profile: Profile, home: Path, keys: KeyStore, bridge: AsyncBridge) -> AppServices:
-    """Open the store of `profile` and wire an outbox controller to it (not yet started)."""
+def open_profile_store(profile: Profile, home: Path, keys: KeyStore) -> Store:
+    """Read the profile's key (so the log can hide it) and open its store: disk and keyring
+    work, done at start-up or on the bridge loop when the coordinator switches account."""
+    register_secret(keys.get_key(profile.name))
+    return Store.open_profile(profile, home)
+
+
+def open_services(
+    profile: Profile,
+    home: Path,
+    keys: KeyStore,
+    bridge: AsyncBridge,
+    store: Store | None = None,
+) -> AppServices:
+    """Wire an outbox controller to the profile's store (opened here unless given); the
+    controller is not started yet."""
     from impilo_desktop.ui.outbox_controller import OutboxController
 
-    register_secret(keys.get_key(profile.name))
-    store = Store.open_profile(profile, home)
+    if store is None:
+        store = open_profile_store(profile, home, keys)
     services = AppServices(
         profile=profile,
         home=home,
@@ -98,12 +112,13 @@ def open_services(profile: Profile, home: Path, keys: KeyStore, bridge: AsyncBri
     return services
 
 
-def close_services(services: AppServices, timeout: float = 10.0) -> None:
+def close_services(services: AppServices, timeout: float = 10.0, *, wait: bool = True) -> None:
     """Stop the outbox work of a profile, then close its client and store.
 
     The closing runs on the bridge loop after the controller's tasks have ended, so no
-    background step can be half-way through a write when the store closes. It blocks the UI
-    thread only for that (milliseconds, unless a request is being cancelled).
+    background step can be half-way through a write when the store closes. With `wait` (at
+    quit) the UI thread waits for it (milliseconds, unless a request is being cancelled);
+    a profile switch does not wait.
     """
     services.outbox.stop()
 
@@ -122,6 +137,8 @@ def close_services(services: AppServices, timeout: float = 10.0) -> None:
         services.store.close()
         return
     job = bridge.submit(close())
+    if not wait:
+        return
     try:
         job.future.result(timeout)
     except Exception:

@@ -4,6 +4,7 @@ practice data, and where data and logs are kept on this computer."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,8 +40,8 @@ from impilo_desktop.ui.support_buttons import open_folder
 from impilo_desktop.ui.theme import on_scheme_change, status_colors
 
 if TYPE_CHECKING:
-    from impilo_desktop.ui.main_window import MainWindow
     from impilo_desktop.ui.services import AppServices
+    from impilo_desktop.ui.session_controller import SessionController
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +75,26 @@ def password_store_name(backend: str) -> str:
 
 
 class SettingsPage(QWidget):
-    """Account and key, switching account, folders."""
+    """Account and key, switching account, folders.
 
-    def __init__(self, services: AppServices, window: MainWindow) -> None:
-        super().__init__(window)
+    It asks the session for what changes the account (`session`), and the window for a new
+    key (`ask_for_key(reason)`, a dialog); it drives nothing else."""
+
+    def __init__(
+        self,
+        services: AppServices,
+        session: SessionController,
+        ask_for_key: Callable[[str], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
         self.setObjectName("settingsPage")
         self.setAccessibleName("Settings")
         self.services = services
-        self.window_ = window
+        self.session = session
+        self._ask_for_key = ask_for_key
+        session.sandbox_reset.connect(self._sandbox_reset)
+        session.problem.connect(lambda _message: self.reset_sandbox_button.setEnabled(True))
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -266,7 +279,7 @@ class SettingsPage(QWidget):
         else:
             self.store_value.setText(keys.unavailable_reason or "Not available")
         # Only the built-in server can be reset from here (a standalone one is not ours).
-        self.sandbox_group.setVisible(profile.is_sandbox and self.window_.sandbox.running)
+        self.sandbox_group.setVisible(self.session.sandbox_running)
         self.data_row[1].setText(str(profile.data_dir(self.services.home)))
         self.log_row[1].setText(str(log_dir()))
         self._choice_changed()
@@ -288,7 +301,7 @@ class SettingsPage(QWidget):
     # -- actions ------------------------------------------------------------------------------
 
     def replace_key(self) -> None:
-        self.window_.prompt_for_new_key("replace")
+        self._ask_for_key("replace")
 
     def confirm_remove_key(self) -> None:
         confirm_destructive(
@@ -306,11 +319,9 @@ class SettingsPage(QWidget):
         )
 
     def remove_key(self) -> None:
-        """Forget the key of the current profile (keyring and session)."""
-        self.services.keys.delete_key(self.services.profile.name)
-        self.services.outbox.key_replaced()
-        self.window_.refresh_connection_status()
-        self.refresh()
+        """Forget the key of the current profile (the window refreshes this page after)."""
+        self.remove_button.setEnabled(False)
+        self.session.remove_key()
 
     def confirm_reset_sandbox(self) -> None:
         confirm_destructive(
@@ -329,37 +340,17 @@ class SettingsPage(QWidget):
         )
 
     def reset_sandbox(self) -> None:
-        """Reset the built-in sandbox on the bridge's thread: it rewrites its state file."""
-        host = self.window_.sandbox
-
-        async def reset() -> None:
-            # A short write, run on the loop itself like the store's: a pool thread
-            # (asyncio.to_thread) could outlive the bridge's shutdown.
-            host.reset()
-
+        """Back to the built-in sandbox's demo data (`sandbox_reset` then says it is done)."""
         self.reset_sandbox_button.setEnabled(False)
-        self.services.bridge.submit(
-            reset(), on_result=self._sandbox_reset, on_error=self._sandbox_reset_failed
-        )
+        self.session.reset_sandbox()
 
-    def _sandbox_reset(self, _result: object) -> None:
-        self.reset_sandbox_button.setEnabled(True)
-        self.window_.notice_bar.show_message(
-            "The sandbox starts again from its demo data.", icon_name="sandbox", timeout_ms=12_000
-        )
-        refresh = getattr(self.window_.history, "refresh", None)
-        if callable(refresh):
-            refresh()  # the history list showed orders that are gone now
-
-    def _sandbox_reset_failed(self, error: BaseException) -> None:
-        log.error("Resetting the sandbox failed", exc_info=error)
-        self.reset_sandbox_button.setEnabled(True)
-        self.window_.show_notice("The sandbox data could not be reset. The log has the details.")
+    def _sandbox_reset(self) -> None:
+        self.reset_sandbox_button.setEnabled(True)  # the window says it is done
 
     def switch_profile(self) -> None:
         choice = str(self.profile_choice.currentData())
         if choice == SANDBOX:
-            self.window_.use_sandbox()
+            self.session.use_sandbox()
             return
         if choice == CUSTOM:
             try:
@@ -372,9 +363,8 @@ class SettingsPage(QWidget):
             profile = Profile(CUSTOM, url)
         else:
             profile = Profile(choice, BUILTIN_BASE_URLS[choice])
-        self.window_.switch_profile(profile)
-        if self.window_.needs_key():
-            self.window_.prompt_for_new_key("missing")
+        # The window asks for a key once the account is open, if it has none.
+        self.session.switch_profile(profile)
 
     @staticmethod
     def _open_folder(folder: Path) -> None:

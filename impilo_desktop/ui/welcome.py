@@ -9,6 +9,7 @@ Every step is non-blocking: the dialog is opened with `open()` and reports throu
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
@@ -49,6 +50,8 @@ SERVER_CHOICES = (
     (STAGING, "Staging — staging.impiloplatform.com"),
     (CUSTOM, "Another server…"),
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -415,13 +418,27 @@ class WelcomeDialog(QDialog):
         self._commit(profile, key)
 
     def _commit(self, profile: Profile, key: str) -> None:
-        self.keys.set_key(profile.name, key)
+        """Save the key (on the bridge loop: the OS may take its time, or ask to unlock the
+        keyring), then hand over."""
         register_secret(key)
-        if self.replace_for is not None:
-            self.key_replaced.emit()
-        else:
-            self.account_saved.emit(profile)
-        self.accept()
+        self.setEnabled(False)
+
+        def saved(_in_keyring: bool) -> None:
+            self.setEnabled(True)
+            if self.replace_for is not None:
+                self.key_replaced.emit()
+            else:
+                self.account_saved.emit(profile)
+            self.accept()
+
+        def failed(error: BaseException) -> None:
+            self.setEnabled(True)
+            log.warning("Could not save the key: %s", type(error).__name__)
+            self._show_result(
+                KeyCheckResult(KeyCheckOutcome.PROBLEM, "The key could not be saved. Try again.")
+            )
+
+        self.bridge.call(self.keys.set_key, profile.name, key, on_result=saved, on_error=failed)
 
     def choose_sandbox(self) -> None:
         self.sandbox_chosen.emit()

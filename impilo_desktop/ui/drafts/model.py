@@ -178,6 +178,14 @@ class DraftsModel(QAbstractTableModel):
     def row_at(self, row: int) -> DraftRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
+    def remove_key(self, key: str) -> None:
+        """Take one row out (the store is told separately)."""
+        row = self.row_of(key)
+        if row >= 0:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._rows[row]
+            self.endRemoveRows()
+
     def row_of(self, key: str) -> int:
         return next((i for i, r in enumerate(self._rows) if r.key == key), -1)
 

@@ -13,6 +13,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store import EntryState, StoreError
+from impilo_desktop.store import EntryState, OutboxEntry, StoreError
 from impilo_desktop.ui.confirm import Question, confirm_destructive
 from impilo_desktop.ui.drafts.model import Column, DraftRow, DraftsModel, build_rows
 from impilo_desktop.ui.message_bar import MessageBar
@@ -38,6 +39,9 @@ log = logging.getLogger(__name__)
 
 UNDO_MS = 10_000
 RELOAD_COALESCE_MS = 100
+# Sent orders show here for a day (then only in Order history); the page reads at most this
+# many of them, so a busy week's outbox history is never read whole.
+SENT_ROWS = 200
 
 
 def duplicate_draft(draft: OrderDraft) -> OrderDraft:
@@ -52,6 +56,7 @@ class DraftsPage(QWidget):
     """`draftsTable` over `DraftsModel`, with actions for the selected row."""
 
     open_draft_requested = Signal(object)  # OrderDraft
+    rows_shown = Signal()  # the table shows what the store held a moment ago
 
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +65,8 @@ class DraftsPage(QWidget):
         self.services = services
         self.model = DraftsModel(self)
         self._undo_draft: OrderDraft | None = None
+        self._keep_position = 0  # where the selection goes when its row disappears
+        self._focus_table_on_rows = False
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -196,33 +203,52 @@ class DraftsPage(QWidget):
     def page_activated(self) -> None:
         self.reload()
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        # The rows arrive a moment later; the focus belongs in the table then too.
+        self._focus_table_on_rows = True
 
-    def reload(self) -> None:
-        """Read drafts and outbox from the store, keeping the selection."""
+    def reload(self, select: str | None = None) -> None:
+        """Read drafts and outbox on the bridge loop, then show them keeping the selection
+        (or selecting the row with key `select`)."""
         self._reload_timer.stop()
+        store = self.services.store
+
+        def read() -> tuple[list[OrderDraft], list[OutboxEntry], str | None]:
+            entries, _older = store.list_outbox_recent(SENT_ROWS)
+            return store.list_drafts(), entries, store.current_draft_id()
+
+        self.services.bridge.call(
+            read,
+            on_result=lambda rows: self._show_rows(*rows, select=select),
+            on_error=self._read_failed,
+        )
+
+    def _read_failed(self, error: BaseException) -> None:
+        self.summary.setText(error.message if isinstance(error, StoreError) else str(error))
+
+    def _show_rows(
+        self,
+        drafts: list[OrderDraft],
+        entries: list[OutboxEntry],
+        current: str | None,
+        *,
+        select: str | None,
+    ) -> None:
         selected = self.selected_row()
-        try:
-            drafts = self.services.store.list_drafts()
-            entries = self.services.store.list_outbox()
-        except StoreError as exc:
-            self.summary.setText(exc.message if hasattr(exc, "message") else str(exc))
-            return
-        current = self._current_draft_id()
         drafts = [d for d in drafts if d.draft_id != current or not d.is_empty()]
         self.model.set_rows(build_rows(drafts, entries))
         self.body.setCurrentWidget(self.table if self.model.rowCount() else self.empty)
-        if selected is not None:
-            self.select_key(selected.key)
-        elif self.model.rowCount():
-            self.select_row(0)
+        if self._focus_table_on_rows and self.model.rowCount() and self.isVisible():
+            focus = QApplication.focusWidget()
+            if focus is None or focus is self or self.isAncestorOf(focus):
+                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._focus_table_on_rows = False
+        wanted = select or (selected.key if selected is not None else None)
+        if not (wanted and self.select_key(wanted)) and self.model.rowCount():
+            self.select_row(min(self._keep_position, self.model.rowCount() - 1))
+        self._keep_position = 0
         self._update_summary()
         self._update_actions()
-
-    def _current_draft_id(self) -> str | None:
-        try:
-            return self.services.store.current_draft_id()
-        except StoreError:
-            return None
+        self.rows_shown.emit()
 
     def _update_summary(self) -> None:
         rows = self.model.rows()
@@ -283,72 +309,101 @@ class DraftsPage(QWidget):
                 timeout_ms=UNDO_MS,
             )
             return
-        draft = row.draft
-        if row.entry is not None:
-            try:
-                draft = self.services.store.return_to_drafts(row.entry.entry_id)
-            except StoreError as exc:
-                log.warning("Could not reopen entry: %s", exc)
-                self.reload()
-                return
-            self.services.outbox.entries_changed.emit()
-        self.open_draft_requested.emit(draft)
+        if row.entry is None:
+            self.open_draft_requested.emit(row.draft)
+            return
+
+        def reopened(draft: OrderDraft) -> None:
+            self.services.outbox.changed()
+            self.open_draft_requested.emit(draft)
+
+        def failed(error: BaseException) -> None:
+            log.warning("Could not reopen entry: %s", error)
+            self.reload()
+
+        self.services.bridge.call(
+            self.services.store.return_to_drafts,
+            row.entry.entry_id,
+            on_result=reopened,
+            on_error=failed,
+        )
 
     def duplicate_selected(self) -> None:
         row = self.selected_row()
         if row is None:
             return
         copy = duplicate_draft(row.draft)
-        self.services.store.save_draft(copy)
-        self.reload()
-        self.select_key(f"draft:{copy.draft_id}")
-        self.undo_bar.show_message(
-            "Copied into a new draft.", icon_name="duplicate", timeout_ms=4000
+
+        def copied(_saved: object) -> None:
+            self.reload(select=f"draft:{copy.draft_id}")
+            self.undo_bar.show_message(
+                "Copied into a new draft.", icon_name="duplicate", timeout_ms=4000
+            )
+
+        self.services.bridge.call(
+            self.services.store.save_draft, copy, on_result=copied, on_error=self._write_failed
         )
 
     def delete_selected(self) -> None:
         row = self.selected_row()
         if row is None or not row.can_delete:
             return
-        position = self.model.row_of(row.key)
-        if row.entry is None:
-            self.services.store.delete_draft(row.draft.draft_id)
-            self._undo_draft = row.draft
-            self.reload()
-            self.undo_bar.show_message(
-                f"Draft deleted: {row.draft.summary()}",
-                [("&Undo", self.undo_delete)],
-                icon_name="delete",
-                timeout_ms=UNDO_MS,
-            )
-        else:
+        if row.entry is not None:
             self._confirm_discard(row)
             return
+        # The row goes at once (the store follows on the loop); its neighbour takes its place.
+        self._keep_position = self.model.row_of(row.key)
+        self.model.remove_key(row.key)
         if self.model.rowCount():
-            self.select_row(min(position, self.model.rowCount() - 1))
+            self.select_row(min(self._keep_position, self.model.rowCount() - 1))
+        self._undo_draft = row.draft
+        self.undo_bar.show_message(
+            f"Draft deleted: {row.draft.summary()}",
+            [("&Undo", self.undo_delete)],
+            icon_name="delete",
+            timeout_ms=UNDO_MS,
+        )
         self.table.setFocus()
+        self.services.bridge.call(
+            self.services.store.delete_draft,
+            row.draft.draft_id,
+            on_result=lambda _deleted: self.reload(),
+            on_error=self._write_failed,
+        )
 
     def undo_delete(self) -> None:
         """Bring back the draft deleted last (while the Undo bar shows)."""
         draft, self._undo_draft = self._undo_draft, None
         if draft is None:
             return
-        self.services.store.save_draft(draft)
         self.undo_bar.dismiss()
-        self.reload()
-        self.select_key(f"draft:{draft.draft_id}")
         self.table.setFocus()
+        self.services.bridge.call(
+            self.services.store.save_draft,
+            draft,
+            on_result=lambda _saved: self.reload(select=f"draft:{draft.draft_id}"),
+            on_error=self._write_failed,
+        )
+
+    def _write_failed(self, error: BaseException) -> None:
+        message = error.message if isinstance(error, StoreError) else str(error)
+        log.warning("Drafts page: %s", message)
+        self.undo_bar.show_message(
+            f"That did not work: {message}", icon_name="key-rejected", timeout_ms=UNDO_MS
+        )
+        self.reload()
 
     def _confirm_discard(self, row: DraftRow) -> None:
         assert row.entry is not None
         entry_id = row.entry.entry_id
 
         def discard() -> None:
-            try:
-                self.services.store.discard_entry(entry_id)
-            except StoreError as exc:
-                log.warning("Could not discard entry: %s", exc)
-            self.services.outbox.entries_changed.emit()
+            self.services.bridge.call(
+                self.services.store.discard_entry,
+                entry_id,
+                on_result=lambda _none: self.services.outbox.changed(),
+                on_error=self._write_failed,
+            )
 
         confirm_destructive(
             self,

@@ -18,11 +18,14 @@ GetOrder = Callable[[int], Coroutine[Any, Any, Order]]
 DEFAULT_INTERVAL_SECONDS = 60.0
 
 
-async def _fetch_all(get_order: GetOrder, order_ids: list[int]) -> list[Order]:
+async def _fetch_all(
+    get_order: GetOrder, watched_ids: Callable[[], list[int]], finished: set[int]
+) -> list[Order]:
+    # The ids come from the store: read here, on the loop thread, never on the UI thread.
     # One at a time: a handful of orders every minute is polite, and an unreachable server
     # ends the round at the first failure instead of once per order.
     orders: list[Order] = []
-    for order_id in order_ids:
+    for order_id in [i for i in watched_ids() if i not in finished]:
         try:
             orders.append(await get_order(order_id))
         except NotFound:
@@ -44,7 +47,7 @@ class OrderStatusPoller(QObject):
         self,
         bridge: AsyncBridge,
         get_order: GetOrder,
-        watched_ids: Callable[[], list[int]],
+        watched_ids: Callable[[], list[int]],  # called on the bridge loop
         *,
         interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
         parent: QObject | None = None,
@@ -86,15 +89,13 @@ class OrderStatusPoller(QObject):
         return self._known.get(order_id)
 
     def poll_now(self) -> bool:
-        """Start a polling round now; False when one is already running or none is due."""
+        """Start a polling round now; False when one is already running."""
         if self._job is not None:
             return False
-        ids = [i for i in self._watched_ids() if i not in self._finished]
-        if not ids:
-            self.poll_finished.emit()
-            return False
         self._job = self._bridge.submit(
-            _fetch_all(self._get_order, ids), on_result=self._on_orders, on_error=self._on_error
+            _fetch_all(self._get_order, self._watched_ids, set(self._finished)),
+            on_result=self._on_orders,
+            on_error=self._on_error,
         )
         return True
 

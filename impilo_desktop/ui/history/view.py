@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import (
     QByteArray,
@@ -84,12 +84,6 @@ _COLUMN_MINIMUMS: dict[int, int] = {
 DETAIL_WIDTH = 340
 """The detail panel's first width: enough for its lines without starving the table."""
 SPLITTER_KEY = "history/splitter"
-
-
-async def _on_loop(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a short store call on the bridge's loop thread. Not `asyncio.to_thread`: pool
-    threads outlive the bridge's shutdown and could still be in SQLite when the store closes."""
-    return func(*args, **kwargs)
 
 
 def _named(widget: QWidget, name: str, accessible: str) -> None:
@@ -342,15 +336,15 @@ class OrderHistoryView(QWidget):
 
     def _search_patients(self, text: str, deliver: Callable[[list[Patient]], None]) -> None:
         store = self._services.store
-        self._bridge.submit(
-            _on_loop(store.search_patients, text, limit=30),
+        self._bridge.call(
+            lambda: store.search_patients(text, limit=30),
             on_result=deliver,
             on_error=lambda e: log.warning("Patient search failed: %s", e),
         )
 
     def _load_sites(self) -> None:
-        self._bridge.submit(
-            _on_loop(self._services.store.cached_sites),
+        self._bridge.call(
+            self._services.store.cached_sites,
             on_result=self._merge_sites,
             on_error=lambda e: log.warning("Could not read cached sites: %s", e),
         )
@@ -464,8 +458,9 @@ class OrderHistoryView(QWidget):
             )
             return
         store = self._services.store
-        self._bridge.submit(
-            _on_loop(store.cache_orders, orders),
+        self._bridge.call(
+            store.cache_orders,
+            orders,
             on_error=lambda e: log.warning("Could not cache orders: %s", e),
         )
         # Sites seen on this page join the site filter (the reference cache may lag behind).
@@ -615,7 +610,7 @@ class OrderHistoryView(QWidget):
         self.poller.observe(order)
         if self.detail.order is not None and self.detail.order.id == order.id:
             self.detail.set_order(order)
-        self._bridge.submit(_on_loop(self._services.store.cache_orders, [order]))
+        self._bridge.call(self._services.store.cache_orders, [order])
 
     # The actions behind the detail panel's buttons and Export CSV live in `actions`.
 

@@ -1,13 +1,12 @@
 """Autosave of the draft on screen: debounced, written on the bridge's loop thread.
 
 Writes run on the loop thread itself rather than a worker pool, so they land in the order
-they were made (one small SQLite transaction each, a few milliseconds), and a submit can wait
-for the last one before the outbox takes the draft (`flush`).
+they were made (one small SQLite transaction each, a few milliseconds): a submit asked for
+after a save is carried out after it, and the UI thread never waits for either.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 from collections.abc import Callable
 
@@ -15,12 +14,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from impilo_desktop.domain import OrderDraft
 from impilo_desktop.store import Store, StoreError
-from impilo_desktop.ui.bridge import AsyncBridge, Job
+from impilo_desktop.ui.bridge import AsyncBridge
 
 log = logging.getLogger(__name__)
 
 AUTOSAVE_MS = 300
-FLUSH_TIMEOUT_S = 5.0
 
 
 class DraftAutosave(QObject):
@@ -41,7 +39,6 @@ class DraftAutosave(QObject):
         self._store = store
         self._current = current
         self._persisted = False  # the draft on screen exists in the store
-        self._job: Job | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(AUTOSAVE_MS)
@@ -81,7 +78,7 @@ class DraftAutosave(QObject):
             return snapshot.draft_id
 
         self._persisted = True
-        self._job = self._bridge.submit(write(), on_result=self.saved.emit, on_error=self._fail)
+        self._bridge.submit(write(), on_result=self.saved.emit, on_error=self._fail)
 
     def forget_current(self) -> None:
         """After a restart the form should open empty, not on the order just finished."""
@@ -90,20 +87,7 @@ class DraftAutosave(QObject):
         async def clear() -> None:
             store.set_current_draft(None)
 
-        self._job = self._bridge.submit(clear(), on_error=self._fail)
-
-    def flush(self) -> None:
-        """Every edit so far is in the store when this returns (bounded wait)."""
-        if self._timer.isActive():
-            self.save_now()
-        job = self._job
-        if job is not None and not job.done():
-            try:
-                job.future.result(FLUSH_TIMEOUT_S)
-            except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
-                log.warning("Autosave did not finish in time")
-            except Exception:  # reported through `failed`
-                log.debug("Autosave failed while flushing", exc_info=True)
+        self._bridge.submit(clear(), on_error=self._fail)
 
     def _fail(self, error: BaseException) -> None:
         message = error.message if isinstance(error, StoreError) else str(error)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from impilo_desktop.domain import OrderDraft, status_label
-from impilo_desktop.store import PENDING_STATES, OutboxEntry, StoreError
+from impilo_desktop.store import PENDING_STATES, OutboxEntry
+from impilo_desktop.sync import DrainReport
 from impilo_desktop.ui.order_entry.banner import BannerKind, SubmitBanner
 
 if TYPE_CHECKING:
@@ -72,14 +73,19 @@ class SubmissionTracker(QObject):
             "Open in history",
         )
 
-    def _on_drain_finished(self, _report: object) -> None:
+    def _on_drain_finished(self, report: DrainReport) -> None:
         if self._entry_id is None or self._order_id is not None:
             return
-        try:
-            entry = self._services.store.get_entry(self._entry_id)
-        except StoreError:
-            return
-        if entry.state in PENDING_STATES and self._banner.kind == BannerKind.INFO:
+        settled = any(
+            r.entry_id == self._entry_id and r.state not in PENDING_STATES for r in report.results
+        )
+        if (
+            not settled
+            and not self._services.outbox.sending
+            and self._banner.kind == BannerKind.INFO
+        ):
+            # The drain ended without placing it (offline, or it waits for a retry), and no
+            # follow-up drain is on its way.
             self._saved_for_later()
 
     def _on_sent(self, entry: OutboxEntry) -> None:
@@ -104,16 +110,22 @@ class SubmissionTracker(QObject):
             return
         self._entry_id = None
         message = entry.server_message or entry.last_error or "no reason given"
-        try:
-            draft: OrderDraft = self._services.store.return_to_drafts(entry.entry_id)
-        except StoreError as exc:
-            log.warning("Could not take the refused order back into Drafts: %s", exc)
-            draft = entry.draft
-        self.rejected.emit(draft, message)
-        self._banner.show_message(
-            BannerKind.ERROR,
-            f"Impilo refused this order: <b>{escape(message)}</b><br>"
-            "It is back in the form \N{EM DASH} correct it and submit again.",
+
+        def back(draft: OrderDraft) -> None:
+            self._services.outbox.changed()
+            self.rejected.emit(draft, message)
+            self._banner.show_message(
+                BannerKind.ERROR,
+                f"Impilo refused this order: <b>{escape(message)}</b><br>"
+                "It is back in the form \N{EM DASH} correct it and submit again.",
+            )
+
+        def failed(error: BaseException) -> None:
+            log.warning("Could not take the refused order back into Drafts: %s", error)
+            back(entry.draft)
+
+        self._services.bridge.call(
+            self._services.store.return_to_drafts, entry.entry_id, on_result=back, on_error=failed
         )
 
     def _on_action(self) -> None:

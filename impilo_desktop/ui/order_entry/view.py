@@ -26,7 +26,7 @@ from impilo_desktop.domain import (
     RecipientKind,
     validate_draft,
 )
-from impilo_desktop.store import StoreError
+from impilo_desktop.store import OutboxEntry, StoreError
 from impilo_desktop.ui.bridge import Job
 from impilo_desktop.ui.order_entry.autosave import DraftAutosave
 from impilo_desktop.ui.order_entry.banner import BannerKind
@@ -101,19 +101,18 @@ class OrderEntryView(QWidget):
 
     def load_draft(self, draft: OrderDraft) -> None:
         """Show `draft` (reorder, or opened from Drafts); the one on screen stays in Drafts."""
-        self.autosave.flush()
+        if self.autosave.pending:
+            self.autosave.save_now()  # written before anything asked for after it
         self._show_draft(draft, persisted=False)
         self.autosave.save_now()
 
     def new_order(self) -> None:
         """Start a new, empty order; the current one (if anything was entered) stays in Drafts."""
-        self.autosave.flush()
+        if self.autosave.pending:
+            self.autosave.save_now()
         self._show_draft(OrderDraft(), persisted=False)
         self.autosave.forget_current()
         self.form.patient_picker.setFocus(Qt.FocusReason.ShortcutFocusReason)
-
-    # The shell calls `new_draft` from File > New order.
-    new_draft = new_order
 
     def page_activated(self) -> None:
         """The shell switched to this page: put the cursor where work starts."""
@@ -121,31 +120,47 @@ class OrderEntryView(QWidget):
             self._recipient_picker().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def submit(self) -> None:
-        """Validate and hand the draft to the outbox; show every problem if it is not ready."""
+        """Validate and hand the draft to the outbox; show every problem if it is not ready.
+
+        The form clears at once for the next order; the outbox takes the draft on the
+        bridge loop, after the autosaves already asked for. Should that fail, the draft comes
+        back on screen with the reason, nothing lost."""
         problems = validate_draft(self._draft, self._catalog)
         if problems:
             self._reveal_all = True
             self._show_problems(problems)
             self.sections.focus_first(problems)
             return
-        self.autosave.flush()
-        try:
-            entry = self._services.outbox.submit(self._draft)
-        except DraftInvalid as exc:
-            self._reveal_all = True
-            self._show_problems(exc.problems)
-            return
-        except StoreError as exc:
-            self.form.banner.show_message(
-                BannerKind.ERROR, f"The order could not be saved for sending: {escape(exc.message)}"
-            )
-            return
-        self.autosave.released()  # the outbox took the draft out of Drafts
-        self.submitted.emit(entry)
-        self.tracker.track(entry)
+        if self.autosave.pending:
+            self.autosave.save_now()
+        draft = self._draft.model_copy(deep=True)
+        self.autosave.released()  # the outbox takes the draft out of Drafts
+        self._services.outbox.submit(
+            draft,
+            on_queued=self._on_queued,
+            on_failed=lambda error: self._on_submit_failed(draft, error),
+        )
         self._show_draft(OrderDraft(), persisted=False)
         self.autosave.forget_current()
         self.form.patient_picker.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _on_queued(self, entry: OutboxEntry) -> None:
+        self.submitted.emit(entry)
+        self.tracker.track(entry)
+
+    def _on_submit_failed(self, draft: OrderDraft, error: BaseException) -> None:
+        log.warning("Could not queue the order: %s", error)
+        if self._draft.is_empty():
+            self._show_draft(draft, persisted=True)
+            self.autosave.save_now()  # it is the current draft again
+        if isinstance(error, DraftInvalid):
+            self._reveal_all = True
+            self._show_problems(error.problems)
+            return
+        reason = error.message if isinstance(error, StoreError) else str(error)
+        self.form.banner.show_message(
+            BannerKind.ERROR, f"The order could not be saved for sending: {escape(reason)}"
+        )
 
     def reload_reference(self) -> None:
         """Load the cached patients, sites and catalog into the pickers (off the UI thread)."""
@@ -193,7 +208,7 @@ class OrderEntryView(QWidget):
         self.add_kit_action = action(
             "addKitAction", "Add kit", [QKeySequence("Ctrl+K")], self._focus_kit_search
         )
-        # Ctrl+N belongs to the shell's File > New order, which calls new_draft().
+        # Ctrl+N belongs to the shell's File > New order, which calls new_order().
         self.new_order_action = action(
             "newOrderAction", "New order", [QKeySequence("Ctrl+Shift+N")], self.new_order
         )
@@ -230,15 +245,20 @@ class OrderEntryView(QWidget):
         self._services.outbox.reference_refreshed.connect(self._on_reference_refreshed)
 
     def _restore(self) -> None:
-        try:
-            draft = self._services.store.current_draft()
-        except StoreError as exc:
-            log.warning("Could not restore the current draft: %s", exc)
-            draft = None
-        if draft is not None:
-            self._show_draft(draft, persisted=True)
-        else:
-            self._show_draft(OrderDraft(), persisted=False)
+        """Open empty, then bring back the draft that was on screen last time (read on the
+        bridge loop), unless the coordinator has started on something else meanwhile."""
+        self._show_draft(OrderDraft(), persisted=False)
+        placeholder = self._draft
+
+        def restored(draft: OrderDraft | None) -> None:
+            if draft is not None and self._draft is placeholder and placeholder.is_empty():
+                self._show_draft(draft, persisted=True)
+
+        self._services.bridge.call(
+            self._services.store.current_draft,
+            on_result=restored,
+            on_error=lambda error: log.warning("Could not restore the current draft: %s", error),
+        )
 
     # --- draft <-> widgets ---------------------------------------------------------------
 

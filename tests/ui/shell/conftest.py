@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from impilo_desktop.domain import OrderDraft, PatientChoice
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import KeyStore, MemoryKeyring
+from impilo_desktop.store import OutboxEntry
 from impilo_desktop.ui.app import create_app
 from impilo_desktop.ui.main_window import MainWindow
 from impilo_desktop.ui.theme import scheme_follower
@@ -100,6 +101,14 @@ def online_window(
     window = make_window(*custom_argv)
     wait_online(qtbot, window)
     return window
+
+
+def submit(qtbot: QtBot, window: MainWindow, draft: OrderDraft) -> OutboxEntry:
+    """Hand `draft` to the outbox as New order does; returns the entry once queued."""
+    queued: list[OutboxEntry] = []
+    window.services.outbox.submit(draft, on_queued=queued.append)
+    qtbot.waitUntil(lambda: bool(queued), timeout=10_000)
+    return queued[0]
 
 
 def wait_online(qtbot: QtBot, window: MainWindow) -> None:

@@ -22,7 +22,14 @@ from impilo_desktop.ui.drafts.model import (
     format_when,
 )
 
-from .conftest import NOT_ORDERABLE_ITEM, MakeWindow, sandbox_draft, visible_child, wait_online
+from .conftest import (
+    NOT_ORDERABLE_ITEM,
+    MakeWindow,
+    sandbox_draft,
+    submit,
+    visible_child,
+    wait_online,
+)
 
 
 def test_model_rows_columns_and_sorting(qtmodeltester: ModelTester) -> None:
@@ -67,17 +74,18 @@ def test_draft_actions_open_duplicate_delete_and_undo(
     window.show()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
-    window.show_page("drafts")
     page = window.drafts_page
+    window.show_page("drafts")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2)
     table = page.table
     assert table.objectName() == "draftsTable"
-    assert page.model.rowCount() == 2
     assert page.selected_row() is not None
 
     # Duplicate with Ctrl+D: a third draft with a new id, selected.
     table.setFocus()
     page.select_key(f"draft:{first.draft_id}")
-    qtbot.keyClick(table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(page.rows_shown):
+        qtbot.keyClick(table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert page.model.rowCount() == 3
     copy = page.selected_row()
     assert copy is not None
@@ -85,13 +93,16 @@ def test_draft_actions_open_duplicate_delete_and_undo(
     assert copy.draft.item_lines[0].count == 1
 
     # Delete with the Delete key, then Undo from the bar.
-    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    with qtbot.waitSignal(page.rows_shown):
+        qtbot.keyClick(table, Qt.Key.Key_Delete)
+        assert page.model.rowCount() == 2  # at once, before the store has followed
     assert page.model.rowCount() == 2
     assert store.get_draft(copy.draft.draft_id) is None
     assert page.undo_bar.isVisible()
     undo = page.undo_bar.buttons()[0]
     assert undo.text() == "&Undo"
-    qtbot.mouseClick(undo, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(page.rows_shown):
+        qtbot.mouseClick(undo, Qt.MouseButton.LeftButton)
     assert page.model.rowCount() == 3
     assert store.get_draft(copy.draft.draft_id) is not None
     assert not page.undo_bar.isVisible()
@@ -115,14 +126,14 @@ def test_refused_order_shows_impilo_message_and_goes_back_to_drafts(
     window = make_window(*custom_argv)
     wait_online(qtbot, window)
     with qtbot.waitSignal(window.services.outbox.entry_rejected, timeout=15_000) as refused:
-        entry = window.services.outbox.submit(sandbox_draft(NOT_ORDERABLE_ITEM))
+        entry = submit(qtbot, window, sandbox_draft(NOT_ORDERABLE_ITEM))
     assert refused.args[0].entry_id == entry.entry_id
     assert window.notice_bar.isVisible()
     assert "cannot be ordered" in window.notice_bar.text.text()
 
     window.show_page("drafts")
     page = window.drafts_page
-    assert page.select_key(f"entry:{entry.entry_id}")
+    qtbot.waitUntil(lambda: page.select_key(f"entry:{entry.entry_id}"))
     row = page.selected_row()
     assert row is not None
     assert page.model.data(page.model.index(page.model.row_of(row.key), Column.STATE)) == (
@@ -150,7 +161,7 @@ def test_sent_entry_is_listed_and_cannot_be_opened(
     window = make_window(*custom_argv)
     wait_online(qtbot, window)
     with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=15_000) as sent:
-        entry = window.services.outbox.submit(sandbox_draft())
+        entry = submit(qtbot, window, sandbox_draft())
     assert sent.args[0].state == EntryState.SENT
     window.show_page("drafts")
     page = window.drafts_page
@@ -179,7 +190,7 @@ def test_held_order_is_released_and_sent(
     window.start()
     window.show_page("drafts")
     page = window.drafts_page
-    assert page.select_key(f"entry:{entry.entry_id}")
+    qtbot.waitUntil(lambda: page.select_key(f"entry:{entry.entry_id}"))
     row = page.selected_row()
     assert row is not None
     assert row.state == EntryState.HELD

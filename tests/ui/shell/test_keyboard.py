@@ -40,6 +40,7 @@ def test_keyboard_only_walkthrough(
     press(Qt.Key.Key_2, ctrl)
     assert window.current_page_key() == "drafts"
     page = window.drafts_page
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2)  # read from the store off-thread
     assert focused() is page.table
     assert page.table.currentIndex().row() == 0
 
@@ -47,12 +48,12 @@ def test_keyboard_only_walkthrough(
     press(Qt.Key.Key_Down)
     assert page.table.currentIndex().row() == 1
     press(Qt.Key.Key_D, ctrl)
-    assert page.model.rowCount() == 3
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3)
     press(Qt.Key.Key_Delete)
     assert page.model.rowCount() == 2
     assert page.undo_bar.isVisible()
     press(Qt.Key.Key_Z, ctrl)
-    assert page.model.rowCount() == 3
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3)
     assert focused() is page.table
 
     # Tab leaves the table for the next control; Shift+Tab comes back.
@@ -78,7 +79,7 @@ def test_keyboard_only_walkthrough(
     # Ctrl+3 and Ctrl+1 reach the other pages, focus follows.
     press(Qt.Key.Key_3, ctrl)
     assert window.current_page_key() == "history"
-    assert focused() is window.history.table  # type: ignore[attr-defined]
+    assert focused() is window.history.table
     press(Qt.Key.Key_1, ctrl)
     assert window.current_page_key() == "new_order"
     assert window.order_entry.isAncestorOf(focused()) or focused() is window.order_entry

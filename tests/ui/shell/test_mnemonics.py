@@ -48,11 +48,12 @@ def test_no_page_uses_a_letter_twice(qtbot: QtBot, make_window: MakeWindow) -> N
         window.show_page(spec.key)
         if spec.key == "history":
             history = window.history
-            rows = history.model.rowCount  # type: ignore[attr-defined]
+            rows = history.model.rowCount
             qtbot.waitUntil(lambda r=rows: r() > 0, timeout=20_000)  # type: ignore[misc]
-            history.table.selectRow(0)  # type: ignore[attr-defined]
+            history.table.selectRow(0)
         if spec.key == "drafts":
             page = window.drafts_page
+            qtbot.waitUntil(lambda p=page: p.model.rowCount() > 0)  # type: ignore[misc]
             page.select_row(0)
             page.delete_selected()  # the Undo bar joins the page
             assert page.undo_bar.isVisible()

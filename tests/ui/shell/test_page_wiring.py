@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from impilo_desktop.ui.main_window import MainWindow
 
-from .conftest import sandbox_draft
+from .conftest import sandbox_draft, submit
 
 
 def test_pages_are_wired_together(qtbot: QtBot, online_window: MainWindow) -> None:
@@ -17,17 +17,17 @@ def test_pages_are_wired_together(qtbot: QtBot, online_window: MainWindow) -> No
 
     # Reorder (history) -> New order shows that draft.
     draft = sandbox_draft(count=3)
-    window.history.reorder_requested.emit(draft)  # type: ignore[attr-defined]
+    window.history.reorder_requested.emit(draft)
     assert window.current_page_key() == "new_order"
-    shown = window.order_entry.draft  # type: ignore[attr-defined]
+    shown = window.order_entry.draft
     assert shown.draft_id == draft.draft_id
     assert shown.item_lines[0].count == 3
 
     # "Open in history" (New order) -> Order history, the order selected.
     with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=15_000) as sent:
-        window.services.outbox.submit(sandbox_draft())
+        submit(qtbot, window, sandbox_draft())
     order_id = sent.args[0].order_id
-    window.order_entry.open_order_requested.emit(order_id)  # type: ignore[attr-defined]
+    window.order_entry.open_order_requested.emit(order_id)
     assert window.current_page_key() == "history"
     table = window.history.findChild(QTableView, "orderHistoryTable")
     assert table is not None
@@ -43,4 +43,4 @@ def test_pages_are_wired_together(qtbot: QtBot, online_window: MainWindow) -> No
     qtbot.waitUntil(window.isActiveWindow)
     window.menus.new_order_action.trigger()
     assert window.current_page_key() == "new_order"
-    assert window.order_entry.draft.draft_id != draft.draft_id  # type: ignore[attr-defined]
+    assert window.order_entry.draft.draft_id != draft.draft_id

@@ -15,7 +15,7 @@ from impilo_desktop.ui.main_window import MainWindow
 from impilo_desktop.ui.theme import DARK_STATUS, LIGHT_STATUS, is_dark, scheme_follower
 from impilo_desktop.ui.welcome import WelcomeDialog
 
-from .conftest import MakeWindow, sandbox_draft, visible_child, wait_online
+from .conftest import MakeWindow, sandbox_draft, submit, visible_child, wait_online
 
 
 def visible_box(qtbot: QtBot, window: MainWindow, name: str) -> QMessageBox:
@@ -33,7 +33,7 @@ def test_quit_with_unsent_orders_asks_then_sends_or_quits(
 ) -> None:
     window = online_window
     sandbox.stop()  # the network goes away
-    entry = window.services.outbox.submit(sandbox_draft())
+    entry = submit(qtbot, window, sandbox_draft())
     qtbot.waitUntil(lambda: window.services.outbox.state == "offline", timeout=15_000)
     assert window.status.connection.label.text() == "Offline"
     assert window.status.outbox.label.text() == "Outbox: 1 to send"
@@ -68,8 +68,8 @@ def test_quit_anyway_keeps_the_order_for_next_time(
 ) -> None:
     window = online_window
     sandbox.stop()
-    window.services.outbox.submit(sandbox_draft())
-    window.services.outbox.submit(sandbox_draft(count=2))
+    submit(qtbot, window, sandbox_draft())
+    submit(qtbot, window, sandbox_draft(count=2))
     qtbot.waitUntil(lambda: window.services.outbox.state == "offline", timeout=15_000)
     window.close()
     box = visible_box(qtbot, window, "quitConfirmation")
@@ -107,8 +107,8 @@ def test_settings_remove_and_replace_key(
     assert box is not None
     qtbot.waitUntil(box.isVisible)
     qtbot.mouseClick(button(box, "confirmRemoveKey"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.key_value.text().startswith("No key yet"))
     assert memory_keyring.get_password(SERVICE, "custom") is None
-    assert page.key_value.text().startswith("No key yet")
     assert not page.remove_button.isEnabled()
     assert window.status.connection.label.text() == "No API key"
 
@@ -217,8 +217,8 @@ def test_switching_to_an_account_whose_database_cannot_open_stays_put(
     conn.close()
     window = make_window()
     window.switch_profile(Profile("staging", BUILTIN_BASE_URLS["staging"]))
+    qtbot.waitUntil(window.notice_bar.isVisible)  # the store is opened off the UI thread
     assert window.services.profile.is_sandbox
-    assert window.notice_bar.isVisible()
     assert "Could not switch to staging" in window.notice_bar.text.text()
     assert Settings.load(home).last_profile != "staging"
 
@@ -241,7 +241,8 @@ def test_a_database_found_empty_is_said_in_the_window(
     window.show_notice("Impilo cannot be reached right now.")  # other news does not hide it
     assert window.store_banner.isVisible()
 
-    window.switch_profile(Profile("staging", BUILTIN_BASE_URLS["staging"]))
+    with qtbot.waitSignal(window.profile_switched):
+        window.switch_profile(Profile("staging", BUILTIN_BASE_URLS["staging"]))
     assert window.services.profile.name == "staging"
     assert window.store_banner.isVisible()
     staging_file = app_home / "profiles" / "staging" / "impilo.sqlite3"

@@ -24,7 +24,7 @@ from impilo_desktop.sandbox.persist import STATE_FILE_NAME
 from impilo_desktop.store import EntryState
 from impilo_desktop.ui.main_window import MainWindow
 
-from .conftest import MakeWindow, sandbox_draft, visible_child, wait_online
+from .conftest import MakeWindow, sandbox_draft, submit, visible_child, wait_online
 
 
 def state_file(home: Path) -> Path:
@@ -47,13 +47,15 @@ def ask_sandbox(
 
 def send_order(qtbot: QtBot, window: MainWindow, count: int = 1) -> tuple[int, str]:
     """Submit a draft through the outbox; (order id, client reference) once it is sent."""
-    entry = window.services.outbox.submit(sandbox_draft(count=count))
+    entry = submit(qtbot, window, sandbox_draft(count=count))
     store = window.services.store
     qtbot.waitUntil(
         lambda: store.get_entry(entry.entry_id).state == EntryState.SENT, timeout=15_000
     )
     sent = store.get_entry(entry.entry_id)
     assert sent.order_id is not None
+    # ...and the window knows it (its outbox counts are read after each drain).
+    qtbot.waitUntil(lambda: window.services.outbox.pending_count() == 0, timeout=15_000)
     return sent.order_id, sent.client_reference
 
 
@@ -86,7 +88,7 @@ def test_an_order_placed_in_the_app_is_there_after_a_restart(
     assert [o.id for o in found.content] == [order_id]
     # History (paged from the sandbox) shows it too.
     again.show_page("history")
-    model = again.history.model  # type: ignore[attr-defined]
+    model = again.history.model
     qtbot.waitUntil(lambda: model.loaded_order(order_id) is not None, timeout=20_000)
     # The outbox's record and the sandbox agree, and the next order gets a new id.
     next_id, _ = send_order(qtbot, again, count=2)

@@ -18,7 +18,7 @@ from impilo_desktop.ui.app import choose_start
 from impilo_desktop.ui.key_check import KeyCheckOutcome
 from impilo_desktop.ui.welcome import WelcomeDialog
 
-from .conftest import MakeWindow, sandbox_draft, visible_child, wait_online
+from .conftest import MakeWindow, sandbox_draft, submit, visible_child, wait_online
 
 
 def find_dialog(qtbot: QtBot, parent: QWidget, name: str) -> WelcomeDialog:
@@ -136,7 +136,7 @@ def test_refused_key_while_running_prompts_and_new_key_sends_waiting_orders(
 ) -> None:
     keys.set_key("custom", "expired-key")
     window = make_window(*custom_argv, start=False)
-    entry = window.services.outbox.submit(sandbox_draft())
+    entry = submit(qtbot, window, sandbox_draft())
     window.show()
     window.start()
 

@@ -1,0 +1,183 @@
+"""The coordinator's session: which account is open, its services, and the background work.
+
+One `SessionController` per window. It opens a profile's services (at start-up directly;
+on a switch, the store and key are read on the bridge loop, never on the UI thread), closes
+the previous ones, remembers the last profile, starts and stops the outbox, and takes key
+changes. Pages get it to ask for these things; the window listens to `switched` to build its
+pages for the new account. Dialogs (asking for a key, confirmations) stay with the pages and
+the window: this object shows nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from impilo_desktop.config import BUILTIN_BASE_URLS, Profile, Settings
+from impilo_desktop.secrets import KeyStore
+from impilo_desktop.store import Store, StoreError
+from impilo_desktop.ui.bridge import AsyncBridge
+from impilo_desktop.ui.services import AppServices
+from impilo_desktop.ui.session import SandboxHost, close_services, open_profile_store, open_services
+
+log = logging.getLogger(__name__)
+
+
+class SessionController(QObject):
+    """Open, switch and close one profile's services; start and stop their work.
+
+    Signals (UI thread): `switched(services)` once another profile's services are open (the
+    old ones are closing), `problem(message)` when a switch or a reset did not work,
+    `key_changed()` after a key was saved, replaced or removed, and `sandbox_reset()` after
+    the built-in sandbox went back to its demo data.
+    """
+
+    switched = Signal(object)  # AppServices
+    problem = Signal(str)
+    key_changed = Signal()
+    sandbox_reset = Signal()
+
+    def __init__(
+        self,
+        *,
+        profile: Profile,
+        home: Path,
+        keys: KeyStore,
+        bridge: AsyncBridge,
+        sandbox: SandboxHost,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.home = home
+        self.keys = keys
+        self.bridge = bridge
+        self.sandbox = sandbox
+        # Start-up: the window cannot show anything before its profile is open.
+        self.services: AppServices = open_services(profile, home, keys, bridge)
+        self._started = False
+        self._switching: Profile | None = None
+        self._closed = False
+
+    @property
+    def profile(self) -> Profile:
+        return self.services.profile
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin background work (sending, reference refresh); once the window shows."""
+        if not self._started:
+            self._started = True
+            self.services.outbox.start()
+
+    def shutdown(self) -> None:
+        """Stop background work, then close the store, the bridge and the built-in server.
+        Background work goes first: a refresh may be writing to SQLite on the bridge thread,
+        and closing the store under it crashes the process."""
+        if self._closed:
+            return
+        self._closed = True
+        self.services.outbox.stop()
+        self.bridge.close()
+        close_services(self.services)
+        self.sandbox.stop()
+
+    # -- accounts -----------------------------------------------------------------------------
+
+    def needs_key(self) -> bool:
+        return not self.services.api_key()
+
+    @property
+    def sandbox_running(self) -> bool:
+        """The built-in sandbox is the server of the open profile."""
+        return self.services.profile.is_sandbox and self.sandbox.running
+
+    def use_sandbox(self) -> None:
+        """Switch to the built-in sandbox (started if needed)."""
+        if self.sandbox_running:
+            self.remember(self.services.profile)
+            return
+        self.switch_profile(self.sandbox.profile(self.keys))
+
+    def switch_profile(self, profile: Profile) -> None:
+        """Open `profile` in place of the current one. Its store and key are read on the
+        bridge loop; `switched` follows, or `switch_failed` with the reason (the current
+        profile then stays open)."""
+        if profile == self.services.profile:
+            # The same account again (e.g. after a new key): just pick it up.
+            self.remember(profile)
+            self.key_replaced()
+            return
+        if self._switching == profile:
+            return
+        self._switching = profile
+        log.info("Switching to profile %s", profile.name)
+        self.bridge.call(
+            open_profile_store,
+            profile,
+            self.home,
+            self.keys,
+            on_result=lambda store: self._open(profile, store),
+            on_error=lambda error: self._failed(profile, error),
+        )
+
+    def _open(self, profile: Profile, store: Store) -> None:
+        self._switching = None
+        if self._closed:
+            self.bridge.call(store.close)
+            return
+        old = self.services
+        self.services = open_services(profile, self.home, self.keys, self.bridge, store)
+        self.remember(profile)
+        close_services(old, wait=False)
+        if self._started:
+            self.services.outbox.start()
+        self.switched.emit(self.services)
+
+    def _failed(self, profile: Profile, error: BaseException) -> None:
+        self._switching = None
+        message = error.message if isinstance(error, StoreError) else str(error)
+        log.warning("Could not open profile %s: %s", profile.name, message)
+        self.problem.emit(f"Could not switch to {profile.name}: {message}")
+
+    def remember(self, profile: Profile) -> None:
+        """The profile to open next time (and a custom server's address)."""
+        settings = Settings.load(self.home)
+        settings.last_profile = profile.name
+        if not profile.is_sandbox and profile.name not in BUILTIN_BASE_URLS:
+            settings.base_urls[profile.name] = profile.base_url
+        settings.save(self.home)
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def key_replaced(self) -> None:
+        """A key was saved or replaced for the open profile: the outbox picks it up."""
+        self.services.outbox.key_replaced()
+        self.key_changed.emit()
+
+    def remove_key(self) -> None:
+        """Forget the open profile's key (keyring and memory, on the bridge loop: a keyring
+        write can wait on the OS); `key_changed` follows."""
+        self.bridge.call(
+            self.keys.delete_key,
+            self.services.profile.name,
+            on_result=lambda _none: self.key_replaced(),
+            on_error=lambda error: log.warning("Could not remove the key: %s", error),
+        )
+
+    # -- the built-in sandbox -------------------------------------------------------------------
+
+    def reset_sandbox(self) -> None:
+        """Back to the sandbox's demo data (it rewrites its state file: on the bridge loop);
+        `sandbox_reset` follows, or an error in the log."""
+        self.bridge.call(
+            self.sandbox.reset,
+            on_result=lambda _none: self.sandbox_reset.emit(),
+            on_error=self._reset_failed,
+        )
+
+    def _reset_failed(self, error: BaseException) -> None:
+        log.error("Resetting the sandbox failed", exc_info=error)
+        self.problem.emit("The sandbox data could not be reset. The log has the details.")
