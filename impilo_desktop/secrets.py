@@ -198,16 +198,6 @@ class KeyStore:
         self._read[profile] = key
         return key
 
-    def has_read(self, profile: str) -> bool:
-        """True when `get_key(profile)` answers from memory (no keyring round trip)."""
-        return (
-            profile in self._pinned
-            or self.from_environment()
-            or profile in self._session
-            or profile in self._read
-            or (self._checked and self._reason is not None)
-        )
-
     def set_key(self, profile: str, key: str) -> bool:
         """Save `key` for `profile`. Returns True when saved in the OS keyring, False when it
         is kept in memory for this session only."""

@@ -183,27 +183,6 @@ class OutboxMixin(StoreBase):
             for r in rows
         ]
 
-    def pending_count(self) -> int:
-        """Entries not yet sent (including rejected and held ones, which need the user)."""
-        row = self._db.read(
-            lambda conn: conn.execute(
-                "SELECT count(*) FROM outbox WHERE state != 'sent'"
-            ).fetchone()
-        )
-        return int(row[0])
-
-    def count_outbox(self, states: Iterable[EntryState]) -> int:
-        """How many entries are in `states` (one query; nothing is parsed). For badges and
-        counters that would otherwise list the outbox just to take its length."""
-        wanted = [EntryState(s).value for s in states]
-        marks = ",".join("?" * len(wanted))
-        row = self._db.read(
-            lambda conn: conn.execute(
-                f"SELECT count(*) FROM outbox WHERE state IN ({marks})", wanted
-            ).fetchone()
-        )
-        return int(row[0])
-
     def outbox_summary(self) -> OutboxSummary:
         """Counts, the pause and the next retry time, in one read."""
 
@@ -337,16 +316,6 @@ class OutboxMixin(StoreBase):
             return conn.execute(sql + " ORDER BY entry_id", params).fetchall()
 
         return [OutboxEntry.from_row(row) for row in self._db.read(query)]
-
-    def next_due_at(self) -> float | None:
-        """When the earliest scheduled retry is due (epoch seconds), or None."""
-        row = self._db.read(
-            lambda conn: conn.execute(
-                "SELECT min(coalesce(next_attempt_at, 0)) FROM outbox"
-                " WHERE state IN ('queued', 'in_doubt')"
-            ).fetchone()
-        )
-        return None if row is None or row[0] is None else float(row[0])
 
     def mark_sending(self, entry_id: int, lease: SenderLease | None = None) -> OutboxEntry:
         """Committed BEFORE the POST: if we die from here on, the entry is in doubt.

@@ -143,11 +143,6 @@ class AsyncBridge(QObject):
 
         return self.submit(run(), on_result=on_result, on_error=on_error)
 
-    def call_soon(self, func: Callable[[], Any]) -> None:
-        """Run a plain callable on the service loop (thread-safe)."""
-        self.start()
-        self._loop.call_soon_threadsafe(func)
-
     def add_closer(self, closer: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Register async clean-up (e.g. closing the HTTP client) run by `close()`."""
         self._closers.append(closer)

@@ -19,6 +19,7 @@ from impilo_desktop.store import (
     SCHEMA_VERSION,
     EntryState,
     EntryStateError,
+    OutboxSummary,
     Store,
 )
 from tests.store.samples import SERVER, valid_draft
@@ -99,7 +100,7 @@ def test_enqueue_moves_draft_into_outbox_with_new_reference(store: Store) -> Non
     assert re.fullmatch(r"impilo-desktop-[0-9a-f]{20}", entry.client_reference)
     assert entry.client_reference != other.client_reference
     assert [e.entry_id for e in store.list_outbox()] == [entry.entry_id, other.entry_id]
-    assert store.pending_count() == 2
+    assert store.outbox_summary().pending == 2
     assert [h.outcome for h in store.entry_history(entry.entry_id)] == ["queued"]
 
 
@@ -214,16 +215,40 @@ def test_two_stores_on_one_file_see_each_other(db_path: Path) -> None:
         assert ui.get_entry(entry.entry_id).order_id == 7
 
 
-def test_count_outbox_counts_entries_by_state(store: Store) -> None:
+def test_the_summary_counts_pause_and_next_retry_in_one_read(store: Store) -> None:
+    assert store.outbox_summary() == OutboxSummary()
     first = store.enqueue(valid_draft(), server=SERVER)
-    store.enqueue(valid_draft(), server=SERVER)
+    second = store.enqueue(valid_draft(), server=SERVER)
+    third = store.enqueue(valid_draft(), server=SERVER)
     store.mark_rejected(first.entry_id, "No such item", "HTTP 400")
+    store.mark_held(third.entry_id, "old")
+    store.mark_retry(second.entry_id, "offline", store.now() + 60, reconcile=False)
+    store.pause_outbox("API key rejected")
 
-    assert store.count_outbox(PENDING_STATES) == 1
-    assert store.count_outbox([EntryState.REJECTED]) == 1
-    assert store.count_outbox([EntryState.SENT, EntryState.HELD]) == 0
-    assert store.count_outbox([]) == 0
-    assert store.count_outbox(PENDING_STATES) == len(store.list_outbox(PENDING_STATES))
+    summary = store.outbox_summary()
+    assert (summary.pending, summary.attention) == (1, 2)
+    assert summary.pending == len(store.list_outbox(PENDING_STATES))
+    assert summary.paused == "API key rejected"
+    assert summary.next_due_at == pytest.approx(store.now() + 60, abs=1)
+
+
+def test_sent_entries_are_forgotten_after_a_while_and_listed_recent_first(
+    db_path: Path,
+) -> None:
+    clock = [1_000_000.0]
+    with Store(db_path, clock=lambda: clock[0]) as store:
+        entries = [store.enqueue(valid_draft(), server=SERVER) for _ in range(4)]
+        for entry in entries[:3]:
+            store.mark_sending(entry.entry_id)
+            store.mark_sent(entry.entry_id, 100 + entry.entry_id)
+            clock[0] += 10
+        listed, older = store.list_outbox_recent(sent_limit=2)
+        # The waiting entry, then the two most recently sent; one more sent one left out.
+        assert [e.entry_id for e in listed] == [4, 3, 2]
+        assert older == 1
+        clock[0] += 3600
+        assert store.prune_sent(older_than=3615) == 2  # sent 3630 and 3620 s ago
+        assert [e.entry_id for e in store.list_outbox()] == [3, 4]
 
 
 def test_listed_entries_parse_their_draft_when_asked(store: Store) -> None:
