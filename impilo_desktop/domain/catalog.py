@@ -9,10 +9,29 @@ never seen, is "don't know" (None), never a problem. Impilo publishes no loaner-
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from impilo_desktop.api.models import Item, Kit
+from typing import Protocol
 
 LOANER_PREFIX = "loaner"
+
+
+class ItemFacts(Protocol):
+    """What the catalog needs of an item: an API `Item`, or the order form's record."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def orderable(self) -> bool | None: ...
+
+
+class KitFacts(Protocol):
+    """What the catalog needs of a kit: an API `Kit`, or the order form's record."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def archived(self) -> bool | None: ...
 
 
 def looks_like_loaner_kit(name: str | None) -> bool | None:
@@ -23,13 +42,14 @@ def looks_like_loaner_kit(name: str | None) -> bool | None:
 
 
 class CatalogSnapshot:
-    """Catalog answers from lists of items and kits (satisfies `validation.Catalog`)."""
+    """Catalog answers from lists of items and kits (satisfies `validation.Catalog`): the one
+    catalog the order form, the command line and the tests all use."""
 
-    def __init__(self, items: Iterable[Item] = (), kits: Iterable[Kit] = ()) -> None:
+    def __init__(self, items: Iterable[ItemFacts] = (), kits: Iterable[KitFacts] = ()) -> None:
         self._orderable: dict[int, bool | None] = {
             item.id: item.orderable for item in items if item.id is not None
         }
-        self._kits: dict[int, Kit] = {kit.id: kit for kit in kits if kit.id is not None}
+        self._kits: dict[int, KitFacts] = {kit.id: kit for kit in kits if kit.id is not None}
 
     def is_orderable(self, item_id: int) -> bool | None:
         """The item's `orderable` flag, None when unknown."""

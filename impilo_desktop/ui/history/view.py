@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -144,8 +144,10 @@ class OrderHistoryView(QWidget):
         )
         self._build_actions()
         self._connect()
-        self._load_sites()
-        self.model.reload()
+        # The first page is asked for when the page is first shown (`showEvent`): a window
+        # opening on New order sends no history request. The poller runs from the start, so
+        # a placed order's news arrives wherever the coordinator is.
+        self._first_shown = False
         self.poller.start()
 
     # --- construction ------------------------------------------------------------------------
@@ -378,6 +380,13 @@ class OrderHistoryView(QWidget):
         self._offline = False
         self._banner.setVisible(False)
         self.model.set_fetch_page(self._fetch_online)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._first_shown:
+            self._first_shown = True
+            self._load_sites()
+            self.model.reload()
 
     def page_activated(self) -> None:
         """The shell switched to this page: a current row, in view, so Enter opens it."""

@@ -101,22 +101,3 @@ def remember_patients(store: Store, patients: list[Patient]) -> None:
     """Put patients found on the server into the cache, so the next search finds them."""
     if patients:
         store.store_reference_page(ReferenceKind.PATIENT, patients)
-
-
-@dataclass
-class CatalogAnswers:
-    """The domain's `Catalog` over the cached items and kits ("don't know" when uncached)."""
-
-    items: dict[int, ItemRecord] = field(default_factory=dict)
-    kits: dict[int, KitRecord] = field(default_factory=dict)
-
-    def is_orderable(self, item_id: int) -> bool | None:
-        item = self.items.get(item_id)
-        return None if item is None else item.orderable
-
-    def is_archived_kit(self, kit_id: int) -> bool | None:
-        kit = self.kits.get(kit_id)
-        return None if kit is None else kit.archived
-
-    def is_loaner_kit(self, kit_id: int) -> bool | None:
-        return None  # the kit model carries no loaner flag (impilo-api.md 5.3)

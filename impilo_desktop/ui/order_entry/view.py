@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QAbstractItemDelegate, QVBoxLayout, QWidget
 
 from impilo_desktop.api.models import ShippingOption
 from impilo_desktop.domain import (
+    CatalogSnapshot,
     DraftInvalid,
     OrderDraft,
     Problem,
@@ -39,7 +40,7 @@ from impilo_desktop.ui.order_entry.choices import (
 from impilo_desktop.ui.order_entry.form import OrderForm
 from impilo_desktop.ui.order_entry.problems import ProblemSections, sort_problems
 from impilo_desktop.ui.order_entry.records import ItemRecord, KitRecord, PatientRecord, SiteRecord
-from impilo_desktop.ui.order_entry.reference import CatalogAnswers, ReferenceData, load_reference
+from impilo_desktop.ui.order_entry.reference import ReferenceData, load_reference
 from impilo_desktop.ui.order_entry.server_lookups import ServerLookups
 from impilo_desktop.ui.order_entry.submission import SubmissionTracker
 
@@ -65,7 +66,7 @@ class OrderEntryView(QWidget):
         self.setAccessibleName("New order")
         self._services = services
         self._draft = OrderDraft()
-        self._catalog = CatalogAnswers()
+        self._catalog = CatalogSnapshot()
         self._problems: list[Problem] = []
         self._touched: set[str] = set()
         self._reveal_all = False
@@ -479,9 +480,7 @@ class OrderEntryView(QWidget):
         f.kit_search.set_kits(data.kits)
         f.kits_model.set_kit_catalog(data.kits)
         f.advanced.set_items(data.items)
-        self._catalog = CatalogAnswers(
-            items={i.id: i for i in data.items}, kits={k.id: k for k in data.kits}
-        )
+        self._catalog = CatalogSnapshot(data.items, data.kits)
         self._show_kit_contents()
         self._validate()
         self.reference_loaded.emit()

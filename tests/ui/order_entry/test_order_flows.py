@@ -11,7 +11,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.api.models import Order, ShippingOption
-from impilo_desktop.domain import ItemLine, OrderDraft, PatientChoice
+from impilo_desktop.domain import ItemLine, KitLine, OrderDraft, PatientChoice
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import EntryState
 from impilo_desktop.ui.order_entry.banner import BannerKind
@@ -407,3 +407,17 @@ def test_problems_in_a_loaded_draft_point_at_their_lines(
     qtbot.mouseClick(f.remove_item_button, Qt.MouseButton.LeftButton)
     assert f.items_model.setData(f.items_model.index(0, int(ItemColumn.COUNT)), 3)
     assert not f.items_error.isVisible()
+
+
+def test_the_loaner_kit_rules_hold_in_the_form(qtbot: QtBot, view: OrderEntryView) -> None:
+    """The form asks the same catalog as the domain: a loaner kit (named so, as Impilo
+    publishes no flag) cannot go twice in one order."""
+    loaner = next(k for k in view.form.kit_search.model.records if k.name.startswith("Loaner"))
+    draft = OrderDraft(
+        kit_lines=[KitLine(kit_id=loaner.id, count=2, name=loaner.name)],
+    )
+    draft.set_patient(PatientChoice(id=10001, first_name="Jacqueline", last_name="Seed"))
+    view.load_draft(draft)
+    qtbot.keyClick(view, Enter, Qt.KeyboardModifier.ControlModifier)  # reveal everything
+    assert "A loaner kit can only be ordered once" in view.form.kits_error.text()
+    assert not view.form.submit_button.isEnabled()
