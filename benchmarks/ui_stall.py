@@ -309,7 +309,7 @@ def main() -> int:
         probe.timer.stop()
         window.shutdown()
         app.processEvents()
-        window._quit_confirmed = True
+        window.quit_guard.confirmed = True
         window.close()
     sys.stdout.flush()
     # Skip interpreter finalization: tearing down Qt objects from the garbage collector at

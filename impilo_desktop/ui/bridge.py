@@ -199,5 +199,12 @@ class AsyncBridge(QObject):
                 on_error(error)
             else:
                 log.error("Background work failed", exc_info=error)
+        except RuntimeError as exc:
+            if "already deleted" not in str(exc):
+                log.exception("Error in a UI callback")
+            else:
+                # The page that asked was closed meanwhile (e.g. rebuilt for another
+                # account): its answer has nowhere to go.
+                log.debug("Dropped the answer for a closed page: %s", exc)
         except Exception:
             log.exception("Error in a UI callback")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -20,9 +20,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -38,8 +36,8 @@ from impilo_desktop.ui.history.view import OrderHistoryView
 from impilo_desktop.ui.menus import WindowMenus
 from impilo_desktop.ui.message_bar import MessageBar
 from impilo_desktop.ui.order_entry.view import OrderEntryView
-from impilo_desktop.ui.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SETTINGS, PageSpec
-from impilo_desktop.ui.quit_question import QUIT_BOX_NAME, ask_before_quitting
+from impilo_desktop.ui.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SETTINGS
+from impilo_desktop.ui.quit_question import QuitGuard
 from impilo_desktop.ui.resources import icon
 from impilo_desktop.ui.services import AppServices
 from impilo_desktop.ui.session import SandboxHost
@@ -76,12 +74,11 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         self.sandbox = sandbox
         self.first_run = first_run
-        self._quit_confirmed = False
-        self._quit_after_send = False
         self._shut_down = False
         self.session = SessionController(
             profile=profile, home=home, keys=keys, bridge=bridge, sandbox=sandbox, parent=self
         )
+        self.quit_guard = QuitGuard(self, lambda: self.services.outbox, self.show_notice)
         self.session.switched.connect(self._on_switched)
         self.session.problem.connect(self.show_notice)
         self.session.key_changed.connect(self._after_key_change)
@@ -173,18 +170,7 @@ class MainWindow(QMainWindow):
 
         self.status = AppStatusBar(self)
         self.setStatusBar(self.status)
-        self.reference_status = QLabel(self.status)
-        self.reference_status.setObjectName("referenceStatus")
-        self.status.addWidget(self.reference_status)
-        self.stop_refresh = QToolButton(self.status)
-        self.stop_refresh.setObjectName("stopRefreshButton")
-        self.stop_refresh.setText("Stop")
-        self.stop_refresh.setAccessibleName("Stop updating patients and catalogue")
-        self.stop_refresh.setToolTip("Stop updating; what arrived so far is kept")
-        self.stop_refresh.setAutoRaise(True)
-        self.stop_refresh.clicked.connect(lambda: self.services.outbox.cancel_refresh())
-        self.stop_refresh.hide()
-        self.status.addWidget(self.stop_refresh)
+        self.status.stop_refresh.clicked.connect(lambda: self.services.outbox.cancel_refresh())
         self._restyle_sidebar()
 
     def _build_pages(self) -> None:
@@ -220,10 +206,10 @@ class MainWindow(QMainWindow):
         outbox.entries_changed.connect(self._update_outbox_status)
         outbox.progress.connect(self.status.set_progress)
         outbox.key_rejected.connect(self._on_key_rejected)
-        outbox.reference_progress.connect(self._on_reference_progress)
-        outbox.reference_refreshed.connect(self._on_reference_refreshed)
+        outbox.reference_progress.connect(self.status.set_reference_progress)
+        outbox.reference_refreshed.connect(self.status.reference_refreshed)
         outbox.entry_rejected.connect(self._on_entry_rejected)
-        outbox.drain_finished.connect(self._on_drain_finished)
+        outbox.drain_finished.connect(lambda _report: self.quit_guard.drain_finished())
 
         self.status.set_profile(services.profile)
         self.refresh_connection_status()
@@ -279,9 +265,6 @@ class MainWindow(QMainWindow):
         return self.session.needs_key()
 
     # -- pages ------------------------------------------------------------
-
-    def page_spec(self, key: str) -> PageSpec:
-        return next(spec for spec in PAGES if spec.key == key)
 
     def current_page_key(self) -> str:
         item = self.page_list.currentItem()
@@ -350,10 +333,7 @@ class MainWindow(QMainWindow):
         outbox = self.services.outbox
         pending = outbox.pending_count()
         self.status.set_outbox(pending, outbox.attention_count())
-        if self._quit_after_send and pending == 0:
-            self._quit_after_send = False
-            self._quit_confirmed = True
-            QTimer.singleShot(0, self.close)
+        self.quit_guard.outbox_changed()
 
     def refresh_connection_status(self) -> None:
         """Show the connection state (or that there is no key at all)."""
@@ -365,33 +345,8 @@ class MainWindow(QMainWindow):
         self.refresh_connection_status()
         if state == "online":
             self.key_banner.dismiss()
-        if state == "offline" and self._quit_after_send:
-            self._quit_after_send = False
-            self.show_notice(
-                "Impilo cannot be reached right now, so the orders stay in the outbox. "
-                "They will be sent the next time Impilo Desktop is online."
-            )
-
-    def _on_drain_finished(self, _report: object) -> None:
-        outbox = self.services.outbox
-        if self._quit_after_send and not outbox.sending and outbox.pending_count():
-            # Nothing more will happen soon: let the coordinator decide again.
-            self._quit_after_send = False
-            self.show_notice(
-                "The orders could not be sent right now ("
-                + (outbox.state_message or "Impilo cannot be reached")
-                + "). They stay in the outbox and will be sent the next time Impilo Desktop "
-                "is online."
-            )
-
-    def _on_reference_progress(self, kind: str, done: int, total: int) -> None:
-        names = {"patient": "patients", "site": "sites", "item": "items", "kit": "kits"}
-        self.reference_status.setText(f"Updating {names.get(kind, kind)}… {done:,} of {total:,}")
-        self.stop_refresh.show()
-
-    def _on_reference_refreshed(self, ok: bool) -> None:
-        self.reference_status.setText("" if ok else "Patients and catalogue not fully updated")
-        self.stop_refresh.hide()
+        if state == "offline":
+            self.quit_guard.went_offline()
 
     def _on_entry_rejected(self, entry: object) -> None:
         message = getattr(entry, "server_message", None) or "Impilo refused an order."
@@ -490,30 +445,12 @@ class MainWindow(QMainWindow):
     # -- leaving ------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        pending = 0 if self._quit_confirmed else self.services.outbox.pending_count()
-        if pending:
+        if not self.quit_guard.may_close():
             event.ignore()
-            self._confirm_quit(pending)
             return
         event.accept()
         self.shutdown()
         super().closeEvent(event)
-
-    def _confirm_quit(self, pending: int) -> None:
-        existing = self.findChild(QMessageBox, QUIT_BOX_NAME)
-        if existing is not None and existing.isVisible():
-            existing.raise_()
-            return
-        ask_before_quitting(self, pending, on_send_now=self._send_then_quit, on_quit=self._quit_now)
-
-    def _quit_now(self) -> None:
-        self._quit_confirmed = True
-        QTimer.singleShot(0, self.close)
-
-    def _send_then_quit(self) -> None:
-        self._quit_after_send = True
-        self.status.showMessage("Sending before quitting…", 8000)
-        self.services.outbox.send_now()
 
     # -- appearance ------------------------------------------------------------
 

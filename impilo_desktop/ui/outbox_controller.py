@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -109,6 +110,10 @@ class OutboxController(QObject):
         self._message = ""
         self._summary = OutboxSummary()
         self._summary_job: Job | None = None
+        # Summaries are numbered as they are read (on the loop thread, so in order); one read
+        # earlier than the one on screen never replaces it, whatever order they arrive in.
+        self._reads = itertools.count(1)
+        self._shown_read = 0
         self.last_report: DrainReport | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -119,16 +124,14 @@ class OutboxController(QObject):
             return
         self._running = True
 
-        def first_summary(summary: OutboxSummary) -> None:
-            self._on_summary(summary)
-            if summary.paused == API_KEY_REJECTED:
+        def first_summary(read: tuple[int, OutboxSummary]) -> None:
+            self._on_summary(read)
+            if read[1].paused == API_KEY_REJECTED:
                 # The key was refused last time: say so instead of retrying with it.
-                self.connectivity.set(ConnectivityState.UNAUTHORIZED, summary.paused)
+                self.connectivity.set(ConnectivityState.UNAUTHORIZED, read[1].paused)
 
         self._services.bridge.call(
-            self._services.store.outbox_summary,
-            on_result=first_summary,
-            on_error=self._store_problem,
+            self._read_summary, on_result=first_summary, on_error=self._store_problem
         )
         if refresh_references:
             self.refresh_references()
@@ -221,6 +224,18 @@ class OutboxController(QObject):
         """Entries the app will still send by itself (queued, sending, in doubt)."""
         return self._summary.pending
 
+    def count_pending(self, answer: Callable[[int], None]) -> None:
+        """Read the outbox now (on the bridge loop) and `answer(pending)` on the UI thread;
+        for decisions that must not rest on a summary a moment old, such as quitting."""
+
+        store = self._services.store
+        self._services.bridge.call(
+            lambda: store.outbox_summary().pending,
+            on_result=answer,
+            # Unreadable: quit without asking; whatever waits stays on disk for next time.
+            on_error=lambda _error: answer(0),
+        )
+
     def attention_count(self) -> int:
         """Entries waiting for the coordinator: refused by Impilo, or held."""
         return self._summary.attention
@@ -244,12 +259,18 @@ class OutboxController(QObject):
         if self._summary_job is not None and not self._summary_job.done():
             self._summary_job.cancel()  # a newer read is on its way
         self._summary_job = self._services.bridge.call(
-            self._services.store.outbox_summary,
-            on_result=self._on_summary,
-            on_error=self._store_problem,
+            self._read_summary, on_result=self._on_summary, on_error=self._store_problem
         )
 
-    def _on_summary(self, summary: OutboxSummary) -> None:
+    def _read_summary(self) -> tuple[int, OutboxSummary]:
+        """On the loop thread: the summary, numbered in the order of reading."""
+        return next(self._reads), self._services.store.outbox_summary()
+
+    def _on_summary(self, read: tuple[int, OutboxSummary]) -> None:
+        number, summary = read
+        if number < self._shown_read:
+            return  # an older picture than the one shown
+        self._shown_read = number
         self._summary = summary
         self.entries_changed.emit()
 
@@ -322,17 +343,16 @@ class OutboxController(QObject):
             self._again = due_only if self._again is None else (self._again and due_only)
             return
         self._retry_timer.stop()
-        store = self._services.store
 
         def on_result(result: EntryResult) -> None:
             # On the loop thread: the entry is read here, the UI gets it with the result.
             self._result_hop.emit(result, self._settled_entry(result))
 
-        async def drain_and_summarize() -> tuple[DrainReport, OutboxSummary]:
+        async def drain_and_summarize() -> tuple[DrainReport, tuple[int, OutboxSummary]]:
             report = await self._sender.drain(
                 due_only=due_only, progress=self._progress_hop.emit, on_result=on_result
             )
-            return report, store.outbox_summary()
+            return report, self._read_summary()
 
         self._drain_job = self._services.bridge.submit(
             self._tracked(drain_and_summarize()),
@@ -430,8 +450,10 @@ class OutboxController(QObject):
         self.reference_refreshed.emit(False)
         self._maybe_restart()
 
-    def _on_drained(self, outcome: tuple[DrainReport, OutboxSummary]) -> None:
-        report, self._summary = outcome
+    def _on_drained(self, outcome: tuple[DrainReport, tuple[int, OutboxSummary]]) -> None:
+        report, read = outcome
+        if read[0] >= self._shown_read:
+            self._shown_read, self._summary = read
         self.last_report = report
         if self._restart_pending:
             self._again = None

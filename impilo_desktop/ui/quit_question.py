@@ -1,11 +1,14 @@
-"""The question asked when the coordinator quits with orders still waiting to be sent."""
+"""Leaving the app with orders still waiting: the question, and what follows the answer
+(send them first and quit once they are gone, or quit and send them next time)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QAbstractButton, QMainWindow, QMessageBox, QWidget
+
+from impilo_desktop.ui.outbox_controller import OutboxController
 
 QUIT_BOX_NAME = "quitConfirmation"
 
@@ -54,3 +57,87 @@ def ask_before_quitting(
     box.buttonClicked.connect(decided)
     box.open()
     return box
+
+
+class QuitGuard(QObject):
+    """Decides whether the window may close now, and sees a "Send now, then quit" through.
+
+    `outbox()` gives the open profile's controller (it changes with the profile); `notify`
+    shows a plain message in the window; `status` a short one in the status bar."""
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        outbox: Callable[[], OutboxController],
+        notify: Callable[[str], None],
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._outbox = outbox
+        self._notify = notify
+        self.confirmed = False  # the coordinator chose to quit (or nothing was waiting)
+        self._checking = False
+        self._after_send = False  # "Send now": quit once the outbox is empty
+
+    def may_close(self) -> bool:
+        """True when the coordinator already chose; otherwise False, and the outbox is read
+        afresh (on the bridge loop) before anything is asked: the window then closes by
+        itself when nothing waits, or the question names exactly what waits."""
+        if self.confirmed:
+            return True
+        if not self._checking:
+            self._checking = True
+            self._outbox().count_pending(self._decide)
+        return False
+
+    def _decide(self, pending: int) -> None:
+        self._checking = False
+        if pending:
+            self._ask(pending)
+        else:
+            self._quit_now()
+
+    def _ask(self, pending: int) -> None:
+        existing = self._window.findChild(QMessageBox, QUIT_BOX_NAME)
+        if existing is not None and existing.isVisible():
+            existing.raise_()
+            return
+        ask_before_quitting(
+            self._window, pending, on_send_now=self._send_then_quit, on_quit=self._quit_now
+        )
+
+    def _quit_now(self) -> None:
+        self.confirmed = True
+        QTimer.singleShot(0, self._window.close)
+
+    def _send_then_quit(self) -> None:
+        self._after_send = True
+        self._window.statusBar().showMessage("Sending before quitting…", 8000)
+        self._outbox().send_now()
+
+    # -- what the outbox reports while "Send now, then quit" is under way ---------------------
+
+    def outbox_changed(self) -> None:
+        if self._after_send and self._outbox().pending_count() == 0:
+            self._after_send = False
+            self._quit_now()
+
+    def went_offline(self) -> None:
+        if self._after_send:
+            self._after_send = False
+            self._notify(
+                "Impilo cannot be reached right now, so the orders stay in the outbox. "
+                "They will be sent the next time Impilo Desktop is online."
+            )
+
+    def drain_finished(self) -> None:
+        outbox = self._outbox()
+        if self._after_send and not outbox.sending and outbox.pending_count():
+            # Nothing more will happen soon: let the coordinator decide again.
+            self._after_send = False
+            self._notify(
+                "The orders could not be sent right now ("
+                + (outbox.state_message or "Impilo cannot be reached")
+                + "). They stay in the outbox and will be sent the next time Impilo Desktop "
+                "is online."
+            )

@@ -12,7 +12,7 @@ from impilo_desktop.config import DEFAULT_SANDBOX_URL, SANDBOX, Profile
 from impilo_desktop.logs import register_secret
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import Store
-from impilo_desktop.ui.bridge import SHUTDOWN_GRACE_SECONDS, AsyncBridge
+from impilo_desktop.ui.bridge import SHUTDOWN_GRACE_SECONDS, AsyncBridge, Job
 from impilo_desktop.ui.services import AppServices
 
 if TYPE_CHECKING:
@@ -112,7 +112,9 @@ def open_services(
     return services
 
 
-def close_services(services: AppServices, timeout: float = 10.0, *, wait: bool = True) -> None:
+def close_services(
+    services: AppServices, timeout: float = 10.0, *, wait: bool = True
+) -> Job | None:
     """Stop the outbox work of a profile, then close its client and store.
 
     The closing runs on the bridge loop after the controller's tasks have ended, so no
@@ -123,24 +125,29 @@ def close_services(services: AppServices, timeout: float = 10.0, *, wait: bool =
     services.outbox.stop()
 
     async def close() -> None:
-        # Requests in flight (this controller's and other pages') get a moment to finish:
-        # closing a client under a connecting request leaks its socket.
-        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        if others:
-            await asyncio.wait(others, timeout=SHUTDOWN_GRACE_SECONDS)
-        await services.outbox.aclose()
-        await services._close_client()
-        services.store.close()
+        try:
+            # Requests in flight (this controller's and other pages') get a moment to finish
+            # first: cancelling or closing under a connecting request leaks its socket.
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            if others:
+                await asyncio.wait(others, timeout=SHUTDOWN_GRACE_SECONDS)
+            await services.outbox.aclose()
+        finally:
+            # Even when the app quits during the wait (the bridge cancels this task), the
+            # client and the store are closed, never left to the garbage collector.
+            await services._close_client()
+            services.store.close()
 
     bridge = services.bridge
     if bridge.loop.is_closed():
         services.store.close()
-        return
+        return None
     job = bridge.submit(close())
     if not wait:
-        return
+        return job
     try:
         job.future.result(timeout)
     except Exception:
         log.exception("Closing the profile %s did not finish cleanly", services.profile.name)
         services.store.close()
+    return job

@@ -18,11 +18,13 @@ from PySide6.QtCore import QObject, Signal
 from impilo_desktop.config import BUILTIN_BASE_URLS, Profile, Settings
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import Store, StoreError
-from impilo_desktop.ui.bridge import AsyncBridge
+from impilo_desktop.ui.bridge import AsyncBridge, Job
 from impilo_desktop.ui.services import AppServices
 from impilo_desktop.ui.session import SandboxHost, close_services, open_profile_store, open_services
 
 log = logging.getLogger(__name__)
+
+CLOSE_WAIT_SECONDS = 10.0
 
 
 class SessionController(QObject):
@@ -58,6 +60,7 @@ class SessionController(QObject):
         self.services: AppServices = open_services(profile, home, keys, bridge)
         self._started = False
         self._switching: Profile | None = None
+        self._closing: list[Job] = []  # earlier profiles' services, closing on the loop
         self._closed = False
 
     @property
@@ -80,6 +83,13 @@ class SessionController(QObject):
             return
         self._closed = True
         self.services.outbox.stop()
+        for job in self._closing:
+            # A profile left just before quitting finishes closing first (at quit the UI
+            # may wait): cut short by the bridge's shutdown, it would leak its connections.
+            try:
+                job.future.result(CLOSE_WAIT_SECONDS)
+            except Exception:
+                log.warning("An earlier profile did not finish closing", exc_info=True)
         self.bridge.close()
         close_services(self.services)
         self.sandbox.stop()
@@ -131,7 +141,10 @@ class SessionController(QObject):
         old = self.services
         self.services = open_services(profile, self.home, self.keys, self.bridge, store)
         self.remember(profile)
-        close_services(old, wait=False)
+        closing = close_services(old, wait=False)
+        self._closing = [j for j in self._closing if not j.done()]
+        if closing is not None:
+            self._closing.append(closing)
         if self._started:
             self.services.outbox.start()
         self.switched.emit(self.services)

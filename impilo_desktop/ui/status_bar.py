@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QStatusBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from impilo_desktop.config import Profile
 from impilo_desktop.ui.resources import icon
@@ -87,6 +87,18 @@ class AppStatusBar(QStatusBar):
         self.progress.setTextVisible(False)
         self.progress.hide()
         self.addWidget(self.profile)
+        # "Updating patients… 400 of 2,000" while the reference cache refreshes, with Stop.
+        self.reference_status = QLabel(self)
+        self.reference_status.setObjectName("referenceStatus")
+        self.addWidget(self.reference_status)
+        self.stop_refresh = QToolButton(self)
+        self.stop_refresh.setObjectName("stopRefreshButton")
+        self.stop_refresh.setText("Stop")
+        self.stop_refresh.setAccessibleName("Stop updating patients and catalogue")
+        self.stop_refresh.setToolTip("Stop updating; what arrived so far is kept")
+        self.stop_refresh.setAutoRaise(True)
+        self.stop_refresh.hide()
+        self.addWidget(self.stop_refresh)
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.outbox)
         self.addPermanentWidget(self.connection)
@@ -96,6 +108,15 @@ class AppStatusBar(QStatusBar):
         self._attention = 0
         self.set_connection("unknown")
         self.set_outbox(0)
+
+    def set_reference_progress(self, kind: str, done: int, total: int) -> None:
+        names = {"patient": "patients", "site": "sites", "item": "items", "kit": "kits"}
+        self.reference_status.setText(f"Updating {names.get(kind, kind)}… {done:,} of {total:,}")
+        self.stop_refresh.show()
+
+    def reference_refreshed(self, ok: bool) -> None:
+        self.reference_status.setText("" if ok else "Patients and catalogue not fully updated")
+        self.stop_refresh.hide()
 
     @property
     def connection_state(self) -> str:

@@ -102,6 +102,6 @@ def test_main_window_help_menu_opens_about_for_its_profile(
         qtbot.waitUntil(lambda: background_tasks(window) == 0, timeout=10_000)
     finally:
         window.shutdown()
-        window._quit_confirmed = True
+        window.quit_guard.confirmed = True
         window.close()
         window.deleteLater()

@@ -58,7 +58,7 @@ def make_window(qtbot: QtBot, app_home: Path, keys: KeyStore) -> Iterator[MakeWi
             if child.isWindow() and child.isVisible():
                 child.close()
         window.shutdown()
-        window._quit_confirmed = True
+        window.quit_guard.confirmed = True
         window.close()
         window.deleteLater()
     scheme_follower().set_scheme(Qt.ColorScheme.Unknown)
