@@ -139,14 +139,13 @@ class OutboxController(QObject):
         self._timer.start(DRAIN_INTERVAL_MS)
 
     def stop(self) -> None:
-        """Stop timers and ask background work to end (the store keeps every state).
-        Await `aclose()` on the bridge loop to be sure it has ended."""
+        """Start nothing more (the store keeps every state). Work in flight is left to end
+        by itself: whoever closes the profile gives it a grace period, then awaits
+        `aclose()` on the bridge loop, which cancels what is left. Cancelling a request
+        while it connects leaks its socket, and a drain cut short leaves an entry in doubt."""
         self._running = False
         self._timer.stop()
         self._retry_timer.stop()
-        for job in (self._drain_job, self._probe_job, self._refresh_job):
-            if job is not None:
-                job.cancel()
         self._unsubscribe()
 
     async def aclose(self) -> None:
