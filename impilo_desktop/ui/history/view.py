@@ -702,9 +702,11 @@ class OrderHistoryView(QWidget):
         )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The event's type first: a page freed by the cyclic collector loses its attributes
+        # before the search field's last events arrive.
         if (
-            watched is self.filters.search
-            and event.type() == QEvent.Type.KeyPress
+            event.type() == QEvent.Type.KeyPress
+            and watched is self.filters.search
             and isinstance(event, QKeyEvent)
             and event.key() == Qt.Key.Key_Down
         ):
