@@ -40,21 +40,21 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desktop.api.errors import Unreachable
-from impilo_desktop.api.models import Order, Page, Patient
+from impilo_desktop.api.models import Order, Patient
 from impilo_desktop.store import EntryState
-from impilo_desktop.ui.theme import status_colors
 
 from .actions import ExportControls, OrderActions, error_text
-from .cache_source import CachedOrderSource
 from .column_fit import ColumnFitter
 from .csv_export import CsvExporter
 from .detail import OrderDetailView
 from .filter_bar import OrderFilterBar
 from .filters import LocalFilter, OrderQuery
 from .model import OrderHistoryModel
+from .names import named
 from .notify import Notifier
-from .order_row import Column, local_time_text, site_of
+from .order_row import Column, site_of
 from .poller import DEFAULT_INTERVAL_SECONDS, OrderStatusPoller
+from .sources import OfflineBanner, OnlineOrders, OrderSources
 from .status_style import status_label
 
 if TYPE_CHECKING:
@@ -86,11 +86,6 @@ DETAIL_WIDTH = 340
 SPLITTER_KEY = "history/splitter"
 
 
-def _named(widget: QWidget, name: str, accessible: str) -> None:
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-
-
 class OrderHistoryView(QWidget):
     """The order history page: filters, the paged order table and the order detail."""
 
@@ -108,19 +103,22 @@ class OrderHistoryView(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        _named(self, "orderHistoryView", "Order history")
+        named(self, "orderHistoryView", "Order history")
         self._services = services
         self._bridge = services.bridge
-        self._cache = CachedOrderSource(services.store)
-        self._offline = False
 
-        self.model = OrderHistoryModel(self._bridge, self._fetch_online, page_size=page_size)
+        self.banner = OfflineBanner()
+        self.offline_banner = self.banner.label
+        self.retry_button = self.banner.retry_button
+        online = OnlineOrders(services)
+        self.model = OrderHistoryModel(self._bridge, online.fetch_page, page_size=page_size)
+        self.sources = OrderSources(services, online, self.model, self.banner, parent=self)
         self.filters = OrderFilterBar(self._search_patients)
         self.table = self._make_table()
         self.detail = OrderDetailView()
         self.poller = OrderStatusPoller(
             self._bridge,
-            self._get_order_online,
+            online.get_order,
             self._sent_order_ids,
             interval_seconds=poll_interval_seconds,
             parent=self,
@@ -154,7 +152,7 @@ class OrderHistoryView(QWidget):
 
     def _make_table(self) -> QTableView:
         table = QTableView()
-        _named(table, "orderHistoryTable", "Orders")
+        named(table, "orderHistoryTable", "Orders")
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -183,26 +181,11 @@ class OrderHistoryView(QWidget):
         return table
 
     def _build_layout(self) -> None:
-        self.offline_banner = QLabel()
-        _named(self.offline_banner, "historyOfflineBanner", "Connection state")
-        self.offline_banner.setWordWrap(True)
-        self.retry_button = QPushButton("Try again")
-        _named(self.retry_button, "historyRetryButton", "Try again")
-        banner = QWidget()
-        banner.setObjectName("historyBanner")
-        banner_row = QHBoxLayout(banner)
-        banner_row.setContentsMargins(8, 6, 8, 6)
-        banner_row.addWidget(self.offline_banner, 1)
-        banner_row.addWidget(self.retry_button)
-        banner.setVisible(False)
-        self._banner = banner
-        self._style_banner()
-
         self.refresh_button = QPushButton("Refresh")
-        _named(self.refresh_button, "refreshHistoryButton", "Refresh order history")
+        named(self.refresh_button, "refreshHistoryButton", "Refresh order history")
         self.refresh_button.setToolTip("Fetch the order list again (Ctrl+R, F5)")
         self.export_button = QPushButton("Export CSV…")
-        _named(self.export_button, "exportHistoryCsvButton", "Export the shown orders to CSV")
+        named(self.export_button, "exportHistoryCsvButton", "Export the shown orders to CSV")
         self.export_button.setToolTip("Save the orders shown in the table as a CSV file")
         title = QLabel("Order history")
         title.setObjectName("historyTitle")
@@ -217,16 +200,16 @@ class OrderHistoryView(QWidget):
         heading.addWidget(self.refresh_button)
 
         self.count_label = QLabel()
-        _named(self.count_label, "historyCountLabel", "How many orders are shown")
+        named(self.count_label, "historyCountLabel", "How many orders are shown")
         self.load_all_button = QPushButton("Load all matching")
-        _named(self.load_all_button, "loadAllMatchingButton", "Load all matching orders")
+        named(self.load_all_button, "loadAllMatchingButton", "Load all matching orders")
         self.load_all_button.setToolTip("Fetch every page from Impilo so the filter sees all")
         self.progress = QProgressBar()
-        _named(self.progress, "historyProgress", "Progress")
+        named(self.progress, "historyProgress", "Progress")
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
         self.cancel_button = QPushButton("Cancel")
-        _named(self.cancel_button, "historyCancelButton", "Cancel")
+        named(self.cancel_button, "historyCancelButton", "Cancel")
         for w in (self.load_all_button, self.progress, self.cancel_button):
             w.setVisible(False)
         footer = QHBoxLayout()
@@ -257,7 +240,7 @@ class OrderHistoryView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 8)
         layout.addLayout(heading)
-        layout.addWidget(banner)
+        layout.addWidget(self.banner)
         layout.addWidget(self.filters)
         layout.addWidget(self.splitter, 1)
 
@@ -284,7 +267,6 @@ class OrderHistoryView(QWidget):
 
     def _connect(self) -> None:
         self.model.page_loaded.connect(self._on_page_loaded)
-        self.model.page_failed.connect(self._on_page_failed)
         self.model.counts_changed.connect(self._update_counts)
         self.model.loading_changed.connect(self._update_counts)
         self.model.load_all_progress.connect(self._on_load_all_progress)
@@ -295,7 +277,6 @@ class OrderHistoryView(QWidget):
         self.filters.query_changed.connect(self._on_query)
         self.filters.local_filter_changed.connect(self._on_local_filter)
         self.refresh_button.clicked.connect(self.refresh)
-        self.retry_button.clicked.connect(self.go_online)
         self.export_button.clicked.connect(self.order_actions.choose_csv_file)
         self.load_all_button.clicked.connect(self.model.load_all_matching)
         self.cancel_button.clicked.connect(self._cancel_running)
@@ -310,27 +291,11 @@ class OrderHistoryView(QWidget):
         self.splitter.splitterMoved.connect(self._save_splitter)
         self.poller.order_updated.connect(self._on_polled)
         self.poller.status_changed.connect(self._on_status_changed)
-        outbox = getattr(self._services, "outbox", None)
-        entry_sent = getattr(outbox, "entry_sent", None)
+        entry_sent = getattr(getattr(self._services, "outbox", None), "entry_sent", None)
         if entry_sent is not None:
             entry_sent.connect(self._on_entry_sent)
-        connectivity = getattr(outbox, "connectivity_changed", None)
-        if connectivity is not None:
-            connectivity.connect(self._on_connectivity)
 
     # --- data sources --------------------------------------------------------------------------
-
-    async def _fetch_online(self, query: OrderQuery, page: int, size: int) -> Page[Order]:
-        client = self._services.client()
-        return await client.list_orders(
-            page=page,
-            size=size,
-            patient_id=query.patient_id,
-            external_order_ids=list(query.external_order_ids) or None,
-        )
-
-    async def _get_order_online(self, order_id: int) -> Order:
-        return await self._services.client().get_order(order_id)
 
     def _sent_order_ids(self) -> list[int]:
         entries = self._services.store.list_outbox([EntryState.SENT])
@@ -365,21 +330,19 @@ class OrderHistoryView(QWidget):
 
     @property
     def offline(self) -> bool:
-        return self._offline
+        return self.sources.offline
 
     def refresh(self) -> None:
         """Fetch the list again (from Impilo; offline, try Impilo first)."""
-        if self._offline:
+        if self.sources.offline:
             self.go_online()
         else:
             self.model.reload()
-        if self.detail.order is not None and not self._offline:
+        if self.detail.order is not None and not self.sources.offline:
             self.refresh_selected()
 
     def go_online(self) -> None:
-        self._offline = False
-        self._banner.setVisible(False)
-        self.model.set_fetch_page(self._fetch_online)
+        self.sources.go_online()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -444,10 +407,12 @@ class OrderHistoryView(QWidget):
             else:
                 self._say(f"Order {order_id} could not be shown: {error_text(error)}")
 
-        if self._offline:
+        if self.sources.offline:
             self._show_cached(order_id)
         else:
-            self._bridge.submit(self._get_order_online(order_id), on_result=shown, on_error=failed)
+            self._bridge.submit(
+                self.sources.online.get_order(order_id), on_result=shown, on_error=failed
+            )
 
     def selected_order(self) -> Order | None:
         return self.detail.order
@@ -460,18 +425,8 @@ class OrderHistoryView(QWidget):
         if self.table.hasFocus():
             # The page was opened before the first orders arrived.
             self._ensure_current_row()
-        if self._offline:
-            updated = local_time_text(self._cache.last_updated) or "never"
-            self.offline_banner.setText(
-                f"<b>Offline</b> — showing orders saved on this computer, last updated {updated}."
-            )
-            return
-        store = self._services.store
-        self._bridge.call(
-            store.cache_orders,
-            orders,
-            on_error=lambda e: log.warning("Could not cache orders: %s", e),
-        )
+        if self.sources.offline:
+            return  # only pages from Impilo add sites
         # Sites seen on this page join the site filter (the reference cache may lag behind).
         page_sites = dict(site_of(order) for order in orders)
         page_sites.pop(None, None)
@@ -480,16 +435,6 @@ class OrderHistoryView(QWidget):
         if missing:
             current = [(combo.itemData(i), combo.itemText(i)) for i in range(1, combo.count())]
             self.filters.set_sites(current + missing)
-
-    def _on_page_failed(self, error: BaseException) -> None:
-        if isinstance(error, Unreachable) and not self._offline:
-            self._offline = True
-            self.offline_banner.setText("<b>Offline</b> — Impilo cannot be reached.")
-            self._banner.setVisible(True)
-            self.model.set_fetch_page(self._cache.fetch_page)
-            return
-        self.offline_banner.setText(f"The order list could not be loaded: {error_text(error)}")
-        self._banner.setVisible(True)
 
     def _on_query(self, query: OrderQuery) -> None:
         self.model.set_query(query)
@@ -503,7 +448,7 @@ class OrderHistoryView(QWidget):
         loaded, shown = m.loaded_count, m.rowCount()
         total = m.total
         of_total = f" of {total:,}" if total is not None and not m.exhausted else ""
-        where = " saved" if self._offline else ""
+        where = " saved" if self.sources.offline else ""
         if m.local_filter.is_active:
             if m.exhausted:
                 text = f"{shown:,} matching — filtering all {loaded:,}{where} orders"
@@ -571,22 +516,19 @@ class OrderHistoryView(QWidget):
             self._show_detail(row.order)
 
     def _show_detail(self, order: Order) -> None:
-        if self._offline and order.id is not None:
+        if self.sources.offline and order.id is not None:
             self._show_cached(order.id, fallback=order)
         else:
             self.detail.set_order(order)
 
     def _show_cached(self, order_id: int, fallback: Order | None = None) -> None:
-        def shown(found: tuple[Order | None, datetime | None]) -> None:
-            order, cached_at = found
+        def shown(order: Order | None, saved_at: datetime | None) -> None:
             if order is None and fallback is None:
                 self._say(f"Order {order_id} is not saved on this computer.")
                 return
-            self.detail.set_order(
-                order or fallback, cached_at=cached_at or self._cache.last_updated
-            )
+            self.detail.set_order(order or fallback, cached_at=saved_at)
 
-        self._bridge.submit(self._cache.get_order(order_id), on_result=shown)
+        self.sources.saved_order(order_id, shown)
 
     def _open_detail(self, index: QModelIndex) -> None:
         sizes = self.splitter.sizes()
@@ -607,7 +549,7 @@ class OrderHistoryView(QWidget):
         if order is None or order.id is None:
             return
         self._bridge.submit(
-            self._get_order_online(order.id),
+            self.sources.online.get_order(order.id),
             on_result=self._on_fresh_order,
             on_error=lambda e: self._say(
                 f"Order {order.id} could not be refreshed: {error_text(e)}"
@@ -619,7 +561,7 @@ class OrderHistoryView(QWidget):
         self.poller.observe(order)
         if self.detail.order is not None and self.detail.order.id == order.id:
             self.detail.set_order(order)
-        self._bridge.call(self._services.store.cache_orders, [order])
+        self.sources.save([order])
 
     # The actions behind the detail panel's buttons and Export CSV live in `actions`.
 
@@ -655,17 +597,12 @@ class OrderHistoryView(QWidget):
 
     def _on_entry_sent(self, entry: object) -> None:
         order_id = getattr(entry, "order_id", None)
-        if isinstance(order_id, int) and not self._offline:
+        if isinstance(order_id, int) and not self.sources.offline:
             self._bridge.submit(
-                self._get_order_online(order_id),
+                self.sources.online.get_order(order_id),
                 on_result=self._on_fresh_order,
                 on_error=lambda e: log.info("New order %s not fetched: %s", order_id, e),
             )
-
-    def _on_connectivity(self, state: str) -> None:
-        # The outbox noticed Impilo is back: leave the saved copy for the live list.
-        if state == "online" and self._offline:
-            self.go_online()
 
     def _on_polled(self, order: Order) -> None:
         if order.id is not None and self.model.loaded_order(order.id) is not None:
@@ -691,16 +628,6 @@ class OrderHistoryView(QWidget):
         self.notifier.say(message, tray_title=tray_title)
         self.notification.emit(message)
 
-    def _style_banner(self) -> None:
-        # The app's own banner colours, so this reads like the shell's message bar in both
-        # light and dark mode.
-        colours = status_colors()
-        self._banner.setStyleSheet(
-            f"#historyBanner {{ background: {colours.banner_bg};"
-            f" border: 1px solid {colours.warning}; border-radius: 4px; }}"
-            f"#historyBanner QLabel {{ color: {colours.banner_fg}; }}"
-        )
-
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # The event's type first: a page freed by the cyclic collector loses its attributes
         # before the search field's last events arrive.
@@ -713,11 +640,6 @@ class OrderHistoryView(QWidget):
             self._back_to_list()
             return True
         return super().eventFilter(watched, event)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self._style_banner()
-        super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.poller.stop()
