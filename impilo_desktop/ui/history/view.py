@@ -15,26 +15,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import (
-    QByteArray,
     QEvent,
     QItemSelectionModel,
     QModelIndex,
     QObject,
-    QSettings,
     Qt,
     QTimer,
     Signal,
 )
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QProgressBar,
     QPushButton,
-    QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -44,15 +37,16 @@ from impilo_desktop.api.models import Order, Patient
 from impilo_desktop.store import EntryState
 
 from .actions import ExportControls, OrderActions, error_text
-from .column_fit import ColumnFitter
 from .csv_export import CsvExporter
 from .detail import OrderDetailView
 from .filter_bar import OrderFilterBar
 from .filters import LocalFilter, OrderQuery
+from .list_footer import ListFooter
 from .model import OrderHistoryModel
 from .names import named
 from .notify import Notifier
-from .order_row import Column, site_of
+from .order_list import DetailSplitter, fit_columns, make_order_table
+from .order_row import site_of
 from .poller import DEFAULT_INTERVAL_SECONDS, OrderStatusPoller
 from .sources import OfflineBanner, OnlineOrders, OrderSources
 from .status_style import status_label
@@ -62,28 +56,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-_COLUMN_WIDTHS: dict[int, int] = {
-    Column.ORDER_ID: 64,
-    Column.LATEST_EVENT: 118,
-    Column.RECIPIENT: 200,
-    Column.STATUS: 142,
-    Column.CONTENTS: 200,
-    Column.TRACKING: 150,
-    Column.EXTERNAL_IDS: 120,
-}
-# How narrow the text columns may get before the table scrolls sideways (they elide). The
-# recipient keeps the most: it is what a coordinator scans the list for.
-_COLUMN_MINIMUMS: dict[int, int] = {
-    Column.RECIPIENT: 150,
-    Column.STATUS: 112,
-    Column.CONTENTS: 80,
-    Column.TRACKING: 56,
-    Column.EXTERNAL_IDS: 52,
-}
-DETAIL_WIDTH = 340
-"""The detail panel's first width: enough for its lines without starving the table."""
-SPLITTER_KEY = "history/splitter"
 
 
 class OrderHistoryView(QWidget):
@@ -114,8 +86,13 @@ class OrderHistoryView(QWidget):
         self.model = OrderHistoryModel(self._bridge, online.fetch_page, page_size=page_size)
         self.sources = OrderSources(services, online, self.model, self.banner, parent=self)
         self.filters = OrderFilterBar(self._search_patients)
-        self.table = self._make_table()
+        self.table = make_order_table(self.model)
         self.detail = OrderDetailView()
+        self.footer = ListFooter(self.model, lambda: self.sources.offline)
+        self.count_label = self.footer.count_label
+        self.load_all_button = self.footer.load_all_button
+        self.progress = self.footer.progress
+        self.cancel_button = self.footer.cancel_button
         self.poller = OrderStatusPoller(
             self._bridge,
             online.get_order,
@@ -123,13 +100,9 @@ class OrderHistoryView(QWidget):
             interval_seconds=poll_interval_seconds,
             parent=self,
         )
-        self._build_layout()
+        self._build_layout(services.home / "window.ini")
         self.setFocusProxy(self.table)  # Ctrl+3 / the sidebar land on the order list
-        self.column_fitter = ColumnFitter(self.table, _COLUMN_WIDTHS, _COLUMN_MINIMUMS)
-        self._layout_settings = QSettings(
-            str(services.home / "window.ini"), QSettings.Format.IniFormat
-        )
-        self._restore_splitter()
+        self.column_fitter = fit_columns(self.table)
         self.order_actions = OrderActions(
             self,
             services,
@@ -150,37 +123,14 @@ class OrderHistoryView(QWidget):
 
     # --- construction ------------------------------------------------------------------------
 
-    def _make_table(self) -> QTableView:
-        table = QTableView()
-        named(table, "orderHistoryTable", "Orders")
-        table.setModel(self.model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        table.setShowGrid(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        # Tab leaves the list (arrows move within it); cell-by-cell Tab kept the focus in.
-        table.setTabKeyNavigation(False)
-        table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        rows = table.verticalHeader()
-        rows.setVisible(False)
-        # Fixed heights: Qt never measures 100,000 rows.
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(table.fontMetrics().height() + 12)
-        header = table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, width in _COLUMN_WIDTHS.items():
-            table.setColumnWidth(column, width)
-        header.setStretchLastSection(True)
-        # No sort until the coordinator asks: the server's order is the newest first.
-        header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
-        table.setSortingEnabled(True)
-        return table
+    def _build_layout(self, layout_file: Path) -> None:
+        order_list = QWidget()
+        list_layout = QVBoxLayout(order_list)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.addWidget(self.table, 1)
+        list_layout.addWidget(self.footer)
+        self.splitter = DetailSplitter(order_list, self.detail, layout_file)
 
-    def _build_layout(self) -> None:
         self.refresh_button = QPushButton("Refresh")
         named(self.refresh_button, "refreshHistoryButton", "Refresh order history")
         self.refresh_button.setToolTip("Fetch the order list again (Ctrl+R, F5)")
@@ -198,41 +148,6 @@ class OrderHistoryView(QWidget):
         heading.addStretch(1)
         heading.addWidget(self.export_button)
         heading.addWidget(self.refresh_button)
-
-        self.count_label = QLabel()
-        named(self.count_label, "historyCountLabel", "How many orders are shown")
-        self.load_all_button = QPushButton("Load all matching")
-        named(self.load_all_button, "loadAllMatchingButton", "Load all matching orders")
-        self.load_all_button.setToolTip("Fetch every page from Impilo so the filter sees all")
-        self.progress = QProgressBar()
-        named(self.progress, "historyProgress", "Progress")
-        self.progress.setMaximumWidth(220)
-        self.progress.setTextVisible(True)
-        self.cancel_button = QPushButton("Cancel")
-        named(self.cancel_button, "historyCancelButton", "Cancel")
-        for w in (self.load_all_button, self.progress, self.cancel_button):
-            w.setVisible(False)
-        footer = QHBoxLayout()
-        footer.addWidget(self.count_label, 1)
-        footer.addWidget(self.load_all_button)
-        footer.addWidget(self.progress)
-        footer.addWidget(self.cancel_button)
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.table, 1)
-        left_layout.addLayout(footer)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("historySplitter")
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.detail)
-        # Extra width goes to the table; the detail panel keeps a comfortable reading width.
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 0)
-        self.splitter.setSizes([1000, DETAIL_WIDTH])
-        self.splitter.setChildrenCollapsible(True)
-        self.splitter.setCollapsible(0, False)
 
         self.notifier = Notifier(self)
         self.toast = self.notifier.toast
@@ -267,10 +182,6 @@ class OrderHistoryView(QWidget):
 
     def _connect(self) -> None:
         self.model.page_loaded.connect(self._on_page_loaded)
-        self.model.counts_changed.connect(self._update_counts)
-        self.model.loading_changed.connect(self._update_counts)
-        self.model.load_all_progress.connect(self._on_load_all_progress)
-        self.model.load_all_finished.connect(self._on_load_all_finished)
         self.model.modelReset.connect(self._reselect)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.table.activated.connect(self._open_detail)
@@ -278,7 +189,6 @@ class OrderHistoryView(QWidget):
         self.filters.local_filter_changed.connect(self._on_local_filter)
         self.refresh_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self.order_actions.choose_csv_file)
-        self.load_all_button.clicked.connect(self.model.load_all_matching)
         self.cancel_button.clicked.connect(self._cancel_running)
         self.detail.reorder_clicked.connect(self.order_actions.reorder_selected)
         self.detail.void_clicked.connect(self.order_actions.confirm_void)
@@ -288,7 +198,6 @@ class OrderHistoryView(QWidget):
         # From the search field, Enter or Down goes to the matches (the first one current).
         self.filters.search.returnPressed.connect(self._back_to_list)
         self.filters.search.installEventFilter(self)
-        self.splitter.splitterMoved.connect(self._save_splitter)
         self.poller.order_updated.connect(self._on_polled)
         self.poller.status_changed.connect(self._on_status_changed)
         entry_sent = getattr(getattr(self._services, "outbox", None), "entry_sent", None)
@@ -379,14 +288,6 @@ class OrderHistoryView(QWidget):
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         self._ensure_current_row()
 
-    def _restore_splitter(self) -> None:
-        state = self._layout_settings.value(SPLITTER_KEY)
-        if isinstance(state, QByteArray):
-            self.splitter.restoreState(state)
-
-    def _save_splitter(self, *_args: object) -> None:
-        self._layout_settings.setValue(SPLITTER_KEY, self.splitter.saveState())
-
     def focus_filter(self) -> None:
         self.filters.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filters.search.selectAll()
@@ -441,44 +342,7 @@ class OrderHistoryView(QWidget):
 
     def _on_local_filter(self, local_filter: LocalFilter) -> None:
         self.model.set_local_filter(local_filter)
-        self._update_counts()
-
-    def _update_counts(self) -> None:
-        m = self.model
-        loaded, shown = m.loaded_count, m.rowCount()
-        total = m.total
-        of_total = f" of {total:,}" if total is not None and not m.exhausted else ""
-        where = " saved" if self.sources.offline else ""
-        if m.local_filter.is_active:
-            if m.exhausted:
-                text = f"{shown:,} matching — filtering all {loaded:,}{where} orders"
-            else:
-                text = f"{shown:,} matching — filtering {loaded:,} loaded{where} orders{of_total}"
-        elif m.exhausted:
-            text = f"All {loaded:,}{where} orders loaded"
-        else:
-            text = f"{loaded:,}{of_total}{where} orders loaded — scroll for more"
-        if m.query.patient_id is not None or m.query.external_order_ids:
-            text += f" (for {m.query.describe()})"
-        if m.loading and not m.loading_all:
-            text += " · loading…"
-        self.count_label.setText(text)
-        self.load_all_button.setVisible(
-            m.local_filter.is_active and not m.exhausted and not m.loading_all
-        )
-
-    def _on_load_all_progress(self, loaded: int, total: int) -> None:
-        self.progress.setVisible(True)
-        self.cancel_button.setVisible(True)
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(loaded)
-        self.progress.setFormat(f"{loaded:,} / {total:,}")
-        self.load_all_button.setVisible(False)
-
-    def _on_load_all_finished(self, complete: bool) -> None:
-        self.progress.setVisible(False)
-        self.cancel_button.setVisible(False)
-        self._update_counts()
+        self.footer.show_counts()
 
     def _cancel_running(self) -> None:
         self.model.cancel_load_all()
@@ -531,9 +395,7 @@ class OrderHistoryView(QWidget):
         self.sources.saved_order(order_id, shown)
 
     def _open_detail(self, index: QModelIndex) -> None:
-        sizes = self.splitter.sizes()
-        if len(sizes) == 2 and sizes[1] == 0:
-            self.splitter.setSizes([sizes[0] * 3 // 5, sizes[0] * 2 // 5])
+        self.splitter.open_detail()
         self.detail.browser.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def copy_order_ids(self) -> None:
