@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import (
     QEvent,
-    QItemSelectionModel,
-    QModelIndex,
     QObject,
     Qt,
-    QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -32,7 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from impilo_desktop.api.errors import Unreachable
 from impilo_desktop.api.models import Order, Patient
 from impilo_desktop.store import EntryState
 
@@ -48,6 +43,7 @@ from .notify import Notifier
 from .order_list import DetailSplitter, fit_columns, make_order_table
 from .order_row import site_of
 from .poller import DEFAULT_INTERVAL_SECONDS, OrderStatusPoller
+from .selection import SelectedOrder
 from .sources import OfflineBanner, OnlineOrders, OrderSources
 from .status_style import status_label
 
@@ -103,6 +99,16 @@ class OrderHistoryView(QWidget):
         self._build_layout(services.home / "window.ini")
         self.setFocusProxy(self.table)  # Ctrl+3 / the sidebar land on the order list
         self.column_fitter = fit_columns(self.table)
+        self.selection = SelectedOrder(
+            self._bridge,
+            self.table,
+            self.model,
+            self.detail,
+            self.splitter,
+            self.sources,
+            self._say,
+            parent=self,
+        )
         self.order_actions = OrderActions(
             self,
             services,
@@ -182,9 +188,6 @@ class OrderHistoryView(QWidget):
 
     def _connect(self) -> None:
         self.model.page_loaded.connect(self._on_page_loaded)
-        self.model.modelReset.connect(self._reselect)
-        self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
-        self.table.activated.connect(self._open_detail)
         self.filters.query_changed.connect(self._on_query)
         self.filters.local_filter_changed.connect(self._on_local_filter)
         self.refresh_button.clicked.connect(self.refresh)
@@ -194,9 +197,8 @@ class OrderHistoryView(QWidget):
         self.detail.void_clicked.connect(self.order_actions.confirm_void)
         self.detail.save_pdf_clicked.connect(self.order_actions.choose_pdf_file)
         self.detail.refresh_clicked.connect(self.refresh_selected)
-        self.detail.leave_requested.connect(self._back_to_list)
         # From the search field, Enter or Down goes to the matches (the first one current).
-        self.filters.search.returnPressed.connect(self._back_to_list)
+        self.filters.search.returnPressed.connect(self.selection.back_to_list)
         self.filters.search.installEventFilter(self)
         self.poller.order_updated.connect(self._on_polled)
         self.poller.status_changed.connect(self._on_status_changed)
@@ -262,31 +264,7 @@ class OrderHistoryView(QWidget):
 
     def page_activated(self) -> None:
         """The shell switched to this page: a current row, in view, so Enter opens it."""
-        self._ensure_current_row()
-
-    def _ensure_current_row(self) -> None:
-        current = self.table.currentIndex()
-        if not current.isValid() and self.model.rowCount() > 0:
-            self.table.selectionModel().setCurrentIndex(
-                self.model.index(0, 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows,
-            )
-            current = self.table.currentIndex()
-        if current.isValid():
-            selection = self.table.selectionModel()
-            if not selection.isRowSelected(current.row(), current.parent()):
-                # A reload can drop the highlight yet keep the current row: show it again.
-                selection.select(
-                    current,
-                    QItemSelectionModel.SelectionFlag.ClearAndSelect
-                    | QItemSelectionModel.SelectionFlag.Rows,
-                )
-            self.table.scrollTo(current)
-
-    def _back_to_list(self) -> None:
-        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
-        self._ensure_current_row()
+        self.selection.ensure_current_row()
 
     def focus_filter(self) -> None:
         self.filters.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -294,38 +272,19 @@ class OrderHistoryView(QWidget):
 
     def show_order(self, order_id: int) -> None:
         """Select an order and show its details, fetching it when it is not loaded."""
-        if self._select(order_id):
-            return
-
-        def shown(order: Order) -> None:
-            self.model.upsert_order(order)
-            if not self._select(order_id):
-                self.detail.set_order(order)
-
-        def failed(error: BaseException) -> None:
-            if isinstance(error, Unreachable):
-                self._show_cached(order_id)
-            else:
-                self._say(f"Order {order_id} could not be shown: {error_text(error)}")
-
-        if self.sources.offline:
-            self._show_cached(order_id)
-        else:
-            self._bridge.submit(
-                self.sources.online.get_order(order_id), on_result=shown, on_error=failed
-            )
+        self.selection.show_order(order_id)
 
     def selected_order(self) -> Order | None:
-        return self.detail.order
+        return self.selection.order
+
+    def copy_order_ids(self) -> None:
+        self.selection.copy_order_ids()
 
     # --- list events ---------------------------------------------------------------------------
 
     def _on_page_loaded(self, orders: list[Order]) -> None:
         for order in orders:
             self.poller.observe(order)
-        if self.table.hasFocus():
-            # The page was opened before the first orders arrived.
-            self._ensure_current_row()
         if self.sources.offline:
             return  # only pages from Impilo add sites
         # Sites seen on this page join the site filter (the reference cache may lag behind).
@@ -348,62 +307,6 @@ class OrderHistoryView(QWidget):
         self.model.cancel_load_all()
         self.exporter.cancel()
 
-    # --- selection and detail ----------------------------------------------------------------
-
-    def _select(self, order_id: int) -> bool:
-        row = self.model.row_of(order_id)
-        if row < 0:
-            return False
-        index = self.model.index(row, 0)
-        self.table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.table.scrollTo(index)
-        row_data = self.model.row_at(row)
-        shown = self.detail.order
-        if row_data is not None and (shown is None or shown.id != order_id):
-            self._show_detail(row_data.order)
-        return True
-
-    def _reselect(self) -> None:
-        # After a reload the shown order stays in the panel; reselect it once it reappears.
-        order = self.detail.order
-        if order is not None and order.id is not None:
-            wanted = order.id
-            QTimer.singleShot(0, lambda: self._select(wanted))
-
-    def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        row = self.model.row_at(current.row())
-        if row is not None:
-            self._show_detail(row.order)
-
-    def _show_detail(self, order: Order) -> None:
-        if self.sources.offline and order.id is not None:
-            self._show_cached(order.id, fallback=order)
-        else:
-            self.detail.set_order(order)
-
-    def _show_cached(self, order_id: int, fallback: Order | None = None) -> None:
-        def shown(order: Order | None, saved_at: datetime | None) -> None:
-            if order is None and fallback is None:
-                self._say(f"Order {order_id} is not saved on this computer.")
-                return
-            self.detail.set_order(order or fallback, cached_at=saved_at)
-
-        self.sources.saved_order(order_id, shown)
-
-    def _open_detail(self, index: QModelIndex) -> None:
-        self.splitter.open_detail()
-        self.detail.browser.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def copy_order_ids(self) -> None:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        ids = [str(r.order_id) for i in rows if (r := self.model.row_at(i)) is not None]
-        if ids:
-            QGuiApplication.clipboard().setText("\n".join(ids))
-
     # --- actions ---------------------------------------------------------------------------------
 
     def refresh_selected(self) -> None:
@@ -421,8 +324,7 @@ class OrderHistoryView(QWidget):
     def _on_fresh_order(self, order: Order) -> None:
         self.model.upsert_order(order)
         self.poller.observe(order)
-        if self.detail.order is not None and self.detail.order.id == order.id:
-            self.detail.set_order(order)
+        self.selection.update_shown(order)
         self.sources.save([order])
 
     # The actions behind the detail panel's buttons and Export CSV live in `actions`.
@@ -469,8 +371,7 @@ class OrderHistoryView(QWidget):
     def _on_polled(self, order: Order) -> None:
         if order.id is not None and self.model.loaded_order(order.id) is not None:
             self.model.upsert_order(order)
-            if self.detail.order is not None and self.detail.order.id == order.id:
-                self.detail.set_order(order)
+            self.selection.update_shown(order)
 
     def _on_status_changed(self, order: Order, previous: str) -> None:
         who = ""
@@ -499,7 +400,7 @@ class OrderHistoryView(QWidget):
             and isinstance(event, QKeyEvent)
             and event.key() == Qt.Key.Key_Down
         ):
-            self._back_to_list()
+            self.selection.back_to_list()
             return True
         return super().eventFilter(watched, event)
 
