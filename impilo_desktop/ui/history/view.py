@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desktop.api.models import Order, Patient
-from impilo_desktop.store import EntryState
 
 from .actions import ExportControls, OrderActions, error_text
 from .csv_export import CsvExporter
@@ -42,10 +41,10 @@ from .names import named
 from .notify import Notifier
 from .order_list import DetailSplitter, fit_columns, make_order_table
 from .order_row import site_of
-from .poller import DEFAULT_INTERVAL_SECONDS, OrderStatusPoller
+from .poller import DEFAULT_INTERVAL_SECONDS
 from .selection import SelectedOrder
 from .sources import OfflineBanner, OnlineOrders, OrderSources
-from .status_style import status_label
+from .status_watch import StatusWatch
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.services import AppServices
@@ -89,13 +88,6 @@ class OrderHistoryView(QWidget):
         self.load_all_button = self.footer.load_all_button
         self.progress = self.footer.progress
         self.cancel_button = self.footer.cancel_button
-        self.poller = OrderStatusPoller(
-            self._bridge,
-            online.get_order,
-            self._sent_order_ids,
-            interval_seconds=poll_interval_seconds,
-            parent=self,
-        )
         self._build_layout(services.home / "window.ini")
         self.setFocusProxy(self.table)  # Ctrl+3 / the sidebar land on the order list
         self.column_fitter = fit_columns(self.table)
@@ -109,6 +101,16 @@ class OrderHistoryView(QWidget):
             self._say,
             parent=self,
         )
+        self.watch = StatusWatch(
+            services,
+            self.model,
+            self.selection,
+            self.sources,
+            self._say,
+            interval_seconds=poll_interval_seconds,
+            parent=self,
+        )
+        self.poller = self.watch.poller
         self.order_actions = OrderActions(
             self,
             services,
@@ -116,7 +118,7 @@ class OrderHistoryView(QWidget):
             ExportControls(self.export_button, self.progress, self.cancel_button),
             rows=self.model.rows,
             reorder=self.reorder_requested.emit,
-            fresh_order=self._on_fresh_order,
+            fresh_order=self.watch.fresh_order,
             say=self._say,
         )
         self._build_actions()
@@ -200,17 +202,8 @@ class OrderHistoryView(QWidget):
         # From the search field, Enter or Down goes to the matches (the first one current).
         self.filters.search.returnPressed.connect(self.selection.back_to_list)
         self.filters.search.installEventFilter(self)
-        self.poller.order_updated.connect(self._on_polled)
-        self.poller.status_changed.connect(self._on_status_changed)
-        entry_sent = getattr(getattr(self._services, "outbox", None), "entry_sent", None)
-        if entry_sent is not None:
-            entry_sent.connect(self._on_entry_sent)
 
     # --- data sources --------------------------------------------------------------------------
-
-    def _sent_order_ids(self) -> list[int]:
-        entries = self._services.store.list_outbox([EntryState.SENT])
-        return [e.order_id for e in entries if e.order_id is not None]
 
     def _search_patients(self, text: str, deliver: Callable[[list[Patient]], None]) -> None:
         store = self._services.store
@@ -283,8 +276,6 @@ class OrderHistoryView(QWidget):
     # --- list events ---------------------------------------------------------------------------
 
     def _on_page_loaded(self, orders: list[Order]) -> None:
-        for order in orders:
-            self.poller.observe(order)
         if self.sources.offline:
             return  # only pages from Impilo add sites
         # Sites seen on this page join the site filter (the reference cache may lag behind).
@@ -315,17 +306,11 @@ class OrderHistoryView(QWidget):
             return
         self._bridge.submit(
             self.sources.online.get_order(order.id),
-            on_result=self._on_fresh_order,
+            on_result=self.watch.fresh_order,
             on_error=lambda e: self._say(
                 f"Order {order.id} could not be refreshed: {error_text(e)}"
             ),
         )
-
-    def _on_fresh_order(self, order: Order) -> None:
-        self.model.upsert_order(order)
-        self.poller.observe(order)
-        self.selection.update_shown(order)
-        self.sources.save([order])
 
     # The actions behind the detail panel's buttons and Export CSV live in `actions`.
 
@@ -356,35 +341,6 @@ class OrderHistoryView(QWidget):
     @property
     def exporter(self) -> CsvExporter:
         return self.order_actions.exporter
-
-    # --- polling and notifications -------------------------------------------------------------
-
-    def _on_entry_sent(self, entry: object) -> None:
-        order_id = getattr(entry, "order_id", None)
-        if isinstance(order_id, int) and not self.sources.offline:
-            self._bridge.submit(
-                self.sources.online.get_order(order_id),
-                on_result=self._on_fresh_order,
-                on_error=lambda e: log.info("New order %s not fetched: %s", order_id, e),
-            )
-
-    def _on_polled(self, order: Order) -> None:
-        if order.id is not None and self.model.loaded_order(order.id) is not None:
-            self.model.upsert_order(order)
-            self.selection.update_shown(order)
-
-    def _on_status_changed(self, order: Order, previous: str) -> None:
-        who = ""
-        if order.patient is not None and order.patient.full_name:
-            who = f" for {order.patient.full_name}"
-        elif order.site is not None and order.site.name:
-            who = f" for {order.site.name}"
-        self.model.upsert_order(order)
-        self._say(
-            f"Order {order.id}{who}: {status_label(previous)} → "
-            f"{status_label(order.current_status)}",
-            tray_title="Order status changed",
-        )
 
     def _say(self, message: str, *, tray_title: str = "") -> None:
         """An unobtrusive note (toast, status bar, tray), also offered to the shell."""
