@@ -4,43 +4,38 @@
 scrolls, the filters narrow it, and the side panel shows the whole order. Offline, the page
 shows the orders saved in the store's order cache. Orders this app placed are polled for
 status changes while the app runs.
+
+The page puts together pieces that each have one concern: where the orders come from
+(`sources`), the table and its split with the detail panel (`order_list`), the line under
+the list (`list_footer`), the selected order and the detail panel (`selection`), the keys
+(`keyboard`), news about orders (`status_watch`), the filters' choices (`filter_choices`) and
+the work behind the buttons (`actions`). It does no store or network work on the UI thread:
+that goes through the bridge.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (
-    QEvent,
-    QObject,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from impilo_desktop.api.models import Order, Patient
+from impilo_desktop.api.models import Order
 
 from .actions import ExportControls, OrderActions, error_text
 from .csv_export import CsvExporter
 from .detail import OrderDetailView
 from .filter_bar import OrderFilterBar
-from .filters import LocalFilter, OrderQuery
+from .filter_choices import PatientLookup, SiteChoices
+from .filters import LocalFilter
+from .keyboard import HistoryKeys
 from .list_footer import ListFooter
 from .model import OrderHistoryModel
 from .names import named
 from .notify import Notifier
 from .order_list import DetailSplitter, fit_columns, make_order_table
-from .order_row import site_of
 from .poller import DEFAULT_INTERVAL_SECONDS
 from .selection import SelectedOrder
 from .sources import OfflineBanner, OnlineOrders, OrderSources
@@ -48,9 +43,6 @@ from .status_watch import StatusWatch
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.services import AppServices
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 class OrderHistoryView(QWidget):
@@ -71,16 +63,21 @@ class OrderHistoryView(QWidget):
     ) -> None:
         super().__init__(parent)
         named(self, "orderHistoryView", "Order history")
-        self._services = services
         self._bridge = services.bridge
 
+        # Where the orders come from, and the list they fill.
         self.banner = OfflineBanner()
         self.offline_banner = self.banner.label
         self.retry_button = self.banner.retry_button
         online = OnlineOrders(services)
         self.model = OrderHistoryModel(self._bridge, online.fetch_page, page_size=page_size)
         self.sources = OrderSources(services, online, self.model, self.banner, parent=self)
-        self.filters = OrderFilterBar(self._search_patients)
+
+        # What the page shows.
+        self.filters = OrderFilterBar(PatientLookup(services))
+        self.site_choices = SiteChoices(
+            services, self.filters, self.model, lambda: self.sources.offline, parent=self
+        )
         self.table = make_order_table(self.model)
         self.detail = OrderDetailView()
         self.footer = ListFooter(self.model, lambda: self.sources.offline)
@@ -91,6 +88,8 @@ class OrderHistoryView(QWidget):
         self._build_layout(services.home / "window.ini")
         self.setFocusProxy(self.table)  # Ctrl+3 / the sidebar land on the order list
         self.column_fitter = fit_columns(self.table)
+
+        # What the coordinator and the app do with it.
         self.selection = SelectedOrder(
             self._bridge,
             self.table,
@@ -121,15 +120,24 @@ class OrderHistoryView(QWidget):
             fresh_order=self.watch.fresh_order,
             say=self._say,
         )
-        self._build_actions()
+        self.keys = HistoryKeys(
+            self,
+            self.table,
+            self.filters.search,
+            refresh=self.refresh,
+            find=self.focus_filter,
+            copy=self.selection.copy_order_ids,
+            to_list=self.selection.back_to_list,
+        )
+        self.refresh_action = self.keys.refresh_action
+        self.find_action = self.keys.find_action
+        self.copy_action = self.keys.copy_action
         self._connect()
         # The first page is asked for when the page is first shown (`showEvent`): a window
         # opening on New order sends no history request. The poller runs from the start, so
         # a placed order's news arrives wherever the coordinator is.
         self._first_shown = False
         self.poller.start()
-
-    # --- construction ------------------------------------------------------------------------
 
     def _build_layout(self, layout_file: Path) -> None:
         order_list = QWidget()
@@ -167,30 +175,8 @@ class OrderHistoryView(QWidget):
         layout.addWidget(self.filters)
         layout.addWidget(self.splitter, 1)
 
-    def _build_actions(self) -> None:
-        self.refresh_action = QAction("Refresh", self)
-        self.refresh_action.setObjectName("refreshHistoryAction")
-        self.refresh_action.setShortcuts([QKeySequence("Ctrl+R"), QKeySequence(Qt.Key.Key_F5)])
-        self.refresh_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.refresh_action.triggered.connect(self.refresh)
-        self.addAction(self.refresh_action)
-        self.find_action = QAction("Find", self)
-        self.find_action.setObjectName("findInHistoryAction")
-        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
-        self.find_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.find_action.triggered.connect(self.focus_filter)
-        self.addAction(self.find_action)
-        self.copy_action = QAction("Copy order id", self.table)
-        self.copy_action.setObjectName("copyOrderIdAction")
-        self.copy_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
-        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.copy_action.triggered.connect(self.copy_order_ids)
-        self.table.addAction(self.copy_action)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-
     def _connect(self) -> None:
-        self.model.page_loaded.connect(self._on_page_loaded)
-        self.filters.query_changed.connect(self._on_query)
+        self.filters.query_changed.connect(self.model.set_query)
         self.filters.local_filter_changed.connect(self._on_local_filter)
         self.refresh_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self.order_actions.choose_csv_file)
@@ -199,38 +185,8 @@ class OrderHistoryView(QWidget):
         self.detail.void_clicked.connect(self.order_actions.confirm_void)
         self.detail.save_pdf_clicked.connect(self.order_actions.choose_pdf_file)
         self.detail.refresh_clicked.connect(self.refresh_selected)
-        # From the search field, Enter or Down goes to the matches (the first one current).
-        self.filters.search.returnPressed.connect(self.selection.back_to_list)
-        self.filters.search.installEventFilter(self)
 
-    # --- data sources --------------------------------------------------------------------------
-
-    def _search_patients(self, text: str, deliver: Callable[[list[Patient]], None]) -> None:
-        store = self._services.store
-        self._bridge.call(
-            lambda: store.search_patients(text, limit=30),
-            on_result=deliver,
-            on_error=lambda e: log.warning("Patient search failed: %s", e),
-        )
-
-    def _load_sites(self) -> None:
-        self._bridge.call(
-            self._services.store.cached_sites,
-            on_result=self._merge_sites,
-            on_error=lambda e: log.warning("Could not read cached sites: %s", e),
-        )
-
-    def _merge_sites(self, sites: list) -> None:
-        known = {
-            self.filters.site.itemData(i): self.filters.site.itemText(i)
-            for i in range(1, self.filters.site.count())
-        }
-        for site in sites:
-            if site.id is not None:
-                known[site.id] = site.name or f"Site {site.id}"
-        self.filters.set_sites([(k, v) for k, v in known.items() if isinstance(k, int)])
-
-    # --- public --------------------------------------------------------------------------------
+    # --- the page --------------------------------------------------------------------------
 
     @property
     def offline(self) -> bool:
@@ -252,7 +208,7 @@ class OrderHistoryView(QWidget):
         super().showEvent(event)
         if not self._first_shown:
             self._first_shown = True
-            self._load_sites()
+            self.site_choices.load()
             self.model.reload()
 
     def page_activated(self) -> None:
@@ -262,6 +218,27 @@ class OrderHistoryView(QWidget):
     def focus_filter(self) -> None:
         self.filters.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filters.search.selectAll()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.poller.stop()
+        self.exporter.cancel()
+        super().closeEvent(event)
+
+    def _on_local_filter(self, local_filter: LocalFilter) -> None:
+        self.model.set_local_filter(local_filter)
+        self.footer.show_counts()
+
+    def _cancel_running(self) -> None:
+        # The footer's one Cancel stops whichever long job runs (loading all, exporting).
+        self.model.cancel_load_all()
+        self.exporter.cancel()
+
+    def _say(self, message: str, *, tray_title: str = "") -> None:
+        """An unobtrusive note (toast, status bar, tray), also offered to the shell."""
+        self.notifier.say(message, tray_title=tray_title)
+        self.notification.emit(message)
+
+    # --- the selected order --------------------------------------------------------------
 
     def show_order(self, order_id: int) -> None:
         """Select an order and show its details, fetching it when it is not loaded."""
@@ -273,34 +250,8 @@ class OrderHistoryView(QWidget):
     def copy_order_ids(self) -> None:
         self.selection.copy_order_ids()
 
-    # --- list events ---------------------------------------------------------------------------
-
-    def _on_page_loaded(self, orders: list[Order]) -> None:
-        if self.sources.offline:
-            return  # only pages from Impilo add sites
-        # Sites seen on this page join the site filter (the reference cache may lag behind).
-        page_sites = dict(site_of(order) for order in orders)
-        page_sites.pop(None, None)
-        combo = self.filters.site
-        missing = [(k, v) for k, v in page_sites.items() if combo.findData(k) < 0]
-        if missing:
-            current = [(combo.itemData(i), combo.itemText(i)) for i in range(1, combo.count())]
-            self.filters.set_sites(current + missing)
-
-    def _on_query(self, query: OrderQuery) -> None:
-        self.model.set_query(query)
-
-    def _on_local_filter(self, local_filter: LocalFilter) -> None:
-        self.model.set_local_filter(local_filter)
-        self.footer.show_counts()
-
-    def _cancel_running(self) -> None:
-        self.model.cancel_load_all()
-        self.exporter.cancel()
-
-    # --- actions ---------------------------------------------------------------------------------
-
     def refresh_selected(self) -> None:
+        """Fetch the shown order again from Impilo."""
         order = self.detail.order
         if order is None or order.id is None:
             return
@@ -341,26 +292,3 @@ class OrderHistoryView(QWidget):
     @property
     def exporter(self) -> CsvExporter:
         return self.order_actions.exporter
-
-    def _say(self, message: str, *, tray_title: str = "") -> None:
-        """An unobtrusive note (toast, status bar, tray), also offered to the shell."""
-        self.notifier.say(message, tray_title=tray_title)
-        self.notification.emit(message)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # The event's type first: a page freed by the cyclic collector loses its attributes
-        # before the search field's last events arrive.
-        if (
-            event.type() == QEvent.Type.KeyPress
-            and watched is self.filters.search
-            and isinstance(event, QKeyEvent)
-            and event.key() == Qt.Key.Key_Down
-        ):
-            self.selection.back_to_list()
-            return True
-        return super().eventFilter(watched, event)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.poller.stop()
-        self.exporter.cancel()
-        super().closeEvent(event)
