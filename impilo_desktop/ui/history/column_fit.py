@@ -82,7 +82,8 @@ class ColumnFitter(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Resizes also arrive while the table is being destroyed: `fit` checks it is alive.
-        if watched is self._viewport and event.type() == QEvent.Type.Resize:
+        # The type first, so the other events of a page being freed touch no attribute.
+        if event.type() == QEvent.Type.Resize and watched is self._viewport:
             self.fit()
         return False
 

@@ -233,9 +233,12 @@ class OrderDetailView(QWidget):
         self.browser.verticalScrollBar().setValue(position)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The event's type first: when the cyclic collector frees a page, its children are
+        # destroyed after this object's attributes are gone, and their last events still
+        # pass through here.
         if (
-            watched is self.browser
-            and event.type() == QEvent.Type.KeyPress
+            event.type() == QEvent.Type.KeyPress
+            and watched is self.browser
             and isinstance(event, QKeyEvent)
             and event.key() == Qt.Key.Key_Escape
         ):

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from impilo_desktop.api.models import Patient
 
 from .filters import LocalFilter, OrderQuery
+from .names import named
 from .status_style import StatusGroup, status_icon, status_label, statuses_in
 
 _NO_DATE = QDate(2000, 1, 1)  # the minimum of the date fields, shown as "Any"
@@ -47,11 +48,6 @@ class DateField(QDateEdit):
 
 PatientSearch = Callable[[str, Callable[[list[Patient]], None]], None]
 """search(text, deliver): look patients up in the cache and call deliver(results) later."""
-
-
-def _named(widget: QWidget, name: str, accessible: str) -> None:
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
 
 
 def _patient_choice(patient: Patient) -> str:
@@ -84,16 +80,16 @@ class OrderFilterBar(QWidget):
         self, patient_search: PatientSearch | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        _named(self, "historyFilterBar", "Order history filters")
+        named(self, "historyFilterBar", "Order history filters")
         self._patient_search = patient_search
 
         self.search = QLineEdit()
-        _named(self.search, "historySearch", "Search loaded orders")
+        named(self.search, "historySearch", "Search loaded orders")
         self.search.setPlaceholderText("Search loaded orders (name, order id, tracking…)")
         self.search.setClearButtonEnabled(True)
 
         self.status = QComboBox()
-        _named(self.status, "historyStatusFilter", "Status")
+        named(self.status, "historyStatusFilter", "Status")
         # Item data is a plain string key ("", "group:open", "status:shipped"): Qt compares
         # strings in findData, not Python sets.
         self._status_sets: dict[str, frozenset[str]] = {"": frozenset()}
@@ -111,7 +107,7 @@ class OrderFilterBar(QWidget):
                 self.status.addItem(status_icon(str(status)), f"    {status_label(status)}", key)
 
         self.site = QComboBox()
-        _named(self.site, "historySiteFilter", "Site")
+        named(self.site, "historySiteFilter", "Site")
         self.site.addItem("All sites", None)
         self.site.setMinimumContentsLength(14)
         self.site.setSizeAdjustPolicy(
@@ -122,7 +118,7 @@ class OrderFilterBar(QWidget):
         self.date_to = self._date_edit("historyDateTo", "Updated on or before")
 
         self.patient = QLineEdit()
-        _named(self.patient, "historyPatientFilter", "Patient (name or id)")
+        named(self.patient, "historyPatientFilter", "Patient (name or id)")
         self.patient.setPlaceholderText("Patient: name or id, then Enter")
         self.patient.setClearButtonEnabled(True)
         self._patient_names = QStringListModel(self)
@@ -134,12 +130,12 @@ class OrderFilterBar(QWidget):
         self.patient.setCompleter(completer)
 
         self.external_id = QLineEdit()
-        _named(self.external_id, "historyExternalIdFilter", "External order id")
+        named(self.external_id, "historyExternalIdFilter", "External order id")
         self.external_id.setPlaceholderText("External order id(s), then Enter")
         self.external_id.setClearButtonEnabled(True)
 
         self.clear_button = QPushButton("Clear filters")
-        _named(self.clear_button, "clearHistoryFiltersButton", "Clear filters")
+        named(self.clear_button, "clearHistoryFiltersButton", "Clear filters")
 
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -189,7 +185,7 @@ class OrderFilterBar(QWidget):
 
     def _date_edit(self, name: str, accessible: str) -> QDateEdit:
         edit = DateField()
-        _named(edit, name, accessible)
+        named(edit, name, accessible)
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd")
         edit.setMinimumDate(_NO_DATE)

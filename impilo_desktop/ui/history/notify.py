@@ -4,6 +4,7 @@ and the system tray when there is one."""
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow, QSystemTrayIcon, QWidget
@@ -11,6 +12,12 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSystemTrayIcon, QWidget
 log = logging.getLogger(__name__)
 
 TOAST_MILLISECONDS = 8000
+
+
+class Say(Protocol):
+    """say(message, tray_title=...): a note for the coordinator; see `Notifier.say`."""
+
+    def __call__(self, message: str, *, tray_title: str = "") -> None: ...
 
 
 class Toast(QLabel):
