@@ -173,7 +173,8 @@ def test_window_size_and_place_are_remembered(qtbot: QtBot, app_home: Path, keys
     qtbot.waitExposed(window)
     window.resize(780, 540)
     qtbot.waitUntil(lambda: window.size().width() == 780)
-    window.close()  # nothing unsent: closes and saves geometry
+    window.close()  # nothing unsent (read afresh): closes and saves geometry
+    qtbot.waitUntil(lambda: not window.isVisible())
     assert (app_home / "window.ini").is_file()
     window.deleteLater()
 
