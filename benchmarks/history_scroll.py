@@ -37,9 +37,9 @@ from PySide6.QtWidgets import QApplication, QTableView
 from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.models import Order, Page
 from impilo_desktop.sandbox import DEMO_API_KEY, SandboxServer, SeedSize
-from impilo_desktop.ui.bridge import AsyncBridge
 from impilo_desktop.ui.history.filters import OrderQuery
 from impilo_desktop.ui.history.model import OrderHistoryModel
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 
 
 def rss_mb() -> float:

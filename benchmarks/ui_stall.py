@@ -45,7 +45,7 @@ from impilo_desktop.domain import ItemLine, OrderDraft, PatientChoice
 from impilo_desktop.secrets import KeyStore, MemoryKeyring
 from impilo_desktop.store.entries import EntryState
 from impilo_desktop.ui.app import create_app
-from impilo_desktop.ui.main_window import MainWindow
+from impilo_desktop.ui.shell.main_window import MainWindow
 
 FRAME_MS = 16.0
 LONG_MS = 50.0

@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         """In memory like the tests' keyring, named like the store a Linux desktop has."""
 
     from impilo_desktop.ui.app import create_app
-    from impilo_desktop.ui.theme import scheme_follower
-    from impilo_desktop.ui.welcome import WelcomeDialog
+    from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
+    from impilo_desktop.ui.plumbing.theme import scheme_follower
 
     keys = KeyStore(backend=SecretServiceKeyring(), env={})
     app, window = create_app([], home=home, keys=keys)
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
 
         about = getattr(window, "about_action", None)
         if about is not None:
-            from impilo_desktop.ui.about import AboutDialog
+            from impilo_desktop.ui.dialogs.about import AboutDialog
 
             about_dialog = AboutDialog(window.services.profile, window)
             about_dialog.show()

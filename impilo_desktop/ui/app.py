@@ -33,12 +33,12 @@ from impilo_desktop.config import (
 )
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import StoreError
-from impilo_desktop.ui.bridge import AsyncBridge
-from impilo_desktop.ui.main_window import MainWindow
-from impilo_desktop.ui.resources import svg_path
-from impilo_desktop.ui.session import SandboxHost
-from impilo_desktop.ui.theme import scheme_follower
-from impilo_desktop.ui.ui_thread_gc import install_ui_thread_gc
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+from impilo_desktop.ui.plumbing.resources import svg_path
+from impilo_desktop.ui.plumbing.session import SandboxHost
+from impilo_desktop.ui.plumbing.theme import scheme_follower
+from impilo_desktop.ui.plumbing.ui_thread_gc import install_ui_thread_gc
+from impilo_desktop.ui.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ def run_app(argv: Sequence[str]) -> int:
         reset_logging()
         return 1
     try:
-        from impilo_desktop.ui.crash import install_excepthook
+        from impilo_desktop.ui.dialogs.crash import install_excepthook
 
         crash_handler = install_excepthook(profile=lambda: window.services.profile, parent=app)
     except ImportError:  # the crash dialog is optional during development

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from impilo_desktop.api.client import ImpiloClient
     from impilo_desktop.domain import OrderDraft
     from impilo_desktop.store.entries import OutboxEntry
-    from impilo_desktop.ui.main_window import MainWindow
+    from impilo_desktop.ui.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -183,8 +183,8 @@ class SelfTest:
         return f"{emits} emits, True refcount change {-lost}"
 
     def check_resources(self) -> str:
-        from impilo_desktop.ui.about import APP_ICON, app_icon
-        from impilo_desktop.ui.resources import resource_path
+        from impilo_desktop.ui.dialogs.about import APP_ICON, app_icon
+        from impilo_desktop.ui.plumbing.resources import resource_path
 
         if app_icon().isNull():
             raise SelfTestError(f"app icon missing at {resource_path(APP_ICON)}")

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QApplication
 from impilo_desktop.config import SANDBOX, Profile
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import KeyStore, MemoryKeyring
-from impilo_desktop.ui.bridge import AsyncBridge
-from impilo_desktop.ui.services import AppServices
-from impilo_desktop.ui.session import close_services, open_services
-from impilo_desktop.ui.ui_thread_gc import install_ui_thread_gc
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+from impilo_desktop.ui.plumbing.services import AppServices
+from impilo_desktop.ui.plumbing.session import close_services, open_services
+from impilo_desktop.ui.plumbing.ui_thread_gc import install_ui_thread_gc
 
 
 @pytest.fixture(autouse=True, scope="session")

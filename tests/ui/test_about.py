@@ -12,9 +12,9 @@ from pytestqt.qtbot import QtBot
 
 from impilo_desktop import __version__, config
 from impilo_desktop.secrets import KeyStore, MemoryKeyring
-from impilo_desktop.ui.about import AboutDialog, app_icon, make_about_action
 from impilo_desktop.ui.app import create_app
-from impilo_desktop.ui.main_window import MainWindow
+from impilo_desktop.ui.dialogs.about import AboutDialog, app_icon, make_about_action
+from impilo_desktop.ui.shell.main_window import MainWindow
 
 STAGING = config.Profile("staging", "https://staging.impiloplatform.com")
 

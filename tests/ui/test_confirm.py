@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.ui.confirm import Question, confirm_destructive
+from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
 
 QUESTION = Question(
     name="testConfirmation",

@@ -14,7 +14,12 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop import __version__, config, logs
-from impilo_desktop.ui.crash import CrashDialog, CrashReport, build_report, install_excepthook
+from impilo_desktop.ui.dialogs.crash import (
+    CrashDialog,
+    CrashReport,
+    build_report,
+    install_excepthook,
+)
 
 KEY = "ik_test_Zq81mWx4Lk2RtYv0"
 SANDBOX = config.Profile("sandbox", "http://127.0.0.1:8765")

@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QCheckBox, QRadioButton, QStyle, QStyleOptionButton
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.ui.theme import scheme_follower
+from impilo_desktop.ui.plumbing.theme import scheme_follower
 
 
 def _luminance(colour: QColor) -> float:

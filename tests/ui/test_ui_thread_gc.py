@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.ui.ui_thread_gc import UiThreadGarbageCollector
+from impilo_desktop.ui.plumbing.ui_thread_gc import UiThreadGarbageCollector
 
 
 class Cycle:

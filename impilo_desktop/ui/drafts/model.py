@@ -12,8 +12,8 @@ from PySide6.QtGui import QColor
 
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store import EntryState, OutboxEntry
-from impilo_desktop.ui.resources import icon
-from impilo_desktop.ui.theme import status_colors
+from impilo_desktop.ui.plumbing.resources import icon
+from impilo_desktop.ui.plumbing.theme import status_colors
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2

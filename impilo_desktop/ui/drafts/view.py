@@ -26,14 +26,14 @@ from PySide6.QtWidgets import (
 
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store import EntryState, OutboxEntry, StoreError
-from impilo_desktop.ui.confirm import Question, confirm_destructive
+from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
 from impilo_desktop.ui.drafts.model import Column, DraftRow, DraftsModel, build_rows
-from impilo_desktop.ui.message_bar import MessageBar
-from impilo_desktop.ui.resources import icon
-from impilo_desktop.ui.theme import on_scheme_change, status_colors
+from impilo_desktop.ui.plumbing.resources import icon
+from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
+from impilo_desktop.ui.shell.message_bar import MessageBar
 
 if TYPE_CHECKING:
-    from impilo_desktop.ui.services import AppServices
+    from impilo_desktop.ui.plumbing.services import AppServices
 
 log = logging.getLogger(__name__)
 

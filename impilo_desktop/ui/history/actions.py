@@ -27,7 +27,7 @@ from .detail import OrderDetailView
 from .order_row import OrderRow
 
 if TYPE_CHECKING:
-    from impilo_desktop.ui.services import AppServices
+    from impilo_desktop.ui.plumbing.services import AppServices
 
 
 def error_text(error: BaseException) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from impilo_desktop.ui.bridge import AsyncBridge, Job
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge, Job
 
 from .order_row import OrderRow, local_time_text
 

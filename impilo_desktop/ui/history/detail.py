@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from impilo_desktop.api.models import Order
 from impilo_desktop.domain.status import StatusGroup, status_group
-from impilo_desktop.ui.resources import icon
+from impilo_desktop.ui.plumbing.resources import icon
 
 from .detail_html import DetailColours, order_html, stylesheet
 from .order_row import local_time_text

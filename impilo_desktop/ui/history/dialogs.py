@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from impilo_desktop.ui.confirm import Question, confirm_destructive
+from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
 
 
 def confirm_void(parent: QWidget, order_id: int, on_confirmed: Callable[[], None]) -> QMessageBox:

@@ -16,7 +16,7 @@ from .model import OrderHistoryModel
 from .order_row import site_of
 
 if TYPE_CHECKING:
-    from impilo_desktop.ui.services import AppServices
+    from impilo_desktop.ui.plumbing.services import AppServices
 
 log = logging.getLogger(__name__)
 

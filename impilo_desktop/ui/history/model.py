@@ -22,7 +22,7 @@ from PySide6.QtCore import (
 
 from impilo_desktop.api.models import Order, Page
 from impilo_desktop.api.paging import PageCursor
-from impilo_desktop.ui.bridge import AsyncBridge, Job
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge, Job
 
 from .filters import LocalFilter, OrderQuery
 from .order_row import HEADERS, Column, OrderRow

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from impilo_desktop.api.errors import ImpiloError, NotFound
 from impilo_desktop.api.models import Order
 from impilo_desktop.domain.status import StatusGroup, status_group
-from impilo_desktop.ui.bridge import AsyncBridge, Job
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge, Job
 
 GetOrder = Callable[[int], Coroutine[Any, Any, Order]]
 

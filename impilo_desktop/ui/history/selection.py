@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QTableView
 
 from impilo_desktop.api.errors import Unreachable
 from impilo_desktop.api.models import Order
-from impilo_desktop.ui.bridge import AsyncBridge
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 
 from .actions import error_text
 from .detail import OrderDetailView

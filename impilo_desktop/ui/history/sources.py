@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from impilo_desktop.api.errors import Unreachable
 from impilo_desktop.api.models import Order, Page
-from impilo_desktop.ui.theme import status_colors
+from impilo_desktop.ui.plumbing.theme import status_colors
 
 from .actions import error_text
 from .cache_source import CachedOrderSource
@@ -29,7 +29,7 @@ from .names import named
 from .order_row import local_time_text
 
 if TYPE_CHECKING:
-    from impilo_desktop.ui.services import AppServices
+    from impilo_desktop.ui.plumbing.services import AppServices
 
 log = logging.getLogger(__name__)
 

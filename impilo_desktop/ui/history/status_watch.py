@@ -20,7 +20,7 @@ from .sources import OrderSources
 from .status_style import status_label
 
 if TYPE_CHECKING:
-    from impilo_desktop.ui.services import AppServices
+    from impilo_desktop.ui.plumbing.services import AppServices
 
 log = logging.getLogger(__name__)
 

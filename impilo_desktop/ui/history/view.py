@@ -42,7 +42,7 @@ from .sources import OfflineBanner, OnlineOrders, OrderSources
 from .status_watch import StatusWatch
 
 if TYPE_CHECKING:
-    from impilo_desktop.ui.services import AppServices
+    from impilo_desktop.ui.plumbing.services import AppServices
 
 
 class OrderHistoryView(QWidget):

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from impilo_desktop.domain import OrderDraft
 from impilo_desktop.store import Store, StoreError
-from impilo_desktop.ui.bridge import AsyncBridge
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
-from impilo_desktop.ui.resources import icon
-from impilo_desktop.ui.theme import is_dark, status_colors
+from impilo_desktop.ui.plumbing.resources import icon
+from impilo_desktop.ui.plumbing.theme import is_dark, status_colors
 
 
 class BannerKind(StrEnum):

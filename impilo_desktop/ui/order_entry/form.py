@@ -33,8 +33,8 @@ from impilo_desktop.ui.order_entry.picker_widgets import (
     PatientPicker,
     SitePicker,
 )
-from impilo_desktop.ui.resources import icon
-from impilo_desktop.ui.theme import on_scheme_change, status_colors
+from impilo_desktop.ui.plumbing.resources import icon
+from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
 
 FORM_MAX_WIDTH = 1040
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desktop.ui.order_entry.picker_model import PickerModel, R
-from impilo_desktop.ui.resources import icon
+from impilo_desktop.ui.plumbing.resources import icon
 
 REMOTE_DEBOUNCE_MS = 400
 VISIBLE_RESULT_ROWS = 7

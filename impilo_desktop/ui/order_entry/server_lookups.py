@@ -16,7 +16,7 @@ from impilo_desktop.ui.order_entry.records import PatientRecord, SiteRecord
 from impilo_desktop.ui.order_entry.reference import lookup_patients, remember_patients
 
 if TYPE_CHECKING:
-    from impilo_desktop.ui.services import AppServices
+    from impilo_desktop.ui.plumbing.services import AppServices
 
 log = logging.getLogger(__name__)
 

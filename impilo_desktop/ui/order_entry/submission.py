@@ -16,7 +16,7 @@ from impilo_desktop.sync import DrainReport
 from impilo_desktop.ui.order_entry.banner import BannerKind, SubmitBanner
 
 if TYPE_CHECKING:
-    from impilo_desktop.ui.services import AppServices
+    from impilo_desktop.ui.plumbing.services import AppServices
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,6 @@ from impilo_desktop.domain import (
     validate_draft,
 )
 from impilo_desktop.store import OutboxEntry, StoreError
-from impilo_desktop.ui.bridge import Job
 from impilo_desktop.ui.order_entry.autosave import DraftAutosave
 from impilo_desktop.ui.order_entry.banner import BannerKind
 from impilo_desktop.ui.order_entry.choices import (
@@ -43,9 +42,10 @@ from impilo_desktop.ui.order_entry.records import ItemRecord, KitRecord, Patient
 from impilo_desktop.ui.order_entry.reference import ReferenceData, load_reference
 from impilo_desktop.ui.order_entry.server_lookups import ServerLookups
 from impilo_desktop.ui.order_entry.submission import SubmissionTracker
+from impilo_desktop.ui.plumbing.bridge import Job
 
 if TYPE_CHECKING:
-    from impilo_desktop.ui.services import AppServices
+    from impilo_desktop.ui.plumbing.services import AppServices
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from impilo_desktop.api.models import (
     PatientRef,
     ShippingOption,
 )
-from impilo_desktop.ui.bridge import AsyncBridge
 from impilo_desktop.ui.history.view import OrderHistoryView
-from impilo_desktop.ui.services import AppServices
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+from impilo_desktop.ui.plumbing.services import AppServices
 
 T = TypeVar("T")
 

@@ -18,7 +18,7 @@ from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import ReferenceKind
 from impilo_desktop.ui.history.order_row import Column
 from impilo_desktop.ui.history.view import OrderHistoryView
-from impilo_desktop.ui.services import AppServices
+from impilo_desktop.ui.plumbing.services import AppServices
 
 from .conftest import place_order, run
 

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.ui.history.view import OrderHistoryView
-from impilo_desktop.ui.services import AppServices
+from impilo_desktop.ui.plumbing.services import AppServices
 
 
 def _make(qtbot: QtBot, services: AppServices, width: int) -> OrderHistoryView:

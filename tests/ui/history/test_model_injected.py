@@ -12,10 +12,10 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.api.models import Order, Page
-from impilo_desktop.ui.bridge import AsyncBridge
 from impilo_desktop.ui.history.filters import LocalFilter, OrderQuery
 from impilo_desktop.ui.history.model import ORDER_ROLE, OrderHistoryModel
 from impilo_desktop.ui.history.order_row import Column
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 
 
 def make_order(i: int, status: str = "shipped", site: int = 1) -> Order:

@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 import pytest
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.ui.bridge import AsyncBridge
 from impilo_desktop.ui.order_entry.view import OrderEntryView
-from impilo_desktop.ui.services import AppServices
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+from impilo_desktop.ui.plumbing.services import AppServices
 
 T = TypeVar("T")
 WAIT_MS = 30_000

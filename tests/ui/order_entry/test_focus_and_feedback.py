@@ -96,7 +96,7 @@ def test_problem_labels_take_the_dark_colours(qtbot: QtBot, view: OrderEntryView
     problems must not keep the light theme's dark red on a dark page."""
     from PySide6.QtGui import QPalette
 
-    from impilo_desktop.ui.theme import DARK_STATUS, LIGHT_STATUS, scheme_follower
+    from impilo_desktop.ui.plumbing.theme import DARK_STATUS, LIGHT_STATUS, scheme_follower
 
     def colour(label: QLabel) -> str:
         return label.palette().color(QPalette.ColorRole.WindowText).name()

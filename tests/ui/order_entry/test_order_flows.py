@@ -18,7 +18,7 @@ from impilo_desktop.ui.order_entry.banner import BannerKind
 from impilo_desktop.ui.order_entry.lines_model import ItemColumn
 from impilo_desktop.ui.order_entry.records import ItemRecord, PatientRecord
 from impilo_desktop.ui.order_entry.view import OrderEntryView
-from impilo_desktop.ui.services import AppServices
+from impilo_desktop.ui.plumbing.services import AppServices
 
 from .conftest import WAIT_MS, make_view, run
 

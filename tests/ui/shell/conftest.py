@@ -17,8 +17,8 @@ from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import KeyStore, MemoryKeyring
 from impilo_desktop.store import OutboxEntry
 from impilo_desktop.ui.app import create_app
-from impilo_desktop.ui.main_window import MainWindow
-from impilo_desktop.ui.theme import scheme_follower
+from impilo_desktop.ui.plumbing.theme import scheme_follower
+from impilo_desktop.ui.shell.main_window import MainWindow
 
 NOT_ORDERABLE_ITEM = 1012
 

@@ -133,7 +133,12 @@ def test_refused_order_shows_impilo_message_and_goes_back_to_drafts(
 
     window.show_page("drafts")
     page = window.drafts_page
-    qtbot.waitUntil(lambda: page.select_key(f"entry:{entry.entry_id}"))
+
+    def shown_refused() -> bool:
+        shown = page.select_key(f"entry:{entry.entry_id}") and page.selected_row()
+        return bool(shown) and shown.state == EntryState.REJECTED  # type: ignore[union-attr]
+
+    qtbot.waitUntil(shown_refused)  # the page reads the outbox on the bridge loop
     row = page.selected_row()
     assert row is not None
     assert page.model.data(page.model.index(page.model.row_of(row.key), Column.STATE)) == (

@@ -8,8 +8,8 @@ import re
 from PySide6.QtWidgets import QAbstractButton, QLabel, QMenuBar, QWidget
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.ui.pages import PAGES
-from impilo_desktop.ui.welcome import WelcomeDialog
+from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
+from impilo_desktop.ui.shell.pages import PAGES
 
 from .conftest import MakeWindow, sandbox_draft, wait_online
 

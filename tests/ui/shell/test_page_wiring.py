@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.ui.main_window import MainWindow
+from impilo_desktop.ui.shell.main_window import MainWindow
 
 from .conftest import sandbox_draft, submit
 

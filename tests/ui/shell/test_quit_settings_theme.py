@@ -11,9 +11,9 @@ from pytestqt.qtbot import QtBot
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import SERVICE, KeyStore, MemoryKeyring
 from impilo_desktop.store import EntryState, Store
-from impilo_desktop.ui.main_window import MainWindow
-from impilo_desktop.ui.theme import DARK_STATUS, LIGHT_STATUS, is_dark, scheme_follower
-from impilo_desktop.ui.welcome import WelcomeDialog
+from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
+from impilo_desktop.ui.plumbing.theme import DARK_STATUS, LIGHT_STATUS, is_dark, scheme_follower
+from impilo_desktop.ui.shell.main_window import MainWindow
 
 from .conftest import MakeWindow, sandbox_draft, submit, visible_child, wait_online
 

@@ -7,8 +7,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.ui.resources import icon, resource_path
-from impilo_desktop.ui.theme import (
+from impilo_desktop.ui.plumbing.resources import icon, resource_path
+from impilo_desktop.ui.plumbing.theme import (
     DARK_STATUS,
     LIGHT_STATUS,
     is_dark,

@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 from impilo_desktop.config import Settings
 from impilo_desktop.secrets import MemoryKeyring
 from impilo_desktop.ui.app import run_app
-from impilo_desktop.ui.main_window import MainWindow
-from impilo_desktop.ui.welcome import WelcomeDialog
+from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
+from impilo_desktop.ui.shell.main_window import MainWindow
 
 
 def test_run_app_on_a_fresh_machine_opens_the_sandbox_with_the_welcome_dialog(

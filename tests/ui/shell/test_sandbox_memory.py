@@ -22,7 +22,7 @@ from impilo_desktop.api.models import Order
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.sandbox.persist import STATE_FILE_NAME
 from impilo_desktop.store import EntryState
-from impilo_desktop.ui.main_window import MainWindow
+from impilo_desktop.ui.shell.main_window import MainWindow
 
 from .conftest import MakeWindow, sandbox_draft, submit, visible_child, wait_online
 
@@ -159,7 +159,7 @@ def test_a_damaged_state_file_is_set_aside_and_the_app_starts(
     path = state_file(app_home)
     path.parent.mkdir(parents=True)
     path.write_bytes(b'{"format": 1, "orders": [{"id": ')
-    with caplog.at_level(logging.WARNING, logger="impilo_desktop.ui.session"):
+    with caplog.at_level(logging.WARNING, logger="impilo_desktop.ui.plumbing.session"):
         window = make_window()
     assert any("were not used: it is damaged" in r.getMessage() for r in caplog.records)
     aside = list(path.parent.glob(f"{STATE_FILE_NAME}.damaged-*"))

@@ -15,8 +15,8 @@ from impilo_desktop.sandbox import DEMO_API_KEY, SandboxServer
 from impilo_desktop.secrets import SERVICE, KeyStore, MemoryKeyring
 from impilo_desktop.store import EntryState
 from impilo_desktop.ui.app import choose_start
-from impilo_desktop.ui.key_check import KeyCheckOutcome
-from impilo_desktop.ui.welcome import WelcomeDialog
+from impilo_desktop.ui.dialogs.key_check import KeyCheckOutcome
+from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
 
 from .conftest import MakeWindow, sandbox_draft, submit, visible_child, wait_online
 

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desktop import APP_NAME, __version__, config
-from impilo_desktop.ui.resources import resource_path
-from impilo_desktop.ui.support import build_kind, support_facts
-from impilo_desktop.ui.support_buttons import SupportButtons
+from impilo_desktop.ui.dialogs.support import build_kind, support_facts
+from impilo_desktop.ui.dialogs.support_buttons import SupportButtons
+from impilo_desktop.ui.plumbing.resources import resource_path
 
 APP_ICON = "app/impilo-desktop.svg"
 

@@ -34,14 +34,14 @@ from impilo_desktop.config import (
     log_dir,
     normalize_base_url,
 )
-from impilo_desktop.ui.confirm import Question, confirm_destructive
-from impilo_desktop.ui.resources import icon
-from impilo_desktop.ui.support_buttons import open_folder
-from impilo_desktop.ui.theme import on_scheme_change, status_colors
+from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
+from impilo_desktop.ui.dialogs.support_buttons import open_folder
+from impilo_desktop.ui.plumbing.resources import icon
+from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
 
 if TYPE_CHECKING:
-    from impilo_desktop.ui.services import AppServices
-    from impilo_desktop.ui.session_controller import SessionController
+    from impilo_desktop.ui.plumbing.services import AppServices
+    from impilo_desktop.ui.plumbing.session_controller import SessionController
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from impilo_desktop.config import Profile
-from impilo_desktop.ui.resources import icon
-from impilo_desktop.ui.theme import is_dark, status_colors
+from impilo_desktop.ui.plumbing.resources import icon
+from impilo_desktop.ui.plumbing.theme import is_dark, status_colors
 
 CONNECTION_TEXT = {
     "unknown": ("Connecting…", "sending", "Checking the connection to Impilo"),

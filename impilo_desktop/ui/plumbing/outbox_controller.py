@@ -36,11 +36,11 @@ from impilo_desktop.sync import (
     Outcome,
     ReferenceRefresher,
 )
-from impilo_desktop.ui.bridge import Job
+from impilo_desktop.ui.plumbing.bridge import Job
 
 if TYPE_CHECKING:
     from impilo_desktop.store import ReferenceKind
-    from impilo_desktop.ui.services import AppServices
+    from impilo_desktop.ui.plumbing.services import AppServices
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -18,9 +18,14 @@ from PySide6.QtCore import QObject, Signal
 from impilo_desktop.config import BUILTIN_BASE_URLS, Profile, Settings
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import Store, StoreError
-from impilo_desktop.ui.bridge import AsyncBridge, Job
-from impilo_desktop.ui.services import AppServices
-from impilo_desktop.ui.session import SandboxHost, close_services, open_profile_store, open_services
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge, Job
+from impilo_desktop.ui.plumbing.services import AppServices
+from impilo_desktop.ui.plumbing.session import (
+    SandboxHost,
+    close_services,
+    open_profile_store,
+    open_services,
+)
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
-from impilo_desktop.ui.resources import icon
-from impilo_desktop.ui.theme import on_scheme_change, status_colors
+from impilo_desktop.ui.plumbing.resources import icon
+from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
 
 
 class MessageBar(QFrame):

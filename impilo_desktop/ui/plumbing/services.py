@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from impilo_desktop.api.client import ImpiloClient
     from impilo_desktop.secrets import KeyStore
     from impilo_desktop.store import Store
-    from impilo_desktop.ui.bridge import AsyncBridge
-    from impilo_desktop.ui.outbox_controller import OutboxController
+    from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+    from impilo_desktop.ui.plumbing.outbox_controller import OutboxController
 
 
 @dataclass

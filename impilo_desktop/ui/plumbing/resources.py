@@ -29,7 +29,7 @@ def _resources_dir() -> Path:
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen) / "resources"
-    package = Path(__file__).resolve().parents[1]
+    package = Path(__file__).resolve().parents[2]  # impilo_desktop/ui/plumbing/ -> impilo_desktop
     installed = package / "_resources"
     if installed.is_dir():
         return installed

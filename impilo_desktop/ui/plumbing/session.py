@@ -12,8 +12,8 @@ from impilo_desktop.config import DEFAULT_SANDBOX_URL, SANDBOX, Profile
 from impilo_desktop.logs import register_secret
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import Store
-from impilo_desktop.ui.bridge import SHUTDOWN_GRACE_SECONDS, AsyncBridge, Job
-from impilo_desktop.ui.services import AppServices
+from impilo_desktop.ui.plumbing.bridge import SHUTDOWN_GRACE_SECONDS, AsyncBridge, Job
+from impilo_desktop.ui.plumbing.services import AppServices
 
 if TYPE_CHECKING:
     from impilo_desktop.sandbox import SandboxServer
@@ -96,7 +96,7 @@ def open_services(
 ) -> AppServices:
     """Wire an outbox controller to the profile's store (opened here unless given); the
     controller is not started yet."""
-    from impilo_desktop.ui.outbox_controller import OutboxController
+    from impilo_desktop.ui.plumbing.outbox_controller import OutboxController
 
     if store is None:
         store = open_profile_store(profile, home, keys)

@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 
 from impilo_desktop import APP_NAME, config
 from impilo_desktop.logs import disable_native_crash_log, enable_native_crash_log, redact
-from impilo_desktop.ui.support import support_facts
-from impilo_desktop.ui.support_buttons import SupportButtons
+from impilo_desktop.ui.dialogs.support import support_facts
+from impilo_desktop.ui.dialogs.support_buttons import SupportButtons
 
 log = logging.getLogger(__name__)
 

@@ -11,13 +11,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
-from impilo_desktop.ui.about import make_about_action
-from impilo_desktop.ui.pages import PAGES, SETTINGS
-from impilo_desktop.ui.resources import icon
-from impilo_desktop.ui.theme import scheme_follower
+from impilo_desktop.ui.dialogs.about import make_about_action
+from impilo_desktop.ui.plumbing.resources import icon
+from impilo_desktop.ui.plumbing.theme import scheme_follower
+from impilo_desktop.ui.shell.pages import PAGES, SETTINGS
 
 if TYPE_CHECKING:
-    from impilo_desktop.ui.main_window import MainWindow
+    from impilo_desktop.ui.shell.main_window import MainWindow
 
 
 PAGE_SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QMainWindow, QMessageBox, QWidget
 
-from impilo_desktop.ui.outbox_controller import OutboxController
+from impilo_desktop.ui.plumbing.outbox_controller import OutboxController
 
 QUIT_BOX_NAME = "quitConfirmation"
 

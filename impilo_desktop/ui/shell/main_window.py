@@ -29,21 +29,21 @@ from impilo_desktop import APP_NAME
 from impilo_desktop.config import Profile
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.secrets import KeyStore
-from impilo_desktop.ui.bridge import AsyncBridge
+from impilo_desktop.ui.dialogs.quit_question import QuitGuard
 from impilo_desktop.ui.drafts.view import DraftsPage
-from impilo_desktop.ui.focus import focus_first
 from impilo_desktop.ui.history.view import OrderHistoryView
-from impilo_desktop.ui.menus import WindowMenus
-from impilo_desktop.ui.message_bar import MessageBar
 from impilo_desktop.ui.order_entry.view import OrderEntryView
-from impilo_desktop.ui.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SETTINGS
-from impilo_desktop.ui.quit_question import QuitGuard
-from impilo_desktop.ui.resources import icon
-from impilo_desktop.ui.services import AppServices
-from impilo_desktop.ui.session import SandboxHost
-from impilo_desktop.ui.session_controller import SessionController
-from impilo_desktop.ui.settings_page import SettingsPage
-from impilo_desktop.ui.status_bar import AppStatusBar, profile_label
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+from impilo_desktop.ui.plumbing.resources import icon
+from impilo_desktop.ui.plumbing.services import AppServices
+from impilo_desktop.ui.plumbing.session import SandboxHost
+from impilo_desktop.ui.plumbing.session_controller import SessionController
+from impilo_desktop.ui.shell.focus import focus_first
+from impilo_desktop.ui.shell.menus import WindowMenus
+from impilo_desktop.ui.shell.message_bar import MessageBar
+from impilo_desktop.ui.shell.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SETTINGS
+from impilo_desktop.ui.shell.settings_page import SettingsPage
+from impilo_desktop.ui.shell.status_bar import AppStatusBar, profile_label
 
 log = logging.getLogger(__name__)
 
@@ -392,7 +392,7 @@ class MainWindow(QMainWindow):
 
     def open_welcome(self) -> None:
         """The welcome dialog (connect an account, or continue with the sandbox)."""
-        from impilo_desktop.ui.welcome import WelcomeDialog
+        from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
 
         existing = self.findChild(WelcomeDialog, "welcomeDialog")
         if existing is not None and existing.isVisible():
@@ -406,7 +406,7 @@ class MainWindow(QMainWindow):
     def prompt_for_new_key(self, reason: str = "rejected") -> None:
         """Ask for a new key for the current profile: after a 401 ("rejected"), from
         Settings ("replace"), or when there is none ("missing")."""
-        from impilo_desktop.ui.welcome import WelcomeDialog
+        from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
 
         if self.services.profile.is_sandbox and self.sandbox.running:
             # The built-in server's key is fixed and pinned: nothing to ask the user.

@@ -40,10 +40,10 @@ from impilo_desktop.config import (
 )
 from impilo_desktop.logs import register_secret
 from impilo_desktop.secrets import KeyStore
-from impilo_desktop.ui.bridge import AsyncBridge, Job
-from impilo_desktop.ui.key_check import KeyCheckOutcome, KeyCheckResult, check_key
-from impilo_desktop.ui.resources import icon
-from impilo_desktop.ui.theme import status_colors
+from impilo_desktop.ui.dialogs.key_check import KeyCheckOutcome, KeyCheckResult, check_key
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge, Job
+from impilo_desktop.ui.plumbing.resources import icon
+from impilo_desktop.ui.plumbing.theme import status_colors
 
 SERVER_CHOICES = (
     (PRODUCTION, "Production — app.impiloplatform.com"),
