@@ -187,13 +187,11 @@ def run_round(
         QTimer.singleShot(0, submit_next)
 
     def settled() -> bool:
+        # From the outbox summary the window keeps (read on the bridge loop): the benchmark
+        # itself must not read SQLite on the UI thread it is measuring.
         if queue or len(entry_ids) < len(drafts) or not refreshed:
             return False
-        states = [store.get_entry(e).state for e in entry_ids]
-        for entry_id, state in zip(entry_ids, states, strict=True):
-            if state == EntryState.HELD:
-                outbox.release(entry_id)
-        return all(s in (EntryState.SENT, EntryState.REJECTED) for s in states)
+        return outbox.summary.pending == 0 and not outbox.sending
 
     probe.begin()
     started = time.perf_counter()
@@ -204,22 +202,6 @@ def run_round(
     outbox.reference_refreshed.disconnect(refreshed.append)
     sent = sum(store.get_entry(e).state == EntryState.SENT for e in entry_ids)
     return gaps, elapsed, sent
-
-
-def coalesce_drafts_reload(window: MainWindow, ms: int) -> None:
-    """What-if (benchmark only): the Drafts & outbox page reloads once per burst of
-    `entries_changed` instead of once per signal."""
-    from impilo_desktop.ui.drafts.view import DraftsPage
-
-    page = window.findChild(DraftsPage)
-    assert page is not None
-    outbox = window.services.outbox
-    outbox.entries_changed.disconnect(page.reload)
-    timer = QTimer(page)
-    timer.setSingleShot(True)
-    timer.setInterval(ms)
-    timer.timeout.connect(page.reload)
-    outbox.entries_changed.connect(lambda: None if timer.isActive() else timer.start())
 
 
 def p99(values: list[float]) -> float:
@@ -243,13 +225,6 @@ def main() -> int:
     parser.add_argument(
         "--switch-interval", type=float, default=None, help="sys.setswitchinterval, in ms"
     )
-    parser.add_argument(
-        "--coalesce-drafts-reload",
-        type=int,
-        default=None,
-        metavar="MS",
-        help="what-if: reload the Drafts & outbox page at most once per MS after a change",
-    )
     args = parser.parse_args()
     if args.switch_interval is not None:
         sys.setswitchinterval(args.switch_interval / 1000)
@@ -266,8 +241,6 @@ def main() -> int:
         pump_until(app, lambda: bool(first_refresh), "first reference refresh")
         window.services.outbox.reference_refreshed.disconnect(first_refresh.append)
 
-        if args.coalesce_drafts_reload is not None:
-            coalesce_drafts_reload(window, args.coalesce_drafts_reload)
         probe = TickProbe()
         probe.start()
         sampler = StallSampler(probe, args.sample_after) if args.sample else None
