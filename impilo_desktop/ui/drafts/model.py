@@ -238,6 +238,8 @@ class DraftsModel(QAbstractTableModel):
     @staticmethod
     def _text(row: DraftRow, column: Column) -> str:
         if column == Column.STATE:
+            if row.entry is not None and row.entry.held_for == "server":
+                return "Held: check the server"
             return STATE_TEXT[row.state]
         if column == Column.RECIPIENT:
             return row.recipient_text()
