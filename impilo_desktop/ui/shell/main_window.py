@@ -210,6 +210,7 @@ class MainWindow(QMainWindow):
         outbox.reference_refreshed.connect(self.status.reference_refreshed)
         outbox.entry_rejected.connect(self._on_entry_rejected)
         outbox.drain_finished.connect(lambda _report: self.quit_guard.drain_finished())
+        outbox.busy_elsewhere.connect(self.show_notice)
 
         self.status.set_profile(services.profile)
         self.refresh_connection_status()
