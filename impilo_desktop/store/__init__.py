@@ -16,6 +16,7 @@ set when the store opened but the user must hear about it (a file found empty, s
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -63,12 +64,14 @@ class Store(DraftsMixin, OutboxMixin, CacheMixin, SenderLockMixin):
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         clock: Callable[[], float] = time.time,
         process_alive: Callable[[int], bool] = process_alive,
+        platform: str = sys.platform,
     ) -> None:
         super().__init__(
             path,
             busy_timeout=busy_timeout,
             clock=clock,
             process_alive=process_alive,
+            platform=platform,
         )
 
     @classmethod

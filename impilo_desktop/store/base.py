@@ -3,6 +3,7 @@ processes."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ class StoreBase:
 
     `process_alive(pid)` says whether a process of this computer may still be running; tests
     pass `lambda _pid: True` to be Windows, where a dead process cannot be told from a live
-    one.
+    one. `platform` (`sys.platform`) chooses the durability pragmas (see Database).
     """
 
     def __init__(
@@ -28,8 +29,9 @@ class StoreBase:
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         clock: Callable[[], float] = time.time,
         process_alive: Callable[[int], bool] = process_alive,
+        platform: str = sys.platform,
     ) -> None:
-        self._db = Database(Path(path), busy_timeout=busy_timeout)
+        self._db = Database(Path(path), busy_timeout=busy_timeout, platform=platform)
         self._clock = clock
         self._process_alive = process_alive
         # The OS locks this store holds, by (lock name, owner): see sender_lock.py.
