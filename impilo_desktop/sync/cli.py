@@ -100,7 +100,7 @@ async def _sync_pass(
     from impilo_desktop.api.client import ImpiloClient
     from impilo_desktop.api.errors import ImpiloError
     from impilo_desktop.sync.reference import ReferenceRefresher
-    from impilo_desktop.sync.sender import OutboxSender
+    from impilo_desktop.sync.sender import ANOTHER_SENDER, OutboxSender
 
     def factory() -> ImpiloClient:
         return ImpiloClient(profile.base_url, key)
@@ -110,7 +110,10 @@ async def _sync_pass(
     if report.lock_busy:
         holder = store.sender_lock_holder()
         who = f" (process {holder.pid} on {holder.hostname})" if holder else ""
-        print(f"Another sender is working on this outbox{who}; not sending.", file=sys.stderr)
+        print(
+            f"{ANOTHER_SENDER}{who}, so this one does not. Run sync again once it has finished.",
+            file=sys.stderr,
+        )
     if report.paused:
         print(f"Sending is paused: {report.paused}.", file=sys.stderr)
     elif report.stopped:

@@ -136,7 +136,7 @@ def test_sync_once_leaves_the_outbox_to_a_running_sender(
 
         err = capsys.readouterr().err
         assert code == 1
-        assert "Another sender is working on this outbox" in err
+        assert "Another copy of Impilo Desktop is sending these orders" in err
         [entry] = ui_store.list_outbox()
         assert entry.state == EntryState.QUEUED
         assert entry.attempts == 0
