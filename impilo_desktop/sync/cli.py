@@ -130,8 +130,10 @@ async def _sync_pass(
 
 @contextlib.contextmanager
 def _logging(key: str, *, verbose: bool) -> Iterator[None]:
-    """The log goes to the app's log file (and stderr with --verbose), the key redacted."""
+    """The log goes to the command line's own log file beside the app's (and stderr with
+    --verbose), the key redacted."""
     from impilo_desktop.logs import (
+        CLI_LOG_FILE_NAME,
         configure_logging,
         current_log_file,
         register_secret,
@@ -142,7 +144,7 @@ def _logging(key: str, *, verbose: bool) -> Iterator[None]:
     if current_log_file() is not None:  # already configured by whoever called us
         yield
         return
-    configure_logging(console=verbose)
+    configure_logging(console=verbose, file_name=CLI_LOG_FILE_NAME)
     try:
         yield
     finally:
