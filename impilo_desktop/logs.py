@@ -1,6 +1,9 @@
 """Log files that support can read and that never contain the API key.
 
-`configure_logging()` sends the root logger to a rotating UTF-8 file in `config.log_dir()`.
+`configure_logging()` sends the root logger to a rotating UTF-8 file in `config.log_dir()`:
+`impilo-desktop.log` for the window, `impilo-desktop-cli.log` for the command line, so a
+`sync` run beside the open window never shares (and, on Windows, never blocks the rollover
+of) the window's file.
 Every handler it installs carries a redaction filter *and* a redacting formatter: the filter
 scrubs the record (message, arguments, exception and stack text) so no other handler sees the
 key, and the formatter scrubs the final line as a last guard. The key in use is registered at
@@ -17,6 +20,7 @@ import os
 import re
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -25,6 +29,9 @@ from urllib.parse import quote
 from impilo_desktop import APP_ID, __version__, config
 
 LOG_FILE_NAME = f"{APP_ID}.log"
+CLI_LOG_FILE_NAME = f"{APP_ID}-cli.log"
+# After a rollover failed (the file is open in another process), keep appending this long.
+ROLLOVER_RETRY_SECONDS = 60.0
 NATIVE_CRASH_FILE_NAME = f"{APP_ID}-native-crash.log"
 NATIVE_CRASH_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -110,6 +117,27 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Rotates like its parent, except when the file cannot be renamed because another
+    process has it open (Windows refuses, WinError 32; two `sync` runs at once can do that):
+    then it keeps appending to the current file and tries again a minute later, instead of
+    printing "--- Logging error ---" and losing the line, record after record."""
+
+    _retry_at = 0.0
+
+    def shouldRollover(self, record: logging.LogRecord) -> int:  # noqa: N802 (logging's name)
+        if time.monotonic() < self._retry_at:
+            return False
+        return super().shouldRollover(record)
+
+    def doRollover(self) -> None:  # noqa: N802 (logging's name)
+        try:
+            super().doRollover()
+        except OSError:
+            self._retry_at = time.monotonic() + ROLLOVER_RETRY_SECONDS
+            # The stream was closed for the renames; the next record reopens it to append.
+
+
 def _our_handlers(root: logging.Logger) -> list[logging.Handler]:
     return [h for h in root.handlers if getattr(h, "_impilo_handler", False)]
 
@@ -121,18 +149,20 @@ def configure_logging(
     directory: Path | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     backup_count: int = DEFAULT_BACKUP_COUNT,
+    file_name: str = LOG_FILE_NAME,
 ) -> Path:
-    """Log to a rotating file in `directory` (default `config.log_dir()`); returns its path.
+    """Log to a rotating file `file_name` in `directory` (default `config.log_dir()`);
+    returns its path.
 
     Calling it again replaces the handlers it installed before (never anyone else's).
     """
     folder = directory or config.log_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOG_FILE_NAME
+    path = folder / file_name
     root = logging.getLogger()
     reset_logging()
 
-    file_handler = logging.handlers.RotatingFileHandler(
+    file_handler = SharedRotatingFileHandler(
         path, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8", delay=True
     )
     handlers: list[logging.Handler] = [file_handler]

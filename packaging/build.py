@@ -3,6 +3,9 @@
     python packaging/build.py                 # this platform's release artefact
     python packaging/build.py --no-installer  # bundle + self-test only (what Linux CI runs)
 
+The bundle holds two programs: `impilo-desktop` (the window) and `impilo-desktop-cli` (the
+command line, a console program on Windows); the self-test runs both.
+
 Linux:   dist/impilo-desktop/ (onedir) -> dist/impilo-desktop-<version>-linux-<arch>.tar.gz
 Windows: dist/impilo-desktop/ -> Inno Setup -> dist/impilo-desktop-<version>-setup.exe
 macOS:   dist/Impilo Desktop.app -> packaging/macos/build-dmg.sh (sign, notarise) -> .dmg
@@ -21,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -46,10 +50,11 @@ def run(cmd: list[str], **kwargs: object) -> None:
     subprocess.run(cmd, check=True, cwd=ROOT, **kwargs)  # type: ignore[call-overload]
 
 
-def bundle_executable() -> Path:
+def bundle_executable(name: str = APP_ID) -> Path:
+    """The bundle's windowed program, or `name` (e.g. the console one) beside it."""
     if sys.platform == "darwin":
-        return DIST / f"{APP_NAME}.app" / "Contents" / "MacOS" / APP_ID
-    return DIST / APP_ID / (f"{APP_ID}.exe" if sys.platform == "win32" else APP_ID)
+        return DIST / f"{APP_NAME}.app" / "Contents" / "MacOS" / name
+    return DIST / APP_ID / (f"{name}.exe" if sys.platform == "win32" else name)
 
 
 def check_icons() -> None:
@@ -92,6 +97,27 @@ def self_test(timeout: float) -> None:
     result = subprocess.run(cmd, env=env, timeout=timeout + 60, check=False)
     if result.returncode != 0:
         raise SystemExit(f"The bundle's self-test failed (exit code {result.returncode}).")
+
+
+def console_self_test() -> None:
+    """The console program beside the window's prints and exits 0: its version, and the
+    outbox of a fresh home (what support asks a coordinator to run first)."""
+    exe = bundle_executable(f"{APP_ID}-cli")
+    with tempfile.TemporaryDirectory(prefix="impilo-cli-test-") as home:
+        env = {**os.environ, "IMPILO_DESKTOP_HOME": home}
+        env.pop("IMPILO_API_KEY", None)
+        for args in (["--version"], ["outbox", "--profile", "sandbox"]):
+            cmd = [str(exe), *args]
+            print("+", " ".join(cmd), flush=True)
+            result = subprocess.run(
+                cmd, env=env, capture_output=True, text=True, timeout=120, check=False
+            )
+            print(result.stdout, end="", flush=True)
+            if result.returncode != 0 or not result.stdout.strip():
+                raise SystemExit(
+                    f"{exe.name} {' '.join(args)} failed (exit code {result.returncode}, "
+                    f"output {result.stdout!r}, errors {result.stderr[-2000:]!r})"
+                )
 
 
 def linux_archive() -> Path:
@@ -138,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Bundle {onedir.relative_to(ROOT)}: {size_mb:.0f} MB, built in {seconds:.0f} s")
     if not args.skip_self_test:
         self_test(args.self_test_timeout)
+        console_self_test()
     if args.no_installer:
         return 0
     if sys.platform == "win32":

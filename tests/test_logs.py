@@ -116,6 +116,33 @@ def test_rotation_keeps_a_bounded_number_of_files(tmp_path: Path) -> None:
     assert "line 0000" not in read_all(folder)  # the oldest rotated away
 
 
+def test_a_rollover_blocked_by_another_process_keeps_appending(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # On Windows a file open in another process cannot be renamed (WinError 32). Here the
+    # rename fails because the first backup's name is taken by a folder.
+    folder = tmp_path / "logs"
+    path = logs.configure_logging(directory=folder, max_bytes=500, backup_count=1)
+    blocker = folder / f"{path.name}.1"
+    blocker.mkdir()
+    (blocker / "in-the-way").write_text("", encoding="utf-8")
+    log = logging.getLogger("impilo_desktop.test")
+    for i in range(40):
+        log.info("line %04d %s", i, "x" * 60)
+    text = path.read_text(encoding="utf-8")
+    assert "line 0000" in text
+    assert "line 0039" in text  # nothing lost, the file simply grew past its size
+    assert "Logging error" not in capfd.readouterr().err
+
+
+def test_the_command_line_writes_a_log_of_its_own(tmp_path: Path) -> None:
+    path = logs.configure_logging(directory=tmp_path, file_name=logs.CLI_LOG_FILE_NAME)
+    logging.getLogger("impilo_desktop.test").info("from sync")
+    assert path == tmp_path / "impilo-desktop-cli.log"
+    assert "from sync" in path.read_text(encoding="utf-8")
+    assert not (tmp_path / logs.LOG_FILE_NAME).exists()
+
+
 def test_configure_twice_replaces_only_our_handlers(tmp_path: Path) -> None:
     root = logging.getLogger()
     theirs = logging.NullHandler()

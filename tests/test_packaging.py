@@ -101,7 +101,24 @@ def test_version_comes_from_the_package_everywhere() -> None:
 
 
 @pytest.mark.parametrize(
-    "key", ["com.impilo.desktop", "NSHighResolutionCapable", "NSRequiresAquaSystemAppearance"]
+    "key",
+    [
+        "com.impilo.desktop",
+        "NSHighResolutionCapable",
+        "NSRequiresAquaSystemAppearance",
+        "NSAppSleepDisabled",  # App Nap would stretch the outbox's timers
+    ],
 )
 def test_macos_bundle_settings_are_in_the_spec(key: str) -> None:
     assert key in (PACKAGING / "impilo-desktop.spec").read_text(encoding="utf-8")
+
+
+def test_the_bundle_has_a_console_program_for_the_command_line() -> None:
+    spec = (PACKAGING / "impilo-desktop.spec").read_text(encoding="utf-8")
+    assert "executable(APP_ID, console=False)" in spec
+    assert 'executable(f"{APP_ID}-cli", console=True)' in spec
+    assert "cli_exe," in spec  # in the same folder (COLLECT) as the window's program
+    # QtNetwork carries the local socket a second launch reaches the open window through.
+    assert '"QtNetwork",' not in spec
+    build = load("build")
+    assert build.bundle_executable("impilo-desktop-cli").name.startswith("impilo-desktop-cli")

@@ -16,6 +16,7 @@ set when the store opened but the user must hear about it (a file found empty, s
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +47,7 @@ from impilo_desktop.store.errors import (
     StoreUnwritableError,
 )
 from impilo_desktop.store.outbox import REFERENCE_PREFIX, OutboxMixin, new_client_reference
+from impilo_desktop.store.process_lock import process_alive
 from impilo_desktop.store.schema import SCHEMA_VERSION
 from impilo_desktop.store.sender_lock import OUTBOX_LOCK, SenderLease, SenderLockMixin
 
@@ -61,8 +63,16 @@ class Store(DraftsMixin, OutboxMixin, CacheMixin, SenderLockMixin):
         *,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         clock: Callable[[], float] = time.time,
+        process_alive: Callable[[int], bool] = process_alive,
+        platform: str = sys.platform,
     ) -> None:
-        super().__init__(path, busy_timeout=busy_timeout, clock=clock)
+        super().__init__(
+            path,
+            busy_timeout=busy_timeout,
+            clock=clock,
+            process_alive=process_alive,
+            platform=platform,
+        )
 
     @classmethod
     def path_for(cls, profile: Profile, home: Path | None = None) -> Path:
@@ -82,8 +92,11 @@ class Store(DraftsMixin, OutboxMixin, CacheMixin, SenderLockMixin):
         return cls(cls.path_for(profile, home), busy_timeout=busy_timeout, clock=clock)
 
     def close(self) -> None:
-        """Close every thread's connection."""
-        self._db.close()
+        """Close every thread's connection (and give up any OS lock still held)."""
+        try:
+            self._db.close()
+        finally:
+            self.release_os_locks()
 
     def __enter__(self) -> Store:
         return self

@@ -1,17 +1,26 @@
-"""What every part of the store shares: the database and the clock."""
+"""What every part of the store shares: the database, the clock, and what it knows of other
+processes."""
 
 from __future__ import annotations
 
+import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from impilo_desktop.store.database import DEFAULT_BUSY_TIMEOUT, Database
 from impilo_desktop.store.errors import StoreError
+from impilo_desktop.store.process_lock import ProcessLock, process_alive
 
 
 class StoreBase:
-    """The open database plus a clock (injectable so tests can age entries)."""
+    """The open database plus a clock (injectable so tests can age entries).
+
+    `process_alive(pid)` says whether a process of this computer may still be running; tests
+    pass `lambda _pid: True` to be Windows, where a dead process cannot be told from a live
+    one. `platform` (`sys.platform`) chooses the durability pragmas (see Database).
+    """
 
     def __init__(
         self,
@@ -19,9 +28,15 @@ class StoreBase:
         *,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         clock: Callable[[], float] = time.time,
+        process_alive: Callable[[int], bool] = process_alive,
+        platform: str = sys.platform,
     ) -> None:
-        self._db = Database(Path(path), busy_timeout=busy_timeout)
+        self._db = Database(Path(path), busy_timeout=busy_timeout, platform=platform)
         self._clock = clock
+        self._process_alive = process_alive
+        # The OS locks this store holds, by (lock name, owner): see sender_lock.py.
+        self._os_locks: dict[tuple[str, str], ProcessLock] = {}
+        self._os_locks_guard = threading.Lock()
 
     @property
     def path(self) -> Path:

@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import sys
 import threading
 import time
 import uuid
@@ -154,9 +155,16 @@ def _create_file(path: Path) -> None:
 class Database:
     """The SQLite file of one profile, one connection per thread."""
 
-    def __init__(self, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        platform: str = sys.platform,
+    ) -> None:
         self.path = Path(path).absolute()  # messages name it in full
         self.busy_timeout = busy_timeout
+        self.platform = platform
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
@@ -228,6 +236,10 @@ class Database:
                 log.warning("SQLite refused WAL mode for %s (got %s)", self.path, mode)
             # FULL in WAL mode: a committed `sending` or `sent` survives a power cut.
             conn.execute("PRAGMA synchronous = FULL")
+            if self.platform == "darwin":
+                # macOS's fsync() leaves the data in the drive's cache, where a power cut loses
+                # it; F_FULLFSYNC, which this asks SQLite to use, flushes the drive.
+                conn.execute("PRAGMA fullfsync = ON")
             self._migrate(conn)
             _secure_file(self.path)
         except StoreError:

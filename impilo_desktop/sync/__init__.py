@@ -13,6 +13,7 @@ Typical use (on the sync thread's event loop)::
 from impilo_desktop.sync.connectivity import Connectivity, ConnectivityState
 from impilo_desktop.sync.reference import ALL_KINDS, ReferenceRefresher, RefreshReport
 from impilo_desktop.sync.sender import (
+    ANOTHER_SENDER,
     API_KEY_REJECTED,
     DEFAULT_MAX_AGE,
     DEFAULT_SETTLE,
@@ -25,6 +26,7 @@ from impilo_desktop.sync.sender import (
 
 __all__ = [
     "ALL_KINDS",
+    "ANOTHER_SENDER",
     "API_KEY_REJECTED",
     "DEFAULT_MAX_AGE",
     "DEFAULT_SETTLE",

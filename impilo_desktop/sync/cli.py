@@ -100,7 +100,7 @@ async def _sync_pass(
     from impilo_desktop.api.client import ImpiloClient
     from impilo_desktop.api.errors import ImpiloError
     from impilo_desktop.sync.reference import ReferenceRefresher
-    from impilo_desktop.sync.sender import OutboxSender
+    from impilo_desktop.sync.sender import ANOTHER_SENDER, OutboxSender
 
     def factory() -> ImpiloClient:
         return ImpiloClient(profile.base_url, key)
@@ -110,7 +110,10 @@ async def _sync_pass(
     if report.lock_busy:
         holder = store.sender_lock_holder()
         who = f" (process {holder.pid} on {holder.hostname})" if holder else ""
-        print(f"Another sender is working on this outbox{who}; not sending.", file=sys.stderr)
+        print(
+            f"{ANOTHER_SENDER}{who}, so this one does not. Run sync again once it has finished.",
+            file=sys.stderr,
+        )
     if report.paused:
         print(f"Sending is paused: {report.paused}.", file=sys.stderr)
     elif report.stopped:
@@ -127,8 +130,10 @@ async def _sync_pass(
 
 @contextlib.contextmanager
 def _logging(key: str, *, verbose: bool) -> Iterator[None]:
-    """The log goes to the app's log file (and stderr with --verbose), the key redacted."""
+    """The log goes to the command line's own log file beside the app's (and stderr with
+    --verbose), the key redacted."""
     from impilo_desktop.logs import (
+        CLI_LOG_FILE_NAME,
         configure_logging,
         current_log_file,
         register_secret,
@@ -139,7 +144,7 @@ def _logging(key: str, *, verbose: bool) -> Iterator[None]:
     if current_log_file() is not None:  # already configured by whoever called us
         yield
         return
-    configure_logging(console=verbose)
+    configure_logging(console=verbose, file_name=CLI_LOG_FILE_NAME)
     try:
         yield
     finally:

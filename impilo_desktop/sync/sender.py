@@ -4,8 +4,10 @@ it was queued for.
 The protocol (docs/architecture.md "Exactly once", which also gives the argument and its
 timing assumptions):
 
-1. Only one sender works per profile at a time, across processes: a lock row in the store,
-   kept alive by a heartbeat for as long as the drain runs (requests in flight included).
+1. Only one sender works per profile at a time, across processes: an OS file lock (released
+   by the kernel when its process dies) and a lock row in the store, kept alive by a heartbeat
+   for as long as the drain runs (requests in flight included). Another live sender holding
+   either makes the drain return at once with `lock_busy`.
 2. On start, entries left in `sending` (a sender died mid-request) become `in_doubt`.
 3. An entry queued for another server than the client's is `held` for the user; nothing is
    sent or looked up for it.
@@ -74,12 +76,15 @@ drain) or, to share a long-lived client, `lambda: contextlib.nullcontext(client)
 ProgressCallback = Callable[[int, int], None]
 
 API_KEY_REJECTED = "API key rejected"
+# What the app and the command line say when a drain found the sender lock taken (lock_busy).
+ANOTHER_SENDER = "Another copy of Impilo Desktop is sending these orders"
 DEFAULT_MAX_AGE = timedelta(hours=72)
 # The sender lock's lifetime. The drain's heartbeat renews it every quarter of that, requests
 # in flight or not, so a live sender keeps it; a dead sender on this computer is replaced at
-# once (its process is gone), so the length only matters for a sender that is frozen or on
-# another computer. It must exceed the longest create (`DEFAULT_DEADLINE`) by far: a create
-# starts only in a transaction that extends the lock to a full lifetime.
+# once (the kernel released its OS lock), so the length only matters for a sender on another
+# computer sharing the folder, or on a file system without OS locks. It must exceed the
+# longest create (`DEFAULT_DEADLINE`) by far: a create starts only in a transaction that
+# extends the lock to a full lifetime.
 DEFAULT_LOCK_TTL = 300.0
 # How long after a create started it can still be creating the order: the client gives up at
 # its deadline, and we allow the server as long again to finish (or drop) what it received.

@@ -36,11 +36,19 @@ from impilo_desktop.store import StoreError
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 from impilo_desktop.ui.plumbing.resources import svg_path
 from impilo_desktop.ui.plumbing.session import SandboxHost
+from impilo_desktop.ui.plumbing.session_end import register_for_restart
+from impilo_desktop.ui.plumbing.single_instance import SingleInstance, bring_to_front
 from impilo_desktop.ui.plumbing.theme import scheme_follower
 from impilo_desktop.ui.plumbing.ui_thread_gc import install_ui_thread_gc
 from impilo_desktop.ui.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+
+ALREADY_RUNNING_NO_ANSWER = (
+    f"{APP_NAME} is already open on this computer, but it does not answer. Close it (if it"
+    " does not close, end it in Task Manager, or with Force Quit on a Mac), then start it"
+    " again."
+)
 
 
 @dataclass(frozen=True)
@@ -171,7 +179,23 @@ def _startup_failed(message: str) -> None:
 
 
 def run_app(argv: Sequence[str]) -> int:
-    """Show the window (and the welcome dialog on a first run) and run the event loop."""
+    """Show the window (and the welcome dialog on a first run) and run the event loop; or,
+    when a copy of the window is already open on this home, bring that one to the front."""
+    _qt_application(parse_args(argv)[1])
+    instance = SingleInstance(app_home())
+    if not instance.claim():
+        # Before the log and the store are touched: they are the running copy's.
+        if instance.hand_over(argv):
+            return 0
+        _startup_failed(ALREADY_RUNNING_NO_ANSWER)
+        return 1
+    try:
+        return _run_window(argv, instance)
+    finally:
+        instance.release()
+
+
+def _run_window(argv: Sequence[str], instance: SingleInstance) -> int:
     from impilo_desktop.logs import configure_logging, reset_logging
 
     log_file = configure_logging()
@@ -184,6 +208,8 @@ def run_app(argv: Sequence[str]) -> int:
         _startup_failed(str(getattr(exc, "message", "") or exc))
         reset_logging()
         return 1
+    instance.activation_requested.connect(lambda _argv: bring_to_front(window))
+    register_for_restart()
     try:
         from impilo_desktop.ui.dialogs.crash import install_excepthook
 

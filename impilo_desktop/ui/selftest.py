@@ -193,6 +193,21 @@ class SelfTest:
             raise SelfTestError(f"no SVG icons in {resource_path('icons')}")
         return f"{len(icons)} icons in {resource_path('')}"
 
+    def check_single_instance(self) -> str:
+        """The lock and local socket that keep a second window off this home (QtNetwork is
+        bundled, and a second claim is refused)."""
+        from impilo_desktop.ui.plumbing.single_instance import SingleInstance
+
+        first = SingleInstance(self.home)
+        try:
+            if not first.claim() or not first.listening:
+                raise SelfTestError("the window cannot hold its home (lock file, local socket)")
+            if SingleInstance(self.home).claim():
+                raise SelfTestError("a second window could open beside the first")
+            return f"local socket {first.name}"
+        finally:
+            first.release()
+
     def open_window(self, began: float) -> str:
         from impilo_desktop.secrets import KeyStore, MemoryKeyring
         from impilo_desktop.ui.app import create_app
@@ -451,6 +466,8 @@ def run_self_test(
                 with report.step("main window (sandbox)") as detail:
                     detail.append(test.open_window(began))
                 if not args.self_test_window_only:
+                    with report.step("one window per home") as detail:
+                        detail.append(test.check_single_instance())
                     with report.step("reference data") as detail:
                         detail.append(test.wait_for_reference_data())
                     with report.step("order draft") as detail:

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Linux CI: build the onedir bundle from packaging/impilo-desktop.spec (the same spec the
-# Windows and macOS releases use) and run its --self-test offscreen. Exit code = the result.
+# Windows and macOS releases use), with both its programs: impilo-desktop (the window) and
+# impilo-desktop-cli (the command line). Runs the window's --self-test offscreen, then checks
+# that `impilo-desktop-cli --version` and `impilo-desktop-cli outbox` print and exit 0
+# (packaging/build.py). Exit code = the result.
 #
 #   bash packaging/linux/build-and-self-test.sh                  # with the active `python`
 #   PYTHON=python3.12 bash packaging/linux/build-and-self-test.sh
@@ -33,4 +36,7 @@ fi
 echo "Building with $("$PYTHON" -c 'import sys, PySide6; print("Python", sys.version.split()[0], "PySide6", PySide6.__version__)')"
 export QT_QPA_PLATFORM=offscreen
 "$PYTHON" packaging/build.py --no-installer --self-test-timeout=90
+for program in impilo-desktop impilo-desktop-cli; do
+  [ -x "dist/impilo-desktop/$program" ] || { echo "dist/impilo-desktop/$program is missing" >&2; exit 1; }
+done
 du -sh dist/impilo-desktop

@@ -22,6 +22,7 @@ from impilo_desktop.store import (
     OutboxSummary,
     Store,
 )
+from impilo_desktop.store.database import Database
 from tests.store.samples import SERVER, valid_draft
 
 
@@ -40,6 +41,25 @@ def test_open_profile_creates_private_file_in_profile_folder(app_home: Path) -> 
     if os.name == "posix":
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize(("platform", "fullfsync"), [("darwin", 1), ("linux", 0), ("win32", 0)])
+def test_on_macos_every_connection_flushes_the_drive_cache(
+    db_path: Path, platform: str, fullfsync: int
+) -> None:
+    database = Database(db_path, platform=platform)
+    try:
+        values = [database.connection().execute("PRAGMA fullfsync").fetchone()[0]]
+        other = threading.Thread(
+            target=lambda: values.append(
+                database.connection().execute("PRAGMA fullfsync").fetchone()[0]
+            )
+        )
+        other.start()
+        other.join()
+    finally:
+        database.close()
+    assert values == [fullfsync, fullfsync]  # the UI thread's and the sender's alike
 
 
 def test_foreign_keys_are_enforced(store: Store) -> None:

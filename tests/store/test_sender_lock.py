@@ -1,13 +1,19 @@
-"""The sender lock lives in the database: it holds across stores and processes."""
+"""The sender lock: an OS lock on a file beside the database plus a row in it. Together they
+hold across stores and processes; a holder that died is replaced at once, also where its
+death cannot be seen from its process id (Windows)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from impilo_desktop.store import Store
+from impilo_desktop.store.process_lock import process_alive
 
 
 class Clock:
@@ -18,9 +24,12 @@ class Clock:
         return self.now
 
 
-def test_second_store_cannot_take_a_held_lock_until_it_expires(db_path: Path) -> None:
+def test_without_os_locks_a_held_row_is_taken_only_once_expired(db_path: Path) -> None:
     clock = Clock()
     with Store(db_path, clock=clock) as first, Store(db_path, clock=clock) as second:
+        # A file system where files cannot be locked (some network shares; here, a folder
+        # where the lock file would be): the row works alone, as it did before OS locks.
+        first.sender_lock_file().mkdir()
         assert first.acquire_sender_lock("ui", ttl=60)
         assert not second.acquire_sender_lock("cli", ttl=60)
         holder = second.sender_lock_holder()
@@ -53,8 +62,35 @@ _HOLDER = textwrap.dedent(
 )
 
 
-def test_lock_held_by_another_process_and_taken_over_when_it_dies(db_path: Path) -> None:
-    with Store(db_path) as store:
+def test_a_frozen_holder_keeps_its_os_lock_after_its_row_expired(db_path: Path) -> None:
+    clock = Clock()
+    with Store(db_path, clock=clock) as first, Store(db_path, clock=clock) as second:
+        assert first.acquire_sender_lock("frozen", ttl=60)
+        assert first.sender_lock_file().is_file()
+        clock.now += 3600  # no heartbeat for an hour: the row expired...
+        # ...but a sender of this computer that still holds its OS lock is alive (frozen or
+        # slow): nobody starts sending beside it.
+        assert not second.acquire_sender_lock("next", ttl=60)
+        first.release_sender_lock("frozen")
+        assert second.acquire_sender_lock("next", ttl=60)
+        assert not first.acquire_sender_lock("frozen", ttl=60)
+    with Store(db_path, clock=clock) as third:
+        # Closing a store gives up the OS lock it held (its row stays until it expires).
+        assert third.acquire_sender_lock("third", ttl=60)
+
+
+def windows_like(_pid: int) -> bool:
+    """Windows: a process id says nothing about whether its process still runs."""
+    return True
+
+
+@pytest.mark.parametrize(
+    "alive", [process_alive, windows_like], ids=["pid-check", "no-pid-check-as-on-windows"]
+)
+def test_lock_held_by_another_process_and_taken_over_when_it_dies(
+    db_path: Path, alive: Callable[[int], bool]
+) -> None:
+    with Store(db_path, process_alive=alive) as store:
         proc = subprocess.Popen(
             [sys.executable, "-c", _HOLDER, str(db_path)],
             stdin=subprocess.PIPE,
@@ -68,5 +104,10 @@ def test_lock_held_by_another_process_and_taken_over_when_it_dies(db_path: Path)
         finally:
             proc.kill()
             proc.communicate(timeout=30)  # reaps it and closes the pipes
-        # Same host, process gone: no need to wait an hour for the expiry.
+        # Its row is still there for an hour...
+        holder = store.sender_lock_holder()
+        assert holder is not None
+        assert holder.owner == "other-process"
+        # ...but the kernel released its OS lock: on this computer that is enough, even where
+        # the dead process cannot be told from a live one.
         assert store.acquire_sender_lock("me", ttl=60)

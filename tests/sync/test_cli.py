@@ -55,7 +55,7 @@ def test_import_queues_valid_files_and_names_invalid_ones(
 
 
 def test_sync_once_sends_everything_and_exits_zero(
-    tmp_path: Path, sandbox: SandboxServer, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, sandbox: SandboxServer, capsys: pytest.CaptureFixture[str], app_home: Path
 ) -> None:
     account = ["--profile", "sandbox", "--base-url", sandbox.base_url]
     good = _order_file(tmp_path, "good.json", GOOD)
@@ -76,6 +76,9 @@ def test_sync_once_sends_everything_and_exits_zero(
     listing = capsys.readouterr().out
     assert listing.count("sent ") == 2
     assert "-> order " in listing
+    # Its log is its own: an open window's file is never renamed under it (Windows).
+    assert (app_home / "logs" / "impilo-desktop-cli.log").is_file()
+    assert not (app_home / "logs" / "impilo-desktop.log").exists()
 
 
 def test_sync_once_reports_remaining_entries(
@@ -136,7 +139,7 @@ def test_sync_once_leaves_the_outbox_to_a_running_sender(
 
         err = capsys.readouterr().err
         assert code == 1
-        assert "Another sender is working on this outbox" in err
+        assert "Another copy of Impilo Desktop is sending these orders" in err
         [entry] = ui_store.list_outbox()
         assert entry.state == EntryState.QUEUED
         assert entry.attempts == 0

@@ -23,6 +23,7 @@ from impilo_desktop.api.retry import RetryPolicy
 from impilo_desktop.cli import main
 from impilo_desktop.domain import OrderDraft, import_create_json
 from impilo_desktop.store import EntryState, ReferenceKind, Store
+from impilo_desktop.store.process_lock import process_alive
 from impilo_desktop.sync import DEFAULT_SETTLE, OutboxSender, Outcome, ReferenceRefresher
 from tests.misbehaving_server import KEY, Behaviour, MisbehavingServer
 from tests.sync.conftest import Clock
@@ -59,9 +60,13 @@ def client(server: MisbehavingServer, **options: object) -> ImpiloClient:
     return ImpiloClient(server.base_url, KEY, **options)  # type: ignore[arg-type]
 
 
-def custom_store(app_home: Path, clock: Callable[[], float] = time.time) -> Store:
+def custom_store_path(app_home: Path) -> Path:
     """The store `--base-url <loopback>` files its drafts in: a custom profile's."""
-    return Store(app_home / "profiles" / "custom" / "impilo.sqlite3", clock=clock)
+    return app_home / "profiles" / "custom" / "impilo.sqlite3"
+
+
+def custom_store(app_home: Path, clock: Callable[[], float] = time.time) -> Store:
+    return Store(custom_store_path(app_home), clock=clock)
 
 
 # --- lists that never end ----------------------------------------------------------------------
@@ -196,10 +201,22 @@ async def test_the_lock_outlives_a_create_held_open_past_its_lifetime(
     assert [o["externalOrderIds"] for o in server.orders] == [[entry.client_reference]]
 
 
+def _windows_like(_pid: int) -> bool:
+    """As on Windows: a process id cannot tell a dead sender from a live one."""
+    return True
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 @pytest.mark.parametrize("server", [Behaviour(hold_until_released=True)], indirect=True)
+@pytest.mark.parametrize(
+    "alive", [process_alive, _windows_like], ids=["pid-check", "no-pid-check-as-on-windows"]
+)
 async def test_a_sender_taking_over_waits_for_the_dead_senders_create_to_settle(
-    server: MisbehavingServer, order_file: Path, app_home: Path, with_key: None
+    server: MisbehavingServer,
+    order_file: Path,
+    app_home: Path,
+    with_key: None,
+    alive: Callable[[int], bool],
 ) -> None:
     assert main(["drafts", "import", str(order_file), "--base-url", server.base_url]) == 0
     # Another copy sends it and dies with the create still open on the server.
@@ -211,11 +228,17 @@ async def test_a_sender_taking_over_waits_for_the_dead_senders_create_to_settle(
         dying.wait(timeout=30)
 
     clock = Clock()
-    with custom_store(app_home, clock) as store:
+    with Store(custom_store_path(app_home), clock=clock, process_alive=alive) as store:
+        # The dead sender's row has minutes to live: it is not what lets the next one in.
+        holder = store.sender_lock_holder()
+        assert holder is not None
+        assert holder.pid == dying.pid
         sender = OutboxSender(store, lambda: client(server))
-        # The lock of a dead process is taken at once; its entry is in doubt, and its create
-        # may still be running: no lookup (an empty answer could not be trusted), no send.
+        # The lock of a dead process is taken at once (the kernel released its OS lock); its
+        # entry is in doubt, and its create may still be running: no lookup (an empty answer
+        # could not be trusted), no send.
         early = await sender.drain(due_only=False)
+        assert not early.lock_busy
         assert early.results[0].outcome == Outcome.RETRY
         assert "earlier attempt" in early.results[0].message
         assert server.count("GET", "/order") == 0

@@ -306,6 +306,9 @@ async def test_sender_stops_when_its_lock_was_taken_over(
 ) -> None:
     first = store.enqueue(valid_draft(item_id=1), server=BASE_URL)
     second = store.enqueue(valid_draft(item_id=2), server=BASE_URL)
+    # The other sender is on another computer sharing the folder, where this one's OS lock
+    # does not reach: here, a file system without OS locks, so the row decides alone.
+    store.sender_lock_file().mkdir()
 
     def stall_then_lose_lock() -> None:
         # The request hung past the lock's expiry and another sender took over meanwhile.

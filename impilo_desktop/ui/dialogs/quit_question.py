@@ -110,6 +110,16 @@ class QuitGuard(QObject):
         self.confirmed = True
         QTimer.singleShot(0, self._window.close)
 
+    def close_without_asking(self) -> None:
+        """Close now, whatever waits: the OS session is ending or an installer asked (see
+        ui/plumbing/session_end.py). Nobody could answer, and the outbox stays on disk."""
+        self.confirmed = True
+        self._after_send = False
+        box = self._window.findChild(QMessageBox, QUIT_BOX_NAME)
+        if box is not None:
+            box.close()  # a person's question, open when the log-off came
+        self._window.close()
+
     def _send_then_quit(self) -> None:
         self._after_send = True
         self._window.statusBar().showMessage("Sending before quitting…", 8000)

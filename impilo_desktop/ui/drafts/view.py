@@ -181,17 +181,22 @@ class DraftsPage(QWidget):
         return row
 
     def _shortcuts(self) -> None:
-        def add(name: str, keys: QKeySequence, slot: object) -> None:
+        def add(name: str, keys: list[QKeySequence], slot: object) -> None:
             action = QAction(name, self.table)
-            action.setShortcut(keys)
+            action.setShortcuts(keys)
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             action.triggered.connect(slot)
             self.table.addAction(action)
 
-        add("Open", QKeySequence(Qt.Key.Key_F2), self.open_selected)
-        add("Delete", QKeySequence(QKeySequence.StandardKey.Delete), self.delete_selected)
-        add("Duplicate", QKeySequence("Ctrl+D"), self.duplicate_selected)
-        add("Undo", QKeySequence(QKeySequence.StandardKey.Undo), self.undo_delete)
+        add("Open", [QKeySequence(Qt.Key.Key_F2)], self.open_selected)
+        # The Mac keyboard's "delete" key is Backspace, and Finder deletes with ⌘⌫ (Ctrl+
+        # Backspace to Qt): both do what Del does. A draft comes back with Undo, and an
+        # outbox entry is only deleted after a question.
+        delete = QKeySequence.keyBindings(QKeySequence.StandardKey.Delete)
+        delete += [QKeySequence(Qt.Key.Key_Backspace), QKeySequence("Ctrl+Backspace")]
+        add("Delete", delete, self.delete_selected)
+        add("Duplicate", [QKeySequence("Ctrl+D")], self.duplicate_selected)
+        add("Undo", QKeySequence.keyBindings(QKeySequence.StandardKey.Undo), self.undo_delete)
 
     def _on_scheme(self, _dark: bool) -> None:
         self.empty.setStyleSheet(f"color: {status_colors().muted};")

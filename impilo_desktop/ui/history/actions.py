@@ -22,7 +22,7 @@ from impilo_desktop.domain.convert import order_to_draft
 from impilo_desktop.domain.draft import OrderDraft
 
 from . import dialogs
-from .csv_export import CsvExporter
+from .csv_export import CsvExporter, another_name, in_use_message
 from .detail import OrderDetailView
 from .order_row import OrderRow
 
@@ -73,10 +73,12 @@ class OrderActions(QObject):
         self._reorder = reorder
         self._fresh_order = fresh_order
         self._say = say
+        self.save_folder = dialogs.SaveFolder(services.home)
         self.exporter = CsvExporter(self._bridge, page)
         self.exporter.progress.connect(self._on_export_progress)
         self.exporter.finished.connect(self._on_export_finished)
         self.exporter.failed.connect(self._on_export_failed)
+        self.exporter.in_use.connect(self._on_export_in_use)
 
     # --- reorder -------------------------------------------------------------------------
 
@@ -124,6 +126,9 @@ class OrderActions(QObject):
     # --- summary PDF ---------------------------------------------------------------------
 
     def choose_pdf_file(self) -> None:
+        self._choose_pdf_file(None)
+
+    def _choose_pdf_file(self, suggested: Path | None) -> None:
         order = self._detail.order
         if order is None or order.id is None:
             return
@@ -132,9 +137,10 @@ class OrderActions(QObject):
             self._page,
             "savePdfDialog",
             "Save order summary",
-            f"order-{order_id}.pdf",
+            suggested or f"order-{order_id}.pdf",
             "PDF files (*.pdf)",
             lambda path: self.save_summary_pdf(order_id, path),
+            self.save_folder,
         )
 
     def save_summary_pdf(self, order_id: int, path: Path) -> None:
@@ -145,25 +151,41 @@ class OrderActions(QObject):
             await asyncio.to_thread(path.write_bytes, pdf)
             return path
 
+        def failed(error: BaseException) -> None:
+            title = f"The summary of order {order_id} was not saved"
+            if isinstance(error, PermissionError) and path.is_file():
+                # A PDF viewer holds the file open (Windows will not replace it then).
+                dialogs.offer_another_name(
+                    self._page,
+                    title,
+                    in_use_message(path),
+                    lambda: self._choose_pdf_file(another_name(path)),
+                )
+                self._say(f"{title}: {in_use_message(path)}")
+            else:
+                self.show_error(title, error_text(error))
+
         self._bridge.submit(
             fetch_and_write(),
             on_result=lambda p: self._say(f"Saved the summary of order {order_id} to {p}"),
-            on_error=lambda e: self.show_error(
-                f"The summary of order {order_id} was not saved", error_text(e)
-            ),
+            on_error=failed,
         )
 
     # --- CSV export ----------------------------------------------------------------------
 
     def choose_csv_file(self) -> None:
+        self._choose_csv_file(None)
+
+    def _choose_csv_file(self, suggested: Path | None) -> None:
         stamp = datetime.now().strftime("%Y-%m-%d")
         dialogs.choose_save_path(
             self._page,
             "exportCsvDialog",
             "Export orders",
-            f"orders-{stamp}.csv",
+            suggested or f"orders-{stamp}.csv",
             "CSV files (*.csv)",
             self.export_csv,
+            self.save_folder,
         )
 
     def export_csv(self, path: Path) -> None:
@@ -193,6 +215,18 @@ class OrderActions(QObject):
             self.show_error("The export did not finish", reason)
         else:
             self._say("Export cancelled.")
+
+    def _on_export_in_use(self, path: str) -> None:
+        self._export_done()
+        target = Path(path)
+        title = "The orders were not exported"
+        dialogs.offer_another_name(
+            self._page,
+            title,
+            in_use_message(target),
+            lambda: self._choose_csv_file(another_name(target)),
+        )
+        self._say(f"{title}: {in_use_message(target)}")
 
     def _export_done(self) -> None:
         ui = self._export

@@ -51,6 +51,42 @@ class ExportCancelledError(Exception):
     """The user stopped the export; the partial file was removed."""
 
 
+class FileInUseError(PermissionError):
+    """The target file exists but cannot be replaced: a program holds it open."""
+
+
+def in_use_message(path: Path) -> str:
+    """What to say when `path` cannot be replaced because a program holds it open."""
+    return (
+        f"{path.name} is open in another program (Excel?). Close it there, or save under"
+        " another name."
+    )
+
+
+def another_name(path: Path) -> Path:
+    """`orders.csv` -> `orders (2).csv` (or the first number not taken in that folder)."""
+    n = 2
+    while True:
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+        if not candidate.exists():
+            return candidate
+        n += 1
+
+
+def _check_replaceable(path: Path) -> None:
+    """Fail before writing thousands of rows when `path` cannot be replaced: a spreadsheet
+    program keeps the file it shows open for writing (Windows then refuses to open it for
+    writing too: PermissionError), and a folder of that name is not a file."""
+    if path.is_dir():
+        raise IsADirectoryError(21, "There is a folder of that name", str(path))
+    if path.exists():
+        try:
+            with path.open("r+b"):  # opened to write, nothing written: the file is unchanged
+                pass
+        except PermissionError as exc:
+            raise FileInUseError(*exc.args) from exc
+
+
 def write_orders_csv(
     path: Path,
     rows: Sequence[OrderRow],
@@ -62,6 +98,7 @@ def write_orders_csv(
     """Write `rows` to `path` (UTF-8 with BOM so spreadsheet programs read accents).
     Written to a temporary file and renamed, so a cancelled or failed export leaves no
     half-written file behind. Returns the number of orders written."""
+    _check_replaceable(path)
     temporary = path.with_name(path.name + ".part")
     total = len(rows)
     try:
@@ -74,7 +111,11 @@ def write_orders_csv(
                 writer.writerows(csv_record(r) for r in rows[start : start + chunk])
                 if progress is not None:
                     progress(min(start + chunk, total), total)
-        os.replace(temporary, path)
+        try:
+            os.replace(temporary, path)
+        except PermissionError as exc:
+            # Opened by a program since the check (Windows: WinError 5 or 32).
+            raise FileInUseError(*exc.args) from exc
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
@@ -91,12 +132,15 @@ class CsvExporter(QObject):
     """(path, orders written)"""
     failed = Signal(str)
     """A plain-language reason ('' when cancelled)."""
+    in_use = Signal(str)
+    """(path) The file is open in another program: say so and offer another name."""
 
     def __init__(self, bridge: AsyncBridge, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._cancel = threading.Event()
         self._job: Job | None = None
+        self._path = Path()
 
     @property
     def running(self) -> bool:
@@ -107,6 +151,7 @@ class CsvExporter(QObject):
         if self._job is not None:
             return
         self._cancel.clear()
+        self._path = path
         snapshot = list(rows)
         work = asyncio.to_thread(
             write_orders_csv,
@@ -133,6 +178,8 @@ class CsvExporter(QObject):
         self._job = None
         if isinstance(error, ExportCancelledError):
             self.failed.emit("")
+        elif isinstance(error, FileInUseError):
+            self.in_use.emit(str(self._path))
         elif isinstance(error, OSError):
             self.failed.emit(f"The file could not be written: {error.strerror or error}")
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QSettings, QStandardPaths, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
@@ -42,21 +43,75 @@ def show_error(parent: QWidget, title: str, message: str) -> QMessageBox:
     return box
 
 
+def offer_another_name(
+    parent: QWidget, title: str, message: str, on_another_name: Callable[[], None]
+) -> QMessageBox:
+    """`message` (why the file could not be written) with "Save under another name…", which
+    calls `on_another_name`, and Cancel."""
+    box = QMessageBox(parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setObjectName("fileInUseMessage")
+    box.setAccessibleName(title)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    box.setText(f"{title}.")
+    box.setInformativeText(message)
+    another = box.addButton("Save under another name…", QMessageBox.ButtonRole.AcceptRole)
+    another.setObjectName("saveUnderAnotherName")
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(another)
+    box.setEscapeButton(cancel)
+    box.buttonClicked.connect(lambda button: on_another_name() if button is another else None)
+    box.open()
+    return box
+
+
+class SaveFolder:
+    """Where save dialogs start: Documents the first time, then the folder chosen last. Kept
+    in the window's settings file (window.ini in the app home), so it lasts across starts."""
+
+    KEY = "dialogs/lastSaveFolder"
+
+    def __init__(self, home: Path) -> None:
+        self._settings = QSettings(str(home / "window.ini"), QSettings.Format.IniFormat)
+
+    def start(self) -> Path:
+        saved = self._settings.value(self.KEY)
+        if isinstance(saved, str) and saved and Path(saved).is_dir():
+            return Path(saved)
+        location = QStandardPaths.StandardLocation.DocumentsLocation
+        documents = QStandardPaths.writableLocation(location)
+        if documents and Path(documents).is_dir():
+            return Path(documents)
+        return Path.home()
+
+    def remember(self, chosen: Path) -> None:
+        self._settings.setValue(self.KEY, str(chosen.parent))
+
+
 def choose_save_path(
     parent: QWidget,
     name: str,
     title: str,
-    suggested: str,
+    suggested: str | Path,
     pattern: str,
     on_chosen: Callable[[Path], None],
+    folder: SaveFolder,
 ) -> QFileDialog:
-    """A save-file dialog; `on_chosen(path)` runs once the coordinator picked a file."""
-    dialog = QFileDialog(parent, title, str(Path.home() / suggested), pattern)
+    """A save-file dialog in `folder`'s place (or where `suggested`, a full path, points);
+    `on_chosen(path)` runs once the coordinator picked a file, and its folder is kept."""
+    start = suggested if isinstance(suggested, Path) else folder.start() / suggested
+    dialog = QFileDialog(parent, title, str(start), pattern)
     dialog.setObjectName(name)
     dialog.setAccessibleName(title)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.setFileMode(QFileDialog.FileMode.AnyFile)
     dialog.setDefaultSuffix(pattern.rsplit(".", 1)[-1].rstrip(")"))
-    dialog.fileSelected.connect(lambda path: on_chosen(Path(path)))
+
+    def chosen(path: str) -> None:
+        folder.remember(Path(path))
+        on_chosen(Path(path))
+
+    dialog.fileSelected.connect(chosen)
     dialog.open()
     return dialog

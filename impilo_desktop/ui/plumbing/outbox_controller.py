@@ -21,12 +21,13 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from impilo_desktop.api.errors import ImpiloError
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store import OutboxEntry, OutboxSummary, StoreError
 from impilo_desktop.sync import (
+    ANOTHER_SENDER,
     API_KEY_REJECTED,
     Connectivity,
     ConnectivityState,
@@ -48,6 +49,10 @@ T = TypeVar("T")
 DRAIN_INTERVAL_MS = 30_000
 PROBE_INTERVAL_MS = 15_000
 MAX_RETRY_WAIT_MS = 5 * 60_000
+BUSY_ELSEWHERE = (
+    f"{ANOTHER_SENDER} (a sync started from the command line, perhaps). Whatever it leaves"
+    " is sent from here once it has finished."
+)
 
 
 class OutboxController(QObject):
@@ -56,7 +61,9 @@ class OutboxController(QObject):
     Signals (all on the UI thread): `entries_changed()`, `progress(done, total)` while a
     drain runs, `entry_sent(entry)`, `entry_rejected(entry)`, `connectivity_changed(state)`
     with state "unknown" | "online" | "offline" | "unauthorized", `key_rejected(message)`,
-    `reference_progress(kind, done, total)` and `reference_refreshed(ok)`.
+    `reference_progress(kind, done, total)` and `reference_refreshed(ok)`, and
+    `busy_elsewhere(message)` when a person asked to send and another copy of the app (a
+    `sync` from the command line) holds the sender lock.
     """
 
     entries_changed = Signal()
@@ -68,6 +75,7 @@ class OutboxController(QObject):
     reference_progress = Signal(str, int, int)
     reference_refreshed = Signal(bool)
     drain_finished = Signal(object)
+    busy_elsewhere = Signal(str)
 
     # Hops from the sync thread to the UI thread (queued: this object lives on the UI thread).
     _connectivity_hop = Signal(str, str)
@@ -97,14 +105,23 @@ class OutboxController(QObject):
         self._timer.setObjectName("outboxTimer")
         self._timer.timeout.connect(self._tick)
         self._retry_timer = QTimer(self)
+        self._retry_timer.setObjectName("outboxRetryTimer")
         self._retry_timer.setSingleShot(True)
         self._retry_timer.timeout.connect(self.drain)
+        for timer in (self._timer, self._retry_timer):
+            # Orders wait on these: no slack for the OS to coalesce them into later wake-ups
+            # (macOS adds it to coarse timers). App Nap, which slows a hidden app's timers
+            # anyway, is switched off in the macOS bundle (NSAppSleepDisabled).
+            timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._drain_job: Job | None = None
         self._probe_job: Job | None = None
         self._refresh_job: Job | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._restart_pending = False
         self._again: bool | None = None  # None: no follow-up; else its due_only
+        # A person asked to send (Send now): the next drain's lock_busy is said, not ignored.
+        self._asked = False
+        self._drain_asked = False
         self._running = False
         self._state = ConnectivityState.UNKNOWN.value
         self._message = ""
@@ -216,7 +233,9 @@ class OutboxController(QObject):
         )
 
     def send_now(self) -> None:
-        """Try every waiting entry now, ignoring the retry schedule."""
+        """Try every waiting entry now, ignoring the retry schedule (a person asked: if
+        another copy is sending, `busy_elsewhere` says so)."""
+        self._asked = True
         self.drain(due_only=False)
 
     def pending_count(self) -> int:
@@ -342,6 +361,7 @@ class OutboxController(QObject):
             self._again = due_only if self._again is None else (self._again and due_only)
             return
         self._retry_timer.stop()
+        self._drain_asked, self._asked = self._asked, False
 
         def on_result(result: EntryResult) -> None:
             # On the loop thread: the entry is read here, the UI gets it with the result.
@@ -454,6 +474,8 @@ class OutboxController(QObject):
         if read[0] >= self._shown_read:
             self._shown_read, self._summary = read
         self.last_report = report
+        if report.lock_busy and self._drain_asked:
+            self.busy_elsewhere.emit(BUSY_ELSEWHERE)
         if self._restart_pending:
             self._again = None
             self.entries_changed.emit()

@@ -2,17 +2,60 @@
 
 Native styles on Windows 11 and macOS repaint themselves when the scheme changes. Where the
 style does not (Fusion on Linux, the offscreen platform in tests) we set a matching palette,
-so forcing `QStyleHints.setColorScheme` behaves the same everywhere.
+so forcing `QStyleHints.setColorScheme` behaves the same everywhere. Windows 10's native style
+("windowsvista") stays light whatever the OS says, so there a dark scheme is drawn with
+Fusion and our palette instead (`style_for`).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleFactory,
+    QStyleOption,
+    QWidget,
+)
+
+# The first Windows 11 build; Qt (6.7 and later) gives it the "windows11" style, which
+# follows the OS's dark mode. Windows 10 gets "windowsvista", which does not.
+WINDOWS_11_BUILD = 22000
+# Styles that paint the OS's light and dark themselves; every other style gets our palette.
+SCHEME_AWARE_STYLES = ("windows11", "macos")
+
+
+def style_for(
+    platform: str, windows_build: int, scheme: Qt.ColorScheme
+) -> Literal["native", "fusion"]:
+    """Which style to draw with: the one Qt chose for this OS ("native"), except where that
+    one ignores a dark scheme (Windows 10): there Fusion, painted with our dark palette."""
+    if platform == "win32" and windows_build < WINDOWS_11_BUILD:
+        return "fusion" if scheme == Qt.ColorScheme.Dark else "native"
+    # macOS and Windows 11 follow the OS themselves; elsewhere Qt's choice (usually Fusion)
+    # already takes our palette.
+    return "native"
+
+
+def windows_build() -> int:
+    """This computer's Windows build number (0 on other systems)."""
+    if sys.platform == "win32":
+        return int(sys.getwindowsversion().build)
+    return 0
+
+
+def style_name(style: QStyle) -> str:
+    """A style's name, looking through our proxy (whose own name is empty)."""
+    if isinstance(style, QProxyStyle) and style.baseStyle() is not None:
+        return style.baseStyle().name().lower()
+    return style.name().lower()
 
 
 @dataclass(frozen=True)
@@ -140,22 +183,45 @@ class IndicatorOutlineStyle(QProxyStyle):
 
 
 class SchemeFollower(QObject):
-    """Keeps the application palette in step with the OS (or forced) colour scheme and says
-    when it changed, so views can redraw their icons."""
+    """Keeps the application palette (and, on Windows 10, the style) in step with the OS (or
+    forced) colour scheme and says when it changed, so views can redraw their icons.
+
+    `platform` and `build` are `sys.platform` and the Windows build (see `style_for`)."""
 
     scheme_changed = Signal(bool)  # dark?
 
-    def __init__(self, app: QApplication) -> None:
+    def __init__(
+        self, app: QApplication, *, platform: str = sys.platform, build: int | None = None
+    ) -> None:
         super().__init__(app)
         self.setObjectName("schemeFollower")
         self._app = app
+        self._platform = platform
+        self._build = windows_build() if build is None else build
+        self._native = style_name(app.style())  # the style Qt chose for this OS
         self._forced = Qt.ColorScheme.Unknown
-        self._native_follows = app.style().name().lower() in ("windows11", "windowsvista", "macos")
-        if not self._native_follows and not isinstance(app.style(), IndicatorOutlineStyle):
-            # Our own dark palette needs visible radio/check box rims (see the class).
-            app.setStyle(IndicatorOutlineStyle(app.style().name()))
+        self._use_style(self._native)
         app.styleHints().colorSchemeChanged.connect(self._apply)
         self._apply(app.styleHints().colorScheme())
+
+    @property
+    def _native_follows(self) -> bool:
+        return style_name(self._app.style()) in SCHEME_AWARE_STYLES
+
+    def _use_style(self, name: str) -> None:
+        """Draw with the style `name`; our palette's styles get visible indicator rims."""
+        current = self._app.style()
+        if style_name(current) == name and (
+            name in SCHEME_AWARE_STYLES or isinstance(current, IndicatorOutlineStyle)
+        ):
+            return
+        if name in SCHEME_AWARE_STYLES:
+            native = QStyleFactory.create(name)
+            if native is not None:
+                self._app.setStyle(native)
+            return
+        # Our own dark palette needs visible radio/check box rims (see the class).
+        self._app.setStyle(IndicatorOutlineStyle(name))
 
     def set_scheme(self, scheme: Qt.ColorScheme) -> None:
         """Force light or dark (`Unknown` follows the OS again). Asks the platform first; a
@@ -169,7 +235,11 @@ class SchemeFollower(QObject):
         if self._forced != Qt.ColorScheme.Unknown:
             scheme = self._forced
         dark = scheme == Qt.ColorScheme.Dark
-        if not self._native_follows and is_dark(self._app.palette()) != dark:
+        wanted = style_for(self._platform, self._build, scheme)
+        before = style_name(self._app.style())
+        self._use_style(self._native if wanted == "native" else "fusion")
+        restyled = style_name(self._app.style()) != before
+        if not self._native_follows and (restyled or is_dark(self._app.palette()) != dark):
             self._app.setPalette(_dark_palette() if dark else _light_palette())
             # Widgets styled by a style sheet keep the palette they were polished with;
             # polish them again so they pick up the new one.

@@ -38,6 +38,7 @@ from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.services import AppServices
 from impilo_desktop.ui.plumbing.session import SandboxHost
 from impilo_desktop.ui.plumbing.session_controller import SessionController
+from impilo_desktop.ui.plumbing.session_end import SessionEnd
 from impilo_desktop.ui.shell.focus import focus_first
 from impilo_desktop.ui.shell.menus import WindowMenus
 from impilo_desktop.ui.shell.message_bar import MessageBar
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
             profile=profile, home=home, keys=keys, bridge=bridge, sandbox=sandbox, parent=self
         )
         self.quit_guard = QuitGuard(self, lambda: self.services.outbox, self.show_notice)
+        self.session_end = SessionEnd(self.quit_guard.close_without_asking, self)
         self.session.switched.connect(self._on_switched)
         self.session.problem.connect(self.show_notice)
         self.session.key_changed.connect(self._after_key_change)
@@ -210,6 +212,7 @@ class MainWindow(QMainWindow):
         outbox.reference_refreshed.connect(self.status.reference_refreshed)
         outbox.entry_rejected.connect(self._on_entry_rejected)
         outbox.drain_finished.connect(lambda _report: self.quit_guard.drain_finished())
+        outbox.busy_elsewhere.connect(self.show_notice)
 
         self.status.set_profile(services.profile)
         self.refresh_connection_status()
@@ -252,10 +255,15 @@ class MainWindow(QMainWindow):
         self._update_outbox_status()
 
     def shutdown(self) -> None:
-        """Save the window's place, then end the session (work, store, bridge, sandbox)."""
+        """Save the window's place and the draft on screen, then end the session (work,
+        store, bridge, sandbox)."""
         if self._shut_down:
             return
         self._shut_down = True
+        if self.order_entry.autosave.pending:
+            # An edit of the last moment: queued on the bridge now, so it is written before
+            # the bridge stops (the page's own hide comes only after that).
+            self.order_entry.autosave.save_now()
         self.window_settings.setValue("main/geometry", self.saveGeometry())
         self.window_settings.setValue("main/state", self.saveState())
         self.window_settings.sync()

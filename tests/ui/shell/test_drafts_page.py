@@ -115,6 +115,39 @@ def test_draft_actions_open_duplicate_delete_and_undo(
     assert window.current_page_key() == "new_order"
 
 
+def test_backspace_and_command_backspace_delete_like_del(
+    qtbot: QtBot, make_window: MakeWindow, custom_argv: list[str], keys: object
+) -> None:
+    # The Mac keyboard's delete key is Backspace; Finder's delete is Command+Backspace, which
+    # Qt calls Ctrl+Backspace on every platform.
+    keys.set_key("custom", "unused")  # type: ignore[attr-defined]
+    window = make_window(*custom_argv, start=False)
+    store = window.services.store
+    first, second = sandbox_draft(count=1), sandbox_draft(count=5)
+    store.save_draft(first)
+    store.save_draft(second)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    page = window.drafts_page
+    window.show_page("drafts")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2)
+    table = page.table
+    table.setFocus()
+
+    page.select_key(f"draft:{first.draft_id}")
+    with qtbot.waitSignal(page.rows_shown):
+        qtbot.keyClick(table, Qt.Key.Key_Backspace)
+    assert store.get_draft(first.draft_id) is None
+    assert "Draft deleted" in page.undo_bar.text.text()
+
+    page.select_key(f"draft:{second.draft_id}")
+    with qtbot.waitSignal(page.rows_shown):
+        qtbot.keyClick(table, Qt.Key.Key_Backspace, Qt.KeyboardModifier.ControlModifier)
+    assert store.get_draft(second.draft_id) is None
+    assert page.model.rowCount() == 0
+
+
 def test_refused_order_shows_impilo_message_and_goes_back_to_drafts(
     qtbot: QtBot,
     make_window: MakeWindow,

@@ -1,8 +1,10 @@
 """Icons: every SVG loads, renders sharp at 2x, and takes the palette's text colour (so it
-follows light and dark); missing names give an empty icon, not an error."""
+follows light and dark); missing names give an empty icon, not an error. And which style
+draws light and dark on each system."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon
 from pytestqt.qtbot import QtBot
@@ -11,9 +13,12 @@ from impilo_desktop.ui.plumbing.resources import icon, resource_path
 from impilo_desktop.ui.plumbing.theme import (
     DARK_STATUS,
     LIGHT_STATUS,
+    IndicatorOutlineStyle,
     is_dark,
     scheme_follower,
     status_colors,
+    style_for,
+    style_name,
 )
 
 REQUIRED = (
@@ -68,3 +73,33 @@ def test_line_icons_follow_the_scheme(qtbot: QtBot) -> None:
         assert inside.green() > inside.red()
     finally:
         follower.set_scheme(Qt.ColorScheme.Unknown)
+
+
+DARK, LIGHT, SYSTEM = Qt.ColorScheme.Dark, Qt.ColorScheme.Light, Qt.ColorScheme.Unknown
+
+
+@pytest.mark.parametrize(
+    ("platform", "build", "scheme", "style"),
+    [
+        # Windows 10 (build 19045): its native style is always light, so dark means Fusion.
+        ("win32", 19045, DARK, "fusion"),
+        ("win32", 19045, LIGHT, "native"),
+        ("win32", 19045, SYSTEM, "native"),
+        # Windows 11 (22000 and later) and macOS follow the OS's dark mode themselves.
+        ("win32", 22000, DARK, "native"),
+        ("win32", 26100, LIGHT, "native"),
+        ("darwin", 0, DARK, "native"),
+        ("darwin", 0, LIGHT, "native"),
+        # Linux: Qt's choice (Fusion, or the desktop's) takes our palette.
+        ("linux", 0, DARK, "native"),
+        ("linux", 0, LIGHT, "native"),
+    ],
+)
+def test_the_style_for_each_system_and_scheme(
+    platform: str, build: int, scheme: Qt.ColorScheme, style: str
+) -> None:
+    assert style_for(platform, build, scheme) == style
+
+
+def test_style_names_look_through_our_proxy() -> None:
+    assert style_name(IndicatorOutlineStyle("fusion")) == "fusion"

@@ -1,0 +1,132 @@
+"""Saving files from Order history as Windows and macOS users expect: the save dialog starts
+in Documents and then in the folder used last; a CSV that another program (Excel) holds
+open is said so plainly, with another name offered."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
+
+from impilo_desktop.ui.history.dialogs import SaveFolder
+from impilo_desktop.ui.history.view import OrderHistoryView
+
+
+def _shown(kind: type[QFileDialog] | type[QMessageBox], name: str) -> QFileDialog | QMessageBox:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, kind) and widget.objectName() == name and widget.isVisible():
+            return widget
+    raise LookupError(name)
+
+
+def _dialog(qtbot: QtBot, name: str) -> QFileDialog:
+    found: list[QFileDialog] = []
+
+    def shown() -> bool:
+        try:
+            widget = _shown(QFileDialog, name)
+        except LookupError:
+            return False
+        assert isinstance(widget, QFileDialog)
+        found[:] = [widget]
+        return True
+
+    qtbot.waitUntil(shown)
+    return found[0]
+
+
+@pytest.fixture
+def user_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A user's home folder with a Documents folder, as Qt finds it (HOME, XDG)."""
+    home = tmp_path / "user"
+    (home / "Documents").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))  # no user-dirs.dirs here
+    return home
+
+
+def test_save_dialogs_start_in_documents_then_where_the_last_file_went(
+    qtbot: QtBot, history: OrderHistoryView, user_home: Path, tmp_path: Path, app_home: Path
+) -> None:
+    history.choose_csv_file()
+    dialog = _dialog(qtbot, "exportCsvDialog")
+    assert Path(dialog.directory().absolutePath()) == user_home / "Documents"
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    with qtbot.waitSignal(history.exporter.finished, timeout=20_000):
+        dialog.selectFile(str(exports / "week.csv"))
+        dialog.accept()
+    assert (exports / "week.csv").is_file()
+
+    history.choose_csv_file()
+    again = _dialog(qtbot, "exportCsvDialog")
+    assert Path(again.directory().absolutePath()) == exports
+    again.reject()
+    assert SaveFolder(app_home).start() == exports  # kept for the next start too
+
+
+@contextmanager
+def held_open_elsewhere(path: Path) -> Iterator[None]:
+    """As Excel holding a file open on Windows (opening it to write fails): here a read-only
+    file, or for root (who may write anything) an immutable one."""
+    path.chmod(0o444)
+    immutable = False
+    try:
+        try:
+            path.open("r+b").close()
+        except PermissionError:
+            pass
+        else:
+            chattr = shutil.which("chattr")
+            immutable = chattr is not None and (
+                subprocess.run([chattr, "+i", str(path)], check=False).returncode == 0
+            )
+            if not immutable:
+                pytest.skip("cannot make a file unwritable here")
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(0o644)
+
+
+def test_a_csv_open_in_another_program_is_said_plainly_with_another_name_offered(
+    qtbot: QtBot, history: OrderHistoryView, tmp_path: Path
+) -> None:
+    target = tmp_path / "orders.csv"
+    target.write_text("yesterday's export\n", encoding="utf-8")
+    with held_open_elsewhere(target):
+        history.export_csv(target)
+
+        def offered() -> bool:
+            try:
+                return isinstance(_shown(QMessageBox, "fileInUseMessage"), QMessageBox)
+            except LookupError:
+                return False
+
+        qtbot.waitUntil(offered, timeout=20_000)
+        box = _shown(QMessageBox, "fileInUseMessage")
+        assert isinstance(box, QMessageBox)
+        assert box.text() == "The orders were not exported."
+        assert box.informativeText() == (
+            "orders.csv is open in another program (Excel?). Close it there, or save under"
+            " another name."
+        )
+        assert history.export_button.isEnabled()
+        another = box.findChild(QPushButton, "saveUnderAnotherName")
+        assert another is not None
+        another.click()
+        dialog = _dialog(qtbot, "exportCsvDialog")
+        assert Path(dialog.directory().absolutePath()) == tmp_path
+        assert [Path(f).name for f in dialog.selectedFiles()] == ["orders (2).csv"]
+        with qtbot.waitSignal(history.exporter.finished, timeout=20_000):
+            dialog.accept()
+    assert (tmp_path / "orders (2).csv").is_file()
+    assert target.read_text(encoding="utf-8") == "yesterday's export\n"  # left alone
+    assert not (tmp_path / "orders.csv.part").exists()
