@@ -15,8 +15,9 @@ from pytestqt.qtbot import QtBot
 from impilo_desktop.domain import OrderDraft, PatientChoice
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import KeyStore, MemoryKeyring
-from impilo_desktop.store import OutboxEntry
+from impilo_desktop.store import EntryState, OutboxEntry
 from impilo_desktop.ui.app import create_app
+from impilo_desktop.ui.drafts.model import DraftRow
 from impilo_desktop.ui.plumbing.theme import scheme_follower
 from impilo_desktop.ui.shell.main_window import MainWindow
 
@@ -109,6 +110,21 @@ def submit(qtbot: QtBot, window: MainWindow, draft: OrderDraft) -> OutboxEntry:
     window.services.outbox.submit(draft, on_queued=queued.append)
     qtbot.waitUntil(lambda: bool(queued), timeout=10_000)
     return queued[0]
+
+
+def shown_entry(qtbot: QtBot, window: MainWindow, entry_id: int, state: EntryState) -> DraftRow:
+    """Wait until the Drafts page shows outbox entry `entry_id` in `state` (it reads the
+    store on the bridge loop, so an earlier read may still be on screen), selected."""
+    page = window.drafts_page
+
+    def shown() -> bool:
+        row = page.selected_row() if page.select_key(f"entry:{entry_id}") else None
+        return row is not None and row.state == state
+
+    qtbot.waitUntil(shown, timeout=15_000)
+    row = page.selected_row()
+    assert row is not None
+    return row
 
 
 def wait_online(qtbot: QtBot, window: MainWindow) -> None:

@@ -26,6 +26,7 @@ from .conftest import (
     NOT_ORDERABLE_ITEM,
     MakeWindow,
     sandbox_draft,
+    shown_entry,
     submit,
     visible_child,
     wait_online,
@@ -166,14 +167,7 @@ def test_refused_order_shows_impilo_message_and_goes_back_to_drafts(
 
     window.show_page("drafts")
     page = window.drafts_page
-
-    def shown_refused() -> bool:
-        shown = page.select_key(f"entry:{entry.entry_id}") and page.selected_row()
-        return bool(shown) and shown.state == EntryState.REJECTED  # type: ignore[union-attr]
-
-    qtbot.waitUntil(shown_refused)  # the page reads the outbox on the bridge loop
-    row = page.selected_row()
-    assert row is not None
+    row = shown_entry(qtbot, window, entry.entry_id, EntryState.REJECTED)
     assert page.model.data(page.model.index(page.model.row_of(row.key), Column.STATE)) == (
         "Refused by Impilo"
     )
@@ -203,9 +197,7 @@ def test_sent_entry_is_listed_and_cannot_be_opened(
     assert sent.args[0].state == EntryState.SENT
     window.show_page("drafts")
     page = window.drafts_page
-    qtbot.waitUntil(lambda: page.select_key(f"entry:{entry.entry_id}"))
-    row = page.selected_row()
-    assert row is not None
+    row = shown_entry(qtbot, window, entry.entry_id, EntryState.SENT)
     assert row.message_text() == f"Order {sent.args[0].order_id}"
     assert not page.open_button.isEnabled()
     assert not page.delete_button.isEnabled()
@@ -228,13 +220,10 @@ def test_held_order_is_released_and_sent(
     window.start()
     window.show_page("drafts")
     page = window.drafts_page
-    qtbot.waitUntil(lambda: page.select_key(f"entry:{entry.entry_id}"))
-    row = page.selected_row()
-    assert row is not None
-    assert row.state == EntryState.HELD
+    row = shown_entry(qtbot, window, entry.entry_id, EntryState.HELD)
     assert "release it" in row.message_text()
     assert page.release_button.isEnabled()
-    assert window.status.outbox.label.text() == "Outbox: 1 needs attention"
+    qtbot.waitUntil(lambda: window.status.outbox.label.text() == "Outbox: 1 needs attention")
     with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=15_000) as sent:
         qtbot.mouseClick(page.release_button, Qt.MouseButton.LeftButton)
     assert sent.args[0].entry_id == entry.entry_id
@@ -260,12 +249,7 @@ def test_an_order_queued_for_another_server_waits_until_a_person_sends_it(
     window.show_page("drafts")
     page = window.drafts_page
 
-    def shown_held() -> bool:
-        shown = page.select_key(f"entry:{entry.entry_id}") and page.selected_row()
-        return bool(shown) and shown.state == EntryState.HELD  # type: ignore[union-attr]
-
-    qtbot.waitUntil(shown_held, timeout=15_000)
-    row = page.selected_row()
+    row = shown_entry(qtbot, window, entry.entry_id, EntryState.HELD)
     assert row is not None
     assert row.state == EntryState.HELD
     assert row.message_text() == (
