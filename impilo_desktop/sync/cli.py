@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from impilo_desktop.config import ConfigError, Profile, resolve_profile
+from impilo_desktop.config import ConfigError, Profile, Settings, resolve_profile
 from impilo_desktop.store import EntryState, Store, StoreError
 
 EXIT_OK = 0
@@ -161,8 +161,10 @@ async def _sync_pass(
     from impilo_desktop.sync.reference import ReferenceRefresher
     from impilo_desktop.sync.sender import OutboxSender
 
+    network = Settings.load().network  # the proxy choice made in the app's Settings
+
     def factory() -> ImpiloClient:
-        return ImpiloClient(profile.base_url, key)
+        return ImpiloClient(profile.base_url, key, network=network)
 
     sender = OutboxSender(store, factory)
     report = await sender.drain(due_only=due_only, on_result=lambda r: print(r.line(), flush=True))

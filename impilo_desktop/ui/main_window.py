@@ -32,6 +32,7 @@ from impilo_desktop.config import SANDBOX, Profile, Settings
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import StoreError
+from impilo_desktop.sync import NO_CONNECTION
 from impilo_desktop.ui.bridge import AsyncBridge
 from impilo_desktop.ui.focus import focus_first
 from impilo_desktop.ui.menus import WindowMenus
@@ -366,7 +367,7 @@ class MainWindow(QMainWindow):
         self.refresh_connection_status()
         if state == "online":
             self.key_banner.dismiss()
-        if state == "offline" and self._quit_after_send:
+        if state in NO_CONNECTION and self._quit_after_send:
             self._quit_after_send = False
             self.show_notice(
                 "Impilo cannot be reached right now, so the orders stay in the outbox. "
@@ -435,7 +436,7 @@ class MainWindow(QMainWindow):
         if existing is not None and existing.isVisible():
             existing.raise_()
             return
-        dialog = WelcomeDialog(self.keys, self.bridge, self)
+        dialog = WelcomeDialog(self.keys, self.bridge, self, network=self.services.network)
         dialog.account_saved.connect(self.switch_profile)
         dialog.sandbox_chosen.connect(self.use_sandbox)
         dialog.open()
@@ -454,7 +455,12 @@ class MainWindow(QMainWindow):
             existing.raise_()
             return
         dialog = WelcomeDialog(
-            self.keys, self.bridge, self, replace_for=self.services.profile, reason=reason
+            self.keys,
+            self.bridge,
+            self,
+            replace_for=self.services.profile,
+            reason=reason,
+            network=self.services.network,
         )
         dialog.key_replaced.connect(self.services.outbox.key_replaced)
         dialog.key_replaced.connect(self._after_key_change)

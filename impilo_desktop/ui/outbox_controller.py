@@ -23,6 +23,7 @@ from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store import PENDING_STATES, EntryState, OutboxEntry, StoreError
 from impilo_desktop.sync import (
     API_KEY_REJECTED,
+    NO_CONNECTION,
     Connectivity,
     ConnectivityState,
     DrainReport,
@@ -50,8 +51,9 @@ class OutboxController(QObject):
 
     Signals (all on the UI thread): `entries_changed()`, `progress(done, total)` while a
     drain runs, `entry_sent(entry)`, `entry_rejected(entry)`, `connectivity_changed(state)`
-    with state "unknown" | "online" | "offline" | "unauthorized", `key_rejected(message)`,
-    `reference_progress(kind, done, total)` and `reference_refreshed(ok)`.
+    with state "unknown" | "online" | "offline" | "untrusted" | "proxy" | "unauthorized",
+    `key_rejected(message)`, `reference_progress(kind, done, total)` and
+    `reference_refreshed(ok)`.
     """
 
     entries_changed = Signal()
@@ -202,6 +204,12 @@ class OutboxController(QObject):
         self._again = None
         self._maybe_restart()
 
+    def network_changed(self) -> None:
+        """The proxy setting changed: the same restart as after a new key. Work on its way
+        finishes on the old client; then a client is made along the new route and the
+        connection checked (and, once online, the outbox sent)."""
+        self.key_replaced()
+
     def _busy(self) -> bool:
         jobs = (self._drain_job, self._probe_job, self._refresh_job)
         return any(job is not None and not job.done() for job in jobs)
@@ -281,7 +289,7 @@ class OutboxController(QObject):
             return None
 
     def _tick(self) -> None:
-        if self._state in (ConnectivityState.OFFLINE.value, ConnectivityState.UNKNOWN.value):
+        if self._state in NO_CONNECTION or self._state == ConnectivityState.UNKNOWN.value:
             self._probe()
         elif self._state == ConnectivityState.ONLINE.value:
             self.drain()
@@ -314,15 +322,12 @@ class OutboxController(QObject):
         if state == previous:
             return
         log.info("Connectivity: %s", state)
-        self._timer.setInterval(
-            PROBE_INTERVAL_MS if state == ConnectivityState.OFFLINE.value else DRAIN_INTERVAL_MS
-        )
+        self._timer.setInterval(PROBE_INTERVAL_MS if state in NO_CONNECTION else DRAIN_INTERVAL_MS)
         self.connectivity_changed.emit(state)
         if state == ConnectivityState.UNAUTHORIZED.value:
             self.key_rejected.emit(message or "Impilo rejected the API key.")
-        elif state == ConnectivityState.ONLINE.value and previous in (
-            ConnectivityState.OFFLINE.value,
-            ConnectivityState.UNAUTHORIZED.value,
+        elif state == ConnectivityState.ONLINE.value and (
+            previous in NO_CONNECTION or previous == ConnectivityState.UNAUTHORIZED.value
         ):
             # Back online: whatever waited for the network goes now, not at its backoff time.
             self.drain(due_only=False)

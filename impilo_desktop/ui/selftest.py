@@ -295,13 +295,14 @@ class SelfTest:
         assert self.window is not None
         base_url = self.window.services.profile.base_url
         api_key = self.window.services.api_key() or ""
+        network = self.window.services.network
 
         async def find() -> list[Any]:
             from impilo_desktop.api.client import ImpiloClient
 
             # A separate client: the read-back must not trust anything the app cached.
             client: ImpiloClient
-            async with ImpiloClient(base_url, api_key) as client:
+            async with ImpiloClient(base_url, api_key, network=network) as client:
                 page = await client.list_orders(external_order_ids=[entry.client_reference])
                 return list(page.content)
 

@@ -1,5 +1,5 @@
-"""Settings: the account in use and its API key, switching account, the built-in sandbox's
-practice data, and where data and logs are kept on this computer."""
+"""Settings: the account in use and its API key, switching account, the network (proxy),
+the built-in sandbox's practice data, and where data and logs are kept on this computer."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from impilo_desktop.config import (
     normalize_base_url,
 )
 from impilo_desktop.ui.confirm import Question, confirm_destructive
+from impilo_desktop.ui.network_settings import NetworkGroup
 from impilo_desktop.ui.resources import icon
 from impilo_desktop.ui.support_buttons import open_folder
 from impilo_desktop.ui.theme import on_scheme_change, status_colors
@@ -74,7 +75,7 @@ def password_store_name(backend: str) -> str:
 
 
 class SettingsPage(QWidget):
-    """Account and key, switching account, folders."""
+    """Account and key, switching account, network, folders."""
 
     def __init__(self, services: AppServices, window: MainWindow) -> None:
         super().__init__(window)
@@ -94,6 +95,8 @@ class SettingsPage(QWidget):
         column.setSpacing(16)
         column.addWidget(self._account_group())
         column.addWidget(self._switch_group())
+        self.network_group = NetworkGroup(self.services, inner)
+        column.addWidget(self.network_group)
         column.addWidget(self._sandbox_group())
         column.addWidget(self._folders_group())
         column.addStretch(1)
@@ -273,6 +276,7 @@ class SettingsPage(QWidget):
 
     def _on_scheme(self, _dark: bool) -> None:
         self.note.setStyleSheet(f"color: {status_colors().muted};")
+        self.network_group.refresh()
         self.refresh()
 
     def page_activated(self) -> None:
