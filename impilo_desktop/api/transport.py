@@ -144,18 +144,14 @@ class Transport:
     async def _client(self) -> httpx.AsyncClient:
         """The connection pool, built on the first request along its route."""
         async with self._routing:
-            if self._closed:
-                raise RuntimeError("The client has been closed.")
-            if self._http is None:
+            if self._http is None and not self._closed:
                 # A fake transport (tests) stands in for the network, proxies included.
-                fake = self._fake is not None
-                route = (
+                route = self._route = (
                     net.Route(None, "a test transport")
-                    if fake
+                    if self._fake is not None
                     else await net.find_route(self._base_url, self._network)
                 )
                 log.info("Reaching %s %s", self._base_url, route)
-                self._route = route
                 self._http = httpx.AsyncClient(
                     base_url=self._base_url + API_PREFIX,
                     headers={"Accept": JSON, "User-Agent": USER_AGENT},
@@ -164,11 +160,12 @@ class Transport:
                     proxy=route.proxy,
                     verify=net.trust_context(),
                     follow_redirects=False,
-                    # The route (the environment's proxies included, a server on this
-                    # computer never through one) and the trust store are decided above;
-                    # the environment must change neither, nor lend .netrc credentials.
+                    # Route and trust are decided above (a server on this computer never
+                    # through a proxy): the environment changes neither, nor lends .netrc.
                     trust_env=False,
                 )
+            if self._closed or self._http is None:
+                raise RuntimeError("The client has been closed.")
             return self._http
 
     async def get(
@@ -385,12 +382,11 @@ class Transport:
     def _network_error(self, method: str, path: str, exc: httpx.HTTPError) -> ImpiloError:
         reason = self._redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
         detail = f"{method} {self._path(path)}: {reason}"
-        if self._route is not None and self._route.proxy:
-            detail += f" (via proxy {net.proxy_display(self._route.proxy)})"
-        untrusted = net.untrusted_certificate(exc, self._host, detail)
-        if untrusted is not None:
-            return untrusted
         proxy = self._route.proxy if self._route is not None else None
+        if proxy:
+            detail += f" (via proxy {net.proxy_display(proxy)})"
+        if untrusted := net.untrusted_certificate(exc, self._host, detail):
+            return untrusted
         if isinstance(exc, httpx.ProxyError) or (
             # Through a proxy, a connection that failed before any TLS is one to the proxy.
             proxy and isinstance(exc, httpx.ConnectError) and not net.has_cause(exc, ssl.SSLError)
