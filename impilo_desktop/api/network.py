@@ -108,7 +108,7 @@ async def find_route(base_url: str, options: NetworkOptions) -> Route:
     if mode == PROXY_PAC:
         return await pac_route(base_url, options.pac_url, "Settings: PAC file")
     environment = urllib.request.getproxies_environment()
-    if environment:
+    if set(environment) - {"no"}:  # NO_PROXY alone does not set a proxy
         # proxy_bypass reads NO_PROXY whenever proxy variables are set, on every system.
         bypass = bool(urllib.request.proxy_bypass(host))
         return _from_table(parts.scheme, environment, bypass, "proxy environment variables")
@@ -122,8 +122,10 @@ async def find_route(base_url: str, options: NetworkOptions) -> Route:
 
 def _from_table(scheme: str, proxies: dict[str, str], bypass: bool, via: str) -> Route:
     proxy = proxies.get(scheme) or proxies.get("all")
-    if bypass or not proxy:
-        return Route(None, f"{via}: no proxy for this server" if proxies else "no proxy set")
+    if not proxy:
+        return Route(None, f"{via}: no proxy set")
+    if bypass:
+        return Route(None, f"{via}: this server is on the bypass list")
     return Route(_usable_proxy(proxy, via), via)
 
 

@@ -6,6 +6,7 @@ status; requests to app.impiloplatform.com only ever reach them."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from impilo_desktop.config import (
     PROXY_PAC,
     ConfigError,
     NetworkOptions,
+    Settings,
     normalize_proxy,
 )
 from impilo_desktop.sandbox import SandboxServer
@@ -116,6 +118,7 @@ async def test_no_proxy_variable_is_honoured(
     monkeypatch.setenv("NO_PROXY", "staging.impiloplatform.com,.clinic.local")
     staging = await find_route("https://staging.impiloplatform.com", NetworkOptions())
     assert staging.proxy is None
+    assert staging.via == "proxy environment variables: this server is on the bypass list"
     production = await find_route(PRODUCTION, NetworkOptions())
     assert production.proxy is not None
     assert production.via == "proxy environment variables"
@@ -203,3 +206,31 @@ def test_proxy_addresses_are_checked_when_set() -> None:
     for bad in ("", "proxy.clinic.local", "https://proxy:443", "http://u:p@proxy:8080"):
         with pytest.raises(ConfigError):
             normalize_proxy(bad)
+
+
+def test_the_choice_is_kept_in_the_settings_file_and_read_leniently(tmp_path: Path) -> None:
+    settings = Settings(last_profile="production")
+    settings.network = NetworkOptions(PROXY_PAC, proxy="", pac_url="http://wpad.clinic.local/p.pac")
+    settings.save(tmp_path)
+    assert Settings.load(tmp_path).network == settings.network
+    # Written by hand or by an older version: unusable values fall back to system settings
+    # (keeping what was typed), and a file without the key reads as the default.
+    for raw, expected in [
+        ({"proxy_mode": "manual", "proxy": "no port"}, NetworkOptions(proxy="no port")),
+        ({"proxy_mode": "teleport"}, NetworkOptions()),
+        ("manual", NetworkOptions()),
+    ]:
+        Settings.path(tmp_path).write_text(json.dumps({"network": raw}), encoding="utf-8")
+        assert Settings.load(tmp_path).network == expected
+    Settings.path(tmp_path).write_text(json.dumps({"last_profile": "staging"}), encoding="utf-8")
+    assert Settings.load(tmp_path).network == NetworkOptions()
+
+
+async def test_no_proxy_alone_does_not_stop_the_system_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    route = await find_route(PRODUCTION, NetworkOptions())
+    # On Linux the system's settings are the environment: no proxy at all.
+    assert route.proxy is None
+    assert route.via == "the system's proxy settings: no proxy set"
