@@ -2,7 +2,9 @@
 
 A *profile* is one Impilo account endpoint (production, staging, the sandbox, or a custom
 host). Everything stored locally is kept per profile so that production, staging and sandbox
-data never mix. Secrets never live here: see `impilo_desktop.secrets`.
+data never mix. Secrets never live here: see `impilo_desktop.secrets`. How the app reaches
+servers (which proxy) is one `NetworkOptions` for every profile, kept in the same settings
+file; `api/network.py` turns it into a route.
 """
 
 from __future__ import annotations
@@ -152,12 +154,103 @@ def resolve_profile(
     return Profile(profile_name, normalize_base_url(url))
 
 
+# How to reach servers other than this computer (a server on this computer is always reached
+# directly, whatever is chosen here).
+PROXY_SYSTEM = "system"  # the environment's proxy variables, else the OS's proxy settings
+PROXY_NONE = "none"
+PROXY_MANUAL = "manual"  # one proxy, host:port
+PROXY_PAC = "pac"  # an automatic-configuration (PAC) file
+PROXY_MODES = (PROXY_SYSTEM, PROXY_NONE, PROXY_MANUAL, PROXY_PAC)
+
+
+@dataclass(frozen=True)
+class NetworkOptions:
+    """The proxy choice: `proxy` is used in manual mode, `pac_url` in PAC mode (both kept
+    when another mode is chosen, so switching back does not lose them)."""
+
+    proxy_mode: str = PROXY_SYSTEM
+    proxy: str = ""
+    pac_url: str = ""
+
+    @classmethod
+    def from_json(cls, raw: object) -> NetworkOptions:
+        """Read the saved form leniently: anything unusable falls back to system settings,
+        so a hand-edited file can never stop the app from starting."""
+        if not isinstance(raw, dict):
+            return cls()
+        mode, proxy, pac = raw.get("proxy_mode"), raw.get("proxy"), raw.get("pac_url")
+        options = cls(
+            proxy_mode=mode if mode in PROXY_MODES else PROXY_SYSTEM,
+            proxy=proxy if isinstance(proxy, str) else "",
+            pac_url=pac if isinstance(pac, str) else "",
+        )
+        try:
+            options.check()
+        except ConfigError:
+            return cls(proxy=options.proxy, pac_url=options.pac_url)
+        return options
+
+    def to_json(self) -> dict[str, str]:
+        return {"proxy_mode": self.proxy_mode, "proxy": self.proxy, "pac_url": self.pac_url}
+
+    def check(self) -> NetworkOptions:
+        """The options with the chosen mode's address normalised; ConfigError when unusable."""
+        if self.proxy_mode == PROXY_MANUAL:
+            return NetworkOptions(PROXY_MANUAL, normalize_proxy(self.proxy), self.pac_url)
+        if self.proxy_mode == PROXY_PAC:
+            return NetworkOptions(PROXY_PAC, self.proxy, normalize_pac_url(self.pac_url))
+        if self.proxy_mode not in PROXY_MODES:
+            raise ConfigError(f"{self.proxy_mode!r} is not a proxy choice.")
+        return self
+
+
+def normalize_proxy(text: str) -> str:
+    """`host:port` or `http://host:port` as `http://host:port`. Only plain HTTP proxies: the
+    connection to Impilo is encrypted end to end inside the proxy's tunnel either way."""
+    value = text.strip().rstrip("/")
+    if not value:
+        raise ConfigError("Enter the proxy server as host:port, e.g. proxy.clinic.local:8080.")
+    if "://" not in value:
+        value = "http://" + value
+    parts = urlsplit(value)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme != "http" or not parts.hostname or port is None or parts.path:
+        raise ConfigError(
+            f"{text.strip()!r} is not a proxy address; enter it as host:port, e.g."
+            " proxy.clinic.local:8080."
+        )
+    if parts.username or parts.password:
+        raise ConfigError(
+            "Impilo Desktop cannot sign in to proxies yet; enter the proxy without a user name."
+        )
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"http://{host}:{port}"
+
+
+def normalize_pac_url(text: str) -> str:
+    """An http, https or file address of a PAC file."""
+    value = text.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https", "file") or (
+        parts.scheme != "file" and not parts.hostname
+    ):
+        raise ConfigError(
+            "Enter the address of the automatic configuration (PAC) file, e.g."
+            " http://wpad.clinic.local/proxy.pac."
+        )
+    return value
+
+
 @dataclass
 class Settings:
     """Small non-secret preferences kept as JSON in the app home."""
 
     last_profile: str | None = None
     base_urls: dict[str, str] = field(default_factory=dict)
+    network: NetworkOptions = field(default_factory=NetworkOptions)
 
     @staticmethod
     def path(home: Path | None = None) -> Path:
@@ -176,14 +269,17 @@ class Settings:
         return cls(
             last_profile=last if isinstance(last, str) else None,
             base_urls={str(k): str(v) for k, v in urls.items()} if isinstance(urls, dict) else {},
+            network=NetworkOptions.from_json(raw.get("network")),
         )
 
     def save(self, home: Path | None = None) -> None:
         path = self.path(home)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps({"last_profile": self.last_profile, "base_urls": self.base_urls}, indent=2),
-            encoding="utf-8",
-        )
+        data = {
+            "last_profile": self.last_profile,
+            "base_urls": self.base_urls,
+            "network": self.network.to_json(),
+        }
+        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
         os.replace(tmp, path)

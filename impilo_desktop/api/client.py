@@ -54,7 +54,13 @@ from impilo_desktop.api.transport import (
     Transport,
     query,
 )
-from impilo_desktop.config import BUILTIN_BASE_URLS, PRODUCTION, STAGING, normalize_base_url
+from impilo_desktop.config import (
+    BUILTIN_BASE_URLS,
+    PRODUCTION,
+    STAGING,
+    NetworkOptions,
+    normalize_base_url,
+)
 
 __all__ = [
     "MAX_PAGES",
@@ -86,9 +92,10 @@ class ImpiloClient:
 
     `base_url` is a host root (`PRODUCTION_URL`, `STAGING_URL`, a loopback sandbox); the
     client adds `/api/v3`. `timeout` bounds each network read, `deadline` a whole attempt
-    (start to last byte) and `max_body` the bytes read of one answer. `transport` replaces
-    the network (tests); `sleep` replaces the wait between retries (tests pass a recorder
-    instead of waiting).
+    (start to last byte) and `max_body` the bytes read of one answer. `network` is the proxy
+    choice (default: the system's settings; a server on this computer is always reached
+    directly). `transport` replaces the network (tests); `sleep` replaces the wait between
+    retries (tests pass a recorder instead of waiting).
     """
 
     def __init__(
@@ -103,9 +110,11 @@ class ImpiloClient:
         retry: RetryPolicy | None = None,
         transport: AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
+        network: NetworkOptions | None = None,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
         self.retry = retry or RetryPolicy()
+        self.network = network or NetworkOptions()
         self._transport = Transport(
             self.base_url,
             api_key,
@@ -116,6 +125,7 @@ class ImpiloClient:
             retry=self.retry,
             transport=transport,
             sleep=sleep,
+            network=self.network,
         )
 
     def __repr__(self) -> str:

@@ -111,6 +111,42 @@ class Unreachable(ImpiloError):  # noqa: N818 (names are the contract)
         self.maybe_sent = maybe_sent
 
 
+class UntrustedCertificate(Unreachable):
+    """The TLS certificate presented on the way to the server failed verification against
+    this computer's trust store (a clinic's TLS-inspecting proxy whose root certificate is
+    not installed, a self-signed or expired certificate, the wrong host). The connection was
+    never set up, so nothing was sent; trying again soon cannot help, so it is not retried
+    within one call (the outbox still tries again later: IT may install the certificate).
+    `reason` is the plain-language part after the colon."""
+
+    retryable = False
+
+    def __init__(self, reason: str, advice: str = "", *, detail: str = "") -> None:
+        message = f"The connection's certificate is not trusted by this computer: {reason}."
+        super().__init__(f"{message} {advice}".strip(), detail=detail, maybe_sent=False)
+        self.reason = reason
+
+
+class ProxyRefused(Unreachable):
+    """The proxy server did not let the connection through: nothing listening at its
+    address, or it answered the tunnel request (CONNECT) with an error such as 407 (sign-in
+    required) or 502. Nothing reached Impilo (`maybe_sent` is False); `status` is the
+    proxy's HTTP status when it answered."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        detail: str = "",
+        status: int | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(message, detail=detail, maybe_sent=False)
+        self.status = status
+        # A proxy that wants a sign-in will want it on the next attempt too.
+        self.retryable = status != 407 if retryable is None else retryable
+
+
 class UnexpectedResponse(ImpiloError):  # noqa: N818 (names are the contract)
     """A 2xx whose body is not what the API documents (malformed JSON, wrong shape)."""
 

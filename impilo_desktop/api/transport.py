@@ -5,10 +5,10 @@ detail or a log line (a server echoing it back is redacted too).
 
 Bounds (docs/decisions.md "Deadlines and limits"): every attempt has a wall-clock deadline
 (httpx's timeouts are per read, so a server trickling a byte every few seconds would keep a
-call open for ever), and a response body is read up to `max_body` bytes and no further. A
-server on this computer is always reached directly, never through a proxy from the
-environment (which would carry the key header to the proxy host); other servers keep the
-environment's proxies, which clinic networks need.
+call open for ever), and a response body is read up to `max_body` bytes and no further. The
+route (direct, or which proxy; a server on this computer always directly) and the trust store
+(the operating system's) come from `network.py`; the route is found on the first request,
+since a PAC file has to be fetched and run for it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import platform
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
@@ -26,6 +27,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from impilo_desktop import __version__
+from impilo_desktop.api import network as net
 from impilo_desktop.api.errors import (
     AuthenticationError,
     ImpiloError,
@@ -45,7 +47,7 @@ from impilo_desktop.api.parsing import (
     validation_summary,
 )
 from impilo_desktop.api.retry import RetryPolicy, parse_retry_after, wait_text
-from impilo_desktop.config import is_loopback_host
+from impilo_desktop.config import NetworkOptions
 
 log = logging.getLogger(__name__)
 
@@ -116,25 +118,55 @@ class Transport:
         max_body: int = DEFAULT_MAX_BODY,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
+        network: NetworkOptions | None = None,
     ) -> None:
         self.retry = retry
         self.deadline = deadline
         self.max_body = max_body
         self._api_key = api_key.strip()
         self._sleep: Sleep = sleep or asyncio.sleep
-        self._http = httpx.AsyncClient(
-            base_url=base_url + API_PREFIX,
-            headers={"Accept": JSON, "User-Agent": USER_AGENT},
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
-            transport=transport,
-            follow_redirects=False,
-            # The environment's proxies (HTTPS_PROXY, ALL_PROXY, ...) only for other hosts.
-            trust_env=not is_loopback_host(httpx.URL(base_url).host),
-        )
+        self._base_url = base_url
+        self._host = httpx.URL(base_url).host
+        self._network = network or NetworkOptions()
+        self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
+        self._fake = transport
+        self._http: httpx.AsyncClient | None = None
+        self._route: net.Route | None = None
+        self._routing = asyncio.Lock()
+        self._closed = False
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._http.aclose()
+        self._closed = True
+        if self._http is not None:
+            await self._http.aclose()
+
+    async def _client(self) -> httpx.AsyncClient:
+        """The connection pool, built on the first request along its route."""
+        async with self._routing:
+            if self._http is None and not self._closed:
+                # A fake transport (tests) stands in for the network, proxies included.
+                route = self._route = (
+                    net.Route(None, "a test transport")
+                    if self._fake is not None
+                    else await net.find_route(self._base_url, self._network)
+                )
+                log.info("Reaching %s %s", self._base_url, route)
+                self._http = httpx.AsyncClient(
+                    base_url=self._base_url + API_PREFIX,
+                    headers={"Accept": JSON, "User-Agent": USER_AGENT},
+                    timeout=self._timeout,
+                    transport=self._fake,
+                    proxy=route.proxy,
+                    verify=net.trust_context(),
+                    follow_redirects=False,
+                    # Route and trust are decided above (a server on this computer never
+                    # through a proxy): the environment changes neither, nor lends .netrc.
+                    trust_env=False,
+                )
+            if self._closed or self._http is None:
+                raise RuntimeError("The client has been closed.")
+            return self._http
 
     async def get(
         self,
@@ -271,14 +303,15 @@ class Transport:
         accept: str,
     ) -> httpx.Response:
         """Send the request and read at most `max_body` bytes of the answer."""
-        request = self._http.build_request(
+        http = await self._client()
+        request = http.build_request(
             method,
             path,
             params=params,
             json=body,
             headers={"Accept": accept, "Impilo-API-Key": self._api_key},
         )
-        streamed = await self._http.send(request, stream=True)
+        streamed = await http.send(request, stream=True)
         try:
             declared = streamed.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > self.max_body:
@@ -349,6 +382,17 @@ class Transport:
     def _network_error(self, method: str, path: str, exc: httpx.HTTPError) -> ImpiloError:
         reason = self._redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
         detail = f"{method} {self._path(path)}: {reason}"
+        proxy = self._route.proxy if self._route is not None else None
+        if proxy:
+            detail += f" (via proxy {net.proxy_display(proxy)})"
+        if untrusted := net.untrusted_certificate(exc, self._host, detail):
+            return untrusted
+        if isinstance(exc, httpx.ProxyError) or (
+            # Through a proxy, a connection that failed before any TLS is one to the proxy.
+            proxy and isinstance(exc, httpx.ConnectError) and not net.has_cause(exc, ssl.SSLError)
+        ):
+            answer = str(exc) if isinstance(exc, httpx.ProxyError) else ""
+            return net.proxy_refused(answer, proxy, self._host, detail)
         if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
             return Unreachable(
                 "Impilo did not answer the connection in time. Check the network connection.",
@@ -356,13 +400,6 @@ class Transport:
                 maybe_sent=False,
             )
         if isinstance(exc, httpx.ConnectError):
-            if "CERTIFICATE" in str(exc).upper():
-                return Unreachable(
-                    "The connection to Impilo is not secure (certificate problem); check the"
-                    " server address and the computer's date and time.",
-                    detail=detail,
-                    maybe_sent=False,
-                )
             return Unreachable(detail=detail, maybe_sent=False)
         if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
             # Refused on our side before anything went out.

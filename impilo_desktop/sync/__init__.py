@@ -4,13 +4,13 @@ the connectivity state. Plain asyncio; the UI drives it through its bridge.
 Typical use (on the sync thread's event loop)::
 
     connectivity = Connectivity()
-    factory = lambda: ImpiloClient(profile.base_url, key)
+    factory = lambda: ImpiloClient(profile.base_url, key, network=Settings.load().network)
     sender = OutboxSender(store, factory, connectivity=connectivity)
     report = await sender.drain(progress=lambda done, total: ...)
     await ReferenceRefresher(store, factory, connectivity=connectivity).refresh()
 """
 
-from impilo_desktop.sync.connectivity import Connectivity, ConnectivityState
+from impilo_desktop.sync.connectivity import NO_CONNECTION, Connectivity, ConnectivityState
 from impilo_desktop.sync.reference import ALL_KINDS, ReferenceRefresher, RefreshReport
 from impilo_desktop.sync.sender import (
     ANOTHER_SENDER,
@@ -30,6 +30,7 @@ __all__ = [
     "API_KEY_REJECTED",
     "DEFAULT_MAX_AGE",
     "DEFAULT_SETTLE",
+    "NO_CONNECTION",
     "ClientFactory",
     "Connectivity",
     "ConnectivityState",

@@ -19,7 +19,7 @@ import contextlib
 import sys
 from collections.abc import Iterator
 
-from impilo_desktop.config import ConfigError, Profile
+from impilo_desktop.config import ConfigError, Profile, Settings
 from impilo_desktop.store import EntryState, Store, StoreError
 from impilo_desktop.sync.cli_common import (
     EXIT_OK,
@@ -102,8 +102,10 @@ async def _sync_pass(
     from impilo_desktop.sync.reference import ReferenceRefresher
     from impilo_desktop.sync.sender import ANOTHER_SENDER, OutboxSender
 
+    network = Settings.load().network  # the proxy choice made in the app's Settings
+
     def factory() -> ImpiloClient:
-        return ImpiloClient(profile.base_url, key)
+        return ImpiloClient(profile.base_url, key, network=network)
 
     sender = OutboxSender(store, factory)
     report = await sender.drain(due_only=due_only, on_result=lambda r: print(r.line(), flush=True))

@@ -7,18 +7,34 @@ import threading
 from collections.abc import Callable
 from enum import StrEnum
 
-from impilo_desktop.api.errors import AuthenticationError, ImpiloError, Unreachable
+from impilo_desktop.api.errors import (
+    AuthenticationError,
+    ImpiloError,
+    ProxyRefused,
+    Unreachable,
+    UntrustedCertificate,
+)
 
 log = logging.getLogger(__name__)
 
 
 class ConnectivityState(StrEnum):
-    """unknown (nothing tried yet), online, offline (no answer), unauthorized (key refused)."""
+    """unknown (nothing tried yet), online, offline (no answer), untrusted (a certificate on
+    the way failed verification), proxy (the proxy did not let us through), unauthorized (key
+    refused). Offline, untrusted and proxy all mean nothing can be sent (`NO_CONNECTION`)."""
 
     UNKNOWN = "unknown"
     ONLINE = "online"
     OFFLINE = "offline"
+    UNTRUSTED = "untrusted"
+    PROXY = "proxy"
     UNAUTHORIZED = "unauthorized"
+
+
+# The states in which Impilo cannot be reached at all: wait, and keep checking.
+NO_CONNECTION = frozenset(
+    {ConnectivityState.OFFLINE, ConnectivityState.UNTRUSTED, ConnectivityState.PROXY}
+)
 
 
 Listener = Callable[[ConnectivityState, str], None]
@@ -76,10 +92,15 @@ class Connectivity:
         self.set(ConnectivityState.ONLINE)
 
     def report_error(self, error: ImpiloError) -> None:
-        """Derive the state from an API error: no answer is offline, a refused key is
-        unauthorized, and any other answer means the server is reachable."""
+        """Derive the state from an API error: no answer is offline (or untrusted, or the
+        proxy's refusal), a refused key is unauthorized, and any other answer means the server
+        is reachable."""
         if isinstance(error, AuthenticationError):
             self.set(ConnectivityState.UNAUTHORIZED, error.message)
+        elif isinstance(error, UntrustedCertificate):
+            self.set(ConnectivityState.UNTRUSTED, error.message)
+        elif isinstance(error, ProxyRefused):
+            self.set(ConnectivityState.PROXY, error.message)
         elif isinstance(error, Unreachable):
             self.set(ConnectivityState.OFFLINE, error.message)
         else:

@@ -48,9 +48,11 @@ from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.errors import (
     AuthenticationError,
     ImpiloError,
+    ProxyRefused,
     RateLimited,
     RequestRejected,
     Unreachable,
+    UntrustedCertificate,
 )
 from impilo_desktop.api.models import Order
 from impilo_desktop.api.retry import OUTBOX_RETRY, RetryPolicy, wait_text
@@ -335,7 +337,7 @@ class OutboxSender:
             result = self._schedule(entry, error, reconcile=error.maybe_sent)
             if not error.maybe_sent:
                 # No connection at all: the rest would fail the same way.
-                raise _StopDrain(result, "offline") from None
+                raise _StopDrain(result, _no_connection(error)) from None
             return result
         except ImpiloError as error:
             # 5xx, an unreadable 2xx, ...: the order may exist; look before resending.
@@ -362,7 +364,7 @@ class OutboxSender:
         except ImpiloError as error:
             result = self._schedule(entry, error, reconcile=True, check_only=True)
             if isinstance(error, Unreachable) and not error.maybe_sent:
-                raise _StopDrain(result, "offline") from None
+                raise _StopDrain(result, _no_connection(error)) from None
             return result
         self.connectivity.report_success()
         # Check the reference ourselves: a server that ignored the filter must not make us
@@ -454,6 +456,15 @@ class OutboxSender:
             order_id=entry.order_id,
             message=message,
         )
+
+
+def _no_connection(error: Unreachable) -> str:
+    """Why a drain stops when nothing could be sent: offline, or what stands in the way."""
+    if isinstance(error, UntrustedCertificate):
+        return "the connection's certificate is not trusted"
+    if isinstance(error, ProxyRefused):
+        return "the proxy server refused the connection"
+    return "offline"
 
 
 def wrong_server_reason(queued_for: str | None, now_talks_to: str) -> str:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from impilo_desktop import APP_NAME, __version__
+from impilo_desktop.api.network import self_check as network_self_check
 from impilo_desktop.config import HOME_ENV
 from impilo_desktop.logs import configure_logging, redact, reset_logging
 
@@ -313,13 +314,14 @@ class SelfTest:
         assert self.window is not None
         base_url = self.window.services.profile.base_url
         api_key = self.window.services.api_key() or ""
+        network = self.window.services.network
 
         async def find() -> list[Any]:
             from impilo_desktop.api.client import ImpiloClient
 
             # A separate client: the read-back must not trust anything the app cached.
             client: ImpiloClient
-            async with ImpiloClient(base_url, api_key) as client:
+            async with ImpiloClient(base_url, api_key, network=network) as client:
                 page = await client.list_orders(external_order_ids=[entry.client_reference])
                 return list(page.content)
 
@@ -463,6 +465,8 @@ def run_self_test(
                             detail.append(test.check_signal_refcounts())
                     with report.step("resources") as detail:
                         detail.append(test.check_resources())
+                    with report.step("trust store and PAC") as detail:
+                        detail.append(network_self_check())
                 with report.step("main window (sandbox)") as detail:
                     detail.append(test.open_window(began))
                 if not args.self_test_window_only:

@@ -19,6 +19,7 @@ from impilo_desktop.api.errors import (
     ServerError,
     UnexpectedResponse,
     Unreachable,
+    UntrustedCertificate,
 )
 from impilo_desktop.api.models import ItemRef, OrderCreate, OrderItemCreate, SiteRef
 from impilo_desktop.api.retry import RetryPolicy
@@ -243,14 +244,18 @@ async def test_network_failures_are_unreachable(
 
 
 async def test_certificate_failure_says_so() -> None:
-    client, _ = mock_client(
+    # Real TLS failures are in tests/api/test_tls_trust.py; here only the words, no cause.
+    client, rec = mock_client(
         fail_with(httpx.ConnectError, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
     )
     async with client:
-        with pytest.raises(Unreachable) as caught:
+        with pytest.raises(UntrustedCertificate) as caught:
             await client.list_sites()
-    assert "certificate" in caught.value.message
+    assert caught.value.message == (
+        "The connection's certificate is not trusted by this computer: certificate verify failed."
+    )
     assert caught.value.maybe_sent is False
+    assert len(rec.requests) == 1  # the same certificate would fail again: not retried
 
 
 # --- create and void are never retried -------------------------------------------------------

@@ -11,10 +11,15 @@ from enum import StrEnum
 from impilo_desktop.api.errors import (
     AuthenticationError,
     ImpiloError,
+    ProxyRefused,
     RateLimited,
     ServerError,
     Unreachable,
+    UntrustedCertificate,
 )
+from impilo_desktop.config import NetworkOptions
+
+SAVE_ANYWAY = "You can save the key now; Impilo Desktop will connect once this is fixed."
 
 
 class KeyCheckOutcome(StrEnum):
@@ -34,13 +39,20 @@ class KeyCheckResult:
         return self.outcome is KeyCheckOutcome.OK
 
 
-async def check_key(base_url: str, api_key: str, *, read_timeout: float = 10.0) -> KeyCheckResult:
-    """Ask the server for one site: the cheapest request every key may make."""
+async def check_key(
+    base_url: str,
+    api_key: str,
+    *,
+    read_timeout: float = 10.0,
+    network: NetworkOptions | None = None,
+) -> KeyCheckResult:
+    """Ask the server for one site: the cheapest request every key may make. `network` is
+    the proxy choice from Settings (default: the system's)."""
     from impilo_desktop.api.client import ImpiloClient
 
     try:
         async with ImpiloClient(
-            base_url, api_key, timeout=read_timeout, connect_timeout=5.0
+            base_url, api_key, timeout=read_timeout, connect_timeout=5.0, network=network
         ) as client:
             page = await client.list_sites(page=1, size=1)
     except AuthenticationError as exc:
@@ -50,6 +62,10 @@ async def check_key(base_url: str, api_key: str, *, read_timeout: float = 10.0) 
             f"Impilo did not accept this key{status}. Check that you copied all of it, that it "
             "has not expired or been deactivated, and that it belongs to this server.",
         )
+    except (UntrustedCertificate, ProxyRefused) as exc:
+        # Not "offline": the network works, but this computer's certificates or its proxy
+        # stand in the way, and only IT (or Settings) can change that.
+        return KeyCheckResult(KeyCheckOutcome.UNREACHABLE, f"{exc.message} {SAVE_ANYWAY}")
     except Unreachable:
         return KeyCheckResult(
             KeyCheckOutcome.UNREACHABLE,

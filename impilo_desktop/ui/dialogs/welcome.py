@@ -35,6 +35,7 @@ from impilo_desktop.config import (
     PRODUCTION,
     STAGING,
     ConfigError,
+    NetworkOptions,
     Profile,
     normalize_base_url,
 )
@@ -80,9 +81,11 @@ class WelcomeDialog(QDialog):
         *,
         replace_for: Profile | None = None,
         reason: str = "rejected",
+        network: NetworkOptions | None = None,
     ) -> None:
         super().__init__(parent)
         self.reason = reason
+        self.network = network  # the proxy choice the connection test uses
         self.keys = keys
         self.bridge = bridge
         self.replace_for = replace_for
@@ -364,7 +367,9 @@ class WelcomeDialog(QDialog):
             done(KeyCheckResult(KeyCheckOutcome.PROBLEM, f"The test did not work ({error})."))
 
         self._job = self.bridge.submit(
-            check_key(profile.base_url, key), on_result=done, on_error=failed
+            check_key(profile.base_url, key, network=self.network),
+            on_result=done,
+            on_error=failed,
         )
 
     def _set_busy(self, busy: bool) -> None:

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-OFFLINE_STATES = ("offline", "unauthorized")
+# Nothing can be sent in these states: an order submitted now waits in the outbox.
+OFFLINE_STATES = ("offline", "untrusted", "proxy", "unauthorized")
 
 
 class SubmissionTracker(QObject):

@@ -29,6 +29,7 @@ from impilo_desktop.store import OutboxEntry, OutboxSummary, StoreError
 from impilo_desktop.sync import (
     ANOTHER_SENDER,
     API_KEY_REJECTED,
+    NO_CONNECTION,
     Connectivity,
     ConnectivityState,
     DrainReport,
@@ -60,10 +61,10 @@ class OutboxController(QObject):
 
     Signals (all on the UI thread): `entries_changed()`, `progress(done, total)` while a
     drain runs, `entry_sent(entry)`, `entry_rejected(entry)`, `connectivity_changed(state)`
-    with state "unknown" | "online" | "offline" | "unauthorized", `key_rejected(message)`,
-    `reference_progress(kind, done, total)` and `reference_refreshed(ok)`, and
-    `busy_elsewhere(message)` when a person asked to send and another copy of the app (a
-    `sync` from the command line) holds the sender lock.
+    with state "unknown" | "online" | "offline" | "untrusted" | "proxy" | "unauthorized",
+    `key_rejected(message)`, `reference_progress(kind, done, total)`,
+    `reference_refreshed(ok)`, and `busy_elsewhere(message)` when a person asked to send and
+    another copy of the app (a `sync` from the command line) holds the sender lock.
     """
 
     entries_changed = Signal()
@@ -308,6 +309,12 @@ class OutboxController(QObject):
         self._again = None
         self._maybe_restart()
 
+    def network_changed(self) -> None:
+        """The proxy setting changed: the same restart as after a new key. Work on its way
+        finishes on the old client; then a client is made along the new route and the
+        connection checked (and, once online, the outbox sent)."""
+        self.key_replaced()
+
     def _busy(self) -> bool:
         jobs = (self._drain_job, self._probe_job, self._refresh_job)
         return any(job is not None and not job.done() for job in jobs)
@@ -395,7 +402,7 @@ class OutboxController(QObject):
             return None
 
     def _tick(self) -> None:
-        if self._state in (ConnectivityState.OFFLINE.value, ConnectivityState.UNKNOWN.value):
+        if self._state in NO_CONNECTION or self._state == ConnectivityState.UNKNOWN.value:
             self._probe()
         elif self._state == ConnectivityState.ONLINE.value:
             self.drain()
@@ -428,15 +435,12 @@ class OutboxController(QObject):
         if state == previous:
             return
         log.info("Connectivity: %s", state)
-        self._timer.setInterval(
-            PROBE_INTERVAL_MS if state == ConnectivityState.OFFLINE.value else DRAIN_INTERVAL_MS
-        )
+        self._timer.setInterval(PROBE_INTERVAL_MS if state in NO_CONNECTION else DRAIN_INTERVAL_MS)
         self.connectivity_changed.emit(state)
         if state == ConnectivityState.UNAUTHORIZED.value:
             self.key_rejected.emit(message or "Impilo rejected the API key.")
-        elif state == ConnectivityState.ONLINE.value and previous in (
-            ConnectivityState.OFFLINE.value,
-            ConnectivityState.UNAUTHORIZED.value,
+        elif state == ConnectivityState.ONLINE.value and (
+            previous in NO_CONNECTION or previous == ConnectivityState.UNAUTHORIZED.value
         ):
             # Back online: whatever waited for the network goes now, not at its backoff time.
             self.drain(due_only=False)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from impilo_desktop.config import Profile
+from impilo_desktop.config import NetworkOptions, Profile
 
 if TYPE_CHECKING:
     from impilo_desktop.api.client import ImpiloClient
@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class AppServices:
-    """The profile, its store (UI-thread connection), the async bridge, the key store and
-    the outbox controller. Pages take this in their constructor."""
+    """The profile, its store (UI-thread connection), the async bridge, the key store, the
+    outbox controller and the proxy choice (`network`, from Settings; every client made
+    here uses it). Pages take this in their constructor."""
 
     profile: Profile
     home: Path
@@ -28,6 +29,7 @@ class AppServices:
     bridge: AsyncBridge
     keys: KeyStore
     outbox: OutboxController
+    network: NetworkOptions = field(default_factory=NetworkOptions)
     _client: ImpiloClient | None = field(default=None, repr=False)
 
     def api_key(self) -> str | None:
@@ -41,12 +43,12 @@ class AppServices:
             from impilo_desktop.api.client import ImpiloClient
 
             key = self.api_key() or ""
-            self._client = ImpiloClient(self.profile.base_url, key)
+            self._client = ImpiloClient(self.profile.base_url, key, network=self.network)
             self.bridge.add_closer(self._close_client)
         return self._client
 
     def reset_client(self) -> None:
-        """Forget the shared client (after the key or base URL changed). The old one is
+        """Forget the shared client (after the key, base URL or proxy changed). The old one is
         closed on the bridge loop a little later, so requests other pages have in flight
         on it can finish instead of losing their connection."""
         old, self._client = self._client, None

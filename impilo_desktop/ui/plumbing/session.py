@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from impilo_desktop.config import DEFAULT_SANDBOX_URL, SANDBOX, Profile
+from impilo_desktop.config import DEFAULT_SANDBOX_URL, SANDBOX, Profile, Settings
 from impilo_desktop.logs import register_secret
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import Store
@@ -107,6 +107,7 @@ def open_services(
         bridge=bridge,
         keys=keys,
         outbox=None,  # type: ignore[arg-type]  # set just below: the controller needs services
+        network=Settings.load(home).network,
     )
     services.outbox = OutboxController(services)
     return services

@@ -29,6 +29,7 @@ from impilo_desktop import APP_NAME
 from impilo_desktop.config import Profile
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.secrets import KeyStore
+from impilo_desktop.sync import NO_CONNECTION
 from impilo_desktop.ui.dialogs.quit_question import QuitGuard
 from impilo_desktop.ui.drafts.view import DraftsPage
 from impilo_desktop.ui.history.view import OrderHistoryView
@@ -353,7 +354,7 @@ class MainWindow(QMainWindow):
         self.refresh_connection_status()
         if state == "online":
             self.key_banner.dismiss()
-        if state == "offline":
+        if state in NO_CONNECTION:
             self.quit_guard.went_offline()
 
     def _on_entry_rejected(self, entry: object) -> None:
@@ -406,7 +407,7 @@ class MainWindow(QMainWindow):
         if existing is not None and existing.isVisible():
             existing.raise_()
             return
-        dialog = WelcomeDialog(self.keys, self.bridge, self)
+        dialog = WelcomeDialog(self.keys, self.bridge, self, network=self.services.network)
         dialog.account_saved.connect(self.switch_profile)
         dialog.sandbox_chosen.connect(self.use_sandbox)
         dialog.open()
@@ -425,7 +426,12 @@ class MainWindow(QMainWindow):
             existing.raise_()
             return
         dialog = WelcomeDialog(
-            self.keys, self.bridge, self, replace_for=self.services.profile, reason=reason
+            self.keys,
+            self.bridge,
+            self,
+            replace_for=self.services.profile,
+            reason=reason,
+            network=self.services.network,
         )
         dialog.key_replaced.connect(self.session.key_replaced)
         dialog.open()

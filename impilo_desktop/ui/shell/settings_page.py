@@ -1,5 +1,5 @@
-"""Settings: the account in use and its API key, switching account, the built-in sandbox's
-practice data, and where data and logs are kept on this computer."""
+"""Settings: the account in use and its API key, switching account, the network (proxy),
+the built-in sandbox's practice data, and where data and logs are kept on this computer."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
 from impilo_desktop.ui.dialogs.support_buttons import open_folder
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
+from impilo_desktop.ui.shell.network_settings import NetworkGroup
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.plumbing.services import AppServices
@@ -75,7 +76,7 @@ def password_store_name(backend: str) -> str:
 
 
 class SettingsPage(QWidget):
-    """Account and key, switching account, folders.
+    """Account and key, switching account, network, folders.
 
     It asks the session for what changes the account (`session`), and the window for a new
     key (`ask_for_key(reason)`, a dialog); it drives nothing else."""
@@ -107,6 +108,8 @@ class SettingsPage(QWidget):
         column.setSpacing(16)
         column.addWidget(self._account_group())
         column.addWidget(self._switch_group())
+        self.network_group = NetworkGroup(self.services, inner)
+        column.addWidget(self.network_group)
         column.addWidget(self._sandbox_group())
         column.addWidget(self._folders_group())
         column.addStretch(1)
@@ -286,6 +289,7 @@ class SettingsPage(QWidget):
 
     def _on_scheme(self, _dark: bool) -> None:
         self.note.setStyleSheet(f"color: {status_colors().muted};")
+        self.network_group.refresh()
         self.refresh()
 
     def page_activated(self) -> None:

@@ -13,6 +13,19 @@ CONNECTION_TEXT = {
     "unknown": ("Connecting…", "sending", "Checking the connection to Impilo"),
     "online": ("Online", "online", "Impilo can be reached and accepts the key"),
     "offline": ("Offline", "offline", "Impilo cannot be reached; orders wait in the outbox"),
+    # The network works, but a certificate or the proxy stands in the way: say which, since
+    # "offline" would send the coordinator to check the cable instead of calling IT.
+    "untrusted": (
+        "Connection not trusted",
+        "offline",
+        "A certificate on the way to Impilo is not trusted by this computer; orders wait in"
+        " the outbox",
+    ),
+    "proxy": (
+        "Proxy problem",
+        "offline",
+        "The proxy server did not let the connection through; orders wait in the outbox",
+    ),
     "unauthorized": ("Key rejected", "key-rejected", "Impilo refused the API key"),
     "nokey": ("No API key", "key-rejected", "Add the API key in Settings to connect"),
 }
@@ -137,6 +150,8 @@ class AppStatusBar(QStatusBar):
         color = {
             "online": colors.good,
             "offline": colors.warning,
+            "untrusted": colors.bad,
+            "proxy": colors.bad,
             "unauthorized": colors.bad,
             "nokey": colors.bad,
         }
