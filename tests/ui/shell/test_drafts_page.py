@@ -21,6 +21,7 @@ from impilo_desktop.ui.drafts.model import (
     build_rows,
     format_when,
 )
+from impilo_desktop.ui.shell.main_window import MainWindow
 
 from .conftest import (
     NOT_ORDERABLE_ITEM,
@@ -63,9 +64,10 @@ def test_format_when_is_short_and_local() -> None:
     assert format_when(now - timedelta(days=10), now).startswith("16 Nov")
 
 
-def test_draft_actions_open_duplicate_delete_and_undo(
+def two_drafts_shown(
     qtbot: QtBot, make_window: MakeWindow, custom_argv: list[str], keys: object
-) -> None:
+) -> tuple[MainWindow, OrderDraft, OrderDraft]:
+    """A focused window on Drafts & outbox listing two saved drafts (counts 1 and 5)."""
     keys.set_key("custom", "unused")  # type: ignore[attr-defined]
     window = make_window(*custom_argv, start=False)
     store = window.services.store
@@ -75,9 +77,17 @@ def test_draft_actions_open_duplicate_delete_and_undo(
     window.show()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
-    page = window.drafts_page
     window.show_page("drafts")
-    qtbot.waitUntil(lambda: page.model.rowCount() == 2)
+    qtbot.waitUntil(lambda: window.drafts_page.model.rowCount() == 2)
+    return window, first, second
+
+
+def test_draft_actions_open_duplicate_delete_and_undo(
+    qtbot: QtBot, make_window: MakeWindow, custom_argv: list[str], keys: object
+) -> None:
+    window, first, second = two_drafts_shown(qtbot, make_window, custom_argv, keys)
+    store = window.services.store
+    page = window.drafts_page
     table = page.table
     assert table.objectName() == "draftsTable"
     assert page.selected_row() is not None
@@ -121,18 +131,9 @@ def test_backspace_and_command_backspace_delete_like_del(
 ) -> None:
     # The Mac keyboard's delete key is Backspace; Finder's delete is Command+Backspace, which
     # Qt calls Ctrl+Backspace on every platform.
-    keys.set_key("custom", "unused")  # type: ignore[attr-defined]
-    window = make_window(*custom_argv, start=False)
+    window, first, second = two_drafts_shown(qtbot, make_window, custom_argv, keys)
     store = window.services.store
-    first, second = sandbox_draft(count=1), sandbox_draft(count=5)
-    store.save_draft(first)
-    store.save_draft(second)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
     page = window.drafts_page
-    window.show_page("drafts")
-    qtbot.waitUntil(lambda: page.model.rowCount() == 2)
     table = page.table
     table.setFocus()
 
