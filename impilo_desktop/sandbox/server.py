@@ -166,7 +166,14 @@ class SandboxServer:
     async def stop_async(self) -> None:
         runner, self._runner = self._runner, None
         if runner is not None:
+            server = runner.server
             await runner.cleanup()
+            # A connection that arrived while the listener was closing can outlive the
+            # cleanup; close its socket here rather than leave it to the garbage collector.
+            for handler in list(server.connections if server is not None else ()):
+                if handler.transport is not None:
+                    handler.transport.close()
+            await asyncio.sleep(0)
 
     # --- threaded ---------------------------------------------------------------------------
 
