@@ -96,6 +96,7 @@ class SandboxServer:
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self._stopping: asyncio.Event | None = None
+        self._listener: socket.socket | None = None
 
     def __repr__(self) -> str:  # never shows the key
         state = "running" if self.running else "stopped"
@@ -162,18 +163,29 @@ class SandboxServer:
         site = web.SockSite(runner, sock)
         await site.start()
         self._runner = runner
+        self._listener = sock
 
     async def stop_async(self) -> None:
         runner, self._runner = self._runner, None
-        if runner is not None:
-            server = runner.server
-            await runner.cleanup()
-            # A connection that arrived while the listener was closing can outlive the
-            # cleanup; close its socket here rather than leave it to the garbage collector.
-            for handler in list(server.connections if server is not None else ()):
-                if handler.transport is not None:
-                    handler.transport.close()
+        listener, self._listener = self._listener, None
+        if runner is None:
+            return
+        if listener is not None and listener.fileno() != -1:
+            # Stop accepting first, and let the connections already accepted finish being
+            # set up while the server still counts them. asyncio accepts in one step and
+            # wraps the socket in a transport in a task that runs a turn later; closing the
+            # listener in between makes that task fail (Python 3.11) or, cancelled before it
+            # starts, drop the accepted socket unclosed for the garbage collector to report.
+            asyncio.get_running_loop().remove_reader(listener.fileno())
             await asyncio.sleep(0)
+        server = runner.server
+        await runner.cleanup()
+        # A connection set up while the handlers were shutting down can outlive the cleanup;
+        # close it here rather than leave it to the garbage collector.
+        for handler in list(server.connections if server is not None else ()):
+            if handler.transport is not None:
+                handler.transport.close()
+        await asyncio.sleep(0)
 
     # --- threaded ---------------------------------------------------------------------------
 

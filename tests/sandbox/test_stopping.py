@@ -1,0 +1,46 @@
+"""Stopping the sandbox while clients keep connecting leaves no socket to the garbage
+collector. An app under test keeps polling while its sandbox stops; every accepted socket the
+server dropped unclosed used to surface as a ResourceWarning in whichever later test happened
+to collect it."""
+
+from __future__ import annotations
+
+import gc
+import socket
+import threading
+import warnings
+
+from impilo_desktop.sandbox import SandboxServer
+
+_CLIENTS = 3
+_STOPS = 20
+
+
+def _keep_connecting(port: int, done: threading.Event) -> None:
+    while not done.is_set():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                conn.sendall(b"GET /api/v3/ping HTTP/1.1\r\nHost: sandbox\r\n\r\n")
+        except OSError:
+            pass  # refused once the port is closed: keep trying until told to stop
+
+
+def test_stopping_under_connections_closes_every_accepted_socket() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        for _ in range(_STOPS):
+            server = SandboxServer().start()
+            done = threading.Event()
+            clients = [
+                threading.Thread(target=_keep_connecting, args=(server.port, done))
+                for _ in range(_CLIENTS)
+            ]
+            for client in clients:
+                client.start()
+            server.stop()
+            done.set()
+            for client in clients:
+                client.join()
+            gc.collect()
+    unclosed = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert unclosed == []
