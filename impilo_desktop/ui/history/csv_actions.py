@@ -31,6 +31,11 @@ class ExportControls:
         self.cancel = cancel
 
 
+def _filtered(model: OrderHistoryModel) -> bool:
+    """Whether any filter narrows the list (asked of Impilo, or applied to loaded rows)."""
+    return model.local_filter.is_active or not model.query.is_empty
+
+
 class CsvActions(QObject):
     """The flow behind the page's Export CSV… button."""
 
@@ -79,7 +84,7 @@ class CsvActions(QObject):
             shown=model.rowCount(),
             loaded=model.loaded_count,
             total=model.total,
-            filtered=model.local_filter.is_active,
+            filtered=_filtered(model),
             offline=self._offline(),
         )
         ask_which_orders(
@@ -122,7 +127,7 @@ class CsvActions(QObject):
             return
         self._retry = self.export_every_matching
         self._export.button.setEnabled(False)
-        dialog = ExportProgressDialog(self._page, path.name)
+        dialog = ExportProgressDialog(self._page, path.name, filtered=_filtered(self._model))
         dialog.cancel_requested.connect(self.exporter.cancel)
         self.progress_dialog = dialog
         model = self._model

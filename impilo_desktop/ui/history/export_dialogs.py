@@ -33,6 +33,7 @@ class ListState:
     total: int | None
     """How many orders the server says match its part of the filter."""
     filtered: bool
+    """Any filter on: the patient or external id asked of Impilo, or one on loaded rows."""
     offline: bool
 
 
@@ -51,14 +52,15 @@ def ask_which_orders(
     box.setText("Export which orders?")
     of_total = f" of {state.total:,}" if state.total is not None else ""
     loaded = f"The list has loaded {state.loaded:,}{of_total} orders so far"
-    if state.filtered:
+    if state.filtered and state.shown != state.loaded:
         loaded += f"; {state.shown:,} of them match the filters"
     where = "the orders saved on this computer" if state.offline else "Impilo"
+    every_text = "Every matching order" if state.filtered else "Every order"
     box.setInformativeText(
-        f"{loaded}.\n\nEvery matching order reads all the pages from {where} first; that can"
-        " take a minute on a slow connection, and you can cancel it."
+        f"{loaded}.\n\n{every_text} reads all the pages from {where} first; that can take a"
+        " minute on a slow connection, and you can cancel it."
     )
-    every = box.addButton("&Every matching order", QMessageBox.ButtonRole.AcceptRole)
+    every = box.addButton(f"&{every_text}", QMessageBox.ButtonRole.AcceptRole)
     every.setObjectName("exportEveryMatchingButton")
     rows = "row" if state.shown == 1 else "rows"
     loaded_only = box.addButton(
@@ -90,13 +92,14 @@ class ExportProgressDialog(QDialog):
 
     cancel_requested = Signal()
 
-    def __init__(self, parent: QWidget, file_name: str) -> None:
+    def __init__(self, parent: QWidget, file_name: str, *, filtered: bool) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowModality(Qt.WindowModality.WindowModal)
         named(self, "exportProgressDialog", "Exporting orders")
         self.setWindowTitle("Exporting orders")
-        self.heading = QLabel(f"Exporting every matching order to {file_name}")
+        which = "every matching order" if filtered else "every order"
+        self.heading = QLabel(f"Exporting {which} to {file_name}")
         named(self.heading, "exportProgressHeading", "What is being exported")
         self.heading.setWordWrap(True)
         self.label = QLabel("Asking for the first page…")
@@ -120,6 +123,7 @@ class ExportProgressDialog(QDialog):
         layout.addWidget(self.bar)
         layout.addLayout(buttons)
         self.setMinimumWidth(440)
+        self._filtered = filtered
         self._stopping = False
 
     def show_fetched(self, step: FetchProgress) -> None:
@@ -127,9 +131,9 @@ class ExportProgressDialog(QDialog):
             return
         pages = "page" if step.pages == 1 else "pages"
         of_total = f" of {step.total:,}" if step.total is not None else ""
+        matching = f", {step.matching:,} matching the filters" if self._filtered else ""
         self.label.setText(
-            f"Read {step.pages:,} {pages}: {step.read:,}{of_total} orders,"
-            f" {step.matching:,} matching the filters."
+            f"Read {step.pages:,} {pages}: {step.read:,}{of_total} orders{matching}."
         )
         if step.total:
             self.bar.setRange(0, step.total)
