@@ -23,6 +23,7 @@ from impilo_desktop.ui.history.view import OrderHistoryView
 from impilo_desktop.ui.plumbing.services import AppServices
 
 from .conftest import run
+from .test_save_files import held_open_elsewhere
 
 
 def _shown(kind: type[QWidget], name: str) -> QWidget | None:
@@ -205,3 +206,27 @@ def test_impilo_gone_part_way_says_so_and_writes_no_half_file(
     assert _shown(ExportProgressDialog, "exportProgressDialog") is None
     assert history.export_button.isEnabled()
     box.close()
+
+
+def test_a_file_open_in_another_program_is_said_before_any_page_is_fetched(
+    qtbot: QtBot, history: OrderHistoryView, tmp_path: Path
+) -> None:
+    source = _gated(qtbot, history)
+    target = tmp_path / "orders.csv"
+    target.write_text("yesterday's export\n", encoding="utf-8")
+    with held_open_elsewhere(target):
+        history.order_actions.csv.export_every_matching(target)
+        box = _wait_for(qtbot, QMessageBox, "fileInUseMessage")
+        assert isinstance(box, QMessageBox)
+        assert source.export_pages == []  # not minutes of fetching first
+        another = box.findChild(QPushButton, "saveUnderAnotherName")
+        assert another is not None
+        another.click()
+        with qtbot.waitSignal(history.exporter.finished, timeout=60_000):
+            dialog = _wait_for(qtbot, QFileDialog, "exportCsvDialog")
+            assert isinstance(dialog, QFileDialog)
+            assert [Path(f).name for f in dialog.selectedFiles()] == ["orders (2).csv"]
+            dialog.accept()
+    # "Another name" exports every matching order again, not just the rows loaded.
+    assert len(_order_ids(tmp_path / "orders (2).csv")) > history.model.loaded_count
+    assert target.read_text(encoding="utf-8") == "yesterday's export\n"
