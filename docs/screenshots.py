@@ -180,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             if key == "settings":
                 _as_users_path(window.settings_page, scratch)
             save(window, key.replace("_", "-"), scheme)
+            if key == "history":
+                _export_dialogs(history, save, scheme)
 
         welcome = WelcomeDialog(window.keys, window.bridge, window)
         welcome.show()
@@ -235,6 +237,25 @@ def main(argv: list[str] | None = None) -> int:
     for path in saved:
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     return 0
+
+
+def _export_dialogs(history: object, save: Callable[..., None], scheme: str) -> None:
+    """Export CSV…'s question, and its progress dialog part-way through every order."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from impilo_desktop.ui.history.export_all import FetchProgress
+    from impilo_desktop.ui.history.export_dialogs import ExportProgressDialog
+
+    history.choose_csv_file()  # type: ignore[attr-defined]
+    for box in QApplication.topLevelWidgets():
+        if isinstance(box, QMessageBox) and box.objectName() == "exportWhichOrdersDialog":
+            save(box, "export-question", scheme)
+            box.reject()
+    progress = ExportProgressDialog(history, "orders-2026-11-30.csv", filtered=False)  # type: ignore[arg-type]
+    progress.show()
+    progress.show_fetched(FetchProgress(pages=3, read=300, matching=300, total=601))
+    save(progress, "export-progress", scheme)
+    progress.finish()
 
 
 def _find_detailed_order(history: object, wait: Callable[..., None]) -> int | None:

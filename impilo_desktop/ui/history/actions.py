@@ -1,5 +1,5 @@
 """What a coordinator does with orders on the history page: reorder, void, save Impilo's
-summary PDF, and export the shown orders to CSV.
+summary PDF, and export orders to CSV (the flow itself in `csv_actions`).
 
 The page (`OrderHistoryView`) owns the widgets; this module owns the work behind its
 buttons, so each action (and its dialogs, progress and error wording) lives in one place.
@@ -8,13 +8,12 @@ buttons, so each action (and its dialogs, progress and error wording) lives in o
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QWidget
 
 from impilo_desktop.api.errors import ImpiloError, RequestRejected
 from impilo_desktop.api.models import Order
@@ -22,9 +21,10 @@ from impilo_desktop.domain.convert import order_to_draft
 from impilo_desktop.domain.draft import OrderDraft
 
 from . import dialogs
+from .csv_actions import CsvActions, ExportControls
 from .csv_export import CsvExporter, another_name, in_use_message
 from .detail import OrderDetailView
-from .order_row import OrderRow
+from .model import OrderHistoryModel
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.plumbing.services import AppServices
@@ -39,17 +39,8 @@ def error_text(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-class ExportControls:
-    """The page's widgets an export drives: its button, the progress bar, Cancel."""
-
-    def __init__(self, button: QPushButton, progress: QProgressBar, cancel: QPushButton) -> None:
-        self.button = button
-        self.progress = progress
-        self.cancel = cancel
-
-
 class OrderActions(QObject):
-    """Reorder, void, summary PDF and CSV export for the order shown in `detail`."""
+    """Reorder, void and summary PDF for the order shown in `detail`; CSV export (`csv`)."""
 
     def __init__(
         self,
@@ -57,8 +48,9 @@ class OrderActions(QObject):
         services: AppServices,
         detail: OrderDetailView,
         export: ExportControls,
+        model: OrderHistoryModel,
         *,
-        rows: Callable[[], Sequence[OrderRow]],
+        offline: Callable[[], bool],
         reorder: Callable[[OrderDraft], None],
         fresh_order: Callable[[Order], None],
         say: Callable[[str], None],
@@ -69,16 +61,21 @@ class OrderActions(QObject):
         self._bridge = services.bridge
         self._detail = detail
         self._export = export
-        self._rows = rows
         self._reorder = reorder
         self._fresh_order = fresh_order
         self._say = say
-        self.save_folder = dialogs.SaveFolder(services.home)
+        self.pdf_folder = dialogs.SaveFolder(services.home, "pdf")
         self.exporter = CsvExporter(self._bridge, page)
-        self.exporter.progress.connect(self._on_export_progress)
-        self.exporter.finished.connect(self._on_export_finished)
-        self.exporter.failed.connect(self._on_export_failed)
-        self.exporter.in_use.connect(self._on_export_in_use)
+        self.csv = CsvActions(
+            page,
+            self.exporter,
+            export,
+            model,
+            offline=offline,
+            folder=dialogs.SaveFolder(services.home, "csv"),
+            say=say,
+            show_error=self.show_error,
+        )
 
     # --- reorder -------------------------------------------------------------------------
 
@@ -140,7 +137,7 @@ class OrderActions(QObject):
             suggested or f"order-{order_id}.pdf",
             "PDF files (*.pdf)",
             lambda path: self.save_summary_pdf(order_id, path),
-            self.save_folder,
+            self.pdf_folder,
         )
 
     def save_summary_pdf(self, order_id: int, path: Path) -> None:
@@ -171,68 +168,13 @@ class OrderActions(QObject):
             on_error=failed,
         )
 
-    # --- CSV export ----------------------------------------------------------------------
+    # --- CSV export (csv_actions) ---------------------------------------------------------
 
     def choose_csv_file(self) -> None:
-        self._choose_csv_file(None)
-
-    def _choose_csv_file(self, suggested: Path | None) -> None:
-        stamp = datetime.now().strftime("%Y-%m-%d")
-        dialogs.choose_save_path(
-            self._page,
-            "exportCsvDialog",
-            "Export orders",
-            suggested or f"orders-{stamp}.csv",
-            "CSV files (*.csv)",
-            self.export_csv,
-            self.save_folder,
-        )
+        self.csv.choose_csv_file()
 
     def export_csv(self, path: Path) -> None:
-        """Write the rows the table shows (after filtering) to `path`."""
-        if self.exporter.running:
-            return
-        ui = self._export
-        ui.progress.setVisible(True)
-        ui.cancel.setVisible(True)
-        ui.progress.setValue(0)
-        ui.button.setEnabled(False)
-        self.exporter.start(path, self._rows())
-
-    def _on_export_progress(self, done: int, total: int) -> None:
-        progress = self._export.progress
-        progress.setMaximum(max(total, 1))
-        progress.setValue(done)
-        progress.setFormat(f"Exporting {done:,} / {total:,}")
-
-    def _on_export_finished(self, path: str, count: int) -> None:
-        self._export_done()
-        self._say(f"Exported {count:,} orders to {path}")
-
-    def _on_export_failed(self, reason: str) -> None:
-        self._export_done()
-        if reason:
-            self.show_error("The export did not finish", reason)
-        else:
-            self._say("Export cancelled.")
-
-    def _on_export_in_use(self, path: str) -> None:
-        self._export_done()
-        target = Path(path)
-        title = "The orders were not exported"
-        dialogs.offer_another_name(
-            self._page,
-            title,
-            in_use_message(target),
-            lambda: self._choose_csv_file(another_name(target)),
-        )
-        self._say(f"{title}: {in_use_message(target)}")
-
-    def _export_done(self) -> None:
-        ui = self._export
-        ui.progress.setVisible(False)
-        ui.cancel.setVisible(False)
-        ui.button.setEnabled(True)
+        self.csv.export_csv(path)
 
     # --- errors --------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Export of history rows to a CSV file, on a worker thread, with progress and cancel."""
+"""Export of history rows to a CSV file, on a worker thread, with progress and cancel: the
+rows loaded, or every order matching the filters (fetched page by page first)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from impilo_desktop.api.errors import ImpiloError
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge, Job
 
+from .export_all import ExportCancelledError, FetchPage, FetchProgress, gather_matching
+from .filters import LocalFilter, OrderQuery
 from .order_row import OrderRow, local_time_text
 
 CSV_HEADERS = [
@@ -45,10 +49,6 @@ def csv_record(row: OrderRow) -> list[str]:
         row.texts[5],
         "; ".join(row.external_ids),
     ]
-
-
-class ExportCancelledError(Exception):
-    """The user stopped the export; the partial file was removed."""
 
 
 class FileInUseError(PermissionError):
@@ -127,6 +127,8 @@ def write_orders_csv(
 class CsvExporter(QObject):
     """Runs `write_orders_csv` off the UI thread; progress arrives as a queued signal."""
 
+    fetched = Signal(object)
+    """A `FetchProgress` after each page, while every matching order is fetched."""
     progress = Signal(int, int)
     finished = Signal(str, int)
     """(path, orders written)"""
@@ -167,6 +169,40 @@ class CsvExporter(QObject):
             on_error=self._error,
         )
 
+    def start_matching(
+        self, path: Path, fetch_page: FetchPage, query: OrderQuery, local_filter: LocalFilter
+    ) -> None:
+        """Fetch every order `fetch_page` lists for `query` that `local_filter` matches, then
+        write them: all of it on the bridge loop (the file on a worker thread). A cancel or a
+        failure on the way writes nothing at all."""
+        if self._job is not None:
+            return
+        self._cancel.clear()
+        self._path = path
+
+        def fetched(step: FetchProgress) -> None:
+            self.fetched.emit(step)  # from the loop thread: queued onto the UI thread
+
+        async def fetch_and_write() -> int:
+            # A file Excel holds open is said before minutes of fetching, not after.
+            await asyncio.to_thread(_check_replaceable, path)
+            rows = await gather_matching(
+                fetch_page, query, local_filter, progress=fetched, cancelled=self._cancel.is_set
+            )
+            return await asyncio.to_thread(
+                write_orders_csv,
+                path,
+                rows,
+                progress=self.progress.emit,
+                cancelled=self._cancel.is_set,
+            )
+
+        self._job = self._bridge.submit(
+            fetch_and_write(),
+            on_result=lambda count: self._done(str(path), count),
+            on_error=self._error,
+        )
+
     def cancel(self) -> None:
         self._cancel.set()
 
@@ -180,6 +216,10 @@ class CsvExporter(QObject):
             self.failed.emit("")
         elif isinstance(error, FileInUseError):
             self.in_use.emit(str(self._path))
+        elif isinstance(error, ImpiloError):
+            # Fetching stopped part-way (Impilo gone, a list that never ends): say why, and
+            # that no half file stands in for the whole history.
+            self.failed.emit(f"{error.message} No file was written.")
         elif isinstance(error, OSError):
             self.failed.emit(f"The file could not be written: {error.strerror or error}")
         else:

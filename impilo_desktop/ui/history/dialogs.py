@@ -67,18 +67,23 @@ def offer_another_name(
 
 
 class SaveFolder:
-    """Where save dialogs start: Documents the first time, then the folder chosen last. Kept
-    in the window's settings file (window.ini in the app home), so it lasts across starts."""
+    """Where a kind of save dialog (CSV, PDF) starts: Documents the first time, then the
+    folder that kind of file went to last, so exports and summaries each keep their own
+    place. Kept in the window's settings file (window.ini in the app home), so it lasts across
+    starts; a folder since removed falls back to Documents."""
 
-    KEY = "dialogs/lastSaveFolder"
+    LEGACY_KEY = "dialogs/lastSaveFolder"
+    """One folder for every kind, as versions before 'per kind' kept it: still a start."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, kind: str) -> None:
         self._settings = QSettings(str(home / "window.ini"), QSettings.Format.IniFormat)
+        self.key = f"dialogs/last{kind.capitalize()}Folder"  # lastCsvFolder, lastPdfFolder
 
     def start(self) -> Path:
-        saved = self._settings.value(self.KEY)
-        if isinstance(saved, str) and saved and Path(saved).is_dir():
-            return Path(saved)
+        for key in (self.key, self.LEGACY_KEY):
+            saved = self._settings.value(key)
+            if isinstance(saved, str) and saved and Path(saved).is_dir():
+                return Path(saved)
         location = QStandardPaths.StandardLocation.DocumentsLocation
         documents = QStandardPaths.writableLocation(location)
         if documents and Path(documents).is_dir():
@@ -86,7 +91,7 @@ class SaveFolder:
         return Path.home()
 
     def remember(self, chosen: Path) -> None:
-        self._settings.setValue(self.KEY, str(chosen.parent))
+        self._settings.setValue(self.key, str(chosen.parent))
 
 
 def choose_save_path(

@@ -150,6 +150,11 @@ class OrderHistoryModel(QAbstractTableModel):
         row = self._by_id.get(order_id)
         return row.order if row else None
 
+    @property
+    def fetch_page(self) -> FetchPage:
+        """Where pages come from now (Impilo, or the order cache offline)."""
+        return self._fetch_page
+
     def loaded_rows(self) -> list[OrderRow]:
         return list(self._loaded)
 

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from impilo_desktop.api.models import Order
 
-from .actions import ExportControls, OrderActions, error_text
+from .actions import OrderActions, error_text
+from .csv_actions import ExportControls
 from .csv_export import CsvExporter
 from .detail import OrderDetailView
 from .filter_bar import OrderFilterBar
@@ -115,7 +116,8 @@ class OrderHistoryView(QWidget):
             services,
             self.detail,
             ExportControls(self.export_button, self.progress, self.cancel_button),
-            rows=self.model.rows,
+            self.model,
+            offline=lambda: self.sources.offline,
             reorder=self.reorder_requested.emit,
             fresh_order=self.watch.fresh_order,
             say=self._say,
@@ -151,8 +153,10 @@ class OrderHistoryView(QWidget):
         named(self.refresh_button, "refreshHistoryButton", "Refresh order history")
         self.refresh_button.setToolTip("Fetch the order list again (Ctrl+R, F5)")
         self.export_button = QPushButton("Export CSV…")
-        named(self.export_button, "exportHistoryCsvButton", "Export the shown orders to CSV")
-        self.export_button.setToolTip("Save the orders shown in the table as a CSV file")
+        named(self.export_button, "exportHistoryCsvButton", "Export orders to CSV")
+        self.export_button.setToolTip(
+            "Save orders as a CSV file: the rows loaded, or every order matching the filters"
+        )
         title = QLabel("Order history")
         title.setObjectName("historyTitle")
         font = title.font()

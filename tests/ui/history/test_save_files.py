@@ -1,6 +1,6 @@
-"""Saving files from Order history as Windows and macOS users expect: the save dialog starts
-in Documents and then in the folder used last; a CSV that another program (Excel) holds
-open is said so plainly, with another name offered."""
+"""Saving files from Order history as Windows and macOS users expect: a save dialog starts
+in Documents and then in the folder its kind of file (CSV, PDF) went to last; a CSV that
+another program (Excel) holds open is said so plainly, with another name offered."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -51,10 +52,33 @@ def user_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def test_save_dialogs_start_in_documents_then_where_the_last_file_went(
+def _loaded_rows_only(qtbot: QtBot) -> None:
+    """Answer Export CSV…'s question with "only the rows loaded"."""
+
+    def asked() -> bool:
+        try:
+            return isinstance(_shown(QMessageBox, "exportWhichOrdersDialog"), QMessageBox)
+        except LookupError:
+            return False
+
+    qtbot.waitUntil(asked)
+    box = _shown(QMessageBox, "exportWhichOrdersDialog")
+    button = box.findChild(QPushButton, "exportLoadedRowsButton")
+    assert button is not None
+    button.click()
+
+
+def _show_an_order(qtbot: QtBot, history: OrderHistoryView) -> None:
+    order_id = history.model.rows()[0].order_id
+    history.show_order(order_id)
+    qtbot.waitUntil(lambda: history.detail.pdf_button.isEnabled(), timeout=20_000)
+
+
+def test_save_dialogs_start_in_documents_then_where_that_kind_of_file_went_last(
     qtbot: QtBot, history: OrderHistoryView, user_home: Path, tmp_path: Path, app_home: Path
 ) -> None:
     history.choose_csv_file()
+    _loaded_rows_only(qtbot)
     dialog = _dialog(qtbot, "exportCsvDialog")
     assert Path(dialog.directory().absolutePath()) == user_home / "Documents"
     exports = tmp_path / "exports"
@@ -64,11 +88,47 @@ def test_save_dialogs_start_in_documents_then_where_the_last_file_went(
         dialog.accept()
     assert (exports / "week.csv").is_file()
 
+    # A summary PDF has its own place: Documents until one was saved somewhere.
+    _show_an_order(qtbot, history)
+    history.choose_pdf_file()
+    pdf_dialog = _dialog(qtbot, "savePdfDialog")
+    assert Path(pdf_dialog.directory().absolutePath()) == user_home / "Documents"
+    summaries = tmp_path / "summaries"
+    summaries.mkdir()
+    pdf_dialog.selectFile(str(summaries / "order.pdf"))
+    pdf_dialog.accept()
+    pdf = summaries / "order.pdf"
+    qtbot.waitUntil(lambda: pdf.is_file() and pdf.read_bytes().endswith(b"%%EOF\n"))
+
     history.choose_csv_file()
+    _loaded_rows_only(qtbot)
     again = _dialog(qtbot, "exportCsvDialog")
     assert Path(again.directory().absolutePath()) == exports
     again.reject()
-    assert SaveFolder(app_home).start() == exports  # kept for the next start too
+    history.choose_pdf_file()
+    pdf_again = _dialog(qtbot, "savePdfDialog")
+    assert Path(pdf_again.directory().absolutePath()) == summaries
+    pdf_again.reject()
+    # Kept for the next start too, one folder per kind.
+    assert SaveFolder(app_home, "csv").start() == exports
+    assert SaveFolder(app_home, "pdf").start() == summaries
+
+
+def test_the_folder_kept_before_there_was_one_per_kind_is_still_a_start(
+    app_home: Path, tmp_path: Path, user_home: Path
+) -> None:
+    QSettings(str(app_home / "window.ini"), QSettings.Format.IniFormat).setValue(
+        SaveFolder.LEGACY_KEY, str(tmp_path)
+    )
+    assert SaveFolder(app_home, "csv").start() == tmp_path
+    assert SaveFolder(app_home, "pdf").start() == tmp_path
+    gone = tmp_path / "removed"
+    pdf = SaveFolder(app_home, "pdf")
+    pdf.remember(gone / "order.pdf")  # a folder deleted since: Documents, not an error
+    QSettings(str(app_home / "window.ini"), QSettings.Format.IniFormat).remove(
+        SaveFolder.LEGACY_KEY
+    )
+    assert SaveFolder(app_home, "pdf").start() == user_home / "Documents"
 
 
 @contextmanager
@@ -102,7 +162,7 @@ def test_a_csv_open_in_another_program_is_said_plainly_with_another_name_offered
     target = tmp_path / "orders.csv"
     target.write_text("yesterday's export\n", encoding="utf-8")
     with held_open_elsewhere(target):
-        history.export_csv(target)
+        history.export_csv(target)  # the rows loaded (the question is answered above)
 
         def offered() -> bool:
             try:
