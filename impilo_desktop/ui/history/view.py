@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from impilo_desktop.api.models import Order
 
 from .actions import OrderActions, error_text
+from .column_menu import ColumnChooser
 from .csv_actions import ExportControls
 from .csv_export import CsvExporter
 from .detail import OrderDetailView
@@ -89,6 +90,9 @@ class OrderHistoryView(QWidget):
         self._build_layout(services.home / "window.ini")
         self.setFocusProxy(self.table)  # Ctrl+3 / the sidebar land on the order list
         self.column_fitter = fit_columns(self.table)
+        self.columns = ColumnChooser(
+            self.table, services.home / "window.ini", self.column_fitter.fit
+        )
 
         # What the coordinator and the app do with it.
         self.selection = SelectedOrder(
@@ -173,7 +177,8 @@ class OrderHistoryView(QWidget):
         self.toast = self.notifier.toast
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 8)
+        # No side margins: the window already has them, and a laptop needs every pixel.
+        layout.setContentsMargins(0, 4, 0, 4)
         layout.addLayout(heading)
         layout.addWidget(self.banner)
         layout.addWidget(self.filters)
