@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
     keys = KeyStore(backend=SecretServiceKeyring(), env={})
     app, window = create_app([], home=home, keys=keys)
+    window.setWindowState(Qt.WindowState.WindowNoState)  # not maximised: the size below
     window.resize(*SIZE)
     window.show()
     window.start()
