@@ -3,10 +3,10 @@
 On a 1280-1440 px laptop the table shares the page with the detail panel, and not every
 column can have the width it would like. The columns a coordinator scans - order, status,
 recipient, tracking - get the width their content needs (measured on the rows in view); the
-others (last update, items, external ids) share what is left, down to a small minimum, and
-elide. Only when even that does not fit do the scanned columns narrow too. Hidden columns take
-no room. Once the coordinator drags a column edge the widths are theirs and fitting stops.
-"""
+others (last update, items, external ids) share what is left in equal parts (none wider
+than it wants), down to a small minimum, and elide. Only when even that does not fit do the
+scanned columns narrow too. Hidden columns take no room. Once the coordinator drags a column
+edge the widths are theirs and fitting stops."""
 
 from __future__ import annotations
 
@@ -34,6 +34,23 @@ def shrink(wanted: Mapping[int, int], floors: Mapping[int, int], room: int) -> d
             widths[column] = floors[column]
             room -= floors[column]
             del free[column]
+    return widths
+
+
+def share(wanted: Mapping[int, int], floors: Mapping[int, int], room: int) -> dict[int, int]:
+    """`room` in equal parts, none more than it wants nor less than its floor: three columns
+    of 70 px read better than 96, 57 and 58 px in proportion to their preferred widths."""
+    widths: dict[int, int] = {}
+    free = dict(wanted)
+    while free:
+        each = max(room, 0) // len(free)
+        content = {c for c, w in free.items() if w <= each}
+        if not content:
+            widths.update({c: max(each, floors.get(c, 0)) for c in free})
+            break
+        for column in content:
+            widths[column] = free.pop(column)
+            room -= widths[column]
     return widths
 
 
@@ -74,7 +91,7 @@ class ColumnFitter(QObject):
         room = available - sum(scanned.values())
         floors = sum(self._minimum.get(c, 0) for c in others)
         if room >= floors:
-            return scanned | shrink(others, self._minimum, room)
+            return scanned | share(others, self._minimum, room)
         # Not even that: the others at their minimum, the scanned columns elide too.
         narrowed = shrink(scanned, self._minimum, available - floors)
         return narrowed | {c: self._minimum.get(c, w) for c, w in others.items()}
@@ -126,4 +143,4 @@ class ColumnFitter(QObject):
         return False
 
 
-__all__ = ["ColumnFitter", "shrink"]
+__all__ = ["ColumnFitter", "share", "shrink"]

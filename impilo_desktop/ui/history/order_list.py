@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QSplitter, QTableView, QWidget
+from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, QSettings, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 from .column_fit import ColumnFitter
 from .model import OrderHistoryModel
@@ -45,6 +54,27 @@ DETAIL_WIDTH = 300
 SPLITTER_KEY = "history/splitter"
 
 
+class LastUpdateCell(QStyledItemDelegate):
+    """ "Last update" shortened to what fits: "2026-11-29 14:05", "11-29 14:05", then the day
+    alone, "11-29" (the tooltip keeps the whole). A narrow column still says when."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        text = option.text  # "2026-11-29 14:05"
+        if len(text) < 16 or text[4] != "-":
+            return
+        style = option.widget.style() if option.widget is not None else None
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1 if style else 3
+        room = option.rect.width() - 2 * margin
+        for shorter in (text, text[5:], text[5:10]):
+            if option.fontMetrics.horizontalAdvance(shorter) <= room:
+                option.text = shorter
+                return
+        option.text = text[5:10]  # elided from there
+
+
 def make_order_table(model: OrderHistoryModel) -> QTableView:
     """The order list: whole rows selected, one line each, sorted by the model on request."""
     table = QTableView()
@@ -74,6 +104,7 @@ def make_order_table(model: OrderHistoryModel) -> QTableView:
         table.setColumnWidth(column, width)
     header.setStretchLastSection(True)
     header.setSectionsMovable(True)  # the coordinator's column order (remembered)
+    table.setItemDelegateForColumn(Column.LATEST_EVENT, LastUpdateCell(table))
     # No sort until the coordinator asks: the server's order is the newest first.
     header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
     table.setSortingEnabled(True)
@@ -122,6 +153,7 @@ __all__ = [
     "SCANNED_COLUMNS",
     "SPLITTER_KEY",
     "DetailSplitter",
+    "LastUpdateCell",
     "fit_columns",
     "make_order_table",
 ]

@@ -1,7 +1,8 @@
-"""The sidebar narrows to its icons in a window under 1440 px wide.
+"""The sidebar narrows to its icons in a window under 1600 px wide.
 
 On a 1280-1440 px laptop the 212 px of page names are the width the order history needs for
-its columns and the order detail side by side. The narrow sidebar keeps each page's icon,
+its columns and the order detail side by side (from 1600 px the page has as much room with
+the names as a 1440 px window has without them). The narrow sidebar keeps each page's icon,
 with its name in the tooltip and for screen readers; the names come back when the window is
 wide again.
 """
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import QListWidget, QWidget
 
 WIDE_WIDTH = 212
 NARROW_WIDTH = 56
-NARROW_BELOW = 1440
+NARROW_BELOW = 1600
 """Window widths (logical pixels) under this get the narrow sidebar."""
 
 _TITLE = int(Qt.ItemDataRole.UserRole) + 1

@@ -6,10 +6,10 @@ details read from the top."""
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtWidgets import QPushButton, QTableView
+from PySide6.QtWidgets import QPushButton, QStyleOptionViewItem, QTableView
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.ui.history.column_fit import ColumnFitter, shrink
+from impilo_desktop.ui.history.column_fit import ColumnFitter, share, shrink
 from impilo_desktop.ui.history.order_list import SCANNED_COLUMNS
 from impilo_desktop.ui.history.order_row import Column
 from impilo_desktop.ui.history.view import OrderHistoryView
@@ -89,6 +89,28 @@ def test_others_give_way_before_the_scanned_columns() -> None:
     table.setColumnHidden(1, True)
     assert 1 not in fitter.widths_for(310, {0: 120, 2: 90})
     assert shrink({0: 100, 1: 100}, {0: 80}, 120) == {0: 80, 1: 40}
+    # The others share in equal parts, none wider than it wants.
+    assert share({1: 118, 4: 200, 6: 120}, {}, 213) == {1: 71, 4: 71, 6: 71}
+    assert share({1: 60, 4: 200, 6: 120}, {}, 260) == {1: 60, 4: 100, 6: 100}
+
+
+def test_last_update_shortens_to_what_fits(qtbot: QtBot, services: AppServices) -> None:
+    view = _make(qtbot, services)
+    table = view.table
+    delegate = table.itemDelegateForColumn(Column.LATEST_EVENT)
+    index = view.model.index(0, Column.LATEST_EVENT)
+    full = index.data()
+    assert len(full) == 16  # "2026-11-29 14:05"
+    shown = []
+    for width in (400, table.fontMetrics().horizontalAdvance(full[5:]) + 8, 50):
+        option = QStyleOptionViewItem()
+        option.initFrom(table)
+        option.widget = table
+        option.rect = QRect(0, 0, width, 24)
+        delegate.initStyleOption(option, index)
+        shown.append(option.text)
+    assert shown == [full, full[5:], full[5:10]]
+    assert index.data(Qt.ItemDataRole.ToolTipRole) == full
 
 
 def test_columns_can_be_hidden_and_moved_and_stay_so(qtbot: QtBot, services: AppServices) -> None:
