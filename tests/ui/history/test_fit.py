@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QPushButton, QStyleOptionViewItem, QTableView
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.ui.history.column_fit import ColumnFitter, share, shrink
-from impilo_desktop.ui.history.order_list import SCANNED_COLUMNS
+from impilo_desktop.ui.history.order_list import SCANNED_COLUMNS, LastUpdateCell
 from impilo_desktop.ui.history.order_row import Column
 from impilo_desktop.ui.history.view import OrderHistoryView
 from impilo_desktop.ui.plumbing.services import AppServices
@@ -98,6 +98,7 @@ def test_last_update_shortens_to_what_fits(qtbot: QtBot, services: AppServices) 
     view = _make(qtbot, services)
     table = view.table
     delegate = table.itemDelegateForColumn(Column.LATEST_EVENT)
+    assert isinstance(delegate, LastUpdateCell)
     index = view.model.index(0, Column.LATEST_EVENT)
     full = index.data()
     assert len(full) == 16  # "2026-11-29 14:05"
