@@ -6,7 +6,8 @@ shows the orders saved in the store's order cache. Orders this app placed are po
 status changes while the app runs.
 
 The page puts together pieces that each have one concern: where the orders come from
-(`sources`), the table and its split with the detail panel (`order_list`), the line under
+(`sources`), the table and its split with the detail panel (`order_list`), the columns'
+widths (`column_fit`), which columns show and in what order (`column_menu`), the line under
 the list (`list_footer`), the selected order and the detail panel (`selection`), the keys
 (`keyboard`), news about orders (`status_watch`), the filters' choices (`filter_choices`) and
 the work behind the buttons (`actions`). It does no store or network work on the UI thread:
@@ -90,9 +91,6 @@ class OrderHistoryView(QWidget):
         self._build_layout(services.home / "window.ini")
         self.setFocusProxy(self.table)  # Ctrl+3 / the sidebar land on the order list
         self.column_fitter = fit_columns(self.table)
-        self.columns = ColumnChooser(
-            self.table, services.home / "window.ini", self.column_fitter.fit
-        )
 
         # What the coordinator and the app do with it.
         self.selection = SelectedOrder(
@@ -134,6 +132,10 @@ class OrderHistoryView(QWidget):
             find=self.focus_filter,
             copy=self.selection.copy_order_ids,
             to_list=self.selection.back_to_list,
+        )
+        # After the list's own actions: its context menu reads "Copy order id", "Columns".
+        self.columns = ColumnChooser(
+            self.table, services.home / "window.ini", self.column_fitter.fit
         )
         self.refresh_action = self.keys.refresh_action
         self.find_action = self.keys.find_action
