@@ -56,6 +56,10 @@ def test_cells_elide_in_the_middle_with_the_whole_text_in_the_tooltip(
     text = model.data(index, Qt.ItemDataRole.DisplayRole)
     assert len(text) > 20
     assert model.data(index, Qt.ItemDataRole.ToolTipRole) == text
+    tip = model.headerData(
+        Column.LATEST_EVENT, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+    )
+    assert tip == "Last update"  # a narrow column's header shows only its start
 
 
 def test_scanned_columns_get_their_content_width(qtbot: QtBot, services: AppServices) -> None:
