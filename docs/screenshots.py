@@ -5,6 +5,11 @@
 It starts the real app against the built-in sandbox in a throw-away home folder with an
 in-memory keyring, puts a few drafts and orders in place so the pages have something to
 show, and saves PNGs named `<scheme>-<screen>.png`.
+
+The history at a laptop's size comes from a real X server instead (a first run, maximised):
+`Xvfb :9 -screen 0 1366x768x24 & DISPLAY=:9 QT_QPA_PLATFORM=xcb python
+tests/ui/history/fit_probe.py --shot docs/screenshots/light-history-1366.png`, and the same
+on a 1920x1080 screen with QT_SCALE_FACTOR=1.5 for light-history-1280.png.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
     keys = KeyStore(backend=SecretServiceKeyring(), env={})
     app, window = create_app([], home=home, keys=keys)
+    window.setWindowState(Qt.WindowState.WindowNoState)  # not maximised: the size below
     window.resize(*SIZE)
     window.show()
     window.start()

@@ -7,7 +7,6 @@ from datetime import datetime
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -21,6 +20,7 @@ from impilo_desktop.api.models import Order
 from impilo_desktop.domain.status import StatusGroup, status_group
 from impilo_desktop.ui.plumbing.resources import icon
 
+from .detail_buttons import DetailButtons
 from .detail_html import DetailColours, order_html, stylesheet
 from .order_row import local_time_text
 
@@ -135,12 +135,9 @@ class OrderDetailView(QWidget):
         self.pdf_button.clicked.connect(self.save_pdf_clicked)
         self.refresh_button.clicked.connect(self.refresh_clicked)
 
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        for b in (self.reorder_button, self.pdf_button, self.refresh_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        buttons.addWidget(self.void_button)
+        self.buttons = DetailButtons(
+            (self.reorder_button, self.pdf_button, self.refresh_button), self.void_button
+        )
 
         self.source_label = QLabel()
         self.source_label.setObjectName("orderDetailSource")
@@ -161,7 +158,7 @@ class OrderDetailView(QWidget):
         content.setObjectName("orderDetailContent")
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
-        content_layout.addLayout(buttons)
+        content_layout.addWidget(self.buttons)
         content_layout.addWidget(self.source_label)
         content_layout.addWidget(self.browser, 1)
         self.content = content
@@ -184,6 +181,8 @@ class OrderDetailView(QWidget):
     def set_order(self, order: Order | None, *, cached_at: datetime | None = None) -> None:
         """Show `order` (None clears). `cached_at` says the details come from the offline
         cache and how old they are."""
+        # The same order again (a refresh) keeps the reader's place; another starts at the top.
+        same = order is not None and self._order is not None and order.id == self._order.id
         self._order = order
         self._cached_at = cached_at
         has = order is not None
@@ -197,7 +196,7 @@ class OrderDetailView(QWidget):
                 f"Offline: saved details, last updated {local_time_text(cached_at)}"
             )
         self.source_label.setVisible(cached_at is not None)
-        self._render()
+        self._render(keep_place=same)
 
     def set_busy(self, busy: bool) -> None:
         """Disable the actions while one is running."""
@@ -219,7 +218,7 @@ class OrderDetailView(QWidget):
         self.browser.clear()
         self.pages.setCurrentWidget(self.empty)
 
-    def _render(self) -> None:
+    def _render(self, *, keep_place: bool = True) -> None:
         if self._order is None:
             self._show_placeholder()
             return
@@ -230,7 +229,7 @@ class OrderDetailView(QWidget):
         self.browser.document().setDefaultStyleSheet(stylesheet(colours))
         position = self.browser.verticalScrollBar().value()
         self.browser.setHtml(order_html(self._order, colours))
-        self.browser.verticalScrollBar().setValue(position)
+        self.browser.verticalScrollBar().setValue(position if keep_place else 0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # The event's type first: when the cyclic collector frees a page, its children are

@@ -425,7 +425,8 @@ class OrderHistoryModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == _DISPLAY and 0 <= section < len(Column):
+        # The tooltip too: a narrow column's header shows only the start of its name.
+        if horizontal and role in (_DISPLAY, _TOOLTIP) and 0 <= section < len(Column):
             return HEADERS[Column(section)]
         return None
 

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QSplitter, QTableView, QWidget
+from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, QSettings, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 from .column_fit import ColumnFitter
 from .model import OrderHistoryModel
@@ -26,18 +35,44 @@ COLUMN_WIDTHS: dict[int, int] = {
     Column.TRACKING: 150,
     Column.EXTERNAL_IDS: 120,
 }
-# How narrow the text columns may get before the table scrolls sideways (they elide). The
-# recipient keeps the most: it is what a coordinator scans the list for.
+SCANNED_COLUMNS = (Column.ORDER_ID, Column.STATUS, Column.RECIPIENT, Column.TRACKING)
+"""What a coordinator scans the list for: these get the width their content needs."""
+# How narrow the columns may get (they elide in the middle, the whole text in the tooltip).
+# The others give way first, down to a sliver the coordinator can widen or hide; the scanned
+# columns only narrow when even that does not fit.
 COLUMN_MINIMUMS: dict[int, int] = {
+    Column.ORDER_ID: 56,
+    Column.LATEST_EVENT: 40,
     Column.RECIPIENT: 150,
     Column.STATUS: 112,
-    Column.CONTENTS: 80,
-    Column.TRACKING: 56,
-    Column.EXTERNAL_IDS: 52,
+    Column.CONTENTS: 40,
+    Column.TRACKING: 100,
+    Column.EXTERNAL_IDS: 40,
 }
-DETAIL_WIDTH = 340
+DETAIL_WIDTH = 300
 """The detail panel's first width: enough for its lines without starving the table."""
 SPLITTER_KEY = "history/splitter"
+
+
+class LastUpdateCell(QStyledItemDelegate):
+    """ "Last update" shortened to what fits: "2026-11-29 14:05", "11-29 14:05", then the day
+    alone, "11-29" (the tooltip keeps the whole). A narrow column still says when."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        text = option.text  # "2026-11-29 14:05"
+        if len(text) < 16 or text[4] != "-":
+            return
+        style = option.widget.style() if option.widget is not None else None
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1 if style else 3
+        room = option.rect.width() - 2 * margin
+        for shorter in (text, text[5:], text[5:10]):
+            if option.fontMetrics.horizontalAdvance(shorter) <= room:
+                option.text = shorter
+                return
+        option.text = text[5:10]  # elided from there
 
 
 def make_order_table(model: OrderHistoryModel) -> QTableView:
@@ -50,7 +85,9 @@ def make_order_table(model: OrderHistoryModel) -> QTableView:
     table.setAlternatingRowColors(True)
     table.setWordWrap(False)
     table.setShowGrid(False)
-    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    # The middle goes: a tracking number keeps its carrier and last digits, a recipient
+    # their name and number.
+    table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     # Tab leaves the list (arrows move within it); cell-by-cell Tab kept the focus in.
     table.setTabKeyNavigation(False)
@@ -66,6 +103,8 @@ def make_order_table(model: OrderHistoryModel) -> QTableView:
     for column, width in COLUMN_WIDTHS.items():
         table.setColumnWidth(column, width)
     header.setStretchLastSection(True)
+    header.setSectionsMovable(True)  # the coordinator's column order (remembered)
+    table.setItemDelegateForColumn(Column.LATEST_EVENT, LastUpdateCell(table))
     # No sort until the coordinator asks: the server's order is the newest first.
     header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
     table.setSortingEnabled(True)
@@ -74,7 +113,7 @@ def make_order_table(model: OrderHistoryModel) -> QTableView:
 
 def fit_columns(table: QTableView) -> ColumnFitter:
     """Keep the table's columns within its width until the coordinator drags one."""
-    return ColumnFitter(table, COLUMN_WIDTHS, COLUMN_MINIMUMS)
+    return ColumnFitter(table, COLUMN_WIDTHS, COLUMN_MINIMUMS, SCANNED_COLUMNS)
 
 
 class DetailSplitter(QSplitter):
@@ -111,8 +150,10 @@ __all__ = [
     "COLUMN_MINIMUMS",
     "COLUMN_WIDTHS",
     "DETAIL_WIDTH",
+    "SCANNED_COLUMNS",
     "SPLITTER_KEY",
     "DetailSplitter",
+    "LastUpdateCell",
     "fit_columns",
     "make_order_table",
 ]

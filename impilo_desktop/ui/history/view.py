@@ -6,7 +6,8 @@ shows the orders saved in the store's order cache. Orders this app placed are po
 status changes while the app runs.
 
 The page puts together pieces that each have one concern: where the orders come from
-(`sources`), the table and its split with the detail panel (`order_list`), the line under
+(`sources`), the table and its split with the detail panel (`order_list`), the columns'
+widths (`column_fit`), which columns show and in what order (`column_menu`), the line under
 the list (`list_footer`), the selected order and the detail panel (`selection`), the keys
 (`keyboard`), news about orders (`status_watch`), the filters' choices (`filter_choices`) and
 the work behind the buttons (`actions`). It does no store or network work on the UI thread:
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from impilo_desktop.api.models import Order
 
 from .actions import OrderActions, error_text
+from .column_menu import ColumnChooser
 from .csv_actions import ExportControls
 from .csv_export import CsvExporter
 from .detail import OrderDetailView
@@ -131,6 +133,10 @@ class OrderHistoryView(QWidget):
             copy=self.selection.copy_order_ids,
             to_list=self.selection.back_to_list,
         )
+        # After the list's own actions: its context menu reads "Copy order id", "Columns".
+        self.columns = ColumnChooser(
+            self.table, services.home / "window.ini", self.column_fitter.fit
+        )
         self.refresh_action = self.keys.refresh_action
         self.find_action = self.keys.find_action
         self.copy_action = self.keys.copy_action
@@ -173,7 +179,8 @@ class OrderHistoryView(QWidget):
         self.toast = self.notifier.toast
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 8)
+        # No side margins: the window already has them, and a laptop needs every pixel.
+        layout.setContentsMargins(0, 4, 0, 4)
         layout.addLayout(heading)
         layout.addWidget(self.banner)
         layout.addWidget(self.filters)

@@ -45,12 +45,22 @@ from impilo_desktop.ui.shell.menus import WindowMenus
 from impilo_desktop.ui.shell.message_bar import MessageBar
 from impilo_desktop.ui.shell.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SETTINGS
 from impilo_desktop.ui.shell.settings_page import SettingsPage
+from impilo_desktop.ui.shell.sidebar import SidebarFit
 from impilo_desktop.ui.shell.status_bar import AppStatusBar, profile_label
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = QSize(1280, 800)  # bounded by the screen; the history list fits at 1280
 MINIMUM_SIZE = QSize(760, 520)
+MAXIMISE_UP_TO = 1440
+"""A first run maximises the window on screens up to this wide (available width, logical
+pixels): on a 1280-1440 px laptop the order history needs every pixel, and a window a little
+smaller than the screen only hides columns."""
+
+
+def opens_maximised(available: QSize) -> bool:
+    """Whether a first run opens maximised on a screen with this much room."""
+    return available.width() <= MAXIMISE_UP_TO
 
 
 class MainWindow(QMainWindow):
@@ -126,7 +136,6 @@ class MainWindow(QMainWindow):
         self.page_list = QListWidget(central)
         self.page_list.setObjectName("pageList")
         self.page_list.setAccessibleName("Pages")
-        self.page_list.setFixedWidth(212)
         self.page_list.setIconSize(QSize(20, 20))
         self.page_list.setFrameShape(QFrame.Shape.NoFrame)
         self.page_list.setUniformItemSizes(True)
@@ -141,6 +150,7 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(180, 38))
             self.page_list.addItem(item)
         self.page_list.currentRowChanged.connect(self._on_page_row)
+        self.sidebar_fit = SidebarFit(self, self.page_list)  # icons only in a narrow window
         body.addWidget(self.page_list)
 
         divider = QFrame(central)
@@ -242,6 +252,9 @@ class MainWindow(QMainWindow):
             size = DEFAULT_SIZE.boundedTo(area.size() * 0.92)
             self.resize(size)
             self.move(area.center() - self.rect().center())
+            if opens_maximised(area.size()):
+                # Takes effect on `show()`; un-maximising returns to the size above.
+                self.setWindowState(Qt.WindowState.WindowMaximized)
 
     # -- life cycle ------------------------------------------------------------
 

@@ -47,6 +47,8 @@ def make_window(qtbot: QtBot, app_home: Path, keys: KeyStore) -> Iterator[MakeWi
     def make(*argv: str, start: bool = True) -> MainWindow:
         _app, window = create_app(list(argv), home=app_home, keys=keys)
         windows.append(window)
+        # A first run opens maximised on a laptop-sized screen; tests choose their own size.
+        window.setWindowState(Qt.WindowState.WindowNoState)
         window.resize(1180, 760)
         if start:
             window.show()
