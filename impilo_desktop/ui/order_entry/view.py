@@ -56,9 +56,11 @@ log = logging.getLogger(__name__)
 class OrderEntryView(QWidget):
     """The New order page. Signals: `open_order_requested(order_id)` ("Open in history"),
     `draft_saved(draft_id)` after each autosave, `reference_loaded()` when the pickers have
-    the cached data, `submitted(entry)` when a draft went into the outbox."""
+    the cached data, `submitted(entry)` when a draft went into the outbox,
+    `placed_aside(order_id, text)` when an order is placed after the form moved on."""
 
     open_order_requested = Signal(int)
+    placed_aside = Signal(int, str)
     draft_saved = Signal(str)
     reference_loaded = Signal()
     submitted = Signal(object)
@@ -108,6 +110,7 @@ class OrderEntryView(QWidget):
         """Show `draft` (reorder, or opened from Drafts); the one on screen stays in Drafts."""
         if self.autosave.pending:
             self.autosave.save_now()  # written before anything asked for after it
+        self.tracker.move_aside()
         self._show_draft(draft, persisted=False)
         self.autosave.save_now()
 
@@ -269,6 +272,7 @@ class OrderEntryView(QWidget):
         f.submit_button.clicked.connect(self.submit)
         f.new_order_button.clicked.connect(self.new_order)
         self.tracker.open_order_requested.connect(self.open_order_requested)
+        self.tracker.placed_aside.connect(self.placed_aside)
         self.tracker.rejected.connect(self._on_rejected)
         self.autosave.saved.connect(self._on_saved)
         self.autosave.failed.connect(self._on_save_failed)
@@ -321,6 +325,8 @@ class OrderEntryView(QWidget):
         finally:
             self._loading = False
         self._validate()
+        # Another order: start at the top, where its recipient is (after a submit, a reorder).
+        self.form.scroll_area.verticalScrollBar().setValue(0)
 
     def _changed(self, section: str) -> None:
         if self._loading:
@@ -364,6 +370,8 @@ class OrderEntryView(QWidget):
         self._after_recipient(record)
 
     def _after_recipient(self, record: object) -> None:
+        if record is not None:
+            self.tracker.move_aside()  # the next order has begun
         # Chosen from the list: the picker closed, so carry on with the items (the focus
         # would otherwise sit on "Change…", where typing goes nowhere).
         if record is not None and self.isVisible():
