@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QHeaderView,
+    QTableView,
+    QWidget,
+)
 
 from impilo_desktop.ui.order_entry.count_editor import CountDelegate, is_count_key
 from impilo_desktop.ui.order_entry.lines_model import LinesModel
@@ -60,8 +66,9 @@ class LinesTable(QTableView):
             if column == count_column:
                 hheader.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
                 hheader.resizeSection(column, 90)
+        self.count_delegate = CountDelegate(self)
         if count_column >= 0:
-            self.setItemDelegateForColumn(count_column, CountDelegate(self))
+            self.setItemDelegateForColumn(count_column, self.count_delegate)
         self._row_height = row_height
         self._rows_shown = (visible_rows, max(visible_rows, max_rows))
         model.rowsInserted.connect(self._scroll_to_inserted)
@@ -117,6 +124,14 @@ class LinesTable(QTableView):
         cell = self.lines_model.index(row, count_column)
         self.setCurrentIndex(cell)
         return self.edit(cell, QAbstractItemView.EditTrigger.AnyKeyPressed, event)
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        # Qt gives the focus back to the table only when the editor "has focus", which needs
+        # an active window; ask the window instead, so the next digit always edits again.
+        had_focus = editor is not None and self.window().focusWidget() is editor
+        super().closeEditor(editor, hint)
+        if had_focus and not self.hasFocus():
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _scroll_to_inserted(self, _parent: QModelIndex, first: int, _last: int) -> None:
         self.scrollTo(self.lines_model.index(first, 0))

@@ -260,6 +260,10 @@ class OrderEntryView(QWidget):
         f.kit_search.chosen.connect(self._on_kit)
         f.items_model.changed.connect(lambda: self._changed("items"))
         f.kits_model.changed.connect(lambda: self._changed("kits"))
+        # "Added … — count 1." is out of date once a count is typed.
+        f.items_table.count_delegate.commitData.connect(
+            lambda _editor: f.item_search.status.setVisible(False)
+        )
         f.remove_item_button.clicked.connect(f.items_table.remove_selected)
         f.remove_kit_button.clicked.connect(f.kits_table.remove_selected)
         f.kits_table.selectionModel().currentRowChanged.connect(self._show_kit_contents)

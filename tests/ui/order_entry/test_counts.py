@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.domain import DEVICE_USUAL_COUNT
@@ -69,6 +69,23 @@ def test_a_digit_starts_the_count_enter_commits_escape_restores(
     type_count(qtbot, view, "7", end=Qt.Key.Key_Escape)
     assert view.draft.item_lines[0].count == 12  # Escape put the previous count back
     assert count_cell_text(view) == "12"
+
+
+def test_the_table_keeps_the_focus_after_enter_even_in_an_inactive_window(
+    qtbot: QtBot, view: OrderEntryView
+) -> None:
+    """Qt returns the focus to the table only if the editor "has focus", which needs an
+    active window: under a bare X server the next digit went nowhere."""
+    other = QWidget()
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is other)
+    scan(qtbot, view, supply(view).sku)
+    assert view.form.item_search.status.isVisible()  # "Added … — count 1."
+    type_count(qtbot, view, "4")
+    assert view.window().focusWidget() is view.form.items_table
+    assert not view.form.item_search.status.isVisible()  # no longer true: it is 4
 
 
 def test_out_of_range_counts_stay_as_typed_and_are_problems_on_their_line(
