@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence
-from PySide6.QtWidgets import QAbstractItemDelegate, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemDelegate, QVBoxLayout, QWidget
 
 from impilo_desktop.api.models import ShippingOption
 from impilo_desktop.domain import (
     CatalogSnapshot,
     DraftInvalid,
-    LargeCount,
     OrderDraft,
     Problem,
     RecipientKind,
@@ -38,7 +37,7 @@ from impilo_desktop.ui.order_entry.choices import (
     site_choice,
     site_record,
 )
-from impilo_desktop.ui.order_entry.count_question import ask_about_large_counts
+from impilo_desktop.ui.order_entry.count_question import CountQuestion
 from impilo_desktop.ui.order_entry.form import OrderForm
 from impilo_desktop.ui.order_entry.problems import ProblemSections, sort_problems
 from impilo_desktop.ui.order_entry.records import ItemRecord, KitRecord, PatientRecord, SiteRecord
@@ -77,13 +76,13 @@ class OrderEntryView(QWidget):
         self._reveal_all = False
         self._reference_job: Job | None = None
         self._loading = False
-        self._count_question: QMessageBox | None = None
 
         self.form = OrderForm(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.form)
         self.sections = ProblemSections(self.form)
+        self.count_question = CountQuestion(self.form, self)
         self.autosave = DraftAutosave(services.bridge, services.store, lambda: self._draft, self)
         self.tracker = SubmissionTracker(services, self.form.banner, self)
         self.lookups = ServerLookups(
@@ -134,8 +133,8 @@ class OrderEntryView(QWidget):
         at once for the next order; the outbox takes the draft on the bridge loop, after the
         autosaves already asked for. Should that fail, the draft comes back on screen with
         the reason, nothing lost."""
-        if self._count_question is not None:
-            return  # already asking; the answer decides
+        if self.count_question.asking:
+            return  # the answer decides
         problems = validate_draft(self._draft, self._catalog)
         if problems:
             self._reveal_all = True
@@ -144,23 +143,9 @@ class OrderEntryView(QWidget):
             return
         large = large_counts(self._draft, self._catalog)
         if large:
-            self._count_question = ask_about_large_counts(
-                self, large, self._send, lambda: self._change_count(large[0])
-            )
-            self._count_question.finished.connect(self._question_closed)
+            self.count_question.ask(large, self._send)
             return
         self._send()
-
-    def _question_closed(self) -> None:
-        self._count_question = None
-
-    def _change_count(self, large: LargeCount) -> None:
-        """The coordinator wants to change a count: the cursor goes to it, draft untouched."""
-        table = self.form.items_table
-        cell = self.form.items_model.index(large.row, self.form.items_model.count_column)
-        table.setCurrentIndex(cell)
-        table.scrollTo(cell)
-        table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _send(self) -> None:
         """Hand the (validated) draft to the outbox and clear the form for the next order."""
