@@ -133,6 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     if kit.id is not None:
         shown_draft.add_kit(kit.id, 1, name=kit.name or "")
     shown_draft.external_order_ids = ["CLN-48213"]
+    # The question before a submit: a dozen cellular monitors for one patient.
+    monitor = next(i for i in store.cached_items() if i.is_device and i.orderable)
+    large_draft = OrderDraft()
+    large_draft.set_patient(patient_choice(PatientRecord.from_patient(patients[1])))
+    if monitor.id is not None:
+        large_draft.add_item(monitor.id, 12, name=monitor.name or "", sku=monitor.sku)
 
     # History: an order that carries tracking, devices and packed kits.
     from impilo_desktop.ui.history.view import OrderHistoryView
@@ -165,6 +171,21 @@ def main(argv: list[str] | None = None) -> int:
                 entry.load_draft(shown_draft.model_copy(deep=True))
                 entry.submit()  # shows the problem next to its field
                 entry.form.scroll_area.verticalScrollBar().setValue(0)
+                save(window, "new-order", scheme)
+                entry.load_draft(large_draft.model_copy(deep=True))
+                entry.submit()  # asks about the count
+                question = window.findChild(QMessageBox, "largeCountQuestion")
+                assert question is not None
+                save(question, "new-order-count-question", scheme)
+                question.reject()  # Cancel: the draft stays
+                entry.new_order()
+                # Not one of the Drafts page's drafts: removed after its autosave.
+                gone: list[object] = []
+                window.services.bridge.call(
+                    store.delete_draft, large_draft.draft_id, on_result=gone.append
+                )
+                wait(lambda gone=gone: bool(gone))  # type: ignore[misc]
+                continue
             if key == "drafts":
                 window.drafts_page.select_row(0)
                 save(window, "drafts", scheme)

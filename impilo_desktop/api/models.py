@@ -243,6 +243,11 @@ class ItemDetailed(Item):
     certifications: ApiList[Any]
     item_certifications: ApiList[Any]
 
+    @property
+    def is_device(self) -> bool:
+        """A serialised device (it has a device identifier), not a supply."""
+        return self.device_identifier_type is not None
+
 
 class KitItem(ApiModel):
     item: Item | None = None

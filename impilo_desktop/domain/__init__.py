@@ -3,11 +3,11 @@
 `OrderDraft` is what the coordinator edits; `validate_draft` says what is wrong with it;
 `to_order_create` turns a valid draft into the `POST /order` body; `order_to_draft` starts a
 reorder; `import_create_json` / `draft_from_create_json` read a request-shaped JSON file;
-`CatalogSnapshot` answers the catalog rules from cached items and kits; `status` turns order
-statuses into labels and groups.
+`CatalogSnapshot` answers the catalog rules from cached items and kits; `large_counts` finds
+the counts to confirm before sending; `status` turns order statuses into labels and groups.
 """
 
-from impilo_desktop.domain.catalog import CatalogSnapshot
+from impilo_desktop.domain.catalog import DEVICE_USUAL_COUNT, CatalogSnapshot
 from impilo_desktop.domain.convert import order_to_draft, to_order_create
 from impilo_desktop.domain.draft import (
     ItemLine,
@@ -21,6 +21,7 @@ from impilo_desktop.domain.draft import (
     SiteChoice,
 )
 from impilo_desktop.domain.importing import DraftImport, draft_from_create_json, import_create_json
+from impilo_desktop.domain.large_counts import LargeCount, large_counts
 from impilo_desktop.domain.status import StatusGroup, status_group, status_label
 from impilo_desktop.domain.validation import (
     MAX_COUNT,
@@ -32,6 +33,7 @@ from impilo_desktop.domain.validation import (
 )
 
 __all__ = [
+    "DEVICE_USUAL_COUNT",
     "MAX_COUNT",
     "Catalog",
     "CatalogSnapshot",
@@ -39,6 +41,7 @@ __all__ = [
     "DraftInvalid",
     "ItemLine",
     "KitLine",
+    "LargeCount",
     "OrderDraft",
     "PatientChoice",
     "Problem",
@@ -50,6 +53,7 @@ __all__ = [
     "StatusGroup",
     "draft_from_create_json",
     "import_create_json",
+    "large_counts",
     "order_to_draft",
     "problems_by_row",
     "status_group",

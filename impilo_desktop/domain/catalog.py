@@ -4,6 +4,12 @@ It answers only what the records say: an item whose `orderable` is missing, or a
 never seen, is "don't know" (None), never a problem. Impilo publishes no loaner-kit flag
 (impilo-api.md 5.3); by the naming convention the sandbox follows, a kit whose name starts with
 "Loaner" is taken to be one, and any other kit is "don't know".
+
+How many of an item one patient usually gets (`usual_count`): Impilo publishes no per-item
+limit (impilo-api.md 5.1; the OpenAPI `Item` has none), so the catalog says what it can: a
+serialised device (an item with a device identifier type) is `DEVICE_USUAL_COUNT`, anything
+else has no limit to ask about. This is the one place to read a catalog limit once Impilo
+publishes one.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from collections.abc import Iterable
 from typing import Protocol
 
 LOANER_PREFIX = "loaner"
+DEVICE_USUAL_COUNT = 10
+"""Above this many of one device for one patient, the coordinator is asked once to confirm."""
 
 
 class ItemFacts(Protocol):
@@ -46,8 +54,13 @@ class CatalogSnapshot:
     catalog the order form, the command line and the tests all use."""
 
     def __init__(self, items: Iterable[ItemFacts] = (), kits: Iterable[KitFacts] = ()) -> None:
+        items = list(items)
         self._orderable: dict[int, bool | None] = {
             item.id: item.orderable for item in items if item.id is not None
+        }
+        # `is_device` is known for detailed catalog items and the form's records only.
+        self._devices = {
+            item.id for item in items if item.id is not None and getattr(item, "is_device", None)
         }
         self._kits: dict[int, KitFacts] = {kit.id: kit for kit in kits if kit.id is not None}
 
@@ -64,3 +77,8 @@ class CatalogSnapshot:
         """True for a kit named as a loaner kit, None otherwise (no flag exists)."""
         kit = self._kits.get(kit_id)
         return looks_like_loaner_kit(kit.name) if kit is not None else None
+
+    def usual_count(self, item_id: int) -> int | None:
+        """How many of this item one patient usually gets; None when there is no such limit
+        (supplies) or the item is unknown."""
+        return DEVICE_USUAL_COUNT if item_id in self._devices else None

@@ -24,10 +24,14 @@ class Question:
 
 
 def confirm_destructive(
-    parent: QWidget, question: Question, on_confirmed: Callable[[], None]
+    parent: QWidget,
+    question: Question,
+    on_confirmed: Callable[[], None],
+    on_cancelled: Callable[[], None] | None = None,
 ) -> QMessageBox:
     """Open the question (`open()`, so the event loop keeps running); `on_confirmed` runs
-    only when the destructive button itself was chosen."""
+    only when the destructive button itself was chosen, `on_cancelled` (if given) on any
+    other way out: Cancel, Escape, closing the box."""
     box = QMessageBox(parent)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.setObjectName(question.name)
@@ -45,7 +49,12 @@ def confirm_destructive(
         if button is action:
             on_confirmed()
 
+    def closed(_result: int) -> None:
+        if box.clickedButton() is not action and on_cancelled is not None:
+            on_cancelled()
+
     box.buttonClicked.connect(decided)
+    box.finished.connect(closed)
     box.open()
     return box
 

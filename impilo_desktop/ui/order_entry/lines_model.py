@@ -1,9 +1,10 @@
 """Table models over the lines of an `OrderDraft`: items, kits and the return lines.
 
 Each model edits one list of the draft in place (`draft.item_lines`, ...), so the draft is
-always what the coordinator sees. Only the count cell is editable; `setData` refuses
-anything that is not a whole number from 1 to the domain's `MAX_COUNT`. Validation problems
-for a line (`item_lines[2].count`, ...) colour the row and explain themselves in a tooltip.
+always what the coordinator sees. Only the count cell is editable; `setData` takes any whole
+number and keeps it as typed: a count of 0 or 5000 is the domain validation's to report on
+that line (`item_lines[2].count`, ...), which colours the row and explains itself in a
+tooltip. Nothing here turns a count into 1 or 999 behind the coordinator's back.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QObject,
@@ -23,16 +23,9 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import (
-    QApplication,
-    QSpinBox,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication
 
 from impilo_desktop.domain import (
-    MAX_COUNT,
     ItemLine,
     KitLine,
     OrderDraft,
@@ -123,8 +116,8 @@ class LinesModel(QAbstractTableModel):
         return next((c for c, spec in enumerate(self._columns) if spec.count_attr), -1)
 
     def add_line(self, line_id: int, make_line: Callable[[], Any], increment: int = 1) -> int:
-        """Add a line, or raise the count of the line already holding `line_id` (capped at
-        MAX_COUNT). Returns the row."""
+        """Add a line, or raise the count of the line already holding `line_id` (validation
+        flags a count grown too large; it is not capped). Returns the row."""
         row = self.row_of(line_id)
         count_column = self.count_column
         if row >= 0:
@@ -132,7 +125,7 @@ class LinesModel(QAbstractTableModel):
                 attr = self._columns[count_column].count_attr
                 assert attr is not None
                 line = self.line(row)
-                setattr(line, attr, min(MAX_COUNT, getattr(line, attr) + increment))
+                setattr(line, attr, getattr(line, attr) + increment)
                 self._draft.touch()
                 cell = self.index(row, count_column)
                 self.dataChanged.emit(cell, cell)
@@ -189,7 +182,7 @@ class LinesModel(QAbstractTableModel):
             if problems:
                 return "\n".join(problems)
             if spec.count_attr:
-                return "Double-click or press F2 to change the count"
+                return "Type a number to change the count (Enter keeps it, Escape undoes)"
             return spec.text(line) or None
         if role == Qt.ItemDataRole.ForegroundRole and index.row() in self._problems:
             return error_color()
@@ -222,7 +215,8 @@ class LinesModel(QAbstractTableModel):
         return flags
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        """Set a count: a whole number from 1 to MAX_COUNT, anything else is refused."""
+        """Set a count: any whole number, kept as typed (validation says if it is out of
+        range); anything that is not a whole number is refused."""
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
         attr = self._columns[index.column()].count_attr
@@ -230,7 +224,7 @@ class LinesModel(QAbstractTableModel):
         if attr is None or line is None:
             return False
         count = _whole_number(value)
-        if count is None or not 1 <= count <= MAX_COUNT:
+        if count is None:
             return False
         if getattr(line, attr) != count:
             setattr(line, attr, count)
@@ -385,34 +379,3 @@ class ReturnPackedKitsModel(LinesModel):
             lambda: ReturnPackedKit(packed_kit_id=packed_kit_id, quantity=quantity),
             increment=quantity,
         )
-
-
-class CountDelegate(QStyledItemDelegate):
-    """Edits a count with a spin box limited to 1..MAX_COUNT."""
-
-    def createEditor(
-        self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
-    ) -> QWidget:
-        editor = QSpinBox(parent)
-        editor.setObjectName("countEditor")
-        editor.setAccessibleName("Count")
-        editor.setRange(1, MAX_COUNT)
-        editor.setAlignment(Qt.AlignmentFlag.AlignRight)
-        editor.setFrame(False)
-        return editor
-
-    def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:
-        if isinstance(editor, QSpinBox):
-            value = index.data(Qt.ItemDataRole.EditRole)
-            editor.setValue(int(value) if isinstance(value, int) else 1)
-            editor.selectAll()
-
-    def setModelData(
-        self,
-        editor: QWidget,
-        model: QAbstractItemModel,
-        index: AnyIndex,
-    ) -> None:
-        if isinstance(editor, QSpinBox):
-            editor.interpretText()
-            model.setData(index, editor.value(), Qt.ItemDataRole.EditRole)

@@ -1,13 +1,21 @@
-"""The table view for a draft's lines: fixed row heights, a spin box for the count, Delete to
+"""The table view for a draft's lines: fixed row heights, counts typed in place (a digit on a
+selected line starts editing its count with that digit, as in a spreadsheet), Delete to
 remove the selected lines, and a quiet hint when there is nothing yet."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QHeaderView,
+    QTableView,
+    QWidget,
+)
 
-from impilo_desktop.ui.order_entry.lines_model import CountDelegate, LinesModel
+from impilo_desktop.ui.order_entry.count_editor import CountDelegate, is_count_key
+from impilo_desktop.ui.order_entry.lines_model import LinesModel
 
 
 class LinesTable(QTableView):
@@ -58,8 +66,9 @@ class LinesTable(QTableView):
             if column == count_column:
                 hheader.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
                 hheader.resizeSection(column, 90)
+        self.count_delegate = CountDelegate(self)
         if count_column >= 0:
-            self.setItemDelegateForColumn(count_column, CountDelegate(self))
+            self.setItemDelegateForColumn(count_column, self.count_delegate)
         self._row_height = row_height
         self._rows_shown = (visible_rows, max(visible_rows, max_rows))
         model.rowsInserted.connect(self._scroll_to_inserted)
@@ -92,13 +101,37 @@ class LinesTable(QTableView):
         return removed
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and (
-            self.state() != QAbstractItemView.State.EditingState
-        ):
+        editing = self.state() == QAbstractItemView.State.EditingState
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and not editing:
             self.remove_selected()
             self.remove_requested.emit()
             return
+        if not editing and self._type_count(event):
+            return
         super().keyPressEvent(event)
+
+    def _type_count(self, event: QKeyEvent) -> bool:
+        """A digit on a line, whichever cell is current: edit that line's count, starting
+        with the digit (the editor opens with the old count selected, so it is replaced)."""
+        count_column = self.lines_model.count_column
+        row = self.currentIndex().row()
+        if count_column < 0 or row < 0 or not is_count_key(event.text()):
+            return False
+        if event.modifiers() & ~(
+            Qt.KeyboardModifier.KeypadModifier | Qt.KeyboardModifier.ShiftModifier
+        ):
+            return False  # Ctrl+1 and friends belong to the window
+        cell = self.lines_model.index(row, count_column)
+        self.setCurrentIndex(cell)
+        return self.edit(cell, QAbstractItemView.EditTrigger.AnyKeyPressed, event)
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        # Qt gives the focus back to the table only when the editor "has focus", which needs
+        # an active window; ask the window instead, so the next digit always edits again.
+        had_focus = editor is not None and self.window().focusWidget() is editor
+        super().closeEditor(editor, hint)
+        if had_focus and not self.hasFocus():
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _scroll_to_inserted(self, _parent: QModelIndex, first: int, _last: int) -> None:
         self.scrollTo(self.lines_model.index(first, 0))

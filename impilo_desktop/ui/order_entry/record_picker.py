@@ -5,7 +5,9 @@ and (for the recipient pickers) a card showing the choice. Arrow keys move throu
 results without leaving the field, Enter takes the highlighted row (or an exact match such
 as the SKU a scanner just typed), Escape clears. When nothing cached matches, the picker
 asks its owner to look on the server (`remote_lookup_requested`, debounced) and says it is
-doing so.
+doing so. While the local list is still being filled (`set_cache_progress`), what it holds
+is not the answer: every search also asks Impilo and says "Searching Impilo… (cache 40 %
+loaded)", and the server's matches join the cached ones.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class RecordPicker(QWidget, Generic[R]):
         self._scope: Any = None
         self._scope_filter: Callable[[int], bool] | None = None
         self._searching = False
+        self._cache_note = ""  # "(cache 40 % loaded)" while the local list is being filled
         model.search_progress.connect(self._on_progress)
 
         self.search_field = QLineEdit(self)
@@ -217,6 +220,15 @@ class RecordPicker(QWidget, Generic[R]):
         if had_focus or self.isVisible():
             self.search_field.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def set_cache_progress(self, done: int, total: int | None) -> None:
+        """The local list is being filled: `done` of `total` cached so far (total 0: not yet
+        known); `total` None once it is complete (or the filling stopped)."""
+        if total is None:
+            self._cache_note = ""
+        else:
+            percent = min(99, done * 100 // total) if total else 0
+            self._cache_note = f"(cache {percent} % loaded)"
+
     def remote_results(self, query: str, records: list[R]) -> None:
         """The server's answer to `remote_lookup_requested(query)`."""
         if query != self._remote_pending:
@@ -224,8 +236,23 @@ class RecordPicker(QWidget, Generic[R]):
         self._remote_pending = ""
         if self._choice is not None and self._sticky:
             return
+        cached = [self.model.record(r) for r in range(min(self.model.rowCount(), 500))]
         self.model.add_records(records)
         found = [r for r in records if r.id]
+        if self._cache_note:
+            # The cache is partial: what it matched so far stays listed beside Impilo's.
+            ids = {r.id for r in found}
+            more = [r for r in cached if r is not None and r.id not in ids]
+            if found or more:
+                self.model.show_only(found + more)
+                self._set_results_visible(True)
+                self._select_row(self._first_enabled_row())
+            n = len(found)
+            self._say(
+                f"{n} {self._noun}{'s' if n != 1 else ''} from Impilo, {len(more)} more cached"
+                f" so far {self._cache_note}"
+            )
+            return
         if found:
             self.model.show_only(found)
             self._set_results_visible(True)
@@ -331,6 +358,13 @@ class RecordPicker(QWidget, Generic[R]):
         text = self.search_field.text().strip()
         self._set_results_visible(count > 0)
         quoted = f"\N{LEFT DOUBLE QUOTATION MARK}{text}\N{RIGHT DOUBLE QUOTATION MARK}"
+        if self._cache_note and self._remote_lookup and len(text) >= 2:
+            # The cache is still filling: a count of it would mislead; Impilo has the answer.
+            if not self._remote_pending:
+                self._say(f"Searching Impilo\N{HORIZONTAL ELLIPSIS} {self._cache_note}")
+                if not self._remote_timer.isActive():
+                    self._remote_timer.start()
+            return
         if count:
             self._remote_timer.stop()  # the cache has it after all (e.g. it just loaded)
             self._say(
@@ -353,10 +387,13 @@ class RecordPicker(QWidget, Generic[R]):
         if not query:
             return
         self._remote_pending = query
-        self._say(
-            f"Asking Impilo for \N{LEFT DOUBLE QUOTATION MARK}{query}"
-            "\N{RIGHT DOUBLE QUOTATION MARK}…"
-        )
+        if self._cache_note:
+            self._say(f"Searching Impilo\N{HORIZONTAL ELLIPSIS} {self._cache_note}")
+        else:
+            self._say(
+                f"Asking Impilo for \N{LEFT DOUBLE QUOTATION MARK}{query}"
+                "\N{RIGHT DOUBLE QUOTATION MARK}…"
+            )
         self.remote_lookup_requested.emit(query)
 
     def _first_enabled_row(self) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from impilo_desktop.api.models import Item, Kit, Patient, Site
+from impilo_desktop.api.models import Item, ItemDetailed, Kit, Patient, Site
 from impilo_desktop.ui.order_entry.search_index import date_key_forms
 
 
@@ -112,6 +112,7 @@ class ItemRecord:
     model: str
     manufacturer: str
     orderable: bool | None  # None: the catalog did not say (treated as not orderable)
+    is_device: bool = False  # serialised (has a device identifier), from the detailed item
 
     @classmethod
     def from_item(cls, item: Item) -> ItemRecord:
@@ -122,6 +123,7 @@ class ItemRecord:
             model=item.model or "",
             manufacturer=(item.manufacturer.name or "") if item.manufacturer else "",
             orderable=item.orderable,
+            is_device=isinstance(item, ItemDetailed) and item.is_device,
         )
 
     @property

@@ -1,5 +1,7 @@
 """Asking Impilo when the cached lists have no match: the pickers emit
-`remote_lookup_requested(query)`, this answers through the bridge (never on the UI thread)."""
+`remote_lookup_requested(query)`, this answers through the bridge (never on the UI thread).
+While the patients are still being cached for the first time, the patient picker is told how
+far along that is, and asks Impilo for every search."""
 
 from __future__ import annotations
 
@@ -44,6 +46,19 @@ class ServerLookups(QObject):
         self._sites = sites
         patients.remote_lookup_requested.connect(self.lookup_patients)
         sites.remote_lookup_requested.connect(self.lookup_site)
+        services.outbox.reference_progress.connect(self._on_cache_progress)
+        services.outbox.reference_refreshed.connect(self._on_cache_filled)
+
+    def _on_cache_progress(self, kind: str, done: int, total: int) -> None:
+        held = len(self._patients.model.records)
+        if kind == "patient":
+            # A refresh over a cache already held is not "loading": the picker has them all.
+            self._patients.set_cache_progress(done, total if held < total else None)
+        elif held == 0:
+            self._patients.set_cache_progress(0, 0)  # patients come after the catalog
+
+    def _on_cache_filled(self, _ok: bool) -> None:
+        self._patients.set_cache_progress(0, None)  # finished or stopped: no longer loading
 
     def lookup_patients(self, query: str) -> None:
         services = self._services

@@ -1,6 +1,11 @@
 """Following a submitted order through the outbox and telling the coordinator on the banner:
 sending, placed (with its order id, status and "Open in history"), saved for later when
-offline, or refused by Impilo (the draft then comes back: `rejected(draft, message)`)."""
+offline, or refused by Impilo (the draft then comes back: `rejected(draft, message)`).
+
+Once the coordinator moves on to the next order (picks its recipient, opens another draft),
+the last order's news leaves the form (`move_aside`): the banner must not say "placed for
+Smith" above an order for someone else. An order placed after that is announced once by
+`placed_aside(order_id, text)`, which the window shows in its own message bar."""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ class SubmissionTracker(QObject):
 
     open_order_requested = Signal(int)
     rejected = Signal(object, str)  # the draft back from the outbox, the server's message
+    placed_aside = Signal(int, str)  # order id, plain text: placed after the form moved on
 
     def __init__(
         self, services: AppServices, banner: SubmitBanner, parent: QObject | None = None
@@ -39,6 +45,7 @@ class SubmissionTracker(QObject):
         self._entry_id: int | None = None
         self._name = ""
         self._order_id: int | None = None
+        self._aside = False
         outbox = services.outbox
         outbox.entry_sent.connect(self._on_sent)
         outbox.entry_rejected.connect(self._on_rejected)
@@ -51,6 +58,7 @@ class SubmissionTracker(QObject):
         self._entry_id = entry.entry_id
         self._name = draft.recipient.display_name if draft.recipient else ""
         self._order_id = None
+        self._aside = False
         outbox = self._services.outbox
         if outbox.sending and outbox.state not in OFFLINE_STATES:
             self._banner.show_message(
@@ -58,6 +66,13 @@ class SubmissionTracker(QObject):
             )
         else:
             self._saved_for_later()
+
+    def move_aside(self) -> None:
+        """The coordinator moved on to the next order: the last one's news leaves the form.
+        Error banners stay: they are about the draft on screen."""
+        if self._banner.kind != BannerKind.ERROR:
+            self._banner.hide()
+        self._aside = self._entry_id is not None
 
     def _saved_for_later(self) -> None:
         self._banner.show_message(
@@ -82,6 +97,7 @@ class SubmissionTracker(QObject):
         )
         if (
             not settled
+            and not self._aside
             and not self._services.outbox.sending
             and self._banner.kind == BannerKind.INFO
         ):
@@ -93,6 +109,9 @@ class SubmissionTracker(QObject):
         if entry.entry_id != self._entry_id or entry.order_id is None:
             return
         order_id = self._order_id = entry.order_id
+        if self._aside:
+            self.placed_aside.emit(order_id, f"Order #{order_id} placed for {self._name}.")
+            return
         self._placed(order_id, "orderPlaced")  # what a new order is; the real one follows
         services = self._services
 
@@ -101,7 +120,7 @@ class SubmissionTracker(QObject):
             return str(order.current_status or "")
 
         def show(value: str) -> None:
-            if value and self._order_id == order_id:
+            if value and self._order_id == order_id and not self._aside:
                 self._placed(order_id, value)
 
         services.bridge.submit(status(), on_result=show, on_error=lambda _error: None)
@@ -130,5 +149,9 @@ class SubmissionTracker(QObject):
         )
 
     def _on_action(self) -> None:
-        if self._order_id is not None and self._banner.kind == BannerKind.SUCCESS:
+        if (
+            self._order_id is not None
+            and self._banner.kind == BannerKind.SUCCESS
+            and not self._aside
+        ):
             self.open_order_requested.emit(self._order_id)

@@ -25,6 +25,7 @@ from impilo_desktop.domain import (
     OrderDraft,
     Problem,
     RecipientKind,
+    large_counts,
     validate_draft,
 )
 from impilo_desktop.store import OutboxEntry, StoreError
@@ -36,6 +37,7 @@ from impilo_desktop.ui.order_entry.choices import (
     site_choice,
     site_record,
 )
+from impilo_desktop.ui.order_entry.count_question import CountQuestion
 from impilo_desktop.ui.order_entry.form import OrderForm
 from impilo_desktop.ui.order_entry.problems import ProblemSections, sort_problems
 from impilo_desktop.ui.order_entry.records import ItemRecord, KitRecord, PatientRecord, SiteRecord
@@ -53,9 +55,11 @@ log = logging.getLogger(__name__)
 class OrderEntryView(QWidget):
     """The New order page. Signals: `open_order_requested(order_id)` ("Open in history"),
     `draft_saved(draft_id)` after each autosave, `reference_loaded()` when the pickers have
-    the cached data, `submitted(entry)` when a draft went into the outbox."""
+    the cached data, `submitted(entry)` when a draft went into the outbox,
+    `placed_aside(order_id, text)` when an order is placed after the form moved on."""
 
     open_order_requested = Signal(int)
+    placed_aside = Signal(int, str)
     draft_saved = Signal(str)
     reference_loaded = Signal()
     submitted = Signal(object)
@@ -78,6 +82,7 @@ class OrderEntryView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.form)
         self.sections = ProblemSections(self.form)
+        self.count_question = CountQuestion(self.form, self)
         self.autosave = DraftAutosave(services.bridge, services.store, lambda: self._draft, self)
         self.tracker = SubmissionTracker(services, self.form.banner, self)
         self.lookups = ServerLookups(
@@ -104,6 +109,7 @@ class OrderEntryView(QWidget):
         """Show `draft` (reorder, or opened from Drafts); the one on screen stays in Drafts."""
         if self.autosave.pending:
             self.autosave.save_now()  # written before anything asked for after it
+        self.tracker.move_aside()
         self._show_draft(draft, persisted=False)
         self.autosave.save_now()
 
@@ -123,15 +129,26 @@ class OrderEntryView(QWidget):
     def submit(self) -> None:
         """Validate and hand the draft to the outbox; show every problem if it is not ready.
 
-        The form clears at once for the next order; the outbox takes the draft on the
-        bridge loop, after the autosaves already asked for. Should that fail, the draft comes
-        back on screen with the reason, nothing lost."""
+        A count unusually large for one patient is asked about once first. The form clears
+        at once for the next order; the outbox takes the draft on the bridge loop, after the
+        autosaves already asked for. Should that fail, the draft comes back on screen with
+        the reason, nothing lost."""
+        if self.count_question.asking:
+            return  # the answer decides
         problems = validate_draft(self._draft, self._catalog)
         if problems:
             self._reveal_all = True
             self._show_problems(problems)
             self.sections.focus_first(problems)
             return
+        large = large_counts(self._draft, self._catalog)
+        if large:
+            self.count_question.ask(large, self._send)
+            return
+        self._send()
+
+    def _send(self) -> None:
+        """Hand the (validated) draft to the outbox and clear the form for the next order."""
         if self.autosave.pending:
             self.autosave.save_now()
         draft = self._draft.model_copy(deep=True)
@@ -228,6 +245,10 @@ class OrderEntryView(QWidget):
         f.kit_search.chosen.connect(self._on_kit)
         f.items_model.changed.connect(lambda: self._changed("items"))
         f.kits_model.changed.connect(lambda: self._changed("kits"))
+        # "Added … — count 1." is out of date once a count is typed.
+        f.items_table.count_delegate.commitData.connect(
+            lambda _editor: f.item_search.status.setVisible(False)
+        )
         f.remove_item_button.clicked.connect(f.items_table.remove_selected)
         f.remove_kit_button.clicked.connect(f.kits_table.remove_selected)
         f.kits_table.selectionModel().currentRowChanged.connect(self._show_kit_contents)
@@ -240,6 +261,7 @@ class OrderEntryView(QWidget):
         f.submit_button.clicked.connect(self.submit)
         f.new_order_button.clicked.connect(self.new_order)
         self.tracker.open_order_requested.connect(self.open_order_requested)
+        self.tracker.placed_aside.connect(self.placed_aside)
         self.tracker.rejected.connect(self._on_rejected)
         self.autosave.saved.connect(self._on_saved)
         self.autosave.failed.connect(self._on_save_failed)
@@ -292,6 +314,8 @@ class OrderEntryView(QWidget):
         finally:
             self._loading = False
         self._validate()
+        # Another order: start at the top, where its recipient is (after a submit, a reorder).
+        self.form.scroll_area.verticalScrollBar().setValue(0)
 
     def _changed(self, section: str) -> None:
         if self._loading:
@@ -335,6 +359,8 @@ class OrderEntryView(QWidget):
         self._after_recipient(record)
 
     def _after_recipient(self, record: object) -> None:
+        if record is not None:
+            self.tracker.move_aside()  # the next order has begun
         # Chosen from the list: the picker closed, so carry on with the items (the focus
         # would otherwise sit on "Change…", where typing goes nowhere).
         if record is not None and self.isVisible():

@@ -211,6 +211,7 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(self.pages[spec.key])
 
         self.order_entry.open_order_requested.connect(self._show_order)
+        self.order_entry.placed_aside.connect(self._order_placed_aside)
         self.history.reorder_requested.connect(self.load_draft)
         self.drafts_page.open_draft_requested.connect(self.load_draft)
 
@@ -339,6 +340,15 @@ class MainWindow(QMainWindow):
     def _show_order(self, order_id: int) -> None:
         self.show_page(HISTORY.key)
         self.history.show_order(order_id)
+
+    def _order_placed_aside(self, order_id: int, text: str) -> None:
+        # New order has moved on to the next order; the last one's news goes here instead.
+        self.notice_bar.show_message(
+            text,
+            [("Open in history", lambda: self._show_order(order_id))],
+            icon_name="send",
+            timeout_ms=20_000,
+        )
 
     def show_notice(self, text: str, timeout_ms: int = 12_000) -> None:
         self.notice_bar.show_message(text, icon_name="offline", timeout_ms=timeout_ms)

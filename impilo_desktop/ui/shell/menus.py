@@ -54,6 +54,12 @@ PAGE_SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 """Keys that work on one page (the page's own actions and buttons)."""
 
 
+def literal(text: str) -> str:
+    """`text` as a menu or button shows it: Qt reads a single `&` as the mnemonic mark, so
+    "Drafts & outbox" would show as "Drafts _outbox" (the space underlined)."""
+    return text.replace("&", "&&")
+
+
 def _shortcut_row(label: str, keys: str) -> str:
     cells = f"<td style='padding-right:18px'>{escape(label)}</td><td><b>{escape(keys)}</b></td>"
     return f"<tr>{cells}</tr>"
@@ -105,7 +111,7 @@ class WindowMenus:
         self.page_actions: dict[str, QAction] = {}
         for index, spec in enumerate(PAGES, start=1):
             action = self._action(
-                spec.title,
+                literal(spec.title),
                 lambda _checked=False, key=spec.key: window.show_page(key),
                 f"Ctrl+{index}",
                 spec.icon_name,

@@ -185,13 +185,15 @@ def test_invalid_input_shows_messages_next_to_fields(
     assert f.external_ids_error.isVisible()
     assert "listed twice" in f.external_ids_error.text()
 
-    # A count that is not a whole number from 1 to 999 is refused by the table.
+    # A count that is not a whole number is refused by the table; one out of range is kept
+    # as typed and reported on its line (tests/ui/order_entry/test_counts.py types them).
     item = orderable_items(view)[0]
     scan(qtbot, view, item.sku)
     count = f.items_model.index(0, int(ItemColumn.COUNT))
-    assert not f.items_model.setData(count, 0)
     assert not f.items_model.setData(count, "lots")
-    assert view.draft.item_lines[0].count == 1
+    assert f.items_model.setData(count, 0)
+    assert "Line 1: Count must be at least 1" in f.items_error.text()
+    assert f.items_model.setData(count, 1)
 
     # Fixing the problems enables Submit.
     f.external_ids.clear()

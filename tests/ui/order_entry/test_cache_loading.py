@@ -1,0 +1,78 @@
+"""While the patients are still being cached, a search does not count a partial list
+("Found 25 patients"): it says "Searching Impilo… (cache 40 % loaded)", asks Impilo, and
+shows Impilo's matches beside the cached ones."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.ui.order_entry.picker_widgets import PatientPicker
+from impilo_desktop.ui.order_entry.records import PatientRecord
+from impilo_desktop.ui.order_entry.view import OrderEntryView
+from impilo_desktop.ui.plumbing.services import AppServices
+
+from .conftest import WAIT_MS
+
+SEARCHING = "Searching Impilo\N{HORIZONTAL ELLIPSIS} (cache 40 % loaded)"
+
+
+def record(pid: int, first: str, last: str) -> PatientRecord:
+    return PatientRecord(pid, first, last, "1970-01-01", f"MRN-{pid}", "", 1, "Site", "City")
+
+
+def test_a_search_while_the_cache_fills_asks_impilo_and_says_so(qtbot: QtBot) -> None:
+    picker = PatientPicker()
+    qtbot.addWidget(picker)
+    picker.show()
+    picker.model.set_records([record(1, "Anna", "Smith"), record(2, "Ben", "Smith")])
+    picker.set_cache_progress(40, 100)
+    with qtbot.waitSignal(picker.remote_lookup_requested) as asked:
+        qtbot.keyClicks(picker, "smith")
+        assert picker.status.text() == SEARCHING  # not "2 matches": the list is partial
+        assert picker.results.isVisible()  # what is cached so far is listed meanwhile
+        assert picker.model.rowCount() == 2
+    assert asked.args == ["smith"]
+    assert picker.status.text() == SEARCHING
+    picker.remote_results("smith", [record(3, "Cara", "Smith"), record(1, "Anna", "Smith")])
+    shown = {picker.model.record(r).id for r in range(picker.model.rowCount())}  # type: ignore[union-attr]
+    assert shown == {1, 2, 3}
+    assert (
+        picker.status.text() == "2 patients from Impilo, 1 more cached so far (cache 40 % loaded)"
+    )
+
+    picker.set_cache_progress(0, None)  # the cache is complete: counting it is right again
+    picker.search_field.clear()
+    qtbot.keyClicks(picker, "smith")
+    assert picker.status.text().startswith("3 matches")
+    assert not picker.remote_pending
+
+
+def test_the_page_tells_the_patient_picker_how_far_the_cache_is(
+    qtbot: QtBot, services: AppServices, sandbox: SandboxServer
+) -> None:
+    """The window's refresh reports its progress; the page's patient search follows it and
+    asks the sandbox for real."""
+    view = OrderEntryView(services)  # nothing cached yet: a first start
+    with qtbot.waitSignal(view.reference_loaded, timeout=WAIT_MS):
+        qtbot.addWidget(view)
+        view.show()
+    picker = view.form.patient_picker
+    assert picker.model.records == []
+    patient = next(p for p in sandbox.seed.patients.values() if not p.archived)
+    services.outbox.reference_progress.emit("site", 5, 10)  # the catalog comes first
+    qtbot.keyClicks(picker, patient.last_name)
+    assert picker.status.text() == "Searching Impilo\N{HORIZONTAL ELLIPSIS} (cache 0 % loaded)"
+    services.outbox.reference_progress.emit("patient", 400, 1000)
+    picker.search_field.clear()
+    qtbot.keyClicks(picker, patient.last_name)
+    assert picker.status.text() == SEARCHING
+    qtbot.waitUntil(lambda: "from Impilo" in picker.status.text(), timeout=WAIT_MS)
+    assert picker.status.text().endswith("cached so far (cache 40 % loaded)")
+    shown = [picker.model.record(r) for r in range(picker.model.rowCount())]
+    assert patient.id in {r.id for r in shown if r is not None}
+
+    services.outbox.reference_refreshed.emit(False)  # the refresh stopped: no more "loading"
+    picker.search_field.clear()
+    qtbot.keyClicks(picker, patient.last_name)
+    assert "cache" not in picker.status.text()
