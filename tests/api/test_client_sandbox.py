@@ -4,7 +4,8 @@ many pages, real 401/404/400 answers, and injected faults end to end."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import secrets
+from collections.abc import AsyncIterator, Iterator
 from datetime import date
 
 import pytest
@@ -504,9 +505,18 @@ async def test_slow_body_times_out_as_maybe_sent(sandbox: SandboxServer) -> None
     assert "ReadTimeout" in caught.value.detail
 
 
+@pytest.fixture
+def secret_sandbox() -> Iterator[SandboxServer]:
+    """A sandbox with a key of its own: the public demo key can turn up in any other test's
+    log records (caplog hears every thread), and then a leak test would blame the client."""
+    with SandboxServer(api_key=f"secret-{secrets.token_hex(16)}") as server:
+        yield server
+
+
 async def test_key_absent_from_every_log_and_error_over_real_http(
-    sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
+    secret_sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
 ) -> None:
+    sandbox = secret_sandbox
     caplog.set_level(logging.DEBUG)  # includes httpx and httpcore debug output
     texts: list[str] = []
     recorder = Recorder()
@@ -530,4 +540,4 @@ async def test_key_absent_from_every_log_and_error_over_real_http(
         texts += [str(denied.value), denied.value.detail]
     texts += [r.getMessage() for r in caplog.records]
     assert any(r.name.startswith("httpcore") for r in caplog.records)  # the debug log was on
-    assert not [t for t in texts if sandbox.api_key in t]
+    assert [t for t in texts if sandbox.api_key in t] == []
