@@ -22,6 +22,9 @@ from impilo_desktop.config import API_KEY_ENV
 log = logging.getLogger(__name__)
 
 SERVICE = "impilo-desktop"
+# The key that encrypts a profile's database: its own service, username = profile name, so
+# signing out can remove both secrets of a profile and nothing of another's.
+DATABASE_KEY_SERVICE = "impilo-desktop-database"
 _PROBE_USER = "__impilo_probe__"
 
 # Backends that "work" but do not keep a secret safely or at all.
