@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from impilo_desktop import config, logs
+from impilo_desktop import config, logs, private_files
 
 KEY = "ik_live_8f3Kq2ZxWm71PdaR"
 
@@ -189,3 +189,68 @@ def test_a_native_crash_is_recorded_and_reported_by_the_next_session(tmp_path: P
     assert recorded.count("=== session ") + 1 == (
         (folder / logs.NATIVE_CRASH_FILE_NAME).read_text(encoding="utf-8").count("=== session ")
     )
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes; Windows uses an ACL")
+def test_log_folder_and_every_file_are_the_users_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    path = logs.configure_logging(directory=folder, max_bytes=1_000, backup_count=2)
+    crash_log = logs.enable_native_crash_log(folder)
+    logs.disable_native_crash_log()
+    log = logging.getLogger("impilo_desktop.test")
+    for i in range(60):
+        log.info("line %04d %s", i, "x" * 60)  # rotates: the backups are private too
+    files = sorted(folder.iterdir())
+    assert {path, crash_log, Path(f"{path}.1"), Path(f"{path}.2")} <= set(files)
+    assert mode(folder) == 0o700
+    assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes; Windows uses an ACL")
+def test_an_open_folder_left_by_an_earlier_version_is_closed(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir(mode=0o755)
+    os.chmod(folder, 0o755)
+    old = folder / logs.LOG_FILE_NAME
+    backup = folder / f"{logs.LOG_FILE_NAME}.1"
+    crash = folder / logs.NATIVE_CRASH_FILE_NAME
+    for file in (old, backup, crash):
+        file.write_text("earlier\n", encoding="utf-8")
+        os.chmod(file, 0o644)
+    logs.configure_logging(directory=folder)
+    logging.getLogger("impilo_desktop.test").info("now")
+    logs.enable_native_crash_log(folder)
+    logs.disable_native_crash_log()
+    assert mode(folder) == 0o700
+    assert [mode(f) for f in (old, backup, crash)] == [0o600, 0o600, 0o600]
+    assert "now" in old.read_text(encoding="utf-8")
+
+
+def test_the_windows_acl_is_owner_only_for_the_folder_and_its_files(tmp_path: Path) -> None:
+    # Run by hand on Windows (packaging/README.md); here the commands themselves.
+    restrict, reset = private_files.icacls_commands(tmp_path, "CLINIC\\ada")
+    assert restrict == [
+        "icacls", str(tmp_path), "/inheritance:r", "/grant:r", "CLINIC\\ada:(OI)(CI)F", "/Q"
+    ]  # fmt: skip
+    assert reset == ["icacls", str(tmp_path / "*"), "/reset", "/Q"]
+
+
+def test_a_validation_errors_input_values_are_scrubbed(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from impilo_desktop.api.models import Patient
+
+    path = logs.configure_logging(directory=tmp_path)
+    body = {"firstName": ["Philippa"], "dateOfBirth": {"d": "1931-02-29"}}
+    try:
+        Patient.model_validate(body)  # the traceback shows this line, not the one above
+    except ValidationError:
+        logging.getLogger("impilo_desktop.test").exception("could not read a patient")
+    text = path.read_text(encoding="utf-8")
+    assert "input_value=[redacted], input_type=list" in text
+    assert "Philippa" not in text
+    assert "1931-02-29" not in text
