@@ -19,6 +19,7 @@ folder is the user's alone (0700, files 0600; an owner-only ACL on Windows, priv
 from __future__ import annotations
 
 import faulthandler
+import io
 import logging
 import logging.handlers
 import os
@@ -136,15 +137,17 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
 
     _retry_at = 0.0
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> io.TextIOWrapper:
         # Created readable by the user alone (rotation renames it, keeping that).
-        return open(  # noqa: SIM115 (the handler owns the stream)
+        stream = open(  # noqa: SIM115 (the handler owns the stream)
             self.baseFilename,
             self.mode,
             encoding=self.encoding,
             errors=self.errors,
             opener=private_opener,
         )
+        assert isinstance(stream, io.TextIOWrapper)  # a text mode, as the handler's parent
+        return stream
 
     def shouldRollover(self, record: logging.LogRecord) -> int:  # noqa: N802 (logging's name)
         if time.monotonic() < self._retry_at:
