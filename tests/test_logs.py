@@ -195,16 +195,29 @@ def mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
 
 
+def run_session(folder: Path, max_bytes: int = logs.DEFAULT_MAX_BYTES) -> None:
+    """A session in a process of its own (pytest's faulthandler stays untouched): it logs
+    60 lines and has its native crash log open."""
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import logging, sys; from pathlib import Path; from impilo_desktop import logs;"
+        "folder = Path(sys.argv[1]);"
+        "logs.configure_logging(directory=folder, max_bytes=int(sys.argv[2]), backup_count=2);"
+        "logs.enable_native_crash_log(folder);"
+        "[logging.getLogger('t').warning('line %04d %s', i, 'x' * 60) for i in range(60)];"
+        "logs.disable_native_crash_log()"
+    )
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, "-c", code, str(folder), str(max_bytes)], env=env, check=True)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes; Windows uses an ACL")
 def test_log_folder_and_every_file_are_the_users_alone(tmp_path: Path) -> None:
     folder = tmp_path / "logs"
-    path = logs.configure_logging(directory=folder, max_bytes=1_000, backup_count=2)
-    crash_log = logs.enable_native_crash_log(folder)
-    logs.disable_native_crash_log()
-    log = logging.getLogger("impilo_desktop.test")
-    for i in range(60):
-        log.info("line %04d %s", i, "x" * 60)  # rotates: the backups are private too
+    run_session(folder, max_bytes=1_000)  # rotates: the backups are private too
+    path = folder / logs.LOG_FILE_NAME
     files = sorted(folder.iterdir())
+    crash_log = folder / logs.NATIVE_CRASH_FILE_NAME
     assert {path, crash_log, Path(f"{path}.1"), Path(f"{path}.2")} <= set(files)
     assert mode(folder) == 0o700
     assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}
@@ -221,13 +234,10 @@ def test_an_open_folder_left_by_an_earlier_version_is_closed(tmp_path: Path) -> 
     for file in (old, backup, crash):
         file.write_text("earlier\n", encoding="utf-8")
         os.chmod(file, 0o644)
-    logs.configure_logging(directory=folder)
-    logging.getLogger("impilo_desktop.test").info("now")
-    logs.enable_native_crash_log(folder)
-    logs.disable_native_crash_log()
+    run_session(folder)
     assert mode(folder) == 0o700
     assert [mode(f) for f in (old, backup, crash)] == [0o600, 0o600, 0o600]
-    assert "now" in old.read_text(encoding="utf-8")
+    assert "line 0059" in old.read_text(encoding="utf-8")
 
 
 def test_the_windows_acl_is_owner_only_for_the_folder_and_its_files(tmp_path: Path) -> None:
