@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from impilo_desktop.config import KEEP_ORDERS_DAYS_RANGE, Settings
 from impilo_desktop.ui.plumbing.theme import status_colors
@@ -39,7 +39,10 @@ class RetentionGroup(QGroupBox):
         self.days.editingFinished.connect(self.save)
         label = QLabel("&Keep cached orders for:", self)
         label.setBuddy(self.days)
-        form.addRow(label, self.days)
+        row = QHBoxLayout()  # a number, not a line of text: as wide as it needs
+        row.addWidget(self.days)
+        row.addStretch(1)
+        form.addRow(label, row)
         self.note = QLabel(
             "Orders seen in the history are kept so they can be read offline; copies older"
             " than this are removed. Drafts and orders waiting to be sent are always kept."
