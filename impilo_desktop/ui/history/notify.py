@@ -3,13 +3,10 @@ and the system tray when there is one."""
 
 from __future__ import annotations
 
-import logging
 from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow, QSystemTrayIcon, QWidget
-
-log = logging.getLogger(__name__)
 
 TOAST_MILLISECONDS = 8000
 
@@ -79,7 +76,8 @@ class Notifier(QObject):
     def say(self, message: str, *, tray_title: str = "") -> None:
         """The toast and the status bar always; the tray too when `tray_title` is given and
         the desktop has one (status changes matter even when the window is hidden)."""
-        log.info("%s", message)
+        # Not logged: the text may name a patient ("Order 1234 for Jane Doe: …"); what
+        # happened is logged where it happens, by order number.
         self.toast.show_message(message)
         window = self._page.window()
         if isinstance(window, QMainWindow):
