@@ -22,12 +22,18 @@ log = logging.getLogger(__name__)
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
 
+# Folders whose Windows ACL was set by this process: `icacls` runs once per folder, not at
+# every call (the log and the crash log both ask at start).
+_restricted: set[Path] = set()
+
 
 def private_folder(folder: Path) -> Path:
     """Create `folder` if needed and make it, and the files in it, the user's alone."""
     folder.mkdir(parents=True, exist_ok=True)
     if sys.platform == "win32":
-        _windows_owner_only(folder)
+        if folder not in _restricted:
+            _windows_owner_only(folder)
+            _restricted.add(folder)
         return folder
     os.chmod(folder, FOLDER_MODE)
     for child in folder.iterdir():

@@ -249,6 +249,33 @@ def test_the_windows_acl_is_owner_only_for_the_folder_and_its_files(tmp_path: Pa
     assert reset == ["icacls", str(tmp_path / "*"), "/reset", "/Q"]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="a stand-in icacls (a shell script)")
+def test_the_windows_branch_runs_icacls_and_says_when_it_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A stand-in `icacls` on PATH records its arguments and fails for a folder named "locked".
+    bin_dir, calls = tmp_path / "bin", tmp_path / "calls.txt"
+    bin_dir.mkdir()
+    script = bin_dir / "icacls"
+    script.write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$*" >> {calls}\ncase "$1" in *locked) exit 5;; esac\n',
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("USERDOMAIN", "CLINIC")
+    monkeypatch.setenv("USERNAME", "ada")
+    folder = tmp_path / "logs"
+    private_files._windows_owner_only(folder)
+    assert calls.read_text(encoding="utf-8").splitlines() == [
+        f"{folder} /inheritance:r /grant:r CLINIC\\ada:(OI)(CI)F /Q",
+        f"{folder}/* /reset /Q",
+    ]
+    private_files._windows_owner_only(tmp_path / "locked")
+    assert "icacls could not restrict" in caplog.text
+    assert "exit 5" in caplog.text
+
+
 def test_a_validation_errors_input_values_are_scrubbed(tmp_path: Path) -> None:
     from pydantic import ValidationError
 
