@@ -1,0 +1,405 @@
+"""Drives the running app through its accessibility tree (AT-SPI), as a screen reader would.
+
+Run by the system Python (Debian's python3-pyatspi), not the venv's, by
+tests/accessibility/test_at_spi.py; prints one JSON object on stdout and exits.
+
+    walker.py names --pid PID
+        Visits every page (selecting it in the sidebar through the Selection interface) and
+        the dialogs it can open safely (About, Keyboard shortcuts, Connect an account), and
+        lists every showing control a screen reader would stop on that has no name.
+    walker.py order --pid PID --search TEXT --patient NAME --item SKU --reference REF
+        Places an order through accessible interfaces alone: EditableText to type (TEXT in
+        the patient search, SKU in the item search, REF as the external order ID), Table
+        selection to choose the patient (the row showing NAME) and the item, and the "Press"
+        action to submit.
+
+Every wait has a deadline; on any failure the JSON says which step failed and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pyatspi
+
+Node = Any  # an Atspi.Accessible (pyatspi has no type hints)
+
+# Roles a screen reader stops on and reads by name; a nameless one is announced as just
+# "button" or "edit". Table cells and list items are named by their content and checked as
+# part of their table; scroll bars and separators are not read.
+NAMED_ROLES = frozenset(
+    {
+        "push button",
+        "toggle button",
+        "check box",
+        "radio button",
+        "combo box",
+        "text",
+        "entry",
+        "password text",
+        "spin button",
+        "slider",
+        "table",
+        "tree table",
+        "tree",
+        "list",
+        "list box",
+        "list item",
+        "menu",
+        "menu item",
+        "check menu item",
+        "radio menu item",
+        "page tab",
+        "page tab list",
+        "link",
+    }
+)
+UNREAD_ROLES = frozenset({"table cell", "scroll bar", "separator", "table column header"})
+LARGE_CONTAINER = 40  # rows of a big table or list are content, checked only at the top
+STEP_SECONDS = 15.0
+
+
+class StepError(Exception):
+    """A step could not be done; its message says what was expected."""
+
+
+def wait_for(what: str, probe: Callable[[], Any], seconds: float = STEP_SECONDS) -> Any:
+    """Poll `probe` (an AT-SPI query) until it returns something truthy, or fail."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            found = probe()
+        except Exception:  # a node vanished mid-query (the tree changes as pages switch)
+            found = None
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise StepError(f"timed out after {seconds:.0f} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def state(node: Node, which: Any) -> bool:
+    return bool(node.getState().contains(which))
+
+
+def showing(node: Node) -> bool:
+    return state(node, pyatspi.STATE_SHOWING)
+
+
+def children(node: Node) -> Iterator[Node]:
+    for i in range(node.childCount):
+        child = node.getChildAtIndex(i)
+        if child is not None:
+            yield child
+
+
+def label(node: Node) -> str:
+    return f"{node.getRoleName()} {node.name!r}"
+
+
+def find_all(root: Node, match: Callable[[Node], bool], *, only_showing: bool = True) -> list[Node]:
+    found: list[Node] = []
+
+    def visit(node: Node) -> None:
+        try:
+            if only_showing and not showing(node):
+                return
+            if match(node):
+                found.append(node)
+            if node.childCount > LARGE_CONTAINER:
+                return
+            for child in children(node):
+                visit(child)
+        except Exception:  # gone while we looked
+            return
+
+    visit(root)
+    return found
+
+
+def find(root: Node, role: str, name: str | None = None, *, only_showing: bool = True) -> Node:
+    nodes = find_all(
+        root,
+        lambda n: n.getRoleName() == role and (name is None or n.name == name),
+        only_showing=only_showing,
+    )
+    return nodes[0] if nodes else None
+
+
+def action_names(node: Node) -> list[str]:
+    try:
+        actions = node.queryAction()
+    except NotImplementedError:
+        return []
+    return [str(actions.getName(i)) for i in range(actions.nActions)]
+
+
+def act(node: Node, *names: str) -> None:
+    """Do the first of the accessible actions `names` the node offers (any letter case)."""
+    actions = node.queryAction()
+    offered = [str(actions.getName(i)).lower() for i in range(actions.nActions)]
+    for name in names:
+        if name.lower() in offered:
+            actions.doAction(offered.index(name.lower()))
+            return
+    raise StepError(f"{label(node)} offers none of {names} (only {offered})")
+
+
+def text_of(node: Node) -> str:
+    return str(node.queryText().getText(0, -1))
+
+
+# --- finding the app ------------------------------------------------------------------------
+
+
+def find_app(pid: int) -> Node:
+    def probe() -> Node:
+        for app in children(pyatspi.Registry.getDesktop(0)):
+            if app.get_process_id() == pid:
+                frame = find(app, "frame")
+                return app if frame is not None else None
+        return None
+
+    return wait_for(f"the app (pid {pid}) on the accessibility bus", probe, 30)
+
+
+def main_frame(app: Node) -> Node:
+    return wait_for("the main window", lambda: find(app, "frame"))
+
+
+def show_page(app: Node, title: str) -> Node:
+    """Select the page in the sidebar through the Selection interface; returns the page."""
+    frame = main_frame(app)
+    pages = wait_for("the sidebar", lambda: find(frame, "list", "Pages"))
+    names = [child.name for child in children(pages)]
+    if title not in names:
+        raise StepError(f"no page {title!r} in the sidebar (only {names})")
+    pages.querySelection().selectChild(names.index(title))
+    stack_name = title.replace("&", "and")
+    return wait_for(
+        f"the {title} page to show",
+        lambda: find(frame, "filler", title) or find(frame, "filler", stack_name),
+    )
+
+
+# --- names ------------------------------------------------------------------------------------
+
+
+def path_of(trail: list[str]) -> str:
+    return " > ".join(trail)
+
+
+def unnamed_controls(root: Node, where: str) -> list[dict[str, str]]:
+    """Every showing control a screen reader stops on that has neither a name nor a
+    description (Qt reads a tooltip as the description)."""
+    problems: list[dict[str, str]] = []
+
+    def visit(node: Node, trail: list[str]) -> None:
+        try:
+            if not showing(node):
+                return
+            role = str(node.getRoleName())
+            here = [*trail, label(node)]
+            named = bool((node.name or "").strip())
+            readable = role in NAMED_ROLES or (
+                state(node, pyatspi.STATE_FOCUSABLE) and role not in UNREAD_ROLES
+            )
+            if readable and not named:
+                problems.append({"where": where, "role": role, "path": path_of(here)})
+            if node.childCount > LARGE_CONTAINER:
+                kids = [node.getChildAtIndex(i) for i in range(LARGE_CONTAINER)]
+            else:
+                kids = list(children(node))
+            for child in kids:
+                if child is not None:
+                    visit(child, here)
+        except Exception:
+            return
+
+    visit(root, [])
+    return problems
+
+
+def menu_problems(frame: Node) -> list[dict[str, str]]:
+    """Menu items are checked whether or not their menu is open."""
+    problems: list[dict[str, str]] = []
+    bar = find(frame, "menu bar")
+    if bar is None:
+        return [{"where": "menus", "role": "menu bar", "path": "no menu bar"}]
+    for node in find_all(bar, lambda n: "menu" in n.getRoleName(), only_showing=False):
+        if node.getRoleName() != "menu bar" and not (node.name or "").strip():
+            problems.append({"where": "menus", "role": node.getRoleName(), "path": label(node)})
+    return problems
+
+
+def menu_item(frame: Node, menu: str, text: str) -> Node:
+    bar = find(frame, "menu bar")
+    top = find(bar, "menu item", menu)
+    if top is None:
+        raise StepError(f"no {menu} menu")
+    items = find_all(
+        top,
+        lambda n: "menu item" in n.getRoleName() and n.name.replace("&", "").startswith(text),
+        only_showing=False,
+    )
+    if not items:
+        raise StepError(f"no {text!r} in the {menu} menu")
+    return items[0]
+
+
+def open_dialog(app: Node, frame: Node, menu: str, text: str) -> Node:
+    before = {id(d) for d in dialogs(app)}
+    act(menu_item(frame, menu, text), "Press", "Activate", "Click")
+    return wait_for(
+        f"the dialog of {menu} > {text}",
+        lambda: next((d for d in dialogs(app) if id(d) not in before), None),
+    )
+
+
+def dialogs(app: Node) -> list[Node]:
+    return [
+        node
+        for node in children(app)
+        if node.getRoleName() in ("dialog", "alert", "file chooser") and showing(node)
+    ]
+
+
+def close_dialog(app: Node, dialog: Node) -> None:
+    for name in ("Close", "Cancel", "OK"):
+        button = find(dialog, "push button", name)
+        if button is not None:
+            act(button, "Press")
+            wait_for(f"{label(dialog)} to close", lambda: not dialogs(app))
+            return
+    raise StepError(f"{label(dialog)} has no Close, Cancel or OK button")
+
+
+SEARCH_FIELDS = ("Search patients", "Search items", "Search kits")
+PAGES = ("New order", "Drafts & outbox", "Order history", "Settings")
+DIALOGS = (
+    ("Help", "About"),
+    ("Help", "Keyboard shortcuts"),
+    ("File", "Connect an account"),
+)
+
+
+def check_names(pid: int) -> dict[str, Any]:
+    app = find_app(pid)
+    frame = main_frame(app)
+    problems = menu_problems(frame)
+    visited: list[str] = []
+    for title in PAGES:
+        show_page(app, title)
+        problems += unnamed_controls(frame, f"page {title}")
+        visited.append(f"page {title}")
+    # With a query typed, each picker shows its results table, status and clear button.
+    page = show_page(app, "New order")
+    for field_name in SEARCH_FIELDS:
+        type_into(wait_for(field_name, lambda f=field_name: find(page, "text", f)), "a")
+    wait_for("the patient results", lambda: find(page, "table", "Matching patients"))
+    problems += unnamed_controls(frame, "page New order, searching")
+    visited.append("page New order, searching")
+    for field_name in SEARCH_FIELDS:
+        type_into(find(page, "text", field_name), "")
+    for menu, text in DIALOGS:
+        dialog = open_dialog(app, frame, menu, text)
+        problems += unnamed_controls(dialog, f"dialog {menu} > {text}")
+        visited.append(f"dialog {dialog.name!r}")
+        close_dialog(app, dialog)
+    return {"visited": visited, "unnamed": problems}
+
+
+# --- placing an order -------------------------------------------------------------------------
+
+
+def type_into(field: Node, text: str) -> None:
+    """Replace the field's text through the EditableText interface (as dictation does)."""
+    editable = field.queryEditableText()
+    editable.setTextContents("")
+    editable.insertText(0, text, len(text))
+    wait_for(f"{label(field)} to read {text!r}", lambda: text_of(field) == text, 5)
+
+
+def choose_row(table: Node, wanted: str) -> str:
+    """Select (Table interface) the first row with a cell containing `wanted`."""
+    cells = table.queryTable()
+    for row in range(cells.nRows):
+        for column in range(cells.nColumns):
+            cell = cells.getAccessibleAt(row, column)
+            if cell is not None and wanted.lower() in (cell.name or "").lower():
+                cells.addRowSelection(row)
+                return str(cell.name)
+    raise StepError(f"no row of {label(table)} mentions {wanted!r}")
+
+
+def place_order(pid: int, search: str, patient: str, sku: str, reference: str) -> dict[str, Any]:
+    app = find_app(pid)
+    frame = main_frame(app)
+    done: list[str] = []
+    page = show_page(app, "New order")
+    done.append("New order page selected")
+
+    patients = wait_for("the patient search field", lambda: find(page, "text", "Search patients"))
+    type_into(patients, search)
+    results = wait_for(
+        "matching patients", lambda: find(page, "table", "Matching patients"), STEP_SECONDS
+    )
+    wait_for("a patient row", lambda: results.queryTable().nRows > 0)
+    chosen = choose_row(results, patient)
+    wait_for(
+        "the chosen patient",
+        lambda: find_all(page, lambda n: (n.name or "").startswith("Chosen patient:")),
+    )
+    done.append(f"patient chosen from {chosen!r}")
+
+    items = wait_for("the item search field", lambda: find(page, "text", "Search items"))
+    type_into(items, sku)
+    results = wait_for("matching items", lambda: find(page, "table", "Matching items"))
+    wait_for("an item row", lambda: results.queryTable().nRows > 0)
+    chosen = choose_row(results, sku)
+    lines = wait_for("the order's item table", lambda: find(page, "table", "Items on this order"))
+    wait_for("the item on the order", lambda: lines.queryTable().nRows == 1)
+    done.append(f"item chosen from {chosen!r}")
+
+    ids = wait_for(
+        "the external IDs field",
+        lambda: find(page, "text", "External order IDs, one per line"),
+    )
+    type_into(ids, reference)
+    done.append("reference typed")
+
+    submit = wait_for("the Submit button", lambda: find(frame, "push button", "Submit order"))
+    wait_for("Submit to be enabled", lambda: state(submit, pyatspi.STATE_SENSITIVE))
+    act(submit, "Press", "Activate", "Click")
+    done.append("Submit pressed")
+    return {"done": done}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("mode", choices=("names", "order"))
+    parser.add_argument("--pid", type=int, required=True)
+    parser.add_argument("--search", default="")
+    parser.add_argument("--patient", default="")
+    parser.add_argument("--item", default="")
+    parser.add_argument("--reference", default="")
+    args = parser.parse_args(argv)
+    try:
+        if args.mode == "names":
+            result = check_names(args.pid)
+        else:
+            result = place_order(args.pid, args.search, args.patient, args.item, args.reference)
+    except StepError as exc:
+        result = {"failed": str(exc)}
+    json.dump(result, sys.stdout, indent=1)
+    print()
+    return 1 if "failed" in result else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
