@@ -19,6 +19,7 @@ Every wait has a deadline; on any failure the JSON says which step failed and wh
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -300,7 +301,7 @@ def check_names(pid: int) -> dict[str, Any]:
     # With a query typed, each picker shows its results table, status and clear button.
     page = show_page(app, "New order")
     for field_name in SEARCH_FIELDS:
-        type_into(wait_for(field_name, lambda f=field_name: find(page, "text", f)), "a")
+        type_into(wait_for(field_name, functools.partial(find, page, "text", field_name)), "a")
     wait_for("the patient results", lambda: find(page, "table", "Matching patients"))
     problems += unnamed_controls(frame, "page New order, searching")
     visited.append("page New order, searching")
