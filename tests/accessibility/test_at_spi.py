@@ -216,18 +216,31 @@ async def _orders_with(sandbox: SandboxServer, reference: str) -> list[str]:
 def test_an_order_can_be_placed_through_the_accessibility_interface_alone(
     running_app: RunningApp, qtbot: QtBot
 ) -> None:
-    search, patient, sku = asyncio.run(_order_inputs(running_app.sandbox))
+    """Placed offline, so that it waits in the outbox and File > Quit asks about it; then
+    sent with File > Send waiting orders now once the sandbox is back."""
+    sandbox = running_app.sandbox
+    search, patient, sku = asyncio.run(_order_inputs(sandbox))
     reference = "a11y-order-1"
-    result = running_app.walk(
-        "order", "--search", search, "--patient", patient, "--item", sku, "--reference", reference
-    )
-    assert "failed" not in result, result
-    assert result["done"][-1] == "Submit pressed"
+    sandbox.stop()  # keeps its data; the port closes
+    try:
+        inputs = ["--search", search, "--patient", patient, "--item", sku]
+        result = running_app.walk("order", *inputs, "--reference", reference)
+        assert "failed" not in result, result
+        assert result["done"][-1] == "Submit pressed"
+
+        question = running_app.walk("quit")
+        assert "failed" not in question, question
+        assert question["visited"] == ["dialog 'Orders not sent yet'"]
+        assert question["unnamed"] == []
+    finally:
+        sandbox.start()
+    sent = running_app.walk("send")
+    assert "failed" not in sent, sent
 
     arrived: list[list[str]] = []
 
     def order_arrived() -> bool:
-        arrived[:] = [asyncio.run(_orders_with(running_app.sandbox, reference))]
+        arrived[:] = [asyncio.run(_orders_with(sandbox, reference))]
         return bool(arrived[0])
 
     qtbot.waitUntil(order_arrived, timeout=20_000)

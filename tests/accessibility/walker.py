@@ -13,6 +13,12 @@ tests/accessibility/test_at_spi.py; prints one JSON object on stdout and exits.
         selection to choose the patient (the row showing NAME) and the item, and the "Press"
         action to submit.
 
+    walker.py quit --pid PID
+        File > Quit while an order waits: lists the nameless controls of the question, then
+        answers Cancel (the app stays open).
+    walker.py send --pid PID
+        File > Send waiting orders now.
+
 Every wait has a deadline; on any failure the JSON says which step failed and why.
 """
 
@@ -381,9 +387,25 @@ def place_order(pid: int, search: str, patient: str, sku: str, reference: str) -
     return {"done": done}
 
 
+def quit_question(pid: int) -> dict[str, Any]:
+    app = find_app(pid)
+    frame = main_frame(app)
+    dialog = open_dialog(app, frame, "File", "Quit")
+    problems = unnamed_controls(dialog, "dialog File > Quit")
+    visited = [f"dialog {dialog.name!r}"]
+    close_dialog(app, dialog)  # Cancel: the app stays open
+    return {"visited": visited, "unnamed": problems}
+
+
+def send_now(pid: int) -> dict[str, Any]:
+    frame = main_frame(find_app(pid))
+    act(menu_item(frame, "File", "Send waiting orders now"), "Press", "Activate", "Click")
+    return {"done": ["File > Send waiting orders now pressed"]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("mode", choices=("names", "order"))
+    parser.add_argument("mode", choices=("names", "order", "quit", "send"))
     parser.add_argument("--pid", type=int, required=True)
     parser.add_argument("--search", default="")
     parser.add_argument("--patient", default="")
@@ -393,6 +415,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.mode == "names":
             result = check_names(args.pid)
+        elif args.mode == "quit":
+            result = quit_question(args.pid)
+        elif args.mode == "send":
+            result = send_now(args.pid)
         else:
             result = place_order(args.pid, args.search, args.patient, args.item, args.reference)
     except StepError as exc:
