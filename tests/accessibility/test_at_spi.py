@@ -130,7 +130,7 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
         for key, value in os.environ.items()
         if not key.startswith(("DBUS_", "QT_", "AT_SPI", "IMPILO_", "WAYLAND"))
     }
-    env.update(XDG_RUNTIME_DIR=str(runtime), NO_AT_BRIDGE="0")
+    env["XDG_RUNTIME_DIR"] = str(runtime)
     stack: list[tuple[subprocess.Popen[Any], bool]] = []
     sandbox = SandboxServer()
     sandbox.start()
