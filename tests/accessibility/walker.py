@@ -304,6 +304,20 @@ def check_names(pid: int) -> dict[str, Any]:
         show_page(app, title)
         problems += unnamed_controls(frame, f"page {title}")
         visited.append(f"page {title}")
+    # An order selected (Table interface) shows its details and their buttons.
+    page = show_page(app, "Order history")
+    orders = wait_for("the order list", lambda: find(page, "table", "Orders"))
+    wait_for("orders in the list", lambda: orders.queryTable().nRows > 0)
+    table = orders.queryTable()
+    row = min(2, table.nRows - 1)  # not the first: that one may be current already
+    order_id = str(table.getAccessibleAt(row, 0).name)
+    table.addRowSelection(row)
+    wait_for(
+        f"order {order_id}'s details",
+        lambda: text_of(find(page, "label", "Order details text")).startswith(f"Order {order_id}"),
+    )
+    problems += unnamed_controls(frame, "page Order history, an order selected")
+    visited.append("page Order history, an order selected")
     # With a query typed, each picker shows its results table, status and clear button.
     page = show_page(app, "New order")
     for field_name in SEARCH_FIELDS:

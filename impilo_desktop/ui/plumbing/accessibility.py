@@ -13,8 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex
-from PySide6.QtGui import QAction
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit
 
 
@@ -22,25 +28,29 @@ def follow_accessible_selection(
     view: QAbstractItemView, on_chosen: Callable[[QModelIndex], object] | None = None
 ) -> None:
     """Make a row selected by assistive technology current, and pass it to `on_chosen` (for
-    views where a click chooses; also when the tool selects the row already current). Call
-    after the view has its model."""
+    views where a click chooses; also when the tool selects the row already current). Other
+    selected rows stay selected. Call after the view has its model."""
     selection = view.selectionModel()
-    # The current index as last announced: keyboard and mouse move it, then select, then
-    # announce, so while they select it differs from the view's current index.
+    # The current index as last announced: the keyboard moves it, then selects, then
+    # announces, so while it selects the two differ. A mouse press announces before it
+    # selects; its button is still down (and the click that follows does the choosing).
     announced = [QPersistentModelIndex(view.currentIndex())]
 
     def where(index: QModelIndex | QPersistentModelIndex) -> tuple[bool, int, int]:
         return index.isValid(), index.row(), index.column()
 
-    def follow() -> None:
-        rows = selection.selectedRows()
+    def follow(selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = {index.row() for index in selected.indexes()}
         current = view.currentIndex()
         if len(rows) != 1 or where(current) != where(announced[0]):
-            return  # nothing chosen, or the keyboard or mouse is moving the current row
-        if rows[0].row() != current.row():
-            view.setCurrentIndex(rows[0])
+            return  # nothing (or several rows) chosen, or the keyboard is moving
+        if QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            return
+        index = view.model().index(rows.pop(), 0, view.rootIndex())
+        if index.row() != current.row():
+            selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
         if on_chosen is not None:
-            on_chosen(rows[0])
+            on_chosen(index)
 
     def moved(now: QModelIndex, _before: QModelIndex) -> None:
         announced[0] = QPersistentModelIndex(now)

@@ -71,3 +71,16 @@ def test_keys_still_move_through_results_without_choosing(
         qtbot.keyClick(f.patient_picker.search_field, Qt.Key.Key_Down)
     assert view.draft.patient is None
     assert f.patient_picker.results.isVisible()
+
+
+def test_a_click_on_a_result_still_chooses_it_once(qtbot: QtBot, view: OrderEntryView) -> None:
+    f = view.form
+    item = next(i for i in f.item_search.model.records if i.can_order and i.sku)
+    qtbot.keyClicks(f.item_search.search_field, item.sku)
+    results = f.item_search.results
+    qtbot.waitUntil(results.isVisible)
+    model = f.item_search.model
+    row = next(r for r in range(model.rowCount()) if model.record(r) is item)
+    rect = results.visualRect(model.index(row, 1))
+    qtbot.mouseClick(results.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert [(line.item_id, line.count) for line in view.draft.item_lines] == [(item.id, 1)]

@@ -47,11 +47,13 @@ def test_menus_and_clear_buttons_have_names(qtbot: QtBot, make_window: MakeWindo
     window = make_window("--profile", "sandbox")
     # (The menu bar's own overflow menu has no title and is never shown at this width.)
     titled = [menu for menu in window.findChildren(QMenu) if menu.title()]
-    menus = [accessible(menu).text(QAccessible.Text.Name) for menu in titled]
-    assert sorted(menus) == ["Appearance", "File", "Help", "View"]
+    names = {m.title().replace("&", ""): accessible(m).text(QAccessible.Text.Name) for m in titled}
+    assert {"File", "View", "Appearance", "Help"} <= names.keys()
+    assert all(title == name for title, name in names.items()), names
     fields = [f for f in window.findChildren(QLineEdit) if f.isClearButtonEnabled()]
     assert fields
     for field in fields:
         field.setText("x")  # the clear button shows once there is text
-        names = {accessible(b).text(QAccessible.Text.Name) for b in field.findChildren(QToolButton)}
-        assert "Clear" in names, field.objectName()
+        icons = field.findChildren(QToolButton)
+        buttons = {accessible(b).text(QAccessible.Text.Name) for b in icons}
+        assert "Clear" in buttons, field.objectName()
