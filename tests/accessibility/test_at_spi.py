@@ -188,6 +188,7 @@ def test_every_control_on_every_page_and_dialog_has_a_name(running_app: RunningA
         "page Order history",
         "page Settings",
         "page Order history, an order selected",
+        "dialog 'Void order'",
         "page New order, searching",
         "dialog 'About Impilo Desktop'",
         "dialog 'Keyboard shortcuts'",

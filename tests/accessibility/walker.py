@@ -260,12 +260,15 @@ def menu_item(frame: Node, menu: str, text: str) -> Node:
 
 
 def open_dialog(app: Node, frame: Node, menu: str, text: str) -> Node:
-    before = {id(d) for d in dialogs(app)}
-    act(menu_item(frame, menu, text), "Press", "Activate", "Click")
-    return wait_for(
-        f"the dialog of {menu} > {text}",
-        lambda: next((d for d in dialogs(app) if id(d) not in before), None),
-    )
+    return open_dialog_with(app, menu_item(frame, menu, text), f"{menu} > {text}")
+
+
+def open_dialog_with(app: Node, control: Node, what: str) -> Node:
+    """Press `control` (a menu item or a button) and return the dialog it opens."""
+    if dialogs(app):
+        raise StepError(f"a dialog is open already before {what}")
+    act(control, "Press", "Activate", "Click")
+    return wait_for(f"the dialog of {what}", lambda: next(iter(dialogs(app)), None))
 
 
 def dialogs(app: Node) -> list[Node]:
@@ -309,7 +312,11 @@ def check_names(pid: int) -> dict[str, Any]:
     orders = wait_for("the order list", lambda: find(page, "table", "Orders"))
     wait_for("orders in the list", lambda: orders.queryTable().nRows > 0)
     table = orders.queryTable()
-    row = min(2, table.nRows - 1)  # not the first: that one may be current already
+    # Not the first row (it may be current already), and one that can still be voided.
+    row = next(
+        (r for r in range(1, table.nRows) if "placed" in str(table.getAccessibleAt(r, 3).name)),
+        min(2, table.nRows - 1),
+    )
     order_id = str(table.getAccessibleAt(row, 0).name)
     table.addRowSelection(row)
     wait_for(
@@ -318,6 +325,12 @@ def check_names(pid: int) -> dict[str, Any]:
     )
     problems += unnamed_controls(frame, "page Order history, an order selected")
     visited.append("page Order history, an order selected")
+    void = find(page, "push button", "Void")
+    if void is not None and state(void, pyatspi.STATE_SENSITIVE):
+        dialog = open_dialog_with(app, void, "Void")
+        problems += unnamed_controls(dialog, "dialog Void")
+        visited.append(f"dialog {dialog.name!r}")
+        close_dialog(app, dialog)  # Cancel: nothing is voided
     # With a query typed, each picker shows its results table, status and clear button.
     page = show_page(app, "New order")
     for field_name in SEARCH_FIELDS:
