@@ -35,7 +35,8 @@ from impilo_desktop.sandbox import SandboxServer
 pytestmark = pytest.mark.accessibility
 
 SYSTEM_PYTHON = Path("/usr/bin/python3")
-WALKER = Path(__file__).with_name("walker.py")
+WALKER = "tests.accessibility.walker"  # run from the repository's root
+REPOSITORY = Path(__file__).resolve().parents[2]
 START_SECONDS = 20.0
 WALK_SECONDS = 90.0
 
@@ -99,8 +100,9 @@ class RunningApp:
     def walk(self, *args: str) -> dict[str, Any]:
         """Run the walker against the app; its JSON answer (the app's log on failure)."""
         done = subprocess.run(
-            [str(SYSTEM_PYTHON), str(WALKER), *args, "--pid", str(self.pid)],
-            env=self.env,
+            [str(SYSTEM_PYTHON), "-m", WALKER, *args, "--pid", str(self.pid)],
+            cwd=REPOSITORY,
+            env={**self.env, "PYTHONDONTWRITEBYTECODE": "1"},
             capture_output=True,
             text=True,
             timeout=WALK_SECONDS,
