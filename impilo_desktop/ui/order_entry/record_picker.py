@@ -177,12 +177,6 @@ class RecordPicker(QWidget, Generic[R]):
     def choice(self) -> R | None:
         return self._choice
 
-    def set_query(self, text: str) -> None:
-        """Type `text` into the field programmatically (same effect as typing)."""
-        if self.search_field.text() == text:
-            self._on_text(text)  # no change, no signal: search again all the same
-        self.search_field.setText(text)
-
     def set_scope(self, scope: Any, scope_filter: Callable[[int], bool] | None) -> None:
         """Restrict matches (e.g. to one site); `None` removes the restriction."""
         self._scope, self._scope_filter = scope, scope_filter
