@@ -43,7 +43,13 @@ class AppServices:
             from impilo_desktop.api.client import ImpiloClient
 
             key = self.api_key() or ""
-            self._client = ImpiloClient(self.profile.base_url, key, network=self.network)
+            self._client = ImpiloClient(
+                self.profile.base_url,
+                key,
+                network=self.network,
+                # Every answer (or failure) keeps the online light current, whoever asked.
+                observer=self.outbox.probe.heard,
+            )
             self.bridge.add_closer(self._close_client)
         return self._client
 
