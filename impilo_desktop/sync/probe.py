@@ -3,13 +3,12 @@ probe only when nothing has been heard for a while.
 
 Every request of the shared client (the outbox, the reference refresh, the order history)
 tells `ConnectionProbe.heard` how it went: any answer from the server is news that Impilo can
-be reached (a refused key, that it refuses the key), a connection that failed is news that it
-cannot. The probe itself asks only when nothing was heard for the current wait. That wait is
-short after a change (the light just went offline, came back, a new key) and backs off while
-nothing changes, following a `RetryPolicy`; its ceiling keeps both promises of the light:
-Offline within 15 s of the server going away while nothing else is talking to it, Online
-within 15 s of its return (`PROBE_BACKOFF`: at most 9 s between probes, plus a connection
-attempt of at most 5 s).
+be reached, a connection that failed is news that it cannot. The probe itself asks only when
+nothing was heard for the current wait. That wait is short after a change (the light just
+went offline, came back, a new key) and backs off while nothing changes, following a
+`RetryPolicy`; its ceiling keeps both promises of the light: Offline within 15 s of the
+server going away while nothing else is talking to it, Online within 15 s of its return
+(`PROBE_BACKOFF`: at most 9 s between probes, plus a connection attempt of at most 5 s).
 
 Plain asyncio, on the loop of the client it observes (the bridge loop in the window); the
 window only starts, wakes and stops it from there.
@@ -23,7 +22,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from impilo_desktop.api.errors import ImpiloError
+from impilo_desktop.api.errors import AuthenticationError, ImpiloError
 from impilo_desktop.api.retry import RetryPolicy
 from impilo_desktop.sync.connectivity import Connectivity
 
@@ -68,7 +67,12 @@ class ConnectionProbe:
 
     def heard(self, error: ImpiloError | None) -> None:
         """An exchange with the server ended: an answer (`None`, or the refusal it became)
-        or a connection that failed. The client's observer; runs on the loop."""
+        or a connection that failed. The client's observer; runs on the loop.
+
+        A refused key is left to those whose refusal means the key (the outbox, the refresh,
+        the probe itself): a 403 for one order's void must not stop the outbox."""
+        if isinstance(error, AuthenticationError):
+            return
         before = self._connectivity.state
         if error is None:
             self._connectivity.report_success()
