@@ -24,6 +24,7 @@ from impilo_desktop.domain.draft import OrderDraft
 from . import dialogs
 from .csv_export import CsvExporter, another_name, in_use_message
 from .detail import OrderDetailView
+from .notify import Say
 from .order_row import OrderRow
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class OrderActions(QObject):
         rows: Callable[[], Sequence[OrderRow]],
         reorder: Callable[[OrderDraft], None],
         fresh_order: Callable[[Order], None],
-        say: Callable[[str], None],
+        say: Say,
     ) -> None:
         super().__init__(page)
         self._page = page
@@ -114,7 +115,7 @@ class OrderActions(QObject):
         def done(order: Order) -> None:
             self._detail.set_busy(False)
             self._fresh_order(order)
-            self._say(f"Order {order_id} was voided.")
+            self._say(f"Order {order_id} was voided.", about=order_id)
 
         def refused(error: BaseException) -> None:
             self._detail.set_busy(False)

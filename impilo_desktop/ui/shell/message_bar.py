@@ -88,7 +88,8 @@ class MessageBar(QFrame):
 
     def dismiss(self) -> None:
         self._timer.stop()
-        if self.isVisible():
+        # isHidden: a bar on a page behind another one is not visible, yet still shown.
+        if not self.isHidden():
             self.hide()
             self.closed.emit()
 
