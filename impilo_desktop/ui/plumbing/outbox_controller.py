@@ -66,8 +66,10 @@ class OutboxController(QObject):
     drain runs, `entry_sent(entry)`, `entry_rejected(entry)`, `connectivity_changed(state)`
     with state "unknown" | "online" | "offline" | "untrusted" | "proxy" | "unauthorized",
     `key_rejected(message)`, `reference_progress(kind, done, total)`,
-    `reference_refreshed(ok)`, and `busy_elsewhere(message)` when a person asked to send and
-    another copy of the app (a `sync` from the command line) holds the sender lock.
+    `reference_refreshed(ok)`, `busy_elsewhere(message)` when a person asked to send and
+    another copy of the app (a `sync` from the command line) holds the sender lock, and
+    `send_stopped(report)` when a drain a person asked for stopped short (no connection, the
+    key refused) so that they can be told why.
     """
 
     entries_changed = Signal()
@@ -80,6 +82,7 @@ class OutboxController(QObject):
     reference_refreshed = Signal(bool)
     drain_finished = Signal(object)
     busy_elsewhere = Signal(str)
+    send_stopped = Signal(object)  # DrainReport
 
     # Hops from the sync thread to the UI thread (queued: this object lives on the UI thread).
     _connectivity_hop = Signal(str, str)
@@ -484,6 +487,8 @@ class OutboxController(QObject):
         self.last_report = report
         if report.lock_busy and self._drain_asked:
             self.busy_elsewhere.emit(BUSY_ELSEWHERE)
+        elif self._drain_asked and (report.stopped or report.paused):
+            self.send_stopped.emit(report)
         if self._restart_pending:
             self._again = None
             self.entries_changed.emit()

@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         self.order_entry.open_order_requested.connect(self._show_order)
         self.history.reorder_requested.connect(self.load_draft)
         self.drafts_page.open_draft_requested.connect(self.load_draft)
+        self.drafts_page.open_order_requested.connect(self._show_order)
 
         outbox = services.outbox
         outbox.connectivity_changed.connect(self._on_connectivity)
