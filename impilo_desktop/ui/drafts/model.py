@@ -126,9 +126,7 @@ class DraftRow:
         if entry is None:
             return "Not submitted"
         if entry.state == EntryState.SENT:
-            if entry.order_id:
-                return f"Placed as order {entry.order_id}; Open shows it in Order history"
-            return "Placed with Impilo"
+            return f"Placed as order {entry.order_id}" if entry.order_id else "Placed with Impilo"
         if entry.state == EntryState.REJECTED:
             return entry.server_message or entry.last_error or "Impilo refused this order."
         if entry.state == EntryState.HELD:

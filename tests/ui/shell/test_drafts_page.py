@@ -202,7 +202,7 @@ def test_sent_entry_says_it_was_placed_and_opens_in_history(
     row = shown_entry(qtbot, window, entry.entry_id, EntryState.SENT)
     index = page.model.index(page.model.row_of(row.key), Column.STATE)
     assert index.data() == "Placed"
-    assert row.message_text().startswith(f"Placed as order {order_id}")
+    assert row.message_text() == f"Placed as order {order_id}"
     assert "on its way" not in row.message_text()
     assert page.open_button.isEnabled()
     assert page.open_button.text() == "&Open in history"
