@@ -216,6 +216,7 @@ class MainWindow(QMainWindow):
         self.order_entry.placed_aside.connect(self._order_placed_aside)
         self.history.reorder_requested.connect(self.load_draft)
         self.drafts_page.open_draft_requested.connect(self.load_draft)
+        self.drafts_page.open_order_requested.connect(self._show_order)
 
         outbox = services.outbox
         outbox.connectivity_changed.connect(self._on_connectivity)
