@@ -307,13 +307,13 @@ def test_status_change_of_a_sent_order_is_notified(
     with qtbot.waitSignal(history.poller.status_changed, timeout=20_000) as changed:
         history.poller.poll_now()
     assert changed.args[1] == "orderPlaced"
-    assert history.toast.isVisible()
-    assert f"Order {order_id}" in history.toast.text()
-    assert "Order placed" in history.toast.text()
+    assert history.notice.isVisible()
+    assert f"Order {order_id}" in history.notifier.text
+    assert "Order placed" in history.notifier.text
     # The coordinator reads whose order it is; the log has the order number only.
     assert order.patient is not None
     name = order.patient.full_name
-    assert name in history.toast.text()
+    assert name in history.notifier.text
     assert f"Order {order_id}: status orderPlaced -> " in caplog.text
     assert name not in caplog.text
     row = history.model.row_of(order_id)
