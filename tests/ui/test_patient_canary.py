@@ -76,10 +76,16 @@ def canary_sandbox() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def log_folder(tmp_path: Path) -> Iterator[Path]:
+    """The app's logging into a folder of the test's, at DEBUG; every level it changes (the
+    root's, the chatty libraries') is put back for the tests after."""
+    touched = [logging.getLogger(n) for n in ("", "httpx", "httpcore", "aiohttp.access", "asyncio")]
+    levels = [logger.level for logger in touched]
     folder = tmp_path / "logs"
     logs.configure_logging(logging.DEBUG, directory=folder)
     yield folder
     logs.reset_logging()
+    for logger, level in zip(touched, levels, strict=True):
+        logger.setLevel(level)
 
 
 def canary_draft(item_id: int) -> OrderDraft:
