@@ -1,7 +1,8 @@
 """The HTTP side of the client (the only module that imports httpx): one logical request
 with its retries, and every failure mapped to an `ImpiloError` with a plain-language message
 and a log detail. The API key is sent only as a header and never appears in a message, a
-detail or a log line (a server echoing it back is redacted too).
+detail or a log line (a server echoing it back is redacted too). Nor does what a body holds:
+a detail gives an answer's shape (status, length, where parsing failed), never its values.
 
 Bounds (docs/decisions.md "Deadlines and limits"): every attempt has a wall-clock deadline
 (httpx's timeouts are per read, so a server trickling a byte every few seconds would keep a
@@ -40,8 +41,6 @@ from impilo_desktop.api.errors import (
 )
 from impilo_desktop.api.models import Page
 from impilo_desktop.api.parsing import (
-    EXCERPT_LIMIT,
-    excerpt,
     parse_page,
     server_message,
     validation_summary,
@@ -437,13 +436,17 @@ class Transport:
         return Unreachable(detail=detail, maybe_sent=True)
 
     def detail(self, response: httpx.Response, note: str = "") -> str:
+        """What the log may say about an answer: its shape (status, length, content type)
+        and `note` (where parsing failed), never its values. A body can be a patient's name,
+        birth date, address or phone number."""
         request = response.request
-        body = self._redact(excerpt(response.content.decode("utf-8", "replace"), EXCERPT_LIMIT))
-        parts = [f"{request.method} {self._path(request.url.path)} -> HTTP {response.status_code}"]
+        kind = response.headers.get("content-type", "").split(";")[0].strip() or "no type"
+        parts = [
+            f"{request.method} {self._path(request.url.path)} -> HTTP {response.status_code}",
+            f"{len(response.content)} bytes of {kind}",
+        ]
         if note:
             parts.append(self._redact(note))
-        if body:
-            parts.append(f"body: {body}")
         return "; ".join(parts)
 
     def _path(self, path: str) -> str:

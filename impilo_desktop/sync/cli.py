@@ -100,6 +100,7 @@ async def _sync_pass(
     from impilo_desktop.api.client import ImpiloClient
     from impilo_desktop.api.errors import ImpiloError
     from impilo_desktop.sync.reference import ReferenceRefresher
+    from impilo_desktop.sync.retention import prune_cached_orders
     from impilo_desktop.sync.sender import ANOTHER_SENDER, OutboxSender
 
     network = Settings.load().network  # the proxy choice made in the app's Settings
@@ -128,6 +129,8 @@ async def _sync_pass(
         else:
             counts = ", ".join(f"{n} {kind.value}s" for kind, n in done.stored.items())
             print(f"Reference data refreshed: {counts}.")
+    # Cached orders past Settings' retention go here too, for a computer only `sync` runs on.
+    prune_cached_orders(store)
 
 
 @contextlib.contextmanager

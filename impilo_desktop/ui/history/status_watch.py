@@ -104,6 +104,7 @@ class StatusWatch(QObject):
 
     def _on_status_changed(self, order: Order, previous: str) -> None:
         self._model.upsert_order(order)
+        log.info("Order %s: status %s -> %s", order.id, previous, order.current_status)
         self._say(
             status_change_text(order, previous),
             tray_title="Order status changed",

@@ -19,6 +19,7 @@ from impilo_desktop.config import BUILTIN_BASE_URLS, Profile, Settings
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import Store, StoreError
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge, Job
+from impilo_desktop.ui.plumbing.retention import CacheRetention
 from impilo_desktop.ui.plumbing.services import AppServices
 from impilo_desktop.ui.plumbing.session import (
     SandboxHost,
@@ -67,6 +68,7 @@ class SessionController(QObject):
         self._switching: Profile | None = None
         self._closing: list[Job] = []  # earlier profiles' services, closing on the loop
         self._closed = False
+        self.retention = CacheRetention(lambda: self.services, self)
 
     @property
     def profile(self) -> Profile:
@@ -79,6 +81,7 @@ class SessionController(QObject):
         if not self._started:
             self._started = True
             self.services.outbox.start()
+            self.retention.start()
 
     def shutdown(self) -> None:
         """Stop background work, then close the store, the bridge and the built-in server.
@@ -87,6 +90,7 @@ class SessionController(QObject):
         if self._closed:
             return
         self._closed = True
+        self.retention.stop()
         self.services.outbox.stop()
         for job in self._closing:
             # A profile left just before quitting finishes closing first (at quit the UI
@@ -152,6 +156,7 @@ class SessionController(QObject):
             self._closing.append(closing)
         if self._started:
             self.services.outbox.start()
+            self.retention.prune()
         self.switched.emit(self.services)
 
     def _failed(self, profile: Profile, error: BaseException) -> None:

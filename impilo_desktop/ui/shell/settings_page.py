@@ -1,5 +1,6 @@
 """Settings: the account in use and its API key, switching account, the network (proxy),
-the built-in sandbox's practice data, and where data and logs are kept on this computer."""
+how long cached orders are kept, the built-in sandbox's practice data, and where data and
+logs are kept on this computer."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from impilo_desktop.ui.dialogs.support_buttons import open_folder
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
 from impilo_desktop.ui.shell.network_settings import NetworkGroup
+from impilo_desktop.ui.shell.retention_settings import RetentionGroup
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.plumbing.services import AppServices
@@ -111,6 +113,8 @@ class SettingsPage(QWidget):
         column.addWidget(self._switch_group())
         self.network_group = NetworkGroup(self.services, inner)
         column.addWidget(self.network_group)
+        self.retention_group = RetentionGroup(self.services, session.retention.prune, inner)
+        column.addWidget(self.retention_group)
         column.addWidget(self._sandbox_group())
         column.addWidget(self._folders_group())
         column.addStretch(1)
@@ -291,6 +295,7 @@ class SettingsPage(QWidget):
     def _on_scheme(self, _dark: bool) -> None:
         self.note.setStyleSheet(f"color: {status_colors().muted};")
         self.network_group.refresh()
+        self.retention_group.refresh()
         self.refresh()
 
     def page_activated(self) -> None:
