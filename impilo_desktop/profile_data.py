@@ -58,7 +58,7 @@ FILES_IN_USE = (
 )
 
 
-class ProfileInUse(Exception):
+class ProfileInUseError(Exception):
     """The profile cannot be removed now; `message` says why, for the coordinator."""
 
     def __init__(self, message: str) -> None:
@@ -169,7 +169,7 @@ def _live_lock_row(database: Path, os_locked: bool) -> bool:
 
 
 def check_not_in_use(home: Path, name: str) -> None:
-    """Raise `ProfileInUse` when another process sends from the profile now (nothing is
+    """Raise `ProfileInUseError` when another process sends from the profile now (nothing is
     changed). Only a check: `remove_profile_data` checks again while it removes."""
     folder = profile_folder(home, name)
     if not folder.exists():
@@ -180,14 +180,14 @@ def check_not_in_use(home: Path, name: str) -> None:
         if state == LockState.BUSY or _live_lock_row(
             folder / DATABASE_NAME, state == LockState.ACQUIRED
         ):
-            raise ProfileInUse(SENDING_ELSEWHERE)
+            raise ProfileInUseError(SENDING_ELSEWHERE)
     finally:
         lock.release()
 
 
 def _bury(home: Path, name: str) -> Path | None:
     """Rename the profile's folder to a tombstone under its OS lock; None when there is no
-    folder. Raises `ProfileInUse` (nothing changed) when a sender or a program holds it."""
+    folder. Raises `ProfileInUseError` (nothing changed) when a sender or a program holds it."""
     folder = profile_folder(home, name)
     if not folder.exists():
         return None
@@ -198,7 +198,7 @@ def _bury(home: Path, name: str) -> Path | None:
         if state == LockState.BUSY or _live_lock_row(
             folder / DATABASE_NAME, state == LockState.ACQUIRED
         ):
-            raise ProfileInUse(SENDING_ELSEWHERE)
+            raise ProfileInUseError(SENDING_ELSEWHERE)
         if sys.platform == "win32":
             # Windows renames no folder with a file open in it, our lock file included. The
             # rename that follows fails the same way if anyone opened a file since.
@@ -207,7 +207,7 @@ def _bury(home: Path, name: str) -> Path | None:
             folder.rename(tombstone)
         except OSError as exc:
             log.warning("Could not move the %s profile's folder aside: %s", name, exc)
-            raise ProfileInUse(FILES_IN_USE) from exc
+            raise ProfileInUseError(FILES_IN_USE) from exc
     finally:
         lock.release()
     return tombstone
@@ -263,7 +263,7 @@ def _forget_settings(home: Path, name: str) -> None:
 def remove_profile_data(home: Path, name: str, keys: KeyStore) -> list[str]:
     """Remove everything of profile `name` from this computer (see the module's docstring).
 
-    Raises `ProfileInUse` before anything is changed. Returns what could not be removed, in
+    Raises `ProfileInUseError` before anything is changed. Returns what could not be removed, in
     plain words (empty when nothing of the profile is left)."""
     tombstone = _bury(home, name)
     problems: list[str] = []
@@ -292,7 +292,7 @@ def remove_profile_data(home: Path, name: str, keys: KeyStore) -> list[str]:
 __all__ = [
     "FILES_IN_USE",
     "SENDING_ELSEWHERE",
-    "ProfileInUse",
+    "ProfileInUseError",
     "check_not_in_use",
     "export_unsent",
     "forget_export_folders",

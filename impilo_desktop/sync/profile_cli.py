@@ -16,7 +16,7 @@ from pathlib import Path
 
 from impilo_desktop.config import ConfigError, app_home, check_profile_name
 from impilo_desktop.profile_data import (
-    ProfileInUse,
+    ProfileInUseError,
     export_unsent,
     profile_folder,
     remove_profile_data,
@@ -124,7 +124,7 @@ def run_remove(args: argparse.Namespace) -> int:
 
     try:
         problems = remove_profile_data(home, name, KeyStore())
-    except ProfileInUse as exc:
+    except ProfileInUseError as exc:
         return fail(exc.message)
     for problem in problems:
         say(f"impilo-desktop: {problem}", err=True)

@@ -96,7 +96,8 @@ def test_remove_leaves_nothing_of_the_profile(
     assert settings.last_profile is None
     assert "custom" not in settings.base_urls
     window_ini = (app_home / "window.ini").read_text(encoding="utf-8")
-    assert "lastCsvFolder" not in window_ini and "lastPdfFolder" not in window_ini
+    assert "lastCsvFolder" not in window_ini
+    assert "lastPdfFolder" not in window_ini
     assert "columns=1 2 3" in window_ini
 
 
@@ -139,7 +140,8 @@ def test_export_to_writes_order_files_that_import_back(
     with Store.open_profile(Profile("sandbox", sandbox.base_url), app_home) as store:
         [entry] = store.list_outbox()
     assert entry.draft.item_lines[0].item_id == 1001
-    assert entry.draft.patient is not None and entry.draft.patient.id == 10001
+    assert entry.draft.patient is not None
+    assert entry.draft.patient.id == 10001
 
 
 def test_force_removes_unsent_orders_too(
