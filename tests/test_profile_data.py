@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-call"
 """profile_data.py without a window: removing a profile's data (the real Secret Service too),
 what an interrupted removal leaves and how the next one finishes it, and window.ini."""
 

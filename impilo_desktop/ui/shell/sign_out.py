@@ -123,23 +123,26 @@ class SignOut(QObject):
         box.setDefaultButton(cancel)  # Enter must not delete orders
         box.setEscapeButton(cancel)
 
-        def chosen(button: object) -> None:
-            if button is export:
+        def finished(_result: int) -> None:
+            # Any way out but the two buttons (Cancel, Escape, closing the box) keeps all.
+            chosen = box.clickedButton()
+            if chosen is export:
                 self.choose_export_folder()
-            elif button is remove:
+            elif chosen is remove:
                 self.session.sign_out()
             else:
                 self._cancelled()
 
-        box.buttonClicked.connect(chosen)
+        box.finished.connect(finished)
         box.open()
 
     def choose_export_folder(self) -> None:
         documents = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation
         )
+        start = documents if documents and Path(documents).is_dir() else str(Path.home())
         dialog = QFileDialog(
-            self._parent, "Export unsent orders — they contain patient data", documents
+            self._parent, "Export unsent orders — they contain patient data", start
         )
         dialog.setObjectName("exportUnsentDialog")
         dialog.setAccessibleName("Choose a folder for the unsent orders (contains patient data)")
