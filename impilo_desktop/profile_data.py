@@ -74,6 +74,25 @@ def unsent_entries(store: Store) -> list[OutboxEntry]:
     return store.list_outbox(UNSENT_STATES)
 
 
+def unsent_in(home: Path, name: str) -> list[OutboxEntry]:
+    """The unsent entries of profile `name`, whose store is not open here (another account,
+    the command line). No database is created only to find it empty."""
+    database = profile_folder(home, name) / DATABASE_NAME
+    if not database.exists():
+        return []
+    with Store(database) as store:
+        return unsent_entries(store)
+
+
+def profiles_on_disk(home: Path) -> list[str]:
+    """The profiles that keep data on this computer (a folder under `profiles`), by name."""
+    profiles = home / "profiles"
+    if not profiles.is_dir():
+        return []
+    names = (p.name for p in profiles.iterdir() if p.is_dir())
+    return sorted(n for n in names if not n.startswith(TOMBSTONE_PREFIX))
+
+
 def waiting_for(entry: OutboxEntry, now: datetime | None = None) -> str:
     """How long the entry has waited, as a coordinator says it: "5 min", "3 h", "2 days"."""
     seconds = max(((now or datetime.now(UTC)) - entry.created_at).total_seconds(), 0)
@@ -297,8 +316,10 @@ __all__ = [
     "export_unsent",
     "forget_export_folders",
     "order_file_json",
+    "profiles_on_disk",
     "remove_profile_data",
     "unsent_entries",
+    "unsent_in",
     "unsent_line",
     "waiting_for",
 ]

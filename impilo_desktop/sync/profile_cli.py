@@ -18,12 +18,11 @@ from impilo_desktop.config import ConfigError, app_home, check_profile_name
 from impilo_desktop.profile_data import (
     ProfileInUseError,
     export_unsent,
-    profile_folder,
     remove_profile_data,
-    unsent_entries,
+    unsent_in,
     unsent_line,
 )
-from impilo_desktop.store import DATABASE_NAME, OutboxEntry, Store, StoreError
+from impilo_desktop.store import StoreError
 from impilo_desktop.store.process_lock import process_alive
 from impilo_desktop.sync.cli_common import EXIT_OK, EXIT_PENDING, fail, say
 
@@ -80,14 +79,6 @@ def window_open(home: Path) -> bool:
     return pid != os.getpid() and process_alive(pid)
 
 
-def _unsent(home: Path, name: str) -> list[OutboxEntry]:
-    database = profile_folder(home, name) / DATABASE_NAME
-    if not database.exists():
-        return []  # never create a database only to find it empty
-    with Store(database) as store:
-        return unsent_entries(store)
-
-
 def run_remove(args: argparse.Namespace) -> int:
     home = app_home()
     try:
@@ -97,7 +88,7 @@ def run_remove(args: argparse.Namespace) -> int:
     if window_open(home):
         return fail(WINDOW_OPEN)
     try:
-        unsent = _unsent(home, name)
+        unsent = unsent_in(home, name)
     except StoreError as exc:
         if not args.force:
             return fail(f"{exc.message} Use --force to remove it anyway.")

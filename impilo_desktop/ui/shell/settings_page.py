@@ -39,7 +39,7 @@ from impilo_desktop.ui.dialogs.support_buttons import open_folder
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
 from impilo_desktop.ui.shell.network_settings import NetworkGroup
-from impilo_desktop.ui.shell.sign_out import SignOutGroup
+from impilo_desktop.ui.shell.sign_out_group import SignOutGroup
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.plumbing.services import AppServices

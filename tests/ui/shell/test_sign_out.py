@@ -205,3 +205,39 @@ def test_refused_while_another_process_sends(
         window.send_now()
     assert sent.args[0].entry_id == entry.entry_id
     wait_online(qtbot, window)
+
+
+def test_another_accounts_data_is_removed_without_opening_it(
+    qtbot: QtBot,
+    online_window: MainWindow,
+    app_home: Path,
+    memory_keyring: MemoryKeyring,
+    sandbox: SandboxServer,
+) -> None:
+    # A staging account used on this computer before, with an order still waiting there.
+    staging = Profile("staging", "https://staging.impiloplatform.com")
+    with Store.open_profile(staging, app_home) as store:
+        store.enqueue(sandbox_draft(), server=staging.base_url)
+    memory_keyring.set_password(SERVICE, "staging", "staging-key")
+    memory_keyring.set_password(DATABASE_KEY_SERVICE, "staging", "staging-database-key")
+    window = online_window
+    window.show_page(SETTINGS.key)
+    group = window.settings_page.sign_out_group
+    qtbot.waitUntil(lambda: "staging" in group.other_buttons)
+    assert list(group.other_buttons) == ["staging"]  # not the open account, not the sandbox
+
+    group.other_buttons["staging"].click()
+    box = visible_child(qtbot, window.settings_page, QMessageBox, "signOutUnsentQuestion")
+    assert "#1 Jacqueline Seed — 1 item" in box.informativeText()
+    _click(box, "removeEverythingButton")
+
+    qtbot.waitUntil(lambda: group.other_buttons == {}, timeout=15_000)
+    assert group.message.text() == "Nothing of the Staging account is left on this computer."
+    assert leftovers(app_home, "staging") == []
+    assert memory_keyring.get_password(SERVICE, "staging") is None
+    assert memory_keyring.get_password(DATABASE_KEY_SERVICE, "staging") is None
+    # The open account is untouched and still sending.
+    assert window.services.profile.name == "custom"
+    assert memory_keyring.get_password(SERVICE, "custom") == sandbox.api_key
+    with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=20_000):
+        submit(qtbot, window, sandbox_draft())
