@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from impilo_desktop.config import Settings
-from impilo_desktop.domain import to_order_create
+from impilo_desktop.domain import DraftInvalid, to_order_create
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import DATABASE_NAME, OUTBOX_LOCK, UNSENT_STATES, OutboxEntry, Store
 from impilo_desktop.store.process_lock import LockState, ProcessLock, process_alive
@@ -64,6 +64,10 @@ class ProfileInUseError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class ExportError(Exception):
+    """An unsent order cannot be written as an order file; the text says which and why."""
 
 
 # -- what is unsent -----------------------------------------------------------------------------
@@ -132,7 +136,13 @@ def export_unsent(entries: Iterable[OutboxEntry], folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for entry in entries:
-        text = order_file_json(entry)
+        try:
+            text = order_file_json(entry)
+        except DraftInvalid as invalid:
+            raise ExportError(
+                f"#{entry.entry_id} ({entry.draft.summary()}) is not a complete order ({invalid});"
+                " open it in Drafts & outbox to correct it, or remove it"
+            ) from invalid
         stem = f"unsent-order-{entry.entry_id}"
         path = folder / f"{stem}.json"
         number = 1
@@ -311,6 +321,7 @@ def remove_profile_data(home: Path, name: str, keys: KeyStore) -> list[str]:
 __all__ = [
     "FILES_IN_USE",
     "SENDING_ELSEWHERE",
+    "ExportError",
     "ProfileInUseError",
     "check_not_in_use",
     "export_unsent",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from impilo_desktop.config import ConfigError, app_home, check_profile_name
 from impilo_desktop.profile_data import (
+    ExportError,
     ProfileInUseError,
     export_unsent,
     remove_profile_data,
@@ -96,8 +97,14 @@ def run_remove(args: argparse.Namespace) -> int:
     if unsent and args.export_to is not None:
         try:
             written = export_unsent(unsent, args.export_to)
-        except Exception as exc:  # a folder not writable, a draft no longer valid
-            return fail(f"The unsent orders could not be written to {args.export_to}: {exc}")
+        except ExportError as exc:
+            return fail(f"Nothing was removed: {exc}.")
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            return fail(
+                f"Nothing was removed: the orders could not be written to {args.export_to}"
+                f" ({reason})."
+            )
         for path in written:
             say(f"Wrote {path}")
     elif unsent and not args.force:

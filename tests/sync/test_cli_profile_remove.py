@@ -193,3 +193,23 @@ def test_refused_while_the_window_is_open(
     assert "Impilo Desktop is open on this computer" in err
     assert Store.path_for(custom_profile, app_home).exists()
     assert os.getpid() != window.pid
+
+
+def test_an_export_that_fails_removes_nothing(
+    custom_profile: Profile, app_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("", encoding="utf-8")
+    assert main(["profile", "remove", "custom", "--export-to", str(not_a_folder)]) == 2
+    assert "Nothing was removed: the orders could not be written to" in capsys.readouterr().err
+
+    # A recipient and no items, as a version with other rules might have queued it.
+    incomplete = OrderDraft()
+    incomplete.set_patient(PatientChoice(id=10001, first_name="Jacqueline", last_name="Seed"))
+    with Store.open_profile(custom_profile, app_home) as store:
+        store.enqueue(incomplete, server=custom_profile.base_url, validate=False)
+    exported = tmp_path / "exported"
+    assert main(["profile", "remove", "custom", "--export-to", str(exported)]) == 2
+    err = capsys.readouterr().err
+    assert "Nothing was removed: #2 (Jacqueline Seed — nothing added yet) is not a complete" in err
+    assert Store.path_for(custom_profile, app_home).exists()

@@ -247,9 +247,14 @@ class SessionController(QObject):
     def _leave_for_sign_out(self, name: str) -> None:
         if self.services.profile.name != name:
             return
-        self._signing_out = name
         log.info("Signing out of profile %s", name)
-        self.switch_profile(self.sandbox.profile(self.keys))
+        try:
+            sandbox = self.sandbox.profile(self.keys)
+        except OSError as exc:  # the built-in server could not listen: stay, remove nothing
+            self._sign_out_failed(self.services, exc)
+            return
+        self._signing_out = name
+        self.switch_profile(sandbox)
 
     def _remove_when_closed(self, name: str, closing: Job | None) -> None:
         """Once the profile's store is closed (every connection of every thread), remove

@@ -160,7 +160,8 @@ class SignOut(QObject):
         self._remove()
 
     def _export_failed(self, error: BaseException) -> None:
-        log.warning("Exporting the unsent orders failed: %s", error)
+        # The reason may name a patient: it is shown, and only its kind goes to the log.
+        log.warning("Exporting the unsent orders failed (%s)", type(error).__name__)
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        self._say(f"The unsent orders could not be exported ({reason}), so nothing was removed.")
+        self._say(f"The unsent orders could not be exported: {reason}. Nothing was removed.")
         self._cancelled()
