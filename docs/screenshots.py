@@ -195,7 +195,13 @@ def main(argv: list[str] | None = None) -> int:
                 page.select_row(page.model.rowCount() - 1)
                 page.delete_selected()
                 save(window, "drafts-undo", scheme)
+                shown: list[bool] = []
+                page.rows_shown.connect(lambda shown=shown: shown.append(True))
                 page.undo_delete()
+                wait(lambda shown=shown: bool(shown))  # type: ignore[misc]
+                # A sent order: placed, its number, and Open in history.
+                page.select_key(f"entry:{sent[0].entry_id}")  # type: ignore[attr-defined]
+                save(window, "drafts-sent", scheme)
                 page.select_row(0)
                 continue
             if key == "history":
@@ -243,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
             about_dialog.close()
         for leftover in window.findChildren(QDialog):
             leftover.close()
+        _void_confirmation(window, draft_for(1 if scheme == "dark" else 0, 1), save, scheme, wait)
 
     # Leaving with orders still waiting: the network goes away, an order is queued, quit.
     server = window.sandbox.server
@@ -255,6 +262,14 @@ def main(argv: list[str] | None = None) -> int:
         settle()
         window.show_page("drafts")
         save(window, "offline", scheme)
+        # Send now while offline: it says why nothing was sent.
+        drafts_page = window.drafts_page
+        stopped: list[object] = []
+        outbox.send_stopped.connect(stopped.append)
+        drafts_page.sending.send()
+        wait(lambda stopped=stopped: bool(stopped))  # type: ignore[misc]
+        save(window, "offline-send-now", scheme)
+        drafts_page.undo_bar.dismiss()
         window.close()
         boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
         for box in boxes:
@@ -384,6 +399,29 @@ def _history_ready(window: object) -> bool:
 
     view = table.findChild(QTableView, "orderHistoryTable")
     return view is None or view.model() is None or view.model().rowCount() > 0
+
+
+def _void_confirmation(
+    window: object, draft: object, save: Callable[..., None], scheme: str, wait: Callable[..., None]
+) -> None:
+    """An order placed through the outbox, then voided from Order history: the confirmation
+    on the page's notice bar, beside the order's detail."""
+    outbox = window.services.outbox  # type: ignore[attr-defined]
+    sent: list[object] = []
+    outbox.entry_sent.connect(sent.append)
+    outbox.submit(draft)
+    wait(lambda: bool(sent))
+    order_id = sent[0].order_id  # type: ignore[attr-defined]
+    history = window.history  # type: ignore[attr-defined]
+    window.show_page("history")  # type: ignore[attr-defined]
+    history.show_order(order_id)
+    wait(lambda: _shows(history, order_id), 20.0)
+    history.void_order(order_id)
+    wait(lambda: history.notifier.text == f"Order {order_id} was voided.", 20.0)
+    history.table.setFocus()
+    save(window, "history-voided", scheme)
+    history.notice.dismiss()
+    window.statusBar().clearMessage()  # type: ignore[attr-defined]  # its 10 s echo
 
 
 if __name__ == "__main__":

@@ -73,6 +73,9 @@ DEFAULT_MAX_BODY: Final = 32 * 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
 P = TypeVar("P", bound=Page[Any])
 Sleep = Callable[[float], Awaitable[None]]
+Observer = Callable[[ImpiloError | None], None]
+"""Told of every exchange with the server: None for an answer in the 2xx range, else the
+error it became (a connection that failed, a refusal, a 5xx). Runs on the client's loop."""
 QueryValue = str | int | bool | date | Enum | Sequence[str] | Sequence[int] | None
 
 
@@ -119,8 +122,10 @@ class Transport:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
         network: NetworkOptions | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.retry = retry
+        self._observer = observer
         self.deadline = deadline
         self.max_body = max_body
         self._api_key = api_key.strip()
@@ -275,6 +280,7 @@ class Transport:
         except httpx.HTTPError as exc:
             error = self._network_error(method, path, exc)
             log.warning("%s", error.detail)
+            self._observe(error)
             raise error from None
         except TimeoutError:
             error = Unreachable(
@@ -284,15 +290,26 @@ class Transport:
                 maybe_sent=True,
             )
             log.warning("%s", error.detail)
+            self._observe(error)
             raise error from None
         elapsed_ms = (time.monotonic() - started) * 1000
         status = response.status_code
         log.debug("%s %s -> %d in %.0f ms", method, self._path(path), status, elapsed_ms)
         if 200 <= status < 300 or (missing_ok and status == 404):
+            self._observe(None)
             return response
         error = self._status_error(response, what)
         log.log(logging.INFO if status == 404 else logging.WARNING, "%s", error.detail)
+        self._observe(error)
         raise error
+
+    def _observe(self, error: ImpiloError | None) -> None:
+        if self._observer is None:
+            return
+        try:
+            self._observer(error)
+        except Exception:  # a listener's mistake never fails the request itself
+            log.exception("Connection observer failed")
 
     async def _exchange(
         self,

@@ -34,6 +34,7 @@ from impilo_desktop.ui.dialogs.quit_question import QuitGuard
 from impilo_desktop.ui.drafts.view import DraftsPage
 from impilo_desktop.ui.history.view import OrderHistoryView
 from impilo_desktop.ui.order_entry.view import OrderEntryView
+from impilo_desktop.ui.plumbing.accessibility import follow_accessible_selection
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.services import AppServices
@@ -152,6 +153,7 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(180, 38))
             self.page_list.addItem(item)
         self.page_list.currentRowChanged.connect(self._on_page_row)
+        follow_accessible_selection(self.page_list)  # a screen reader selects a page
         self.sidebar_fit = SidebarFit(self, self.page_list)  # icons only in a narrow window
         body.addWidget(self.page_list)
 
@@ -216,6 +218,7 @@ class MainWindow(QMainWindow):
         self.order_entry.placed_aside.connect(self._order_placed_aside)
         self.history.reorder_requested.connect(self.load_draft)
         self.drafts_page.open_draft_requested.connect(self.load_draft)
+        self.drafts_page.open_order_requested.connect(self._show_order)
 
         outbox = services.outbox
         outbox.connectivity_changed.connect(self._on_connectivity)

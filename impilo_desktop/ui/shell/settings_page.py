@@ -100,6 +100,7 @@ class SettingsPage(QWidget):
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setAccessibleName("Settings")  # a Tab stop: read by name
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         inner = QWidget(scroll)
         inner.setObjectName("settingsInner")

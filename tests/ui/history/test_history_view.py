@@ -300,9 +300,9 @@ def test_status_change_of_a_sent_order_is_notified(
     with qtbot.waitSignal(history.poller.status_changed, timeout=20_000) as changed:
         history.poller.poll_now()
     assert changed.args[1] == "orderPlaced"
-    assert history.toast.isVisible()
-    assert f"Order {order_id}" in history.toast.text()
-    assert "Order placed" in history.toast.text()
+    assert history.notice.isVisible()
+    assert f"Order {order_id}" in history.notifier.text
+    assert "Order placed" in history.notifier.text
     row = history.model.row_of(order_id)
     assert row >= 0
     assert history.model.data(history.model.index(row, Column.STATUS)) != "Order placed"
