@@ -167,7 +167,8 @@ class SessionController(QObject):
         self._switching = None
         if self._signing_out is not None:
             self._signing_out = None
-            self.services.outbox.start()  # still this profile: it goes on sending
+            # Still this profile: it goes on sending (its reference data is fresh enough).
+            self.services.outbox.start(refresh_references=False)
         message = error.message if isinstance(error, StoreError) else str(error)
         log.warning("Could not open profile %s: %s", profile.name, message)
         self.problem.emit(f"Could not switch to {profile.name}: {message}")
@@ -282,7 +283,7 @@ class SessionController(QObject):
 
     def _sign_out_failed(self, services: AppServices, error: BaseException) -> None:
         if services is self.services and not self._closed:
-            services.outbox.start()
+            services.outbox.start(refresh_references=False)  # sending goes on as before
         self.sign_out_refused.emit(_sign_out_message(error))
 
     def _removal_failed(self, name: str, error: BaseException) -> None:
