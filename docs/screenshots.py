@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -274,11 +275,60 @@ def main(argv: list[str] | None = None) -> int:
         for box in boxes:
             save(box, "quit", scheme)
             box.close()
+    _sign_out_screens(window, keys, save, wait, settle, scratch)
     follower.set_scheme(Qt.ColorScheme.Unknown)
     window.shutdown()
     for path in saved:
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     return 0
+
+
+def _sign_out_screens(
+    window: Any,
+    keys: Any,
+    save: Callable[..., None],
+    wait: Callable[..., None],
+    settle: Any,
+    scratch: Path,
+) -> None:
+    """Settings on an account (the sandbox has no sign-out) with two orders still waiting,
+    and the question signing out asks then (Cancel: nothing is removed)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox, QScrollArea
+
+    from impilo_desktop.config import CUSTOM, Profile
+    from impilo_desktop.domain import OrderDraft, PatientChoice
+    from impilo_desktop.sandbox import DEMO_API_KEY
+    from impilo_desktop.ui.plumbing.theme import scheme_follower
+
+    profile = Profile(CUSTOM, window.services.profile.base_url)
+    keys.set_key(profile.name, DEMO_API_KEY)
+    switched: list[object] = []
+    window.session.switched.connect(switched.append)
+    window.session.switch_profile(profile)
+    wait(lambda: bool(switched))
+    store = window.services.store
+    for first, last, count in (("Thandi", "Nkosi", 2), ("Ruan", "Botha", 1)):
+        draft = OrderDraft()
+        draft.set_patient(PatientChoice(id=10001, first_name=first, last_name=last))
+        draft.add_item(1001, count, name="Blood pressure cuff")
+        store.enqueue(draft, server=profile.base_url)
+    window.services.outbox.changed()
+    for scheme, value in (("light", Qt.ColorScheme.Light), ("dark", Qt.ColorScheme.Dark)):
+        scheme_follower().set_scheme(value)
+        window.show_page("settings")
+        group = window.settings_page.sign_out_group
+        scroll = window.settings_page.findChild(QScrollArea)
+        settle()
+        scroll.ensureWidgetVisible(group)
+        _as_users_path(window.settings_page, scratch)
+        save(window, "settings-sign-out", scheme)
+        group.sign_out()
+        wait(lambda: window.findChild(QMessageBox, "signOutUnsentQuestion") is not None)
+        box = window.findChild(QMessageBox, "signOutUnsentQuestion")
+        save(box, "sign-out-unsent", scheme)
+        box.reject()
+        settle()
 
 
 def _export_dialogs(history: object, save: Callable[..., None], scheme: str) -> None:

@@ -232,6 +232,27 @@ class KeyStore:
         except Exception as exc:
             self._mark_broken(exc)
 
+    def forget_profile(self, profile: str) -> bool:
+        """Signing out: delete both secrets of `profile` (its API key and its database key)
+        from the keyring, and whatever this session kept of them. True when nothing of them
+        is left; False when the keyring failed (the key may still be in it)."""
+        self._session.pop(profile, None)
+        self._pinned.pop(profile, None)
+        self._read.pop(profile, None)
+        if not self.available():
+            return True  # nothing was ever written to a keyring from this session
+        for service in (SERVICE, DATABASE_KEY_SERVICE):
+            try:
+                self.backend.delete_password(service, profile)
+            except keyring.errors.PasswordDeleteError:
+                pass  # not there: fine
+            except Exception as exc:
+                self._mark_broken(exc)
+                return False
+        # Known to be absent now: later reads need no keyring round trip.
+        self._read[profile] = None
+        return True
+
     def pin_session_key(self, profile: str, key: str) -> None:
         """Use `key` for `profile` in this session, ahead of the environment, never stored.
         For the built-in sandbox, whose key is fixed and public."""

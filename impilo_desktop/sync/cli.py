@@ -6,6 +6,8 @@
     impilo-desktop sync                    keep doing that until interrupted
     impilo-desktop outbox                  list entries, their states and last errors
     impilo-desktop outbox --release N      send held entry N after all (to this profile's server)
+    impilo-desktop profile remove NAME     sign out: remove this computer's data for NAME
+                                           (profile_cli.py)
 
 `--profile` / `--base-url` choose the account. The API key comes from `IMPILO_API_KEY` (never
 stored) or the keyring; the sandbox profile falls back to the sandbox's demo key.
@@ -30,6 +32,7 @@ from impilo_desktop.sync.cli_common import (
     profile_of,
 )
 from impilo_desktop.sync.importing_cli import add_import_parser
+from impilo_desktop.sync.profile_cli import add_profile_parser
 
 __all__ = ["EXIT_OK", "EXIT_PENDING", "EXIT_USAGE", "add_sync_parsers", "run_outbox", "run_sync"]
 
@@ -66,6 +69,8 @@ def add_sync_parsers(
         help="send held entry N after all, to this profile's server (`sync` sends it)",
     )
     outbox.set_defaults(handler=run_outbox)
+
+    add_profile_parser(subparsers)
 
 
 # -- shared -------------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ class OrderActions(QObject):
         dialogs.choose_save_path(
             self._page,
             "savePdfDialog",
-            "Save order summary",
+            "Save order summary PDF — contains patient data",
             suggested or f"order-{order_id}.pdf",
             "PDF files (*.pdf)",
             lambda path: self.save_summary_pdf(order_id, path),

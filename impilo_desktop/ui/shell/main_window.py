@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
         self.session.switched.connect(self._on_switched)
         self.session.problem.connect(self.show_notice)
         self.session.key_changed.connect(self._after_key_change)
+        self.session.signed_out.connect(self._after_sign_out)
+        self.session.sign_out_refused.connect(self._sign_out_refused)
         self.session.sandbox_reset.connect(
             lambda: self.notice_bar.show_message(
                 "The sandbox starts again from its demo data.",
@@ -467,6 +469,25 @@ class MainWindow(QMainWindow):
         self.refresh_connection_status()
         self._update_banners()
         self.settings_page.refresh()
+
+    def _after_sign_out(self, name: str, problems: list[str]) -> None:
+        """The account's data is gone and the sandbox is open: the first-run state, with the
+        welcome dialog to connect an account (see `SessionController.sign_out`)."""
+        if problems:
+            self.show_notice(f"Signed out of {name.capitalize()}. " + " ".join(problems), 30_000)
+        else:
+            self.notice_bar.show_message(
+                f"Signed out: nothing of the {name.capitalize()} account is left on this computer.",
+                icon_name="key",
+                timeout_ms=20_000,
+            )
+        self.open_welcome()
+
+    def _sign_out_refused(self, message: str) -> None:
+        # Settings says it beside its button; once the sandbox is open (the profile was taken
+        # between the check and the removal) that button is gone, so the window says it.
+        if self.services.profile.is_sandbox:
+            self.show_notice(message, 30_000)
 
     def use_sandbox(self) -> None:
         """Switch to the built-in sandbox (started if needed)."""

@@ -41,6 +41,7 @@ from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
 from impilo_desktop.ui.shell.network_settings import NetworkGroup
 from impilo_desktop.ui.shell.retention_settings import RetentionGroup
+from impilo_desktop.ui.shell.sign_out_group import SignOutGroup
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.plumbing.services import AppServices
@@ -117,6 +118,8 @@ class SettingsPage(QWidget):
         column.addWidget(self.retention_group)
         column.addWidget(self._sandbox_group())
         column.addWidget(self._folders_group())
+        self.sign_out_group = SignOutGroup(session, inner)
+        column.addWidget(self.sign_out_group)
         column.addStretch(1)
         scroll.setWidget(inner)
         outer = QVBoxLayout(self)
@@ -290,6 +293,7 @@ class SettingsPage(QWidget):
         self.sandbox_group.setVisible(self.session.sandbox_running)
         self.data_row[1].setText(str(profile.data_dir(self.services.home)))
         self.log_row[1].setText(str(log_dir()))
+        self.sign_out_group.refresh()
         self._choice_changed()
 
     def _on_scheme(self, _dark: bool) -> None:
