@@ -198,9 +198,17 @@ def configure_logging(
         root.addHandler(handler)
     root.setLevel(level)
     # Third-party chatter at INFO would push our own lines out of the rotation window.
-    for noisy in ("httpx", "httpcore", "aiohttp.access", "asyncio"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for noisy in _NOISY:
+        logger = logging.getLogger(noisy)
+        _quietened.setdefault(noisy, logger.level)
+        logger.setLevel(logging.WARNING)
     return path
+
+
+_NOISY = ("httpx", "httpcore", "aiohttp.access", "asyncio")
+# The levels those loggers had before `configure_logging` quietened them: `reset_logging` puts
+# them back, so configuring and resetting leaves a process (a test run) as it found it.
+_quietened: dict[str, int] = {}
 
 
 def reset_logging() -> None:
@@ -209,6 +217,9 @@ def reset_logging() -> None:
     for handler in _our_handlers(root):
         root.removeHandler(handler)
         handler.close()
+    for name, level in _quietened.items():
+        logging.getLogger(name).setLevel(level)
+    _quietened.clear()
 
 
 def current_log_file() -> Path | None:

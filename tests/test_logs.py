@@ -291,3 +291,18 @@ def test_a_validation_errors_input_values_are_scrubbed(tmp_path: Path) -> None:
     assert "input_value=[redacted], input_type=list" in text
     assert "Philippa" not in text
     assert "1931-02-29" not in text
+
+
+def test_reset_puts_back_the_levels_configure_quietened() -> None:
+    # A command run in-process (sync --once in a test) used to leave httpcore at WARNING for
+    # the rest of the process, so a later test that reads httpcore's debug output failed.
+    httpcore = logging.getLogger("httpcore")
+    httpcore.setLevel(logging.DEBUG)
+    try:
+        logs.configure_logging()
+        assert httpcore.level == logging.WARNING
+        logs.configure_logging()  # configured twice, still put back to what it was first
+        logs.reset_logging()
+        assert httpcore.level == logging.DEBUG
+    finally:
+        httpcore.setLevel(logging.NOTSET)

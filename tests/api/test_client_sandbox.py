@@ -517,7 +517,9 @@ async def test_key_absent_from_every_log_and_error_over_real_http(
     secret_sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     sandbox = secret_sandbox
-    caplog.set_level(logging.DEBUG)  # includes httpx and httpcore debug output
+    # httpx and httpcore debug output too, whatever level an earlier test left them at.
+    for logger in (None, "httpx", "httpcore"):
+        caplog.set_level(logging.DEBUG, logger=logger)
     texts: list[str] = []
     recorder = Recorder()
     sandbox.faults.force("error", "ratelimit")
