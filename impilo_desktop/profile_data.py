@@ -204,14 +204,21 @@ def check_not_in_use(home: Path, name: str) -> None:
     if not folder.exists():
         return
     lock = ProcessLock(lock_file(folder))
-    state = lock.try_acquire()
     try:
-        if state == LockState.BUSY or _live_lock_row(
-            folder / DATABASE_NAME, state == LockState.ACQUIRED
-        ):
-            raise ProfileInUseError(SENDING_ELSEWHERE)
+        _take_unless_sending(folder, lock)
     finally:
         lock.release()
+
+
+def _take_unless_sending(folder: Path, lock: ProcessLock) -> None:
+    """Try `lock` (the profile's OS lock); raise `ProfileInUseError` when a sender holds it or
+    a live lock entry in the database says one sends from another computer. The caller
+    releases the lock, whatever happens."""
+    state = lock.try_acquire()
+    if state == LockState.BUSY or _live_lock_row(
+        folder / DATABASE_NAME, state == LockState.ACQUIRED
+    ):
+        raise ProfileInUseError(SENDING_ELSEWHERE)
 
 
 def _bury(home: Path, name: str) -> Path | None:
@@ -222,12 +229,8 @@ def _bury(home: Path, name: str) -> Path | None:
         return None
     tombstone = folder.with_name(f"{TOMBSTONE_PREFIX}{name}-{uuid.uuid4().hex[:8]}")
     lock = ProcessLock(lock_file(folder))
-    state = lock.try_acquire()
     try:
-        if state == LockState.BUSY or _live_lock_row(
-            folder / DATABASE_NAME, state == LockState.ACQUIRED
-        ):
-            raise ProfileInUseError(SENDING_ELSEWHERE)
+        _take_unless_sending(folder, lock)
         if sys.platform == "win32":
             # Windows renames no folder with a file open in it, our lock file included. The
             # rename that follows fails the same way if anyone opened a file since.
