@@ -9,7 +9,6 @@ import os
 import socket
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -20,16 +19,7 @@ from impilo_desktop.domain import OrderDraft, PatientChoice
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import DATABASE_KEY_SERVICE, SERVICE, MemoryKeyring
 from impilo_desktop.store import EntryState, Store
-
-_OTHER_SENDER = textwrap.dedent(
-    """
-    import sys
-    from impilo_desktop.store import Store
-    store = Store(sys.argv[1])
-    print("holding" if store.acquire_sender_lock("other-copy", ttl=600) else "busy", flush=True)
-    sys.stdin.readline()
-    """
-)
+from tests.other_sender import another_sender, leftovers
 
 
 def _draft(item_id: int = 1001) -> OrderDraft:
@@ -37,11 +27,6 @@ def _draft(item_id: int = 1001) -> OrderDraft:
     draft.set_patient(PatientChoice(id=10001, first_name="Jacqueline", last_name="Seed"))
     draft.add_item(item_id, 2, name="Seed item")
     return draft
-
-
-def leftovers(home: Path, name: str) -> list[Path]:
-    """Every path under `home` that belongs to profile `name` (its folder, a tombstone)."""
-    return [p for p in home.rglob("*") if name in p.relative_to(home).as_posix()]
 
 
 @pytest.fixture
@@ -156,18 +141,8 @@ def test_refused_while_another_process_sends(
 ) -> None:
     _send_everything(custom_profile, app_home)
     database = Store.path_for(custom_profile, app_home)
-    other = subprocess.Popen(
-        [sys.executable, "-c", _OTHER_SENDER, str(database)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert other.stdout is not None
-        assert other.stdout.readline().strip() == "holding"
+    with another_sender(database):
         code = main(["profile", "remove", "custom"])
-    finally:
-        other.communicate("\n", timeout=30)
     _out, err = capsys.readouterr()
     assert code == 2
     assert "is sending this account's orders right now, so nothing was removed" in err

@@ -6,9 +6,6 @@ sending from the profile makes it refuse, removing nothing."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -23,23 +20,9 @@ from impilo_desktop.store import EntryState, Store
 from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
 from impilo_desktop.ui.shell.main_window import MainWindow
 from impilo_desktop.ui.shell.pages import SETTINGS
+from tests.other_sender import another_sender, leftovers
 
 from .conftest import MakeWindow, sandbox_draft, submit, visible_child, wait_online
-
-_OTHER_SENDER = textwrap.dedent(
-    """
-    import sys
-    from impilo_desktop.store import Store
-    store = Store(sys.argv[1])
-    print("holding" if store.acquire_sender_lock("other-copy", ttl=600) else "busy", flush=True)
-    sys.stdin.readline()
-    """
-)
-
-
-def leftovers(home: Path, name: str) -> list[Path]:
-    """Every path under `home` that belongs to profile `name` (its folder, a tombstone)."""
-    return [p for p in home.rglob("*") if name in p.relative_to(home).as_posix()]
 
 
 def _remember_export_folders(home: Path) -> None:
@@ -176,21 +159,11 @@ def test_refused_while_another_process_sends(
 ) -> None:
     window = online_window
     database = window.services.store.path
-    other = subprocess.Popen(
-        [sys.executable, "-c", _OTHER_SENDER, str(database)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert other.stdout is not None
-        assert other.stdout.readline().strip() == "holding"
+    with another_sender(database):
         _press_sign_out(qtbot, window)
         box = visible_child(qtbot, window.settings_page, QMessageBox, "signOutConfirmation")
         with qtbot.waitSignal(window.session.sign_out_refused, timeout=30_000) as refused:
             _click(box, "confirmSignOut")
-    finally:
-        other.communicate("\n", timeout=30)
     assert "nothing was removed" in refused.args[0]
     group = window.settings_page.sign_out_group
     assert group.message.isVisible()
