@@ -190,12 +190,15 @@ class OutboxSender:
         self,
         *,
         due_only: bool = True,
+        waiting_for_network: bool = False,
         progress: ProgressCallback | None = None,
         on_result: Callable[[EntryResult], None] | None = None,
     ) -> DrainReport:
         """Work through the entries that are due (all pending ones with `due_only=False`,
-        i.e. "send now"). Returns at once with `lock_busy` when another sender works, and
-        with `paused` while the outbox is paused."""
+        i.e. "send now"; with `waiting_for_network` also those that waited only for the
+        connection, for "Impilo answers again": never one waiting out a server's time).
+        Returns at once with `lock_busy` when another sender works, and with `paused` while
+        the outbox is paused."""
         report = DrainReport()
         paused = self.store.outbox_paused()
         if paused:
@@ -213,7 +216,9 @@ class OutboxSender:
             recovered = self.store.recover_interrupted()
             if recovered:
                 log.info("Entries %s were interrupted while sending; now in doubt", recovered)
-            entries = self.store.due_entries(due_only=due_only)
+            entries = self.store.due_entries(
+                due_only=due_only, waiting_for_network=waiting_for_network
+            )
             report.total = len(entries)
             if progress:
                 progress(0, report.total)
@@ -428,10 +433,17 @@ class OutboxSender:
         what = "check" if check_only else "send"
         message = f"{error.message} Next try in {wait_text(delay)}."
         log.warning("Entry %s: %s failed: %s", entry.entry_id, what, error.detail or error)
+        # No answer at all: the wait is only for the network, and ends when Impilo answers
+        # again. An answer (429, 5xx) sets a wait the server asked for or needs: it stands.
+        network = isinstance(error, Unreachable)
         if entry.state == EntryState.IN_DOUBT or reconcile:
-            updated = self.store.mark_in_doubt(entry.entry_id, error.message, when)
+            updated = self.store.mark_in_doubt(
+                entry.entry_id, error.message, when, for_network=network
+            )
         else:
-            updated = self.store.mark_retry(entry.entry_id, error.message, when, reconcile=False)
+            updated = self.store.mark_retry(
+                entry.entry_id, error.message, when, reconcile=False, for_network=network
+            )
         return self._result(updated, Outcome.RETRY, message)
 
     def _pause(self, entry: OutboxEntry, error: AuthenticationError) -> EntryResult:

@@ -9,7 +9,11 @@ from collections.abc import AsyncIterator
 import pytest
 
 from impilo_desktop.api.client import ImpiloClient
-from impilo_desktop.api.errors import AuthenticationError, Unreachable
+from impilo_desktop.api.errors import (
+    AuthenticationError,
+    ImpiloError,
+    Unreachable,
+)
 from impilo_desktop.api.retry import RetryPolicy
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.sync.connectivity import Connectivity, ConnectivityState
@@ -115,6 +119,40 @@ async def test_a_failed_connection_and_the_return_start_the_backoff_over(
         asked += await light.after(0.5)
     assert asked == 1  # the first probe after the return finds it
     assert light.probe.due_in() == pytest.approx(1.0)  # a change: short waits again
+
+
+async def test_a_dropped_attempt_that_a_retry_made_good_is_not_news(
+    sandbox: SandboxServer,
+) -> None:
+    connectivity = Connectivity()
+    states: list[ConnectivityState] = []
+    connectivity.subscribe(lambda changed, _message: states.append(changed))
+    heard: list[ImpiloError | None] = []
+
+    def observer(error: ImpiloError | None) -> None:
+        heard.append(error)
+        probe.heard(error)
+
+    probe = ConnectionProbe(_never_asked, connectivity, schedule=SCHEDULE, clock=Clock())
+    retrying = RetryPolicy(max_attempts=2, base_delay=0.01, random=lambda: 1.0)
+    async with ImpiloClient(
+        sandbox.base_url, sandbox.api_key, observer=observer, retry=retrying
+    ) as client:
+        sandbox.faults.force("drop")  # the first attempt's connection is dropped
+        await client.list_sites(page=1, size=1)  # and its retry answers
+        assert heard == [None]  # one request, told once, after its retries
+        assert states == [ConnectivityState.ONLINE]  # never a flicker of Offline
+
+        sandbox.faults.force("drop", "drop")  # both attempts fail: now that is news
+        with pytest.raises(Unreachable):
+            await client.list_sites(page=1, size=1)
+        assert len(heard) == 2
+        assert isinstance(heard[1], Unreachable)
+    assert states == [ConnectivityState.ONLINE, ConnectivityState.OFFLINE]
+
+
+async def _never_asked() -> bool:
+    raise AssertionError("the probe is not due in this test")
 
 
 async def test_a_refused_key_is_the_probes_to_report(sandbox: SandboxServer) -> None:
