@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 
 from impilo_desktop.api.errors import AuthenticationError, ImpiloError
 from impilo_desktop.api.retry import RetryPolicy
-from impilo_desktop.sync.connectivity import Connectivity
+from impilo_desktop.sync.connectivity import Connectivity, ConnectivityState
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +70,16 @@ class ConnectionProbe:
         or a connection that failed. The client's observer; runs on the loop.
 
         A refused key is left to those whose refusal means the key (the outbox, the refresh,
-        the probe itself): a 403 for one order's void must not stop the outbox."""
+        the probe itself): a 403 for one order's void must not stop the outbox. Nor does
+        any other answer lift a refusal: the outbox stays paused until a new key is tried
+        (or the outbox itself gets through), so the light must not turn green meanwhile
+        because a history page was read."""
         if isinstance(error, AuthenticationError):
             return
         before = self._connectivity.state
+        if before == ConnectivityState.UNAUTHORIZED:
+            self._last = self._clock()
+            return
         if error is None:
             self._connectivity.report_success()
         else:

@@ -12,6 +12,7 @@ from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.errors import (
     AuthenticationError,
     ImpiloError,
+    ServerError,
     Unreachable,
 )
 from impilo_desktop.api.retry import RetryPolicy
@@ -178,6 +179,19 @@ async def test_a_refused_key_is_the_probes_to_report(sandbox: SandboxServer) -> 
         clock.now += 1
         assert await probe.probe_if_due()
     assert state(connectivity) == ConnectivityState.UNAUTHORIZED
+
+
+async def test_nothing_others_hear_lifts_a_refused_key(
+    light: Light, sandbox: SandboxServer
+) -> None:
+    # The outbox's create was refused (403) and the outbox paused; reads still work.
+    light.connectivity.report_error(AuthenticationError(status=403))
+    await light.others_ask()  # a history page, say
+    assert state(light.connectivity) == ConnectivityState.UNAUTHORIZED
+    sandbox.faults.force("error")  # an answer that is not a refusal either
+    with pytest.raises(ServerError):
+        await light.others_ask()
+    assert state(light.connectivity) == ConnectivityState.UNAUTHORIZED
 
 
 def test_the_default_waits_keep_the_fifteen_second_promises() -> None:
