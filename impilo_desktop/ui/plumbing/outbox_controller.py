@@ -41,6 +41,7 @@ from impilo_desktop.sync import (
     OutboxSender,
     Outcome,
     ReferenceRefresher,
+    StopReason,
 )
 from impilo_desktop.sync.probe import ConnectionProbe
 from impilo_desktop.ui.plumbing.bridge import Job
@@ -245,8 +246,15 @@ class OutboxController(QObject):
         )
 
     def send_now(self) -> None:
-        """Try every waiting entry now, ignoring the retry schedule (a person asked: if
-        another copy is sending, `busy_elsewhere` says so)."""
+        """Try every waiting entry now, ignoring the retry schedule. A person asked, from
+        whichever page or the quit question: if nothing can be sent (no key, a refused key,
+        no connection) `send_stopped` says why, if another copy is sending `busy_elsewhere`."""
+        if not self._services.api_key():
+            self.send_stopped.emit(DrainReport(stopped=StopReason.NO_KEY))
+            return
+        if self._state == ConnectivityState.UNAUTHORIZED.value:
+            self.send_stopped.emit(DrainReport(paused=API_KEY_REJECTED))
+            return
         self._asked = True
         self.drain(due_only=False)
 
