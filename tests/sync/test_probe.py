@@ -194,6 +194,30 @@ async def test_nothing_others_hear_lifts_a_refused_key(
     assert state(light.connectivity) == ConnectivityState.UNAUTHORIZED
 
 
+async def test_the_probe_waits_as_long_as_the_server_asked(
+    light: Light, sandbox: SandboxServer
+) -> None:
+    await light.others_ask()
+    sandbox.faults.retry_after = 60
+    sandbox.faults.force("ratelimit")  # the probe's own request: "not for a minute"
+    assert await light.after(1.0)
+    assert state(light.connectivity) == ConnectivityState.ONLINE  # it answered, after all
+    assert not await light.after(30)
+    assert light.probe.due_in() == pytest.approx(30)
+    assert await light.after(30)
+    assert light.probe.requests == 2
+
+
+async def test_no_probe_while_nobody_sees_the_light(light: Light) -> None:
+    await light.others_ask()
+    light.probe.set_paused(True)  # the window was minimised
+    assert not await light.after(60)
+    assert light.probe.requests == 0
+    light.probe.set_paused(False)  # shown again: it asks soon, not at its backed-off wait
+    assert light.probe.due_in() == pytest.approx(1.0)
+    assert await light.after(1.0)
+
+
 def test_the_default_waits_keep_the_fifteen_second_promises() -> None:
     # A dead server is noticed by the first probe after the longest wait; a blackholed one
     # takes that probe's connection attempt as well (ImpiloClient's connect timeout, 5 s).

@@ -334,6 +334,11 @@ class OutboxController(QObject):
         connection checked (and, once online, the outbox sent)."""
         self.key_replaced()
 
+    def set_window_shown(self, shown: bool) -> None:
+        """The window was shown, or minimised or hidden: the light's probe asks only while
+        somebody can see the light (its 15 s promises hold while the window is visible)."""
+        self._on_loop(lambda: self.probe.set_paused(not shown))
+
     def set_probe_schedule(self, schedule: RetryPolicy) -> None:
         """Wait between probes as `schedule` says (tests use short, jitter-free waits)."""
         self._on_loop(lambda: self.probe.set_schedule(schedule))

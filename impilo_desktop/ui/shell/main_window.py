@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -510,6 +510,25 @@ class MainWindow(QMainWindow):
         self.profile_switched.emit(services.profile)
         if self.needs_key():
             self.prompt_for_new_key("missing")
+
+    # -- seen or not ------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._light_seen()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._light_seen()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange:
+            self._light_seen()
+
+    def _light_seen(self) -> None:
+        # The online light's probe asks only while somebody can see the light (sync/probe.py).
+        self.services.outbox.set_window_shown(self.isVisible() and not self.isMinimized())
 
     # -- leaving ------------------------------------------------------------
 

@@ -111,3 +111,24 @@ def test_no_probe_while_the_outbox_talks_to_the_server(
     window.show_page("history")
     qtbot.waitUntil(lambda: light(window) == "Offline", timeout=15_000)
     assert outbox.probe.requests == 0
+
+
+def test_no_probing_while_the_window_is_minimised(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    custom_argv: list[str],
+    keys: KeyStore,
+) -> None:
+    keys.set_key("custom", sandbox.api_key)
+    window = started(make_window, custom_argv, QUICK)
+    wait_online(qtbot, window)
+    probe = window.services.outbox.probe
+    window.showMinimized()
+    qtbot.waitUntil(lambda: probe.paused, timeout=5_000)
+    window.showNormal()
+    qtbot.waitUntil(lambda: not probe.paused, timeout=5_000)
+    window.hide()
+    qtbot.waitUntil(lambda: probe.paused, timeout=5_000)
+    window.show()
+    qtbot.waitUntil(lambda: not probe.paused, timeout=5_000)
