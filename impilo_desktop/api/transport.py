@@ -73,8 +73,10 @@ M = TypeVar("M", bound=BaseModel)
 P = TypeVar("P", bound=Page[Any])
 Sleep = Callable[[float], Awaitable[None]]
 Observer = Callable[[ImpiloError | None], None]
-"""Told of every exchange with the server: None for an answer in the 2xx range, else the
-error it became (a connection that failed, a refusal, a 5xx). Runs on the client's loop."""
+"""Told how every request ended, once, after its retries: None for an answer in the 2xx
+range, else the error it finally became (a connection that failed, a refusal, a 5xx). One
+dropped attempt that a retry made good is not news: the online light must not flicker for
+it. Runs on the client's loop."""
 QueryValue = str | int | bool | date | Enum | Sequence[str] | Sequence[int] | None
 
 
@@ -229,9 +231,10 @@ class Transport:
         while True:
             attempt += 1
             try:
-                return await self._attempt(method, path, params, body, accept, what, missing_ok)
+                response = await self._attempt(method, path, params, body, accept, what, missing_ok)
             except ImpiloError as error:
                 if not error.retryable or attempt >= policy.max_attempts:
+                    self._observe(error)
                     raise
                 hint = getattr(error, "retry_after", None)
                 if policy.beyond_budget(hint):
@@ -243,6 +246,7 @@ class Transport:
                         self._path(path),
                         hint,
                     )
+                    self._observe(error)
                     raise
                 wait = policy.delay(attempt, hint)
                 log.warning(
@@ -255,6 +259,9 @@ class Transport:
                     wait,
                 )
                 await self._sleep(wait)
+            else:
+                self._observe(None)
+                return response
 
     async def _attempt(
         self,
@@ -279,7 +286,6 @@ class Transport:
         except httpx.HTTPError as exc:
             error = self._network_error(method, path, exc)
             log.warning("%s", error.detail)
-            self._observe(error)
             raise error from None
         except TimeoutError:
             error = Unreachable(
@@ -289,17 +295,14 @@ class Transport:
                 maybe_sent=True,
             )
             log.warning("%s", error.detail)
-            self._observe(error)
             raise error from None
         elapsed_ms = (time.monotonic() - started) * 1000
         status = response.status_code
         log.debug("%s %s -> %d in %.0f ms", method, self._path(path), status, elapsed_ms)
         if 200 <= status < 300 or (missing_ok and status == 404):
-            self._observe(None)
             return response
         error = self._status_error(response, what)
         log.log(logging.INFO if status == 404 else logging.WARNING, "%s", error.detail)
-        self._observe(error)
         raise error
 
     def _observe(self, error: ImpiloError | None) -> None:

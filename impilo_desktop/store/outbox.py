@@ -302,16 +302,20 @@ class OutboxMixin(StoreBase):
 
         return self._db.write(recover)
 
-    def due_entries(self, *, due_only: bool = True) -> list[OutboxEntry]:
+    def due_entries(
+        self, *, due_only: bool = True, waiting_for_network: bool = False
+    ) -> list[OutboxEntry]:
         """Entries the sender should work on now, oldest first (`due_only=False` ignores the
-        backoff schedule, for "send now")."""
+        backoff schedule, for "send now"; `waiting_for_network` adds the entries whose wait
+        was only for the connection to come back, for "Impilo answers again")."""
         now = self.now()
 
         def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
             sql = "SELECT * FROM outbox WHERE state IN ('queued', 'in_doubt')"
             params: tuple[float, ...] = ()
             if due_only:
-                sql += " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+                network = " OR waits_for_network = 1" if waiting_for_network else ""
+                sql += f" AND (next_attempt_at IS NULL OR next_attempt_at <= ?{network})"
                 params = (now,)
             return conn.execute(sql + " ORDER BY entry_id", params).fetchall()
 
@@ -360,9 +364,15 @@ class OutboxMixin(StoreBase):
         )
 
     def mark_in_doubt(
-        self, entry_id: int, error: str, next_attempt_at: float | None = None
+        self,
+        entry_id: int,
+        error: str,
+        next_attempt_at: float | None = None,
+        *,
+        for_network: bool = False,
     ) -> OutboxEntry:
-        """The outcome is unknown; reconcile by reference before any resend."""
+        """The outcome is unknown; reconcile by reference before any resend. `for_network`:
+        the wait is only for the connection to come back (see `due_entries`)."""
         return self._transition(
             entry_id,
             (EntryState.SENDING, EntryState.IN_DOUBT),
@@ -371,13 +381,21 @@ class OutboxMixin(StoreBase):
             error,
             last_error=error,
             next_attempt_at=next_attempt_at,
+            waits_for_network=int(for_network),
         )
 
     def mark_retry(
-        self, entry_id: int, error: str, next_attempt_at: float | None, *, reconcile: bool
+        self,
+        entry_id: int,
+        error: str,
+        next_attempt_at: float | None,
+        *,
+        reconcile: bool,
+        for_network: bool = False,
     ) -> OutboxEntry:
         """A failure that is worth retrying later. `reconcile=False` only when the request
-        certainly did not create the order (e.g. 429, refused connection)."""
+        certainly did not create the order (e.g. 429, refused connection). `for_network`:
+        the wait is only for the connection to come back, not one the server asked for."""
         state = EntryState.IN_DOUBT if reconcile else EntryState.QUEUED
         return self._transition(
             entry_id,
@@ -387,6 +405,7 @@ class OutboxMixin(StoreBase):
             error,
             last_error=error,
             next_attempt_at=next_attempt_at,
+            waits_for_network=int(for_network),
         )
 
     def mark_rejected(self, entry_id: int, server_message: str, error: str) -> OutboxEntry:

@@ -137,6 +137,14 @@ UPDATE reference_cache SET body = json_remove(body,
     WHERE kind = 'patient';
 """
 
+# Version 5: whether an entry's retry time is the app's own wait for the network to come back
+# (the last try found no connection at all) rather than a wait the server asked for or one
+# that spares a server in trouble. When Impilo answers again, entries waiting only for the
+# network are sent at once; the others keep their time (sync/sender.py).
+V5 = """
+ALTER TABLE outbox ADD COLUMN waits_for_network INTEGER NOT NULL DEFAULT 0;
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
@@ -167,5 +175,6 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _script(V2),
     2: _script(V3),
     3: _script(V4),
+    4: _script(V5),
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1

@@ -22,6 +22,7 @@ from impilo_desktop.sync.sender import (
     EntryResult,
     OutboxSender,
     Outcome,
+    StopReason,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "Outcome",
     "ReferenceRefresher",
     "RefreshReport",
+    "StopReason",
 ]

@@ -9,6 +9,12 @@ went offline, came back, a new key) and backs off while nothing changes, followi
 `RetryPolicy`; its ceiling keeps both promises of the light: Offline within 15 s of the
 server going away while nothing else is talking to it, Online within 15 s of its return
 (`PROBE_BACKOFF`: at most 9 s between probes, plus a connection attempt of at most 5 s).
+That is the price of the first promise: idle and online, one small request every 4.5-9 s.
+Two things stretch the wait, and the promises with it: a server that asked the probe to
+wait (`Retry-After` on a 429 or 5xx answering the probe's request) is not asked again before
+that time; and while the window is minimised or hidden nobody sees the light, so the probe pauses
+(`set_paused`) and asks soon after the window shows again. The 15 s promises hold while the
+window is visible.
 
 Plain asyncio, on the loop of the client it observes (the bridge loop in the window); the
 window only starts, wakes and stops it from there.
@@ -24,12 +30,15 @@ from collections.abc import Awaitable, Callable
 
 from impilo_desktop.api.errors import AuthenticationError, ImpiloError
 from impilo_desktop.api.retry import RetryPolicy
-from impilo_desktop.sync.connectivity import Connectivity
+from impilo_desktop.sync.connectivity import Connectivity, ConnectivityState
 
 log = logging.getLogger(__name__)
 
 # Waits between probes while nothing is heard: 0.5-1 s after a change, doubling to 4.5-9 s.
 PROBE_BACKOFF = RetryPolicy(base_delay=1.0, max_delay=9.0)
+# The longest server-asked wait the probe honours: a Retry-After of a day (a misconfigured
+# proxy, say) must not leave the light unchecked until tomorrow.
+MAX_RETRY_AFTER = 15 * 60.0
 
 Check = Callable[[], Awaitable[bool]]
 """Makes the probe request and returns True, or returns False when there is nothing to ask
@@ -61,6 +70,7 @@ class ConnectionProbe:
         self._last = clock()  # the last time the server was heard from (or probed)
         self._wake: asyncio.Event | None = None
         self._stopped = False
+        self.paused = False  # the window is minimised or hidden: nobody sees the light
         self.requests = 0
 
     # -- what the client and the window tell it (on the loop) -------------------------------
@@ -70,10 +80,16 @@ class ConnectionProbe:
         or a connection that failed. The client's observer; runs on the loop.
 
         A refused key is left to those whose refusal means the key (the outbox, the refresh,
-        the probe itself): a 403 for one order's void must not stop the outbox."""
+        the probe itself): a 403 for one order's void must not stop the outbox. Nor does
+        any other answer lift a refusal: the outbox stays paused until a new key is tried
+        (or the outbox itself gets through), so the light must not turn green meanwhile
+        because a history page was read."""
         if isinstance(error, AuthenticationError):
             return
         before = self._connectivity.state
+        if before == ConnectivityState.UNAUTHORIZED:
+            self._last = self._clock()
+            return
         if error is None:
             self._connectivity.report_success()
         else:
@@ -93,6 +109,15 @@ class ConnectionProbe:
         self._stopped = True
         self._notify()
 
+    def set_paused(self, paused: bool) -> None:
+        """Stop probing while nobody sees the light (the window minimised or hidden); once
+        it shows again, probe soon. Other requests still keep the light current."""
+        if paused == self.paused:
+            return
+        self.paused = paused
+        if not paused:
+            self.wake()
+
     def set_schedule(self, schedule: RetryPolicy) -> None:
         self.schedule = schedule
         self._restart_backoff()
@@ -105,7 +130,7 @@ class ConnectionProbe:
 
     async def probe_if_due(self) -> bool:
         """Probe when nothing was heard for the current wait; True when a request was made."""
-        if self.due_in() > 0:
+        if self.paused or self.due_in() > 0:
             return False
         self._step += 1
         self._wait = self.schedule.backoff(self._step)
@@ -116,6 +141,12 @@ class ConnectionProbe:
             # Refused before anything left (a key that cannot be sent): say so as well.
             self._connectivity.report_error(error)
             asked = True
+            hint = getattr(error, "retry_after", None)
+            if isinstance(hint, int | float) and hint > 0:
+                # The server asked the probe not to ask again before then. (Another
+                # request's Retry-After may be about that request alone: a 429 for creates
+                # must not leave the light unchecked for as long.)
+                self._wait = max(self._wait, min(float(hint), MAX_RETRY_AFTER))
         except Exception:
             # A closed client during a profile switch, say: the light waits for the next one.
             log.warning("The connection probe failed", exc_info=True)
@@ -128,6 +159,10 @@ class ConnectionProbe:
         """Probe whenever due until `stop`; sleeps in between, woken early by `wake`."""
         self._wake = asyncio.Event()
         while not self._stopped:
+            if self.paused:
+                self._wake.clear()
+                await self._wake.wait()  # `set_paused(False)` or `stop` wakes it
+                continue
             wait = self.due_in()
             if wait > 0:
                 self._wake.clear()

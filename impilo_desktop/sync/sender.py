@@ -97,6 +97,19 @@ DEFAULT_SETTLE = 2 * DEFAULT_DEADLINE
 KEEP_SENT = timedelta(days=30)
 
 
+class StopReason(StrEnum):
+    """Why a drain stopped before the end (`DrainReport.stopped`). The value is what the
+    command line prints; the window says each in its own words (ui/drafts/send_now.py)."""
+
+    OFFLINE = "offline"
+    UNTRUSTED = "the connection's certificate is not trusted"
+    PROXY_REFUSED = "the proxy server refused the connection"
+    TAKEN_OVER = "another sender took over"
+    KEY_REFUSED = API_KEY_REJECTED
+    # Never the sender's: the window's Send now, asked with no key to send with.
+    NO_KEY = "no API key"
+
+
 class Outcome(StrEnum):
     """What one pass over an entry did."""
 
@@ -135,7 +148,7 @@ class DrainReport:
     total: int = 0
     lock_busy: bool = False
     paused: str | None = None
-    stopped: str | None = None
+    stopped: StopReason | None = None
 
     @property
     def delivered(self) -> list[EntryResult]:
@@ -147,7 +160,7 @@ class DrainReport:
 
 
 class _StopDrain(Exception):  # noqa: N818 - internal control flow, never escapes
-    def __init__(self, result: EntryResult, reason: str) -> None:
+    def __init__(self, result: EntryResult, reason: StopReason) -> None:
         super().__init__(reason)
         self.result = result
         self.reason = reason
@@ -190,12 +203,15 @@ class OutboxSender:
         self,
         *,
         due_only: bool = True,
+        waiting_for_network: bool = False,
         progress: ProgressCallback | None = None,
         on_result: Callable[[EntryResult], None] | None = None,
     ) -> DrainReport:
         """Work through the entries that are due (all pending ones with `due_only=False`,
-        i.e. "send now"). Returns at once with `lock_busy` when another sender works, and
-        with `paused` while the outbox is paused."""
+        i.e. "send now"; with `waiting_for_network` also those that waited only for the
+        connection, for "Impilo answers again": never one waiting out a server's time).
+        Returns at once with `lock_busy` when another sender works, and with `paused` while
+        the outbox is paused."""
         report = DrainReport()
         paused = self.store.outbox_paused()
         if paused:
@@ -213,7 +229,9 @@ class OutboxSender:
             recovered = self.store.recover_interrupted()
             if recovered:
                 log.info("Entries %s were interrupted while sending; now in doubt", recovered)
-            entries = self.store.due_entries(due_only=due_only)
+            entries = self.store.due_entries(
+                due_only=due_only, waiting_for_network=waiting_for_network
+            )
             report.total = len(entries)
             if progress:
                 progress(0, report.total)
@@ -315,8 +333,8 @@ class OutboxSender:
         try:
             entry = self.store.mark_sending(entry_id, self.lease)
         except SenderLockLost:
-            result = self._result(entry, Outcome.SKIPPED, "another sender took over")
-            raise _StopDrain(result, "another sender took over") from None
+            result = self._result(entry, Outcome.SKIPPED, StopReason.TAKEN_OVER)
+            raise _StopDrain(result, StopReason.TAKEN_OVER) from None
         try:
             order = await client.create_order(body)
         except RequestRejected as error:
@@ -329,7 +347,7 @@ class OutboxSender:
             )
         except AuthenticationError as error:
             self.connectivity.report_error(error)
-            raise _StopDrain(self._pause(entry, error), API_KEY_REJECTED) from None
+            raise _StopDrain(self._pause(entry, error), StopReason.KEY_REFUSED) from None
         except RateLimited as error:
             # Refused before it was processed: nothing was created.
             return self._schedule(entry, error, reconcile=False, retry_after=error.retry_after)
@@ -360,7 +378,7 @@ class OutboxSender:
             page = await client.list_orders(page=1, size=20, external_order_ids=[reference])
         except AuthenticationError as error:
             self.connectivity.report_error(error)
-            raise _StopDrain(self._pause(entry, error), API_KEY_REJECTED) from None
+            raise _StopDrain(self._pause(entry, error), StopReason.KEY_REFUSED) from None
         except ImpiloError as error:
             result = self._schedule(entry, error, reconcile=True, check_only=True)
             if isinstance(error, Unreachable) and not error.maybe_sent:
@@ -428,10 +446,17 @@ class OutboxSender:
         what = "check" if check_only else "send"
         message = f"{error.message} Next try in {wait_text(delay)}."
         log.warning("Entry %s: %s failed: %s", entry.entry_id, what, error.detail or error)
+        # No answer at all: the wait is only for the network, and ends when Impilo answers
+        # again. An answer (429, 5xx) sets a wait the server asked for or needs: it stands.
+        network = isinstance(error, Unreachable)
         if entry.state == EntryState.IN_DOUBT or reconcile:
-            updated = self.store.mark_in_doubt(entry.entry_id, error.message, when)
+            updated = self.store.mark_in_doubt(
+                entry.entry_id, error.message, when, for_network=network
+            )
         else:
-            updated = self.store.mark_retry(entry.entry_id, error.message, when, reconcile=False)
+            updated = self.store.mark_retry(
+                entry.entry_id, error.message, when, reconcile=False, for_network=network
+            )
         return self._result(updated, Outcome.RETRY, message)
 
     def _pause(self, entry: OutboxEntry, error: AuthenticationError) -> EntryResult:
@@ -458,13 +483,13 @@ class OutboxSender:
         )
 
 
-def _no_connection(error: Unreachable) -> str:
+def _no_connection(error: Unreachable) -> StopReason:
     """Why a drain stops when nothing could be sent: offline, or what stands in the way."""
     if isinstance(error, UntrustedCertificate):
-        return "the connection's certificate is not trusted"
+        return StopReason.UNTRUSTED
     if isinstance(error, ProxyRefused):
-        return "the proxy server refused the connection"
-    return "offline"
+        return StopReason.PROXY_REFUSED
+    return StopReason.OFFLINE
 
 
 def wrong_server_reason(queued_for: str | None, now_talks_to: str) -> str:

@@ -96,7 +96,7 @@ def test_patients_an_earlier_version_cached_lose_their_phone_and_street(db_path:
         [row] = store.patient_search_rows()
         assert (row.first_name, row.city, row.site_id) == ("Thandi", "Durban", 10)
         assert [s.phone_number for s in store.cached_sites()] == ["031-555-0100"]  # a clinic's
-    assert SCHEMA_VERSION == 4
+    assert SCHEMA_VERSION >= 4  # the upgrade went through the slimming step (V4)
     assert cached_bodies(db_path) == [KEPT]
 
 

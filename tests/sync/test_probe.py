@@ -9,7 +9,12 @@ from collections.abc import AsyncIterator
 import pytest
 
 from impilo_desktop.api.client import ImpiloClient
-from impilo_desktop.api.errors import AuthenticationError, Unreachable
+from impilo_desktop.api.errors import (
+    AuthenticationError,
+    ImpiloError,
+    ServerError,
+    Unreachable,
+)
 from impilo_desktop.api.retry import RetryPolicy
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.sync.connectivity import Connectivity, ConnectivityState
@@ -117,6 +122,40 @@ async def test_a_failed_connection_and_the_return_start_the_backoff_over(
     assert light.probe.due_in() == pytest.approx(1.0)  # a change: short waits again
 
 
+async def test_a_dropped_attempt_that_a_retry_made_good_is_not_news(
+    sandbox: SandboxServer,
+) -> None:
+    connectivity = Connectivity()
+    states: list[ConnectivityState] = []
+    connectivity.subscribe(lambda changed, _message: states.append(changed))
+    heard: list[ImpiloError | None] = []
+
+    def observer(error: ImpiloError | None) -> None:
+        heard.append(error)
+        probe.heard(error)
+
+    probe = ConnectionProbe(_never_asked, connectivity, schedule=SCHEDULE, clock=Clock())
+    retrying = RetryPolicy(max_attempts=2, base_delay=0.01, random=lambda: 1.0)
+    async with ImpiloClient(
+        sandbox.base_url, sandbox.api_key, observer=observer, retry=retrying
+    ) as client:
+        sandbox.faults.force("drop")  # the first attempt's connection is dropped
+        await client.list_sites(page=1, size=1)  # and its retry answers
+        assert heard == [None]  # one request, told once, after its retries
+        assert states == [ConnectivityState.ONLINE]  # never a flicker of Offline
+
+        sandbox.faults.force("drop", "drop")  # both attempts fail: now that is news
+        with pytest.raises(Unreachable):
+            await client.list_sites(page=1, size=1)
+        assert len(heard) == 2
+        assert isinstance(heard[1], Unreachable)
+    assert states == [ConnectivityState.ONLINE, ConnectivityState.OFFLINE]
+
+
+async def _never_asked() -> bool:
+    raise AssertionError("the probe is not due in this test")
+
+
 async def test_a_refused_key_is_the_probes_to_report(sandbox: SandboxServer) -> None:
     connectivity = Connectivity()
     clock = Clock()
@@ -140,6 +179,43 @@ async def test_a_refused_key_is_the_probes_to_report(sandbox: SandboxServer) -> 
         clock.now += 1
         assert await probe.probe_if_due()
     assert state(connectivity) == ConnectivityState.UNAUTHORIZED
+
+
+async def test_nothing_others_hear_lifts_a_refused_key(
+    light: Light, sandbox: SandboxServer
+) -> None:
+    # The outbox's create was refused (403) and the outbox paused; reads still work.
+    light.connectivity.report_error(AuthenticationError(status=403))
+    await light.others_ask()  # a history page, say
+    assert state(light.connectivity) == ConnectivityState.UNAUTHORIZED
+    sandbox.faults.force("error")  # an answer that is not a refusal either
+    with pytest.raises(ServerError):
+        await light.others_ask()
+    assert state(light.connectivity) == ConnectivityState.UNAUTHORIZED
+
+
+async def test_the_probe_waits_as_long_as_the_server_asked(
+    light: Light, sandbox: SandboxServer
+) -> None:
+    await light.others_ask()
+    sandbox.faults.retry_after = 60
+    sandbox.faults.force("ratelimit")  # the probe's own request: "not for a minute"
+    assert await light.after(1.0)
+    assert state(light.connectivity) == ConnectivityState.ONLINE  # it answered, after all
+    assert not await light.after(30)
+    assert light.probe.due_in() == pytest.approx(30)
+    assert await light.after(30)
+    assert light.probe.requests == 2
+
+
+async def test_no_probe_while_nobody_sees_the_light(light: Light) -> None:
+    await light.others_ask()
+    light.probe.set_paused(True)  # the window was minimised
+    assert not await light.after(60)
+    assert light.probe.requests == 0
+    light.probe.set_paused(False)  # shown again: it asks soon, not at its backed-off wait
+    assert light.probe.due_in() == pytest.approx(1.0)
+    assert await light.after(1.0)
 
 
 def test_the_default_waits_keep_the_fifteen_second_promises() -> None:

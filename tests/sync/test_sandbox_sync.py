@@ -149,6 +149,30 @@ async def test_network_gone_and_back(store: Store, sandbox: SandboxServer) -> No
     assert heard == [ConnectivityState.OFFLINE, ConnectivityState.ONLINE]
 
 
+async def test_back_online_sends_what_waited_for_the_network_not_what_the_server_held(
+    store: Store, sandbox: SandboxServer
+) -> None:
+    sandbox.faults.retry_after = 600  # "come back in ten minutes"
+    held = store.enqueue(sandbox_draft(), server=sandbox.base_url)
+    sandbox.faults.force("ratelimit")
+    await make_sender(store, sandbox).drain()
+    assert store.get_entry(held.entry_id).state == EntryState.QUEUED
+
+    waiting = store.enqueue(sandbox_draft(), server=sandbox.base_url)
+    sandbox.stop()
+    offline = await make_sender(store, sandbox).drain()
+    assert offline.stopped == "offline"
+    # Both now wait with a time ahead of them: one the server's, one the app's own backoff.
+    for entry in (held, waiting):
+        assert store.get_entry(entry.entry_id).next_attempt_at is not None
+
+    sandbox.start()
+    back = await make_sender(store, sandbox).drain(waiting_for_network=True)
+    assert [(r.entry_id, r.outcome) for r in back.results] == [(waiting.entry_id, Outcome.SENT)]
+    assert store.get_entry(held.entry_id).state == EntryState.QUEUED
+    assert await orders_with(sandbox, held.client_reference) == []
+
+
 async def test_reference_refresh_from_sandbox(store: Store, sandbox: SandboxServer) -> None:
     progress: dict[ReferenceKind, tuple[int, int]] = {}
     report = await ReferenceRefresher(store, lambda: factory(sandbox)).refresh(

@@ -5,7 +5,8 @@ them and turns their news into Qt signals on the UI thread.
 Cadence: a drain right after every submit; a periodic drain while online. The online light
 comes from every exchange of the shared client, and a light probe only when nothing was heard
 for a while (`sync/probe.py`: soon after a change, backing off while nothing changes). Once
-Impilo answers again, a drain that ignores the backoff schedule sends waiting orders at once.
+Impilo answers again, orders that waited only for the network are sent at once; those waiting
+out a time the server asked for (429, 5xx with Retry-After) keep it.
 Nothing is probed while the key is refused, until a new key arrives.
 
 Nothing here touches the store on the UI thread: every read and write is a call on the
@@ -40,6 +41,7 @@ from impilo_desktop.sync import (
     OutboxSender,
     Outcome,
     ReferenceRefresher,
+    StopReason,
 )
 from impilo_desktop.sync.probe import ConnectionProbe
 from impilo_desktop.ui.plumbing.bridge import Job
@@ -126,7 +128,8 @@ class OutboxController(QObject):
         self._refresh_job: Job | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._restart_pending = False
-        self._again: bool | None = None  # None: no follow-up; else its due_only
+        # None: no follow-up; else its (due_only, waiting_for_network).
+        self._again: tuple[bool, bool] | None = None
         # A person asked to send (Send now): the next drain's lock_busy is said, not ignored.
         self._asked = False
         self._drain_asked = False
@@ -243,8 +246,15 @@ class OutboxController(QObject):
         )
 
     def send_now(self) -> None:
-        """Try every waiting entry now, ignoring the retry schedule (a person asked: if
-        another copy is sending, `busy_elsewhere` says so)."""
+        """Try every waiting entry now, ignoring the retry schedule. A person asked, from
+        whichever page or the quit question: if nothing can be sent (no key, a refused key,
+        no connection) `send_stopped` says why, if another copy is sending `busy_elsewhere`."""
+        if not self._services.api_key():
+            self.send_stopped.emit(DrainReport(stopped=StopReason.NO_KEY))
+            return
+        if self._state == ConnectivityState.UNAUTHORIZED.value:
+            self.send_stopped.emit(DrainReport(paused=API_KEY_REJECTED))
+            return
         self._asked = True
         self.drain(due_only=False)
 
@@ -324,6 +334,11 @@ class OutboxController(QObject):
         connection checked (and, once online, the outbox sent)."""
         self.key_replaced()
 
+    def set_window_shown(self, shown: bool) -> None:
+        """The window was shown, or minimised or hidden: the light's probe asks only while
+        somebody can see the light (its 15 s promises hold while the window is visible)."""
+        self._on_loop(lambda: self.probe.set_paused(not shown))
+
     def set_probe_schedule(self, schedule: RetryPolicy) -> None:
         """Wait between probes as `schedule` says (tests use short, jitter-free waits)."""
         self._on_loop(lambda: self.probe.set_schedule(schedule))
@@ -376,15 +391,19 @@ class OutboxController(QObject):
             self._refresh_job = None
             self.reference_refreshed.emit(False)
 
-    def drain(self, due_only: bool = True) -> None:
-        """Send due entries (all waiting entries with `due_only=False`) on the bridge."""
+    def drain(self, due_only: bool = True, *, waiting_for_network: bool = False) -> None:
+        """Send due entries on the bridge: all waiting entries with `due_only=False`, also
+        those that waited only for the network with `waiting_for_network`."""
         if not self._running or self._restart_pending:
             return
         if self._state == ConnectivityState.UNAUTHORIZED.value or not self._services.api_key():
             return
         if self.sending:
             # One drain at a time; remember to go again (as eagerly as asked) when it ends.
-            self._again = due_only if self._again is None else (self._again and due_only)
+            if self._again is not None:
+                due_only = due_only and self._again[0]
+                waiting_for_network = waiting_for_network or self._again[1]
+            self._again = (due_only, waiting_for_network)
             return
         self._retry_timer.stop()
         self._drain_asked, self._asked = self._asked, False
@@ -395,7 +414,10 @@ class OutboxController(QObject):
 
         async def drain_and_summarize() -> tuple[DrainReport, tuple[int, OutboxSummary]]:
             report = await self._sender.drain(
-                due_only=due_only, progress=self._progress_hop.emit, on_result=on_result
+                due_only=due_only,
+                waiting_for_network=waiting_for_network,
+                progress=self._progress_hop.emit,
+                on_result=on_result,
             )
             return report, self._read_summary()
 
@@ -449,8 +471,9 @@ class OutboxController(QObject):
         elif state == ConnectivityState.ONLINE.value and (
             previous in NO_CONNECTION or previous == ConnectivityState.UNAUTHORIZED.value
         ):
-            # Back online: whatever waited for the network goes now, not at its backoff time.
-            self.drain(due_only=False)
+            # Back online: whatever waited only for the network goes now, not at its backoff
+            # time; an entry waiting out a time the server asked for keeps it.
+            self.drain(waiting_for_network=True)
 
     @Slot(int, int)
     def _on_progress(self, done: int, total: int) -> None:
@@ -498,7 +521,7 @@ class OutboxController(QObject):
         again, self._again = self._again, None
         if again is not None:
             # Start the follow-up first, so listeners see `sending` is still true.
-            self.drain(due_only=again)
+            self.drain(due_only=again[0], waiting_for_network=again[1])
         else:
             self._schedule_retry()
         self.progress.emit(report.total, report.total)

@@ -32,6 +32,12 @@ class AppServices:
     network: NetworkOptions = field(default_factory=NetworkOptions)
     _client: ImpiloClient | None = field(default=None, repr=False)
     _client_key: str = field(default="", repr=False)
+    # Retired clients still closing (kept so their tasks are not collected half-way).
+    _retiring: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
+
+    def __post_init__(self) -> None:
+        # Once per profile: whichever client is current when the bridge closes is closed.
+        self.bridge.add_closer(self._close_client)
 
     def api_key(self) -> str | None:
         """The key for the current profile (env override, keyring or session fallback)."""
@@ -47,7 +53,7 @@ class AppServices:
         without the key just entered, whoever noticed the change first."""
         key = self.api_key() or ""
         if self._client is not None and key != self._client_key:
-            self.reset_client()
+            self._retire_client()
         if self._client is None:
             from impilo_desktop.api.client import ImpiloClient
 
@@ -59,16 +65,23 @@ class AppServices:
                 # Every answer (or failure) keeps the online light current, whoever asked.
                 observer=self.outbox.probe.heard,
             )
-            self.bridge.add_closer(self._close_client)
         return self._client
 
     def reset_client(self) -> None:
-        """Forget the shared client (after the key, base URL or proxy changed). The old one is
-        closed on the bridge loop a little later, so requests other pages have in flight
-        on it can finish instead of losing their connection."""
+        """Forget the shared client (after the key, base URL or proxy changed), from any
+        thread: the change happens on the bridge loop, in order with the requests asked for
+        before and after it, where `client()` makes and replaces clients too (two threads
+        swapping it could leave a client made in between unclosed). The old client closes a
+        little later, so requests other pages have in flight on it can finish."""
+        self.bridge.call(self._retire_client)
+
+    def _retire_client(self) -> None:
+        """On the bridge loop: forget the current client and close it after a grace."""
         old, self._client = self._client, None
         if old is not None:
-            self.bridge.submit(_retire(old))
+            task = asyncio.get_running_loop().create_task(_retire(old))
+            self._retiring.add(task)
+            task.add_done_callback(self._retiring.discard)
 
     async def _close_client(self) -> None:
         client, self._client = self._client, None

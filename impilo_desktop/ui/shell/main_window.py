@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -29,8 +29,9 @@ from impilo_desktop import APP_NAME
 from impilo_desktop.config import Profile
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.secrets import KeyStore
-from impilo_desktop.sync import NO_CONNECTION
+from impilo_desktop.sync import NO_CONNECTION, DrainReport
 from impilo_desktop.ui.dialogs.quit_question import QuitGuard
+from impilo_desktop.ui.drafts.send_now import NOTE_MS, send_stopped_text
 from impilo_desktop.ui.drafts.view import DraftsPage
 from impilo_desktop.ui.history.view import OrderHistoryView
 from impilo_desktop.ui.order_entry.view import OrderEntryView
@@ -230,6 +231,7 @@ class MainWindow(QMainWindow):
         outbox.entry_rejected.connect(self._on_entry_rejected)
         outbox.drain_finished.connect(lambda _report: self.quit_guard.drain_finished())
         outbox.busy_elsewhere.connect(self.show_notice)
+        outbox.send_stopped.connect(self._on_send_stopped)
 
         self.status.set_profile(services.profile)
         self.refresh_connection_status()
@@ -362,6 +364,12 @@ class MainWindow(QMainWindow):
 
     def send_now(self) -> None:
         self.services.outbox.send_now()
+
+    def _on_send_stopped(self, report: DrainReport) -> None:
+        # Asked from the menu, the quit question or any page: said here, unless the Drafts
+        # page shows, whose own bar says it beside its Send now button.
+        if not self.drafts_page.isVisible():
+            self.show_notice(send_stopped_text(report), timeout_ms=NOTE_MS)
 
     def refresh_references(self) -> None:
         self.services.outbox.refresh_references()
@@ -502,6 +510,25 @@ class MainWindow(QMainWindow):
         self.profile_switched.emit(services.profile)
         if self.needs_key():
             self.prompt_for_new_key("missing")
+
+    # -- seen or not ------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._light_seen()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._light_seen()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange:
+            self._light_seen()
+
+    def _light_seen(self) -> None:
+        # The online light's probe asks only while somebody can see the light (sync/probe.py).
+        self.services.outbox.set_window_shown(self.isVisible() and not self.isMinimized())
 
     # -- leaving ------------------------------------------------------------
 

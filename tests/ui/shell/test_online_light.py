@@ -42,15 +42,52 @@ def test_the_light_goes_offline_and_back_by_itself(
     window = started(make_window, custom_argv, QUICK)
     qtbot.waitUntil(lambda: light(window) == "Online", timeout=15_000)
     outbox = window.services.outbox
+    # The start-up refresh and drain have ended: from here on only the probe asks.
+    qtbot.waitUntil(lambda: not outbox.refreshing and not outbox.sending, timeout=15_000)
 
+    outbox.set_probe_schedule(NEVER)
     sandbox.stop()  # nobody submits, nobody opens a page
+    qtbot.waitUntil(lambda: not outbox.refreshing and not outbox.sending, timeout=15_000)
+    asked_online = outbox.probe.requests
+    assert light(window) == "Online"  # nothing has asked since
+    outbox.set_probe_schedule(QUICK)
     qtbot.waitUntil(lambda: light(window) == "Offline", timeout=15_000)
     assert "Cannot reach Impilo" in window.status.connection.toolTip()
+    # Nothing else talks to the server: it was a probe that found it gone.
+    qtbot.waitUntil(lambda: outbox.probe.requests > asked_online, timeout=15_000)
     asked_offline = outbox.probe.requests
 
     sandbox.start()
     qtbot.waitUntil(lambda: light(window) == "Online", timeout=15_000)
-    assert outbox.probe.requests > asked_offline  # it was the probe that found it back
+    # And a probe that found it back: nothing else asks while the light says Offline.
+    qtbot.waitUntil(lambda: outbox.probe.requests > asked_offline, timeout=15_000)
+
+
+def test_back_online_keeps_the_wait_the_server_asked_for(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    custom_argv: list[str],
+    keys: KeyStore,
+) -> None:
+    keys.set_key("custom", sandbox.api_key)
+    window = started(make_window, custom_argv, QUICK)
+    wait_online(qtbot, window)
+    outbox = window.services.outbox
+    qtbot.waitUntil(lambda: not outbox.refreshing and not outbox.sending, timeout=15_000)
+    sandbox.faults.retry_after = 600  # "not now: in ten minutes"
+    sandbox.faults.force("ratelimit")
+    with qtbot.waitSignal(outbox.drain_finished, timeout=15_000):
+        entry = submit(qtbot, window, sandbox_draft())
+    assert outbox.summary.pending == 1
+
+    sandbox.stop()
+    qtbot.waitUntil(lambda: light(window) == "Offline", timeout=15_000)
+    with qtbot.waitSignal(outbox.drain_finished, timeout=15_000) as drained:
+        sandbox.start()  # back online: the drain for what waited on the network runs
+    report = drained.args[0]
+    assert entry.entry_id not in [result.entry_id for result in report.results]
+    assert outbox.summary.pending == 1  # still waiting out the server's ten minutes
 
 
 def test_no_probe_while_the_outbox_talks_to_the_server(
@@ -74,3 +111,24 @@ def test_no_probe_while_the_outbox_talks_to_the_server(
     window.show_page("history")
     qtbot.waitUntil(lambda: light(window) == "Offline", timeout=15_000)
     assert outbox.probe.requests == 0
+
+
+def test_no_probing_while_the_window_is_minimised(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    custom_argv: list[str],
+    keys: KeyStore,
+) -> None:
+    keys.set_key("custom", sandbox.api_key)
+    window = started(make_window, custom_argv, QUICK)
+    wait_online(qtbot, window)
+    probe = window.services.outbox.probe
+    window.showMinimized()
+    qtbot.waitUntil(lambda: probe.paused, timeout=5_000)
+    window.showNormal()
+    qtbot.waitUntil(lambda: not probe.paused, timeout=5_000)
+    window.hide()
+    qtbot.waitUntil(lambda: probe.paused, timeout=5_000)
+    window.show()
+    qtbot.waitUntil(lambda: not probe.paused, timeout=5_000)

@@ -1,4 +1,6 @@
-"""Send now on Drafts & outbox says why nothing was sent, instead of doing nothing visibly."""
+"""Send now says why nothing was sent, instead of doing nothing visibly: on Drafts & outbox
+beside its button, and from anywhere else (File > Send waiting orders now, the quit
+question) in the window's notice bar, once."""
 
 from __future__ import annotations
 
@@ -7,12 +9,13 @@ from pytestqt.qtbot import QtBot
 
 from impilo_desktop.api.retry import RetryPolicy
 from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import EntryState
-from impilo_desktop.sync import API_KEY_REJECTED, DrainReport
+from impilo_desktop.sync import API_KEY_REJECTED, DrainReport, StopReason
 from impilo_desktop.ui.drafts.send_now import send_stopped_text
 from impilo_desktop.ui.shell.main_window import MainWindow
 
-from .conftest import sandbox_draft, submit
+from .conftest import MakeWindow, sandbox_draft, submit
 
 NEVER = RetryPolicy(base_delay=600.0, max_delay=600.0, random=lambda: 1.0)
 
@@ -38,6 +41,7 @@ def test_send_now_while_offline_says_why_nothing_was_sent(
     said = page.undo_bar.text.text()
     assert said.startswith("Nothing was sent: Impilo cannot be reached right now.")
     assert "as soon as Impilo answers" in said
+    assert not window.notice_bar.isVisible()  # said once, beside the button
     assert window.services.store.get_entry(entry.entry_id).state == EntryState.QUEUED
 
     # Back online, Send now sends, and says nothing of the kind.
@@ -52,5 +56,40 @@ def test_what_a_stopped_send_says() -> None:
     assert send_stopped_text(DrainReport(paused=API_KEY_REJECTED)).startswith(
         "Nothing was sent: Impilo did not accept the API key."
     )
-    proxy = DrainReport(stopped="the proxy server refused the connection")
+    proxy = DrainReport(stopped=StopReason.PROXY_REFUSED)
     assert "Settings > Network" in send_stopped_text(proxy)
+    for reason in StopReason:  # each in the coordinator's words, never the sender's own
+        assert f": {reason.value}." not in send_stopped_text(DrainReport(stopped=reason))
+
+
+def test_send_waiting_orders_now_from_the_menu_says_why_on_any_page(
+    qtbot: QtBot, online_window: MainWindow, sandbox: SandboxServer
+) -> None:
+    window = online_window
+    window.services.outbox.set_probe_schedule(NEVER)
+    sandbox.stop()
+    submit(qtbot, window, sandbox_draft())
+    outbox = window.services.outbox
+    qtbot.waitUntil(lambda: outbox.state == "offline" and not outbox.sending, timeout=15_000)
+    window.show_page("new_order")
+
+    with qtbot.waitSignal(outbox.send_stopped, timeout=15_000):
+        window.menus.send_now_action.trigger()  # File > Send waiting orders now
+    assert window.notice_bar.isVisible()
+    assert window.notice_bar.text.text().startswith(
+        "Nothing was sent: Impilo cannot be reached right now."
+    )
+    assert not window.drafts_page.undo_bar.isVisible()  # not left on the hidden page
+
+
+def test_send_now_without_a_key_says_so(
+    qtbot: QtBot, make_window: MakeWindow, custom_argv: list[str], keys: KeyStore
+) -> None:
+    window = make_window(*custom_argv)  # no key saved for this account
+    with qtbot.waitSignal(window.services.outbox.send_stopped, timeout=5_000):
+        window.menus.send_now_action.trigger()
+    assert window.notice_bar.isVisible()
+    assert window.notice_bar.text.text() == (
+        "Nothing was sent: there is no API key for this account. Add it in Settings; the"
+        " orders wait."
+    )
