@@ -4,7 +4,7 @@ the pickers, and orders for the history."""
 from __future__ import annotations
 
 import json
-import sqlite3
+from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum

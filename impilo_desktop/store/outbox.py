@@ -4,7 +4,7 @@ in a state the sender knows how to continue from (see docs/architecture.md "Exac
 
 from __future__ import annotations
 
-import sqlite3
+from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 import uuid
 from collections.abc import Callable, Iterable
 

@@ -8,7 +8,7 @@ than `SCHEMA_VERSION` (written by a newer app) is refused, never downgraded.
 
 from __future__ import annotations
 
-import sqlite3
+from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 from collections.abc import Callable
 
 # Version 1: the first release.

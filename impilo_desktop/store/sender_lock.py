@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
+from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
