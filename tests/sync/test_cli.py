@@ -11,6 +11,7 @@ from impilo_desktop.cli import main
 from impilo_desktop.config import Profile
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import EntryState, Store
+from tests.sync.conftest import open_profile_store
 
 
 def _order_file(folder: Path, name: str, body: object) -> Path:
@@ -28,7 +29,7 @@ GOOD = {
 
 
 def _store(base_url: str) -> Store:
-    return Store.open_profile(Profile("sandbox", base_url))
+    return open_profile_store(Profile("sandbox", base_url))
 
 
 def test_import_queues_valid_files_and_names_invalid_ones(
