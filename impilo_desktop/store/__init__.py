@@ -135,12 +135,12 @@ class Store(DraftsMixin, OutboxMixin, CacheMixin, SenderLockMixin):
 
 __all__ = [
     "DATABASE_NAME",
-    "DatabaseKey",
     "OUTBOX_LOCK",
     "PENDING_STATES",
     "REFERENCE_PREFIX",
     "SCHEMA_VERSION",
     "UNSENT_STATES",
+    "DatabaseKey",
     "EntryNotFoundError",
     "EntryState",
     "EntryStateError",

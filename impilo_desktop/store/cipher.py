@@ -19,6 +19,16 @@ from typing import Any
 
 from sqlcipher3 import dbapi2 as sqlite3
 
+__all__ = [
+    "DatabaseKey",
+    "Protection",
+    "connect",
+    "file_salt",
+    "is_plain",
+    "key_opens",
+    "sqlite3",
+]
+
 KEY_BYTES = 32  # AES-256
 SALT_BYTES = 16  # what SQLCipher keeps at the start of the file
 PLAIN_HEADER = b"SQLite format 3\x00"
@@ -149,3 +159,21 @@ def connect(
             conn.close()
             raise
     return conn
+
+
+def key_opens(path: Path, key: DatabaseKey) -> bool:
+    """True when `key` opens the encrypted database at `path`, or there is nothing to open
+    yet (no file, an empty one, a plain one about to be encrypted with it)."""
+    if file_salt(path) is None:
+        return True
+    try:
+        conn = connect(f"{path.as_uri()}?mode=ro", key, key_path=path, uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()

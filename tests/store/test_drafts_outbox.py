@@ -17,13 +17,13 @@ from impilo_desktop.domain import DraftInvalid, OrderDraft
 from impilo_desktop.store import (
     PENDING_STATES,
     SCHEMA_VERSION,
-    EntryState,
     DatabaseKey,
+    EntryState,
     EntryStateError,
     OutboxSummary,
     Store,
+    cipher,
 )
-from impilo_desktop.store import cipher
 from impilo_desktop.store.database import Database
 from tests.store.samples import SERVER, valid_draft
 

@@ -69,7 +69,8 @@ def test_plain_store_is_encrypted_in_place_and_plain_sqlite_cannot_open_it(
         store.save_draft(valid_draft())  # the WAL is written too
 
         assert _readable_anywhere(path.parent, CANARY) == []
-    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+    assert (seen[0], seen[-1]) == (0.0, 1.0)
+    assert seen == sorted(seen)
     assert _files(path.parent) == ["impilo.sqlite3"]
     with pytest.raises(sqlite3.DatabaseError, match="file is not a database"):
         sqlite3.connect(path).execute("SELECT count(*) FROM sqlite_master")
@@ -99,7 +100,8 @@ def test_the_passphrase_salt_is_the_database_files_own(tmp_path: Path) -> None:
     for path in (first, second):
         Store(path, key=key).close()
     salt_a, salt_b = cipher.file_salt(first), cipher.file_salt(second)
-    assert salt_a is not None and salt_b is not None and salt_a != salt_b
+    assert salt_a is not None
+    assert salt_a != salt_b
     assert not list(tmp_path.glob("*salt*"))
 
 
@@ -138,7 +140,7 @@ def test_encryption_killed_at_random_moments_loses_nothing_and_leaves_one_file(
     found: set[str] = set()  # what the kills left behind
     kills = 0
     while kills < 30 and not {"copy", "checked", "done"} <= found:
-        if not path.exists() or not cipher.is_plain(path) and not checked_path(path).exists():
+        if not path.exists() or (not cipher.is_plain(path) and not checked_path(path).exists()):
             for leftover in folder.iterdir():
                 leftover.unlink()
             shutil.copy(template, path)  # a finished run: start another from the plain file

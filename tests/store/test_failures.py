@@ -14,8 +14,8 @@ from impilo_desktop.store import (
     StoreLockedError,
     StoreTooNewError,
     StoreUnwritableError,
+    cipher,
 )
-from impilo_desktop.store import cipher
 from tests.store.samples import valid_draft
 
 
