@@ -24,7 +24,6 @@ def ask_before_quitting(
     *,
     on_send_now: Callable[[], None],
     on_quit: Callable[[], None],
-    *,
     saved: bool = True,
 ) -> QMessageBox:
     """Open (window-modal, not blocking) "N orders are waiting…" with Send now / Quit anyway /
