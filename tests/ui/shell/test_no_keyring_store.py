@@ -34,7 +34,7 @@ def open_app(app_home: Path, custom_argv: list[str], sandbox: SandboxServer) -> 
     windows: list[MainWindow] = []
 
     def open_(ask: Callable[..., str | None]) -> MainWindow:
-        keys = KeyStore(backend=keyring.backends.fail.Keyring(), env={})  # type: ignore[no-untyped-call]
+        keys = KeyStore(backend=keyring.backends.fail.Keyring(), env={})
         keys.pin_session_key("custom", sandbox.api_key)
         _app, window = create_app(custom_argv, home=app_home, keys=keys, ask_passphrase=ask)
         windows.append(window)
