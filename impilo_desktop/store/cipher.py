@@ -23,6 +23,7 @@ __all__ = [
     "DatabaseKey",
     "Protection",
     "connect",
+    "encryption_report",
     "file_salt",
     "is_plain",
     "key_opens",
@@ -177,3 +178,26 @@ def key_opens(path: Path, key: DatabaseKey) -> bool:
         return False
     finally:
         conn.close()
+
+
+def encryption_report(path: Path) -> str:
+    """For the bundle's self-test: the database at `path` is encrypted (no SQLite header, the
+    stdlib's sqlite3 cannot read it), and which SQLCipher and OpenSSL do it. Raises
+    `ValueError` when the file is plain."""
+    import sqlite3 as plain_sqlite
+
+    if is_plain(path) or file_salt(path) is None:
+        raise ValueError(f"the database {path} is not encrypted")
+    try:
+        plain_sqlite.connect(path).execute("SELECT count(*) FROM sqlite_master").close()
+    except plain_sqlite.DatabaseError:
+        pass
+    else:
+        raise ValueError(f"the database {path} opens without a key")
+    conn = connect(":memory:", DatabaseKey.random())  # the provider answers once keyed
+    try:
+        cipher = conn.execute("PRAGMA cipher_version").fetchone()[0]
+        provider = conn.execute("PRAGMA cipher_provider_version").fetchone()[0]
+    finally:
+        conn.close()
+    return f"SQLCipher {cipher}, {provider}, SQLite {sqlite3.sqlite_version}"
