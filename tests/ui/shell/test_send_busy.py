@@ -18,8 +18,8 @@ from .conftest import sandbox_draft, submit
 _OTHER_SENDER = textwrap.dedent(
     """
     import sys
-    from impilo_desktop.store import Store
-    store = Store(sys.argv[1])
+    from impilo_desktop.store import DatabaseKey, Store
+    store = Store(sys.argv[1], key=DatabaseKey.from_text(sys.argv[2]))
     print("holding" if store.acquire_sender_lock("other-copy", ttl=600) else "busy", flush=True)
     sys.stdin.readline()
     """
@@ -30,8 +30,10 @@ def test_send_now_says_when_another_copy_is_sending(
     qtbot: QtBot, online_window: MainWindow
 ) -> None:
     window = online_window
+    key = window.keys.database_key("custom")
+    assert key is not None
     other = subprocess.Popen(
-        [sys.executable, "-c", _OTHER_SENDER, str(window.services.store.path)],
+        [sys.executable, "-c", _OTHER_SENDER, str(window.services.store.path), key.as_text()],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
