@@ -16,16 +16,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 from impilo_desktop.store.cipher import DatabaseKey, connect, is_plain, sqlite3
+from impilo_desktop.store.damaged import keep_damaged_copy, size_of
 from impilo_desktop.store.encrypting import Progress, encrypt_in_place, finish_interrupted
 from impilo_desktop.store.errors import (
     StoreCorruptError,
@@ -58,76 +57,6 @@ def _secure_file(path: Path) -> None:
     for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         with contextlib.suppress(FileNotFoundError):
             os.chmod(candidate, 0o600)
-
-
-def _size(path: Path) -> int:
-    """The size of `path`; a missing file counts as empty (a WAL may be absent or empty)."""
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
-
-
-def _same_bytes(a: Path, b: Path) -> bool:
-    if _size(a) != _size(b):
-        return False
-    if _size(a) == 0:
-        return True
-    with open(a, "rb") as first, open(b, "rb") as second:
-        while True:
-            chunk = first.read(1 << 20)
-            if chunk != second.read(1 << 20):
-                return False
-            if not chunk:
-                return True
-
-
-def _earlier_copy(path: Path) -> Path | None:
-    """A copy kept before of exactly these bytes (the database and its WAL), or None."""
-    prefix = f"{path.name}.damaged-"
-    for candidate in sorted(path.parent.iterdir()):
-        name = candidate.name
-        if not name.startswith(prefix) or name.endswith(("-wal", "-shm")):
-            continue
-        if _same_bytes(path, candidate) and _same_bytes(
-            Path(f"{path}-wal"), Path(f"{candidate}-wal")
-        ):
-            return candidate
-    return None
-
-
-def keep_damaged_copy(path: Path) -> Path | None:
-    """Copy a damaged database (and its WAL) aside, once; the original is never touched.
-
-    Every start of the app and every command opens the damaged file again: a copy of the
-    same bytes kept the first time is found and named again rather than another copy piling
-    up. A file damaged anew later (after the profile was started over) holds other data, so
-    it gets a copy of its own, and the earlier copy stays: it may be all that is left of the
-    first file. Returns the copy's full path, or None when no copy could be made.
-    """
-    path = path.absolute()
-    try:
-        earlier = _earlier_copy(path)
-    except OSError:
-        log.warning("Could not look for an earlier copy of %s", path, exc_info=True)
-        earlier = None
-    if earlier is not None:
-        return earlier
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.damaged-{stamp}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
-    try:
-        shutil.copy2(path, target)
-        wal = Path(f"{path}-wal")
-        if wal.exists():
-            shutil.copy2(wal, Path(f"{target}-wal"))
-    except OSError:
-        log.exception("Could not copy the damaged database %s", path)
-        return None
-    return target
 
 
 def _create_file(path: Path, key: DatabaseKey | None) -> None:
@@ -282,7 +211,7 @@ class Database:
         if not self.path.exists():
             _create_file(self.path, self._key)
             return False
-        if _size(self.path) == 0:
+        if size_of(self.path) == 0:
             self.notice = self._found_empty()
             return False
         return True
@@ -303,7 +232,7 @@ class Database:
         """The file is there but empty: say so, and keep what may be left of it first."""
         wal = Path(f"{self.path}-wal")
         copy: Path | None = None
-        if _size(wal) > 0:
+        if size_of(wal) > 0:
             # SQLite deletes the WAL of an empty database file when it opens it, and the WAL
             # may hold the last changes: copy it aside first, or do not open at all.
             copy = keep_damaged_copy(self.path)
@@ -312,7 +241,7 @@ class Database:
                     f"The local database at {self.path} was found empty (0 bytes), and what "
                     "was left of it could not be copied aside, so it was left as it is. Check "
                     "that the disk is not full, then start again.",
-                    detail=f"0-byte database with a {_size(wal)}-byte WAL",
+                    detail=f"0-byte database with a {size_of(wal)}-byte WAL",
                 )
         kept = f" What was left of it was copied to {copy}-wal." if copy else ""
         log.warning("The database %s was empty (0 bytes); started anew", self.path)
@@ -321,7 +250,7 @@ class Database:
             "sync problem may have cut it short. A new, empty database was started in its "
             "place, so drafts and orders not yet sent that it held could not be kept; orders "
             f"already sent are still on Impilo (see Order history).{kept}",
-            detail=f"0-byte database; WAL {_size(wal)} bytes",
+            detail=f"0-byte database; WAL {size_of(wal)} bytes",
             copy_path=copy,
         )
 
