@@ -94,6 +94,7 @@ class PassphraseDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.setSpacing(12)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.problem)
@@ -105,6 +106,7 @@ class PassphraseDialog(QDialog):
     def _say(self, text: str) -> None:
         self.problem.setText(text)
         self.problem.show()
+        self.adjustSize()  # room for the line, or the text above it is cut off
         self.field.selectAll()
         self.field.setFocus()
 
