@@ -298,3 +298,17 @@ class KeyStore:
         if self._passphrase_key is None and self._env.get(DATABASE_PASSPHRASE_ENV):
             self.use_database_passphrase(self._env[DATABASE_PASSPHRASE_ENV])
         return self._passphrase_key
+
+    def delete_database_key(self, profile: str) -> None:
+        """Forget the database key of `profile` (keyring and memory): for signing out, once
+        the profile's folder is gone. A key left in memory would encrypt a new database that
+        the next start, finding no key in the keyring, could not open."""
+        self._database_keys.pop(profile, None)
+        if not self.available():
+            return
+        try:
+            self.backend.delete_password(DATABASE_KEY_SERVICE, profile)
+        except keyring.errors.PasswordDeleteError:
+            pass
+        except Exception as exc:
+            self._mark_broken(exc)
