@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-from impilo_desktop.store.cipher import DatabaseKey, connect, is_plain, sqlite3
+from impilo_desktop.store.cipher import DatabaseKey, connect, sqlite3
 from impilo_desktop.store.damaged import keep_damaged_copy, size_of
-from impilo_desktop.store.encrypting import Progress, encrypt_in_place, finish_interrupted
+from impilo_desktop.store.encrypting import Progress, encrypt_if_needed
 from impilo_desktop.store.errors import (
     StoreCorruptError,
     StoreError,
@@ -205,9 +205,7 @@ class Database:
         plain file, create a missing file, notice an empty one. True when the file was there
         with something in it (to be checked)."""
         if self._key is not None:
-            finish_interrupted(self.path)
-            if is_plain(self.path):
-                self._encrypt()
+            self._encrypt(self._key)
         if not self.path.exists():
             _create_file(self.path, self._key)
             return False
@@ -216,10 +214,9 @@ class Database:
             return False
         return True
 
-    def _encrypt(self) -> None:
-        log.info("Encrypting the local database %s", self.path)
+    def _encrypt(self, key: DatabaseKey) -> None:
         try:
-            encrypt_in_place(self.path, self._key or DatabaseKey.random(), self._progress)
+            encrypt_if_needed(self.path, key, self._progress)
         except sqlite3.Error as exc:
             error = self._translate(exc)
             raise type(error)(

@@ -24,7 +24,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from impilo_desktop.store.cipher import DatabaseKey, connect, sqlite3
+from impilo_desktop.store.cipher import DatabaseKey, connect, is_plain, sqlite3
+from impilo_desktop.store.errors import StoreLockedError
+from impilo_desktop.store.process_lock import LockState, ProcessLock
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,27 @@ def _replace_plain(path: Path, checked: Path) -> None:
     for plain in _sidecars(path):
         _remove(plain)
     _fsync_folder(path.parent)
+
+
+def encrypt_if_needed(path: Path, key: DatabaseKey, progress: Progress | None = None) -> None:
+    """Before the store opens: finish what a crash interrupted, and encrypt a plain file. One
+    process at a time (an OS lock beside the file, taken only when there is work): another
+    copy starting at the same moment must not delete the copy this one is writing."""
+    if not (is_plain(path) or copy_path(path).exists() or checked_path(path).exists()):
+        return
+    lock = ProcessLock(path.with_name(f"{path.name}.encrypt.lock"))
+    if lock.try_acquire() is LockState.BUSY:
+        raise StoreLockedError(
+            "Another copy of Impilo Desktop is encrypting the local database. Try again in a "
+            "moment; nothing was lost.",
+            detail=f"encryption lock of {path} busy",
+        )
+    try:
+        finish_interrupted(path)
+        if is_plain(path):
+            encrypt_in_place(path, key, progress)
+    finally:
+        lock.release()
 
 
 def _table_rows(conn: sqlite3.Connection, schema: str) -> dict[str, int]:

@@ -47,7 +47,8 @@ def _plain_store(path: Path, drafts: int) -> None:
 
 
 def _files(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
+    """The files of the database (an OS lock file beside it holds no data)."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock"))
 
 
 def _readable_anywhere(folder: Path, text: str) -> list[str]:
@@ -141,8 +142,8 @@ def test_encryption_killed_at_random_moments_loses_nothing_and_leaves_one_file(
     kills = 0
     while kills < 30 and not {"copy", "checked", "done"} <= found:
         if not path.exists() or (not cipher.is_plain(path) and not checked_path(path).exists()):
-            for leftover in folder.iterdir():
-                leftover.unlink()
+            for leftover in _files(folder):
+                (folder / leftover).unlink()
             shutil.copy(template, path)  # a finished run: start another from the plain file
         proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
@@ -174,9 +175,28 @@ def test_encryption_killed_at_random_moments_loses_nothing_and_leaves_one_file(
     clean = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert clean.returncode == 0, clean.stderr
     assert _files(folder) == ["impilo.sqlite3"]  # exactly one file, encrypted
+    assert not (folder / "impilo.sqlite3.encrypt.lock").read_bytes()  # the lock holds nothing
     assert not cipher.is_plain(path)
     assert _readable_anywhere(folder, CANARY) == []
     with Store(path, key=key) as store:
         assert len(store.list_drafts()) == drafts
     print(f"{kills} kills; states seen: {sorted(found)}")
     assert os.name != "posix" or oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_second_process_does_not_encrypt_while_one_is_at_it(tmp_path: Path) -> None:
+    from impilo_desktop.store import StoreLockedError
+    from impilo_desktop.store.process_lock import LockState, ProcessLock
+
+    path = tmp_path / "impilo.sqlite3"
+    _plain_store(path, 5)
+    other = ProcessLock(tmp_path / "impilo.sqlite3.encrypt.lock")  # as another copy holds it
+    assert other.try_acquire() is LockState.ACQUIRED
+    try:
+        with pytest.raises(StoreLockedError, match="Another copy of Impilo Desktop is encrypting"):
+            Store(path, key=DatabaseKey.random())
+        assert cipher.is_plain(path)  # untouched
+    finally:
+        other.release()
+    with Store(path, key=DatabaseKey.random()) as store:
+        assert len(store.list_drafts()) == 5
