@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from impilo_desktop.config import DEFAULT_SANDBOX_URL, SANDBOX, Profile, Settings
 from impilo_desktop.logs import register_secret
 from impilo_desktop.secrets import KeyStore
-from impilo_desktop.store import Progress, Store
+from impilo_desktop.store import Store
 from impilo_desktop.ui.plumbing.bridge import SHUTDOWN_GRACE_SECONDS, AsyncBridge, Job
 from impilo_desktop.ui.plumbing.services import AppServices
 
@@ -80,16 +80,13 @@ class SandboxHost:
             self._server = None
 
 
-def open_profile_store(
-    profile: Profile, home: Path, keys: KeyStore, progress: Progress | None = None
-) -> Store:
+def open_profile_store(profile: Profile, home: Path, keys: KeyStore) -> Store:
     """Read the profile's key (so the log can hide it) and its database key, and open its
     store, encrypted (in memory when there is no database key): disk and keyring work, done
-    at start-up or on the bridge loop when the coordinator switches account. `progress`
-    hears how far the encryption of a plain store from before has got."""
+    at start-up or on the bridge loop when the coordinator switches account."""
     register_secret(keys.get_key(profile.name))
     key = keys.database_key(profile.name)
-    return Store.open_profile(profile, home, key=key, in_memory=key is None, progress=progress)
+    return Store.open_profile(profile, home, key=key, in_memory=key is None)
 
 
 def open_services(
