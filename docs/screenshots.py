@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -195,7 +196,13 @@ def main(argv: list[str] | None = None) -> int:
                 page.select_row(page.model.rowCount() - 1)
                 page.delete_selected()
                 save(window, "drafts-undo", scheme)
+                shown: list[bool] = []
+                page.rows_shown.connect(lambda shown=shown: shown.append(True))
                 page.undo_delete()
+                wait(lambda shown=shown: bool(shown))  # type: ignore[misc]
+                # A sent order: placed, its number, and Open in history.
+                page.select_key(f"entry:{sent[0].entry_id}")  # type: ignore[attr-defined]
+                save(window, "drafts-sent", scheme)
                 page.select_row(0)
                 continue
             if key == "history":
@@ -254,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
             about_dialog.close()
         for leftover in window.findChildren(QDialog):
             leftover.close()
+        _void_confirmation(window, draft_for(1 if scheme == "dark" else 0, 1), save, scheme, wait)
 
     # Leaving with orders still waiting: the network goes away, an order is queued, quit.
     server = window.sandbox.server
@@ -266,16 +274,73 @@ def main(argv: list[str] | None = None) -> int:
         settle()
         window.show_page("drafts")
         save(window, "offline", scheme)
+        # Send now while offline: it says why nothing was sent.
+        drafts_page = window.drafts_page
+        stopped: list[object] = []
+        outbox.send_stopped.connect(stopped.append)
+        drafts_page.sending.send()
+        wait(lambda stopped=stopped: bool(stopped))  # type: ignore[misc]
+        save(window, "offline-send-now", scheme)
+        drafts_page.undo_bar.dismiss()
         window.close()
         boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
         for box in boxes:
             save(box, "quit", scheme)
             box.close()
+    _sign_out_screens(window, keys, save, wait, settle, scratch)
     follower.set_scheme(Qt.ColorScheme.Unknown)
     window.shutdown()
     for path in saved:
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     return 0
+
+
+def _sign_out_screens(
+    window: Any,
+    keys: Any,
+    save: Callable[..., None],
+    wait: Callable[..., None],
+    settle: Any,
+    scratch: Path,
+) -> None:
+    """Settings on an account (the sandbox has no sign-out) with two orders still waiting,
+    and the question signing out asks then (Cancel: nothing is removed)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox, QScrollArea
+
+    from impilo_desktop.config import CUSTOM, Profile
+    from impilo_desktop.domain import OrderDraft, PatientChoice
+    from impilo_desktop.sandbox import DEMO_API_KEY
+    from impilo_desktop.ui.plumbing.theme import scheme_follower
+
+    profile = Profile(CUSTOM, window.services.profile.base_url)
+    keys.set_key(profile.name, DEMO_API_KEY)
+    switched: list[object] = []
+    window.session.switched.connect(switched.append)
+    window.session.switch_profile(profile)
+    wait(lambda: bool(switched))
+    store = window.services.store
+    for first, last, count in (("Thandi", "Nkosi", 2), ("Ruan", "Botha", 1)):
+        draft = OrderDraft()
+        draft.set_patient(PatientChoice(id=10001, first_name=first, last_name=last))
+        draft.add_item(1001, count, name="Blood pressure cuff")
+        store.enqueue(draft, server=profile.base_url)
+    window.services.outbox.changed()
+    for scheme, value in (("light", Qt.ColorScheme.Light), ("dark", Qt.ColorScheme.Dark)):
+        scheme_follower().set_scheme(value)
+        window.show_page("settings")
+        group = window.settings_page.sign_out_group
+        scroll = window.settings_page.findChild(QScrollArea)
+        settle()
+        scroll.ensureWidgetVisible(group)
+        _as_users_path(window.settings_page, scratch)
+        save(window, "settings-sign-out", scheme)
+        group.sign_out()
+        wait(lambda: window.findChild(QMessageBox, "signOutUnsentQuestion") is not None)
+        box = window.findChild(QMessageBox, "signOutUnsentQuestion")
+        save(box, "sign-out-unsent", scheme)
+        box.reject()
+        settle()
 
 
 def _export_dialogs(history: object, save: Callable[..., None], scheme: str) -> None:
@@ -346,6 +411,29 @@ def _history_ready(window: object) -> bool:
 
     view = table.findChild(QTableView, "orderHistoryTable")
     return view is None or view.model() is None or view.model().rowCount() > 0
+
+
+def _void_confirmation(
+    window: object, draft: object, save: Callable[..., None], scheme: str, wait: Callable[..., None]
+) -> None:
+    """An order placed through the outbox, then voided from Order history: the confirmation
+    on the page's notice bar, beside the order's detail."""
+    outbox = window.services.outbox  # type: ignore[attr-defined]
+    sent: list[object] = []
+    outbox.entry_sent.connect(sent.append)
+    outbox.submit(draft)
+    wait(lambda: bool(sent))
+    order_id = sent[0].order_id  # type: ignore[attr-defined]
+    history = window.history  # type: ignore[attr-defined]
+    window.show_page("history")  # type: ignore[attr-defined]
+    history.show_order(order_id)
+    wait(lambda: _shows(history, order_id), 20.0)
+    history.void_order(order_id)
+    wait(lambda: history.notifier.text == f"Order {order_id} was voided.", 20.0)
+    history.table.setFocus()
+    save(window, "history-voided", scheme)
+    history.notice.dismiss()
+    window.statusBar().clearMessage()  # type: ignore[attr-defined]  # its 10 s echo
 
 
 if __name__ == "__main__":

@@ -244,6 +244,20 @@ def normalize_pac_url(text: str) -> str:
     return value
 
 
+# Settings > "Keep cached orders for N days": how long an order fetched for the history stays
+# on this computer (patient data at rest; docs/decisions.md).
+DEFAULT_KEEP_ORDERS_DAYS = 90
+KEEP_ORDERS_DAYS_RANGE = (1, 3650)
+
+
+def keep_orders_days(raw: object) -> int:
+    """A saved retention, or the default when it is missing or unusable."""
+    low, high = KEEP_ORDERS_DAYS_RANGE
+    if isinstance(raw, int) and not isinstance(raw, bool) and low <= raw <= high:
+        return raw
+    return DEFAULT_KEEP_ORDERS_DAYS
+
+
 @dataclass
 class Settings:
     """Small non-secret preferences kept as JSON in the app home."""
@@ -251,6 +265,7 @@ class Settings:
     last_profile: str | None = None
     base_urls: dict[str, str] = field(default_factory=dict)
     network: NetworkOptions = field(default_factory=NetworkOptions)
+    keep_orders_days: int = DEFAULT_KEEP_ORDERS_DAYS
 
     @staticmethod
     def path(home: Path | None = None) -> Path:
@@ -270,6 +285,7 @@ class Settings:
             last_profile=last if isinstance(last, str) else None,
             base_urls={str(k): str(v) for k, v in urls.items()} if isinstance(urls, dict) else {},
             network=NetworkOptions.from_json(raw.get("network")),
+            keep_orders_days=keep_orders_days(raw.get("keep_orders_days")),
         )
 
     def save(self, home: Path | None = None) -> None:
@@ -280,6 +296,7 @@ class Settings:
             "last_profile": self.last_profile,
             "base_urls": self.base_urls,
             "network": self.network.to_json(),
+            "keep_orders_days": self.keep_orders_days,
         }
         tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
         os.replace(tmp, path)

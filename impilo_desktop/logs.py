@@ -9,11 +9,17 @@ scrubs the record (message, arguments, exception and stack text) so no other han
 key, and the formatter scrubs the final line as a last guard. The key in use is registered at
 run time with `register_secret()`; header and assignment shapes (`Impilo-API-Key: ...`,
 `api_key=...`) are scrubbed even for keys never registered.
+
+Patient data stays out too: nothing logs a response body (the client logs its shape: status,
+length, where parsing failed), and the input values pydantic puts in a validation error's
+text (`input_value=...`, a patient's name or birth date in a traceback) are scrubbed. The
+folder is the user's alone (0700, files 0600; an owner-only ACL on Windows, private_files.py).
 """
 
 from __future__ import annotations
 
 import faulthandler
+import io
 import logging
 import logging.handlers
 import os
@@ -27,6 +33,7 @@ from typing import IO
 from urllib.parse import quote
 
 from impilo_desktop import APP_ID, __version__, config
+from impilo_desktop.private_files import private_folder, private_opener
 
 LOG_FILE_NAME = f"{APP_ID}.log"
 CLI_LOG_FILE_NAME = f"{APP_ID}-cli.log"
@@ -50,6 +57,10 @@ _KEY_ASSIGNMENT = re.compile(
     (?P<value>(?!\[redacted\])[^\s"',;}\])]+)
     """
 )
+
+# pydantic's ValidationError text quotes the value it refused: "[type=..., input_value='Ada',
+# input_type=str]". That value may be a patient's (a traceback of a bad body).
+_INPUT_VALUE = re.compile(r"input_value=.*?, input_type=")
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -84,6 +95,7 @@ def redact(text: str) -> str:
     pattern = _pattern
     if pattern is not None:
         text = pattern.sub(REDACTED, text)
+    text = _INPUT_VALUE.sub(f"input_value={REDACTED}, input_type=", text)
     return _KEY_ASSIGNMENT.sub(lambda m: m["name"] + m["sep"] + REDACTED, text)
 
 
@@ -125,6 +137,18 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
 
     _retry_at = 0.0
 
+    def _open(self) -> io.TextIOWrapper:
+        # Created readable by the user alone (rotation renames it, keeping that).
+        stream = open(  # noqa: SIM115 (the handler owns the stream)
+            self.baseFilename,
+            self.mode,
+            encoding=self.encoding,
+            errors=self.errors,
+            opener=private_opener,
+        )
+        assert isinstance(stream, io.TextIOWrapper)  # a text mode, as the handler's parent
+        return stream
+
     def shouldRollover(self, record: logging.LogRecord) -> int:  # noqa: N802 (logging's name)
         if time.monotonic() < self._retry_at:
             return False
@@ -156,8 +180,7 @@ def configure_logging(
 
     Calling it again replaces the handlers it installed before (never anyone else's).
     """
-    folder = directory or config.log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(directory or config.log_dir())
     path = folder / file_name
     root = logging.getLogger()
     reset_logging()
@@ -175,9 +198,17 @@ def configure_logging(
         root.addHandler(handler)
     root.setLevel(level)
     # Third-party chatter at INFO would push our own lines out of the rotation window.
-    for noisy in ("httpx", "httpcore", "aiohttp.access", "asyncio"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for noisy in _NOISY:
+        logger = logging.getLogger(noisy)
+        _quietened.setdefault(noisy, logger.level)
+        logger.setLevel(logging.WARNING)
     return path
+
+
+_NOISY = ("httpx", "httpcore", "aiohttp.access", "asyncio")
+# The levels those loggers had before `configure_logging` quietened them: `reset_logging` puts
+# them back, so configuring and resetting leaves a process (a test run) as it found it.
+_quietened: dict[str, int] = {}
 
 
 def reset_logging() -> None:
@@ -186,6 +217,9 @@ def reset_logging() -> None:
     for handler in _our_handlers(root):
         root.removeHandler(handler)
         handler.close()
+    for name, level in _quietened.items():
+        logging.getLogger(name).setLevel(level)
+    _quietened.clear()
 
 
 def current_log_file() -> Path | None:
@@ -205,8 +239,7 @@ def enable_native_crash_log(directory: Path | None = None) -> Path:
     folder when the process dies of a fatal signal (a crash in Qt or another C library), which
     no Python hook can see. A crash left by the previous session is copied into the log."""
     global _fault_file
-    folder = directory or config.log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(directory or config.log_dir())
     path = folder / NATIVE_CRASH_FILE_NAME
     previous = ""
     if path.is_file():
@@ -218,7 +251,7 @@ def enable_native_crash_log(directory: Path | None = None) -> Path:
             )
     disable_native_crash_log()
     mode = "w" if len(previous) > NATIVE_CRASH_MAX_BYTES else "a"
-    _fault_file = open(path, mode, encoding="utf-8")  # noqa: SIM115 (open until disabled)
+    _fault_file = open(path, mode, encoding="utf-8", opener=private_opener)  # noqa: SIM115
     started = datetime.now(UTC).isoformat(timespec="seconds")
     _fault_file.write(f"{_SESSION_MARK}{started} pid {os.getpid()} version {__version__} ===\n")
     _fault_file.flush()

@@ -244,6 +244,30 @@ class KeyStore:
         except Exception as exc:
             self._mark_broken(exc)
 
+    def forget_profile(self, profile: str) -> bool:
+        """Signing out: delete both secrets of `profile` (its API key and its database key)
+        from the keyring, and whatever this session kept of them. True when nothing of them
+        is left; False when the keyring failed (the key may still be in it)."""
+        self._session.pop(profile, None)
+        self._pinned.pop(profile, None)
+        self._read.pop(profile, None)
+        # A database key left in memory would encrypt a new database of the same name that
+        # the next start, finding no key in the keyring, could not open.
+        self._database_keys.pop(profile, None)
+        if not self.available():
+            return True  # nothing was ever written to a keyring from this session
+        for service in (SERVICE, DATABASE_KEY_SERVICE):
+            try:
+                self.backend.delete_password(service, profile)
+            except keyring.errors.PasswordDeleteError:
+                pass  # not there: fine
+            except Exception as exc:
+                self._mark_broken(exc)
+                return False
+        # Known to be absent now: later reads need no keyring round trip.
+        self._read[profile] = None
+        return True
+
     def pin_session_key(self, profile: str, key: str) -> None:
         """Use `key` for `profile` in this session, ahead of the environment, never stored.
         For the built-in sandbox, whose key is fixed and public."""
@@ -298,17 +322,3 @@ class KeyStore:
         if self._passphrase_key is None and self._env.get(DATABASE_PASSPHRASE_ENV):
             self.use_database_passphrase(self._env[DATABASE_PASSPHRASE_ENV])
         return self._passphrase_key
-
-    def delete_database_key(self, profile: str) -> None:
-        """Forget the database key of `profile` (keyring and memory): for signing out, once
-        the profile's folder is gone. A key left in memory would encrypt a new database that
-        the next start, finding no key in the keyring, could not open."""
-        self._database_keys.pop(profile, None)
-        if not self.available():
-            return
-        try:
-            self.backend.delete_password(DATABASE_KEY_SERVICE, profile)
-        except keyring.errors.PasswordDeleteError:
-            pass
-        except Exception as exc:
-            self._mark_broken(exc)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from impilo_desktop import config, logs
+from impilo_desktop import config, logs, private_files
 
 KEY = "ik_live_8f3Kq2ZxWm71PdaR"
 
@@ -189,3 +189,120 @@ def test_a_native_crash_is_recorded_and_reported_by_the_next_session(tmp_path: P
     assert recorded.count("=== session ") + 1 == (
         (folder / logs.NATIVE_CRASH_FILE_NAME).read_text(encoding="utf-8").count("=== session ")
     )
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def run_session(folder: Path, max_bytes: int = logs.DEFAULT_MAX_BYTES) -> None:
+    """A session in a process of its own (pytest's faulthandler stays untouched): it logs
+    60 lines and has its native crash log open."""
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import logging, sys; from pathlib import Path; from impilo_desktop import logs;"
+        "folder = Path(sys.argv[1]);"
+        "logs.configure_logging(directory=folder, max_bytes=int(sys.argv[2]), backup_count=2);"
+        "logs.enable_native_crash_log(folder);"
+        "[logging.getLogger('t').warning('line %04d %s', i, 'x' * 60) for i in range(60)];"
+        "logs.disable_native_crash_log()"
+    )
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, "-c", code, str(folder), str(max_bytes)], env=env, check=True)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes; Windows uses an ACL")
+def test_log_folder_and_every_file_are_the_users_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    run_session(folder, max_bytes=1_000)  # rotates: the backups are private too
+    path = folder / logs.LOG_FILE_NAME
+    files = sorted(folder.iterdir())
+    crash_log = folder / logs.NATIVE_CRASH_FILE_NAME
+    assert {path, crash_log, Path(f"{path}.1"), Path(f"{path}.2")} <= set(files)
+    assert mode(folder) == 0o700
+    assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes; Windows uses an ACL")
+def test_an_open_folder_left_by_an_earlier_version_is_closed(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir(mode=0o755)
+    os.chmod(folder, 0o755)
+    old = folder / logs.LOG_FILE_NAME
+    backup = folder / f"{logs.LOG_FILE_NAME}.1"
+    crash = folder / logs.NATIVE_CRASH_FILE_NAME
+    for file in (old, backup, crash):
+        file.write_text("earlier\n", encoding="utf-8")
+        os.chmod(file, 0o644)
+    run_session(folder)
+    assert mode(folder) == 0o700
+    assert [mode(f) for f in (old, backup, crash)] == [0o600, 0o600, 0o600]
+    assert "line 0059" in old.read_text(encoding="utf-8")
+
+
+def test_the_windows_acl_is_owner_only_for_the_folder_and_its_files(tmp_path: Path) -> None:
+    # Run by hand on Windows (packaging/README.md); here the commands themselves.
+    restrict, reset = private_files.icacls_commands(tmp_path, "CLINIC\\ada")
+    assert restrict == [
+        "icacls", str(tmp_path), "/inheritance:r", "/grant:r", "CLINIC\\ada:(OI)(CI)F", "/Q"
+    ]  # fmt: skip
+    assert reset == ["icacls", str(tmp_path / "*"), "/reset", "/Q"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a stand-in icacls (a shell script)")
+def test_the_windows_branch_runs_icacls_and_says_when_it_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A stand-in `icacls` on PATH records its arguments and fails for a folder named "locked".
+    bin_dir, calls = tmp_path / "bin", tmp_path / "calls.txt"
+    bin_dir.mkdir()
+    script = bin_dir / "icacls"
+    script.write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$*" >> {calls}\ncase "$1" in *locked) exit 5;; esac\n',
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("USERDOMAIN", "CLINIC")
+    monkeypatch.setenv("USERNAME", "ada")
+    folder = tmp_path / "logs"
+    private_files._windows_owner_only(folder)
+    assert calls.read_text(encoding="utf-8").splitlines() == [
+        f"{folder} /inheritance:r /grant:r CLINIC\\ada:(OI)(CI)F /Q",
+        f"{folder}/* /reset /Q",
+    ]
+    private_files._windows_owner_only(tmp_path / "locked")
+    assert "icacls could not restrict" in caplog.text
+    assert "exit 5" in caplog.text
+
+
+def test_a_validation_errors_input_values_are_scrubbed(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from impilo_desktop.api.models import Patient
+
+    path = logs.configure_logging(directory=tmp_path)
+    body = {"firstName": ["Philippa"], "dateOfBirth": {"d": "1931-02-29"}}
+    try:
+        Patient.model_validate(body)  # the traceback shows this line, not the one above
+    except ValidationError:
+        logging.getLogger("impilo_desktop.test").exception("could not read a patient")
+    text = path.read_text(encoding="utf-8")
+    assert "input_value=[redacted], input_type=list" in text
+    assert "Philippa" not in text
+    assert "1931-02-29" not in text
+
+
+def test_reset_puts_back_the_levels_configure_quietened() -> None:
+    # A command run in-process (sync --once in a test) used to leave httpcore at WARNING for
+    # the rest of the process, so a later test that reads httpcore's debug output failed.
+    httpcore = logging.getLogger("httpcore")
+    httpcore.setLevel(logging.DEBUG)
+    try:
+        logs.configure_logging()
+        assert httpcore.level == logging.WARNING
+        logs.configure_logging()  # configured twice, still put back to what it was first
+        logs.reset_logging()
+        assert httpcore.level == logging.DEBUG
+    finally:
+        httpcore.setLevel(logging.NOTSET)

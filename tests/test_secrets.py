@@ -185,7 +185,7 @@ def test_the_database_key_is_made_once_kept_apart_and_forgotten(
     assert again is not None
     assert again.as_text() == saved  # read back, not made anew
     assert memory_keyring.get_password(SERVICE, "production") is None  # not the API key's
-    store.delete_database_key("production")
+    assert store.forget_profile("production")  # signing out
     assert memory_keyring.get_password(DATABASE_KEY_SERVICE, "production") is None
     fresh = store.database_key("production")
     assert fresh is not None

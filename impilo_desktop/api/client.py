@@ -50,6 +50,7 @@ from impilo_desktop.api.transport import (
     DEFAULT_MAX_BODY,
     PDF,
     AsyncBaseTransport,
+    Observer,
     Sleep,
     Transport,
     query,
@@ -95,7 +96,9 @@ class ImpiloClient:
     (start to last byte) and `max_body` the bytes read of one answer. `network` is the proxy
     choice (default: the system's settings; a server on this computer is always reached
     directly). `transport` replaces the network (tests); `sleep` replaces the wait between
-    retries (tests pass a recorder instead of waiting).
+    retries (tests pass a recorder instead of waiting). `observer` hears of every exchange
+    with the server (an answer, or the error it became), so whoever keeps the online light
+    learns from the requests already being made instead of adding its own.
     """
 
     def __init__(
@@ -111,6 +114,7 @@ class ImpiloClient:
         transport: AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
         network: NetworkOptions | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
         self.retry = retry or RetryPolicy()
@@ -126,6 +130,7 @@ class ImpiloClient:
             transport=transport,
             sleep=sleep,
             network=self.network,
+            observer=observer,
         )
 
     def __repr__(self) -> str:
@@ -275,6 +280,13 @@ class ImpiloClient:
 
     async def list_sites(self, page: int = 1, size: int = 100) -> Page[Site]:
         return await self._transport.get_page(Page[Site], "/site", query(page=page, size=size))
+
+    async def check_connection(self) -> None:
+        """The lightest authenticated request (one site, never retried): it answers whether
+        Impilo can be reached and accepts the key, or raises the `ImpiloError` saying why.
+        Not retried so that a dead server is known after one attempt, not after the
+        read policy's backoff."""
+        await self._transport.send("GET", "/site", params=query(page=1, size=1), retry=NO_RETRY)
 
     async def get_site(self, site_id: int) -> Site:
         return await self._transport.get(Site, f"/site/{site_id}", what=f"site {site_id}")

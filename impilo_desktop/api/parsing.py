@@ -14,9 +14,8 @@ from pydantic import BaseModel, ValidationError
 
 from impilo_desktop.api.models import Page
 
-# Longest server text kept in a user message / in a log detail.
+# Longest server text kept in a user message (never in the log: it may name a patient).
 MESSAGE_LIMIT: Final = 300
-EXCERPT_LIMIT: Final = 500
 # Validate this many objects of a page between two yields to the event loop (see
 # docs/architecture.md, Threads).
 PARSE_CHUNK: Final = 10
@@ -39,8 +38,7 @@ def server_message(body: bytes) -> str:
     try:
         parsed: Any = json.loads(text)
     except ValueError:
-        # An HTML error page (a proxy, a load balancer) means nothing to a coordinator; the
-        # log detail keeps the excerpt.
+        # An HTML error page (a proxy, a load balancer) means nothing to a coordinator.
         return "" if text.startswith("<") else excerpt(text, MESSAGE_LIMIT)
     found = _message_in(parsed)
     return excerpt(found if found else text, MESSAGE_LIMIT)

@@ -1,7 +1,8 @@
 """The HTTP side of the client (the only module that imports httpx): one logical request
 with its retries, and every failure mapped to an `ImpiloError` with a plain-language message
 and a log detail. The API key is sent only as a header and never appears in a message, a
-detail or a log line (a server echoing it back is redacted too).
+detail or a log line (a server echoing it back is redacted too). Nor does what a body holds:
+a detail gives an answer's shape (status, length, where parsing failed), never its values.
 
 Bounds (docs/decisions.md "Deadlines and limits"): every attempt has a wall-clock deadline
 (httpx's timeouts are per read, so a server trickling a byte every few seconds would keep a
@@ -40,8 +41,6 @@ from impilo_desktop.api.errors import (
 )
 from impilo_desktop.api.models import Page
 from impilo_desktop.api.parsing import (
-    EXCERPT_LIMIT,
-    excerpt,
     parse_page,
     server_message,
     validation_summary,
@@ -73,6 +72,9 @@ DEFAULT_MAX_BODY: Final = 32 * 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
 P = TypeVar("P", bound=Page[Any])
 Sleep = Callable[[float], Awaitable[None]]
+Observer = Callable[[ImpiloError | None], None]
+"""Told of every exchange with the server: None for an answer in the 2xx range, else the
+error it became (a connection that failed, a refusal, a 5xx). Runs on the client's loop."""
 QueryValue = str | int | bool | date | Enum | Sequence[str] | Sequence[int] | None
 
 
@@ -119,8 +121,10 @@ class Transport:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
         network: NetworkOptions | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.retry = retry
+        self._observer = observer
         self.deadline = deadline
         self.max_body = max_body
         self._api_key = api_key.strip()
@@ -275,6 +279,7 @@ class Transport:
         except httpx.HTTPError as exc:
             error = self._network_error(method, path, exc)
             log.warning("%s", error.detail)
+            self._observe(error)
             raise error from None
         except TimeoutError:
             error = Unreachable(
@@ -284,15 +289,26 @@ class Transport:
                 maybe_sent=True,
             )
             log.warning("%s", error.detail)
+            self._observe(error)
             raise error from None
         elapsed_ms = (time.monotonic() - started) * 1000
         status = response.status_code
         log.debug("%s %s -> %d in %.0f ms", method, self._path(path), status, elapsed_ms)
         if 200 <= status < 300 or (missing_ok and status == 404):
+            self._observe(None)
             return response
         error = self._status_error(response, what)
         log.log(logging.INFO if status == 404 else logging.WARNING, "%s", error.detail)
+        self._observe(error)
         raise error
+
+    def _observe(self, error: ImpiloError | None) -> None:
+        if self._observer is None:
+            return
+        try:
+            self._observer(error)
+        except Exception:  # a listener's mistake never fails the request itself
+            log.exception("Connection observer failed")
 
     async def _exchange(
         self,
@@ -420,13 +436,17 @@ class Transport:
         return Unreachable(detail=detail, maybe_sent=True)
 
     def detail(self, response: httpx.Response, note: str = "") -> str:
+        """What the log may say about an answer: its shape (status, length, content type)
+        and `note` (where parsing failed), never its values. A body can be a patient's name,
+        birth date, address or phone number."""
         request = response.request
-        body = self._redact(excerpt(response.content.decode("utf-8", "replace"), EXCERPT_LIMIT))
-        parts = [f"{request.method} {self._path(request.url.path)} -> HTTP {response.status_code}"]
+        kind = response.headers.get("content-type", "").split(";")[0].strip() or "no type"
+        parts = [
+            f"{request.method} {self._path(request.url.path)} -> HTTP {response.status_code}",
+            f"{len(response.content)} bytes of {kind}",
+        ]
         if note:
             parts.append(self._redact(note))
-        if body:
-            parts.append(f"body: {body}")
         return "; ".join(parts)
 
     def _path(self, path: str) -> str:

@@ -369,6 +369,16 @@ class SeedData:
                 search_name=f"{first} {last}".lower(),
             )
 
+    def add_patient(self, patient: PatientRecord) -> None:
+        """One more patient (a test's canary, whose values it looks for in every log). Call
+        it before a server serves this seed: the seed is read-only once serving."""
+        if patient.site_id not in self.sites:
+            raise ValueError(f"no site {patient.site_id} in the seed")
+        self.patients[patient.id] = patient
+        self.by_external_identifier[patient.external_identifier] = patient.id
+        if patient.email:
+            self.by_email[patient.email.lower()] = patient.id
+
     def patient_wire(self, p: PatientRecord) -> JsonDict:
         """The Patient JSON, with its address and full site."""
         address: JsonDict = {"lineOne": p.line_one}

@@ -11,6 +11,7 @@ import functools
 import os
 import socket
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from impilo_desktop.sandbox.app import build_app
 from impilo_desktop.sandbox.demo import DEMO_API_KEY
 from impilo_desktop.sandbox.faults import Faults
 from impilo_desktop.sandbox.persist import StateFile
-from impilo_desktop.sandbox.seed import SeedData, SeedSize
+from impilo_desktop.sandbox.seed import PatientRecord, SeedData, SeedSize
 from impilo_desktop.sandbox.state import DEFAULT_PROGRESS_SECONDS, SandboxState
 
 _START_TIMEOUT = 30.0
@@ -76,6 +77,7 @@ class SandboxServer:
         progress_seconds: float = DEFAULT_PROGRESS_SECONDS,
         history_end: datetime | None = None,
         state_file: str | os.PathLike[str] | None = None,
+        extra_patients: Sequence[PatientRecord] = (),
     ) -> None:
         if not api_key:
             raise ValueError("api_key must not be empty")
@@ -88,7 +90,10 @@ class SandboxServer:
         # Small seeds are shared (tests start hundreds of servers); a large one is kept only as
         # long as its server, so a benchmark does not pin ~100 MB for the rest of the process.
         small = size.patients <= _SHARED_SEED_LIMIT and size.orders <= _SHARED_SEED_LIMIT
-        self.seed = _seed(size, random_seed, end) if small else SeedData(size, random_seed, end)
+        shared = small and not extra_patients  # extra patients: a seed of its own
+        self.seed = _seed(size, random_seed, end) if shared else SeedData(size, random_seed, end)
+        for patient in extra_patients:
+            self.seed.add_patient(patient)
         self.state = SandboxState(self.seed, progress_seconds)
         self.state_file = StateFile(Path(state_file)) if state_file is not None else None
         self._state_loaded = False

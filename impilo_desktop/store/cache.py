@@ -7,7 +7,7 @@ import json
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import NamedTuple, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
 from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 
@@ -38,6 +38,32 @@ def _display_name(record: ApiModel) -> str:
     if isinstance(record, Patient):
         return record.full_name
     return str(getattr(record, "name", None) or "")
+
+
+# What is kept of a patient: what the pickers show and an order needs (name, date of birth,
+# external identifier, email, site, whether archived, and the city the picker lists), never
+# phone numbers, street addresses or the rest (docs/decisions.md "Patient data at rest").
+PATIENT_FIELDS: Final = (
+    "id", "externalIdentifier", "firstName", "lastName", "dateOfBirth", "email", "archived"
+)  # fmt: skip
+DAY_SECONDS: Final = 86_400
+
+
+def patient_body(patient: Patient) -> dict[str, Any]:
+    """The cached form of `patient`: `PATIENT_FIELDS`, the site's id and name, the city."""
+    wire = patient.to_wire()
+    body: dict[str, Any] = {name: wire[name] for name in PATIENT_FIELDS if name in wire}
+    site = patient.site
+    if site is not None:
+        body["site"] = {"id": site.id, "name": site.name}
+    if patient.address is not None and patient.address.city:
+        body["address"] = {"city": patient.address.city}
+    return body
+
+
+def _body(record: ApiModel) -> str:
+    wire = patient_body(record) if isinstance(record, Patient) else record.to_wire()
+    return json.dumps(wire, separators=(",", ":"))
 
 
 def _site_id(record: ApiModel) -> int | None:
@@ -108,7 +134,7 @@ class CacheMixin(StoreBase):
                 kind.value,
                 record_id,
                 _display_name(r),
-                json.dumps(r.to_wire(), separators=(",", ":")),
+                _body(r),
                 _site_id(r),
                 _search_key(r),
             )
@@ -250,6 +276,20 @@ class CacheMixin(StoreBase):
     def cached_orders(self) -> list[Order]:
         """Every cached order, newest id first."""
         return self._load(Order, "SELECT body FROM order_cache ORDER BY order_id DESC", ())
+
+    def prune_cached_orders(self, keep_days: int) -> int:
+        """Forget orders cached more than `keep_days` days ago (the Settings retention),
+        except an outbox entry's order, which stays as long as its entry. Returns how many."""
+        cutoff = self.now() - keep_days * DAY_SECONDS
+
+        def prune(conn: sqlite3.Connection) -> int:
+            return conn.execute(
+                "DELETE FROM order_cache WHERE cached_at < ? AND order_id NOT IN"
+                " (SELECT order_id FROM outbox WHERE order_id IS NOT NULL)",
+                (cutoff,),
+            ).rowcount
+
+        return self._db.write(prune)
 
     def order_cached_at(self, order_id: int) -> datetime | None:
         """When the cached copy of an order was stored."""

@@ -125,6 +125,19 @@ UPDATE outbox SET
     WHERE state IN ('queued', 'sending', 'in_doubt');
 """
 
+# Version 4: the patient cache keeps what the pickers show and an order needs, nothing more
+# (docs/decisions.md "Patient data at rest"): phone numbers, street addresses, sex, enrolment
+# and the full site are taken out of the patients cached by earlier versions. Refreshes
+# write the slim form from now on (store/cache.py, `patient_body`).
+V4 = """
+UPDATE reference_cache SET body = json_remove(body,
+        '$.phoneNumber', '$.sex', '$.enrolled',
+        '$.address.lineOne', '$.address.lineTwo', '$.address.lineThree', '$.address.state',
+        '$.address.zipCode', '$.address.country', '$.address.note',
+        '$.site.phoneNumber', '$.site.address', '$.site.active')
+    WHERE kind = 'patient';
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
@@ -154,5 +167,6 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: _script(V1),
     1: _script(V2),
     2: _script(V3),
+    3: _script(V4),
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1

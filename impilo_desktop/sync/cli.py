@@ -6,6 +6,8 @@
     impilo-desktop sync                    keep doing that until interrupted
     impilo-desktop outbox                  list entries, their states and last errors
     impilo-desktop outbox --release N      send held entry N after all (to this profile's server)
+    impilo-desktop profile remove NAME     sign out: remove this computer's data for NAME
+                                           (profile_cli.py)
 
 `--profile` / `--base-url` choose the account. The API key comes from `IMPILO_API_KEY` (never
 stored) or the keyring; the sandbox profile falls back to the sandbox's demo key.
@@ -30,6 +32,7 @@ from impilo_desktop.sync.cli_common import (
     profile_of,
 )
 from impilo_desktop.sync.importing_cli import add_import_parser
+from impilo_desktop.sync.profile_cli import add_profile_parser
 
 __all__ = ["EXIT_OK", "EXIT_PENDING", "EXIT_USAGE", "add_sync_parsers", "run_outbox", "run_sync"]
 
@@ -67,6 +70,8 @@ def add_sync_parsers(
     )
     outbox.set_defaults(handler=run_outbox)
 
+    add_profile_parser(subparsers)
+
 
 # -- shared -------------------------------------------------------------------------------------
 
@@ -100,6 +105,7 @@ async def _sync_pass(
     from impilo_desktop.api.client import ImpiloClient
     from impilo_desktop.api.errors import ImpiloError
     from impilo_desktop.sync.reference import ReferenceRefresher
+    from impilo_desktop.sync.retention import prune_cached_orders
     from impilo_desktop.sync.sender import ANOTHER_SENDER, OutboxSender
 
     network = Settings.load().network  # the proxy choice made in the app's Settings
@@ -128,6 +134,8 @@ async def _sync_pass(
         else:
             counts = ", ".join(f"{n} {kind.value}s" for kind, n in done.stored.items())
             print(f"Reference data refreshed: {counts}.")
+    # Cached orders past Settings' retention go here too, for a computer only `sync` runs on.
+    prune_cached_orders(store)
 
 
 @contextlib.contextmanager

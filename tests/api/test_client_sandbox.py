@@ -517,7 +517,9 @@ async def test_key_absent_from_every_log_and_error_over_real_http(
     secret_sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     sandbox = secret_sandbox
-    caplog.set_level(logging.DEBUG)  # includes httpx and httpcore debug output
+    # httpx and httpcore debug output too, whatever level an earlier test left them at.
+    for logger in (None, "httpx", "httpcore"):
+        caplog.set_level(logging.DEBUG, logger=logger)
     texts: list[str] = []
     recorder = Recorder()
     sandbox.faults.force("error", "ratelimit")
@@ -541,3 +543,19 @@ async def test_key_absent_from_every_log_and_error_over_real_http(
     texts += [r.getMessage() for r in caplog.records]
     assert any(r.name.startswith("httpcore") for r in caplog.records)  # the debug log was on
     assert [t for t in texts if sandbox.api_key in t] == []
+
+
+async def test_the_observer_hears_every_exchange_and_the_check_is_not_retried(
+    sandbox: SandboxServer,
+) -> None:
+    heard: list[ImpiloError | None] = []
+    async with ImpiloClient(sandbox.base_url, sandbox.api_key, observer=heard.append) as client:
+        await client.check_connection()
+        sandbox.faults.force("error", "error")
+        with pytest.raises(ServerError):
+            await client.check_connection()  # one attempt, not the read policy's four
+        sandbox.stop()
+        with pytest.raises(Unreachable):
+            await client.check_connection()
+    assert heard[0] is None
+    assert [type(e) for e in heard[1:]] == [ServerError, Unreachable]

@@ -316,6 +316,7 @@ CALLS: dict[str, Call] = {
     "get_patient_by_external_identifier": lambda c: c.get_patient_by_external_identifier("E-1"),
     "find_patient_by_email": lambda c: c.find_patient_by_email("e@example.org"),
     "list_sites": lambda c: c.list_sites(1, 10),
+    "check_connection": lambda c: c.check_connection(),
     "get_site": lambda c: c.get_site(1),
     "list_items": lambda c: c.list_items(
         sort=ItemSort.ITEM_SKU,

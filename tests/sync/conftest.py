@@ -60,9 +60,9 @@ def keyed_store(path: Path, **kwargs: Any) -> Store:
     return Store(path, key=DatabaseKey(passphrase=PASSPHRASE), **kwargs)
 
 
-def open_profile_store(profile: Profile) -> Store:
+def open_profile_store(profile: Profile, home: Path | None = None) -> Store:
     """The profile's store as the command line opens it."""
-    return Store.open_profile(profile, key=DatabaseKey(passphrase=PASSPHRASE))
+    return Store.open_profile(profile, home, key=DatabaseKey(passphrase=PASSPHRASE))
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from impilo_desktop.api.models import Order
 from impilo_desktop.cli import main
-from impilo_desktop.config import Profile
+from impilo_desktop.config import Profile, Settings
 from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.store import EntryState, Store
-from tests.sync.conftest import open_profile_store
+from impilo_desktop.store import DatabaseKey, EntryState, Store, cipher
+from tests.sync.conftest import PASSPHRASE, open_profile_store
 
 
 def _order_file(folder: Path, name: str, body: object) -> Path:
@@ -144,3 +145,23 @@ def test_sync_once_leaves_the_outbox_to_a_running_sender(
         [entry] = ui_store.list_outbox()
         assert entry.state == EntryState.QUEUED
         assert entry.attempts == 0
+
+
+def test_sync_once_forgets_cached_orders_past_the_retention(
+    sandbox: SandboxServer, app_home: Path
+) -> None:
+    Settings(keep_orders_days=7).save(app_home)
+    account = ["--profile", "sandbox", "--base-url", sandbox.base_url]
+    with _store(sandbox.base_url) as store:
+        store.cache_orders([Order(id=9_000_001), Order(id=9_000_002)])
+        path = store.path
+    key = DatabaseKey(passphrase=PASSPHRASE)
+    with cipher.connect(path, key, key_path=path) as conn:  # the first was cached 8 days ago
+        conn.execute(
+            "UPDATE order_cache SET cached_at = cached_at - ? WHERE order_id = 9000001",
+            (8 * 86_400,),
+        )
+    assert main(["sync", "--once", "--no-refresh", *account]) == 0
+    with _store(sandbox.base_url) as store:
+        assert store.cached_order(9_000_001) is None
+        assert store.cached_order(9_000_002) is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
@@ -62,8 +62,9 @@ def test_about_action_opens_the_dialog_for_the_current_profile(qtbot: QtBot) -> 
         dialog.close_button.click()
 
     current[0] = config.Profile("sandbox", "http://127.0.0.1:8765")
-    QTimer.singleShot(0, close_dialog)
-    action.trigger()  # modal: returns once close_dialog clicked Close
+    action.trigger()  # window-modal, without a nested event loop
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), AboutDialog))
+    close_dialog()
     assert seen == ["sandbox (http://127.0.0.1:8765)"]
 
 
@@ -94,8 +95,9 @@ def test_main_window_help_menu_opens_about_for_its_profile(
             seen.append(dialog.values["Profile"].text())
             dialog.close_button.click()
 
-        QTimer.singleShot(0, read_and_close)
         action.trigger()
+        qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), AboutDialog))
+        read_and_close()
         assert seen == [f"sandbox ({window.services.profile.base_url})"]
         # Let the pages' first loads finish: cancelling a connection attempt half-way leaves
         # an un-awaited coroutine inside anyio that pytest would report.

@@ -128,9 +128,11 @@ def make_about_action(parent: QWidget, profile_source: ProfileSource = None) -> 
     def show() -> None:
         profile = profile_source() if callable(profile_source) else profile_source
         dialog = AboutDialog(profile, parent)
-        dialog.exec()
         # Parented to the window: without this every opening would live until it closes.
-        dialog.deleteLater()
+        dialog.finished.connect(dialog.deleteLater)
+        # Window-modal without a nested loop (exec): a screen reader's "press" on the menu
+        # item would otherwise get no answer until the dialog is closed.
+        dialog.open()
 
     action.triggered.connect(show)
     return action

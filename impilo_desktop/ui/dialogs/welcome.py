@@ -42,6 +42,7 @@ from impilo_desktop.config import (
 from impilo_desktop.logs import register_secret
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.ui.dialogs.key_check import KeyCheckOutcome, KeyCheckResult, check_key
+from impilo_desktop.ui.plumbing.accessibility import name_clear_button
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge, Job
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import status_colors
@@ -122,6 +123,7 @@ class WelcomeDialog(QDialog):
         self.custom_url.setAccessibleName("Server address")
         self.custom_url.setPlaceholderText("https://impilo.example.org")
         self.custom_url.setClearButtonEnabled(True)
+        name_clear_button(self.custom_url)  # read as "Clear", not just "button"
         self.server_row_label = QLabel("Se&rver:", self)
         self.server_row_label.setBuddy(self.server)
         self.url_row_label = QLabel("Server &address:", self)

@@ -58,7 +58,7 @@ STATE_TEXT = {
     EntryState.QUEUED: "Waiting to send",
     EntryState.SENDING: "Sending…",
     EntryState.IN_DOUBT: "Checking with Impilo",
-    EntryState.SENT: "Sent",
+    EntryState.SENT: "Placed",
     EntryState.REJECTED: "Refused by Impilo",
     EntryState.HELD: "Held: please confirm",
 }
@@ -94,6 +94,13 @@ class DraftRow:
         return self.entry is None or self.entry.state in (EntryState.REJECTED, EntryState.HELD)
 
     @property
+    def placed_order_id(self) -> int | None:
+        """The order number Impilo gave a sent entry (None for anything else)."""
+        if self.entry is None or self.entry.state != EntryState.SENT:
+            return None
+        return self.entry.order_id
+
+    @property
     def can_delete(self) -> bool:
         return self.entry is None or self.entry.state in (EntryState.REJECTED, EntryState.HELD)
 
@@ -119,7 +126,7 @@ class DraftRow:
         if entry is None:
             return "Not submitted"
         if entry.state == EntryState.SENT:
-            return f"Order {entry.order_id}" if entry.order_id else "Delivered"
+            return f"Placed as order {entry.order_id}" if entry.order_id else "Placed with Impilo"
         if entry.state == EntryState.REJECTED:
             return entry.server_message or entry.last_error or "Impilo refused this order."
         if entry.state == EntryState.HELD:

@@ -28,6 +28,7 @@ from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store import EntryState, OutboxEntry, StoreError
 from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
 from impilo_desktop.ui.drafts.model import Column, DraftRow, DraftsModel, build_rows
+from impilo_desktop.ui.drafts.send_now import SendNow
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
 from impilo_desktop.ui.shell.message_bar import MessageBar
@@ -56,6 +57,7 @@ class DraftsPage(QWidget):
     """`draftsTable` over `DraftsModel`, with actions for the selected row."""
 
     open_draft_requested = Signal(object)  # OrderDraft
+    open_order_requested = Signal(int)  # a placed order's number, for Order history
     rows_shown = Signal()  # the table shows what the store held a moment ago
 
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
@@ -73,6 +75,7 @@ class DraftsPage(QWidget):
         layout.setSpacing(10)
         self.undo_bar = MessageBar("undoBar", self)
         layout.addWidget(self.undo_bar)
+        self.sending = SendNow(services, self.undo_bar, self)
         layout.addLayout(self._toolbar())
 
         self.table = QTableView(self)
@@ -171,7 +174,7 @@ class DraftsPage(QWidget):
         self.duplicate_button.clicked.connect(self.duplicate_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.release_button.clicked.connect(self.release_selected)
-        self.send_button.clicked.connect(self.services.outbox.send_now)
+        self.send_button.clicked.connect(self.sending.send)
         for button in (self.open_button, self.duplicate_button, self.delete_button):
             row.addWidget(button)
         row.addSpacing(12)
@@ -293,7 +296,14 @@ class DraftsPage(QWidget):
 
     def _update_actions(self) -> None:
         row = self.selected_row()
-        self.open_button.setEnabled(row is not None and row.can_open)
+        placed = row is not None and row.placed_order_id is not None
+        self.open_button.setEnabled(row is not None and (row.can_open or placed))
+        # A placed order is changed in Order history (void, reorder), not here.
+        self.open_button.setText("&Open in history" if placed else "&Open")
+        self.open_button.setAccessibleName(self.open_button.text().replace("&", ""))
+        self.open_button.setToolTip(
+            "Show this order in Order history (Enter)" if placed else "Open in New order (Enter)"
+        )
         self.duplicate_button.setEnabled(row is not None)
         self.delete_button.setEnabled(row is not None and row.can_delete)
         self.release_button.setEnabled(row is not None and row.state == EntryState.HELD)
@@ -302,9 +312,20 @@ class DraftsPage(QWidget):
     # -- actions ---------------------------------------------------------------------------------
 
     def open_selected(self) -> None:
-        """Open the selected draft (or refused/held order) in New order."""
+        """Open the selected draft (or refused/held order) in New order, or a placed order in
+        Order history."""
         row = self.selected_row()
         if row is None:
+            return
+        if row.placed_order_id is not None:
+            self.open_order_requested.emit(row.placed_order_id)
+            return
+        if row.state == EntryState.SENT:  # placed, its number not known here
+            self.undo_bar.show_message(
+                "This order was placed with Impilo; find it in Order history.",
+                icon_name="online",
+                timeout_ms=UNDO_MS,
+            )
             return
         if not row.can_open:
             self.undo_bar.show_message(

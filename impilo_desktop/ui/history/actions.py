@@ -25,6 +25,7 @@ from .csv_actions import CsvActions, ExportControls
 from .csv_export import CsvExporter, another_name, in_use_message
 from .detail import OrderDetailView
 from .model import OrderHistoryModel
+from .notify import Say
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.plumbing.services import AppServices
@@ -53,7 +54,7 @@ class OrderActions(QObject):
         offline: Callable[[], bool],
         reorder: Callable[[OrderDraft], None],
         fresh_order: Callable[[Order], None],
-        say: Callable[[str], None],
+        say: Say,
     ) -> None:
         super().__init__(page)
         self._page = page
@@ -111,7 +112,7 @@ class OrderActions(QObject):
         def done(order: Order) -> None:
             self._detail.set_busy(False)
             self._fresh_order(order)
-            self._say(f"Order {order_id} was voided.")
+            self._say(f"Order {order_id} was voided.", about=order_id)
 
         def refused(error: BaseException) -> None:
             self._detail.set_busy(False)
@@ -133,7 +134,7 @@ class OrderActions(QObject):
         dialogs.choose_save_path(
             self._page,
             "savePdfDialog",
-            "Save order summary",
+            "Save order summary PDF — contains patient data",
             suggested or f"order-{order_id}.pdf",
             "PDF files (*.pdf)",
             lambda path: self.save_summary_pdf(order_id, path),

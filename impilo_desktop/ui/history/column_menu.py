@@ -43,6 +43,7 @@ class ColumnChooser(QObject):
         self._settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
         self.menu = QMenu("Co&lumns", table)
         self.menu.setObjectName("historyColumnsMenu")
+        self.menu.setAccessibleName("Columns")  # the open menu's name when read aloud
         self.actions: dict[Column, QAction] = {}
         for column in Column:
             action = self.menu.addAction(HEADERS[column])

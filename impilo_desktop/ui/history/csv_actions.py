@@ -99,7 +99,7 @@ class CsvActions(QObject):
         dialogs.choose_save_path(
             self._page,
             "exportCsvDialog",
-            "Export orders",
+            "Save orders as CSV — contains patient data",
             suggested or f"orders-{stamp}.csv",
             "CSV files (*.csv)",
             then,

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desktop.api.models import Patient
+from impilo_desktop.ui.plumbing.accessibility import name_clear_button
 
 from .filters import LocalFilter, OrderQuery
 from .names import named
@@ -87,6 +88,7 @@ class OrderFilterBar(QWidget):
         named(self.search, "historySearch", "Search loaded orders")
         self.search.setPlaceholderText("Search loaded orders (name, order id, tracking…)")
         self.search.setClearButtonEnabled(True)
+        name_clear_button(self.search)  # read as "Clear", not just "button"
 
         self.status = QComboBox()
         named(self.status, "historyStatusFilter", "Status")
@@ -121,6 +123,7 @@ class OrderFilterBar(QWidget):
         named(self.patient, "historyPatientFilter", "Patient (name or id)")
         self.patient.setPlaceholderText("Patient: name or id, then Enter")
         self.patient.setClearButtonEnabled(True)
+        name_clear_button(self.patient)  # read as "Clear", not just "button"
         self._patient_names = QStringListModel(self)
         completer = QCompleter(self._patient_names, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -133,6 +136,7 @@ class OrderFilterBar(QWidget):
         named(self.external_id, "historyExternalIdFilter", "External order id")
         self.external_id.setPlaceholderText("External order id(s), then Enter")
         self.external_id.setClearButtonEnabled(True)
+        name_clear_button(self.external_id)  # read as "Clear", not just "button"
 
         self.clear_button = QPushButton("Clear filters")
         named(self.clear_button, "clearHistoryFiltersButton", "Clear filters")

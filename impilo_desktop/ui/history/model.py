@@ -96,6 +96,10 @@ class OrderHistoryModel(QAbstractTableModel):
         self._requested: int | None = None  # the page on its way, if any
         self._generation = 0
         self._loading_all = False
+        # Qt's view asks `canFetchMore` as soon as it is laid out, hidden or not; the first
+        # page waits for the page to ask (`reload`), so no request leaves before the
+        # coordinator opens the history (with a key that may not be entered yet).
+        self._started = False
 
     # --- state -----------------------------------------------------------------------------
 
@@ -173,6 +177,7 @@ class OrderHistoryModel(QAbstractTableModel):
 
     def reload(self) -> None:
         """Forget every loaded order and fetch the first page again."""
+        self._started = True
         self._cancel_request()
         self.beginResetModel()
         self._loaded = []
@@ -201,7 +206,7 @@ class OrderHistoryModel(QAbstractTableModel):
     def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
         # While a client-side filter hides rows, scrolling must not silently pull the whole
         # server list; "Load all matching" does that explicitly.
-        if parent.isValid() or self.exhausted or self._failed:
+        if parent.isValid() or not self._started or self.exhausted or self._failed:
             return False
         return not self._filter.is_active or self._loaded == []
 

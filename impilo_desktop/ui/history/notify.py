@@ -1,92 +1,83 @@
-"""Unobtrusive notes for the history page: a toast in its corner, the window's status bar,
-and the system tray when there is one."""
+"""Notes for the history page: a bar in the page's own layout (so it never covers the order
+list or the detail pane), the window's status bar, and the system tray when there is one.
+
+Two kinds of note. A *confirmation* answers something the coordinator did ("Order 100603 was
+voided", "Saved the summary…"): it stays until they close it or something about the same
+order replaces it. *News* is what happened by itself (the poller saw an order ship): it takes
+the bar only when the bar is free, shows news, or shows a note about the same order, and
+otherwise goes to the status bar and the tray, so a confirmation is never pushed away unread
+by an unrelated status.
+"""
 
 from __future__ import annotations
 
-import logging
 from typing import Protocol
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QLabel, QMainWindow, QSystemTrayIcon, QWidget
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMainWindow, QSystemTrayIcon, QWidget
 
-log = logging.getLogger(__name__)
+from impilo_desktop.ui.shell.message_bar import MessageBar
 
-TOAST_MILLISECONDS = 8000
+NEWS_MILLISECONDS = 15_000  # news on the bar goes by itself; a confirmation waits to be read
+STATUS_BAR_MILLISECONDS = 10_000
 
 
 class Say(Protocol):
-    """say(message, tray_title=...): a note for the coordinator; see `Notifier.say`."""
+    """say(message, tray_title=..., about=..., news=...): a note; see `Notifier.say`."""
 
-    def __call__(self, message: str, *, tray_title: str = "") -> None: ...
-
-
-class Toast(QLabel):
-    """A small message in the bottom-right corner of its parent that hides by itself."""
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self._page = parent
-        self.setObjectName("historyToast")
-        self.setAccessibleName("Notification")
-        self.setWordWrap(True)
-        self.setStyleSheet(
-            "#historyToast { background: palette(tool-tip-base); color: palette(tool-tip-text);"
-            " border: 1px solid palette(mid); border-radius: 6px; padding: 8px 12px; }"
-        )
-        self.setVisible(False)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(TOAST_MILLISECONDS)
-        self._timer.timeout.connect(self.hide)
-        parent.installEventFilter(self)
-
-    def show_message(self, message: str) -> None:
-        self.setText(message)
-        self._place()
-        self.setVisible(True)
-        self.raise_()
-        self._timer.start()
-
-    def _place(self) -> None:
-        parent = self._page
-        margin = 16
-        widest = max(200, min(560, parent.width() - 2 * margin))
-        # Word wrap makes QLabel pick a narrow width; size it to the text, wrapping only
-        # what does not fit.
-        wanted = self.fontMetrics().horizontalAdvance(self.text()) + 32
-        self.setFixedWidth(min(widest, wanted))
-        self.setFixedHeight(self.heightForWidth(self.width()))
-        self.move(
-            parent.width() - self.width() - margin,
-            parent.height() - self.height() - margin - 28,
-        )
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize and self.isVisible():
-            self._place()
-        return False
+    def __call__(
+        self, message: str, *, tray_title: str = "", about: int | None = None, news: bool = False
+    ) -> None: ...
 
 
 class Notifier(QObject):
-    """Says one thing in all the places a coordinator might look, without interrupting."""
+    """Says one thing in the places a coordinator might look, without interrupting and
+    without hiding what they are reading. `bar` goes into the page's layout."""
 
     def __init__(self, page: QWidget) -> None:
         super().__init__(page)
         self._page = page
-        self.toast = Toast(page)
+        self.bar = MessageBar("historyNotice", page)
+        self.bar.setAccessibleName("Notification")
+        self.bar.closed.connect(self._on_closed)
+        self._shown_news = False
+        self._shown_about: int | None = None
         self._tray: QSystemTrayIcon | None = None
 
-    def say(self, message: str, *, tray_title: str = "") -> None:
-        """The toast and the status bar always; the tray too when `tray_title` is given and
-        the desktop has one (status changes matter even when the window is hidden)."""
-        log.info("%s", message)
-        self.toast.show_message(message)
+    @property
+    def text(self) -> str:
+        """The note on the bar ("" when none is shown)."""
+        return "" if self.bar.isHidden() else self.bar.text.text()
+
+    def say(
+        self, message: str, *, tray_title: str = "", about: int | None = None, news: bool = False
+    ) -> None:
+        """Show `message` (about order `about`, if it concerns one). A confirmation
+        (`news=False`) takes the bar and stays until closed; news takes it only as the
+        module docstring says. The status bar always echoes it; the tray too when
+        `tray_title` is given and the desktop has one (news matters with the window hidden)."""
+        # Not logged: the text may name a patient ("Order 1234 for Jane Doe: …"); what
+        # happened is logged where it happens, by order number.
+        if not news or self._bar_free_for(about):
+            self._shown_news, self._shown_about = news, about
+            self.bar.show_message(
+                message, icon_name="", timeout_ms=NEWS_MILLISECONDS if news else 0
+            )
         window = self._page.window()
         if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(message, 10_000)
+            window.statusBar().showMessage(message, STATUS_BAR_MILLISECONDS)
         if tray_title and QSystemTrayIcon.isSystemTrayAvailable():
             if self._tray is None:
                 self._tray = QSystemTrayIcon(window.windowIcon(), self)
                 self._tray.setObjectName("historyTrayIcon")
             self._tray.show()
             self._tray.showMessage(tray_title, message)
+
+    def _bar_free_for(self, about: int | None) -> bool:
+        # isHidden, not isVisible: the page itself may be hidden behind another one.
+        if self.bar.isHidden() or self._shown_news:
+            return True
+        return about is not None and about == self._shown_about
+
+    def _on_closed(self) -> None:
+        self._shown_news, self._shown_about = False, None

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QTableView
 
 from impilo_desktop.api.errors import Unreachable
 from impilo_desktop.api.models import Order
+from impilo_desktop.ui.plumbing.accessibility import follow_accessible_selection
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 
 from .actions import error_text
@@ -51,6 +52,7 @@ class SelectedOrder(QObject):
         model.modelReset.connect(self._reselect)
         model.page_loaded.connect(self._on_page_loaded)
         table.selectionModel().currentRowChanged.connect(self._on_current_row)
+        follow_accessible_selection(table)  # a screen reader selects an order
         table.activated.connect(self._open_detail)
         detail.leave_requested.connect(self.back_to_list)
 

@@ -159,6 +159,8 @@ class OrderSources(QObject):
                 f"<b>Offline</b> — showing orders saved on this computer, last updated {updated}."
             )
             return
+        # A page arrived: whatever failed before (a key not yet entered) no longer stands.
+        self._banner.setVisible(False)
         self.save(orders)
 
     def _on_page_failed(self, error: BaseException) -> None:

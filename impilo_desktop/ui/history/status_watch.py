@@ -1,6 +1,6 @@
 """News about orders while the app runs, wherever the coordinator is: an order the outbox
 has just sent is fetched at once, the orders this app placed are polled, and a status change
-is said (toast, status bar, tray)."""
+is said (the page's notice bar unless a confirmation is being read, status bar, tray)."""
 
 from __future__ import annotations
 
@@ -104,7 +104,13 @@ class StatusWatch(QObject):
 
     def _on_status_changed(self, order: Order, previous: str) -> None:
         self._model.upsert_order(order)
-        self._say(status_change_text(order, previous), tray_title="Order status changed")
+        log.info("Order %s: status %s -> %s", order.id, previous, order.current_status)
+        self._say(
+            status_change_text(order, previous),
+            tray_title="Order status changed",
+            about=order.id,
+            news=True,
+        )
 
 
 __all__ = ["StatusWatch", "status_change_text"]

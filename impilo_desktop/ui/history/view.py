@@ -176,13 +176,14 @@ class OrderHistoryView(QWidget):
         heading.addWidget(self.refresh_button)
 
         self.notifier = Notifier(self)
-        self.toast = self.notifier.toast
+        self.notice = self.notifier.bar
 
         layout = QVBoxLayout(self)
         # No side margins: the window already has them, and a laptop needs every pixel.
         layout.setContentsMargins(0, 4, 0, 4)
         layout.addLayout(heading)
         layout.addWidget(self.banner)
+        layout.addWidget(self.notice)  # in the layout: it covers no order and no detail
         layout.addWidget(self.filters)
         layout.addWidget(self.splitter, 1)
 
@@ -244,9 +245,12 @@ class OrderHistoryView(QWidget):
         self.model.cancel_load_all()
         self.exporter.cancel()
 
-    def _say(self, message: str, *, tray_title: str = "") -> None:
-        """An unobtrusive note (toast, status bar, tray), also offered to the shell."""
-        self.notifier.say(message, tray_title=tray_title)
+    def _say(
+        self, message: str, *, tray_title: str = "", about: int | None = None, news: bool = False
+    ) -> None:
+        """An unobtrusive note (the page's notice bar, status bar, tray; see `notify`), also
+        offered to the shell."""
+        self.notifier.say(message, tray_title=tray_title, about=about, news=news)
         self.notification.emit(message)
 
     # --- the selected order --------------------------------------------------------------

@@ -32,6 +32,10 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desktop.ui.order_entry.picker_model import PickerModel, R
+from impilo_desktop.ui.plumbing.accessibility import (
+    follow_accessible_selection,
+    name_clear_button,
+)
 from impilo_desktop.ui.plumbing.resources import icon
 
 REMOTE_DEBOUNCE_MS = 400
@@ -85,8 +89,11 @@ class RecordPicker(QWidget, Generic[R]):
         self.search_field.setAccessibleName(f"Search {noun}s")
         self.search_field.setPlaceholderText(placeholder)
         self.search_field.setClearButtonEnabled(True)
-        self.search_field.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_field.textEdited.connect(self._on_text)
+        name_clear_button(self.search_field)  # read as "Clear", not just "button"
+        search_icon = QLineEdit.ActionPosition.LeadingPosition
+        self.search_field.addAction(icon("search"), search_icon).setText("Search")  # read aloud
+        # Changed, not only edited: text put in by assistive technology (AT-SPI) searches too.
+        self.search_field.textChanged.connect(self._on_text)
         self.search_field.installEventFilter(self)
 
         self.search_row = QHBoxLayout()
@@ -129,6 +136,7 @@ class RecordPicker(QWidget, Generic[R]):
             + 2 * self.results.frameWidth()
         )
         self.results.clicked.connect(self._on_clicked)
+        follow_accessible_selection(self.results, self._on_clicked)  # a screen reader chooses
         self.results.setVisible(False)
 
         self.card = QFrame(self)
@@ -168,11 +176,6 @@ class RecordPicker(QWidget, Generic[R]):
     @property
     def choice(self) -> R | None:
         return self._choice
-
-    def set_query(self, text: str) -> None:
-        """Type `text` into the field programmatically (same effect as typing)."""
-        self.search_field.setText(text)
-        self._on_text(text)
 
     def set_scope(self, scope: Any, scope_filter: Callable[[int], bool] | None) -> None:
         """Restrict matches (e.g. to one site); `None` removes the restriction."""

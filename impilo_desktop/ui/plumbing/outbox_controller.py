@@ -2,9 +2,11 @@
 `ReferenceRefresher` and `Connectivity` run on the bridge's loop; this QObject schedules
 them and turns their news into Qt signals on the UI thread.
 
-Cadence: a drain right after every submit; a periodic drain while online; a cheap probe
-while offline (and, once Impilo answers again, a drain that ignores the backoff schedule so
-waiting orders leave at once); nothing while the key is refused, until a new key arrives.
+Cadence: a drain right after every submit; a periodic drain while online. The online light
+comes from every exchange of the shared client, and a light probe only when nothing was heard
+for a while (`sync/probe.py`: soon after a change, backing off while nothing changes). Once
+Impilo answers again, a drain that ignores the backoff schedule sends waiting orders at once.
+Nothing is probed while the key is refused, until a new key arrives.
 
 Nothing here touches the store on the UI thread: every read and write is a call on the
 bridge's loop, and the counts the window shows come from an `OutboxSummary` read there after
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from impilo_desktop.api.errors import ImpiloError
+from impilo_desktop.api.retry import RetryPolicy
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store import OutboxEntry, OutboxSummary, StoreError
 from impilo_desktop.sync import (
@@ -38,6 +41,7 @@ from impilo_desktop.sync import (
     Outcome,
     ReferenceRefresher,
 )
+from impilo_desktop.sync.probe import ConnectionProbe
 from impilo_desktop.ui.plumbing.bridge import Job
 
 if TYPE_CHECKING:
@@ -48,7 +52,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DRAIN_INTERVAL_MS = 30_000
-PROBE_INTERVAL_MS = 15_000
 MAX_RETRY_WAIT_MS = 5 * 60_000
 BUSY_ELSEWHERE = (
     f"{ANOTHER_SENDER} (a sync started from the command line, perhaps). Whatever it leaves"
@@ -63,8 +66,10 @@ class OutboxController(QObject):
     drain runs, `entry_sent(entry)`, `entry_rejected(entry)`, `connectivity_changed(state)`
     with state "unknown" | "online" | "offline" | "untrusted" | "proxy" | "unauthorized",
     `key_rejected(message)`, `reference_progress(kind, done, total)`,
-    `reference_refreshed(ok)`, and `busy_elsewhere(message)` when a person asked to send and
-    another copy of the app (a `sync` from the command line) holds the sender lock.
+    `reference_refreshed(ok)`, `busy_elsewhere(message)` when a person asked to send and
+    another copy of the app (a `sync` from the command line) holds the sender lock, and
+    `send_stopped(report)` when a drain a person asked for stopped short (no connection, the
+    key refused) so that they can be told why.
     """
 
     entries_changed = Signal()
@@ -77,6 +82,7 @@ class OutboxController(QObject):
     reference_refreshed = Signal(bool)
     drain_finished = Signal(object)
     busy_elsewhere = Signal(str)
+    send_stopped = Signal(object)  # DrainReport
 
     # Hops from the sync thread to the UI thread (queued: this object lives on the UI thread).
     _connectivity_hop = Signal(str, str)
@@ -97,6 +103,8 @@ class OutboxController(QObject):
         self._refresher = ReferenceRefresher(
             services.store, self._client_context, connectivity=self.connectivity
         )
+        # Lives on the bridge loop: the client tells it of every exchange (`heard`).
+        self.probe = ConnectionProbe(self._check_connection, self.connectivity)
         self._connectivity_hop.connect(self._on_connectivity)
         self._progress_hop.connect(self._on_progress)
         self._result_hop.connect(self._on_result)
@@ -115,7 +123,6 @@ class OutboxController(QObject):
             # anyway, is switched off in the macOS bundle (NSAppSleepDisabled).
             timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._drain_job: Job | None = None
-        self._probe_job: Job | None = None
         self._refresh_job: Job | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._restart_pending = False
@@ -155,6 +162,7 @@ class OutboxController(QObject):
             self.refresh_references()
         self.drain(due_only=False)
         self._timer.start(DRAIN_INTERVAL_MS)
+        self._services.bridge.submit(self._tracked(self.probe.run()))
 
     def stop(self) -> None:
         """Start nothing more (the store keeps every state). Work in flight is left to end
@@ -165,6 +173,7 @@ class OutboxController(QObject):
         self._timer.stop()
         self._retry_timer.stop()
         self._unsubscribe()
+        self._on_loop(self.probe.stop)  # it sleeps until its next probe otherwise
 
     async def aclose(self) -> None:
         """On the bridge loop: cancel this controller's tasks and wait until they ended, so
@@ -315,8 +324,18 @@ class OutboxController(QObject):
         connection checked (and, once online, the outbox sent)."""
         self.key_replaced()
 
+    def set_probe_schedule(self, schedule: RetryPolicy) -> None:
+        """Wait between probes as `schedule` says (tests use short, jitter-free waits)."""
+        self._on_loop(lambda: self.probe.set_schedule(schedule))
+
+    def _on_loop(self, step: Callable[[], None]) -> None:
+        """Run `step` on the bridge loop, where the probe lives."""
+        loop = self._services.bridge.loop
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(step)
+
     def _busy(self) -> bool:
-        jobs = (self._drain_job, self._probe_job, self._refresh_job)
+        jobs = (self._drain_job, self._refresh_job)
         return any(job is not None and not job.done() for job in jobs)
 
     def _maybe_restart(self) -> None:
@@ -330,7 +349,7 @@ class OutboxController(QObject):
         if not self._services.api_key():
             self.changed()
             return
-        self._probe()
+        self._on_loop(self.probe.wake)
         self.refresh_references()
         self.drain(due_only=False)
 
@@ -402,30 +421,19 @@ class OutboxController(QObject):
             return None
 
     def _tick(self) -> None:
-        if self._state in NO_CONNECTION or self._state == ConnectivityState.UNKNOWN.value:
-            self._probe()
-        elif self._state == ConnectivityState.ONLINE.value:
+        if self._state == ConnectivityState.ONLINE.value:
             self.drain()
 
-    def _probe(self) -> None:
-        if (self._probe_job is not None and not self._probe_job.done()) or self.sending:
-            return
-        if self._restart_pending or not self._services.api_key():
-            return
-
-        async def probe() -> None:
-            try:
-                await self._services.client().list_sites(page=1, size=1)
-            except ImpiloError as error:
-                self.connectivity.report_error(error)
-            else:
-                self.connectivity.report_success()
-
-        self._probe_job = self._services.bridge.submit(
-            self._tracked(probe()),
-            on_result=lambda _none: self._maybe_restart(),
-            on_error=lambda _error: self._maybe_restart(),
-        )
+    async def _check_connection(self) -> bool:
+        """On the loop: the probe's request, unless there is nothing to ask with (no key, a
+        refused one, a new one about to be tried). Its answer reaches the probe through the
+        client's observer."""
+        if self._restart_pending or not self._running or not self._services.api_key():
+            return False
+        if self.connectivity.state == ConnectivityState.UNAUTHORIZED:
+            return False
+        await self._services.client().check_connection()
+        return True
 
     @Slot(str, str)
     def _on_connectivity(self, state: str, message: str) -> None:
@@ -435,7 +443,6 @@ class OutboxController(QObject):
         if state == previous:
             return
         log.info("Connectivity: %s", state)
-        self._timer.setInterval(PROBE_INTERVAL_MS if state in NO_CONNECTION else DRAIN_INTERVAL_MS)
         self.connectivity_changed.emit(state)
         if state == ConnectivityState.UNAUTHORIZED.value:
             self.key_rejected.emit(message or "Impilo rejected the API key.")
@@ -480,6 +487,8 @@ class OutboxController(QObject):
         self.last_report = report
         if report.lock_busy and self._drain_asked:
             self.busy_elsewhere.emit(BUSY_ELSEWHERE)
+        elif self._drain_asked and (report.stopped or report.paused):
+            self.send_stopped.emit(report)
         if self._restart_pending:
             self._again = None
             self.entries_changed.emit()

@@ -31,19 +31,34 @@ class AppServices:
     outbox: OutboxController
     network: NetworkOptions = field(default_factory=NetworkOptions)
     _client: ImpiloClient | None = field(default=None, repr=False)
+    _client_key: str = field(default="", repr=False)
 
     def api_key(self) -> str | None:
         """The key for the current profile (env override, keyring or session fallback)."""
         return self.keys.get_key(self.profile.name)
 
     def client(self) -> ImpiloClient:
-        """The one shared client. It lives on the bridge loop: call it only inside coroutines
-        submitted through `bridge.submit`."""
+        """The one shared client, made with the key the key store holds now. It lives on the
+        bridge loop: call it only inside coroutines submitted through `bridge.submit`.
+
+        A client is made for one key. When the key has changed since (saved on this loop, so
+        before any request asked for after it), the old client is retired and a new one
+        made: a request never goes out with a key the coordinator has already replaced, or
+        without the key just entered, whoever noticed the change first."""
+        key = self.api_key() or ""
+        if self._client is not None and key != self._client_key:
+            self.reset_client()
         if self._client is None:
             from impilo_desktop.api.client import ImpiloClient
 
-            key = self.api_key() or ""
-            self._client = ImpiloClient(self.profile.base_url, key, network=self.network)
+            self._client_key = key
+            self._client = ImpiloClient(
+                self.profile.base_url,
+                key,
+                network=self.network,
+                # Every answer (or failure) keeps the online light current, whoever asked.
+                observer=self.outbox.probe.heard,
+            )
             self.bridge.add_closer(self._close_client)
         return self._client
 

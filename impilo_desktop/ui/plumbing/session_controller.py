@@ -10,15 +10,18 @@ the window: this object shows nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from impilo_desktop.config import BUILTIN_BASE_URLS, Profile, Settings
+from impilo_desktop.config import BUILTIN_BASE_URLS, SANDBOX, Profile, Settings
+from impilo_desktop.profile_data import ProfileInUseError, check_not_in_use, remove_profile_data
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import Store, StoreError
-from impilo_desktop.ui.plumbing.bridge import AsyncBridge, Job
+from impilo_desktop.ui.plumbing.bridge import SHUTDOWN_GRACE_SECONDS, AsyncBridge, Job
+from impilo_desktop.ui.plumbing.retention import CacheRetention
 from impilo_desktop.ui.plumbing.services import AppServices
 from impilo_desktop.ui.plumbing.session import (
     SandboxHost,
@@ -37,14 +40,18 @@ class SessionController(QObject):
 
     Signals (UI thread): `switched(services)` once another profile's services are open (the
     old ones are closing), `problem(message)` when a switch or a reset did not work,
-    `key_changed()` after a key was saved, replaced or removed, and `sandbox_reset()` after
-    the built-in sandbox went back to its demo data.
+    `key_changed()` after a key was saved, replaced or removed, `sandbox_reset()` after
+    the built-in sandbox went back to its demo data, `signed_out(name, problems)` once a
+    profile's data is gone from this computer (the sandbox is open by then) and
+    `sign_out_refused(message)` when nothing was removed.
     """
 
     switched = Signal(object)  # AppServices
     problem = Signal(str)
     key_changed = Signal()
     sandbox_reset = Signal()
+    signed_out = Signal(str, list)  # profile name, what could not be removed (plain words)
+    sign_out_refused = Signal(str)
 
     def __init__(
         self,
@@ -67,6 +74,8 @@ class SessionController(QObject):
         self._switching: Profile | None = None
         self._closing: list[Job] = []  # earlier profiles' services, closing on the loop
         self._closed = False
+        self.retention = CacheRetention(lambda: self.services, self)
+        self._signing_out: str | None = None  # the profile whose data goes once it is closed
 
     @property
     def profile(self) -> Profile:
@@ -79,6 +88,7 @@ class SessionController(QObject):
         if not self._started:
             self._started = True
             self.services.outbox.start()
+            self.retention.start()
 
     def shutdown(self) -> None:
         """Stop background work, then close the store, the bridge and the built-in server.
@@ -87,6 +97,7 @@ class SessionController(QObject):
         if self._closed:
             return
         self._closed = True
+        self.retention.stop()
         self.services.outbox.stop()
         for job in self._closing:
             # A profile left just before quitting finishes closing first (at quit the UI
@@ -150,12 +161,19 @@ class SessionController(QObject):
         self._closing = [j for j in self._closing if not j.done()]
         if closing is not None:
             self._closing.append(closing)
+        if self._signing_out == old.profile.name:
+            self._remove_when_closed(old.profile.name, closing)
         if self._started:
             self.services.outbox.start()
+            self.retention.prune()
         self.switched.emit(self.services)
 
     def _failed(self, profile: Profile, error: BaseException) -> None:
         self._switching = None
+        if self._signing_out is not None:
+            self._signing_out = None
+            # Still this profile: it goes on sending (its reference data is fresh enough).
+            self.services.outbox.start(refresh_references=False)
         message = error.message if isinstance(error, StoreError) else str(error)
         log.warning("Could not open profile %s: %s", profile.name, message)
         self.problem.emit(f"Could not switch to {profile.name}: {message}")
@@ -199,3 +217,89 @@ class SessionController(QObject):
     def _reset_failed(self, error: BaseException) -> None:
         log.error("Resetting the sandbox failed", exc_info=error)
         self.problem.emit("The sandbox data could not be reset. The log has the details.")
+
+    # -- signing out ----------------------------------------------------------------------------
+
+    def sign_out(self) -> None:
+        """Remove everything of the open profile from this computer (profile_data.py), then
+        stay on the built-in sandbox: `signed_out` follows, or `sign_out_refused` with the
+        reason when another process sends from it (then nothing changed and sending goes on).
+
+        The sandbox, not another configured account: the coordinator signing out of a shared
+        computer expects the next person to start from the welcome dialog (the window opens it)
+        rather than inside someone else's account, and reopening the signed-out profile
+        would create its folder again."""
+        services = self.services
+        if services.profile.is_sandbox or self._signing_out is not None:
+            return
+        name = services.profile.name
+        services.outbox.stop()
+
+        async def check() -> None:
+            # Our own sender ends what it is doing first: its OS lock would look like
+            # another copy's (stop() lets work in flight end, aclose() cancels what is left).
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            if others:
+                await asyncio.wait(others, timeout=SHUTDOWN_GRACE_SECONDS)
+            await services.outbox.aclose()
+            check_not_in_use(self.home, name, self.keys.database_key(name))
+
+        self.bridge.submit(
+            check(),
+            on_result=lambda _none: self._leave_for_sign_out(name),
+            on_error=lambda error: self._sign_out_failed(services, error),
+        )
+
+    def _leave_for_sign_out(self, name: str) -> None:
+        if self.services.profile.name != name:
+            return
+        log.info("Signing out of profile %s", name)
+        try:
+            sandbox = self.sandbox.profile(self.keys)
+        except OSError as exc:  # the built-in server could not listen: stay, remove nothing
+            self._sign_out_failed(self.services, exc)
+            return
+        self._signing_out = name
+        self.switch_profile(sandbox)
+
+    def _remove_when_closed(self, name: str, closing: Job | None) -> None:
+        """Once the profile's store is closed (every connection of every thread), remove
+        its data; all of it on the bridge loop."""
+        self._signing_out = None
+        home, keys = self.home, self.keys
+
+        async def remove() -> list[str]:
+            if closing is not None:
+                await asyncio.wrap_future(closing.future)
+            problems = remove_profile_data(home, name, keys)  # short: files and two keyring calls
+            settings = Settings.load(home)
+            if settings.last_profile == SANDBOX:
+                # The sandbox was opened only to leave the account: the next start is a first
+                # run (the welcome dialog), as it is now.
+                settings.last_profile = None
+                settings.save(home)
+            return problems
+
+        self.bridge.submit(
+            remove(),
+            on_result=lambda problems: self.signed_out.emit(name, problems),
+            on_error=lambda error: self._removal_failed(name, error),
+        )
+
+    def _sign_out_failed(self, services: AppServices, error: BaseException) -> None:
+        if services is self.services and not self._closed:
+            services.outbox.start(refresh_references=False)  # sending goes on as before
+        self.sign_out_refused.emit(_sign_out_message(error))
+
+    def _removal_failed(self, name: str, error: BaseException) -> None:
+        # Another process took the profile between the check and the removal: nothing was
+        # removed; the coordinator can switch back to it from Settings.
+        self.sign_out_refused.emit(_sign_out_message(error))
+        log.info("Profile %s was not removed", name)
+
+
+def _sign_out_message(error: BaseException) -> str:
+    if isinstance(error, ProfileInUseError):
+        return error.message
+    log.error("Signing out failed", exc_info=error)
+    return "Signing out did not work, and nothing was removed. The log has the details."

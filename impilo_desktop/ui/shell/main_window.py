@@ -34,6 +34,7 @@ from impilo_desktop.ui.dialogs.quit_question import QuitGuard
 from impilo_desktop.ui.drafts.view import DraftsPage
 from impilo_desktop.ui.history.view import OrderHistoryView
 from impilo_desktop.ui.order_entry.view import OrderEntryView
+from impilo_desktop.ui.plumbing.accessibility import follow_accessible_selection
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.services import AppServices
@@ -100,6 +101,8 @@ class MainWindow(QMainWindow):
         self.session.switched.connect(self._on_switched)
         self.session.problem.connect(self.show_notice)
         self.session.key_changed.connect(self._after_key_change)
+        self.session.signed_out.connect(self._after_sign_out)
+        self.session.sign_out_refused.connect(self._sign_out_refused)
         self.session.sandbox_reset.connect(
             lambda: self.notice_bar.show_message(
                 "The sandbox starts again from its demo data.",
@@ -155,6 +158,7 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(180, 38))
             self.page_list.addItem(item)
         self.page_list.currentRowChanged.connect(self._on_page_row)
+        follow_accessible_selection(self.page_list)  # a screen reader selects a page
         self.sidebar_fit = SidebarFit(self, self.page_list)  # icons only in a narrow window
         body.addWidget(self.page_list)
 
@@ -219,6 +223,7 @@ class MainWindow(QMainWindow):
         self.order_entry.placed_aside.connect(self._order_placed_aside)
         self.history.reorder_requested.connect(self.load_draft)
         self.drafts_page.open_draft_requested.connect(self.load_draft)
+        self.drafts_page.open_order_requested.connect(self._show_order)
 
         outbox = services.outbox
         outbox.connectivity_changed.connect(self._on_connectivity)
@@ -469,6 +474,25 @@ class MainWindow(QMainWindow):
         self.refresh_connection_status()
         self._update_banners()
         self.settings_page.refresh()
+
+    def _after_sign_out(self, name: str, problems: list[str]) -> None:
+        """The account's data is gone and the sandbox is open: the first-run state, with the
+        welcome dialog to connect an account (see `SessionController.sign_out`)."""
+        if problems:
+            self.show_notice(f"Signed out of {name.capitalize()}. " + " ".join(problems), 30_000)
+        else:
+            self.notice_bar.show_message(
+                f"Signed out: nothing of the {name.capitalize()} account is left on this computer.",
+                icon_name="key",
+                timeout_ms=20_000,
+            )
+        self.open_welcome()
+
+    def _sign_out_refused(self, message: str) -> None:
+        # Settings says it beside its button; once the sandbox is open (the profile was taken
+        # between the check and the removal) that button is gone, so the window says it.
+        if self.services.profile.is_sandbox:
+            self.show_notice(message, 30_000)
 
     def use_sandbox(self) -> None:
         """Switch to the built-in sandbox (started if needed)."""

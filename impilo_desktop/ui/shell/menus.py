@@ -73,6 +73,7 @@ class WindowMenus:
         bar = window.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.setObjectName("fileMenu")
+        file_menu.setAccessibleName("File")  # the open menu's name when read aloud
         self.new_order_action = self._action(
             "&New order",
             window.new_order,
@@ -108,6 +109,7 @@ class WindowMenus:
 
         view_menu = bar.addMenu("&View")
         view_menu.setObjectName("viewMenu")
+        view_menu.setAccessibleName("View")  # the open menu's name when read aloud
         self.page_actions: dict[str, QAction] = {}
         for index, spec in enumerate(PAGES, start=1):
             action = self._action(
@@ -122,6 +124,7 @@ class WindowMenus:
         view_menu.addSeparator()
         appearance = view_menu.addMenu("&Appearance")
         appearance.setObjectName("appearanceMenu")
+        appearance.setAccessibleName("Appearance")  # the open menu's name when read aloud
         self.scheme_group = QActionGroup(window)
         self.scheme_actions: dict[str, QAction] = {}
         saved = str(window.window_settings.value("appearance", "system"))
@@ -148,6 +151,7 @@ class WindowMenus:
 
         self.help_menu: QMenu = bar.addMenu("&Help")
         self.help_menu.setObjectName("helpMenu")
+        self.help_menu.setAccessibleName("Help")  # the open menu's name when read aloud
         shortcuts = self._action(
             "&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents
         )

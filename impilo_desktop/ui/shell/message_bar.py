@@ -62,6 +62,7 @@ class MessageBar(QFrame):
         """Show `text` with buttons `(label, callback)`; hide after `timeout_ms` if given."""
         for button in self._buttons:
             self._layout.removeWidget(button)
+            button.hide()  # deleted later: until then an old "Undo" must not show beside new text
             button.deleteLater()
         self._buttons = []
         self.text.setText(text)
@@ -88,7 +89,8 @@ class MessageBar(QFrame):
 
     def dismiss(self) -> None:
         self._timer.stop()
-        if self.isVisible():
+        # isHidden: a bar on a page behind another one is not visible, yet still shown.
+        if not self.isHidden():
             self.hide()
             self.closed.emit()
 

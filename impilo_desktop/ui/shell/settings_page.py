@@ -1,5 +1,6 @@
 """Settings: the account in use and its API key, switching account, the network (proxy),
-the built-in sandbox's practice data, and where data and logs are kept on this computer."""
+how long cached orders are kept, the built-in sandbox's practice data, and where data and
+logs are kept on this computer."""
 
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ from impilo_desktop.ui.plumbing.data_protection import SESSION_ONLY_TEXT
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
 from impilo_desktop.ui.shell.network_settings import NetworkGroup
+from impilo_desktop.ui.shell.retention_settings import RetentionGroup
+from impilo_desktop.ui.shell.sign_out_group import SignOutGroup
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.plumbing.services import AppServices
@@ -111,6 +114,7 @@ class SettingsPage(QWidget):
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setAccessibleName("Settings")  # a Tab stop: read by name
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         inner = QWidget(scroll)
         inner.setObjectName("settingsInner")
@@ -122,8 +126,12 @@ class SettingsPage(QWidget):
         column.addWidget(self._switch_group())
         self.network_group = NetworkGroup(self.services, inner)
         column.addWidget(self.network_group)
+        self.retention_group = RetentionGroup(self.services, session.retention.prune, inner)
+        column.addWidget(self.retention_group)
         column.addWidget(self._sandbox_group())
         column.addWidget(self._folders_group())
+        self.sign_out_group = SignOutGroup(session, inner)
+        column.addWidget(self.sign_out_group)
         column.addStretch(1)
         scroll.setWidget(inner)
         outer = QVBoxLayout(self)
@@ -304,11 +312,13 @@ class SettingsPage(QWidget):
         text, role = protection_status(self.services)
         self.protection_value.setText(text)
         self.protection_value.setStyleSheet(f"color: {getattr(status_colors(), role)};")
+        self.sign_out_group.refresh()
         self._choice_changed()
 
     def _on_scheme(self, _dark: bool) -> None:
         self.note.setStyleSheet(f"color: {status_colors().muted};")
         self.network_group.refresh()
+        self.retention_group.refresh()
         self.refresh()
 
     def page_activated(self) -> None:

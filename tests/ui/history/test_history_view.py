@@ -4,9 +4,11 @@ export and status notifications."""
 from __future__ import annotations
 
 import csv
+import logging
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.modeltest import ModelTester
@@ -282,8 +284,13 @@ def test_offline_shows_cached_orders_with_last_updated(
 
 
 def test_status_change_of_a_sent_order_is_notified(
-    qtbot: QtBot, history: OrderHistoryView, services: AppServices, sandbox: SandboxServer
+    qtbot: QtBot,
+    history: OrderHistoryView,
+    services: AppServices,
+    sandbox: SandboxServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO)
     order_id = run(qtbot, services.bridge, place_order(services, "desk-poll-1"))
     # An outbox entry in state sent, as the sender leaves it after creating the order.
     from impilo_desktop.domain.convert import order_to_draft
@@ -300,9 +307,15 @@ def test_status_change_of_a_sent_order_is_notified(
     with qtbot.waitSignal(history.poller.status_changed, timeout=20_000) as changed:
         history.poller.poll_now()
     assert changed.args[1] == "orderPlaced"
-    assert history.toast.isVisible()
-    assert f"Order {order_id}" in history.toast.text()
-    assert "Order placed" in history.toast.text()
+    assert history.notice.isVisible()
+    assert f"Order {order_id}" in history.notifier.text
+    assert "Order placed" in history.notifier.text
+    # The coordinator reads whose order it is; the log has the order number only.
+    assert order.patient is not None
+    name = order.patient.full_name
+    assert name in history.notifier.text
+    assert f"Order {order_id}: status orderPlaced -> " in caplog.text
+    assert name not in caplog.text
     row = history.model.row_of(order_id)
     assert row >= 0
     assert history.model.data(history.model.index(row, Column.STATUS)) != "Order placed"

@@ -81,6 +81,8 @@ def test_save_dialogs_start_in_documents_then_where_that_kind_of_file_went_last(
     _loaded_rows_only(qtbot)
     dialog = _dialog(qtbot, "exportCsvDialog")
     assert Path(dialog.directory().absolutePath()) == user_home / "Documents"
+    # Where the file goes is the coordinator's choice; the caption says what it holds.
+    assert dialog.windowTitle() == "Save orders as CSV — contains patient data"
     exports = tmp_path / "exports"
     exports.mkdir()
     with qtbot.waitSignal(history.exporter.finished, timeout=20_000):
@@ -93,6 +95,7 @@ def test_save_dialogs_start_in_documents_then_where_that_kind_of_file_went_last(
     history.choose_pdf_file()
     pdf_dialog = _dialog(qtbot, "savePdfDialog")
     assert Path(pdf_dialog.directory().absolutePath()) == user_home / "Documents"
+    assert pdf_dialog.windowTitle() == "Save order summary PDF — contains patient data"
     summaries = tmp_path / "summaries"
     summaries.mkdir()
     pdf_dialog.selectFile(str(summaries / "order.pdf"))

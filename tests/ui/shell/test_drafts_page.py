@@ -183,7 +183,7 @@ def test_refused_order_shows_impilo_message_and_goes_back_to_drafts(
     )
 
 
-def test_sent_entry_is_listed_and_cannot_be_opened(
+def test_sent_entry_says_it_was_placed_and_opens_in_history(
     qtbot: QtBot,
     make_window: MakeWindow,
     sandbox: SandboxServer,
@@ -196,13 +196,29 @@ def test_sent_entry_is_listed_and_cannot_be_opened(
     with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=15_000) as sent:
         entry = submit(qtbot, window, sandbox_draft())
     assert sent.args[0].state == EntryState.SENT
+    order_id = sent.args[0].order_id
     window.show_page("drafts")
     page = window.drafts_page
     row = shown_entry(qtbot, window, entry.entry_id, EntryState.SENT)
-    assert row.message_text() == f"Order {sent.args[0].order_id}"
-    assert not page.open_button.isEnabled()
+    index = page.model.index(page.model.row_of(row.key), Column.STATE)
+    assert index.data() == "Placed"
+    assert row.message_text() == f"Placed as order {order_id}"
+    assert "on its way" not in row.message_text()
+    assert page.open_button.isEnabled()
+    assert page.open_button.text() == "&Open in history"
     assert not page.delete_button.isEnabled()
     assert page.duplicate_button.isEnabled()
+
+    # Enter on the row: Order history, with that order in the detail pane.
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    history = window.history
+    qtbot.waitUntil(
+        lambda: history.detail.order is not None and history.detail.order.id == order_id,
+        timeout=15_000,
+    )
+    assert window.stack.currentWidget() is history
+    assert not page.undo_bar.isVisible()  # no "cannot be changed" on the way
 
 
 def test_held_order_is_released_and_sent(

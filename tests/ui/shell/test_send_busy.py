@@ -3,27 +3,14 @@ and the outbox's timers are not stretched by the OS."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-
 from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.ui.plumbing.outbox_controller import BUSY_ELSEWHERE
 from impilo_desktop.ui.shell.main_window import MainWindow
+from tests.other_sender import another_sender
 
 from .conftest import sandbox_draft, submit
-
-_OTHER_SENDER = textwrap.dedent(
-    """
-    import sys
-    from impilo_desktop.store import DatabaseKey, Store
-    store = Store(sys.argv[1], key=DatabaseKey.from_text(sys.argv[2]))
-    print("holding" if store.acquire_sender_lock("other-copy", ttl=600) else "busy", flush=True)
-    sys.stdin.readline()
-    """
-)
 
 
 def test_send_now_says_when_another_copy_is_sending(
@@ -32,15 +19,7 @@ def test_send_now_says_when_another_copy_is_sending(
     window = online_window
     key = window.keys.database_key("custom")
     assert key is not None
-    other = subprocess.Popen(
-        [sys.executable, "-c", _OTHER_SENDER, str(window.services.store.path), key.as_text()],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert other.stdout is not None
-        assert other.stdout.readline().strip() == "holding"
+    with another_sender(window.services.store.path, key=key.as_text()):
         entry = submit(qtbot, window, sandbox_draft())
         window.show_page("drafts")
         page = window.drafts_page
@@ -50,8 +29,6 @@ def test_send_now_says_when_another_copy_is_sending(
         assert window.notice_bar.isVisible()
         assert window.notice_bar.text.text() == BUSY_ELSEWHERE
         assert BUSY_ELSEWHERE.startswith("Another copy of Impilo Desktop is sending these orders")
-    finally:
-        other.communicate("\n", timeout=30)  # it finishes and lets go
     # With the other copy gone, Send now sends from here.
     with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=15_000) as sent:
         qtbot.mouseClick(window.drafts_page.send_button, Qt.MouseButton.LeftButton)

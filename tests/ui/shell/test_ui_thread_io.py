@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
+from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.config import Profile
@@ -18,7 +19,7 @@ from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import EntryState, cipher
 
-from .conftest import MakeWindow, sandbox_draft, wait_online
+from .conftest import MakeWindow, sandbox_draft, visible_child, wait_online
 
 # The store's SQLite is SQLCipher's (sqlcipher3); the stdlib's is counted too, should any
 # code ever use it.
@@ -126,5 +127,32 @@ def test_no_sqlite_or_keyring_on_the_ui_thread_after_start_up(
             window.use_sandbox()
         with qtbot.waitSignal(window.profile_switched, timeout=20_000):
             window.switch_profile(Profile("custom", sandbox.base_url))
+
+    assert not seen, "\n".join(f"{n} x {what}" for what, n in seen.most_common())
+
+
+def test_signing_out_waits_on_no_disk_or_keyring(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    custom_argv: list[str],
+    keys: KeyStore,
+) -> None:
+    keys.set_key("custom", sandbox.api_key)
+    window = make_window(*custom_argv)
+    wait_online(qtbot, window)
+    outbox = window.services.outbox
+    with qtbot.waitSignal(outbox.entry_sent, timeout=20_000):
+        outbox.submit(sandbox_draft())
+
+    with ui_thread_io() as seen:
+        window.show_page("settings")
+        window.settings_page.sign_out_group.sign_out()
+        box = visible_child(qtbot, window.settings_page, QMessageBox, "signOutConfirmation")
+        confirm = box.findChild(QPushButton, "confirmSignOut")
+        assert confirm is not None
+        with qtbot.waitSignal(window.session.signed_out, timeout=30_000):
+            confirm.click()
+        window.show_page("settings")
 
     assert not seen, "\n".join(f"{n} x {what}" for what, n in seen.most_common())

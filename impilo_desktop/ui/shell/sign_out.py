@@ -1,0 +1,167 @@
+"""Settings > "Sign out and remove this computer's data": the questions before it.
+
+With nothing unsent, one confirmation (Cancel is the default). With unsent orders, they are
+listed (recipient, items, how long they waited) with three ways out: "Export them first…"
+(order files `impilo-desktop drafts import` reads back, written to a folder the coordinator
+picks, then the removal), "Remove everything" (destructive, never the default) and Cancel (the
+default: Enter and Escape keep everything). The removal itself is the session's for the open
+account (`SessionController.sign_out`) and the Settings group's for another one
+(sign_out_group.py); reading the outbox and writing files go through the bridge.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QStandardPaths, Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from impilo_desktop.profile_data import export_unsent, unsent_line
+from impilo_desktop.store import OutboxEntry
+from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+
+log = logging.getLogger(__name__)
+
+LISTED = 8  # entries named in the question; the rest are counted ("and 3 more")
+
+
+def account_label(name: str) -> str:
+    return name.capitalize()
+
+
+class SignOut(QObject):
+    """One sign-out, from the first question to `remove()`: the session's sign-out for the
+    open account, a removal on the bridge for another one. `read_unsent` runs on the bridge;
+    `say(text)` shows a plain message on the Settings page (an export that failed, say);
+    `on_cancelled` runs when nothing is going to be removed."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        bridge: AsyncBridge,
+        name: str,
+        read_unsent: Callable[[], list[OutboxEntry]],
+        remove: Callable[[], None],
+        say: Callable[[str], None],
+        on_cancelled: Callable[[], None],
+    ) -> None:
+        super().__init__(parent)
+        self._parent = parent
+        self.bridge = bridge
+        self.label = account_label(name)
+        self._read_unsent = read_unsent
+        self._remove = remove
+        self._say = say
+        self._cancelled = on_cancelled
+        self.entries: list[OutboxEntry] = []
+
+    def start(self) -> None:
+        self.bridge.call(self._read_unsent, on_result=self._ask, on_error=self._read_failed)
+
+    def _read_failed(self, error: BaseException) -> None:
+        log.warning("Could not read the outbox before signing out: %s", error)
+        self._say("The outbox could not be read, so nothing was removed. Try again.")
+        self._cancelled()
+
+    def _ask(self, entries: list[OutboxEntry]) -> None:
+        self.entries = entries
+        if entries:
+            self._ask_about_unsent()
+            return
+        label = self.label
+        confirm_destructive(
+            self._parent,
+            Question(
+                name="signOutConfirmation",
+                title="Sign out and remove this computer's data?",
+                text=f"Remove everything of the {label} account from this computer?",
+                informative="Its drafts, its outbox, the orders, patients and sites kept for "
+                "working offline, and its API key are deleted from this computer. Orders "
+                "already sent stay in Impilo.",
+                action="Sign out and remove",
+                action_name="confirmSignOut",
+            ),
+            self._remove,
+            self._cancelled,
+        )
+
+    def _ask_about_unsent(self) -> None:
+        entries = self.entries
+        box = QMessageBox(self._parent)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setObjectName("signOutUnsentQuestion")
+        box.setAccessibleName("Orders not sent yet")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Orders not sent yet")
+        orders = "1 order has" if len(entries) == 1 else f"{len(entries)} orders have"
+        box.setText(f"{orders} not been sent to Impilo yet.")
+        lines = [unsent_line(entry) for entry in entries[:LISTED]]
+        if len(entries) > LISTED:
+            lines.append(f"and {len(entries) - LISTED} more")
+        box.setInformativeText(
+            "\n".join(lines) + "\n\nSigning out deletes them from this computer. Export them "
+            "first to keep them as order files (they contain patient data); Impilo Desktop "
+            "can import them again."
+        )
+        export = box.addButton("&Export them first…", QMessageBox.ButtonRole.AcceptRole)
+        export.setObjectName("exportUnsentButton")
+        remove = box.addButton("&Remove everything", QMessageBox.ButtonRole.DestructiveRole)
+        remove.setObjectName("removeEverythingButton")
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)  # Enter must not delete orders
+        box.setEscapeButton(cancel)
+
+        def finished(_result: int) -> None:
+            # Any way out but the two buttons (Cancel, Escape, closing the box) keeps all.
+            chosen = box.clickedButton()
+            if chosen is export:
+                self.choose_export_folder()
+            elif chosen is remove:
+                self._remove()
+            else:
+                self._cancelled()
+
+        box.finished.connect(finished)
+        box.open()
+
+    def choose_export_folder(self) -> None:
+        documents = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation
+        )
+        start = documents if documents and Path(documents).is_dir() else str(Path.home())
+        dialog = QFileDialog(
+            self._parent, "Export unsent orders — they contain patient data", start
+        )
+        dialog.setObjectName("exportUnsentDialog")
+        dialog.setAccessibleName("Choose a folder for the unsent orders (contains patient data)")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.fileSelected.connect(lambda folder: self.export_to(Path(folder)))
+        dialog.rejected.connect(self._cancelled)
+        dialog.open()
+
+    def export_to(self, folder: Path) -> None:
+        """Write the unsent orders to `folder` (on the bridge), then sign out; nothing is
+        removed when they could not all be written."""
+        self.bridge.call(
+            export_unsent,
+            self.entries,
+            folder,
+            on_result=lambda written: self._exported(folder, written),
+            on_error=self._export_failed,
+        )
+
+    def _exported(self, folder: Path, written: list[Path]) -> None:
+        files = "1 order file" if len(written) == 1 else f"{len(written)} order files"
+        self._say(f"Wrote {files} to {folder}. Signing out…")
+        self._remove()
+
+    def _export_failed(self, error: BaseException) -> None:
+        # The reason may name a patient: it is shown, and only its kind goes to the log.
+        log.warning("Exporting the unsent orders failed (%s)", type(error).__name__)
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        self._say(f"The unsent orders could not be exported: {reason}. Nothing was removed.")
+        self._cancelled()
