@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         """In memory like the tests' keyring, named like the store a Linux desktop has."""
 
     from impilo_desktop.ui.app import create_app
+    from impilo_desktop.ui.dialogs.passphrase import PassphraseDialog
     from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
     from impilo_desktop.ui.plumbing.theme import scheme_follower
 
@@ -237,6 +238,17 @@ def main(argv: list[str] | None = None) -> int:
         rejected.show()
         save(rejected, "new-key", scheme)
         rejected.close()
+
+        # Where no keyring exists: the passphrase asked for at start (a new one: typed twice).
+        passphrase = PassphraseDialog(
+            "No password store (keyring) was found on this computer.",
+            new=True,
+            opens=lambda _words: True,
+            parent=window,
+        )
+        passphrase.show()
+        save(passphrase, "passphrase", scheme)
+        passphrase.close()
 
         about = getattr(window, "about_action", None)
         if about is not None:

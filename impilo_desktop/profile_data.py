@@ -27,7 +27,6 @@ import logging
 import os
 import shutil
 import socket
-import sqlite3
 import sys
 import time
 import uuid
@@ -38,7 +37,16 @@ from pathlib import Path
 from impilo_desktop.config import Settings
 from impilo_desktop.domain import DraftInvalid, to_order_create
 from impilo_desktop.secrets import KeyStore
-from impilo_desktop.store import DATABASE_NAME, OUTBOX_LOCK, UNSENT_STATES, OutboxEntry, Store
+from impilo_desktop.store import (
+    DATABASE_NAME,
+    OUTBOX_LOCK,
+    UNSENT_STATES,
+    DatabaseKey,
+    OutboxEntry,
+    Store,
+    StoreKeyError,
+    cipher,
+)
 from impilo_desktop.store.process_lock import LockState, ProcessLock, process_alive
 
 log = logging.getLogger(__name__)
@@ -78,13 +86,22 @@ def unsent_entries(store: Store) -> list[OutboxEntry]:
     return store.list_outbox(UNSENT_STATES)
 
 
-def unsent_in(home: Path, name: str) -> list[OutboxEntry]:
+def unsent_in(home: Path, name: str, keys: KeyStore) -> list[OutboxEntry]:
     """The unsent entries of profile `name`, whose store is not open here (another account,
-    the command line). No database is created only to find it empty."""
+    the command line), opened with its database key. No database is created only to find it
+    empty."""
     database = profile_folder(home, name) / DATABASE_NAME
     if not database.exists():
         return []
-    with Store(database) as store:
+    key = keys.database_key(name)
+    if key is None:
+        raise StoreKeyError(
+            f"The local database of the {name} account is encrypted, and its key is not "
+            "available here (no password store, no passphrase), so its unsent orders cannot "
+            "be read.",
+            detail="no database key for unsent_in",
+        )
+    with Store(database, key=key) as store:
         return unsent_entries(store)
 
 
@@ -170,14 +187,19 @@ def lock_file(folder: Path) -> Path:
     return folder / f"{DATABASE_NAME}.{OUTBOX_LOCK}.lock"
 
 
-def _live_lock_row(database: Path, os_locked: bool) -> bool:
+def _live_lock_row(database: Path, os_locked: bool, key: DatabaseKey | None) -> bool:
     """A sender lock row that still counts: left by another computer sharing the folder, or on
     this one by a live process when the OS lock proves nothing. Read without the Store (no
-    migration, no key): a file that cannot be read this way is left to the OS lock."""
+    migration), with the database key: a file that cannot be read this way is left to the OS
+    lock. Through the store's own SQLite library (SQLCipher): closing a file that another
+    SQLite library in this process opened would drop the store's POSIX locks on it."""
     if not database.exists():
         return False
+    sqlite3 = cipher.sqlite3
     try:
-        conn = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=1.0)
+        conn = cipher.connect(
+            f"{database.as_uri()}?mode=ro", key, key_path=database, uri=True, timeout=1.0
+        )
     except sqlite3.Error:
         return False
     try:
@@ -197,31 +219,32 @@ def _live_lock_row(database: Path, os_locked: bool) -> bool:
     return not os_locked and pid != os.getpid() and process_alive(pid)
 
 
-def check_not_in_use(home: Path, name: str) -> None:
+def check_not_in_use(home: Path, name: str, key: DatabaseKey | None) -> None:
     """Raise `ProfileInUseError` when another process sends from the profile now (nothing is
-    changed). Only a check: `remove_profile_data` checks again while it removes."""
+    changed). Only a check: `remove_profile_data` checks again while it removes. `key` opens
+    the profile's database (None: only the OS lock is checked)."""
     folder = profile_folder(home, name)
     if not folder.exists():
         return
     lock = ProcessLock(lock_file(folder))
     try:
-        _take_unless_sending(folder, lock)
+        _take_unless_sending(folder, lock, key)
     finally:
         lock.release()
 
 
-def _take_unless_sending(folder: Path, lock: ProcessLock) -> None:
+def _take_unless_sending(folder: Path, lock: ProcessLock, key: DatabaseKey | None) -> None:
     """Try `lock` (the profile's OS lock); raise `ProfileInUseError` when a sender holds it or
     a live lock entry in the database says one sends from another computer. The caller
     releases the lock, whatever happens."""
     state = lock.try_acquire()
     if state == LockState.BUSY or _live_lock_row(
-        folder / DATABASE_NAME, state == LockState.ACQUIRED
+        folder / DATABASE_NAME, state == LockState.ACQUIRED, key
     ):
         raise ProfileInUseError(SENDING_ELSEWHERE)
 
 
-def _bury(home: Path, name: str) -> Path | None:
+def _bury(home: Path, name: str, key: DatabaseKey | None) -> Path | None:
     """Rename the profile's folder to a tombstone under its OS lock; None when there is no
     folder. Raises `ProfileInUseError` (nothing changed) when a sender or a program holds it."""
     folder = profile_folder(home, name)
@@ -230,7 +253,7 @@ def _bury(home: Path, name: str) -> Path | None:
     tombstone = folder.with_name(f"{TOMBSTONE_PREFIX}{name}-{uuid.uuid4().hex[:8]}")
     lock = ProcessLock(lock_file(folder))
     try:
-        _take_unless_sending(folder, lock)
+        _take_unless_sending(folder, lock, key)
         if sys.platform == "win32":
             # Windows renames no folder with a file open in it, our lock file included. The
             # rename that follows fails the same way if anyone opened a file since.
@@ -297,7 +320,11 @@ def remove_profile_data(home: Path, name: str, keys: KeyStore) -> list[str]:
 
     Raises `ProfileInUseError` before anything is changed. Returns what could not be removed, in
     plain words (empty when nothing of the profile is left)."""
-    tombstone = _bury(home, name)
+    try:
+        key = keys.database_key(name)
+    except StoreKeyError:  # an unreadable key in the keyring: the OS lock alone decides
+        key = None
+    tombstone = _bury(home, name, key)
     problems: list[str] = []
     left = _delete_tombstones(home)
     if left:

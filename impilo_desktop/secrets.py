@@ -5,6 +5,11 @@ One entry per profile: service "impilo-desktop", username = profile name. When n
 keyring exists the key is kept in memory for this session only (never in a file), and the
 `IMPILO_API_KEY` environment variable overrides everything without being stored.
 The key never appears in a log line, an exception or a repr.
+
+The key that encrypts each profile's database lives beside it (service
+"impilo-desktop-database"), created on first use; without a safe keyring it is derived from
+a passphrase typed at start, or there is none and the database lives in memory
+(`database_key`, `database_protection`; see store/cipher.py).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import keyring.backend
 import keyring.errors
 
 from impilo_desktop.config import API_KEY_ENV
+from impilo_desktop.store.cipher import DatabaseKey, Protection
+from impilo_desktop.store.errors import StoreKeyError
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +32,9 @@ SERVICE = "impilo-desktop"
 # The key that encrypts a profile's database: its own service, username = profile name, so
 # signing out can remove both secrets of a profile and nothing of another's.
 DATABASE_KEY_SERVICE = "impilo-desktop-database"
+# Where no keyring exists: the database passphrase for one command-line process (automation,
+# tests), never stored, like IMPILO_API_KEY. The app asks for it instead.
+DATABASE_PASSPHRASE_ENV = "IMPILO_DATABASE_PASSPHRASE"
 _PROBE_USER = "__impilo_probe__"
 
 # Backends that "work" but do not keep a secret safely or at all.
@@ -119,6 +129,8 @@ class KeyStore:
         self._read: dict[str, str | None] = {}  # what the keyring said, per profile
         self._checked = False
         self._reason: str | None = None
+        self._database_keys: dict[str, DatabaseKey] = {}
+        self._passphrase_key: DatabaseKey | None = None
 
     def __repr__(self) -> str:
         return f"KeyStore(available={self.available()})"
@@ -239,6 +251,9 @@ class KeyStore:
         self._session.pop(profile, None)
         self._pinned.pop(profile, None)
         self._read.pop(profile, None)
+        # A database key left in memory would encrypt a new database of the same name that
+        # the next start, finding no key in the keyring, could not open.
+        self._database_keys.pop(profile, None)
         if not self.available():
             return True  # nothing was ever written to a keyring from this session
         for service in (SERVICE, DATABASE_KEY_SERVICE):
@@ -261,3 +276,49 @@ class KeyStore:
     def is_session_only(self, profile: str) -> bool:
         """True when the key of `profile` lives only in this session's memory."""
         return profile in self._session
+
+    # -- the database key ----------------------------------------------------------------------
+
+    def use_database_passphrase(self, passphrase: str | None) -> None:
+        """Where no safe keyring exists: the passphrase the coordinator typed at start (kept
+        in memory for this session only), or None when they chose not to type one."""
+        self._passphrase_key = DatabaseKey(passphrase=passphrase) if passphrase else None
+
+    def database_protection(self) -> Protection:
+        """How databases opened now are protected (Settings says which)."""
+        if self.available():
+            return Protection.KEYRING
+        if self._passphrase_key is not None or self._env.get(DATABASE_PASSPHRASE_ENV):
+            return Protection.PASSPHRASE
+        return Protection.SESSION_ONLY
+
+    def database_key(self, profile: str) -> DatabaseKey | None:
+        """The key of `profile`'s database: from the keyring (a new random one saved there
+        on first use), else from the passphrase typed at start; None when there is neither
+        and the database must stay in memory. Reads the keyring: never on the UI thread."""
+        if profile in self._database_keys:
+            return self._database_keys[profile]
+        if self.available():
+            try:
+                text = self.backend.get_password(DATABASE_KEY_SERVICE, profile)
+                if text is None:
+                    key = DatabaseKey.random()
+                    self.backend.set_password(DATABASE_KEY_SERVICE, profile, key.as_text())
+                else:
+                    key = DatabaseKey.from_text(text)
+            except ValueError:
+                # Not a key (edited by hand?): a new one would lock the database for good.
+                raise StoreKeyError(
+                    f"The key of the {profile} profile's local database, in the password "
+                    "store, is not a key any more, so the database cannot be opened. "
+                    "Nothing was changed.",
+                    detail="unreadable database key in the keyring",
+                ) from None
+            except Exception as exc:
+                self._mark_broken(exc)
+            else:
+                self._database_keys[profile] = key
+                return key
+        if self._passphrase_key is None and self._env.get(DATABASE_PASSPHRASE_ENV):
+            self.use_database_passphrase(self._env[DATABASE_PASSPHRASE_ENV])
+        return self._passphrase_key

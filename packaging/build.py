@@ -106,6 +106,10 @@ def console_self_test() -> None:
     with tempfile.TemporaryDirectory(prefix="impilo-cli-test-") as home:
         env = {**os.environ, "IMPILO_DESKTOP_HOME": home}
         env.pop("IMPILO_API_KEY", None)
+        # Never the builder's own keychain: no keyring, so the database key comes from a
+        # passphrase (the store it makes is encrypted, as a coordinator's would be).
+        env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+        env["IMPILO_DATABASE_PASSPHRASE"] = "console self-test"
         for args in (["--version"], ["outbox", "--profile", "sandbox"]):
             cmd = [str(exe), *args]
             print("+", " ".join(cmd), flush=True)

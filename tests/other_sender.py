@@ -13,8 +13,10 @@ from pathlib import Path
 _HOLD = textwrap.dedent(
     """
     import sys
-    from impilo_desktop.store import Store
-    store = Store(sys.argv[1])
+    from impilo_desktop.store import DatabaseKey, Store
+    kind, _, secret = sys.argv[2].partition(":")
+    key = {"key": DatabaseKey.from_text, "passphrase": lambda words: DatabaseKey(passphrase=words)}
+    store = Store(sys.argv[1], key=key[kind](secret) if secret else None)
     print("holding" if store.acquire_sender_lock("other-copy", ttl=600) else "busy", flush=True)
     sys.stdin.readline()
     """
@@ -22,10 +24,15 @@ _HOLD = textwrap.dedent(
 
 
 @contextmanager
-def another_sender(database: Path) -> Iterator[None]:
-    """Hold the sender lock of `database` in a child process until the block ends."""
+def another_sender(
+    database: Path, *, key: str | None = None, passphrase: str | None = None
+) -> Iterator[None]:
+    """Hold the sender lock of `database` in a child process until the block ends; the store
+    is opened with `key` (`DatabaseKey.as_text()`) or `passphrase`, as the app and the
+    command line open it."""
+    secret = f"key:{key}" if key else f"passphrase:{passphrase}" if passphrase else ":"
     other = subprocess.Popen(
-        [sys.executable, "-c", _HOLD, str(database)],
+        [sys.executable, "-c", _HOLD, str(database), secret],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

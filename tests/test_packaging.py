@@ -122,3 +122,13 @@ def test_the_bundle_has_a_console_program_for_the_command_line() -> None:
     assert '"QtNetwork",' not in spec
     build = load("build")
     assert build.bundle_executable("impilo-desktop-cli").name.startswith("impilo-desktop-cli")
+
+
+def test_the_bundle_carries_the_encryption_library_and_its_licences() -> None:
+    spec = (PACKAGING / "impilo-desktop.spec").read_text(encoding="utf-8")
+    assert '"sqlcipher3._sqlite3"' in spec
+    assert 'datas_licenses = [(str(ROOT / "packaging" / "licenses"), "licenses")]' in spec
+    licences = {p.name for p in (PACKAGING / "licenses").iterdir()}
+    assert {"sqlcipher3.txt", "SQLCipher.txt", "SQLite.txt", "OpenSSL.txt"} <= licences
+    assert "ZETETIC LLC" in (PACKAGING / "licenses" / "SQLCipher.txt").read_text(encoding="utf-8")
+    assert "Apache License" in (PACKAGING / "licenses" / "OpenSSL.txt").read_text(encoding="utf-8")

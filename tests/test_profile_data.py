@@ -17,12 +17,12 @@ from impilo_desktop.profile_data import (
     remove_profile_data,
 )
 from impilo_desktop.secrets import DATABASE_KEY_SERVICE, SERVICE, KeyStore, MemoryKeyring
-from impilo_desktop.store import Store
+from impilo_desktop.store import DatabaseKey, Store
 
 
 def _profile_with_data(home: Path, name: str) -> Path:
     profile = Profile(name, "https://impilo.example.org")
-    with Store.open_profile(profile, home) as store:
+    with Store.open_profile(profile, home, key=DatabaseKey.random()) as store:
         store.pause_outbox("kept for the test")  # a write: the database has a WAL
     folder = profile.data_dir(home)
     (folder / "impilo.sqlite3.damaged-20260101").write_bytes(b"an old damaged copy")

@@ -166,3 +166,48 @@ def test_a_chain_with_a_file_backend_uses_only_the_safe_member(
     assert store.set_key("production", "k") is True
     assert safe.get_password(SERVICE, "production") == "k"
     assert unsafe.get_password(SERVICE, "production") is None
+
+
+def test_the_database_key_is_made_once_kept_apart_and_forgotten(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    from impilo_desktop.secrets import DATABASE_KEY_SERVICE
+    from impilo_desktop.store import Protection
+
+    store = KeyStore(backend=memory_keyring, env={})
+    assert store.database_protection() is Protection.KEYRING
+    key = store.database_key("production")
+    assert key is not None
+    saved = memory_keyring.get_password(DATABASE_KEY_SERVICE, "production")
+    assert saved == key.as_text()
+    assert saved not in repr(key) + repr(store)
+    again = KeyStore(backend=memory_keyring, env={}).database_key("production")
+    assert again is not None
+    assert again.as_text() == saved  # read back, not made anew
+    assert memory_keyring.get_password(SERVICE, "production") is None  # not the API key's
+    assert store.forget_profile("production")  # signing out
+    assert memory_keyring.get_password(DATABASE_KEY_SERVICE, "production") is None
+    fresh = store.database_key("production")
+    assert fresh is not None
+    assert fresh.as_text() != saved
+
+
+def test_without_a_keyring_the_database_key_is_the_passphrase_or_none() -> None:
+    import keyring.backends.fail
+
+    from impilo_desktop.secrets import DATABASE_PASSPHRASE_ENV
+    from impilo_desktop.store import Protection
+
+    store = KeyStore(backend=keyring.backends.fail.Keyring(), env={})
+    assert store.database_protection() is Protection.SESSION_ONLY
+    assert store.database_key("production") is None
+    store.use_database_passphrase("kettle on the hob")
+    key = store.database_key("production")
+    assert key is not None
+    assert key.is_passphrase
+    assert store.database_protection() is Protection.PASSPHRASE
+    from_env = KeyStore(
+        backend=keyring.backends.fail.Keyring(), env={DATABASE_PASSPHRASE_ENV: "x y"}
+    )
+    assert from_env.database_protection() is Protection.PASSPHRASE
+    assert from_env.database_key("production") is not None

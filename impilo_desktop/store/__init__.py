@@ -24,8 +24,10 @@ from types import TracebackType
 
 from impilo_desktop.config import Profile
 from impilo_desktop.store.cache import CacheMixin, PatientSearchRow, ReferenceKind
+from impilo_desktop.store.cipher import DatabaseKey, Protection
 from impilo_desktop.store.database import DEFAULT_BUSY_TIMEOUT
 from impilo_desktop.store.drafts import DraftsMixin
+from impilo_desktop.store.encrypting import Progress
 from impilo_desktop.store.entries import (
     PENDING_STATES,
     UNSENT_STATES,
@@ -42,6 +44,7 @@ from impilo_desktop.store.errors import (
     StoreCorruptError,
     StoreError,
     StoreFoundEmpty,
+    StoreKeyError,
     StoreLockedError,
     StoreTooNewError,
     StoreUnwritableError,
@@ -65,6 +68,9 @@ class Store(DraftsMixin, OutboxMixin, CacheMixin, SenderLockMixin):
         clock: Callable[[], float] = time.time,
         process_alive: Callable[[int], bool] = process_alive,
         platform: str = sys.platform,
+        key: DatabaseKey | None = None,
+        in_memory: bool = False,
+        progress: Progress | None = None,
     ) -> None:
         super().__init__(
             path,
@@ -72,6 +78,9 @@ class Store(DraftsMixin, OutboxMixin, CacheMixin, SenderLockMixin):
             clock=clock,
             process_alive=process_alive,
             platform=platform,
+            key=key,
+            in_memory=in_memory,
+            progress=progress,
         )
 
     @classmethod
@@ -85,11 +94,22 @@ class Store(DraftsMixin, OutboxMixin, CacheMixin, SenderLockMixin):
         profile: Profile,
         home: Path | None = None,
         *,
+        key: DatabaseKey | None,
+        in_memory: bool = False,
+        progress: Progress | None = None,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         clock: Callable[[], float] = time.time,
     ) -> Store:
-        """Open (creating or upgrading) the database of `profile`."""
-        return cls(cls.path_for(profile, home), busy_timeout=busy_timeout, clock=clock)
+        """Open (creating, encrypting or upgrading) the database of `profile`, encrypted
+        with `key` (see `impilo_desktop.database_access` for where the key comes from)."""
+        return cls(
+            cls.path_for(profile, home),
+            key=key,
+            in_memory=in_memory,
+            progress=progress,
+            busy_timeout=busy_timeout,
+            clock=clock,
+        )
 
     def close(self) -> None:
         """Close every thread's connection (and give up any OS lock still held)."""
@@ -120,6 +140,7 @@ __all__ = [
     "REFERENCE_PREFIX",
     "SCHEMA_VERSION",
     "UNSENT_STATES",
+    "DatabaseKey",
     "EntryNotFoundError",
     "EntryState",
     "EntryStateError",
@@ -128,6 +149,8 @@ __all__ = [
     "OutboxEntry",
     "OutboxSummary",
     "PatientSearchRow",
+    "Progress",
+    "Protection",
     "ReferenceKind",
     "SenderLease",
     "SenderLockLost",
@@ -135,6 +158,7 @@ __all__ = [
     "StoreCorruptError",
     "StoreError",
     "StoreFoundEmpty",
+    "StoreKeyError",
     "StoreLockedError",
     "StoreTooNewError",
     "StoreUnwritableError",

@@ -9,7 +9,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from impilo_desktop.store.cipher import DatabaseKey
 from impilo_desktop.store.database import DEFAULT_BUSY_TIMEOUT, Database
+from impilo_desktop.store.encrypting import Progress
 from impilo_desktop.store.errors import StoreError
 from impilo_desktop.store.process_lock import ProcessLock, process_alive
 
@@ -19,7 +21,10 @@ class StoreBase:
 
     `process_alive(pid)` says whether a process of this computer may still be running; tests
     pass `lambda _pid: True` to be Windows, where a dead process cannot be told from a live
-    one. `platform` (`sys.platform`) chooses the durability pragmas (see Database).
+    one. `platform` (`sys.platform`) chooses the durability pragmas (see Database). `key`
+    encrypts the file (None: plain SQLite, for tests and tools; the app always gives one),
+    `in_memory` keeps the database in this process's memory only, and `progress` hears how
+    far the encryption of a plain file from before has got.
     """
 
     def __init__(
@@ -30,8 +35,18 @@ class StoreBase:
         clock: Callable[[], float] = time.time,
         process_alive: Callable[[int], bool] = process_alive,
         platform: str = sys.platform,
+        key: DatabaseKey | None = None,
+        in_memory: bool = False,
+        progress: Progress | None = None,
     ) -> None:
-        self._db = Database(Path(path), busy_timeout=busy_timeout, platform=platform)
+        self._db = Database(
+            Path(path),
+            busy_timeout=busy_timeout,
+            platform=platform,
+            key=key,
+            in_memory=in_memory,
+            progress=progress,
+        )
         self._clock = clock
         self._process_alive = process_alive
         # The OS locks this store holds, by (lock name, owner): see sender_lock.py.
@@ -42,6 +57,11 @@ class StoreBase:
     def path(self) -> Path:
         """The SQLite file."""
         return self._db.path
+
+    @property
+    def in_memory(self) -> bool:
+        """True when nothing of this store is written to disk (lost when the app closes)."""
+        return self._db.in_memory
 
     @property
     def notice(self) -> StoreError | None:

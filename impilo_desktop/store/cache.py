@@ -4,11 +4,12 @@ the pickers, and orders for the history."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final, NamedTuple, TypeVar
+
+from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 
 from impilo_desktop.api.models import ApiModel, ItemDetailed, Kit, Order, Patient, Site
 from impilo_desktop.store.base import StoreBase

@@ -5,6 +5,10 @@ One `sqlite3.Connection` per thread (SQLite connections must not be shared betwe
 `Database` hands each thread its own, lazily. Transactions are explicit
 (`isolation_level=None` plus `BEGIN IMMEDIATE`), so a write never upgrades a read lock halfway
 and deadlocks against another writer.
+
+The file is encrypted (cipher.py) when a key is given: a plain file from before is encrypted
+in place first (encrypting.py). Without a key the file is plain SQLite (tests, tools); with
+`in_memory` there is no file at all (a session with no key anywhere, see cipher.Protection).
 """
 
 from __future__ import annotations
@@ -12,20 +16,21 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
-import sqlite3
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+from impilo_desktop.store.cipher import DatabaseKey, connect, sqlite3
+from impilo_desktop.store.damaged import keep_damaged_copy, size_of
+from impilo_desktop.store.encrypting import Progress, encrypt_if_needed
 from impilo_desktop.store.errors import (
     StoreCorruptError,
     StoreError,
     StoreFoundEmpty,
+    StoreKeyError,
     StoreTooNewError,
     StoreUnwritableError,
     classify,
@@ -54,77 +59,7 @@ def _secure_file(path: Path) -> None:
             os.chmod(candidate, 0o600)
 
 
-def _size(path: Path) -> int:
-    """The size of `path`; a missing file counts as empty (a WAL may be absent or empty)."""
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
-
-
-def _same_bytes(a: Path, b: Path) -> bool:
-    if _size(a) != _size(b):
-        return False
-    if _size(a) == 0:
-        return True
-    with open(a, "rb") as first, open(b, "rb") as second:
-        while True:
-            chunk = first.read(1 << 20)
-            if chunk != second.read(1 << 20):
-                return False
-            if not chunk:
-                return True
-
-
-def _earlier_copy(path: Path) -> Path | None:
-    """A copy kept before of exactly these bytes (the database and its WAL), or None."""
-    prefix = f"{path.name}.damaged-"
-    for candidate in sorted(path.parent.iterdir()):
-        name = candidate.name
-        if not name.startswith(prefix) or name.endswith(("-wal", "-shm")):
-            continue
-        if _same_bytes(path, candidate) and _same_bytes(
-            Path(f"{path}-wal"), Path(f"{candidate}-wal")
-        ):
-            return candidate
-    return None
-
-
-def keep_damaged_copy(path: Path) -> Path | None:
-    """Copy a damaged database (and its WAL) aside, once; the original is never touched.
-
-    Every start of the app and every command opens the damaged file again: a copy of the
-    same bytes kept the first time is found and named again rather than another copy piling
-    up. A file damaged anew later (after the profile was started over) holds other data, so
-    it gets a copy of its own, and the earlier copy stays: it may be all that is left of the
-    first file. Returns the copy's full path, or None when no copy could be made.
-    """
-    path = path.absolute()
-    try:
-        earlier = _earlier_copy(path)
-    except OSError:
-        log.warning("Could not look for an earlier copy of %s", path, exc_info=True)
-        earlier = None
-    if earlier is not None:
-        return earlier
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.damaged-{stamp}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
-    try:
-        shutil.copy2(path, target)
-        wal = Path(f"{path}-wal")
-        if wal.exists():
-            shutil.copy2(wal, Path(f"{target}-wal"))
-    except OSError:
-        log.exception("Could not copy the damaged database %s", path)
-        return None
-    return target
-
-
-def _create_file(path: Path) -> None:
+def _create_file(path: Path, key: DatabaseKey | None) -> None:
     """A new, empty database at `path`, never seen there at 0 bytes.
 
     SQLite creates a file empty and writes its first page a moment later, so an empty file
@@ -134,7 +69,7 @@ def _create_file(path: Path) -> None:
     """
     temporary = path.with_name(f"{path.name}.new-{uuid.uuid4().hex}")
     try:
-        conn = sqlite3.connect(temporary, isolation_level=None)
+        conn = connect(temporary, key, key_path=temporary, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode = WAL")  # writes the first page
         finally:
@@ -161,10 +96,17 @@ class Database:
         *,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         platform: str = sys.platform,
+        key: DatabaseKey | None = None,
+        in_memory: bool = False,
+        progress: Progress | None = None,
     ) -> None:
         self.path = Path(path).absolute()  # messages name it in full
         self.busy_timeout = busy_timeout
         self.platform = platform
+        self._key = key
+        self._progress = progress
+        # A memdb database shared by this process's connections while one stays open.
+        self._memory = f"file:/impilo-{uuid.uuid4().hex}?vfs=memdb" if in_memory else None
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
@@ -176,6 +118,10 @@ class Database:
         # Open once on the creating thread: creates/migrates the file and surfaces a
         # locked, damaged or unwritable database immediately, not at the first autosave.
         self.connection()
+
+    @property
+    def in_memory(self) -> bool:
+        return self._memory is not None
 
     # -- connections ------------------------------------------------------------------------
 
@@ -208,14 +154,17 @@ class Database:
                 f"The folder {self.path.parent} cannot be created or written.", detail=str(exc)
             ) from exc
         try:
-            if not self._checked:
+            if not self._checked and self._memory is None:
                 if self._prepare_file():
                     self._check_integrity()
                 self._checked = True
             # check_same_thread=False only so close() can close every thread's connection;
             # each connection is used by the thread that opened it.
-            conn = sqlite3.connect(
-                self.path,
+            conn = connect(
+                self._memory or self.path,
+                self._key,
+                key_path=self.path,
+                uri=self._memory is not None,
                 timeout=self.busy_timeout,
                 isolation_level=None,
                 check_same_thread=False,
@@ -232,7 +181,7 @@ class Database:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
-            if mode is None or str(mode[0]).lower() != "wal":
+            if self._memory is None and (mode is None or str(mode[0]).lower() != "wal"):
                 log.warning("SQLite refused WAL mode for %s (got %s)", self.path, mode)
             # FULL in WAL mode: a committed `sending` or `sent` survives a power cut.
             conn.execute("PRAGMA synchronous = FULL")
@@ -252,21 +201,35 @@ class Database:
         return conn
 
     def _prepare_file(self) -> bool:
-        """Before the first connection: create a missing file, notice an empty one. True
-        when the file was there with something in it (to be checked)."""
+        """Before the first connection: finish an encryption a crash cut short, encrypt a
+        plain file, create a missing file, notice an empty one. True when the file was there
+        with something in it (to be checked)."""
+        if self._key is not None:
+            self._encrypt(self._key)
         if not self.path.exists():
-            _create_file(self.path)
+            _create_file(self.path, self._key)
             return False
-        if _size(self.path) == 0:
+        if size_of(self.path) == 0:
             self.notice = self._found_empty()
             return False
         return True
+
+    def _encrypt(self, key: DatabaseKey) -> None:
+        try:
+            encrypt_if_needed(self.path, key, self._progress)
+        except sqlite3.Error as exc:
+            error = self._translate(exc)
+            raise type(error)(
+                f"{error.message} The local database could not be encrypted; it was left "
+                "as it was, and nothing was lost.",
+                detail=error.detail,
+            ) from exc
 
     def _found_empty(self) -> StoreFoundEmpty:
         """The file is there but empty: say so, and keep what may be left of it first."""
         wal = Path(f"{self.path}-wal")
         copy: Path | None = None
-        if _size(wal) > 0:
+        if size_of(wal) > 0:
             # SQLite deletes the WAL of an empty database file when it opens it, and the WAL
             # may hold the last changes: copy it aside first, or do not open at all.
             copy = keep_damaged_copy(self.path)
@@ -275,7 +238,7 @@ class Database:
                     f"The local database at {self.path} was found empty (0 bytes), and what "
                     "was left of it could not be copied aside, so it was left as it is. Check "
                     "that the disk is not full, then start again.",
-                    detail=f"0-byte database with a {_size(wal)}-byte WAL",
+                    detail=f"0-byte database with a {size_of(wal)}-byte WAL",
                 )
         kept = f" What was left of it was copied to {copy}-wal." if copy else ""
         log.warning("The database %s was empty (0 bytes); started anew", self.path)
@@ -284,7 +247,7 @@ class Database:
             "sync problem may have cut it short. A new, empty database was started in its "
             "place, so drafts and orders not yet sent that it held could not be kept; orders "
             f"already sent are still on Impilo (see Order history).{kept}",
-            detail=f"0-byte database; WAL {_size(wal)} bytes",
+            detail=f"0-byte database; WAL {size_of(wal)} bytes",
             copy_path=copy,
         )
 
@@ -293,8 +256,10 @@ class Database:
         damaged file folds its WAL into it and deletes the WAL: the file the user is told was
         left in place would change, and the next start would copy it once more."""
         try:
-            conn = sqlite3.connect(
+            conn = connect(
                 f"{self.path.as_uri()}?mode=ro",
+                self._key,
+                key_path=self.path,
                 uri=True,
                 timeout=self.busy_timeout,
                 isolation_level=None,
@@ -302,6 +267,7 @@ class Database:
         except sqlite3.Error as exc:
             raise self._translate(exc) from exc
         try:
+            self._check_key(conn)
             row = conn.execute("PRAGMA quick_check(1)").fetchone()
             if row is None or row[0] != "ok":
                 raise sqlite3.DatabaseError(f"database disk image is malformed: {row}")
@@ -309,6 +275,24 @@ class Database:
             raise self._translate(exc) from exc  # copied while nothing has changed it
         finally:
             conn.close()
+
+    def _check_key(self, conn: sqlite3.Connection) -> None:
+        """An encrypted file whose first page the key cannot read: the wrong key (or a
+        first page damaged, which SQLCipher cannot tell apart). Said so; not copied aside."""
+        if self._key is None:
+            return
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            if "not a database" not in str(exc):
+                raise
+            what = "passphrase" if self._key.is_passphrase else "key in the password store"
+            raise StoreKeyError(
+                f"The local database at {self.path} could not be unlocked: the {what} is "
+                "not the one it was saved with (or its first page is damaged). Nothing was "
+                "changed.",
+                detail="SQLITE_NOTADB on the first page with a key",
+            ) from None
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])

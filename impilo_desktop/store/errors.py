@@ -6,8 +6,9 @@ Every `sqlite3` error that leaves the store is translated into one of these, so 
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+
+from sqlcipher3 import dbapi2 as sqlite3  # the stdlib's API, encrypting (see cipher.py)
 
 
 class StoreError(Exception):
@@ -21,6 +22,11 @@ class StoreError(Exception):
 
 class StoreLockedError(StoreError):
     """Another program (or another copy of the app) holds the database; nothing was lost."""
+
+
+class StoreKeyError(StoreError):
+    """The file is encrypted and the key at hand does not open it (a wrong passphrase, or
+    no key at all). Nothing was changed or copied."""
 
 
 class StoreCorruptError(StoreError):

@@ -4,9 +4,10 @@ in a state the sender knows how to continue from (see docs/architecture.md "Exac
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterable
+
+from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 
 from impilo_desktop.api.models import Order
 from impilo_desktop.domain.draft import OrderDraft

@@ -8,8 +8,9 @@ than `SCHEMA_VERSION` (written by a newer app) is refused, never downgraded.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
+
+from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 
 # Version 1: the first release.
 V1 = """

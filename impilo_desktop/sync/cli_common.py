@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from impilo_desktop.config import Profile, resolve_profile
-from impilo_desktop.store import Store
+from impilo_desktop.secrets import DATABASE_PASSPHRASE_ENV, KeyStore
+from impilo_desktop.store import DatabaseKey, Store, StoreKeyError
 
 EXIT_OK = 0
 EXIT_PENDING = 1  # entries remain in the outbox / a file was not imported
@@ -34,9 +35,25 @@ def profile_of(args: argparse.Namespace) -> Profile:
 
 
 def open_store(profile: Profile) -> Store:
-    """Open the profile's store; what the user must know about it (a database that was found
-    empty and started anew) is said on stderr. Raises `StoreError` when it cannot open."""
-    store = Store.open_profile(profile)
+    """Open the profile's store, with its key from the keyring; what the user must know
+    about it (a database that was found empty and started anew) is said on stderr. Raises
+    `StoreError` when it cannot open (no keyring: see `_database_key`)."""
+    store = Store.open_profile(profile, key=_database_key(profile))
     if store.notice is not None:
         say(f"impilo-desktop: {store.notice.message}", err=True)
     return store
+
+
+def _database_key(profile: Profile) -> DatabaseKey:
+    """The database key from the keyring, or without one from IMPILO_DATABASE_PASSPHRASE (the
+    passphrase typed in the app). A session-only database is the app's alone."""
+    keys = KeyStore()
+    key = keys.database_key(profile.name)
+    if key is None:
+        raise StoreKeyError(
+            "The local database is encrypted with a key kept in the password store (keyring), "
+            f"and none is available here ({keys.unavailable_reason or 'no keyring'}). Set "
+            f"{DATABASE_PASSPHRASE_ENV} to the passphrase typed in the app.",
+            detail="no keyring for the command line",
+        )
+    return key

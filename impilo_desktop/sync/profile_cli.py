@@ -81,6 +81,8 @@ def window_open(home: Path) -> bool:
 
 
 def run_remove(args: argparse.Namespace) -> int:
+    from impilo_desktop.secrets import KeyStore
+
     home = app_home()
     try:
         name = check_profile_name(args.name)
@@ -89,7 +91,7 @@ def run_remove(args: argparse.Namespace) -> int:
     if window_open(home):
         return fail(WINDOW_OPEN)
     try:
-        unsent = unsent_in(home, name)
+        unsent = unsent_in(home, name, KeyStore())
     except StoreError as exc:
         if not args.force:
             return fail(f"{exc.message} Use --force to remove it anyway.")
@@ -118,8 +120,6 @@ def run_remove(args: argparse.Namespace) -> int:
             err=True,
         )
         return EXIT_PENDING
-    from impilo_desktop.secrets import KeyStore
-
     try:
         problems = remove_profile_data(home, name, KeyStore())
     except ProfileInUseError as exc:

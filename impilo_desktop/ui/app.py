@@ -33,7 +33,14 @@ from impilo_desktop.config import (
 )
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import StoreError
+from impilo_desktop.ui.dialogs.passphrase import ask_passphrase
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+from impilo_desktop.ui.plumbing.data_protection import (
+    SESSION_ONLY_TEXT,
+    AskPassphrase,
+    choose_protection,
+    encrypt_with_progress,
+)
 from impilo_desktop.ui.plumbing.resources import svg_path
 from impilo_desktop.ui.plumbing.session import SandboxHost
 from impilo_desktop.ui.plumbing.session_end import register_for_restart
@@ -108,11 +115,17 @@ def _qt_application(qt_args: list[str]) -> QApplication:
 
 
 def create_app(
-    argv: Sequence[str], home: Path | None = None, *, keys: KeyStore | None = None
+    argv: Sequence[str],
+    home: Path | None = None,
+    *,
+    keys: KeyStore | None = None,
+    ask_passphrase: AskPassphrase | None = None,
 ) -> tuple[QApplication, MainWindow]:
     """Build the application and its main window (not shown, no event loop, no dialog).
 
-    `keys` lets tests inject a KeyStore over an in-memory keyring.
+    `keys` lets tests inject a KeyStore over an in-memory keyring. Where no keyring exists,
+    `ask_passphrase` asks for the database passphrase (None: none is asked and the session
+    keeps its data in memory; the app passes the dialog, tests a function).
     """
     args, qt_args = parse_args(argv)
     app = _qt_application(qt_args)
@@ -138,6 +151,8 @@ def create_app(
         from impilo_desktop.sandbox import DEMO_API_KEY
 
         keys.pin_session_key(profile.name, DEMO_API_KEY)
+    choose_protection(profile, home, keys, ask_passphrase)
+    encrypt_with_progress(profile, home, keys)
     try:
         window = MainWindow(
             profile=profile,
@@ -153,6 +168,8 @@ def create_app(
         raise
     if choice.problem:
         window.show_notice(f"{choice.problem} Started the sandbox instead.")
+    if window.services.store.in_memory:
+        window.show_notice(SESSION_ONLY_TEXT)
     return app, window
 
 
@@ -200,7 +217,7 @@ def _run_window(argv: Sequence[str], instance: SingleInstance) -> int:
 
     log_file = configure_logging()
     try:
-        app, window = create_app(argv)
+        app, window = create_app(argv, ask_passphrase=ask_passphrase)
     except (StoreError, ConfigError, OSError) as exc:
         # The local database is locked by another copy, damaged or unwritable, or the
         # built-in sandbox could not listen: say so instead of vanishing.

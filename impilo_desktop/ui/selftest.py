@@ -232,6 +232,17 @@ class SelfTest:
             raise SelfTestError(f"expected the sandbox profile, got {window.services.profile}")
         return f"{window.services.profile.base_url}; window after {self.time_to_window_ms:.0f} ms"
 
+    def check_encrypted_store(self) -> str:
+        """The window's store (patients, the order just sent) is encrypted: sqlcipher3's
+        extension is in the bundle and the keyring mode encrypts."""
+        from impilo_desktop.store.cipher import encryption_report
+
+        assert self.window is not None
+        try:
+            return encryption_report(self.window.services.store.path)
+        except ValueError as exc:
+            raise SelfTestError(str(exc)) from exc
+
     def _has_widget(self, name: str) -> bool:
         from PySide6.QtWidgets import QWidget
 
@@ -482,6 +493,8 @@ def run_self_test(
                         detail.append(f"{entry.client_reference} -> order {entry.order_id}")
                     with report.step("read back from the sandbox") as detail:
                         detail.append(test.read_back(entry))
+                    with report.step("encrypted store") as detail:
+                        detail.append(test.check_encrypted_store())
             except SelfTestError:
                 _print_log_tail(log_file, out)
                 raise

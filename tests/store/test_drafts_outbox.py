@@ -17,10 +17,12 @@ from impilo_desktop.domain import DraftInvalid, OrderDraft
 from impilo_desktop.store import (
     PENDING_STATES,
     SCHEMA_VERSION,
+    DatabaseKey,
     EntryState,
     EntryStateError,
     OutboxSummary,
     Store,
+    cipher,
 )
 from impilo_desktop.store.database import Database
 from tests.store.samples import SERVER, valid_draft
@@ -28,11 +30,12 @@ from tests.store.samples import SERVER, valid_draft
 
 def test_open_profile_creates_private_file_in_profile_folder(app_home: Path) -> None:
     profile = Profile("sandbox", "http://127.0.0.1:8765")
-    with Store.open_profile(profile) as store:
+    key = DatabaseKey.random()
+    with Store.open_profile(profile, key=key) as store:
         store.save_draft(valid_draft())
         path = store.path
     assert path == app_home / "profiles" / "sandbox" / "impilo.sqlite3"
-    conn = sqlite3.connect(path)
+    conn = cipher.connect(path, key, key_path=path)
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -14,6 +14,7 @@ from impilo_desktop.store import (
     StoreLockedError,
     StoreTooNewError,
     StoreUnwritableError,
+    cipher,
 )
 from tests.store.samples import valid_draft
 
@@ -22,7 +23,9 @@ def test_locked_database_raises_clear_error_and_keeps_data(db_path: Path) -> Non
     kept = valid_draft()
     with Store(db_path, busy_timeout=0.2) as store:
         store.save_draft(kept)
-        other = sqlite3.connect(db_path, isolation_level=None)
+        # The other program's SQLite is the store's own library: two SQLite libraries in one
+        # process do not see each other's POSIX locks (two processes do).
+        other = cipher.sqlite3.connect(db_path, isolation_level=None)
         try:
             other.execute("BEGIN EXCLUSIVE")
             other.execute("INSERT INTO app_state (key, value) VALUES ('other', 'program')")

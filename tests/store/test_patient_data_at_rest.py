@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from impilo_desktop.api.models import Order, Patient
-from impilo_desktop.store import SCHEMA_VERSION, EntryState, ReferenceKind, Store
+from impilo_desktop.store import SCHEMA_VERSION, EntryState, ReferenceKind, Store, cipher
 from impilo_desktop.store.cache import DAY_SECONDS
 from impilo_desktop.store.schema import MIGRATIONS
 from tests.store.samples import valid_draft
@@ -76,7 +76,7 @@ def test_a_patient_is_cached_with_what_the_pickers_show_and_nothing_more(
 
 def test_patients_an_earlier_version_cached_lose_their_phone_and_street(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
-    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn = cipher.sqlite3.connect(db_path, isolation_level=None)
     for step in range(3):  # a file as version 3 left it
         MIGRATIONS[step](conn)
     conn.execute(

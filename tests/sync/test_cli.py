@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,8 @@ from impilo_desktop.api.models import Order
 from impilo_desktop.cli import main
 from impilo_desktop.config import Profile, Settings
 from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.store import EntryState, Store
+from impilo_desktop.store import DatabaseKey, EntryState, Store, cipher
+from tests.sync.conftest import PASSPHRASE, open_profile_store
 
 
 def _order_file(folder: Path, name: str, body: object) -> Path:
@@ -30,7 +30,7 @@ GOOD = {
 
 
 def _store(base_url: str) -> Store:
-    return Store.open_profile(Profile("sandbox", base_url))
+    return open_profile_store(Profile("sandbox", base_url))
 
 
 def test_import_queues_valid_files_and_names_invalid_ones(
@@ -155,7 +155,8 @@ def test_sync_once_forgets_cached_orders_past_the_retention(
     with _store(sandbox.base_url) as store:
         store.cache_orders([Order(id=9_000_001), Order(id=9_000_002)])
         path = store.path
-    with sqlite3.connect(path) as conn:  # the first was cached eight days ago
+    key = DatabaseKey(passphrase=PASSPHRASE)
+    with cipher.connect(path, key, key_path=path) as conn:  # the first was cached 8 days ago
         conn.execute(
             "UPDATE order_cache SET cached_at = cached_at - ? WHERE order_id = 9000001",
             (8 * 86_400,),

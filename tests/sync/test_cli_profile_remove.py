@@ -17,9 +17,15 @@ from impilo_desktop.cli import main
 from impilo_desktop.config import Profile, Settings
 from impilo_desktop.domain import OrderDraft, PatientChoice
 from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.secrets import DATABASE_KEY_SERVICE, SERVICE, MemoryKeyring
+from impilo_desktop.secrets import DATABASE_KEY_SERVICE, SERVICE, KeyStore, MemoryKeyring
 from impilo_desktop.store import EntryState, Store
 from tests.other_sender import another_sender, leftovers
+
+
+def _keyed_store(profile: Profile, home: Path) -> Store:
+    """The profile's store as the command line opens it here: its key from the test's
+    keyring (the `memory_keyring` fixture makes a keyring available, made on first use)."""
+    return Store.open_profile(profile, home, key=KeyStore().database_key(profile.name))
 
 
 def _draft(item_id: int = 1001) -> OrderDraft:
@@ -36,13 +42,13 @@ def custom_profile(
     """A custom profile with drafts, a sent order, both keyring entries, its address in the
     settings and remembered export folders in window.ini."""
     profile = Profile("custom", sandbox.base_url)
-    with Store.open_profile(profile, app_home) as store:
+    with _keyed_store(profile, app_home) as store:
         store.save_draft(_draft())
         entry = store.enqueue(_draft(), server=profile.base_url)
         assert entry.state == EntryState.QUEUED
     (profile.data_dir(app_home) / "impilo.sqlite3.damaged-20260101").write_bytes(b"old")
     memory_keyring.set_password(SERVICE, "custom", "the-api-key")
-    memory_keyring.set_password(DATABASE_KEY_SERVICE, "custom", "the-database-key")
+    assert memory_keyring.get_password(DATABASE_KEY_SERVICE, "custom")  # made by the open
     memory_keyring.set_password(SERVICE, "staging", "another-profile-key")
     Settings(last_profile="custom", base_urls={"custom": sandbox.base_url}).save(app_home)
     (app_home / "window.ini").write_text(
@@ -54,7 +60,7 @@ def custom_profile(
 
 
 def _send_everything(profile: Profile, home: Path) -> None:
-    with Store.open_profile(profile, home) as store:
+    with _keyed_store(profile, home) as store:
         for entry in store.list_outbox():
             store.mark_sending(entry.entry_id)
             store.mark_sent(entry.entry_id, 90_000 + entry.entry_id)
@@ -96,7 +102,7 @@ def test_unsent_orders_are_listed_and_nothing_is_removed(
     assert "1 order is not sent yet from profile 'custom'" in err
     assert "#1 Jacqueline Seed — 2 items, waiting 1 min" in err
     assert "Nothing was removed" in err
-    with Store.open_profile(custom_profile, app_home) as store:
+    with _keyed_store(custom_profile, app_home) as store:
         assert [e.state for e in store.list_outbox()] == [EntryState.QUEUED]
 
 
@@ -122,7 +128,7 @@ def test_export_to_writes_order_files_that_import_back(
 
     account = ["--profile", "sandbox", "--base-url", sandbox.base_url]
     assert main(["drafts", "import", str(written), *account]) == 0
-    with Store.open_profile(Profile("sandbox", sandbox.base_url), app_home) as store:
+    with _keyed_store(Profile("sandbox", sandbox.base_url), app_home) as store:
         [entry] = store.list_outbox()
     assert entry.draft.item_lines[0].item_id == 1001
     assert entry.draft.patient is not None
@@ -141,7 +147,9 @@ def test_refused_while_another_process_sends(
 ) -> None:
     _send_everything(custom_profile, app_home)
     database = Store.path_for(custom_profile, app_home)
-    with another_sender(database):
+    key = KeyStore().database_key("custom")
+    assert key is not None
+    with another_sender(database, key=key.as_text()):
         code = main(["profile", "remove", "custom"])
     _out, err = capsys.readouterr()
     assert code == 2
@@ -181,7 +189,7 @@ def test_an_export_that_fails_removes_nothing(
     # A recipient and no items, as a version with other rules might have queued it.
     incomplete = OrderDraft()
     incomplete.set_patient(PatientChoice(id=10001, first_name="Jacqueline", last_name="Seed"))
-    with Store.open_profile(custom_profile, app_home) as store:
+    with _keyed_store(custom_profile, app_home) as store:
         store.enqueue(incomplete, server=custom_profile.base_url, validate=False)
     exported = tmp_path / "exported"
     assert main(["profile", "remove", "custom", "--export-to", str(exported)]) == 2

@@ -11,7 +11,8 @@ import pytest
 from impilo_desktop.cli import main
 from impilo_desktop.config import Profile
 from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.store import EntryState, Store
+from impilo_desktop.store import EntryState
+from tests.sync.conftest import open_profile_store
 
 AGAIN_HINT = "not queued again (--again queues it anyway)."
 
@@ -31,7 +32,7 @@ def order_file(folder: Path, name: str, *refs: str, item: int = 1001) -> Path:
 
 def entries(base_url: str | None = None) -> list[tuple[int, EntryState]]:
     profile = Profile("sandbox", base_url or "http://127.0.0.1:8765")
-    with Store.open_profile(profile) as store:
+    with open_profile_store(profile) as store:
         return [(e.entry_id, e.state) for e in store.list_outbox()]
 
 
@@ -107,7 +108,7 @@ def test_a_file_is_a_repeat_only_when_all_its_ids_are_on_one_order(
 def test_held_entries_count_and_say_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = order_file(tmp_path, "order.json", "clinic-ref-1")
     assert main(["drafts", "import", str(path), *ACCOUNT]) == 0
-    with Store.open_profile(Profile("sandbox", "http://127.0.0.1:8765")) as store:
+    with open_profile_store(Profile("sandbox", "http://127.0.0.1:8765")) as store:
         store.mark_held(1, "older than the age limit")
     capsys.readouterr()
 
@@ -125,7 +126,7 @@ def test_a_sent_order_is_named_and_a_rejected_one_does_not_count(
     refused = order_file(tmp_path, "refused.json", "clinic-ref-2", item=1012)  # not orderable
     assert main(["drafts", "import", str(good), str(refused), *account]) == 0
     assert main(["sync", "--once", "--no-refresh", *account]) == 1  # #2 is rejected
-    with Store.open_profile(Profile("sandbox", sandbox.base_url)) as store:
+    with open_profile_store(Profile("sandbox", sandbox.base_url)) as store:
         sent = store.get_entry(1)
         client_reference = sent.client_reference
     assert sent.state == EntryState.SENT

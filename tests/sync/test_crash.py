@@ -9,7 +9,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import uuid
@@ -20,8 +19,9 @@ import httpx
 import pytest
 
 from impilo_desktop.sandbox import DEMO_API_KEY
-from impilo_desktop.store import EntryState, Store
+from impilo_desktop.store import DatabaseKey, EntryState, cipher
 from impilo_desktop.sync import DEFAULT_SETTLE
+from tests.sync.conftest import PASSPHRASE, keyed_store
 
 pytestmark = [
     pytest.mark.slow,
@@ -82,7 +82,8 @@ def _let_unanswered_orders_settle(store_path: Path) -> None:
     process cannot be set, so the record is moved instead."""
     if not store_path.exists():
         return
-    with sqlite3.connect(store_path) as conn:
+    key = DatabaseKey(passphrase=PASSPHRASE)
+    with cipher.connect(store_path, key, key_path=store_path) as conn:
         conn.execute(
             "UPDATE outbox SET last_sent_at = last_sent_at - ? WHERE last_sent_at IS NOT NULL",
             (DEFAULT_SETTLE,),
@@ -155,7 +156,7 @@ def test_killed_senders_never_lose_or_duplicate_orders(
     )
     assert final.returncode == 0, final.stdout + final.stderr
 
-    with Store(store_path) as store:
+    with keyed_store(store_path) as store:
         entries = store.list_outbox()
         histories = {e.entry_id: store.entry_history(e.entry_id) for e in entries}
     assert len(entries) == DRAFTS

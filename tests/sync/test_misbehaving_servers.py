@@ -26,7 +26,7 @@ from impilo_desktop.store import EntryState, ReferenceKind, Store
 from impilo_desktop.store.process_lock import process_alive
 from impilo_desktop.sync import DEFAULT_SETTLE, OutboxSender, Outcome, ReferenceRefresher
 from tests.misbehaving_server import KEY, Behaviour, MisbehavingServer
-from tests.sync.conftest import Clock
+from tests.sync.conftest import Clock, keyed_store
 
 pytestmark = pytest.mark.anyio
 
@@ -66,7 +66,7 @@ def custom_store_path(app_home: Path) -> Path:
 
 
 def custom_store(app_home: Path, clock: Callable[[], float] = time.time) -> Store:
-    return Store(custom_store_path(app_home), clock=clock)
+    return keyed_store(custom_store_path(app_home), clock=clock)
 
 
 # --- lists that never end ----------------------------------------------------------------------
@@ -228,7 +228,7 @@ async def test_a_sender_taking_over_waits_for_the_dead_senders_create_to_settle(
         dying.wait(timeout=30)
 
     clock = Clock()
-    with Store(custom_store_path(app_home), clock=clock, process_alive=alive) as store:
+    with keyed_store(custom_store_path(app_home), clock=clock, process_alive=alive) as store:
         # The dead sender's row has minutes to live: it is not what lets the next one in.
         holder = store.sender_lock_holder()
         assert holder is not None

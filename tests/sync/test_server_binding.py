@@ -20,7 +20,8 @@ from impilo_desktop.config import (
     resolve_profile,
 )
 from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.store import EntryState, Store
+from impilo_desktop.store import EntryState
+from tests.sync.conftest import keyed_store
 
 ORDER = {
     "patient": {"id": 10001, "firstName": "Lindiwe", "lastName": "Mokoena"},
@@ -69,7 +70,7 @@ def test_importing_with_a_bare_address_never_files_under_production(
 ) -> None:
     assert main(["drafts", "import", str(order_file), "--base-url", "http://127.0.0.1:1"]) == 0
     assert not (app_home / "profiles" / "production").exists()
-    with Store(app_home / "profiles" / "custom" / "impilo.sqlite3") as store:
+    with keyed_store(app_home / "profiles" / "custom" / "impilo.sqlite3") as store:
         [entry] = store.list_outbox()
     assert entry.server == "http://127.0.0.1:1"
 
@@ -104,7 +105,7 @@ def test_entries_wait_for_a_person_when_the_profile_moves_to_another_server(
         assert "held" in listing
         assert reason in listing
         store_path = app_home / "profiles" / "clinic" / "impilo.sqlite3"
-        with Store(store_path) as store:
+        with keyed_store(store_path) as store:
             [entry] = store.list_outbox()
         assert (entry.state, entry.held_for, entry.attempts) == (EntryState.HELD, "server", 0)
         assert _orders_on(first, entry.client_reference) == []
@@ -118,7 +119,7 @@ def test_entries_wait_for_a_person_when_the_profile_moves_to_another_server(
         assert main(["outbox", "--release", str(entry.entry_id), *now_on_second]) == 0
         assert f"it goes to {second.base_url}" in capsys.readouterr().out
         assert main(["sync", "--once", "--no-refresh", *now_on_second]) == 0
-        with Store(store_path) as store:
+        with keyed_store(store_path) as store:
             [sent] = store.list_outbox()
         assert sent.state == EntryState.SENT
         assert _orders_on(second, entry.client_reference) == [sent.order_id]

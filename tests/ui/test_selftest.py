@@ -38,11 +38,14 @@ def test_self_test_places_an_order_and_reads_it_back(qapp: QApplication) -> None
         "ok   order draft",
         "ok   sent through the outbox",
         "ok   read back from the sandbox",
+        "ok   encrypted store",
     ]
     sent = next(line for line in lines if line.startswith("ok   sent through the outbox"))
     read = next(line for line in lines if line.startswith("ok   read back"))
     reference = sent.split(") ")[1].split(" -> ")[0]
     assert reference in read  # the order read back is the one the outbox sent
+    encrypted = next(line for line in lines if line.startswith("ok   encrypted store"))
+    assert "SQLCipher 4." in encrypted
     assert lines[-1].startswith("PASS self-test in ")
     # The throw-away home is gone and the caller's home is back.
     assert os.environ[config.HOME_ENV] == home_before

@@ -24,6 +24,7 @@ def ask_before_quitting(
     *,
     on_send_now: Callable[[], None],
     on_quit: Callable[[], None],
+    saved: bool = True,
 ) -> QMessageBox:
     """Open (window-modal, not blocking) "N orders are waiting…" with Send now / Quit anyway /
     Cancel; calls `on_send_now` or `on_quit`, nothing on Cancel."""
@@ -33,11 +34,18 @@ def ask_before_quitting(
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Orders not sent yet")
     box.setText(waiting_text(pending))
-    box.setInformativeText(
-        ("It is" if pending == 1 else "They are")
-        + " saved on this computer and will be sent the next time Impilo Desktop is open"
-        " and online. Send now, or quit and send later?"
-    )
+    if saved:
+        box.setInformativeText(
+            ("It is" if pending == 1 else "They are")
+            + " saved on this computer and will be sent the next time Impilo Desktop is open"
+            " and online. Send now, or quit and send later?"
+        )
+    else:  # a session with no passphrase and no keyring: nothing was written to disk
+        box.setInformativeText(
+            "Nothing is saved on this computer in this session: "
+            + ("it is" if pending == 1 else "they are")
+            + " lost if you quit now. Send now?"
+        )
     box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 320px; }")
     send = box.addButton("Send now", QMessageBox.ButtonRole.AcceptRole)
     send.setObjectName("quitSendNow")
@@ -70,8 +78,11 @@ class QuitGuard(QObject):
         window: QMainWindow,
         outbox: Callable[[], OutboxController],
         notify: Callable[[str], None],
+        *,
+        saved: Callable[[], bool] = lambda: True,
     ) -> None:
         super().__init__(window)
+        self._saved = saved  # False: the store is in memory, quitting loses what waits
         self._window = window
         self._outbox = outbox
         self._notify = notify
@@ -103,7 +114,11 @@ class QuitGuard(QObject):
             existing.raise_()
             return
         ask_before_quitting(
-            self._window, pending, on_send_now=self._send_then_quit, on_quit=self._quit_now
+            self._window,
+            pending,
+            on_send_now=self._send_then_quit,
+            on_quit=self._quit_now,
+            saved=self._saved(),
         )
 
     def _quit_now(self) -> None:

@@ -81,10 +81,12 @@ class SandboxHost:
 
 
 def open_profile_store(profile: Profile, home: Path, keys: KeyStore) -> Store:
-    """Read the profile's key (so the log can hide it) and open its store: disk and keyring
-    work, done at start-up or on the bridge loop when the coordinator switches account."""
+    """Read the profile's key (so the log can hide it) and its database key, and open its
+    store, encrypted (in memory when there is no database key): disk and keyring work, done
+    at start-up or on the bridge loop when the coordinator switches account."""
     register_secret(keys.get_key(profile.name))
-    return Store.open_profile(profile, home)
+    key = keys.database_key(profile.name)
+    return Store.open_profile(profile, home, key=key, in_memory=key is None)
 
 
 def open_services(

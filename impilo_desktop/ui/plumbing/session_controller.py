@@ -242,7 +242,7 @@ class SessionController(QObject):
             if others:
                 await asyncio.wait(others, timeout=SHUTDOWN_GRACE_SECONDS)
             await services.outbox.aclose()
-            check_not_in_use(self.home, name)
+            check_not_in_use(self.home, name, self.keys.database_key(name))
 
         self.bridge.submit(
             check(),

@@ -92,7 +92,12 @@ class MainWindow(QMainWindow):
         self.session = SessionController(
             profile=profile, home=home, keys=keys, bridge=bridge, sandbox=sandbox, parent=self
         )
-        self.quit_guard = QuitGuard(self, lambda: self.services.outbox, self.show_notice)
+        self.quit_guard = QuitGuard(
+            self,
+            lambda: self.services.outbox,
+            self.show_notice,
+            saved=lambda: not self.services.store.in_memory,
+        )
         self.session_end = SessionEnd(self.quit_guard.close_without_asking, self)
         self.session.switched.connect(self._on_switched)
         self.session.problem.connect(self.show_notice)

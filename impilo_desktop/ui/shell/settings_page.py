@@ -35,8 +35,10 @@ from impilo_desktop.config import (
     log_dir,
     normalize_base_url,
 )
+from impilo_desktop.store import Protection
 from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
 from impilo_desktop.ui.dialogs.support_buttons import open_folder
+from impilo_desktop.ui.plumbing.data_protection import SESSION_ONLY_TEXT
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
 from impilo_desktop.ui.shell.network_settings import NetworkGroup
@@ -63,6 +65,16 @@ def key_status(services: AppServices) -> tuple[str, str]:
         reason = keys.unavailable_reason or "No password store is available."
         return f"Kept for this session only. {reason}", "warning"
     return "Saved in this computer's password store.", "good"
+
+
+def protection_status(services: AppServices) -> tuple[str, str]:
+    """(text, colour role): how this profile's local data is kept (see cipher.Protection)."""
+    if services.store.in_memory:
+        return SESSION_ONLY_TEXT, "warning"
+    keys = services.keys
+    if keys.database_protection() is Protection.PASSPHRASE:
+        return "Encrypted with your passphrase.", "good"
+    return f"Encrypted; key in {password_store_name(keys.backend_name)}.", "good"
 
 
 def password_store_name(backend: str) -> str:
@@ -244,6 +256,10 @@ class SettingsPage(QWidget):
         self.log_row = self._folder_row(box, "logFolder")
         form.addRow("Data (this account):", self.data_row[0])
         form.addRow("Logs:", self.log_row[0])
+        self.protection_value = QLabel(box)
+        self.protection_value.setObjectName("dataProtection")
+        self.protection_value.setWordWrap(True)
+        form.addRow("Saved data:", self.protection_value)
         return box
 
     def _folder_row(self, parent: QWidget, name: str) -> tuple[QWidget, QLabel]:
@@ -293,6 +309,9 @@ class SettingsPage(QWidget):
         self.sandbox_group.setVisible(self.session.sandbox_running)
         self.data_row[1].setText(str(profile.data_dir(self.services.home)))
         self.log_row[1].setText(str(log_dir()))
+        text, role = protection_status(self.services)
+        self.protection_value.setText(text)
+        self.protection_value.setStyleSheet(f"color: {getattr(status_colors(), role)};")
         self.sign_out_group.refresh()
         self._choice_changed()
 

@@ -167,7 +167,7 @@ class SignOutGroup(QGroupBox):
                 self,
                 services.bridge,
                 name,
-                lambda: unsent_in(home, name),
+                lambda: unsent_in(home, name, keys),
                 remove,
                 self.say,
                 lambda: self._busy(False),

@@ -59,7 +59,10 @@ def test_quit_with_unsent_orders_asks_then_sends_or_quits(
     qtbot.mouseClick(button(box, "quitSendNow"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=15_000)
     assert window._shut_down
-    with Store.open_profile(window.services.profile, window.home) as store:
+    profile = window.services.profile
+    with Store.open_profile(
+        profile, window.home, key=window.keys.database_key(profile.name)
+    ) as store:
         assert store.get_entry(entry.entry_id).state == EntryState.SENT
 
 
@@ -81,7 +84,10 @@ def test_quit_anyway_keeps_the_order_for_next_time(
     qtbot.mouseClick(button(box, "quitAnyway"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.isVisible())
     # The outbox survives on disk for the next start.
-    with Store.open_profile(window.services.profile, window.home) as store:
+    profile = window.services.profile
+    with Store.open_profile(
+        profile, window.home, key=window.keys.database_key(profile.name)
+    ) as store:
         states = [e.state for e in store.list_outbox()]
     assert states
     assert all(s in (EntryState.QUEUED, EntryState.IN_DOUBT) for s in states)

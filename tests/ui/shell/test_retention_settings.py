@@ -4,7 +4,6 @@ settings, and the order cache is pruned off the UI thread at start and when it c
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from impilo_desktop.api.models import Order
 from impilo_desktop.config import DEFAULT_KEEP_ORDERS_DAYS, Settings
-from impilo_desktop.store import Store
+from impilo_desktop.store import DatabaseKey, Store, cipher
 from impilo_desktop.store.cache import DAY_SECONDS
 from impilo_desktop.ui.plumbing.retention import DAY_MS
 
@@ -23,12 +22,12 @@ from .conftest import MakeWindow
 AGES = {9_000_001: 120, 9_000_002: 60, 9_000_003: 2}  # order id -> days since it was cached
 
 
-def cache_orders_of_ages(path: Path) -> None:
+def cache_orders_of_ages(path: Path, key: DatabaseKey | None) -> None:
     """The order cache as weeks of work left it (written beside the app, as another copy of
     it would: the app's own connection is for its bridge loop)."""
-    with Store(path) as store:
+    with Store(path, key=key) as store:
         store.cache_orders([Order(id=order_id) for order_id in AGES])
-    with sqlite3.connect(path) as conn:
+    with cipher.connect(path, key, key_path=path) as conn:
         for order_id, days in AGES.items():
             conn.execute(
                 "UPDATE order_cache SET cached_at = ? WHERE order_id = ?",
@@ -36,9 +35,9 @@ def cache_orders_of_ages(path: Path) -> None:
             )
 
 
-def cached_ids(path: Path) -> list[int]:
+def cached_ids(path: Path, key: DatabaseKey | None) -> list[int]:
     """Which of `AGES` are cached (the history caches the sandbox's own orders beside them)."""
-    with sqlite3.connect(path) as conn:
+    with cipher.connect(path, key, key_path=path) as conn:
         rows = conn.execute("SELECT order_id FROM order_cache ORDER BY order_id").fetchall()
     return [order_id for (order_id,) in rows if order_id in AGES]
 
@@ -48,12 +47,13 @@ def test_keep_cached_orders_for_n_days(
 ) -> None:
     window = make_window("--profile", "sandbox", start=False)
     path = window.services.store.path
-    cache_orders_of_ages(path)
-    assert cached_ids(path) == sorted(AGES)
+    key = window.keys.database_key(window.services.profile.name)
+    cache_orders_of_ages(path, key)
+    assert cached_ids(path, key) == sorted(AGES)
 
     window.show()
     window.start()  # the start prunes with the default, 90 days
-    qtbot.waitUntil(lambda: cached_ids(path) == [9_000_002, 9_000_003], timeout=10_000)
+    qtbot.waitUntil(lambda: cached_ids(path, key) == [9_000_002, 9_000_003], timeout=10_000)
     retention = window.session.retention
     assert retention.timer.isActive()
     assert retention.timer.interval() == DAY_MS  # and again daily
@@ -66,7 +66,7 @@ def test_keep_cached_orders_for_n_days(
     qtbot.keyClicks(days, "30")
     qtbot.keyClick(days, Qt.Key.Key_Return)
     assert Settings.load(app_home).keep_orders_days == 30
-    qtbot.waitUntil(lambda: cached_ids(path) == [9_000_003], timeout=10_000)
+    qtbot.waitUntil(lambda: cached_ids(path, key) == [9_000_003], timeout=10_000)
     saved = json.loads(Settings.path(app_home).read_text(encoding="utf-8"))
     assert saved["keep_orders_days"] == 30
 

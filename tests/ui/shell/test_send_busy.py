@@ -17,7 +17,9 @@ def test_send_now_says_when_another_copy_is_sending(
     qtbot: QtBot, online_window: MainWindow
 ) -> None:
     window = online_window
-    with another_sender(window.services.store.path):
+    key = window.keys.database_key("custom")
+    assert key is not None
+    with another_sender(window.services.store.path, key=key.as_text()):
         entry = submit(qtbot, window, sandbox_draft())
         window.show_page("drafts")
         page = window.drafts_page

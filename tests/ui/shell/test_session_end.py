@@ -53,7 +53,7 @@ def test_the_session_ending_closes_without_the_question_and_keeps_the_orders(
     box = window.findChild(QMessageBox, "quitConfirmation")
     assert box is None or not box.isVisible()
     assert manager.hints == [QSessionManager.RestartHint.RestartIfRunning]
-    with Store.open_profile(profile, home) as store:
+    with Store.open_profile(profile, home, key=window.keys.database_key(profile.name)) as store:
         [waiting] = store.list_outbox()
         saved = store.get_draft(draft_id)
     assert waiting.entry_id == entry.entry_id

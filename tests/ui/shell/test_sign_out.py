@@ -16,7 +16,7 @@ from impilo_desktop.config import Profile, Settings
 from impilo_desktop.domain.importing import import_create_json
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import DATABASE_KEY_SERVICE, SERVICE, KeyStore, MemoryKeyring
-from impilo_desktop.store import EntryState, Store
+from impilo_desktop.store import DatabaseKey, EntryState, Store
 from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
 from impilo_desktop.ui.shell.main_window import MainWindow
 from impilo_desktop.ui.shell.pages import SETTINGS
@@ -93,7 +93,7 @@ def _window_with_unsent_order(
 ) -> MainWindow:
     """The custom account with one order queued while sending is paused (so it stays)."""
     profile = Profile("custom", sandbox.base_url)
-    with Store.open_profile(profile, app_home) as store:
+    with Store.open_profile(profile, app_home, key=keys.database_key(profile.name)) as store:
         store.enqueue(sandbox_draft(count=2), server=profile.base_url)
         store.pause_outbox("paused by the test")
     keys.set_key("custom", sandbox.api_key)
@@ -122,7 +122,8 @@ def test_unsent_orders_are_listed_and_cancel_keeps_everything(
     assert window.services.profile.name == "custom"
     assert Store.path_for(window.services.profile, app_home).exists()
     assert memory_keyring.get_password(SERVICE, "custom") == sandbox.api_key
-    with Store.open_profile(window.services.profile, app_home) as store:
+    key = window.keys.database_key("custom")
+    with Store.open_profile(window.services.profile, app_home, key=key) as store:
         assert [e.state for e in store.list_outbox()] == [EntryState.QUEUED]
 
 
@@ -159,7 +160,9 @@ def test_refused_while_another_process_sends(
 ) -> None:
     window = online_window
     database = window.services.store.path
-    with another_sender(database):
+    key = window.keys.database_key("custom")
+    assert key is not None
+    with another_sender(database, key=key.as_text()):
         _press_sign_out(qtbot, window)
         box = visible_child(qtbot, window.settings_page, QMessageBox, "signOutConfirmation")
         with qtbot.waitSignal(window.session.sign_out_refused, timeout=30_000) as refused:
@@ -189,10 +192,11 @@ def test_another_accounts_data_is_removed_without_opening_it(
 ) -> None:
     # A staging account used on this computer before, with an order still waiting there.
     staging = Profile("staging", "https://staging.impiloplatform.com")
-    with Store.open_profile(staging, app_home) as store:
+    key = DatabaseKey.random()
+    with Store.open_profile(staging, app_home, key=key) as store:
         store.enqueue(sandbox_draft(), server=staging.base_url)
     memory_keyring.set_password(SERVICE, "staging", "staging-key")
-    memory_keyring.set_password(DATABASE_KEY_SERVICE, "staging", "staging-database-key")
+    memory_keyring.set_password(DATABASE_KEY_SERVICE, "staging", key.as_text())
     window = online_window
     window.show_page(SETTINGS.key)
     group = window.settings_page.sign_out_group

@@ -17,11 +17,18 @@ from pytestqt.qtbot import QtBot
 from impilo_desktop.config import Profile
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import KeyStore
-from impilo_desktop.store import EntryState
+from impilo_desktop.store import EntryState, cipher
 
 from .conftest import MakeWindow, sandbox_draft, visible_child, wait_online
 
-SQLITE_TYPES = (sqlite3.Connection, sqlite3.Cursor)
+# The store's SQLite is SQLCipher's (sqlcipher3); the stdlib's is counted too, should any
+# code ever use it.
+SQLITE_TYPES = (
+    sqlite3.Connection,
+    sqlite3.Cursor,
+    cipher.sqlite3.Connection,
+    cipher.sqlite3.Cursor,
+)
 KEYRING_CALLS = {"get_password", "set_password", "delete_password", "get_credential"}
 
 
