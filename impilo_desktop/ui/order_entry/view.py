@@ -143,12 +143,17 @@ class OrderEntryView(QWidget):
             return
         large = large_counts(self._draft, self._catalog)
         if large:
-            self.count_question.ask(large, self._send)
+            asked_about = self._draft
+            self.count_question.ask(large, lambda: self._send(asked_about))
             return
-        self._send()
+        self._send(self._draft)
 
-    def _send(self) -> None:
-        """Hand the (validated) draft to the outbox and clear the form for the next order."""
+    def _send(self, asked_about: OrderDraft) -> None:
+        """Hand the (validated) draft to the outbox and clear the form for the next order;
+        only if `asked_about`, the draft validated (and asked about), is still on screen."""
+        if self._draft is not asked_about:
+            log.warning("Not sent: another draft came on screen after the submit")
+            return
         if self.autosave.pending:
             self.autosave.save_now()
         draft = self._draft.model_copy(deep=True)
@@ -286,6 +291,7 @@ class OrderEntryView(QWidget):
     # --- draft <-> widgets ---------------------------------------------------------------
 
     def _show_draft(self, draft: OrderDraft, *, persisted: bool) -> None:
+        self.count_question.withdraw()  # it asked about the draft leaving the screen
         self.autosave.reset(persisted=persisted)
         self._loading = True
         try:
