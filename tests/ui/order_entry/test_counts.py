@@ -13,7 +13,9 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPushButton,
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.domain import DEVICE_USUAL_COUNT, ItemLine, OrderDraft
+from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.ui.order_entry.banner import BannerKind
+from impilo_desktop.ui.order_entry.choices import patient_choice
 from impilo_desktop.ui.order_entry.lines_model import ItemColumn
 from impilo_desktop.ui.order_entry.records import ItemRecord
 from impilo_desktop.ui.order_entry.view import OrderEntryView
@@ -234,3 +236,35 @@ def test_the_question_is_withdrawn_when_another_draft_comes_on_screen(
     with qtbot.waitSignal(view.submitted, timeout=WAIT_MS) as sent:
         view.submit()
     assert sent.args[0].draft.draft_id == other.draft_id
+
+
+def test_a_refusal_arriving_while_asked_leaves_the_question_and_its_draft(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices, sandbox: SandboxServer
+) -> None:
+    # An earlier order, refused while the question is open, does not come into the form:
+    # "Submit anyway" still sends the draft it asked about.
+    patient = next(r for r in view.form.patient_picker.model.records if not r.archived)
+    sandbox.stop()
+    view.load_draft(
+        OrderDraft(
+            patient=patient_choice(patient),
+            item_lines=[ItemLine(item_id=987654, count=1, name="Discontinued scale")],
+        )
+    )
+    with qtbot.waitSignal(view.submitted, timeout=WAIT_MS):
+        view.submit()
+    reference = f"BIG-{uuid.uuid4().hex[:8]}"
+    box = submit_with_large_count(qtbot, view, reference)
+    asked_about = view.draft.draft_id
+    sandbox.start()
+    with qtbot.waitSignal(view.refused_aside, timeout=WAIT_MS):
+        started.outbox.send_now()
+    assert view.draft.draft_id == asked_about
+    assert view.count_question.asking
+    assert box.isVisible()
+    submit = box.findChild(QPushButton, "largeCountSubmit")
+    assert submit is not None
+    with qtbot.waitSignal(view.submitted, timeout=WAIT_MS) as sent:
+        submit.click()
+    assert sent.args[0].draft.draft_id == asked_about
+    assert len(orders_with_reference(qtbot, started, reference)) == 1
