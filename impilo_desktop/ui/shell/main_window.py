@@ -357,6 +357,7 @@ class MainWindow(QMainWindow):
     def _order_refused_aside(self, draft_id: str, text: str) -> None:
         # The form holds another order; the refused one waits in Drafts until asked for.
         def open_it() -> None:
+            self.notice_bar.dismiss()  # the form's banner takes over the news
             self.show_page(NEW_ORDER.key)
             self.order_entry.open_refused(draft_id)
 

@@ -10,7 +10,9 @@ from pytestqt.qtbot import QtBot
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.ui.shell.main_window import MainWindow
 
-from .conftest import NOT_ORDERABLE_ITEM, sandbox_draft, submit
+from .conftest import sandbox_draft, submit
+
+DISCONTINUED_ITEM = 987654
 
 
 def test_an_order_placed_aside_shows_in_the_message_bar(
@@ -43,9 +45,12 @@ def test_an_order_refused_aside_shows_in_the_message_bar_and_opens_from_there(
 ) -> None:
     window = online_window
     view = window.order_entry
+    items = view.form.item_search.model
+    qtbot.waitUntil(lambda: len(items.records) > 0, timeout=15_000)  # the catalog is known
     sandbox.stop()
-    refused = sandbox_draft(NOT_ORDERABLE_ITEM)
+    refused = sandbox_draft(DISCONTINUED_ITEM)  # not in the catalog: only Impilo can refuse it
     window.load_draft(refused)
+    assert view.form.submit_button.isEnabled(), view.problems
     with qtbot.waitSignal(view.submitted, timeout=15_000):
         view.submit()
     next_one = sandbox_draft()
@@ -57,11 +62,12 @@ def test_an_order_refused_aside_shows_in_the_message_bar_and_opens_from_there(
     bar = window.notice_bar
     assert bar.isVisible()
     assert bar.text.text().startswith("Impilo refused the order for Jacqueline Seed:")
-    assert "cannot be ordered" in bar.text.text()
+    assert str(DISCONTINUED_ITEM) in bar.text.text()
     (button,) = bar.buttons()
     assert button.text() == "Open"
     window.show_page("history")
     button.click()
     assert window.current_page_key() == "new_order"
     qtbot.waitUntil(lambda: view.draft.draft_id == refused.draft_id, timeout=15_000)
-    assert "cannot be ordered" in view.form.banner.text.text()
+    assert str(DISCONTINUED_ITEM) in view.form.banner.text.text()
+    assert not bar.isVisible()  # said once, on the form now
