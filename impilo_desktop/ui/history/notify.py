@@ -11,12 +11,15 @@ by an unrelated status.
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMainWindow, QSystemTrayIcon, QWidget
 
 from impilo_desktop.ui.shell.message_bar import MessageBar
+
+log = logging.getLogger(__name__)
 
 NEWS_MILLISECONDS = 15_000  # news on the bar goes by itself; a confirmation waits to be read
 STATUS_BAR_MILLISECONDS = 10_000
@@ -55,8 +58,8 @@ class Notifier(QObject):
         """Show `message` (about order `about`, if it concerns one). A confirmation
         (`news=False`) takes the bar and stays until closed; news takes it only as the
         module docstring says. The status bar always echoes it; the tray too when
-        `tray_title` is given and the desktop has one (news matters with the window hidden).
-        The message is not logged: it can name a patient (the caller logs what it needs)."""
+        `tray_title` is given and the desktop has one (news matters with the window hidden)."""
+        log.info("%s", message)
         if not news or self._bar_free_for(about):
             self._shown_news, self._shown_about = news, about
             self.bar.show_message(

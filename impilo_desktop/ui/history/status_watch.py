@@ -103,8 +103,6 @@ class StatusWatch(QObject):
             self._selection.update_shown(order)
 
     def _on_status_changed(self, order: Order, previous: str) -> None:
-        # Ids and statuses only: the words on screen name the patient, the log must not.
-        log.info("Order %s status: %s -> %s", order.id, previous, order.current_status)
         self._model.upsert_order(order)
         self._say(
             status_change_text(order, previous),
