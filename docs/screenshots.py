@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         drafts_page = window.drafts_page
         stopped: list[object] = []
         outbox.send_stopped.connect(stopped.append)
-        drafts_page.sending.send()
+        drafts_page.send_now.send()
         wait(lambda stopped=stopped: bool(stopped))  # type: ignore[misc]
         save(window, "offline-send-now", scheme)
         drafts_page.undo_bar.dismiss()

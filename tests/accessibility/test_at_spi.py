@@ -30,15 +30,26 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.api.client import ImpiloClient
+from impilo_desktop.config import Profile, profile_name_for_url
 from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.store import ReferenceKind, Store
 
 pytestmark = pytest.mark.accessibility
 
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 WALKER = "tests.accessibility.walker"  # run from the repository's root
 REPOSITORY = Path(__file__).resolve().parents[2]
-START_SECONDS = 20.0
-WALK_SECONDS = 90.0
+START_SECONDS = 20.0  # each of Xvfb and dbus-daemon
+READY_SECONDS = 60.0  # the app's first download of patients, sites, items and kits
+WALK_SECONDS = 90.0  # one walker run
+STOP_SECONDS = 10.0  # per signal, per process (three processes, SIGTERM then SIGKILL)
+ARRIVE_SECONDS = 20.0
+# pytest's own timeout ends the process without running the fixture's clean-up (Xvfb, the
+# D-Bus session and the app would be left running), so each test's budget lies above the sum
+# of the deadlines inside it: set-up, its walks, and the module's teardown after the last one.
+SETUP_SECONDS = 2 * START_SECONDS + READY_SECONDS
+TEARDOWN_SECONDS = 3 * 2 * STOP_SECONDS
+MARGIN_SECONDS = 30.0
 
 
 def _missing() -> str | None:
@@ -82,7 +93,7 @@ def _stop(process: subprocess.Popen[Any], *, group: bool = False) -> None:
         except ProcessLookupError:
             pass
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=STOP_SECONDS)
             break
         except subprocess.TimeoutExpired:
             continue
@@ -96,6 +107,20 @@ class RunningApp:
     env: dict[str, str]
     sandbox: SandboxServer
     log: Path
+    home: Path
+
+    def reference_data_cached(self) -> bool:
+        """The app's store holds a complete download of every kind of reference data (the
+        store stamps a kind only when its download finished)."""
+        profile = Profile(profile_name_for_url(self.sandbox.base_url), self.sandbox.base_url)
+        path = Store.path_for(profile, self.home)
+        if not path.exists():
+            return False
+        store = Store(path)  # a second process on the database, as `impilo-desktop sync` is
+        try:
+            return all(store.reference_fetched_at(kind) is not None for kind in ReferenceKind)
+        finally:
+            store.close()
 
     def walk(self, *args: str) -> dict[str, Any]:
         """Run the walker against the app; its JSON answer (the app's log on failure)."""
@@ -174,15 +199,24 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
                 stderr=subprocess.STDOUT,
             )
         stack.append((app, False))
-        yield RunningApp(app.pid, env, sandbox, log)
+        yield RunningApp(app.pid, env, sandbox, log, base / "home")
     finally:
         for process, group in reversed(stack):
             _stop(process, group=group)
         sandbox.stop()
 
 
-def test_every_control_on_every_page_and_dialog_has_a_name(running_app: RunningApp) -> None:
-    result = running_app.walk("names")
+@pytest.fixture
+def ready_app(running_app: RunningApp, qtbot: QtBot) -> RunningApp:
+    """The app once its first reference download has finished: pickers can find patients and
+    items from the cache, and a test may take the sandbox away."""
+    qtbot.waitUntil(running_app.reference_data_cached, timeout=int(READY_SECONDS * 1000))
+    return running_app
+
+
+@pytest.mark.timeout(SETUP_SECONDS + WALK_SECONDS + TEARDOWN_SECONDS + MARGIN_SECONDS)
+def test_every_control_on_every_page_and_dialog_has_a_name(ready_app: RunningApp) -> None:
+    result = ready_app.walk("names")
     assert "failed" not in result, result
     assert result["visited"] == [
         "page New order",
@@ -217,11 +251,15 @@ async def _orders_with(sandbox: SandboxServer, reference: str) -> list[str]:
     return [line.item.sku or "" for line in lines if line.item]
 
 
+@pytest.mark.timeout(
+    SETUP_SECONDS + 3 * WALK_SECONDS + ARRIVE_SECONDS + TEARDOWN_SECONDS + MARGIN_SECONDS
+)
 def test_an_order_can_be_placed_through_the_accessibility_interface_alone(
-    running_app: RunningApp, qtbot: QtBot
+    ready_app: RunningApp, qtbot: QtBot
 ) -> None:
     """Placed offline, so that it waits in the outbox and File > Quit asks about it; then
     sent with File > Send waiting orders now once the sandbox is back."""
+    running_app = ready_app
     sandbox = running_app.sandbox
     search, patient, sku = asyncio.run(_order_inputs(sandbox))
     reference = "a11y-order-1"
@@ -247,5 +285,5 @@ def test_an_order_can_be_placed_through_the_accessibility_interface_alone(
         arrived[:] = [asyncio.run(_orders_with(sandbox, reference))]
         return bool(arrived[0])
 
-    qtbot.waitUntil(order_arrived, timeout=20_000)
+    qtbot.waitUntil(order_arrived, timeout=int(ARRIVE_SECONDS * 1000))
     assert arrived == [[sku]]

@@ -75,7 +75,7 @@ class DraftsPage(QWidget):
         layout.setSpacing(10)
         self.undo_bar = MessageBar("undoBar", self)
         layout.addWidget(self.undo_bar)
-        self.sending = SendNow(services, self.undo_bar, self)
+        self.send_now = SendNow(services, self.undo_bar, self)
         layout.addLayout(self._toolbar())
 
         self.table = QTableView(self)
@@ -174,7 +174,7 @@ class DraftsPage(QWidget):
         self.duplicate_button.clicked.connect(self.duplicate_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.release_button.clicked.connect(self.release_selected)
-        self.send_button.clicked.connect(self.sending.send)
+        self.send_button.clicked.connect(self.send_now.send)
         for button in (self.open_button, self.duplicate_button, self.delete_button):
             row.addWidget(button)
         row.addSpacing(12)

@@ -1,7 +1,9 @@
 """The one question asked before a submit when a count is unusually large for one patient
 ("12 x Cellular BP Monitor for one patient?"). Cancel is the default, so Enter never ships a
 dozen monitors; Cancel leaves the draft as it was and puts the cursor on that line's count.
-Only one question is open at a time: a second Ctrl+Return while it is open asks nothing."""
+Only one question is open at a time: a second Ctrl+Return while it is open asks nothing.
+The question is about one draft: should another draft come on screen while it is open (a
+refused order coming back, a reorder), it is withdrawn unanswered (`withdraw`)."""
 
 from __future__ import annotations
 
@@ -48,6 +50,14 @@ class CountQuestion(QObject):
             self._form, _question(counts), on_confirmed, lambda: self._change(counts[0])
         )
         self._box.finished.connect(self._closed)
+
+    def withdraw(self) -> None:
+        """Close the open question without an answer: neither "Submit anyway" nor the move
+        to the count runs (the draft it asked about is no longer on screen)."""
+        box, self._box = self._box, None
+        if box is not None:
+            box.blockSignals(True)  # its buttonClicked / finished carry the answer
+            box.close()
 
     def _closed(self) -> None:
         self._box = None

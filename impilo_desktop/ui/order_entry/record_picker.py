@@ -223,14 +223,20 @@ class RecordPicker(QWidget, Generic[R]):
         if had_focus or self.isVisible():
             self.search_field.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    @property
+    def cache_note(self) -> str:
+        """ "(cache 40 % loaded)" while the local list is partial, "" once it is complete."""
+        return self._cache_note
+
     def set_cache_progress(self, done: int, total: int | None) -> None:
         """The local list is being filled: `done` of `total` cached so far (total 0: not yet
-        known); `total` None once it is complete (or the filling stopped)."""
+        known); `total` None once it is complete."""
         if total is None:
             self._cache_note = ""
+        elif total:
+            self._cache_note = f"(cache {min(99, done * 100 // total)} % loaded)"
         else:
-            percent = min(99, done * 100 // total) if total else 0
-            self._cache_note = f"(cache {percent} % loaded)"
+            self._cache_note = "(cache not complete)"  # how much is not known (yet)
 
     def remote_results(self, query: str, records: list[R]) -> None:
         """The server's answer to `remote_lookup_requested(query)`."""

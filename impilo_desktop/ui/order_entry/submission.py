@@ -5,11 +5,15 @@ offline, or refused by Impilo (the draft then comes back: `rejected(draft, messa
 Once the coordinator moves on to the next order (picks its recipient, opens another draft),
 the last order's news leaves the form (`move_aside`): the banner must not say "placed for
 Smith" above an order for someone else. An order placed after that is announced once by
-`placed_aside(order_id, text)`, which the window shows in its own message bar."""
+`placed_aside(order_id, text)`, which the window shows in its own message bar. A refusal
+arriving once the form has moved on, or while something is typed in it, leaves the form
+alone: it is announced by `refused_aside(draft_id, text)`, and `open_refused(draft_id)` brings
+that draft back (with Impilo's reason) when the coordinator asks for it."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -35,13 +39,22 @@ class SubmissionTracker(QObject):
     open_order_requested = Signal(int)
     rejected = Signal(object, str)  # the draft back from the outbox, the server's message
     placed_aside = Signal(int, str)  # order id, plain text: placed after the form moved on
+    refused_aside = Signal(str, str)  # draft id, plain text: refused after the form moved on
 
     def __init__(
-        self, services: AppServices, banner: SubmitBanner, parent: QObject | None = None
+        self,
+        services: AppServices,
+        banner: SubmitBanner,
+        form_in_use: Callable[[], bool],
+        parent: QObject | None = None,
     ) -> None:
+        """`form_in_use()` says whether the form holds an order being typed (a refused
+        order must not replace it)."""
         super().__init__(parent)
         self._services = services
         self._banner = banner
+        self._form_in_use = form_in_use
+        self._refusals: dict[str, str] = {}  # draft id -> Impilo's reason, announced aside
         self._entry_id: int | None = None
         self._name = ""
         self._order_id: int | None = None
@@ -130,15 +143,14 @@ class SubmissionTracker(QObject):
             return
         self._entry_id = None
         message = entry.server_message or entry.last_error or "no reason given"
+        name = self._name
 
         def back(draft: OrderDraft) -> None:
             self._services.outbox.changed()
-            self.rejected.emit(draft, message)
-            self._banner.show_message(
-                BannerKind.ERROR,
-                f"Impilo refused this order: <b>{escape(message)}</b><br>"
-                "It is back in the form \N{EM DASH} correct it and submit again.",
-            )
+            if self._aside or self._form_in_use():
+                self._announce_aside(draft, name, message)
+            else:
+                self._bring_back(draft, message)
 
         def failed(error: BaseException) -> None:
             log.warning("Could not take the refused order back into Drafts: %s", error)
@@ -146,6 +158,45 @@ class SubmissionTracker(QObject):
 
         self._services.bridge.call(
             self._services.store.return_to_drafts, entry.entry_id, on_result=back, on_error=failed
+        )
+
+    def _announce_aside(self, draft: OrderDraft, name: str, message: str) -> None:
+        """The form is busy with another order: say so beside it, touch nothing in it."""
+        if not self._aside and self._banner.kind != BannerKind.ERROR:
+            self._banner.hide()  # it still spoke of the refused order ("Sending…")
+        self._refusals[draft.draft_id] = message
+        whose = f" for {name}" if name else ""
+        self.refused_aside.emit(
+            draft.draft_id,
+            f"Impilo refused the order{whose}: {message.rstrip('.')}. It is back in Drafts.",
+        )
+
+    def open_refused(self, draft_id: str) -> None:
+        """Bring the draft announced by `refused_aside` back into the form, as saved in
+        Drafts now (it may have been changed there since), with Impilo's reason."""
+        message = self._refusals.pop(draft_id, "no reason given")
+
+        def opened(draft: OrderDraft | None) -> None:
+            if draft is None:
+                self._banner.show_message(
+                    BannerKind.WARNING, "That order is no longer in Drafts &amp; outbox."
+                )
+            else:
+                self._bring_back(draft, message)
+
+        self._services.bridge.call(
+            self._services.store.get_draft,
+            draft_id,
+            on_result=opened,
+            on_error=lambda error: log.warning("Could not open the refused order: %s", error),
+        )
+
+    def _bring_back(self, draft: OrderDraft, message: str) -> None:
+        self.rejected.emit(draft, message)
+        self._banner.show_message(
+            BannerKind.ERROR,
+            f"Impilo refused this order: <b>{escape(message)}</b><br>"
+            "It is back in the form \N{EM DASH} correct it and submit again.",
         )
 
     def _on_action(self) -> None:

@@ -56,10 +56,12 @@ class OrderEntryView(QWidget):
     """The New order page. Signals: `open_order_requested(order_id)` ("Open in history"),
     `draft_saved(draft_id)` after each autosave, `reference_loaded()` when the pickers have
     the cached data, `submitted(entry)` when a draft went into the outbox,
-    `placed_aside(order_id, text)` when an order is placed after the form moved on."""
+    `placed_aside(order_id, text)` when an order is placed after the form moved on,
+    `refused_aside(draft_id, text)` when one is refused then (`open_refused` brings it back)."""
 
     open_order_requested = Signal(int)
     placed_aside = Signal(int, str)
+    refused_aside = Signal(str, str)
     draft_saved = Signal(str)
     reference_loaded = Signal()
     submitted = Signal(object)
@@ -84,7 +86,9 @@ class OrderEntryView(QWidget):
         self.sections = ProblemSections(self.form)
         self.count_question = CountQuestion(self.form, self)
         self.autosave = DraftAutosave(services.bridge, services.store, lambda: self._draft, self)
-        self.tracker = SubmissionTracker(services, self.form.banner, self)
+        self.tracker = SubmissionTracker(
+            services, self.form.banner, lambda: not self._draft.is_empty(), self
+        )
         self.lookups = ServerLookups(
             services, self.form.patient_picker, self.form.site_picker, self
         )
@@ -112,6 +116,12 @@ class OrderEntryView(QWidget):
         self.tracker.move_aside()
         self._show_draft(draft, persisted=False)
         self.autosave.save_now()
+
+    def open_refused(self, draft_id: str) -> None:
+        """Open the refused order announced by `refused_aside`, with Impilo's reason."""
+        if self.autosave.pending:
+            self.autosave.save_now()  # it may be on screen: read after what was typed
+        self.tracker.open_refused(draft_id)
 
     def new_order(self) -> None:
         """Start a new, empty order; the current one (if anything was entered) stays in Drafts."""
@@ -143,12 +153,17 @@ class OrderEntryView(QWidget):
             return
         large = large_counts(self._draft, self._catalog)
         if large:
-            self.count_question.ask(large, self._send)
+            asked_about = self._draft
+            self.count_question.ask(large, lambda: self._send(asked_about))
             return
-        self._send()
+        self._send(self._draft)
 
-    def _send(self) -> None:
-        """Hand the (validated) draft to the outbox and clear the form for the next order."""
+    def _send(self, asked_about: OrderDraft) -> None:
+        """Hand the (validated) draft to the outbox and clear the form for the next order;
+        only if `asked_about`, the draft validated (and asked about), is still on screen."""
+        if self._draft is not asked_about:
+            log.warning("Not sent: another draft came on screen after the submit")
+            return
         if self.autosave.pending:
             self.autosave.save_now()
         draft = self._draft.model_copy(deep=True)
@@ -262,6 +277,7 @@ class OrderEntryView(QWidget):
         f.new_order_button.clicked.connect(self.new_order)
         self.tracker.open_order_requested.connect(self.open_order_requested)
         self.tracker.placed_aside.connect(self.placed_aside)
+        self.tracker.refused_aside.connect(self.refused_aside)
         self.tracker.rejected.connect(self._on_rejected)
         self.autosave.saved.connect(self._on_saved)
         self.autosave.failed.connect(self._on_save_failed)
@@ -286,6 +302,7 @@ class OrderEntryView(QWidget):
     # --- draft <-> widgets ---------------------------------------------------------------
 
     def _show_draft(self, draft: OrderDraft, *, persisted: bool) -> None:
+        self.count_question.withdraw()  # it asked about the draft leaving the screen
         self.autosave.reset(persisted=persisted)
         self._loading = True
         try:

@@ -222,6 +222,7 @@ class MainWindow(QMainWindow):
 
         self.order_entry.open_order_requested.connect(self._show_order)
         self.order_entry.placed_aside.connect(self._order_placed_aside)
+        self.order_entry.refused_aside.connect(self._order_refused_aside)
         self.history.reorder_requested.connect(self.load_draft)
         self.drafts_page.open_draft_requested.connect(self.load_draft)
         self.drafts_page.open_order_requested.connect(self._show_order)
@@ -361,6 +362,15 @@ class MainWindow(QMainWindow):
             icon_name="send",
             timeout_ms=20_000,
         )
+
+    def _order_refused_aside(self, draft_id: str, text: str) -> None:
+        # The form holds another order; the refused one waits in Drafts until asked for.
+        def open_it() -> None:
+            self.notice_bar.dismiss()  # the form's banner takes over the news
+            self.show_page(NEW_ORDER.key)
+            self.order_entry.open_refused(draft_id)
+
+        self.notice_bar.show_message(text, [("Open", open_it)], icon_name="key-rejected")
 
     def show_notice(self, text: str, timeout_ms: int = 12_000) -> None:
         self.notice_bar.show_message(text, icon_name="offline", timeout_ms=timeout_ms)

@@ -3,11 +3,11 @@
     DISPLAY=:N QT_QPA_PLATFORM=xcb python tests/ui/history/fit_probe.py [--shot out.png]
 
 `test_fit_on_screen.py` starts Xvfb at a laptop's resolution and runs this in a subprocess:
-the real app on a first run (a throw-away home, an in-memory keyring, the built-in sandbox),
-maximised, on the Order history page with an order selected. It prints the viewport's width,
-each column's place and the width its content and header need, whether the table scrolls
-sideways, and whether the detail panel's buttons are whole. It stops itself after
-`DEADLINE_SECONDS` whatever happens.
+the real app on a first run (a throw-away home, removed afterwards; an in-memory keyring; the
+built-in sandbox), maximised, on the Order history page with an order selected. It prints the
+viewport's width, each column's place and the width its content and header need, whether the
+table scrolls sideways, and whether the detail panel's buttons are whole. It stops itself
+after `DEADLINE_SECONDS` whatever happens.
 """
 
 from __future__ import annotations
@@ -28,7 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--shot", type=Path, help="save a picture of the whole screen here")
     args = parser.parse_args(argv)
-    scratch = Path(tempfile.mkdtemp(prefix="impilo-fit-"))
+    # The throw-away home (its store, the sandbox's state) goes when the probe ends, however.
+    with tempfile.TemporaryDirectory(prefix="impilo-fit-", ignore_cleanup_errors=True) as scratch:
+        return probe(Path(scratch), args.shot)
+
+
+def probe(scratch: Path, shot: Path | None) -> int:
+    """Run the app in `scratch` (its HOME), measure, print the JSON report."""
     home = scratch / "impilo-desktop"
     home.mkdir()
     os.environ["HOME"] = str(scratch)
@@ -108,9 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         "buttons": buttons,
         "page_fits": history.width() <= window.stack.width(),
     }
-    if args.shot is not None:
+    if shot is not None:
         settle()
-        screen.grabWindow(0).save(str(args.shot))
+        screen.grabWindow(0).save(str(shot))
     print(json.dumps(report))
     window.shutdown()
     QApplication.processEvents()

@@ -66,9 +66,12 @@ def screen(request: pytest.FixtureRequest) -> Iterator[Xvfb]:
     server.stop()
 
 
-def measure(screen: Xvfb, scale: str, shot: Path | None = None) -> dict[str, Any]:
+def measure(screen: Xvfb, scale: str, scratch: Path, shot: Path | None = None) -> dict[str, Any]:
+    """The probe's report; it makes its throw-away home under `scratch` (its TMPDIR)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "IMPILO_"))}
-    env.update(DISPLAY=screen.display, QT_QPA_PLATFORM="xcb", QT_SCALE_FACTOR=scale)
+    env.update(
+        DISPLAY=screen.display, QT_QPA_PLATFORM="xcb", QT_SCALE_FACTOR=scale, TMPDIR=str(scratch)
+    )
     command = [sys.executable, str(PROBE)] + (["--shot", str(shot)] if shot else [])
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=110)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -85,7 +88,10 @@ def measure(screen: Xvfb, scale: str, shot: Path | None = None) -> dict[str, Any
 def test_scanned_columns_are_whole_on_a_laptop_screen(
     screen: Xvfb, scale: str, logical: list[int], tmp_path: Path
 ) -> None:
-    report = measure(screen, scale, tmp_path / "history.png")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    report = measure(screen, scale, scratch, tmp_path / "history.png")
+    assert list(scratch.iterdir()) == []  # the probe's home, store and sandbox are gone
     assert report["screen"] == logical
     assert report["asked_maximised"]  # a first run on a laptop screen
     assert report["window"] == logical

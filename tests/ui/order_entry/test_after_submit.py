@@ -1,6 +1,7 @@
 """After a submit the form is ready for the next order: back at the top, and the last order's
 news moves aside once the next order's recipient is chosen (the banner must not say "placed
-for Smith" above an order for someone else). A reorder opens at the top, recipient in view."""
+for Smith" above an order for someone else), and an order refused after that is announced aside,
+leaving the order being typed alone. A reorder opens at the top, recipient in view."""
 
 from __future__ import annotations
 
@@ -104,3 +105,86 @@ def test_a_reorder_opens_at_the_top_with_the_recipient_in_view(
     assert recipient_in_view(view)
     assert f.patient_picker.choice is not None
     assert f.patient_picker.choice.id == smith.id
+
+
+def refused_draft(view: OrderEntryView, patient: PatientRecord) -> OrderDraft:
+    """A reorder naming an item that no longer exists: only Impilo can refuse it."""
+    return OrderDraft(
+        patient=patient_choice(patient),
+        item_lines=[ItemLine(item_id=987654, count=1, name="Discontinued scale")],
+    )
+
+
+def submit_while_offline(
+    qtbot: QtBot, view: OrderEntryView, sandbox: SandboxServer, draft: OrderDraft
+) -> None:
+    sandbox.stop()
+    view.load_draft(draft)
+    assert view.form.submit_button.isEnabled(), view.problems
+    with qtbot.waitSignal(view.submitted, timeout=WAIT_MS):
+        qtbot.mouseClick(view.form.submit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.form.banner.kind == BannerKind.WARNING, timeout=WAIT_MS)
+
+
+def test_an_order_refused_after_the_form_moved_on_is_announced_aside(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices, sandbox: SandboxServer
+) -> None:
+    f = view.form
+    smith, next_one = two_patients(view)
+    refused = refused_draft(view, smith)
+    submit_while_offline(qtbot, view, sandbox, refused)
+    choose_patient(qtbot, view, next_one.external_identifier)
+    scan(qtbot, view, orderable_items(view)[0].sku)
+    typing = view.draft.model_dump()
+    sandbox.start()
+    with qtbot.waitSignal(view.refused_aside, timeout=WAIT_MS) as aside:
+        started.outbox.send_now()
+    draft_id, text = aside.args
+    assert draft_id == refused.draft_id
+    assert text.startswith(f"Impilo refused the order for {smith.first_name} {smith.last_name}:")
+    assert "987654" in text
+    assert text.endswith("It is back in Drafts.")
+    # The order being typed is left alone; the refused one waits in Drafts.
+    assert view.draft.model_dump() == typing
+    assert not f.banner.isVisible()
+    assert started.store.get_draft(draft_id) is not None
+    assert started.store.list_outbox() == []
+
+    # Asked for, it comes back with Impilo's reason (the typed order stays in Drafts).
+    view.open_refused(draft_id)
+    qtbot.waitUntil(lambda: view.draft.draft_id == draft_id, timeout=WAIT_MS)
+    assert f.banner.kind == BannerKind.ERROR
+    assert "987654" in f.banner.text.text()
+    assert [ln.item_id for ln in view.draft.item_lines] == [987654]
+    qtbot.waitUntil(
+        lambda: started.store.get_draft(typing["draft_id"]) is not None, timeout=WAIT_MS
+    )
+
+
+def test_a_refusal_while_typing_the_next_order_leaves_it_alone(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices, sandbox: SandboxServer
+) -> None:
+    # No recipient chosen yet, but something typed: the form is in use all the same.
+    smith, _next_one = two_patients(view)
+    refused = refused_draft(view, smith)
+    submit_while_offline(qtbot, view, sandbox, refused)
+    scan(qtbot, view, orderable_items(view)[0].sku)
+    typing = view.draft.model_dump()
+    sandbox.start()
+    with qtbot.waitSignal(view.refused_aside, timeout=WAIT_MS):
+        started.outbox.send_now()
+    assert view.draft.model_dump() == typing
+    assert not view.form.banner.isVisible()  # "Saved — will be sent…" no longer true
+
+
+def test_a_refusal_with_the_form_empty_comes_back_into_it(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices, sandbox: SandboxServer
+) -> None:
+    smith, _next_one = two_patients(view)
+    refused = refused_draft(view, smith)
+    submit_while_offline(qtbot, view, sandbox, refused)
+    sandbox.start()
+    with qtbot.waitSignal(view.tracker.rejected, timeout=WAIT_MS):
+        started.outbox.send_now()
+    assert view.draft.draft_id == refused.draft_id
+    assert view.form.banner.kind == BannerKind.ERROR

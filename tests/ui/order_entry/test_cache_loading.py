@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
+from impilo_desktop.api.models import Patient
 from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.store import ReferenceKind
 from impilo_desktop.ui.order_entry.picker_widgets import PatientPicker
 from impilo_desktop.ui.order_entry.records import PatientRecord
 from impilo_desktop.ui.order_entry.view import OrderEntryView
 from impilo_desktop.ui.plumbing.services import AppServices
 
-from .conftest import WAIT_MS
+from .conftest import WAIT_MS, run
 
 SEARCHING = "Searching Impilo\N{HORIZONTAL ELLIPSIS} (cache 40 % loaded)"
 
@@ -62,7 +64,7 @@ def test_the_page_tells_the_patient_picker_how_far_the_cache_is(
     patient = next(p for p in sandbox.seed.patients.values() if not p.archived)
     services.outbox.reference_progress.emit("site", 5, 10)  # the catalog comes first
     qtbot.keyClicks(picker, patient.last_name)
-    assert picker.status.text() == "Searching Impilo\N{HORIZONTAL ELLIPSIS} (cache 0 % loaded)"
+    assert picker.status.text() == "Searching Impilo\N{HORIZONTAL ELLIPSIS} (cache not complete)"
     services.outbox.reference_progress.emit("patient", 400, 1000)
     picker.search_field.clear()
     qtbot.keyClicks(picker, patient.last_name)
@@ -72,7 +74,43 @@ def test_the_page_tells_the_patient_picker_how_far_the_cache_is(
     shown = [picker.model.record(r) for r in range(picker.model.rowCount())]
     assert patient.id in {r.id for r in shown if r is not None}
 
-    services.outbox.reference_refreshed.emit(False)  # the refresh stopped: no more "loading"
+    # The download failed or was cancelled part way: the cache is still partial, so a search
+    # with a local match still asks Impilo (and says how far the cache got).
+    with qtbot.waitSignal(picker.remote_lookup_requested, timeout=WAIT_MS):
+        services.outbox.reference_refreshed.emit(False)
+        picker.search_field.clear()
+        qtbot.keyClicks(picker, patient.last_name)
+    assert picker.status.text() == SEARCHING
+
+    # Only a download that finished makes the cache complete (the store stamps it).
+    with qtbot.waitSignal(services.outbox.reference_refreshed, timeout=WAIT_MS) as refreshed:
+        services.outbox.start()
+    assert refreshed.args == [True]
+    qtbot.waitUntil(lambda: picker.cache_note == "", timeout=WAIT_MS)
     picker.search_field.clear()
     qtbot.keyClicks(picker, patient.last_name)
     assert "cache" not in picker.status.text()
+    assert not picker.remote_pending
+
+
+def test_a_partial_cache_left_by_an_earlier_run_is_not_taken_as_complete(
+    qtbot: QtBot, services: AppServices
+) -> None:
+    """Patients cached by a first download that never finished (the app was closed, or the
+    network went): the next start, offline, still asks Impilo for every search."""
+
+    async def first_page() -> list[Patient]:
+        page = await services.client().list_patients(page=1, size=3, archived=False)
+        services.store.store_reference_page(ReferenceKind.PATIENT, page.content)
+        return list(page.content)
+
+    seeded = run(qtbot, services.bridge, first_page())  # and then the download stopped
+    assert services.store.reference_fetched_at(ReferenceKind.PATIENT) is None
+    view = OrderEntryView(services)
+    qtbot.addWidget(view)
+    view.show()
+    picker = view.form.patient_picker
+    qtbot.waitUntil(lambda: len(picker.model.records) == 3, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: picker.cache_note == "(cache not complete)", timeout=WAIT_MS)
+    with qtbot.waitSignal(picker.remote_lookup_requested, timeout=WAIT_MS):
+        qtbot.keyClicks(picker, seeded[0].last_name or "")  # a local match, yet Impilo is asked

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import uuid
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.domain import DEVICE_USUAL_COUNT
+from impilo_desktop.domain import DEVICE_USUAL_COUNT, ItemLine, OrderDraft
+from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.ui.order_entry.banner import BannerKind
+from impilo_desktop.ui.order_entry.choices import patient_choice
 from impilo_desktop.ui.order_entry.lines_model import ItemColumn
 from impilo_desktop.ui.order_entry.records import ItemRecord
 from impilo_desktop.ui.order_entry.view import OrderEntryView
@@ -205,3 +208,63 @@ def test_a_site_order_or_a_supply_is_not_asked_about(qtbot: QtBot, view: OrderEn
     with qtbot.waitSignal(view.submitted, timeout=WAIT_MS):
         view.submit()
     assert view.findChild(QMessageBox, "largeCountQuestion") is None
+
+
+def test_the_question_is_withdrawn_when_another_draft_comes_on_screen(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices
+) -> None:
+    # "Submit anyway" answers for the draft it asked about. Another draft brought on screen
+    # while it is open (a refused order coming back, a reorder, a draft opened) is not sent.
+    box = submit_with_large_count(qtbot, view, f"BIG-{uuid.uuid4().hex[:8]}")
+    submit = box.findChild(QPushButton, "largeCountSubmit")
+    assert submit is not None
+    asked_about = view.draft.draft_id
+    other = OrderDraft(
+        patient=view.draft.patient,
+        item_lines=[ItemLine(item_id=supply(view).id, count=1, name=supply(view).name)],
+    )
+    view.load_draft(other)
+    assert view.draft.draft_id == other.draft_id
+    if shiboken6.isValid(submit) and submit.isVisible():
+        submit.click()  # before the fix the question stayed open over the other draft
+    assert view.draft.draft_id == other.draft_id  # still on screen, not cleared by a send
+    assert started.store.list_outbox() == []
+    # The one asked about stays in Drafts (saved on the bridge loop).
+    qtbot.waitUntil(lambda: started.store.get_draft(asked_about) is not None, timeout=WAIT_MS)
+    assert not view.count_question.asking
+    # The draft on screen is submitted as usual (nothing left over from the question).
+    with qtbot.waitSignal(view.submitted, timeout=WAIT_MS) as sent:
+        view.submit()
+    assert sent.args[0].draft.draft_id == other.draft_id
+
+
+def test_a_refusal_arriving_while_asked_leaves_the_question_and_its_draft(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices, sandbox: SandboxServer
+) -> None:
+    # An earlier order, refused while the question is open, does not come into the form:
+    # "Submit anyway" still sends the draft it asked about.
+    patient = next(r for r in view.form.patient_picker.model.records if not r.archived)
+    sandbox.stop()
+    view.load_draft(
+        OrderDraft(
+            patient=patient_choice(patient),
+            item_lines=[ItemLine(item_id=987654, count=1, name="Discontinued scale")],
+        )
+    )
+    with qtbot.waitSignal(view.submitted, timeout=WAIT_MS):
+        view.submit()
+    reference = f"BIG-{uuid.uuid4().hex[:8]}"
+    box = submit_with_large_count(qtbot, view, reference)
+    asked_about = view.draft.draft_id
+    sandbox.start()
+    with qtbot.waitSignal(view.refused_aside, timeout=WAIT_MS):
+        started.outbox.send_now()
+    assert view.draft.draft_id == asked_about
+    assert view.count_question.asking
+    assert box.isVisible()
+    submit = box.findChild(QPushButton, "largeCountSubmit")
+    assert submit is not None
+    with qtbot.waitSignal(view.submitted, timeout=WAIT_MS) as sent:
+        submit.click()
+    assert sent.args[0].draft.draft_id == asked_about
+    assert len(orders_with_reference(qtbot, started, reference)) == 1

@@ -325,7 +325,9 @@ def test_patient_not_in_the_cache_is_found_on_the_server(
     with qtbot.waitSignal(picker.remote_lookup_requested, timeout=WAIT_MS):
         qtbot.keyClicks(picker, identifier)
     qtbot.waitUntil(lambda: picker.results.isVisible(), timeout=WAIT_MS)
-    assert "on Impilo" in picker.status.text()
+    # Never filled completely: said so beside Impilo's answer.
+    assert "1 patient from Impilo" in picker.status.text()
+    assert picker.status.text().endswith("(cache not complete)")
     qtbot.keyClick(picker.search_field, Enter)
     assert view.draft.patient is not None
     assert view.draft.patient.external_identifier == identifier

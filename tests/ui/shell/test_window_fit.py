@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.ui.app import create_app
-from impilo_desktop.ui.shell.main_window import MainWindow, opens_maximised
+from impilo_desktop.ui.shell.main_window import MAXIMISE_UP_TO, MainWindow, opens_maximised
 from impilo_desktop.ui.shell.sidebar import NARROW_BELOW
 
 
@@ -30,15 +30,18 @@ def _close(qtbot: QtBot, window: MainWindow) -> None:
 def test_first_run_opens_maximised_then_as_left(
     qtbot: QtBot, app_home: Path, keys: KeyStore
 ) -> None:
-    # The offscreen screen is 800 px wide: a laptop's, as far as the window can tell.
     _app, window = create_app([], home=app_home, keys=keys)
+    # Offscreen the screen is 800 px wide, a laptop's; shown on a desk's screen (with
+    # IMPILO_TEST_SHOW) the window rightly opens unmaximised, and only the rest is checked.
+    laptop = window.screen().availableGeometry().width() <= MAXIMISE_UP_TO
     with qtbot.waitSignal(window.services.outbox.reference_refreshed, timeout=30_000):
         window.show()
         window.start()
     qtbot.waitExposed(window)
-    assert window.isMaximized()
-    window.showNormal()  # the coordinator un-maximises: back to a size that fits the screen
-    qtbot.waitUntil(lambda: not window.isMaximized())
+    assert window.isMaximized() == laptop
+    if laptop:
+        window.showNormal()  # the coordinator un-maximises: back to a size that fits the screen
+        qtbot.waitUntil(lambda: not window.isMaximized())
     _close(qtbot, window)
 
     _app, again = create_app([], home=app_home, keys=keys)
