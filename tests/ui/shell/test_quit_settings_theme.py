@@ -35,8 +35,9 @@ def test_quit_with_unsent_orders_asks_then_sends_or_quits(
     sandbox.stop()  # the network goes away
     entry = submit(qtbot, window, sandbox_draft())
     qtbot.waitUntil(lambda: window.services.outbox.state == "offline", timeout=15_000)
-    assert window.status.connection.label.text() == "Offline"
-    assert window.status.outbox.label.text() == "Outbox: 1 to send"
+    # The status bar follows the outbox's own reads, which may land a turn after its state.
+    qtbot.waitUntil(lambda: window.status.connection.label.text() == "Offline")
+    qtbot.waitUntil(lambda: window.status.outbox.label.text() == "Outbox: 1 to send")
 
     # Quit: it asks, and says when the order will go.
     window.close()
