@@ -11,18 +11,31 @@ from collections.abc import Sequence
 from impilo_desktop import __version__
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--profile", help="account profile: production, staging, sandbox or a custom name"
+def _account_options(default: object) -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
+        "--profile",
+        default=default,
+        help="account profile: production, staging, sandbox or a custom name",
     )
-    common.add_argument("--base-url", help="API host root, e.g. https://staging.impiloplatform.com")
+    options.add_argument(
+        "--base-url",
+        default=default,
+        help="API host root, e.g. https://staging.impiloplatform.com",
+    )
+    return options
 
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="impilo-desktop",
         description="Order entry and order history for the Impilo platform.",
-        parents=[common],
+        parents=[_account_options(None)],
     )
+    # A sub-command's defaults would overwrite the account given before it
+    # (`impilo-desktop --base-url URL sync --once` went to production): its copies of the
+    # options set nothing unless given after the sub-command's name.
+    common = _account_options(argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--self-test",

@@ -165,3 +165,24 @@ def test_sync_once_forgets_cached_orders_past_the_retention(
     with _store(sandbox.base_url) as store:
         assert store.cached_order(9_000_001) is None
         assert store.cached_order(9_000_002) is not None
+
+
+def test_the_account_may_come_before_the_command(
+    sandbox: SandboxServer,
+    capsys: pytest.CaptureFixture[str],
+    app_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given before `sync`, the address used to be dropped for the sub-command's default, and
+    # the pass went to production.
+    monkeypatch.setenv("IMPILO_API_KEY", sandbox.api_key)
+    code = main(["--base-url", sandbox.base_url, "sync", "--once"])
+    out, _ = capsys.readouterr()
+    assert code == 0, out
+    assert "Reference data refreshed" in out
+    assert (app_home / "profiles" / "custom").is_dir()
+    assert not (app_home / "profiles" / "production").exists()
+    # Given after it, it wins over the one before.
+    after = ["--profile", "sandbox", "--base-url", sandbox.base_url]
+    assert main(["--profile", "staging", "outbox", *after]) == 0
+    assert not (app_home / "profiles" / "staging").exists()
