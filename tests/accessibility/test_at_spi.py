@@ -32,7 +32,10 @@ from pytestqt.qtbot import QtBot
 from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.config import Profile, profile_name_for_url
 from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.store import ReferenceKind, Store
+from impilo_desktop.secrets import DATABASE_PASSPHRASE_ENV
+from impilo_desktop.store import DatabaseKey, ReferenceKind, Store
+
+APP_PASSPHRASE = "accessibility test passphrase"
 
 pytestmark = pytest.mark.accessibility
 
@@ -116,7 +119,8 @@ class RunningApp:
         path = Store.path_for(profile, self.home)
         if not path.exists():
             return False
-        store = Store(path)  # a second process on the database, as `impilo-desktop sync` is
+        # A second process on the database, as `impilo-desktop sync` is, with the app's key.
+        store = Store(path, key=DatabaseKey(passphrase=APP_PASSPHRASE))
         try:
             return all(store.reference_fetched_at(kind) is not None for kind in ReferenceKind)
         finally:
@@ -188,6 +192,9 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
             # Used for this process only, never stored: no keyring is asked (none answers).
             "IMPILO_API_KEY": sandbox.api_key,
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+            # No keyring: the database is encrypted with this passphrase instead of asking
+            # for one at start (a dialog before the window would stop the walk).
+            DATABASE_PASSPHRASE_ENV: APP_PASSPHRASE,
             "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1",
             "QT_QPA_PLATFORM": "xcb",
         }
