@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
@@ -40,11 +42,15 @@ class PassphraseDialog(QDialog):
         *,
         new: bool,
         opens: Callable[[str], bool],
+        plain_unsent: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._opens = opens
         self._new = new
+        # Not None: an earlier version left an unencrypted store holding this many unsent
+        # orders, which a session without a passphrase leaves as it is and never sends.
+        self._plain_unsent = plain_unsent
         self.passphrase: str | None = None
         self.setObjectName("passphraseDialog")
         self.setWindowTitle("Protect the data on this computer")
@@ -124,10 +130,63 @@ class PassphraseDialog(QDialog):
             self.passphrase = passphrase
             super().accept()
 
+    def reject(self) -> None:
+        if self._plain_unsent is None:
+            super().reject()
+            return
+        self._confirm_plain_left()
 
-def ask_passphrase(reason: str, *, new: bool, opens: Callable[[str], bool]) -> str | None:
-    """Show the dialog (modal, before the main window): the passphrase, or None."""
-    dialog = PassphraseDialog(reason, new=new, opens=opens)
+    def _confirm_plain_left(self) -> None:
+        """ "Continue without saving" with an unencrypted store from before: say what that
+        leaves behind, and offer the passphrase again. "Set a passphrase" is the default:
+        a coordinator expects the orders waiting there to be sent and the patient data on
+        the laptop to be protected, and a passphrase gives both (the store is encrypted and
+        opened as usual); going on without one keeps neither promise, so it must be chosen
+        deliberately."""
+        count = self._plain_unsent or 0
+        orders = (
+            "no orders waiting to be sent"
+            if count == 0
+            else "1 order not yet sent"
+            if count == 1
+            else f"{count} orders not yet sent"
+        )
+        box = QMessageBox(self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setObjectName("plainDataLeftQuestion")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Data left unencrypted")
+        box.setText(
+            f"The data an earlier version saved on this computer is not encrypted, with {orders}."
+        )
+        box.setInformativeText(
+            "Without a passphrase it stays on this computer unencrypted, and this session "
+            "neither opens nor sends it. Set a passphrase to encrypt it and send its orders."
+        )
+        set_passphrase = box.addButton("&Set a passphrase", QMessageBox.ButtonRole.AcceptRole)
+        set_passphrase.setObjectName("plainSetPassphrase")
+        leave = box.addButton("&Continue without saving", QMessageBox.ButtonRole.DestructiveRole)
+        leave.setObjectName("plainLeaveUnencrypted")
+        box.setDefaultButton(set_passphrase)
+        box.setEscapeButton(set_passphrase)
+
+        box.finished.connect(lambda _result: self._plain_answered(box.clickedButton() is leave))
+        box.open()
+
+    def _plain_answered(self, leave: bool) -> None:
+        if leave:
+            # Once the box has closed: closing its parent from inside its own finish crashed.
+            QTimer.singleShot(0, lambda: QDialog.reject(self))
+        else:
+            self.field.setFocus()
+
+
+def ask_passphrase(
+    reason: str, *, new: bool, opens: Callable[[str], bool], plain_unsent: int | None = None
+) -> str | None:
+    """Show the dialog (modal, before the main window): the passphrase, or None.
+    `plain_unsent`: see `PassphraseDialog`."""
+    dialog = PassphraseDialog(reason, new=new, opens=opens, plain_unsent=plain_unsent)
     dialog.exec()
     return dialog.passphrase
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from impilo_desktop.config import Profile
 from impilo_desktop.secrets import KeyStore
-from impilo_desktop.store import DatabaseKey, Protection, Store, cipher
+from impilo_desktop.store import UNSENT_STATES, DatabaseKey, Protection, Store, cipher
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +39,37 @@ def choose_protection(
     if keys.database_protection() is not Protection.SESSION_ONLY or ask is None:
         return
     path = Store.path_for(profile, home)
+    extra: dict[str, int] = {}
+    if cipher.is_plain(path):
+        # Declining leaves this file as it is: the dialog says so, with what waits in it.
+        extra["plain_unsent"] = unsent_in_plain_file(path)
     passphrase = ask(
         keys.unavailable_reason or "No password store (keyring) was found on this computer.",
         new=cipher.file_salt(path) is None,
         opens=lambda words: cipher.key_opens(path, DatabaseKey(passphrase=words)),
+        **extra,
     )
     keys.use_database_passphrase(passphrase)
     log.info("Database protection for this session: %s", keys.database_protection().value)
+
+
+def unsent_in_plain_file(path: Path) -> int:
+    """How many orders wait unsent in the unencrypted store an earlier version left at
+    `path`; read-only, nothing migrated or written (0 when it cannot be read)."""
+    placeholders = ", ".join("?" for _ in UNSENT_STATES)
+    try:
+        conn = cipher.connect(f"{path.as_uri()}?mode=ro", None, uri=True)
+        try:
+            row = conn.execute(
+                f"SELECT count(*) FROM outbox WHERE state IN ({placeholders})",
+                [state.value for state in UNSENT_STATES],
+            ).fetchone()
+        finally:
+            conn.close()
+    except cipher.sqlite3.Error:
+        log.warning("Could not count the unsent orders of the unencrypted store", exc_info=True)
+        return 0
+    return int(row[0])
 
 
 def encrypt_with_progress(profile: Profile, home: Path, keys: KeyStore) -> None:

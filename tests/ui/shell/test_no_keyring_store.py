@@ -143,7 +143,7 @@ def test_a_plain_store_from_before_is_encrypted_at_start_with_nothing_lost(
     with Store(path) as plain:  # as an earlier version left it
         plain.save_draft(sandbox_draft())
     assert cipher.is_plain(path)
-    window = open_app(lambda reason, *, new, opens: PASSPHRASE)
+    window = open_app(lambda reason, *, new, opens, plain_unsent: PASSPHRASE)
     assert not cipher.is_plain(path)
     assert len(window.services.store.list_drafts()) == 1
     databases = [p.name for p in path.parent.iterdir() if not p.name.endswith(".lock")]
