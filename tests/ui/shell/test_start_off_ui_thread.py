@@ -1,9 +1,11 @@
 """At start, before the window: the encryption of an earlier version's plain store and the
 count of its unsent orders run on the bridge's thread while the UI thread paints the
-progress (measured with the UI-thread profiler of test_ui_thread_io)."""
+progress (measured with the UI-thread profiler of test_ui_thread_io); the passphrase is
+checked on a thread of its own while its dialog goes on answering."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import keyring.backends.fail
@@ -15,6 +17,7 @@ from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import Store, cipher
 from impilo_desktop.ui.app import create_app
+from impilo_desktop.ui.dialogs.passphrase import PassphraseDialog
 from impilo_desktop.ui.plumbing.data_protection import ProgressRelay
 
 from .conftest import sandbox_draft
@@ -66,3 +69,29 @@ def test_progress_is_passed_on_at_most_every_50_ms(qtbot: QtBot) -> None:
     assert heard[-1] == 100
     assert len(heard) < 10
     relay.deleteLater()
+
+
+def test_the_passphrase_is_checked_off_the_ui_thread(qtbot: QtBot) -> None:
+    release = threading.Event()
+    checked_on: list[threading.Thread] = []
+
+    def opens(words: str) -> bool:
+        checked_on.append(threading.current_thread())
+        release.wait(30)  # the key derivation and the page read, held until the test looks
+        return words == PASSPHRASE
+
+    dialog = PassphraseDialog("No keyring.", new=False, opens=opens)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.field, PASSPHRASE)
+    qtbot.keyClick(dialog.field, Qt.Key.Key_Return)
+    # The dialog answers while the check runs: it says so and takes no second answer.
+    assert dialog.problem.text() == "Checking the passphrase…"
+    assert not dialog.open_button.isEnabled()
+    dialog.reject()  # Escape while checking
+    assert dialog.isVisible()
+    release.set()
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert dialog.passphrase == PASSPHRASE
+    assert checked_on
+    assert checked_on[0] is not threading.main_thread()
