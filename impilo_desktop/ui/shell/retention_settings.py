@@ -52,7 +52,7 @@ class RetentionGroup(QGroupBox):
         self.note = QLabel(
             "Orders seen in the history are kept so they can be read offline; copies older"
             " than this are removed. Drafts and orders waiting to be sent are always kept."
-            " Patients are kept with what the pickers show, without phone numbers or street"
+            " Patients, also those of cached orders, are kept without phone numbers or street"
             " addresses.",
             self,
         )
