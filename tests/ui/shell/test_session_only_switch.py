@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFileDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
+from impilo_desktop.domain import OrderDraft
 from impilo_desktop.domain.importing import import_create_json
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import KeyStore
@@ -124,3 +125,22 @@ def test_switch_anyway_is_never_the_default(qtbot: QtBot, session_only: MainWind
     with qtbot.waitSignal(window.profile_switched, timeout=30_000):
         _click(box, "leaveSessionSwitchAnyway")
     assert window.services.profile.is_sandbox
+
+
+def test_an_incomplete_draft_stops_the_export_and_the_switch(
+    qtbot: QtBot, session_only: MainWindow, tmp_path: Path
+) -> None:
+    window = session_only
+    window.services.store.save_draft(OrderDraft())  # no recipient, no items yet
+    _choose_sandbox(window)
+    box = visible_child(qtbot, window.settings_page, QMessageBox, "leaveSessionQuestion")
+    _click(box, "leaveSessionExport")
+    dialog = visible_child(qtbot, window.settings_page, QFileDialog, "exportSessionDialog")
+    dialog.selectFile(str(tmp_path))
+    dialog.accept()
+    message = window.settings_page.switch_message
+    qtbot.waitUntil(lambda: "could not be exported" in message.text())
+    assert "is not a complete order" in message.text()
+    assert "The account was not switched." in message.text()
+    assert window.services.profile.name == "custom"
+    assert len(window.services.store.list_drafts()) == 1
