@@ -249,6 +249,21 @@ def main(argv: list[str] | None = None) -> int:
         passphrase.show()
         save(passphrase, "passphrase", scheme)
         passphrase.close()
+        # Continue without saving while an earlier version's unencrypted store is there.
+        declined = PassphraseDialog(
+            "No password store (keyring) was found on this computer.",
+            new=True,
+            opens=lambda _words: True,
+            plain_unsent=3,
+            parent=window,
+        )
+        declined.show()
+        declined.memory_button.click()
+        left = declined.findChild(QMessageBox, "plainDataLeftQuestion")
+        assert left is not None
+        save(left, "passphrase-plain-data-left", scheme)
+        left.done(0)
+        declined.close()
 
         about = getattr(window, "about_action", None)
         if about is not None:

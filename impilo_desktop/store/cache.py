@@ -110,10 +110,31 @@ WHERE kind = 'patient' AND id != 0
 """
 
 
+# What a cached order leaves out of its patient: the phone number and the street (its lines,
+# zip code and delivery note). The history's detail shows them when the order is fetched
+# live; offline it shows the rest (docs/decisions.md "Patient data at rest").
+ORDER_PATIENT_DROPPED: Final = ("phoneNumber",)
+ORDER_ADDRESS_DROPPED: Final = ("lineOne", "lineTwo", "lineThree", "zipCode", "note")
+
+
+def order_body(order: Order) -> dict[str, Any]:
+    """The cached form of `order`: as Impilo sent it, less the patient's phone and street."""
+    wire = order.to_wire()
+    patient = wire.get("patient")
+    if isinstance(patient, dict):
+        for name in ORDER_PATIENT_DROPPED:
+            patient.pop(name, None)
+        address = patient.get("address")
+        if isinstance(address, dict):
+            for name in ORDER_ADDRESS_DROPPED:
+                address.pop(name, None)
+    return wire
+
+
 def insert_orders(conn: sqlite3.Connection, orders: Sequence[Order], now: float) -> None:
     """Write orders into the order cache (inside the caller's transaction)."""
     rows = [
-        (o.id, json.dumps(o.to_wire(), separators=(",", ":")), now)
+        (o.id, json.dumps(order_body(o), separators=(",", ":")), now)
         for o in orders
         if o.id is not None
     ]

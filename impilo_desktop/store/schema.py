@@ -146,6 +146,17 @@ V5 = """
 ALTER TABLE outbox ADD COLUMN waits_for_network INTEGER NOT NULL DEFAULT 0;
 """
 
+# Version 6: the order cache leaves out the patient's phone number and street, as the
+# patient cache does since version 4 (store/cache.py, `order_body`, writes them so from now
+# on; docs/decisions.md "Patient data at rest").
+V6 = """
+UPDATE order_cache SET body = json_remove(body,
+        '$.patient.phoneNumber',
+        '$.patient.address.lineOne', '$.patient.address.lineTwo', '$.patient.address.lineThree',
+        '$.patient.address.zipCode', '$.patient.address.note')
+    WHERE json_valid(body);
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
@@ -177,5 +188,6 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: _script(V3),
     3: _script(V4),
     4: _script(V5),
+    5: _script(V6),
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1

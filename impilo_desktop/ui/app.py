@@ -151,8 +151,8 @@ def create_app(
         from impilo_desktop.sandbox import DEMO_API_KEY
 
         keys.pin_session_key(profile.name, DEMO_API_KEY)
-    choose_protection(profile, home, keys, ask_passphrase)
-    encrypt_with_progress(profile, home, keys)
+    choose_protection(profile, home, keys, ask_passphrase, bridge)
+    encrypt_with_progress(profile, home, keys, bridge)
     try:
         window = MainWindow(
             profile=profile,

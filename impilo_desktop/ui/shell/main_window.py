@@ -7,6 +7,7 @@ builds the pages again for the new profile.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, Signal
@@ -43,6 +44,7 @@ from impilo_desktop.ui.plumbing.session import SandboxHost
 from impilo_desktop.ui.plumbing.session_controller import SessionController
 from impilo_desktop.ui.plumbing.session_end import SessionEnd
 from impilo_desktop.ui.shell.focus import focus_first
+from impilo_desktop.ui.shell.leave_session import leave_session_first
 from impilo_desktop.ui.shell.menus import WindowMenus
 from impilo_desktop.ui.shell.message_bar import MessageBar
 from impilo_desktop.ui.shell.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SETTINGS
@@ -514,11 +516,22 @@ class MainWindow(QMainWindow):
 
     def use_sandbox(self) -> None:
         """Switch to the built-in sandbox (started if needed)."""
-        self.session.use_sandbox()
+        if self.session.sandbox_running:
+            self.session.use_sandbox()
+        else:
+            self._leave_session_first(self.session.use_sandbox)
 
     def switch_profile(self, profile: Profile) -> None:
         """Open `profile` in this window (see `SessionController.switch_profile`)."""
-        self.session.switch_profile(profile)
+        if profile == self.services.profile:
+            self.session.switch_profile(profile)
+        else:
+            self._leave_session_first(lambda: self.session.switch_profile(profile))
+
+    def _leave_session_first(self, switch: Callable[[], None]) -> None:
+        # A session-only store loses its drafts and unsent orders when it closes: ask first.
+        services = self.services
+        leave_session_first(self, services.bridge, services.store, switch, self.show_notice)
 
     def _on_switched(self, services: AppServices) -> None:
         self._build_pages()

@@ -41,6 +41,7 @@ from impilo_desktop.ui.dialogs.support_buttons import open_folder
 from impilo_desktop.ui.plumbing.data_protection import SESSION_ONLY_TEXT
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
+from impilo_desktop.ui.shell.leave_session import leave_session_first
 from impilo_desktop.ui.shell.network_settings import NetworkGroup
 from impilo_desktop.ui.shell.retention_settings import RetentionGroup
 from impilo_desktop.ui.shell.sign_out_group import SignOutGroup
@@ -383,7 +384,10 @@ class SettingsPage(QWidget):
     def switch_profile(self) -> None:
         choice = str(self.profile_choice.currentData())
         if choice == SANDBOX:
-            self.session.use_sandbox()
+            if self.session.sandbox_running:
+                self.session.use_sandbox()  # already open: nothing is closed
+            else:
+                self._leave_session_first(self.session.use_sandbox)
             return
         if choice == CUSTOM:
             try:
@@ -397,7 +401,21 @@ class SettingsPage(QWidget):
         else:
             profile = Profile(choice, BUILTIN_BASE_URLS[choice])
         # The window asks for a key once the account is open, if it has none.
-        self.session.switch_profile(profile)
+        if profile == self.session.services.profile:
+            self.session.switch_profile(profile)  # the same account: nothing is closed
+        else:
+            self._leave_session_first(lambda: self.session.switch_profile(profile))
+
+    def _leave_session_first(self, switch: Callable[[], None]) -> None:
+        """`switch` now, or after asking when a session-only store would lose work."""
+        services = self.session.services
+
+        def say(text: str) -> None:
+            self.switch_message.setText(text)
+            self.switch_message.setStyleSheet("")
+            self.switch_message.show()
+
+        leave_session_first(self, services.bridge, services.store, switch, say)
 
     @staticmethod
     def _open_folder(folder: Path) -> None:

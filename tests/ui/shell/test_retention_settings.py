@@ -4,8 +4,12 @@ settings, and the order cache is pruned off the UI thread at start and when it c
 from __future__ import annotations
 
 import json
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -60,12 +64,13 @@ def test_keep_cached_orders_for_n_days(
 
     window.show_page("settings")
     days = window.settings_page.retention_group.days
+    qtbot.waitUntil(days.isEnabled)  # the saved number is read on the bridge
     assert days.value() == DEFAULT_KEEP_ORDERS_DAYS
     days.setFocus()
     qtbot.keyClick(days, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(days, "30")
     qtbot.keyClick(days, Qt.Key.Key_Return)
-    assert Settings.load(app_home).keep_orders_days == 30
+    qtbot.waitUntil(lambda: Settings.load(app_home).keep_orders_days == 30)
     qtbot.waitUntil(lambda: cached_ids(path, key) == [9_000_003], timeout=10_000)
     saved = json.loads(Settings.path(app_home).read_text(encoding="utf-8"))
     assert saved["keep_orders_days"] == 30
@@ -77,3 +82,44 @@ def test_an_unusable_saved_retention_falls_back_to_the_default(app_home: Path) -
         assert Settings.load(app_home).keep_orders_days == DEFAULT_KEEP_ORDERS_DAYS
     Settings(keep_orders_days=14).save(app_home)
     assert Settings.load(app_home).keep_orders_days == 14
+
+
+@contextmanager
+def settings_file_use() -> Iterator[list[str]]:
+    """Which `Settings.load`/`Settings.save` calls this (the UI) thread makes, by caller."""
+    seen: list[str] = []
+
+    def profile(frame: FrameType, event: str, _arg: object) -> None:
+        code = frame.f_code
+        if (
+            event == "call"
+            and code.co_name in {"load", "save"}
+            and code.co_filename.endswith("impilo_desktop/config.py")
+        ):
+            caller = frame.f_back
+            where = caller.f_code.co_filename.rsplit("/", 1)[-1] if caller else "?"
+            seen.append(f"{code.co_name} from {where}")
+
+    sys.setprofile(profile)
+    try:
+        yield seen
+    finally:
+        sys.setprofile(None)
+
+
+def test_the_settings_file_is_read_and_written_on_the_bridge(
+    qtbot: QtBot, make_window: MakeWindow, app_home: Path
+) -> None:
+    Settings(keep_orders_days=21).save(app_home)
+    window = make_window("--profile", "sandbox")
+    with settings_file_use() as seen:
+        window.show_page("settings")
+        group = window.settings_page.retention_group
+        qtbot.waitUntil(group.days.isEnabled)
+        assert group.days.value() == 21
+        group.days.setFocus()
+        qtbot.keyClick(group.days, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClicks(group.days, "14")
+        qtbot.keyClick(group.days, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: Settings.load(app_home).keep_orders_days == 14)
+    assert [line for line in seen if line.endswith(" retention_settings.py")] == []
