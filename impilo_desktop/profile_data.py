@@ -335,7 +335,8 @@ def remove_profile_data(home: Path, name: str, keys: KeyStore) -> list[str]:
         )
     if not keys.forget_profile(name):
         problems.append(
-            "The password store did not answer, so the API key may still be saved in it."
+            "The password store did not answer, so this account's API key and database key"
+            f" may still be saved in it (entries named {name})."
         )
     for step in (_forget_settings, lambda h, _n: forget_export_folders(h)):
         try:

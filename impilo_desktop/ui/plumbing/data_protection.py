@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from impilo_desktop.config import Profile
 from impilo_desktop.secrets import KeyStore
-from impilo_desktop.store import DatabaseKey, Protection, Store, cipher
+from impilo_desktop.store import DatabaseKey, Store, cipher
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,15 @@ def choose_protection(
 ) -> None:
     """Where no safe keyring exists, ask for the passphrase (`ask` None: none is asked, the
     session keeps its data in memory)."""
-    if keys.database_protection() is not Protection.SESSION_ONLY or ask is None:
-        return
     path = Store.path_for(profile, home)
+    # Also with a keyring, when it has no key for a file already encrypted (made with a
+    # passphrase on a day it was locked): a new key would not open that file.
+    if ask is None or not keys.needs_passphrase(profile.name, path):
+        return
     passphrase = ask(
-        keys.unavailable_reason or "No password store (keyring) was found on this computer.",
+        keys.unavailable_reason
+        or "The password store (keyring) has no key for this account's data, which was "
+        "protected with a passphrase.",
         new=cipher.file_salt(path) is None,
         opens=lambda words: cipher.key_opens(path, DatabaseKey(passphrase=words)),
     )
@@ -54,7 +58,7 @@ def encrypt_with_progress(profile: Profile, home: Path, keys: KeyStore) -> None:
     path = Store.path_for(profile, home)
     if not cipher.is_plain(path):
         return
-    key = keys.database_key(profile.name)
+    key = keys.database_key(profile.name, path)
     if key is None:
         return  # a session in memory leaves the file as it is
     dialog = QProgressDialog("Encrypting the data saved on this computer…", "", 0, 100)
