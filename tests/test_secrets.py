@@ -312,7 +312,8 @@ def test_a_passphrase_database_is_never_given_a_new_keyring_key(
     today.use_database_passphrase("kettle on the hob")
     assert not today.needs_passphrase("production", database)
     typed = today.database_key("production", database)
-    assert typed is not None and typed.is_passphrase
+    assert typed is not None
+    assert typed.is_passphrase
     assert cipher_opens(database, typed)
 
 

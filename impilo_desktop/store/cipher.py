@@ -101,7 +101,7 @@ class DatabaseKey:
         return cls(raw=raw)
 
     def as_text(self) -> str:
-        """The key as kept in the keyring; only for `KeyStore.database_key`, which saves a new one."""
+        """The key as kept in the keyring; only for `KeyStore.database_key` (saving a new one)."""
         if self._raw is None:
             raise ValueError("A passphrase key is never stored.")
         return self._raw.hex()
