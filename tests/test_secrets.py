@@ -327,7 +327,7 @@ class _LockedToday(keyring.backend.KeyringBackend):
     priority = -10  # never auto-detected
 
     def __init__(self, entries: dict[tuple[str, str], str], *, deletes: bool) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
+        super().__init__()
         self.entries = entries
         self.deletes = deletes
 
