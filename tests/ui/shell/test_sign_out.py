@@ -93,7 +93,8 @@ def _window_with_unsent_order(
 ) -> MainWindow:
     """The custom account with one order queued while sending is paused (so it stays)."""
     profile = Profile("custom", sandbox.base_url)
-    with Store.open_profile(profile, app_home, key=keys.database_key(profile.name)) as store:
+    key = keys.database_key(profile.name, Store.path_for(profile, app_home))
+    with Store.open_profile(profile, app_home, key=key) as store:
         store.enqueue(sandbox_draft(count=2), server=profile.base_url)
         store.pause_outbox("paused by the test")
     keys.set_key("custom", sandbox.api_key)
