@@ -221,15 +221,17 @@ def test_without_a_keyring_the_database_key_is_the_passphrase_or_none() -> None:
 
 class _RacingKeyring(MemoryKeyring):
     """A keyring where another process saves the database key between this process's first
-    read (which found none) and its own save: `before_first_answer` runs just then."""
+    read of it (which found none) and its own save: `before_first_answer` runs just then."""
 
     def __init__(self) -> None:
         super().__init__()
         self.before_first_answer: list[object] = []
 
     def get_password(self, service: str, username: str) -> str | None:
+        from impilo_desktop.secrets import DATABASE_KEY_SERVICE
+
         answer = super().get_password(service, username)
-        while self.before_first_answer:
+        while service == DATABASE_KEY_SERVICE and self.before_first_answer:
             run = self.before_first_answer.pop()
             assert callable(run)
             run()
@@ -253,6 +255,7 @@ def test_two_processes_making_the_database_key_together_end_with_one(tmp_path: P
     racing.before_first_answer.append(other_process_starts)
     this = KeyStore(backend=racing, env={})
     key = this.database_key("production", database)  # read None, then the other saved one
+    assert made_by_other  # the other process did start in between
     assert key is not None
     assert (
         key.as_text() == made_by_other[0] == racing.get_password(DATABASE_KEY_SERVICE, "production")
