@@ -81,12 +81,12 @@ class SignOut(QObject):
             Question(
                 name="signOutUnreadableQuestion",
                 title="The account's data cannot be read",
-                text=f"The data of the {label} account cannot be read, so its unsent orders "
+                text=f"The data of the {label} account cannot be read: orders it had not sent "
                 "cannot be listed or exported.",
                 informative=f"{error.message}\n\nRemoving it deletes everything of the {label}"
                 " account from this computer, including any orders it had not sent yet. "
                 "Orders already sent stay in Impilo.",
-                action="Remove anyway",
+                action="&Remove anyway",
                 action_name="removeAnywayButton",
             ),
             self._remove,

@@ -242,6 +242,7 @@ def test_another_account_whose_data_cannot_be_read_can_be_removed_anyway(
     group.other_buttons["staging"].click()
     box = visible_child(qtbot, window.settings_page, QMessageBox, "signOutUnreadableQuestion")
     assert "cannot be listed or exported" in box.text()
+    assert "neither in the password store" in box.informativeText()
     assert "including any orders it had not sent yet" in box.informativeText()
     assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
     qtbot.keyClick(box, Qt.Key.Key_Return)  # Enter keeps everything
