@@ -296,8 +296,13 @@ class KeyStore:
         in memory for this session only), or None when they chose not to type one."""
         self._passphrase_key = DatabaseKey(passphrase=passphrase) if passphrase else None
 
-    def database_protection(self) -> Protection:
-        """How databases opened now are protected (Settings says which)."""
+    def database_protection(self, profile: str | None = None) -> Protection:
+        """How databases opened now are protected (Settings says which); with `profile`, how
+        its open database is (a passphrase one while the keyring answers, see
+        `needs_passphrase`)."""
+        keyed = profile is None or profile in self._database_keys
+        if not keyed and self._passphrase_key is not None:
+            return Protection.PASSPHRASE
         if self.available():
             return Protection.KEYRING
         if self._passphrase_key is not None or self._env.get(DATABASE_PASSPHRASE_ENV):

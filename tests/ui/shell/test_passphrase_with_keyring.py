@@ -10,6 +10,7 @@ from pathlib import Path
 import keyring.backend
 import keyring.backends.fail
 import pytest
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.sandbox import SandboxServer
@@ -73,6 +74,10 @@ def test_a_passphrase_database_asks_for_its_passphrase_when_the_keyring_answers(
     ]
     assert len(day_two.services.store.list_drafts()) == 1
     assert not day_two.services.store.in_memory
+    day_two.show_page("settings")
+    label = day_two.findChild(QLabel, "dataProtection")
+    assert label is not None
+    assert label.text() == "Encrypted with your passphrase."  # not "key in ... keyring"
     # No key was saved that could not open it.
     assert memory_keyring.get_password(DATABASE_KEY_SERVICE, "custom") is None
 
