@@ -12,6 +12,7 @@ See docs/decisions.md ("The database is encrypted").
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import secrets
 import unicodedata
@@ -128,16 +129,7 @@ class DatabaseKey:
         assert self._passphrase is not None
         # NFC: the same words typed on another keyboard or system (an "é" composed or as
         # "e" plus an accent) give the same key.
-        words = unicodedata.normalize("NFC", self._passphrase)
-        return hashlib.scrypt(
-            words.encode("utf-8"),
-            salt=salt,
-            n=cost.n,
-            r=cost.r,
-            p=cost.p,
-            maxmem=cost.maxmem,
-            dklen=KEY_BYTES,
-        )
+        return _scrypt(unicodedata.normalize("NFC", self._passphrase), salt, cost)
 
     def _derive_for(self, path: Path, salt: bytes) -> bytes:
         """The key for the existing file at `path`: under the newest cost, or the first
@@ -205,6 +197,22 @@ def connect(
             conn.close()
             raise
     return conn
+
+
+@functools.lru_cache(maxsize=8)
+def _scrypt(words: str, salt: bytes, cost: ScryptCost) -> bytes:
+    """scrypt, remembered for this process: the passphrase dialog's check and the store
+    that opens next derive the same key once, not twice (about a second each at this
+    cost). Only in memory, like the passphrase itself."""
+    return hashlib.scrypt(
+        words.encode("utf-8"),
+        salt=salt,
+        n=cost.n,
+        r=cost.r,
+        p=cost.p,
+        maxmem=cost.maxmem,
+        dklen=KEY_BYTES,
+    )
 
 
 def _opens(path: Path, derived: bytes, salt: bytes) -> bool:
