@@ -53,8 +53,8 @@ class ScryptCost:
 
 
 # scrypt's costs, newest first. New passphrase databases use the first (N=2^17, OWASP's
-# minimum: about 0.3 s and 128 MiB on a coordinator's laptop, once per start). A file made
-# under an older set still opens: the sets are tried in order (`_derive`), so raising the
+# minimum: about 0.5-1 s and 128 MiB on a coordinator's laptop, once per start). A file made
+# under an older set still opens: the sets are tried in order (`_derive_for`), so raising the
 # cost later means adding a set at the front and never removing one a released version
 # used. No released version made passphrase databases before this list (the N=2^15 of the
 # first, unreleased encryption work), so there is no older set to keep and nothing to migrate.
@@ -134,15 +134,13 @@ class DatabaseKey:
     def _derive_for(self, path: Path, salt: bytes) -> bytes:
         """The key for the existing file at `path`: under the newest cost, or the first
         older one that opens it (a wrong passphrase gets the newest: the open fails)."""
-        newest = self._derive(salt, SCRYPT_COSTS[0])
-        found = newest
-        for cost in SCRYPT_COSTS[1:]:
-            if _opens(path, newest, salt):
-                break
-            older = self._derive(salt, cost)
-            if _opens(path, older, salt):
-                found = older
-                break
+        found = self._derive(salt, SCRYPT_COSTS[0])
+        if len(SCRYPT_COSTS) > 1 and not _opens(path, found, salt):
+            for cost in SCRYPT_COSTS[1:]:
+                older = self._derive(salt, cost)
+                if _opens(path, older, salt):
+                    found = older
+                    break
         self._derived[salt] = found
         return found
 

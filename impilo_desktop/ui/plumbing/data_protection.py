@@ -34,8 +34,9 @@ SESSION_ONLY_TEXT = (
 def choose_protection(
     profile: Profile, home: Path, keys: KeyStore, ask: AskPassphrase | None
 ) -> None:
-    """Where no safe keyring exists, ask for the passphrase (`ask` None: none is asked, the
-    session keeps its data in memory)."""
+    """Where no safe keyring exists, or the keyring has no key for a database already
+    encrypted with a passphrase, ask for the passphrase (`ask` None: none is asked; without a
+    keyring the session keeps its data in memory)."""
     path = Store.path_for(profile, home)
     # Also with a keyring, when it has no key for a file already encrypted (made with a
     # passphrase on a day it was locked): a new key would not open that file.

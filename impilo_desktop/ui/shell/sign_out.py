@@ -6,9 +6,9 @@ listed (recipient, items, how long they waited) with three ways out: "Export the
 picks, then the removal), "Remove everything" (destructive, never the default) and Cancel (the
 default: Enter and Escape keep everything). A database that cannot be read (its key gone,
 the file damaged) gets "Remove anyway", never the default, like the command line's --force.
-The removal itself is the session's for the open
-account (`SessionController.sign_out`) and the Settings group's for another one
-(sign_out_group.py); reading the outbox and writing files go through the bridge.
+The removal itself is the session's for the open account (`SessionController.sign_out`) and
+the Settings group's for another one (sign_out_group.py); reading the outbox and writing files
+go through the bridge.
 """
 
 from __future__ import annotations
