@@ -133,6 +133,7 @@ class KeyStore:
         self._reason: str | None = None
         self._database_keys: dict[str, DatabaseKey] = {}
         self._passphrase_key: DatabaseKey | None = None
+        self._declined = False  # asked for a passphrase, chose a session in memory
 
     def __repr__(self) -> str:
         return f"KeyStore(available={self.available()})"
@@ -293,8 +294,10 @@ class KeyStore:
 
     def use_database_passphrase(self, passphrase: str | None) -> None:
         """Where no safe keyring exists: the passphrase the coordinator typed at start (kept
-        in memory for this session only), or None when they chose not to type one."""
+        in memory for this session only), or None when they chose not to type one (then a
+        database the keyring has no key for stays in memory too, as the dialog said)."""
         self._passphrase_key = DatabaseKey(passphrase=passphrase) if passphrase else None
+        self._declined = not passphrase
 
     def database_protection(self, profile: str | None = None) -> Protection:
         """How databases opened now are protected (Settings says which); with `profile`, how
@@ -344,14 +347,20 @@ class KeyStore:
                     return key
         if self._passphrase_key is None and self._env.get(DATABASE_PASSPHRASE_ENV):
             self.use_database_passphrase(self._env[DATABASE_PASSPHRASE_ENV])
-        if self._passphrase_key is None and database is not None and self.available():
-            # An encrypted file the keyring has no key for: opening it in memory instead
-            # would hide its unsent orders; a new key would not open it.
+        if (
+            self._passphrase_key is None
+            and database is not None
+            and self.available()
+            and not self._declined
+        ):
+            # An encrypted file the keyring has no key for, and nobody was asked for its
+            # passphrase (the command line, switching account): a new key would not open
+            # it, and a session in memory would hide its unsent orders unannounced.
             raise StoreKeyError(
                 f"The local database of the {profile} account is protected by a passphrase "
                 "(or by a key the password store no longer holds), so it cannot be opened "
-                "without it. Start Impilo Desktop again and type the passphrase; nothing "
-                "was changed.",
+                f"without it. Start Impilo Desktop again and type the passphrase (or set "
+                f"{DATABASE_PASSPHRASE_ENV} for the command line); nothing was changed.",
                 detail="encrypted database without a key in the keyring",
             )
         return self._passphrase_key

@@ -309,7 +309,7 @@ def test_a_passphrase_database_is_never_given_a_new_keyring_key(
 
     today = KeyStore(backend=memory_keyring, env={})
     assert today.needs_passphrase("production", database)  # the app asks for it
-    with pytest.raises(StoreKeyError, match="passphrase"):
+    with pytest.raises(StoreKeyError, match="passphrase"):  # nobody asked: not in memory
         today.database_key("production", database)
     assert memory_keyring.get_password(DATABASE_KEY_SERVICE, "production") is None
     today.use_database_passphrase("kettle on the hob")
@@ -364,3 +364,16 @@ def test_signing_out_with_the_keyring_locked_today(deletes: bool) -> None:
 
 def test_signing_out_without_any_keyring_is_complete() -> None:
     assert KeyStore(backend=keyring.backends.fail.Keyring(), env={}).forget_profile("p")
+
+
+def test_a_declined_passphrase_leaves_that_database_to_a_session_in_memory(
+    memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    from impilo_desktop.store import DatabaseKey, Store
+
+    database = tmp_path / "impilo.db"
+    Store(database, key=DatabaseKey(passphrase="kettle on the hob")).close()
+    keys = KeyStore(backend=memory_keyring, env={})
+    assert keys.needs_passphrase("production", database)
+    keys.use_database_passphrase(None)  # "Continue without saving"
+    assert keys.database_key("production", database) is None

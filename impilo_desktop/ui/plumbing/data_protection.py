@@ -42,11 +42,24 @@ def choose_protection(
     # passphrase on a day it was locked): a new key would not open that file.
     if ask is None or not keys.needs_passphrase(profile.name, path):
         return
+    new = cipher.file_salt(path) is None
+    reason = keys.unavailable_reason
+    if reason is None:
+        reason = (
+            "The password store (keyring) has no key for this account's data, which was "
+            "protected with a passphrase."
+        )
+    elif not new:
+        # Nothing on disk tells a passphrase file from one keyed from the keyring: say what
+        # to do for the other kind rather than ask for a passphrase never chosen.
+        reason += (
+            " If you never chose a passphrase for this account's data, its key is kept in "
+            "the password store: continue without saving, quit, unlock the password store "
+            "and start Impilo Desktop again."
+        )
     passphrase = ask(
-        keys.unavailable_reason
-        or "The password store (keyring) has no key for this account's data, which was "
-        "protected with a passphrase.",
-        new=cipher.file_salt(path) is None,
+        reason,
+        new=new,
         opens=lambda words: cipher.key_opens(path, DatabaseKey(passphrase=words)),
     )
     keys.use_database_passphrase(passphrase)

@@ -1,6 +1,7 @@
 """A database made with a passphrase on a day without a keyring, opened on a day the keyring
 answers (review 13, finding 1): the app asks for that passphrase instead of saving a new key
-that cannot open the file, and without it refuses to open rather than locking the data away."""
+that cannot open the file (declined: a session in memory, the file untouched). And the other
+way round, a keyring database on a day without the keyring: the question says what to do."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from pytestqt.qtbot import QtBot
 
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import DATABASE_KEY_SERVICE, KeyStore, MemoryKeyring
-from impilo_desktop.store import StoreKeyError
 from impilo_desktop.ui.app import create_app
 from impilo_desktop.ui.shell.main_window import MainWindow
 
@@ -82,7 +82,7 @@ def test_a_passphrase_database_asks_for_its_passphrase_when_the_keyring_answers(
     assert memory_keyring.get_password(DATABASE_KEY_SERVICE, "custom") is None
 
 
-def test_without_the_passphrase_it_refuses_to_open_and_changes_nothing(
+def test_declining_the_passphrase_keeps_the_session_in_memory_and_changes_nothing(
     qtbot: QtBot, open_app: Open, memory_keyring: MemoryKeyring, app_home: Path
 ) -> None:
     day_one = open_app(keyring.backends.fail.Keyring(), lambda reason, *, new, opens: PASSPHRASE)
@@ -92,7 +92,31 @@ def test_without_the_passphrase_it_refuses_to_open_and_changes_nothing(
     day_one.shutdown()
     before = path.read_bytes()
 
-    with pytest.raises(StoreKeyError, match="protected by a passphrase"):
-        open_app(memory_keyring, lambda reason, *, new, opens: None)
+    day_two = open_app(memory_keyring, lambda reason, *, new, opens: None)
+    assert day_two.services.store.in_memory  # as the dialog's warning says
+    assert day_two.notice_bar.isVisible()
     assert memory_keyring.get_password(DATABASE_KEY_SERVICE, "custom") is None
+    day_two.shutdown()
     assert path.read_bytes() == before
+
+
+def test_a_keyring_database_with_the_keyring_locked_today_says_to_unlock_it(
+    qtbot: QtBot, open_app: Open, memory_keyring: MemoryKeyring
+) -> None:
+    day_one = open_app(memory_keyring, lambda reason, *, new, opens: None)
+    wait_online(qtbot, day_one)
+    assert memory_keyring.get_password(DATABASE_KEY_SERVICE, "custom") is not None
+    day_one.shutdown()
+
+    asked: list[tuple[str, bool]] = []
+
+    def ask(reason: str, *, new: bool, opens: Callable[[str], bool]) -> str | None:
+        asked.append((reason, new))
+        return None
+
+    open_app(keyring.backends.fail.Keyring(), ask)
+    [(reason, new)] = asked
+    assert not new
+    assert reason.startswith("No password store (keyring) was found on this computer.")
+    assert "If you never chose a passphrase" in reason
+    assert "unlock the password store and start Impilo Desktop again" in reason
