@@ -356,6 +356,39 @@ def _sign_out_screens(
         save(box, "sign-out-unsent", scheme)
         box.reject()
         settle()
+    _unreadable_account_screens(window, save, wait, settle)
+
+
+def _unreadable_account_screens(
+    window: Any, save: Callable[..., None], wait: Callable[..., None], settle: Any
+) -> None:
+    """Another account whose database key is gone from the keyring: "Remove anyway"."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    from impilo_desktop.config import Profile
+    from impilo_desktop.store import DatabaseKey, Store
+    from impilo_desktop.ui.plumbing.theme import scheme_follower
+
+    staging = Profile("staging", "https://staging.impiloplatform.com")
+    Store.open_profile(staging, window.home, key=DatabaseKey.random()).close()
+    group = window.settings_page.sign_out_group
+    group.refresh()
+    wait(lambda: "staging" in group.other_buttons)
+    for scheme, value in (("light", Qt.ColorScheme.Light), ("dark", Qt.ColorScheme.Dark)):
+        scheme_follower().set_scheme(value)
+        settle()
+        group.remove_other("staging")
+
+        def shown() -> list[QMessageBox]:
+            boxes = window.findChildren(QMessageBox, "signOutUnreadableQuestion")
+            return [b for b in boxes if b.isVisible()]
+
+        wait(lambda: bool(shown()))
+        box = shown()[0]
+        save(box, "sign-out-unreadable", scheme)
+        box.reject()
+        wait(lambda: group.other_buttons["staging"].isEnabled())
 
 
 def _export_dialogs(history: object, save: Callable[..., None], scheme: str) -> None:

@@ -96,9 +96,8 @@ def unsent_in(home: Path, name: str, keys: KeyStore) -> list[OutboxEntry]:
     key = keys.database_key(name)
     if key is None:
         raise StoreKeyError(
-            f"The local database of the {name} account is encrypted, and its key is not "
-            "available here (no password store, no passphrase), so its unsent orders cannot "
-            "be read.",
+            f"The local database of the {name} account is encrypted, and its key is neither "
+            "in the password store here nor a passphrase typed at start.",
             detail="no database key for unsent_in",
         )
     with Store(database, key=key) as store:
@@ -335,7 +334,8 @@ def remove_profile_data(home: Path, name: str, keys: KeyStore) -> list[str]:
         )
     if not keys.forget_profile(name):
         problems.append(
-            "The password store did not answer, so the API key may still be saved in it."
+            "The password store did not answer, so this account's API key and database key"
+            f" may still be saved in it (entries named {name})."
         )
     for step in (_forget_settings, lambda h, _n: forget_export_folders(h)):
         try:

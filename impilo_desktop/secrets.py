@@ -17,14 +17,16 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 import keyring
 import keyring.backend
 import keyring.errors
 
 from impilo_desktop.config import API_KEY_ENV
-from impilo_desktop.store.cipher import DatabaseKey, Protection
-from impilo_desktop.store.errors import StoreKeyError
+from impilo_desktop.store.cipher import DatabaseKey, Protection, encryption_lock, file_salt
+from impilo_desktop.store.errors import StoreError, StoreKeyError, StoreLockedError
+from impilo_desktop.store.process_lock import LockState, ProcessLock
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +133,7 @@ class KeyStore:
         self._reason: str | None = None
         self._database_keys: dict[str, DatabaseKey] = {}
         self._passphrase_key: DatabaseKey | None = None
+        self._declined = False  # asked for a passphrase, chose a session in memory
 
     def __repr__(self) -> str:
         return f"KeyStore(available={self.available()})"
@@ -247,18 +250,28 @@ class KeyStore:
     def forget_profile(self, profile: str) -> bool:
         """Signing out: delete both secrets of `profile` (its API key and its database key)
         from the keyring, and whatever this session kept of them. True when nothing of them
-        is left; False when the keyring failed (the key may still be in it)."""
+        is left; False when that is not certain (the keys may still be in the keyring).
+
+        Deleted even when the keyring did not answer the probe today: a keyring that was
+        unlocked yesterday may hold the keys of earlier sessions, and a locked one may still
+        take a delete (or ask to be unlocked). Only a backend that never stores anything
+        (none found, or a plain-file one this app never writes to) is certainly empty."""
         self._session.pop(profile, None)
         self._pinned.pop(profile, None)
         self._read.pop(profile, None)
         # A database key left in memory would encrypt a new database of the same name that
         # the next start, finding no key in the keyring, could not open.
         self._database_keys.pop(profile, None)
-        if not self.available():
-            return True  # nothing was ever written to a keyring from this session
+        try:
+            backend = self.backend
+        except Exception as exc:
+            log.warning("Keyring unusable while signing out: %s", type(exc).__name__)
+            return False
+        if _unsuitable_reason(backend) is not None:
+            return True  # nothing is ever written to such a backend
         for service in (SERVICE, DATABASE_KEY_SERVICE):
             try:
-                self.backend.delete_password(service, profile)
+                backend.delete_password(service, profile)
             except keyring.errors.PasswordDeleteError:
                 pass  # not there: fine
             except Exception as exc:
@@ -281,31 +294,41 @@ class KeyStore:
 
     def use_database_passphrase(self, passphrase: str | None) -> None:
         """Where no safe keyring exists: the passphrase the coordinator typed at start (kept
-        in memory for this session only), or None when they chose not to type one."""
+        in memory for this session only), or None when they chose not to type one (then a
+        database the keyring has no key for stays in memory too, as the dialog said)."""
         self._passphrase_key = DatabaseKey(passphrase=passphrase) if passphrase else None
+        self._declined = not passphrase
 
-    def database_protection(self) -> Protection:
-        """How databases opened now are protected (Settings says which)."""
+    def database_protection(self, profile: str | None = None) -> Protection:
+        """How databases opened now are protected (Settings says which); with `profile`, how
+        its open database is (a passphrase one while the keyring answers, see
+        `needs_passphrase`)."""
+        keyed = profile is None or profile in self._database_keys
+        if not keyed and self._passphrase_key is not None:
+            return Protection.PASSPHRASE
         if self.available():
             return Protection.KEYRING
         if self._passphrase_key is not None or self._env.get(DATABASE_PASSPHRASE_ENV):
             return Protection.PASSPHRASE
         return Protection.SESSION_ONLY
 
-    def database_key(self, profile: str) -> DatabaseKey | None:
-        """The key of `profile`'s database: from the keyring (a new random one saved there
-        on first use), else from the passphrase typed at start; None when there is neither
-        and the database must stay in memory. Reads the keyring: never on the UI thread."""
+    def database_key(self, profile: str, database: Path | None = None) -> DatabaseKey | None:
+        """The key of `profile`'s database: from the keyring, else from the passphrase typed
+        at start; None when there is neither and the database must stay in memory. Reads the
+        keyring: never on the UI thread.
+
+        A new random key is made only when `database` (the file it will open) is given and
+        is missing or plain: a key made for a file already encrypted with another one (by a
+        passphrase, or a key another process saved a moment ago) would lock it for good.
+        Read-only callers (counting unsent orders, signing out) pass no `database`."""
         if profile in self._database_keys:
             return self._database_keys[profile]
         if self.available():
             try:
                 text = self.backend.get_password(DATABASE_KEY_SERVICE, profile)
-                if text is None:
-                    key = DatabaseKey.random()
-                    self.backend.set_password(DATABASE_KEY_SERVICE, profile, key.as_text())
-                else:
-                    key = DatabaseKey.from_text(text)
+                if text is None and database is not None:
+                    text = self._create_database_key(profile, database)
+                key = None if text is None else DatabaseKey.from_text(text)
             except ValueError:
                 # Not a key (edited by hand?): a new one would lock the database for good.
                 raise StoreKeyError(
@@ -314,11 +337,77 @@ class KeyStore:
                     "Nothing was changed.",
                     detail="unreadable database key in the keyring",
                 ) from None
+            except StoreError:
+                raise
             except Exception as exc:
                 self._mark_broken(exc)
             else:
-                self._database_keys[profile] = key
-                return key
+                if key is not None:
+                    self._database_keys[profile] = key
+                    return key
         if self._passphrase_key is None and self._env.get(DATABASE_PASSPHRASE_ENV):
             self.use_database_passphrase(self._env[DATABASE_PASSPHRASE_ENV])
+        if (
+            self._passphrase_key is None
+            and database is not None
+            and self.available()
+            and not self._declined
+        ):
+            # An encrypted file the keyring has no key for, and nobody was asked for its
+            # passphrase (the command line, switching account): a new key would not open
+            # it, and a session in memory would hide its unsent orders unannounced.
+            raise StoreKeyError(
+                f"The local database of the {profile} account is protected by a passphrase "
+                "(or by a key the password store no longer holds), so it cannot be opened "
+                f"without it. Start Impilo Desktop again and type the passphrase (or set "
+                f"{DATABASE_PASSPHRASE_ENV} for the command line); nothing was changed.",
+                detail="encrypted database without a key in the keyring",
+            )
         return self._passphrase_key
+
+    def _create_database_key(self, profile: str, database: Path) -> str | None:
+        """Save a new key for `database` unless it is already encrypted (then None: its key
+        is a passphrase, see `needs_passphrase`). Under the profile's encryption lock, so
+        two processes starting together (the app and a scheduled sync) cannot each save
+        their own key and one of them encrypt with the key the other overwrote; what the
+        keyring holds afterwards is the key, whoever wrote it."""
+        database.parent.mkdir(parents=True, exist_ok=True)
+        lock = ProcessLock(encryption_lock(database))
+        state = lock.try_acquire()
+        try:
+            text = self.backend.get_password(DATABASE_KEY_SERVICE, profile)
+            if text is not None:
+                return text  # the other process saved it first
+            if state is LockState.BUSY:
+                raise StoreLockedError(
+                    "Another copy of Impilo Desktop is setting up the local database. Try "
+                    "again in a moment; nothing was lost.",
+                    detail=f"encryption lock of {database} busy while creating its key",
+                )
+            if file_salt(database) is not None:
+                return None
+            self.backend.set_password(DATABASE_KEY_SERVICE, profile, DatabaseKey.random().as_text())
+            text = self.backend.get_password(DATABASE_KEY_SERVICE, profile)
+            if text is None:
+                raise keyring.errors.KeyringError("the database key was not kept")
+            log.info("Saved a new database key for profile %s", profile)
+            return text
+        finally:
+            lock.release()
+
+    def needs_passphrase(self, profile: str, database: Path) -> bool:
+        """True when the database of `profile` can only be opened with a passphrase this
+        session does not have yet: no safe keyring, or a keyring without a key for a file
+        that is already encrypted (created in passphrase mode on a day the keyring was
+        locked or absent). Reads the keyring: never on the UI thread once it runs."""
+        if self._passphrase_key is not None or self._env.get(DATABASE_PASSPHRASE_ENV):
+            return False
+        if not self.available():
+            return True
+        if profile in self._database_keys or file_salt(database) is None:
+            return False
+        try:
+            return self.backend.get_password(DATABASE_KEY_SERVICE, profile) is None
+        except Exception as exc:
+            self._mark_broken(exc)
+            return True

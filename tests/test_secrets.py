@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import keyring
 import keyring.backend
@@ -169,14 +170,16 @@ def test_a_chain_with_a_file_backend_uses_only_the_safe_member(
 
 
 def test_the_database_key_is_made_once_kept_apart_and_forgotten(
-    memory_keyring: MemoryKeyring,
+    memory_keyring: MemoryKeyring, tmp_path: Path
 ) -> None:
     from impilo_desktop.secrets import DATABASE_KEY_SERVICE
     from impilo_desktop.store import Protection
 
     store = KeyStore(backend=memory_keyring, env={})
     assert store.database_protection() is Protection.KEYRING
-    key = store.database_key("production")
+    database = tmp_path / "impilo.db"
+    assert store.database_key("production") is None  # read only: none is made
+    key = store.database_key("production", database)
     assert key is not None
     saved = memory_keyring.get_password(DATABASE_KEY_SERVICE, "production")
     assert saved == key.as_text()
@@ -187,7 +190,7 @@ def test_the_database_key_is_made_once_kept_apart_and_forgotten(
     assert memory_keyring.get_password(SERVICE, "production") is None  # not the API key's
     assert store.forget_profile("production")  # signing out
     assert memory_keyring.get_password(DATABASE_KEY_SERVICE, "production") is None
-    fresh = store.database_key("production")
+    fresh = store.database_key("production", database)
     assert fresh is not None
     assert fresh.as_text() != saved
 
@@ -211,3 +214,166 @@ def test_without_a_keyring_the_database_key_is_the_passphrase_or_none() -> None:
     )
     assert from_env.database_protection() is Protection.PASSPHRASE
     assert from_env.database_key("production") is not None
+
+
+# -- the database key is made only where it cannot lock data away (review 13, finding 1) ----------
+
+
+class _RacingKeyring(MemoryKeyring):
+    """A keyring where another process saves the database key between this process's first
+    read of it (which found none) and its own save: `before_first_answer` runs just then."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.before_first_answer: list[object] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        from impilo_desktop.secrets import DATABASE_KEY_SERVICE
+
+        answer = super().get_password(service, username)
+        while service == DATABASE_KEY_SERVICE and self.before_first_answer:
+            run = self.before_first_answer.pop()
+            assert callable(run)
+            run()
+        return answer
+
+
+def test_two_processes_making_the_database_key_together_end_with_one(tmp_path: Path) -> None:
+    from impilo_desktop.secrets import DATABASE_KEY_SERVICE
+    from impilo_desktop.store import Store
+
+    database = tmp_path / "profiles" / "production" / "impilo.db"
+    racing = _RacingKeyring()
+    other = KeyStore(backend=racing, env={})
+    made_by_other: list[str] = []
+
+    def other_process_starts() -> None:
+        key = other.database_key("production", database)
+        assert key is not None
+        made_by_other.append(key.as_text())
+
+    racing.before_first_answer.append(other_process_starts)
+    this = KeyStore(backend=racing, env={})
+    key = this.database_key("production", database)  # read None, then the other saved one
+    assert made_by_other  # the other process did start in between
+    assert key is not None
+    assert (
+        key.as_text() == made_by_other[0] == racing.get_password(DATABASE_KEY_SERVICE, "production")
+    )
+    Store(database, key=key).close()  # what this process encrypts, the keyring opens
+    reopened = KeyStore(backend=racing, env={}).database_key("production", database)
+    assert reopened is not None
+    assert cipher_opens(database, reopened)
+
+
+def cipher_opens(database: Path, key: object) -> bool:
+    from impilo_desktop.store import DatabaseKey, cipher
+
+    assert isinstance(key, DatabaseKey)
+    return cipher.key_opens(database, key)
+
+
+def test_no_key_is_made_while_another_process_holds_the_encryption_lock(
+    memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    from impilo_desktop.secrets import DATABASE_KEY_SERVICE
+    from impilo_desktop.store import StoreLockedError, cipher
+    from impilo_desktop.store.process_lock import ProcessLock
+
+    database = tmp_path / "impilo.db"
+    held = ProcessLock(cipher.encryption_lock(database))
+    assert held.try_acquire().value == "acquired"
+    try:
+        with pytest.raises(StoreLockedError):
+            KeyStore(backend=memory_keyring, env={}).database_key("production", database)
+        assert memory_keyring.get_password(DATABASE_KEY_SERVICE, "production") is None
+    finally:
+        held.release()
+
+
+def test_a_passphrase_database_is_never_given_a_new_keyring_key(
+    memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    """Made with a passphrase on a day the keyring was locked; today it answers, empty."""
+    import keyring.backends.fail
+
+    from impilo_desktop.secrets import DATABASE_KEY_SERVICE
+    from impilo_desktop.store import Store, StoreKeyError
+
+    database = tmp_path / "impilo.db"
+    locked_day = KeyStore(backend=keyring.backends.fail.Keyring(), env={})
+    locked_day.use_database_passphrase("kettle on the hob")
+    key = locked_day.database_key("production", database)
+    assert key is not None
+    Store(database, key=key).close()
+
+    today = KeyStore(backend=memory_keyring, env={})
+    assert today.needs_passphrase("production", database)  # the app asks for it
+    with pytest.raises(StoreKeyError, match="passphrase"):  # nobody asked: not in memory
+        today.database_key("production", database)
+    assert memory_keyring.get_password(DATABASE_KEY_SERVICE, "production") is None
+    today.use_database_passphrase("kettle on the hob")
+    assert not today.needs_passphrase("production", database)
+    typed = today.database_key("production", database)
+    assert typed is not None
+    assert typed.is_passphrase
+    assert cipher_opens(database, typed)
+
+
+# -- signing out deletes the keys even when the keyring did not answer today (finding 2) -------
+
+
+class _LockedToday(keyring.backend.KeyringBackend):
+    """A keyring holding yesterday's entries that refuses reads today (locked), and whose
+    deletes either work (a keyring that unlocks on demand) or fail too."""
+
+    priority = -10  # never auto-detected
+
+    def __init__(self, entries: dict[tuple[str, str], str], *, deletes: bool) -> None:
+        super().__init__()
+        self.entries = entries
+        self.deletes = deletes
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringLocked("locked")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.KeyringLocked("locked")
+
+    def delete_password(self, service: str, username: str) -> None:
+        if not self.deletes:
+            raise keyring.errors.KeyringLocked("locked")
+        if self.entries.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("no such entry")
+
+
+@pytest.mark.parametrize("deletes", [True, False])
+def test_signing_out_with_the_keyring_locked_today(deletes: bool) -> None:
+    from impilo_desktop.secrets import DATABASE_KEY_SERVICE
+
+    yesterday = MemoryKeyring()
+    KeyStore(backend=yesterday, env={}).set_key("production", "k-123")
+    yesterday.set_password(DATABASE_KEY_SERVICE, "production", "00" * 32)
+    entries = dict(yesterday._data)
+    today = KeyStore(backend=_LockedToday(entries, deletes=deletes), env={})
+    assert not today.available()
+    gone = today.forget_profile("production")
+    assert gone is deletes  # never "nothing is left" while the entries may be there
+    assert (entries == {}) is deletes
+
+
+def test_signing_out_without_any_keyring_is_complete() -> None:
+    assert KeyStore(backend=keyring.backends.fail.Keyring(), env={}).forget_profile("p")
+
+
+def test_a_declined_passphrase_leaves_that_database_to_a_session_in_memory(
+    memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    from impilo_desktop.store import DatabaseKey, Store
+
+    database = tmp_path / "impilo.db"
+    Store(database, key=DatabaseKey(passphrase="kettle on the hob")).close()
+    keys = KeyStore(backend=memory_keyring, env={})
+    assert keys.needs_passphrase("production", database)
+    keys.use_database_passphrase(None)  # "Continue without saving"
+    assert keys.database_key("production", database) is None

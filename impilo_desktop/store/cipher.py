@@ -12,8 +12,11 @@ See docs/decisions.md ("The database is encrypted").
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import secrets
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ __all__ = [
     "DatabaseKey",
     "Protection",
     "connect",
+    "encryption_lock",
     "encryption_report",
     "file_salt",
     "is_plain",
@@ -34,11 +38,27 @@ KEY_BYTES = 32  # AES-256
 SALT_BYTES = 16  # what SQLCipher keeps at the start of the file
 PLAIN_HEADER = b"SQLite format 3\x00"
 
-# scrypt's cost: about 0.1 s and 32 MiB on a coordinator's laptop, once per start.
-SCRYPT_N = 2**15
-SCRYPT_R = 8
-SCRYPT_P = 1
-_SCRYPT_MAXMEM = 64 * 1024 * 1024
+
+@dataclass(frozen=True)
+class ScryptCost:
+    """One set of scrypt parameters a passphrase key can be derived with."""
+
+    n: int
+    r: int
+    p: int
+
+    @property
+    def maxmem(self) -> int:
+        return 2 * 128 * self.r * self.n  # scrypt needs 128·r·n bytes; twice for headroom
+
+
+# scrypt's costs, newest first. New passphrase databases use the first (N=2^17, OWASP's
+# minimum: about 0.5-1 s and 128 MiB on a coordinator's laptop, once per start). A file made
+# under an older set still opens: the sets are tried in order (`_derive_for`), so raising the
+# cost later means adding a set at the front and never removing one a released version
+# used. No released version made passphrase databases before this list (the N=2^15 of the
+# first, unreleased encryption work), so there is no older set to keep and nothing to migrate.
+SCRYPT_COSTS: tuple[ScryptCost, ...] = (ScryptCost(n=2**17, r=8, p=1),)
 
 
 class Protection(enum.Enum):
@@ -82,7 +102,7 @@ class DatabaseKey:
         return cls(raw=raw)
 
     def as_text(self) -> str:
-        """The key as kept in the keyring; only for `KeyStore.set_database_key`."""
+        """The key as kept in the keyring; only for `KeyStore.database_key` (saving a new one)."""
         if self._raw is None:
             raise ValueError("A passphrase key is never stored.")
         return self._raw.hex()
@@ -96,24 +116,33 @@ class DatabaseKey:
         if self._raw is not None:
             return f"\"x'{self._raw.hex()}'\""
         salt = file_salt(path) if path is not None else None
-        if salt is None:
+        if salt is None or path is None:
             salt = secrets.token_bytes(SALT_BYTES)
-        derived = self._derived.get(salt)
-        if derived is None:
-            assert self._passphrase is not None
-            derived = hashlib.scrypt(
-                self._passphrase.encode("utf-8"),
-                salt=salt,
-                n=SCRYPT_N,
-                r=SCRYPT_R,
-                p=SCRYPT_P,
-                maxmem=_SCRYPT_MAXMEM,
-                dklen=KEY_BYTES,
-            )
-            self._derived[salt] = derived
+            derived = self._derived[salt] = self._derive(salt, SCRYPT_COSTS[0])
+        else:
+            derived = self._derived.get(salt) or self._derive_for(path, salt)
         # Raw key plus explicit salt: SQLCipher writes this salt at the start of a new file,
         # so the next start reads it back from there.
         return f"\"x'{derived.hex()}{salt.hex()}'\""
+
+    def _derive(self, salt: bytes, cost: ScryptCost) -> bytes:
+        assert self._passphrase is not None
+        # NFC: the same words typed on another keyboard or system (an "é" composed or as
+        # "e" plus an accent) give the same key.
+        return _scrypt(unicodedata.normalize("NFC", self._passphrase), salt, cost)
+
+    def _derive_for(self, path: Path, salt: bytes) -> bytes:
+        """The key for the existing file at `path`: under the newest cost, or the first
+        older one that opens it (a wrong passphrase gets the newest: the open fails)."""
+        found = self._derive(salt, SCRYPT_COSTS[0])
+        if len(SCRYPT_COSTS) > 1 and not _opens(path, found, salt):
+            for cost in SCRYPT_COSTS[1:]:
+                older = self._derive(salt, cost)
+                if _opens(path, older, salt):
+                    found = older
+                    break
+        self._derived[salt] = found
+        return found
 
     def __repr__(self) -> str:  # never show the key
         return "DatabaseKey(passphrase)" if self.is_passphrase else "DatabaseKey(random)"
@@ -132,6 +161,12 @@ def file_salt(path: Path) -> bytes | None:
     if len(head) < SALT_BYTES or head == PLAIN_HEADER:
         return None
     return head[:SALT_BYTES]
+
+
+def encryption_lock(path: Path) -> Path:
+    """The OS lock file taken while the database at `path` gets its key or is encrypted
+    (encrypting.py): one process at a time decides what encrypts it."""
+    return path.with_name(f"{path.name}.encrypt.lock")
 
 
 def is_plain(path: Path) -> bool:
@@ -160,6 +195,35 @@ def connect(
             conn.close()
             raise
     return conn
+
+
+@functools.lru_cache(maxsize=8)
+def _scrypt(words: str, salt: bytes, cost: ScryptCost) -> bytes:
+    """scrypt, remembered for this process: the passphrase dialog's check and the store
+    that opens next derive the same key once, not twice (about a second each at this
+    cost). Only in memory, like the passphrase itself."""
+    return hashlib.scrypt(
+        words.encode("utf-8"),
+        salt=salt,
+        n=cost.n,
+        r=cost.r,
+        p=cost.p,
+        maxmem=cost.maxmem,
+        dklen=KEY_BYTES,
+    )
+
+
+def _opens(path: Path, derived: bytes, salt: bytes) -> bool:
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = \"x'{derived.hex()}{salt.hex()}'\"")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
 
 
 def key_opens(path: Path, key: DatabaseKey) -> bool:

@@ -48,7 +48,7 @@ def _database_key(profile: Profile) -> DatabaseKey:
     """The database key from the keyring, or without one from IMPILO_DATABASE_PASSPHRASE (the
     passphrase typed in the app). A session-only database is the app's alone."""
     keys = KeyStore()
-    key = keys.database_key(profile.name)
+    key = keys.database_key(profile.name, Store.path_for(profile))
     if key is None:
         raise StoreKeyError(
             "The local database is encrypted with a key kept in the password store (keyring), "

@@ -25,7 +25,8 @@ from tests.other_sender import another_sender, leftovers
 def _keyed_store(profile: Profile, home: Path) -> Store:
     """The profile's store as the command line opens it here: its key from the test's
     keyring (the `memory_keyring` fixture makes a keyring available, made on first use)."""
-    return Store.open_profile(profile, home, key=KeyStore().database_key(profile.name))
+    key = KeyStore().database_key(profile.name, Store.path_for(profile, home))
+    return Store.open_profile(profile, home, key=key)
 
 
 def _draft(item_id: int = 1001) -> OrderDraft:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QProgressDialog
 
 from impilo_desktop.config import Profile
 from impilo_desktop.secrets import KeyStore
-from impilo_desktop.store import UNSENT_STATES, DatabaseKey, Protection, Store, cipher
+from impilo_desktop.store import UNSENT_STATES, DatabaseKey, Store, cipher
 from impilo_desktop.store.encrypting import Progress
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 
@@ -44,18 +44,36 @@ SESSION_ONLY_TEXT = (
 def choose_protection(
     profile: Profile, home: Path, keys: KeyStore, ask: AskPassphrase | None, bridge: AsyncBridge
 ) -> None:
-    """Where no safe keyring exists, ask for the passphrase (`ask` None: none is asked, the
-    session keeps its data in memory)."""
-    if keys.database_protection() is not Protection.SESSION_ONLY or ask is None:
-        return
+    """Where no safe keyring exists, or the keyring has no key for a database already
+    encrypted with a passphrase, ask for the passphrase (`ask` None: none is asked; without a
+    keyring the session keeps its data in memory)."""
     path = Store.path_for(profile, home)
+    # Also with a keyring, when it has no key for a file already encrypted (made with a
+    # passphrase on a day it was locked): a new key would not open that file.
+    if ask is None or not keys.needs_passphrase(profile.name, path):
+        return
+    new = cipher.file_salt(path) is None
+    reason = keys.unavailable_reason
+    if reason is None:
+        reason = (
+            "The password store (keyring) has no key for this account's data, which was "
+            "protected with a passphrase."
+        )
+    elif not new:
+        # Nothing on disk tells a passphrase file from one keyed from the keyring: say what
+        # to do for the other kind rather than ask for a passphrase never chosen.
+        reason += (
+            " If you never chose a passphrase for this account's data, its key is kept in "
+            "the password store: continue without saving, quit, unlock the password store "
+            "and start Impilo Desktop again."
+        )
     extra: dict[str, int] = {}
     if cipher.is_plain(path):
         # Declining leaves this file as it is: the dialog says so, with what waits in it.
         extra["plain_unsent"] = wait_for(bridge, unsent_in_plain_file, path)
     passphrase = ask(
-        keys.unavailable_reason or "No password store (keyring) was found on this computer.",
-        new=cipher.file_salt(path) is None,
+        reason,
+        new=new,
         opens=lambda words: cipher.key_opens(path, DatabaseKey(passphrase=words)),
         **extra,
     )
@@ -140,7 +158,7 @@ def encrypt_with_progress(
     path = Store.path_for(profile, home)
     if not cipher.is_plain(path):
         return
-    key = keys.database_key(profile.name)
+    key = keys.database_key(profile.name, path)
     if key is None:
         return  # a session in memory leaves the file as it is
     dialog = QProgressDialog("Encrypting the data saved on this computer…", "", 0, 100)

@@ -85,7 +85,7 @@ def open_profile_store(profile: Profile, home: Path, keys: KeyStore) -> Store:
     store, encrypted (in memory when there is no database key): disk and keyring work, done
     at start-up or on the bridge loop when the coordinator switches account."""
     register_secret(keys.get_key(profile.name))
-    key = keys.database_key(profile.name)
+    key = keys.database_key(profile.name, Store.path_for(profile, home))
     return Store.open_profile(profile, home, key=key, in_memory=key is None)
 
 

@@ -73,7 +73,7 @@ def protection_status(services: AppServices) -> tuple[str, str]:
     if services.store.in_memory:
         return SESSION_ONLY_TEXT, "warning"
     keys = services.keys
-    if keys.database_protection() is Protection.PASSPHRASE:
+    if keys.database_protection(services.profile.name) is Protection.PASSPHRASE:
         return "Encrypted with your passphrase.", "good"
     return f"Encrypted; key in {password_store_name(keys.backend_name)}.", "good"
 

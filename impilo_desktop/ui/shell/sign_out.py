@@ -4,9 +4,11 @@ With nothing unsent, one confirmation (Cancel is the default). With unsent order
 listed (recipient, items, how long they waited) with three ways out: "Export them first…"
 (order files `impilo-desktop drafts import` reads back, written to a folder the coordinator
 picks, then the removal), "Remove everything" (destructive, never the default) and Cancel (the
-default: Enter and Escape keep everything). The removal itself is the session's for the open
-account (`SessionController.sign_out`) and the Settings group's for another one
-(sign_out_group.py); reading the outbox and writing files go through the bridge.
+default: Enter and Escape keep everything). A database that cannot be read (its key gone,
+the file damaged) gets "Remove anyway", never the default, like the command line's --force.
+The removal itself is the session's for the open account (`SessionController.sign_out`) and
+the Settings group's for another one (sign_out_group.py); reading the outbox and writing files
+go through the bridge.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from impilo_desktop.profile_data import export_unsent, unsent_line
-from impilo_desktop.store import OutboxEntry
+from impilo_desktop.store import OutboxEntry, StoreError, StoreLockedError
 from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 
@@ -63,8 +65,33 @@ class SignOut(QObject):
 
     def _read_failed(self, error: BaseException) -> None:
         log.warning("Could not read the outbox before signing out: %s", error)
+        if isinstance(error, StoreError) and not isinstance(error, StoreLockedError):
+            # Its key is gone or the file is damaged (not merely busy): trying again reads
+            # nothing more, and the coordinator must still be able to remove it (the
+            # command line's --force).
+            self._ask_unreadable(error)
+            return
         self._say("The outbox could not be read, so nothing was removed. Try again.")
         self._cancelled()
+
+    def _ask_unreadable(self, error: StoreError) -> None:
+        label = self.label
+        confirm_destructive(
+            self._parent,
+            Question(
+                name="signOutUnreadableQuestion",
+                title="The account's data cannot be read",
+                text=f"The data of the {label} account cannot be read: orders it had not sent "
+                "cannot be listed or exported.",
+                informative=f"{error.message}\n\nRemoving it deletes everything of the {label}"
+                " account from this computer, including any orders it had not sent yet. "
+                "Orders already sent stay in Impilo.",
+                action="&Remove anyway",
+                action_name="removeAnywayButton",
+            ),
+            self._remove,
+            self._cancelled,
+        )
 
     def _ask(self, entries: list[OutboxEntry]) -> None:
         self.entries = entries

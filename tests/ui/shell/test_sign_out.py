@@ -93,7 +93,8 @@ def _window_with_unsent_order(
 ) -> MainWindow:
     """The custom account with one order queued while sending is paused (so it stays)."""
     profile = Profile("custom", sandbox.base_url)
-    with Store.open_profile(profile, app_home, key=keys.database_key(profile.name)) as store:
+    key = keys.database_key(profile.name, Store.path_for(profile, app_home))
+    with Store.open_profile(profile, app_home, key=key) as store:
         store.enqueue(sandbox_draft(count=2), server=profile.base_url)
         store.pause_outbox("paused by the test")
     keys.set_key("custom", sandbox.api_key)
@@ -118,7 +119,7 @@ def test_unsent_orders_are_listed_and_cancel_keeps_everything(
     qtbot.keyClick(box, Qt.Key.Key_Escape)
 
     group = window.settings_page.sign_out_group
-    qtbot.waitUntil(group.button.isEnabled)
+    qtbot.waitUntil(group.button.isEnabled, timeout=15_000)
     assert window.services.profile.name == "custom"
     assert Store.path_for(window.services.profile, app_home).exists()
     assert memory_keyring.get_password(SERVICE, "custom") == sandbox.api_key
@@ -200,7 +201,7 @@ def test_another_accounts_data_is_removed_without_opening_it(
     window = online_window
     window.show_page(SETTINGS.key)
     group = window.settings_page.sign_out_group
-    qtbot.waitUntil(lambda: "staging" in group.other_buttons)
+    qtbot.waitUntil(lambda: "staging" in group.other_buttons, timeout=15_000)
     assert list(group.other_buttons) == ["staging"]  # not the open account, not the sandbox
 
     group.other_buttons["staging"].click()
@@ -218,3 +219,40 @@ def test_another_accounts_data_is_removed_without_opening_it(
     assert memory_keyring.get_password(SERVICE, "custom") == sandbox.api_key
     with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=20_000):
         submit(qtbot, window, sandbox_draft())
+
+
+def test_another_account_whose_data_cannot_be_read_can_be_removed_anyway(
+    qtbot: QtBot,
+    online_window: MainWindow,
+    app_home: Path,
+    memory_keyring: MemoryKeyring,
+    sandbox: SandboxServer,
+) -> None:
+    # A staging account whose database key is no longer in the keyring (a passphrase
+    # database, or an entry deleted by hand): its unsent orders cannot be listed.
+    staging = Profile("staging", "https://staging.impiloplatform.com")
+    with Store.open_profile(staging, app_home, key=DatabaseKey.random()) as store:
+        store.enqueue(sandbox_draft(), server=staging.base_url)
+    memory_keyring.set_password(SERVICE, "staging", "staging-key")
+    window = online_window
+    window.show_page(SETTINGS.key)
+    group = window.settings_page.sign_out_group
+    qtbot.waitUntil(lambda: "staging" in group.other_buttons, timeout=15_000)
+
+    group.other_buttons["staging"].click()
+    box = visible_child(qtbot, window.settings_page, QMessageBox, "signOutUnreadableQuestion")
+    assert "cannot be listed or exported" in box.text()
+    assert "neither in the password store" in box.informativeText()
+    assert "including any orders it had not sent yet" in box.informativeText()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    qtbot.keyClick(box, Qt.Key.Key_Return)  # Enter keeps everything
+    qtbot.waitUntil(lambda: all(b.isEnabled() for b in group.other_buttons.values()))
+    assert Store.path_for(staging, app_home).exists()
+
+    group.other_buttons["staging"].click()
+    box = visible_child(qtbot, window.settings_page, QMessageBox, "signOutUnreadableQuestion")
+    _click(box, "removeAnywayButton")
+    qtbot.waitUntil(lambda: group.other_buttons == {}, timeout=15_000)
+    assert group.message.text() == "Nothing of the Staging account is left on this computer."
+    assert leftovers(app_home, "staging") == []
+    assert memory_keyring.get_password(SERVICE, "staging") is None
