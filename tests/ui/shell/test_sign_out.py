@@ -176,10 +176,11 @@ def test_refused_while_another_process_sends(
     assert window.services.profile.name == "custom"
     assert database.exists()
     assert memory_keyring.get_password(SERVICE, "custom") is not None
-    # Sending goes on from here once the other copy has let go.
-    entry = submit(qtbot, window, sandbox_draft())
+    # Sending goes on from here once the other copy has let go. Listening from before the
+    # submit: its own drain can send the order before a later "Send now" (which then found
+    # nothing to send, and the wait timed out).
     with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=20_000) as sent:
-        window.send_now()
+        entry = submit(qtbot, window, sandbox_draft())
     assert sent.args[0].entry_id == entry.entry_id
     wait_online(qtbot, window)
 
