@@ -118,7 +118,7 @@ def test_unsent_orders_are_listed_and_cancel_keeps_everything(
     qtbot.keyClick(box, Qt.Key.Key_Escape)
 
     group = window.settings_page.sign_out_group
-    qtbot.waitUntil(group.button.isEnabled)
+    qtbot.waitUntil(group.button.isEnabled, timeout=15_000)
     assert window.services.profile.name == "custom"
     assert Store.path_for(window.services.profile, app_home).exists()
     assert memory_keyring.get_password(SERVICE, "custom") == sandbox.api_key
@@ -200,7 +200,7 @@ def test_another_accounts_data_is_removed_without_opening_it(
     window = online_window
     window.show_page(SETTINGS.key)
     group = window.settings_page.sign_out_group
-    qtbot.waitUntil(lambda: "staging" in group.other_buttons)
+    qtbot.waitUntil(lambda: "staging" in group.other_buttons, timeout=15_000)
     assert list(group.other_buttons) == ["staging"]  # not the open account, not the sandbox
 
     group.other_buttons["staging"].click()
