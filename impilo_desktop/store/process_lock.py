@@ -170,7 +170,10 @@ class ProcessLock:
     def _report(self, message: str, error: OSError) -> None:
         if self._key not in _reported:
             _reported.add(self._key)
-            log.warning(message + " (relying on the lock row alone)", self.path, error)
+            # An exclusive lock here is a sender's, whose row in SQLite still works; a shared
+            # one is an open store's, which a removal then cannot see.
+            note = "a removal cannot tell it is open" if self.shared else "relying on the lock row"
+            log.warning(f"{message} ({note})", self.path, error)
 
     def release(self) -> None:
         """Give the lock up (closing the file would too; unlocking first is explicit)."""
