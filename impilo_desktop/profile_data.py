@@ -10,9 +10,11 @@ Signing out (Settings > "Sign out and remove this computer's data", or
 - its custom server address and, when it was the last one used, that choice (settings.json);
 - the folders the export dialogs remember (window.ini), which tell where patient data went.
 
-It refuses, and removes nothing, while another process sends from the profile (the OS lock on
-its outbox lock file, or a live lock row left by another computer sharing the folder): deleting
-a database under a sender would lose what it is sending. The caller closes its own store first.
+It refuses, and removes nothing, while another process has the profile's database open (the
+shared OS lock every open store holds on `impilo.sqlite3.open.lock`) or sends from it (the OS
+lock on its outbox lock file, or a live lock row left by another computer sharing the folder):
+deleting a database under a store would lose what it is sending, and it would go on sending
+orders the coordinator chose to drop. The caller closes its own store first.
 
 The folder is first renamed to a hidden tombstone (`.removing-...`) while the OS lock is held,
 then deleted: a removal cut short (power, a file another program holds open on Windows) leaves
@@ -47,6 +49,7 @@ from impilo_desktop.store import (
     StoreKeyError,
     cipher,
 )
+from impilo_desktop.store.base import open_lock_file
 from impilo_desktop.store.process_lock import LockState, ProcessLock, process_alive
 
 log = logging.getLogger(__name__)
@@ -244,19 +247,27 @@ def _take_unless_sending(folder: Path, lock: ProcessLock, key: DatabaseKey | Non
 
 
 def _bury(home: Path, name: str, key: DatabaseKey | None) -> Path | None:
-    """Rename the profile's folder to a tombstone under its OS lock; None when there is no
-    folder. Raises `ProfileInUseError` (nothing changed) when a sender or a program holds it."""
+    """Rename the profile's folder to a tombstone under its OS locks; None when there is no
+    folder. Raises `ProfileInUseError` (nothing changed) when a sender or a program holds it,
+    or another process has its store open (a `sync` between two passes holds no sender lock,
+    but would go on working on, and sending from, a deleted file)."""
     folder = profile_folder(home, name)
     if not folder.exists():
         return None
     tombstone = folder.with_name(f"{TOMBSTONE_PREFIX}{name}-{uuid.uuid4().hex[:8]}")
+    # Exclusive: every open store holds it shared. Not waited for: whoever holds it open
+    # may hold it for hours.
+    in_use = ProcessLock(open_lock_file(folder / DATABASE_NAME))
     lock = ProcessLock(lock_file(folder))
     try:
+        if in_use.try_acquire() == LockState.BUSY:
+            raise ProfileInUseError(SENDING_ELSEWHERE)
         _take_unless_sending(folder, lock, key)
         if sys.platform == "win32":
-            # Windows renames no folder with a file open in it, our lock file included. The
+            # Windows renames no folder with a file open in it, our lock files included. The
             # rename that follows fails the same way if anyone opened a file since.
             lock.release()
+            in_use.release()
         try:
             folder.rename(tombstone)
         except OSError as exc:
@@ -264,6 +275,7 @@ def _bury(home: Path, name: str, key: DatabaseKey | None) -> Path | None:
             raise ProfileInUseError(FILES_IN_USE) from exc
     finally:
         lock.release()
+        in_use.release()
     return tombstone
 
 

@@ -5,6 +5,8 @@ what an interrupted removal leaves and how the next one finishes it, and window.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -12,12 +14,16 @@ import pytest
 
 from impilo_desktop.config import Profile
 from impilo_desktop.profile_data import (
+    SENDING_ELSEWHERE,
     TOMBSTONE_PREFIX,
+    ProfileInUseError,
     forget_export_folders,
     remove_profile_data,
 )
 from impilo_desktop.secrets import DATABASE_KEY_SERVICE, SERVICE, KeyStore, MemoryKeyring
-from impilo_desktop.store import DatabaseKey, Store
+from impilo_desktop.store import DatabaseKey, Store, StoreLockedError
+from impilo_desktop.store.base import open_lock_file
+from impilo_desktop.store.process_lock import LockState, ProcessLock
 
 
 def _profile_with_data(home: Path, name: str) -> Path:
@@ -105,3 +111,66 @@ def test_sign_out_with_the_real_secret_service(app_home: Path) -> None:
         assert [p for p in app_home.rglob("*") if name in str(p)] == []
     finally:
         keys.forget_profile(name)
+
+
+_STORE_HOLDER = """
+import sys
+from pathlib import Path
+from impilo_desktop.store import DatabaseKey, Store, StoreLockedError
+from impilo_desktop.store.base import open_lock_file
+from impilo_desktop.store.process_lock import LockState, ProcessLock
+with Store(Path(sys.argv[1]), key=DatabaseKey.from_text(sys.argv[2])) as store:
+    print(len(store.list_outbox()), flush=True)  # open, between two sync passes
+    sys.stdin.readline()
+    print(len(store.list_outbox()), flush=True)
+"""
+
+
+def test_a_store_open_in_another_process_keeps_its_profile(
+    app_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    # A `sync` loop between two passes: its store open, no sender lock held.
+    key = DatabaseKey.random()
+    memory_keyring.set_password(DATABASE_KEY_SERVICE, "staging", key.as_text())
+    keys = KeyStore(backend=memory_keyring, env={})
+    profile = Profile("staging", "https://impilo.example.org")
+    with Store.open_profile(profile, app_home, key=key) as store:
+        store.pause_outbox("kept for the test")
+    database = Store.path_for(profile, app_home)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _STORE_HOLDER, str(database), key.as_text()],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[1],
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "0"
+
+        with pytest.raises(ProfileInUseError) as refused:
+            remove_profile_data(app_home, "staging", keys)
+
+        assert refused.value.message == SENDING_ELSEWHERE
+        assert database.is_file()
+        assert memory_keyring.get_password(DATABASE_KEY_SERVICE, "staging") == key.as_text()
+    finally:
+        out, _ = holder.communicate("\n", timeout=60)
+    assert holder.returncode == 0
+    assert out.strip() == "0"  # still its database, whole
+    assert remove_profile_data(app_home, "staging", keys) == []
+    assert not database.parent.exists()
+
+
+def test_no_store_opens_while_its_profile_is_being_removed(app_home: Path) -> None:
+    profile = Profile("staging", "https://impilo.example.org")
+    database = Store.path_for(profile, app_home)
+    removal = ProcessLock(open_lock_file(database))
+    database.parent.mkdir(parents=True)
+    assert removal.try_acquire() == LockState.ACQUIRED
+    try:
+        with pytest.raises(StoreLockedError, match="being removed"):
+            Store.open_profile(profile, app_home, key=DatabaseKey.random())
+        assert not database.exists()
+    finally:
+        removal.release()

@@ -112,11 +112,15 @@ class Store(DraftsMixin, OutboxMixin, CacheMixin, SenderLockMixin):
         )
 
     def close(self) -> None:
-        """Close every thread's connection (and give up any OS lock still held)."""
+        """Close every thread's connection (and give up any OS lock still held, the open
+        lock last: the file may be removed once it is gone)."""
         try:
             self._db.close()
         finally:
-            self.release_os_locks()
+            try:
+                self.release_os_locks()
+            finally:
+                self.release_open_lock()
 
     def __enter__(self) -> Store:
         return self

@@ -216,14 +216,24 @@ class Database:
 
     def _encrypt(self, key: DatabaseKey) -> None:
         try:
-            encrypt_if_needed(self.path, key, self._progress)
+            encrypt_if_needed(self.path, key, self._progress, self.platform)
         except sqlite3.Error as exc:
             error = self._translate(exc)
-            raise type(error)(
-                f"{error.message} The local database could not be encrypted; it was left "
-                "as it was, and nothing was lost.",
-                detail=error.detail,
-            ) from exc
+            message = (
+                f"{error.message} The local database could not be encrypted; it was left as it "
+                "was, unencrypted, and nothing was lost."
+            )
+            if isinstance(error, StoreCorruptError) and error.copy_path is not None:
+                # A copy of the plain file is plain too: the coordinator must know what it is.
+                message += (
+                    f" The copy kept at {error.copy_path} is not encrypted either: anyone who"
+                    " can open files on this computer can read it. It is deleted once the"
+                    " database has been encrypted."
+                )
+                raise StoreCorruptError(
+                    message, detail=error.detail, copy_path=error.copy_path
+                ) from exc
+            raise type(error)(message, detail=error.detail) from exc
 
     def _found_empty(self) -> StoreFoundEmpty:
         """The file is there but empty: say so, and keep what may be left of it first."""

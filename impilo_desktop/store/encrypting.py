@@ -12,6 +12,14 @@ The steps, and what the next start finds if the process dies after each:
 4. The plain file is overwritten with zeros, flushed, and the encrypted copy renamed over it
    (atomic). (Dies here: the next start finds `<name>.encrypted`, overwrites whatever is left
    of the plain file again and finishes the rename.)
+5. Other plain copies beside it are overwritten and deleted the same way: damaged copies
+   (`<name>.damaged-*`, with their -wal) and temporaries of a creation cut short
+   (`<name>.new-*`) that earlier versions or a failed encryption left. (Dies here: every
+   start that finds the database encrypted looks for them again.)
+
+Every flush is `fsync`, and on macOS `F_FULLFSYNC`: macOS's fsync() leaves the data in the
+drive's cache, where a power cut loses it (the store asks SQLite for the same with
+`PRAGMA fullfsync`, database.py).
 
 A copy found under `.encrypting` is never trusted; one under `.encrypted` always was checked.
 """
@@ -21,10 +29,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from impilo_desktop.store.cipher import DatabaseKey, connect, is_plain, sqlite3
+from impilo_desktop.store.cipher import DatabaseKey, connect, file_salt, is_plain, sqlite3
 from impilo_desktop.store.errors import StoreLockedError
 from impilo_desktop.store.process_lock import LockState, ProcessLock
 
@@ -34,6 +43,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float], None]
 
 _PROGRESS_EVERY = 2000  # SQLite VM steps between progress reports
+F_FULLFSYNC = 51  # <sys/fcntl.h> on macOS (Python's fcntl names it only there)
 
 
 def copy_path(path: Path) -> Path:
@@ -55,22 +65,36 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def _fsync_file(path: Path) -> None:
+def _flush(fd: int, platform: str) -> None:
+    """Data of `fd` on the disk itself, not in its cache (see the module's docstring). A file
+    system that does not know F_FULLFSYNC (some network shares) gets fsync."""
+    if platform == "darwin":
+        import fcntl
+
+        try:
+            fcntl.fcntl(fd, getattr(fcntl, "F_FULLFSYNC", F_FULLFSYNC))
+            return
+        except OSError:
+            log.info("F_FULLFSYNC refused; fsync instead", exc_info=True)
+    os.fsync(fd)
+
+
+def _fsync_file(path: Path, platform: str) -> None:
     with open(path, "rb+") as f:
-        os.fsync(f.fileno())
+        _flush(f.fileno(), platform)
 
 
-def _fsync_folder(folder: Path) -> None:
+def _fsync_folder(folder: Path, platform: str) -> None:
     if os.name != "posix":
         return  # Windows cannot open a folder to flush it; its renames are journalled
     fd = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(fd)
+        _flush(fd, platform)
     finally:
         os.close(fd)
 
 
-def _wipe(path: Path) -> None:
+def _wipe(path: Path, platform: str) -> None:
     """Overwrite the plain file with zeros (and flush) before it is removed, so its bytes do
     not linger in free space of a plain disk. (An SSD or a copy-on-write file system may
     still keep old blocks: docs/decisions.md says so.)"""
@@ -84,10 +108,54 @@ def _wipe(path: Path) -> None:
         while left > 0:
             left -= f.write(zeros[: min(left, len(zeros))])
         f.flush()
-        os.fsync(f.fileno())
+        _flush(f.fileno(), platform)
 
 
-def finish_interrupted(path: Path) -> bool:
+_LEFTOVER_KINDS = (".damaged-", ".new-")
+_SIDECAR_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def plain_leftovers(path: Path, *, migrated: bool) -> list[Path]:
+    """Copies beside the database at `path` that are not encrypted: damaged copies and
+    creation temporaries, with their -wal, -shm and -journal (which go with their main file).
+    A sidecar whose main file is missing or empty (the copy kept of a database found empty is
+    its WAL) cannot tell by itself: it counts as plain only just after a migration
+    (`migrated`), when every copy there was made while the database was plain."""
+    prefixes = tuple(f"{path.name}{kind}" for kind in _LEFTOVER_KINDS)
+    try:
+        candidates = sorted(p for p in path.parent.iterdir() if p.name.startswith(prefixes))
+    except OSError:
+        return []
+    leftovers: list[Path] = []
+    for candidate in candidates:
+        main = candidate
+        for suffix in _SIDECAR_SUFFIXES:
+            if candidate.name.endswith(suffix):
+                main = candidate.with_name(candidate.name[: -len(suffix)])
+        unknown = not is_plain(main) and file_salt(main) is None
+        if candidate.is_file() and (is_plain(main) or (migrated and unknown)):
+            leftovers.append(candidate)
+    return leftovers
+
+
+def wipe_plain_leftovers(path: Path, *, migrated: bool, platform: str = sys.platform) -> None:
+    """Overwrite and delete every plain copy beside the encrypted database at `path` (step 5):
+    readable patient data must not outlive the encryption. Also whenever the database is
+    found encrypted, so a deletion cut short is finished by the next start."""
+    leftovers = plain_leftovers(path, migrated=migrated)
+    for leftover in leftovers:
+        try:
+            _wipe(leftover, platform)
+            leftover.unlink()
+        except OSError as exc:
+            log.warning("Could not delete the unencrypted copy %s: %s", leftover, exc)
+        else:
+            log.info("Deleted the unencrypted copy %s", leftover.name)
+    if leftovers:
+        _fsync_folder(path.parent, platform)
+
+
+def finish_interrupted(path: Path, platform: str = sys.platform) -> bool:
     """Complete or undo a migration a crash cut short. True when one was found."""
     found = False
     copy = copy_path(path)
@@ -98,26 +166,31 @@ def finish_interrupted(path: Path) -> bool:
     checked = checked_path(path)
     if checked.exists():
         found = True
-        _replace_plain(path, checked)
+        _replace_plain(path, checked, platform)
     if found:
         log.info("Finished an encryption of %s that had been interrupted", path)
     return found
 
 
-def _replace_plain(path: Path, checked: Path) -> None:
+def _replace_plain(path: Path, checked: Path, platform: str) -> None:
     for plain in (path, *_sidecars(path)):
-        _wipe(plain)
+        _wipe(plain, platform)
     os.replace(checked, path)
     for plain in _sidecars(path):
         _remove(plain)
-    _fsync_folder(path.parent)
+    _fsync_folder(path.parent, platform)
 
 
-def encrypt_if_needed(path: Path, key: DatabaseKey, progress: Progress | None = None) -> None:
-    """Before the store opens: finish what a crash interrupted, and encrypt a plain file. One
-    process at a time (an OS lock beside the file, taken only when there is work): another
-    copy starting at the same moment must not delete the copy this one is writing."""
+def encrypt_if_needed(
+    path: Path, key: DatabaseKey, progress: Progress | None = None, platform: str = sys.platform
+) -> None:
+    """Before the store opens: finish what a crash interrupted, encrypt a plain file, and
+    delete the plain copies beside an encrypted one. One process at a time (an OS lock beside
+    the file, taken only when there is work): another copy starting at the same moment must
+    not delete the copy this one is writing."""
     if not (is_plain(path) or copy_path(path).exists() or checked_path(path).exists()):
+        if file_salt(path) is not None:
+            wipe_plain_leftovers(path, migrated=False, platform=platform)
         return
     lock = ProcessLock(path.with_name(f"{path.name}.encrypt.lock"))
     if lock.try_acquire() is LockState.BUSY:
@@ -127,9 +200,10 @@ def encrypt_if_needed(path: Path, key: DatabaseKey, progress: Progress | None = 
             detail=f"encryption lock of {path} busy",
         )
     try:
-        finish_interrupted(path)
+        finish_interrupted(path, platform)
         if is_plain(path):
-            encrypt_in_place(path, key, progress)
+            encrypt_in_place(path, key, progress, platform)
+        wipe_plain_leftovers(path, migrated=True, platform=platform)
     finally:
         lock.release()
 
@@ -148,7 +222,9 @@ def _table_rows(conn: sqlite3.Connection, schema: str) -> dict[str, int]:
     }
 
 
-def encrypt_in_place(path: Path, key: DatabaseKey, progress: Progress | None = None) -> None:
+def encrypt_in_place(
+    path: Path, key: DatabaseKey, progress: Progress | None = None, platform: str = sys.platform
+) -> None:
     """Encrypt the plain database at `path` with `key` (see the module's steps). Raises
     `sqlite3.Error` or `OSError` with the plain file left whole when it cannot."""
     report = progress or (lambda _fraction: None)
@@ -201,12 +277,12 @@ def encrypt_in_place(path: Path, key: DatabaseKey, progress: Progress | None = N
     report(0.95)
     if os.name == "posix":
         os.chmod(copy, 0o600)  # patient data, even encrypted: owner only
-    _fsync_file(copy)
+    _fsync_file(copy, platform)
     checked = checked_path(path)
     os.replace(copy, checked)
-    _fsync_folder(path.parent)
+    _fsync_folder(path.parent, platform)
 
     # 4. The plain bytes wiped, the encrypted copy in their place.
-    _replace_plain(path, checked)
+    _replace_plain(path, checked, platform)
     report(1.0)
     log.info("Encrypted the local database %s (%d rows)", path, sum(expected.values()))

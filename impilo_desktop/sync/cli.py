@@ -204,8 +204,19 @@ def run_sync(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+PROFILE_REMOVED = (
+    "This account's data was removed from this computer (signed out), so sync stopped."
+)
+
+
 async def _sync_forever(store: Store, profile: Profile, key: str, args: argparse.Namespace) -> None:
     while True:
+        # An open store keeps a removal on this computer from starting (its open lock), but
+        # not one the lock cannot see (another computer sharing the folder, a file system
+        # that does not lock, the folder deleted by hand): the store would go on sending
+        # orders the coordinator chose to drop, from a file nobody can see any more.
+        if not store.path.exists():
+            raise StoreError(PROFILE_REMOVED, detail=f"{store.path} is gone")
         await _sync_pass(store, profile, key, refresh=not args.no_refresh, due_only=True)
         await asyncio.sleep(max(args.interval, 1.0))
 

@@ -422,7 +422,9 @@ class OutboxSender:
             sent = self.store.mark_sent(entry.entry_id, order.id, detail, order=order)
         except EntryStateError:
             # Settled meanwhile by a sender that took over (it adopted this very order).
-            log.warning("Entry %s: order %s arrived after the entry was settled", entry, order.id)
+            log.warning(
+                "Entry %s: order %s arrived after the entry was settled", entry.entry_id, order.id
+            )
             return self._result(self.store.get_entry(entry.entry_id), Outcome.SKIPPED)
         log.info("Entry %s: %s", entry.entry_id, detail)
         return self._result(sent, outcome, note)

@@ -325,3 +325,25 @@ async def test_sender_stops_when_its_lock_was_taken_over(
     holder = store.sender_lock_holder()
     assert holder is not None
     assert holder.owner == "another-sender"  # not released by the sender that lost it
+
+
+async def test_an_order_arriving_after_its_entry_was_settled_is_logged_without_patient_data(
+    store: Store, impilo: FakeImpilo, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = store.enqueue(valid_draft(), server=BASE_URL)
+
+    def settled_by_another_sender() -> None:
+        # The request was in flight while a sender that took over adopted this very order.
+        store.mark_sent(entry.entry_id, 4242, "order 4242 (it already existed)")
+
+    impilo.script.append(("call", settled_by_another_sender))
+    with caplog.at_level("WARNING", logger="impilo_desktop.sync.sender"):
+        report = await sender(store, impilo).drain()
+
+    assert report.results[0].outcome == Outcome.SKIPPED
+    arrived = [r.message for r in caplog.records if "after the entry was settled" in r.message]
+    assert len(arrived) == 1
+    assert arrived[0].startswith(f"Entry {entry.entry_id}: order ")
+    # The entry's id only: its repr carries the server's text (last_error, server_message),
+    # which can name a patient.
+    assert "OutboxEntry(" not in caplog.text
