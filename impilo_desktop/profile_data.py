@@ -162,19 +162,23 @@ def export_unsent(entries: Iterable[OutboxEntry], folder: Path) -> list[Path]:
                 f"#{entry.entry_id} ({entry.draft.summary()}) is not a complete order ({invalid});"
                 " open it in Drafts & outbox to correct it, or remove it"
             ) from invalid
-        stem = f"unsent-order-{entry.entry_id}"
-        path = folder / f"{stem}.json"
-        number = 1
-        while True:
-            try:
-                with path.open("x", encoding="utf-8") as file:
-                    file.write(text)
-                break
-            except FileExistsError:
-                number += 1
-                path = folder / f"{stem}-{number}.json"
+        path = write_new_file(folder, f"unsent-order-{entry.entry_id}", text)
         written.append(path)
     return written
+
+
+def write_new_file(folder: Path, stem: str, text: str) -> Path:
+    """Write `text` to `folder/stem.json`, or `stem-2.json`, … : never over an existing file."""
+    path = folder / f"{stem}.json"
+    number = 1
+    while True:
+        try:
+            with path.open("x", encoding="utf-8") as file:
+                file.write(text)
+            return path
+        except FileExistsError:
+            number += 1
+            path = folder / f"{stem}-{number}.json"
 
 
 # -- removing -----------------------------------------------------------------------------------
@@ -375,4 +379,5 @@ __all__ = [
     "unsent_in",
     "unsent_line",
     "waiting_for",
+    "write_new_file",
 ]

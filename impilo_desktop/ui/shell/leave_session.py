@@ -17,13 +17,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from impilo_desktop.domain import DraftInvalid, OrderDraft, to_order_create
-from impilo_desktop.profile_data import ExportError, export_unsent, unsent_entries, unsent_line
+from impilo_desktop.profile_data import (
+    ExportError,
+    export_unsent,
+    unsent_entries,
+    unsent_line,
+    write_new_file,
+)
 from impilo_desktop.store import OutboxEntry, Store
 from impilo_desktop.store.outbox import new_client_reference
+from impilo_desktop.ui.dialogs.folder_choice import choose_folder
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 
 log = logging.getLogger(__name__)
@@ -62,21 +69,8 @@ def export_session(work: SessionWork, folder: Path) -> list[Path]:
                 " remove it in Drafts & outbox first"
             ) from invalid
         text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
-        written.append(_write_new(folder, f"draft-{number}", text))
+        written.append(write_new_file(folder, f"draft-{number}", text))
     return written
-
-
-def _write_new(folder: Path, stem: str, text: str) -> Path:
-    path = folder / f"{stem}.json"
-    number = 1
-    while True:
-        try:
-            with path.open("x", encoding="utf-8") as file:
-                file.write(text)
-            return path
-        except FileExistsError:
-            number += 1
-            path = folder / f"{stem}-{number}.json"
 
 
 class LeaveSession(QObject):
@@ -154,22 +148,14 @@ class LeaveSession(QObject):
         box.open()
 
     def choose_export_folder(self) -> None:
-        documents = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation
+        choose_folder(
+            self._parent,
+            "Export drafts and orders — they contain patient data",
+            name="exportSessionDialog",
+            accessible_name="Choose a folder for the drafts and orders (contains patient data)",
+            chosen=self.export_to,
+            cancelled=lambda: self._done(switch=False),
         )
-        start = documents if documents and Path(documents).is_dir() else str(Path.home())
-        dialog = QFileDialog(
-            self._parent, "Export drafts and orders — they contain patient data", start
-        )
-        dialog.setObjectName("exportSessionDialog")
-        dialog.setAccessibleName(
-            "Choose a folder for the drafts and orders (contains patient data)"
-        )
-        dialog.setFileMode(QFileDialog.FileMode.Directory)
-        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
-        dialog.fileSelected.connect(lambda folder: self.export_to(Path(folder)))
-        dialog.rejected.connect(lambda: self._done(switch=False))
-        dialog.open()
 
     def export_to(self, folder: Path) -> None:
         """Write everything to `folder` (on the bridge), then switch; no switch when they

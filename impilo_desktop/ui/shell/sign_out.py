@@ -17,12 +17,13 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from impilo_desktop.profile_data import export_unsent, unsent_line
 from impilo_desktop.store import OutboxEntry, StoreError, StoreLockedError
 from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
+from impilo_desktop.ui.dialogs.folder_choice import choose_folder
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 
 log = logging.getLogger(__name__)
@@ -155,20 +156,14 @@ class SignOut(QObject):
         box.open()
 
     def choose_export_folder(self) -> None:
-        documents = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation
+        choose_folder(
+            self._parent,
+            "Export unsent orders — they contain patient data",
+            name="exportUnsentDialog",
+            accessible_name="Choose a folder for the unsent orders (contains patient data)",
+            chosen=self.export_to,
+            cancelled=self._cancelled,
         )
-        start = documents if documents and Path(documents).is_dir() else str(Path.home())
-        dialog = QFileDialog(
-            self._parent, "Export unsent orders — they contain patient data", start
-        )
-        dialog.setObjectName("exportUnsentDialog")
-        dialog.setAccessibleName("Choose a folder for the unsent orders (contains patient data)")
-        dialog.setFileMode(QFileDialog.FileMode.Directory)
-        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
-        dialog.fileSelected.connect(lambda folder: self.export_to(Path(folder)))
-        dialog.rejected.connect(self._cancelled)
-        dialog.open()
 
     def export_to(self, folder: Path) -> None:
         """Write the unsent orders to `folder` (on the bridge), then sign out; nothing is
