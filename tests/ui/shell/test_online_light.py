@@ -4,6 +4,9 @@ probing while the app's own requests already say how things stand."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.api.retry import RetryPolicy
@@ -19,12 +22,25 @@ QUICK = RetryPolicy(base_delay=0.05, max_delay=0.2, random=lambda: 1.0)
 NEVER = RetryPolicy(base_delay=600.0, max_delay=600.0, random=lambda: 1.0)
 
 
-def started(make_window: MakeWindow, argv: list[str], schedule: RetryPolicy) -> MainWindow:
-    window = make_window(*argv, start=False)
-    window.services.outbox.set_probe_schedule(schedule)
-    window.show()
-    window.start()
-    return window
+OpenWindow = Callable[[RetryPolicy], MainWindow]
+
+
+@pytest.fixture
+def open_window(
+    make_window: MakeWindow, sandbox: SandboxServer, custom_argv: list[str], keys: KeyStore
+) -> OpenWindow:
+    """Open the custom account (with its key) on the sandbox, its probe on `schedule` from
+    before the first request."""
+
+    def open_with(schedule: RetryPolicy) -> MainWindow:
+        keys.set_key("custom", sandbox.api_key)
+        window = make_window(*custom_argv, start=False)
+        window.services.outbox.set_probe_schedule(schedule)
+        window.show()
+        window.start()
+        return window
+
+    return open_with
 
 
 def light(window: MainWindow) -> str:
@@ -32,14 +48,9 @@ def light(window: MainWindow) -> str:
 
 
 def test_the_light_goes_offline_and_back_by_itself(
-    qtbot: QtBot,
-    make_window: MakeWindow,
-    sandbox: SandboxServer,
-    custom_argv: list[str],
-    keys: KeyStore,
+    qtbot: QtBot, open_window: OpenWindow, sandbox: SandboxServer
 ) -> None:
-    keys.set_key("custom", sandbox.api_key)
-    window = started(make_window, custom_argv, QUICK)
+    window = open_window(QUICK)
     qtbot.waitUntil(lambda: light(window) == "Online", timeout=15_000)
     outbox = window.services.outbox
     # The start-up refresh and drain have ended: from here on only the probe asks.
@@ -64,14 +75,9 @@ def test_the_light_goes_offline_and_back_by_itself(
 
 
 def test_back_online_keeps_the_wait_the_server_asked_for(
-    qtbot: QtBot,
-    make_window: MakeWindow,
-    sandbox: SandboxServer,
-    custom_argv: list[str],
-    keys: KeyStore,
+    qtbot: QtBot, open_window: OpenWindow, sandbox: SandboxServer
 ) -> None:
-    keys.set_key("custom", sandbox.api_key)
-    window = started(make_window, custom_argv, QUICK)
+    window = open_window(QUICK)
     wait_online(qtbot, window)
     outbox = window.services.outbox
     qtbot.waitUntil(lambda: not outbox.refreshing and not outbox.sending, timeout=15_000)
@@ -91,14 +97,9 @@ def test_back_online_keeps_the_wait_the_server_asked_for(
 
 
 def test_no_probe_while_the_outbox_talks_to_the_server(
-    qtbot: QtBot,
-    make_window: MakeWindow,
-    sandbox: SandboxServer,
-    custom_argv: list[str],
-    keys: KeyStore,
+    qtbot: QtBot, open_window: OpenWindow, sandbox: SandboxServer
 ) -> None:
-    keys.set_key("custom", sandbox.api_key)
-    window = started(make_window, custom_argv, NEVER)
+    window = open_window(NEVER)
     wait_online(qtbot, window)  # from the start-up drain and refresh, not from a probe
     outbox = window.services.outbox
     with qtbot.waitSignal(outbox.entry_sent, timeout=15_000):
@@ -114,14 +115,9 @@ def test_no_probe_while_the_outbox_talks_to_the_server(
 
 
 def test_no_probing_while_the_window_is_minimised(
-    qtbot: QtBot,
-    make_window: MakeWindow,
-    sandbox: SandboxServer,
-    custom_argv: list[str],
-    keys: KeyStore,
+    qtbot: QtBot, open_window: OpenWindow, sandbox: SandboxServer
 ) -> None:
-    keys.set_key("custom", sandbox.api_key)
-    window = started(make_window, custom_argv, QUICK)
+    window = open_window(QUICK)
     wait_online(qtbot, window)
     probe = window.services.outbox.probe
     window.showMinimized()
