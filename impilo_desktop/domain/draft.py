@@ -11,6 +11,10 @@ the opposite. `set_recipient_kind` drops the other kind's choice only when the k
 changes. So a draft never carries a hidden second recipient that could be shown or sent by
 mistake. Older or imported drafts may still hold both; only the one matching `recipient_kind`
 counts (see `OrderDraft.recipient`).
+
+A patient order's patient is either one chosen from Impilo (`patient`, with an id) or one typed
+in the form (`new_patient`, created with the order). At most one of them is set: `set_patient`
+drops a typed new patient and `set_new_patient` drops a chosen one (and any site).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from impilo_desktop.api.models import Patient, ShippingOption, Site
+from impilo_desktop.domain.new_patient import NewPatient
 
 RecipientKind = Literal["patient", "site"]
 
@@ -188,6 +193,7 @@ class OrderDraft(DraftModel):
     updated_at: datetime = Field(default_factory=_now)
     recipient_kind: RecipientKind = "patient"
     patient: PatientChoice | None = None
+    new_patient: NewPatient | None = None
     site: SiteChoice | None = None
     item_lines: list[ItemLine] = Field(default_factory=list)
     kit_lines: list[KitLine] = Field(default_factory=list)
@@ -222,9 +228,21 @@ class OrderDraft(DraftModel):
     # --- reading -------------------------------------------------------------------------
 
     @property
-    def recipient(self) -> PatientChoice | SiteChoice | None:
-        """The choice that counts: the patient for a patient order, the site for a site order."""
-        return self.patient if self.recipient_kind == "patient" else self.site
+    def recipient(self) -> PatientChoice | NewPatient | SiteChoice | None:
+        """The choice that counts: the patient (chosen, else typed as new) for a patient order,
+        the site for a site order."""
+        if self.recipient_kind == "site":
+            return self.site
+        return self.patient if self.patient is not None else self.new_patient
+
+    @property
+    def is_new_patient_order(self) -> bool:
+        """A patient order for a patient typed in the form (created with the order)."""
+        return (
+            self.recipient_kind == "patient"
+            and self.patient is None
+            and self.new_patient is not None
+        )
 
     @property
     def has_returns(self) -> bool:
@@ -235,6 +253,7 @@ class OrderDraft(DraftModel):
         """Nothing worth keeping has been entered (defaults such as shipping don't count)."""
         return not (
             self.patient
+            or (self.new_patient is not None and not self.new_patient.is_empty())
             or self.site
             or self.item_lines
             or self.kit_lines
@@ -273,6 +292,15 @@ class OrderDraft(DraftModel):
         """Choose the patient; the draft becomes a patient order (a chosen site is dropped)."""
         self.recipient_kind = "patient"
         self.patient = patient
+        self.new_patient = None
+        self.site = None
+        self.touch()
+
+    def set_new_patient(self, patient: NewPatient | None) -> None:
+        """Order for a patient typed in the form; a chosen patient or site is dropped."""
+        self.recipient_kind = "patient"
+        self.new_patient = patient
+        self.patient = None
         self.site = None
         self.touch()
 
@@ -281,6 +309,7 @@ class OrderDraft(DraftModel):
         self.recipient_kind = "site"
         self.site = site
         self.patient = None
+        self.new_patient = None
         self.touch()
 
     def set_recipient_kind(self, kind: RecipientKind) -> None:
@@ -292,6 +321,7 @@ class OrderDraft(DraftModel):
             self.site = None
         else:
             self.patient = None
+            self.new_patient = None
         self.touch()
 
     def find_item(self, item_id: int) -> int | None:
