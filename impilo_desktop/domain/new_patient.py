@@ -22,7 +22,7 @@ class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", validate_assignment=True)
 
 
-class NewAddress(_Lenient):
+class UsAddress(_Lenient):
     """A US shipping address as typed (ZIP as text: leading zeros matter)."""
 
     line_one: str = ""
@@ -52,7 +52,7 @@ class NewPatient(_Lenient):
     external_identifier: str = ""  # the clinic's own id for the patient (MRN)
     site_id: int | None = None
     site_name: str = ""
-    address: NewAddress = Field(default_factory=NewAddress)
+    address: UsAddress = Field(default_factory=UsAddress)
 
     @property
     def display_name(self) -> str:
