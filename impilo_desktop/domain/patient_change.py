@@ -10,7 +10,7 @@ else was changed by someone else meanwhile and waits for the coordinator.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from impilo_desktop.domain.new_patient import UsAddress
 
@@ -20,7 +20,7 @@ class PatientContact(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    address: UsAddress = UsAddress()
+    address: UsAddress = Field(default_factory=UsAddress)
     phone_number: str = ""
 
 
