@@ -28,6 +28,7 @@ from impilo_desktop.domain import (
     large_counts,
     validate_draft,
 )
+from impilo_desktop.domain.new_patient import NewPatient
 from impilo_desktop.store import OutboxEntry, StoreError
 from impilo_desktop.ui.order_entry.autosave import DraftAutosave
 from impilo_desktop.ui.order_entry.banner import BannerKind
@@ -39,6 +40,7 @@ from impilo_desktop.ui.order_entry.choices import (
 )
 from impilo_desktop.ui.order_entry.count_question import CountQuestion
 from impilo_desktop.ui.order_entry.form import OrderForm
+from impilo_desktop.ui.order_entry.new_patient_form import names_from_search
 from impilo_desktop.ui.order_entry.problems import ProblemSections, sort_problems
 from impilo_desktop.ui.order_entry.records import ItemRecord, KitRecord, PatientRecord, SiteRecord
 from impilo_desktop.ui.order_entry.reference import ReferenceData, load_reference
@@ -78,6 +80,8 @@ class OrderEntryView(QWidget):
         self._reveal_all = False
         self._reference_job: Job | None = None
         self._loading = False
+        # A new patient typed, then left for the search: "New patient…" brings it back.
+        self._set_aside: NewPatient | None = None
 
         self.form = OrderForm(self)
         layout = QVBoxLayout(self)
@@ -241,6 +245,12 @@ class OrderEntryView(QWidget):
         self.add_kit_action = action(
             "addKitAction", "Add kit", [QKeySequence("Ctrl+K")], self._focus_kit_search
         )
+        self.new_patient_action = action(
+            "newPatientAction",
+            "New patient",
+            [QKeySequence("Ctrl+Shift+P")],
+            lambda: self.start_new_patient(None),
+        )
         # Ctrl+N belongs to the shell's File > New order, which calls new_order().
         self.new_order_action = action(
             "newOrderAction", "New order", [QKeySequence("Ctrl+Shift+N")], self.new_order
@@ -256,6 +266,9 @@ class OrderEntryView(QWidget):
         f.recipient_buttons.buttonToggled.connect(self._on_recipient_kind)
         f.patient_picker.chosen.connect(self._on_patient)
         f.site_picker.chosen.connect(self._on_site)
+        f.patient_picker.new_patient_wanted.connect(self.start_new_patient)
+        f.new_patient_form.changed.connect(self._on_new_patient_edited)
+        f.new_patient_form.search_instead.connect(self.search_existing_patients)
         f.item_search.chosen.connect(self._on_item)
         f.kit_search.chosen.connect(self._on_kit)
         f.items_model.changed.connect(lambda: self._changed("items"))
@@ -310,10 +323,11 @@ class OrderEntryView(QWidget):
             self._touched = set()
             self._reveal_all = False
             f = self.form
+            self._set_aside = None
+            f.patient_picker.keep_new_patient("")
             f.recipient_button_for(draft.recipient_kind).setChecked(True)
-            f.recipient_stack.setCurrentWidget(
-                f.patient_picker if draft.recipient_kind == "patient" else f.site_picker
-            )
+            f.recipient_stack.setCurrentWidget(self._recipient_picker())
+            f.new_patient_form.set_patient(draft.new_patient or NewPatient())
             # Focus given to the page (e.g. by File > New order) lands in the recipient field.
             self.setFocusProxy(self._recipient_picker())
             for picker in (f.patient_picker, f.site_picker, f.item_search, f.kit_search):
@@ -352,6 +366,10 @@ class OrderEntryView(QWidget):
         f.recipient_stack.setCurrentWidget(picker)
         self.setFocusProxy(picker)
         if kind != self._draft.recipient_kind:
+            typed = self._draft.new_patient
+            if typed is not None and not typed.is_empty():
+                self._set_aside = typed  # a site after all? The typed patient is kept
+                f.patient_picker.keep_new_patient(typed.display_name)
             self._draft.set_recipient_kind(kind)
             # The domain dropped the other kind's choice; the pickers follow.
             (f.site_picker if kind == "patient" else f.patient_picker).set_choice(None)
@@ -360,7 +378,74 @@ class OrderEntryView(QWidget):
         if picker.choice is None:
             picker.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def start_new_patient(self, typed: str | None = None) -> None:
+        """The recipient becomes a patient typed here, created with the order: the one set
+        aside earlier, else the names typed in the search (`typed`, else the search field)."""
+        f = self.form
+        if self._draft.is_new_patient_order:
+            f.new_patient_form.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
+        patient, self._set_aside = self._set_aside, None
+        f.patient_picker.keep_new_patient("")
+        if patient is None:
+            text = f.patient_picker.search_field.text() if typed is None else typed
+            first, last = names_from_search(text)
+            site_id = f.patient_picker.scoped_site
+            site_name = f.patient_picker.site_scope.currentText() if site_id else ""
+            patient = NewPatient(
+                first_name=first, last_name=last, site_id=site_id, site_name=site_name
+            )
+        self._loading = True
+        try:
+            f.patient_button.setChecked(True)
+            f.patient_picker.clear_feedback()
+            f.patient_picker.set_choice(None)
+            f.site_picker.set_choice(None)
+            f.new_patient_form.set_patient(patient)
+            f.recipient_stack.setCurrentWidget(f.new_patient_form)
+            self.setFocusProxy(f.new_patient_form)
+        finally:
+            self._loading = False
+        self._draft.set_new_patient(patient)
+        self._changed("recipient")
+        self.tracker.move_aside()  # the next order has begun
+        # The cursor goes to the first name still to type.
+        empty = next((k for k in ("first_name", "last_name") if not getattr(patient, k)), "")
+        f.new_patient_form.focus_field(empty or "date_of_birth")
+
+    def search_existing_patients(self) -> None:
+        """Back from the new-patient form to the search, with the typed names searched for.
+        What was typed is set aside, not lost: "New patient…" brings it back."""
+        f = self.form
+        patient = self._draft.new_patient
+        kept = patient is not None and not patient.is_empty()
+        self._loading = True
+        try:
+            f.recipient_stack.setCurrentWidget(f.patient_picker)
+            self.setFocusProxy(f.patient_picker)
+        finally:
+            self._loading = False
+        self._draft.set_patient(None)
+        self._changed("recipient")
+        picker = f.patient_picker
+        picker.search_field.setFocus(Qt.FocusReason.OtherFocusReason)
+        if patient is not None and kept:
+            self._set_aside = patient
+            name = " ".join(p for p in (patient.first_name, patient.last_name) if p.strip())
+            picker.search_field.setText(name.strip())
+            picker.search_field.selectAll()
+            picker.keep_new_patient(patient.display_name)
+
+    def _on_new_patient_edited(self) -> None:
+        if self._loading or not self._draft.is_new_patient_order:
+            return
+        self._draft.set_new_patient(self.form.new_patient_form.patient())
+        self._changed("recipient")
+
     def _on_patient(self, record: object) -> None:
+        if record is not None:
+            self._set_aside = None  # someone from Impilo after all
+            self.form.patient_picker.keep_new_patient("")
         self._draft.set_patient(
             patient_choice(record) if isinstance(record, PatientRecord) else None
         )
@@ -494,10 +579,15 @@ class OrderEntryView(QWidget):
 
     def _recipient_picker(self) -> QWidget:
         f = self.form
+        if self._draft.is_new_patient_order:
+            return f.new_patient_form
         return f.patient_picker if self._draft.recipient_kind == "patient" else f.site_picker
 
     def _focus_recipient(self) -> None:
         f = self.form
+        if self._draft.is_new_patient_order:
+            self.search_existing_patients()  # Ctrl+F: find the patient after all
+            return
         picker = f.patient_picker if self._draft.recipient_kind == "patient" else f.site_picker
         if picker.choice is not None:
             picker.clear_choice()
@@ -519,6 +609,7 @@ class OrderEntryView(QWidget):
         f.patient_picker.model.set_records(data.patients)
         f.patient_picker.set_sites(data.sites)
         f.site_picker.set_sites(data.sites)
+        f.new_patient_form.set_sites(data.sites)
         f.item_search.model.set_records(data.items)
         f.kit_search.set_kits(data.kits)
         f.kits_model.set_kit_catalog(data.kits)
