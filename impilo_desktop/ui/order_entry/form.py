@@ -377,6 +377,8 @@ class OrderForm(QWidget):
         stack = self.recipient_stack
         for position in range(stack.count()):
             page = stack.widget(position)
+            if page is None:
+                continue
             policy = (
                 QSizePolicy.Policy.Preferred
                 if page is stack.currentWidget()

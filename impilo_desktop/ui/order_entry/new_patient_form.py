@@ -33,8 +33,13 @@ from impilo_desktop.domain.new_patient import DEFAULT_COUNTRY, NewPatient, UsAdd
 from impilo_desktop.domain.new_patient_rules import US_STATES
 from impilo_desktop.ui.order_entry.records import SiteRecord
 
-SEXES = (("", "Not given"), ("female", "Female"), ("male", "Male"), ("other", "Other"))
-SEXES += (("unknown", "Unknown"),)
+SEXES: tuple[tuple[str, str], ...] = (
+    ("", "Not given"),
+    ("female", "Female"),
+    ("male", "Male"),
+    ("other", "Other"),
+    ("unknown", "Unknown"),
+)
 
 _US_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
@@ -167,16 +172,18 @@ class NewPatientForm(QWidget):
         state.setValidator(QRegularExpressionValidator(r"[A-Za-z]{0,2}", state))
         state.setMaximumWidth(state.fontMetrics().horizontalAdvance("WWW") + 28)
         state.setCompleter(self._state_completer(state))
-        zip_code = text("address.zip_code", "12345 or 12345-6789", 10)
+        zip_code = text("address.zip_code", "12345", 10)
         zip_code.setMaximumWidth(zip_code.fontMetrics().horizontalAdvance("00000-00000") + 28)
         country = QLabel(f"Country: {DEFAULT_COUNTRY}", self)
         country.setObjectName("newPatientCountry")
         country.setProperty("role", "hint")
+        country.setContentsMargins(0, 4, 0, 0)
 
         place = QHBoxLayout()
         place.setSpacing(6)
         place.addWidget(self._cell(state, "address.state"))
         zip_label = QLabel("ZIP:", self)
+        zip_label.setContentsMargins(0, 4, 0, 0)
         zip_label.setBuddy(zip_code)
         place.addWidget(zip_label, 0, Qt.AlignmentFlag.AlignTop)
         place.addWidget(self._cell(zip_code, "address.zip_code"), 1)
@@ -227,10 +234,11 @@ class NewPatientForm(QWidget):
             for column, (caption, cell, buddy) in enumerate(
                 ((left_text, left, left_buddy), (right_text, right, right_buddy))
             ):
-                label = QLabel(caption, self)
-                label.setBuddy(buddy)
-                grid.addWidget(label, row, column * 2, Qt.AlignmentFlag.AlignTop)
-                grid.addWidget(cell, row, column * 2 + 1)
+                caption_label = QLabel(caption, self)
+                caption_label.setBuddy(buddy)
+                caption_label.setContentsMargins(0, 4, 0, 0)  # level with the field's text
+                grid.addWidget(caption_label, row, column * 2, Qt.AlignmentFlag.AlignTop)
+                grid.addWidget(cell, row, column * 2 + 1, Qt.AlignmentFlag.AlignTop)
 
         # Tab goes as the eye reads: left to right, row by row.
         order: list[QWidget] = [
@@ -393,7 +401,8 @@ class NewPatientForm(QWidget):
             plain = not (event.modifiers() & Qt.KeyboardModifier.ControlModifier)
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
                 completer = watched.completer()
-                if completer is not None and completer.popup().isVisible():
+                popup = completer.popup() if completer is not None else None
+                if popup is not None and popup.isVisible():
                     return False
                 watched.editingFinished.emit()
                 self.focusNextChild()

@@ -128,7 +128,9 @@ def merge(matches: Iterable[PatientMatch]) -> list[PatientMatch]:
     return sorted(by_id.values(), key=_strength)
 
 
-async def check_new_patient(client: ImpiloClient, store: Store, patient: NewPatient) -> PatientCheck:
+async def check_new_patient(
+    client: ImpiloClient, store: Store, patient: NewPatient
+) -> PatientCheck:
     """Look for `patient` in the cache, then on Impilo (unless it cannot be reached)."""
     rows = await asyncio.to_thread(store.patient_search_rows)
     matches = cached_matches(rows, patient)
