@@ -46,6 +46,7 @@ from impilo_desktop.ui.order_entry.records import ItemRecord, KitRecord, Patient
 from impilo_desktop.ui.order_entry.reference import ReferenceData, load_reference
 from impilo_desktop.ui.order_entry.server_lookups import ServerLookups
 from impilo_desktop.ui.order_entry.submission import SubmissionTracker
+from impilo_desktop.ui.order_entry.submit_checks import SubmitChecks
 from impilo_desktop.ui.plumbing.bridge import Job
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ class OrderEntryView(QWidget):
         layout.addWidget(self.form)
         self.sections = ProblemSections(self.form)
         self.count_question = CountQuestion(self.form, self)
+        self.checks = SubmitChecks(services, self)
+        self.checks.finished.connect(self._validate)  # the form is the coordinator's again
         self.autosave = DraftAutosave(services.bridge, services.store, lambda: self._draft, self)
         self.tracker = SubmissionTracker(
             services, self.form.banner, lambda: not self._draft.is_empty(), self
@@ -143,11 +146,13 @@ class OrderEntryView(QWidget):
     def submit(self) -> None:
         """Validate and hand the draft to the outbox; show every problem if it is not ready.
 
-        A count unusually large for one patient is asked about once first. The form clears
+        A count unusually large for one patient is asked about once first, then whether the
+        new patient is already known, or whether the recipient already has an open order with
+        the same things (`submit_checks.py`, off the UI thread). The form clears
         at once for the next order; the outbox takes the draft on the bridge loop, after the
         autosaves already asked for. Should that fail, the draft comes back on screen with
         the reason, nothing lost."""
-        if self.count_question.asking:
+        if self.count_question.asking or self.checks.busy:
             return  # the answer decides
         problems = validate_draft(self._draft, self._catalog)
         if problems:
@@ -158,13 +163,48 @@ class OrderEntryView(QWidget):
         large = large_counts(self._draft, self._catalog)
         if large:
             asked_about = self._draft
-            self.count_question.ask(large, lambda: self._send(asked_about))
+            self.count_question.ask(large, lambda: self._check(asked_about))
             return
-        self._send(self._draft)
+        self._check(self._draft)
 
-    def _send(self, asked_about: OrderDraft) -> None:
+    def _check(self, asked_about: OrderDraft) -> None:
+        """Look for a duplicate patient or order before sending `asked_about`."""
+        if self._draft is not asked_about:
+            return
+        if not self.checks.run(
+            asked_about,
+            send=lambda note: self._send(asked_about, note),
+            use_patient=self.use_existing_patient,
+        ):
+            self._send(asked_about)
+            return
+        f = self.form
+        f.submit_button.setEnabled(False)  # once: the check's answer decides
+        f.reason_label.setText(
+            "Checking whether this patient is already in Impilo\N{HORIZONTAL ELLIPSIS}"
+            if asked_about.is_new_patient_order
+            else "Checking for an open order with the same things\N{HORIZONTAL ELLIPSIS}"
+        )
+
+    def use_existing_patient(self, record: PatientRecord) -> None:
+        """The new patient is someone Impilo has: the order is for them, its lines kept."""
+        f = self.form
+        self._set_aside = None
+        f.patient_picker.keep_new_patient("")
+        self._loading = True
+        try:
+            f.recipient_stack.setCurrentWidget(f.patient_picker)
+            self.setFocusProxy(f.patient_picker)
+            f.patient_picker.set_choice(record)
+            f.new_patient_form.set_patient(NewPatient())
+        finally:
+            self._loading = False
+        self._on_patient(record)
+
+    def _send(self, asked_about: OrderDraft, note: str = "") -> None:
         """Hand the (validated) draft to the outbox and clear the form for the next order;
-        only if `asked_about`, the draft validated (and asked about), is still on screen."""
+        only if `asked_about`, the draft validated (and asked about), is still on screen.
+        `note` goes on the banner with the order's news."""
         if self._draft is not asked_about:
             log.warning("Not sent: another draft came on screen after the submit")
             return
@@ -174,16 +214,16 @@ class OrderEntryView(QWidget):
         self.autosave.released()  # the outbox takes the draft out of Drafts
         self._services.outbox.submit(
             draft,
-            on_queued=self._on_queued,
+            on_queued=lambda entry: self._on_queued(entry, note),
             on_failed=lambda error: self._on_submit_failed(draft, error),
         )
         self._show_draft(OrderDraft(), persisted=False)
         self.autosave.forget_current()
         self.form.patient_picker.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _on_queued(self, entry: OutboxEntry) -> None:
+    def _on_queued(self, entry: OutboxEntry, note: str = "") -> None:
         self.submitted.emit(entry)
-        self.tracker.track(entry)
+        self.tracker.track(entry, note)
 
     def _on_submit_failed(self, draft: OrderDraft, error: BaseException) -> None:
         log.warning("Could not queue the order: %s", error)
@@ -316,6 +356,7 @@ class OrderEntryView(QWidget):
 
     def _show_draft(self, draft: OrderDraft, *, persisted: bool) -> None:
         self.count_question.withdraw()  # it asked about the draft leaving the screen
+        self.checks.withdraw()
         self.autosave.reset(persisted=persisted)
         self._loading = True
         try:
