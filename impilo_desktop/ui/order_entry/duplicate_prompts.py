@@ -121,11 +121,12 @@ def ask_patient(
 
 
 def _order_line(order: OpenOrder) -> str:
-    placed = f", placed {order.placed:%Y-%m-%d}" if order.placed else ""
-    return (
-        f"<b>{escape(order.name)}</b> \N{EM DASH} {escape(order.status)}{placed}: "
-        f"{escape(', '.join(order.shared))}"
-    )
+    day = f"{order.placed:%Y-%m-%d}" if order.placed else ""
+    if order.order_id:
+        when = f"{order.status}, placed {day}" if day else order.status
+    else:
+        when = f"queued {day}" if day else "queued"
+    return f"<b>{escape(order.name)}</b> ({escape(when)}): {escape(', '.join(order.shared))}"
 
 
 def order_question_text(recipient: str, orders: Sequence[OpenOrder]) -> tuple[str, str]:
