@@ -40,7 +40,7 @@ from impilo_desktop.ui.order_entry.choices import (
 )
 from impilo_desktop.ui.order_entry.count_question import CountQuestion
 from impilo_desktop.ui.order_entry.form import OrderForm
-from impilo_desktop.ui.order_entry.new_patient_form import names_from_search
+from impilo_desktop.ui.order_entry.new_patient_recipient import NewPatientRecipient
 from impilo_desktop.ui.order_entry.problems import ProblemSections, sort_problems
 from impilo_desktop.ui.order_entry.records import ItemRecord, KitRecord, PatientRecord, SiteRecord
 from impilo_desktop.ui.order_entry.reference import ReferenceData, load_reference
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class OrderEntryView(QWidget):
+class OrderEntryView(QWidget, NewPatientRecipient):
     """The New order page. Signals: `open_order_requested(order_id)` ("Open in history"),
     `draft_saved(draft_id)` after each autosave, `reference_loaded()` when the pickers have
     the cached data, `submitted(entry)` when a draft went into the outbox,
@@ -81,8 +81,7 @@ class OrderEntryView(QWidget):
         self._reveal_all = False
         self._reference_job: Job | None = None
         self._loading = False
-        # A new patient typed, then left for the search: "New patient…" brings it back.
-        self._set_aside: NewPatient | None = None
+        self._set_aside: NewPatient | None = None  # see NewPatientRecipient
 
         self.form = OrderForm(self)
         layout = QVBoxLayout(self)
@@ -185,21 +184,6 @@ class OrderEntryView(QWidget):
             if asked_about.is_new_patient_order
             else "Checking for an open order with the same things\N{HORIZONTAL ELLIPSIS}"
         )
-
-    def use_existing_patient(self, record: PatientRecord) -> None:
-        """The new patient is someone Impilo has: the order is for them, its lines kept."""
-        f = self.form
-        self._set_aside = None
-        f.patient_picker.keep_new_patient("")
-        self._loading = True
-        try:
-            f.recipient_stack.setCurrentWidget(f.patient_picker)
-            self.setFocusProxy(f.patient_picker)
-            f.patient_picker.set_choice(record)
-            f.new_patient_form.set_patient(NewPatient())
-        finally:
-            self._loading = False
-        self._on_patient(record)
 
     def _send(self, asked_about: OrderDraft, note: str = "") -> None:
         """Hand the (validated) draft to the outbox and clear the form for the next order;
@@ -364,8 +348,7 @@ class OrderEntryView(QWidget):
             self._touched = set()
             self._reveal_all = False
             f = self.form
-            self._set_aside = None
-            f.patient_picker.keep_new_patient("")
+            self._keep_aside(None)
             f.recipient_button_for(draft.recipient_kind).setChecked(True)
             f.recipient_stack.setCurrentWidget(self._recipient_picker())
             f.new_patient_form.set_patient(draft.new_patient or NewPatient())
@@ -407,10 +390,7 @@ class OrderEntryView(QWidget):
         f.recipient_stack.setCurrentWidget(picker)
         self.setFocusProxy(picker)
         if kind != self._draft.recipient_kind:
-            typed = self._draft.new_patient
-            if typed is not None and not typed.is_empty():
-                self._set_aside = typed  # a site after all? The typed patient is kept
-                f.patient_picker.keep_new_patient(typed.display_name)
+            self._keep_aside(self._draft.new_patient)  # a site after all? It is kept
             self._draft.set_recipient_kind(kind)
             # The domain dropped the other kind's choice; the pickers follow.
             (f.site_picker if kind == "patient" else f.patient_picker).set_choice(None)
@@ -419,74 +399,9 @@ class OrderEntryView(QWidget):
         if picker.choice is None:
             picker.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def start_new_patient(self, typed: str | None = None) -> None:
-        """The recipient becomes a patient typed here, created with the order: the one set
-        aside earlier, else the names typed in the search (`typed`, else the search field)."""
-        f = self.form
-        if self._draft.is_new_patient_order:
-            f.new_patient_form.setFocus(Qt.FocusReason.ShortcutFocusReason)
-            return
-        patient, self._set_aside = self._set_aside, None
-        f.patient_picker.keep_new_patient("")
-        if patient is None:
-            text = f.patient_picker.search_field.text() if typed is None else typed
-            first, last = names_from_search(text)
-            site_id = f.patient_picker.scoped_site
-            site_name = f.patient_picker.site_scope.currentText() if site_id else ""
-            patient = NewPatient(
-                first_name=first, last_name=last, site_id=site_id, site_name=site_name
-            )
-        self._loading = True
-        try:
-            f.patient_button.setChecked(True)
-            f.patient_picker.clear_feedback()
-            f.patient_picker.set_choice(None)
-            f.site_picker.set_choice(None)
-            f.new_patient_form.set_patient(patient)
-            f.recipient_stack.setCurrentWidget(f.new_patient_form)
-            self.setFocusProxy(f.new_patient_form)
-        finally:
-            self._loading = False
-        self._draft.set_new_patient(patient)
-        self._changed("recipient")
-        self.tracker.move_aside()  # the next order has begun
-        # The cursor goes to the first name still to type.
-        empty = next((k for k in ("first_name", "last_name") if not getattr(patient, k)), "")
-        f.new_patient_form.focus_field(empty or "date_of_birth")
-
-    def search_existing_patients(self) -> None:
-        """Back from the new-patient form to the search, with the typed names searched for.
-        What was typed is set aside, not lost: "New patient…" brings it back."""
-        f = self.form
-        patient = self._draft.new_patient
-        kept = patient is not None and not patient.is_empty()
-        self._loading = True
-        try:
-            f.recipient_stack.setCurrentWidget(f.patient_picker)
-            self.setFocusProxy(f.patient_picker)
-        finally:
-            self._loading = False
-        self._draft.set_patient(None)
-        self._changed("recipient")
-        picker = f.patient_picker
-        picker.search_field.setFocus(Qt.FocusReason.OtherFocusReason)
-        if patient is not None and kept:
-            self._set_aside = patient
-            name = " ".join(p for p in (patient.first_name, patient.last_name) if p.strip())
-            picker.search_field.setText(name.strip())
-            picker.search_field.selectAll()
-            picker.keep_new_patient(patient.display_name)
-
-    def _on_new_patient_edited(self) -> None:
-        if self._loading or not self._draft.is_new_patient_order:
-            return
-        self._draft.set_new_patient(self.form.new_patient_form.patient())
-        self._changed("recipient")
-
     def _on_patient(self, record: object) -> None:
         if record is not None:
-            self._set_aside = None  # someone from Impilo after all
-            self.form.patient_picker.keep_new_patient("")
+            self._keep_aside(None)  # someone from Impilo after all
         self._draft.set_patient(
             patient_choice(record) if isinstance(record, PatientRecord) else None
         )

@@ -179,8 +179,12 @@ def test_offline_without_a_match_is_queued_and_says_impilo_will_be_checked(
         qtbot.mouseClick(view.form.submit_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: view.form.banner.kind == BannerKind.WARNING, timeout=WAIT_MS)
     assert "Impilo will be checked for this patient" in view.form.banner.text.text()
-    entry = started.store.get_entry(submitted.args[0].entry_id)
-    assert entry.state in (EntryState.QUEUED, EntryState.IN_DOUBT)
+    entry_id = submitted.args[0].entry_id
+    # The sender tried and could not connect: it waits to be sent.
+    qtbot.waitUntil(
+        lambda: started.store.get_entry(entry_id).state != EntryState.SENDING, timeout=WAIT_MS
+    )
+    assert started.store.get_entry(entry_id).state in (EntryState.QUEUED, EntryState.IN_DOUBT)
 
 
 # --- the lookup itself, against the sandbox with an empty cache ----------------------------
