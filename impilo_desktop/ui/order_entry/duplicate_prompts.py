@@ -29,6 +29,8 @@ def _box(parent: QWidget, name: str, title: str, text: str, informative: str) ->
     box.setTextFormat(Qt.TextFormat.RichText)
     box.setText(text)
     box.setInformativeText(informative)
+    # Wide enough that a name, its details and how it matched read as one line each.
+    box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 34em; }")
     return box
 
 
@@ -122,7 +124,9 @@ def ask_patient(
 
 def _order_line(order: OpenOrder) -> str:
     day = f"{order.placed:%Y-%m-%d}" if order.placed else ""
-    if order.order_id:
+    if order.order_id and order.status == "Order placed":
+        when = f"{order.status} on {day}" if day else order.status
+    elif order.order_id:
         when = f"{order.status}, placed {day}" if day else order.status
     else:
         when = f"queued {day}" if day else "queued"

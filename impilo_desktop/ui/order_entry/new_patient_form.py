@@ -177,20 +177,28 @@ class NewPatientForm(QWidget):
         country = QLabel(f"Country: {DEFAULT_COUNTRY}", self)
         country.setObjectName("newPatientCountry")
         country.setProperty("role", "hint")
-        country.setContentsMargins(0, 4, 0, 0)
 
         place = QHBoxLayout()
-        place.setSpacing(6)
-        place.addWidget(self._cell(state, "address.state"))
-        zip_label = QLabel("ZIP:", self)
-        zip_label.setContentsMargins(0, 4, 0, 0)
-        zip_label.setBuddy(zip_code)
-        place.addWidget(zip_label, 0, Qt.AlignmentFlag.AlignTop)
-        place.addWidget(self._cell(zip_code, "address.zip_code"), 1)
-        place.addWidget(country, 0, Qt.AlignmentFlag.AlignTop)
-        place_widget = QWidget(self)
-        place_widget.setLayout(place)
         place.setContentsMargins(0, 0, 0, 0)
+        place.setSpacing(6)
+        place.addWidget(state)
+        zip_label = QLabel("ZIP:", self)
+        zip_label.setBuddy(zip_code)
+        place.addWidget(zip_label)
+        place.addWidget(zip_code)
+        place.addSpacing(12)
+        place.addWidget(country)
+        place.addStretch(1)
+        # State and ZIP are narrow: their problems share one line under both.
+        place_cell = QWidget(self)
+        place_box = QVBoxLayout(place_cell)
+        place_box.setContentsMargins(0, 0, 0, 0)
+        place_box.setSpacing(1)
+        place_box.addLayout(place)
+        shared = self._error_label("address.state")
+        self.errors["address.zip_code"] = shared
+        place_box.addWidget(shared)
+        place_widget = place_cell
 
         rows: list[tuple[str, QWidget, str, QWidget]] = [
             (
@@ -356,14 +364,14 @@ class NewPatientForm(QWidget):
     def show_problems(self, problems: list[Problem], *, reveal_all: bool) -> None:
         """Each `new_patient.*` problem under its field, once that field was left (or all of
         them after a submit attempt); one the form has no field for goes on top."""
-        messages: dict[str, list[str]] = {}
+        texts: dict[int, list[str]] = {}  # per label (state and ZIP share one)
         for problem in problems:
             key = problem.field.removeprefix("new_patient").removeprefix(".")
             key = key if key in self.errors and key else "new_patient"
-            messages.setdefault(key, []).append(problem.message)
-        for key, label in self.errors.items():
-            shown = reveal_all or key in self._touched or key == "new_patient"
-            text = "\n".join(dict.fromkeys(messages.get(key, []))) if shown else ""
+            if reveal_all or key in self._touched or key == "new_patient":
+                texts.setdefault(id(self.errors[key]), []).append(problem.message)
+        for label in dict.fromkeys(self.errors.values()):
+            text = "\n".join(dict.fromkeys(texts.get(id(label), [])))
             label.setText(text)
             label.setVisible(bool(text))
 

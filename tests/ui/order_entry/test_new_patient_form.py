@@ -153,9 +153,12 @@ def test_each_problem_under_its_field(qtbot: QtBot, view: OrderEntryView) -> Non
     zip_code = form.fields["address.zip_code"]
     zip_code.setFocus()
     qtbot.keyClicks(zip_code, "1220")
-    assert form.errors["address.zip_code"].isVisible()
+    # State and ZIP share the line under them.
+    assert form.errors["address.zip_code"] is form.errors["address.state"]
+    assert "ZIP" in form.errors["address.zip_code"].text()
     qtbot.keyClicks(zip_code, "7")
-    assert not form.errors["address.zip_code"].isVisible()
+    assert "ZIP" not in form.errors["address.zip_code"].text()
+    assert form.errors["address.state"].text() == "Enter the state"
 
 
 def test_a_new_patient_is_autosaved_and_comes_back(
