@@ -297,6 +297,9 @@ class NewPatientForm(QWidget):
         completer.setCompletionRole(_STATE_CODE)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        popup = completer.popup()
+        if popup is not None:  # wider than the two-letter field: the names must show
+            popup.setMinimumWidth(field.fontMetrics().horizontalAdvance("WW \N{EM DASH} ") * 5)
         return completer
 
     # --- the patient ---------------------------------------------------------------------
@@ -393,6 +396,10 @@ class NewPatientForm(QWidget):
 
     def _left(self, key: str) -> None:
         """A field was left (or Enter pressed in it): its problems show from now on."""
+        if key == "address.state":
+            state = self.fields[key]
+            if state.text() != state.text().upper():
+                state.setText(state.text().upper())  # "ny" is kept (and sent) as NY
         if key == "date_of_birth":
             field = self.fields[key]
             iso = iso_date_of_birth(field.text())

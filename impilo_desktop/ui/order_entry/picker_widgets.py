@@ -4,8 +4,8 @@ with their columns and the card text of a chosen recipient. The behaviour they s
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QPushButton, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QPushButton, QVBoxLayout, QWidget
 
 from impilo_desktop.ui.order_entry.picker_model import PickerColumn, PickerModel
 from impilo_desktop.ui.order_entry.record_picker import (
@@ -151,8 +151,8 @@ class PatientPicker(RecordPicker[PatientRecord]):
         self.offer_button.setVisible(False)
         self._kept = ""
         layout = self.layout()
-        assert layout is not None
-        layout.addWidget(self.offer_button)
+        assert isinstance(layout, QVBoxLayout)
+        layout.addWidget(self.offer_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.found_nothing.connect(self._offer)
         header = self.results.horizontalHeader()
         for column, width in enumerate((210, 100, 130, 220)):

@@ -107,6 +107,7 @@ def test_nobody_found_then_a_new_patient_by_keyboard_alone(
         ),
     )
     assert form.fields["date_of_birth"].text() == "1961-04-09"  # shown as kept, once left
+    assert form.fields["address.state"].text() == "NY"
     assert not [p for p in view.problems if p.field.startswith("new_patient")]
     assert not any(label.isVisible() for label in form.errors.values())
 
