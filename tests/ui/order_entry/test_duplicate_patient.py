@@ -187,6 +187,35 @@ def test_offline_without_a_match_is_queued_and_says_impilo_will_be_checked(
     assert started.store.get_entry(entry_id).state in (EntryState.QUEUED, EntryState.IN_DOUBT)
 
 
+def test_an_edit_during_the_check_drops_its_answer(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices
+) -> None:
+    match = known(view)
+    new_patient_order(
+        qtbot,
+        view,
+        NewPatient(
+            first_name="Someone",
+            last_name="Else",
+            external_identifier=match.external_identifier,
+            address=ADDRESS,
+        ),
+    )
+    submitted: list[object] = []
+    view.submitted.connect(submitted.append)
+    qtbot.mouseClick(view.form.submit_button, Qt.MouseButton.LeftButton)
+    assert view.checks.busy
+    assert not view.form.submit_button.isEnabled()
+    # The answer comes back through the event loop: this edit is made before it arrives.
+    qtbot.keyClicks(view.form.new_patient_form.fields["address.line_two"], "Unit 5")
+    qtbot.waitUntil(lambda: not view.checks.busy, timeout=WAIT_MS)
+    assert view.checks.question is None  # nothing asked about a draft that changed
+    assert submitted == []
+    assert view.draft.new_patient is not None
+    assert view.draft.new_patient.address.line_two == "Unit 5"
+    assert view.form.submit_button.isEnabled()  # submit again to check what is there now
+
+
 # --- the lookup itself, against the sandbox with an empty cache ----------------------------
 
 
