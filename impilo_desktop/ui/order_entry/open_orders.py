@@ -23,6 +23,7 @@ from impilo_desktop.api.models import Order, OrderStatus
 from impilo_desktop.domain import OrderDraft, StatusGroup, status_group, status_label
 from impilo_desktop.domain.status import parse_status
 from impilo_desktop.store import EntryState, OutboxEntry
+from impilo_desktop.ui.order_entry.patient_matches import IMPILO_WAIT
 
 if TYPE_CHECKING:
     from impilo_desktop.api.client import ImpiloClient
@@ -135,20 +136,30 @@ def entry_overlap(entry: OutboxEntry, draft: OrderDraft, now: datetime) -> OpenO
 
 
 async def find_open_orders(
-    client: ImpiloClient, store: Store, draft: OrderDraft, now: datetime | None = None
+    client: ImpiloClient,
+    store: Store,
+    draft: OrderDraft,
+    now: datetime | None = None,
+    *,
+    ask_impilo: bool = True,
 ) -> list[OpenOrder]:
-    """The recipient's open orders sharing lines with `draft`, newest first."""
+    """The recipient's open orders sharing lines with `draft`, newest first. Impilo is not
+    asked when the app knows it is offline (`ask_impilo` False), nor waited for longer than
+    `IMPILO_WAIT`."""
     now = now or datetime.now(UTC)
     cached = await asyncio.to_thread(store.cached_orders)
     entries = await asyncio.to_thread(store.list_outbox, _WAITING)
     orders: dict[int, Order] = {o.id: o for o in cached if o.id}
-    if draft.recipient_kind == "patient" and draft.patient is not None and draft.patient.id:
+    patient = draft.patient if draft.recipient_kind == "patient" else None
+    if ask_impilo and patient is not None and patient.id:
         try:
-            for order in await _patient_orders(client, draft.patient.id):
+            on_impilo = await asyncio.wait_for(_patient_orders(client, patient.id), IMPILO_WAIT)
+        except (ImpiloError, TimeoutError) as exc:  # offline, or slow: cache and outbox
+            log.info("Open orders not asked of Impilo: %s", exc or "no answer in time")
+        else:
+            for order in on_impilo:
                 if order.id:
                     orders[order.id] = order  # Impilo's copy is the current one
-        except ImpiloError as exc:  # offline, or Impilo not answering: cache and outbox
-            log.info("Open orders not asked of Impilo: %s", exc)
     found = [o for o in (order_overlap(order, draft, now) for order in orders.values()) if o]
     sent_ids = set(orders)
     for entry in entries:

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SAME_EMAIL = "Same email"
+# How long a submit waits for Impilo's answer (a dead network can take a request's whole
+# retry budget); past it the order goes on as if offline, and the sender checks again.
+IMPILO_WAIT = 8.0
 SAME_NAME_AND_BIRTH = "Same last name and date of birth"
 
 
@@ -129,13 +132,20 @@ def merge(matches: Iterable[PatientMatch]) -> list[PatientMatch]:
 
 
 async def check_new_patient(
-    client: ImpiloClient, store: Store, patient: NewPatient
+    client: ImpiloClient, store: Store, patient: NewPatient, *, ask_impilo: bool = True
 ) -> PatientCheck:
-    """Look for `patient` in the cache, then on Impilo (unless it cannot be reached)."""
+    """Look for `patient` in the cache, then on Impilo, unless the app already knows Impilo
+    cannot be reached (`ask_impilo` False) or it does not answer within `IMPILO_WAIT`."""
     rows = await asyncio.to_thread(store.patient_search_rows)
     matches = cached_matches(rows, patient)
+    if not (patient.external_identifier.strip() or patient.email.strip()):
+        return PatientCheck(merge(matches), asked_impilo=True)  # nothing Impilo could say
+    if not ask_impilo:
+        return PatientCheck(merge(matches), asked_impilo=False, why_not="offline")
     try:
-        matches += await _ask_impilo(client, patient)
+        matches += await asyncio.wait_for(_ask_impilo(client, patient), IMPILO_WAIT)
+    except TimeoutError:
+        return PatientCheck(merge(matches), asked_impilo=False, why_not="no answer in time")
     except Unreachable as exc:
         return PatientCheck(merge(matches), asked_impilo=False, why_not=exc.message)
     except ImpiloError as exc:

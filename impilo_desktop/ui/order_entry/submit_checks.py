@@ -19,6 +19,7 @@ from impilo_desktop.ui.order_entry.duplicate_prompts import ask_order, ask_patie
 from impilo_desktop.ui.order_entry.open_orders import OpenOrder, find_open_orders
 from impilo_desktop.ui.order_entry.patient_matches import PatientCheck, check_new_patient
 from impilo_desktop.ui.order_entry.records import PatientRecord
+from impilo_desktop.ui.order_entry.submission import OFFLINE_STATES
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.plumbing.services import AppServices
@@ -68,12 +69,14 @@ class SubmitChecks(QObject):
         when there is nothing to check (send it at once)."""
         services = self._services
         client, store = services.client, services.store
+        # Known to be offline: do not make the coordinator wait for requests that will fail.
+        online = services.outbox.state not in OFFLINE_STATES
         if draft.is_new_patient_order and draft.new_patient is not None:
             patient = draft.new_patient.model_copy(deep=True)
             self._start(draft)
 
             async def look_patient() -> PatientCheck:
-                return await check_new_patient(client(), store, patient)
+                return await check_new_patient(client(), store, patient, ask_impilo=online)
 
             services.bridge.submit(
                 look_patient(),
@@ -89,7 +92,7 @@ class SubmitChecks(QObject):
         self._start(draft)
 
         async def look() -> list[OpenOrder]:
-            return await find_open_orders(client(), store, copy)
+            return await find_open_orders(client(), store, copy, ask_impilo=online)
 
         services.bridge.submit(
             look(),

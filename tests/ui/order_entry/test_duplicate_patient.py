@@ -251,6 +251,16 @@ async def test_impilo_is_asked_for_the_mrn_and_the_email(
     assert nobody.asked_impilo
     assert nobody.matches == []
 
+    # Known to be offline: Impilo is not asked at all (no wait for requests that will fail).
+    skipped = await check_new_patient(
+        sandbox_client,
+        empty_store,
+        NewPatient(last_name="X", external_identifier=seeded.external_identifier),
+        ask_impilo=False,
+    )
+    assert not skipped.asked_impilo
+    assert skipped.matches == []
+
     # Offline: the cache alone, and the answer says Impilo was not asked.
     empty_store.store_reference_page(
         ReferenceKind.PATIENT,
