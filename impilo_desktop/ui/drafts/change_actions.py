@@ -31,7 +31,7 @@ def confirm_apply_anyway(parent: QWidget, services: AppServices, row: ChangeRow)
             text=f"Replace what Impilo has for {row.recipient_text()}?",
             informative=(
                 f"Impilo now has: {row.found_text()}.\n"
-                f"This correction sets: {contact_text(entry, entry.change.after)}.\n"
+                f"This correction sets: {contact_text(entry, entry.change.after)}.\n\n"
                 "Someone changed the patient in Impilo after you started this correction."
                 " Apply it only if yours is the right one."
             ),

@@ -91,10 +91,8 @@ class ChangeRow:
         if entry.state == EntryState.REJECTED:
             return entry.server_message or entry.last_error or "Impilo refused this correction."
         if self.held_as_changed:
-            return (
-                f"Changed in Impilo meanwhile. Impilo now has: {self.found_text()}."
-                " Apply this correction anyway, or discard it."
-            )
+            # The status says it changed; the details lead with what Impilo has now.
+            return f"Impilo now has: {self.found_text()}. Apply yours anyway, or delete it."
         if entry.state == EntryState.HELD:
             return entry.last_error or "Queued for another server; check before sending."
         if entry.last_error:

@@ -110,7 +110,7 @@ class DraftsPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         for column, width in (
-            (Column.STATE, 170),
+            (Column.STATE, 190),  # "Held: changed in Impilo"
             (Column.RECIPIENT, 200),
             (Column.LINES, 280),
             (Column.UPDATED, 120),
