@@ -1,6 +1,7 @@
 """The crash test for address corrections: `sync --once` processes SIGKILLed at random
-moments while a standalone sandbox answers slowly and fails some requests (5xx before the
-change, dropped connections). Afterwards a clean sync must leave every patient with its new
+moments while a standalone sandbox answers slowly (a slow body: the change is made, the
+answer still on its way when the sender dies) and fails some requests (5xx before the change,
+dropped connections). Afterwards a clean sync must leave every patient with its new
 address, each change applied by exactly one PATCH that changed something, and no PATCH sent
 twice for a change (the sandbox counts them per patient)."""
 
@@ -39,7 +40,7 @@ pytestmark = [
 
 CHANGES = 16
 KILL_ROUNDS = 14
-FAULTS = "latency=0.25,error=0.1,drop=0.05,seed=11"
+FAULTS = "latency=0.1,slow=0.5,error=0.1,drop=0.05,seed=11"
 HEADERS = {"Impilo-API-Key": DEMO_API_KEY}
 FIRST_PATIENT = 10001
 
