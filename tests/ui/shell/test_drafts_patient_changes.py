@@ -5,21 +5,25 @@ meanwhile (both values shown), applied anyway or discarded, counted in the statu
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
+from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.domain.patient_change import PatientChange, PatientContact
 from impilo_desktop.domain.patient_change_rules import contact_from_patient
 from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.store import EntryState, PatientChangeEntry
+from impilo_desktop.store import HELD_FOR_CHANGED, EntryState, PatientChangeEntry, Store
 from impilo_desktop.ui.drafts.change_row import ChangeRow
+from impilo_desktop.ui.drafts.model import Column, DraftsModel, build_rows
 from impilo_desktop.ui.shell.main_window import MainWindow
 from tests.store.patient_change_samples import NEW_ADDRESS, OLD_ADDRESS, address_change
+from tests.store.samples import SERVER
 
-from .conftest import MakeWindow, visible_child
+from .conftest import MakeWindow, sandbox_draft, visible_child
 
 PATIENT = 10001
 
@@ -170,3 +174,42 @@ def test_a_held_correction_applied_anyway_reaches_impilo(
         qtbot.mouseClick(confirm, Qt.MouseButton.LeftButton)
     assert impilo_contact(sandbox).address.line_one == "480 Larkspur Lane"
     shown_change(qtbot, window, entry.change_id, EntryState.SENT)
+
+
+def test_model_mixes_corrections_with_orders(qtmodeltester: ModelTester, tmp_path: Path) -> None:
+    with Store(tmp_path / "impilo.sqlite3") as store:
+        queued = store.enqueue_patient_change(address_change(PATIENT), server=SERVER)
+        phone = store.enqueue_patient_change(
+            address_change(10002, after=OLD_ADDRESS, phone_after="555-0199", name="Sam Rivera"),
+            server=SERVER,
+        )
+        store.mark_change_held(
+            phone.change_id,
+            "changed",
+            held_for=HELD_FOR_CHANGED,
+            found=PatientContact(address=OLD_ADDRESS, phone_number="555-0142"),
+        )
+        changes = store.list_patient_changes()
+    model = DraftsModel()
+    model.set_rows(build_rows([sandbox_draft()], [], changes=changes))
+    qtmodeltester.check(model)
+    texts = {
+        model.data(model.index(r, Column.RECIPIENT)): [
+            model.data(model.index(r, c)) for c in (Column.STATE, Column.LINES, Column.MESSAGE)
+        ]
+        for r in range(model.rowCount())
+    }
+    assert texts["Jane Doe"] == [
+        "Waiting to send",
+        "Address correction: 480 Larkspur Lane, Apt 3, Rhinebeck NY 12572",
+        "Goes out as soon as Impilo can be reached",
+    ]
+    assert texts["Sam Rivera"] == [
+        "Held: changed in Impilo",
+        "Phone correction: phone 555-0199",
+        "Impilo now has: phone 555-0142. Apply yours anyway, or delete it.",
+    ]
+    rows = {row.key: row for row in model.rows()}
+    assert isinstance(rows[f"change:{queued.change_id}"], ChangeRow)
+    model.sort(Column.STATE, Qt.SortOrder.AscendingOrder)
+    qtmodeltester.check(model)
