@@ -8,30 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from impilo_desktop.domain import OrderDraft, PatientChoice
-from impilo_desktop.domain.new_patient import NewPatient, UsAddress
+from impilo_desktop.domain import PatientChoice
 from impilo_desktop.domain.patient_match import PatientMatch, matches_message
 from impilo_desktop.store import PATIENT_MATCH, EntryState, EntryStateError, Store
 from impilo_desktop.store.schema import MIGRATIONS
-from tests.store.samples import SERVER, valid_draft
-
-
-def new_patient_draft() -> OrderDraft:
-    draft = OrderDraft()
-    draft.set_new_patient(
-        NewPatient(
-            first_name="Lindiwe",
-            last_name="Mokoena",
-            email="lindiwe.mokoena@example.org",
-            external_identifier="CL-4471",
-            address=UsAddress(
-                line_one="12 Orchard Row", city="Dayton", state="OH", zip_code="45402"
-            ),
-        )
-    )
-    draft.add_item(2001, 1, name="BP monitor")
-    return draft
-
+from tests.store.samples import SERVER, new_patient_draft, valid_draft
 
 MATCH = PatientMatch(
     patient=PatientChoice(id=4321, first_name="Lindiwe", last_name="Mokoena", site_id=7),

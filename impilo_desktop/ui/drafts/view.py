@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store import EntryState, OutboxEntry, StoreError
+from impilo_desktop.store import PATIENT_MATCH, EntryState, OutboxEntry, StoreError
 from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
 from impilo_desktop.ui.drafts.model import Column, DraftRow, DraftsModel, build_rows
+from impilo_desktop.ui.drafts.patient_match import MatchAnswers, ask_about_match
 from impilo_desktop.ui.drafts.send_now import SendNow
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
@@ -76,6 +77,7 @@ class DraftsPage(QWidget):
         self.undo_bar = MessageBar("undoBar", self)
         layout.addWidget(self.undo_bar)
         self.send_now = SendNow(services, self.undo_bar, self)
+        self._answers = MatchAnswers(services, self._write_failed)
         layout.addLayout(self._toolbar())
 
         self.table = QTableView(self)
@@ -307,6 +309,12 @@ class DraftsPage(QWidget):
         self.duplicate_button.setEnabled(row is not None)
         self.delete_button.setEnabled(row is not None and row.can_delete)
         self.release_button.setEnabled(row is not None and row.state == EntryState.HELD)
+        matched = row is not None and row.entry is not None and row.entry.held_for == PATIENT_MATCH
+        self.release_button.setToolTip(
+            "Use the patient Impilo already has, or create a new one"
+            if matched
+            else "Send a held order after all"
+        )
         self.send_button.setEnabled(self.services.outbox.pending_count() > 0)
 
     # -- actions ---------------------------------------------------------------------------------
@@ -338,6 +346,10 @@ class DraftsPage(QWidget):
         if row.entry is None:
             self.open_draft_requested.emit(row.draft)
             return
+        self._reopen(row.entry.entry_id)
+
+    def _reopen(self, entry_id: int) -> None:
+        """A refused or held entry back to drafts, opened in New order."""
 
         def reopened(draft: OrderDraft) -> None:
             self.services.outbox.changed()
@@ -349,7 +361,7 @@ class DraftsPage(QWidget):
 
         self.services.bridge.call(
             self.services.store.return_to_drafts,
-            row.entry.entry_id,
+            entry_id,
             on_result=reopened,
             on_error=failed,
         )
@@ -450,6 +462,15 @@ class DraftsPage(QWidget):
         if row is None or row.entry is None or row.state != EntryState.HELD:
             return
         entry_id = row.entry.entry_id
+        if row.entry.held_for == PATIENT_MATCH:
+            ask_about_match(
+                self,
+                row.entry,
+                use_patient=lambda patient_id: self._answers.use_patient(entry_id, patient_id),
+                create_anyway=lambda: self._answers.create_anyway(entry_id),
+                back_to_drafts=lambda: self._reopen(entry_id),
+            )
+            return
         if row.entry.held_for != "server":
             self._release(entry_id)
             return
