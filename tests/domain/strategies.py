@@ -17,6 +17,7 @@ from impilo_desktop.domain import (
     ReturnPackedKit,
     SiteChoice,
 )
+from impilo_desktop.domain.new_patient import NewPatient, UsAddress
 
 # Numbers a damaged or hostile draft may hold: zero, negatives, past int32 and int64.
 any_int = st.one_of(st.integers(), st.integers(min_value=2**31 - 5, max_value=2**64 + 5))
@@ -37,6 +38,21 @@ def _draft(
         OrderDraft,
         recipient_kind=st.sampled_from(["patient", "site"]),
         patient=st.none() | st.builds(PatientChoice, id=ids, first_name=texts, last_name=texts),
+        new_patient=st.none()
+        | st.builds(
+            NewPatient,
+            first_name=texts,
+            last_name=texts,
+            sex=st.sampled_from(["", "male", "Female"]) | texts,
+            site_id=st.none() | ids,
+            address=st.builds(
+                UsAddress,
+                line_one=texts,
+                city=texts,
+                state=st.sampled_from(["PA", "ny ", "XX"]) | texts,
+                zip_code=st.sampled_from(["18512", "185120042", "1851"]) | texts,
+            ),
+        ),
         site=st.none() | st.builds(SiteChoice, id=ids, name=texts),
         item_lines=lines(st.builds(ItemLine, item_id=ids, count=counts, name=texts)),
         kit_lines=lines(st.builds(KitLine, kit_id=ids, count=counts, name=texts)),
