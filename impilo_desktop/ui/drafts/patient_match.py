@@ -5,7 +5,6 @@ order back to drafts. Cancel (the default: Enter or Escape) leaves it waiting.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -26,7 +25,7 @@ def _facts(born: str | None, site: str | None, email: str | None, external_id: s
         f"email {email}" if email else "",
         f"external ID {external_id}" if external_id else "",
     ]
-    return ", ".join(p for p in parts if p)
+    return "".join(f", {p}" for p in parts if p)
 
 
 def _new_patient_line(patient: NewPatient) -> str:
@@ -37,14 +36,13 @@ def _new_patient_line(patient: NewPatient) -> str:
         patient.external_identifier.strip(),
     )
     name = patient.display_name.removesuffix(" (new patient)")
-    return f"<b>Typed in the order:</b> {escape(name)}" + (f" ({escape(facts)})" if facts else "")
+    return f"Typed in the order: {name}{facts}."
 
 
 def _match_line(match: PatientMatch) -> str:
     p = match.patient
     facts = _facts(p.date_of_birth, p.site_name, p.email, p.external_identifier)
-    detail = f" ({escape(facts)})" if facts else ""
-    return f"<b>In Impilo:</b> {escape(match.who())}{detail}; same {escape(match.how())}"
+    return f"In Impilo: {match.who()}{facts} (same {match.how()})."
 
 
 def ask_about_match(
@@ -65,10 +63,11 @@ def ask_about_match(
     box.setAccessibleName(title)
     box.setWindowTitle(title)
     box.setIcon(QMessageBox.Icon.Question)
+    # Plain text: names and emails are shown as typed, never read as markup.
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(entry.last_error or "Impilo may already have this patient.")
     lines = [_new_patient_line(new_patient), *(_match_line(m) for m in matches)]
-    box.setInformativeText("<br>".join(lines))
+    box.setInformativeText("\n\n".join(lines))
 
     answers: dict[QAbstractButton, Callable[[], None]] = {}
     for match in matches:
