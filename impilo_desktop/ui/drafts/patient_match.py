@@ -42,7 +42,9 @@ def _new_patient_line(patient: NewPatient) -> str:
 def _match_line(match: PatientMatch) -> str:
     p = match.patient
     facts = _facts(p.date_of_birth, p.site_name, p.email, p.external_identifier)
-    return f"In Impilo: {match.who()}{facts} (same {match.how()})."
+    # An archived patient cannot receive orders: Impilo would refuse "use this patient".
+    archived = ", archived" if p.archived else ""
+    return f"In Impilo: {match.who()}{facts}{archived} (same {match.how()})."
 
 
 def ask_about_match(
