@@ -62,18 +62,27 @@ def merge_matches(found: list[tuple[MatchedBy, PatientChoice]]) -> list[PatientM
     return list(matches.values())
 
 
+def can_create_anyway(matches: list[PatientMatch]) -> bool:
+    """Whether "create a new patient anyway" can work: Impilo keeps one patient per external
+    ID (the customer's unique key), so a match by external ID cannot be created again; the
+    order must be for that patient, or its external ID corrected in the draft."""
+    return not any("external_identifier" in m.matched_by for m in matches)
+
+
 def matches_message(matches: list[PatientMatch]) -> str:
     """What the coordinator reads on the held order, e.g. "Impilo already has a patient with
     this email: Jane Doe, patient #123. Use this patient, or create a new one anyway."."""
     if len(matches) == 1:
         [match] = matches
         head = f"Impilo already has a patient with this {match.how()}: {match.who()}."
-        return f"{head} Use this patient, or create a new one anyway."
-    each = "; ".join(f"{m.who()} (same {m.how()})" for m in matches)
-    return (
-        f"Impilo already has patients like this one: {each}. Use one of them, or create a new"
-        " patient anyway."
-    )
+        use = "Use this patient"
+    else:
+        each = "; ".join(f"{m.who()} (same {m.how()})" for m in matches)
+        head = f"Impilo already has patients like this one: {each}."
+        use = "Use one of them"
+    if can_create_anyway(matches):
+        return f"{head} {use}, or create a new one anyway."
+    return f"{head} {use}, or open the order to correct the external ID."
 
 
 def matches_json(matches: list[PatientMatch]) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 
-from impilo_desktop.domain.patient_match import PatientMatch, matches_json
+from impilo_desktop.domain.patient_match import PatientMatch, can_create_anyway, matches_json
 from impilo_desktop.store.drafts import draft_json
 from impilo_desktop.store.entries import EntryState, OutboxEntry
 from impilo_desktop.store.errors import EntryStateError
@@ -63,10 +63,17 @@ class PatientMatchMixin(OutboxMixin):
 
     def create_new_patient_anyway(self, entry_id: int) -> OutboxEntry:
         """The coordinator says the new patient is someone else: the entry goes back to the
-        sender and Impilo is not asked about this patient again."""
+        sender and Impilo is not asked about this patient again. Refused for a match by
+        external ID (`can_create_anyway`)."""
 
         def create(conn: sqlite3.Connection) -> OutboxEntry:
             entry = _held_for_match(conn, entry_id)
+            if not can_create_anyway(entry.patient_matches):
+                raise EntryStateError(
+                    f"Entry #{entry_id}: Impilo already has a patient with this external ID,"
+                    " and keeps one patient per external ID. Use that patient, or open the"
+                    " order to correct the external ID."
+                )
             self._set(conn, entry_id, new_patient_confirmed=1, **_released(entry))
             self._record(conn, entry_id, "released", "as a new patient, confirmed by the user")
             return _fetch_entry(conn, entry_id)

@@ -74,6 +74,22 @@ def test_create_anyway_releases_and_remembers_the_answer(store: Store) -> None:
     assert store.due_entries(due_only=False) == [released]
 
 
+def test_a_match_by_external_id_cannot_be_created_again(store: Store) -> None:
+    same_id = PatientMatch(patient=MATCH.patient, matched_by=["external_identifier", "email"])
+    entry = store.enqueue(new_patient_draft(), server=SERVER, validate=False)
+    store.hold_for_patient_match(entry.entry_id, [same_id], matches_message([same_id]))
+    assert store.get_entry(entry.entry_id).last_error == (
+        "Impilo already has a patient with this external ID (MRN) and email: Lindiwe Mokoena,"
+        " patient #4321. Use this patient, or open the order to correct the external ID."
+    )
+
+    with pytest.raises(EntryStateError, match="one patient per external ID"):
+        store.create_new_patient_anyway(entry.entry_id)
+
+    assert store.get_entry(entry.entry_id).state == EntryState.HELD
+    assert store.use_matched_patient(entry.entry_id, 4321).state == EntryState.QUEUED
+
+
 def test_an_entry_sent_before_is_looked_up_first_after_either_answer(store: Store) -> None:
     for answer in ("use", "create"):
         entry = store.enqueue(new_patient_draft(), server=SERVER, validate=False)

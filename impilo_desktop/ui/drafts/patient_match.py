@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
 from impilo_desktop.domain.new_patient import NewPatient
-from impilo_desktop.domain.patient_match import PatientMatch
+from impilo_desktop.domain.patient_match import PatientMatch, can_create_anyway
 from impilo_desktop.store import OutboxEntry
 
 if TYPE_CHECKING:
@@ -82,6 +82,9 @@ def ask_about_match(
     create = box.addButton("&Create a new patient", QMessageBox.ButtonRole.ActionRole)
     create.setObjectName("createNewPatient")
     answers[create] = create_anyway
+    if not can_create_anyway(matches):
+        create.setEnabled(False)
+        create.setToolTip("Impilo keeps one patient per external ID")
     drafts = box.addButton("Back to &drafts", QMessageBox.ButtonRole.ResetRole)
     drafts.setObjectName("backToDrafts")
     answers[drafts] = back_to_drafts

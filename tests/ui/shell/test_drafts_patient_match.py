@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.domain import PatientChoice
-from impilo_desktop.domain.patient_match import PatientMatch, matches_message
+from impilo_desktop.domain.patient_match import MatchedBy, PatientMatch, matches_message
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import EntryState
 from impilo_desktop.ui.shell.main_window import MainWindow
@@ -22,7 +22,12 @@ SEED_PATIENT = PatientChoice(
 
 
 def held_window(
-    qtbot: QtBot, make_window: MakeWindow, sandbox: SandboxServer, argv: list[str], keys: object
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    argv: list[str],
+    keys: object,
+    matched_by: MatchedBy = "email",
 ) -> tuple[MainWindow, int]:
     """The app with one new patient's order held for a match with a seeded patient (as the
     sender holds it), on the Drafts page with that order selected."""
@@ -32,7 +37,7 @@ def held_window(
     entry = store.enqueue(
         new_patient_draft(item_id=1001), server=window.services.profile.base_url, validate=False
     )
-    match = PatientMatch(patient=SEED_PATIENT, matched_by=["email"])
+    match = PatientMatch(patient=SEED_PATIENT, matched_by=[matched_by])
     store.hold_for_patient_match(entry.entry_id, [match], matches_message([match]))
     window.show()
     window.start()
@@ -126,10 +131,39 @@ def test_create_a_new_patient_anyway_releases_it_unchecked(
     store = window.services.store
 
     box = question(qtbot, window)
-    with qtbot.waitSignal(window.services.outbox.drain_finished, timeout=15_000):
+    with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=15_000) as sent:
         qtbot.mouseClick(button(box, "createNewPatient"), Qt.MouseButton.LeftButton)
 
+    assert sent.args[0].entry_id == entry_id
     entry = store.get_entry(entry_id)
-    assert entry.new_patient_confirmed
-    assert entry.held_for is None
+    assert (entry.state, entry.new_patient_confirmed) == (EntryState.SENT, True)
     assert entry.draft.is_new_patient_order
+    # Not checked again: sent although a patient like them was found before.
+    assert [a.outcome for a in store.entry_history(entry_id)][-3:] == [
+        "released",
+        "sending",
+        "sent",
+    ]
+    created = sandbox.state.order(entry.order_id or 0)["patient"]
+    assert created["lastName"] == "Mokoena"
+    assert created["id"] != SEED_PATIENT.id  # a new patient, created with the order
+
+
+def test_a_match_by_external_id_cannot_be_created_again(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    custom_argv: list[str],
+    keys: object,
+) -> None:
+    window, _entry = held_window(
+        qtbot, make_window, sandbox, custom_argv, keys, matched_by="external_identifier"
+    )
+
+    box = question(qtbot, window)
+
+    assert "open the order to correct the external ID" in box.text()
+    create = button(box, "createNewPatient")
+    assert not create.isEnabled()
+    assert create.toolTip() == "Impilo keeps one patient per external ID"
+    assert button(box, "usePatient10001").isEnabled()
