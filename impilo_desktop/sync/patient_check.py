@@ -23,6 +23,9 @@ from impilo_desktop.domain.draft import PatientChoice
 from impilo_desktop.domain.new_patient import NewPatient
 from impilo_desktop.domain.patient_match import MatchedBy, PatientMatch, merge_matches
 
+# The entry's history line when Impilo has nobody like the new patient (then it is sent).
+NO_PATIENT_MATCH = "no patient like the new one in Impilo"
+
 
 async def find_matching_patients(client: ImpiloClient, patient: NewPatient) -> list[PatientMatch]:
     """The patients Impilo already has with the new patient's external ID or email (none

@@ -71,7 +71,11 @@ from impilo_desktop.store import (
     Store,
 )
 from impilo_desktop.sync.connectivity import Connectivity
-from impilo_desktop.sync.patient_check import could_not_check, find_matching_patients
+from impilo_desktop.sync.patient_check import (
+    NO_PATIENT_MATCH,
+    could_not_check,
+    find_matching_patients,
+)
 
 log = logging.getLogger(__name__)
 
@@ -433,6 +437,7 @@ class OutboxSender:
         else:
             self.connectivity.report_success()
             if not matches:
+                self.store.record_attempt(entry.entry_id, "checked", NO_PATIENT_MATCH)
                 return None
             reason = matches_message(matches)
             ways = sorted({way for match in matches for way in match.matched_by})

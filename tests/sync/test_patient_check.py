@@ -16,6 +16,7 @@ from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.sandbox.seed import PatientRecord
 from impilo_desktop.store import PATIENT_MATCH, EntryState, Store
 from impilo_desktop.sync import DEFAULT_SETTLE, OutboxSender, Outcome, StopReason
+from impilo_desktop.sync.patient_check import NO_PATIENT_MATCH
 from tests.store.samples import new_patient_draft
 from tests.sync.conftest import Clock
 
@@ -166,6 +167,8 @@ async def test_nobody_like_them_is_created_with_the_order(
     report = await make_sender(store, sandbox).drain()
 
     assert [r.outcome for r in report.results] == [Outcome.SENT]
+    history = [(a.outcome, a.detail) for a in store.entry_history(entry.entry_id)]
+    assert history[-3:-1] == [("checked", NO_PATIENT_MATCH), ("sending", "")]
     [order_id] = await orders_with(sandbox, entry.client_reference)
     async with factory(sandbox) as client:
         assert draft.new_patient is not None
