@@ -425,7 +425,7 @@ class OutboxSender:
             raise _StopDrain(self._pause(entry, error), StopReason.KEY_REFUSED) from None
         except RequestRejected as error:
             self.connectivity.report_error(error)
-            reason = could_not_check(error)
+            matches, reason = [], could_not_check(error)
         except ImpiloError as error:
             hint = getattr(error, "retry_after", None)
             result = self._schedule(

@@ -15,10 +15,17 @@ from impilo_desktop.domain import OrderDraft
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.sandbox.seed import PatientRecord
 from impilo_desktop.store import PATIENT_MATCH, EntryState, Store
-from impilo_desktop.sync import DEFAULT_SETTLE, OutboxSender, Outcome, StopReason
+from impilo_desktop.sync import (
+    API_KEY_REJECTED,
+    DEFAULT_SETTLE,
+    OutboxSender,
+    Outcome,
+    StopReason,
+)
 from impilo_desktop.sync.patient_check import NO_PATIENT_MATCH
 from tests.store.samples import new_patient_draft
 from tests.sync.conftest import Clock
+from tests.sync.fake_impilo import BASE_URL, FakeImpilo
 
 pytestmark = pytest.mark.anyio
 
@@ -234,3 +241,41 @@ async def test_create_anyway_is_not_checked_again(store: Store, sandbox: Sandbox
     assert result.outcome == Outcome.REJECTED
     assert "already exists" in result.message
     assert store.get_entry(entry.entry_id).attempts == 1
+
+
+# -- answers the sandbox does not give (a scripted Impilo) -----------------------------------
+
+
+async def test_a_lookup_impilo_refuses_is_held_for_the_coordinator(store: Store) -> None:
+    impilo = FakeImpilo()
+    entry = store.enqueue(someone_new(), server=BASE_URL)
+    impilo.patient_lookup_script.append(("status", 400, {"message": "bad identifier"}, {}))
+
+    report = await OutboxSender(store, impilo.factory()).drain()
+
+    [result] = report.results
+    assert result.outcome == Outcome.HELD
+    held = store.get_entry(entry.entry_id)
+    assert (held.held_for, held.patient_matches, held.attempts) == (PATIENT_MATCH, [], 0)
+    assert held.last_error == (
+        "Impilo would not say whether it already has this patient (bad identifier). Check the"
+        " patient's email and external ID, then create the patient anyway or open the order"
+        " to correct it."
+    )
+    assert impilo.posts == []
+    store.create_new_patient_anyway(entry.entry_id)  # nobody matched: allowed
+    again = await OutboxSender(store, impilo.factory()).drain()
+    assert [r.outcome for r in again.results] == [Outcome.SENT]
+    assert len(impilo.posts) == 1
+
+
+async def test_a_refused_key_while_looking_pauses_the_outbox(store: Store) -> None:
+    impilo = FakeImpilo()
+    entry = store.enqueue(someone_new(), server=BASE_URL)
+    impilo.patient_lookup_script.append(("status", 401, {"message": "bad key"}, {}))
+
+    report = await OutboxSender(store, impilo.factory()).drain()
+
+    assert report.paused == API_KEY_REJECTED
+    assert store.get_entry(entry.entry_id).state == EntryState.QUEUED
+    assert impilo.posts == []
