@@ -73,9 +73,10 @@ def ask_about_match(
 
     answers: dict[QAbstractButton, Callable[[], None]] = {}
     for match in matches:
-        text = f"&Use {match.patient.display_name} (#{match.patient_id})"
-        if len(matches) > 1:
-            text = text.replace("&", "")
+        # One match: Alt+U. Several: no shared mnemonic. A "&" in a name is shown as typed.
+        use = "&Use" if len(matches) == 1 else "Use"
+        name = match.patient.display_name.replace("&", "&&")
+        text = f"{use} {name} (#{match.patient_id})"
         button = box.addButton(text, QMessageBox.ButtonRole.AcceptRole)
         button.setObjectName(f"usePatient{match.patient_id}")
         answers[button] = lambda pid=match.patient_id: use_patient(pid)  # type: ignore[misc]
