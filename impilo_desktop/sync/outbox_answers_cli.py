@@ -57,6 +57,8 @@ def add_answer_arguments(outbox: argparse.ArgumentParser) -> None:
 def answer(store: Store, profile: Profile, args: argparse.Namespace) -> str | None:
     """Carry out the answer given, if any; what to print. Raises `StoreError`s (e.g.
     `EntryStateError` for an entry not waiting for this answer)."""
+    if args.patient_id is not None and args.use_patient is None:
+        raise EntryStateError("--patient-id chooses the patient for --use-patient N; give both.")
     if args.release is not None:
         released = store.release_held(args.release, server=profile.base_url)
         return f"Released #{released.entry_id}: it goes to {profile.base_url} with the next sync."

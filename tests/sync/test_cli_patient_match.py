@@ -66,6 +66,8 @@ def test_use_patient_with_several_matches_asks_which(capsys: pytest.CaptureFixtu
     assert "--patient-id 501 (Lindiwe Mokoena, patient #501)" in err
     assert stored(entry_id).state == EntryState.HELD
 
+    assert main(["outbox", "--patient-id", "501", *ACCOUNT]) == 2  # with --use-patient only
+    assert "give both" in capsys.readouterr().err
     command = ["outbox", "--use-patient", str(entry_id), "--patient-id", "501", *ACCOUNT]
     assert main(command) == 0
     chosen = stored(entry_id).draft.patient
