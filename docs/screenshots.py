@@ -212,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                 # A held address correction: both values, Apply anyway and Delete.
                 page.select_key(f"change:{held[0].change_id}")  # type: ignore[attr-defined]
                 save(window, "drafts-held-change", scheme)
+                _patient_match_screens(window, save, wait, scheme)
                 page.select_row(0)
                 continue
             if key == "history":
@@ -515,6 +516,58 @@ def _void_confirmation(
     save(window, "history-voided", scheme)
     history.notice.dismiss()
     window.statusBar().clearMessage()  # type: ignore[attr-defined]  # its 10 s echo
+
+
+def _patient_match_screens(
+    window: Any, save: Callable[..., None], wait: Callable[..., None], scheme: str
+) -> None:
+    """A new patient's order held by the sender because Impilo already has a patient with
+    the same email: the row, then the question Release asks. The order is deleted again
+    afterwards, so the other screens do not show it."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from impilo_desktop.domain import OrderDraft
+    from impilo_desktop.domain.new_patient import NewPatient, UsAddress
+    from impilo_desktop.store import PATIENT_MATCH
+
+    store = window.services.store
+    seed = window.sandbox.server.seed
+    twin = next(p for p in seed.patients.values() if p.email and not p.archived)
+    item = next(i for i in store.cached_items() if i.orderable and not i.is_device)
+    draft = OrderDraft()
+    draft.set_new_patient(
+        NewPatient(
+            first_name=twin.first_name,
+            last_name=twin.last_name,
+            date_of_birth="1958-09-14",
+            email=twin.email,
+            site_id=twin.site_id,
+            site_name=seed.sites[twin.site_id].wire.get("name", ""),
+            address=UsAddress(
+                line_one="48 Juniper Court", city="Dayton", state="OH", zip_code="45409"
+            ),
+        )
+    )
+    draft.add_item(item.id, 1, name=item.name or "", sku=item.sku)
+    queued: list[Any] = []
+    window.services.outbox.submit(draft, on_queued=queued.append)
+    wait(lambda: bool(queued))
+    entry_id = queued[0].entry_id
+    wait(lambda: store.get_entry(entry_id).held_for == PATIENT_MATCH, 20.0)
+    page = window.drafts_page
+    page.reload(select=f"entry:{entry_id}")
+    wait(lambda: page.selected_row() is not None and page.selected_row().key == f"entry:{entry_id}")
+    page.table.setFocus()
+    save(window, "drafts-patient-match", scheme)
+    page.release_selected()
+    question = window.findChild(QMessageBox, "patientMatchQuestion")
+    assert question is not None
+    save(question, "drafts-patient-match-question", scheme)
+    question.reject()
+    gone: list[object] = []
+    window.services.bridge.call(store.discard_entry, entry_id, on_result=gone.append)
+    wait(lambda: bool(gone))
+    window.services.outbox.changed()
 
 
 if __name__ == "__main__":

@@ -222,6 +222,11 @@ class OutboxMixin(StoreBase):
             entry = _fetch_entry(conn, entry_id)
             if entry.state != EntryState.HELD:
                 raise EntryStateError(f"Entry #{entry_id} is {entry.state.value}, not held.")
+            if entry.held_for == "patient_match":  # answered in store/patient_matches.py
+                raise EntryStateError(
+                    f"Entry #{entry_id} waits for a choice: use the patient Impilo already"
+                    " has, or create a new patient anyway."
+                )
             state = EntryState.IN_DOUBT if entry.attempts else EntryState.QUEUED
             fields: dict[str, object] = {"state": state, "held_for": None, "next_attempt_at": None}
             if entry.held_for == "server":

@@ -194,6 +194,69 @@ CREATE INDEX patient_change_attempts_change ON patient_change_attempts (change_i
 """
 
 
+# Version 8: a new patient's order can be held because Impilo already has a patient like the
+# new one (`held_for` 'patient_match', sync/patient_check.py). `patient_matches` keeps who
+# matched and how (JSON, domain/patient_match.py) for the coordinator's answer;
+# `new_patient_confirmed` records "create a new patient anyway", so the check is not run
+# again for that entry. SQLite cannot change a CHECK constraint in place, so the outbox is
+# rebuilt with the wider one and every row copied. Its attempts are copied aside and back:
+# with foreign keys on (they are, and a migration's transaction cannot turn them off),
+# dropping the old outbox would otherwise delete them by cascade. The AUTOINCREMENT counters
+# are carried over, so no entry number is ever given twice.
+V8 = """
+CREATE TABLE outbox_attempts_v7 AS SELECT * FROM outbox_attempts;
+CREATE TABLE outbox_sequence_v7 AS
+    SELECT name, seq FROM sqlite_sequence WHERE name IN ('outbox', 'outbox_attempts');
+CREATE TABLE outbox_v8 (
+    entry_id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_reference      TEXT NOT NULL UNIQUE,
+    draft_id              TEXT NOT NULL,
+    body                  TEXT NOT NULL,
+    state                 TEXT NOT NULL CHECK (state IN
+                             ('queued', 'sending', 'in_doubt', 'sent', 'rejected', 'held')),
+    attempts              INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at       REAL,
+    last_error            TEXT,
+    server_message        TEXT,
+    order_id              INTEGER,
+    age_confirmed         INTEGER NOT NULL DEFAULT 0,
+    created_at            REAL NOT NULL,
+    updated_at            REAL NOT NULL,
+    server                TEXT,
+    held_for              TEXT CHECK (held_for IN ('age', 'server', 'patient_match')),
+    last_sent_at          REAL,
+    waits_for_network     INTEGER NOT NULL DEFAULT 0,
+    patient_matches       TEXT,
+    new_patient_confirmed INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO outbox_v8 (entry_id, client_reference, draft_id, body, state, attempts,
+        next_attempt_at, last_error, server_message, order_id, age_confirmed, created_at,
+        updated_at, server, held_for, last_sent_at, waits_for_network)
+    SELECT entry_id, client_reference, draft_id, body, state, attempts, next_attempt_at,
+        last_error, server_message, order_id, age_confirmed, created_at, updated_at, server,
+        held_for, last_sent_at, waits_for_network
+    FROM outbox;
+DROP TABLE outbox_attempts;
+DROP TABLE outbox;
+ALTER TABLE outbox_v8 RENAME TO outbox;
+CREATE INDEX outbox_state ON outbox (state, next_attempt_at);
+CREATE TABLE outbox_attempts (
+    attempt_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    entry_id   INTEGER NOT NULL REFERENCES outbox (entry_id) ON DELETE CASCADE,
+    at         REAL NOT NULL,
+    outcome    TEXT NOT NULL,
+    detail     TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO outbox_attempts (attempt_id, entry_id, at, outcome, detail)
+    SELECT attempt_id, entry_id, at, outcome, detail FROM outbox_attempts_v7;
+DROP TABLE outbox_attempts_v7;
+CREATE INDEX outbox_attempts_entry ON outbox_attempts (entry_id);
+DELETE FROM sqlite_sequence WHERE name IN (SELECT name FROM outbox_sequence_v7);
+INSERT INTO sqlite_sequence (name, seq) SELECT name, seq FROM outbox_sequence_v7;
+DROP TABLE outbox_sequence_v7;
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         # Statement by statement: executescript() would COMMIT the enclosing transaction.
@@ -226,5 +289,6 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     4: _script(V5),
     5: _script(V6),
     6: _script(V7),
+    7: _script(V8),
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1

@@ -35,6 +35,8 @@ class FakeImpilo:
     lookups: list[list[str]] = field(default_factory=list)
     script: deque[Script] = field(default_factory=deque)
     lookup_script: deque[Script] = field(default_factory=deque)
+    # Failures for the next patient lookups (by external ID, by email); otherwise nobody.
+    patient_lookup_script: deque[Script] = field(default_factory=deque)
     patients: list[dict[str, Any]] = field(default_factory=list)
     blocked: asyncio.Event = field(default_factory=asyncio.Event)
     requests: int = 0
@@ -66,6 +68,9 @@ class FakeImpilo:
             return httpx.Response(200, json=_page(chunk, page, size, len(self.patients)))
         if path.startswith("/patient/") and path.removeprefix("/patient/").isdigit():
             return await self._patient(request, int(path.removeprefix("/patient/")))
+        lookup = path.startswith("/patient/identifier/") or path == "/patient/find-by-email"
+        if lookup and self.patient_lookup_script:
+            return self._scripted_failure(self.patient_lookup_script.popleft())
         if request.method == "GET" and path in ("/site", "/item", "/kit"):
             return httpx.Response(200, json=_page([], 1, 100, 0))
         return httpx.Response(404, json={"message": f"no route {request.method} {path}"})

@@ -12,7 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store import EntryState, OutboxEntry, PatientChangeEntry
+from impilo_desktop.store import PATIENT_MATCH, EntryState, OutboxEntry, PatientChangeEntry
 from impilo_desktop.ui.drafts.change_row import ChangeRow
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import status_colors
@@ -109,6 +109,8 @@ class DraftRow:
     def state_text(self) -> str:
         if self.entry is not None and self.entry.held_for == "server":
             return "Held: check the server"
+        if self.entry is not None and self.entry.held_for == PATIENT_MATCH:
+            return "Held: check the patient"
         return STATE_TEXT[self.state]
 
     def recipient_text(self) -> str:
@@ -139,6 +141,8 @@ class DraftRow:
         if entry.state == EntryState.HELD:
             if entry.held_for == "server":
                 return entry.last_error or "Queued for another server; check before sending."
+            if entry.held_for == PATIENT_MATCH:
+                return entry.last_error or "Impilo may already have this patient; check first."
             return "Older than 3 days. Check it is still wanted, then release it."
         if entry.last_error:
             tries = f" (tried {entry.attempts} times)" if entry.attempts > 1 else ""

@@ -27,7 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store import EntryState, OutboxEntry, PatientChangeEntry, StoreError
+from impilo_desktop.store import (
+    PATIENT_MATCH,
+    EntryState,
+    OutboxEntry,
+    PatientChangeEntry,
+    StoreError,
+)
 from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
 from impilo_desktop.ui.drafts.change_actions import (
     APPLY_ANYWAY,
@@ -36,6 +42,7 @@ from impilo_desktop.ui.drafts.change_actions import (
 )
 from impilo_desktop.ui.drafts.change_row import ChangeRow
 from impilo_desktop.ui.drafts.model import Column, DraftRow, DraftsModel, Row, build_rows
+from impilo_desktop.ui.drafts.patient_match import MatchAnswers, ask_about_match
 from impilo_desktop.ui.drafts.send_now import SendNow
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
@@ -84,6 +91,7 @@ class DraftsPage(QWidget):
         self.undo_bar = MessageBar("undoBar", self)
         layout.addWidget(self.undo_bar)
         self.send_now = SendNow(services, self.undo_bar, self)
+        self._answers = MatchAnswers(services, self._write_failed)
         layout.addLayout(self._toolbar())
 
         self.table = QTableView(self)
@@ -323,8 +331,17 @@ class DraftsPage(QWidget):
         # A held correction is applied anyway; a held order released.
         self.release_button.setText(APPLY_ANYWAY if change else "&Release")
         self.release_button.setAccessibleName(self.release_button.text().replace("&", ""))
+        matched = (
+            isinstance(row, DraftRow)
+            and row.entry is not None
+            and (row.entry.held_for == PATIENT_MATCH)
+        )
         self.release_button.setToolTip(
-            "Send this correction after all" if change else "Send a held order after all"
+            "Send this correction after all"
+            if change
+            else "Use the patient Impilo already has, or create a new one"
+            if matched
+            else "Send a held order after all"
         )
         self.send_button.setEnabled(self.services.outbox.pending_count() > 0)
 
@@ -359,6 +376,10 @@ class DraftsPage(QWidget):
         if row.entry is None:
             self.open_draft_requested.emit(row.draft)
             return
+        self._reopen(row.entry.entry_id)
+
+    def _reopen(self, entry_id: int) -> None:
+        """A refused or held entry back to drafts, opened in New order."""
 
         def reopened(draft: OrderDraft) -> None:
             self.services.outbox.changed()
@@ -370,7 +391,7 @@ class DraftsPage(QWidget):
 
         self.services.bridge.call(
             self.services.store.return_to_drafts,
-            row.entry.entry_id,
+            entry_id,
             on_result=reopened,
             on_error=failed,
         )
@@ -477,6 +498,15 @@ class DraftsPage(QWidget):
         if row is None or row.entry is None or row.state != EntryState.HELD:
             return
         entry_id = row.entry.entry_id
+        if row.entry.held_for == PATIENT_MATCH:
+            ask_about_match(
+                self,
+                row.entry,
+                use_patient=lambda patient_id: self._answers.use_patient(entry_id, patient_id),
+                create_anyway=lambda: self._answers.create_anyway(entry_id),
+                back_to_drafts=lambda: self._reopen(entry_id),
+            )
+            return
         if row.entry.held_for != "server":
             self._release(entry_id)
             return
