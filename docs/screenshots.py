@@ -120,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     outbox.submit(bad)
     wait(lambda: bool(refused))
     window.notice_bar.dismiss()
+    # An address correction held: the patient's address changed in Impilo meanwhile.
+    held_change = _held_address_change(patients[5])
+    held: list[object] = []
+    outbox.patient_change_held.connect(held.append)
+    outbox.queue_patient_change(held_change)
+    wait(lambda: bool(held))
 
     # New order: a realistic draft, submitted once so its one problem shows by its field.
     kit = next(k for k in store.cached_kits() if not getattr(k, "archived", False))
@@ -204,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
                 # A sent order: placed, its number, and Open in history.
                 page.select_key(f"entry:{sent[0].entry_id}")  # type: ignore[attr-defined]
                 save(window, "drafts-sent", scheme)
+                # A held address correction: both values, Apply anyway and Delete.
+                page.select_key(f"change:{held[0].change_id}")  # type: ignore[attr-defined]
+                save(window, "drafts-held-change", scheme)
+                _patient_match_screens(window, save, wait, scheme)
                 page.select_row(0)
                 continue
             if key == "history":
@@ -390,6 +400,30 @@ def _new_patient_screens(
         wait(lambda gone=gone: bool(gone))
 
 
+def _held_address_change(patient: Any) -> Any:
+    """A correction of `patient`'s address begun from an address Impilo no longer holds (so
+    the sender holds it as changed meanwhile). Invented addresses."""
+    from impilo_desktop.domain.new_patient import UsAddress
+    from impilo_desktop.domain.patient_change import PatientChange, PatientContact
+
+    started_from = UsAddress(
+        line_one="27 Cedar Hollow Road", city="Kingston", state="NY", zip_code="12401"
+    )
+    corrected = UsAddress(
+        line_one="27 Cedar Hollow Road",
+        line_two="Unit 4B",
+        city="Kingston",
+        state="NY",
+        zip_code="12401-3310",
+    )
+    return PatientChange(
+        patient_id=patient.id,
+        patient_name=f"{patient.first_name} {patient.last_name}",
+        before=PatientContact(address=started_from),
+        after=PatientContact(address=corrected),
+    )
+
+
 def _sign_out_screens(
     window: Any,
     keys: Any,
@@ -562,6 +596,58 @@ def _void_confirmation(
     save(window, "history-voided", scheme)
     history.notice.dismiss()
     window.statusBar().clearMessage()  # type: ignore[attr-defined]  # its 10 s echo
+
+
+def _patient_match_screens(
+    window: Any, save: Callable[..., None], wait: Callable[..., None], scheme: str
+) -> None:
+    """A new patient's order held by the sender because Impilo already has a patient with
+    the same email: the row, then the question Release asks. The order is deleted again
+    afterwards, so the other screens do not show it."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from impilo_desktop.domain import OrderDraft
+    from impilo_desktop.domain.new_patient import NewPatient, UsAddress
+    from impilo_desktop.store import PATIENT_MATCH
+
+    store = window.services.store
+    seed = window.sandbox.server.seed
+    twin = next(p for p in seed.patients.values() if p.email and not p.archived)
+    item = next(i for i in store.cached_items() if i.orderable and not i.is_device)
+    draft = OrderDraft()
+    draft.set_new_patient(
+        NewPatient(
+            first_name=twin.first_name,
+            last_name=twin.last_name,
+            date_of_birth="1958-09-14",
+            email=twin.email,
+            site_id=twin.site_id,
+            site_name=seed.sites[twin.site_id].wire.get("name", ""),
+            address=UsAddress(
+                line_one="48 Juniper Court", city="Dayton", state="OH", zip_code="45409"
+            ),
+        )
+    )
+    draft.add_item(item.id, 1, name=item.name or "", sku=item.sku)
+    queued: list[Any] = []
+    window.services.outbox.submit(draft, on_queued=queued.append)
+    wait(lambda: bool(queued))
+    entry_id = queued[0].entry_id
+    wait(lambda: store.get_entry(entry_id).held_for == PATIENT_MATCH, 20.0)
+    page = window.drafts_page
+    page.reload(select=f"entry:{entry_id}")
+    wait(lambda: page.selected_row() is not None and page.selected_row().key == f"entry:{entry_id}")
+    page.table.setFocus()
+    save(window, "drafts-patient-match", scheme)
+    page.release_selected()
+    question = window.findChild(QMessageBox, "patientMatchQuestion")
+    assert question is not None
+    save(question, "drafts-patient-match-question", scheme)
+    question.reject()
+    gone: list[object] = []
+    window.services.bridge.call(store.discard_entry, entry_id, on_result=gone.append)
+    wait(lambda: bool(gone))
+    window.services.outbox.changed()
 
 
 if __name__ == "__main__":

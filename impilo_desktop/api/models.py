@@ -19,45 +19,18 @@ from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, model_v
 from pydantic.alias_generators import to_camel
 from pydantic_core import core_schema
 
-from impilo_desktop.api.patient_requests import (
-    AddressCreate as AddressCreate,
-)
-from impilo_desktop.api.patient_requests import (
-    NewPatientCreate as NewPatientCreate,
-)
-from impilo_desktop.api.patient_requests import (
-    PatientPatch as PatientPatch,
-)
-from impilo_desktop.api.wire import (
-    Count as Count,
-)
-from impilo_desktop.api.wire import (
-    DeviceIdentifierType as DeviceIdentifierType,
-)
-from impilo_desktop.api.wire import (
-    DeviceStatus as DeviceStatus,
-)
-from impilo_desktop.api.wire import (
-    Id as Id,
-)
-from impilo_desktop.api.wire import (
-    ItemSort as ItemSort,
-)
-from impilo_desktop.api.wire import (
-    OrderStatus as OrderStatus,
-)
-from impilo_desktop.api.wire import (
-    PatientSort as PatientSort,
-)
-from impilo_desktop.api.wire import (
-    RequestModel as RequestModel,
-)
-from impilo_desktop.api.wire import (
-    Sex as Sex,
-)
-from impilo_desktop.api.wire import (
-    ShippingOption as ShippingOption,
-)
+# Re-exported: the request models of patients, and the API's vocabulary (see `wire`).
+from impilo_desktop.api.patient_requests import AddressCreate as AddressCreate
+from impilo_desktop.api.patient_requests import NewPatientCreate as NewPatientCreate
+from impilo_desktop.api.patient_requests import PatientPatch as PatientPatch
+from impilo_desktop.api.wire import Count, Id, RequestModel
+from impilo_desktop.api.wire import DeviceIdentifierType as DeviceIdentifierType
+from impilo_desktop.api.wire import DeviceStatus as DeviceStatus
+from impilo_desktop.api.wire import ItemSort as ItemSort
+from impilo_desktop.api.wire import OrderStatus as OrderStatus
+from impilo_desktop.api.wire import PatientSort as PatientSort
+from impilo_desktop.api.wire import Sex as Sex
+from impilo_desktop.api.wire import ShippingOption as ShippingOption
 
 T = TypeVar("T")
 

@@ -26,7 +26,7 @@ from impilo_desktop.sandbox.patient_rules import changed_patient
 from impilo_desktop.sandbox.patients import ChangeCount, Patients
 from impilo_desktop.sandbox.persist import SavedState, StateFile
 from impilo_desktop.sandbox.rules import validate_order
-from impilo_desktop.sandbox.seed import FIRST_ORDER_ID, JsonDict, PatientRecord, SeedData
+from impilo_desktop.sandbox.seed import FIRST_ORDER_ID, JsonDict, SeedData
 
 DEFAULT_PROGRESS_SECONDS = 45.0
 _CACHE_SIZE = 2048
@@ -257,11 +257,6 @@ class SandboxState:
             self._saved()
 
     # --- patients ---------------------------------------------------------------------------
-
-    def patient(self, patient_id: int) -> PatientRecord | None:
-        """The patient as the sandbox holds it now (created, changed or seeded)."""
-        with self._lock:
-            return self.patients.get(patient_id)
 
     def read_patients(self, read: Callable[[Patients], JsonDict]) -> JsonDict:
         """`read(patients)` under the lock (the list and lookup endpoints)."""

@@ -10,6 +10,7 @@ from functools import cached_property
 from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 
 from impilo_desktop.domain.draft import OrderDraft
+from impilo_desktop.domain.patient_match import PatientMatch, load_matches
 from impilo_desktop.store.drafts import load_draft
 
 
@@ -21,8 +22,10 @@ class EntryState(StrEnum):
     in_doubt  the outcome is unknown; reconciled by reference before any resend
     sent      Impilo has the order (`order_id`)
     rejected  Impilo refused it (4xx); back with the user, with `server_message`
-    held      waits for the user: older than the age limit (`held_for` 'age'), or queued for
-              another server than the profile's (`held_for` 'server')
+    held      waits for the user: older than the age limit (`held_for` 'age'), queued for
+              another server than the profile's (`held_for` 'server'), or a new patient's
+              order for whom Impilo already has a patient like them (`held_for`
+              'patient_match', with `patient_matches`)
     """
 
     QUEUED = "queued"
@@ -70,11 +73,20 @@ class OutboxEntry:
     server: str | None = None
     held_for: str | None = None
     last_sent_at: datetime | None = None
+    # Who Impilo already has like this order's new patient (JSON; `patient_matches`).
+    patient_matches_json: str | None = field(default=None, repr=False)
+    # The coordinator chose to create the new patient anyway: not checked again.
+    new_patient_confirmed: bool = False
 
     @cached_property
     def draft(self) -> OrderDraft:
         """The submitted draft, as it was when it entered the outbox."""
         return load_draft(self.draft_json)
+
+    @cached_property
+    def patient_matches(self) -> list[PatientMatch]:
+        """The patients Impilo already has like the new patient (held 'patient_match')."""
+        return load_matches(self.patient_matches_json)
 
     @property
     def is_pending(self) -> bool:
@@ -110,6 +122,8 @@ class OutboxEntry:
             server=row["server"],
             held_for=row["held_for"],
             last_sent_at=_dt(row["last_sent_at"]),
+            patient_matches_json=row["patient_matches"],
+            new_patient_confirmed=bool(row["new_patient_confirmed"]),
         )
 
 
@@ -136,6 +150,7 @@ class LockHolder:
 @dataclass(frozen=True)
 class OutboxSummary:
     """The outbox in four numbers, for counters and schedules (read in one transaction).
+    Orders and the patients' address and phone corrections are counted together.
 
     `pending`: entries the sender will still deliver by itself; `attention`: entries waiting
     for the coordinator (refused, held); `paused`: why sending is paused, if it is;

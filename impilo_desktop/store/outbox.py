@@ -188,14 +188,19 @@ class OutboxMixin(StoreBase):
         """Counts, the pause and the next retry time, in one read."""
 
         def query(conn: sqlite3.Connection) -> OutboxSummary:
+            # Address and phone corrections count as entries too (store/patient_changes.py).
             counts = dict(
-                conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
+                conn.execute(
+                    "SELECT state, count(*) FROM (SELECT state FROM outbox"
+                    " UNION ALL SELECT state FROM patient_changes) GROUP BY state"
+                ).fetchall()
             )
             paused = conn.execute(
                 "SELECT value FROM app_state WHERE key = ?", (PAUSE_KEY,)
             ).fetchone()
             due = conn.execute(
-                "SELECT min(coalesce(next_attempt_at, 0)) FROM outbox"
+                "SELECT min(coalesce(next_attempt_at, 0)) FROM (SELECT state, next_attempt_at"
+                " FROM outbox UNION ALL SELECT state, next_attempt_at FROM patient_changes)"
                 " WHERE state IN ('queued', 'in_doubt')"
             ).fetchone()
             return OutboxSummary(
@@ -217,6 +222,11 @@ class OutboxMixin(StoreBase):
             entry = _fetch_entry(conn, entry_id)
             if entry.state != EntryState.HELD:
                 raise EntryStateError(f"Entry #{entry_id} is {entry.state.value}, not held.")
+            if entry.held_for == "patient_match":  # answered in store/patient_matches.py
+                raise EntryStateError(
+                    f"Entry #{entry_id} waits for a choice: use the patient Impilo already"
+                    " has, or create a new patient anyway."
+                )
             state = EntryState.IN_DOUBT if entry.attempts else EntryState.QUEUED
             fields: dict[str, object] = {"state": state, "held_for": None, "next_attempt_at": None}
             if entry.held_for == "server":

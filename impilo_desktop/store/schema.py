@@ -157,6 +157,105 @@ UPDATE order_cache SET body = json_remove(body,
     WHERE json_valid(body);
 """
 
+# Version 7: corrections of a patient's address or phone (`PATCH /patient/{id}`) go through
+# an outbox of their own, with the outbox's states (store/patient_changes.py). The change
+# carries `before` (as read from Impilo) and `after`; `found` is what Impilo held instead when
+# a change is held for having been changed meanwhile (held_for 'changed').
+V7 = """
+CREATE TABLE patient_changes (
+    change_id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_reference  TEXT NOT NULL UNIQUE,  -- generated once, kept locally
+    patient_id        INTEGER NOT NULL,
+    body              TEXT NOT NULL,         -- the PatientChange as JSON
+    server            TEXT NOT NULL,
+    state             TEXT NOT NULL CHECK (state IN
+                         ('queued', 'sending', 'in_doubt', 'sent', 'rejected', 'held')),
+    held_for          TEXT CHECK (held_for IN ('server', 'changed')),
+    found             TEXT,                  -- PatientContact JSON found in Impilo instead
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at   REAL,
+    waits_for_network INTEGER NOT NULL DEFAULT 0,
+    last_sent_at      REAL,
+    last_error        TEXT,
+    server_message    TEXT,
+    created_at        REAL NOT NULL,
+    updated_at        REAL NOT NULL
+);
+CREATE INDEX patient_changes_state ON patient_changes (state, next_attempt_at);
+
+CREATE TABLE patient_change_attempts (
+    attempt_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    change_id  INTEGER NOT NULL REFERENCES patient_changes (change_id) ON DELETE CASCADE,
+    at         REAL NOT NULL,
+    outcome    TEXT NOT NULL,
+    detail     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX patient_change_attempts_change ON patient_change_attempts (change_id);
+"""
+
+
+# Version 8: a new patient's order can be held because Impilo already has a patient like the
+# new one (`held_for` 'patient_match', sync/patient_check.py). `patient_matches` keeps who
+# matched and how (JSON, domain/patient_match.py) for the coordinator's answer;
+# `new_patient_confirmed` records "create a new patient anyway", so the check is not run
+# again for that entry. SQLite cannot change a CHECK constraint in place, so the outbox is
+# rebuilt with the wider one and every row copied. Its attempts are copied aside and back:
+# with foreign keys on (they are, and a migration's transaction cannot turn them off),
+# dropping the old outbox would otherwise delete them by cascade. The AUTOINCREMENT counters
+# are carried over, so no entry number is ever given twice.
+V8 = """
+CREATE TABLE outbox_attempts_v7 AS SELECT * FROM outbox_attempts;
+CREATE TABLE outbox_sequence_v7 AS
+    SELECT name, seq FROM sqlite_sequence WHERE name IN ('outbox', 'outbox_attempts');
+CREATE TABLE outbox_v8 (
+    entry_id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_reference      TEXT NOT NULL UNIQUE,
+    draft_id              TEXT NOT NULL,
+    body                  TEXT NOT NULL,
+    state                 TEXT NOT NULL CHECK (state IN
+                             ('queued', 'sending', 'in_doubt', 'sent', 'rejected', 'held')),
+    attempts              INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at       REAL,
+    last_error            TEXT,
+    server_message        TEXT,
+    order_id              INTEGER,
+    age_confirmed         INTEGER NOT NULL DEFAULT 0,
+    created_at            REAL NOT NULL,
+    updated_at            REAL NOT NULL,
+    server                TEXT,
+    held_for              TEXT CHECK (held_for IN ('age', 'server', 'patient_match')),
+    last_sent_at          REAL,
+    waits_for_network     INTEGER NOT NULL DEFAULT 0,
+    patient_matches       TEXT,
+    new_patient_confirmed INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO outbox_v8 (entry_id, client_reference, draft_id, body, state, attempts,
+        next_attempt_at, last_error, server_message, order_id, age_confirmed, created_at,
+        updated_at, server, held_for, last_sent_at, waits_for_network)
+    SELECT entry_id, client_reference, draft_id, body, state, attempts, next_attempt_at,
+        last_error, server_message, order_id, age_confirmed, created_at, updated_at, server,
+        held_for, last_sent_at, waits_for_network
+    FROM outbox;
+DROP TABLE outbox_attempts;
+DROP TABLE outbox;
+ALTER TABLE outbox_v8 RENAME TO outbox;
+CREATE INDEX outbox_state ON outbox (state, next_attempt_at);
+CREATE TABLE outbox_attempts (
+    attempt_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    entry_id   INTEGER NOT NULL REFERENCES outbox (entry_id) ON DELETE CASCADE,
+    at         REAL NOT NULL,
+    outcome    TEXT NOT NULL,
+    detail     TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO outbox_attempts (attempt_id, entry_id, at, outcome, detail)
+    SELECT attempt_id, entry_id, at, outcome, detail FROM outbox_attempts_v7;
+DROP TABLE outbox_attempts_v7;
+CREATE INDEX outbox_attempts_entry ON outbox_attempts (entry_id);
+DELETE FROM sqlite_sequence WHERE name IN (SELECT name FROM outbox_sequence_v7);
+INSERT INTO sqlite_sequence (name, seq) SELECT name, seq FROM outbox_sequence_v7;
+DROP TABLE outbox_sequence_v7;
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
@@ -189,5 +288,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: _script(V4),
     4: _script(V5),
     5: _script(V6),
+    6: _script(V7),
+    7: _script(V8),
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1

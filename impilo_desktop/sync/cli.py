@@ -6,6 +6,8 @@
     impilo-desktop sync                    keep doing that until interrupted
     impilo-desktop outbox                  list entries, their states and last errors
     impilo-desktop outbox --release N      send held entry N after all (to this profile's server)
+    impilo-desktop outbox --use-patient N  answer a held new patient's order (also --new-patient,
+                                           --to-drafts: outbox_answers_cli.py)
     impilo-desktop profile remove NAME     sign out: remove this computer's data for NAME
                                            (profile_cli.py)
 
@@ -32,6 +34,7 @@ from impilo_desktop.sync.cli_common import (
     profile_of,
 )
 from impilo_desktop.sync.importing_cli import add_import_parser
+from impilo_desktop.sync.outbox_answers_cli import add_answer_arguments, answer
 from impilo_desktop.sync.profile_cli import add_profile_parser
 
 __all__ = ["EXIT_OK", "EXIT_PENDING", "EXIT_USAGE", "add_sync_parsers", "run_outbox", "run_sync"]
@@ -62,12 +65,7 @@ def add_sync_parsers(
     outbox = subparsers.add_parser(
         "outbox", parents=[common], help="list outbox entries, their states and last errors"
     )
-    outbox.add_argument(
-        "--release",
-        type=int,
-        metavar="N",
-        help="send held entry N after all, to this profile's server (`sync` sends it)",
-    )
+    add_answer_arguments(outbox)
     outbox.set_defaults(handler=run_outbox)
 
     add_profile_parser(subparsers)
@@ -114,7 +112,11 @@ async def _sync_pass(
         return ImpiloClient(profile.base_url, key, network=network)
 
     sender = OutboxSender(store, factory)
-    report = await sender.drain(due_only=due_only, on_result=lambda r: print(r.line(), flush=True))
+    report = await sender.drain(
+        due_only=due_only,
+        on_result=lambda r: print(r.line(), flush=True),
+        on_change=lambda r: print(r.line(), flush=True),
+    )
     if report.lock_busy:
         holder = store.sender_lock_holder()
         who = f" (process {holder.pid} on {holder.hostname})" if holder else ""
@@ -162,7 +164,9 @@ def _logging(key: str, *, verbose: bool) -> Iterator[None]:
 
 
 def _remaining(store: Store) -> list[str]:
-    return [e.summary_line() for e in store.list_outbox() if e.state != EntryState.SENT]
+    orders = [e.summary_line() for e in store.list_outbox() if e.state != EntryState.SENT]
+    changes = [c for c in store.list_patient_changes() if c.state != EntryState.SENT]
+    return orders + [c.summary_line() for c in changes]
 
 
 def run_sync(args: argparse.Namespace) -> int:
@@ -233,20 +237,20 @@ def run_outbox(args: argparse.Namespace) -> int:
         return fail(str(exc))
     with store:
         try:
-            if args.release is not None:
-                released = store.release_held(args.release, server=profile.base_url)
-                print(
-                    f"Released #{released.entry_id}: it goes to {profile.base_url} with the"
-                    " next sync."
-                )
+            answered = answer(store, profile, args)
+            if answered:
+                print(answered)
             entries = store.list_outbox()
+            changes = store.list_patient_changes()
             paused = store.outbox_paused()
         except StoreError as exc:
             return fail(exc.message)
     if paused:
         print(f"Sending is paused: {paused}.")
-    if not entries:
+    if not entries and not changes:
         print("The outbox is empty.")
     for entry in entries:
         print(entry.summary_line())
+    for change in changes:
+        print(change.summary_line())
     return EXIT_OK

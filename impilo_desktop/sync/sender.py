@@ -25,6 +25,8 @@ timing assumptions):
    - timeout/reset after the request left, 5xx, unreadable 2xx, cancellation: `in_doubt`
      with a retry time, so the next try starts with the lookup.
 6. Entries older than `max_age` are `held` for the user's confirmation, never sent silently.
+7. A new patient's order is `held` when Impilo already has a patient with the same external
+   ID or email (checked before each create, after the lookup by reference: patient_check.py).
 
 The sender works on the thread that runs its event loop; the store gives that thread its own
 SQLite connection. Callbacks (`progress`, `on_result`) run on that thread too.
@@ -43,6 +45,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.errors import (
@@ -58,6 +61,7 @@ from impilo_desktop.api.models import Order
 from impilo_desktop.api.retry import OUTBOX_RETRY, RetryPolicy, wait_text
 from impilo_desktop.api.transport import DEFAULT_DEADLINE
 from impilo_desktop.domain import DraftInvalid, to_order_create
+from impilo_desktop.domain.patient_match import matches_message
 from impilo_desktop.store import (
     EntryNotFoundError,
     EntryState,
@@ -68,6 +72,14 @@ from impilo_desktop.store import (
     Store,
 )
 from impilo_desktop.sync.connectivity import Connectivity
+from impilo_desktop.sync.patient_check import (
+    NO_PATIENT_MATCH,
+    could_not_check,
+    find_matching_patients,
+)
+
+if TYPE_CHECKING:
+    from impilo_desktop.sync.patient_change_sender import ChangeResult, OnChange
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +154,11 @@ class EntryResult:
 
 @dataclass
 class DrainReport:
-    """What a drain did: one result per entry worked on, and why it stopped early, if it did."""
+    """What a drain did: one result per entry worked on (`changes`: per address/phone
+    correction), and why it stopped early, if it did."""
 
     results: list[EntryResult] = field(default_factory=list)
+    changes: list[ChangeResult] = field(default_factory=list)
     total: int = 0
     lock_busy: bool = False
     paused: str | None = None
@@ -194,6 +208,11 @@ class OutboxSender:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self.lease = SenderLease(self.owner, lock_ttl)
         self._pruned = False
+        # Patients' address/phone corrections go in the same drain (its own module; it builds
+        # on this one's types, hence imported here).
+        from impilo_desktop.sync.patient_change_sender import PatientChangeSender
+
+        self._changes = PatientChangeSender(self)
 
     @property
     def lock_ttl(self) -> float:
@@ -206,6 +225,7 @@ class OutboxSender:
         waiting_for_network: bool = False,
         progress: ProgressCallback | None = None,
         on_result: Callable[[EntryResult], None] | None = None,
+        on_change: OnChange | None = None,
     ) -> DrainReport:
         """Work through the entries that are due (all pending ones with `due_only=False`,
         i.e. "send now"; with `waiting_for_network` also those that waited only for the
@@ -232,15 +252,25 @@ class OutboxSender:
             entries = self.store.due_entries(
                 due_only=due_only, waiting_for_network=waiting_for_network
             )
-            report.total = len(entries)
+            changes = self._changes.due(due_only=due_only, waiting_for_network=waiting_for_network)
+            report.total = len(entries) + len(changes)
             if progress:
                 progress(0, report.total)
-            if not entries:
+            if not report.total:
                 return report
             heartbeat = asyncio.create_task(self._heartbeat(), name="outbox-lock-heartbeat")
             try:
                 async with self.client_factory() as client:
                     await self._work_through(client, entries, report, progress, on_result)
+                    if changes and not (report.stopped or report.paused):
+                        await self._changes.work_through(
+                            client,
+                            changes,
+                            report,
+                            done=len(entries),
+                            progress=progress,
+                            on_change=on_change,
+                        )
             finally:
                 heartbeat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -328,6 +358,12 @@ class OutboxSender:
                 message,
             )
 
+        if entry.draft.is_new_patient_order and not entry.new_patient_confirmed:
+            # After the lookup by reference, never before: see sync/patient_check.py.
+            checked = await self._check_new_patient(client, entry)
+            if checked is not None:
+                return checked
+
         # Committed before the request leaves: from here on a crash means "in doubt". The same
         # transaction proves the lock is still ours and extends it past this request.
         try:
@@ -397,6 +433,41 @@ class OutboxSender:
         if len(matches) > 1:
             log.error("Reference %s matches orders %s", reference, [o.id for o in matches])
         return self._delivered(entry, matches[0], Outcome.ADOPTED)
+
+    async def _check_new_patient(
+        self, client: ImpiloClient, entry: OutboxEntry
+    ) -> EntryResult | None:
+        """Hold a new patient's order when Impilo already has a patient like them: a result
+        when it was held (or must wait: the lookup failed), None when it may be sent."""
+        assert entry.draft.new_patient is not None
+        try:
+            matches = await find_matching_patients(client, entry.draft.new_patient)
+        except AuthenticationError as error:
+            self.connectivity.report_error(error)
+            raise _StopDrain(self._pause(entry, error), StopReason.KEY_REFUSED) from None
+        except RequestRejected as error:
+            self.connectivity.report_error(error)
+            matches, reason = [], could_not_check(error)
+        except ImpiloError as error:
+            hint = getattr(error, "retry_after", None)
+            result = self._schedule(
+                entry, error, reconcile=False, retry_after=hint if isinstance(hint, float) else None
+            )
+            if isinstance(error, Unreachable) and not error.maybe_sent:
+                raise _StopDrain(result, _no_connection(error)) from None
+            return result
+        else:
+            self.connectivity.report_success()
+            if not matches:
+                self.store.record_attempt(entry.entry_id, "checked", NO_PATIENT_MATCH)
+                return None
+            reason = matches_message(matches)
+            ways = sorted({way for match in matches for way in match.matched_by})
+            log.warning(
+                "Entry %s held: Impilo has a patient with the same %s", entry.entry_id, ways
+            )
+        held = self.store.hold_for_patient_match(entry.entry_id, matches, reason)
+        return self._result(held, Outcome.HELD, reason)
 
     def _still_settling(self, entry: OutboxEntry) -> EntryResult | None:
         """An in-doubt entry whose last create may still be creating the order is not looked

@@ -489,3 +489,17 @@ async def test_a_patch_without_names_is_completed_before_it_is_sent(
     sent = json.loads(rec.requests[-1].content)
     assert sent == {"firstName": "Ada", "lastName": "Okafor", "phoneNumber": "570-555-0199"}
     assert errors_of(sent, patch_schema(spec), registry) == []
+
+
+@pytest.mark.anyio
+async def test_a_new_patient_is_posted_without_a_lookup(
+    spec: dict[str, Any], registry: Registry[Any]
+) -> None:
+    """A new patient has no id to look up and always carries its names."""
+    client, rec = mock_client(lambda request: httpx.Response(200, json={"id": 1}))
+    async with client:
+        await client.create_order(BODIES["new-patient-full"])
+    assert [r.method for r in rec.requests] == ["POST"]
+    posted = json.loads(rec.requests[0].content)
+    assert posted == BODIES["new-patient-full"].to_wire()
+    assert errors_of(posted, order_schema(spec), registry) == []

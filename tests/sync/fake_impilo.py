@@ -35,9 +35,16 @@ class FakeImpilo:
     lookups: list[list[str]] = field(default_factory=list)
     script: deque[Script] = field(default_factory=deque)
     lookup_script: deque[Script] = field(default_factory=deque)
+    # Failures for the next patient lookups (by external ID, by email); otherwise nobody.
+    patient_lookup_script: deque[Script] = field(default_factory=deque)
     patients: list[dict[str, Any]] = field(default_factory=list)
     blocked: asyncio.Event = field(default_factory=asyncio.Event)
     requests: int = 0
+    # Patients by id for GET/PATCH /patient/{id}; every PATCH body, and a script for them
+    # (the same steps as for POST /order; "create_then" applies the change, then fails).
+    patient_records: dict[int, dict[str, Any]] = field(default_factory=dict)
+    patches: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    patch_script: deque[Script] = field(default_factory=deque)
 
     def orders_with(self, reference: str) -> list[dict[str, Any]]:
         return [o for o in self.orders if reference in o["externalOrderIds"]]
@@ -59,6 +66,11 @@ class FakeImpilo:
             size = int(request.url.params.get("size", "100"))
             chunk = self.patients[(page - 1) * size : page * size]
             return httpx.Response(200, json=_page(chunk, page, size, len(self.patients)))
+        if path.startswith("/patient/") and path.removeprefix("/patient/").isdigit():
+            return await self._patient(request, int(path.removeprefix("/patient/")))
+        lookup = path.startswith("/patient/identifier/") or path == "/patient/find-by-email"
+        if lookup and self.patient_lookup_script:
+            return self._scripted_failure(self.patient_lookup_script.popleft())
         if request.method == "GET" and path in ("/site", "/item", "/kit"):
             return httpx.Response(200, json=_page([], 1, 100, 0))
         return httpx.Response(404, json={"message": f"no route {request.method} {path}"})
@@ -79,6 +91,26 @@ class FakeImpilo:
                 await step[1].wait()
             return self._scripted_failure(step)
         return httpx.Response(200, json=self._store(body))
+
+    async def _patient(self, request: httpx.Request, patient_id: int) -> httpx.Response:
+        record = self.patient_records.get(patient_id)
+        if record is None:
+            return httpx.Response(404, json={"message": "no such patient"})
+        if request.method == "GET":
+            return httpx.Response(200, json=record)
+        body = json.loads(request.content)
+        self.patches.append((patient_id, body))
+        if self.patch_script:
+            step = self.patch_script.popleft()
+            if step[0] == "create_then":
+                record.update(body)
+                raise step[1]
+            if step[0] == "call":
+                step[1]()
+            else:
+                return self._scripted_failure(step)
+        record.update(body)
+        return httpx.Response(200, json=record)
 
     def _scripted_failure(self, step: Script) -> httpx.Response:
         if step[0] == "status":

@@ -1,5 +1,7 @@
 """The Drafts & outbox page: open, duplicate or delete drafts (with Undo), send waiting
-orders now, release held ones, and read Impilo's message for a refused order."""
+orders now, release held ones, and read Impilo's message for a refused order. Patients'
+address and phone corrections are listed with the orders; a held one can be applied anyway
+or discarded (change_actions.py)."""
 
 from __future__ import annotations
 
@@ -25,9 +27,22 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store import EntryState, OutboxEntry, StoreError
+from impilo_desktop.store import (
+    PATIENT_MATCH,
+    EntryState,
+    OutboxEntry,
+    PatientChangeEntry,
+    StoreError,
+)
 from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
-from impilo_desktop.ui.drafts.model import Column, DraftRow, DraftsModel, build_rows
+from impilo_desktop.ui.drafts.change_actions import (
+    APPLY_ANYWAY,
+    confirm_apply_anyway,
+    confirm_discard_change,
+)
+from impilo_desktop.ui.drafts.change_row import ChangeRow
+from impilo_desktop.ui.drafts.model import Column, DraftRow, DraftsModel, Row, build_rows
+from impilo_desktop.ui.drafts.patient_match import MatchAnswers, ask_about_match
 from impilo_desktop.ui.drafts.send_now import SendNow
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
@@ -76,6 +91,7 @@ class DraftsPage(QWidget):
         self.undo_bar = MessageBar("undoBar", self)
         layout.addWidget(self.undo_bar)
         self.send_now = SendNow(services, self.undo_bar, self)
+        self._answers = MatchAnswers(services, self._write_failed)
         layout.addLayout(self._toolbar())
 
         self.table = QTableView(self)
@@ -102,7 +118,7 @@ class DraftsPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         for column, width in (
-            (Column.STATE, 170),
+            (Column.STATE, 190),  # "Held: changed in Impilo"
             (Column.RECIPIENT, 200),
             (Column.LINES, 280),
             (Column.UPDATED, 120),
@@ -220,9 +236,12 @@ class DraftsPage(QWidget):
         self._reload_timer.stop()
         store = self.services.store
 
-        def read() -> tuple[list[OrderDraft], list[OutboxEntry], str | None]:
+        def read() -> tuple[
+            list[OrderDraft], list[OutboxEntry], str | None, list[PatientChangeEntry]
+        ]:
             entries, _older = store.list_outbox_recent(SENT_ROWS)
-            return store.list_drafts(), entries, store.current_draft_id()
+            changes = store.list_patient_changes_recent(SENT_ROWS)
+            return store.list_drafts(), entries, store.current_draft_id(), changes
 
         self.services.bridge.call(
             read,
@@ -238,12 +257,13 @@ class DraftsPage(QWidget):
         drafts: list[OrderDraft],
         entries: list[OutboxEntry],
         current: str | None,
+        changes: list[PatientChangeEntry],
         *,
         select: str | None,
     ) -> None:
         selected = self.selected_row()
         drafts = [d for d in drafts if d.draft_id != current or not d.is_empty()]
-        self.model.set_rows(build_rows(drafts, entries))
+        self.model.set_rows(build_rows(drafts, entries, changes=changes))
         self.body.setCurrentWidget(self.table if self.model.rowCount() else self.empty)
         if self._focus_table_on_rows and self.model.rowCount() and self.isVisible():
             focus = QApplication.focusWidget()
@@ -273,7 +293,7 @@ class DraftsPage(QWidget):
         self.summary.setText(" · ".join(parts))
         self.summary.setStyleSheet(f"color: {status_colors().muted};")
 
-    def selected_row(self) -> DraftRow | None:
+    def selected_row(self) -> Row | None:
         index = self.table.currentIndex()
         selection = self.table.selectionModel()
         if not index.isValid() or not selection.isRowSelected(index.row(), QModelIndex()):
@@ -304,9 +324,25 @@ class DraftsPage(QWidget):
         self.open_button.setToolTip(
             "Show this order in Order history (Enter)" if placed else "Open in New order (Enter)"
         )
-        self.duplicate_button.setEnabled(row is not None)
+        change = isinstance(row, ChangeRow)
+        self.duplicate_button.setEnabled(row is not None and not change)
         self.delete_button.setEnabled(row is not None and row.can_delete)
         self.release_button.setEnabled(row is not None and row.state == EntryState.HELD)
+        # A held correction is applied anyway; a held order released.
+        self.release_button.setText(APPLY_ANYWAY if change else "&Release")
+        self.release_button.setAccessibleName(self.release_button.text().replace("&", ""))
+        matched = (
+            isinstance(row, DraftRow)
+            and row.entry is not None
+            and (row.entry.held_for == PATIENT_MATCH)
+        )
+        self.release_button.setToolTip(
+            "Send this correction after all"
+            if change
+            else "Use the patient Impilo already has, or create a new one"
+            if matched
+            else "Send a held order after all"
+        )
         self.send_button.setEnabled(self.services.outbox.pending_count() > 0)
 
     # -- actions ---------------------------------------------------------------------------------
@@ -320,6 +356,8 @@ class DraftsPage(QWidget):
         if row.placed_order_id is not None:
             self.open_order_requested.emit(row.placed_order_id)
             return
+        if isinstance(row, ChangeRow):
+            return  # a correction has nothing to open: it goes by itself, or waits here
         if row.state == EntryState.SENT:  # placed, its number not known here
             self.undo_bar.show_message(
                 "This order was placed with Impilo; find it in Order history.",
@@ -338,6 +376,10 @@ class DraftsPage(QWidget):
         if row.entry is None:
             self.open_draft_requested.emit(row.draft)
             return
+        self._reopen(row.entry.entry_id)
+
+    def _reopen(self, entry_id: int) -> None:
+        """A refused or held entry back to drafts, opened in New order."""
 
         def reopened(draft: OrderDraft) -> None:
             self.services.outbox.changed()
@@ -349,14 +391,14 @@ class DraftsPage(QWidget):
 
         self.services.bridge.call(
             self.services.store.return_to_drafts,
-            row.entry.entry_id,
+            entry_id,
             on_result=reopened,
             on_error=failed,
         )
 
     def duplicate_selected(self) -> None:
         row = self.selected_row()
-        if row is None:
+        if row is None or isinstance(row, ChangeRow):
             return
         copy = duplicate_draft(row.draft)
 
@@ -373,6 +415,9 @@ class DraftsPage(QWidget):
     def delete_selected(self) -> None:
         row = self.selected_row()
         if row is None or not row.can_delete:
+            return
+        if isinstance(row, ChangeRow):
+            confirm_discard_change(self, self.services, row)
             return
         if row.entry is not None:
             self._confirm_discard(row)
@@ -447,9 +492,21 @@ class DraftsPage(QWidget):
 
     def release_selected(self) -> None:
         row = self.selected_row()
+        if isinstance(row, ChangeRow):
+            confirm_apply_anyway(self, self.services, row)
+            return
         if row is None or row.entry is None or row.state != EntryState.HELD:
             return
         entry_id = row.entry.entry_id
+        if row.entry.held_for == PATIENT_MATCH:
+            ask_about_match(
+                self,
+                row.entry,
+                use_patient=lambda patient_id: self._answers.use_patient(entry_id, patient_id),
+                create_anyway=lambda: self._answers.create_anyway(entry_id),
+                back_to_drafts=lambda: self._reopen(entry_id),
+            )
+            return
         if row.entry.held_for != "server":
             self._release(entry_id)
             return
