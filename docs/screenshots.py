@@ -351,9 +351,9 @@ def _new_patient_screens(
         last_name="Okafor",
         date_of_birth="1961-04-09",
         sex="female",
-        email="adaeze.okafor@mail.example.net",
+        email=known.email or "adaeze.okafor@mail.example.net",  # the same email: asked
         phone_number="(518) 555-0142",
-        external_identifier=known.external_identifier or "MRN-20417",
+        external_identifier="MRN-20417",
         address=UsAddress(
             line_one="40 Orchard Row",
             line_two="Apt 2B",

@@ -12,7 +12,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from impilo_desktop.ui.order_entry.open_orders import OpenOrder
-from impilo_desktop.ui.order_entry.patient_matches import PatientCheck, PatientMatch
+from impilo_desktop.ui.order_entry.patient_matches import (
+    MRN_REASON,
+    PatientCheck,
+    PatientMatch,
+)
 from impilo_desktop.ui.order_entry.records import PatientRecord
 
 SHOWN = 3  # matches or orders listed; the rest are counted
@@ -60,6 +64,14 @@ def _more(count: int, noun: str) -> str:
     return f"<br>and {extra} more {noun}{'s' if extra != 1 else ''}" if extra > 0 else ""
 
 
+def can_create_anyway(check: PatientCheck) -> bool:
+    """Whether a new patient can be created beside the matches: not when one has the same
+    patient ID (MRN), which Impilo keeps unique (as the sender's check, domain.patient_match)."""
+    return not any(
+        reason.startswith(MRN_REASON) for match in check.matches for reason in match.reasons
+    )
+
+
 def patient_question_text(check: PatientCheck) -> tuple[str, str]:
     """(text, informative text) of the duplicate-patient question."""
     matches = check.matches
@@ -73,6 +85,11 @@ def patient_question_text(check: PatientCheck) -> tuple[str, str]:
         "Use the patient already there (the items stay on the order), or create a new patient "
         "if this is someone else."
     )
+    if not can_create_anyway(check):
+        informative = (
+            "Impilo keeps one patient per patient ID (MRN): use the patient already there "
+            "(the items stay on the order), or cancel and correct the patient ID."
+        )
     if not check.asked_impilo:
         informative += (
             " Impilo could not be asked now, so only the patients on this computer were "
@@ -98,11 +115,15 @@ def ask_patient(
     if usable is not None:
         label = "Use this patient" if len(check.matches) == 1 else f"Use {usable.display_name}"
         use = _button(box, label, "usePatientButton", QMessageBox.ButtonRole.AcceptRole)
-    create = _button(
-        box,
-        "Create a new patient anyway",
-        "createPatientButton",
-        QMessageBox.ButtonRole.DestructiveRole,
+    create = (
+        _button(
+            box,
+            "Create a new patient anyway",
+            "createPatientButton",
+            QMessageBox.ButtonRole.DestructiveRole,
+        )
+        if can_create_anyway(check)
+        else None
     )
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)  # Enter must not create a duplicate, nor pick for them
@@ -112,7 +133,7 @@ def ask_patient(
         clicked = box.clickedButton()
         if use is not None and clicked is use and usable is not None:
             on_use(usable)
-        elif clicked is create:
+        elif create is not None and clicked is create:
             on_create()
         else:
             on_cancel()

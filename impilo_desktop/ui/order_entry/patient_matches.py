@@ -35,8 +35,11 @@ IMPILO_WAIT = 8.0
 SAME_NAME_AND_BIRTH = "Same last name and date of birth"
 
 
+MRN_REASON = "Same patient ID (MRN)"
+
+
 def same_mrn(identifier: str) -> str:
-    return f"Same patient ID (MRN) {identifier.strip()}"
+    return f"{MRN_REASON} {identifier.strip()}"
 
 
 @dataclass
@@ -109,7 +112,7 @@ def cached_matches(rows: Iterable[PatientSearchRow], patient: NewPatient) -> lis
 def _strength(match: PatientMatch) -> tuple[int, int, str]:
     # An MRN is the clinic's own key, then email, then name and birth; usable ones first.
     first = match.reasons[0] if match.reasons else ""
-    rank = 0 if first.startswith("Same patient ID") else 1 if first == SAME_EMAIL else 2
+    rank = 0 if first.startswith(MRN_REASON) else 1 if first == SAME_EMAIL else 2
     return (int(match.record.archived), rank, match.record.display_name)
 
 

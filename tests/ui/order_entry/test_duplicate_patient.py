@@ -88,6 +88,9 @@ def test_same_mrn_then_use_this_patient(qtbot: QtBot, view: OrderEntryView) -> N
     assert match.display_name in box.text()
     assert same_mrn(match.external_identifier) in box.text()
     assert "could not be asked" not in box.informativeText()
+    # Impilo keeps one patient per MRN: creating another is not offered (as the sender).
+    assert box.findChild(QPushButton, "createPatientButton") is None
+    assert "one patient per patient ID (MRN)" in box.informativeText()
     # Enter takes the harmless answer: Cancel is the default.
     assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
 
