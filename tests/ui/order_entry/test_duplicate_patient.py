@@ -219,6 +219,26 @@ def test_an_edit_during_the_check_drops_its_answer(
     assert view.form.submit_button.isEnabled()  # submit again to check what is there now
 
 
+def test_another_draft_withdraws_the_question(qtbot: QtBot, view: OrderEntryView) -> None:
+    match = known(view)
+    new_patient_order(
+        qtbot,
+        view,
+        NewPatient(first_name="Some", last_name="Else", email=match.email, address=ADDRESS),
+    )
+    asked = view.draft.draft_id
+    submitted: list[object] = []
+    view.submitted.connect(submitted.append)
+    qtbot.mouseClick(view.form.submit_button, Qt.MouseButton.LeftButton)
+    box = question(qtbot, view)
+    view.new_order()  # Ctrl+N: the question was about the draft that left the screen
+    assert not box.isVisible()  # closed at once, unanswered (deleted later)
+    assert view.checks.question is None
+    assert not view.checks.busy
+    assert view.draft.draft_id != asked
+    assert submitted == []
+
+
 # --- the lookup itself, against the sandbox with an empty cache ----------------------------
 
 
