@@ -264,6 +264,8 @@ class RecordPicker(QWidget, Generic[R]):
                 f"{n} {self._noun}{'s' if n != 1 else ''} from Impilo, {len(more)} more cached"
                 f" so far {self._cache_note}"
             )
+            if not (found or more):
+                self.found_nothing.emit(query)  # Impilo has the answer: nobody
             return
         if found:
             self.model.show_only(found)

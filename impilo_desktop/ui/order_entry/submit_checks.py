@@ -39,6 +39,7 @@ class SubmitChecks(QObject):
     again."""
 
     finished = Signal()
+    asking = Signal()  # a question is open: the coordinator's answer decides
 
     def __init__(self, services: AppServices, parent_widget: QWidget) -> None:
         super().__init__(parent_widget)
@@ -165,6 +166,7 @@ class SubmitChecks(QObject):
         self._box = ask_patient(
             self._parent, check, on_use=use, on_create=create, on_cancel=self._end
         )
+        self.asking.emit()
 
     def _on_open_orders(
         self, draft: OrderDraft, orders: list[OpenOrder], send: Callable[[str], None]
@@ -183,3 +185,4 @@ class SubmitChecks(QObject):
             send("")
 
         self._box = ask_order(self._parent, recipient, orders, on_place=place, on_back=self._end)
+        self.asking.emit()

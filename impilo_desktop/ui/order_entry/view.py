@@ -91,6 +91,9 @@ class OrderEntryView(QWidget, NewPatientRecipient):
         self.count_question = CountQuestion(self.form, self)
         self.checks = SubmitChecks(services, self)
         self.checks.finished.connect(self._validate)  # the form is the coordinator's again
+        self.checks.asking.connect(
+            lambda: self.form.reason_label.setText("Answer the question to go on")
+        )
         self.autosave = DraftAutosave(services.bridge, services.store, lambda: self._draft, self)
         self.tracker = SubmissionTracker(
             services, self.form.banner, lambda: not self._draft.is_empty(), self

@@ -107,6 +107,8 @@ def test_an_open_order_with_the_same_item_is_asked_about_once(
     assert second.name not in text
     assert f"{patient.first_name} {patient.last_name} already has an open order" in text
     assert box.defaultButton() is box.findChild(QPushButton, "goBackButton")
+    assert view.form.reason_label.text() == "Answer the question to go on"
+    assert not view.form.submit_button.isEnabled()
     # A second Ctrl+Return while it is open asks nothing more.
     qtbot.keyClick(view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert view.checks.question is box
