@@ -193,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                     store.delete_draft, large_draft.draft_id, on_result=gone.append
                 )
                 wait(lambda gone=gone: bool(gone))  # type: ignore[misc]
+                _new_patient_screens(window, patients, draft_for(3, 2), save, wait, scheme)
                 continue
             if key == "drafts":
                 window.drafts_page.select_row(0)
@@ -318,6 +319,85 @@ def main(argv: list[str] | None = None) -> int:
     for path in saved:
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     return 0
+
+
+def _new_patient_screens(
+    window: Any,
+    patients: list[Any],
+    repeated: Any,
+    save: Callable[..., None],
+    wait: Callable[..., None],
+    scheme: str,
+) -> None:
+    """The new-patient form (empty after a submit, every problem by its field; then filled),
+    the question when it matches a known patient, and the one before repeating an open order
+    (`repeated` is the order placed above, for the same patient with the same items)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from impilo_desktop.domain.new_patient import NewPatient, UsAddress
+
+    entry = window.order_entry
+    store = window.services.store
+    made: list[str] = []
+    entry.new_order()
+    entry.start_new_patient("")
+    entry.submit()  # every problem by its field
+    made.append(entry.draft.draft_id)
+    save(window, "new-order-new-patient-problems", scheme)
+
+    known = patients[2]
+    typed = NewPatient(
+        first_name="Adaeze",
+        last_name="Okafor",
+        date_of_birth="1961-04-09",
+        sex="female",
+        email=known.email or "adaeze.okafor@mail.example.net",  # the same email: asked
+        phone_number="(518) 555-0142",
+        external_identifier="MRN-20417",
+        address=UsAddress(
+            line_one="40 Orchard Row",
+            line_two="Apt 2B",
+            city="Albany",
+            state="NY",
+            zip_code="12207",
+        ),
+    )
+    entry.new_order()
+    entry.start_new_patient("Okafor, Adaeze")
+    made.append(entry.draft.draft_id)
+    form = entry.form.new_patient_form
+    for key, field in form.fields.items():
+        value = typed.address if key.startswith("address.") else typed
+        field.setText(str(getattr(value, key.removeprefix("address."))))
+        field.editingFinished.emit()
+    form.sex.setCurrentIndex(form.sex.findData("female"))
+    form.site.setCurrentIndex(1)
+    item = repeated.item_lines[0]
+    entry.form.items_model.add_item(
+        item.item_id, name=item.name, sku=item.sku or "", manufacturer=item.manufacturer or ""
+    )
+    entry.form.scroll_area.verticalScrollBar().setValue(0)
+    save(window, "new-order-new-patient", scheme)
+    entry.submit()
+    wait(lambda: entry.checks.question is not None)
+    question = window.findChild(QMessageBox, "duplicatePatientQuestion")
+    save(question, "new-order-duplicate-patient", scheme)
+    question.button(QMessageBox.StandardButton.Cancel).click()
+
+    again = repeated.copy_as_new()
+    entry.load_draft(again)
+    made.append(again.draft_id)
+    entry.submit()
+    wait(lambda: entry.checks.question is not None)
+    question = window.findChild(QMessageBox, "duplicateOrderQuestion")
+    save(question, "new-order-duplicate-order", scheme)
+    question.reject()  # Go back
+    entry.new_order()
+    # None of these is one of the Drafts page's drafts: removed after their autosaves.
+    for draft_id in made:
+        gone: list[object] = []
+        window.services.bridge.call(store.delete_draft, draft_id, on_result=gone.append)
+        wait(lambda gone=gone: bool(gone))
 
 
 def _held_address_change(patient: Any) -> Any:

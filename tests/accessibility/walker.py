@@ -244,6 +244,12 @@ def place_order(pid: int, search: str, patient: str, sku: str, reference: str) -
     wait_for("Submit to be enabled", lambda: state(submit, pyatspi.STATE_SENSITIVE))
     act(submit, "Press", "Activate", "Click")
     done.append("Submit pressed")
+    # The submit first looks for an open order like it (off the UI thread), then queues it.
+    wait_for(
+        "the order to wait in the outbox",
+        lambda: find_all(frame, lambda n: (n.name or "").startswith("Outbox: 1 to send")),
+    )
+    done.append("order queued")
     return {"done": done}
 
 

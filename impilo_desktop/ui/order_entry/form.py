@@ -27,6 +27,7 @@ from impilo_desktop.ui.order_entry.advanced import AdvancedSection
 from impilo_desktop.ui.order_entry.banner import SubmitBanner
 from impilo_desktop.ui.order_entry.lines_model import ItemColumn, ItemLinesModel, KitLinesModel
 from impilo_desktop.ui.order_entry.lines_table import LinesTable
+from impilo_desktop.ui.order_entry.new_patient_form import NewPatientForm
 from impilo_desktop.ui.order_entry.picker_widgets import (
     ItemSearch,
     KitSearch,
@@ -170,9 +171,15 @@ class OrderForm(QWidget):
         self.recipient_stack.setObjectName("recipientStack")
         self.patient_picker = PatientPicker(self.recipient_stack)
         self.site_picker = SitePicker(self.recipient_stack)
+        self.new_patient_form = NewPatientForm(self.recipient_stack)
         self.recipient_stack.addWidget(self.patient_picker)
         self.recipient_stack.addWidget(self.site_picker)
+        self.recipient_stack.addWidget(self.new_patient_form)
         self.recipient_stack.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        # A stack is as tall as its tallest page: the pages not shown must not count (the
+        # new-patient form would leave a gap under the search).
+        self.recipient_stack.currentChanged.connect(self._fit_recipient_stack)
+        self._fit_recipient_stack()
         layout.addWidget(self.recipient_stack)
         self.recipient_error = _error_label("recipientError", "Recipient problem", box)
         layout.addWidget(self.recipient_error)
@@ -365,6 +372,20 @@ class OrderForm(QWidget):
             if label.property("role"):
                 label.style().unpolish(label)
                 label.style().polish(label)
+
+    def _fit_recipient_stack(self, *_args: object) -> None:
+        stack = self.recipient_stack
+        for position in range(stack.count()):
+            page = stack.widget(position)
+            if page is None:
+                continue
+            policy = (
+                QSizePolicy.Policy.Preferred
+                if page is stack.currentWidget()
+                else QSizePolicy.Policy.Ignored
+            )
+            page.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
+        stack.updateGeometry()
 
     def _bring_into_view(self, picker: QWidget) -> None:
         # The list opens below its field; at the bottom of the form (Kits) it would open out

@@ -4,7 +4,8 @@ with their columns and the card text of a chosen recipient. The behaviour they s
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QPushButton, QVBoxLayout, QWidget
 
 from impilo_desktop.ui.order_entry.picker_model import PickerColumn, PickerModel
 from impilo_desktop.ui.order_entry.record_picker import (
@@ -18,6 +19,7 @@ from impilo_desktop.ui.order_entry.records import (
     PatientRecord,
     SiteRecord,
 )
+from impilo_desktop.ui.plumbing.resources import icon
 
 __all__ = [
     "REMOTE_DEBOUNCE_MS",
@@ -97,7 +99,11 @@ def describe_site(record: SiteRecord) -> str:
 
 class PatientPicker(RecordPicker[PatientRecord]):
     """Find a patient in the cached list (name, DOB, external id, email, id), optionally
-    within one site; falls back to asking Impilo."""
+    within one site; falls back to asking Impilo. "New patient…" (beside the field, and
+    offered under it when nobody matched) asks for the new-patient form: `new_patient_wanted`
+    with what was typed in the search."""
+
+    new_patient_wanted = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -126,9 +132,65 @@ class PatientPicker(RecordPicker[PatientRecord]):
         self.site_scope.addItem("All sites", None)
         self.site_scope.currentIndexChanged.connect(self._on_scope)
         self.search_row.addWidget(self.site_scope)
+        self.new_patient_button = QPushButton(
+            icon("add"), "New patient\N{HORIZONTAL ELLIPSIS}", self
+        )
+        self.new_patient_button.setObjectName("newPatientButton")
+        self.new_patient_button.setAccessibleName("New patient")
+        self.new_patient_button.setToolTip(
+            "A patient not in Impilo yet, created with this order (Ctrl+Shift+P)"
+        )
+        self.new_patient_button.setAutoDefault(False)
+        self.new_patient_button.clicked.connect(self._want_new_patient)
+        self.search_row.addWidget(self.new_patient_button)
+        # Offered under the search when nobody matched, here or on Impilo.
+        self.offer_button = QPushButton(icon("add"), "", self)
+        self.offer_button.setObjectName("newPatientOffer")
+        self.offer_button.setAutoDefault(False)
+        self.offer_button.clicked.connect(self._want_new_patient)
+        self.offer_button.setVisible(False)
+        self._kept = ""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.addWidget(self.offer_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.found_nothing.connect(self._offer)
         header = self.results.horizontalHeader()
         for column, width in enumerate((210, 100, 130, 220)):
             header.resizeSection(column, width)
+
+    def keep_new_patient(self, name: str) -> None:
+        """A new patient typed earlier is kept (`name`, "" when none): the button brings it
+        back instead of starting afresh."""
+        ellipsis = "\N{HORIZONTAL ELLIPSIS}"
+        self.new_patient_button.setText(
+            f"Back to new patient{ellipsis}" if name else f"New patient{ellipsis}"
+        )
+        self.new_patient_button.setAccessibleName(f"Back to {name}" if name else "New patient")
+        self.new_patient_button.setToolTip(
+            f"Back to {name}, as typed (Ctrl+Shift+P)"
+            if name
+            else "A patient not in Impilo yet, created with this order (Ctrl+Shift+P)"
+        )
+        self._kept = name
+
+    def _offer(self, query: str) -> None:
+        if query and self.choice is None:
+            self.offer_button.setText(
+                f"Back to {self._kept}\N{HORIZONTAL ELLIPSIS}"
+                if self._kept
+                else f"New patient \N{LEFT DOUBLE QUOTATION MARK}{query}"
+                "\N{RIGHT DOUBLE QUOTATION MARK}\N{HORIZONTAL ELLIPSIS}"
+            )
+            self.offer_button.setAccessibleName(
+                self.offer_button.text().rstrip("\N{HORIZONTAL ELLIPSIS}")
+            )
+            self.offer_button.setToolTip(
+                "Not in Impilo yet: created with this order (Ctrl+Shift+P)"
+            )
+        self.offer_button.setVisible(bool(query) and self.choice is None)
+
+    def _want_new_patient(self) -> None:
+        self.new_patient_wanted.emit(self.search_field.text().strip())
 
     def set_sites(self, sites: list[SiteRecord]) -> None:
         """The sites offered for narrowing (keeps the current choice when still present)."""
@@ -153,6 +215,15 @@ class PatientPicker(RecordPicker[PatientRecord]):
     def set_choice(self, record: PatientRecord | None, *, emit: bool = False) -> None:
         super().set_choice(record, emit=emit)
         self.site_scope.setVisible(record is None)
+        self.new_patient_button.setVisible(record is None)
+        if record is not None:
+            self.offer_button.setVisible(False)
+
+    @property
+    def scoped_site(self) -> int | None:
+        """The site the search is narrowed to, if any (a new patient starts there)."""
+        site_id = self.site_scope.currentData()
+        return site_id if isinstance(site_id, int) else None
 
 
 class SitePicker(RecordPicker[SiteRecord]):

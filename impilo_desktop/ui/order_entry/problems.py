@@ -23,6 +23,7 @@ _LINE_KEY = re.compile(r"^(?P<list>[a-z_]+)\[(?P<row>\d+)\]")
 # field-key prefix -> section; the first match wins.
 _SECTIONS: tuple[tuple[str, str], ...] = (
     ("recipient", "recipient"),
+    ("new_patient", "recipient"),
     ("lines", "items"),
     ("item_lines", "items"),
     ("kit_lines", "kits"),
@@ -85,7 +86,14 @@ class ProblemSections:
     def show(self, problems: list[Problem], touched: set[str], *, reveal_all: bool) -> None:
         by_section: dict[str, list[str]] = {}
         rows: dict[str, dict[int, list[str]]] = {}
+        # A new patient's problems go under its own fields (each once that field was left).
+        new_patient = [
+            p for p in problems if section_of(p.field) == "recipient" and p.field != "recipient"
+        ]
+        self._form.new_patient_form.show_problems(new_patient, reveal_all=reveal_all)
         for problem in problems:
+            if problem in new_patient:
+                continue
             section = section_of(problem.field)
             # "Add at least one item or kit" belongs to items and kits alike.
             if problem.field == "lines" and "kits" in touched:
@@ -124,6 +132,9 @@ class ProblemSections:
             return
         section = section_of(problems[0].field)
         f = self._form
+        if problems[0].field.startswith("new_patient"):
+            f.new_patient_form.focus_field(problems[0].field)
+            return
         if section == "recipient":
             picker = f.patient_picker if f.patient_button.isChecked() else f.site_picker
             picker.setFocus(Qt.FocusReason.OtherFocusReason)

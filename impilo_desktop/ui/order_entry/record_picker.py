@@ -52,6 +52,9 @@ class RecordPicker(QWidget, Generic[R]):
     chosen = Signal(object)  # the record (None when a sticky choice is cleared)
     results_shown = Signal()  # the list opened: a scrolling parent should bring it into view
     remote_lookup_requested = Signal(str)
+    # The search ended with nobody, here or on Impilo (or Impilo could not be asked): the
+    # query; "" once the search changes. The patient picker then offers a new patient.
+    found_nothing = Signal(str)
 
     def __init__(
         self,
@@ -261,6 +264,8 @@ class RecordPicker(QWidget, Generic[R]):
                 f"{n} {self._noun}{'s' if n != 1 else ''} from Impilo, {len(more)} more cached"
                 f" so far {self._cache_note}"
             )
+            if not (found or more):
+                self.found_nothing.emit(query)  # Impilo has the answer: nobody
             return
         if found:
             self.model.show_only(found)
@@ -276,12 +281,14 @@ class RecordPicker(QWidget, Generic[R]):
                 f"No {self._noun} matches \N{LEFT DOUBLE QUOTATION MARK}{query}"
                 "\N{RIGHT DOUBLE QUOTATION MARK}, here or on Impilo."
             )
+            self.found_nothing.emit(query)
 
     def remote_failed(self, query: str, message: str) -> None:
         if query != self._remote_pending:
             return
         self._remote_pending = ""
         self._say(f"No match in the local list, and Impilo could not be asked: {message}")
+        self.found_nothing.emit(query)
 
     @property
     def remote_pending(self) -> bool:
@@ -341,6 +348,7 @@ class RecordPicker(QWidget, Generic[R]):
     def _on_text(self, text: str) -> None:
         self._remote_timer.stop()
         self._remote_pending = ""
+        self.found_nothing.emit("")
         self._refilter()
 
     def _refilter(self) -> None:

@@ -59,15 +59,18 @@ class SubmissionTracker(QObject):
         self._name = ""
         self._order_id: int | None = None
         self._aside = False
+        self._note = ""
         outbox = services.outbox
         outbox.entry_sent.connect(self._on_sent)
         outbox.entry_rejected.connect(self._on_rejected)
         outbox.drain_finished.connect(self._on_drain_finished)
         banner.action_clicked.connect(self._on_action)
 
-    def track(self, entry: OutboxEntry) -> None:
-        """`entry` was just submitted: say what happens to it."""
+    def track(self, entry: OutboxEntry, note: str = "") -> None:
+        """`entry` was just submitted: say what happens to it (and `note`, a sentence about
+        what is still to come, e.g. a check Impilo will make before it is sent)."""
         draft = entry.draft
+        self._note = note
         self._entry_id = entry.entry_id
         self._name = draft.recipient.display_name if draft.recipient else ""
         self._order_id = None
@@ -75,7 +78,9 @@ class SubmissionTracker(QObject):
         outbox = self._services.outbox
         if outbox.sending and outbox.state not in OFFLINE_STATES:
             self._banner.show_message(
-                BannerKind.INFO, f"Sending the order for <b>{escape(self._name)}</b> to Impilo…"
+                BannerKind.INFO,
+                f"Sending the order for <b>{escape(self._name)}</b> to Impilo…"
+                + (f" {escape(self._note)}" if self._note else ""),
             )
         else:
             self._saved_for_later()
@@ -91,7 +96,8 @@ class SubmissionTracker(QObject):
         self._banner.show_message(
             BannerKind.WARNING,
             "Saved \N{EM DASH} will be sent when the connection returns. "
-            f"The order for <b>{escape(self._name)}</b> waits in Drafts &amp; outbox.",
+            f"The order for <b>{escape(self._name)}</b> waits in Drafts &amp; outbox."
+            + (f" {escape(self._note)}" if self._note else ""),
         )
 
     def _placed(self, order_id: int, status: str) -> None:

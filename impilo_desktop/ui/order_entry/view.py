@@ -28,6 +28,7 @@ from impilo_desktop.domain import (
     large_counts,
     validate_draft,
 )
+from impilo_desktop.domain.new_patient import NewPatient
 from impilo_desktop.store import OutboxEntry, StoreError
 from impilo_desktop.ui.order_entry.autosave import DraftAutosave
 from impilo_desktop.ui.order_entry.banner import BannerKind
@@ -39,11 +40,13 @@ from impilo_desktop.ui.order_entry.choices import (
 )
 from impilo_desktop.ui.order_entry.count_question import CountQuestion
 from impilo_desktop.ui.order_entry.form import OrderForm
+from impilo_desktop.ui.order_entry.new_patient_recipient import NewPatientRecipient
 from impilo_desktop.ui.order_entry.problems import ProblemSections, sort_problems
 from impilo_desktop.ui.order_entry.records import ItemRecord, KitRecord, PatientRecord, SiteRecord
 from impilo_desktop.ui.order_entry.reference import ReferenceData, load_reference
 from impilo_desktop.ui.order_entry.server_lookups import ServerLookups
 from impilo_desktop.ui.order_entry.submission import SubmissionTracker
+from impilo_desktop.ui.order_entry.submit_checks import SubmitChecks
 from impilo_desktop.ui.plumbing.bridge import Job
 
 if TYPE_CHECKING:
@@ -52,7 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class OrderEntryView(QWidget):
+class OrderEntryView(QWidget, NewPatientRecipient):
     """The New order page. Signals: `open_order_requested(order_id)` ("Open in history"),
     `draft_saved(draft_id)` after each autosave, `reference_loaded()` when the pickers have
     the cached data, `submitted(entry)` when a draft went into the outbox,
@@ -78,6 +81,7 @@ class OrderEntryView(QWidget):
         self._reveal_all = False
         self._reference_job: Job | None = None
         self._loading = False
+        self._set_aside: NewPatient | None = None  # see NewPatientRecipient
 
         self.form = OrderForm(self)
         layout = QVBoxLayout(self)
@@ -85,6 +89,11 @@ class OrderEntryView(QWidget):
         layout.addWidget(self.form)
         self.sections = ProblemSections(self.form)
         self.count_question = CountQuestion(self.form, self)
+        self.checks = SubmitChecks(services, self)
+        self.checks.finished.connect(self._validate)  # the form is the coordinator's again
+        self.checks.asking.connect(
+            lambda: self.form.reason_label.setText("Answer the question to go on")
+        )
         self.autosave = DraftAutosave(services.bridge, services.store, lambda: self._draft, self)
         self.tracker = SubmissionTracker(
             services, self.form.banner, lambda: not self._draft.is_empty(), self
@@ -139,11 +148,13 @@ class OrderEntryView(QWidget):
     def submit(self) -> None:
         """Validate and hand the draft to the outbox; show every problem if it is not ready.
 
-        A count unusually large for one patient is asked about once first. The form clears
+        A count unusually large for one patient is asked about once first, then whether the
+        new patient is already known, or whether the recipient already has an open order with
+        the same things (`submit_checks.py`, off the UI thread). The form clears
         at once for the next order; the outbox takes the draft on the bridge loop, after the
         autosaves already asked for. Should that fail, the draft comes back on screen with
         the reason, nothing lost."""
-        if self.count_question.asking:
+        if self.count_question.asking or self.checks.busy:
             return  # the answer decides
         problems = validate_draft(self._draft, self._catalog)
         if problems:
@@ -154,13 +165,33 @@ class OrderEntryView(QWidget):
         large = large_counts(self._draft, self._catalog)
         if large:
             asked_about = self._draft
-            self.count_question.ask(large, lambda: self._send(asked_about))
+            self.count_question.ask(large, lambda: self._check(asked_about))
             return
-        self._send(self._draft)
+        self._check(self._draft)
 
-    def _send(self, asked_about: OrderDraft) -> None:
+    def _check(self, asked_about: OrderDraft) -> None:
+        """Look for a duplicate patient or order before sending `asked_about`."""
+        if self._draft is not asked_about:
+            return
+        if not self.checks.run(
+            asked_about,
+            send=lambda note: self._send(asked_about, note),
+            use_patient=self.use_existing_patient,
+        ):
+            self._send(asked_about)
+            return
+        f = self.form
+        f.submit_button.setEnabled(False)  # once: the check's answer decides
+        f.reason_label.setText(
+            "Checking whether this patient is already in Impilo\N{HORIZONTAL ELLIPSIS}"
+            if asked_about.is_new_patient_order
+            else "Checking for an open order with the same things\N{HORIZONTAL ELLIPSIS}"
+        )
+
+    def _send(self, asked_about: OrderDraft, note: str = "") -> None:
         """Hand the (validated) draft to the outbox and clear the form for the next order;
-        only if `asked_about`, the draft validated (and asked about), is still on screen."""
+        only if `asked_about`, the draft validated (and asked about), is still on screen.
+        `note` goes on the banner with the order's news."""
         if self._draft is not asked_about:
             log.warning("Not sent: another draft came on screen after the submit")
             return
@@ -170,16 +201,16 @@ class OrderEntryView(QWidget):
         self.autosave.released()  # the outbox takes the draft out of Drafts
         self._services.outbox.submit(
             draft,
-            on_queued=self._on_queued,
+            on_queued=lambda entry: self._on_queued(entry, note),
             on_failed=lambda error: self._on_submit_failed(draft, error),
         )
         self._show_draft(OrderDraft(), persisted=False)
         self.autosave.forget_current()
         self.form.patient_picker.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _on_queued(self, entry: OutboxEntry) -> None:
+    def _on_queued(self, entry: OutboxEntry, note: str = "") -> None:
         self.submitted.emit(entry)
-        self.tracker.track(entry)
+        self.tracker.track(entry, note)
 
     def _on_submit_failed(self, draft: OrderDraft, error: BaseException) -> None:
         log.warning("Could not queue the order: %s", error)
@@ -241,6 +272,12 @@ class OrderEntryView(QWidget):
         self.add_kit_action = action(
             "addKitAction", "Add kit", [QKeySequence("Ctrl+K")], self._focus_kit_search
         )
+        self.new_patient_action = action(
+            "newPatientAction",
+            "New patient",
+            [QKeySequence("Ctrl+Shift+P")],
+            lambda: self.start_new_patient(None),
+        )
         # Ctrl+N belongs to the shell's File > New order, which calls new_order().
         self.new_order_action = action(
             "newOrderAction", "New order", [QKeySequence("Ctrl+Shift+N")], self.new_order
@@ -256,6 +293,9 @@ class OrderEntryView(QWidget):
         f.recipient_buttons.buttonToggled.connect(self._on_recipient_kind)
         f.patient_picker.chosen.connect(self._on_patient)
         f.site_picker.chosen.connect(self._on_site)
+        f.patient_picker.new_patient_wanted.connect(self.start_new_patient)
+        f.new_patient_form.changed.connect(self._on_new_patient_edited)
+        f.new_patient_form.search_instead.connect(self.search_existing_patients)
         f.item_search.chosen.connect(self._on_item)
         f.kit_search.chosen.connect(self._on_kit)
         f.items_model.changed.connect(lambda: self._changed("items"))
@@ -303,6 +343,7 @@ class OrderEntryView(QWidget):
 
     def _show_draft(self, draft: OrderDraft, *, persisted: bool) -> None:
         self.count_question.withdraw()  # it asked about the draft leaving the screen
+        self.checks.withdraw()
         self.autosave.reset(persisted=persisted)
         self._loading = True
         try:
@@ -310,10 +351,10 @@ class OrderEntryView(QWidget):
             self._touched = set()
             self._reveal_all = False
             f = self.form
+            self._keep_aside(None)
             f.recipient_button_for(draft.recipient_kind).setChecked(True)
-            f.recipient_stack.setCurrentWidget(
-                f.patient_picker if draft.recipient_kind == "patient" else f.site_picker
-            )
+            f.recipient_stack.setCurrentWidget(self._recipient_picker())
+            f.new_patient_form.set_patient(draft.new_patient or NewPatient())
             # Focus given to the page (e.g. by File > New order) lands in the recipient field.
             self.setFocusProxy(self._recipient_picker())
             for picker in (f.patient_picker, f.site_picker, f.item_search, f.kit_search):
@@ -352,6 +393,7 @@ class OrderEntryView(QWidget):
         f.recipient_stack.setCurrentWidget(picker)
         self.setFocusProxy(picker)
         if kind != self._draft.recipient_kind:
+            self._keep_aside(self._draft.new_patient)  # a site after all? It is kept
             self._draft.set_recipient_kind(kind)
             # The domain dropped the other kind's choice; the pickers follow.
             (f.site_picker if kind == "patient" else f.patient_picker).set_choice(None)
@@ -361,6 +403,8 @@ class OrderEntryView(QWidget):
             picker.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_patient(self, record: object) -> None:
+        if record is not None:
+            self._keep_aside(None)  # someone from Impilo after all
         self._draft.set_patient(
             patient_choice(record) if isinstance(record, PatientRecord) else None
         )
@@ -494,10 +538,15 @@ class OrderEntryView(QWidget):
 
     def _recipient_picker(self) -> QWidget:
         f = self.form
+        if self._draft.is_new_patient_order:
+            return f.new_patient_form
         return f.patient_picker if self._draft.recipient_kind == "patient" else f.site_picker
 
     def _focus_recipient(self) -> None:
         f = self.form
+        if self._draft.is_new_patient_order:
+            self.search_existing_patients()  # Ctrl+F: find the patient after all
+            return
         picker = f.patient_picker if self._draft.recipient_kind == "patient" else f.site_picker
         if picker.choice is not None:
             picker.clear_choice()
@@ -519,6 +568,7 @@ class OrderEntryView(QWidget):
         f.patient_picker.model.set_records(data.patients)
         f.patient_picker.set_sites(data.sites)
         f.site_picker.set_sites(data.sites)
+        f.new_patient_form.set_sites(data.sites)
         f.item_search.model.set_records(data.items)
         f.kit_search.set_kits(data.kits)
         f.kits_model.set_kit_catalog(data.kits)

@@ -25,6 +25,7 @@ PAGE_SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "New order",
         (
             ("Find patient", "Ctrl+F"),
+            ("New patient (not in Impilo yet)", "Ctrl+Shift+P"),
             ("Add item", "Ctrl+I"),
             ("Add kit", "Ctrl+K"),
             ("Submit order", "Ctrl+Return"),

@@ -114,3 +114,23 @@ def test_a_partial_cache_left_by_an_earlier_run_is_not_taken_as_complete(
     qtbot.waitUntil(lambda: picker.cache_note == "(cache not complete)", timeout=WAIT_MS)
     with qtbot.waitSignal(picker.remote_lookup_requested, timeout=WAIT_MS):
         qtbot.keyClicks(picker, seeded[0].last_name or "")  # a local match, yet Impilo is asked
+
+
+def test_nobody_while_the_cache_fills_offers_a_new_patient(qtbot: QtBot) -> None:
+    """A first start is when most new patients are typed: Impilo's "nobody" is the answer,
+    whatever the partial cache holds, so the new patient is offered."""
+    picker = PatientPicker()
+    qtbot.addWidget(picker)
+    picker.show()
+    picker.model.set_records([record(1, "Anna", "Smith")])
+    picker.set_cache_progress(40, 100)
+    with qtbot.waitSignal(picker.remote_lookup_requested):
+        qtbot.keyClicks(picker, "okafor")
+    assert not picker.offer_button.isVisible()
+    with qtbot.waitSignal(picker.found_nothing) as nobody:
+        picker.remote_results("okafor", [])
+    assert nobody.args == ["okafor"]
+    assert picker.offer_button.isVisible()
+    with qtbot.waitSignal(picker.new_patient_wanted) as wanted:
+        picker.offer_button.click()
+    assert wanted.args == ["okafor"]

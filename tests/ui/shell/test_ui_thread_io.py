@@ -89,8 +89,16 @@ def test_no_sqlite_or_keyring_on_the_ui_thread_after_start_up(
         # ...and one through the New order page itself (validation, autosave, banner).
         entry_page = window.order_entry
         entry_page.load_draft(sandbox_draft(count=2))
+        entry_page.submit()
+        # The same patient and item as orders above: the duplicate-order check (cache,
+        # outbox, Impilo, all on the bridge) asks once; placed anyway.
+        qtbot.waitUntil(lambda: entry_page.checks.question is not None, timeout=10_000)
+        question = entry_page.checks.question
+        assert question is not None
+        place = question.findChild(QPushButton, "placeAnywayButton")
+        assert place is not None
         with qtbot.waitSignal(entry_page.submitted, timeout=10_000):
-            entry_page.submit()
+            place.click()
         qtbot.waitUntil(lambda: outbox.summary.pending == 0, timeout=30_000)
         qtbot.waitUntil(lambda: "placed" in entry_page.form.banner.text.text(), timeout=10_000)
 

@@ -1,0 +1,189 @@
+"""The two questions a submit may ask before an order is queued: "Is this patient already in
+Impilo?" (a new patient matching a known one) and "Already ordered?" (the recipient has an
+open order with the same things). Both are window-modal boxes opened with `open()`; their
+default is the harmless answer (Cancel, Go back), so Enter never creates a duplicate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+
+from impilo_desktop.ui.order_entry.open_orders import OpenOrder
+from impilo_desktop.ui.order_entry.patient_matches import (
+    MRN_REASON,
+    PatientCheck,
+    PatientMatch,
+)
+from impilo_desktop.ui.order_entry.records import PatientRecord
+
+SHOWN = 3  # matches or orders listed; the rest are counted
+
+
+def _box(parent: QWidget, name: str, title: str, text: str, informative: str) -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.setObjectName(name)
+    box.setAccessibleName(title)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(title)
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setText(text)
+    box.setInformativeText(informative)
+    # Wide enough that a name, its details and how it matched read as one line each.
+    box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 34em; }")
+    return box
+
+
+def _button(box: QMessageBox, text: str, name: str, role: QMessageBox.ButtonRole) -> QPushButton:
+    button = box.addButton(text, role)
+    assert button is not None
+    button.setObjectName(name)
+    return button
+
+
+def _who(record: PatientRecord) -> str:
+    details = [
+        f"born {record.date_of_birth}" if record.date_of_birth else "",
+        record.site_name,
+        f"Impilo #{record.id}",
+        "archived" if record.archived else "",
+    ]
+    return f"<b>{escape(record.display_name)}</b> ({escape(', '.join(d for d in details if d))})"
+
+
+def _match_line(match: PatientMatch) -> str:
+    return f"{_who(match.record)}: {escape('; '.join(match.reasons))}"
+
+
+def _more(count: int, noun: str) -> str:
+    extra = count - SHOWN
+    return f"<br>and {extra} more {noun}{'s' if extra != 1 else ''}" if extra > 0 else ""
+
+
+def can_create_anyway(check: PatientCheck) -> bool:
+    """Whether a new patient can be created beside the matches: not when one has the same
+    patient ID (MRN), which Impilo keeps unique (as the sender's check, domain.patient_match)."""
+    return not any(
+        reason.startswith(MRN_REASON) for match in check.matches for reason in match.reasons
+    )
+
+
+def patient_question_text(check: PatientCheck) -> tuple[str, str]:
+    """(text, informative text) of the duplicate-patient question."""
+    matches = check.matches
+    lines = "<br>".join(_match_line(m) for m in matches[:SHOWN]) + _more(len(matches), "patient")
+    heading = (
+        "This may be a patient already in Impilo:"
+        if len(matches) == 1
+        else "These patients already in Impilo may be this one:"
+    )
+    informative = (
+        "Use the patient already there (the items stay on the order), or create a new patient "
+        "if this is someone else."
+    )
+    if not can_create_anyway(check):
+        informative = (
+            "Impilo keeps one patient per patient ID (MRN): use the patient already there "
+            "(the items stay on the order), or cancel and correct the patient ID."
+        )
+    if not check.asked_impilo:
+        informative += (
+            " Impilo could not be asked now, so only the patients on this computer were "
+            "checked; Impilo will be checked before the order is sent."
+        )
+    return f"{heading}<br><br>{lines}", informative
+
+
+def ask_patient(
+    parent: QWidget,
+    check: PatientCheck,
+    *,
+    on_use: Callable[[PatientRecord], None],
+    on_create: Callable[[], None],
+    on_cancel: Callable[[], None],
+) -> QMessageBox:
+    """Ask about a new patient who matches known ones. "Use this patient" takes the first
+    usable match (archived patients cannot receive orders)."""
+    text, informative = patient_question_text(check)
+    box = _box(parent, "duplicatePatientQuestion", "Already in Impilo?", text, informative)
+    usable = next((m.record for m in check.matches if not m.record.archived), None)
+    use = None
+    if usable is not None:
+        label = "Use this patient" if len(check.matches) == 1 else f"Use {usable.display_name}"
+        use = _button(box, label, "usePatientButton", QMessageBox.ButtonRole.AcceptRole)
+    create = (
+        _button(
+            box,
+            "Create a new patient anyway",
+            "createPatientButton",
+            QMessageBox.ButtonRole.DestructiveRole,
+        )
+        if can_create_anyway(check)
+        else None
+    )
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)  # Enter must not create a duplicate, nor pick for them
+    box.setEscapeButton(cancel)
+
+    def closed(_result: int) -> None:
+        clicked = box.clickedButton()
+        if use is not None and clicked is use and usable is not None:
+            on_use(usable)
+        elif create is not None and clicked is create:
+            on_create()
+        else:
+            on_cancel()
+
+    box.finished.connect(closed)
+    box.open()
+    return box
+
+
+def _order_line(order: OpenOrder) -> str:
+    day = f"{order.placed:%Y-%m-%d}" if order.placed else ""
+    if order.order_id and order.status == "Order placed":
+        when = f"{order.status} on {day}" if day else order.status
+    elif order.order_id:
+        when = f"{order.status}, placed {day}" if day else order.status
+    else:
+        when = f"queued {day}" if day else "queued"
+    return f"<b>{escape(order.name)}</b> ({escape(when)}): {escape(', '.join(order.shared))}"
+
+
+def order_question_text(recipient: str, orders: Sequence[OpenOrder]) -> tuple[str, str]:
+    """(text, informative text) of the duplicate-order question."""
+    lines = "<br>".join(_order_line(o) for o in orders[:SHOWN]) + _more(len(orders), "order")
+    which = "an open order" if len(orders) == 1 else "open orders"
+    text = f"{escape(recipient)} already has {which} with some of the same things:<br><br>{lines}"
+    return text, "Place this order anyway, or go back to change it."
+
+
+def ask_order(
+    parent: QWidget,
+    recipient: str,
+    orders: Sequence[OpenOrder],
+    *,
+    on_place: Callable[[], None],
+    on_back: Callable[[], None],
+) -> QMessageBox:
+    """Ask once before placing an order that may repeat an open one."""
+    text, informative = order_question_text(recipient, orders)
+    box = _box(parent, "duplicateOrderQuestion", "Already ordered?", text, informative)
+    place = _button(box, "Place it anyway", "placeAnywayButton", QMessageBox.ButtonRole.AcceptRole)
+    back = _button(box, "Go back", "goBackButton", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(back)  # Enter must not ship the same things twice
+    box.setEscapeButton(back)
+
+    def closed(_result: int) -> None:
+        if box.clickedButton() is place:
+            on_place()
+        else:
+            on_back()
+
+    box.finished.connect(closed)
+    box.open()
+    return box
