@@ -45,7 +45,14 @@ class OutboxMixin(StoreBase):
 
     # -- for the user ---------------------------------------------------------------------
 
-    def enqueue(self, draft: OrderDraft, *, server: str, validate: bool = True) -> OutboxEntry:
+    def enqueue(
+        self,
+        draft: OrderDraft,
+        *,
+        server: str,
+        validate: bool = True,
+        new_patient_confirmed: bool = False,
+    ) -> OutboxEntry:
         """Move a draft into the outbox in ONE transaction: a new entry with a new client
         reference is inserted and the saved draft (if any) deleted.
 
@@ -53,7 +60,9 @@ class OutboxMixin(StoreBase):
         the entry there and nowhere else.
 
         With `validate` (the default) an invalid draft raises the domain's `DraftInvalid`
-        and nothing changes.
+        and nothing changes. `new_patient_confirmed`: the coordinator already saw what Impilo
+        holds like this new patient and chose to create one anyway, so the sender does not
+        hold the order to ask again (sync/patient_check.py).
         """
         if validate:
             from impilo_desktop.domain import DraftInvalid, validate_draft
@@ -67,8 +76,17 @@ class OutboxMixin(StoreBase):
         def move(conn: sqlite3.Connection) -> OutboxEntry:
             cursor = conn.execute(
                 "INSERT INTO outbox (client_reference, draft_id, body, state, server,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (reference, draft.draft_id, draft_json(draft), EntryState.QUEUED, server, now, now),
+                " new_patient_confirmed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    reference,
+                    draft.draft_id,
+                    draft_json(draft),
+                    EntryState.QUEUED,
+                    server,
+                    int(new_patient_confirmed),
+                    now,
+                    now,
+                ),
             )
             entry_id = int(cursor.lastrowid or 0)
             self._record(conn, entry_id, "queued", reference)

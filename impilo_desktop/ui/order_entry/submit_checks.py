@@ -62,10 +62,12 @@ class SubmitChecks(QObject):
         self,
         draft: OrderDraft,
         *,
-        send: Callable[[str], None],
+        send: Callable[..., None],
         use_patient: Callable[[PatientRecord], None],
     ) -> bool:
-        """Check `draft`; `send(note)` when it may go (the note is for the banner), or
+        """Check `draft`; `send(note)` when it may go (the note is for the banner; with
+        `confirmed=True` when the coordinator chose a new patient beside what Impilo itself
+        answered, so the sender need not ask again), or
         `use_patient(record)` when the coordinator takes a known patient instead. False
         when there is nothing to check (send it at once)."""
         services = self._services
@@ -143,7 +145,7 @@ class SubmitChecks(QObject):
         self,
         draft: OrderDraft,
         check: PatientCheck,
-        send: Callable[[str], None],
+        send: Callable[..., None],
         use_patient: Callable[[PatientRecord], None],
     ) -> None:
         if not self._current(draft):
@@ -161,7 +163,8 @@ class SubmitChecks(QObject):
         def create() -> None:
             self._draft = None
             self._box = None
-            send(note)
+            # Only Impilo's own answer settles it; a cache-only check leaves it to the sender.
+            send(note, confirmed=check.asked_impilo)
 
         self._box = ask_patient(
             self._parent, check, on_use=use, on_create=create, on_cancel=self._end

@@ -175,7 +175,7 @@ class OrderEntryView(QWidget, NewPatientRecipient):
             return
         if not self.checks.run(
             asked_about,
-            send=lambda note: self._send(asked_about, note),
+            send=lambda note, confirmed=False: self._send(asked_about, note, confirmed=confirmed),
             use_patient=self.use_existing_patient,
         ):
             self._send(asked_about)
@@ -188,10 +188,11 @@ class OrderEntryView(QWidget, NewPatientRecipient):
             else "Checking for an open order with the same things\N{HORIZONTAL ELLIPSIS}"
         )
 
-    def _send(self, asked_about: OrderDraft, note: str = "") -> None:
+    def _send(self, asked_about: OrderDraft, note: str = "", *, confirmed: bool = False) -> None:
         """Hand the (validated) draft to the outbox and clear the form for the next order;
         only if `asked_about`, the draft validated (and asked about), is still on screen.
-        `note` goes on the banner with the order's news."""
+        `note` goes on the banner with the order's news; `confirmed`: a new patient created
+        beside the matches Impilo named (the sender does not ask again)."""
         if self._draft is not asked_about:
             log.warning("Not sent: another draft came on screen after the submit")
             return
@@ -203,6 +204,7 @@ class OrderEntryView(QWidget, NewPatientRecipient):
             draft,
             on_queued=lambda entry: self._on_queued(entry, note),
             on_failed=lambda error: self._on_submit_failed(draft, error),
+            new_patient_confirmed=confirmed,
         )
         self._show_draft(OrderDraft(), persisted=False)
         self.autosave.forget_current()

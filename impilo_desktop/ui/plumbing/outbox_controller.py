@@ -237,10 +237,13 @@ class OutboxController(QObject):
         draft: OrderDraft,
         on_queued: Callable[[OutboxEntry], None] | None = None,
         on_failed: Callable[[BaseException], None] | None = None,
+        *,
+        new_patient_confirmed: bool = False,
     ) -> None:
         """Move a validated draft into the outbox (one transaction, on the bridge loop, after
         any autosave already asked for) and start sending it. `on_queued(entry)` or
-        `on_failed(error)` follow on the UI thread."""
+        `on_failed(error)` follow on the UI thread. `new_patient_confirmed`: see
+        `Store.enqueue`."""
         server = self._services.profile.base_url
 
         def queued(entry: OutboxEntry) -> None:
@@ -251,7 +254,9 @@ class OutboxController(QObject):
 
         # Validated once, by the page that submits it (with the whole catalog).
         self._services.bridge.call(
-            lambda: self._services.store.enqueue(draft, server=server, validate=False),
+            lambda: self._services.store.enqueue(
+                draft, server=server, validate=False, new_patient_confirmed=new_patient_confirmed
+            ),
             on_result=queued,
             on_error=on_failed or self._store_problem,
         )

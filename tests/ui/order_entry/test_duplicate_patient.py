@@ -128,6 +128,8 @@ def test_same_email_then_create_anyway(
     entry = submitted.args[0]
     assert entry.draft.is_new_patient_order
     assert entry.draft.new_patient.email == match.email.upper()
+    # Impilo itself answered and the coordinator chose: the sender does not hold it to ask again.
+    assert entry.new_patient_confirmed
 
 
 def test_same_name_and_birth_offline_then_cancel(
