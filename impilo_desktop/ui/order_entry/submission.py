@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from impilo_desktop.domain import OrderDraft, status_label
-from impilo_desktop.store import PENDING_STATES, OutboxEntry
+from impilo_desktop.store import PENDING_STATES, EntryState, OutboxEntry
 from impilo_desktop.sync import DrainReport
 from impilo_desktop.ui.order_entry.banner import BannerKind, SubmitBanner
 
@@ -100,6 +100,18 @@ class SubmissionTracker(QObject):
             + (f" {escape(self._note)}" if self._note else ""),
         )
 
+    def _held(self, message: str) -> None:
+        """The sender stopped it for a person to decide (e.g. Impilo already has a patient
+        like the new one): say so instead of "Sending…", and where to decide."""
+        self._entry_id = None
+        if self._aside:
+            return
+        self._banner.show_message(
+            BannerKind.WARNING,
+            f"The order for <b>{escape(self._name)}</b> is held in Drafts &amp; outbox"
+            f" until you decide: {escape(message.rstrip('.'))}.",
+        )
+
     def _placed(self, order_id: int, status: str) -> None:
         self._banner.show_message(
             BannerKind.SUCCESS,
@@ -110,6 +122,17 @@ class SubmissionTracker(QObject):
 
     def _on_drain_finished(self, report: DrainReport) -> None:
         if self._entry_id is None or self._order_id is not None:
+            return
+        held = next(
+            (
+                r
+                for r in report.results
+                if r.entry_id == self._entry_id and r.state == EntryState.HELD
+            ),
+            None,
+        )
+        if held is not None:
+            self._held(held.message)
             return
         settled = any(
             r.entry_id == self._entry_id and r.state not in PENDING_STATES for r in report.results

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.api.models import Order, Patient
+from impilo_desktop.api.patient_requests import PatientPatch
 from impilo_desktop.domain.new_patient import NewPatient, UsAddress
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import EntryState
@@ -138,3 +139,34 @@ def test_a_new_patients_order_offline_is_sent_once_when_impilo_is_back(
     assert len(patients) == 1
     assert orders[0].patient is not None
     assert orders[0].patient.id == patients[0].id
+
+
+def test_a_new_patients_order_held_by_the_sender_says_so_on_the_banner(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices, sandbox: SandboxServer
+) -> None:
+    """Queued offline, and meanwhile someone gave a patient in Impilo the same email: the
+    sender holds the order for the coordinator, and the banner says so (not "Sending…")."""
+    patient = someone_new(view)
+    type_new_patient(qtbot, view, patient)
+    add_item_and_reference(qtbot, view, f"NPHELD-{uuid.uuid4().hex[:8]}")
+    sandbox.stop()
+    with qtbot.waitSignal(view.submitted, timeout=WAIT_MS) as submitted:
+        qtbot.mouseClick(view.form.submit_button, Qt.MouseButton.LeftButton)
+    entry_id = submitted.args[0].entry_id
+    qtbot.waitUntil(
+        lambda: started.store.get_entry(entry_id).state != EntryState.SENDING, timeout=WAIT_MS
+    )
+
+    sandbox.start()
+    existing = next(r for r in view.form.patient_picker.model.records if not r.archived)
+
+    async def same_email() -> None:
+        await started.client().patch_patient(existing.id, PatientPatch(email=patient.email))
+
+    run(qtbot, started.bridge, same_email())
+    with qtbot.waitSignal(started.outbox.drain_finished, timeout=WAIT_MS):
+        started.outbox.send_now()
+    assert started.store.get_entry(entry_id).state == EntryState.HELD
+    qtbot.waitUntil(lambda: "held in Drafts" in view.form.banner.text.text(), timeout=WAIT_MS)
+    assert view.form.banner.kind == BannerKind.WARNING
+    assert "email" in view.form.banner.text.text()
