@@ -4,6 +4,11 @@
 stable field key the form uses to put the message next to the right widget:
 
     recipient                      who receives the order
+    new_patient.<field>            a patient typed in the form: first_name, last_name,
+                                   date_of_birth, sex, email, phone_number,
+                                   external_identifier, site_id (new_patient_rules)
+    new_patient.address.<field>    their address: line_one, line_two, city, state, zip_code,
+                                   country
     lines                          the order as a whole has no lines / too many lines
     item_lines[i].item / .count    an item line
     kit_lines[i].kit / .count      a kit line
@@ -31,14 +36,15 @@ ids exist at all; the server's message covers those.
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from impilo_desktop.api.models import ShippingOption
 from impilo_desktop.domain.draft import OrderDraft
+from impilo_desktop.domain.new_patient_rules import new_patient_problems
+from impilo_desktop.domain.problems import Problem as Problem
+from impilo_desktop.domain.problems import problems_by_row as problems_by_row
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
@@ -48,46 +54,6 @@ MAX_EXTERNAL_IDS = 20
 MAX_EXTERNAL_ID_LENGTH = 100
 MAX_NOTES = 20
 MAX_NOTE_LENGTH = 2000
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with a draft: the field key it belongs to and a plain-language message."""
-
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
-
-    @property
-    def section(self) -> str:
-        """The list or field the problem belongs to: "item_lines" for "item_lines[2].count"."""
-        return self.field.split("[", 1)[0].split(".", 1)[0]
-
-    @property
-    def index(self) -> int | None:
-        """The row for a line problem (2 for "item_lines[2].count"), else None."""
-        match = _FIELD_KEY.fullmatch(self.field)
-        return int(match.group("index")) if match and match.group("index") else None
-
-    @property
-    def part(self) -> str | None:
-        """The part of the line ("count" for "item_lines[2].count"), else None."""
-        match = _FIELD_KEY.fullmatch(self.field)
-        return match.group("part") if match else None
-
-
-_FIELD_KEY = re.compile(r"(?P<section>[a-z_]+)(?:\[(?P<index>\d+)\])?(?:\.(?P<part>[a-z_]+))?")
-
-
-def problems_by_row(problems: Iterable[Problem], section: str) -> dict[int, list[str]]:
-    """The messages about each row of one list (e.g. "item_lines"), for a table model."""
-    rows: dict[int, list[str]] = {}
-    for problem in problems:
-        if problem.section == section and problem.index is not None:
-            rows.setdefault(problem.index, []).append(problem.message)
-    return rows
 
 
 class DraftInvalid(ValueError):  # noqa: N818 - the name the team codes against
@@ -165,6 +131,13 @@ def _recipient(draft: OrderDraft) -> Iterator[Problem]:
         yield Problem("recipient", "Choose whether the order goes to a patient or a site")
         return
     choice = _attr(draft, kind)
+    if choice is None and kind == "patient":
+        new_patient = _attr(draft, "new_patient")
+        if new_patient is None:
+            yield Problem("recipient", "Choose a patient or enter a new one")
+        else:
+            yield from new_patient_problems(new_patient)
+        return
     if choice is None:
         yield Problem("recipient", "Choose a patient or a site")
         return

@@ -98,10 +98,10 @@ def test_an_invalid_draft_raises_with_every_problem() -> None:
     with pytest.raises(DraftInvalid) as caught:
         to_order_create(draft, "ref")
     assert caught.value.problems == [
-        Problem("recipient", "Choose a patient or a site"),
+        Problem("recipient", "Choose a patient or enter a new one"),
         Problem("item_lines[0].count", "Count must be at least 1"),
     ]
-    assert "Choose a patient or a site" in str(caught.value)
+    assert "Choose a patient or enter a new one" in str(caught.value)
 
 
 def test_catalog_rules_apply_on_conversion() -> None:

@@ -73,7 +73,7 @@ def test_a_complete_site_order_is_valid() -> None:
 
 def test_an_empty_draft_reports_recipient_and_lines_together() -> None:
     assert validate_draft(OrderDraft()) == [
-        Problem("recipient", "Choose a patient or a site"),
+        Problem("recipient", "Choose a patient or enter a new one"),
         Problem("lines", "Add at least one item or kit"),
     ]
 
@@ -81,7 +81,9 @@ def test_an_empty_draft_reports_recipient_and_lines_together() -> None:
 def test_the_recipient_must_match_the_kind() -> None:
     # A site chosen while the draft says "patient order" does not count.
     draft = patient_order(patient=None, site=NORTH)
-    assert by_field(validate_draft(draft)) == {"recipient": "Choose a patient or a site"}
+    assert by_field(validate_draft(draft)) == {"recipient": "Choose a patient or enter a new one"}
+    site_order = patient_order(recipient_kind="site", patient=JANE, site=None)
+    assert by_field(validate_draft(site_order)) == {"recipient": "Choose a patient or a site"}
 
 
 @pytest.mark.parametrize(

@@ -166,14 +166,14 @@ def test_invalid_input_shows_messages_next_to_fields(
     f = view.form
     # Nothing entered: submit is disabled, and says why.
     assert not f.submit_button.isEnabled()
-    assert "Choose a patient or a site" in f.reason_label.text()
+    assert "Choose a patient or enter a new one" in f.reason_label.text()
     assert "Add at least one item or kit" in f.submit_button.toolTip()
     assert not f.recipient_error.isVisible()  # no wall of red on an empty form
 
     # Ctrl+Return on an incomplete order reveals every problem where it belongs.
     qtbot.keyClick(view, Enter, Qt.KeyboardModifier.ControlModifier)
     assert f.recipient_error.isVisible()
-    assert "Choose a patient or a site" in f.recipient_error.text()
+    assert "Choose a patient or enter a new one" in f.recipient_error.text()
     assert f.items_error.isVisible()
     assert "Add at least one item or kit" in f.items_error.text()
     assert started.store.list_outbox() == []
