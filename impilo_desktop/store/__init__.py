@@ -50,6 +50,12 @@ from impilo_desktop.store.errors import (
     StoreUnwritableError,
 )
 from impilo_desktop.store.outbox import REFERENCE_PREFIX, OutboxMixin, new_client_reference
+from impilo_desktop.store.patient_change_entry import (
+    HELD_FOR_CHANGED,
+    HELD_FOR_SERVER,
+    PatientChangeEntry,
+)
+from impilo_desktop.store.patient_changes import PatientChangesMixin
 from impilo_desktop.store.process_lock import process_alive
 from impilo_desktop.store.schema import SCHEMA_VERSION
 from impilo_desktop.store.sender_lock import OUTBOX_LOCK, SenderLease, SenderLockMixin
@@ -57,7 +63,7 @@ from impilo_desktop.store.sender_lock import OUTBOX_LOCK, SenderLease, SenderLoc
 DATABASE_NAME = "impilo.sqlite3"
 
 
-class Store(DraftsMixin, OutboxMixin, CacheMixin, SenderLockMixin):
+class Store(DraftsMixin, OutboxMixin, PatientChangesMixin, CacheMixin, SenderLockMixin):
     """The local database of one profile. Cheap to open; close it when done."""
 
     def __init__(
@@ -139,6 +145,8 @@ class Store(DraftsMixin, OutboxMixin, CacheMixin, SenderLockMixin):
 
 __all__ = [
     "DATABASE_NAME",
+    "HELD_FOR_CHANGED",
+    "HELD_FOR_SERVER",
     "OUTBOX_LOCK",
     "PENDING_STATES",
     "REFERENCE_PREFIX",
@@ -152,6 +160,7 @@ __all__ = [
     "OutboxAttempt",
     "OutboxEntry",
     "OutboxSummary",
+    "PatientChangeEntry",
     "PatientSearchRow",
     "Progress",
     "Protection",

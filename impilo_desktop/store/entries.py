@@ -136,6 +136,7 @@ class LockHolder:
 @dataclass(frozen=True)
 class OutboxSummary:
     """The outbox in four numbers, for counters and schedules (read in one transaction).
+    Orders and the patients' address and phone corrections are counted together.
 
     `pending`: entries the sender will still deliver by itself; `attention`: entries waiting
     for the coordinator (refused, held); `paused`: why sending is paused, if it is;

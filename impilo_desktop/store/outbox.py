@@ -188,14 +188,19 @@ class OutboxMixin(StoreBase):
         """Counts, the pause and the next retry time, in one read."""
 
         def query(conn: sqlite3.Connection) -> OutboxSummary:
+            # Address and phone corrections count as entries too (store/patient_changes.py).
             counts = dict(
-                conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
+                conn.execute(
+                    "SELECT state, count(*) FROM (SELECT state FROM outbox"
+                    " UNION ALL SELECT state FROM patient_changes) GROUP BY state"
+                ).fetchall()
             )
             paused = conn.execute(
                 "SELECT value FROM app_state WHERE key = ?", (PAUSE_KEY,)
             ).fetchone()
             due = conn.execute(
-                "SELECT min(coalesce(next_attempt_at, 0)) FROM outbox"
+                "SELECT min(coalesce(next_attempt_at, 0)) FROM (SELECT state, next_attempt_at"
+                " FROM outbox UNION ALL SELECT state, next_attempt_at FROM patient_changes)"
                 " WHERE state IN ('queued', 'in_doubt')"
             ).fetchone()
             return OutboxSummary(

@@ -157,6 +157,42 @@ UPDATE order_cache SET body = json_remove(body,
     WHERE json_valid(body);
 """
 
+# Version 7: corrections of a patient's address or phone (`PATCH /patient/{id}`) go through
+# an outbox of their own, with the outbox's states (store/patient_changes.py). The change
+# carries `before` (as read from Impilo) and `after`; `found` is what Impilo held instead when
+# a change is held for having been changed meanwhile (held_for 'changed').
+V7 = """
+CREATE TABLE patient_changes (
+    change_id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_reference  TEXT NOT NULL UNIQUE,  -- generated once, kept locally
+    patient_id        INTEGER NOT NULL,
+    body              TEXT NOT NULL,         -- the PatientChange as JSON
+    server            TEXT NOT NULL,
+    state             TEXT NOT NULL CHECK (state IN
+                         ('queued', 'sending', 'in_doubt', 'sent', 'rejected', 'held')),
+    held_for          TEXT CHECK (held_for IN ('server', 'changed')),
+    found             TEXT,                  -- PatientContact JSON found in Impilo instead
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at   REAL,
+    waits_for_network INTEGER NOT NULL DEFAULT 0,
+    last_sent_at      REAL,
+    last_error        TEXT,
+    server_message    TEXT,
+    created_at        REAL NOT NULL,
+    updated_at        REAL NOT NULL
+);
+CREATE INDEX patient_changes_state ON patient_changes (state, next_attempt_at);
+
+CREATE TABLE patient_change_attempts (
+    attempt_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    change_id  INTEGER NOT NULL REFERENCES patient_changes (change_id) ON DELETE CASCADE,
+    at         REAL NOT NULL,
+    outcome    TEXT NOT NULL,
+    detail     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX patient_change_attempts_change ON patient_change_attempts (change_id);
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
@@ -189,5 +225,6 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: _script(V4),
     4: _script(V5),
     5: _script(V6),
+    6: _script(V7),
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1

@@ -29,6 +29,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from impilo_desktop.api.errors import ImpiloError
 from impilo_desktop.api.retry import RetryPolicy
 from impilo_desktop.domain.draft import OrderDraft
+from impilo_desktop.domain.patient_change import PatientChange
 from impilo_desktop.store import OutboxEntry, OutboxSummary, StoreError
 from impilo_desktop.sync import (
     ANOTHER_SENDER,
@@ -71,7 +72,10 @@ class OutboxController(QObject):
     `reference_refreshed(ok)`, `busy_elsewhere(message)` when a person asked to send and
     another copy of the app (a `sync` from the command line) holds the sender lock, and
     `send_stopped(report)` when a drain a person asked for stopped short (no connection, the
-    key refused) so that they can be told why.
+    key refused) so that they can be told why. For address and phone corrections
+    (`queue_patient_change`): `patient_change_applied(entry)` once Impilo holds the new
+    values, `patient_change_held(entry)` when one waits for the coordinator (held: changed
+    in Impilo meanwhile, or another server; or refused by Impilo), with a `PatientChangeEntry`.
     """
 
     entries_changed = Signal()
@@ -85,6 +89,8 @@ class OutboxController(QObject):
     drain_finished = Signal(object)
     busy_elsewhere = Signal(str)
     send_stopped = Signal(object)  # DrainReport
+    patient_change_applied = Signal(object)  # PatientChangeEntry
+    patient_change_held = Signal(object)  # PatientChangeEntry (held or refused)
 
     # Hops from the sync thread to the UI thread (queued: this object lives on the UI thread).
     _connectivity_hop = Signal(str, str)
@@ -245,6 +251,31 @@ class OutboxController(QObject):
             on_error=on_failed or self._store_problem,
         )
 
+    def queue_patient_change(
+        self, change: PatientChange, on_done: Callable[[object], None] | None = None
+    ) -> None:
+        """Queue a correction of a patient's address or phone (one transaction, on the bridge
+        loop) and start sending it. `on_done` follows on the UI thread with the queued
+        `PatientChangeEntry`, or with the exception when it could not be queued."""
+        server = self._services.profile.base_url
+
+        def queued(entry: object) -> None:
+            self.drain(due_only=False)
+            if on_done is not None:
+                on_done(entry)
+            self.changed()
+
+        def failed(error: BaseException) -> None:
+            self._store_problem(error)
+            if on_done is not None:
+                on_done(error)
+
+        self._services.bridge.call(
+            lambda: self._services.store.enqueue_patient_change(change, server=server),
+            on_result=queued,
+            on_error=failed,
+        )
+
     def send_now(self) -> None:
         """Try every waiting entry now, ignoring the retry schedule. A person asked, from
         whichever page or the quit question: if nothing can be sent (no key, a refused key,
@@ -289,6 +320,36 @@ class OutboxController(QObject):
         self._services.bridge.call(
             lambda: self._services.store.release_held(entry_id, server=server),
             on_result=released,
+            on_error=self._store_problem,
+        )
+
+    def apply_change_anyway(self, change_id: int) -> None:
+        """The coordinator wants a held correction sent after all (over what Impilo holds
+        now, or to the profile's server now): the patient is re-read, then it is sent."""
+        server = self._services.profile.base_url
+
+        def released(_entry: object) -> None:
+            self.changed()
+            self.drain(due_only=False)
+
+        self._services.bridge.call(
+            lambda: self._services.store.apply_patient_change_anyway(change_id, server=server),
+            on_result=released,
+            on_error=self._store_problem,
+        )
+
+    def discard_change(self, change_id: int, on_done: Callable[[], None] | None = None) -> None:
+        """Delete a held or refused correction the coordinator does not want sent."""
+
+        def discarded(_none: object) -> None:
+            self.changed()
+            if on_done is not None:
+                on_done()
+
+        self._services.bridge.call(
+            self._services.store.discard_patient_change,
+            change_id,
+            on_result=discarded,
             on_error=self._store_problem,
         )
 

@@ -1,0 +1,405 @@
+"""The patient-change outbox: corrections of a patient's address or phone waiting to be sent
+to Impilo (`PATCH /patient/{id}`), and every state change they go through.
+
+Like the order outbox (outbox.py), each change of state is one committed transaction, so a
+crash leaves every change in a state the sender continues from. PATCH carries no reference of
+ours: exactly once rests on the change's `before`, which the sender compares with the patient
+re-read from Impilo before every PATCH (sync/patient_changes.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
+
+from impilo_desktop.domain.patient_change import PatientChange, PatientContact
+from impilo_desktop.store.base import StoreBase
+from impilo_desktop.store.entries import EntryState, OutboxAttempt
+from impilo_desktop.store.errors import EntryNotFoundError, EntryStateError
+from impilo_desktop.store.patient_change_entry import HELD_FOR_CHANGED, PatientChangeEntry
+from impilo_desktop.store.sender_lock import SenderLease, extend_lease
+
+CHANGE_REFERENCE_PREFIX = "impilo-desktop-change-"
+# States in which a change still waits for the sender or the coordinator.
+OPEN_CHANGE_STATES = ("queued", "sending", "in_doubt", "held", "rejected")
+
+
+def new_change_reference() -> str:
+    """A fresh reference for a change: kept locally, to name it in logs and lists."""
+    return f"{CHANGE_REFERENCE_PREFIX}{uuid.uuid4().hex[:20]}"
+
+
+def _fetch(conn: sqlite3.Connection, change_id: int) -> PatientChangeEntry:
+    row = conn.execute("SELECT * FROM patient_changes WHERE change_id = ?", (change_id,)).fetchone()
+    if row is None:
+        raise EntryNotFoundError(f"Patient change #{change_id} no longer exists.")
+    return PatientChangeEntry.from_row(row)
+
+
+class PatientChangesMixin(StoreBase):
+    """Queueing corrections, listing them, and the state changes the sender and user make."""
+
+    # -- for the user ---------------------------------------------------------------------
+
+    def enqueue_patient_change(self, change: PatientChange, *, server: str) -> PatientChangeEntry:
+        """Queue `change` for `server` (the profile's normalised base URL) in ONE transaction,
+        with a new reference. A change that changes nothing raises ValueError."""
+        if change.before == change.after:
+            raise ValueError("The patient's address and phone are unchanged: nothing to send.")
+        reference = new_change_reference()
+        now = self.now()
+
+        def insert(conn: sqlite3.Connection) -> PatientChangeEntry:
+            cursor = conn.execute(
+                "INSERT INTO patient_changes (client_reference, patient_id, body, server, state,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    reference,
+                    change.patient_id,
+                    change.model_dump_json(),
+                    server,
+                    EntryState.QUEUED,
+                    now,
+                    now,
+                ),
+            )
+            change_id = int(cursor.lastrowid or 0)
+            self._change_record(conn, change_id, "queued", reference)
+            return _fetch(conn, change_id)
+
+        return self._db.write(insert)
+
+    def list_patient_changes(
+        self, states: Iterable[EntryState] | None = None
+    ) -> list[PatientChangeEntry]:
+        """Changes, oldest first, optionally only those in `states`."""
+        wanted = [EntryState(s).value for s in states] if states is not None else None
+
+        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            if wanted is None:
+                return conn.execute("SELECT * FROM patient_changes ORDER BY change_id").fetchall()
+            marks = ",".join("?" * len(wanted))
+            return conn.execute(
+                f"SELECT * FROM patient_changes WHERE state IN ({marks}) ORDER BY change_id",
+                wanted,
+            ).fetchall()
+
+        return [PatientChangeEntry.from_row(row) for row in self._db.read(query)]
+
+    def list_patient_changes_recent(self, sent_limit: int) -> list[PatientChangeEntry]:
+        """Every change not yet sent, and the `sent_limit` most recently sent ones (newest
+        first within each), for the Drafts & outbox page."""
+
+        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            unsent = conn.execute(
+                "SELECT * FROM patient_changes WHERE state != 'sent' ORDER BY change_id DESC"
+            ).fetchall()
+            sent = conn.execute(
+                "SELECT * FROM patient_changes WHERE state = 'sent'"
+                " ORDER BY updated_at DESC, change_id DESC LIMIT ?",
+                (sent_limit,),
+            ).fetchall()
+            return [*unsent, *sent]
+
+        return [PatientChangeEntry.from_row(row) for row in self._db.read(query)]
+
+    def get_patient_change(self, change_id: int) -> PatientChangeEntry:
+        """One change; `EntryNotFoundError` when it does not exist."""
+        return self._db.read(lambda conn: _fetch(conn, change_id))
+
+    def open_patient_change(self, patient_id: int) -> PatientChangeEntry | None:
+        """The latest change for this patient that is not sent yet (waiting, or waiting for
+        the coordinator), or None: the address dialog says a correction is on its way."""
+        marks = ",".join("?" * len(OPEN_CHANGE_STATES))
+        row = self._db.read(
+            lambda conn: conn.execute(
+                f"SELECT * FROM patient_changes WHERE patient_id = ? AND state IN ({marks})"
+                " ORDER BY change_id DESC LIMIT 1",
+                (patient_id, *OPEN_CHANGE_STATES),
+            ).fetchone()
+        )
+        return None if row is None else PatientChangeEntry.from_row(row)
+
+    def patient_change_history(self, change_id: int) -> list[OutboxAttempt]:
+        """What happened to a change, oldest first (`entry_id` is the change's id)."""
+        rows = self._db.read(
+            lambda conn: conn.execute(
+                "SELECT * FROM patient_change_attempts WHERE change_id = ? ORDER BY attempt_id",
+                (change_id,),
+            ).fetchall()
+        )
+        return [
+            OutboxAttempt(
+                entry_id=int(r["change_id"]),
+                at=datetime.fromtimestamp(r["at"], UTC),
+                outcome=r["outcome"],
+                detail=r["detail"],
+            )
+            for r in rows
+        ]
+
+    def discard_patient_change(self, change_id: int) -> None:
+        """Delete a held or refused change the coordinator no longer wants sent."""
+
+        def discard(conn: sqlite3.Connection) -> None:
+            entry = _fetch(conn, change_id)
+            if entry.state not in (EntryState.REJECTED, EntryState.HELD):
+                raise EntryStateError(
+                    f"Patient change #{change_id} is {entry.state.value}; only held or refused"
+                    " changes can be discarded."
+                )
+            conn.execute("DELETE FROM patient_changes WHERE change_id = ?", (change_id,))
+
+        self._db.write(discard)
+
+    def apply_patient_change_anyway(self, change_id: int, *, server: str) -> PatientChangeEntry:
+        """The coordinator saw why a change is held and wants it sent after all.
+
+        Held as changed meanwhile: what Impilo was found holding becomes the change's
+        `before`, so the sender sends it only while Impilo still holds that (a third value
+        holds it again). Held for its server: it is re-addressed to `server`, the profile's
+        server now. Either way the patient is re-read before anything is sent."""
+
+        def release(conn: sqlite3.Connection) -> PatientChangeEntry:
+            entry = _fetch(conn, change_id)
+            if entry.state != EntryState.HELD:
+                raise EntryStateError(
+                    f"Patient change #{change_id} is {entry.state.value}, not held."
+                )
+            fields: dict[str, object] = {
+                "state": EntryState.QUEUED,
+                "held_for": None,
+                "found": None,
+                "next_attempt_at": None,
+                "last_error": None,
+            }
+            if entry.held_for == HELD_FOR_CHANGED and entry.found is not None:
+                change = entry.change.model_copy(update={"before": entry.found})
+                fields["body"] = change.model_dump_json()
+                detail = "applied anyway by the user over what Impilo held"
+            else:
+                fields["server"] = server
+                detail = f"confirmed by the user for {server}"
+            self._change_set(conn, change_id, **fields)
+            self._change_record(conn, change_id, "released", detail)
+            return _fetch(conn, change_id)
+
+        return self._db.write(release)
+
+    # -- for the sender (hold the sender lock when calling these) ----------------------------
+
+    def recover_interrupted_changes(self) -> list[int]:
+        """Changes left `sending` by a sender that died: whether their PATCH arrived is
+        unknown, so they become `in_doubt` (re-read before anything is sent again)."""
+
+        def recover(conn: sqlite3.Connection) -> list[int]:
+            rows = conn.execute(
+                "SELECT change_id FROM patient_changes WHERE state = 'sending'"
+            ).fetchall()
+            ids = [int(r[0]) for r in rows]
+            for change_id in ids:
+                self._change_set(conn, change_id, state=EntryState.IN_DOUBT)
+                self._change_record(conn, change_id, "in_doubt", "interrupted while sending")
+            return ids
+
+        return self._db.write(recover)
+
+    def due_patient_changes(
+        self, *, due_only: bool = True, waiting_for_network: bool = False
+    ) -> list[PatientChangeEntry]:
+        """Changes the sender should work on now, oldest first (as `due_entries`)."""
+        now = self.now()
+
+        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            sql = "SELECT * FROM patient_changes WHERE state IN ('queued', 'in_doubt')"
+            params: tuple[float, ...] = ()
+            if due_only:
+                network = " OR waits_for_network = 1" if waiting_for_network else ""
+                sql += f" AND (next_attempt_at IS NULL OR next_attempt_at <= ?{network})"
+                params = (now,)
+            return conn.execute(sql + " ORDER BY change_id", params).fetchall()
+
+        return [PatientChangeEntry.from_row(row) for row in self._db.read(query)]
+
+    def mark_change_sending(
+        self, change_id: int, lease: SenderLease | None = None
+    ) -> PatientChangeEntry:
+        """Committed BEFORE the PATCH, in the transaction that proves and extends `lease`
+        (`SenderLockLost`, nothing changed, when the lock is no longer this sender's)."""
+        now = self.now()
+        return self._change_transition(
+            change_id,
+            (EntryState.QUEUED, EntryState.IN_DOUBT),
+            EntryState.SENDING,
+            "sending",
+            "",
+            count_attempt=True,
+            check=(lambda conn: extend_lease(conn, lease, now)) if lease is not None else None,
+            last_sent_at=now,
+        )
+
+    def mark_change_sent(self, change_id: int, detail: str) -> PatientChangeEntry:
+        """Impilo holds the change's `after` (sent now, or found so: `detail` says which)."""
+        return self._change_transition(
+            change_id,
+            (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
+            EntryState.SENT,
+            "sent",
+            detail,
+            last_error=None,
+            next_attempt_at=None,
+        )
+
+    def mark_change_in_doubt(
+        self,
+        change_id: int,
+        error: str,
+        next_attempt_at: float | None = None,
+        *,
+        for_network: bool = False,
+    ) -> PatientChangeEntry:
+        """Whether the PATCH arrived is unknown: re-read the patient before any resend."""
+        return self._change_transition(
+            change_id,
+            (EntryState.SENDING, EntryState.IN_DOUBT),
+            EntryState.IN_DOUBT,
+            "in_doubt",
+            error,
+            last_error=error,
+            next_attempt_at=next_attempt_at,
+            waits_for_network=int(for_network),
+        )
+
+    def mark_change_retry(
+        self,
+        change_id: int,
+        error: str,
+        next_attempt_at: float | None,
+        *,
+        for_network: bool = False,
+    ) -> PatientChangeEntry:
+        """Nothing was changed (a 429, no connection, a failed re-read): queued again."""
+        return self._change_transition(
+            change_id,
+            (EntryState.SENDING, EntryState.QUEUED),
+            EntryState.QUEUED,
+            "retry",
+            error,
+            last_error=error,
+            next_attempt_at=next_attempt_at,
+            waits_for_network=int(for_network),
+        )
+
+    def mark_change_rejected(
+        self, change_id: int, server_message: str, error: str
+    ) -> PatientChangeEntry:
+        """Impilo refused the change (4xx); it waits for the coordinator with the message."""
+        return self._change_transition(
+            change_id,
+            (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
+            EntryState.REJECTED,
+            "rejected",
+            server_message or error,
+            server_message=server_message,
+            last_error=error,
+            next_attempt_at=None,
+        )
+
+    def mark_change_held(
+        self,
+        change_id: int,
+        reason: str,
+        *,
+        held_for: str,
+        found: PatientContact | None = None,
+    ) -> PatientChangeEntry:
+        """Not to be sent without the coordinator: queued for another server, or the patient
+        was changed in Impilo meanwhile (`found`: what Impilo holds now)."""
+        return self._change_transition(
+            change_id,
+            (EntryState.QUEUED, EntryState.IN_DOUBT),
+            EntryState.HELD,
+            "held",
+            reason,
+            last_error=reason,
+            next_attempt_at=None,
+            held_for=held_for,
+            found=None if found is None else found.model_dump_json(),
+        )
+
+    def mark_change_unsent(self, change_id: int, error: str) -> PatientChangeEntry:
+        """The PATCH certainly changed nothing (the key was refused): queued, no schedule."""
+        return self._change_transition(
+            change_id,
+            (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
+            EntryState.QUEUED,
+            "not_sent",
+            error,
+            last_error=error,
+        )
+
+    def record_change_attempt(self, change_id: int, outcome: str, detail: str = "") -> None:
+        """Add a line to the change's history without changing its state."""
+        self._db.write(lambda conn: self._change_record(conn, change_id, outcome, detail))
+
+    def prune_sent_changes(self, older_than: float) -> int:
+        """Forget changes sent more than `older_than` seconds ago: they hold a patient's
+        address and phone, which this computer keeps no longer than it shows them."""
+        cutoff = self.now() - older_than
+
+        def prune(conn: sqlite3.Connection) -> int:
+            return conn.execute(
+                "DELETE FROM patient_changes WHERE state = 'sent' AND updated_at < ?", (cutoff,)
+            ).rowcount
+
+        return int(self._db.write(prune, durable=False))
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _change_transition(
+        self,
+        change_id: int,
+        allowed: tuple[EntryState, ...],
+        state: EntryState,
+        outcome: str,
+        detail: str,
+        *,
+        count_attempt: bool = False,
+        check: Callable[[sqlite3.Connection], None] | None = None,
+        **fields: object,
+    ) -> PatientChangeEntry:
+        def change(conn: sqlite3.Connection) -> PatientChangeEntry:
+            if check is not None:
+                check(conn)
+            entry = _fetch(conn, change_id)
+            if entry.state not in allowed:
+                raise EntryStateError(
+                    f"Patient change #{change_id} is {entry.state.value};"
+                    f" cannot become {state.value}."
+                )
+            if count_attempt:
+                fields["attempts"] = entry.attempts + 1
+            self._change_set(conn, change_id, state=state, **fields)
+            self._change_record(conn, change_id, outcome, detail)
+            return _fetch(conn, change_id)
+
+        return self._db.write(change)
+
+    def _change_set(self, conn: sqlite3.Connection, change_id: int, **fields: object) -> None:
+        fields["updated_at"] = self.now()
+        columns = ", ".join(f"{name} = ?" for name in fields)
+        conn.execute(
+            f"UPDATE patient_changes SET {columns} WHERE change_id = ?",
+            (*fields.values(), change_id),
+        )
+
+    def _change_record(
+        self, conn: sqlite3.Connection, change_id: int, outcome: str, detail: str
+    ) -> None:
+        conn.execute(
+            "INSERT INTO patient_change_attempts (change_id, at, outcome, detail)"
+            " VALUES (?, ?, ?, ?)",
+            (change_id, self.now(), outcome, detail),
+        )
