@@ -73,7 +73,8 @@ def test_every_fifth_created_order_needs_the_coordinator_in_turn(
     fifth, tenth, fifteenth, twentieth = (orders[n - 1]["id"] for n in (5, 10, 15, 20))
     assert statuses(api, tenth) == ["orderPlaced", "pendingAdditionalInformation"]
     note = api.get(f"/order/{tenth}").json()["orderNotes"][-1]
-    assert note["note"].endswith(".") and note["createdBy"]["lastName"] == "Desk"
+    assert note["note"].endswith(".")
+    assert note["createdBy"]["lastName"] == "Desk"
     sandbox.advance_time(step)
     assert statuses(api, fifth)[-1] == "reconfirmAddress"
     sandbox.advance_time(step)
@@ -177,7 +178,8 @@ def test_detours_outlive_the_server(tmp_path: Path) -> None:
         put(server, asked["id"], "pendingAdditionalInformation", note="Arm size, please.")
         before = {o["id"]: api.get(f"/order/{o['id']}").json() for o in (waiting, asked)}
     with SandboxServer(state_file=state) as server, http_client(server) as api:
-        assert server.state_file is not None and server.state_file.problem is None
+        assert server.state_file is not None
+        assert server.state_file.problem is None
         for oid, was in before.items():
             assert api.get(f"/order/{oid}").json() == was
         server.advance_time(10 * server.state.progress_seconds)

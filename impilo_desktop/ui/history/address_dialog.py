@@ -69,6 +69,8 @@ class AddressDialog(QDialog):
         self.before = contact_of(patient)
         self.change: PatientChange | None = None
         self._checked = False  # problems are shown once the coordinator has tried OK
+        self.question: QMessageBox | None = None  # "Discard the correction?", while open
+        self.discard_button: object = None
 
         who = f"{patient.full_name} (#{patient.id})" if patient.full_name else f"#{patient.id}"
         for_order = f" for order {order_id}" if order_id is not None else ""
@@ -175,21 +177,33 @@ class AddressDialog(QDialog):
         super().accept()
 
     def reject(self) -> None:
-        if self.edited() != self.before and not self._discard_asked():
+        """Cancel, Escape or the close box: after an edit, asked first (not blocking: the
+        question is a window-modal box whose Discard closes the dialog)."""
+        if self.edited() == self.before:
+            super().reject()
             return
-        super().reject()
-
-    def _discard_asked(self) -> bool:
+        if self.question is not None:
+            self.question.raise_()
+            return
         box = QMessageBox(self)
         box.setObjectName("discardAddressQuestion")
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Discard the correction?")
         box.setText("You have changed the address. Close without queuing the correction?")
-        discard = box.addButton("&Discard changes", QMessageBox.ButtonRole.DestructiveRole)
+        self.discard_button = box.addButton(
+            "&Discard changes", QMessageBox.ButtonRole.DestructiveRole
+        )
         keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)
-        box.exec()
-        return box.clickedButton() is discard
+        box.finished.connect(lambda _result: self._answered(box))
+        self.question = box
+        box.open()
+
+    def _answered(self, box: QMessageBox) -> None:
+        self.question = None
+        box.deleteLater()
+        if box.clickedButton() is self.discard_button:
+            super().reject()
 
     def _left_field(self) -> None:
         # From the first field left on, every field says what is wrong with it as it changes.
