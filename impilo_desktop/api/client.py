@@ -10,11 +10,13 @@ and 5xx following a `RetryPolicy`. `create_order` and `void_order` are never ret
 create whose outcome is unknown must first be reconciled by its client reference, which is the
 outbox's job (docs/architecture.md).
 
-Patient names on create: Impilo's published schema marks `firstName`/`lastName` required on
-every Patient object, including the one inside a create-order body, although the server only
-reads the id. The domain fills `PatientRef` from the patient the coordinator picked; when a
-caller leaves the names out, `create_order` looks the patient up first (a retried read, before
-anything is posted) and sends the names Impilo itself holds, so every body we send conforms.
+Patient names: Impilo's published schema marks `firstName`/`lastName` required on every
+Patient object, including the one inside a create-order body, although the server only reads
+the id there, and a PATCH body. The domain fills `PatientRef` from the patient the coordinator
+picked (a new patient, created with the order, always carries its names); when a caller leaves
+the names out, `create_order` and `patch_patient` look the patient up first (a retried read,
+before anything is sent) and send the names Impilo itself holds, so every body we send
+conforms.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from impilo_desktop.api.models import (
     OrderCreate,
     Page,
     Patient,
+    PatientPatch,
     PatientRef,
     PatientSort,
     Site,
@@ -156,8 +159,9 @@ class ImpiloClient:
     async def create_order(self, order: OrderCreate) -> Order:
         """Place an order. Never retried: after `Unreachable(maybe_sent=True)`, a 5xx or an
         `UnexpectedResponse` the order may exist; look it up by client reference first."""
-        if order.patient is not None and not (order.patient.first_name and order.patient.last_name):
-            order = await self._with_patient_names(order)
+        patient = order.patient
+        if isinstance(patient, PatientRef) and not (patient.first_name and patient.last_name):
+            order = await self._with_patient_names(patient, order)
         response = await self._transport.send(
             "POST", "/order", body=order.to_wire(), retry=NO_RETRY, what="the order"
         )
@@ -275,6 +279,35 @@ class ImpiloClient:
         if response.content.strip() == b"null":
             return None
         return self._transport.parse(response, Patient)
+
+    async def patch_patient(self, patient_id: int, change: PatientPatch) -> Patient:
+        """Change some of a patient's fields (PATCH: only the fields given change); returns
+        the patient as Impilo now holds it. Never retried: a change whose outcome is unknown
+        is settled by its caller re-reading the patient (the outbox, docs/architecture.md).
+        When `change` lacks the names (which the spec requires on every Patient object, see
+        the module doc) they are read from Impilo first."""
+        if not (change.first_name and change.last_name):
+            try:
+                current = await self.get_patient(patient_id)
+            except Unreachable as error:
+                # Nothing was sent yet, whatever happened to the lookup.
+                raise Unreachable(error.message, detail=error.detail, maybe_sent=False) from error
+            change = change.model_copy(
+                update={
+                    "first_name": change.first_name or current.first_name,
+                    "last_name": change.last_name or current.last_name,
+                }
+            )
+        response = await self._transport.send(
+            "PATCH",
+            f"/patient/{patient_id}",
+            body=change.to_wire(),
+            retry=NO_RETRY,
+            what=f"patient {patient_id}",
+        )
+        changed = self._transport.parse(response, Patient)
+        log.info("Changed patient %s", patient_id)
+        return changed
 
     # --- sites, catalog, inventory ----------------------------------------------------------
 
@@ -419,10 +452,10 @@ class ImpiloClient:
 
     # --- plumbing ---------------------------------------------------------------------------
 
-    async def _with_patient_names(self, order: OrderCreate) -> OrderCreate:
-        """Fill the recipient's names from Impilo (the spec requires them; see module doc)."""
-        assert order.patient is not None
-        patient_id = order.patient.id
+    async def _with_patient_names(self, recipient: PatientRef, order: OrderCreate) -> OrderCreate:
+        """Fill the recipient's names from Impilo (the spec requires them; see module doc).
+        A new patient (no id) always carries its names."""
+        patient_id = recipient.id
         try:
             patient = await self.get_patient(patient_id)
         except NotFound as error:
@@ -437,7 +470,7 @@ class ImpiloClient:
             raise Unreachable(error.message, detail=error.detail, maybe_sent=False) from error
         ref = PatientRef(
             id=patient_id,
-            first_name=order.patient.first_name or patient.first_name,
-            last_name=order.patient.last_name or patient.last_name,
+            first_name=recipient.first_name or patient.first_name,
+            last_name=recipient.last_name or patient.last_name,
         )
         return order.model_copy(update={"patient": ref})

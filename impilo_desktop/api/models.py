@@ -5,7 +5,8 @@ promise which fields it fills): every field may be absent or null, null lists re
 unknown fields are ignored and unknown enum values are kept as plain strings. Timestamps stay
 the strings the server sent (so a response round-trips exactly); the `*_at`/`timestamp`
 properties parse them leniently and give None for malformed values.
-Request bodies (`OrderCreate`) are strict: ids are required, counts >= 1, no extra fields.
+Request bodies (`OrderCreate`; patients in `patient_requests`) are strict: ids are required,
+counts >= 1, no extra fields. Enumerations and the request base live in `wire`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,19 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import core_schema
+
+# Re-exported: the request models of patients, and the API's vocabulary (see `wire`).
+from impilo_desktop.api.patient_requests import AddressCreate as AddressCreate
+from impilo_desktop.api.patient_requests import NewPatientCreate as NewPatientCreate
+from impilo_desktop.api.patient_requests import PatientPatch as PatientPatch
+from impilo_desktop.api.wire import Count, Id, RequestModel
+from impilo_desktop.api.wire import DeviceIdentifierType as DeviceIdentifierType
+from impilo_desktop.api.wire import DeviceStatus as DeviceStatus
+from impilo_desktop.api.wire import ItemSort as ItemSort
+from impilo_desktop.api.wire import OrderStatus as OrderStatus
+from impilo_desktop.api.wire import PatientSort as PatientSort
+from impilo_desktop.api.wire import Sex as Sex
+from impilo_desktop.api.wire import ShippingOption as ShippingOption
 
 T = TypeVar("T")
 
@@ -78,76 +92,6 @@ class ApiModel(BaseModel):
     def to_wire(self) -> dict[str, Any]:
         """The JSON object as the API spells it, holding only the fields that were set."""
         return self.model_dump(by_alias=True, exclude_unset=True, mode="json")
-
-
-# --- enumerations (documented values; fields accept `Enum | str` for future values) ---------
-
-
-class OrderStatus(StrEnum):
-    ORDER_PLACED = "orderPlaced"
-    AWAITING_SHIPMENT = "awaitingShipment"
-    PENDING_INVENTORY = "pendingInventory"
-    ON_HOLD = "onHold"
-    PENDING_ADDITIONAL_INFORMATION = "pendingAdditionalInformation"
-    RECONFIRM_ADDRESS = "reconfirmAddress"
-    SHIPPED = "shipped"
-    AVAILABLE_FOR_PICKUP = "availableForPickup"
-    UNSUCCESSFUL_DELIVERY = "unsuccessfulDelivery"
-    DELIVERED = "delivered"
-    RETURN_ISSUED = "returnIssued"
-    UNABLE_TO_FULFILL = "unableToFulfill"
-    VOIDED = "voided"
-
-
-class ShippingOption(StrEnum):
-    STANDARD = "standard"
-    OVERNIGHT = "overnight"
-
-
-class Sex(StrEnum):
-    FEMALE = "female"
-    MALE = "male"
-    OTHER = "other"
-    UNKNOWN = "unknown"
-
-
-class PatientSort(StrEnum):
-    FIRST_NAME = "firstName"
-    LAST_NAME = "lastName"
-    PATIENT_ID = "patientId"
-
-
-class ItemSort(StrEnum):
-    ITEM_ID = "itemId"
-    ITEM_NAME = "itemName"
-    ITEM_MODEL = "itemModel"
-    ITEM_SKU = "itemSku"
-
-
-class DeviceStatus(StrEnum):
-    INITIATED = "initiated"
-    AWAITING_SHIPMENT = "awaitingShipment"
-    AVAILABLE = "available"
-    AVAILABLE_AT_SITE = "availableAtSite"
-    AVAILABLE_REPACKED = "availableRepacked"
-    PACKED = "packed"
-    PACKED_AT_SITE = "packedAtSite"
-    SHIPPED = "shipped"
-    DELIVERED = "delivered"
-    WITH_PATIENT = "withPatient"
-    USED = "used"
-    REFURBISHING = "refurbishing"
-    RECEIVED_IN_ERROR = "receivedInError"
-    DECOMMISSIONED = "decommissioned"
-    RETURNED_MANUFACTURER = "returnedManufacturer"
-
-
-class DeviceIdentifierType(StrEnum):
-    SERIAL = "serial"
-    IMEI = "imei"
-    ICCID = "iccid"
-    MAC_ADDRESS = "macAddress"
-    SIM_CARD_NUMBER = "simCardNumber"
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -423,19 +367,6 @@ class Page(ApiModel, Generic[T]):
 # --- create-order request -------------------------------------------------------------------
 
 
-class RequestModel(BaseModel):
-    """Base for request bodies: strict shapes, so an incomplete body fails before it is sent."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-    def to_wire(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
-
-
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
-Count = Annotated[int, Field(ge=1, le=2**31 - 1)]
-
-
 class PatientRef(RequestModel):
     """The recipient patient. Only the id matters to the server; the names are sent as well
     because Impilo's schema marks them required on every Patient object. Other Patient fields
@@ -501,7 +432,8 @@ class ReturnPackedKitCreate(RequestModel):
 class OrderCreate(RequestModel):
     """The body of `POST /order`. Structure only; the business rules live in `domain`."""
 
-    patient: PatientRef | None = None
+    # A patient in Impilo (by id), or a new one created with the order.
+    patient: PatientRef | NewPatientCreate | None = None
     site: SiteRef | None = None
     order_items: list[OrderItemCreate] = Field(default_factory=list)
     order_kits: list[OrderKitCreate] = Field(default_factory=list)

@@ -1,6 +1,7 @@
 """Order drafts and the rules they must meet: pure Python, no Qt, no network, no disk.
 
-`OrderDraft` is what the coordinator edits; `validate_draft` says what is wrong with it;
+`OrderDraft` is what the coordinator edits; `validate_draft` says what is wrong with it (a
+new patient's fields by `new_patient_rules`, which also judges an address on its own);
 `to_order_create` turns a valid draft into the `POST /order` body; `order_to_draft` starts a
 reorder; `import_create_json` / `draft_from_create_json` read a request-shaped JSON file;
 `CatalogSnapshot` answers the catalog rules from cached items and kits; `large_counts` finds

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from impilo_desktop.api.models import (
+    AddressCreate,
     ItemRef,
     KitRef,
+    NewPatientCreate,
     Order,
     OrderCreate,
     OrderItemCreate,
@@ -14,9 +16,11 @@ from impilo_desktop.api.models import (
     ReturnDeviceCreate,
     ReturnItemCreate,
     ReturnPackedKitCreate,
+    Sex,
     ShippingOption,
     SiteRef,
 )
+from impilo_desktop.api.patient_requests import PatientSiteRef
 from impilo_desktop.domain.draft import (
     ItemLine,
     KitLine,
@@ -24,6 +28,8 @@ from impilo_desktop.domain.draft import (
     PatientChoice,
     SiteChoice,
 )
+from impilo_desktop.domain.new_patient import DEFAULT_COUNTRY, NewPatient, UsAddress
+from impilo_desktop.domain.new_patient_rules import normal_state, normal_zip
 from impilo_desktop.domain.validation import (
     MAX_EXTERNAL_ID_LENGTH,
     Catalog,
@@ -53,9 +59,12 @@ def to_order_create(
     if reference not in external_ids:
         external_ids.append(reference)
 
-    patient: PatientRef | None = None
+    patient: PatientRef | NewPatientCreate | None = None
     site: SiteRef | None = None
-    if draft.recipient_kind == "patient" and draft.patient is not None:
+    if draft.is_new_patient_order:
+        assert draft.new_patient is not None
+        patient = to_new_patient_create(draft.new_patient)
+    elif draft.recipient_kind == "patient" and draft.patient is not None:
         assert draft.patient.id is not None  # guaranteed by validation
         patient = PatientRef(
             id=draft.patient.id,
@@ -95,6 +104,38 @@ def to_order_create(
             ReturnPackedKitCreate(id=_id(line.packed_kit_id), quantity=line.quantity)
             for line in draft.return_packed_kits
         ],
+    )
+
+
+def to_new_patient_create(new: NewPatient) -> NewPatientCreate:
+    """The inline patient of a create-order body, from a new patient that passed validation:
+    texts trimmed, empty fields left out, sex in Impilo's lower-case."""
+    sex = new.sex.strip().lower()
+    return NewPatientCreate(
+        first_name=new.first_name.strip(),
+        last_name=new.last_name.strip(),
+        date_of_birth=new.date_of_birth.strip() or None,
+        sex=Sex(sex) if sex else None,
+        email=new.email.strip() or None,
+        phone_number=new.phone_number.strip() or None,
+        external_identifier=new.external_identifier.strip() or None,
+        site=PatientSiteRef(id=new.site_id) if new.site_id is not None else None,
+        address=to_address_create(new.address),
+    )
+
+
+def to_address_create(address: UsAddress) -> AddressCreate:
+    """A valid US address as sent: trimmed, the state upper-case, the ZIP as 12345 or
+    12345-6789, the country USA."""
+    zip_code = normal_zip(address.zip_code)
+    assert zip_code is not None  # guaranteed by validation
+    return AddressCreate(
+        line_one=address.line_one.strip(),
+        line_two=address.line_two.strip() or None,
+        city=address.city.strip(),
+        state=normal_state(address.state),
+        zip_code=zip_code,
+        country=address.country.strip().upper() or DEFAULT_COUNTRY,
     )
 
 

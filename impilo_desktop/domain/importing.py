@@ -4,7 +4,10 @@ Reading is forgiving: whatever can be understood becomes part of the draft, and 
 becomes a `Problem` (never an exception), keyed like validation problems so both read the same.
 A line whose item or kit has no id is kept (with its count and any name the file gives), so the
 coordinator sees which line needs an item chosen. Read-only and unknown fields are listed in
-`DraftImport.ignored`. A file naming both a patient and a site keeps the patient. A missing
+`DraftImport.ignored`. A file naming both a patient and a site keeps the patient. A patient
+without an id is a new patient, created with the order (the shape of the spec's
+`new-patient-order` example); its texts are kept as the file has them, and validation judges
+them like the order form's (a missing address names the field). A missing
 `shippingOption` reads as standard, except on a two-way order whose return label is shipped,
 where the coordinator must choose (as Impilo requires).
 """
@@ -25,6 +28,7 @@ from impilo_desktop.domain.draft import (
     ReturnPackedKit,
     SiteChoice,
 )
+from impilo_desktop.domain.new_patient import NewPatient, UsAddress
 from impilo_desktop.domain.validation import Catalog, Problem, validate_draft
 
 # The top-level fields of a create-order body, as the API spells them (the request model's
@@ -93,6 +97,18 @@ class _Reader:
     def text(self, value: Any) -> str:
         return value.strip() if isinstance(value, str) else ""
 
+    def typed(self, value: Any, key: str, label: str) -> str:
+        """Text kept as the file has it (validation judges it); a number is taken as its
+        digits (a ZIP or phone written as a number), anything else is reported."""
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        self.problem(key, f"{label} {_show(value)} is not text")
+        return ""
+
     def obj(self, value: Any, key: str, what: str) -> dict[str, Any] | None:
         if value is None:
             return None
@@ -131,6 +147,63 @@ def _patient(reader: _Reader, data: dict[str, Any]) -> PatientChoice:
     )
 
 
+# A new patient's fields as the API spells them, and the texts they become.
+_NEW_PATIENT_TEXTS = {
+    "firstName": ("first_name", "First name"),
+    "lastName": ("last_name", "Last name"),
+    "dateOfBirth": ("date_of_birth", "Date of birth"),
+    "sex": ("sex", "Sex"),
+    "email": ("email", "Email"),
+    "phoneNumber": ("phone_number", "Phone"),
+    "externalIdentifier": ("external_identifier", "External id (MRN)"),
+}
+_ADDRESS_TEXTS = {
+    "lineOne": ("line_one", "Street address"),
+    "lineTwo": ("line_two", "Address line two"),
+    "city": ("city", "City"),
+    "state": ("state", "State"),
+    "zipCode": ("zip_code", "ZIP code"),
+    "country": ("country", "Country"),
+}
+
+
+def _new_patient(reader: _Reader, data: dict[str, Any], ignored: list[str]) -> NewPatient:
+    key = "new_patient"
+    texts = {
+        attr: reader.typed(data.get(name), f"{key}.{attr}", label)
+        for name, (attr, label) in _NEW_PATIENT_TEXTS.items()
+    }
+    birth = parse_date(texts["date_of_birth"])
+    if birth is not None:  # an older payload's full timestamp keeps its date
+        texts["date_of_birth"] = birth.isoformat()
+    site = reader.obj(data.get("site"), f"{key}.site_id", "The patient's site") or {}
+    address = reader.obj(data.get("address"), f"{key}.address", "The patient's address")
+    ignored.extend(
+        f"patient.{name}"
+        for name in data
+        if name not in {*_NEW_PATIENT_TEXTS, "id", "site", "address"}
+    )
+    if address is None:
+        reader.problem(
+            f"{key}.address",
+            "The new patient has no address (street, city, state and ZIP); Impilo needs one"
+            " to ship the order",
+        )
+        address = {}
+    ignored.extend(f"patient.address.{name}" for name in address if name not in _ADDRESS_TEXTS)
+    lines = {
+        attr: reader.typed(address.get(name), f"{key}.address.{attr}", label)
+        for name, (attr, label) in _ADDRESS_TEXTS.items()
+        if address.get(name) is not None
+    }
+    return NewPatient(
+        **texts,
+        site_id=reader.ident(site.get("id"), f"{key}.site_id", "site") if site else None,
+        site_name=reader.text(site.get("name")),
+        address=UsAddress(**lines),
+    )
+
+
 def _site(reader: _Reader, data: dict[str, Any]) -> SiteChoice:
     address = data.get("address") if isinstance(data.get("address"), dict) else {}
     assert isinstance(address, dict)
@@ -142,19 +215,21 @@ def _site(reader: _Reader, data: dict[str, Any]) -> SiteChoice:
     )
 
 
-def _read(reader: _Reader, data: dict[str, Any], draft: OrderDraft) -> None:
+def _read(reader: _Reader, data: dict[str, Any], draft: OrderDraft, ignored: list[str]) -> None:
     patient = reader.obj(data.get("patient"), "recipient", "The patient")
     site = reader.obj(data.get("site"), "recipient", "The site")
-    if patient is not None:
+    if patient is not None and patient.get("id") is None:
+        draft.set_new_patient(_new_patient(reader, patient, ignored))
+    elif patient is not None:
         draft.set_patient(_patient(reader, patient))
-        if site is not None:
-            reader.problem(
-                "recipient",
-                "The file names both a patient and a site; an order goes to one recipient, "
-                "so the site was left out",
-            )
     elif site is not None:
         draft.set_site(_site(reader, site))
+    if patient is not None and site is not None:
+        reader.problem(
+            "recipient",
+            "The file names both a patient and a site; an order goes to one recipient, "
+            "so the site was left out",
+        )
 
     for i, entry in enumerate(reader.array(data.get("orderItems"), "item_lines", "orderItems")):
         key = f"item_lines[{i}]"
@@ -267,14 +342,20 @@ def import_create_json(data: Any, catalog: Catalog | None = None) -> DraftImport
     else:
         ignored = sorted(str(k) for k in data if k not in REQUEST_FIELDS)
         try:
-            _read(reader, data, draft)
+            _read(reader, data, draft, ignored)
         except Exception:  # defence in depth: a reader bug must not lose the whole import
             reader.problem("file", "Part of the file could not be read")
     draft.touch()
     problems = list(reader.problems)
     explained = {p.field for p in problems}
-    # The file's own explanation of a field is clearer than the generic rule's.
-    problems.extend(p for p in validate_draft(draft, catalog) if p.field not in explained)
+    # The file's own explanation of a field is clearer than the generic rule's; a new
+    # patient's missing address also explains each of its missing parts.
+    whole = tuple(f"{key}." for key in explained if key.startswith("new_patient"))
+    problems.extend(
+        p
+        for p in validate_draft(draft, catalog)
+        if p.field not in explained and not p.field.startswith(whole)
+    )
     return DraftImport(draft=draft, problems=problems, ignored=ignored)
 
 

@@ -31,6 +31,7 @@ MAX_EXTERNAL_IDENTIFIER_LENGTH = 100
 MAX_ADDRESS_LINE_LENGTH = 100
 MAX_CITY_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
+MAX_PHONE_LENGTH = 30  # ten digits with every separator a person types fit easily
 MAX_AGE_YEARS = 130
 _INT64_MAX = 2**63 - 1
 
@@ -123,7 +124,7 @@ def phone_digits(phone: str) -> str | None:
     """The 10 digits of a US phone number as typed ("+1 (555) 010-2030" -> "5550102030"),
     or None when it is not one."""
     text = phone.strip()
-    if not _PHONE_CHARACTERS.fullmatch(text):
+    if len(text) > MAX_PHONE_LENGTH or not _PHONE_CHARACTERS.fullmatch(text):
         return None
     digits = re.sub(r"\D", "", text)
     if len(digits) == 11 and digits.startswith("1"):

@@ -222,14 +222,42 @@ def _seed_route(
     return route
 
 
+# Patients are read under the state's lock: orders create them and PUT/PATCH change them.
+
+
+async def list_patients(request: web.Request) -> web.Response:
+    query = request.query
+    found = request.app[STATE_KEY].read_patients(lambda p: listing.list_patients(p, query))
+    return json_response(found)
+
+
+async def get_patient(request: web.Request) -> web.Response:
+    return json_response(request.app[STATE_KEY].patient_json(_path_id(request, "patientId")))
+
+
 async def patient_by_identifier(request: web.Request) -> web.Response:
-    seed = request.app[STATE_KEY].seed
-    return json_response(listing.patient_by_identifier(seed, request.match_info["identifier"]))
+    identifier = request.match_info["identifier"]
+    state = request.app[STATE_KEY]
+    found = state.read_patients(lambda p: listing.patient_by_identifier(p, identifier))
+    return json_response(found)
 
 
 async def patient_by_email(request: web.Request) -> web.Response:
     body = await _json_body(request)
-    return json_response(listing.patient_by_email(request.app[STATE_KEY].seed, body))
+    found = request.app[STATE_KEY].read_patients(lambda p: listing.patient_by_email(p, body))
+    return json_response(found)
+
+
+async def put_patient(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    pid = _path_id(request, "patientId")
+    return json_response(request.app[STATE_KEY].change_patient(pid, body, partial=False))
+
+
+async def patch_patient(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    pid = _path_id(request, "patientId")
+    return json_response(request.app[STATE_KEY].change_patient(pid, body, partial=True))
 
 
 # --- admin (outside /api/v3; tests and demos only) --------------------------------------------
@@ -273,6 +301,13 @@ async def admin_faults(request: web.Request) -> web.Response:
     return json_response({"spec": faults.spec()})
 
 
+async def admin_patient_changes(request: web.Request) -> web.Response:
+    """How many PUT/PATCH requests changed the patient and how many changed nothing."""
+    pid = _path_id(request, "patientId")
+    count = request.app[STATE_KEY].patient_changes(pid)
+    return json_response({"patientId": pid, "changed": count.changed, "unchanged": count.unchanged})
+
+
 def build_app(state: SandboxState, faults: Faults, api_key: str) -> web.Application:
     """A fresh application over shared state (one per listener start)."""
     app = web.Application(middlewares=[api_middleware], client_max_size=4 * 1024 * 1024)
@@ -291,12 +326,13 @@ def build_app(state: SandboxState, faults: Faults, api_key: str) -> web.Applicat
     app.router.add_get(f"{API}/order/summary/{order_id}", order_summary)
     app.router.add_get(f"{API}/order/{order_id}", get_order)
     app.router.add_delete(f"{API}/order/{order_id}", void_order)
-    app.router.add_get(f"{API}/patient", _seed_route(listing.list_patients))
+    patient_id = by_id("patientId")
+    app.router.add_get(f"{API}/patient", list_patients)
     app.router.add_post(f"{API}/patient/find-by-email", patient_by_email)
     app.router.add_get(f"{API}/patient/identifier/{{identifier}}", patient_by_identifier)
-    app.router.add_get(
-        f"{API}/patient/{by_id('patientId')}", _seed_route(listing.get_patient, "patientId")
-    )
+    app.router.add_get(f"{API}/patient/{patient_id}", get_patient)
+    app.router.add_put(f"{API}/patient/{patient_id}", put_patient)
+    app.router.add_patch(f"{API}/patient/{patient_id}", patch_patient)
     app.router.add_get(f"{API}/site", _seed_route(listing.list_sites))
     app.router.add_get(f"{API}/site/{by_id('siteId')}", _seed_route(listing.get_site, "siteId"))
     app.router.add_get(f"{API}/item", _seed_route(listing.list_items))
@@ -315,4 +351,5 @@ def build_app(state: SandboxState, faults: Faults, api_key: str) -> web.Applicat
     app.router.add_post("/_sandbox/needs-action", admin_needs_action)
     app.router.add_get("/_sandbox/faults", admin_faults)
     app.router.add_post("/_sandbox/faults", admin_faults)
+    app.router.add_get(f"/_sandbox/patients/{patient_id}/changes", admin_patient_changes)
     return app

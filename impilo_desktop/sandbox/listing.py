@@ -1,5 +1,6 @@
-"""Read-only list and fetch endpoints over the seed: patients, sites, items, kits,
-manufacturers and inventory. Pure functions from a query to a JSON page.
+"""Read-only list and fetch endpoints: patients (the seed's and those created or changed
+since, `Patients`), and over the seed sites, items, kits, manufacturers and inventory. Pure
+functions from a query to a JSON page.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TypeVar
 
 from impilo_desktop.sandbox.errors import bad_request, not_found
+from impilo_desktop.sandbox.patients import Patients
 from impilo_desktop.sandbox.query import (
     Query,
     enum_list,
@@ -60,7 +62,7 @@ def _items(seed: SeedData, item_id: int | None) -> Iterator[ItemRecord]:
     return (item for item in seed.items.values() if item_id is None or item.id == item_id)
 
 
-def list_patients(seed: SeedData, query: Query) -> JsonDict:
+def list_patients(patients: Patients, query: Query) -> JsonDict:
     """`GET /patient`: every documented filter, ANDed; see README.md for their semantics."""
     page, size = paging(query)
     ids = set(int_list(query, "id"))
@@ -79,12 +81,12 @@ def list_patients(seed: SeedData, query: Query) -> JsonDict:
 
     rows: list[PatientRecord]
     if ids:
-        rows = [seed.patients[i] for i in sorted(ids) if i in seed.patients]
+        rows = [p for p in map(patients.get, sorted(ids)) if p is not None]
     elif external:
-        found = (seed.by_external_identifier.get(e) for e in external)
-        rows = sorted((seed.patients[i] for i in found if i is not None), key=lambda p: p.id)
+        found = (patients.with_identifier(e) for e in external)
+        rows = sorted((p for p in found if p is not None), key=lambda p: p.id)
     else:
-        rows = list(seed.patients.values())
+        rows = patients.all()
 
     def keep(p: PatientRecord) -> bool:
         return (
@@ -95,8 +97,9 @@ def list_patients(seed: SeedData, query: Query) -> JsonDict:
             and (not name or name in p.search_name)
             and (archived is None or p.archived == archived)
             and (enrolled is None or p.enrolled == enrolled)
-            and (dob_min is None or p.date_of_birth >= dob_min)
-            and (dob_max is None or p.date_of_birth <= dob_max)
+            # A patient without a date of birth ("") matches no date range.
+            and (dob_min is None or (p.date_of_birth != "" and p.date_of_birth >= dob_min))
+            and (dob_max is None or (p.date_of_birth != "" and p.date_of_birth <= dob_max))
             and (not postal or p.zip_code == postal)
             and (not country or p.country.lower() == country)
         )
@@ -108,29 +111,25 @@ def list_patients(seed: SeedData, query: Query) -> JsonDict:
         rows.sort(key=lambda p: (p.last_name.lower(), p.first_name.lower(), p.id))
     if descending:
         rows.reverse()
-    content = [seed.patient_wire(p) for p in page_of(rows, page, size)]
+    content = [patients.wire(p) for p in page_of(rows, page, size)]
     return page_envelope(content, page, size, len(rows))
 
 
-def get_patient(seed: SeedData, patient_id: int) -> JsonDict:
-    return seed.patient_wire(_found(seed.patients, patient_id, "patient"))
-
-
-def patient_by_identifier(seed: SeedData, identifier: str) -> JsonDict:
-    pid = seed.by_external_identifier.get(identifier)
-    if pid is None:
+def patient_by_identifier(patients: Patients, identifier: str) -> JsonDict:
+    found = patients.with_identifier(identifier)
+    if found is None:
         raise not_found("patient", f"external identifier {identifier!r}")
-    return seed.patient_wire(seed.patients[pid])
+    return patients.wire(found)
 
 
-def patient_by_email(seed: SeedData, body: object) -> JsonDict:
+def patient_by_email(patients: Patients, body: object) -> JsonDict:
     email = body.get("email") if isinstance(body, dict) else None
     if not isinstance(email, str) or "@" not in email:
         raise bad_request("email_required", 'Send {"email": "<address>"} to find a patient.')
-    pid = seed.by_email.get(email.strip().lower())
-    if pid is None:
+    found = patients.with_email(email)
+    if found is None:
         raise not_found("patient", f"email {email!r}")
-    return seed.patient_wire(seed.patients[pid])
+    return patients.wire(found)
 
 
 def list_sites(seed: SeedData, query: Query) -> JsonDict:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from impilo_desktop.sandbox import catalog
 from impilo_desktop.sandbox.detours import IMPILO_STAFF, Detour, walk
+from impilo_desktop.sandbox.patients import Patients
 from impilo_desktop.sandbox.seed import (
     FIRST_ORDER_ID,
     STATUSES,
@@ -178,12 +179,21 @@ def expand_historical(seed: SeedData, order_id: int) -> OrderRecord:
 # --- JSON -----------------------------------------------------------------------------------
 
 
-def order_wire(seed: SeedData, order: OrderRecord, now: float, progress_seconds: float) -> JsonDict:
-    """The Order JSON as `GET /order/{id}` returns it."""
+def order_wire(
+    seed: SeedData,
+    order: OrderRecord,
+    now: float,
+    progress_seconds: float,
+    patients: Patients | None = None,
+) -> JsonDict:
+    """The Order JSON as `GET /order/{id}` returns it; the patient as `patients` holds it now
+    (created with an order, changed since the seed), else as seeded."""
     events = order.events(now, progress_seconds)
     wire: JsonDict = {"id": order.id, "externalOrderIds": list(order.external_ids)}
     if order.patient_id is not None:
-        wire["patient"] = seed.patient_wire(seed.patients[order.patient_id])
+        record = patients.get(order.patient_id) if patients else seed.patients.get(order.patient_id)
+        assert record is not None  # orders only name patients that exist
+        wire["patient"] = seed.patient_wire(record)
     if order.site_id is not None:
         wire["site"] = seed.sites[order.site_id].wire
     wire["currentStatus"] = events[-1][0]
@@ -233,7 +243,8 @@ def shipment(
         carrier = ("USPS", "USPS", "UPS", "FedEx")[int(rng.random() * 4)]
     tracking = [{"carrier": carrier, "value": _tracking_number(carrier, rng)}]
     delivered_at = event_times.get("delivered")
-    site = patient["site"] if patient else seed.sites[order.site_id or 0].wire
+    # A patient created with an order may have no site: its devices then name none.
+    site = patient.get("site") if patient else seed.sites[order.site_id or 0].wire
     serial = 0
 
     def device(item_id: int) -> JsonDict:
@@ -256,7 +267,8 @@ def shipment(
                 dev["currentStatus"] = "availableAtSite"
         else:
             dev["currentStatus"] = "shipped"
-        dev["site"] = site
+        if site is not None:
+            dev["site"] = site
         kind = item.identifier_type or "serial"
         dev["deviceIdentifiers"] = [{"type": kind, "value": _identifier(kind, item.model, rng)}]
         dev["deviceEvents"] = dev_events

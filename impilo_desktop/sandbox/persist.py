@@ -1,6 +1,9 @@
-"""A sandbox's memory across restarts: the orders created or voided since the seed, the next
-order id and the clock offset, in one small JSON file. The seed is deterministic, so nothing
-else needs keeping.
+"""A sandbox's memory across restarts: the orders created or voided since the seed, the
+patients created with orders or changed since (with their PUT/PATCH counts), the next order
+and patient ids and the clock offset, in one small JSON file. The seed is deterministic, so
+nothing else needs keeping.
+
+Format 2 added the patients; a format 1 file (orders only) is read as having none.
 
 The file is rewritten whole after each change (a temporary file, fsync, `os.replace`), so a
 crash or a power cut leaves either the old state or the new one, never half of one. A file
@@ -16,18 +19,20 @@ import logging
 import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from impilo_desktop.sandbox.detours import NEEDS_ACTION, AddressKey, Detour
 from impilo_desktop.sandbox.orders import OrderRecord
-from impilo_desktop.sandbox.seed import FIRST_ORDER_ID, JsonDict, SeedData
+from impilo_desktop.sandbox.patients import ChangeCount
+from impilo_desktop.sandbox.seed import FIRST_ORDER_ID, JsonDict, PatientRecord, SeedData
 
 log = logging.getLogger(__name__)
 
 STATE_FILE_NAME = "sandbox-state.json"
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 
 
 @dataclass
@@ -37,6 +42,10 @@ class SavedState:
     next_order_id: int
     clock_offset: float
     orders: list[OrderRecord]
+    # 0: the seed's next patient id (a format 1 file kept none).
+    next_patient_id: int = 0
+    patients: list[PatientRecord] = field(default_factory=list)
+    patient_changes: dict[int, ChangeCount] = field(default_factory=dict)
 
 
 class StateFile:
@@ -135,7 +144,48 @@ def _encode(seed: SeedData, state: SavedState) -> JsonDict:
         "nextOrderId": state.next_order_id,
         "clockOffset": state.clock_offset,
         "orders": [_encode_order(r) for r in sorted(state.orders, key=lambda r: r.id)],
+        "nextPatientId": state.next_patient_id,
+        "patients": [_encode_patient(p) for p in sorted(state.patients, key=lambda p: p.id)],
+        "patientChanges": [
+            [pid, count.changed, count.unchanged]
+            for pid, count in sorted(state.patient_changes.items())
+        ],
     }
+
+
+_PATIENT_TEXTS = (
+    "external_identifier", "first_name", "last_name", "date_of_birth", "phone_number", "sex",
+    "line_one", "city", "state", "zip_code", "country",
+)  # fmt: skip
+
+
+def _encode_patient(p: PatientRecord) -> JsonDict:
+    return {
+        "id": p.id,
+        **{name: getattr(p, name) for name in _PATIENT_TEXTS},
+        "email": p.email,
+        "line_two": p.line_two,
+        "archived": p.archived,
+        "enrolled": p.enrolled,
+        "site_id": p.site_id,
+    }
+
+
+def _decode_patient(raw: Any, seed: SeedData) -> PatientRecord:
+    texts = {name: _str(raw[name]) for name in _PATIENT_TEXTS}
+    record = PatientRecord(
+        id=_int(raw["id"]),
+        email=_optional_str(raw["email"]),
+        line_two=_optional_str(raw["line_two"]),
+        archived=_bool(raw["archived"]),
+        enrolled=_bool(raw["enrolled"]),
+        site_id=_optional_int(raw["site_id"]),
+        search_name=f"{texts['first_name']} {texts['last_name']}".lower(),
+        **texts,
+    )
+    if record.site_id is not None and record.site_id not in seed.sites:
+        raise ValueError(f"patient {record.id} names an unknown site")
+    return record
 
 
 def _encode_order(r: OrderRecord) -> JsonDict:
@@ -164,20 +214,41 @@ def _encode_detour(d: Detour) -> JsonDict:
 
 
 def _decode(doc: Any, seed: SeedData) -> SavedState:
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+    if not isinstance(doc, dict) or doc.get("format") not in READABLE_FORMATS:
         raise ValueError(f"not a sandbox state file of format {FORMAT}")
     if doc.get("seed") != _seed_identity(seed):
         raise ValueError("it was made for other seed settings")
+    first_patient_id = max(seed.patients, default=0) + 1
+    if doc["format"] == 1:  # before patients were kept: none created or changed
+        doc = {**doc, "nextPatientId": first_patient_id, "patients": [], "patientChanges": []}
+    next_patient_id = _int(doc["nextPatientId"])
+    if next_patient_id < first_patient_id:
+        raise ValueError("its next patient id is inside the seeded patients")
+    patients = [_decode_patient(raw, seed) for raw in doc["patients"]]
+    known = {p.id for p in patients}
+    if len(known) != len(patients):
+        raise ValueError("a patient appears twice")
+    if any(p.id not in seed.patients and p.id >= next_patient_id for p in patients):
+        raise ValueError("a created patient's id is not below the next patient id")
+    known.update(seed.patients)
+    changes = {
+        _int(pid): ChangeCount(_int(changed), _int(unchanged))
+        for pid, changed, unchanged in doc["patientChanges"]
+    }
+    if not changes.keys() <= known:
+        raise ValueError("changes are counted for an unknown patient")
     next_id = _int(doc["nextOrderId"])
     if next_id <= seed.last_order_id:
         raise ValueError("its next order id is inside the seeded history")
-    orders = [_decode_order(raw, seed, next_id) for raw in doc["orders"]]
+    orders = [_decode_order(raw, seed, next_id, known) for raw in doc["orders"]]
     if len({r.id for r in orders}) != len(orders):
         raise ValueError("an order appears twice")
-    return SavedState(next_id, _number(doc["clockOffset"]), orders)
+    return SavedState(
+        next_id, _number(doc["clockOffset"]), orders, next_patient_id, patients, changes
+    )
 
 
-def _decode_order(raw: Any, seed: SeedData, next_id: int) -> OrderRecord:
+def _decode_order(raw: Any, seed: SeedData, next_id: int, patients: set[int]) -> OrderRecord:
     timeline = raw["timeline"]
     record = OrderRecord(
         id=_int(raw["id"]),
@@ -209,7 +280,7 @@ def _decode_order(raw: Any, seed: SeedData, next_id: int) -> OrderRecord:
     # Everything it names must exist, or reading the order would fail later.
     if (record.patient_id is None) == (record.site_id is None):
         raise ValueError(f"order {record.id} needs a patient or a site")
-    if record.patient_id is not None and record.patient_id not in seed.patients:
+    if record.patient_id is not None and record.patient_id not in patients:
         raise ValueError(f"order {record.id} names an unknown patient")
     if record.site_id is not None and record.site_id not in seed.sites:
         raise ValueError(f"order {record.id} names an unknown site")
@@ -248,6 +319,10 @@ def _int(value: Any) -> int:
 
 def _optional_int(value: Any) -> int | None:
     return None if value is None else _int(value)
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else _str(value)
 
 
 def _number(value: Any) -> float:

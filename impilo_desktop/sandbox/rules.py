@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from impilo_desktop.sandbox.errors import bad_request
+from impilo_desktop.sandbox.patient_rules import new_patient
+from impilo_desktop.sandbox.patients import Patients
 from impilo_desktop.sandbox.query import BOUNDS, out_of_range
-from impilo_desktop.sandbox.seed import JsonDict, SeedData
+from impilo_desktop.sandbox.seed import JsonDict, PatientRecord, SeedData
 
 INT32_MAX = BOUNDS[32][1]
 INT64_MAX = BOUNDS[64][1]
@@ -44,10 +47,12 @@ KNOWN_FIELDS = frozenset(
 
 @dataclass
 class ValidOrder:
-    """A create-order request that passed every rule."""
+    """A create-order request that passed every rule. `new_patient` is the patient to create
+    with the order (a patient without an id in the body); `patient_id` is then None."""
 
     patient_id: int | None
     site_id: int | None
+    new_patient: PatientRecord | None = None
     item_lines: list[tuple[int, int]] = field(default_factory=list)
     kit_lines: list[tuple[int, int]] = field(default_factory=list)
     external_ids: list[str] = field(default_factory=list)
@@ -102,12 +107,14 @@ def _object(value: Any, where: str) -> JsonDict:
 
 def validate_order(
     body: Any,
-    seed: SeedData,
+    patients: Patients,
+    today: date,
     find_device: Callable[[int], JsonDict | None],
     find_packed_kit: Callable[[int], JsonDict | None],
 ) -> ValidOrder:
     """Check a decoded JSON body against every create-order rule; raise `ApiError` on the first
-    broken one."""
+    broken one (a new patient's problems all in one). Nothing is created here."""
+    seed = patients.seed
     if not isinstance(body, dict):
         raise bad_request("invalid_body", "The request body must be a JSON object.")
     for key in READ_ONLY_FIELDS:
@@ -119,42 +126,45 @@ def validate_order(
     unknown = sorted(set(body) - KNOWN_FIELDS)
     if unknown:
         raise bad_request("unknown_field", f"Unknown field {unknown[0]} in the order request.")
-    order = ValidOrder(*_recipient(body, seed))
+    order = _recipient(body, patients, today)
     _lines(body, seed, order, find_device, find_packed_kit)
     _options(body, order)
     _loaner_rules(seed, order)
     return order
 
 
-def _recipient(body: JsonDict, seed: SeedData) -> tuple[int | None, int | None]:
+def _recipient(body: JsonDict, patients: Patients, today: date) -> ValidOrder:
     patient, site = body.get("patient"), body.get("site")
     if patient is not None and site is not None:
         raise bad_request(
             "patient_and_site", "An order goes to a patient or to a site, not to both."
         )
+    if patient is not None and isinstance(patient, dict) and patient.get("id") is None:
+        # A patient without an id is created with the order (the spec's new-patient example).
+        return ValidOrder(None, None, new_patient(patient, patients, today))
     if patient is None and site is None:
         raise bad_request("patient_or_site_required", "patient or site required")
     kind = "patient" if patient is not None else "site"
     ref = _object(patient if patient is not None else site, kind)
     if ref.get("id") is None:
-        # Names or an address without an id do not identify anyone (the guide's example).
+        # A site's name or address without its id does not identify it (sites exist first).
         raise bad_request("patient_or_site_required", "patient or site required")
     ident = _id(ref["id"], f"{kind}.id")
     if kind == "patient":
-        record = seed.patients.get(ident)
+        record = patients.get(ident)
         if record is None:
             raise bad_request("patient_not_found", f"No patient with id {ident} exists.")
         if record.archived:
             raise bad_request(
                 "patient_archived", f"Patient {ident} is archived and cannot receive orders."
             )
-        return ident, None
-    site_record = seed.sites.get(ident)
+        return ValidOrder(ident, None)
+    site_record = patients.seed.sites.get(ident)
     if site_record is None:
         raise bad_request("site_not_found", f"No site with id {ident} exists.")
     if not site_record.active:
         raise bad_request("site_inactive", f"Site {ident} is inactive and cannot receive orders.")
-    return None, ident
+    return ValidOrder(None, ident)
 
 
 def _each_line(body: JsonDict, key: str) -> Iterator[tuple[str, JsonDict]]:

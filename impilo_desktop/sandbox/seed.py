@@ -70,7 +70,10 @@ class SeedSize:
 
 @dataclass(slots=True)
 class PatientRecord:
-    """One patient; `search_name` is the lower-cased full name the `name` filter matches."""
+    """One patient; `search_name` is the lower-cased full name the `name` filter matches.
+
+    Seeded patients have every field; a patient created with an order may lack some: an empty
+    text (or a None email, line two or site) is "not given" and left out of its JSON."""
 
     id: int
     external_identifier: str
@@ -88,7 +91,7 @@ class PatientRecord:
     state: str
     zip_code: str
     country: str
-    site_id: int
+    site_id: int | None
     search_name: str
 
 
@@ -372,7 +375,7 @@ class SeedData:
     def add_patient(self, patient: PatientRecord) -> None:
         """One more patient (a test's canary, whose values it looks for in every log). Call
         it before a server serves this seed: the seed is read-only once serving."""
-        if patient.site_id not in self.sites:
+        if patient.site_id is not None and patient.site_id not in self.sites:
             raise ValueError(f"no site {patient.site_id} in the seed")
         self.patients[patient.id] = patient
         self.by_external_identifier[patient.external_identifier] = patient.id
@@ -385,23 +388,22 @@ class SeedData:
         if p.line_two:
             address["lineTwo"] = p.line_two
         address.update(city=p.city, state=p.state, zipCode=p.zip_code, country=p.country)
-        wire: JsonDict = {
-            "id": p.id,
-            "externalIdentifier": p.external_identifier,
-            "firstName": p.first_name,
-            "lastName": p.last_name,
-            "dateOfBirth": p.date_of_birth,
-        }
+        wire: JsonDict = {"id": p.id}
+        if p.external_identifier:
+            wire["externalIdentifier"] = p.external_identifier
+        wire.update(firstName=p.first_name, lastName=p.last_name)
+        if p.date_of_birth:
+            wire["dateOfBirth"] = p.date_of_birth
         if p.email:
             wire["email"] = p.email
-        wire.update(
-            phoneNumber=p.phone_number,
-            archived=p.archived,
-            address=address,
-            site=self.sites[p.site_id].wire,
-            enrolled=p.enrolled,
-            sex=p.sex,
-        )
+        if p.phone_number:
+            wire["phoneNumber"] = p.phone_number
+        wire.update(archived=p.archived, address=address)
+        if p.site_id is not None:
+            wire["site"] = self.sites[p.site_id].wire
+        wire["enrolled"] = p.enrolled
+        if p.sex:
+            wire["sex"] = p.sex
         return wire
 
     # --- order history skeleton -------------------------------------------------------------

@@ -61,8 +61,9 @@ class SandboxServer:
     `start()` returns once the port is listening; `stop()` closes it and keeps state.
     Use as a context manager for start/stop. Thread-safe: tests may call `advance_time` or
     change `faults` while requests are in flight. `state_file` keeps the orders created or
-    voided, the id counter and the clock across servers; it is read on the first start (on the
-    server's own thread), and without it everything stays in memory.
+    voided, the patients created or changed, the id counters and the clock across servers; it
+    is read on the first start (on the server's own thread), and without it everything stays
+    in memory.
     """
 
     def __init__(

@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 
 from impilo_desktop.sandbox import catalog
 from impilo_desktop.sandbox.detours import (
@@ -29,6 +30,8 @@ from impilo_desktop.sandbox.orders import (
     expand_historical,
     order_wire,
 )
+from impilo_desktop.sandbox.patient_rules import changed_patient
+from impilo_desktop.sandbox.patients import ChangeCount, Patients
 from impilo_desktop.sandbox.persist import SavedState, StateFile
 from impilo_desktop.sandbox.rules import validate_order
 from impilo_desktop.sandbox.seed import FIRST_ORDER_ID, JsonDict, SeedData
@@ -48,6 +51,8 @@ class SandboxState:
         if progress_seconds <= 0:
             raise ValueError("progress_seconds must be positive")
         self.seed = seed
+        # The seed's patients, and those created with orders or changed since.
+        self.patients = Patients(seed)
         self.progress_seconds = float(progress_seconds)
         self._lock = threading.RLock()
         self._offset = 0.0
@@ -75,14 +80,16 @@ class SandboxState:
             self._forget_changes()
             self._next_id = saved.next_order_id
             self._offset = saved.clock_offset
+            self.patients.load(saved.patients, saved.next_patient_id, saved.patient_changes)
             for record in sorted(saved.orders, key=lambda r: r.id):
                 self._orders[record.id] = record
                 if record.id > self.seed.last_order_id:
                     self._index_created(record)
 
     def reset(self) -> None:
-        """Back to the seed: created and voided orders and the clock offset are forgotten. The
-        id counter is kept, so an id handed out before never names a different order."""
+        """Back to the seed: created and voided orders, created and changed patients and the
+        clock offset are forgotten. The id counters are kept, so an id handed out before never
+        names a different order or patient."""
         with self._lock:
             self._forget_changes()
             self._offset = 0.0
@@ -95,6 +102,7 @@ class SandboxState:
         self._created_by_patient.clear()
         self._waiting.clear()
         self._expanded.clear()
+        self.patients.forget()
 
     def _index_created(self, record: OrderRecord) -> None:
         self._created_ids.append(record.id)
@@ -108,7 +116,15 @@ class SandboxState:
     def _saved(self) -> None:
         """Write the changes since the seed to the attached file (called with the lock held)."""
         if self._file is not None:
-            snapshot = SavedState(self._next_id, self._offset, list(self._orders.values()))
+            patients = self.patients
+            snapshot = SavedState(
+                self._next_id,
+                self._offset,
+                list(self._orders.values()),
+                next_patient_id=patients.next_id,
+                patients=patients.changed_records(),
+                patient_changes=dict(patients.changes),
+            )
             self._file.save(self.seed, snapshot)
 
     # --- clock ------------------------------------------------------------------------------
@@ -160,7 +176,10 @@ class SandboxState:
             record = self.record(order_id)
             if record is None:
                 raise not_found("order", order_id)
-            return order_wire(self.seed, record, self.now(), self.progress_seconds)
+            return self._wire(record, self.now())
+
+    def _wire(self, record: OrderRecord, now: float) -> JsonDict:
+        return order_wire(self.seed, record, now, self.progress_seconds, self.patients)
 
     def order_ids(
         self, patient_id: int | None, external_ids: Sequence[str]
@@ -210,8 +229,14 @@ class SandboxState:
     def create_order(self, body: object) -> JsonDict:
         """Validate and place an order; returns its JSON (status orderPlaced)."""
         with self._lock:
-            valid = validate_order(body, self.seed, self.find_device, self.find_packed_kit)
             now = self.now()
+            valid = validate_order(
+                body, self.patients, _day(now), self.find_device, self.find_packed_kit
+            )
+            if valid.new_patient is not None:
+                # Created together with the order, after every rule passed, saved with it.
+                self.patients.create(valid.new_patient)
+                valid.patient_id = valid.new_patient.id
             oid = self._next_id
             self._next_id += 1
             detour = planned_detour(
@@ -239,7 +264,7 @@ class SandboxState:
             self._orders[oid] = record
             self._index_created(record)
             self._saved()
-            return order_wire(self.seed, record, now, self.progress_seconds)
+            return self._wire(record, now)
 
     def void_order(self, order_id: int) -> None:
         """Void an order that has not shipped yet; 400 otherwise."""
@@ -294,10 +319,10 @@ class SandboxState:
             if _waits_for_address(record):
                 self._waiting.add(order_id)
             self._saved()
-            return order_wire(self.seed, record, now, self.progress_seconds)
+            return self._wire(record, now)
 
     def _address(self, patient_id: int | None) -> AddressKey | None:
-        patient = self.seed.patients.get(patient_id) if patient_id is not None else None
+        patient = self.patients.get(patient_id) if patient_id is not None else None
         return address_key(patient) if patient is not None else None
 
     def _notice_addresses(self) -> None:
@@ -320,6 +345,44 @@ class SandboxState:
             changed = True
         if changed:
             self._saved()
+
+    # --- patients ---------------------------------------------------------------------------
+
+    def read_patients(self, read: Callable[[Patients], JsonDict]) -> JsonDict:
+        """`read(patients)` under the lock (the list and lookup endpoints)."""
+        with self._lock:
+            return read(self.patients)
+
+    def patient_json(self, patient_id: int) -> JsonDict:
+        """The Patient JSON, or a 404 `ApiError`."""
+        with self._lock:
+            record = self.patients.get(patient_id)
+            if record is None:
+                raise not_found("patient", patient_id)
+            return self.patients.wire(record)
+
+    def change_patient(self, patient_id: int, body: object, *, partial: bool) -> JsonDict:
+        """`PUT` (`partial=False`) or `PATCH` a patient; returns the Patient JSON. Every field
+        is checked before anything changes; the request is counted (see `patient_changes`)."""
+        with self._lock:
+            current = self.patients.get(patient_id)
+            if current is None:
+                raise not_found("patient", patient_id)
+            record = changed_patient(
+                body, current, self.patients, _day(self.now()), partial=partial
+            )
+            self.patients.replace(record)
+            self._saved()  # the counts too, whether or not anything changed
+            return self.patients.wire(record)
+
+    def patient_changes(self, patient_id: int) -> ChangeCount:
+        """How many PUT/PATCH requests changed this patient, and how many changed nothing;
+        a 404 `ApiError` for an unknown patient."""
+        with self._lock:
+            if self.patients.get(patient_id) is None:
+                raise not_found("patient", patient_id)
+            count = self.patients.changes.get(patient_id, ChangeCount())
+            return ChangeCount(count.changed, count.unchanged)
 
     # --- devices and packed kits (for return lines) -------------------------------------------
 
@@ -358,3 +421,8 @@ class SandboxState:
 def _waits_for_address(record: OrderRecord) -> bool:
     last = record.detours[-1] if record.detours else None
     return last is not None and last.status == RECONFIRM_ADDRESS and last.until is None
+
+
+def _day(now: float) -> date:
+    """The server's calendar day (UTC) at epoch seconds `now`."""
+    return datetime.fromtimestamp(now, UTC).date()

@@ -3,12 +3,14 @@
 The spec is the machine-readable extract in tests/data (tools/extract_spec.py: Impilo's
 document without its prose and examples). `$ref`s resolve through a `referencing` registry
 holding the whole document. Response-side conformance is the sandbox's
-test (tests/sandbox); this file covers the request side: create-order bodies, the
-find-by-email body, and the path and query string of every list/fetch call.
+test (tests/sandbox); this file covers the request side: create-order bodies (also with a new
+patient inline), PATCH patient bodies, the find-by-email body, and the path and query string of
+every list/fetch call.
 
 Two things in the spec itself shape what "conforms" means here:
 - Patient requires firstName/lastName on every Patient object, also inside a create-order
-  body; the client always sends them (from the PatientRef, or looked up first: see client.py).
+  body and in a PATCH body; the client always sends them (from the PatientRef or the
+  PatientPatch, or looked up first: see client.py).
 - Patient/Site/Item ids are marked readOnly, yet the documented way to name the recipient and
   the items is by id (the spec's own example does exactly that). We validate with the plain
   OAS 3.0 validator, and separately pin that the write-context validator objects to those
@@ -32,13 +34,16 @@ from referencing import Registry
 
 from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.models import (
+    AddressCreate,
     ItemRef,
     ItemSort,
     KitRef,
+    NewPatientCreate,
     OrderCreate,
     OrderItemCreate,
     OrderKitCreate,
     OrderNoteCreate,
+    PatientPatch,
     PatientRef,
     PatientSort,
     ReturnDeviceCreate,
@@ -47,6 +52,7 @@ from impilo_desktop.api.models import (
     ShippingOption,
     SiteRef,
 )
+from impilo_desktop.api.patient_requests import PatientSiteRef
 from tests.api.support import mock_client
 from tests.openapi_spec import absolute, load_spec, ref, spec_registry
 
@@ -86,6 +92,20 @@ def order_schema(spec: dict[str, Any]) -> dict[str, str]:
 
 PATIENT = PatientRef(id=1234, first_name="Thandi", last_name="Nkosi")
 ITEMS = [OrderItemCreate(item=ItemRef(id=1000), count=2)]
+HOME = AddressCreate(
+    line_one="18 Larch Lane", line_two="Unit 3", city="Dunmore", state="PA", zip_code="18512-0042"
+)
+NEW_PATIENT = NewPatientCreate(
+    first_name="Ada",
+    last_name="Okafor",
+    date_of_birth="1961-02-28",
+    sex="female",
+    email="ada.okafor@mail.example.net",
+    phone_number="570-555-0142",
+    external_identifier="MRN-00417",
+    site=PatientSiteRef(id=561),
+    address=HOME,
+)
 
 BODIES = {
     "patient-minimal": OrderCreate(patient=PATIENT, order_items=ITEMS),
@@ -106,6 +126,22 @@ BODIES = {
         return_items=[ReturnItemCreate(id=1000, count=1)],
         return_devices=[ReturnDeviceCreate(id=9001)],
         return_packed_kits=[ReturnPackedKitCreate(id=77)],
+    ),
+    "new-patient-minimal": OrderCreate(
+        patient=NewPatientCreate(
+            first_name="Ada",
+            last_name="Okafor",
+            address=AddressCreate(
+                line_one="1 Elm St", city="Dunmore", state="PA", zip_code="18512"
+            ),
+        ),
+        order_items=ITEMS,
+    ),
+    "new-patient-full": OrderCreate(
+        patient=NEW_PATIENT,
+        order_kits=[OrderKitCreate(kit=KitRef(id=55), count=1)],
+        external_order_ids=["desk-2026-000125"],
+        shipping_option=ShippingOption.STANDARD,
     ),
     "site-minimal": OrderCreate(
         site=SiteRef(id=561), order_kits=[OrderKitCreate(kit=KitRef(id=55), count=3)]
@@ -135,7 +171,11 @@ def test_write_context_objects_only_to_the_recipient_and_item_ids(
 ) -> None:
     body = BODIES[name].to_wire()
     errors = errors_of(body, order_schema(spec), registry, OAS30WriteValidator)
-    expected: list[list[str | int]] = [["patient", "id"] if "patient" in body else ["site", "id"]]
+    recipient = "patient" if "patient" in body else "site"
+    # A new patient has no id; the id of its site (by id, like the order's site) is read-only.
+    expected: list[list[str | int]] = [[recipient, "id"]] if "id" in body[recipient] else []
+    if "site" in body.get("patient", {}):
+        expected.append(["patient", "site", "id"])
     expected += [["orderItems", n, "item", "id"] for n in range(len(body.get("orderItems", [])))]
     assert sorted((path for path, _ in errors), key=str) == sorted(expected, key=str)
     assert all(message.startswith("Tried to write read-only property") for _, message in errors)
@@ -174,6 +214,48 @@ def test_the_validator_catches_a_wrong_body(spec: dict[str, Any], registry: Regi
     }
     paths = [path for path, _ in errors_of(body, order_schema(spec), registry)]
     assert paths == [["orderItems", 0, "count"], ["patient", "id"], ["shippingOption"]]
+
+
+def patch_schema(spec: dict[str, Any]) -> dict[str, Any]:
+    """The request schema of PATCH /api/v3/patient/{patientId}, as the spec declares it."""
+    operation = spec["paths"]["/api/v3/patient/{patientId}"]["patch"]
+    body = operation["requestBody"]["content"]["application/json"]
+    assert body["schema"] == {"$ref": "#/components/schemas/Patient"}
+    return ref("/components/schemas/Patient")
+
+
+PATCHES = {
+    "address": PatientPatch(first_name="Ada", last_name="Okafor", address=HOME),
+    "phone": PatientPatch(first_name="Ada", last_name="Okafor", phone_number="570-555-0199"),
+    "everything": PatientPatch(
+        first_name="Ada",
+        last_name="Okafor-Banda",
+        date_of_birth="1961-02-28",
+        sex="other",
+        email="ada@clinic.example.org",
+        phone_number="570-555-0199",
+        external_identifier="MRN-00418",
+        address=HOME,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATCHES))
+def test_patch_bodies_validate(name: str, spec: dict[str, Any], registry: Registry[Any]) -> None:
+    body = PATCHES[name].to_wire()
+    assert errors_of(body, patch_schema(spec), registry) == []
+    assert errors_of(body, patch_schema(spec), registry, OAS30WriteValidator) == []
+
+
+def test_a_patch_without_names_does_not_conform(
+    spec: dict[str, Any], registry: Registry[Any]
+) -> None:
+    """Why `patch_patient` fills the names when the change leaves them out."""
+    body = PatientPatch(address=HOME).to_wire()
+    assert errors_of(body, patch_schema(spec), registry) == [
+        ([], "'firstName' is a required property"),
+        ([], "'lastName' is a required property"),
+    ]
 
 
 # --- property: whatever OrderCreate allows, the spec accepts --------------------------------
@@ -339,6 +421,7 @@ CALLS: dict[str, Call] = {
     "list_impilo_inventory": lambda c: c.list_impilo_inventory(item_id=1),
     "list_site_inventory": lambda c: c.list_site_inventory(item_id=1, site_id=2),
     "create_order": lambda c: c.create_order(BODIES["patient-full"]),
+    "patch_patient": lambda c: c.patch_patient(5, PATCHES["address"]),
 }
 
 
@@ -389,4 +472,34 @@ async def test_a_create_without_names_is_completed_before_it_is_sent(
     async with client:
         await client.create_order(OrderCreate(patient=PatientRef(id=1234), order_items=ITEMS))
     posted = json.loads(rec.requests[-1].content)
+    assert errors_of(posted, order_schema(spec), registry) == []
+
+
+@pytest.mark.anyio
+async def test_a_patch_without_names_is_completed_before_it_is_sent(
+    spec: dict[str, Any], registry: Registry[Any]
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"id": 5, "firstName": "Ada", "lastName": "Okafor"})
+
+    client, rec = mock_client(handler)
+    async with client:
+        await client.patch_patient(5, PatientPatch(phone_number="570-555-0199"))
+    assert [r.method for r in rec.requests] == ["GET", "PATCH"]
+    sent = json.loads(rec.requests[-1].content)
+    assert sent == {"firstName": "Ada", "lastName": "Okafor", "phoneNumber": "570-555-0199"}
+    assert errors_of(sent, patch_schema(spec), registry) == []
+
+
+@pytest.mark.anyio
+async def test_a_new_patient_is_posted_without_a_lookup(
+    spec: dict[str, Any], registry: Registry[Any]
+) -> None:
+    """A new patient has no id to look up and always carries its names."""
+    client, rec = mock_client(lambda request: httpx.Response(200, json={"id": 1}))
+    async with client:
+        await client.create_order(BODIES["new-patient-full"])
+    assert [r.method for r in rec.requests] == ["POST"]
+    posted = json.loads(rec.requests[0].content)
+    assert posted == BODIES["new-patient-full"].to_wire()
     assert errors_of(posted, order_schema(spec), registry) == []

@@ -17,6 +17,7 @@ from impilo_desktop.domain import (
     ReturnPackedKit,
     SiteChoice,
 )
+from impilo_desktop.domain.new_patient import NewPatient, UsAddress
 
 # Numbers a damaged or hostile draft may hold: zero, negatives, past int32 and int64.
 any_int = st.one_of(st.integers(), st.integers(min_value=2**31 - 5, max_value=2**64 + 5))
@@ -37,6 +38,21 @@ def _draft(
         OrderDraft,
         recipient_kind=st.sampled_from(["patient", "site"]),
         patient=st.none() | st.builds(PatientChoice, id=ids, first_name=texts, last_name=texts),
+        new_patient=st.none()
+        | st.builds(
+            NewPatient,
+            first_name=texts,
+            last_name=texts,
+            sex=st.sampled_from(["", "male", "Female"]) | texts,
+            site_id=st.none() | ids,
+            address=st.builds(
+                UsAddress,
+                line_one=texts,
+                city=texts,
+                state=st.sampled_from(["PA", "ny ", "XX"]) | texts,
+                zip_code=st.sampled_from(["18512", "185120042", "1851"]) | texts,
+            ),
+        ),
         site=st.none() | st.builds(SiteChoice, id=ids, name=texts),
         item_lines=lines(st.builds(ItemLine, item_id=ids, count=counts, name=texts)),
         kit_lines=lines(st.builds(KitLine, kit_id=ids, count=counts, name=texts)),
@@ -89,19 +105,26 @@ def valid_drafts(
     device_ids: st.SearchStrategy[int] | None = None,
     packed_kit_ids: st.SearchStrategy[int] | None = None,
     max_count: int = 999,
+    new_patients: st.SearchStrategy[NewPatient] | None = None,
 ) -> OrderDraft:
     """Drafts that pass `validate_draft` without a catalog, by construction: the recipient
     matches the kind, ids are unique per list, counts within limits, texts non-blank. Return
-    lines are drawn only when their id strategies are given."""
+    lines are drawn only when their id strategies are given; a new patient (instead of a
+    chosen one) only when `new_patients` is (see `valid_new_patients`)."""
     counts = st.integers(1, max_count)
     texts = st.text(alphabet="abcdefghij XYZ-_/0123456789", min_size=1, max_size=20).filter(
         lambda s: s.strip() != ""
     )
     draft = OrderDraft()
-    if draw(st.booleans()):
+    kinds = ["patient", "site", *(["new patient"] if new_patients is not None else [])]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "patient":
         draft.set_patient(
             PatientChoice(id=draw(patient_ids), first_name=draw(texts), last_name=draw(texts))
         )
+    elif kind == "new patient":
+        assert new_patients is not None
+        draft.set_new_patient(draw(new_patients))
     else:
         draft.set_site(SiteChoice(id=draw(site_ids), name=draw(texts)))
     draft.item_lines = [
@@ -132,3 +155,40 @@ def valid_drafts(
     draft.email_label = draw(st.booleans())
     draft.shipping_option = draw(st.sampled_from(list(ShippingOption)))
     return draft
+
+
+_names = st.text(alphabet="abcdefghij XYZ-'", min_size=1, max_size=20).filter(str.strip)
+
+
+def valid_new_patients(
+    site_ids: st.SearchStrategy[int] = ANY_ID, *, contacts: bool = True
+) -> st.SearchStrategy[NewPatient]:
+    """New patients that pass `new_patient_problems`, typed with the variety the rules allow
+    (lower-case states, 9-digit ZIPs, optional fields left empty). Without `contacts` they have
+    no email or external id, which a server holds unique across patients."""
+
+    def optional(values: list[str]) -> st.SearchStrategy[str]:
+        return st.just("") | st.sampled_from(values)
+
+    return st.builds(
+        NewPatient,
+        first_name=_names,
+        last_name=_names,
+        date_of_birth=optional(["1961-02-28", "2001-12-31", "1930-01-01"]),
+        sex=optional(["female", "male", "Other", "unknown"]),
+        email=optional(["ada@clinic.example.org", "bo.lind@mail.example.net"])
+        if contacts
+        else st.just(""),
+        phone_number=optional(["570-555-0142", "+1 (570) 555 0143", "5705550144"]),
+        external_identifier=optional(["MRN-1", "EHR 22"]) if contacts else st.just(""),
+        site_id=st.none() | site_ids,
+        address=st.builds(
+            UsAddress,
+            line_one=_names,
+            line_two=st.just("") | _names,
+            city=_names,
+            state=st.sampled_from(["PA", "ny", " ca ", "DC", "pr", "AE"]),
+            zip_code=st.sampled_from(["18512", "02134", "185120042", "18512-0042"]),
+            country=st.sampled_from(["USA", "usa", ""]),
+        ),
+    )

@@ -22,6 +22,7 @@ from impilo_desktop.domain import (
     order_to_draft,
     to_order_create,
 )
+from impilo_desktop.domain.new_patient import NewPatient, UsAddress
 
 JANE = PatientChoice(id=5, first_name=" Jane ", last_name="Doe", email="j@example.org")
 
@@ -242,3 +243,87 @@ def test_reorder_of_a_site_order_with_an_unknown_shipping_option() -> None:
     assert draft.site == SiteChoice(id=2, name="North", city="Austin", state="TX")
     assert draft.shipping_option == ShippingOption.STANDARD
     assert to_order_create(draft, "r").to_wire()["orderKits"] == [{"kit": {"id": 3}, "count": 2}]
+
+
+# --- a new patient, created with the order ----------------------------------------------------
+
+
+def new_patient_order(new: NewPatient) -> OrderDraft:
+    draft = OrderDraft()
+    draft.set_new_patient(new)
+    draft.add_item(10, 1)
+    return draft
+
+
+def test_a_new_patient_travels_inside_the_order() -> None:
+    new = NewPatient(
+        first_name="  Ada ",
+        last_name="Okafor ",
+        date_of_birth=" 1961-02-28 ",
+        sex=" Female",
+        email=" ada.okafor@mail.example.net ",
+        phone_number=" (570) 555-0142 ",
+        external_identifier=" MRN-00417 ",
+        site_id=3,
+        address=UsAddress(
+            line_one=" 18 Larch Lane ",
+            line_two="  ",
+            city=" Dunmore",
+            state="pa ",
+            zip_code="185120042",
+            country="usa",
+        ),
+    )
+    body = to_order_create(new_patient_order(new), "desk-abc").to_wire()
+    assert body["patient"] == {
+        "firstName": "Ada",
+        "lastName": "Okafor",
+        "dateOfBirth": "1961-02-28",
+        "sex": "female",
+        "email": "ada.okafor@mail.example.net",
+        "phoneNumber": "(570) 555-0142",
+        "externalIdentifier": "MRN-00417",
+        "site": {"id": 3},
+        "address": {
+            "lineOne": "18 Larch Lane",
+            "city": "Dunmore",
+            "state": "PA",
+            "zipCode": "18512-0042",
+            "country": "USA",
+        },
+    }
+    assert "site" not in body
+
+
+def test_a_new_patients_empty_fields_are_left_out() -> None:
+    new = NewPatient(
+        first_name="Ada",
+        last_name="Okafor",
+        address=UsAddress(
+            line_one="18 Larch Lane", city="Dunmore", state="PA", zip_code="18512", country=""
+        ),
+    )
+    body = to_order_create(new_patient_order(new), "desk-abc").to_wire()
+    assert body["patient"] == {
+        "firstName": "Ada",
+        "lastName": "Okafor",
+        "address": {
+            "lineOne": "18 Larch Lane",
+            "city": "Dunmore",
+            "state": "PA",
+            "zipCode": "18512",
+            "country": "USA",
+        },
+    }
+
+
+def test_an_invalid_new_patient_is_not_converted() -> None:
+    new = NewPatient(first_name="Ada", last_name="Okafor")
+    with pytest.raises(DraftInvalid) as caught:
+        to_order_create(new_patient_order(new), "ref")
+    assert [p.field for p in caught.value.problems] == [
+        "new_patient.address.line_one",
+        "new_patient.address.city",
+        "new_patient.address.state",
+        "new_patient.address.zip_code",
+    ]

@@ -22,6 +22,7 @@ from impilo_desktop.domain import (
     import_create_json,
     to_order_create,
 )
+from impilo_desktop.domain.new_patient import NewPatient, UsAddress
 
 
 def load(data_dir: Path, name: str) -> Any:
@@ -192,3 +193,89 @@ def test_missing_shipping_option_is_standard_unless_a_return_label_is_shipped() 
     emailed = import_create_json({**returns, "emailLabel": True})
     assert emailed.ok
     assert to_order_create(emailed.draft, "r").to_wire()["shippingOption"] == "standard"
+
+
+# --- a new patient (no id), created with the order ---------------------------------------------
+
+
+def test_a_patient_without_an_id_is_a_new_patient(data_dir: Path) -> None:
+    result = import_create_json(load(data_dir, "create-new-patient-order.request.json"))
+    assert result.ok, result.problems
+    assert result.ignored == []
+    draft = result.draft
+    assert draft.is_new_patient_order
+    assert draft.new_patient == NewPatient(
+        first_name="Marisol",
+        last_name="Teague",
+        sex="female",
+        email="marisol.teague@mail.example.net",
+        address=UsAddress(
+            line_one="18 Larch Lane",
+            line_two="Unit 3",
+            city="Dunmore",
+            state="PA",
+            zip_code="18512-0042",
+            country="USA",
+        ),
+    )
+    assert draft.summary() == "Marisol Teague (new patient) — 3 items, 1 kit"
+    body = to_order_create(draft, "desk-1").to_wire()
+    sent = load(data_dir, "create-new-patient-order.request.json")
+    assert body["patient"] == sent["patient"]
+
+
+def test_a_new_patient_without_an_address_is_refused_naming_it() -> None:
+    result = import_create_json(
+        {
+            "patient": {"firstName": "Marisol", "lastName": "Teague"},
+            "orderItems": [{"item": {"id": 1001}, "count": 1}],
+        }
+    )
+    assert result.problems == [
+        Problem(
+            "new_patient.address",
+            "The new patient has no address (street, city, state and ZIP); Impilo needs one"
+            " to ship the order",
+        )
+    ]
+
+
+def test_a_new_patients_fields_are_judged_like_the_forms() -> None:
+    result = import_create_json(
+        {
+            "patient": {
+                "id": None,
+                "firstName": "Marisol",
+                "dateOfBirth": "1961-02-28T00:00:00Z",  # an older payload's timestamp
+                "email": ["not", "text"],
+                "phoneNumber": 5705550142,  # digits written as a number
+                "site": {"id": "104", "name": "North"},
+                "address": {"lineOne": "18 Larch Lane", "city": "Dunmore", "state": "Penn",
+                            "zipCode": 18512, "lineThree": "Rear", "note": "Side gate"},
+                "archived": False,
+            },
+            "orderItems": [{"item": {"id": 1001}, "count": 1}],
+        }
+    )  # fmt: skip
+    new = result.draft.new_patient
+    assert new is not None
+    assert (new.date_of_birth, new.phone_number, new.site_id) == ("1961-02-28", "5705550142", 104)
+    assert new.address.zip_code == "18512"
+    assert result.problems == [
+        Problem("new_patient.email", "Email ['not', 'text'] is not text"),
+        Problem("new_patient.last_name", "Enter the last name"),
+        Problem(
+            "new_patient.address.state", "Enter the state as its two-letter code (e.g. NY, CA, PR)"
+        ),
+    ]
+    assert result.ignored == [
+        "patient.archived",
+        "patient.address.lineThree",
+        "patient.address.note",
+    ]
+
+
+def test_a_patient_with_an_unreadable_id_is_still_a_chosen_patient() -> None:
+    result = import_create_json({"patient": {"id": "abc", "firstName": "Marisol"}})
+    assert result.draft.new_patient is None
+    assert result.problems[0] == Problem("recipient", "The patient id 'abc' is not a number")

@@ -176,7 +176,15 @@ def test_us_phone_numbers(typed: str, digits: str) -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["555-0142", "57055501421", "+44 20 7946 0018", "570-555-O142", "570/555/0142", "570+5550142"],
+    [
+        "555-0142",
+        "57055501421",
+        "+44 20 7946 0018",
+        "570-555-O142",
+        "570/555/0142",
+        "570+5550142",
+        "570 - - - - - - - - - - 555 0142",  # over 30 characters
+    ],
 )
 def test_anything_else_is_not_a_us_phone_number(typed: str) -> None:
     assert phone_digits(typed) is None

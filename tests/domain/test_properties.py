@@ -20,7 +20,13 @@ from impilo_desktop.domain import (
     validate_draft,
 )
 from impilo_desktop.domain.importing import REQUEST_FIELDS
-from tests.domain.strategies import arbitrary_drafts, json_values, plausible_drafts, valid_drafts
+from tests.domain.strategies import (
+    arbitrary_drafts,
+    json_values,
+    plausible_drafts,
+    valid_drafts,
+    valid_new_patients,
+)
 
 REF = "desk-0123456789abcdef"
 DRAFT_FIELDS = list(OrderDraft.model_fields)
@@ -66,9 +72,12 @@ two_way = valid_drafts(
     device_ids=st.integers(1, 10**9),
     packed_kit_ids=st.integers(1, 10**9),
 )
+new_patient_orders = valid_drafts(new_patients=valid_new_patients())
 
 
-@given(valid_drafts() | two_way | plausible_drafts | arbitrary_drafts, catalogs)
+@given(
+    valid_drafts() | two_way | new_patient_orders | plausible_drafts | arbitrary_drafts, catalogs
+)
 def test_a_valid_draft_makes_a_well_formed_request(
     draft: OrderDraft, catalog: AnswerTable | None
 ) -> None:
@@ -98,7 +107,7 @@ def test_a_valid_draft_makes_a_well_formed_request(
     assert OrderCreate.model_validate(body).to_wire() == body
 
 
-@given(valid_drafts() | two_way)
+@given(valid_drafts() | two_way | new_patient_orders)
 def test_import_of_a_request_gives_back_the_same_request(draft: OrderDraft) -> None:
     assert validate_draft(draft) == []
     body = to_order_create(draft, REF).to_wire()

@@ -27,10 +27,12 @@ from impilo_desktop.domain import (
     validate_draft,
 )
 from impilo_desktop.sandbox import SandboxServer
-from tests.domain.strategies import valid_drafts
+from tests.domain.strategies import valid_drafts, valid_new_patients
 
-# Sandbox rejections for facts the client cannot know from a draft and the catalog.
-OUTSIDE_OUR_RULES = {"insufficient_inventory"}
+# Sandbox rejections for facts the client cannot know from a draft and the catalog (whether
+# another patient already holds a new patient's email or external id is checked by the
+# sender, with the server, before it posts).
+OUTSIDE_OUR_RULES = {"insufficient_inventory", "duplicate_email", "duplicate_external_identifier"}
 
 # Which sandbox codes each of our catalog/recipient problems may come back as.
 KNOWN_RULE_CODES = {
@@ -121,6 +123,14 @@ def _drafts(seed: SeedIds) -> st.SearchStrategy[OrderDraft]:
         kit_ids=st.sampled_from(seed.kits),
         max_count=150,
     )
+    for_new_patients = valid_drafts(
+        patient_ids=st.sampled_from(seed.patients),
+        site_ids=st.sampled_from(seed.sites),
+        item_ids=st.sampled_from(seed.items),
+        kit_ids=st.sampled_from(seed.kits),
+        max_count=150,
+        new_patients=valid_new_patients(st.sampled_from(seed.sites)),
+    )
     with_returns = valid_drafts(
         patient_ids=st.sampled_from(seed.patients),
         site_ids=st.sampled_from(seed.sites),
@@ -131,7 +141,7 @@ def _drafts(seed: SeedIds) -> st.SearchStrategy[OrderDraft]:
         packed_kit_ids=st.sampled_from(seed.packed_kits),
         max_count=150,
     )
-    return plain | with_returns
+    return plain | for_new_patients | with_returns
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -200,6 +210,24 @@ def test_bodies_the_sandbox_rejects_are_problems_when_imported(sandbox: SandboxS
             "emailLabel": False,
         },
         "patient_and_site": {**base, "site": {"id": site}, "orderItems": [line]},
+        # A new patient (no id) needs an address; its parts and formats are checked.
+        "patient_field_required": {
+            "patient": {"firstName": "Marisol", "lastName": "Teague"},
+            "orderItems": [line],
+        },
+        "invalid_patient_field": {
+            "patient": {
+                "firstName": "Marisol",
+                "lastName": "Teague",
+                "address": {
+                    "lineOne": "1 Elm St",
+                    "city": "Dunmore",
+                    "state": "PA",
+                    "zipCode": "1851",
+                },
+            },
+            "orderItems": [line],
+        },
     }
     with _http(sandbox) as http:
         for code, body in cases.items():

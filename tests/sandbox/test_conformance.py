@@ -141,3 +141,45 @@ def test_the_check_catches_a_broken_order(
     order["patient"].pop("lastName", None)
     with pytest.raises(AssertionError, match=r"currentStatus|lastName|lost"):
         assert_conforms(order, spec, registry, "get", "/order/{orderId}")
+
+
+def test_new_and_changed_patients_conform(
+    api: httpx.Client, sandbox: SandboxServer, spec: dict[str, Any], registry: Registry[Any]
+) -> None:
+    home = {"lineOne": "18 Larch Lane", "city": "Dunmore", "state": "PA", "zipCode": "18512"}
+    # The fewest fields a new patient may have (no site, birthday, phone or identifier) and
+    # the most.
+    bare = {"firstName": "Ada", "lastName": "Okafor", "address": home}
+    full = {
+        "firstName": "Bo",
+        "lastName": "Lind",
+        "dateOfBirth": "1958-07-14",
+        "sex": "other",
+        "email": "bo.lind@clinic.example.org",
+        "phoneNumber": "570-555-0177",
+        "externalIdentifier": "MRN-CONF-1",
+        "site": {"id": 104},
+        "address": {**home, "lineTwo": "Unit 3", "zipCode": "18512-0042", "country": "USA"},
+    }
+    for patient in (bare, full):
+        created = api.post(
+            "/order",
+            json={"patient": patient, "orderItems": [{"item": {"id": 1001}, "count": 1}]},
+        )
+        assert created.status_code == 200, created.text
+        assert_conforms(created.json(), spec, registry, "post", "/order")
+        pid = created.json()["patient"]["id"]
+        read = api.get(f"/patient/{pid}").json()
+        assert_conforms(read, spec, registry, "get", "/patient/{patientId}")
+    sandbox.advance_time(3 * sandbox.state.progress_seconds)  # shipped: devices, no site
+    assert_conforms(api.get("/order?size=2").json(), spec, registry, "get", "/order")
+    assert_conforms(api.get("/patient?name=lind").json(), spec, registry, "get", "/patient")
+    by_ident = api.get("/patient/identifier/MRN-CONF-1").json()
+    assert_conforms(by_ident, spec, registry, "get", "/patient/identifier/{identifier}")
+    by_email = api.post("/patient/find-by-email", json={"email": full["email"]}).json()
+    assert_conforms(by_email, spec, registry, "post", "/patient/find-by-email")
+
+    patched = api.patch("/patient/10001", json={"address": home, "phoneNumber": "570-555-0101"})
+    assert_conforms(patched.json(), spec, registry, "patch", "/patient/{patientId}")
+    put = api.put("/patient/10002", json={**bare, "lastName": "Okafor-Lind"})
+    assert_conforms(put.json(), spec, registry, "put", "/patient/{patientId}")

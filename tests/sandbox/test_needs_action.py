@@ -4,16 +4,12 @@ to change, tests put an order into any of these states, and the state file keeps
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.sandbox.seed import PatientRecord
 from tests.sandbox.helpers import http_client
 
 PATIENT = 10001
@@ -45,23 +41,12 @@ def put(server: SandboxServer, order_id: int, status: str, **extra: str) -> http
     )
 
 
-@pytest.fixture
-def own_seed() -> Iterator[SandboxServer]:
-    """A sandbox with a seed of its own, whose patient 10001's address a test may change
-    (as `PATCH /patient/{id}` does) without touching other tests' shared seed."""
-    extra = PatientRecord(
-        id=19999, external_identifier="MRN-T-19999", first_name="Tess", last_name="Okafor",
-        date_of_birth="1961-04-02", email=None, phone_number="555-0100", archived=False,
-        enrolled=True, sex="female", line_one="1 Test Way", line_two=None, city="Dayton",
-        state="OH", zip_code="45402", country="USA", site_id=101, search_name="tess okafor",
-    )  # fmt: skip
-    with SandboxServer(extra_patients=[extra]) as server:
-        yield server
-
-
-def move_house(server: SandboxServer, patient_id: int, line_one: str) -> None:
-    patient = server.seed.patients[patient_id]
-    server.seed.patients[patient_id] = dataclasses.replace(patient, line_one=line_one)
+def move_house(api: httpx.Client, patient_id: int, line_one: str) -> None:
+    """The patient's address changes in Impilo (`PATCH /patient/{id}`)."""
+    address = dict(api.get(f"/patient/{patient_id}").json()["address"])
+    address["lineOne"] = line_one
+    response = api.patch(f"/patient/{patient_id}", json={"address": address})
+    assert response.status_code == 200, response.text
 
 
 def test_every_fifth_created_order_needs_the_coordinator_in_turn(
@@ -99,34 +84,39 @@ def test_every_fifth_created_order_needs_the_coordinator_in_turn(
     assert {statuses(api, oid)[-1] for oid in others} == {"delivered"}
 
 
-def test_confirm_address_moves_on_once_the_address_changed(own_seed: SandboxServer) -> None:
-    step = own_seed.state.progress_seconds
-    with http_client(own_seed) as api:
-        order = place(api)
-        assert put(own_seed, order["id"], "reconfirmAddress").json()["currentStatus"] == (
-            "reconfirmAddress"
-        )
-        own_seed.advance_time(10 * step)
-        assert statuses(api, order["id"])[-1] == "reconfirmAddress"
+def test_confirm_address_moves_on_once_the_address_changed(
+    api: httpx.Client, sandbox: SandboxServer
+) -> None:
+    step = sandbox.state.progress_seconds
+    order = place(api)
+    assert put(sandbox, order["id"], "reconfirmAddress").json()["currentStatus"] == (
+        "reconfirmAddress"
+    )
+    sandbox.advance_time(10 * step)
+    assert statuses(api, order["id"])[-1] == "reconfirmAddress"
+    # The phone alone is not the address.
+    assert api.patch(f"/patient/{PATIENT}", json={"phoneNumber": "555-010-9999"}).is_success
+    sandbox.advance_time(step)
+    assert statuses(api, order["id"])[-1] == "reconfirmAddress"
 
-        move_house(own_seed, PATIENT, "22 New Street")
-        assert statuses(api, order["id"])[-1] == "reconfirmAddress"  # seen, moves on next step
-        own_seed.advance_time(step)
-        assert statuses(api, order["id"])[-2:] == ["reconfirmAddress", "awaitingShipment"]
-        own_seed.advance_time(2 * step)
-        moved = api.get(f"/order/{order['id']}").json()
-        assert moved["currentStatus"] == "delivered"
-        assert moved["patient"]["address"]["lineOne"] == "22 New Street"
+    move_house(api, PATIENT, "22 New Street")
+    assert statuses(api, order["id"])[-1] == "reconfirmAddress"  # seen, moves on next step
+    sandbox.advance_time(step)
+    assert statuses(api, order["id"])[-2:] == ["reconfirmAddress", "awaitingShipment"]
+    sandbox.advance_time(2 * step)
+    moved = api.get(f"/order/{order['id']}").json()
+    assert moved["currentStatus"] == "delivered"
+    assert moved["patient"]["address"]["lineOne"] == "22 New Street"
 
 
-def test_a_changed_address_is_noticed_before_the_clock_jumps(own_seed: SandboxServer) -> None:
-    step = own_seed.state.progress_seconds
-    with http_client(own_seed) as api:
-        order = place(api)
-        put(own_seed, order["id"], "reconfirmAddress")
-        move_house(own_seed, PATIENT, "5 Other Road")
-        own_seed.advance_time(step)  # no read in between: the change counts from before
-        assert statuses(api, order["id"])[-1] == "awaitingShipment"
+def test_a_changed_address_is_noticed_before_the_clock_jumps(
+    api: httpx.Client, sandbox: SandboxServer
+) -> None:
+    order = place(api)
+    put(sandbox, order["id"], "reconfirmAddress")
+    move_house(api, PATIENT, "5 Other Road")
+    sandbox.advance_time(sandbox.state.progress_seconds)  # no read between: counts from before
+    assert statuses(api, order["id"])[-1] == "awaitingShipment"
 
 
 def test_tests_put_an_order_into_each_state(api: httpx.Client, sandbox: SandboxServer) -> None:

@@ -166,16 +166,28 @@ def test_no_recipient(api: httpx.Client) -> None:
     )
 
 
+def test_a_site_without_id(api: httpx.Client) -> None:
+    # Sites exist before orders: a name and an address do not make one.
+    site = {"site": {"name": "Building B", "address": {"lineOne": "1 Main St"}}}
+    rejected(api, {**body(patient=None), **site}, "patient_or_site_required")
+
+
 @pytest.mark.parametrize(
-    "recipient",
+    ("patient", "message"),
     [
-        {"patient": {"firstName": "John", "lastName": "Doe"}},
-        {"site": {"name": "Building B", "address": {"lineOne": "1 Main St"}}},
-        {"patient": {"id": None}},
+        ({"firstName": "John", "lastName": "Doe"}, "patient.address is required."),
+        (
+            {"id": None},
+            "patient.firstName is required. patient.lastName is required."
+            " patient.address is required.",
+        ),
     ],
 )
-def test_recipient_without_id(api: httpx.Client, recipient: dict[str, Any]) -> None:
-    rejected(api, {**body(patient=None), **recipient}, "patient_or_site_required")
+def test_a_patient_without_id_is_a_new_patient(
+    api: httpx.Client, patient: dict[str, Any], message: str
+) -> None:
+    # tests/sandbox/test_new_patients.py has every rule of a new patient.
+    assert rejected(api, body(patient=patient), "patient_field_required") == message
 
 
 def test_recipient_must_be_an_object(api: httpx.Client) -> None:

@@ -36,7 +36,7 @@ def refused(response: httpx.Response, name: str, code: str = "invalid_parameter"
         ("PUT", "/order", "GET, HEAD, POST"),
         ("PATCH", "/order/100001", "DELETE, GET, HEAD"),
         ("POST", "/order/summary/100001", "GET, HEAD"),
-        ("DELETE", "/patient/10001", "GET, HEAD"),
+        ("DELETE", "/patient/10001", "GET, HEAD, PATCH, PUT"),
         ("GET", "/patient/find-by-email", "POST"),
         ("POST", "/patient/identifier/MRN-000001", "GET, HEAD"),
         ("DELETE", "/inventory/site", "GET, HEAD"),

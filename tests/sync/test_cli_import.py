@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from impilo_desktop.cli import main
 from impilo_desktop.config import Profile, resolve_profile
+from impilo_desktop.domain import OrderDraft
 from impilo_desktop.domain.order_json import MAX_FILE_BYTES
 from impilo_desktop.store import Store
 from tests.sync.conftest import open_profile_store
@@ -278,3 +279,66 @@ def test_no_bytes_in_a_file_make_the_import_raise(
     assert len(lines) == 2  # one line per file given
     assert all(line.startswith(f"{path}: ") for line in lines)
     assert "unexpected" not in err.getvalue()  # the last-resort guard never had to act
+
+
+# -- a new patient, created with the order ---------------------------------------------------------
+
+
+def queued_drafts() -> list[OrderDraft]:
+    with open_profile_store(resolve_profile("sandbox", None)) as store:
+        return [e.draft for e in store.list_outbox()]
+
+
+def test_a_new_patient_order_file_is_queued_with_its_patient(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = data_dir / "fixtures" / "create-new-patient-order.request.json"
+
+    assert main(["drafts", "import", str(example), *ACCOUNT]) == 0
+
+    assert f"{example}: queued as #1 " in capsys.readouterr().out
+    [draft] = queued_drafts()
+    assert draft.is_new_patient_order
+    assert draft.new_patient is not None
+    assert draft.new_patient.display_name == "Marisol Teague (new patient)"
+    assert draft.new_patient.address.zip_code == "18512-0042"
+    assert [(line.item_id, line.count) for line in draft.item_lines] == [(1001, 1), (1035, 2)]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"address": None},
+            "new_patient.address: The new patient has no address (street, city, state and ZIP);"
+            " Impilo needs one to ship the order",
+        ),
+        (
+            {"address": {"lineOne": "18 Larch Lane", "city": "Dunmore", "state": "PA"}},
+            "new_patient.address.zip_code: Enter the ZIP code",
+        ),
+        (
+            {"email": "marisol.teague", "lastName": " "},
+            "new_patient.last_name: Enter the last name; new_patient.email: This doesn't look"
+            " like an email address (name@example.org)",
+        ),
+    ],
+)
+def test_a_new_patient_missing_a_field_is_refused_naming_it(
+    data_dir: Path,
+    tmp_path: Path,
+    change: dict[str, object],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    body = json.loads((data_dir / "fixtures" / "create-new-patient-order.request.json").read_text())
+    patient = {k: v for k, v in {**body["patient"], **change}.items() if v is not None}
+    broken = write(tmp_path / "no-address.json", {**body, "patient": patient})
+
+    code = main(["drafts", "import", str(broken), *ACCOUNT])
+
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err == f"{broken}: {message}; nothing queued.\n"
+    assert out == ""
+    assert queued_drafts() == []
