@@ -120,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     outbox.submit(bad)
     wait(lambda: bool(refused))
     window.notice_bar.dismiss()
+    # An address correction held: the patient's address changed in Impilo meanwhile.
+    held_change = _held_address_change(patients[5])
+    held: list[object] = []
+    outbox.patient_change_held.connect(held.append)
+    outbox.queue_patient_change(held_change)
+    wait(lambda: bool(held))
 
     # New order: a realistic draft, submitted once so its one problem shows by its field.
     kit = next(k for k in store.cached_kits() if not getattr(k, "archived", False))
@@ -203,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
                 # A sent order: placed, its number, and Open in history.
                 page.select_key(f"entry:{sent[0].entry_id}")  # type: ignore[attr-defined]
                 save(window, "drafts-sent", scheme)
+                # A held address correction: both values, Apply anyway and Delete.
+                page.select_key(f"change:{held[0].change_id}")  # type: ignore[attr-defined]
+                save(window, "drafts-held-change", scheme)
                 page.select_row(0)
                 continue
             if key == "history":
@@ -308,6 +317,30 @@ def main(argv: list[str] | None = None) -> int:
     for path in saved:
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     return 0
+
+
+def _held_address_change(patient: Any) -> Any:
+    """A correction of `patient`'s address begun from an address Impilo no longer holds (so
+    the sender holds it as changed meanwhile). Invented addresses."""
+    from impilo_desktop.domain.new_patient import UsAddress
+    from impilo_desktop.domain.patient_change import PatientChange, PatientContact
+
+    started_from = UsAddress(
+        line_one="27 Cedar Hollow Road", city="Kingston", state="NY", zip_code="12401"
+    )
+    corrected = UsAddress(
+        line_one="27 Cedar Hollow Road",
+        line_two="Unit 4B",
+        city="Kingston",
+        state="NY",
+        zip_code="12401-3310",
+    )
+    return PatientChange(
+        patient_id=patient.id,
+        patient_name=f"{patient.first_name} {patient.last_name}",
+        before=PatientContact(address=started_from),
+        after=PatientContact(address=corrected),
+    )
 
 
 def _sign_out_screens(

@@ -114,7 +114,11 @@ async def _sync_pass(
         return ImpiloClient(profile.base_url, key, network=network)
 
     sender = OutboxSender(store, factory)
-    report = await sender.drain(due_only=due_only, on_result=lambda r: print(r.line(), flush=True))
+    report = await sender.drain(
+        due_only=due_only,
+        on_result=lambda r: print(r.line(), flush=True),
+        on_change=lambda r: print(r.line(), flush=True),
+    )
     if report.lock_busy:
         holder = store.sender_lock_holder()
         who = f" (process {holder.pid} on {holder.hostname})" if holder else ""
@@ -162,7 +166,9 @@ def _logging(key: str, *, verbose: bool) -> Iterator[None]:
 
 
 def _remaining(store: Store) -> list[str]:
-    return [e.summary_line() for e in store.list_outbox() if e.state != EntryState.SENT]
+    orders = [e.summary_line() for e in store.list_outbox() if e.state != EntryState.SENT]
+    changes = [c for c in store.list_patient_changes() if c.state != EntryState.SENT]
+    return orders + [c.summary_line() for c in changes]
 
 
 def run_sync(args: argparse.Namespace) -> int:
@@ -240,13 +246,16 @@ def run_outbox(args: argparse.Namespace) -> int:
                     " next sync."
                 )
             entries = store.list_outbox()
+            changes = store.list_patient_changes()
             paused = store.outbox_paused()
         except StoreError as exc:
             return fail(exc.message)
     if paused:
         print(f"Sending is paused: {paused}.")
-    if not entries:
+    if not entries and not changes:
         print("The outbox is empty.")
     for entry in entries:
         print(entry.summary_line())
+    for change in changes:
+        print(change.summary_line())
     return EXIT_OK

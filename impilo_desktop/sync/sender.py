@@ -43,6 +43,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.errors import (
@@ -68,6 +69,9 @@ from impilo_desktop.store import (
     Store,
 )
 from impilo_desktop.sync.connectivity import Connectivity
+
+if TYPE_CHECKING:
+    from impilo_desktop.sync.patient_change_sender import ChangeResult, OnChange
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +146,11 @@ class EntryResult:
 
 @dataclass
 class DrainReport:
-    """What a drain did: one result per entry worked on, and why it stopped early, if it did."""
+    """What a drain did: one result per entry worked on (`changes`: per address/phone
+    correction), and why it stopped early, if it did."""
 
     results: list[EntryResult] = field(default_factory=list)
+    changes: list[ChangeResult] = field(default_factory=list)
     total: int = 0
     lock_busy: bool = False
     paused: str | None = None
@@ -194,6 +200,11 @@ class OutboxSender:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self.lease = SenderLease(self.owner, lock_ttl)
         self._pruned = False
+        # Patients' address/phone corrections go in the same drain (its own module; it builds
+        # on this one's types, hence imported here).
+        from impilo_desktop.sync.patient_change_sender import PatientChangeSender
+
+        self._changes = PatientChangeSender(self)
 
     @property
     def lock_ttl(self) -> float:
@@ -206,6 +217,7 @@ class OutboxSender:
         waiting_for_network: bool = False,
         progress: ProgressCallback | None = None,
         on_result: Callable[[EntryResult], None] | None = None,
+        on_change: OnChange | None = None,
     ) -> DrainReport:
         """Work through the entries that are due (all pending ones with `due_only=False`,
         i.e. "send now"; with `waiting_for_network` also those that waited only for the
@@ -232,15 +244,25 @@ class OutboxSender:
             entries = self.store.due_entries(
                 due_only=due_only, waiting_for_network=waiting_for_network
             )
-            report.total = len(entries)
+            changes = self._changes.due(due_only=due_only, waiting_for_network=waiting_for_network)
+            report.total = len(entries) + len(changes)
             if progress:
                 progress(0, report.total)
-            if not entries:
+            if not report.total:
                 return report
             heartbeat = asyncio.create_task(self._heartbeat(), name="outbox-lock-heartbeat")
             try:
                 async with self.client_factory() as client:
                     await self._work_through(client, entries, report, progress, on_result)
+                    if changes and not (report.stopped or report.paused):
+                        await self._changes.work_through(
+                            client,
+                            changes,
+                            report,
+                            done=len(entries),
+                            progress=progress,
+                            on_change=on_change,
+                        )
             finally:
                 heartbeat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -38,6 +38,11 @@ class FakeImpilo:
     patients: list[dict[str, Any]] = field(default_factory=list)
     blocked: asyncio.Event = field(default_factory=asyncio.Event)
     requests: int = 0
+    # Patients by id for GET/PATCH /patient/{id}; every PATCH body, and a script for them
+    # (the same steps as for POST /order; "create_then" applies the change, then fails).
+    patient_records: dict[int, dict[str, Any]] = field(default_factory=dict)
+    patches: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    patch_script: deque[Script] = field(default_factory=deque)
 
     def orders_with(self, reference: str) -> list[dict[str, Any]]:
         return [o for o in self.orders if reference in o["externalOrderIds"]]
@@ -59,6 +64,8 @@ class FakeImpilo:
             size = int(request.url.params.get("size", "100"))
             chunk = self.patients[(page - 1) * size : page * size]
             return httpx.Response(200, json=_page(chunk, page, size, len(self.patients)))
+        if path.startswith("/patient/") and path.removeprefix("/patient/").isdigit():
+            return await self._patient(request, int(path.removeprefix("/patient/")))
         if request.method == "GET" and path in ("/site", "/item", "/kit"):
             return httpx.Response(200, json=_page([], 1, 100, 0))
         return httpx.Response(404, json={"message": f"no route {request.method} {path}"})
@@ -79,6 +86,26 @@ class FakeImpilo:
                 await step[1].wait()
             return self._scripted_failure(step)
         return httpx.Response(200, json=self._store(body))
+
+    async def _patient(self, request: httpx.Request, patient_id: int) -> httpx.Response:
+        record = self.patient_records.get(patient_id)
+        if record is None:
+            return httpx.Response(404, json={"message": "no such patient"})
+        if request.method == "GET":
+            return httpx.Response(200, json=record)
+        body = json.loads(request.content)
+        self.patches.append((patient_id, body))
+        if self.patch_script:
+            step = self.patch_script.popleft()
+            if step[0] == "create_then":
+                record.update(body)
+                raise step[1]
+            if step[0] == "call":
+                step[1]()
+            else:
+                return self._scripted_failure(step)
+        record.update(body)
+        return httpx.Response(200, json=record)
 
     def _scripted_failure(self, step: Script) -> httpx.Response:
         if step[0] == "status":

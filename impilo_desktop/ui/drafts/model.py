@@ -1,5 +1,6 @@
 """`DraftsModel`: one table over saved drafts and outbox entries (what is unfinished, what
-is on its way, what Impilo refused), newest first."""
+is on its way, what Impilo refused), newest first; patients' address and phone corrections
+on their way are rows too (`ChangeRow`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store import EntryState, OutboxEntry
+from impilo_desktop.store import EntryState, OutboxEntry, PatientChangeEntry
+from impilo_desktop.ui.drafts.change_row import ChangeRow
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import status_colors
 
@@ -104,6 +106,11 @@ class DraftRow:
     def can_delete(self) -> bool:
         return self.entry is None or self.entry.state in (EntryState.REJECTED, EntryState.HELD)
 
+    def state_text(self) -> str:
+        if self.entry is not None and self.entry.held_for == "server":
+            return "Held: check the server"
+        return STATE_TEXT[self.state]
+
     def recipient_text(self) -> str:
         recipient = self.draft.recipient
         if recipient is None:
@@ -151,16 +158,27 @@ def format_when(when: datetime, now: datetime | None = None) -> str:
     return f"{local.day} {local.strftime('%b')} {clock}"
 
 
+Row = DraftRow | ChangeRow
+
+
 def build_rows(
-    drafts: list[OrderDraft], entries: list[OutboxEntry], now: datetime | None = None
-) -> list[DraftRow]:
-    """Drafts and entries worth showing (sent ones only for a day), newest first."""
+    drafts: list[OrderDraft],
+    entries: list[OutboxEntry],
+    now: datetime | None = None,
+    changes: list[PatientChangeEntry] | None = None,
+) -> list[Row]:
+    """Drafts, entries and corrections worth showing (sent ones only for a day), newest
+    first."""
     moment = now or datetime.now(UTC)
-    rows = [DraftRow(d) for d in drafts]
+    rows: list[Row] = [DraftRow(d) for d in drafts]
     for entry in entries:
         if entry.state == EntryState.SENT and moment - entry.updated_at > SENT_VISIBLE_FOR:
             continue
         rows.append(DraftRow(entry.draft, entry))
+    for change in changes or []:
+        if change.state == EntryState.SENT and moment - change.updated_at > SENT_VISIBLE_FOR:
+            continue
+        rows.append(ChangeRow(change))
     rows.sort(key=lambda r: r.updated_at, reverse=True)
     return rows
 
@@ -170,19 +188,19 @@ class DraftsModel(QAbstractTableModel):
 
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
-        self._rows: list[DraftRow] = []
+        self._rows: list[Row] = []
         self._sort = (Column.UPDATED, Qt.SortOrder.DescendingOrder)
 
-    def set_rows(self, rows: list[DraftRow]) -> None:
+    def set_rows(self, rows: list[Row]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self._apply_sort()
         self.endResetModel()
 
-    def rows(self) -> list[DraftRow]:
+    def rows(self) -> list[Row]:
         return list(self._rows)
 
-    def row_at(self, row: int) -> DraftRow | None:
+    def row_at(self, row: int) -> Row | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def remove_key(self, key: str) -> None:
@@ -243,11 +261,9 @@ class DraftsModel(QAbstractTableModel):
         return None
 
     @staticmethod
-    def _text(row: DraftRow, column: Column) -> str:
+    def _text(row: Row, column: Column) -> str:
         if column == Column.STATE:
-            if row.entry is not None and row.entry.held_for == "server":
-                return "Held: check the server"
-            return STATE_TEXT[row.state]
+            return row.state_text()
         if column == Column.RECIPIENT:
             return row.recipient_text()
         if column == Column.LINES:
@@ -257,7 +273,7 @@ class DraftsModel(QAbstractTableModel):
         return row.message_text()
 
     @staticmethod
-    def _color(row: DraftRow) -> QColor | None:
+    def _color(row: Row) -> QColor | None:
         colors = status_colors()
         state = row.state
         if state == EntryState.REJECTED:
@@ -271,7 +287,7 @@ class DraftsModel(QAbstractTableModel):
         return None
 
     @staticmethod
-    def _sort_key(row: DraftRow, column: Column) -> object:
+    def _sort_key(row: Row, column: Column) -> object:
         if column == Column.UPDATED:
             return row.updated_at.timestamp()
         return DraftsModel._text(row, column).casefold()

@@ -1,5 +1,7 @@
 """The Drafts & outbox page: open, duplicate or delete drafts (with Undo), send waiting
-orders now, release held ones, and read Impilo's message for a refused order."""
+orders now, release held ones, and read Impilo's message for a refused order. Patients'
+address and phone corrections are listed with the orders; a held one can be applied anyway
+or discarded (change_actions.py)."""
 
 from __future__ import annotations
 
@@ -25,9 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store import EntryState, OutboxEntry, StoreError
+from impilo_desktop.store import EntryState, OutboxEntry, PatientChangeEntry, StoreError
 from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
-from impilo_desktop.ui.drafts.model import Column, DraftRow, DraftsModel, build_rows
+from impilo_desktop.ui.drafts.change_actions import (
+    APPLY_ANYWAY,
+    confirm_apply_anyway,
+    confirm_discard_change,
+)
+from impilo_desktop.ui.drafts.change_row import ChangeRow
+from impilo_desktop.ui.drafts.model import Column, DraftRow, DraftsModel, Row, build_rows
 from impilo_desktop.ui.drafts.send_now import SendNow
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
@@ -102,7 +110,7 @@ class DraftsPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         for column, width in (
-            (Column.STATE, 170),
+            (Column.STATE, 190),  # "Held: changed in Impilo"
             (Column.RECIPIENT, 200),
             (Column.LINES, 280),
             (Column.UPDATED, 120),
@@ -220,9 +228,12 @@ class DraftsPage(QWidget):
         self._reload_timer.stop()
         store = self.services.store
 
-        def read() -> tuple[list[OrderDraft], list[OutboxEntry], str | None]:
+        def read() -> tuple[
+            list[OrderDraft], list[OutboxEntry], str | None, list[PatientChangeEntry]
+        ]:
             entries, _older = store.list_outbox_recent(SENT_ROWS)
-            return store.list_drafts(), entries, store.current_draft_id()
+            changes = store.list_patient_changes_recent(SENT_ROWS)
+            return store.list_drafts(), entries, store.current_draft_id(), changes
 
         self.services.bridge.call(
             read,
@@ -238,12 +249,13 @@ class DraftsPage(QWidget):
         drafts: list[OrderDraft],
         entries: list[OutboxEntry],
         current: str | None,
+        changes: list[PatientChangeEntry],
         *,
         select: str | None,
     ) -> None:
         selected = self.selected_row()
         drafts = [d for d in drafts if d.draft_id != current or not d.is_empty()]
-        self.model.set_rows(build_rows(drafts, entries))
+        self.model.set_rows(build_rows(drafts, entries, changes=changes))
         self.body.setCurrentWidget(self.table if self.model.rowCount() else self.empty)
         if self._focus_table_on_rows and self.model.rowCount() and self.isVisible():
             focus = QApplication.focusWidget()
@@ -273,7 +285,7 @@ class DraftsPage(QWidget):
         self.summary.setText(" · ".join(parts))
         self.summary.setStyleSheet(f"color: {status_colors().muted};")
 
-    def selected_row(self) -> DraftRow | None:
+    def selected_row(self) -> Row | None:
         index = self.table.currentIndex()
         selection = self.table.selectionModel()
         if not index.isValid() or not selection.isRowSelected(index.row(), QModelIndex()):
@@ -304,9 +316,16 @@ class DraftsPage(QWidget):
         self.open_button.setToolTip(
             "Show this order in Order history (Enter)" if placed else "Open in New order (Enter)"
         )
-        self.duplicate_button.setEnabled(row is not None)
+        change = isinstance(row, ChangeRow)
+        self.duplicate_button.setEnabled(row is not None and not change)
         self.delete_button.setEnabled(row is not None and row.can_delete)
         self.release_button.setEnabled(row is not None and row.state == EntryState.HELD)
+        # A held correction is applied anyway; a held order released.
+        self.release_button.setText(APPLY_ANYWAY if change else "&Release")
+        self.release_button.setAccessibleName(self.release_button.text().replace("&", ""))
+        self.release_button.setToolTip(
+            "Send this correction after all" if change else "Send a held order after all"
+        )
         self.send_button.setEnabled(self.services.outbox.pending_count() > 0)
 
     # -- actions ---------------------------------------------------------------------------------
@@ -320,6 +339,8 @@ class DraftsPage(QWidget):
         if row.placed_order_id is not None:
             self.open_order_requested.emit(row.placed_order_id)
             return
+        if isinstance(row, ChangeRow):
+            return  # a correction has nothing to open: it goes by itself, or waits here
         if row.state == EntryState.SENT:  # placed, its number not known here
             self.undo_bar.show_message(
                 "This order was placed with Impilo; find it in Order history.",
@@ -356,7 +377,7 @@ class DraftsPage(QWidget):
 
     def duplicate_selected(self) -> None:
         row = self.selected_row()
-        if row is None:
+        if row is None or isinstance(row, ChangeRow):
             return
         copy = duplicate_draft(row.draft)
 
@@ -373,6 +394,9 @@ class DraftsPage(QWidget):
     def delete_selected(self) -> None:
         row = self.selected_row()
         if row is None or not row.can_delete:
+            return
+        if isinstance(row, ChangeRow):
+            confirm_discard_change(self, self.services, row)
             return
         if row.entry is not None:
             self._confirm_discard(row)
@@ -447,6 +471,9 @@ class DraftsPage(QWidget):
 
     def release_selected(self) -> None:
         row = self.selected_row()
+        if isinstance(row, ChangeRow):
+            confirm_apply_anyway(self, self.services, row)
+            return
         if row is None or row.entry is None or row.state != EntryState.HELD:
             return
         entry_id = row.entry.entry_id

@@ -30,7 +30,7 @@ from impilo_desktop.api.errors import ImpiloError
 from impilo_desktop.api.retry import RetryPolicy
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.domain.patient_change import PatientChange
-from impilo_desktop.store import OutboxEntry, OutboxSummary, StoreError
+from impilo_desktop.store import OutboxEntry, OutboxSummary, PatientChangeEntry, StoreError
 from impilo_desktop.sync import (
     ANOTHER_SENDER,
     API_KEY_REJECTED,
@@ -44,6 +44,7 @@ from impilo_desktop.sync import (
     ReferenceRefresher,
     StopReason,
 )
+from impilo_desktop.sync.patient_change_sender import ChangeResult
 from impilo_desktop.sync.probe import ConnectionProbe
 from impilo_desktop.ui.plumbing.bridge import Job
 
@@ -56,6 +57,8 @@ T = TypeVar("T")
 
 DRAIN_INTERVAL_MS = 30_000
 MAX_RETRY_WAIT_MS = 5 * 60_000
+# Results after which a correction is applied or waits for the coordinator.
+SETTLED_CHANGE = (Outcome.SENT, Outcome.ADOPTED, Outcome.HELD, Outcome.REJECTED)
 BUSY_ELSEWHERE = (
     f"{ANOTHER_SENDER} (a sync started from the command line, perhaps). Whatever it leaves"
     " is sent from here once it has finished."
@@ -96,6 +99,7 @@ class OutboxController(QObject):
     _connectivity_hop = Signal(str, str)
     _progress_hop = Signal(int, int)
     _result_hop = Signal(object, object)  # EntryResult, OutboxEntry | None
+    _change_hop = Signal(object, object)  # ChangeResult, PatientChangeEntry | None
     _reference_hop = Signal(str, int, int)
 
     def __init__(self, services: AppServices, parent: QObject | None = None) -> None:
@@ -116,6 +120,7 @@ class OutboxController(QObject):
         self._connectivity_hop.connect(self._on_connectivity)
         self._progress_hop.connect(self._on_progress)
         self._result_hop.connect(self._on_result)
+        self._change_hop.connect(self._on_change_result)
         self._reference_hop.connect(self._on_reference_progress)
 
         self._timer = QTimer(self)
@@ -473,12 +478,16 @@ class OutboxController(QObject):
             # On the loop thread: the entry is read here, the UI gets it with the result.
             self._result_hop.emit(result, self._settled_entry(result))
 
+        def on_change(result: ChangeResult) -> None:
+            self._change_hop.emit(result, self._settled_change(result))
+
         async def drain_and_summarize() -> tuple[DrainReport, tuple[int, OutboxSummary]]:
             report = await self._sender.drain(
                 due_only=due_only,
                 waiting_for_network=waiting_for_network,
                 progress=self._progress_hop.emit,
                 on_result=on_result,
+                on_change=on_change,
             )
             return report, self._read_summary()
 
@@ -500,6 +509,15 @@ class OutboxController(QObject):
             return None
         try:
             return self._services.store.get_entry(result.entry_id)
+        except StoreError:
+            return None
+
+    def _settled_change(self, result: ChangeResult) -> PatientChangeEntry | None:
+        """On the loop thread: the correction an applied, held or refused result is about."""
+        if result.outcome not in SETTLED_CHANGE:
+            return None
+        try:
+            return self._services.store.get_patient_change(result.change_id)
         except StoreError:
             return None
 
@@ -549,6 +567,16 @@ class OutboxController(QObject):
             self.entry_rejected.emit(entry)
         else:
             self.entry_sent.emit(entry)
+
+    @Slot(object, object)
+    def _on_change_result(self, result: ChangeResult, entry: PatientChangeEntry | None) -> None:
+        self.changed()
+        if entry is None:
+            return
+        if result.outcome in (Outcome.SENT, Outcome.ADOPTED):
+            self.patient_change_applied.emit(entry)
+        else:
+            self.patient_change_held.emit(entry)
 
     @Slot(str, int, int)
     def _on_reference_progress(self, kind: str, done: int, total: int) -> None:

@@ -125,7 +125,7 @@ def shown_entry(qtbot: QtBot, window: MainWindow, entry_id: int, state: EntrySta
 
     qtbot.waitUntil(shown, timeout=15_000)
     row = page.selected_row()
-    assert row is not None
+    assert isinstance(row, DraftRow)
     return row
 
 

@@ -99,7 +99,7 @@ def test_draft_actions_open_duplicate_delete_and_undo(
         qtbot.keyClick(table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert page.model.rowCount() == 3
     copy = page.selected_row()
-    assert copy is not None
+    assert isinstance(copy, DraftRow)
     assert copy.draft.draft_id not in (first.draft_id, second.draft_id)
     assert copy.draft.item_lines[0].count == 1
 

@@ -1,0 +1,71 @@
+"""What the coordinator does with a held or refused address/phone correction on the Drafts
+& outbox page: apply it anyway (with both values in view) or discard it. Both ask first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from impilo_desktop.store import EntryState
+from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
+from impilo_desktop.ui.drafts.change_row import ChangeRow, contact_text
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from impilo_desktop.ui.plumbing.services import AppServices
+
+APPLY_ANYWAY = "Appl&y anyway"
+
+
+def confirm_apply_anyway(parent: QWidget, services: AppServices, row: ChangeRow) -> None:
+    """Ask, showing what Impilo holds and what the correction sets, then send it after all
+    (the patient is re-read first: a third change holds it again)."""
+    entry = row.change
+    if entry.state != EntryState.HELD:
+        return
+    if row.held_as_changed:
+        question = Question(
+            name="applyChangeAnywayConfirmation",
+            title="Apply this correction anyway?",
+            text=f"Replace what Impilo has for {row.recipient_text()}?",
+            informative=(
+                f"Impilo now has: {row.found_text()}.\n"
+                f"This correction sets: {contact_text(entry, entry.change.after)}.\n\n"
+                "Someone changed the patient in Impilo after you started this correction."
+                " Apply it only if yours is the right one."
+            ),
+            action="Apply anyway",
+            action_name="confirmApplyChangeAnyway",
+        )
+    else:
+        server = services.profile.base_url
+        question = Question(
+            name="applyChangeToServerConfirmation",
+            title="Send to this server?",
+            text=f"Send the {entry.what().lower()} for {row.recipient_text()} to {server}?",
+            informative=f"It was queued for {entry.server}. Send it only if this patient is on"
+            f" {server}; otherwise discard it.",
+            action=f"Send to {urlsplit(server).netloc}",
+            action_name="confirmApplyChangeToServer",
+        )
+    confirm_destructive(
+        parent, question, lambda: services.outbox.apply_change_anyway(entry.change_id)
+    )
+
+
+def confirm_discard_change(parent: QWidget, services: AppServices, row: ChangeRow) -> None:
+    """Ask, then delete the correction: Impilo keeps what it has."""
+    entry = row.change
+    confirm_destructive(
+        parent,
+        Question(
+            name="discardChangeConfirmation",
+            title="Discard this correction?",
+            text=f"Discard the {entry.what().lower()} for {row.recipient_text()}?",
+            informative="Impilo keeps the details it has now. Nothing is sent.",
+            action="Discard correction",
+            action_name="confirmDiscardChange",
+        ),
+        lambda: services.outbox.discard_change(entry.change_id),
+    )
