@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from impilo_desktop.api.models import Patient
 from impilo_desktop.domain.needs_action import needs_action
 from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.ui.history.address_correction import WAITING
+from impilo_desktop.ui.history.address_correction import SENT, WAITING
 from impilo_desktop.ui.history.address_dialog import AddressDialog
 from impilo_desktop.ui.history.needs_action import ANNOUNCED_FILE
 from impilo_desktop.ui.history.order_row import Column
@@ -106,6 +106,7 @@ def test_an_order_in_confirm_address_is_announced_once_counted_and_corrected(
     assert button.isEnabled()
 
     # Corrected from the app: the dialog opens with Impilo's address and phone.
+    services.outbox.start(refresh_references=False)  # the sender, as the window starts it
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: history.corrections.dialog is not None, timeout=20_000)
     dialog = history.corrections.dialog
@@ -114,10 +115,11 @@ def test_an_order_in_confirm_address_is_announced_once_counted_and_corrected(
     assert dialog.fields["phone_number"].text() == (patient.phone_number or "")
     dialog.fields["line_one"].clear()
     qtbot.keyClicks(dialog.fields["line_one"], "77 Corrected Avenue")
-    qtbot.mouseClick(
-        dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton
-    )
-    qtbot.waitUntil(lambda: WAITING in status_cell(history, order_id), timeout=20_000)
+    with qtbot.waitSignal(services.outbox.patient_change_applied, timeout=30_000):
+        qtbot.mouseClick(
+            dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton
+        )
+        qtbot.waitUntil(lambda: WAITING in status_cell(history, order_id), timeout=20_000)
     assert "queued and will be sent to Impilo" in history.notifier.text
     changes = services.store.list_patient_changes()
     assert len(changes) == 1
@@ -125,6 +127,20 @@ def test_an_order_in_confirm_address_is_announced_once_counted_and_corrected(
     assert change.order_id == order_id
     assert change.before.address.line_one == street
     assert change.after.address.line_one == "77 Corrected Avenue"
+
+    # Sent to Impilo, once: the row says so, and the sandbox moves the order on.
+    assert status_cell(history, order_id).endswith(SENT)
+    moved: Patient = run(qtbot, services.bridge, _patient_of(services, order_id))
+    assert moved.address is not None
+    assert moved.address.line_one == "77 Corrected Avenue"
+    sandbox.advance_time(sandbox.state.progress_seconds)
+    with qtbot.waitSignal(history.poller.status_changed, timeout=20_000) as changed:
+        history.poller.poll_now()
+    assert changed.args[0].current_status == "awaitingShipment"
+    qtbot.waitUntil(lambda: history.model.row_of(order_id) < 0, timeout=20_000)  # left the view
+    qtbot.waitUntil(lambda: history.needs.count == before, timeout=20_000)
+    assert counts[-1] == before
+    assert len(noticed) == 1
 
     # A restart (a new page on the same profile) announces nothing again.
     again = OrderHistoryView(services, page_size=20, poll_interval_seconds=3600)
