@@ -18,9 +18,9 @@ _NEXT_STEPS: dict[OrderStatus, str] = {
 }
 # The same, short enough for the list's Status column.
 _SHORT_STEPS: dict[OrderStatus, str] = {
-    OrderStatus.RECONFIRM_ADDRESS: "correct the address",
-    OrderStatus.PENDING_ADDITIONAL_INFORMATION: "see Impilo's note",
-    OrderStatus.UNSUCCESSFUL_DELIVERY: "check tracking and address",
+    OrderStatus.RECONFIRM_ADDRESS: "correct it",
+    OrderStatus.PENDING_ADDITIONAL_INFORMATION: "see the note",
+    OrderStatus.UNSUCCESSFUL_DELIVERY: "check tracking",
     OrderStatus.AVAILABLE_FOR_PICKUP: "tell the recipient",
 }
 
@@ -38,7 +38,7 @@ def next_step(raw: OrderStatus | str | None) -> str | None:
 
 
 def status_cell(raw: OrderStatus | str | None, note: str = "") -> str:
-    """The list's status text: "Confirm address · correct the address" for an order that needs
+    """The list's status text: "Confirm address · correct it" for an order that needs
     the coordinator (or `note` instead of the step, e.g. "address correction sent"), the
     plain label otherwise."""
     label = status_label(raw)

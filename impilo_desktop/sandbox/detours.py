@@ -116,7 +116,7 @@ def walk(
             events.append((progression[position], last))
         if detour.status not in BEFORE_SHIPPING and position < shipped:
             position = shipped  # a failed delivery or a pickup needs a parcel on its way
-            events.append((progression[position], detour.at))
+            events.append((progression[position], max(last, detour.at - 1.0)))
         events.append((detour.status, detour.at))
         last = detour.at
         if detour.until is None:

@@ -106,8 +106,6 @@ class AddressDialog(QDialog):
             self.fields[key] = edit
             self.problems[key] = problem
         self.fields["state"].setMaxLength(2)
-        self.fields["state"].setMaximumWidth(60)
-        self.fields["zip_code"].setMaximumWidth(120)
 
         self.nothing_changed = QLabel("Nothing has changed yet: correct a field, or Cancel.")
         self.nothing_changed.setObjectName("addressDialogUnchanged")
@@ -222,6 +220,7 @@ class AddressDialog(QDialog):
             label.setText(message)
             label.setVisible(bool(message))
             self.fields[key].setAccessibleDescription(message)
+        self.adjustSize()  # room for the messages that appeared
         return problems
 
 

@@ -22,7 +22,7 @@ from PySide6.QtCore import (
 
 from impilo_desktop.api.models import Order, Page
 from impilo_desktop.api.paging import PageCursor
-from impilo_desktop.domain.needs_action import next_step, status_cell
+from impilo_desktop.domain.needs_action import needs_action, next_step, status_cell
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge, Job
 
 from .filters import LocalFilter, OrderQuery
@@ -103,6 +103,10 @@ class OrderHistoryModel(QAbstractTableModel):
         self._started = False
         # What the Status column says instead of the next step, by order (a correction sent).
         self._status_notes: dict[int, str] = {}
+        # The next step in the Status column only while the list shows only orders that need
+        # action: elsewhere the column keeps the width the laptop fit measured (tooltips say
+        # it there).
+        self._steps_shown = False
 
     # --- state -----------------------------------------------------------------------------
 
@@ -198,6 +202,8 @@ class OrderHistoryModel(QAbstractTableModel):
         if local_filter == self._filter:
             return
         self._filter = local_filter
+        statuses = local_filter.statuses
+        self._steps_shown = bool(statuses) and all(needs_action(s) for s in statuses)
         self.beginResetModel()
         self._rows = [r for r in self._loaded if local_filter.matches(r)]
         self._sort_in_place()
@@ -436,10 +442,12 @@ class OrderHistoryModel(QAbstractTableModel):
             return None
         row = self._rows[r]
         column = index.column()
-        if column == Column.STATUS and role in (_DISPLAY, _ACCESSIBLE):
+        if column == Column.STATUS and role in (_DISPLAY, _ACCESSIBLE) and self._steps_shown:
             return status_cell(row.status, self._status_notes.get(row.order_id, ""))
         if column == Column.STATUS and role == _TOOLTIP:
-            return next_step(row.status) or row.texts[column]
+            note = self._status_notes.get(row.order_id, "")
+            step = next_step(row.status)
+            return f"{row.texts[column]}: {note or step}" if step else row.texts[column]
         if role in (_DISPLAY, _TOOLTIP, _ACCESSIBLE):
             return row.texts[column]
         if role == _DECORATION and column == Column.STATUS:

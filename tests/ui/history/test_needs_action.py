@@ -90,7 +90,7 @@ def test_an_order_in_confirm_address_is_announced_once_counted_and_corrected(
     assert history.filters.showing_needs_action
     qtbot.waitUntil(lambda: history.model.row_of(order_id) >= 0, timeout=20_000)
     assert all(needs_action(row.status) for row in history.model.rows())
-    assert status_cell(history, order_id) == "Confirm address \N{MIDDLE DOT} correct the address"
+    assert status_cell(history, order_id) == "Confirm address \N{MIDDLE DOT} correct it"
 
     # The detail says what to do, with the address as Impilo holds it now.
     patient: Patient = run(qtbot, services.bridge, _patient_of(services, order_id))
