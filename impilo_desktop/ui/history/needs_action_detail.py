@@ -99,6 +99,14 @@ class NeedsActionDetail(QObject):
         """The shown order's patient as Impilo holds it (read when the order was shown)."""
         return self._patient
 
+    def patient_changed(self, patient_id: int) -> None:
+        """Impilo holds a new address for this patient (a correction was applied): the
+        shown order's address is read again."""
+        order = self._detail.order
+        shown = order.patient.id if order is not None and order.patient is not None else None
+        if order is not None and shown == patient_id and needs_action(order.current_status):
+            self._read_patient(order)
+
     def _on_order(self, order: Order | None) -> None:
         self._patient = None
         if order is None or not needs_action(order.current_status):

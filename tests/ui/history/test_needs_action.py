@@ -133,6 +133,7 @@ def test_an_order_in_confirm_address_is_announced_once_counted_and_corrected(
     moved: Patient = run(qtbot, services.bridge, _patient_of(services, order_id))
     assert moved.address is not None
     assert moved.address.line_one == "77 Corrected Avenue"
+    qtbot.waitUntil(lambda: "77 Corrected Avenue" in history.detail.text(), timeout=20_000)
     sandbox.advance_time(sandbox.state.progress_seconds)
     with qtbot.waitSignal(history.poller.status_changed, timeout=20_000) as changed:
         history.poller.poll_now()
