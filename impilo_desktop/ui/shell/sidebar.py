@@ -7,8 +7,8 @@ with its name in the tooltip and for screen readers; the names come back when th
 wide again.
 
 A page can carry a count (the orders that need action, on Order history): a badge on its icon
-in both widths, and in its name for tooltips and screen readers ("Order history: 3 orders
-need action").
+in both widths, in the tooltip ("Order history: 3 orders need action") and as the accessible
+description.
 """
 
 from __future__ import annotations
@@ -79,7 +79,10 @@ class SidebarFit(QObject):
             item.setToolTip(f"{named}. {description}" if counted else f"{title}: {description}")
         else:
             item.setToolTip(f"{counted}. {description}" if counted else description)
-        item.setData(Qt.ItemDataRole.AccessibleTextRole, named)
+        # The name stays the page's (screen readers and tests find pages by it); the count
+        # is its description.
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, title)
+        item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, counted)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and watched is self._window:

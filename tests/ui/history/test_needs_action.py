@@ -115,11 +115,13 @@ def test_an_order_in_confirm_address_is_announced_once_counted_and_corrected(
     assert dialog.fields["phone_number"].text() == (patient.phone_number or "")
     dialog.fields["line_one"].clear()
     qtbot.keyClicks(dialog.fields["line_one"], "77 Corrected Avenue")
+    cells: list[str] = []  # every text the row's Status cell takes
+    history.model.dataChanged.connect(lambda *_: cells.append(status_cell(history, order_id)))
     with qtbot.waitSignal(services.outbox.patient_change_applied, timeout=30_000):
         qtbot.mouseClick(
             dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton
         )
-        qtbot.waitUntil(lambda: WAITING in status_cell(history, order_id), timeout=20_000)
+    qtbot.waitUntil(lambda: any(WAITING in text for text in cells), timeout=20_000)
     assert "queued and will be sent to Impilo" in history.notifier.text
     changes = services.store.list_patient_changes()
     assert len(changes) == 1
@@ -129,7 +131,7 @@ def test_an_order_in_confirm_address_is_announced_once_counted_and_corrected(
     assert change.after.address.line_one == "77 Corrected Avenue"
 
     # Sent to Impilo, once: the row says so, and the sandbox moves the order on.
-    assert status_cell(history, order_id).endswith(SENT)
+    qtbot.waitUntil(lambda: status_cell(history, order_id).endswith(SENT), timeout=20_000)
     moved: Patient = run(qtbot, services.bridge, _patient_of(services, order_id))
     assert moved.address is not None
     assert moved.address.line_one == "77 Corrected Avenue"
