@@ -1,6 +1,6 @@
 """Regenerate the screenshots in docs/screenshots/ (every screen, light and dark).
 
-    python docs/screenshots.py [--out docs/screenshots] [--show]
+    python docs/screenshots.py [--out docs/screenshots] [--show] [--only PREFIX]
 
 It starts the real app against the built-in sandbox in a throw-away home folder with an
 in-memory keyring, puts a few drafts and orders in place so the pages have something to
@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--show", action="store_true", help="use the real display")
+    parser.add_argument(
+        "--only", default="", help="save only the screens whose name starts with this"
+    )
     args = parser.parse_args(argv)
     if not args.show:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -127,6 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     outbox.queue_patient_change(held_change)
     wait(lambda: bool(held))
 
+    # Orders that need the coordinator: one in Confirm address, one whose delivery failed.
+    failing: list[object] = []
+    outbox.entry_sent.connect(failing.append)
+    outbox.submit(draft_for(2, 1))
+    wait(lambda: bool(failing))
+    needing = _needs_action_orders(window, sent[0], failing[0])
+
     # New order: a realistic draft, submitted once so its one problem shows by its field.
     kit = next(k for k in store.cached_kits() if not getattr(k, "archived", False))
     from impilo_desktop.ui.order_entry.choices import patient_choice
@@ -164,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     saved: list[Path] = []
 
     def save(widget: QWidget, name: str, scheme: str) -> None:
+        if not name.startswith(args.only):
+            return
         settle()
         path = args.out / f"{scheme}-{name}.png"
         widget.grab().save(str(path))
@@ -228,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             save(window, key.replace("_", "-"), scheme)
             if key == "history":
                 _export_dialogs(history, save, scheme)
+                _needs_action_screens(window, needing, save, scheme, wait)
 
         welcome = WelcomeDialog(window.keys, window.bridge, window)
         welcome.show()
@@ -398,6 +411,58 @@ def _new_patient_screens(
         gone: list[object] = []
         window.services.bridge.call(store.delete_draft, draft_id, on_result=gone.append)
         wait(lambda gone=gone: bool(gone))
+
+
+def _needs_action_orders(window: Any, confirm: Any, failed: Any) -> tuple[int, int]:
+    """Two orders placed from the app, put into "Confirm address" and "Delivery failed" in
+    the sandbox (its admin call), then polled: announced, counted, listed."""
+    server = window.sandbox.server
+    confirm_id, failed_id = int(confirm.order_id), int(failed.order_id)
+    server.advance_time(server.state.progress_seconds)  # both awaiting shipment
+    server.put_in_needs_action(confirm_id, "reconfirmAddress")
+    server.put_in_needs_action(failed_id, "unsuccessfulDelivery")
+    return confirm_id, failed_id
+
+
+def _needs_action_screens(
+    window: Any, orders: tuple[int, int], save: Callable[..., None], scheme: str, wait: Any
+) -> None:
+    """The Needs action view: the list and the detail of an order in Confirm address and one
+    whose delivery failed, and the address dialog."""
+    history = window.history
+    confirm_id, failed_id = orders
+
+    def needs_action_listed() -> bool:
+        rows = [history.model.row_at(history.model.row_of(o)) for o in orders]
+        if all(r is not None and r.group.value == "needsAction" for r in rows):
+            return True
+        history.poller.poll_now()  # until a round that started after the change has ended
+        return False
+
+    wait(needs_action_listed, 30.0)
+    window.show_needs_action()
+    wait(lambda: history.model.row_of(confirm_id) >= 0 and history.model.row_of(failed_id) >= 0)
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()  # the list's own reselection after the filter, first
+    for order_id, name in ((confirm_id, "confirm-address"), (failed_id, "delivery-failed")):
+        history.show_order(order_id)
+        wait(lambda o=order_id: _shows(history, o) and "Shipping address:" in history.detail.text())
+        history.table.setFocus()
+        save(window, f"needs-action-{name}", scheme)
+    history.show_order(confirm_id)
+    wait(lambda: _shows(history, confirm_id) and history.needs_detail.patient is not None)
+    history.detail.correct_button.click()
+    wait(lambda: history.corrections.dialog is not None)
+    dialog = history.corrections.dialog
+    dialog.fields["line_two"].setText("Apt 4B")
+    dialog.fields["zip_code"].setText("4540")
+    dialog.fields["zip_code"].editingFinished.emit()  # left the field: it says what is wrong
+    save(dialog, "needs-action-address-dialog", scheme)
+    dialog.fields["line_two"].setText(dialog.before.address.line_two)
+    dialog.fields["zip_code"].setText(dialog.before.address.zip_code)
+    dialog.reject()  # nothing changed any more: closes without asking
+    history.filters.show_needs_action(False)
 
 
 def _held_address_change(patient: Any) -> Any:

@@ -275,6 +275,14 @@ async def admin_advance(request: web.Request) -> web.Response:
     return json_response({"now": iso(state.now())})
 
 
+async def admin_needs_action(request: web.Request) -> web.Response:
+    """`?orderId=N&status=reconfirmAddress[&note=...]`: that order needs the coordinator now."""
+    order_id = whole_number(request.query.get("orderId", ""), "orderId")
+    status = request.query.get("status", "")
+    note = request.query.get("note") or None
+    return json_response(request.app[STATE_KEY].put_in_needs_action(order_id, status, note))
+
+
 async def admin_faults(request: web.Request) -> web.Response:
     faults = request.app[FAULTS_KEY]
     if request.method == "POST":
@@ -340,6 +348,7 @@ def build_app(state: SandboxState, faults: Faults, api_key: str) -> web.Applicat
     app.router.add_get(f"{API}/inventory/impilo", _seed_route(listing.inventory_impilo))
     app.router.add_get(f"{API}/inventory/site", _seed_route(listing.inventory_sites))
     app.router.add_post("/_sandbox/advance", admin_advance)
+    app.router.add_post("/_sandbox/needs-action", admin_needs_action)
     app.router.add_get("/_sandbox/faults", admin_faults)
     app.router.add_post("/_sandbox/faults", admin_faults)
     app.router.add_get(f"/_sandbox/patients/{patient_id}/changes", admin_patient_changes)

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 
 from impilo_desktop.sandbox import catalog
+from impilo_desktop.sandbox.detours import IMPILO_STAFF, Detour, walk
 from impilo_desktop.sandbox.patients import Patients
 from impilo_desktop.sandbox.seed import (
     FIRST_ORDER_ID,
@@ -91,11 +92,16 @@ class OrderRecord:
     return_items: list[tuple[int, int]] = field(default_factory=list)
     return_devices: list[int] = field(default_factory=list)
     return_packed_kits: list[tuple[int, int]] = field(default_factory=list)
+    # A created order's stays in needs-action statuses, oldest first (sandbox/detours.py).
+    detours: list[Detour] = field(default_factory=list)
 
     def events(self, now: float, progress_seconds: float) -> list[tuple[str, float]]:
         """(status, epoch seconds) events up to `now`, oldest first."""
         if self.timeline is not None:
             events = list(self.timeline)
+        elif self.detours:
+            planned = walk(PROGRESSION, self.placed_at, progress_seconds, self.detours)
+            events = [e for e in planned if e[1] <= now] or planned[:1]
         else:
             steps = int(max(0.0, now - self.placed_at) // progress_seconds)
             last = min(steps, len(PROGRESSION) - 1)
@@ -109,6 +115,11 @@ class OrderRecord:
 
     def status(self, now: float, progress_seconds: float) -> str:
         return self.events(now, progress_seconds)[-1][0]
+
+    def notes_at(self, now: float) -> list[tuple[str, float, tuple[int, str, str, str] | None]]:
+        """The notes, with Impilo's own from each detour that has started by `now`."""
+        asked = [(d.note, d.at, IMPILO_STAFF) for d in self.detours if d.note and d.at <= now]
+        return sorted([*self.notes, *asked], key=lambda note: note[1])
 
 
 def expand_historical(seed: SeedData, order_id: int) -> OrderRecord:
@@ -193,7 +204,7 @@ def order_wire(
         {"kit": seed.kits[kid].wire, "count": count} for kid, count in order.kit_lines
     ]
     wire["orderEvents"] = [{"name": name, "eventTimestamp": iso(t)} for name, t in events]
-    wire["orderNotes"] = [_note_wire(text, at, by) for text, at, by in order.notes]
+    wire["orderNotes"] = [_note_wire(text, at, by) for text, at, by in order.notes_at(now)]
     shipped = {name: t for name, t in events}
     tracking, devices, packed = shipment(seed, order, shipped, wire.get("patient"))
     wire["trackingNumbers"] = tracking

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from impilo_desktop.sandbox.detours import NEEDS_ACTION, AddressKey, Detour
 from impilo_desktop.sandbox.orders import OrderRecord
 from impilo_desktop.sandbox.patients import ChangeCount
 from impilo_desktop.sandbox.seed import FIRST_ORDER_ID, JsonDict, PatientRecord, SeedData
@@ -204,7 +205,12 @@ def _encode_order(r: OrderRecord) -> JsonDict:
         "returnItems": r.return_items,
         "returnDevices": r.return_devices,
         "returnPackedKits": r.return_packed_kits,
+        "detours": [_encode_detour(d) for d in r.detours],
     }
+
+
+def _encode_detour(d: Detour) -> JsonDict:
+    return {"status": d.status, "at": d.at, "until": d.until, "address": d.address, "note": d.note}
 
 
 def _decode(doc: Any, seed: SeedData) -> SavedState:
@@ -260,11 +266,15 @@ def _decode_order(raw: Any, seed: SeedData, next_id: int, patients: set[int]) ->
         return_items=_pairs(raw["returnItems"]),
         return_devices=[_int(did) for did in raw["returnDevices"]],
         return_packed_kits=_pairs(raw["returnPackedKits"]),
+        # Files from before detours have none.
+        detours=[_decode_detour(d) for d in raw.get("detours", [])],
     )
     seeded = FIRST_ORDER_ID <= record.id <= seed.last_order_id
     # A seeded order is kept only once voided, with the timeline it had; a created one has none.
     if seeded != (record.timeline is not None) or not (seeded or record.id < next_id):
         raise ValueError(f"order {record.id} does not fit the seed")
+    if seeded and record.detours:
+        raise ValueError(f"seeded order {record.id} has a detour")
     if seeded and record.voided_at is None:
         raise ValueError(f"seeded order {record.id} is kept but was not voided")
     # Everything it names must exist, or reading the order would fail later.
@@ -280,6 +290,25 @@ def _decode_order(raw: Any, seed: SeedData, next_id: int, patients: set[int]) ->
     if any(kid not in seed.kits for kid, _ in record.kit_lines):
         raise ValueError(f"order {record.id} names an unknown kit")
     return record
+
+
+def _decode_detour(raw: Any) -> Detour:
+    status = _str(raw["status"])
+    if status not in NEEDS_ACTION:
+        raise ValueError(f"{status!r} is not a needs-action status")
+    until, address, note = raw["until"], raw["address"], raw["note"]
+    return Detour(
+        status=status,
+        at=_number(raw["at"]),
+        until=None if until is None else _number(until),
+        address=None if address is None else _address(address),
+        note=None if note is None else _str(note),
+    )
+
+
+def _address(value: Any) -> AddressKey:
+    one, two, city, state, zip_code, country = (_str(part) for part in value)
+    return one, two, city, state, zip_code, country
 
 
 def _int(value: Any) -> int:

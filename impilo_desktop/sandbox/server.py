@@ -137,6 +137,14 @@ class SandboxServer:
         `progress_seconds` (orderPlaced -> awaitingShipment -> shipped -> delivered)."""
         self.state.advance_time(seconds)
 
+    def put_in_needs_action(
+        self, order_id: int, status: str, note: str | None = None
+    ) -> dict[str, object]:
+        """Put a created order into a needs-action status now (`reconfirmAddress`,
+        `pendingAdditionalInformation`, `unsuccessfulDelivery`, `availableForPickup`); its
+        JSON. See sandbox/detours.py for how it leaves again."""
+        return self.state.put_in_needs_action(order_id, status, note)
+
     def reset(self) -> None:
         """Forget every order created or voided and the clock offset: back to the seed (and
         so is the state file). Ids handed out before are not handed out again."""

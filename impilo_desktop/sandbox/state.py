@@ -13,6 +13,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from impilo_desktop.sandbox import catalog
+from impilo_desktop.sandbox.detours import (
+    NEEDS_ACTION,
+    RECONFIRM_ADDRESS,
+    AddressKey,
+    address_key,
+    new_detour,
+    planned_detour,
+)
 from impilo_desktop.sandbox.errors import ApiError, bad_request, not_found
 from impilo_desktop.sandbox.orders import (
     DEVICE_BASE,
@@ -30,6 +38,10 @@ from impilo_desktop.sandbox.seed import FIRST_ORDER_ID, JsonDict, SeedData
 
 DEFAULT_PROGRESS_SECONDS = 45.0
 _CACHE_SIZE = 2048
+# Where an order may be put into a needs-action status by hand (`put_in_needs_action`): the
+# ones before shipping need a parcel not yet shipped, the others one not yet delivered.
+_NOT_SHIPPED = frozenset({"orderPlaced", "awaitingShipment", *NEEDS_ACTION[:2]})
+_NOT_DELIVERED = _NOT_SHIPPED | {"shipped", *NEEDS_ACTION}
 
 
 class SandboxState:
@@ -49,6 +61,9 @@ class SandboxState:
         self._created_ids: list[int] = []  # ascending; after a reset ids need not be contiguous
         self._created_by_external_id: dict[str, list[int]] = {}
         self._created_by_patient: dict[int, list[int]] = {}
+        # Orders in (or heading for) "Confirm address", waiting for their patient's address
+        # to change.
+        self._waiting: set[int] = set()
         self._next_id = seed.last_order_id + 1
         self._expanded: OrderedDict[int, OrderRecord] = OrderedDict()
         self._file: StateFile | None = None
@@ -85,6 +100,7 @@ class SandboxState:
         self._created_ids.clear()
         self._created_by_external_id.clear()
         self._created_by_patient.clear()
+        self._waiting.clear()
         self._expanded.clear()
         self.patients.forget()
 
@@ -94,6 +110,8 @@ class SandboxState:
             self._created_by_external_id.setdefault(ref, []).append(record.id)
         if record.patient_id is not None:
             self._created_by_patient.setdefault(record.patient_id, []).append(record.id)
+        if _waits_for_address(record):
+            self._waiting.add(record.id)
 
     def _saved(self) -> None:
         """Write the changes since the seed to the attached file (called with the lock held)."""
@@ -121,6 +139,8 @@ class SandboxState:
         if seconds < 0:
             raise ValueError("time only moves forward")
         with self._lock:
+            # An address changed before the clock jumps was changed at the time it was.
+            self._notice_addresses()
             self._offset += seconds
             self._saved()
 
@@ -152,6 +172,7 @@ class SandboxState:
     def order(self, order_id: int) -> JsonDict:
         """The Order JSON, or a 404 `ApiError`."""
         with self._lock:
+            self._notice_addresses()
             record = self.record(order_id)
             if record is None:
                 raise not_found("order", order_id)
@@ -218,6 +239,12 @@ class SandboxState:
                 valid.patient_id = valid.new_patient.id
             oid = self._next_id
             self._next_id += 1
+            detour = planned_detour(
+                oid - self.seed.last_order_id,
+                now,
+                self.progress_seconds,
+                self._address(valid.patient_id),
+            )
             record = OrderRecord(
                 id=oid,
                 patient_id=valid.patient_id,
@@ -232,6 +259,7 @@ class SandboxState:
                 return_items=valid.return_items,
                 return_devices=valid.return_devices,
                 return_packed_kits=valid.return_packed_kits,
+                detours=[detour] if detour is not None else [],
             )
             self._orders[oid] = record
             self._index_created(record)
@@ -254,6 +282,68 @@ class SandboxState:
             record.voided_at = now
             self._orders[order_id] = record  # a voided seeded order is now kept, not regenerated
             self._expanded.pop(order_id, None)
+            self._saved()
+
+    # --- needing the coordinator (sandbox/detours.py) ----------------------------------------
+
+    def put_in_needs_action(self, order_id: int, status: str, note: str | None = None) -> JsonDict:
+        """Put a created order into a needs-action `status` now (for tests and demos); its
+        JSON. A 400 for a seeded order, an unknown status, or an order past that point."""
+        with self._lock:
+            if status not in NEEDS_ACTION:
+                raise bad_request(
+                    "invalid_parameter", f"status must be one of {', '.join(NEEDS_ACTION)}."
+                )
+            record = self.record(order_id)
+            if record is None:
+                raise not_found("order", order_id)
+            if record.timeline is not None:
+                raise bad_request(
+                    "not_created_here", "Only orders created in this sandbox can be moved."
+                )
+            self._notice_addresses()
+            now = self.now()
+            current = record.status(now, self.progress_seconds)
+            allowed = _NOT_SHIPPED if status in NEEDS_ACTION[:2] else _NOT_DELIVERED
+            address = self._address(record.patient_id)
+            if current not in allowed or (status == RECONFIRM_ADDRESS and address is None):
+                message = f"Order {order_id} is {current} and cannot go to {status}."
+                raise bad_request("invalid_transition", message)
+            # Planned detours are dropped; one under way ends where this one begins.
+            record.detours = [d for d in record.detours if d.at <= now]
+            for detour in record.detours:
+                if detour.until is None or detour.until > now:
+                    detour.until = now
+            record.detours.append(new_detour(status, now, self.progress_seconds, address, note))
+            self._waiting.discard(order_id)
+            if _waits_for_address(record):
+                self._waiting.add(order_id)
+            self._saved()
+            return self._wire(record, now)
+
+    def _address(self, patient_id: int | None) -> AddressKey | None:
+        patient = self.patients.get(patient_id) if patient_id is not None else None
+        return address_key(patient) if patient is not None else None
+
+    def _notice_addresses(self) -> None:
+        """Orders waiting in "Confirm address" whose patient's address has changed move on
+        one step from now (called with the lock held, before every read and clock jump)."""
+        if not self._waiting:
+            return
+        now = self.now()
+        changed = False
+        for order_id in sorted(self._waiting):
+            record = self._orders[order_id]
+            detour = record.detours[-1]
+            if record.voided_at is not None:
+                self._waiting.discard(order_id)
+                continue
+            if detour.at > now or self._address(record.patient_id) == detour.address:
+                continue
+            detour.until = now + self.progress_seconds
+            self._waiting.discard(order_id)
+            changed = True
+        if changed:
             self._saved()
 
     # --- patients ---------------------------------------------------------------------------
@@ -326,6 +416,11 @@ class SandboxState:
             return self.order(thing_id // DEVICE_BASE)
         except ApiError:
             return None
+
+
+def _waits_for_address(record: OrderRecord) -> bool:
+    last = record.detours[-1] if record.detours else None
+    return last is not None and last.status == RECONFIRM_ADDRESS and last.until is None
 
 
 def _day(now: float) -> date:

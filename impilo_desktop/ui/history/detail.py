@@ -110,6 +110,9 @@ class OrderDetailView(QWidget):
     void_clicked = Signal()
     save_pdf_clicked = Signal()
     refresh_clicked = Signal()
+    correct_address_clicked = Signal()
+    order_changed = Signal(object)
+    """The order shown is another one, or its status changed (the `Order`, or None)."""
     leave_requested = Signal()
     """Escape in the details: the page puts the focus back on the order list."""
 
@@ -119,6 +122,7 @@ class OrderDetailView(QWidget):
         self.setAccessibleName("Order details")
         self._order: Order | None = None
         self._cached_at: datetime | None = None
+        self._lead = ""  # what to do about an order that needs action (needs_action_detail)
 
         self.reorder_button = _button(
             "&Reorder", "reorderButton", "Start a new draft with the same recipient and lines"
@@ -130,6 +134,13 @@ class OrderDetailView(QWidget):
         self.refresh_button = _button(
             "Refresh", "refreshOrderButton", "Fetch the latest state of this order"
         )
+        self.correct_button = _button(
+            "Correct the &address…",
+            "correctAddressButton",
+            "Open the patient's shipping address and phone from Impilo to correct them",
+        )
+        self.correct_button.setVisible(False)
+        self.correct_button.clicked.connect(self.correct_address_clicked)
         self.reorder_button.clicked.connect(self.reorder_clicked)
         self.void_button.clicked.connect(self.void_clicked)
         self.pdf_button.clicked.connect(self.save_pdf_clicked)
@@ -159,6 +170,7 @@ class OrderDetailView(QWidget):
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
         content_layout.addWidget(self.buttons)
+        content_layout.addWidget(self.correct_button, 0, Qt.AlignmentFlag.AlignLeft)
         content_layout.addWidget(self.source_label)
         content_layout.addWidget(self.browser, 1)
         self.content = content
@@ -183,6 +195,13 @@ class OrderDetailView(QWidget):
         cache and how old they are."""
         # The same order again (a refresh) keeps the reader's place; another starts at the top.
         same = order is not None and self._order is not None and order.id == self._order.id
+        changed = not same or (
+            order is not None
+            and self._order is not None
+            and order.current_status != self._order.current_status
+        )
+        if changed:
+            self._lead = ""
         self._order = order
         self._cached_at = cached_at
         has = order is not None
@@ -197,6 +216,19 @@ class OrderDetailView(QWidget):
             )
         self.source_label.setVisible(cached_at is not None)
         self._render(keep_place=same)
+        if changed:
+            self.order_changed.emit(order)
+
+    def set_lead(self, html: str) -> None:
+        """What to do about the shown order, at the top of the details ("" for nothing)."""
+        if html != self._lead:
+            self._lead = html
+            self._render()
+
+    def set_correctable(self, correctable: bool, busy: bool = False) -> None:
+        """Offer "Correct the address…" (for a patient order in Confirm address)."""
+        self.correct_button.setVisible(correctable)
+        self.correct_button.setEnabled(correctable and not busy)
 
     def set_busy(self, busy: bool) -> None:
         """Disable the actions while one is running."""
@@ -228,7 +260,7 @@ class OrderDetailView(QWidget):
         colours = palette_colours(self.palette())
         self.browser.document().setDefaultStyleSheet(stylesheet(colours))
         position = self.browser.verticalScrollBar().value()
-        self.browser.setHtml(order_html(self._order, colours))
+        self.browser.setHtml(order_html(self._order, colours, lead=self._lead))
         self.browser.verticalScrollBar().setValue(position if keep_place else 0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

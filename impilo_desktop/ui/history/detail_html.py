@@ -109,6 +109,9 @@ def stylesheet(c: DetailColours) -> str:
         f" border-bottom: 1px solid {c.border}; background-color: {c.band}; }}"
         f"table.grid td {{ border-bottom: 1px solid {c.border}; }}"
         f".muted {{ color: {c.muted}; }}"
+        # What to do about an order that needs action: a band in the needs-action amber.
+        f"table.todo {{ background-color: {c.band}; border: 1px solid #e0892b;"
+        f" margin-top: 6px; margin-bottom: 4px; }}"
         f"a {{ color: {c.link}; }}"
     )
 
@@ -189,8 +192,8 @@ def _kit_contents(kit: Kit) -> str:
     )
 
 
-def order_html(order: Order, colours: DetailColours | None = None) -> str:
-    """The detail panel's HTML for one order."""
+def order_html(order: Order, colours: DetailColours | None = None, *, lead: str = "") -> str:
+    """The detail panel's HTML for one order; `lead` (what to do about it) under its status."""
     c = colours or DetailColours()
     h = _Html(c)
     status = str(order.current_status) if order.current_status else ""
@@ -206,6 +209,8 @@ def order_html(order: Order, colours: DetailColours | None = None) -> str:
         )
         + "</p>"
     )
+    if lead:
+        h.raw(lead)
 
     if order.order_events:
         h.section("Timeline", "timeline")

@@ -108,6 +108,15 @@ class OrderFilterBar(QWidget):
                 self._status_sets[key] = frozenset({str(status)})
                 self.status.addItem(status_icon(str(status)), f"    {status_label(status)}", key)
 
+        # The orders that need the coordinator, one click (or Ctrl+Shift+A) away.
+        self.needs_action = QPushButton("Needs action")
+        named(self.needs_action, "needsActionFilter", "Show only orders that need action")
+        self.needs_action.setCheckable(True)
+        self.needs_action.setToolTip(
+            "Only the orders that need you: Confirm address, Needs more information, "
+            "Delivery failed, Ready for pickup (Ctrl+Shift+A)"
+        )
+
         self.site = QComboBox()
         named(self.site, "historySiteFilter", "Site")
         self.site.addItem("All sites", None)
@@ -144,6 +153,7 @@ class OrderFilterBar(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.search, 3)
+        top.addWidget(self.needs_action)
         top.addWidget(self.status, 1)
         top.addWidget(self.site, 1)
         top.addWidget(QLabel("From"))
@@ -172,6 +182,8 @@ class OrderFilterBar(QWidget):
         self._debounce.timeout.connect(self._emit_local)
         self.search.textChanged.connect(self._debounce.start)
         self.status.currentIndexChanged.connect(self._emit_local)
+        self.status.currentIndexChanged.connect(self._tick_needs_action)
+        self.needs_action.toggled.connect(self.show_needs_action)
         self.site.currentIndexChanged.connect(self._emit_local)
         self.date_from.dateChanged.connect(self._emit_local)
         self.date_to.dateChanged.connect(self._emit_local)
@@ -238,6 +250,28 @@ class OrderFilterBar(QWidget):
         key = next((k for k, v in self._status_sets.items() if v == statuses), "")
         self.status.setCurrentIndex(max(self.status.findData(key), 0))
 
+    def show_needs_action(self, on: bool = True) -> None:
+        """Only the orders that need the coordinator (the status filter's group), or all."""
+        key = f"group:{StatusGroup.NEEDS_ACTION.value}" if on else ""
+        self.status.setCurrentIndex(max(self.status.findData(key), 0))
+        self._tick_needs_action()
+
+    @property
+    def showing_needs_action(self) -> bool:
+        return self.status.currentData() == f"group:{StatusGroup.NEEDS_ACTION.value}"
+
+    def set_needs_action_count(self, count: int) -> None:
+        """How many orders on this computer need action, on the toggle."""
+        self.needs_action.setText(f"Needs action ({count})" if count else "Needs action")
+        self.needs_action.setAccessibleDescription(
+            f"{count} orders need action" if count else "No order needs action"
+        )
+
+    def _tick_needs_action(self) -> None:
+        self.needs_action.blockSignals(True)
+        self.needs_action.setChecked(self.showing_needs_action)
+        self.needs_action.blockSignals(False)
+
     def set_patient(self, patient_id: int | None) -> None:
         self.patient.setText("" if patient_id is None else str(patient_id))
         self._emit_query()
@@ -252,6 +286,7 @@ class OrderFilterBar(QWidget):
         self.date_to.setDate(_NO_DATE)
         for widget in (self.search, self.status, self.site, self.date_from, self.date_to):
             widget.blockSignals(False)
+        self._tick_needs_action()
         self.patient.blockSignals(True)
         self.external_id.blockSignals(True)
         self.patient.clear()

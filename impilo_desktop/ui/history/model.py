@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 
 from impilo_desktop.api.models import Order, Page
 from impilo_desktop.api.paging import PageCursor
+from impilo_desktop.domain.needs_action import needs_action, next_step, status_cell
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge, Job
 
 from .filters import LocalFilter, OrderQuery
@@ -100,6 +101,12 @@ class OrderHistoryModel(QAbstractTableModel):
         # page waits for the page to ask (`reload`), so no request leaves before the
         # coordinator opens the history (with a key that may not be entered yet).
         self._started = False
+        # What the Status column says instead of the next step, by order (a correction sent).
+        self._status_notes: dict[int, str] = {}
+        # The next step in the Status column only while the list shows only orders that need
+        # action: elsewhere the column keeps the width the laptop fit measured (tooltips say
+        # it there).
+        self._steps_shown = False
 
     # --- state -----------------------------------------------------------------------------
 
@@ -195,6 +202,8 @@ class OrderHistoryModel(QAbstractTableModel):
         if local_filter == self._filter:
             return
         self._filter = local_filter
+        statuses = local_filter.statuses
+        self._steps_shown = bool(statuses) and all(needs_action(s) for s in statuses)
         self.beginResetModel()
         self._rows = [r for r in self._loaded if local_filter.matches(r)]
         self._sort_in_place()
@@ -349,6 +358,23 @@ class OrderHistoryModel(QAbstractTableModel):
             self._rows.insert(0, row)
             self.endInsertRows()
 
+    def set_status_note(self, order_id: int, note: str) -> None:
+        """Say `note` ("address correction sent") in the order's Status cell instead of its
+        next step ("" for the next step again)."""
+        self._status_notes[order_id] = note
+        row = self.row_of(order_id)
+        if row >= 0:
+            self.dataChanged.emit(self.index(row, Column.STATUS), self.index(row, Column.STATUS))
+
+    def include(self, orders: list[Order]) -> None:
+        """Show these orders too (known from the order cache) without counting them in the
+        server's total; an order already loaded stays as it is."""
+        fresh = [o for o in orders if o.id is not None and o.id not in self._by_id]
+        if not fresh:
+            return
+        self._merge([OrderRow.from_order(order) for order in fresh])
+        self.counts_changed.emit()
+
     def upsert_order(self, order: Order) -> None:
         """Show the latest state of one order (after a refresh, a void or a status poll). An
         order not loaded yet goes to the top, where the newest orders are."""
@@ -416,6 +442,12 @@ class OrderHistoryModel(QAbstractTableModel):
             return None
         row = self._rows[r]
         column = index.column()
+        if column == Column.STATUS and role in (_DISPLAY, _ACCESSIBLE) and self._steps_shown:
+            return status_cell(row.status, self._status_notes.get(row.order_id, ""))
+        if column == Column.STATUS and role == _TOOLTIP:
+            note = self._status_notes.get(row.order_id, "")
+            step = next_step(row.status)
+            return f"{row.texts[column]}: {note or step}" if step else row.texts[column]
         if role in (_DISPLAY, _TOOLTIP, _ACCESSIBLE):
             return row.texts[column]
         if role == _DECORATION and column == Column.STATUS:

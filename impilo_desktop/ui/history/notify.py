@@ -11,6 +11,7 @@ by an unrelated status.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import QObject
@@ -22,11 +23,21 @@ NEWS_MILLISECONDS = 15_000  # news on the bar goes by itself; a confirmation wai
 STATUS_BAR_MILLISECONDS = 10_000
 
 
+Actions = list[tuple[str, Callable[[], None]]]
+"""Buttons beside a note: (label, what it does)."""
+
+
 class Say(Protocol):
     """say(message, tray_title=..., about=..., news=...): a note; see `Notifier.say`."""
 
     def __call__(
-        self, message: str, *, tray_title: str = "", about: int | None = None, news: bool = False
+        self,
+        message: str,
+        *,
+        tray_title: str = "",
+        about: int | None = None,
+        news: bool = False,
+        actions: Actions | None = None,
     ) -> None: ...
 
 
@@ -50,7 +61,13 @@ class Notifier(QObject):
         return "" if self.bar.isHidden() else self.bar.text.text()
 
     def say(
-        self, message: str, *, tray_title: str = "", about: int | None = None, news: bool = False
+        self,
+        message: str,
+        *,
+        tray_title: str = "",
+        about: int | None = None,
+        news: bool = False,
+        actions: Actions | None = None,
     ) -> None:
         """Show `message` (about order `about`, if it concerns one). A confirmation
         (`news=False`) takes the bar and stays until closed; news takes it only as the
@@ -61,7 +78,7 @@ class Notifier(QObject):
         if not news or self._bar_free_for(about):
             self._shown_news, self._shown_about = news, about
             self.bar.show_message(
-                message, icon_name="", timeout_ms=NEWS_MILLISECONDS if news else 0
+                message, actions, icon_name="", timeout_ms=NEWS_MILLISECONDS if news else 0
             )
         window = self._page.window()
         if isinstance(window, QMainWindow):

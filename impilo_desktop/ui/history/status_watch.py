@@ -1,18 +1,26 @@
 """News about orders while the app runs, wherever the coordinator is: an order the outbox
-has just sent is fetched at once, the orders this app placed are polled, and a status change
-is said (the page's notice bar unless a confirmation is being read, status bar, tray)."""
+has just sent is fetched at once, the orders this app placed (and the cached orders that need
+action) are polled, and a status change is said (the page's notice bar unless a confirmation
+is being read, status bar, tray). An order entering a state that needs the coordinator is said
+once per order and state, with what to do and a way to open it (`needs_action`).
+
+Polled orders are saved to the order cache, so the count of orders needing action stays
+current; after a restart the cached statuses of the watched orders are the starting point, so
+what changed while the app was closed is news too."""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from impilo_desktop.api.models import Order
+from impilo_desktop.domain.needs_action import needs_action, notice_text
 from impilo_desktop.store import EntryState
 
 from .model import OrderHistoryModel
+from .needs_action import NeedsActionOrders, needs_action_orders
 from .notify import Say
 from .poller import OrderStatusPoller
 from .selection import SelectedOrder
@@ -38,6 +46,9 @@ def status_change_text(order: Order, previous: str) -> str:
 class StatusWatch(QObject):
     """Keeps the list and the detail panel current with what Impilo says about an order."""
 
+    needs_action_noticed = Signal(int, str)
+    """(order id, text): an order has just entered a state that needs the coordinator."""
+
     def __init__(
         self,
         services: AppServices,
@@ -56,6 +67,8 @@ class StatusWatch(QObject):
         self._selection = selection
         self._sources = sources
         self._say = say
+        self._polled: list[Order] = []
+        self.needs = NeedsActionOrders(services, parent=self)
         self.poller = OrderStatusPoller(
             self._bridge,
             sources.online.get_order,
@@ -65,10 +78,24 @@ class StatusWatch(QObject):
         )
         self.poller.order_updated.connect(self._on_polled)
         self.poller.status_changed.connect(self._on_status_changed)
+        self.poller.poll_finished.connect(self._save_polled)
         model.page_loaded.connect(self._observe)
+        # After the page's own save to the cache (connected before): the count includes it.
+        model.page_loaded.connect(lambda _orders: self.needs.refresh())
         entry_sent = getattr(getattr(services, "outbox", None), "entry_sent", None)
         if entry_sent is not None:
             entry_sent.connect(self._on_entry_sent)
+
+    def start(self) -> None:
+        """Count the orders needing action, learn the watched orders' last known statuses
+        from the cache (what changes from there is news), then start polling."""
+        self.needs.refresh()
+        self._services.bridge.call(
+            self._cached_watched,
+            on_result=self._observe_cached,
+            on_error=lambda e: log.warning("Could not read the watched orders: %s", e),
+        )
+        self.poller.start()
 
     def fresh_order(self, order: Order) -> None:
         """An order just fetched (a refresh, a void, a new order): shown everywhere, its
@@ -77,11 +104,33 @@ class StatusWatch(QObject):
         self.poller.observe(order)
         self._selection.update_shown(order)
         self._sources.save([order])
+        self.needs.refresh()
 
     def _sent_order_ids(self) -> list[int]:
         # Called by the poller on the bridge loop: the store is never read on the UI thread.
         entries = self._services.store.list_outbox([EntryState.SENT])
-        return [e.order_id for e in entries if e.order_id is not None]
+        sent = [e.order_id for e in entries if e.order_id is not None]
+        # The orders that need action too, so the list sees them leave that state.
+        waiting = [o.id for o in needs_action_orders(self._services.store) if o.id is not None]
+        known = set(sent)
+        return sent + [i for i in waiting if i not in known]
+
+    def _cached_watched(self) -> list[Order]:
+        # On the bridge loop.
+        store = self._services.store
+        orders = (store.cached_order(i) for i in self._sent_order_ids())
+        return [o for o in orders if o is not None]
+
+    def _observe_cached(self, orders: list[Order]) -> None:
+        for order in orders:
+            if order.id is not None and self.poller.known_status(order.id) is None:
+                self.poller.observe(order)
+
+    def _save_polled(self) -> None:
+        polled, self._polled = self._polled, []
+        if polled:
+            self._sources.save(polled)
+            self.needs.refresh()
 
     def _observe(self, orders: list[Order]) -> None:
         # Statuses seen on a page are the starting point: a later change is news.
@@ -98,6 +147,7 @@ class StatusWatch(QObject):
             )
 
     def _on_polled(self, order: Order) -> None:
+        self._polled.append(order)
         if order.id is not None and self._model.loaded_order(order.id) is not None:
             self._model.upsert_order(order)
             self._selection.update_shown(order)
@@ -105,12 +155,30 @@ class StatusWatch(QObject):
     def _on_status_changed(self, order: Order, previous: str) -> None:
         self._model.upsert_order(order)
         log.info("Order %s: status %s -> %s", order.id, previous, order.current_status)
+        if needs_action(order.current_status):
+            self.needs.claim(order, lambda: self._announce(order))
+            return
         self._say(
             status_change_text(order, previous),
             tray_title="Order status changed",
             about=order.id,
             news=True,
         )
+
+    def _announce(self, order: Order) -> None:
+        """The first notice of this order in this state: what to do, and a way to open it."""
+        if order.id is None:
+            return
+        order_id, text = order.id, notice_text(order)
+        log.info("Order %s needs action (%s), announced", order_id, order.current_status)
+        self._say(
+            text,
+            tray_title="An order needs you",
+            about=order_id,
+            news=True,
+            actions=[("Open", lambda: self._selection.show_order(order_id))],
+        )
+        self.needs_action_noticed.emit(order_id, text)
 
 
 __all__ = ["StatusWatch", "status_change_text"]

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from impilo_desktop.api.models import Order
 
 from .actions import OrderActions, error_text
+from .address_correction import AddressCorrections
 from .column_menu import ColumnChooser
 from .csv_actions import ExportControls
 from .csv_export import CsvExporter
@@ -37,7 +38,8 @@ from .keyboard import HistoryKeys
 from .list_footer import ListFooter
 from .model import OrderHistoryModel
 from .names import named
-from .notify import Notifier
+from .needs_action_detail import NeedsActionDetail
+from .notify import Actions, Notifier
 from .order_list import DetailSplitter, fit_columns, make_order_table
 from .poller import DEFAULT_INTERVAL_SECONDS
 from .selection import SelectedOrder
@@ -55,6 +57,10 @@ class OrderHistoryView(QWidget):
     """An `OrderDraft` made from the selected order."""
     notification = Signal(str)
     """A short message worth showing in the status bar (status changes, saved files)."""
+    needs_action_count = Signal(int)
+    """How many orders on this computer need the coordinator (the sidebar shows it)."""
+    needs_action_noticed = Signal(int, str)
+    """(order id, text): an order has just entered a state that needs the coordinator."""
 
     def __init__(
         self,
@@ -113,6 +119,18 @@ class OrderHistoryView(QWidget):
             parent=self,
         )
         self.poller = self.watch.poller
+        self.needs = self.watch.needs
+        self.corrections = AddressCorrections(self, services, self.model, self._say, parent=self)
+        self.needs_detail = NeedsActionDetail(
+            services,
+            self.detail,
+            lambda: self.sources.offline,
+            self.corrections.open_for,
+            parent=self,
+        )
+        services.outbox.patient_change_applied.connect(
+            lambda entry: self.needs_detail.patient_changed(entry.patient_id)
+        )
         self.order_actions = OrderActions(
             self,
             services,
@@ -145,7 +163,7 @@ class OrderHistoryView(QWidget):
         # opening on New order sends no history request. The poller runs from the start, so
         # a placed order's news arrives wherever the coordinator is.
         self._first_shown = False
-        self.poller.start()
+        self.watch.start()
 
     def _build_layout(self, layout_file: Path) -> None:
         order_list = QWidget()
@@ -197,6 +215,8 @@ class OrderHistoryView(QWidget):
         self.detail.void_clicked.connect(self.order_actions.confirm_void)
         self.detail.save_pdf_clicked.connect(self.order_actions.choose_pdf_file)
         self.detail.refresh_clicked.connect(self.refresh_selected)
+        self.needs.changed.connect(self._on_needs_action_count)
+        self.watch.needs_action_noticed.connect(self.needs_action_noticed)
 
     # --- the page --------------------------------------------------------------------------
 
@@ -238,7 +258,22 @@ class OrderHistoryView(QWidget):
 
     def _on_local_filter(self, local_filter: LocalFilter) -> None:
         self.model.set_local_filter(local_filter)
+        if self.filters.showing_needs_action:
+            # Those the cache knows, not only those on the pages loaded: the count's orders.
+            self.model.include(self.needs.orders)
         self.footer.show_counts()
+
+    def show_needs_action(self) -> None:
+        """Only the orders that need the coordinator, the list focused (Ctrl+Shift+A)."""
+        self.filters.show_needs_action(True)
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.selection.ensure_current_row()
+
+    def _on_needs_action_count(self, count: int) -> None:
+        self.filters.set_needs_action_count(count)
+        if self.filters.showing_needs_action:
+            self.model.include(self.needs.orders)
+        self.needs_action_count.emit(count)
 
     def _cancel_running(self) -> None:
         # The footer's one Cancel stops whichever long job runs (loading all, exporting).
@@ -246,11 +281,17 @@ class OrderHistoryView(QWidget):
         self.exporter.cancel()
 
     def _say(
-        self, message: str, *, tray_title: str = "", about: int | None = None, news: bool = False
+        self,
+        message: str,
+        *,
+        tray_title: str = "",
+        about: int | None = None,
+        news: bool = False,
+        actions: Actions | None = None,
     ) -> None:
         """An unobtrusive note (the page's notice bar, status bar, tray; see `notify`), also
         offered to the shell."""
-        self.notifier.say(message, tray_title=tray_title, about=about, news=news)
+        self.notifier.say(message, tray_title=tray_title, about=about, news=news, actions=actions)
         self.notification.emit(message)
 
     # --- the selected order --------------------------------------------------------------

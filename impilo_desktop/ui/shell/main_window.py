@@ -226,6 +226,8 @@ class MainWindow(QMainWindow):
         self.order_entry.placed_aside.connect(self._order_placed_aside)
         self.order_entry.refused_aside.connect(self._order_refused_aside)
         self.history.reorder_requested.connect(self.load_draft)
+        self.history.needs_action_count.connect(self._show_needs_action_count)
+        self.history.needs_action_noticed.connect(self._order_needs_action)
         self.drafts_page.open_draft_requested.connect(self.load_draft)
         self.drafts_page.open_order_requested.connect(self._show_order)
 
@@ -355,6 +357,27 @@ class MainWindow(QMainWindow):
     def _show_order(self, order_id: int) -> None:
         self.show_page(HISTORY.key)
         self.history.show_order(order_id)
+
+    def show_needs_action(self) -> None:
+        """The orders that need the coordinator (View > Needs action, Ctrl+Shift+A)."""
+        self.show_page(HISTORY.key)
+        self.history.show_needs_action()
+
+    def _show_needs_action_count(self, count: int) -> None:
+        row = [spec.key for spec in PAGES].index(HISTORY.key)
+        what = "order needs action" if count == 1 else "orders need action"
+        self.sidebar_fit.set_count(row, count, what)
+
+    def _order_needs_action(self, order_id: int, text: str) -> None:
+        # Said once (history/needs_action.py), wherever the coordinator is.
+        if self.current_page_key() == HISTORY.key:
+            return  # the page's own bar says it there, with its Open button
+        self.notice_bar.show_message(
+            text,
+            [("Open in history", lambda: self._show_order(order_id))],
+            icon_name="history",
+            timeout_ms=30_000,
+        )
 
     def _order_placed_aside(self, order_id: int, text: str) -> None:
         # New order has moved on to the next order; the last one's news goes here instead.

@@ -44,6 +44,7 @@ PAGE_SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "Order history",
         (
             ("Search the loaded orders", "Ctrl+F"),
+            ("Only the orders that need action (from any page)", "Ctrl+Shift+A"),
             ("Read the order's details / back to the list", "Return"),
             ("Back to the list", "Esc"),
             ("Reorder", "Alt+R"),
@@ -122,6 +123,14 @@ class WindowMenus:
             )
             view_menu.addAction(action)
             self.page_actions[spec.key] = action
+        self.needs_action_action = self._action(
+            "Orders that &need action",
+            window.show_needs_action,
+            "Ctrl+Shift+A",
+            "history",
+            "needsActionAction",
+        )
+        view_menu.addAction(self.needs_action_action)
         view_menu.addSeparator()
         appearance = view_menu.addMenu("&Appearance")
         appearance.setObjectName("appearanceMenu")

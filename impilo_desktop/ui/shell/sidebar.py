@@ -5,12 +5,19 @@ its columns and the order detail side by side (from 1600 px the page has as much
 the names as a 1440 px window has without them). The narrow sidebar keeps each page's icon,
 with its name in the tooltip and for screen readers; the names come back when the window is
 wide again.
+
+A page can carry a count (the orders that need action, on Order history): a badge on its icon
+in both widths, in the tooltip ("Order history: 3 orders need action") and as the accessible
+description.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QListWidget, QWidget
+
+from .sidebar_badge import badged
 
 WIDE_WIDTH = 212
 NARROW_WIDTH = 56
@@ -19,6 +26,7 @@ NARROW_BELOW = 1600
 
 _TITLE = int(Qt.ItemDataRole.UserRole) + 1
 _DESCRIPTION = int(Qt.ItemDataRole.UserRole) + 2
+_COUNT_TEXT = int(Qt.ItemDataRole.UserRole) + 3
 
 
 class SidebarFit(QObject):
@@ -29,6 +37,7 @@ class SidebarFit(QObject):
         self._window = window
         self._list = page_list
         self.narrow: bool | None = None
+        self._icons: dict[int, QIcon] = {}
         for row in range(page_list.count()):
             item = page_list.item(row)
             item.setData(_TITLE, item.text())
@@ -44,12 +53,36 @@ class SidebarFit(QObject):
         self.narrow = narrow
         self._list.setFixedWidth(NARROW_WIDTH if narrow else WIDE_WIDTH)
         for row in range(self._list.count()):
-            item = self._list.item(row)
-            title = str(item.data(_TITLE))
-            description = str(item.data(_DESCRIPTION))
-            item.setText("" if narrow else title)
-            item.setSizeHint(QSize(NARROW_WIDTH - 16 if narrow else 180, 38))
-            item.setToolTip(f"{title}: {description}" if narrow else description)
+            self._label(row)
+
+    def set_count(self, row: int, count: int, what: str) -> None:
+        """Show `count` on page `row`'s icon; `what` says what is counted ("orders need
+        action") for tooltips and screen readers. 0 takes the badge away."""
+        item = self._list.item(row)
+        if item is None:
+            return
+        base = self._icons.setdefault(row, item.icon())
+        item.setIcon(badged(base, count))
+        item.setData(_COUNT_TEXT, f"{count} {what}" if count > 0 else "")
+        self._label(row)
+
+    def _label(self, row: int) -> None:
+        item = self._list.item(row)
+        narrow = bool(self.narrow)
+        title = str(item.data(_TITLE))
+        description = str(item.data(_DESCRIPTION))
+        counted = str(item.data(_COUNT_TEXT) or "")
+        named = f"{title}: {counted}" if counted else title
+        item.setText("" if narrow else title)
+        item.setSizeHint(QSize(NARROW_WIDTH - 16 if narrow else 180, 38))
+        if narrow:
+            item.setToolTip(f"{named}. {description}" if counted else f"{title}: {description}")
+        else:
+            item.setToolTip(f"{counted}. {description}" if counted else description)
+        # The name stays the page's (screen readers and tests find pages by it); the count
+        # is its description.
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, title)
+        item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, counted)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and watched is self._window:

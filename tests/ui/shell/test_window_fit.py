@@ -79,3 +79,34 @@ def test_sidebar_shows_icons_only_in_a_narrow_window(
         assert sidebar.width() == wide
     finally:
         window.shutdown()
+
+
+def test_the_narrow_sidebar_shows_how_many_orders_need_action(
+    qtbot: QtBot, app_home: Path, keys: KeyStore
+) -> None:
+    """The sandbox's newest orders include some that need action: once the history has read
+    them, Order history carries their count, as a badge on its icon in the narrow sidebar."""
+    _app, window = create_app([], home=app_home, keys=keys)
+    qtbot.addWidget(window)
+    try:
+        window.setWindowState(Qt.WindowState.WindowNoState)
+        window.resize(NARROW_BELOW - 100, 800)
+        window.show()
+        item = window.page_list.item(2)
+        plain = item.icon().pixmap(20, 20).toImage()
+        window.show_needs_action()  # View > Orders that need action (Ctrl+Shift+A)
+        assert window.current_page_key() == "history"
+        assert window.history.filters.showing_needs_action
+        qtbot.waitUntil(lambda: bool(window.history.needs.count), timeout=30_000)
+        count = window.history.needs.count
+        assert count is not None
+        qtbot.waitUntil(lambda: f"{count} orders need action" in item.toolTip())
+        assert item.text() == ""
+        assert item.data(Qt.ItemDataRole.AccessibleTextRole) == "Order history"
+        assert item.data(Qt.ItemDataRole.AccessibleDescriptionRole) == (
+            f"{count} orders need action"
+        )
+        assert item.icon().pixmap(20, 20).toImage() != plain  # the badge
+        assert window.history.filters.needs_action.text() == f"Needs action ({count})"
+    finally:
+        window.shutdown()

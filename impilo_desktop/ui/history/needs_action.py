@@ -1,0 +1,131 @@
+"""The orders that need the coordinator: how many there are (for the sidebar and the filter's
+toggle), which they are, and the notices that say so, once.
+
+The orders are read from the store's order cache on the bridge loop, never on the UI thread,
+after every page saved to the cache and every polling round. An order entering one of these
+states is announced once per order and state: which were announced is kept in a small file in
+the profile's folder (order numbers and status names only, no patient data), so a restart or
+the next poll does not announce them again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from impilo_desktop.api.models import Order
+from impilo_desktop.domain.needs_action import needs_action
+
+if TYPE_CHECKING:
+    from impilo_desktop.store import Store
+    from impilo_desktop.ui.plumbing.services import AppServices
+
+log = logging.getLogger(__name__)
+
+ANNOUNCED_FILE = "needs-action-announced.json"
+KEEP_ANNOUNCED = 2000
+"""How many (order, state) pairs are remembered: far more than are ever open at once."""
+
+
+def needs_action_orders(store: Store) -> list[Order]:
+    """The cached orders that need the coordinator, newest first (on the bridge loop)."""
+    orders = [o for o in store.cached_orders() if needs_action(o.current_status)]
+    return sorted(orders, key=lambda o: o.id or 0, reverse=True)
+
+
+class AnnouncedStates:
+    """Which orders' needs-action states were announced. Used on the bridge loop only. `path`
+    None (a session kept in memory only) remembers them for this run only."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._seen: list[tuple[int, str]] | None = None
+
+    def claim(self, order_id: int, status: str) -> bool:
+        """True the first time this order is announced in this state (and remembers it)."""
+        seen = self._load()
+        key = (order_id, status)
+        if key in seen:
+            return False
+        seen.append(key)
+        del seen[:-KEEP_ANNOUNCED]
+        self._save(seen)
+        return True
+
+    def _load(self) -> list[tuple[int, str]]:
+        if self._seen is not None:
+            return self._seen
+        self._seen = []
+        if self._path is not None:
+            try:
+                raw = json.loads(self._path.read_text(encoding="utf-8"))
+                self._seen = [(int(i), str(s)) for i, s in raw["announced"]]
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError, TypeError, KeyError) as error:
+                # Worst case an order is announced a second time: not worth stopping for.
+                log.warning("Could not read %s: %s", self._path.name, type(error).__name__)
+        return self._seen
+
+    def _save(self, seen: list[tuple[int, str]]) -> None:
+        if self._path is None:
+            return
+        tmp = self._path.with_name(self._path.name + ".tmp")
+        try:
+            tmp.write_text(json.dumps({"announced": seen}), encoding="utf-8")
+            os.replace(tmp, self._path)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            log.warning("Could not save %s: %s", self._path.name, error.strerror or error)
+
+
+class NeedsActionOrders(QObject):
+    """The cached orders that need the coordinator, kept current (`refresh`), and whether a
+    state is news (`claim`)."""
+
+    changed = Signal(int)
+    """How many orders need action now (after each read of the cache)."""
+
+    def __init__(self, services: AppServices, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        folder = services.profile.data_dir(services.home)
+        in_memory = services.store.in_memory
+        self._announced = AnnouncedStates(None if in_memory else folder / ANNOUNCED_FILE)
+        self.orders: list[Order] = []
+        self.count: int | None = None  # None until the cache was first read
+
+    def refresh(self) -> None:
+        """Read the cache again (queued after any write asked for before)."""
+        store = self._services.store
+        self._services.bridge.call(
+            lambda: needs_action_orders(store),
+            on_result=self._on_orders,
+            on_error=lambda e: log.warning("Could not count orders needing action: %s", e),
+        )
+
+    def claim(self, order: Order, first: Callable[[], None]) -> None:
+        """`first()` on the UI thread if this order's current state was not announced yet."""
+        if order.id is None or not order.current_status:
+            return
+        order_id, status = order.id, str(order.current_status)
+        self._services.bridge.call(
+            lambda: self._announced.claim(order_id, status),
+            on_result=lambda new: first() if new else None,
+        )
+
+    def _on_orders(self, orders: list[Order]) -> None:
+        self.orders = orders
+        self.count = len(orders)
+        self.changed.emit(len(orders))
+
+
+__all__ = ["ANNOUNCED_FILE", "AnnouncedStates", "NeedsActionOrders", "needs_action_orders"]
