@@ -64,15 +64,15 @@ class PatientMatchMixin(OutboxMixin):
     def create_new_patient_anyway(self, entry_id: int) -> OutboxEntry:
         """The coordinator says the new patient is someone else: the entry goes back to the
         sender and Impilo is not asked about this patient again. Refused for a match by
-        external ID (`can_create_anyway`)."""
+        external ID or email, which Impilo keeps unique (`can_create_anyway`)."""
 
         def create(conn: sqlite3.Connection) -> OutboxEntry:
             entry = _held_for_match(conn, entry_id)
             if not can_create_anyway(entry.patient_matches):
                 raise EntryStateError(
-                    f"Entry #{entry_id}: Impilo already has a patient with this external ID,"
-                    " and keeps one patient per external ID. Use that patient, or open the"
-                    " order to correct the external ID."
+                    f"Entry #{entry_id}: Impilo already has a patient with this external ID"
+                    " or email, and keeps one patient per external ID and per email. Use that"
+                    " patient, or open the order to correct the external ID or email."
                 )
             self._set(conn, entry_id, new_patient_confirmed=1, **_released(entry))
             self._record(conn, entry_id, "released", "as a new patient, confirmed by the user")

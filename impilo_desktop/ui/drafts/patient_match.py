@@ -1,6 +1,7 @@
 """The question for a new patient's order held because Impilo already has a patient like the
-new one (sync/patient_check.py): use that patient, create a new one anyway, or take the
-order back to drafts. Cancel (the default: Enter or Escape) leaves it waiting."""
+new one (sync/patient_check.py): use that patient or take the order back to drafts (to correct
+the external ID or email, which Impilo keeps unique); "create a new one anyway" works only for a
+hold without a match. Cancel (the default: Enter or Escape) leaves it waiting."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def ask_about_match(
     answers[create] = create_anyway
     if not can_create_anyway(matches):
         create.setEnabled(False)
-        create.setToolTip("Impilo keeps one patient per external ID")
+        create.setToolTip("Impilo keeps one patient per external ID and per email")
     drafts = box.addButton("Back to &drafts", QMessageBox.ButtonRole.ResetRole)
     drafts.setObjectName("backToDrafts")
     answers[drafts] = back_to_drafts

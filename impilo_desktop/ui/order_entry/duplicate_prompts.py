@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 from impilo_desktop.ui.order_entry.open_orders import OpenOrder
 from impilo_desktop.ui.order_entry.patient_matches import (
     MRN_REASON,
+    SAME_EMAIL,
     PatientCheck,
     PatientMatch,
 )
@@ -64,12 +65,20 @@ def _more(count: int, noun: str) -> str:
     return f"<br>and {extra} more {noun}{'s' if extra != 1 else ''}" if extra > 0 else ""
 
 
+def _unique_keys_matched(check: PatientCheck) -> list[str]:
+    """Which of the keys Impilo keeps unique matched: "patient ID (MRN)", "email"."""
+    reasons = [reason for match in check.matches for reason in match.reasons]
+    keys = ["patient ID (MRN)" if any(r.startswith(MRN_REASON) for r in reasons) else ""]
+    keys.append("email" if SAME_EMAIL in reasons else "")
+    return [key for key in keys if key]
+
+
 def can_create_anyway(check: PatientCheck) -> bool:
     """Whether a new patient can be created beside the matches: not when one has the same
-    patient ID (MRN), which Impilo keeps unique (as the sender's check, domain.patient_match)."""
-    return not any(
-        reason.startswith(MRN_REASON) for match in check.matches for reason in match.reasons
-    )
+    patient ID (MRN) or email, which Impilo keeps unique (find-by-email answers with one
+    patient; as the sender's check, domain.patient_match). A match by last name and date of
+    birth alone may be someone else."""
+    return not _unique_keys_matched(check)
 
 
 def patient_question_text(check: PatientCheck) -> tuple[str, str]:
@@ -85,10 +94,11 @@ def patient_question_text(check: PatientCheck) -> tuple[str, str]:
         "Use the patient already there (the items stay on the order), or create a new patient "
         "if this is someone else."
     )
-    if not can_create_anyway(check):
+    if keys := _unique_keys_matched(check):
+        which = " and ".join(keys)
         informative = (
-            "Impilo keeps one patient per patient ID (MRN): use the patient already there "
-            "(the items stay on the order), or cancel and correct the patient ID."
+            f"Impilo keeps one patient per {which}: use the patient already there "
+            f"(the items stay on the order), or cancel and correct the {' or '.join(keys)}."
         )
     if not check.asked_impilo:
         informative += (

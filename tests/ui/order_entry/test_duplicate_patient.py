@@ -105,9 +105,9 @@ def test_same_mrn_then_use_this_patient(qtbot: QtBot, view: OrderEntryView) -> N
     assert view.form.submit_button.isEnabled()
 
 
-def test_same_email_then_create_anyway(
-    qtbot: QtBot, view: OrderEntryView, started: AppServices
-) -> None:
+def test_same_email_offers_no_create_anyway(qtbot: QtBot, view: OrderEntryView) -> None:
+    """Impilo keeps one patient per email (find-by-email answers with one): the question says
+    use that patient or correct the email, and creating another is not offered."""
     match = known(view)
     new_patient_order(
         qtbot,
@@ -123,11 +123,36 @@ def test_same_email_then_create_anyway(
     box = question(qtbot, view)
     assert SAME_EMAIL in box.text()
     assert match.display_name in box.text()
+    assert box.findChild(QPushButton, "createPatientButton") is None
+    assert "one patient per email" in box.informativeText()
+    assert "correct the email" in box.informativeText()
+    assert box.findChild(QPushButton, "usePatientButton") is not None
+
+
+def test_same_name_and_birth_then_create_anyway(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices
+) -> None:
+    match = known(view)
+    new_patient_order(
+        qtbot,
+        view,
+        NewPatient(
+            first_name="Not-the-same",
+            last_name=match.last_name,
+            date_of_birth=match.date_of_birth,
+            email="someone-else-qzx@example.org",
+            address=ADDRESS,
+        ),
+    )
+    qtbot.mouseClick(view.form.submit_button, Qt.MouseButton.LeftButton)
+    box = question(qtbot, view)
+    assert SAME_NAME_AND_BIRTH in box.text()
+    assert "could not be asked" not in box.informativeText()
     with qtbot.waitSignal(view.submitted, timeout=WAIT_MS) as submitted:
         answer(box, "createPatientButton")
     entry = submitted.args[0]
     assert entry.draft.is_new_patient_order
-    assert entry.draft.new_patient.email == match.email.upper()
+    assert entry.draft.new_patient.last_name == match.last_name
     # Impilo itself answered and the coordinator chose: the sender does not hold it to ask again.
     assert entry.new_patient_confirmed
 
