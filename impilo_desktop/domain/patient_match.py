@@ -5,8 +5,9 @@ external ID (MRN) and the same email (sync/patient_check.py). A match holds the 
 coordinator, who either uses that patient (the order is then for them) or takes the order back
 to drafts to correct the external ID or email: Impilo keeps both unique (find-by-email answers
 with one patient), so a match by either is never created again. "Create a new patient anyway"
-is left for a hold without a match (Impilo refused the lookup itself). The matches are kept with the held entry, as JSON,
-so the question can be asked offline and answered without another lookup.
+is left for a hold without a match (Impilo refused the lookup itself). The matches are kept
+with the held entry, as JSON, so the question can be asked offline and answered without
+another lookup.
 """
 
 from __future__ import annotations
