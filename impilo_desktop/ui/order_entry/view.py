@@ -81,7 +81,6 @@ class OrderEntryView(QWidget, NewPatientRecipient):
         self._reveal_all = False
         self._reference_job: Job | None = None
         self._loading = False
-        self._set_aside: NewPatient | None = None  # see NewPatientRecipient
 
         self.form = OrderForm(self)
         layout = QVBoxLayout(self)
@@ -353,7 +352,7 @@ class OrderEntryView(QWidget, NewPatientRecipient):
             self._touched = set()
             self._reveal_all = False
             f = self.form
-            self._keep_aside(None)
+            self._show_set_aside()
             f.recipient_button_for(draft.recipient_kind).setChecked(True)
             f.recipient_stack.setCurrentWidget(self._recipient_picker())
             f.new_patient_form.set_patient(draft.new_patient or NewPatient())
@@ -395,7 +394,8 @@ class OrderEntryView(QWidget, NewPatientRecipient):
         f.recipient_stack.setCurrentWidget(picker)
         self.setFocusProxy(picker)
         if kind != self._draft.recipient_kind:
-            self._keep_aside(self._draft.new_patient)  # a site after all? It is kept
+            if self._draft.new_patient is not None:
+                self._keep_aside(self._draft.new_patient)  # a site after all? It is kept
             self._draft.set_recipient_kind(kind)
             # The domain dropped the other kind's choice; the pickers follow.
             (f.site_picker if kind == "patient" else f.patient_picker).set_choice(None)
