@@ -11,6 +11,10 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
+from impilo_desktop.domain.new_patient import NewPatient
+from impilo_desktop.domain.patient_change import PatientChange
+from impilo_desktop.domain.patient_change_rules import changes_address
+from impilo_desktop.domain.typed_contact import correction_for, difference_lines
 from impilo_desktop.ui.order_entry.open_orders import OpenOrder
 from impilo_desktop.ui.order_entry.patient_matches import (
     MRN_REASON,
@@ -108,23 +112,56 @@ def patient_question_text(check: PatientCheck) -> tuple[str, str]:
     return f"{heading}<br><br>{lines}", informative
 
 
+def typed_correction(check: PatientCheck, typed: NewPatient) -> PatientChange | None:
+    """The correction of the patient "Use this patient" takes, from the address and phone
+    Impilo holds to the typed ones; None when they agree or Impilo's are not known."""
+    usable = check.usable
+    if usable is None or check.contact is None:
+        return None
+    return correction_for(usable.id, usable.display_name, check.contact, typed)
+
+
+def _difference_text(change: PatientChange) -> str:
+    lines = "<br>".join(escape(line) for line in difference_lines(change))
+    return (
+        f"<br><br>{lines}<br>Using the patient as Impilo has them ships to Impilo's address;"
+        " correct it to ship to the one typed here."
+    )
+
+
 def ask_patient(
     parent: QWidget,
     check: PatientCheck,
+    typed: NewPatient,
     *,
     on_use: Callable[[PatientRecord], None],
+    on_use_and_correct: Callable[[PatientRecord, PatientChange], None],
     on_create: Callable[[], None],
     on_cancel: Callable[[], None],
 ) -> QMessageBox:
     """Ask about a new patient who matches known ones. "Use this patient" takes the first
-    usable match (archived patients cannot receive orders)."""
+    usable match (archived patients cannot receive orders); when its address or phone in
+    Impilo differs from the typed one, both are shown and "Use this patient and correct
+    their address" also queues the correction."""
     text, informative = patient_question_text(check)
+    usable = check.usable
+    change = typed_correction(check, typed)
+    if change is not None:
+        informative += _difference_text(change)
     box = _box(parent, "duplicatePatientQuestion", "Already in Impilo?", text, informative)
-    usable = next((m.record for m in check.matches if not m.record.archived), None)
-    use = None
+    use = correct = None
     if usable is not None:
         label = "Use this patient" if len(check.matches) == 1 else f"Use {usable.display_name}"
         use = _button(box, label, "usePatientButton", QMessageBox.ButtonRole.AcceptRole)
+    if usable is not None and change is not None:
+        what = "address" if changes_address(change) else "phone"
+        correct = _button(
+            box,
+            f"{'Use this patient' if len(check.matches) == 1 else 'Use them'} and correct"
+            f" their {what}",
+            "useAndCorrectButton",
+            QMessageBox.ButtonRole.AcceptRole,
+        )
     create = (
         _button(
             box,
@@ -143,6 +180,8 @@ def ask_patient(
         clicked = box.clickedButton()
         if use is not None and clicked is use and usable is not None:
             on_use(usable)
+        elif correct is not None and clicked is correct and usable and change is not None:
+            on_use_and_correct(usable, change)
         elif create is not None and clicked is create:
             on_create()
         else:

@@ -10,11 +10,13 @@ Ctrl+Shift+P) brings it back as typed, until a patient is picked from the search
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 
 from impilo_desktop.domain.new_patient import NewPatient
+from impilo_desktop.ui.order_entry.banner import BannerKind
 from impilo_desktop.ui.order_entry.new_patient_form import names_from_search
 from impilo_desktop.ui.order_entry.records import PatientRecord
 
@@ -22,8 +24,10 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from impilo_desktop.domain import OrderDraft
+    from impilo_desktop.domain.patient_change import PatientChange
     from impilo_desktop.ui.order_entry.form import OrderForm
     from impilo_desktop.ui.order_entry.submission import SubmissionTracker
+    from impilo_desktop.ui.plumbing.services import AppServices
 
 
 class NewPatientRecipient:
@@ -31,6 +35,7 @@ class NewPatientRecipient:
 
     form: OrderForm
     tracker: SubmissionTracker
+    _services: AppServices
     _draft: OrderDraft
     _loading: bool
 
@@ -39,6 +44,7 @@ class NewPatientRecipient:
         def setFocusProxy(self, widget: QWidget) -> None: ...
         def _changed(self, section: str) -> None: ...
         def _on_patient(self, record: object) -> None: ...
+        def submit(self) -> None: ...
 
     def _keep_aside(self, patient: NewPatient | None) -> None:
         """Keep `patient` (when anything was typed) with the draft for "Back to new
@@ -131,3 +137,28 @@ class NewPatientRecipient:
             self._loading = False
         self._on_patient(record)
         self._keep_aside(typed)  # after: choosing from Impilo forgets what was set aside
+
+    def use_patient_and_correct(self, record: PatientRecord, change: PatientChange) -> None:
+        """The new patient is someone Impilo has, who moved (or has a new phone): the order is
+        for them, their correction (Impilo's address -> the typed one) is queued first, then
+        the order is submitted (through the duplicate-order check like any other)."""
+        self.use_existing_patient(record)
+        draft = self._draft
+        name = record.display_name
+
+        def queued(outcome: object) -> None:
+            if isinstance(outcome, BaseException):
+                reason = getattr(outcome, "message", "") or str(outcome)
+                self.form.banner.show_message(
+                    BannerKind.ERROR,
+                    escape(
+                        f"The address correction for {name} could not be queued: {reason}."
+                        " The order was not sent; submit it again, or correct the address"
+                        " from the order in Order history."
+                    ),
+                )
+                return
+            if self._draft is draft:  # still on screen: the order follows its correction
+                self.submit()
+
+        self._services.outbox.queue_patient_change(change, queued)

@@ -176,6 +176,7 @@ class OrderEntryView(QWidget, NewPatientRecipient):
             asked_about,
             send=lambda note, confirmed=False: self._send(asked_about, note, confirmed=confirmed),
             use_patient=self.use_existing_patient,
+            use_and_correct=self.use_patient_and_correct,
         ):
             self._send(asked_about)
             return
