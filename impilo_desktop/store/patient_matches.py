@@ -39,7 +39,9 @@ class PatientMatchMixin(OutboxMixin):
     def use_matched_patient(self, entry_id: int, patient_id: int) -> OutboxEntry:
         """The coordinator chose the patient Impilo has (one of the entry's matches): the
         order is now for that patient, under the same client reference, and goes back to the
-        sender (to be looked up first if it was ever attempted)."""
+        sender (to be looked up first if it was ever attempted). The patient typed is kept
+        with the draft, set aside (`OrderDraft.set_aside_patient`): taken back to drafts, the
+        order still has what was typed."""
 
         def use(conn: sqlite3.Connection) -> OutboxEntry:
             entry = _held_for_match(conn, entry_id)
@@ -49,7 +51,9 @@ class PatientMatchMixin(OutboxMixin):
                     f"Patient #{patient_id} is not one of the patients found for entry #{entry_id}."
                 )
             draft = entry.draft
+            typed = draft.new_patient
             draft.set_patient(match.patient)
+            draft.set_aside_patient = typed
             self._set(
                 conn,
                 entry_id,

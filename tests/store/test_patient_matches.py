@@ -51,6 +51,7 @@ def test_use_this_patient_makes_it_their_order_under_the_same_reference(store: S
     assert used.draft.patient.id == 4321
     assert used.draft.new_patient is None
     assert not used.draft.is_new_patient_order
+    assert used.draft.set_aside_patient == before.draft.new_patient  # kept, not dropped
     assert [line.item_id for line in used.draft.item_lines] == [2001]
     assert used.draft.draft_id == before.draft.draft_id
     assert store.entry_history(entry_id)[-1].detail == "for patient #4321, who matched"

@@ -83,6 +83,10 @@ def test_the_held_order_says_who_matched_and_uses_that_patient(
     assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
     assert "Jacqueline Seed, patient #10001" in box.informativeText()
     assert "Lindiwe Mokoena" in box.informativeText()  # the one typed, to compare
+    # Impilo's address (read for the question) differs from the typed one: both are shown.
+    seeded = sandbox.seed.patients[10001]
+    assert f"Impilo has their address as: {seeded.line_one}, " in box.informativeText()
+    assert "The address typed here: 12 Orchard Row, Dayton, OH 45402." in box.informativeText()
     with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=15_000) as sent:
         qtbot.mouseClick(button(box, "usePatient10001"), Qt.MouseButton.LeftButton)
 
@@ -93,6 +97,9 @@ def test_the_held_order_says_who_matched_and_uses_that_patient(
     assert done.draft.patient.id == 10001
     order = sandbox.state.order(done.order_id or 0)
     assert order["patient"]["id"] == 10001
+    # What was typed is kept with the order's draft, set aside (never sent).
+    assert done.draft.set_aside_patient is not None
+    assert done.draft.set_aside_patient.address.line_one == "12 Orchard Row"
     assert reference in order["externalOrderIds"]
 
 
