@@ -17,8 +17,8 @@ from PySide6.QtCore import Qt
 
 from impilo_desktop.domain.new_patient import NewPatient
 from impilo_desktop.ui.order_entry.banner import BannerKind
-from impilo_desktop.ui.order_entry.new_patient_form import names_from_search
 from impilo_desktop.ui.order_entry.records import PatientRecord
+from impilo_desktop.ui.order_entry.typed_text import names_from_search
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget

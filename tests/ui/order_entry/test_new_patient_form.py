@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.domain.new_patient import NewPatient, UsAddress
-from impilo_desktop.ui.order_entry.new_patient_form import iso_date_of_birth, names_from_search
+from impilo_desktop.ui.order_entry.typed_text import iso_date_of_birth, names_from_search
 from impilo_desktop.ui.order_entry.view import OrderEntryView
 from impilo_desktop.ui.plumbing.services import AppServices
 
