@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from impilo_desktop.domain.new_patient import NewPatient
 from impilo_desktop.domain.patient_change import PatientChange
-from impilo_desktop.domain.patient_change_rules import changes_address
+from impilo_desktop.domain.patient_change_rules import changes_address, changes_phone
 from impilo_desktop.domain.typed_contact import correction_for, difference_lines
 from impilo_desktop.ui.order_entry.open_orders import OpenOrder
 from impilo_desktop.ui.order_entry.patient_matches import (
@@ -154,7 +154,8 @@ def ask_patient(
         label = "Use this patient" if len(check.matches) == 1 else f"Use {usable.display_name}"
         use = _button(box, label, "usePatientButton", QMessageBox.ButtonRole.AcceptRole)
     if usable is not None and change is not None:
-        what = "address" if changes_address(change) else "phone"
+        parts = [changes_address(change) and "address", changes_phone(change) and "phone"]
+        what = " and ".join(p for p in parts if p)
         correct = _button(
             box,
             f"{'Use this patient' if len(check.matches) == 1 else 'Use them'} and correct"
