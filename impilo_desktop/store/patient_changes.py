@@ -26,6 +26,19 @@ CHANGE_REFERENCE_PREFIX = "impilo-desktop-change-"
 OPEN_CHANGE_STATES = ("queued", "sending", "in_doubt", "held", "rejected")
 
 
+# A patient's later correction waits while an earlier one is open (queued, sending, in doubt,
+# held or refused): the later one starts from the earlier one's `after`, and an earlier PATCH
+# arriving late would otherwise leave Impilo holding the older address while both say sent.
+# Patient ids belong to one server, so only corrections for the same server wait on each other.
+_FIRST = (
+    " AND NOT EXISTS (SELECT 1 FROM patient_changes AS earlier"
+    " WHERE earlier.patient_id = patient_changes.patient_id"
+    " AND earlier.server = patient_changes.server"
+    " AND earlier.change_id < patient_changes.change_id"
+    f" AND earlier.state IN ({', '.join(repr(s) for s in OPEN_CHANGE_STATES)}))"
+)
+
+
 def new_change_reference() -> str:
     """A fresh reference for a change: kept locally, to name it in logs and lists."""
     return f"{CHANGE_REFERENCE_PREFIX}{uuid.uuid4().hex[:20]}"
@@ -109,15 +122,16 @@ class PatientChangesMixin(StoreBase):
         """One change; `EntryNotFoundError` when it does not exist."""
         return self._db.read(lambda conn: _fetch(conn, change_id))
 
-    def open_patient_change(self, patient_id: int) -> PatientChangeEntry | None:
-        """The latest change for this patient that is not sent yet (waiting, or waiting for
-        the coordinator), or None: the address dialog says a correction is on its way."""
+    def open_patient_change(self, patient_id: int, *, server: str) -> PatientChangeEntry | None:
+        """The latest correction of this patient (on `server`) not sent yet, waiting or
+        waiting for the coordinator, or None: the address dialog says it is on its way and
+        starts from its `after`, which the sender delivers first (see `_FIRST`)."""
         marks = ",".join("?" * len(OPEN_CHANGE_STATES))
         row = self._db.read(
             lambda conn: conn.execute(
-                f"SELECT * FROM patient_changes WHERE patient_id = ? AND state IN ({marks})"
-                " ORDER BY change_id DESC LIMIT 1",
-                (patient_id, *OPEN_CHANGE_STATES),
+                "SELECT * FROM patient_changes WHERE patient_id = ? AND server = ?"
+                f" AND state IN ({marks}) ORDER BY change_id DESC LIMIT 1",
+                (patient_id, server, *OPEN_CHANGE_STATES),
             ).fetchone()
         )
         return None if row is None else PatientChangeEntry.from_row(row)
@@ -209,11 +223,12 @@ class PatientChangesMixin(StoreBase):
     def due_patient_changes(
         self, *, due_only: bool = True, waiting_for_network: bool = False
     ) -> list[PatientChangeEntry]:
-        """Changes the sender should work on now, oldest first (as `due_entries`)."""
+        """Changes the sender should work on now, oldest first (as `due_entries`): only a
+        patient's oldest open correction, so two never race (see `_FIRST`)."""
         now = self.now()
 
         def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-            sql = "SELECT * FROM patient_changes WHERE state IN ('queued', 'in_doubt')"
+            sql = f"SELECT * FROM patient_changes WHERE state IN ('queued', 'in_doubt'){_FIRST}"
             params: tuple[float, ...] = ()
             if due_only:
                 network = " OR waits_for_network = 1" if waiting_for_network else ""

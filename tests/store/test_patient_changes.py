@@ -32,8 +32,8 @@ def test_enqueue_keeps_the_change_its_server_and_a_reference(store: Store) -> No
     assert entry.title() == "Address correction for Jane Doe"
     assert store.get_patient_change(entry.change_id) == entry
     assert [h.outcome for h in store.patient_change_history(entry.change_id)] == ["queued"]
-    assert store.open_patient_change(10001) == entry
-    assert store.open_patient_change(10002) is None
+    assert store.open_patient_change(10001, server=SERVER) == entry
+    assert store.open_patient_change(10002, server=SERVER) is None
     # A second change gets its own reference, never the first one's.
     other = store.enqueue_patient_change(address_change(10002), server=SERVER)
     assert other.client_reference != entry.client_reference
@@ -84,7 +84,7 @@ def test_sender_states_and_crash_recovery(store: Store) -> None:
     assert store.due_patient_changes() == [in_doubt]
     sent = store.mark_change_sent(entry.change_id, "Impilo already held the new values")
     assert sent.state == EntryState.SENT
-    assert store.open_patient_change(10001) is None
+    assert store.open_patient_change(10001, server=SERVER) is None
     outcomes = [h.outcome for h in store.patient_change_history(entry.change_id)]
     assert outcomes == ["queued", "sending", "in_doubt", "sent"]
     with pytest.raises(EntryStateError):
