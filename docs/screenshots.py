@@ -126,8 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     # An address correction held: the patient's address changed in Impilo meanwhile.
     held_change = _held_address_change(patients[5])
     held: list[object] = []
-    outbox.patient_change_held.connect(held.append)
-    outbox.queue_patient_change(held_change)
+    outbox.corrections.held.connect(held.append)
+    outbox.corrections.queue(held_change)
     wait(lambda: bool(held))
 
     # Orders that need the coordinator: one in Confirm address, one whose delivery failed.

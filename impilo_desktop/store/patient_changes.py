@@ -168,36 +168,37 @@ class PatientChangesMixin(StoreBase):
 
         self._db.write(discard)
 
-    def apply_patient_change_anyway(self, change_id: int, *, server: str) -> PatientChangeEntry:
-        """The coordinator saw why a change is held and wants it sent after all.
+    def apply_patient_change_anyway(self, change_id: int) -> PatientChangeEntry:
+        """The coordinator saw a correction held as changed in Impilo meanwhile and wants it
+        sent after all: what Impilo was found holding becomes its `before`, so the sender
+        sends it only while Impilo still holds that (a third value holds it again).
 
-        Held as changed meanwhile: what Impilo was found holding becomes the change's
-        `before`, so the sender sends it only while Impilo still holds that (a third value
-        holds it again). Held for its server: it is re-addressed to `server`, the profile's
-        server now. Either way the patient is re-read before anything is sent."""
+        One held for its server is never re-addressed (`EntryStateError`): patient numbers
+        belong to one server, and the same number elsewhere is another person. It can only
+        be discarded, and the address corrected again from the order on the new server."""
 
         def release(conn: sqlite3.Connection) -> PatientChangeEntry:
             entry = _fetch(conn, change_id)
-            if entry.state != EntryState.HELD:
+            if entry.state != EntryState.HELD or entry.held_for != HELD_FOR_CHANGED:
                 raise EntryStateError(
-                    f"Patient change #{change_id} is {entry.state.value}, not held."
+                    f"Patient change #{change_id} is not held as changed in Impilo meanwhile;"
+                    " it can only be discarded."
                 )
-            fields: dict[str, object] = {
-                "state": EntryState.QUEUED,
-                "held_for": None,
-                "found": None,
-                "next_attempt_at": None,
-                "last_error": None,
-            }
-            if entry.held_for == HELD_FOR_CHANGED and entry.found is not None:
-                change = entry.change.model_copy(update={"before": entry.found})
-                fields["body"] = change.model_dump_json()
-                detail = "applied anyway by the user over what Impilo held"
-            else:
-                fields["server"] = server
-                detail = f"confirmed by the user for {server}"
-            self._change_set(conn, change_id, **fields)
-            self._change_record(conn, change_id, "released", detail)
+            found = entry.found or entry.change.before
+            change = entry.change.model_copy(update={"before": found})
+            self._change_set(
+                conn,
+                change_id,
+                state=EntryState.QUEUED,
+                held_for=None,
+                found=None,
+                next_attempt_at=None,
+                last_error=None,
+                body=change.model_dump_json(),
+            )
+            self._change_record(
+                conn, change_id, "released", "applied anyway by the user over what Impilo held"
+            )
             return _fetch(conn, change_id)
 
         return self._db.write(release)

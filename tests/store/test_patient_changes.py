@@ -99,24 +99,27 @@ def test_apply_anyway_takes_what_impilo_held_as_before(store: Store) -> None:
     )
     assert (held.state, held.held_for, held.found) == (EntryState.HELD, "changed", found)
 
-    again = store.apply_patient_change_anyway(entry.change_id, server="https://other.test")
+    again = store.apply_patient_change_anyway(entry.change_id)
     assert again.state == EntryState.QUEUED
     assert (again.held_for, again.found, again.server) == (None, None, SERVER)
     assert again.change.before == found
     assert again.change.after == entry.change.after
     with pytest.raises(EntryStateError):
-        store.apply_patient_change_anyway(entry.change_id, server=SERVER)
+        store.apply_patient_change_anyway(entry.change_id)
 
 
-def test_apply_anyway_readdresses_a_change_held_for_its_server(store: Store) -> None:
+def test_a_change_held_for_its_server_is_never_sent_elsewhere_only_discarded(
+    store: Store,
+) -> None:
+    # Patient numbers belong to one server: #10001 elsewhere is another person.
     entry = store.enqueue_patient_change(address_change(), server=SERVER)
     store.mark_change_held(entry.change_id, "another server", held_for=HELD_FOR_SERVER)
-    again = store.apply_patient_change_anyway(entry.change_id, server="https://new.test")
-    assert (again.state, again.server, again.change) == (
-        EntryState.QUEUED,
-        "https://new.test",
-        entry.change,
-    )
+    with pytest.raises(EntryStateError):
+        store.apply_patient_change_anyway(entry.change_id)
+    held = store.get_patient_change(entry.change_id)
+    assert (held.state, held.server) == (EntryState.HELD, SERVER)
+    store.discard_patient_change(entry.change_id)
+    assert store.list_patient_changes() == []
 
 
 def test_discard_only_what_waits_for_the_coordinator(store: Store) -> None:

@@ -133,7 +133,7 @@ async def test_a_patient_changed_meanwhile_is_held_with_both_values(
     assert held.found.address.line_one == "9 Ferry Street"
 
     # Applied anyway: sent over what Impilo holds, after a re-read that still finds it.
-    store.apply_patient_change_anyway(change.change_id, server=BASE_URL)
+    store.apply_patient_change_anyway(change.change_id)
     again = await sender(store, impilo).drain()
     assert [r.outcome for r in again.changes] == [Outcome.SENT]
     assert impilo_patient["address"]["lineOne"] == "480 Larkspur Lane"
@@ -253,3 +253,6 @@ async def test_a_change_for_another_server_is_held_and_nothing_is_asked(
     assert impilo.requests == 0
     held = store.get_patient_change(change.change_id)
     assert (held.state, held.held_for) == (EntryState.HELD, "server")
+    assert held.last_error is not None
+    assert "cannot be sent to" in held.last_error  # never "send it here" (another patient)
+    assert "Discard" in held.last_error
