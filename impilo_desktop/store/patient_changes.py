@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 
 from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 
 from impilo_desktop.domain.patient_change import PatientChange, PatientContact
 from impilo_desktop.store.base import StoreBase
-from impilo_desktop.store.entries import EntryState, OutboxAttempt
+from impilo_desktop.store.entries import EntryState
 from impilo_desktop.store.errors import EntryNotFoundError, EntryStateError
 from impilo_desktop.store.patient_change_entry import HELD_FOR_CHANGED, PatientChangeEntry
 from impilo_desktop.store.sender_lock import SenderLease, extend_lease
@@ -135,24 +134,6 @@ class PatientChangesMixin(StoreBase):
             ).fetchone()
         )
         return None if row is None else PatientChangeEntry.from_row(row)
-
-    def patient_change_history(self, change_id: int) -> list[OutboxAttempt]:
-        """What happened to a change, oldest first (`entry_id` is the change's id)."""
-        rows = self._db.read(
-            lambda conn: conn.execute(
-                "SELECT * FROM patient_change_attempts WHERE change_id = ? ORDER BY attempt_id",
-                (change_id,),
-            ).fetchall()
-        )
-        return [
-            OutboxAttempt(
-                entry_id=int(r["change_id"]),
-                at=datetime.fromtimestamp(r["at"], UTC),
-                outcome=r["outcome"],
-                detail=r["detail"],
-            )
-            for r in rows
-        ]
 
     def discard_patient_change(self, change_id: int) -> None:
         """Delete a held or refused change the coordinator no longer wants sent."""
@@ -355,10 +336,6 @@ class PatientChangesMixin(StoreBase):
             error,
             last_error=error,
         )
-
-    def record_change_attempt(self, change_id: int, outcome: str, detail: str = "") -> None:
-        """Add a line to the change's history without changing its state."""
-        self._db.write(lambda conn: self._change_record(conn, change_id, outcome, detail))
 
     def prune_sent_changes(self, older_than: float) -> int:
         """Forget changes sent more than `older_than` seconds ago: they hold a patient's

@@ -18,7 +18,12 @@ from impilo_desktop.store import (
     Store,
 )
 from impilo_desktop.store.schema import MIGRATIONS
-from tests.store.patient_change_samples import NEW_ADDRESS, OLD_ADDRESS, address_change
+from tests.store.patient_change_samples import (
+    NEW_ADDRESS,
+    OLD_ADDRESS,
+    address_change,
+    change_history,
+)
 from tests.store.samples import SERVER, valid_draft
 
 
@@ -31,7 +36,7 @@ def test_enqueue_keeps_the_change_its_server_and_a_reference(store: Store) -> No
     assert (entry.server, entry.patient_id, entry.change) == (SERVER, 10001, change)
     assert entry.title() == "Address correction for Jane Doe"
     assert store.get_patient_change(entry.change_id) == entry
-    assert [h.outcome for h in store.patient_change_history(entry.change_id)] == ["queued"]
+    assert [h.outcome for h in change_history(store, entry.change_id)] == ["queued"]
     assert store.open_patient_change(10001, server=SERVER) == entry
     assert store.open_patient_change(10002, server=SERVER) is None
     # A second change gets its own reference, never the first one's.
@@ -85,7 +90,7 @@ def test_sender_states_and_crash_recovery(store: Store) -> None:
     sent = store.mark_change_sent(entry.change_id, "Impilo already held the new values")
     assert sent.state == EntryState.SENT
     assert store.open_patient_change(10001, server=SERVER) is None
-    outcomes = [h.outcome for h in store.patient_change_history(entry.change_id)]
+    outcomes = [h.outcome for h in change_history(store, entry.change_id)]
     assert outcomes == ["queued", "sending", "in_doubt", "sent"]
     with pytest.raises(EntryStateError):
         store.mark_change_sending(entry.change_id)
@@ -129,7 +134,7 @@ def test_discard_only_what_waits_for_the_coordinator(store: Store) -> None:
     store.mark_change_rejected(queued.change_id, "zipCode is invalid", "400")
     store.discard_patient_change(queued.change_id)
     assert store.list_patient_changes() == []
-    assert store.patient_change_history(queued.change_id) == []
+    assert change_history(store, queued.change_id) == []
 
 
 def test_recent_list_and_pruning(store: Store) -> None:
