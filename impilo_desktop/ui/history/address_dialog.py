@@ -90,9 +90,9 @@ class AddressDialog(QDialog):
         )
         if on_the_way is not None:
             intro.setText(
-                f"A correction of <b>{_html(who)}</b>'s address is already waiting in Drafts &amp;"
-                f" outbox{for_order}: it shows here. Correct it again; this correction is sent"
-                " to Impilo after that one."
+                f"A correction for <b>{_html(who)}</b> is already waiting in Drafts &amp; outbox:"
+                " the address it sets shows here. Correct it again if needed; this correction"
+                " is sent to Impilo after that one."
             )
         intro.setObjectName("addressDialogIntro")
         intro.setWordWrap(True)
