@@ -73,6 +73,7 @@ def test_summary_counts_changes_with_orders(store: Store) -> None:
 
     summary = store.outbox_summary()
     assert (summary.pending, summary.attention) == (2, 1)
+    assert summary.pending_corrections == 1  # of the two waiting, one is a correction
     assert summary.next_due_at == 0.0  # the order is due now
 
 

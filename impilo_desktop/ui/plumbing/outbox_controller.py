@@ -270,16 +270,22 @@ class OutboxController(QObject):
         """Entries the app will still send by itself (queued, sending, in doubt)."""
         return self._summary.pending
 
-    def count_pending(self, answer: Callable[[int], None]) -> None:
-        """Read the outbox now (on the bridge loop) and `answer(pending)` on the UI thread;
-        for decisions that must not rest on a summary a moment old, such as quitting."""
+    def count_pending(self, answer: Callable[[int, int], None]) -> None:
+        """Read the outbox now (on the bridge loop) and `answer(pending, corrections)` on the
+        UI thread (`corrections`: how many of `pending` are address corrections); for
+        decisions that must not rest on a summary a moment old, such as quitting."""
 
         store = self._services.store
+
+        def read() -> tuple[int, int]:
+            summary = store.outbox_summary()
+            return summary.pending, summary.pending_corrections
+
         self._services.bridge.call(
-            lambda: store.outbox_summary().pending,
-            on_result=answer,
+            read,
+            on_result=lambda counts: answer(*counts),
             # Unreadable: quit without asking; whatever waits stays on disk for next time.
-            on_error=lambda _error: answer(0),
+            on_error=lambda _error: answer(0, 0),
         )
 
     def attention_count(self) -> int:
