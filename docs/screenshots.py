@@ -126,8 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     # An address correction held: the patient's address changed in Impilo meanwhile.
     held_change = _held_address_change(patients[5])
     held: list[object] = []
-    outbox.patient_change_held.connect(held.append)
-    outbox.queue_patient_change(held_change)
+    outbox.corrections.held.connect(held.append)
+    outbox.corrections.queue(held_change)
     wait(lambda: bool(held))
 
     # Orders that need the coordinator: one in Confirm address, one whose delivery failed.
@@ -504,6 +504,8 @@ def _sign_out_screens(
 
     from impilo_desktop.config import CUSTOM, Profile
     from impilo_desktop.domain import OrderDraft, PatientChoice
+    from impilo_desktop.domain.new_patient import UsAddress
+    from impilo_desktop.domain.patient_change import PatientChange, PatientContact
     from impilo_desktop.sandbox import DEMO_API_KEY
     from impilo_desktop.ui.plumbing.theme import scheme_follower
 
@@ -519,6 +521,18 @@ def _sign_out_screens(
         draft.set_patient(PatientChoice(id=10001, first_name=first, last_name=last))
         draft.add_item(1001, count, name="Blood pressure cuff")
         store.enqueue(draft, server=profile.base_url)
+    # An address correction not sent yet is asked about (and exported) with the orders.
+    moved = UsAddress(line_one="31 Protea Close", city="Albany", state="NY", zip_code="12207")
+    was = PatientContact(address=moved.model_copy(update={"line_one": "9 Old Mill Road"}))
+    store.enqueue_patient_change(
+        PatientChange(
+            patient_id=10001,
+            patient_name="Thandi Nkosi",
+            before=was,
+            after=was.model_copy(update={"address": moved}),
+        ),
+        server=profile.base_url,
+    )
     window.services.outbox.changed()
     for scheme, value in (("light", Qt.ColorScheme.Light), ("dark", Qt.ColorScheme.Dark)):
         scheme_follower().set_scheme(value)

@@ -33,7 +33,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from impilo_desktop.config import Settings
@@ -45,12 +45,20 @@ from impilo_desktop.store import (
     UNSENT_STATES,
     DatabaseKey,
     OutboxEntry,
+    PatientChangeEntry,
     Store,
     StoreKeyError,
     cipher,
 )
 from impilo_desktop.store.base import open_lock_file
 from impilo_desktop.store.process_lock import LockState, ProcessLock, process_alive
+from impilo_desktop.unsent_changes import FILE_STEM as CHANGE_FILE_STEM
+from impilo_desktop.unsent_changes import (
+    change_file_text,
+    change_line,
+    unsent_changes,
+    waiting_since,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +77,10 @@ FILES_IN_USE = (
 )
 
 
+# What a profile has not sent: orders, and corrections of a patient's address or phone.
+Unsent = OutboxEntry | PatientChangeEntry
+
+
 class ProfileInUseError(Exception):
     """The profile cannot be removed now; `message` says why, for the coordinator."""
 
@@ -84,12 +96,13 @@ class ExportError(Exception):
 # -- what is unsent -----------------------------------------------------------------------------
 
 
-def unsent_entries(store: Store) -> list[OutboxEntry]:
-    """Entries that have not reached Impilo (queued, in doubt, refused, held), oldest first."""
-    return store.list_outbox(UNSENT_STATES)
+def unsent_entries(store: Store) -> list[Unsent]:
+    """What has not reached Impilo (queued, in doubt, refused, held): the orders, oldest
+    first, then the address corrections (unsent_changes.py)."""
+    return [*store.list_outbox(UNSENT_STATES), *unsent_changes(store)]
 
 
-def unsent_in(home: Path, name: str, keys: KeyStore) -> list[OutboxEntry]:
+def unsent_in(home: Path, name: str, keys: KeyStore) -> list[Unsent]:
     """The unsent entries of profile `name`, whose store is not open here (another account,
     the command line), opened with its database key. No database is created only to find it
     empty."""
@@ -116,19 +129,16 @@ def profiles_on_disk(home: Path) -> list[str]:
     return sorted(n for n in names if not n.startswith(TOMBSTONE_PREFIX))
 
 
-def waiting_for(entry: OutboxEntry, now: datetime | None = None) -> str:
+def waiting_for(entry: Unsent, now: datetime | None = None) -> str:
     """How long the entry has waited, as a coordinator says it: "5 min", "3 h", "2 days"."""
-    seconds = max(((now or datetime.now(UTC)) - entry.created_at).total_seconds(), 0)
-    if seconds < 3600:
-        return f"{max(int(seconds // 60), 1)} min"
-    if seconds < 2 * 86400:
-        return f"{int(seconds // 3600)} h"
-    return f"{int(seconds // 86400)} days"
+    return waiting_since(entry.created_at, now)
 
 
-def unsent_line(entry: OutboxEntry, now: datetime | None = None) -> str:
+def unsent_line(entry: Unsent, now: datetime | None = None) -> str:
     """One line for the sign-out question and the command line: "#3 Jane Doe — 2 items,
-    waiting 3 h (refused: ...)"."""
+    waiting 3 h (refused: ...)", or a correction's (`change_line`)."""
+    if isinstance(entry, PatientChangeEntry):
+        return change_line(entry, waiting_for(entry, now))
     line = f"#{entry.entry_id} {entry.draft.summary()}, waiting {waiting_for(entry, now)}"
     problem = entry.server_message or entry.last_error
     if problem:
@@ -148,13 +158,18 @@ def order_file_json(entry: OutboxEntry) -> str:
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
 
-def export_unsent(entries: Iterable[OutboxEntry], folder: Path) -> list[Path]:
-    """Write one order file per entry into `folder` (never over an existing file); the paths
-    written. An error (a folder not writable, a draft no longer valid) stops it: the caller
-    removes nothing then."""
+def export_unsent(entries: Iterable[Unsent], folder: Path) -> list[Path]:
+    """Write one order file per order into `folder`, and one text file per address
+    correction (`change_file_text`), never over an existing file; the paths written. An
+    error (a folder not writable, a draft no longer valid) stops it: the caller removes
+    nothing then."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for entry in entries:
+        if isinstance(entry, PatientChangeEntry):
+            stem = f"{CHANGE_FILE_STEM}-{entry.change_id}"
+            written.append(write_new_file(folder, stem, change_file_text(entry), suffix=".txt"))
+            continue
         try:
             text = order_file_json(entry)
         except DraftInvalid as invalid:
@@ -167,9 +182,9 @@ def export_unsent(entries: Iterable[OutboxEntry], folder: Path) -> list[Path]:
     return written
 
 
-def write_new_file(folder: Path, stem: str, text: str) -> Path:
+def write_new_file(folder: Path, stem: str, text: str, suffix: str = ".json") -> Path:
     """Write `text` to `folder/stem.json`, or `stem-2.json`, … : never over an existing file."""
-    path = folder / f"{stem}.json"
+    path = folder / f"{stem}{suffix}"
     number = 1
     while True:
         try:
@@ -178,7 +193,7 @@ def write_new_file(folder: Path, stem: str, text: str) -> Path:
             return path
         except FileExistsError:
             number += 1
-            path = folder / f"{stem}-{number}.json"
+            path = folder / f"{stem}-{number}{suffix}"
 
 
 # -- removing -----------------------------------------------------------------------------------
@@ -369,6 +384,7 @@ __all__ = [
     "SENDING_ELSEWHERE",
     "ExportError",
     "ProfileInUseError",
+    "Unsent",
     "check_not_in_use",
     "export_unsent",
     "forget_export_folders",

@@ -174,3 +174,29 @@ def test_no_store_opens_while_its_profile_is_being_removed(app_home: Path) -> No
         assert not database.exists()
     finally:
         removal.release()
+
+
+def test_a_queued_address_correction_is_unsent_listed_and_exported_as_text(
+    tmp_path: Path,
+) -> None:
+    from impilo_desktop.profile_data import export_unsent, unsent_entries, unsent_line
+    from impilo_desktop.unsent_changes import counted, split
+    from tests.store.patient_change_samples import address_change
+
+    with Store(tmp_path / "impilo.sqlite3") as store:
+        queued = store.enqueue_patient_change(address_change(10001), server="https://a.test")
+        unsent = unsent_entries(store)
+    assert unsent == [queued]  # it was missing: sign-out deleted it without a word
+    assert counted(*split(unsent)) == "1 address correction"
+    line = unsent_line(queued)
+    assert line.startswith("Address correction for Jane Doe (patient 10001), waiting 1 min")
+    assert "Larkspur" not in line  # no address in terminals and logs
+
+    [written] = export_unsent(unsent, tmp_path / "kept")
+    assert written.name == "unsent-address-correction-1.txt"
+    text = written.read_text(encoding="utf-8")
+    assert "Address correction NOT SENT to Impilo" in text
+    assert "patient number 10001 on https://a.test" in text
+    assert "Was:         12 Old Quarry Road, Millbrook NY 12545" in text
+    assert "Correct to:  480 Larkspur Lane, Apt 3, Rhinebeck NY 12572" in text
+    assert "enter it in Impilo" in text

@@ -158,5 +158,7 @@ class OutboxSummary:
 
     pending: int = 0
     attention: int = 0
+    # Of `pending`, the address and phone corrections (the rest are orders).
+    pending_corrections: int = 0
     paused: str | None = None
     next_due_at: float | None = None

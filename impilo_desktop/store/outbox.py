@@ -213,6 +213,9 @@ class OutboxMixin(StoreBase):
                     " UNION ALL SELECT state FROM patient_changes) GROUP BY state"
                 ).fetchall()
             )
+            corrections = dict(
+                conn.execute("SELECT state, count(*) FROM patient_changes GROUP BY state")
+            )
             paused = conn.execute(
                 "SELECT value FROM app_state WHERE key = ?", (PAUSE_KEY,)
             ).fetchone()
@@ -224,6 +227,7 @@ class OutboxMixin(StoreBase):
             return OutboxSummary(
                 pending=sum(counts.get(s.value, 0) for s in PENDING_STATES),
                 attention=counts.get("rejected", 0) + counts.get("held", 0),
+                pending_corrections=sum(corrections.get(s.value, 0) for s in PENDING_STATES),
                 paused=None if paused is None else str(paused[0]),
                 next_due_at=None if due is None or due[0] is None else float(due[0]),
             )

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 
 from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 
 from impilo_desktop.domain.patient_change import PatientChange, PatientContact
 from impilo_desktop.store.base import StoreBase
-from impilo_desktop.store.entries import EntryState, OutboxAttempt
+from impilo_desktop.store.entries import EntryState
 from impilo_desktop.store.errors import EntryNotFoundError, EntryStateError
 from impilo_desktop.store.patient_change_entry import HELD_FOR_CHANGED, PatientChangeEntry
 from impilo_desktop.store.sender_lock import SenderLease, extend_lease
@@ -24,6 +23,19 @@ from impilo_desktop.store.sender_lock import SenderLease, extend_lease
 CHANGE_REFERENCE_PREFIX = "impilo-desktop-change-"
 # States in which a change still waits for the sender or the coordinator.
 OPEN_CHANGE_STATES = ("queued", "sending", "in_doubt", "held", "rejected")
+
+
+# A patient's later correction waits while an earlier one is open (queued, sending, in doubt,
+# held or refused): the later one starts from the earlier one's `after`, and an earlier PATCH
+# arriving late would otherwise leave Impilo holding the older address while both say sent.
+# Patient ids belong to one server, so only corrections for the same server wait on each other.
+_FIRST = (
+    " AND NOT EXISTS (SELECT 1 FROM patient_changes AS earlier"
+    " WHERE earlier.patient_id = patient_changes.patient_id"
+    " AND earlier.server = patient_changes.server"
+    " AND earlier.change_id < patient_changes.change_id"
+    f" AND earlier.state IN ({', '.join(repr(s) for s in OPEN_CHANGE_STATES)}))"
+)
 
 
 def new_change_reference() -> str:
@@ -109,36 +121,19 @@ class PatientChangesMixin(StoreBase):
         """One change; `EntryNotFoundError` when it does not exist."""
         return self._db.read(lambda conn: _fetch(conn, change_id))
 
-    def open_patient_change(self, patient_id: int) -> PatientChangeEntry | None:
-        """The latest change for this patient that is not sent yet (waiting, or waiting for
-        the coordinator), or None: the address dialog says a correction is on its way."""
+    def open_patient_change(self, patient_id: int, *, server: str) -> PatientChangeEntry | None:
+        """The latest correction of this patient (on `server`) not sent yet, waiting or
+        waiting for the coordinator, or None: the address dialog says it is on its way and
+        starts from its `after`, which the sender delivers first (see `_FIRST`)."""
         marks = ",".join("?" * len(OPEN_CHANGE_STATES))
         row = self._db.read(
             lambda conn: conn.execute(
-                f"SELECT * FROM patient_changes WHERE patient_id = ? AND state IN ({marks})"
-                " ORDER BY change_id DESC LIMIT 1",
-                (patient_id, *OPEN_CHANGE_STATES),
+                "SELECT * FROM patient_changes WHERE patient_id = ? AND server = ?"
+                f" AND state IN ({marks}) ORDER BY change_id DESC LIMIT 1",
+                (patient_id, server, *OPEN_CHANGE_STATES),
             ).fetchone()
         )
         return None if row is None else PatientChangeEntry.from_row(row)
-
-    def patient_change_history(self, change_id: int) -> list[OutboxAttempt]:
-        """What happened to a change, oldest first (`entry_id` is the change's id)."""
-        rows = self._db.read(
-            lambda conn: conn.execute(
-                "SELECT * FROM patient_change_attempts WHERE change_id = ? ORDER BY attempt_id",
-                (change_id,),
-            ).fetchall()
-        )
-        return [
-            OutboxAttempt(
-                entry_id=int(r["change_id"]),
-                at=datetime.fromtimestamp(r["at"], UTC),
-                outcome=r["outcome"],
-                detail=r["detail"],
-            )
-            for r in rows
-        ]
 
     def discard_patient_change(self, change_id: int) -> None:
         """Delete a held or refused change the coordinator no longer wants sent."""
@@ -154,36 +149,37 @@ class PatientChangesMixin(StoreBase):
 
         self._db.write(discard)
 
-    def apply_patient_change_anyway(self, change_id: int, *, server: str) -> PatientChangeEntry:
-        """The coordinator saw why a change is held and wants it sent after all.
+    def apply_patient_change_anyway(self, change_id: int) -> PatientChangeEntry:
+        """The coordinator saw a correction held as changed in Impilo meanwhile and wants it
+        sent after all: what Impilo was found holding becomes its `before`, so the sender
+        sends it only while Impilo still holds that (a third value holds it again).
 
-        Held as changed meanwhile: what Impilo was found holding becomes the change's
-        `before`, so the sender sends it only while Impilo still holds that (a third value
-        holds it again). Held for its server: it is re-addressed to `server`, the profile's
-        server now. Either way the patient is re-read before anything is sent."""
+        One held for its server is never re-addressed (`EntryStateError`): patient numbers
+        belong to one server, and the same number elsewhere is another person. It can only
+        be discarded, and the address corrected again from the order on the new server."""
 
         def release(conn: sqlite3.Connection) -> PatientChangeEntry:
             entry = _fetch(conn, change_id)
-            if entry.state != EntryState.HELD:
+            if entry.state != EntryState.HELD or entry.held_for != HELD_FOR_CHANGED:
                 raise EntryStateError(
-                    f"Patient change #{change_id} is {entry.state.value}, not held."
+                    f"Patient change #{change_id} is not held as changed in Impilo meanwhile;"
+                    " it can only be discarded."
                 )
-            fields: dict[str, object] = {
-                "state": EntryState.QUEUED,
-                "held_for": None,
-                "found": None,
-                "next_attempt_at": None,
-                "last_error": None,
-            }
-            if entry.held_for == HELD_FOR_CHANGED and entry.found is not None:
-                change = entry.change.model_copy(update={"before": entry.found})
-                fields["body"] = change.model_dump_json()
-                detail = "applied anyway by the user over what Impilo held"
-            else:
-                fields["server"] = server
-                detail = f"confirmed by the user for {server}"
-            self._change_set(conn, change_id, **fields)
-            self._change_record(conn, change_id, "released", detail)
+            found = entry.found or entry.change.before
+            change = entry.change.model_copy(update={"before": found})
+            self._change_set(
+                conn,
+                change_id,
+                state=EntryState.QUEUED,
+                held_for=None,
+                found=None,
+                next_attempt_at=None,
+                last_error=None,
+                body=change.model_dump_json(),
+            )
+            self._change_record(
+                conn, change_id, "released", "applied anyway by the user over what Impilo held"
+            )
             return _fetch(conn, change_id)
 
         return self._db.write(release)
@@ -209,11 +205,12 @@ class PatientChangesMixin(StoreBase):
     def due_patient_changes(
         self, *, due_only: bool = True, waiting_for_network: bool = False
     ) -> list[PatientChangeEntry]:
-        """Changes the sender should work on now, oldest first (as `due_entries`)."""
+        """Changes the sender should work on now, oldest first (as `due_entries`): only a
+        patient's oldest open correction, so two never race (see `_FIRST`)."""
         now = self.now()
 
         def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-            sql = "SELECT * FROM patient_changes WHERE state IN ('queued', 'in_doubt')"
+            sql = f"SELECT * FROM patient_changes WHERE state IN ('queued', 'in_doubt'){_FIRST}"
             params: tuple[float, ...] = ()
             if due_only:
                 network = " OR waits_for_network = 1" if waiting_for_network else ""
@@ -339,10 +336,6 @@ class PatientChangesMixin(StoreBase):
             error,
             last_error=error,
         )
-
-    def record_change_attempt(self, change_id: int, outcome: str, detail: str = "") -> None:
-        """Add a line to the change's history without changing its state."""
-        self._db.write(lambda conn: self._change_record(conn, change_id, outcome, detail))
 
     def prune_sent_changes(self, older_than: float) -> int:
         """Forget changes sent more than `older_than` seconds ago: they hold a patient's

@@ -60,7 +60,6 @@ from impilo_desktop.sync.sender import (
     Outcome,
     StopReason,
     _no_connection,
-    wrong_server_reason,
 )
 
 if TYPE_CHECKING:
@@ -162,7 +161,7 @@ class PatientChangeSender:
             return _result(entry, Outcome.SKIPPED)
 
         if entry.server != client.base_url:
-            reason = wrong_server_reason(entry.server, client.base_url)
+            reason = other_server_reason(entry.server, client.base_url)
             held = store.mark_change_held(change_id, reason, held_for=HELD_FOR_SERVER)
             log.warning("Patient change %s held: queued for another server", change_id)
             return _result(held, Outcome.HELD, reason)
@@ -315,6 +314,16 @@ class PatientChangeSender:
         store.pause_outbox(API_KEY_REJECTED)
         log.warning("Outbox paused: %s (%s)", API_KEY_REJECTED, error.status)
         return _result(entry, Outcome.PAUSED, API_KEY_REJECTED)
+
+
+def other_server_reason(queued_for: str, now_talks_to: str) -> str:
+    """Why a correction is held for its server. Unlike an order it cannot be sent to the
+    server now in use: patient numbers belong to one server."""
+    return (
+        f"Queued for {queued_for}; it cannot be sent to {now_talks_to}, where this patient's"
+        " number may be another person. Discard it, then correct the address again from the"
+        " order on this server."
+    )
 
 
 def _result(entry: PatientChangeEntry, outcome: Outcome, message: str = "") -> ChangeResult:

@@ -26,6 +26,7 @@ from impilo_desktop.profile_data import (
 from impilo_desktop.store import StoreError
 from impilo_desktop.store.process_lock import process_alive
 from impilo_desktop.sync.cli_common import EXIT_OK, EXIT_PENDING, fail, say
+from impilo_desktop.unsent_changes import counted, split
 
 # The window's single-instance lock (ui/plumbing/single_instance.py, a QLockFile: its first
 # line is the holder's process id, its third the host name).
@@ -110,13 +111,14 @@ def run_remove(args: argparse.Namespace) -> int:
         for path in written:
             say(f"Wrote {path}")
     elif unsent and not args.force:
-        orders = "order is" if len(unsent) == 1 else "orders are"
-        say(f"{len(unsent)} {orders} not sent yet from profile {name!r}:", err=True)
+        verb = "is" if len(unsent) == 1 else "are"
+        say(f"{counted(*split(unsent))} {verb} not sent yet from profile {name!r}:", err=True)
         for entry in unsent:
             say(f"  {unsent_line(entry)}", err=True)
         say(
             "Nothing was removed. Send them first (impilo-desktop sync --once), write them out"
-            " with --export-to FOLDER, or drop them with --force.",
+            " with --export-to FOLDER (address corrections as text files to enter in Impilo by"
+            " hand), or drop them with --force.",
             err=True,
         )
         return EXIT_PENDING

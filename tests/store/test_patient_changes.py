@@ -18,7 +18,12 @@ from impilo_desktop.store import (
     Store,
 )
 from impilo_desktop.store.schema import MIGRATIONS
-from tests.store.patient_change_samples import NEW_ADDRESS, OLD_ADDRESS, address_change
+from tests.store.patient_change_samples import (
+    NEW_ADDRESS,
+    OLD_ADDRESS,
+    address_change,
+    change_history,
+)
 from tests.store.samples import SERVER, valid_draft
 
 
@@ -31,9 +36,9 @@ def test_enqueue_keeps_the_change_its_server_and_a_reference(store: Store) -> No
     assert (entry.server, entry.patient_id, entry.change) == (SERVER, 10001, change)
     assert entry.title() == "Address correction for Jane Doe"
     assert store.get_patient_change(entry.change_id) == entry
-    assert [h.outcome for h in store.patient_change_history(entry.change_id)] == ["queued"]
-    assert store.open_patient_change(10001) == entry
-    assert store.open_patient_change(10002) is None
+    assert [h.outcome for h in change_history(store, entry.change_id)] == ["queued"]
+    assert store.open_patient_change(10001, server=SERVER) == entry
+    assert store.open_patient_change(10002, server=SERVER) is None
     # A second change gets its own reference, never the first one's.
     other = store.enqueue_patient_change(address_change(10002), server=SERVER)
     assert other.client_reference != entry.client_reference
@@ -68,6 +73,7 @@ def test_summary_counts_changes_with_orders(store: Store) -> None:
 
     summary = store.outbox_summary()
     assert (summary.pending, summary.attention) == (2, 1)
+    assert summary.pending_corrections == 1  # of the two waiting, one is a correction
     assert summary.next_due_at == 0.0  # the order is due now
 
 
@@ -84,8 +90,8 @@ def test_sender_states_and_crash_recovery(store: Store) -> None:
     assert store.due_patient_changes() == [in_doubt]
     sent = store.mark_change_sent(entry.change_id, "Impilo already held the new values")
     assert sent.state == EntryState.SENT
-    assert store.open_patient_change(10001) is None
-    outcomes = [h.outcome for h in store.patient_change_history(entry.change_id)]
+    assert store.open_patient_change(10001, server=SERVER) is None
+    outcomes = [h.outcome for h in change_history(store, entry.change_id)]
     assert outcomes == ["queued", "sending", "in_doubt", "sent"]
     with pytest.raises(EntryStateError):
         store.mark_change_sending(entry.change_id)
@@ -99,24 +105,27 @@ def test_apply_anyway_takes_what_impilo_held_as_before(store: Store) -> None:
     )
     assert (held.state, held.held_for, held.found) == (EntryState.HELD, "changed", found)
 
-    again = store.apply_patient_change_anyway(entry.change_id, server="https://other.test")
+    again = store.apply_patient_change_anyway(entry.change_id)
     assert again.state == EntryState.QUEUED
     assert (again.held_for, again.found, again.server) == (None, None, SERVER)
     assert again.change.before == found
     assert again.change.after == entry.change.after
     with pytest.raises(EntryStateError):
-        store.apply_patient_change_anyway(entry.change_id, server=SERVER)
+        store.apply_patient_change_anyway(entry.change_id)
 
 
-def test_apply_anyway_readdresses_a_change_held_for_its_server(store: Store) -> None:
+def test_a_change_held_for_its_server_is_never_sent_elsewhere_only_discarded(
+    store: Store,
+) -> None:
+    # Patient numbers belong to one server: #10001 elsewhere is another person.
     entry = store.enqueue_patient_change(address_change(), server=SERVER)
     store.mark_change_held(entry.change_id, "another server", held_for=HELD_FOR_SERVER)
-    again = store.apply_patient_change_anyway(entry.change_id, server="https://new.test")
-    assert (again.state, again.server, again.change) == (
-        EntryState.QUEUED,
-        "https://new.test",
-        entry.change,
-    )
+    with pytest.raises(EntryStateError):
+        store.apply_patient_change_anyway(entry.change_id)
+    held = store.get_patient_change(entry.change_id)
+    assert (held.state, held.server) == (EntryState.HELD, SERVER)
+    store.discard_patient_change(entry.change_id)
+    assert store.list_patient_changes() == []
 
 
 def test_discard_only_what_waits_for_the_coordinator(store: Store) -> None:
@@ -126,7 +135,7 @@ def test_discard_only_what_waits_for_the_coordinator(store: Store) -> None:
     store.mark_change_rejected(queued.change_id, "zipCode is invalid", "400")
     store.discard_patient_change(queued.change_id)
     assert store.list_patient_changes() == []
-    assert store.patient_change_history(queued.change_id) == []
+    assert change_history(store, queued.change_id) == []
 
 
 def test_recent_list_and_pruning(store: Store) -> None:

@@ -20,6 +20,7 @@ from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import DATABASE_KEY_SERVICE, SERVICE, KeyStore, MemoryKeyring
 from impilo_desktop.store import EntryState, Store
 from tests.other_sender import another_sender, leftovers
+from tests.store.patient_change_samples import address_change
 
 
 def _keyed_store(profile: Profile, home: Path) -> Store:
@@ -105,6 +106,24 @@ def test_unsent_orders_are_listed_and_nothing_is_removed(
     assert "Nothing was removed" in err
     with _keyed_store(custom_profile, app_home) as store:
         assert [e.state for e in store.list_outbox()] == [EntryState.QUEUED]
+
+
+def test_an_unsent_address_correction_is_listed_and_nothing_is_removed(
+    custom_profile: Profile, app_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _send_everything(custom_profile, app_home)
+    with _keyed_store(custom_profile, app_home) as store:
+        store.enqueue_patient_change(address_change(10001), server=custom_profile.base_url)
+
+    code = main(["profile", "remove", "custom"])
+
+    _out, err = capsys.readouterr()
+    assert code == 1
+    assert "1 address correction is not sent yet from profile 'custom'" in err
+    assert "Address correction for Jane Doe (patient 10001)" in err
+    assert "Nothing was removed" in err
+    with _keyed_store(custom_profile, app_home) as store:
+        assert len(store.list_patient_changes()) == 1
 
 
 def test_export_to_writes_order_files_that_import_back(

@@ -25,6 +25,7 @@ from impilo_desktop.domain.patient_change import PatientChange, PatientContact
 from impilo_desktop.domain.patient_change_rules import Standing, contact_from_patient, standing
 from impilo_desktop.sandbox import DEMO_API_KEY
 from impilo_desktop.store import EntryState
+from tests.store.patient_change_samples import change_history
 from tests.sync.conftest import keyed_store
 from tests.sync.test_crash import (  # the standalone sandbox, as the orders' crash test
     _cli,
@@ -168,7 +169,7 @@ def test_killed_senders_apply_each_correction_exactly_once(
 
     with keyed_store(store_path) as store:
         entries = store.list_patient_changes()
-        histories = {e.change_id: store.patient_change_history(e.change_id) for e in entries}
+        histories = {e.change_id: change_history(store, e.change_id) for e in entries}
     assert len(entries) == CHANGES
     assert all(e.state == EntryState.SENT for e in entries)
     for change in changes:

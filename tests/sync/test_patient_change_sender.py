@@ -12,7 +12,12 @@ import pytest
 from impilo_desktop.domain.new_patient import UsAddress
 from impilo_desktop.store import EntryState, Store
 from impilo_desktop.sync import API_KEY_REJECTED, DEFAULT_SETTLE, OutboxSender, Outcome
-from tests.store.patient_change_samples import NEW_ADDRESS, OLD_ADDRESS, address_change
+from tests.store.patient_change_samples import (
+    NEW_ADDRESS,
+    OLD_ADDRESS,
+    address_change,
+    change_history,
+)
 from tests.store.samples import valid_draft
 from tests.sync.conftest import Clock
 from tests.sync.fake_impilo import BASE_URL, FakeImpilo, request_for
@@ -113,7 +118,7 @@ async def test_impilo_already_holding_the_new_values_is_not_patched(
     assert impilo.patches == []
     stored = store.get_patient_change(change.change_id)
     assert stored.state == EntryState.SENT
-    assert "already had" in store.patient_change_history(change.change_id)[-1].detail
+    assert "already had" in change_history(store, change.change_id)[-1].detail
 
 
 async def test_a_patient_changed_meanwhile_is_held_with_both_values(
@@ -133,7 +138,7 @@ async def test_a_patient_changed_meanwhile_is_held_with_both_values(
     assert held.found.address.line_one == "9 Ferry Street"
 
     # Applied anyway: sent over what Impilo holds, after a re-read that still finds it.
-    store.apply_patient_change_anyway(change.change_id, server=BASE_URL)
+    store.apply_patient_change_anyway(change.change_id)
     again = await sender(store, impilo).drain()
     assert [r.outcome for r in again.changes] == [Outcome.SENT]
     assert impilo_patient["address"]["lineOne"] == "480 Larkspur Lane"
@@ -212,7 +217,7 @@ async def test_a_change_left_sending_by_a_crash_is_reread_first(
 
     assert [r.outcome for r in report.changes] == [Outcome.ADOPTED]
     assert impilo.patches == []
-    history = [h.detail for h in store.patient_change_history(change.change_id)]
+    history = [h.detail for h in change_history(store, change.change_id)]
     assert "interrupted while sending" in history
 
 
@@ -253,3 +258,6 @@ async def test_a_change_for_another_server_is_held_and_nothing_is_asked(
     assert impilo.requests == 0
     held = store.get_patient_change(change.change_id)
     assert (held.state, held.held_for) == (EntryState.HELD, "server")
+    assert held.last_error is not None
+    assert "cannot be sent to" in held.last_error  # never "send it here" (another patient)
+    assert "Discard" in held.last_error

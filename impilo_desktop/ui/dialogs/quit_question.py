@@ -13,9 +13,14 @@ from impilo_desktop.ui.plumbing.outbox_controller import OutboxController
 QUIT_BOX_NAME = "quitConfirmation"
 
 
-def waiting_text(count: int) -> str:
-    orders = "1 order is" if count == 1 else f"{count} orders are"
-    return f"{orders} waiting to be sent."
+def waiting_text(count: int, corrections: int = 0) -> str:
+    """ "2 orders are waiting to be sent." / "1 order and 1 address correction are …"."""
+    orders = count - corrections
+    parts = [f"{orders} order{'s' if orders != 1 else ''}"] if orders else []
+    if corrections:
+        parts.append(f"{corrections} address correction{'s' if corrections != 1 else ''}")
+    verb = "is" if count == 1 else "are"
+    return f"{' and '.join(parts)} {verb} waiting to be sent."
 
 
 def ask_before_quitting(
@@ -25,6 +30,7 @@ def ask_before_quitting(
     on_send_now: Callable[[], None],
     on_quit: Callable[[], None],
     saved: bool = True,
+    corrections: int = 0,
 ) -> QMessageBox:
     """Open (window-modal, not blocking) "N orders are waiting…" with Send now / Quit anyway /
     Cancel; calls `on_send_now` or `on_quit`, nothing on Cancel."""
@@ -33,7 +39,7 @@ def ask_before_quitting(
     box.setObjectName(QUIT_BOX_NAME)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Orders not sent yet")
-    box.setText(waiting_text(pending))
+    box.setText(waiting_text(pending, corrections))
     if saved:
         box.setInformativeText(
             ("It is" if pending == 1 else "They are")
@@ -101,14 +107,14 @@ class QuitGuard(QObject):
             self._outbox().count_pending(self._decide)
         return False
 
-    def _decide(self, pending: int) -> None:
+    def _decide(self, pending: int, corrections: int = 0) -> None:
         self._checking = False
         if pending:
-            self._ask(pending)
+            self._ask(pending, corrections)
         else:
             self._quit_now()
 
-    def _ask(self, pending: int) -> None:
+    def _ask(self, pending: int, corrections: int = 0) -> None:
         existing = self._window.findChild(QMessageBox, QUIT_BOX_NAME)
         if existing is not None and existing.isVisible():
             existing.raise_()
@@ -119,6 +125,7 @@ class QuitGuard(QObject):
             on_send_now=self._send_then_quit,
             on_quit=self._quit_now,
             saved=self._saved(),
+            corrections=corrections,
         )
 
     def _quit_now(self) -> None:

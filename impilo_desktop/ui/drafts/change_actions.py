@@ -1,10 +1,10 @@
 """What the coordinator does with a held or refused address/phone correction on the Drafts
-& outbox page: apply it anyway (with both values in view) or discard it. Both ask first."""
+& outbox page: apply one held as changed in Impilo meanwhile anyway (with both values in
+view), or discard it. Both ask first. One held for its server is only discarded."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from impilo_desktop.store import EntryState
 from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
@@ -24,33 +24,23 @@ def confirm_apply_anyway(parent: QWidget, services: AppServices, row: ChangeRow)
     entry = row.change
     if entry.state != EntryState.HELD:
         return
-    if row.held_as_changed:
-        question = Question(
-            name="applyChangeAnywayConfirmation",
-            title="Apply this correction anyway?",
-            text=f"Replace what Impilo has for {row.recipient_text()}?",
-            informative=(
-                f"Impilo now has: {row.found_text()}.\n"
-                f"This correction sets: {contact_text(entry, entry.change.after)}.\n\n"
-                "Someone changed the patient in Impilo after you started this correction."
-                " Apply it only if yours is the right one."
-            ),
-            action="Apply anyway",
-            action_name="confirmApplyChangeAnyway",
-        )
-    else:
-        server = services.profile.base_url
-        question = Question(
-            name="applyChangeToServerConfirmation",
-            title="Send to this server?",
-            text=f"Send the {entry.what().lower()} for {row.recipient_text()} to {server}?",
-            informative=f"It was queued for {entry.server}. Send it only if this patient is on"
-            f" {server}; otherwise discard it.",
-            action=f"Send to {urlsplit(server).netloc}",
-            action_name="confirmApplyChangeToServer",
-        )
+    if not row.held_as_changed:
+        return  # held for another server: only discarded (patient numbers are per server)
+    question = Question(
+        name="applyChangeAnywayConfirmation",
+        title="Apply this correction anyway?",
+        text=f"Replace what Impilo has for {row.recipient_text()}?",
+        informative=(
+            f"Impilo now has: {row.found_text()}.\n"
+            f"This correction sets: {contact_text(entry, entry.change.after)}.\n\n"
+            "Someone changed the patient in Impilo after you started this correction."
+            " Apply it only if yours is the right one."
+        ),
+        action="Apply anyway",
+        action_name="confirmApplyChangeAnyway",
+    )
     confirm_destructive(
-        parent, question, lambda: services.outbox.apply_change_anyway(entry.change_id)
+        parent, question, lambda: services.outbox.corrections.apply_anyway(entry.change_id)
     )
 
 
@@ -67,5 +57,5 @@ def confirm_discard_change(parent: QWidget, services: AppServices, row: ChangeRo
             action="Discard correction",
             action_name="confirmDiscardChange",
         ),
-        lambda: services.outbox.discard_change(entry.change_id),
+        lambda: services.outbox.corrections.discard(entry.change_id),
     )

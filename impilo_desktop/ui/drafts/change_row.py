@@ -20,7 +20,7 @@ STATE_TEXT = {
     EntryState.IN_DOUBT: "Checking with Impilo",
     EntryState.SENT: "Applied",
     EntryState.REJECTED: "Refused by Impilo",
-    EntryState.HELD: "Held: check the server",
+    EntryState.HELD: "Held: another server",
 }
 HELD_CHANGED_TEXT = "Held: changed in Impilo"
 
@@ -94,7 +94,7 @@ class ChangeRow:
             # The status says it changed; the details lead with what Impilo has now.
             return f"Impilo now has: {self.found_text()}. Apply yours anyway, or delete it."
         if entry.state == EntryState.HELD:
-            return entry.last_error or "Queued for another server; check before sending."
+            return entry.last_error or "Queued for another server: discard it."
         if entry.last_error:
             tries = f" (tried {entry.attempts} times)" if entry.attempts > 1 else ""
             return f"{entry.last_error}{tries}"

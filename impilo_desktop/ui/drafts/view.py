@@ -327,7 +327,12 @@ class DraftsPage(QWidget):
         change = isinstance(row, ChangeRow)
         self.duplicate_button.setEnabled(row is not None and not change)
         self.delete_button.setEnabled(row is not None and row.can_delete)
-        self.release_button.setEnabled(row is not None and row.state == EntryState.HELD)
+        releasable = row is not None and row.state == EntryState.HELD
+        if isinstance(row, ChangeRow):
+            # A correction held for another server is only discarded: patient numbers belong
+            # to one server.
+            releasable = row.held_as_changed
+        self.release_button.setEnabled(releasable)
         # A held correction is applied anyway; a held order released.
         self.release_button.setText(APPLY_ANYWAY if change else "&Release")
         self.release_button.setAccessibleName(self.release_button.text().replace("&", ""))

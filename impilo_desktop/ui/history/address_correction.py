@@ -1,5 +1,5 @@
 """Correcting a patient's address from an order in "Confirm address": the dialog, the
-correction queued in the outbox (`OutboxController.queue_patient_change`, sent to Impilo
+correction queued in the outbox (`OutboxController.corrections.queue`, sent to Impilo
 exactly once), and the order's row saying where the correction is ("address correction
 waiting to be sent", "... sent", "... waiting for you" when the outbox holds it)."""
 
@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog, QWidget
 
 from impilo_desktop.api.models import Order, Patient
+from impilo_desktop.store import PatientChangeEntry
 
 from .actions import error_text
 from .address_dialog import AddressDialog
@@ -46,19 +47,39 @@ class AddressCorrections(QObject):
         self._say = say
         self.dialog: AddressDialog | None = None
         outbox = services.outbox
-        outbox.patient_change_applied.connect(lambda entry: self._on_entry(entry, SENT))
-        outbox.patient_change_held.connect(lambda entry: self._on_entry(entry, HELD))
+        outbox.corrections.applied.connect(lambda entry: self._on_entry(entry, SENT))
+        outbox.corrections.held.connect(lambda entry: self._on_entry(entry, HELD))
 
     def open_for(self, order: Order, patient: Patient) -> None:
-        """The dialog, prefilled with `patient` as Impilo holds it (window-modal, `open()`:
-        a screen reader's Press gets its answer at once)."""
+        """The dialog (window-modal, `open()`: a screen reader's Press gets its answer at
+        once), prefilled with `patient` as Impilo holds it, or with what a correction of the
+        patient not sent yet sets: a second correction starts from the first, and the outbox
+        sends them one after the other."""
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.raise_()
             return
-        dialog = AddressDialog(patient, order.id, self._page)
-        dialog.finished.connect(lambda result: self._finished(dialog, result))
-        self.dialog = dialog
-        dialog.open()
+        if patient.id is None:
+            return
+
+        def answer(found: object) -> None:
+            if isinstance(found, BaseException):
+                log.warning("Reading the outbox for a waiting correction failed: %r", found)
+                self._say(
+                    "The outbox could not be read, so the address cannot be corrected now."
+                    " Try again.",
+                    about=order.id,
+                )
+                return
+            if self.dialog is not None and self.dialog.isVisible():
+                self.dialog.raise_()
+                return
+            waiting = found.change.after if isinstance(found, PatientChangeEntry) else None
+            dialog = AddressDialog(patient, order.id, self._page, on_the_way=waiting)
+            dialog.finished.connect(lambda result: self._finished(dialog, result))
+            self.dialog = dialog
+            dialog.open()
+
+        self._services.outbox.corrections.on_the_way(patient.id, answer)
 
     def _finished(self, dialog: AddressDialog, result: int) -> None:
         self.dialog = None
@@ -85,7 +106,7 @@ class AddressCorrections(QObject):
                 about=order_id,
             )
 
-        self._services.outbox.queue_patient_change(change, done)
+        self._services.outbox.corrections.queue(change, done)
 
     def _on_entry(self, entry: object, note: str) -> None:
         change = getattr(entry, "change", None)

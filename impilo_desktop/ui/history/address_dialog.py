@@ -60,13 +60,22 @@ def contact_of(patient: Patient) -> PatientContact:
 class AddressDialog(QDialog):
     """Correct a patient's shipping address and phone; `change` is set once accepted."""
 
-    def __init__(self, patient: Patient, order_id: int | None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        patient: Patient,
+        order_id: int | None,
+        parent: QWidget | None = None,
+        *,
+        on_the_way: PatientContact | None = None,
+    ):
+        """`on_the_way`: what a correction of this patient not sent yet sets; this one
+        starts from it (the outbox sends it after that one)."""
         super().__init__(parent)
         named(self, "addressDialog", "Correct the shipping address")
         self.setWindowTitle("Correct the shipping address")
         self._patient = patient
         self._order_id = order_id
-        self.before = contact_of(patient)
+        self.before = on_the_way or contact_of(patient)
         self.change: PatientChange | None = None
         self._checked = False  # problems are shown once the coordinator has tried OK
         self.question: QMessageBox | None = None  # "Discard the correction?", while open
@@ -79,6 +88,12 @@ class AddressDialog(QDialog):
             "with the patient and correct it. The correction is queued here and sent to "
             "Impilo once (also later, if Impilo cannot be reached now)."
         )
+        if on_the_way is not None:
+            intro.setText(
+                f"A correction for <b>{_html(who)}</b> is already waiting in Drafts &amp; outbox:"
+                " the address it sets shows here. Correct it again if needed; this correction"
+                " is sent to Impilo after that one."
+            )
         intro.setObjectName("addressDialogIntro")
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)

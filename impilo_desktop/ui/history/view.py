@@ -128,7 +128,7 @@ class OrderHistoryView(QWidget):
             self.corrections.open_for,
             parent=self,
         )
-        services.outbox.patient_change_applied.connect(
+        services.outbox.corrections.applied.connect(
             lambda entry: self.needs_detail.patient_changed(entry.patient_id)
         )
         self.order_actions = OrderActions(

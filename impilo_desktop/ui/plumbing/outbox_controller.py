@@ -29,8 +29,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from impilo_desktop.api.errors import ImpiloError
 from impilo_desktop.api.retry import RetryPolicy
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.domain.patient_change import PatientChange
-from impilo_desktop.store import OutboxEntry, OutboxSummary, PatientChangeEntry, StoreError
+from impilo_desktop.store import OutboxEntry, OutboxSummary, StoreError
 from impilo_desktop.sync import (
     ANOTHER_SENDER,
     API_KEY_REJECTED,
@@ -44,9 +43,9 @@ from impilo_desktop.sync import (
     ReferenceRefresher,
     StopReason,
 )
-from impilo_desktop.sync.patient_change_sender import ChangeResult
 from impilo_desktop.sync.probe import ConnectionProbe
 from impilo_desktop.ui.plumbing.bridge import Job
+from impilo_desktop.ui.plumbing.patient_change_controller import PatientChangeController
 
 if TYPE_CHECKING:
     from impilo_desktop.store import ReferenceKind
@@ -57,8 +56,6 @@ T = TypeVar("T")
 
 DRAIN_INTERVAL_MS = 30_000
 MAX_RETRY_WAIT_MS = 5 * 60_000
-# Results after which a correction is applied or waits for the coordinator.
-SETTLED_CHANGE = (Outcome.SENT, Outcome.ADOPTED, Outcome.HELD, Outcome.REJECTED)
 BUSY_ELSEWHERE = (
     f"{ANOTHER_SENDER} (a sync started from the command line, perhaps). Whatever it leaves"
     " is sent from here once it has finished."
@@ -75,10 +72,8 @@ class OutboxController(QObject):
     `reference_refreshed(ok)`, `busy_elsewhere(message)` when a person asked to send and
     another copy of the app (a `sync` from the command line) holds the sender lock, and
     `send_stopped(report)` when a drain a person asked for stopped short (no connection, the
-    key refused) so that they can be told why. For address and phone corrections
-    (`queue_patient_change`): `patient_change_applied(entry)` once Impilo holds the new
-    values, `patient_change_held(entry)` when one waits for the coordinator (held: changed
-    in Impilo meanwhile, or another server; or refused by Impilo), with a `PatientChangeEntry`.
+    key refused) so that they can be told why. Address and phone corrections have their
+    own part, `corrections` (patient_change_controller.py), with their own signals.
     """
 
     entries_changed = Signal()
@@ -92,14 +87,11 @@ class OutboxController(QObject):
     drain_finished = Signal(object)
     busy_elsewhere = Signal(str)
     send_stopped = Signal(object)  # DrainReport
-    patient_change_applied = Signal(object)  # PatientChangeEntry
-    patient_change_held = Signal(object)  # PatientChangeEntry (held or refused)
 
     # Hops from the sync thread to the UI thread (queued: this object lives on the UI thread).
     _connectivity_hop = Signal(str, str)
     _progress_hop = Signal(int, int)
     _result_hop = Signal(object, object)  # EntryResult, OutboxEntry | None
-    _change_hop = Signal(object, object)  # ChangeResult, PatientChangeEntry | None
     _reference_hop = Signal(str, int, int)
 
     def __init__(self, services: AppServices, parent: QObject | None = None) -> None:
@@ -120,8 +112,8 @@ class OutboxController(QObject):
         self._connectivity_hop.connect(self._on_connectivity)
         self._progress_hop.connect(self._on_progress)
         self._result_hop.connect(self._on_result)
-        self._change_hop.connect(self._on_change_result)
         self._reference_hop.connect(self._on_reference_progress)
+        self.corrections = PatientChangeController(self, services)
 
         self._timer = QTimer(self)
         self._timer.setObjectName("outboxTimer")
@@ -170,7 +162,7 @@ class OutboxController(QObject):
                 self.connectivity.set(ConnectivityState.UNAUTHORIZED, read[1].paused)
 
         self._services.bridge.call(
-            self._read_summary, on_result=first_summary, on_error=self._store_problem
+            self._read_summary, on_result=first_summary, on_error=self.store_problem
         )
         if refresh_references:
             self.refresh_references()
@@ -258,32 +250,7 @@ class OutboxController(QObject):
                 draft, server=server, validate=False, new_patient_confirmed=new_patient_confirmed
             ),
             on_result=queued,
-            on_error=on_failed or self._store_problem,
-        )
-
-    def queue_patient_change(
-        self, change: PatientChange, on_done: Callable[[object], None] | None = None
-    ) -> None:
-        """Queue a correction of a patient's address or phone (one transaction, on the bridge
-        loop) and start sending it. `on_done` follows on the UI thread with the queued
-        `PatientChangeEntry`, or with the exception when it could not be queued."""
-        server = self._services.profile.base_url
-
-        def queued(entry: object) -> None:
-            self.drain(due_only=False)
-            if on_done is not None:
-                on_done(entry)
-            self.changed()
-
-        def failed(error: BaseException) -> None:
-            self._store_problem(error)
-            if on_done is not None:
-                on_done(error)
-
-        self._services.bridge.call(
-            lambda: self._services.store.enqueue_patient_change(change, server=server),
-            on_result=queued,
-            on_error=failed,
+            on_error=on_failed or self.store_problem,
         )
 
     def send_now(self) -> None:
@@ -303,16 +270,22 @@ class OutboxController(QObject):
         """Entries the app will still send by itself (queued, sending, in doubt)."""
         return self._summary.pending
 
-    def count_pending(self, answer: Callable[[int], None]) -> None:
-        """Read the outbox now (on the bridge loop) and `answer(pending)` on the UI thread;
-        for decisions that must not rest on a summary a moment old, such as quitting."""
+    def count_pending(self, answer: Callable[[int, int], None]) -> None:
+        """Read the outbox now (on the bridge loop) and `answer(pending, corrections)` on the
+        UI thread (`corrections`: how many of `pending` are address corrections); for
+        decisions that must not rest on a summary a moment old, such as quitting."""
 
         store = self._services.store
+
+        def read() -> tuple[int, int]:
+            summary = store.outbox_summary()
+            return summary.pending, summary.pending_corrections
+
         self._services.bridge.call(
-            lambda: store.outbox_summary().pending,
-            on_result=answer,
+            read,
+            on_result=lambda counts: answer(*counts),
             # Unreadable: quit without asking; whatever waits stays on disk for next time.
-            on_error=lambda _error: answer(0),
+            on_error=lambda _error: answer(0, 0),
         )
 
     def attention_count(self) -> int:
@@ -330,37 +303,7 @@ class OutboxController(QObject):
         self._services.bridge.call(
             lambda: self._services.store.release_held(entry_id, server=server),
             on_result=released,
-            on_error=self._store_problem,
-        )
-
-    def apply_change_anyway(self, change_id: int) -> None:
-        """The coordinator wants a held correction sent after all (over what Impilo holds
-        now, or to the profile's server now): the patient is re-read, then it is sent."""
-        server = self._services.profile.base_url
-
-        def released(_entry: object) -> None:
-            self.changed()
-            self.drain(due_only=False)
-
-        self._services.bridge.call(
-            lambda: self._services.store.apply_patient_change_anyway(change_id, server=server),
-            on_result=released,
-            on_error=self._store_problem,
-        )
-
-    def discard_change(self, change_id: int, on_done: Callable[[], None] | None = None) -> None:
-        """Delete a held or refused correction the coordinator does not want sent."""
-
-        def discarded(_none: object) -> None:
-            self.changed()
-            if on_done is not None:
-                on_done()
-
-        self._services.bridge.call(
-            self._services.store.discard_patient_change,
-            change_id,
-            on_result=discarded,
-            on_error=self._store_problem,
+            on_error=self.store_problem,
         )
 
     def changed(self) -> None:
@@ -368,7 +311,7 @@ class OutboxController(QObject):
         if self._summary_job is not None and not self._summary_job.done():
             self._summary_job.cancel()  # a newer read is on its way
         self._summary_job = self._services.bridge.call(
-            self._read_summary, on_result=self._on_summary, on_error=self._store_problem
+            self._read_summary, on_result=self._on_summary, on_error=self.store_problem
         )
 
     def _read_summary(self) -> tuple[int, OutboxSummary]:
@@ -383,7 +326,7 @@ class OutboxController(QObject):
         self._summary = summary
         self.entries_changed.emit()
 
-    def _store_problem(self, error: BaseException) -> None:
+    def store_problem(self, error: BaseException) -> None:
         if self._running and isinstance(error, StoreError):
             log.warning("Outbox store problem: %s", error)
         elif self._running:
@@ -430,7 +373,7 @@ class OutboxController(QObject):
         self._restart_pending = False
         self._services.reset_client()
         # Lifted on the loop before the drain below is (calls run in order there).
-        self._services.bridge.call(self._services.store.resume_outbox, on_error=self._store_problem)
+        self._services.bridge.call(self._services.store.resume_outbox, on_error=self.store_problem)
         self.connectivity.set(ConnectivityState.UNKNOWN)
         if not self._services.api_key():
             self.changed()
@@ -483,16 +426,13 @@ class OutboxController(QObject):
             # On the loop thread: the entry is read here, the UI gets it with the result.
             self._result_hop.emit(result, self._settled_entry(result))
 
-        def on_change(result: ChangeResult) -> None:
-            self._change_hop.emit(result, self._settled_change(result))
-
         async def drain_and_summarize() -> tuple[DrainReport, tuple[int, OutboxSummary]]:
             report = await self._sender.drain(
                 due_only=due_only,
                 waiting_for_network=waiting_for_network,
                 progress=self._progress_hop.emit,
                 on_result=on_result,
-                on_change=on_change,
+                on_change=self.corrections.sender_result,
             )
             return report, self._read_summary()
 
@@ -514,15 +454,6 @@ class OutboxController(QObject):
             return None
         try:
             return self._services.store.get_entry(result.entry_id)
-        except StoreError:
-            return None
-
-    def _settled_change(self, result: ChangeResult) -> PatientChangeEntry | None:
-        """On the loop thread: the correction an applied, held or refused result is about."""
-        if result.outcome not in SETTLED_CHANGE:
-            return None
-        try:
-            return self._services.store.get_patient_change(result.change_id)
         except StoreError:
             return None
 
@@ -572,16 +503,6 @@ class OutboxController(QObject):
             self.entry_rejected.emit(entry)
         else:
             self.entry_sent.emit(entry)
-
-    @Slot(object, object)
-    def _on_change_result(self, result: ChangeResult, entry: PatientChangeEntry | None) -> None:
-        self.changed()
-        if entry is None:
-            return
-        if result.outcome in (Outcome.SENT, Outcome.ADOPTED):
-            self.patient_change_applied.emit(entry)
-        else:
-            self.patient_change_held.emit(entry)
 
     @Slot(str, int, int)
     def _on_reference_progress(self, kind: str, done: int, total: int) -> None:

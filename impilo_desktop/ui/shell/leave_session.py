@@ -23,15 +23,18 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from impilo_desktop.domain import DraftInvalid, OrderDraft, to_order_create
 from impilo_desktop.profile_data import (
     ExportError,
+    Unsent,
     export_unsent,
     unsent_entries,
     unsent_line,
     write_new_file,
 )
-from impilo_desktop.store import OutboxEntry, Store
+from impilo_desktop.store import Store
 from impilo_desktop.store.outbox import new_client_reference
 from impilo_desktop.ui.dialogs.folder_choice import choose_folder
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+from impilo_desktop.ui.shell.sign_out import EXPORTED_AS
+from impilo_desktop.unsent_changes import counted, split
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,7 @@ LISTED = 8  # lines named in the question; the rest are counted ("and 3 more")
 class SessionWork:
     """What only this session holds: its unsent orders and its drafts."""
 
-    unsent: list[OutboxEntry]
+    unsent: list[Unsent]
     drafts: list[OrderDraft]
 
     def __bool__(self) -> bool:
@@ -123,8 +126,8 @@ class LeaveSession(QObject):
             lines = [*lines[:LISTED], f"and {len(lines) - LISTED} more"]
         box.setInformativeText(
             "\n".join(lines) + "\n\nNothing is saved on this computer in this session: "
-            "switching account deletes them. Export them first to keep them as order files "
-            "(they contain patient data); Impilo Desktop can import them again."
+            "switching account deletes them. Export them first to keep them (they contain "
+            f"patient data): drafts and {EXPORTED_AS}"
         )
         box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 320px; }")
         export = box.addButton("&Export them first…", QMessageBox.ButtonRole.AcceptRole)
@@ -169,7 +172,7 @@ class LeaveSession(QObject):
         )
 
     def _exported(self, folder: Path, written: list[Path]) -> None:
-        files = "1 order file" if len(written) == 1 else f"{len(written)} order files"
+        files = "1 file" if len(written) == 1 else f"{len(written)} files"
         self._say(f"Wrote {files} to {folder}. Switching account…")
         self._done(switch=True)
 
@@ -189,9 +192,7 @@ class LeaveSession(QObject):
 def lost_text(work: SessionWork) -> str:
     parts = []
     if work.unsent:
-        parts.append(
-            "1 order not sent" if len(work.unsent) == 1 else f"{len(work.unsent)} orders not sent"
-        )
+        parts.append(f"{counted(*split(work.unsent))} not sent")
     if work.drafts:
         parts.append("1 draft" if len(work.drafts) == 1 else f"{len(work.drafts)} drafts")
     return " and ".join(parts) + " would be lost."

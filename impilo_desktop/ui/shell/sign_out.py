@@ -1,9 +1,10 @@
 """Settings > "Sign out and remove this computer's data": the questions before it.
 
-With nothing unsent, one confirmation (Cancel is the default). With unsent orders, they are
-listed (recipient, items, how long they waited) with three ways out: "Export them first…"
-(order files `impilo-desktop drafts import` reads back, written to a folder the coordinator
-picks, then the removal), "Remove everything" (destructive, never the default) and Cancel (the
+With nothing unsent, one confirmation (Cancel is the default). With unsent orders or address
+corrections, they are listed (recipient, items, how long they waited) with three ways out:
+"Export them first…" (order files `impilo-desktop drafts import` reads back, and a plain text
+file per correction to enter in Impilo by hand, written to a folder the coordinator picks,
+then the removal), "Remove everything" (destructive, never the default) and Cancel (the
 default: Enter and Escape keep everything). A database that cannot be read (its key gone,
 the file damaged) gets "Remove anyway", never the default, like the command line's --force.
 The removal itself is the session's for the open account (`SessionController.sign_out`) and
@@ -20,15 +21,20 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from impilo_desktop.profile_data import export_unsent, unsent_line
-from impilo_desktop.store import OutboxEntry, StoreError, StoreLockedError
+from impilo_desktop.profile_data import Unsent, export_unsent, unsent_line
+from impilo_desktop.store import StoreError, StoreLockedError
 from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
 from impilo_desktop.ui.dialogs.folder_choice import choose_folder
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+from impilo_desktop.unsent_changes import counted, split
 
 log = logging.getLogger(__name__)
 
 LISTED = 8  # entries named in the question; the rest are counted ("and 3 more")
+EXPORTED_AS = (
+    "orders as order files Impilo Desktop can import again, address corrections as text"
+    " files to enter in Impilo by hand."
+)
 
 
 def account_label(name: str) -> str:
@@ -46,7 +52,7 @@ class SignOut(QObject):
         parent: QWidget,
         bridge: AsyncBridge,
         name: str,
-        read_unsent: Callable[[], list[OutboxEntry]],
+        read_unsent: Callable[[], list[Unsent]],
         remove: Callable[[], None],
         say: Callable[[str], None],
         on_cancelled: Callable[[], None],
@@ -59,7 +65,7 @@ class SignOut(QObject):
         self._remove = remove
         self._say = say
         self._cancelled = on_cancelled
-        self.entries: list[OutboxEntry] = []
+        self.entries: list[Unsent] = []
 
     def start(self) -> None:
         self.bridge.call(self._read_unsent, on_result=self._ask, on_error=self._read_failed)
@@ -94,7 +100,7 @@ class SignOut(QObject):
             self._cancelled,
         )
 
-    def _ask(self, entries: list[OutboxEntry]) -> None:
+    def _ask(self, entries: list[Unsent]) -> None:
         self.entries = entries
         if entries:
             self._ask_about_unsent()
@@ -124,15 +130,15 @@ class SignOut(QObject):
         box.setAccessibleName("Orders not sent yet")
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Orders not sent yet")
-        orders = "1 order has" if len(entries) == 1 else f"{len(entries)} orders have"
-        box.setText(f"{orders} not been sent to Impilo yet.")
+        orders, changes = split(entries)
+        verb = "has" if len(entries) == 1 else "have"
+        box.setText(f"{counted(orders, changes)} {verb} not been sent to Impilo yet.")
         lines = [unsent_line(entry) for entry in entries[:LISTED]]
         if len(entries) > LISTED:
             lines.append(f"and {len(entries) - LISTED} more")
         box.setInformativeText(
             "\n".join(lines) + "\n\nSigning out deletes them from this computer. Export them "
-            "first to keep them as order files (they contain patient data); Impilo Desktop "
-            "can import them again."
+            f"first to keep them (they contain patient data): {EXPORTED_AS}"
         )
         export = box.addButton("&Export them first…", QMessageBox.ButtonRole.AcceptRole)
         export.setObjectName("exportUnsentButton")
@@ -177,7 +183,7 @@ class SignOut(QObject):
         )
 
     def _exported(self, folder: Path, written: list[Path]) -> None:
-        files = "1 order file" if len(written) == 1 else f"{len(written)} order files"
+        files = "1 file" if len(written) == 1 else f"{len(written)} files"
         self._say(f"Wrote {files} to {folder}. Signing out…")
         self._remove()
 

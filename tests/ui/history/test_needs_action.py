@@ -8,14 +8,15 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMainWindow, QPushButton
+from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.api.models import Patient
 from impilo_desktop.domain.needs_action import needs_action
+from impilo_desktop.domain.patient_change import PatientChange
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.ui.history.address_correction import SENT, WAITING
-from impilo_desktop.ui.history.address_dialog import AddressDialog
+from impilo_desktop.ui.history.address_dialog import AddressDialog, contact_of
 from impilo_desktop.ui.history.needs_action import ANNOUNCED_FILE
 from impilo_desktop.ui.history.order_row import Column
 from impilo_desktop.ui.history.view import OrderHistoryView
@@ -117,7 +118,7 @@ def test_an_order_in_confirm_address_is_announced_once_counted_and_corrected(
     qtbot.keyClicks(dialog.fields["line_one"], "77 Corrected Avenue")
     cells: list[str] = []  # every text the row's Status cell takes
     history.model.dataChanged.connect(lambda *_: cells.append(status_cell(history, order_id)))
-    with qtbot.waitSignal(services.outbox.patient_change_applied, timeout=30_000):
+    with qtbot.waitSignal(services.outbox.corrections.applied, timeout=30_000):
         qtbot.mouseClick(
             dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton
         )
@@ -220,3 +221,47 @@ def test_the_address_dialog_says_what_is_wrong_and_asks_before_losing_edits(
     discard.click()
     assert not dialog.isVisible()
     assert dialog.change is None
+
+
+def test_a_second_correction_starts_from_the_one_still_waiting(
+    qtbot: QtBot,
+    history: OrderHistoryView,
+    window: QMainWindow,
+    services: AppServices,
+    sandbox: SandboxServer,
+) -> None:
+    # The outbox is not started: the first correction stays waiting in it.
+    order_id = placed_by_this_app(qtbot, services, "desk-needs-2")
+    sandbox.put_in_needs_action(order_id, "reconfirmAddress")
+    patient: Patient = run(qtbot, services.bridge, _patient_of(services, order_id))
+    assert patient.id is not None
+    first = contact_of(patient)
+    waiting_street = "5 Waiting Street"
+    waiting = first.model_copy(
+        update={"address": first.address.model_copy(update={"line_one": waiting_street})}
+    )
+    change = PatientChange(
+        patient_id=patient.id, patient_name="", order_id=order_id, before=first, after=waiting
+    )
+    services.store.enqueue_patient_change(change, server=services.profile.base_url)
+
+    history.show_order(order_id)
+    button = history.detail.correct_button
+    qtbot.waitUntil(lambda: button.isVisible() and button.isEnabled(), timeout=20_000)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: history.corrections.dialog is not None, timeout=20_000)
+    dialog = history.corrections.dialog
+    assert dialog is not None
+    assert dialog.fields["line_one"].text() == waiting_street
+    intro = dialog.findChild(QLabel, "addressDialogIntro")
+    assert intro is not None
+    assert "already waiting" in intro.text()
+    dialog.fields["line_one"].clear()
+    qtbot.keyClicks(dialog.fields["line_one"], "6 Later Street")
+    qtbot.mouseClick(
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton
+    )
+    qtbot.waitUntil(lambda: len(services.store.list_patient_changes()) == 2, timeout=20_000)
+    second = services.store.list_patient_changes()[1].change
+    assert second.before.address.line_one == waiting_street
+    assert second.after.address.line_one == "6 Later Street"

@@ -86,8 +86,8 @@ def test_a_correction_is_queued_and_applied(
     )
     done: list[object] = []
     outbox = window.services.outbox
-    with qtbot.waitSignal(outbox.patient_change_applied, timeout=15_000) as applied:
-        outbox.queue_patient_change(change, on_done=done.append)
+    with qtbot.waitSignal(outbox.corrections.applied, timeout=15_000) as applied:
+        outbox.corrections.queue(change, on_done=done.append)
     assert isinstance(done[0], PatientChangeEntry)
     assert applied.args[0].change_id == done[0].change_id
     assert applied.args[0].state == EntryState.SENT
@@ -111,9 +111,7 @@ def test_a_change_that_changes_nothing_is_refused_on_queueing(
     keys.set_key("custom", "unused")  # type: ignore[attr-defined]
     window = make_window(*custom_argv, start=False)
     done: list[object] = []
-    window.services.outbox.queue_patient_change(
-        address_change(after=OLD_ADDRESS), on_done=done.append
-    )
+    window.services.outbox.corrections.queue(address_change(after=OLD_ADDRESS), on_done=done.append)
     qtbot.waitUntil(lambda: bool(done))
     assert isinstance(done[0], ValueError)
     assert window.services.store.list_patient_changes() == []
@@ -170,7 +168,7 @@ def test_a_held_correction_applied_anyway_reaches_impilo(
     assert "480 Larkspur Lane" in box.informativeText()
     confirm = next(b for b in box.buttons() if b.objectName() == "confirmApplyChangeAnyway")
     outbox = window.services.outbox
-    with qtbot.waitSignal(outbox.patient_change_applied, timeout=15_000):
+    with qtbot.waitSignal(outbox.corrections.applied, timeout=15_000):
         qtbot.mouseClick(confirm, Qt.MouseButton.LeftButton)
     assert impilo_contact(sandbox).address.line_one == "480 Larkspur Lane"
     shown_change(qtbot, window, entry.change_id, EntryState.SENT)
@@ -213,3 +211,30 @@ def test_model_mixes_corrections_with_orders(qtmodeltester: ModelTester, tmp_pat
     assert isinstance(rows[f"change:{queued.change_id}"], ChangeRow)
     model.sort(Column.STATE, Qt.SortOrder.AscendingOrder)
     qtmodeltester.check(model)
+
+
+def test_a_correction_held_for_another_server_can_only_be_discarded(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    custom_argv: list[str],
+    keys: object,
+) -> None:
+    # Queued while the account talked to another Impilo: patient 10001 here is someone else.
+    keys.set_key("custom", sandbox.api_key)  # type: ignore[attr-defined]
+    window = make_window(*custom_argv, start=False)
+    entry = window.services.store.enqueue_patient_change(
+        address_change(PATIENT), server="https://elsewhere.example.test"
+    )
+    before = impilo_contact(sandbox)
+    window.show()
+    window.start()
+    window.show_page("drafts")
+    row = shown_change(qtbot, window, entry.change_id, EntryState.HELD)
+    page = window.drafts_page
+    assert "cannot be sent to" in row.message_text()
+    assert not page.release_button.isEnabled()  # no "Send to this server"
+    assert page.delete_button.isEnabled()
+    page.release_selected()  # the button's slot, reached another way: nothing happens
+    assert window.findChild(QMessageBox, "applyChangeToServerConfirmation") is None
+    assert impilo_contact(sandbox) == before

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import SERVICE, KeyStore, MemoryKeyring
 from impilo_desktop.store import EntryState, Store
+from impilo_desktop.ui.dialogs.quit_question import waiting_text
 from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
 from impilo_desktop.ui.plumbing.theme import DARK_STATUS, LIGHT_STATUS, is_dark, scheme_follower
 from impilo_desktop.ui.shell.main_window import MainWindow
@@ -254,3 +255,10 @@ def test_a_database_found_empty_is_said_in_the_window(
     assert window.store_banner.isVisible()
     staging_file = app_home / "profiles" / "staging" / "impilo.sqlite3"
     assert f"{staging_file} was found empty" in window.store_banner.text.text()
+
+
+def test_the_quit_question_names_address_corrections_apart_from_orders() -> None:
+    assert waiting_text(1) == "1 order is waiting to be sent."
+    assert waiting_text(1, 1) == "1 address correction is waiting to be sent."
+    assert waiting_text(3, 1) == "2 orders and 1 address correction are waiting to be sent."
+    assert waiting_text(3, 2) == "1 order and 2 address corrections are waiting to be sent."

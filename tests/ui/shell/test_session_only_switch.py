@@ -20,6 +20,7 @@ from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.ui.app import create_app
 from impilo_desktop.ui.shell.main_window import MainWindow
+from tests.store.patient_change_samples import address_change
 
 from .conftest import sandbox_draft, visible_child, wait_online
 
@@ -144,3 +145,20 @@ def test_an_incomplete_draft_stops_the_export_and_the_switch(
     assert "The account was not switched." in message.text()
     assert window.services.profile.name == "custom"
     assert len(window.services.store.list_drafts()) == 1
+
+
+def test_an_address_correction_counts_as_work_that_would_be_lost(
+    qtbot: QtBot, session_only: MainWindow
+) -> None:
+    window = session_only
+    store = window.services.store
+    store.pause_outbox("paused by the test")  # the correction stays unsent
+    store.enqueue_patient_change(address_change(10001), server=window.services.profile.base_url)
+    _choose_sandbox(window)
+    box = visible_child(qtbot, window.settings_page, QMessageBox, "leaveSessionQuestion")
+    assert box.text() == "1 address correction not sent would be lost."
+    assert "Address correction for Jane Doe (patient 10001)" in box.informativeText()
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.settings_page.findChild(QMessageBox) is None)
+    assert window.services.profile.name == "custom"
+    assert len(store.list_patient_changes()) == 1

@@ -21,6 +21,7 @@ from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
 from impilo_desktop.ui.shell.main_window import MainWindow
 from impilo_desktop.ui.shell.pages import SETTINGS
 from tests.other_sender import another_sender, leftovers
+from tests.store.patient_change_samples import address_change
 
 from .conftest import MakeWindow, sandbox_draft, submit, visible_child, wait_online
 
@@ -154,6 +155,41 @@ def test_unsent_orders_exported_first_then_removed(
     assert imported.draft.item_lines[0].count == 2
     assert leftovers(app_home, "custom") == []
     assert window.services.profile.is_sandbox
+
+
+def test_an_unsent_address_correction_is_asked_about_and_exported_as_text(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    sandbox: SandboxServer,
+    keys: KeyStore,
+    app_home: Path,
+    tmp_path: Path,
+) -> None:
+    # Only a correction waits: the outbox's order list is empty.
+    profile = Profile("custom", sandbox.base_url)
+    key = keys.database_key(profile.name, Store.path_for(profile, app_home))
+    with Store.open_profile(profile, app_home, key=key) as store:
+        store.enqueue_patient_change(address_change(10001), server=profile.base_url)
+        store.pause_outbox("paused by the test")
+    keys.set_key("custom", sandbox.api_key)
+    window = make_window("--profile", "custom", "--base-url", sandbox.base_url)
+    exported = tmp_path / "kept"
+    exported.mkdir()
+    _press_sign_out(qtbot, window)
+    box = visible_child(qtbot, window.settings_page, QMessageBox, "signOutUnsentQuestion")
+    assert box.text() == "1 address correction has not been sent to Impilo yet."
+    assert "Address correction for Jane Doe (patient 10001)" in box.informativeText()
+    assert "address corrections as text files" in box.informativeText()
+    _click(box, "exportUnsentButton")
+    dialog = visible_child(qtbot, window.settings_page, QFileDialog, "exportUnsentDialog")
+    with qtbot.waitSignal(window.session.signed_out, timeout=30_000):
+        dialog.selectFile(str(exported))
+        dialog.accept()
+
+    [written] = list(exported.iterdir())
+    assert written.name == "unsent-address-correction-1.txt"
+    assert "Correct to:  480 Larkspur Lane" in written.read_text(encoding="utf-8")
+    assert leftovers(app_home, "custom") == []
 
 
 def test_refused_while_another_process_sends(
