@@ -161,4 +161,4 @@ class NewPatientRecipient:
             if self._draft is draft:  # still on screen: the order follows its correction
                 self.submit()
 
-        self._services.outbox.queue_patient_change(change, queued)
+        self._services.outbox.corrections.queue(change, queued)
