@@ -718,9 +718,9 @@ def _patient_match_screens(
     wait(lambda: page.selected_row() is not None and page.selected_row().key == f"entry:{entry_id}")
     page.table.setFocus()
     save(window, "drafts-patient-match", scheme)
-    page.release_selected()
+    page.release_selected()  # reads the patient's address from Impilo, then asks
+    wait(lambda: window.findChild(QMessageBox, "patientMatchQuestion") is not None)
     question = window.findChild(QMessageBox, "patientMatchQuestion")
-    assert question is not None
     save(question, "drafts-patient-match-question", scheme)
     question.reject()
     gone: list[object] = []

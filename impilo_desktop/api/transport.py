@@ -39,6 +39,7 @@ from impilo_desktop.api.errors import (
     UnexpectedResponse,
     Unreachable,
 )
+from impilo_desktop.api.log_paths import loggable_path, redact_in
 from impilo_desktop.api.models import Page
 from impilo_desktop.api.parsing import (
     parse_page,
@@ -399,7 +400,7 @@ class Transport:
         return RequestRejected(message, detail=detail, status=status, server_message=said)
 
     def _network_error(self, method: str, path: str, exc: httpx.HTTPError) -> ImpiloError:
-        reason = self._redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
+        reason = redact_in(self._redact(f"{type(exc).__name__}: {exc}".rstrip(": ")), path)
         detail = f"{method} {self._path(path)}: {reason}"
         proxy = self._route.proxy if self._route is not None else None
         if proxy:
@@ -453,7 +454,9 @@ class Transport:
         return "; ".join(parts)
 
     def _path(self, path: str) -> str:
-        return path if path.startswith(API_PREFIX) else API_PREFIX + path
+        """The path as the log and an error's `detail` may show it: a patient's identifier
+        in it (the usual 404 when checking for a new patient is logged) is redacted."""
+        return loggable_path(path if path.startswith(API_PREFIX) else API_PREFIX + path)
 
     def _redact(self, text: str) -> str:
         """Belt and braces: a server that echoes the key back must not get it into a log."""

@@ -194,6 +194,10 @@ class OrderDraft(DraftModel):
     recipient_kind: RecipientKind = "patient"
     patient: PatientChoice | None = None
     new_patient: NewPatient | None = None
+    # A new patient typed and then left (for the search, a site, or a matching patient from
+    # Impilo): kept with the draft so "Back to new patient…" finds it after a restart. Never
+    # sent (the order's recipient is `recipient`).
+    set_aside_patient: NewPatient | None = None
     site: SiteChoice | None = None
     item_lines: list[ItemLine] = Field(default_factory=list)
     kit_lines: list[KitLine] = Field(default_factory=list)
@@ -254,6 +258,7 @@ class OrderDraft(DraftModel):
         return not (
             self.patient
             or (self.new_patient is not None and not self.new_patient.is_empty())
+            or self.set_aside_patient is not None
             or self.site
             or self.item_lines
             or self.kit_lines

@@ -2,9 +2,12 @@
 
 Before a new patient's order leaves, the sender asks Impilo for a patient with the same
 external ID (MRN) and the same email (sync/patient_check.py). A match holds the order for the
-coordinator, who either uses that patient (the order is then for them), creates a new patient
-anyway, or takes the order back to drafts. The matches are kept with the held entry, as JSON,
-so the question can be asked offline and answered without another lookup.
+coordinator, who either uses that patient (the order is then for them) or takes the order back
+to drafts to correct the external ID or email: Impilo keeps both unique (find-by-email answers
+with one patient), so a match by either is never created again. "Create a new patient anyway"
+is left for a hold without a match (Impilo refused the lookup itself). The matches are kept
+with the held entry, as JSON, so the question can be asked offline and answered without
+another lookup.
 """
 
 from __future__ import annotations
@@ -62,16 +65,27 @@ def merge_matches(found: list[tuple[MatchedBy, PatientChoice]]) -> list[PatientM
     return list(matches.values())
 
 
+# Impilo keeps one patient per external ID (the customer's key) and per email (find-by-email
+# answers with one patient): a new patient matching either way cannot be created beside it.
+UNIQUE_KEYS: frozenset[str] = frozenset({"external_identifier", "email"})
+
+
 def can_create_anyway(matches: list[PatientMatch]) -> bool:
-    """Whether "create a new patient anyway" can work: Impilo keeps one patient per external
-    ID (the customer's unique key), so a match by external ID cannot be created again; the
-    order must be for that patient, or its external ID corrected in the draft."""
-    return not any("external_identifier" in m.matched_by for m in matches)
+    """Whether "create a new patient anyway" can work: only without a match by a key Impilo
+    keeps unique (external ID, email); otherwise the order must be for that patient, or its
+    external ID or email corrected in the draft."""
+    return not any(UNIQUE_KEYS.intersection(m.matched_by) for m in matches)
+
+
+def _what_to_correct(matches: list[PatientMatch]) -> str:
+    ways = [w for w in ("external_identifier", "email") if any(w in m.matched_by for m in matches)]
+    return " or ".join(MATCHED_BY_TEXT[w].replace(" (MRN)", "") for w in ways)
 
 
 def matches_message(matches: list[PatientMatch]) -> str:
     """What the coordinator reads on the held order, e.g. "Impilo already has a patient with
-    this email: Jane Doe, patient #123. Use this patient, or create a new one anyway."."""
+    this email: Jane Doe, patient #123. Use this patient, or open the order to correct the
+    email."."""
     if len(matches) == 1:
         [match] = matches
         head = f"Impilo already has a patient with this {match.how()}: {match.who()}."
@@ -82,7 +96,7 @@ def matches_message(matches: list[PatientMatch]) -> str:
         use = "Use one of them"
     if can_create_anyway(matches):
         return f"{head} {use}, or create a new one anyway."
-    return f"{head} {use}, or open the order to correct the external ID."
+    return f"{head} {use}, or open the order to correct the {_what_to_correct(matches)}."
 
 
 def matches_json(matches: list[PatientMatch]) -> str:

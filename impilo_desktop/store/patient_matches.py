@@ -39,7 +39,9 @@ class PatientMatchMixin(OutboxMixin):
     def use_matched_patient(self, entry_id: int, patient_id: int) -> OutboxEntry:
         """The coordinator chose the patient Impilo has (one of the entry's matches): the
         order is now for that patient, under the same client reference, and goes back to the
-        sender (to be looked up first if it was ever attempted)."""
+        sender (to be looked up first if it was ever attempted). The patient typed is kept
+        with the draft, set aside (`OrderDraft.set_aside_patient`): taken back to drafts, the
+        order still has what was typed."""
 
         def use(conn: sqlite3.Connection) -> OutboxEntry:
             entry = _held_for_match(conn, entry_id)
@@ -49,7 +51,9 @@ class PatientMatchMixin(OutboxMixin):
                     f"Patient #{patient_id} is not one of the patients found for entry #{entry_id}."
                 )
             draft = entry.draft
+            typed = draft.new_patient
             draft.set_patient(match.patient)
+            draft.set_aside_patient = typed
             self._set(
                 conn,
                 entry_id,
@@ -64,15 +68,15 @@ class PatientMatchMixin(OutboxMixin):
     def create_new_patient_anyway(self, entry_id: int) -> OutboxEntry:
         """The coordinator says the new patient is someone else: the entry goes back to the
         sender and Impilo is not asked about this patient again. Refused for a match by
-        external ID (`can_create_anyway`)."""
+        external ID or email, which Impilo keeps unique (`can_create_anyway`)."""
 
         def create(conn: sqlite3.Connection) -> OutboxEntry:
             entry = _held_for_match(conn, entry_id)
             if not can_create_anyway(entry.patient_matches):
                 raise EntryStateError(
-                    f"Entry #{entry_id}: Impilo already has a patient with this external ID,"
-                    " and keeps one patient per external ID. Use that patient, or open the"
-                    " order to correct the external ID."
+                    f"Entry #{entry_id}: Impilo already has a patient with this external ID"
+                    " or email, and keeps one patient per external ID and per email. Use that"
+                    " patient, or open the order to correct the external ID or email."
                 )
             self._set(conn, entry_id, new_patient_confirmed=1, **_released(entry))
             self._record(conn, entry_id, "released", "as a new patient, confirmed by the user")

@@ -4,7 +4,8 @@
     --use-patient N [--patient-id ID]
                                  entry N is for the patient Impilo already has (the one that
                                  matched; ID chooses when several did)
-    --new-patient N              create entry N's new patient anyway
+    --new-patient N              create entry N's new patient anyway (only when no patient
+                                 matched: Impilo keeps external IDs and emails unique)
     --to-drafts N                take held or refused entry N back to the drafts
 
 One answer per run, each one transaction in the store; `sync` then sends what was released.
@@ -37,8 +38,8 @@ def add_answer_arguments(outbox: argparse.ArgumentParser) -> None:
         "--new-patient",
         type=int,
         metavar="N",
-        help="entry N, held because Impilo has a patient like its new one, creates the new"
-        " patient anyway",
+        help="entry N, held because Impilo could not be asked about its new patient, creates the"
+        " new patient anyway (never beside a patient with the same external ID or email)",
     )
     answers.add_argument(
         "--to-drafts",

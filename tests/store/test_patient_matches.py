@@ -33,7 +33,7 @@ def test_held_entry_keeps_who_matched_and_says_it(store: Store) -> None:
     assert [m.patient_id for m in entry.patient_matches] == [4321]
     assert entry.last_error == (
         "Impilo already has a patient with this email: Lindiwe Mokoena, patient #4321."
-        " Use this patient, or create a new one anyway."
+        " Use this patient, or open the order to correct the email."
     )
     assert store.outbox_summary().attention == 1
     assert store.due_entries(due_only=False) == []
@@ -51,6 +51,7 @@ def test_use_this_patient_makes_it_their_order_under_the_same_reference(store: S
     assert used.draft.patient.id == 4321
     assert used.draft.new_patient is None
     assert not used.draft.is_new_patient_order
+    assert used.draft.set_aside_patient == before.draft.new_patient  # kept, not dropped
     assert [line.item_id for line in used.draft.item_lines] == [2001]
     assert used.draft.draft_id == before.draft.draft_id
     assert store.entry_history(entry_id)[-1].detail == "for patient #4321, who matched"
@@ -63,8 +64,15 @@ def test_use_this_patient_refuses_a_patient_that_did_not_match(store: Store) -> 
     assert store.get_entry(entry_id).state == EntryState.HELD  # nothing changed
 
 
+def held_without_match(store: Store) -> int:
+    """Held with nobody named: Impilo refused the lookup (the hold "anyway" answers)."""
+    entry = store.enqueue(new_patient_draft(), server=SERVER, validate=False)
+    store.hold_for_patient_match(entry.entry_id, [], "Impilo refused the lookup.")
+    return entry.entry_id
+
+
 def test_create_anyway_releases_and_remembers_the_answer(store: Store) -> None:
-    entry_id = held_entry(store)
+    entry_id = held_without_match(store)
 
     released = store.create_new_patient_anyway(entry_id)
 
@@ -74,16 +82,25 @@ def test_create_anyway_releases_and_remembers_the_answer(store: Store) -> None:
     assert store.due_entries(due_only=False) == [released]
 
 
+def test_a_match_by_email_cannot_be_created_again(store: Store) -> None:
+    """Impilo keeps one patient per email (find-by-email answers with one patient)."""
+    entry_id = held_entry(store)
+    with pytest.raises(EntryStateError, match="one patient per external ID and per email"):
+        store.create_new_patient_anyway(entry_id)
+    assert store.get_entry(entry_id).state == EntryState.HELD
+
+
 def test_a_match_by_external_id_cannot_be_created_again(store: Store) -> None:
     same_id = PatientMatch(patient=MATCH.patient, matched_by=["external_identifier", "email"])
     entry = store.enqueue(new_patient_draft(), server=SERVER, validate=False)
     store.hold_for_patient_match(entry.entry_id, [same_id], matches_message([same_id]))
     assert store.get_entry(entry.entry_id).last_error == (
         "Impilo already has a patient with this external ID (MRN) and email: Lindiwe Mokoena,"
-        " patient #4321. Use this patient, or open the order to correct the external ID."
+        " patient #4321. Use this patient, or open the order to correct the external ID or"
+        " email."
     )
 
-    with pytest.raises(EntryStateError, match="one patient per external ID"):
+    with pytest.raises(EntryStateError, match="one patient per external ID and per email"):
         store.create_new_patient_anyway(entry.entry_id)
 
     assert store.get_entry(entry.entry_id).state == EntryState.HELD
@@ -95,7 +112,8 @@ def test_an_entry_sent_before_is_looked_up_first_after_either_answer(store: Stor
         entry = store.enqueue(new_patient_draft(), server=SERVER, validate=False)
         store.mark_sending(entry.entry_id)
         store.mark_in_doubt(entry.entry_id, "timed out")
-        store.hold_for_patient_match(entry.entry_id, [MATCH], "matched")
+        matches = [MATCH] if answer == "use" else []  # "create" only answers a hold without one
+        store.hold_for_patient_match(entry.entry_id, matches, "matched")
         if answer == "use":
             released = store.use_matched_patient(entry.entry_id, 4321)
         else:

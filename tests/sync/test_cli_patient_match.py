@@ -28,7 +28,9 @@ SAME_MRN = PatientMatch(
 def held(*matches: PatientMatch) -> int:
     with open_profile_store(Profile("sandbox", SERVER)) as store:
         entry = store.enqueue(new_patient_draft(), server=SERVER, validate=False)
-        store.hold_for_patient_match(entry.entry_id, list(matches), matches_message(list(matches)))
+        # No match: held because Impilo refused the lookup (the only hold "anyway" answers).
+        message = matches_message(list(matches)) if matches else "Impilo refused the lookup."
+        store.hold_for_patient_match(entry.entry_id, list(matches), message)
     return entry.entry_id
 
 
@@ -76,7 +78,7 @@ def test_use_patient_with_several_matches_asks_which(capsys: pytest.CaptureFixtu
 
 
 def test_new_patient_anyway_and_back_to_drafts(capsys: pytest.CaptureFixture[str]) -> None:
-    anyway, back = held(SAME_EMAIL), held(SAME_MRN)
+    anyway, back = held(), held(SAME_MRN)
 
     assert main(["outbox", "--new-patient", str(anyway), *ACCOUNT]) == 0
     assert main(["outbox", "--to-drafts", str(back), *ACCOUNT]) == 0
@@ -91,6 +93,17 @@ def test_new_patient_anyway_and_back_to_drafts(capsys: pytest.CaptureFixture[str
         assert [e.entry_id for e in store.list_outbox()] == [anyway]
         [draft] = store.list_drafts()
     assert draft.is_new_patient_order
+
+
+def test_new_patient_anyway_is_refused_for_a_match_by_email(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Impilo keeps one patient per email, like the external ID: use that patient or correct
+    the email."""
+    entry_id = held(SAME_EMAIL)
+    assert main(["outbox", "--new-patient", str(entry_id), *ACCOUNT]) == 2
+    assert "correct the external ID or email" in capsys.readouterr().err
+    assert stored(entry_id).state == EntryState.HELD
 
 
 def test_a_plain_release_does_not_answer_a_match(capsys: pytest.CaptureFixture[str]) -> None:

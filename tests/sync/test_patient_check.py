@@ -14,7 +14,7 @@ from impilo_desktop.api.retry import RetryPolicy
 from impilo_desktop.domain import OrderDraft
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.sandbox.seed import PatientRecord
-from impilo_desktop.store import PATIENT_MATCH, EntryState, Store
+from impilo_desktop.store import PATIENT_MATCH, EntryState, EntryStateError, Store
 from impilo_desktop.sync import (
     API_KEY_REJECTED,
     DEFAULT_SETTLE,
@@ -158,8 +158,8 @@ async def test_a_lookup_after_a_create_that_never_arrived_can_hold_it(
     assert held.held_for == PATIENT_MATCH
     outcomes = [a.outcome for a in store.entry_history(entry.entry_id)]
     assert outcomes[-3:] == ["in_doubt", "checked", "held"]  # looked up by reference first
-    # Either answer looks the order up by reference again before anything is sent.
-    assert store.create_new_patient_anyway(entry.entry_id).state == EntryState.IN_DOUBT
+    # The answer looks the order up by reference again before anything is sent.
+    assert store.use_matched_patient(entry.entry_id, patient.id).state == EntryState.IN_DOUBT
 
 
 # -- with the sandbox creating the new patient (npcore) ---------------------------------------
@@ -225,22 +225,22 @@ async def test_the_order_we_created_is_adopted_not_held_as_a_duplicate_of_its_pa
     assert "held" not in [a.outcome for a in store.entry_history(entry.entry_id)]
 
 
-async def test_create_anyway_is_not_checked_again(store: Store, sandbox: SandboxServer) -> None:
+async def test_an_email_match_cannot_be_created_anyway(
+    store: Store, sandbox: SandboxServer
+) -> None:
+    """Impilo keeps one patient per email (find-by-email answers with one, the sandbox refuses
+    a second): the coordinator uses that patient or corrects the email."""
     patient = seeded(sandbox)
     assert patient.email is not None
     entry = store.enqueue(someone_new(email=patient.email), server=sandbox.base_url)
     await make_sender(store, sandbox).drain()
-    assert store.get_entry(entry.entry_id).held_for == PATIENT_MATCH
-    store.create_new_patient_anyway(entry.entry_id)  # the coordinator: someone else
+    held = store.get_entry(entry.entry_id)
+    assert held.held_for == PATIENT_MATCH
+    assert (held.last_error or "").endswith("open the order to correct the email.")
 
-    report = await make_sender(store, sandbox).drain()
-
-    # Posted, not held again: the sandbox, like Impilo may, keeps one patient per email and
-    # refuses it; the coordinator gets it back with the server's words to change the email.
-    [result] = report.results
-    assert result.outcome == Outcome.REJECTED
-    assert "already exists" in result.message
-    assert store.get_entry(entry.entry_id).attempts == 1
+    with pytest.raises(EntryStateError, match="one patient per external ID and per email"):
+        store.create_new_patient_anyway(entry.entry_id)
+    assert store.get_entry(entry.entry_id).state == EntryState.HELD
 
 
 # -- answers the sandbox does not give (a scripted Impilo) -----------------------------------

@@ -1,21 +1,33 @@
 """The question for a new patient's order held because Impilo already has a patient like the
-new one (sync/patient_check.py): use that patient, create a new one anyway, or take the
-order back to drafts. Cancel (the default: Enter or Escape) leaves it waiting."""
+new one (sync/patient_check.py): use that patient or take the order back to drafts (to correct
+the external ID or email, which Impilo keeps unique); "create a new one anyway" works only for a
+hold without a match. Cancel (the default: Enter or Escape) leaves it waiting."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
+from impilo_desktop.api.errors import ImpiloError
 from impilo_desktop.domain.new_patient import NewPatient
+from impilo_desktop.domain.patient_change import PatientContact
+from impilo_desktop.domain.patient_change_rules import contact_from_patient
 from impilo_desktop.domain.patient_match import PatientMatch, can_create_anyway
+from impilo_desktop.domain.typed_contact import correction_for, difference_lines
 from impilo_desktop.store import OutboxEntry
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.plumbing.services import AppServices
+
+log = logging.getLogger(__name__)
+
+# How long the question waits for Impilo's addresses before it is asked without them.
+CONTACT_WAIT = 5.0
 
 
 def _facts(born: str | None, site: str | None, email: str | None, external_id: str | None) -> str:
@@ -39,12 +51,24 @@ def _new_patient_line(patient: NewPatient) -> str:
     return f"Typed in the order: {name}{facts}."
 
 
-def _match_line(match: PatientMatch) -> str:
+def _match_line(
+    match: PatientMatch, typed: NewPatient, contact: PatientContact | None = None
+) -> str:
     p = match.patient
     facts = _facts(p.date_of_birth, p.site_name, p.email, p.external_identifier)
     # An archived patient cannot receive orders: Impilo would refuse "use this patient".
     archived = ", archived" if p.archived else ""
-    return f"In Impilo: {match.who()}{facts}{archived} (same {match.how()})."
+    line = f"In Impilo: {match.who()}{facts}{archived} (same {match.how()})."
+    # Their address in Impilo is where the order ships if this patient is used: a typed one
+    # that differs is shown beside it (a patient who moved), never dropped unseen.
+    change = correction_for(match.patient_id, "", contact, typed) if contact else None
+    if change is not None:
+        line += "\n" + "\n".join(difference_lines(change))
+        line += (
+            "\nUsing this patient ships to Impilo's address. To correct it first: Back to"
+            " drafts, then submit the order again (the form offers the correction)."
+        )
+    return line
 
 
 def ask_about_match(
@@ -54,8 +78,11 @@ def ask_about_match(
     use_patient: Callable[[int], None],
     create_anyway: Callable[[], None],
     back_to_drafts: Callable[[], None],
+    contacts: dict[int, PatientContact] | None = None,
 ) -> QMessageBox:
-    """Open the question (window-modal, `open()`); each answer calls its callback."""
+    """Open the question (window-modal, `open()`); each answer calls its callback.
+    `contacts`: the address and phone Impilo holds for each matched patient id, as far as
+    known (compared with the typed ones)."""
     matches = entry.patient_matches
     new_patient = entry.draft.new_patient or NewPatient()
     box = QMessageBox(parent)
@@ -68,7 +95,11 @@ def ask_about_match(
     # Plain text: names and emails are shown as typed, never read as markup.
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(entry.last_error or "Impilo may already have this patient.")
-    lines = [_new_patient_line(new_patient), *(_match_line(m) for m in matches)]
+    known = contacts or {}
+    lines = [
+        _new_patient_line(new_patient),
+        *(_match_line(m, new_patient, known.get(m.patient_id)) for m in matches),
+    ]
     box.setInformativeText("\n\n".join(lines))
 
     answers: dict[QAbstractButton, Callable[[], None]] = {}
@@ -85,7 +116,7 @@ def ask_about_match(
     answers[create] = create_anyway
     if not can_create_anyway(matches):
         create.setEnabled(False)
-        create.setToolTip("Impilo keeps one patient per external ID")
+        create.setToolTip("Impilo keeps one patient per external ID and per email")
     drafts = box.addButton("Back to &drafts", QMessageBox.ButtonRole.ResetRole)
     drafts.setObjectName("backToDrafts")
     answers[drafts] = back_to_drafts
@@ -110,6 +141,47 @@ class MatchAnswers:
     def __init__(self, services: AppServices, on_error: Callable[[BaseException], None]) -> None:
         self._services = services
         self._on_error = on_error
+
+    def ask(
+        self,
+        parent: QWidget,
+        entry: OutboxEntry,
+        *,
+        use_patient: Callable[[int], None],
+        create_anyway: Callable[[], None],
+        back_to_drafts: Callable[[], None],
+    ) -> None:
+        """Read the matched patients' addresses from Impilo (on the bridge; the cache has no
+        street), then ask. Without an answer in `CONTACT_WAIT` the question is asked without
+        them."""
+        client = self._services.client
+        ids = [m.patient_id for m in entry.patient_matches]
+
+        async def read() -> dict[int, PatientContact]:
+            found: dict[int, PatientContact] = {}
+            try:
+                async with asyncio.timeout(CONTACT_WAIT):
+                    for patient_id in ids:
+                        found[patient_id] = contact_from_patient(
+                            await client().get_patient(patient_id)
+                        )
+            except (ImpiloError, TimeoutError) as exc:
+                log.info(
+                    "Matched patients' addresses not read: %s", str(exc) or "no answer in time"
+                )
+            return found
+
+        def open_question(contacts: object) -> None:
+            ask_about_match(
+                parent,
+                entry,
+                use_patient=use_patient,
+                create_anyway=create_anyway,
+                back_to_drafts=back_to_drafts,
+                contacts=contacts if isinstance(contacts, dict) else None,
+            )
+
+        self._services.bridge.submit(read(), on_result=open_question, on_error=open_question)
 
     def use_patient(self, entry_id: int, patient_id: int) -> None:
         store = self._services.store

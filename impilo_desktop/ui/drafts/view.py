@@ -42,7 +42,7 @@ from impilo_desktop.ui.drafts.change_actions import (
 )
 from impilo_desktop.ui.drafts.change_row import ChangeRow
 from impilo_desktop.ui.drafts.model import Column, DraftRow, DraftsModel, Row, build_rows
-from impilo_desktop.ui.drafts.patient_match import MatchAnswers, ask_about_match
+from impilo_desktop.ui.drafts.patient_match import MatchAnswers
 from impilo_desktop.ui.drafts.send_now import SendNow
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
@@ -504,7 +504,7 @@ class DraftsPage(QWidget):
             return
         entry_id = row.entry.entry_id
         if row.entry.held_for == PATIENT_MATCH:
-            ask_about_match(
+            self._answers.ask(
                 self,
                 row.entry,
                 use_patient=lambda patient_id: self._answers.use_patient(entry_id, patient_id),

@@ -11,9 +11,14 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
+from impilo_desktop.domain.new_patient import NewPatient
+from impilo_desktop.domain.patient_change import PatientChange
+from impilo_desktop.domain.patient_change_rules import changes_address, changes_phone
+from impilo_desktop.domain.typed_contact import correction_for, difference_lines
 from impilo_desktop.ui.order_entry.open_orders import OpenOrder
 from impilo_desktop.ui.order_entry.patient_matches import (
     MRN_REASON,
+    SAME_EMAIL,
     PatientCheck,
     PatientMatch,
 )
@@ -64,12 +69,20 @@ def _more(count: int, noun: str) -> str:
     return f"<br>and {extra} more {noun}{'s' if extra != 1 else ''}" if extra > 0 else ""
 
 
+def _unique_keys_matched(check: PatientCheck) -> list[str]:
+    """Which of the keys Impilo keeps unique matched: "patient ID (MRN)", "email"."""
+    reasons = [reason for match in check.matches for reason in match.reasons]
+    keys = ["patient ID (MRN)" if any(r.startswith(MRN_REASON) for r in reasons) else ""]
+    keys.append("email" if SAME_EMAIL in reasons else "")
+    return [key for key in keys if key]
+
+
 def can_create_anyway(check: PatientCheck) -> bool:
     """Whether a new patient can be created beside the matches: not when one has the same
-    patient ID (MRN), which Impilo keeps unique (as the sender's check, domain.patient_match)."""
-    return not any(
-        reason.startswith(MRN_REASON) for match in check.matches for reason in match.reasons
-    )
+    patient ID (MRN) or email, which Impilo keeps unique (find-by-email answers with one
+    patient; as the sender's check, domain.patient_match). A match by last name and date of
+    birth alone may be someone else."""
+    return not _unique_keys_matched(check)
 
 
 def patient_question_text(check: PatientCheck) -> tuple[str, str]:
@@ -85,10 +98,11 @@ def patient_question_text(check: PatientCheck) -> tuple[str, str]:
         "Use the patient already there (the items stay on the order), or create a new patient "
         "if this is someone else."
     )
-    if not can_create_anyway(check):
+    if keys := _unique_keys_matched(check):
+        which = " and ".join(keys)
         informative = (
-            "Impilo keeps one patient per patient ID (MRN): use the patient already there "
-            "(the items stay on the order), or cancel and correct the patient ID."
+            f"Impilo keeps one patient per {which}: use the patient already there "
+            f"(the items stay on the order), or cancel and correct the {' or '.join(keys)}."
         )
     if not check.asked_impilo:
         informative += (
@@ -98,23 +112,57 @@ def patient_question_text(check: PatientCheck) -> tuple[str, str]:
     return f"{heading}<br><br>{lines}", informative
 
 
+def typed_correction(check: PatientCheck, typed: NewPatient) -> PatientChange | None:
+    """The correction of the patient "Use this patient" takes, from the address and phone
+    Impilo holds to the typed ones; None when they agree or Impilo's are not known."""
+    usable = check.usable
+    if usable is None or check.contact is None:
+        return None
+    return correction_for(usable.id, usable.display_name, check.contact, typed)
+
+
+def _difference_text(change: PatientChange) -> str:
+    lines = "<br>".join(escape(line) for line in difference_lines(change))
+    return (
+        f"<br><br>{lines}<br>Using the patient as Impilo has them ships to Impilo's address;"
+        " correct it to ship to the one typed here."
+    )
+
+
 def ask_patient(
     parent: QWidget,
     check: PatientCheck,
+    typed: NewPatient,
     *,
     on_use: Callable[[PatientRecord], None],
+    on_use_and_correct: Callable[[PatientRecord, PatientChange], None],
     on_create: Callable[[], None],
     on_cancel: Callable[[], None],
 ) -> QMessageBox:
     """Ask about a new patient who matches known ones. "Use this patient" takes the first
-    usable match (archived patients cannot receive orders)."""
+    usable match (archived patients cannot receive orders); when its address or phone in
+    Impilo differs from the typed one, both are shown and "Use this patient and correct
+    their address" also queues the correction."""
     text, informative = patient_question_text(check)
+    usable = check.usable
+    change = typed_correction(check, typed)
+    if change is not None:
+        informative += _difference_text(change)
     box = _box(parent, "duplicatePatientQuestion", "Already in Impilo?", text, informative)
-    usable = next((m.record for m in check.matches if not m.record.archived), None)
-    use = None
+    use = correct = None
     if usable is not None:
         label = "Use this patient" if len(check.matches) == 1 else f"Use {usable.display_name}"
         use = _button(box, label, "usePatientButton", QMessageBox.ButtonRole.AcceptRole)
+    if usable is not None and change is not None:
+        parts = [changes_address(change) and "address", changes_phone(change) and "phone"]
+        what = " and ".join(p for p in parts if p)
+        correct = _button(
+            box,
+            f"{'Use this patient' if len(check.matches) == 1 else 'Use them'} and correct"
+            f" their {what}",
+            "useAndCorrectButton",
+            QMessageBox.ButtonRole.AcceptRole,
+        )
     create = (
         _button(
             box,
@@ -133,6 +181,8 @@ def ask_patient(
         clicked = box.clickedButton()
         if use is not None and clicked is use and usable is not None:
             on_use(usable)
+        elif correct is not None and clicked is correct and usable and change is not None:
+            on_use_and_correct(usable, change)
         elif create is not None and clicked is create:
             on_create()
         else:

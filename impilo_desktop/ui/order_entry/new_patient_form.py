@@ -10,8 +10,6 @@ submits (Ctrl+Return does).
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from itertools import pairwise
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -32,6 +30,7 @@ from impilo_desktop.domain import Problem
 from impilo_desktop.domain.new_patient import DEFAULT_COUNTRY, NewPatient, UsAddress
 from impilo_desktop.domain.new_patient_rules import US_STATES
 from impilo_desktop.ui.order_entry.records import SiteRecord
+from impilo_desktop.ui.order_entry.typed_text import iso_date_of_birth, reads_as_iso
 
 SEXES: tuple[tuple[str, str], ...] = (
     ("", "Not given"),
@@ -41,8 +40,6 @@ SEXES: tuple[tuple[str, str], ...] = (
     ("unknown", "Unknown"),
 )
 
-_US_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
-_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _STATE_CODE = Qt.ItemDataRole.UserRole + 1
 
 # The text fields, in Tab (reading) order: field key -> label.
@@ -59,43 +56,6 @@ TEXT_FIELDS: tuple[tuple[str, str], ...] = (
     ("address.state", "State"),
     ("address.zip_code", "ZIP"),
 )
-
-
-def iso_date_of_birth(text: str) -> str:
-    """ "1961-04-09" for "1961-04-09", "4/9/1961" or "04/09/1961"; anything else as typed
-    (the rules then say what is wrong with it)."""
-    us = _US_DATE.match(text)
-    iso = _ISO_DATE.match(text)
-    if us:
-        month, day, year = int(us[1]), int(us[2]), int(us[3])
-    elif iso:
-        year, month, day = int(iso[1]), int(iso[2]), int(iso[3])
-    else:
-        return text.strip()
-    try:
-        return date(year, month, day).isoformat()
-    except ValueError:
-        return text.strip()
-
-
-def names_from_search(text: str) -> tuple[str, str]:
-    """(first, last) from what was typed in the patient search: "Doe, Jane" or "Jane Doe";
-    a lone word is taken as the last name. Dates, numbers and emails are left out."""
-    if "," in text:
-        last, _, first = text.partition(",")
-        words_first = [w for w in first.split() if _is_name(w)]
-        words_last = [w for w in last.split() if _is_name(w)]
-        return " ".join(words_first), " ".join(words_last)
-    words = [w for w in text.split() if _is_name(w)]
-    if len(words) == 1:
-        return "", words[0]
-    if not words:
-        return "", ""
-    return words[0], " ".join(words[1:])
-
-
-def _is_name(word: str) -> bool:
-    return not any(c.isdigit() or c in "@#/" for c in word)
 
 
 class NewPatientForm(QWidget):
@@ -403,7 +363,7 @@ class NewPatientForm(QWidget):
         if key == "date_of_birth":
             field = self.fields[key]
             iso = iso_date_of_birth(field.text())
-            if iso != field.text() and _ISO_DATE.match(iso):
+            if iso != field.text() and reads_as_iso(iso):
                 field.setText(iso)  # shown as it is kept
         if key not in self._touched:
             self._touched.add(key)

@@ -2,27 +2,32 @@
 and the new-patient form (`new_patient_form.py`), and back, without losing what was typed.
 
 A mixin of `OrderEntryView` (it works on the view's draft and form, and its `_changed`).
-A new patient typed and then left (for the search, or a site) is set aside, not dropped:
-"Back to new patient…" (the same button and Ctrl+Shift+P) brings it back as typed, until
-another draft comes on screen or a patient from Impilo is chosen.
+A new patient typed and then left (for the search, a site, or the matching patient Impilo
+has) is set aside, not dropped: kept with the draft (`OrderDraft.set_aside_patient`, saved by
+autosave, so a restart keeps it too), and "Back to new patient…" (the same button and
+Ctrl+Shift+P) brings it back as typed, until a patient is picked from the search.
 """
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 
 from impilo_desktop.domain.new_patient import NewPatient
-from impilo_desktop.ui.order_entry.new_patient_form import names_from_search
+from impilo_desktop.ui.order_entry.banner import BannerKind
 from impilo_desktop.ui.order_entry.records import PatientRecord
+from impilo_desktop.ui.order_entry.typed_text import names_from_search
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from impilo_desktop.domain import OrderDraft
+    from impilo_desktop.domain.patient_change import PatientChange
     from impilo_desktop.ui.order_entry.form import OrderForm
     from impilo_desktop.ui.order_entry.submission import SubmissionTracker
+    from impilo_desktop.ui.plumbing.services import AppServices
 
 
 class NewPatientRecipient:
@@ -30,20 +35,27 @@ class NewPatientRecipient:
 
     form: OrderForm
     tracker: SubmissionTracker
+    _services: AppServices
     _draft: OrderDraft
     _loading: bool
-    _set_aside: NewPatient | None
 
     if TYPE_CHECKING:  # provided by OrderEntryView
 
         def setFocusProxy(self, widget: QWidget) -> None: ...
         def _changed(self, section: str) -> None: ...
         def _on_patient(self, record: object) -> None: ...
+        def submit(self) -> None: ...
 
     def _keep_aside(self, patient: NewPatient | None) -> None:
-        """Keep `patient` (when anything was typed) for "Back to new patient…"; None forgets."""
+        """Keep `patient` (when anything was typed) with the draft for "Back to new
+        patient…"; None forgets. The caller marks the draft changed (autosave)."""
         kept = patient if patient is not None and not patient.is_empty() else None
-        self._set_aside = kept
+        self._draft.set_aside_patient = kept.model_copy(deep=True) if kept else None
+        self._show_set_aside()
+
+    def _show_set_aside(self) -> None:
+        """The search's "New patient…" button says whom it brings back, if anyone."""
+        kept = self._draft.set_aside_patient
         self.form.patient_picker.keep_new_patient(kept.display_name if kept else "")
 
     def start_new_patient(self, typed: str | None = None) -> None:
@@ -53,7 +65,7 @@ class NewPatientRecipient:
         if self._draft.is_new_patient_order:
             f.new_patient_form.setFocus(Qt.FocusReason.ShortcutFocusReason)
             return
-        patient = self._set_aside
+        patient = self._draft.set_aside_patient
         self._keep_aside(None)
         if patient is None:
             text = f.patient_picker.search_field.text() if typed is None else typed
@@ -94,11 +106,12 @@ class NewPatientRecipient:
         finally:
             self._loading = False
         self._draft.set_patient(None)
+        if patient is not None and kept:
+            self._keep_aside(patient)
         self._changed("recipient")
         picker = f.patient_picker
         picker.search_field.setFocus(Qt.FocusReason.OtherFocusReason)
         if patient is not None and kept:
-            self._keep_aside(patient)
             name = " ".join(p for p in (patient.first_name, patient.last_name) if p.strip())
             picker.search_field.setText(name.strip())
             picker.search_field.selectAll()
@@ -110,9 +123,10 @@ class NewPatientRecipient:
         self._changed("recipient")
 
     def use_existing_patient(self, record: PatientRecord) -> None:
-        """The new patient is someone Impilo has: the order is for them, its lines kept."""
+        """The new patient is someone Impilo has: the order is for them, its lines kept. What
+        was typed is set aside (not dropped): "Back to new patient…" still brings it back."""
         f = self.form
-        self._keep_aside(None)
+        typed = self._draft.new_patient
         self._loading = True
         try:
             f.recipient_stack.setCurrentWidget(f.patient_picker)
@@ -122,3 +136,29 @@ class NewPatientRecipient:
         finally:
             self._loading = False
         self._on_patient(record)
+        self._keep_aside(typed)  # after: choosing from Impilo forgets what was set aside
+
+    def use_patient_and_correct(self, record: PatientRecord, change: PatientChange) -> None:
+        """The new patient is someone Impilo has, who moved (or has a new phone): the order is
+        for them, their correction (Impilo's address -> the typed one) is queued first, then
+        the order is submitted (through the duplicate-order check like any other)."""
+        self.use_existing_patient(record)
+        draft = self._draft
+        name = record.display_name
+
+        def queued(outcome: object) -> None:
+            if isinstance(outcome, BaseException):
+                reason = getattr(outcome, "message", "") or str(outcome)
+                self.form.banner.show_message(
+                    BannerKind.ERROR,
+                    escape(
+                        f"The address correction for {name} could not be queued: {reason}."
+                        " The order was not sent; submit it again, or correct the address"
+                        " from the order in Order history."
+                    ),
+                )
+                return
+            if self._draft is draft:  # still on screen: the order follows its correction
+                self.submit()
+
+        self._services.outbox.corrections.queue(change, queued)

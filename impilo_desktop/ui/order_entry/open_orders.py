@@ -155,7 +155,7 @@ async def find_open_orders(
         try:
             on_impilo = await asyncio.wait_for(_patient_orders(client, patient.id), IMPILO_WAIT)
         except (ImpiloError, TimeoutError) as exc:  # offline, or slow: cache and outbox
-            log.info("Open orders not asked of Impilo: %s", exc or "no answer in time")
+            log.info("Open orders not asked of Impilo: %s", why_not_asked(exc))
         else:
             for order in on_impilo:
                 if order.id:
@@ -172,9 +172,22 @@ async def find_open_orders(
     return sorted(found, key=lambda o: o.placed or floor, reverse=True)
 
 
+def why_not_asked(exc: BaseException) -> str:
+    """The log's reason Impilo was not asked: a timeout's own text is empty."""
+    if isinstance(exc, ImpiloError):
+        return exc.detail or str(exc)
+    return str(exc) or "no answer in time"
+
+
 async def _patient_orders(client: ImpiloClient, patient_id: int) -> list[Order]:
     """The patient's orders on Impilo, the first pages only: a check before a submit must
-    not wait for a patient's whole history."""
+    not wait for a patient's whole history.
+
+    This assumes Impilo lists a patient's orders newest first, which our API notes leave open
+    (GET /order has no sort parameter). If it lists them oldest first, a patient with more
+    than SERVER_PAGES * PAGE_SIZE orders may have a recent open one beyond these pages that
+    only the order cache and the outbox (checked too) can show. Every order read is judged by
+    its own "order placed" date (`RECENT`), never by its page."""
     orders: list[Order] = []
     for number in range(1, SERVER_PAGES + 1):
         page = await client.list_orders(page=number, size=PAGE_SIZE, patient_id=patient_id)

@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from impilo_desktop.api.errors import ImpiloError, NotFound, Unreachable
 from impilo_desktop.domain.new_patient import NewPatient
+from impilo_desktop.domain.patient_change import PatientContact
+from impilo_desktop.domain.patient_change_rules import contact_from_patient
 from impilo_desktop.store.cache import PatientSearchRow
 from impilo_desktop.ui.order_entry.records import PatientRecord
 
@@ -61,6 +63,15 @@ class PatientCheck:
     matches: list[PatientMatch]
     asked_impilo: bool
     why_not: str = ""  # when Impilo was not asked: the plain reason
+    # The address and phone Impilo holds for the patient "Use this patient" takes (the cache
+    # has no street): None when Impilo was not asked or could not say.
+    contact: PatientContact | None = None
+
+    @property
+    def usable(self) -> PatientRecord | None:
+        """The match "Use this patient" takes: the first not archived (an archived patient
+        cannot receive orders)."""
+        return next((m.record for m in self.matches if not m.record.archived), None)
 
 
 def _fold(text: str) -> str:
@@ -146,7 +157,10 @@ async def check_new_patient(
     if not ask_impilo:
         return PatientCheck(merge(matches), asked_impilo=False, why_not="offline")
     try:
-        matches += await asyncio.wait_for(_ask_impilo(client, patient), IMPILO_WAIT)
+        async with asyncio.timeout(IMPILO_WAIT):
+            matches += await _ask_impilo(client, patient)
+            found = PatientCheck(merge(matches), asked_impilo=True)
+            return replace(found, contact=await _contact(client, found.usable))
     except TimeoutError:
         return PatientCheck(merge(matches), asked_impilo=False, why_not="no answer in time")
     except Unreachable as exc:
@@ -154,7 +168,18 @@ async def check_new_patient(
     except ImpiloError as exc:
         log.warning("Could not look for the new patient on Impilo: %s", exc)
         return PatientCheck(merge(matches), asked_impilo=False, why_not=exc.message)
-    return PatientCheck(merge(matches), asked_impilo=True)
+
+
+async def _contact(client: ImpiloClient, record: PatientRecord | None) -> PatientContact | None:
+    """Impilo's address and phone for `record`, to compare with the typed ones; None when it
+    cannot be read (the question is still asked, without the comparison)."""
+    if record is None:
+        return None
+    try:
+        return contact_from_patient(await client.get_patient(record.id))
+    except ImpiloError as exc:
+        log.info("Could not read the matching patient's address: %s", exc.detail or exc)
+        return None
 
 
 async def _ask_impilo(client: ImpiloClient, patient: NewPatient) -> list[PatientMatch]:

@@ -15,6 +15,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from impilo_desktop.domain import OrderDraft
+from impilo_desktop.domain.new_patient import NewPatient
+from impilo_desktop.domain.patient_change import PatientChange
 from impilo_desktop.ui.order_entry.duplicate_prompts import ask_order, ask_patient
 from impilo_desktop.ui.order_entry.open_orders import OpenOrder, find_open_orders
 from impilo_desktop.ui.order_entry.patient_matches import PatientCheck, check_new_patient
@@ -64,11 +66,13 @@ class SubmitChecks(QObject):
         *,
         send: Callable[..., None],
         use_patient: Callable[[PatientRecord], None],
+        use_and_correct: Callable[[PatientRecord, PatientChange], None],
     ) -> bool:
         """Check `draft`; `send(note)` when it may go (the note is for the banner; with
         `confirmed=True` when the coordinator chose a new patient beside what Impilo itself
         answered, so the sender need not ask again), or
-        `use_patient(record)` when the coordinator takes a known patient instead. False
+        `use_patient(record)` when the coordinator takes a known patient instead
+        (`use_and_correct(record, change)`: and corrects their address to the typed one). False
         when there is nothing to check (send it at once)."""
         services = self._services
         client, store = services.client, services.store
@@ -83,7 +87,9 @@ class SubmitChecks(QObject):
 
             services.bridge.submit(
                 look_patient(),
-                on_result=lambda check: self._on_patient_check(draft, check, send, use_patient),
+                on_result=lambda check: self._on_patient_check(
+                    draft, check, send, use_patient, use_and_correct
+                ),
                 on_error=lambda error: self._failed(draft, error, lambda: send(OFFLINE_NOTE)),
             )
             return True
@@ -147,6 +153,7 @@ class SubmitChecks(QObject):
         check: PatientCheck,
         send: Callable[..., None],
         use_patient: Callable[[PatientRecord], None],
+        use_and_correct: Callable[[PatientRecord, PatientChange], None],
     ) -> None:
         if not self._current(draft):
             return
@@ -160,14 +167,25 @@ class SubmitChecks(QObject):
             self._end()
             use_patient(record)
 
+        def use_corrected(record: PatientRecord, change: PatientChange) -> None:
+            self._end()
+            use_and_correct(record, change)
+
         def create() -> None:
             self._draft = None
             self._box = None
             # Only Impilo's own answer settles it; a cache-only check leaves it to the sender.
             send(note, confirmed=check.asked_impilo)
 
+        typed = draft.new_patient or NewPatient()
         self._box = ask_patient(
-            self._parent, check, on_use=use, on_create=create, on_cancel=self._end
+            self._parent,
+            check,
+            typed,
+            on_use=use,
+            on_use_and_correct=use_corrected,
+            on_create=create,
+            on_cancel=self._end,
         )
         self.asking.emit()
 

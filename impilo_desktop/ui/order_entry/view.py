@@ -15,21 +15,18 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QHideEvent, QKeySequence
-from PySide6.QtWidgets import QAbstractItemDelegate, QVBoxLayout, QWidget
+from PySide6.QtGui import QHideEvent
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from impilo_desktop.api.models import ShippingOption
 from impilo_desktop.domain import (
     CatalogSnapshot,
-    DraftInvalid,
     OrderDraft,
     Problem,
     RecipientKind,
-    large_counts,
     validate_draft,
 )
 from impilo_desktop.domain.new_patient import NewPatient
-from impilo_desktop.store import OutboxEntry, StoreError
 from impilo_desktop.ui.order_entry.autosave import DraftAutosave
 from impilo_desktop.ui.order_entry.banner import BannerKind
 from impilo_desktop.ui.order_entry.choices import (
@@ -40,6 +37,7 @@ from impilo_desktop.ui.order_entry.choices import (
 )
 from impilo_desktop.ui.order_entry.count_question import CountQuestion
 from impilo_desktop.ui.order_entry.form import OrderForm
+from impilo_desktop.ui.order_entry.keyboard import OrderEntryKeys
 from impilo_desktop.ui.order_entry.new_patient_recipient import NewPatientRecipient
 from impilo_desktop.ui.order_entry.problems import ProblemSections, sort_problems
 from impilo_desktop.ui.order_entry.records import ItemRecord, KitRecord, PatientRecord, SiteRecord
@@ -47,6 +45,7 @@ from impilo_desktop.ui.order_entry.reference import ReferenceData, load_referenc
 from impilo_desktop.ui.order_entry.server_lookups import ServerLookups
 from impilo_desktop.ui.order_entry.submission import SubmissionTracker
 from impilo_desktop.ui.order_entry.submit_checks import SubmitChecks
+from impilo_desktop.ui.order_entry.submitting import OrderSubmitting
 from impilo_desktop.ui.plumbing.bridge import Job
 
 if TYPE_CHECKING:
@@ -55,7 +54,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class OrderEntryView(QWidget, NewPatientRecipient):
+class OrderEntryView(QWidget, NewPatientRecipient, OrderSubmitting, OrderEntryKeys):
     """The New order page. Signals: `open_order_requested(order_id)` ("Open in history"),
     `draft_saved(draft_id)` after each autosave, `reference_loaded()` when the pickers have
     the cached data, `submitted(entry)` when a draft went into the outbox,
@@ -81,7 +80,6 @@ class OrderEntryView(QWidget, NewPatientRecipient):
         self._reveal_all = False
         self._reference_job: Job | None = None
         self._loading = False
-        self._set_aside: NewPatient | None = None  # see NewPatientRecipient
 
         self.form = OrderForm(self)
         layout = QVBoxLayout(self)
@@ -145,89 +143,6 @@ class OrderEntryView(QWidget, NewPatientRecipient):
         if self._draft.recipient is None:
             self._recipient_picker().setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def submit(self) -> None:
-        """Validate and hand the draft to the outbox; show every problem if it is not ready.
-
-        A count unusually large for one patient is asked about once first, then whether the
-        new patient is already known, or whether the recipient already has an open order with
-        the same things (`submit_checks.py`, off the UI thread). The form clears
-        at once for the next order; the outbox takes the draft on the bridge loop, after the
-        autosaves already asked for. Should that fail, the draft comes back on screen with
-        the reason, nothing lost."""
-        if self.count_question.asking or self.checks.busy:
-            return  # the answer decides
-        problems = validate_draft(self._draft, self._catalog)
-        if problems:
-            self._reveal_all = True
-            self._show_problems(problems)
-            self.sections.focus_first(problems)
-            return
-        large = large_counts(self._draft, self._catalog)
-        if large:
-            asked_about = self._draft
-            self.count_question.ask(large, lambda: self._check(asked_about))
-            return
-        self._check(self._draft)
-
-    def _check(self, asked_about: OrderDraft) -> None:
-        """Look for a duplicate patient or order before sending `asked_about`."""
-        if self._draft is not asked_about:
-            return
-        if not self.checks.run(
-            asked_about,
-            send=lambda note, confirmed=False: self._send(asked_about, note, confirmed=confirmed),
-            use_patient=self.use_existing_patient,
-        ):
-            self._send(asked_about)
-            return
-        f = self.form
-        f.submit_button.setEnabled(False)  # once: the check's answer decides
-        f.reason_label.setText(
-            "Checking whether this patient is already in Impilo\N{HORIZONTAL ELLIPSIS}"
-            if asked_about.is_new_patient_order
-            else "Checking for an open order with the same things\N{HORIZONTAL ELLIPSIS}"
-        )
-
-    def _send(self, asked_about: OrderDraft, note: str = "", *, confirmed: bool = False) -> None:
-        """Hand the (validated) draft to the outbox and clear the form for the next order;
-        only if `asked_about`, the draft validated (and asked about), is still on screen.
-        `note` goes on the banner with the order's news; `confirmed`: a new patient created
-        beside the matches Impilo named (the sender does not ask again)."""
-        if self._draft is not asked_about:
-            log.warning("Not sent: another draft came on screen after the submit")
-            return
-        if self.autosave.pending:
-            self.autosave.save_now()
-        draft = self._draft.model_copy(deep=True)
-        self.autosave.released()  # the outbox takes the draft out of Drafts
-        self._services.outbox.submit(
-            draft,
-            on_queued=lambda entry: self._on_queued(entry, note),
-            on_failed=lambda error: self._on_submit_failed(draft, error),
-            new_patient_confirmed=confirmed,
-        )
-        self._show_draft(OrderDraft(), persisted=False)
-        self.autosave.forget_current()
-        self.form.patient_picker.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _on_queued(self, entry: OutboxEntry, note: str = "") -> None:
-        self.submitted.emit(entry)
-        self.tracker.track(entry, note)
-
-    def _on_submit_failed(self, draft: OrderDraft, error: BaseException) -> None:
-        log.warning("Could not queue the order: %s", error)
-        if self._draft.is_empty():
-            self._show_draft(draft, persisted=True)
-            self.autosave.save_now()  # it is the current draft again
-        if isinstance(error, DraftInvalid):
-            self._reveal_all = True
-            self._show_problems(error.problems)
-            return
-        reason = error.message if isinstance(error, StoreError) else str(error)
-        self.form.banner.show_message(
-            BannerKind.ERROR, f"The order could not be saved for sending: {escape(reason)}"
-        )
-
     def reload_reference(self) -> None:
         """Load the cached patients, sites and catalog into the pickers (off the UI thread)."""
         if self._reference_job is not None and not self._reference_job.done():
@@ -248,47 +163,6 @@ class OrderEntryView(QWidget, NewPatientRecipient):
         super().hideEvent(event)
 
     # --- building ------------------------------------------------------------------------
-
-    def _build_actions(self) -> None:
-        def action(name: str, text: str, keys: list[QKeySequence], slot: Any) -> QAction:
-            act = QAction(text, self)
-            act.setObjectName(name)
-            act.setShortcuts(keys)
-            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            act.triggered.connect(slot)
-            self.addAction(act)
-            return act
-
-        self.submit_action = action(
-            "submitOrderAction",
-            "Submit order",
-            [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")],
-            self._on_submit_shortcut,
-        )
-        self.find_patient_action = action(
-            "findPatientAction", "Find patient", [QKeySequence("Ctrl+F")], self._focus_recipient
-        )
-        self.add_item_action = action(
-            "addItemAction", "Add item", [QKeySequence("Ctrl+I")], self._focus_item_search
-        )
-        self.add_kit_action = action(
-            "addKitAction", "Add kit", [QKeySequence("Ctrl+K")], self._focus_kit_search
-        )
-        self.new_patient_action = action(
-            "newPatientAction",
-            "New patient",
-            [QKeySequence("Ctrl+Shift+P")],
-            lambda: self.start_new_patient(None),
-        )
-        # Ctrl+N belongs to the shell's File > New order, which calls new_order().
-        self.new_order_action = action(
-            "newOrderAction", "New order", [QKeySequence("Ctrl+Shift+N")], self.new_order
-        )
-        f = self.form
-        f.submit_button.setToolTip("Submit order (Ctrl+Return)")
-        f.patient_picker.search_field.setToolTip("Find a patient (Ctrl+F)")
-        f.item_search.search_field.setToolTip("Add an item by name, SKU or barcode (Ctrl+I)")
-        f.kit_search.search_field.setToolTip("Add a kit (Ctrl+K)")
 
     def _connect(self) -> None:
         f = self.form
@@ -353,7 +227,7 @@ class OrderEntryView(QWidget, NewPatientRecipient):
             self._touched = set()
             self._reveal_all = False
             f = self.form
-            self._keep_aside(None)
+            self._show_set_aside()
             f.recipient_button_for(draft.recipient_kind).setChecked(True)
             f.recipient_stack.setCurrentWidget(self._recipient_picker())
             f.new_patient_form.set_patient(draft.new_patient or NewPatient())
@@ -395,7 +269,8 @@ class OrderEntryView(QWidget, NewPatientRecipient):
         f.recipient_stack.setCurrentWidget(picker)
         self.setFocusProxy(picker)
         if kind != self._draft.recipient_kind:
-            self._keep_aside(self._draft.new_patient)  # a site after all? It is kept
+            if self._draft.new_patient is not None:
+                self._keep_aside(self._draft.new_patient)  # a site after all? It is kept
             self._draft.set_recipient_kind(kind)
             # The domain dropped the other kind's choice; the pickers follow.
             (f.site_picker if kind == "patient" else f.patient_picker).set_choice(None)
@@ -526,42 +401,6 @@ class OrderEntryView(QWidget, NewPatientRecipient):
             if self._draft.item_lines
             else ""
         )
-
-    # --- shortcuts -----------------------------------------------------------------------
-
-    def _on_submit_shortcut(self) -> None:
-        # A half-typed count is committed first, so Ctrl+Return submits what is on screen.
-        for table in (self.form.items_table, self.form.kits_table):
-            editor = table.indexWidget(table.currentIndex())
-            if editor is not None:
-                table.commitData(editor)
-                table.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
-        self.submit()
-
-    def _recipient_picker(self) -> QWidget:
-        f = self.form
-        if self._draft.is_new_patient_order:
-            return f.new_patient_form
-        return f.patient_picker if self._draft.recipient_kind == "patient" else f.site_picker
-
-    def _focus_recipient(self) -> None:
-        f = self.form
-        if self._draft.is_new_patient_order:
-            self.search_existing_patients()  # Ctrl+F: find the patient after all
-            return
-        picker = f.patient_picker if self._draft.recipient_kind == "patient" else f.site_picker
-        if picker.choice is not None:
-            picker.clear_choice()
-        picker.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        picker.search_field.selectAll()
-
-    def _focus_item_search(self) -> None:
-        self.form.item_search.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.form.item_search.search_field.selectAll()
-
-    def _focus_kit_search(self) -> None:
-        self.form.kit_search.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.form.kit_search.search_field.selectAll()
 
     # --- reference data ------------------------------------------------------------------
 

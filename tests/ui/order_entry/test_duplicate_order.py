@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
+from impilo_desktop.api.errors import Unreachable
 from impilo_desktop.api.models import (
     Item,
     Kit,
@@ -24,7 +26,7 @@ from impilo_desktop.api.models import (
 from impilo_desktop.domain import ItemLine, KitLine, OrderDraft, PatientChoice, SiteChoice
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.ui.order_entry.banner import BannerKind
-from impilo_desktop.ui.order_entry.open_orders import order_overlap
+from impilo_desktop.ui.order_entry.open_orders import order_overlap, why_not_asked
 from impilo_desktop.ui.order_entry.records import ItemRecord, PatientRecord
 from impilo_desktop.ui.order_entry.view import OrderEntryView
 from impilo_desktop.ui.plumbing.services import AppServices
@@ -201,3 +203,14 @@ def test_which_orders_count() -> None:
     site_draft.set_site(SiteChoice(id=7, name="Eastside"))
     assert order_overlap(order(patient=None), site_draft, NOW) is not None
     assert order_overlap(order(), site_draft, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("error", "logged"),
+    [
+        (TimeoutError(), "no answer in time"),  # its own text is empty
+        (Unreachable(detail="GET /api/v3/order: ConnectError"), "GET /api/v3/order: ConnectError"),
+    ],
+)
+def test_the_log_says_why_impilo_was_not_asked(error: BaseException, logged: str) -> None:
+    assert why_not_asked(error) == logged

@@ -105,9 +105,74 @@ def test_same_mrn_then_use_this_patient(qtbot: QtBot, view: OrderEntryView) -> N
     assert view.form.submit_button.isEnabled()
 
 
-def test_same_email_then_create_anyway(
+def test_use_this_patient_and_correct_their_address(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices, sandbox: SandboxServer
+) -> None:
+    """A re-enrolled patient who moved: Impilo has the old address, the coordinator typed the
+    new one. The question shows both; "Use this patient and correct their address" queues the
+    order for them and a correction from Impilo's address to the typed one."""
+    match = known(view)
+    held = sandbox.seed.patients[match.id]
+    new_patient_order(
+        qtbot,
+        view,
+        NewPatient(
+            first_name="Someone",
+            last_name="Else",
+            external_identifier=match.external_identifier,
+            address=ADDRESS,
+        ),
+    )
+    typed = view.draft.new_patient
+    assert typed is not None
+    qtbot.mouseClick(view.form.submit_button, Qt.MouseButton.LeftButton)
+    box = question(qtbot, view)
+    assert "The address typed here: 40 Orchard Row, Albany, NY 12207." in box.informativeText()
+    assert "Impilo has their address as: " in box.informativeText()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+
+    with qtbot.waitSignal(view.submitted, timeout=WAIT_MS) as submitted:
+        answer(box, "useAndCorrectButton")
+    entry = submitted.args[0]
+    assert entry.draft.patient is not None
+    assert entry.draft.patient.id == match.id
+    assert not entry.draft.is_new_patient_order
+    assert entry.draft.set_aside_patient == typed  # what was typed is kept, not dropped
+    [queued] = started.store.list_patient_changes()
+    change = queued.change
+    assert change.patient_id == match.id
+    assert change.after.address == ADDRESS
+    assert (change.before.address.line_one, change.before.address.city) == (
+        held.line_one,
+        held.city,
+    )
+    # No phone typed: Impilo's is kept, not erased.
+    assert change.after.phone_number == change.before.phone_number == held.phone_number
+
+
+def test_use_this_patient_keeps_the_typed_patient_aside(
     qtbot: QtBot, view: OrderEntryView, started: AppServices
 ) -> None:
+    match = known(view)
+    typed = NewPatient(
+        first_name="Someone",
+        last_name="Else",
+        external_identifier=match.external_identifier,
+        address=ADDRESS,
+    )
+    new_patient_order(qtbot, view, typed)
+    qtbot.mouseClick(view.form.submit_button, Qt.MouseButton.LeftButton)
+    answer(question(qtbot, view), "usePatientButton")
+    assert view.draft.patient is not None
+    assert view.draft.set_aside_patient is not None
+    assert view.draft.set_aside_patient.address == ADDRESS
+    assert view.form.patient_picker.new_patient_button.text().startswith("Back to new patient")
+    assert started.store.list_patient_changes() == []  # nothing corrected unasked
+
+
+def test_same_email_offers_no_create_anyway(qtbot: QtBot, view: OrderEntryView) -> None:
+    """Impilo keeps one patient per email (find-by-email answers with one): the question says
+    use that patient or correct the email, and creating another is not offered."""
     match = known(view)
     new_patient_order(
         qtbot,
@@ -123,11 +188,36 @@ def test_same_email_then_create_anyway(
     box = question(qtbot, view)
     assert SAME_EMAIL in box.text()
     assert match.display_name in box.text()
+    assert box.findChild(QPushButton, "createPatientButton") is None
+    assert "one patient per email" in box.informativeText()
+    assert "correct the email" in box.informativeText()
+    assert box.findChild(QPushButton, "usePatientButton") is not None
+
+
+def test_same_name_and_birth_then_create_anyway(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices
+) -> None:
+    match = known(view)
+    new_patient_order(
+        qtbot,
+        view,
+        NewPatient(
+            first_name="Not-the-same",
+            last_name=match.last_name,
+            date_of_birth=match.date_of_birth,
+            email="someone-else-qzx@example.org",
+            address=ADDRESS,
+        ),
+    )
+    qtbot.mouseClick(view.form.submit_button, Qt.MouseButton.LeftButton)
+    box = question(qtbot, view)
+    assert SAME_NAME_AND_BIRTH in box.text()
+    assert "could not be asked" not in box.informativeText()
     with qtbot.waitSignal(view.submitted, timeout=WAIT_MS) as submitted:
         answer(box, "createPatientButton")
     entry = submitted.args[0]
     assert entry.draft.is_new_patient_order
-    assert entry.draft.new_patient.email == match.email.upper()
+    assert entry.draft.new_patient.last_name == match.last_name
     # Impilo itself answered and the coordinator chose: the sender does not hold it to ask again.
     assert entry.new_patient_confirmed
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.domain.new_patient import NewPatient, UsAddress
-from impilo_desktop.ui.order_entry.new_patient_form import iso_date_of_birth, names_from_search
+from impilo_desktop.ui.order_entry.typed_text import iso_date_of_birth, names_from_search
 from impilo_desktop.ui.order_entry.view import OrderEntryView
 from impilo_desktop.ui.plumbing.services import AppServices
 
@@ -225,3 +225,31 @@ def test_searching_instead_keeps_what_was_typed(qtbot: QtBot, view: OrderEntryVi
     assert not picker.new_patient_button.isVisible()  # a patient is chosen
     picker.clear_choice()
     assert picker.new_patient_button.text().startswith("New patient")
+
+
+def test_a_set_aside_patient_survives_a_restart(
+    qtbot: QtBot, view: OrderEntryView, started: AppServices
+) -> None:
+    """Switching to a site sets the typed patient aside; it is saved with the draft, so the
+    app opened again (same store) still brings it back."""
+    view.start_new_patient("Nomvula Dlamini")
+    form = view.form.new_patient_form
+    qtbot.keyClicks(form.fields["address.city"], "Salem")
+    with qtbot.waitSignal(view.draft_saved, timeout=WAIT_MS):
+        qtbot.mouseClick(view.form.site_button, Qt.MouseButton.LeftButton)
+    assert view.draft.recipient_kind == "site"
+    assert view.draft.new_patient is None
+    draft_id = view.draft.draft_id
+
+    again = make_view(qtbot, started)  # the app again: the saved draft comes back
+    qtbot.waitUntil(lambda: again.draft.draft_id == draft_id, timeout=WAIT_MS)
+    picker = again.form.patient_picker
+    assert picker.new_patient_button.text().startswith("Back to new patient")
+    again.start_new_patient(None)
+    shown = again.form.new_patient_form
+    assert again.form.recipient_stack.currentWidget() is shown
+    assert shown.fields["first_name"].text() == "Nomvula"
+    assert shown.fields["address.city"].text() == "Salem"
+    assert again.draft.new_patient is not None
+    assert again.draft.new_patient.last_name == "Dlamini"
+    assert again.draft.set_aside_patient is None  # back on the form, no longer aside

@@ -109,6 +109,25 @@ def test_a_new_patients_order_placed_online(
     assert (created.address.city, created.address.state) == ("Troy", "NY")
 
 
+def submit_and_wait_for_its_drain(qtbot: QtBot, view: OrderEntryView, started: AppServices) -> int:
+    """Submit, and wait until the drain the submit started has tried the entry (a fresh entry
+    is QUEUED, not SENDING, so its state cannot tell): restarting the sandbox before would let
+    that drain reach Impilo. The entry is the only one in the store, so the first drain with a
+    result is its own."""
+    with (
+        qtbot.waitSignal(
+            started.outbox.drain_finished,
+            timeout=WAIT_MS,
+            check_params_cb=lambda report: bool(report.results),
+        ),
+        qtbot.waitSignal(view.submitted, timeout=WAIT_MS) as submitted,
+    ):
+        qtbot.mouseClick(view.form.submit_button, Qt.MouseButton.LeftButton)
+    entry_id: int = submitted.args[0].entry_id
+    assert started.store.get_entry(entry_id).state == EntryState.QUEUED  # waits to be sent
+    return entry_id
+
+
 def test_a_new_patients_order_offline_is_sent_once_when_impilo_is_back(
     qtbot: QtBot, view: OrderEntryView, started: AppServices, sandbox: SandboxServer
 ) -> None:
@@ -118,14 +137,9 @@ def test_a_new_patients_order_offline_is_sent_once_when_impilo_is_back(
     add_item_and_reference(qtbot, view, reference)
 
     sandbox.stop()
-    with qtbot.waitSignal(view.submitted, timeout=WAIT_MS) as submitted:
-        qtbot.mouseClick(view.form.submit_button, Qt.MouseButton.LeftButton)
-    entry_id = submitted.args[0].entry_id
+    entry_id = submit_and_wait_for_its_drain(qtbot, view, started)
     qtbot.waitUntil(lambda: view.form.banner.kind == BannerKind.WARNING, timeout=WAIT_MS)
     assert "Impilo will be checked for this patient" in view.form.banner.text.text()
-    qtbot.waitUntil(
-        lambda: started.store.get_entry(entry_id).state != EntryState.SENDING, timeout=WAIT_MS
-    )
 
     sandbox.start()
     with qtbot.waitSignal(started.outbox.entry_sent, timeout=WAIT_MS):
@@ -150,12 +164,7 @@ def test_a_new_patients_order_held_by_the_sender_says_so_on_the_banner(
     type_new_patient(qtbot, view, patient)
     add_item_and_reference(qtbot, view, f"NPHELD-{uuid.uuid4().hex[:8]}")
     sandbox.stop()
-    with qtbot.waitSignal(view.submitted, timeout=WAIT_MS) as submitted:
-        qtbot.mouseClick(view.form.submit_button, Qt.MouseButton.LeftButton)
-    entry_id = submitted.args[0].entry_id
-    qtbot.waitUntil(
-        lambda: started.store.get_entry(entry_id).state != EntryState.SENDING, timeout=WAIT_MS
-    )
+    entry_id = submit_and_wait_for_its_drain(qtbot, view, started)
 
     sandbox.start()
     existing = next(r for r in view.form.patient_picker.model.records if not r.archived)

@@ -3,6 +3,7 @@ new one, and the coordinator's three answers, through the real page against a sa
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
@@ -27,18 +28,20 @@ def held_window(
     sandbox: SandboxServer,
     argv: list[str],
     keys: object,
-    matched_by: MatchedBy = "email",
+    matched_by: MatchedBy | None = "email",
 ) -> tuple[MainWindow, int]:
     """The app with one new patient's order held for a match with a seeded patient (as the
-    sender holds it), on the Drafts page with that order selected."""
+    sender holds it; with no match when `matched_by` is None, as after Impilo refused the
+    lookup), on the Drafts page with that order selected."""
     keys.set_key("custom", sandbox.api_key)  # type: ignore[attr-defined]
     window = make_window(*argv, start=False)
     store = window.services.store
     entry = store.enqueue(
         new_patient_draft(item_id=1001), server=window.services.profile.base_url, validate=False
     )
-    match = PatientMatch(patient=SEED_PATIENT, matched_by=[matched_by])
-    store.hold_for_patient_match(entry.entry_id, [match], matches_message([match]))
+    matches = [PatientMatch(patient=SEED_PATIENT, matched_by=[matched_by])] if matched_by else []
+    message = matches_message(matches) if matches else "Impilo refused the lookup."
+    store.hold_for_patient_match(entry.entry_id, matches, message)
     window.show()
     window.start()
     window.show_page("drafts")
@@ -72,7 +75,7 @@ def test_the_held_order_says_who_matched_and_uses_that_patient(
     assert index.data() == "Held: check the patient"
     assert row.message_text() == (
         "Impilo already has a patient with this email: Jacqueline Seed, patient #10001."
-        " Use this patient, or create a new one anyway."
+        " Use this patient, or open the order to correct the email."
     )
     reference = window.services.store.get_entry(entry_id).client_reference
 
@@ -80,6 +83,10 @@ def test_the_held_order_says_who_matched_and_uses_that_patient(
     assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
     assert "Jacqueline Seed, patient #10001" in box.informativeText()
     assert "Lindiwe Mokoena" in box.informativeText()  # the one typed, to compare
+    # Impilo's address (read for the question) differs from the typed one: both are shown.
+    seeded = sandbox.seed.patients[10001]
+    assert f"Impilo has their address as: {seeded.line_one}, " in box.informativeText()
+    assert "The address typed here: 12 Orchard Row, Dayton, OH 45402." in box.informativeText()
     with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=15_000) as sent:
         qtbot.mouseClick(button(box, "usePatient10001"), Qt.MouseButton.LeftButton)
 
@@ -90,6 +97,9 @@ def test_the_held_order_says_who_matched_and_uses_that_patient(
     assert done.draft.patient.id == 10001
     order = sandbox.state.order(done.order_id or 0)
     assert order["patient"]["id"] == 10001
+    # What was typed is kept with the order's draft, set aside (never sent).
+    assert done.draft.set_aside_patient is not None
+    assert done.draft.set_aside_patient.address.line_one == "12 Orchard Row"
     assert reference in order["externalOrderIds"]
 
 
@@ -127,7 +137,9 @@ def test_create_a_new_patient_anyway_releases_it_unchecked(
     custom_argv: list[str],
     keys: object,
 ) -> None:
-    window, entry_id = held_window(qtbot, make_window, sandbox, custom_argv, keys)
+    # Only a hold without a match can be created anyway (Impilo keeps external IDs and emails
+    # unique): here Impilo had refused the lookup.
+    window, entry_id = held_window(qtbot, make_window, sandbox, custom_argv, keys, None)
     store = window.services.store
 
     box = question(qtbot, window)
@@ -138,7 +150,7 @@ def test_create_a_new_patient_anyway_releases_it_unchecked(
     entry = store.get_entry(entry_id)
     assert (entry.state, entry.new_patient_confirmed) == (EntryState.SENT, True)
     assert entry.draft.is_new_patient_order
-    # Not checked again: sent although a patient like them was found before.
+    # Not checked again: sent without asking Impilo about the patient once more.
     assert [a.outcome for a in store.entry_history(entry_id)][-3:] == [
         "released",
         "sending",
@@ -149,21 +161,24 @@ def test_create_a_new_patient_anyway_releases_it_unchecked(
     assert created["id"] != SEED_PATIENT.id  # a new patient, created with the order
 
 
-def test_a_match_by_external_id_cannot_be_created_again(
+@pytest.mark.parametrize(
+    ("matched_by", "correct"), [("external_identifier", "external ID"), ("email", "email")]
+)
+def test_a_match_by_external_id_or_email_cannot_be_created_again(
     qtbot: QtBot,
     make_window: MakeWindow,
     sandbox: SandboxServer,
     custom_argv: list[str],
     keys: object,
+    matched_by: MatchedBy,
+    correct: str,
 ) -> None:
-    window, _entry = held_window(
-        qtbot, make_window, sandbox, custom_argv, keys, matched_by="external_identifier"
-    )
+    window, _entry = held_window(qtbot, make_window, sandbox, custom_argv, keys, matched_by)
 
     box = question(qtbot, window)
 
-    assert "open the order to correct the external ID" in box.text()
+    assert f"open the order to correct the {correct}." in box.text()
     create = button(box, "createNewPatient")
     assert not create.isEnabled()
-    assert create.toolTip() == "Impilo keeps one patient per external ID"
+    assert create.toolTip() == "Impilo keeps one patient per external ID and per email"
     assert button(box, "usePatient10001").isEnabled()
