@@ -261,15 +261,15 @@ class OutboxSender:
             heartbeat = asyncio.create_task(self._heartbeat(), name="outbox-lock-heartbeat")
             try:
                 async with self.client_factory() as client:
-                    await self._work_through(client, entries, report, progress, on_result)
-                    if changes and not (report.stopped or report.paused):
+                    # Corrections first: one queued with an order ("use this patient and
+                    # correct their address") must reach Impilo before the order it concerns.
+                    if changes:
                         await self._changes.work_through(
-                            client,
-                            changes,
-                            report,
-                            done=len(entries),
-                            progress=progress,
-                            on_change=on_change,
+                            client, changes, report, done=0, progress=progress, on_change=on_change
+                        )
+                    if entries and not (report.stopped or report.paused):
+                        await self._work_through(
+                            client, entries, report, progress, on_result, before=len(changes)
                         )
             finally:
                 heartbeat.cancel()
@@ -287,8 +287,11 @@ class OutboxSender:
         report: DrainReport,
         progress: ProgressCallback | None,
         on_result: Callable[[EntryResult], None] | None,
+        *,
+        before: int = 0,
     ) -> None:
-        for done, entry in enumerate(entries, start=1):
+        """Send `entries` in turn; `before`: how many the drain finished before these."""
+        for done, entry in enumerate(entries, start=before + 1):
             try:
                 result = await self._process(client, entry.entry_id)
             except _StopDrain as stop:
