@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from impilo_desktop.api.models import Patient
 from impilo_desktop.domain.needs_action import needs_action
 from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.sandbox.detours import STEPS_AWAY
 from impilo_desktop.ui.history.address_correction import SENT, WAITING
 from impilo_desktop.ui.history.address_dialog import AddressDialog
 from impilo_desktop.ui.history.needs_action import ANNOUNCED_FILE
@@ -154,6 +155,36 @@ def test_an_order_in_confirm_address_is_announced_once_counted_and_corrected(
     poll(qtbot, again)
     assert more == []
     again.close()
+
+
+def test_an_order_entering_the_same_state_again_is_announced_again(
+    qtbot: QtBot,
+    history: OrderHistoryView,
+    window: QMainWindow,
+    services: AppServices,
+    sandbox: SandboxServer,
+) -> None:
+    order_id = placed_by_this_app(qtbot, services, "desk-needs-again")
+    poll(qtbot, history)  # Order placed: the starting point
+    noticed: list[int] = []
+    history.needs_action_noticed.connect(lambda oid, _text: noticed.append(oid))
+
+    sandbox.put_in_needs_action(order_id, "pendingAdditionalInformation")
+    poll(qtbot, history)
+    qtbot.waitUntil(lambda: noticed == [order_id], timeout=20_000)
+
+    # Impilo has its answer and moves the order on; the poll sees it leave the state.
+    sandbox.advance_time(STEPS_AWAY * sandbox.state.progress_seconds)
+    with qtbot.waitSignal(history.poller.status_changed, timeout=20_000) as changed:
+        history.poller.poll_now()
+    assert not needs_action(changed.args[0].current_status)
+
+    # A second question later on: the same state, and news again, once.
+    sandbox.put_in_needs_action(order_id, "pendingAdditionalInformation")
+    poll(qtbot, history)
+    qtbot.waitUntil(lambda: noticed == [order_id, order_id], timeout=20_000)
+    poll(qtbot, history)
+    assert noticed == [order_id, order_id]
 
 
 async def _patient_of(services: AppServices, order_id: int) -> Patient:
