@@ -42,9 +42,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from impilo_desktop.api.client import ImpiloClient
@@ -72,6 +70,13 @@ from impilo_desktop.store import (
     Store,
 )
 from impilo_desktop.sync.connectivity import Connectivity
+from impilo_desktop.sync.drain_report import (
+    API_KEY_REJECTED,
+    DrainReport,
+    EntryResult,
+    Outcome,
+    StopReason,
+)
 from impilo_desktop.sync.patient_check import (
     NO_PATIENT_MATCH,
     could_not_check,
@@ -79,7 +84,7 @@ from impilo_desktop.sync.patient_check import (
 )
 
 if TYPE_CHECKING:
-    from impilo_desktop.sync.patient_change_sender import ChangeResult, OnChange
+    from impilo_desktop.sync.patient_change_sender import OnChange
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +94,6 @@ drain) or, to share a long-lived client, `lambda: contextlib.nullcontext(client)
 
 ProgressCallback = Callable[[int, int], None]
 
-API_KEY_REJECTED = "API key rejected"
 # What the app and the command line say when a drain found the sender lock taken (lock_busy).
 ANOTHER_SENDER = "Another copy of Impilo Desktop is sending these orders"
 DEFAULT_MAX_AGE = timedelta(hours=72)
@@ -107,70 +111,6 @@ DEFAULT_SETTLE = 2 * DEFAULT_DEADLINE
 # Sent entries are kept this long for the Drafts & outbox page, then forgotten (the order
 # stays in the order cache and in history).
 KEEP_SENT = timedelta(days=30)
-
-
-class StopReason(StrEnum):
-    """Why a drain stopped before the end (`DrainReport.stopped`). The value is what the
-    command line prints; the window says each in its own words (ui/drafts/send_now.py)."""
-
-    OFFLINE = "offline"
-    UNTRUSTED = "the connection's certificate is not trusted"
-    PROXY_REFUSED = "the proxy server refused the connection"
-    TAKEN_OVER = "another sender took over"
-    KEY_REFUSED = API_KEY_REJECTED
-    # Never the sender's: the window's Send now, asked with no key to send with.
-    NO_KEY = "no API key"
-
-
-class Outcome(StrEnum):
-    """What one pass over an entry did."""
-
-    SENT = "sent"  # created now
-    ADOPTED = "adopted"  # an in-doubt entry turned out to exist already
-    REJECTED = "rejected"  # refused by Impilo (or invalid); back with the user
-    RETRY = "retry"  # will be tried again at `next_attempt_at`
-    HELD = "held"  # too old, or queued for another server; waits for the user
-    PAUSED = "paused"  # the key was refused; the outbox is paused
-    SKIPPED = "skipped"  # changed or removed meanwhile (e.g. discarded by the user)
-
-
-@dataclass(frozen=True)
-class EntryResult:
-    """The result of one entry in a drain."""
-
-    entry_id: int
-    client_reference: str
-    outcome: Outcome
-    state: EntryState
-    order_id: int | None = None
-    message: str = ""
-
-    def line(self) -> str:
-        text = f"#{self.entry_id} {self.outcome.value}"
-        if self.order_id is not None:
-            text += f" order {self.order_id}"
-        return f"{text}: {self.message}" if self.message else text
-
-
-@dataclass
-class DrainReport:
-    """What a drain did: one result per entry worked on (`changes`: per address/phone
-    correction), and why it stopped early, if it did."""
-
-    results: list[EntryResult] = field(default_factory=list)
-    changes: list[ChangeResult] = field(default_factory=list)
-    total: int = 0
-    lock_busy: bool = False
-    paused: str | None = None
-    stopped: StopReason | None = None
-
-    @property
-    def delivered(self) -> list[EntryResult]:
-        return [r for r in self.results if r.outcome in (Outcome.SENT, Outcome.ADOPTED)]
-
-    @property
-    def needs_user(self) -> list[EntryResult]:
-        return [r for r in self.results if r.outcome in (Outcome.REJECTED, Outcome.HELD)]
 
 
 class _StopDrain(Exception):  # noqa: N818 - internal control flow, never escapes
@@ -579,3 +519,23 @@ def wrong_server_reason(queued_for: str | None, now_talks_to: str) -> str:
         f"Queued for {queued_for}; this profile now talks to {now_talks_to}. Send it to"
         f" {now_talks_to}, or keep it waiting."
     )
+
+
+# What a drain reports lives in drain_report.py; it is named here too, where callers have
+# always found it.
+__all__ = [
+    "ANOTHER_SENDER",
+    "API_KEY_REJECTED",
+    "DEFAULT_LOCK_TTL",
+    "DEFAULT_MAX_AGE",
+    "DEFAULT_SETTLE",
+    "KEEP_SENT",
+    "ClientFactory",
+    "DrainReport",
+    "EntryResult",
+    "OutboxSender",
+    "Outcome",
+    "ProgressCallback",
+    "StopReason",
+    "wrong_server_reason",
+]

@@ -1,14 +1,15 @@
 """`OrderHistoryModel`: the order list, paged from the API on demand.
 
 Qt asks `canFetchMore`/`fetchMore` as the table scrolls; each call fetches one page on the
-async bridge (one request in flight at a time) and inserts its rows when it arrives. Rows are
-precomputed `OrderRow`s (built on the bridge thread). Sorting and the client-side filter work
-on what is loaded, inside this model (docs/decisions.md: no QSortFilterProxyModel).
+async bridge (one request in flight at a time, `page_requests`) and inserts its rows when it
+arrives. Rows are precomputed `OrderRow`s (built on the bridge thread). Sorting and the
+client-side filter work on what is loaded, inside this model (docs/decisions.md: no
+QSortFilterProxyModel).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -21,16 +22,13 @@ from PySide6.QtCore import (
 )
 
 from impilo_desktop.api.models import Order, Page
-from impilo_desktop.api.paging import PageCursor
 from impilo_desktop.domain.needs_action import needs_action, next_step, status_cell
-from impilo_desktop.ui.plumbing.bridge import AsyncBridge, Job
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 
 from .filters import LocalFilter, OrderQuery
 from .order_row import HEADERS, Column, OrderRow
+from .page_requests import FetchPage, PageListener, PageRequests
 from .status_style import status_icon
-
-FetchPage = Callable[[OrderQuery, int, int], Coroutine[Any, Any, Page[Order]]]
-"""`fetch_page(query, page, size)`: one page of orders (1-based pages)."""
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -44,14 +42,6 @@ _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
-
-
-async def _fetch_rows(
-    fetch_page: FetchPage, query: OrderQuery, page: int, size: int
-) -> tuple[Page[Order], list[OrderRow]]:
-    result = await fetch_page(query, page, size)
-    # Building display rows here keeps the per-order work off the UI thread.
-    return result, [OrderRow.from_order(order) for order in result.content]
 
 
 class OrderHistoryModel(QAbstractTableModel):
@@ -79,24 +69,21 @@ class OrderHistoryModel(QAbstractTableModel):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._bridge = bridge
-        self._fetch_page = fetch_page
-        self._page_size = page_size
-        self._query = OrderQuery()
+        listener = PageListener(
+            loading=self.loading_changed.emit,
+            rows=self._merge,
+            page=self._on_page,
+            failed=self.page_failed.emit,
+            loaded_count=lambda: len(self._loaded),
+            load_all_progress=self.load_all_progress.emit,
+            load_all_finished=self.load_all_finished.emit,
+        )
+        self._pages = PageRequests(bridge, fetch_page, page_size, listener)
         self._filter = LocalFilter()
         self._loaded: list[OrderRow] = []
         self._by_id: dict[int, OrderRow] = {}
         self._rows: list[OrderRow] = []
         self._sort: tuple[Column, Qt.SortOrder] | None = None
-        # When the server's list has ended is the paging module's call (api/paging.py).
-        self._cursor = PageCursor(size=page_size, what="order history")
-        self._pages_requested = 0
-        self._total: int | None = None
-        self._failed = False
-        self._job: Job | None = None
-        self._requested: int | None = None  # the page on its way, if any
-        self._generation = 0
-        self._loading_all = False
         # Qt's view asks `canFetchMore` as soon as it is laid out, hidden or not; the first
         # page waits for the page to ask (`reload`), so no request leaves before the
         # coordinator opens the history (with a key that may not be entered yet).
@@ -112,7 +99,7 @@ class OrderHistoryModel(QAbstractTableModel):
 
     @property
     def query(self) -> OrderQuery:
-        return self._query
+        return self._pages.query
 
     @property
     def local_filter(self) -> LocalFilter:
@@ -125,23 +112,23 @@ class OrderHistoryModel(QAbstractTableModel):
     @property
     def total(self) -> int | None:
         """How many orders the server says match the query (None before the first page)."""
-        return self._total
+        return self._pages.total
 
     @property
     def exhausted(self) -> bool:
-        return self._cursor.done
+        return self._pages.exhausted
 
     @property
     def loading(self) -> bool:
-        return self._requested is not None
+        return self._pages.loading
 
     @property
     def loading_all(self) -> bool:
-        return self._loading_all
+        return self._pages.loading_all
 
     @property
     def pages_requested(self) -> int:
-        return self._pages_requested
+        return self._pages.pages_requested
 
     def rows(self) -> list[OrderRow]:
         """The visible rows, in display order (a copy)."""
@@ -164,7 +151,7 @@ class OrderHistoryModel(QAbstractTableModel):
     @property
     def fetch_page(self) -> FetchPage:
         """Where pages come from now (Impilo, or the order cache offline)."""
-        return self._fetch_page
+        return self._pages.fetch_page
 
     def loaded_rows(self) -> list[OrderRow]:
         return list(self._loaded)
@@ -173,27 +160,23 @@ class OrderHistoryModel(QAbstractTableModel):
 
     def set_fetch_page(self, fetch_page: FetchPage) -> None:
         """Swap where pages come from (the API, or the order cache when offline) and reload."""
-        self._fetch_page = fetch_page
+        self._pages.fetch_page = fetch_page
         self.reload()
 
     def set_query(self, query: OrderQuery) -> None:
         """Change the server-side filter; starts over from page 1."""
-        if query != self._query:
-            self._query = query
+        if query != self._pages.query:
+            self._pages.query = query
             self.reload()
 
     def reload(self) -> None:
         """Forget every loaded order and fetch the first page again."""
         self._started = True
-        self._cancel_request()
+        self._pages.reset()
         self.beginResetModel()
         self._loaded = []
         self._by_id = {}
         self._rows = []
-        self._cursor = PageCursor(size=self._page_size, what="order history")
-        self._pages_requested = 0
-        self._total = None
-        self._failed = False
         self.endResetModel()
         self.counts_changed.emit()
         self.fetchMore(QModelIndex())
@@ -215,104 +198,36 @@ class OrderHistoryModel(QAbstractTableModel):
     def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
         # While a client-side filter hides rows, scrolling must not silently pull the whole
         # server list; "Load all matching" does that explicitly.
-        if parent.isValid() or not self._started or self.exhausted or self._failed:
+        if parent.isValid() or not self._started or self.exhausted or self._pages.failed:
             return False
         return not self._filter.is_active or self._loaded == []
 
     def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or self.exhausted or self._requested is not None:
+        if parent.isValid() or self.exhausted or self.loading:
             return
-        self._request_next_page()
+        self._pages.request_next_page()
 
     def fetch_next_page(self) -> bool:
         """Explicitly fetch the next page (even while filtering). False if none is left or one
         is already on its way."""
-        if self.exhausted or self._requested is not None:
+        if self.exhausted or self.loading:
             return False
-        self._failed = False
-        self._request_next_page()
+        self._pages.failed = False
+        self._pages.request_next_page()
         return True
-
-    def _request_next_page(self) -> None:
-        generation = self._generation
-        page = self._cursor.number
-        # State first: the answer must find the model already waiting for it.
-        self._pages_requested += 1
-        self._requested = page
-        self.loading_changed.emit(True)
-        job = self._bridge.submit(
-            _fetch_rows(self._fetch_page, self._query, page, self._page_size),
-            on_result=lambda result: self._on_page(generation, page, result),
-            on_error=lambda error: self._on_error(generation, error),
-        )
-        if self._requested == page:  # not answered yet
-            self._job = job
-
-    def _cancel_request(self) -> None:
-        self._generation += 1
-        if self._job is not None:
-            self._job.cancel()
-        if self._requested is not None:
-            self._job = None
-            self._requested = None
-            self.loading_changed.emit(False)
-        if self._loading_all:
-            self._loading_all = False
-            self.load_all_finished.emit(False)
-
-    def _on_page(
-        self, generation: int, page: int, result: tuple[Page[Order], list[OrderRow]]
-    ) -> None:
-        if generation != self._generation:
-            return  # an answer to a query that has since changed
-        envelope, rows = result
-        self._job = None
-        self._requested = None
-        if envelope.total is not None:
-            self._total = envelope.total
-        if self._cursor.accept(envelope):
-            self._merge(rows)
-        self.loading_changed.emit(False)
-        self.counts_changed.emit()
-        self.page_loaded.emit(envelope.content)
-        if self._loading_all:
-            self.load_all_progress.emit(len(self._loaded), self._total or len(self._loaded))
-            if self.exhausted:
-                self._loading_all = False
-                self.load_all_finished.emit(True)
-            else:
-                self._request_next_page()
-
-    def _on_error(self, generation: int, error: BaseException) -> None:
-        if generation != self._generation:
-            return
-        self._job = None
-        self._requested = None
-        self._failed = True
-        self._pages_requested -= 1  # the same page is asked for again on retry
-        self.loading_changed.emit(False)
-        if self._loading_all:
-            self._loading_all = False
-            self.load_all_finished.emit(False)
-        self.page_failed.emit(error)
 
     def load_all_matching(self) -> None:
         """Keep fetching pages until the server list is exhausted (progress through
         `load_all_progress`; stop with `cancel_load_all`)."""
-        if self.exhausted:
-            self.load_all_finished.emit(True)
-            return
-        self._loading_all = True
-        self._failed = False
-        self.load_all_progress.emit(len(self._loaded), self._total or 0)
-        if self._requested is None:
-            self._request_next_page()
+        self._pages.load_all_matching()
 
     def cancel_load_all(self) -> None:
         """Stop after the page in flight (which is still shown when it arrives)."""
-        if self._loading_all:
-            self._loading_all = False
-            self.load_all_finished.emit(False)
+        self._pages.cancel_load_all()
+
+    def _on_page(self, envelope: Page[Order]) -> None:
+        self.counts_changed.emit()
+        self.page_loaded.emit(envelope.content)
 
     # --- changes ---------------------------------------------------------------------------
 
@@ -388,8 +303,8 @@ class OrderHistoryModel(QAbstractTableModel):
                 self.beginInsertRows(QModelIndex(), 0, 0)
                 self._rows.insert(0, row)
                 self.endInsertRows()
-            if self._total is not None:
-                self._total += 1
+            if self._pages.total is not None:
+                self._pages.total += 1
         if self._sort is not None:
             self._resort()
         self.counts_changed.emit()

@@ -5,7 +5,8 @@ The orders are read from the store's order cache on the bridge loop, never on th
 after every page saved to the cache and every polling round. An order entering one of these
 states is announced once per order and state: which were announced is kept in a small file in
 the profile's folder (order numbers and status names only, no patient data), so a restart or
-the next poll does not announce them again.
+the next poll does not announce them again. Once a poll sees the order leave that state it is
+forgotten, so the order coming back to it later (a second failed delivery) is news again.
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ class AnnouncedStates:
         del seen[:-KEEP_ANNOUNCED]
         self._save(seen)
         return True
+
+    def forget(self, order_id: int, status: str) -> None:
+        """The order has left this state: entering it again is announced again."""
+        seen = self._load()
+        key = (order_id, status)
+        if key in seen:
+            seen.remove(key)
+            self._save(seen)
 
     def _load(self) -> list[tuple[int, str]]:
         if self._seen is not None:
@@ -120,6 +129,13 @@ class NeedsActionOrders(QObject):
         self._services.bridge.call(
             lambda: self._announced.claim(order_id, status),
             on_result=lambda new: first() if new else None,
+        )
+
+    def forget(self, order_id: int, status: str) -> None:
+        """The order was seen leaving this state (in order with `claim`, on the bridge loop)."""
+        self._services.bridge.call(
+            lambda: self._announced.forget(order_id, status),
+            on_error=lambda e: log.warning("Could not forget an announced state: %s", e),
         )
 
     def _on_orders(self, orders: list[Order]) -> None:

@@ -160,17 +160,21 @@ class NeedsActionDetail(QObject):
         # Not read yet (or it failed): read it now, then open the dialog.
         self._detail.set_correctable(True, busy=True)
 
+        # Another order may be shown by the time the answer comes: its button and block are
+        # its own, and this answer is not for them.
         def read(patient: Patient) -> None:
-            self._detail.set_correctable(can_correct_address(order))
             if self._still_shown(order):
+                self._detail.set_correctable(can_correct_address(order))
                 self._patient = patient
                 self._detail.set_lead(lead_html(order, _lines(patient.address)))
                 self._correct(order, patient)
 
         def failed(error: BaseException) -> None:
-            self._detail.set_correctable(can_correct_address(order))
-            note = f"The patient could not be read from Impilo: {error_text(error)}"
-            self._detail.set_lead(lead_html(order, None, note))
+            log.info("Patient of order %s not read to correct: %s", order.id, type(error).__name__)
+            if self._still_shown(order):
+                self._detail.set_correctable(can_correct_address(order))
+                note = f"The patient could not be read from Impilo: {error_text(error)}"
+                self._detail.set_lead(lead_html(order, None, note))
 
         patient_id = order.patient.id if order.patient is not None else None
         if patient_id is None:

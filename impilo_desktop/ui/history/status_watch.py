@@ -155,6 +155,9 @@ class StatusWatch(QObject):
     def _on_status_changed(self, order: Order, previous: str) -> None:
         self._model.upsert_order(order)
         log.info("Order %s: status %s -> %s", order.id, previous, order.current_status)
+        if order.id is not None and needs_action(previous):
+            # It left that state: coming back to it later is news again.
+            self.needs.forget(order.id, previous)
         if needs_action(order.current_status):
             self.needs.claim(order, lambda: self._announce(order))
             return

@@ -153,10 +153,16 @@ INDICATOR_OUTLINE_DARK = QColor("#8a9099")
 """Radio and check box rims on a dark page: about 4.5:1 against the dark window colour."""
 
 
+CHECKED_FILL_ALPHA = {False: 56, True: 96}
+"""How strongly a checked button is tinted with the highlight colour (light, dark page)."""
+
+
 class IndicatorOutlineStyle(QProxyStyle):
     """Fusion draws radio button and check box rims a shade darker than the window, which
     vanishes on a dark page (an unchecked "Site" looked like a hole). On dark palettes this
-    adds a visible rim; everything else is the base style's own drawing."""
+    adds a visible rim. A checked push button (a toggle such as "Needs action") looks almost
+    like an unchecked one in Fusion, on a dark page exactly alike: in both schemes it gets
+    a highlight-coloured tint and rim. Everything else is the base style's own drawing."""
 
     def drawPrimitive(
         self,
@@ -166,6 +172,10 @@ class IndicatorOutlineStyle(QProxyStyle):
         widget: QWidget | None = None,
     ) -> None:
         super().drawPrimitive(element, option, painter, widget)
+        on = bool(option.state & QStyle.StateFlag.State_On)
+        if element == QStyle.PrimitiveElement.PE_PanelButtonCommand and on:
+            _mark_checked(option, painter)
+            return
         radio = element == QStyle.PrimitiveElement.PE_IndicatorRadioButton
         check = element == QStyle.PrimitiveElement.PE_IndicatorCheckBox
         if not (radio or check) or not is_dark(option.palette):
@@ -180,6 +190,20 @@ class IndicatorOutlineStyle(QProxyStyle):
         else:
             painter.drawRoundedRect(rect, 2.0, 2.0)
         painter.restore()
+
+
+def _mark_checked(option: QStyleOption, painter: QPainter) -> None:
+    """A checked button's tint and rim, under its label (drawn after the panel)."""
+    highlight = option.palette.color(QPalette.ColorRole.Highlight)
+    fill = QColor(highlight)
+    fill.setAlpha(CHECKED_FILL_ALPHA[is_dark(option.palette)])
+    rect = QRectF(option.rect).adjusted(1.0, 1.0, -1.0, -1.0)
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(highlight, 1.5))
+    painter.setBrush(fill)
+    painter.drawRoundedRect(rect, 2.0, 2.0)
+    painter.restore()
 
 
 class SchemeFollower(QObject):

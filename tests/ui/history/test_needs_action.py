@@ -4,6 +4,7 @@ in the Needs action view with what to do, and its address corrected from the app
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -11,10 +12,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.api.models import Patient
+from impilo_desktop.api.models import Order, Patient
 from impilo_desktop.domain.needs_action import needs_action
 from impilo_desktop.domain.patient_change import PatientChange
 from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.sandbox.detours import STEPS_AWAY
 from impilo_desktop.ui.history.address_correction import SENT, WAITING
 from impilo_desktop.ui.history.address_dialog import AddressDialog, contact_of
 from impilo_desktop.ui.history.needs_action import ANNOUNCED_FILE
@@ -155,6 +157,71 @@ def test_an_order_in_confirm_address_is_announced_once_counted_and_corrected(
     poll(qtbot, again)
     assert more == []
     again.close()
+
+
+def test_an_order_entering_the_same_state_again_is_announced_again(
+    qtbot: QtBot,
+    history: OrderHistoryView,
+    window: QMainWindow,
+    services: AppServices,
+    sandbox: SandboxServer,
+) -> None:
+    order_id = placed_by_this_app(qtbot, services, "desk-needs-again")
+    poll(qtbot, history)  # Order placed: the starting point
+    noticed: list[int] = []
+    history.needs_action_noticed.connect(lambda oid, _text: noticed.append(oid))
+
+    sandbox.put_in_needs_action(order_id, "pendingAdditionalInformation")
+    poll(qtbot, history)
+    qtbot.waitUntil(lambda: noticed == [order_id], timeout=20_000)
+
+    # Impilo has its answer and moves the order on; the poll sees it leave the state.
+    sandbox.advance_time(STEPS_AWAY * sandbox.state.progress_seconds)
+    with qtbot.waitSignal(history.poller.status_changed, timeout=20_000) as changed:
+        history.poller.poll_now()
+    assert not needs_action(changed.args[0].current_status)
+
+    # A second question later on: the same state, and news again, once.
+    sandbox.put_in_needs_action(order_id, "pendingAdditionalInformation")
+    poll(qtbot, history)
+    qtbot.waitUntil(lambda: noticed == [order_id, order_id], timeout=20_000)
+    poll(qtbot, history)
+    assert noticed == [order_id, order_id]
+
+
+def test_a_late_failure_to_read_the_patient_stays_with_its_order(
+    qtbot: QtBot,
+    history: OrderHistoryView,
+    window: QMainWindow,
+    services: AppServices,
+    sandbox: SandboxServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    waiting = placed_by_this_app(qtbot, services, "desk-needs-late")
+    sandbox.put_in_needs_action(waiting, "reconfirmAddress")
+    poll(qtbot, history)  # saved to the cache, for showing it with Impilo away
+    other_id = placed_by_this_app(qtbot, services, "desk-needs-other")
+    other: Order = run(qtbot, services.bridge, services.client().get_order(other_id))
+    assert not needs_action(other.current_status)
+    sandbox.stop()
+    history.show_order(waiting)
+    qtbot.waitUntil(lambda: history.detail.correct_button.isEnabled(), timeout=20_000)
+    assert history.needs_detail.patient is None  # Impilo could not be reached
+
+    # "Correct the address…" reads the patient; before Impilo's answer another order is shown.
+    with caplog.at_level(logging.INFO, logger="impilo_desktop.ui.history.needs_action_detail"):
+        history.detail.correct_button.click()
+        history.detail.set_order(other)
+        # Impilo's answer (a failure) has arrived: logged, or (the fault) shown on the other.
+        qtbot.waitUntil(
+            lambda: (
+                "not read to correct" in caplog.text or "could not be read" in history.detail.text()
+            ),
+            timeout=20_000,
+        )
+    assert "could not be read" not in history.detail.text()
+    assert "What to do" not in history.detail.text()
+    assert not history.detail.correct_button.isVisible()
 
 
 async def _patient_of(services: AppServices, order_id: int) -> Patient:
