@@ -94,7 +94,30 @@ async def lookup_patients(client: ImpiloClient, query: str) -> list[Patient]:
         page = await c.list_patients(name=text, size=REMOTE_PAGE_SIZE)
         for patient in page.content:
             keep(patient)
+        surname, others = _surname_and_others(text)
+        if not page.content and others:
+            # How Impilo reads two names in `name` is not published; "Doe, Jane" (the way the
+            # app shows patients) and "Jane Doe" are also asked by the surname alone, then
+            # narrowed here by the other names' beginnings.
+            page = await c.list_patients(name=surname, size=REMOTE_PAGE_SIZE)
+            for patient in page.content:
+                if _names_begin_with(patient, others):
+                    keep(patient)
     return list(found.values())
+
+
+def _surname_and_others(text: str) -> tuple[str, list[str]]:
+    """("Doe", ["Jane"]) for "Doe, Jane" and for "Jane Doe"; (text, []) for one name."""
+    if "," in text:
+        last, _, rest = text.partition(",")
+        return last.strip(), rest.split()
+    words = text.split()
+    return (words[-1], words[:-1]) if len(words) > 1 else (text, [])
+
+
+def _names_begin_with(patient: Patient, words: list[str]) -> bool:
+    names = [(patient.first_name or "").casefold(), (patient.last_name or "").casefold()]
+    return all(any(n.startswith(w.casefold()) for n in names) for w in words)
 
 
 def remember_patients(store: Store, patients: list[Patient]) -> None:
