@@ -65,9 +65,11 @@ from impilo_desktop.store import (
     EntryState,
     EntryStateError,
     OutboxEntry,
+    ReferenceKind,
     SenderLease,
     SenderLockLost,
     Store,
+    StoreError,
 )
 from impilo_desktop.sync.connectivity import Connectivity
 from impilo_desktop.sync.drain_report import (
@@ -441,6 +443,13 @@ class OutboxSender:
             )
             return self._result(self.store.get_entry(entry.entry_id), Outcome.SKIPPED)
         log.info("Entry %s: %s", entry.entry_id, detail)
+        if entry.draft.is_new_patient_order and order.patient is not None:
+            # The patient Impilo created with the order: known to the picker and to the next
+            # duplicate check (same last name and date of birth) before the cache refreshes.
+            try:
+                self.store.store_reference_page(ReferenceKind.PATIENT, [order.patient])
+            except StoreError:
+                log.warning("Entry %s: could not cache the new patient", entry.entry_id)
         return self._result(sent, outcome, note)
 
     def _schedule(
