@@ -5,13 +5,12 @@ in a state the sender knows how to continue from (see docs/architecture.md "Exac
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 
 from impilo_desktop.api.models import Order
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store.base import StoreBase
 from impilo_desktop.store.cache import insert_orders
 from impilo_desktop.store.drafts import CURRENT_DRAFT_KEY, draft_json, load_draft, upsert_draft
 from impilo_desktop.store.entries import (
@@ -21,8 +20,9 @@ from impilo_desktop.store.entries import (
     OutboxEntry,
     OutboxSummary,
 )
-from impilo_desktop.store.errors import EntryNotFoundError, EntryStateError
-from impilo_desktop.store.sender_lock import SenderLease, extend_lease
+from impilo_desktop.store.errors import EntryStateError
+from impilo_desktop.store.sender_lock import SenderLease
+from impilo_desktop.store.state_table import StateTable, StateTableMixin
 
 REFERENCE_PREFIX = "impilo-desktop-"
 PAUSE_KEY = "outbox_paused"
@@ -33,14 +33,21 @@ def new_client_reference() -> str:
     return f"{REFERENCE_PREFIX}{uuid.uuid4().hex[:20]}"
 
 
+OUTBOX: StateTable[OutboxEntry] = StateTable(
+    table="outbox",
+    id_column="entry_id",
+    attempts_table="outbox_attempts",
+    from_row=OutboxEntry.from_row,
+    name="Entry",
+    missing_name="Outbox entry",
+)
+
+
 def _fetch_entry(conn: sqlite3.Connection, entry_id: int) -> OutboxEntry:
-    row = conn.execute("SELECT * FROM outbox WHERE entry_id = ?", (entry_id,)).fetchone()
-    if row is None:
-        raise EntryNotFoundError(f"Outbox entry #{entry_id} no longer exists.")
-    return OutboxEntry.from_row(row)
+    return OUTBOX.fetch(conn, entry_id)
 
 
-class OutboxMixin(StoreBase):
+class OutboxMixin(StateTableMixin):
     """Queueing drafts, listing entries, and the state changes the sender and user make."""
 
     # -- for the user ---------------------------------------------------------------------
@@ -89,7 +96,7 @@ class OutboxMixin(StoreBase):
                 ),
             )
             entry_id = int(cursor.lastrowid or 0)
-            self._record(conn, entry_id, "queued", reference)
+            self._record(OUTBOX, conn, entry_id, "queued", reference)
             conn.execute("DELETE FROM drafts WHERE draft_id = ?", (draft.draft_id,))
             conn.execute(
                 "DELETE FROM app_state WHERE key = ? AND value = ?",
@@ -257,8 +264,8 @@ class OutboxMixin(StoreBase):
             else:
                 fields["age_confirmed"] = 1
                 detail = "confirmed by the user"
-            self._set(conn, entry_id, **fields)
-            self._record(conn, entry_id, "released", detail)
+            self._set(OUTBOX, conn, entry_id, **fields)
+            self._record(OUTBOX, conn, entry_id, "released", detail)
             return _fetch_entry(conn, entry_id)
 
         return self._db.write(release)
@@ -324,16 +331,7 @@ class OutboxMixin(StoreBase):
     def recover_interrupted(self) -> list[int]:
         """Entries left in `sending` by a sender that died: their outcome is unknown, so they
         become `in_doubt`. Returns their ids."""
-
-        def recover(conn: sqlite3.Connection) -> list[int]:
-            rows = conn.execute("SELECT entry_id FROM outbox WHERE state = 'sending'").fetchall()
-            ids = [int(r[0]) for r in rows]
-            for entry_id in ids:
-                self._set(conn, entry_id, state=EntryState.IN_DOUBT)
-                self._record(conn, entry_id, "in_doubt", "interrupted while sending")
-            return ids
-
-        return self._db.write(recover)
+        return self._recover_interrupted(OUTBOX)
 
     def due_entries(
         self, *, due_only: bool = True, waiting_for_network: bool = False
@@ -361,17 +359,7 @@ class OutboxMixin(StoreBase):
         raises `SenderLockLost` (changing nothing) unless that owner still holds it: a
         sender that lost its lock while it waited can never start another create.
         """
-        now = self.now()
-        return self._transition(
-            entry_id,
-            (EntryState.QUEUED, EntryState.IN_DOUBT),
-            EntryState.SENDING,
-            "sending",
-            "",
-            count_attempt=True,
-            check=(lambda conn: extend_lease(conn, lease, now)) if lease is not None else None,
-            last_sent_at=now,
-        )
+        return self._mark_sending(OUTBOX, entry_id, lease)
 
     def mark_sent(
         self, entry_id: int, order_id: int, detail: str = "", *, order: Order | None = None
@@ -384,6 +372,7 @@ class OutboxMixin(StoreBase):
         `sending` mark before the POST is the one that must be durable.)"""
         now = self.now()
         return self._transition(
+            OUTBOX,
             entry_id,
             (EntryState.SENDING, EntryState.IN_DOUBT),
             EntryState.SENT,
@@ -406,16 +395,7 @@ class OutboxMixin(StoreBase):
     ) -> OutboxEntry:
         """The outcome is unknown; reconcile by reference before any resend. `for_network`:
         the wait is only for the connection to come back (see `due_entries`)."""
-        return self._transition(
-            entry_id,
-            (EntryState.SENDING, EntryState.IN_DOUBT),
-            EntryState.IN_DOUBT,
-            "in_doubt",
-            error,
-            last_error=error,
-            next_attempt_at=next_attempt_at,
-            waits_for_network=int(for_network),
-        )
+        return self._mark_in_doubt(OUTBOX, entry_id, error, next_attempt_at, for_network)
 
     def mark_retry(
         self,
@@ -431,6 +411,7 @@ class OutboxMixin(StoreBase):
         the wait is only for the connection to come back, not one the server asked for."""
         state = EntryState.IN_DOUBT if reconcile else EntryState.QUEUED
         return self._transition(
+            OUTBOX,
             entry_id,
             (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
             state,
@@ -443,93 +424,21 @@ class OutboxMixin(StoreBase):
 
     def mark_rejected(self, entry_id: int, server_message: str, error: str) -> OutboxEntry:
         """Impilo refused the order; the draft goes back to the user with its message."""
-        return self._transition(
-            entry_id,
-            (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
-            EntryState.REJECTED,
-            "rejected",
-            server_message or error,
-            server_message=server_message,
-            last_error=error,
-            next_attempt_at=None,
-        )
+        return self._mark_rejected(OUTBOX, entry_id, server_message, error)
 
     def mark_held(self, entry_id: int, reason: str, *, held_for: str = "age") -> OutboxEntry:
         """Not to be sent without asking the user: too old (`held_for='age'`), or queued for
         another server than the profile's (`held_for='server'`)."""
-        return self._transition(
-            entry_id,
-            (EntryState.QUEUED, EntryState.IN_DOUBT),
-            EntryState.HELD,
-            "held",
-            reason,
-            last_error=reason,
-            next_attempt_at=None,
-            held_for=held_for,
-        )
+        return self._mark_held(OUTBOX, entry_id, reason, held_for=held_for)
 
     def mark_unsent(self, entry_id: int, error: str) -> OutboxEntry:
         """The request certainly did not create the order (e.g. the key was refused): back to
         queued, no schedule (the outbox is paused instead)."""
-        return self._transition(
-            entry_id,
-            (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
-            EntryState.QUEUED,
-            "not_sent",
-            error,
-            last_error=error,
-        )
+        return self._mark_unsent(OUTBOX, entry_id, error)
 
     def record_attempt(self, entry_id: int, outcome: str, detail: str = "") -> None:
         """Add a line to the entry's history without changing its state."""
-        self._db.write(lambda conn: self._record(conn, entry_id, outcome, detail))
-
-    # -- internals --------------------------------------------------------------------------
-
-    def _transition(
-        self,
-        entry_id: int,
-        allowed: tuple[EntryState, ...],
-        state: EntryState,
-        outcome: str,
-        detail: str,
-        *,
-        count_attempt: bool = False,
-        check: Callable[[sqlite3.Connection], None] | None = None,
-        also: Callable[[sqlite3.Connection], None] | None = None,
-        durable: bool = True,
-        **fields: object,
-    ) -> OutboxEntry:
-        def change(conn: sqlite3.Connection) -> OutboxEntry:
-            if check is not None:
-                check(conn)
-            entry = _fetch_entry(conn, entry_id)
-            if entry.state not in allowed:
-                raise EntryStateError(
-                    f"Entry #{entry_id} is {entry.state.value}; cannot become {state.value}."
-                )
-            if count_attempt:
-                fields["attempts"] = entry.attempts + 1
-            self._set(conn, entry_id, state=state, **fields)
-            self._record(conn, entry_id, outcome, detail)
-            if also is not None:
-                also(conn)
-            return _fetch_entry(conn, entry_id)
-
-        return self._db.write(change, durable=durable)
-
-    def _set(self, conn: sqlite3.Connection, entry_id: int, **fields: object) -> None:
-        fields["updated_at"] = self.now()
-        columns = ", ".join(f"{name} = ?" for name in fields)
-        conn.execute(
-            f"UPDATE outbox SET {columns} WHERE entry_id = ?", (*fields.values(), entry_id)
-        )
-
-    def _record(self, conn: sqlite3.Connection, entry_id: int, outcome: str, detail: str) -> None:
-        conn.execute(
-            "INSERT INTO outbox_attempts (entry_id, at, outcome, detail) VALUES (?, ?, ?, ?)",
-            (entry_id, self.now(), outcome, detail),
-        )
+        self._db.write(lambda conn: self._record(OUTBOX, conn, entry_id, outcome, detail))
 
 
 __all__ = ["OutboxMixin", "load_draft", "new_client_reference"]
