@@ -43,10 +43,6 @@ OUTBOX: StateTable[OutboxEntry] = StateTable(
 )
 
 
-def _fetch_entry(conn: sqlite3.Connection, entry_id: int) -> OutboxEntry:
-    return OUTBOX.fetch(conn, entry_id)
-
-
 class OutboxMixin(StateTableMixin):
     """Queueing drafts, listing entries, and the state changes the sender and user make."""
 
@@ -102,23 +98,13 @@ class OutboxMixin(StateTableMixin):
                 "DELETE FROM app_state WHERE key = ? AND value = ?",
                 (CURRENT_DRAFT_KEY, draft.draft_id),
             )
-            return _fetch_entry(conn, entry_id)
+            return OUTBOX.fetch(conn, entry_id)
 
         return self._db.write(move)
 
     def list_outbox(self, states: Iterable[EntryState] | None = None) -> list[OutboxEntry]:
         """Entries, oldest first, optionally only those in `states`."""
-        wanted = [EntryState(s).value for s in states] if states is not None else None
-
-        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-            if wanted is None:
-                return conn.execute("SELECT * FROM outbox ORDER BY entry_id").fetchall()
-            marks = ",".join("?" * len(wanted))
-            return conn.execute(
-                f"SELECT * FROM outbox WHERE state IN ({marks}) ORDER BY entry_id", wanted
-            ).fetchall()
-
-        return [OutboxEntry.from_row(row) for row in self._db.read(query)]
+        return self._list(OUTBOX, states)
 
     def list_outbox_recent(self, sent_limit: int) -> tuple[list[OutboxEntry], int]:
         """Every entry not yet sent, and the `sent_limit` most recently sent ones (newest
@@ -145,18 +131,11 @@ class OutboxMixin(StateTableMixin):
     def prune_sent(self, older_than: float) -> int:
         """Forget sent entries whose order was placed more than `older_than` seconds ago
         (the order itself stays in the order cache and on Impilo). Returns how many."""
-        cutoff = self.now() - older_than
-
-        def prune(conn: sqlite3.Connection) -> int:
-            return conn.execute(
-                "DELETE FROM outbox WHERE state = 'sent' AND updated_at < ?", (cutoff,)
-            ).rowcount
-
-        return int(self._db.write(prune, durable=False))
+        return self._prune_sent(OUTBOX, older_than)
 
     def get_entry(self, entry_id: int) -> OutboxEntry:
         """One entry; `EntryNotFoundError` when it does not exist."""
-        return self._db.read(lambda conn: _fetch_entry(conn, entry_id))
+        return self._db.read(lambda conn: OUTBOX.fetch(conn, entry_id))
 
     def find_entry(self, client_reference: str) -> OutboxEntry | None:
         """The entry with this client reference, or None."""
@@ -248,7 +227,7 @@ class OutboxMixin(StateTableMixin):
         reconciled first (in_doubt)."""
 
         def release(conn: sqlite3.Connection) -> OutboxEntry:
-            entry = _fetch_entry(conn, entry_id)
+            entry = OUTBOX.fetch(conn, entry_id)
             if entry.state != EntryState.HELD:
                 raise EntryStateError(f"Entry #{entry_id} is {entry.state.value}, not held.")
             if entry.held_for == "patient_match":  # answered in store/patient_matches.py
@@ -266,7 +245,7 @@ class OutboxMixin(StateTableMixin):
                 detail = "confirmed by the user"
             self._set(OUTBOX, conn, entry_id, **fields)
             self._record(OUTBOX, conn, entry_id, "released", detail)
-            return _fetch_entry(conn, entry_id)
+            return OUTBOX.fetch(conn, entry_id)
 
         return self._db.write(release)
 
@@ -276,7 +255,7 @@ class OutboxMixin(StateTableMixin):
         (it then gets a new client reference)."""
 
         def back(conn: sqlite3.Connection) -> OrderDraft:
-            entry = _fetch_entry(conn, entry_id)
+            entry = OUTBOX.fetch(conn, entry_id)
             if entry.state not in (EntryState.REJECTED, EntryState.HELD):
                 raise EntryStateError(
                     f"Entry #{entry_id} is {entry.state.value}; only rejected or held entries "
@@ -291,17 +270,7 @@ class OutboxMixin(StateTableMixin):
 
     def discard_entry(self, entry_id: int) -> None:
         """Delete a rejected or held entry the user no longer wants."""
-
-        def discard(conn: sqlite3.Connection) -> None:
-            entry = _fetch_entry(conn, entry_id)
-            if entry.state not in (EntryState.REJECTED, EntryState.HELD):
-                raise EntryStateError(
-                    f"Entry #{entry_id} is {entry.state.value}; only rejected or held entries "
-                    "can be discarded."
-                )
-            conn.execute("DELETE FROM outbox WHERE entry_id = ?", (entry_id,))
-
-        self._db.write(discard)
+        self._discard(OUTBOX, entry_id, "only rejected or held entries can be discarded.")
 
     def outbox_paused(self) -> str | None:
         """Why sending is paused (e.g. "API key rejected"), or None."""
@@ -339,18 +308,7 @@ class OutboxMixin(StateTableMixin):
         """Entries the sender should work on now, oldest first (`due_only=False` ignores the
         backoff schedule, for "send now"; `waiting_for_network` adds the entries whose wait
         was only for the connection to come back, for "Impilo answers again")."""
-        now = self.now()
-
-        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-            sql = "SELECT * FROM outbox WHERE state IN ('queued', 'in_doubt')"
-            params: tuple[float, ...] = ()
-            if due_only:
-                network = " OR waits_for_network = 1" if waiting_for_network else ""
-                sql += f" AND (next_attempt_at IS NULL OR next_attempt_at <= ?{network})"
-                params = (now,)
-            return conn.execute(sql + " ORDER BY entry_id", params).fetchall()
-
-        return [OutboxEntry.from_row(row) for row in self._db.read(query)]
+        return self._due(OUTBOX, due_only, waiting_for_network)
 
     def mark_sending(self, entry_id: int, lease: SenderLease | None = None) -> OutboxEntry:
         """Committed BEFORE the POST: if we die from here on, the entry is in doubt.

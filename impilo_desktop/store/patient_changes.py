@@ -53,10 +53,6 @@ PATIENT_CHANGES: StateTable[PatientChangeEntry] = StateTable(
 )
 
 
-def _fetch(conn: sqlite3.Connection, change_id: int) -> PatientChangeEntry:
-    return PATIENT_CHANGES.fetch(conn, change_id)
-
-
 class PatientChangesMixin(StateTableMixin):
     """Queueing corrections, listing them, and the state changes the sender and user make."""
 
@@ -86,7 +82,7 @@ class PatientChangesMixin(StateTableMixin):
             )
             change_id = int(cursor.lastrowid or 0)
             self._record(PATIENT_CHANGES, conn, change_id, "queued", reference)
-            return _fetch(conn, change_id)
+            return PATIENT_CHANGES.fetch(conn, change_id)
 
         return self._db.write(insert)
 
@@ -94,18 +90,7 @@ class PatientChangesMixin(StateTableMixin):
         self, states: Iterable[EntryState] | None = None
     ) -> list[PatientChangeEntry]:
         """Changes, oldest first, optionally only those in `states`."""
-        wanted = [EntryState(s).value for s in states] if states is not None else None
-
-        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-            if wanted is None:
-                return conn.execute("SELECT * FROM patient_changes ORDER BY change_id").fetchall()
-            marks = ",".join("?" * len(wanted))
-            return conn.execute(
-                f"SELECT * FROM patient_changes WHERE state IN ({marks}) ORDER BY change_id",
-                wanted,
-            ).fetchall()
-
-        return [PatientChangeEntry.from_row(row) for row in self._db.read(query)]
+        return self._list(PATIENT_CHANGES, states)
 
     def list_patient_changes_recent(self, sent_limit: int) -> list[PatientChangeEntry]:
         """Every change not yet sent, and the `sent_limit` most recently sent ones (newest
@@ -126,7 +111,7 @@ class PatientChangesMixin(StateTableMixin):
 
     def get_patient_change(self, change_id: int) -> PatientChangeEntry:
         """One change; `EntryNotFoundError` when it does not exist."""
-        return self._db.read(lambda conn: _fetch(conn, change_id))
+        return self._db.read(lambda conn: PATIENT_CHANGES.fetch(conn, change_id))
 
     def open_patient_change(self, patient_id: int, *, server: str) -> PatientChangeEntry | None:
         """The latest correction of this patient (on `server`) not sent yet, waiting or
@@ -144,17 +129,7 @@ class PatientChangesMixin(StateTableMixin):
 
     def discard_patient_change(self, change_id: int) -> None:
         """Delete a held or refused change the coordinator no longer wants sent."""
-
-        def discard(conn: sqlite3.Connection) -> None:
-            entry = _fetch(conn, change_id)
-            if entry.state not in (EntryState.REJECTED, EntryState.HELD):
-                raise EntryStateError(
-                    f"Patient change #{change_id} is {entry.state.value}; only held or refused"
-                    " changes can be discarded."
-                )
-            conn.execute("DELETE FROM patient_changes WHERE change_id = ?", (change_id,))
-
-        self._db.write(discard)
+        self._discard(PATIENT_CHANGES, change_id, "only held or refused changes can be discarded.")
 
     def apply_patient_change_anyway(self, change_id: int) -> PatientChangeEntry:
         """The coordinator saw a correction held as changed in Impilo meanwhile and wants it
@@ -166,7 +141,7 @@ class PatientChangesMixin(StateTableMixin):
         be discarded, and the address corrected again from the order on the new server."""
 
         def release(conn: sqlite3.Connection) -> PatientChangeEntry:
-            entry = _fetch(conn, change_id)
+            entry = PATIENT_CHANGES.fetch(conn, change_id)
             if entry.state != EntryState.HELD or entry.held_for != HELD_FOR_CHANGED:
                 raise EntryStateError(
                     f"Patient change #{change_id} is not held as changed in Impilo meanwhile;"
@@ -192,7 +167,7 @@ class PatientChangesMixin(StateTableMixin):
                 "released",
                 "applied anyway by the user over what Impilo held",
             )
-            return _fetch(conn, change_id)
+            return PATIENT_CHANGES.fetch(conn, change_id)
 
         return self._db.write(release)
 
@@ -208,18 +183,7 @@ class PatientChangesMixin(StateTableMixin):
     ) -> list[PatientChangeEntry]:
         """Changes the sender should work on now, oldest first (as `due_entries`): only a
         patient's oldest open correction, so two never race (see `_FIRST`)."""
-        now = self.now()
-
-        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-            sql = f"SELECT * FROM patient_changes WHERE state IN ('queued', 'in_doubt'){_FIRST}"
-            params: tuple[float, ...] = ()
-            if due_only:
-                network = " OR waits_for_network = 1" if waiting_for_network else ""
-                sql += f" AND (next_attempt_at IS NULL OR next_attempt_at <= ?{network})"
-                params = (now,)
-            return conn.execute(sql + " ORDER BY change_id", params).fetchall()
-
-        return [PatientChangeEntry.from_row(row) for row in self._db.read(query)]
+        return self._due(PATIENT_CHANGES, due_only, waiting_for_network, _FIRST)
 
     def mark_change_sending(
         self, change_id: int, lease: SenderLease | None = None
@@ -304,11 +268,4 @@ class PatientChangesMixin(StateTableMixin):
     def prune_sent_changes(self, older_than: float) -> int:
         """Forget changes sent more than `older_than` seconds ago: they hold a patient's
         address and phone, which this computer keeps no longer than it shows them."""
-        cutoff = self.now() - older_than
-
-        def prune(conn: sqlite3.Connection) -> int:
-            return conn.execute(
-                "DELETE FROM patient_changes WHERE state = 'sent' AND updated_at < ?", (cutoff,)
-            ).rowcount
-
-        return int(self._db.write(prune, durable=False))
+        return self._prune_sent(PATIENT_CHANGES, older_than)

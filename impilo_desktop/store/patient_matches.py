@@ -10,7 +10,7 @@ from impilo_desktop.domain.patient_match import PatientMatch, can_create_anyway,
 from impilo_desktop.store.drafts import draft_json
 from impilo_desktop.store.entries import EntryState, OutboxEntry
 from impilo_desktop.store.errors import EntryStateError
-from impilo_desktop.store.outbox import OUTBOX, OutboxMixin, _fetch_entry
+from impilo_desktop.store.outbox import OUTBOX, OutboxMixin
 
 PATIENT_MATCH = "patient_match"
 
@@ -60,7 +60,7 @@ class PatientMatchMixin(OutboxMixin):
             self._record(
                 OUTBOX, conn, entry_id, "released", f"for patient #{patient_id}, who matched"
             )
-            return _fetch_entry(conn, entry_id)
+            return OUTBOX.fetch(conn, entry_id)
 
         return self._db.write(use)
 
@@ -81,13 +81,13 @@ class PatientMatchMixin(OutboxMixin):
             self._record(
                 OUTBOX, conn, entry_id, "released", "as a new patient, confirmed by the user"
             )
-            return _fetch_entry(conn, entry_id)
+            return OUTBOX.fetch(conn, entry_id)
 
         return self._db.write(create)
 
 
 def _held_for_match(conn: sqlite3.Connection, entry_id: int) -> OutboxEntry:
-    entry = _fetch_entry(conn, entry_id)
+    entry = OUTBOX.fetch(conn, entry_id)
     if entry.state != EntryState.HELD or entry.held_for != PATIENT_MATCH:
         raise EntryStateError(
             f"Entry #{entry_id} is not held for a matching patient (it is {entry.state.value})."

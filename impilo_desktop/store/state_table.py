@@ -6,7 +6,7 @@ a crash leaves every entry in a state the sender continues from."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -116,6 +116,63 @@ class StateTableMixin(StoreBase):
             " VALUES (?, ?, ?, ?)",
             (row_id, self.now(), outcome, detail),
         )
+
+    # -- what both kinds do alike (each kind's public methods name them) ---------------------
+
+    def _list(self, table: StateTable[E], states: Iterable[EntryState] | None) -> list[E]:
+        """Entries, oldest first, optionally only those in `states`."""
+        wanted = [EntryState(s).value for s in states] if states is not None else None
+        order = f" ORDER BY {table.id_column}"
+
+        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            if wanted is None:
+                return conn.execute(f"SELECT * FROM {table.table}{order}").fetchall()
+            marks = ",".join("?" * len(wanted))
+            return conn.execute(
+                f"SELECT * FROM {table.table} WHERE state IN ({marks}){order}", wanted
+            ).fetchall()
+
+        return [table.from_row(row) for row in self._db.read(query)]
+
+    def _due(
+        self, table: StateTable[E], due_only: bool, waiting_for_network: bool, where: str = ""
+    ) -> list[E]:
+        """Entries the sender should work on now, oldest first (`where`: more conditions)."""
+        now = self.now()
+
+        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            sql = f"SELECT * FROM {table.table} WHERE state IN ('queued', 'in_doubt'){where}"
+            params: tuple[float, ...] = ()
+            if due_only:
+                network = " OR waits_for_network = 1" if waiting_for_network else ""
+                sql += f" AND (next_attempt_at IS NULL OR next_attempt_at <= ?{network})"
+                params = (now,)
+            return conn.execute(f"{sql} ORDER BY {table.id_column}", params).fetchall()
+
+        return [table.from_row(row) for row in self._db.read(query)]
+
+    def _prune_sent(self, table: StateTable[E], older_than: float) -> int:
+        """Forget entries sent more than `older_than` seconds ago; how many. Not durable: a
+        power cut only brings them back to be pruned again."""
+        cutoff = self.now() - older_than
+
+        def prune(conn: sqlite3.Connection) -> int:
+            return conn.execute(
+                f"DELETE FROM {table.table} WHERE state = 'sent' AND updated_at < ?", (cutoff,)
+            ).rowcount
+
+        return int(self._db.write(prune, durable=False))
+
+    def _discard(self, table: StateTable[E], row_id: int, only: str) -> None:
+        """Delete a rejected or held entry; `only` says which may be, when this one may not."""
+
+        def discard(conn: sqlite3.Connection) -> None:
+            entry = table.fetch(conn, row_id)
+            if entry.state not in (EntryState.REJECTED, EntryState.HELD):
+                raise EntryStateError(f"{table.name} #{row_id} is {entry.state.value}; {only}")
+            conn.execute(f"DELETE FROM {table.table} WHERE {table.id_column} = ?", (row_id,))
+
+        self._db.write(discard)
 
     # -- the moves both kinds make alike (each kind's public mark_* names them) -------------
 
