@@ -5,13 +5,12 @@ in a state the sender knows how to continue from (see docs/architecture.md "Exac
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 
 from impilo_desktop.api.models import Order
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store.base import StoreBase
 from impilo_desktop.store.cache import insert_orders
 from impilo_desktop.store.drafts import CURRENT_DRAFT_KEY, draft_json, load_draft, upsert_draft
 from impilo_desktop.store.entries import (
@@ -21,8 +20,9 @@ from impilo_desktop.store.entries import (
     OutboxEntry,
     OutboxSummary,
 )
-from impilo_desktop.store.errors import EntryNotFoundError, EntryStateError
-from impilo_desktop.store.sender_lock import SenderLease, extend_lease
+from impilo_desktop.store.errors import EntryStateError
+from impilo_desktop.store.sender_lock import SenderLease
+from impilo_desktop.store.state_table import StateTable, StateTableMixin
 
 REFERENCE_PREFIX = "impilo-desktop-"
 PAUSE_KEY = "outbox_paused"
@@ -33,14 +33,17 @@ def new_client_reference() -> str:
     return f"{REFERENCE_PREFIX}{uuid.uuid4().hex[:20]}"
 
 
-def _fetch_entry(conn: sqlite3.Connection, entry_id: int) -> OutboxEntry:
-    row = conn.execute("SELECT * FROM outbox WHERE entry_id = ?", (entry_id,)).fetchone()
-    if row is None:
-        raise EntryNotFoundError(f"Outbox entry #{entry_id} no longer exists.")
-    return OutboxEntry.from_row(row)
+OUTBOX: StateTable[OutboxEntry] = StateTable(
+    table="outbox",
+    id_column="entry_id",
+    attempts_table="outbox_attempts",
+    from_row=OutboxEntry.from_row,
+    name="Entry",
+    missing_name="Outbox entry",
+)
 
 
-class OutboxMixin(StoreBase):
+class OutboxMixin(StateTableMixin):
     """Queueing drafts, listing entries, and the state changes the sender and user make."""
 
     # -- for the user ---------------------------------------------------------------------
@@ -89,29 +92,19 @@ class OutboxMixin(StoreBase):
                 ),
             )
             entry_id = int(cursor.lastrowid or 0)
-            self._record(conn, entry_id, "queued", reference)
+            self._record(OUTBOX, conn, entry_id, "queued", reference)
             conn.execute("DELETE FROM drafts WHERE draft_id = ?", (draft.draft_id,))
             conn.execute(
                 "DELETE FROM app_state WHERE key = ? AND value = ?",
                 (CURRENT_DRAFT_KEY, draft.draft_id),
             )
-            return _fetch_entry(conn, entry_id)
+            return OUTBOX.fetch(conn, entry_id)
 
         return self._db.write(move)
 
     def list_outbox(self, states: Iterable[EntryState] | None = None) -> list[OutboxEntry]:
         """Entries, oldest first, optionally only those in `states`."""
-        wanted = [EntryState(s).value for s in states] if states is not None else None
-
-        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-            if wanted is None:
-                return conn.execute("SELECT * FROM outbox ORDER BY entry_id").fetchall()
-            marks = ",".join("?" * len(wanted))
-            return conn.execute(
-                f"SELECT * FROM outbox WHERE state IN ({marks}) ORDER BY entry_id", wanted
-            ).fetchall()
-
-        return [OutboxEntry.from_row(row) for row in self._db.read(query)]
+        return self._list(OUTBOX, states)
 
     def list_outbox_recent(self, sent_limit: int) -> tuple[list[OutboxEntry], int]:
         """Every entry not yet sent, and the `sent_limit` most recently sent ones (newest
@@ -138,18 +131,11 @@ class OutboxMixin(StoreBase):
     def prune_sent(self, older_than: float) -> int:
         """Forget sent entries whose order was placed more than `older_than` seconds ago
         (the order itself stays in the order cache and on Impilo). Returns how many."""
-        cutoff = self.now() - older_than
-
-        def prune(conn: sqlite3.Connection) -> int:
-            return conn.execute(
-                "DELETE FROM outbox WHERE state = 'sent' AND updated_at < ?", (cutoff,)
-            ).rowcount
-
-        return int(self._db.write(prune, durable=False))
+        return self._prune_sent(OUTBOX, older_than)
 
     def get_entry(self, entry_id: int) -> OutboxEntry:
         """One entry; `EntryNotFoundError` when it does not exist."""
-        return self._db.read(lambda conn: _fetch_entry(conn, entry_id))
+        return self._db.read(lambda conn: OUTBOX.fetch(conn, entry_id))
 
     def find_entry(self, client_reference: str) -> OutboxEntry | None:
         """The entry with this client reference, or None."""
@@ -241,7 +227,7 @@ class OutboxMixin(StoreBase):
         reconciled first (in_doubt)."""
 
         def release(conn: sqlite3.Connection) -> OutboxEntry:
-            entry = _fetch_entry(conn, entry_id)
+            entry = OUTBOX.fetch(conn, entry_id)
             if entry.state != EntryState.HELD:
                 raise EntryStateError(f"Entry #{entry_id} is {entry.state.value}, not held.")
             if entry.held_for == "patient_match":  # answered in store/patient_matches.py
@@ -257,9 +243,9 @@ class OutboxMixin(StoreBase):
             else:
                 fields["age_confirmed"] = 1
                 detail = "confirmed by the user"
-            self._set(conn, entry_id, **fields)
-            self._record(conn, entry_id, "released", detail)
-            return _fetch_entry(conn, entry_id)
+            self._set(OUTBOX, conn, entry_id, **fields)
+            self._record(OUTBOX, conn, entry_id, "released", detail)
+            return OUTBOX.fetch(conn, entry_id)
 
         return self._db.write(release)
 
@@ -269,7 +255,7 @@ class OutboxMixin(StoreBase):
         (it then gets a new client reference)."""
 
         def back(conn: sqlite3.Connection) -> OrderDraft:
-            entry = _fetch_entry(conn, entry_id)
+            entry = OUTBOX.fetch(conn, entry_id)
             if entry.state not in (EntryState.REJECTED, EntryState.HELD):
                 raise EntryStateError(
                     f"Entry #{entry_id} is {entry.state.value}; only rejected or held entries "
@@ -284,17 +270,7 @@ class OutboxMixin(StoreBase):
 
     def discard_entry(self, entry_id: int) -> None:
         """Delete a rejected or held entry the user no longer wants."""
-
-        def discard(conn: sqlite3.Connection) -> None:
-            entry = _fetch_entry(conn, entry_id)
-            if entry.state not in (EntryState.REJECTED, EntryState.HELD):
-                raise EntryStateError(
-                    f"Entry #{entry_id} is {entry.state.value}; only rejected or held entries "
-                    "can be discarded."
-                )
-            conn.execute("DELETE FROM outbox WHERE entry_id = ?", (entry_id,))
-
-        self._db.write(discard)
+        self._discard(OUTBOX, entry_id, "only rejected or held entries can be discarded.")
 
     def outbox_paused(self) -> str | None:
         """Why sending is paused (e.g. "API key rejected"), or None."""
@@ -324,16 +300,7 @@ class OutboxMixin(StoreBase):
     def recover_interrupted(self) -> list[int]:
         """Entries left in `sending` by a sender that died: their outcome is unknown, so they
         become `in_doubt`. Returns their ids."""
-
-        def recover(conn: sqlite3.Connection) -> list[int]:
-            rows = conn.execute("SELECT entry_id FROM outbox WHERE state = 'sending'").fetchall()
-            ids = [int(r[0]) for r in rows]
-            for entry_id in ids:
-                self._set(conn, entry_id, state=EntryState.IN_DOUBT)
-                self._record(conn, entry_id, "in_doubt", "interrupted while sending")
-            return ids
-
-        return self._db.write(recover)
+        return self._recover_interrupted(OUTBOX)
 
     def due_entries(
         self, *, due_only: bool = True, waiting_for_network: bool = False
@@ -341,18 +308,7 @@ class OutboxMixin(StoreBase):
         """Entries the sender should work on now, oldest first (`due_only=False` ignores the
         backoff schedule, for "send now"; `waiting_for_network` adds the entries whose wait
         was only for the connection to come back, for "Impilo answers again")."""
-        now = self.now()
-
-        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-            sql = "SELECT * FROM outbox WHERE state IN ('queued', 'in_doubt')"
-            params: tuple[float, ...] = ()
-            if due_only:
-                network = " OR waits_for_network = 1" if waiting_for_network else ""
-                sql += f" AND (next_attempt_at IS NULL OR next_attempt_at <= ?{network})"
-                params = (now,)
-            return conn.execute(sql + " ORDER BY entry_id", params).fetchall()
-
-        return [OutboxEntry.from_row(row) for row in self._db.read(query)]
+        return self._due(OUTBOX, due_only, waiting_for_network)
 
     def mark_sending(self, entry_id: int, lease: SenderLease | None = None) -> OutboxEntry:
         """Committed BEFORE the POST: if we die from here on, the entry is in doubt.
@@ -361,17 +317,7 @@ class OutboxMixin(StoreBase):
         raises `SenderLockLost` (changing nothing) unless that owner still holds it: a
         sender that lost its lock while it waited can never start another create.
         """
-        now = self.now()
-        return self._transition(
-            entry_id,
-            (EntryState.QUEUED, EntryState.IN_DOUBT),
-            EntryState.SENDING,
-            "sending",
-            "",
-            count_attempt=True,
-            check=(lambda conn: extend_lease(conn, lease, now)) if lease is not None else None,
-            last_sent_at=now,
-        )
+        return self._mark_sending(OUTBOX, entry_id, lease)
 
     def mark_sent(
         self, entry_id: int, order_id: int, detail: str = "", *, order: Order | None = None
@@ -384,6 +330,7 @@ class OutboxMixin(StoreBase):
         `sending` mark before the POST is the one that must be durable.)"""
         now = self.now()
         return self._transition(
+            OUTBOX,
             entry_id,
             (EntryState.SENDING, EntryState.IN_DOUBT),
             EntryState.SENT,
@@ -406,16 +353,7 @@ class OutboxMixin(StoreBase):
     ) -> OutboxEntry:
         """The outcome is unknown; reconcile by reference before any resend. `for_network`:
         the wait is only for the connection to come back (see `due_entries`)."""
-        return self._transition(
-            entry_id,
-            (EntryState.SENDING, EntryState.IN_DOUBT),
-            EntryState.IN_DOUBT,
-            "in_doubt",
-            error,
-            last_error=error,
-            next_attempt_at=next_attempt_at,
-            waits_for_network=int(for_network),
-        )
+        return self._mark_in_doubt(OUTBOX, entry_id, error, next_attempt_at, for_network)
 
     def mark_retry(
         self,
@@ -431,6 +369,7 @@ class OutboxMixin(StoreBase):
         the wait is only for the connection to come back, not one the server asked for."""
         state = EntryState.IN_DOUBT if reconcile else EntryState.QUEUED
         return self._transition(
+            OUTBOX,
             entry_id,
             (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
             state,
@@ -443,93 +382,21 @@ class OutboxMixin(StoreBase):
 
     def mark_rejected(self, entry_id: int, server_message: str, error: str) -> OutboxEntry:
         """Impilo refused the order; the draft goes back to the user with its message."""
-        return self._transition(
-            entry_id,
-            (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
-            EntryState.REJECTED,
-            "rejected",
-            server_message or error,
-            server_message=server_message,
-            last_error=error,
-            next_attempt_at=None,
-        )
+        return self._mark_rejected(OUTBOX, entry_id, server_message, error)
 
     def mark_held(self, entry_id: int, reason: str, *, held_for: str = "age") -> OutboxEntry:
         """Not to be sent without asking the user: too old (`held_for='age'`), or queued for
         another server than the profile's (`held_for='server'`)."""
-        return self._transition(
-            entry_id,
-            (EntryState.QUEUED, EntryState.IN_DOUBT),
-            EntryState.HELD,
-            "held",
-            reason,
-            last_error=reason,
-            next_attempt_at=None,
-            held_for=held_for,
-        )
+        return self._mark_held(OUTBOX, entry_id, reason, held_for=held_for)
 
     def mark_unsent(self, entry_id: int, error: str) -> OutboxEntry:
         """The request certainly did not create the order (e.g. the key was refused): back to
         queued, no schedule (the outbox is paused instead)."""
-        return self._transition(
-            entry_id,
-            (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
-            EntryState.QUEUED,
-            "not_sent",
-            error,
-            last_error=error,
-        )
+        return self._mark_unsent(OUTBOX, entry_id, error)
 
     def record_attempt(self, entry_id: int, outcome: str, detail: str = "") -> None:
         """Add a line to the entry's history without changing its state."""
-        self._db.write(lambda conn: self._record(conn, entry_id, outcome, detail))
-
-    # -- internals --------------------------------------------------------------------------
-
-    def _transition(
-        self,
-        entry_id: int,
-        allowed: tuple[EntryState, ...],
-        state: EntryState,
-        outcome: str,
-        detail: str,
-        *,
-        count_attempt: bool = False,
-        check: Callable[[sqlite3.Connection], None] | None = None,
-        also: Callable[[sqlite3.Connection], None] | None = None,
-        durable: bool = True,
-        **fields: object,
-    ) -> OutboxEntry:
-        def change(conn: sqlite3.Connection) -> OutboxEntry:
-            if check is not None:
-                check(conn)
-            entry = _fetch_entry(conn, entry_id)
-            if entry.state not in allowed:
-                raise EntryStateError(
-                    f"Entry #{entry_id} is {entry.state.value}; cannot become {state.value}."
-                )
-            if count_attempt:
-                fields["attempts"] = entry.attempts + 1
-            self._set(conn, entry_id, state=state, **fields)
-            self._record(conn, entry_id, outcome, detail)
-            if also is not None:
-                also(conn)
-            return _fetch_entry(conn, entry_id)
-
-        return self._db.write(change, durable=durable)
-
-    def _set(self, conn: sqlite3.Connection, entry_id: int, **fields: object) -> None:
-        fields["updated_at"] = self.now()
-        columns = ", ".join(f"{name} = ?" for name in fields)
-        conn.execute(
-            f"UPDATE outbox SET {columns} WHERE entry_id = ?", (*fields.values(), entry_id)
-        )
-
-    def _record(self, conn: sqlite3.Connection, entry_id: int, outcome: str, detail: str) -> None:
-        conn.execute(
-            "INSERT INTO outbox_attempts (entry_id, at, outcome, detail) VALUES (?, ?, ?, ?)",
-            (entry_id, self.now(), outcome, detail),
-        )
+        self._db.write(lambda conn: self._record(OUTBOX, conn, entry_id, outcome, detail))
 
 
 __all__ = ["OutboxMixin", "load_draft", "new_client_reference"]

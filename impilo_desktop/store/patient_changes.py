@@ -9,16 +9,16 @@ re-read from Impilo before every PATCH (sync/patient_changes.py)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 
 from impilo_desktop.domain.patient_change import PatientChange, PatientContact
-from impilo_desktop.store.base import StoreBase
 from impilo_desktop.store.entries import EntryState
-from impilo_desktop.store.errors import EntryNotFoundError, EntryStateError
+from impilo_desktop.store.errors import EntryStateError
 from impilo_desktop.store.patient_change_entry import HELD_FOR_CHANGED, PatientChangeEntry
-from impilo_desktop.store.sender_lock import SenderLease, extend_lease
+from impilo_desktop.store.sender_lock import SenderLease
+from impilo_desktop.store.state_table import StateTable, StateTableMixin
 
 CHANGE_REFERENCE_PREFIX = "impilo-desktop-change-"
 # States in which a change still waits for the sender or the coordinator.
@@ -43,14 +43,17 @@ def new_change_reference() -> str:
     return f"{CHANGE_REFERENCE_PREFIX}{uuid.uuid4().hex[:20]}"
 
 
-def _fetch(conn: sqlite3.Connection, change_id: int) -> PatientChangeEntry:
-    row = conn.execute("SELECT * FROM patient_changes WHERE change_id = ?", (change_id,)).fetchone()
-    if row is None:
-        raise EntryNotFoundError(f"Patient change #{change_id} no longer exists.")
-    return PatientChangeEntry.from_row(row)
+PATIENT_CHANGES: StateTable[PatientChangeEntry] = StateTable(
+    table="patient_changes",
+    id_column="change_id",
+    attempts_table="patient_change_attempts",
+    from_row=PatientChangeEntry.from_row,
+    name="Patient change",
+    missing_name="Patient change",
+)
 
 
-class PatientChangesMixin(StoreBase):
+class PatientChangesMixin(StateTableMixin):
     """Queueing corrections, listing them, and the state changes the sender and user make."""
 
     # -- for the user ---------------------------------------------------------------------
@@ -78,8 +81,8 @@ class PatientChangesMixin(StoreBase):
                 ),
             )
             change_id = int(cursor.lastrowid or 0)
-            self._change_record(conn, change_id, "queued", reference)
-            return _fetch(conn, change_id)
+            self._record(PATIENT_CHANGES, conn, change_id, "queued", reference)
+            return PATIENT_CHANGES.fetch(conn, change_id)
 
         return self._db.write(insert)
 
@@ -87,18 +90,7 @@ class PatientChangesMixin(StoreBase):
         self, states: Iterable[EntryState] | None = None
     ) -> list[PatientChangeEntry]:
         """Changes, oldest first, optionally only those in `states`."""
-        wanted = [EntryState(s).value for s in states] if states is not None else None
-
-        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-            if wanted is None:
-                return conn.execute("SELECT * FROM patient_changes ORDER BY change_id").fetchall()
-            marks = ",".join("?" * len(wanted))
-            return conn.execute(
-                f"SELECT * FROM patient_changes WHERE state IN ({marks}) ORDER BY change_id",
-                wanted,
-            ).fetchall()
-
-        return [PatientChangeEntry.from_row(row) for row in self._db.read(query)]
+        return self._list(PATIENT_CHANGES, states)
 
     def list_patient_changes_recent(self, sent_limit: int) -> list[PatientChangeEntry]:
         """Every change not yet sent, and the `sent_limit` most recently sent ones (newest
@@ -119,7 +111,7 @@ class PatientChangesMixin(StoreBase):
 
     def get_patient_change(self, change_id: int) -> PatientChangeEntry:
         """One change; `EntryNotFoundError` when it does not exist."""
-        return self._db.read(lambda conn: _fetch(conn, change_id))
+        return self._db.read(lambda conn: PATIENT_CHANGES.fetch(conn, change_id))
 
     def open_patient_change(self, patient_id: int, *, server: str) -> PatientChangeEntry | None:
         """The latest correction of this patient (on `server`) not sent yet, waiting or
@@ -137,17 +129,7 @@ class PatientChangesMixin(StoreBase):
 
     def discard_patient_change(self, change_id: int) -> None:
         """Delete a held or refused change the coordinator no longer wants sent."""
-
-        def discard(conn: sqlite3.Connection) -> None:
-            entry = _fetch(conn, change_id)
-            if entry.state not in (EntryState.REJECTED, EntryState.HELD):
-                raise EntryStateError(
-                    f"Patient change #{change_id} is {entry.state.value}; only held or refused"
-                    " changes can be discarded."
-                )
-            conn.execute("DELETE FROM patient_changes WHERE change_id = ?", (change_id,))
-
-        self._db.write(discard)
+        self._discard(PATIENT_CHANGES, change_id, "only held or refused changes can be discarded.")
 
     def apply_patient_change_anyway(self, change_id: int) -> PatientChangeEntry:
         """The coordinator saw a correction held as changed in Impilo meanwhile and wants it
@@ -159,7 +141,7 @@ class PatientChangesMixin(StoreBase):
         be discarded, and the address corrected again from the order on the new server."""
 
         def release(conn: sqlite3.Connection) -> PatientChangeEntry:
-            entry = _fetch(conn, change_id)
+            entry = PATIENT_CHANGES.fetch(conn, change_id)
             if entry.state != EntryState.HELD or entry.held_for != HELD_FOR_CHANGED:
                 raise EntryStateError(
                     f"Patient change #{change_id} is not held as changed in Impilo meanwhile;"
@@ -167,7 +149,8 @@ class PatientChangesMixin(StoreBase):
                 )
             found = entry.found or entry.change.before
             change = entry.change.model_copy(update={"before": found})
-            self._change_set(
+            self._set(
+                PATIENT_CHANGES,
                 conn,
                 change_id,
                 state=EntryState.QUEUED,
@@ -177,10 +160,14 @@ class PatientChangesMixin(StoreBase):
                 last_error=None,
                 body=change.model_dump_json(),
             )
-            self._change_record(
-                conn, change_id, "released", "applied anyway by the user over what Impilo held"
+            self._record(
+                PATIENT_CHANGES,
+                conn,
+                change_id,
+                "released",
+                "applied anyway by the user over what Impilo held",
             )
-            return _fetch(conn, change_id)
+            return PATIENT_CHANGES.fetch(conn, change_id)
 
         return self._db.write(release)
 
@@ -189,57 +176,26 @@ class PatientChangesMixin(StoreBase):
     def recover_interrupted_changes(self) -> list[int]:
         """Changes left `sending` by a sender that died: whether their PATCH arrived is
         unknown, so they become `in_doubt` (re-read before anything is sent again)."""
-
-        def recover(conn: sqlite3.Connection) -> list[int]:
-            rows = conn.execute(
-                "SELECT change_id FROM patient_changes WHERE state = 'sending'"
-            ).fetchall()
-            ids = [int(r[0]) for r in rows]
-            for change_id in ids:
-                self._change_set(conn, change_id, state=EntryState.IN_DOUBT)
-                self._change_record(conn, change_id, "in_doubt", "interrupted while sending")
-            return ids
-
-        return self._db.write(recover)
+        return self._recover_interrupted(PATIENT_CHANGES)
 
     def due_patient_changes(
         self, *, due_only: bool = True, waiting_for_network: bool = False
     ) -> list[PatientChangeEntry]:
         """Changes the sender should work on now, oldest first (as `due_entries`): only a
         patient's oldest open correction, so two never race (see `_FIRST`)."""
-        now = self.now()
-
-        def query(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-            sql = f"SELECT * FROM patient_changes WHERE state IN ('queued', 'in_doubt'){_FIRST}"
-            params: tuple[float, ...] = ()
-            if due_only:
-                network = " OR waits_for_network = 1" if waiting_for_network else ""
-                sql += f" AND (next_attempt_at IS NULL OR next_attempt_at <= ?{network})"
-                params = (now,)
-            return conn.execute(sql + " ORDER BY change_id", params).fetchall()
-
-        return [PatientChangeEntry.from_row(row) for row in self._db.read(query)]
+        return self._due(PATIENT_CHANGES, due_only, waiting_for_network, _FIRST)
 
     def mark_change_sending(
         self, change_id: int, lease: SenderLease | None = None
     ) -> PatientChangeEntry:
         """Committed BEFORE the PATCH, in the transaction that proves and extends `lease`
         (`SenderLockLost`, nothing changed, when the lock is no longer this sender's)."""
-        now = self.now()
-        return self._change_transition(
-            change_id,
-            (EntryState.QUEUED, EntryState.IN_DOUBT),
-            EntryState.SENDING,
-            "sending",
-            "",
-            count_attempt=True,
-            check=(lambda conn: extend_lease(conn, lease, now)) if lease is not None else None,
-            last_sent_at=now,
-        )
+        return self._mark_sending(PATIENT_CHANGES, change_id, lease)
 
     def mark_change_sent(self, change_id: int, detail: str) -> PatientChangeEntry:
         """Impilo holds the change's `after` (sent now, or found so: `detail` says which)."""
-        return self._change_transition(
+        return self._transition(
+            PATIENT_CHANGES,
             change_id,
             (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
             EntryState.SENT,
@@ -258,16 +214,7 @@ class PatientChangesMixin(StoreBase):
         for_network: bool = False,
     ) -> PatientChangeEntry:
         """Whether the PATCH arrived is unknown: re-read the patient before any resend."""
-        return self._change_transition(
-            change_id,
-            (EntryState.SENDING, EntryState.IN_DOUBT),
-            EntryState.IN_DOUBT,
-            "in_doubt",
-            error,
-            last_error=error,
-            next_attempt_at=next_attempt_at,
-            waits_for_network=int(for_network),
-        )
+        return self._mark_in_doubt(PATIENT_CHANGES, change_id, error, next_attempt_at, for_network)
 
     def mark_change_retry(
         self,
@@ -278,7 +225,8 @@ class PatientChangesMixin(StoreBase):
         for_network: bool = False,
     ) -> PatientChangeEntry:
         """Nothing was changed (a 429, no connection, a failed re-read): queued again."""
-        return self._change_transition(
+        return self._transition(
+            PATIENT_CHANGES,
             change_id,
             (EntryState.SENDING, EntryState.QUEUED),
             EntryState.QUEUED,
@@ -293,16 +241,7 @@ class PatientChangesMixin(StoreBase):
         self, change_id: int, server_message: str, error: str
     ) -> PatientChangeEntry:
         """Impilo refused the change (4xx); it waits for the coordinator with the message."""
-        return self._change_transition(
-            change_id,
-            (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
-            EntryState.REJECTED,
-            "rejected",
-            server_message or error,
-            server_message=server_message,
-            last_error=error,
-            next_attempt_at=None,
-        )
+        return self._mark_rejected(PATIENT_CHANGES, change_id, server_message, error)
 
     def mark_change_held(
         self,
@@ -314,85 +253,19 @@ class PatientChangesMixin(StoreBase):
     ) -> PatientChangeEntry:
         """Not to be sent without the coordinator: queued for another server, or the patient
         was changed in Impilo meanwhile (`found`: what Impilo holds now)."""
-        return self._change_transition(
+        return self._mark_held(
+            PATIENT_CHANGES,
             change_id,
-            (EntryState.QUEUED, EntryState.IN_DOUBT),
-            EntryState.HELD,
-            "held",
             reason,
-            last_error=reason,
-            next_attempt_at=None,
             held_for=held_for,
             found=None if found is None else found.model_dump_json(),
         )
 
     def mark_change_unsent(self, change_id: int, error: str) -> PatientChangeEntry:
         """The PATCH certainly changed nothing (the key was refused): queued, no schedule."""
-        return self._change_transition(
-            change_id,
-            (EntryState.SENDING, EntryState.IN_DOUBT, EntryState.QUEUED),
-            EntryState.QUEUED,
-            "not_sent",
-            error,
-            last_error=error,
-        )
+        return self._mark_unsent(PATIENT_CHANGES, change_id, error)
 
     def prune_sent_changes(self, older_than: float) -> int:
         """Forget changes sent more than `older_than` seconds ago: they hold a patient's
         address and phone, which this computer keeps no longer than it shows them."""
-        cutoff = self.now() - older_than
-
-        def prune(conn: sqlite3.Connection) -> int:
-            return conn.execute(
-                "DELETE FROM patient_changes WHERE state = 'sent' AND updated_at < ?", (cutoff,)
-            ).rowcount
-
-        return int(self._db.write(prune, durable=False))
-
-    # -- internals --------------------------------------------------------------------------
-
-    def _change_transition(
-        self,
-        change_id: int,
-        allowed: tuple[EntryState, ...],
-        state: EntryState,
-        outcome: str,
-        detail: str,
-        *,
-        count_attempt: bool = False,
-        check: Callable[[sqlite3.Connection], None] | None = None,
-        **fields: object,
-    ) -> PatientChangeEntry:
-        def change(conn: sqlite3.Connection) -> PatientChangeEntry:
-            if check is not None:
-                check(conn)
-            entry = _fetch(conn, change_id)
-            if entry.state not in allowed:
-                raise EntryStateError(
-                    f"Patient change #{change_id} is {entry.state.value};"
-                    f" cannot become {state.value}."
-                )
-            if count_attempt:
-                fields["attempts"] = entry.attempts + 1
-            self._change_set(conn, change_id, state=state, **fields)
-            self._change_record(conn, change_id, outcome, detail)
-            return _fetch(conn, change_id)
-
-        return self._db.write(change)
-
-    def _change_set(self, conn: sqlite3.Connection, change_id: int, **fields: object) -> None:
-        fields["updated_at"] = self.now()
-        columns = ", ".join(f"{name} = ?" for name in fields)
-        conn.execute(
-            f"UPDATE patient_changes SET {columns} WHERE change_id = ?",
-            (*fields.values(), change_id),
-        )
-
-    def _change_record(
-        self, conn: sqlite3.Connection, change_id: int, outcome: str, detail: str
-    ) -> None:
-        conn.execute(
-            "INSERT INTO patient_change_attempts (change_id, at, outcome, detail)"
-            " VALUES (?, ?, ?, ?)",
-            (change_id, self.now(), outcome, detail),
-        )
+        return self._prune_sent(PATIENT_CHANGES, older_than)

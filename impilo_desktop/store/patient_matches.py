@@ -10,7 +10,7 @@ from impilo_desktop.domain.patient_match import PatientMatch, can_create_anyway,
 from impilo_desktop.store.drafts import draft_json
 from impilo_desktop.store.entries import EntryState, OutboxEntry
 from impilo_desktop.store.errors import EntryStateError
-from impilo_desktop.store.outbox import OutboxMixin, _fetch_entry
+from impilo_desktop.store.outbox import OUTBOX, OutboxMixin
 
 PATIENT_MATCH = "patient_match"
 
@@ -24,14 +24,10 @@ class PatientMatchMixin(OutboxMixin):
         """Impilo already has a patient like the entry's new patient (`matches`; none when
         Impilo refused to be asked): the entry waits for the coordinator, nothing is sent.
         For the sender (hold the sender lock)."""
-        return self._transition(
+        return self._mark_held(
+            OUTBOX,
             entry_id,
-            (EntryState.QUEUED, EntryState.IN_DOUBT),
-            EntryState.HELD,
-            "held",
             reason,
-            last_error=reason,
-            next_attempt_at=None,
             held_for=PATIENT_MATCH,
             patient_matches=matches_json(matches),
         )
@@ -55,13 +51,16 @@ class PatientMatchMixin(OutboxMixin):
             draft.set_patient(match.patient)
             draft.set_aside_patient = typed
             self._set(
+                OUTBOX,
                 conn,
                 entry_id,
                 body=draft_json(draft),
                 **_released(entry),
             )
-            self._record(conn, entry_id, "released", f"for patient #{patient_id}, who matched")
-            return _fetch_entry(conn, entry_id)
+            self._record(
+                OUTBOX, conn, entry_id, "released", f"for patient #{patient_id}, who matched"
+            )
+            return OUTBOX.fetch(conn, entry_id)
 
         return self._db.write(use)
 
@@ -78,15 +77,17 @@ class PatientMatchMixin(OutboxMixin):
                     " or email, and keeps one patient per external ID and per email. Use that"
                     " patient, or open the order to correct the external ID or email."
                 )
-            self._set(conn, entry_id, new_patient_confirmed=1, **_released(entry))
-            self._record(conn, entry_id, "released", "as a new patient, confirmed by the user")
-            return _fetch_entry(conn, entry_id)
+            self._set(OUTBOX, conn, entry_id, new_patient_confirmed=1, **_released(entry))
+            self._record(
+                OUTBOX, conn, entry_id, "released", "as a new patient, confirmed by the user"
+            )
+            return OUTBOX.fetch(conn, entry_id)
 
         return self._db.write(create)
 
 
 def _held_for_match(conn: sqlite3.Connection, entry_id: int) -> OutboxEntry:
-    entry = _fetch_entry(conn, entry_id)
+    entry = OUTBOX.fetch(conn, entry_id)
     if entry.state != EntryState.HELD or entry.held_for != PATIENT_MATCH:
         raise EntryStateError(
             f"Entry #{entry_id} is not held for a matching patient (it is {entry.state.value})."
