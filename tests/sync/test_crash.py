@@ -8,10 +8,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,6 +22,13 @@ from impilo_desktop.sandbox import DEMO_API_KEY
 from impilo_desktop.store import DatabaseKey, EntryState, cipher
 from impilo_desktop.sync import DEFAULT_SETTLE
 from tests.sync.conftest import PASSPHRASE, keyed_store
+from tests.sync.crash_harness import (
+    account,
+    cli,
+    finish_cleanly,
+    kill_senders_at_random,
+    sync_env,
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -37,8 +42,7 @@ FAULTS = "latency=0.25,drop_after_create=0.35,seed=7"
 HEADERS = {"Impilo-API-Key": DEMO_API_KEY}
 
 
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "impilo_desktop", *args]
+_cli = cli  # imported by name by the other crash tests
 
 
 @pytest.fixture
@@ -129,12 +133,9 @@ def test_killed_senders_never_lose_or_duplicate_orders(
             ),
             encoding="utf-8",
         )
-    env = {**os.environ, "IMPILO_DESKTOP_HOME": str(app_home)}
-    env.pop("IMPILO_API_KEY", None)  # the sandbox profile falls back to the demo key
-    account = ["--profile", "sandbox", "--base-url", base_url]
-
+    env = sync_env(app_home)
     imported = subprocess.run(
-        _cli("drafts", "import", *map(str, order_files), *account),
+        _cli("drafts", "import", *map(str, order_files), *account(base_url)),
         env=env,
         capture_output=True,
         text=True,
@@ -143,40 +144,24 @@ def test_killed_senders_never_lose_or_duplicate_orders(
     assert imported.returncode == 0, imported.stderr
 
     store_path = app_home / "profiles" / "sandbox" / "impilo.sqlite3"
-    rng = random.Random(20261126)
-    for _ in range(KILL_ROUNDS):
-        _let_unanswered_orders_settle(store_path)
-        started = time.time()
-        proc = subprocess.Popen(
-            _cli("sync", "--once", "--no-refresh", *account),
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            # Killed at a random moment once it sends, not at a fixed time after it starts: on
-            # a loaded machine start-up alone (imports, the key) outlasted every kill, and no
-            # round reached the dangerous windows. After it, most time is spent with a POST on
-            # the wire (latency) or just answered (the window before `sent` is recorded).
-            _wait_until_sending(proc, store_path, started)
-            proc.wait(timeout=rng.uniform(0.0, 1.2))
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
+    # After a create starts, most time is spent with the POST on the wire (latency) or just
+    # answered (the window before `sent` is recorded).
+    kill_senders_at_random(
+        base_url,
+        env,
+        rounds=KILL_ROUNDS,
+        seed=20261126,
+        longest=1.2,
+        settle=lambda: _let_unanswered_orders_settle(store_path),
+        started=lambda proc, since: _wait_until_sending(proc, store_path, since),
+    )
 
     # Faults off (the sandbox keeps its orders), then one clean pass must finish the job.
     httpx.post(
         f"{base_url}/_sandbox/faults", json={"spec": ""}, headers=HEADERS, timeout=30
     ).raise_for_status()
     _let_unanswered_orders_settle(store_path)
-    final = subprocess.run(
-        _cli("sync", "--once", "--no-refresh", *account),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert final.returncode == 0, final.stdout + final.stderr
+    finish_cleanly(base_url, env)
 
     with keyed_store(store_path) as store:
         entries = store.list_outbox()

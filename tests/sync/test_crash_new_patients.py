@@ -8,10 +8,7 @@ created twice, none held as a duplicate of the patient its own order created.
 
 from __future__ import annotations
 
-import random
 import signal
-import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -22,9 +19,9 @@ from impilo_desktop.config import Profile
 from impilo_desktop.store import EntryState
 from tests.store.samples import new_patient_draft
 from tests.sync.conftest import keyed_store, open_profile_store
+from tests.sync.crash_harness import finish_cleanly, kill_senders_at_random, sync_env
 from tests.sync.test_crash import (  # the same sandbox process and the same timing
     HEADERS,
-    _cli,
     _let_unanswered_orders_settle,
     _orders_with,
     _wait_until_sending,
@@ -67,41 +64,25 @@ def test_killed_senders_create_each_new_patient_and_order_once(
                 "Crash", f"Test{n}", email=email, external_identifier=external_id, item_id=1001
             )
             store.enqueue(draft, server=profile.base_url)
-    env = {"IMPILO_DESKTOP_HOME": str(app_home)}
-    account = ["--profile", "sandbox", "--base-url", base_url]
+    env = sync_env(app_home)
     store_path = app_home / "profiles" / "sandbox" / "impilo.sqlite3"
-
-    rng = random.Random(20261130)
-    for _ in range(KILL_ROUNDS):
-        _let_unanswered_orders_settle(store_path)
-        started = time.time()
-        proc = subprocess.Popen(
-            _cli("sync", "--once", "--no-refresh", *account),
-            env=_child_env(env),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            # Killed at a random moment once it sends: with a POST on the wire, just
-            # answered, or in the next entry's patient lookups.
-            _wait_until_sending(proc, store_path, started)
-            proc.wait(timeout=rng.uniform(0.0, 1.5))
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
+    # Killed at a random moment once it sends: with a POST on the wire, just answered, or in
+    # the next entry's patient lookups.
+    kill_senders_at_random(
+        base_url,
+        env,
+        rounds=KILL_ROUNDS,
+        seed=20261130,
+        longest=1.5,
+        settle=lambda: _let_unanswered_orders_settle(store_path),
+        started=lambda proc, since: _wait_until_sending(proc, store_path, since),
+    )
 
     httpx.post(
         f"{base_url}/_sandbox/faults", json={"spec": ""}, headers=HEADERS, timeout=30
     ).raise_for_status()
     _let_unanswered_orders_settle(store_path)
-    final = subprocess.run(
-        _cli("sync", "--once", "--no-refresh", *account),
-        env=_child_env(env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert final.returncode == 0, final.stdout + final.stderr
+    finish_cleanly(base_url, env)
 
     with keyed_store(store_path) as store:
         entries = store.list_outbox()
@@ -127,11 +108,3 @@ def test_killed_senders_create_each_new_patient_and_order_once(
         f"interrupted while sending: {details.count('interrupted while sending')}, "
         f"adopted: {sum('already existed' in d for d in details)}"
     )
-
-
-def _child_env(extra: dict[str, str]) -> dict[str, str]:
-    import os
-
-    env = {**os.environ, **extra}
-    env.pop("IMPILO_API_KEY", None)  # the sandbox profile falls back to the demo key
-    return env

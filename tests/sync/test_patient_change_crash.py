@@ -7,8 +7,6 @@ twice for a change (the sandbox counts them per patient)."""
 
 from __future__ import annotations
 
-import os
-import random
 import signal
 import subprocess
 import time
@@ -27,8 +25,8 @@ from impilo_desktop.sandbox import DEMO_API_KEY
 from impilo_desktop.store import EntryState
 from tests.store.patient_change_samples import change_history
 from tests.sync.conftest import keyed_store
+from tests.sync.crash_harness import finish_cleanly, kill_senders_at_random, sync_env
 from tests.sync.test_crash import (  # the standalone sandbox, as the orders' crash test
-    _cli,
     _let_unanswered_orders_settle,
     sandbox_process,  # noqa: F401 - a fixture
 )
@@ -133,39 +131,23 @@ def test_killed_senders_apply_each_correction_exactly_once(
         for change in changes:
             store.enqueue_patient_change(change, server=server)
 
-    env = {**os.environ, "IMPILO_DESKTOP_HOME": str(app_home)}
-    env.pop("IMPILO_API_KEY", None)  # the sandbox profile falls back to the demo key
-    account = ["--profile", "sandbox", "--base-url", base_url]
-    rng = random.Random(20261130)
-    for _ in range(KILL_ROUNDS):
-        _settle_changes(store_path)
-        started = time.time()
-        proc = subprocess.Popen(
-            _cli("sync", "--once", "--no-refresh", *account),
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            # Killed at a random moment once a PATCH is on its way: most of the time is then
-            # spent with it on the wire (latency) or just answered, before `sent` is written.
-            _wait_until_patching(proc, store_path, started)
-            proc.wait(timeout=rng.uniform(0.0, 1.0))
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
+    env = sync_env(app_home)
+    # Killed at a random moment once a PATCH is on its way: most of the time is then spent
+    # with it on the wire (latency) or just answered, before `sent` is written.
+    kill_senders_at_random(
+        base_url,
+        env,
+        rounds=KILL_ROUNDS,
+        seed=20261130,
+        longest=1.0,
+        settle=lambda: _settle_changes(store_path),
+        started=lambda proc, since: _wait_until_patching(proc, store_path, since),
+    )
 
     _set_faults(base_url, "")
     _settle_changes(store_path)
     _let_unanswered_orders_settle(store_path)
-    final = subprocess.run(
-        _cli("sync", "--once", "--no-refresh", *account),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert final.returncode == 0, final.stdout + final.stderr
+    finish_cleanly(base_url, env)
 
     with keyed_store(store_path) as store:
         entries = store.list_patient_changes()
