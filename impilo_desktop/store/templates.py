@@ -24,7 +24,12 @@ from impilo_desktop.store.errors import EntryNotFoundError, StoreError
 
 
 class TemplateNameTaken(StoreError):  # noqa: N818 - reads as what happened
-    """Another template of this profile has that name (case ignored)."""
+    """Another template of this profile has that name (case ignored): `template_id` is
+    that template's, for "replace it"."""
+
+    def __init__(self, message: str, *, template_id: str | None = None) -> None:
+        super().__init__(message)
+        self.template_id = template_id
 
 
 class TemplateNameInvalid(StoreError):  # noqa: N818 - reads as what happened
@@ -64,13 +69,14 @@ def _checked_name(name: str) -> str:
 
 def _refuse_taken(conn: sqlite3.Connection, name: str, except_id: str | None = None) -> None:
     row = conn.execute(
-        "SELECT name FROM order_templates WHERE name_key = ? AND template_id IS NOT ?",
+        "SELECT template_id, name FROM order_templates WHERE name_key = ? AND template_id IS NOT ?",
         (name_key(name), except_id),
     ).fetchone()
     if row is not None:
         raise TemplateNameTaken(
             f"A template named “{row['name']}” already exists. Choose another name, or"
-            " replace that template."
+            " replace that template.",
+            template_id=row["template_id"],
         )
 
 

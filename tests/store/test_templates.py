@@ -50,7 +50,7 @@ def test_templates_are_listed_by_name_without_regard_to_case(store: Store) -> No
 
 
 def test_a_name_in_use_is_refused_plainly(store: Store) -> None:
-    store.save_template(template("BP starter"))
+    first = store.save_template(template("BP starter"))
 
     with pytest.raises(TemplateNameTaken) as raised:
         store.save_template(template(" bp  STARTER"))
@@ -58,6 +58,7 @@ def test_a_name_in_use_is_refused_plainly(store: Store) -> None:
         "A template named “BP starter” already exists. Choose another name, or replace"
         " that template."
     )
+    assert raised.value.template_id == first.template_id
     with pytest.raises(TemplateNameInvalid, match="Give the template a name"):
         store.save_template(template("  "))
     assert len(store.list_templates()) == 1

@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desktop.domain.templates import MAX_TEMPLATE_NAME_LENGTH, OrderTemplate, name_problem
-from impilo_desktop.store import Store, StoreError
+from impilo_desktop.store import Store, StoreError, TemplateNameTaken
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 
 TEMPLATE_ROLE = Qt.ItemDataRole.UserRole + 1
+NAME_ROLE = Qt.ItemDataRole.UserRole + 2  # what typing filters on (not the line counts)
 
 
 class SaveTemplateDialog(QDialog):
@@ -61,17 +62,38 @@ class SaveTemplateDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
+        self.replace_button = self.buttons.addButton(
+            "&Replace it", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.replace_button.setObjectName("replaceTemplateButton")
+        self.replace_button.hide()
+        self.replace_button.clicked.connect(self.replace)
+        self._taken_id: str | None = None
+        self.name_edit.textEdited.connect(lambda _text: self._forget_clash())
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        self.resize(420, self.sizeHint().height())
+        self.setMinimumWidth(440)
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
+        self.adjustSize()  # the wrapped message gets the height it needs
+
+    def _forget_clash(self) -> None:
+        self._taken_id = None
+        self.replace_button.hide()
 
     def save(self) -> None:
         """Check the name here, store the template on the bridge."""
+        self._store_as(None)
+
+    def replace(self) -> None:
+        """Put these lines in place of the template that has the name."""
+        if self._taken_id is not None:
+            self._store_as(self._taken_id)
+
+    def _store_as(self, replacing: str | None) -> None:
         name = self.name_edit.text()
         problem = name_problem(name)
         if problem:
@@ -82,7 +104,9 @@ class SaveTemplateDialog(QDialog):
         self.buttons.setEnabled(False)
 
         async def save() -> OrderTemplate:
-            return await asyncio.to_thread(store.save_template, template)
+            if replacing is None:
+                return await asyncio.to_thread(store.save_template, template)
+            return await asyncio.to_thread(store.replace_template, replacing, template)
 
         self._bridge.submit(save(), on_result=self._on_saved, on_error=self._on_error)
 
@@ -92,6 +116,8 @@ class SaveTemplateDialog(QDialog):
 
     def _on_error(self, error: BaseException) -> None:
         self.buttons.setEnabled(True)
+        self._taken_id = error.template_id if isinstance(error, TemplateNameTaken) else None
+        self.replace_button.setVisible(self._taken_id is not None)
         self._say(error.message if isinstance(error, StoreError) else "The template was not saved.")
         self.name_edit.setFocus()
 
@@ -118,6 +144,7 @@ class TemplateChooser(QDialog):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterRole(NAME_ROLE)
         self.list = QListView(self)
         self.list.setObjectName("templateList")
         self.list.setAccessibleName("Templates")
@@ -149,6 +176,7 @@ class TemplateChooser(QDialog):
         for template in templates:
             row = QStandardItem(f"{template.name} — {template.summary()}")
             row.setData(template, TEMPLATE_ROLE)
+            row.setData(template.name, NAME_ROLE)
             self.model.appendRow(row)
         self._filter(self.filter_edit.text())
         self.loaded.emit()

@@ -42,6 +42,9 @@ def test_save_as_template_keeps_the_lines_and_says_a_name_in_use(
     assert dialog.isVisible()
     assert dialog.name_edit.text() == "  SCALE "  # nothing typed is lost
 
+    assert dialog.replace_button.isVisible()
+    QTest.keyClicks(dialog.name_edit, "x")  # a new name: no longer a clash to replace
+    assert not dialog.replace_button.isVisible()
     dialog.name_edit.setText("Seed starter")
     with qtbot.waitSignal(dialog.saved):
         QTest.keyClick(dialog.name_edit, Qt.Key.Key_Return)
@@ -49,6 +52,25 @@ def test_save_as_template_keeps_the_lines_and_says_a_name_in_use(
     assert sorted(saved) == ["Scale", "Seed starter"]
     assert [(ln.item_id, ln.count) for ln in saved["Seed starter"].item_lines] == [(1001, 3)]
     assert "Seed starter" in window.notice_bar.text.text()
+
+
+def test_a_name_in_use_can_be_replaced(qtbot: QtBot, make_window: MakeWindow) -> None:
+    window = make_window()
+    store = window.services.store
+    old = store.save_template(template_from_draft(lines_draft(1002), "Scale"))
+    window.load_draft(sandbox_draft(count=3))
+
+    window.menus.save_template_action.trigger()
+    dialog = visible_child(qtbot, window, SaveTemplateDialog, "saveTemplateDialog")
+    QTest.keyClicks(dialog.name_edit, "scale")
+    QTest.keyClick(dialog.name_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(dialog.replace_button.isVisible)
+    with qtbot.waitSignal(dialog.saved):
+        dialog.replace_button.click()
+
+    [replaced] = store.list_templates()
+    assert (replaced.template_id, replaced.name) == (old.template_id, "scale")
+    assert [(ln.item_id, ln.count) for ln in replaced.item_lines] == [(1001, 3)]
 
 
 def test_an_order_without_lines_is_not_saved_as_a_template(make_window: MakeWindow) -> None:
@@ -85,6 +107,8 @@ def test_ctrl_t_chooses_a_template_by_typing_and_opens_it_without_recipient(
     QTest.keyClicks(chooser.filter_edit, "zzz")
     assert chooser.proxy.rowCount() == 0
     assert chooser.message.text() == "No template matches what you typed."
+    chooser.filter_edit.setText("items")  # the names are searched, not the line counts
+    assert chooser.proxy.rowCount() == 0
     chooser.filter_edit.clear()
     QTest.keyClick(chooser.filter_edit, Qt.Key.Key_Down)  # the second, by keyboard
     chosen = chooser.selected()
