@@ -16,6 +16,7 @@ from impilo_desktop.secrets import KeyStore
 from impilo_desktop.ui.templates.dialogs import SaveTemplateDialog, TemplateChooser
 
 from .conftest import NOT_ORDERABLE_ITEM, MakeWindow, sandbox_draft, visible_child
+from .test_ui_thread_io import ui_thread_io
 
 
 def lines_draft(*item_ids: int) -> OrderDraft:
@@ -140,3 +141,22 @@ def test_lines_the_catalog_no_longer_takes_are_left_out_and_said(
     assert [ln.item_id for ln in window.order_entry.draft.item_lines] == [1001]
     notice = window.notice_bar.text.text()
     assert f"Item {NOT_ORDERABLE_ITEM} can't be ordered; it was left out." in notice
+
+
+def test_templates_touch_no_sqlite_on_the_ui_thread(qtbot: QtBot, make_window: MakeWindow) -> None:
+    window = make_window()
+    qtbot.waitUntil(lambda: window.order_entry.catalog.knows_item(1001) is True, timeout=15_000)
+    window.services.store.save_template(template_from_draft(lines_draft(1001), "Scale"))
+
+    with ui_thread_io() as seen:
+        window.menus.new_from_template_action.trigger()
+        chooser = visible_child(qtbot, window, TemplateChooser, "templateChooser")
+        qtbot.waitUntil(lambda: chooser.model.rowCount() == 1)
+        chooser.choose()
+        window.menus.save_template_action.trigger()
+        dialog = visible_child(qtbot, window, SaveTemplateDialog, "saveTemplateDialog")
+        dialog.name_edit.setText("Scale again")
+        with qtbot.waitSignal(dialog.saved):
+            dialog.save()
+
+    assert not seen, dict(seen)
