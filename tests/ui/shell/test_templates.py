@@ -160,3 +160,14 @@ def test_templates_touch_no_sqlite_on_the_ui_thread(qtbot: QtBot, make_window: M
             dialog.save()
 
     assert not seen, dict(seen)
+
+
+def test_the_shortcuts_list_names_ctrl_t(make_window: MakeWindow) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    window = make_window()
+    window.menus.show_shortcuts()
+    box = window.findChild(QMessageBox, "shortcutsDialog")
+    assert box is not None
+    assert "New order from template</td><td><b>Ctrl+T" in box.text()
+    box.close()
