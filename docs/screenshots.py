@@ -206,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 wait(lambda gone=gone: bool(gone))  # type: ignore[misc]
                 _new_patient_screens(window, patients, draft_for(3, 2), save, wait, scheme)
+                _template_screens(window, draft_for(2, 2), save, wait, scheme)
                 continue
             if key == "drafts":
                 window.drafts_page.select_row(0)
@@ -582,6 +583,38 @@ def _unreadable_account_screens(
         save(box, "sign-out-unreadable", scheme)
         box.reject()
         wait(lambda: group.other_buttons["staging"].isEnabled())
+
+
+def _template_screens(
+    window: Any, draft: Any, save: Callable[..., None], wait: Callable[..., None], scheme: str
+) -> None:
+    """Save as template… refusing a name in use (with Replace it), and the Ctrl+T chooser
+    filtered by what was typed. The templates are made once, in the light pass."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from impilo_desktop.domain.templates import template_from_draft
+    from impilo_desktop.ui.templates.dialogs import SaveTemplateDialog, TemplateChooser
+
+    store = window.services.store
+    if not store.list_templates():
+        for name in ("Hypertension starter: BP kit + large cuff", "Weight scale", "Heart failure"):
+            store.save_template(template_from_draft(draft, name))
+    window.load_draft(draft.model_copy(deep=True))
+    window.menus.save_template_action.trigger()
+    dialog = window.findChild(SaveTemplateDialog)
+    QTest.keyClicks(dialog.name_edit, "weight SCALE")
+    QTest.keyClick(dialog.name_edit, Qt.Key.Key_Return)
+    wait(dialog.replace_button.isVisible)
+    save(dialog, "save-template-name-in-use", scheme)
+    dialog.reject()
+    window.menus.new_from_template_action.trigger()
+    chooser = window.findChild(TemplateChooser)
+    wait(lambda: chooser.model.rowCount() == 3)
+    QTest.keyClicks(chooser.filter_edit, "he")
+    save(chooser, "template-chooser", scheme)
+    chooser.reject()
+    window.new_order()
 
 
 def _export_dialogs(history: object, save: Callable[..., None], scheme: str) -> None:

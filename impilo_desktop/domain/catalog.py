@@ -78,6 +78,15 @@ class CatalogSnapshot:
         kit = self._kits.get(kit_id)
         return looks_like_loaner_kit(kit.name) if kit is not None else None
 
+    def knows_item(self, item_id: int) -> bool | None:
+        """Whether the item is in the catalog; None when this snapshot holds no items at all
+        (never fetched), so an empty cache does not make every item look gone."""
+        return item_id in self._orderable if self._orderable else None
+
+    def knows_kit(self, kit_id: int) -> bool | None:
+        """Whether the kit is in the catalog; None when this snapshot holds no kits at all."""
+        return kit_id in self._kits if self._kits else None
+
     def usual_count(self, item_id: int) -> int | None:
         """How many of this item one patient usually gets; None when there is no such limit
         (supplies) or the item is unknown."""

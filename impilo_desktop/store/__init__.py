@@ -6,6 +6,7 @@ Usage::
     store.save_draft(draft)                  # autosave (one short transaction)
     entry = store.enqueue(draft)             # draft -> outbox, one transaction
     store.list_outbox()
+    store.save_template(template)            # order templates, names unique per profile
 
 Threads: a `Store` may be shared; every thread that uses it gets its own SQLite connection
 (the UI thread for autosave, the sync thread for sending). Calls are short transactions; the
@@ -60,11 +61,24 @@ from impilo_desktop.store.patient_matches import PATIENT_MATCH, PatientMatchMixi
 from impilo_desktop.store.process_lock import process_alive
 from impilo_desktop.store.schema import SCHEMA_VERSION
 from impilo_desktop.store.sender_lock import OUTBOX_LOCK, SenderLease, SenderLockMixin
+from impilo_desktop.store.templates import (
+    ImportedTemplate,
+    TemplateNameInvalid,
+    TemplateNameTaken,
+    TemplatesMixin,
+)
 
 DATABASE_NAME = "impilo.sqlite3"
 
 
-class Store(DraftsMixin, PatientMatchMixin, PatientChangesMixin, CacheMixin, SenderLockMixin):
+class Store(
+    DraftsMixin,
+    TemplatesMixin,
+    PatientMatchMixin,
+    PatientChangesMixin,
+    CacheMixin,
+    SenderLockMixin,
+):
     """The local database of one profile. Cheap to open; close it when done."""
 
     def __init__(
@@ -158,6 +172,7 @@ __all__ = [
     "EntryNotFoundError",
     "EntryState",
     "EntryStateError",
+    "ImportedTemplate",
     "LockHolder",
     "OutboxAttempt",
     "OutboxEntry",
@@ -177,5 +192,7 @@ __all__ = [
     "StoreLockedError",
     "StoreTooNewError",
     "StoreUnwritableError",
+    "TemplateNameInvalid",
+    "TemplateNameTaken",
     "new_client_reference",
 ]

@@ -256,6 +256,20 @@ INSERT INTO sqlite_sequence (name, seq) SELECT name, seq FROM outbox_sequence_v7
 DROP TABLE outbox_sequence_v7;
 """
 
+# Version 9: order templates (domain/templates.py), one row each. `name_key` is the name as
+# names clash (case and spacing ignored, computed in Python: SQLite's lower() knows ASCII
+# only), so no two templates of a profile share a name.
+V9 = """
+CREATE TABLE order_templates (
+    template_id TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    name_key    TEXT NOT NULL UNIQUE,
+    body        TEXT NOT NULL,             -- the OrderTemplate as JSON
+    created_at  REAL NOT NULL,
+    updated_at  REAL NOT NULL
+);
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
@@ -290,5 +304,6 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     5: _script(V6),
     6: _script(V7),
     7: _script(V8),
+    8: _script(V9),
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1

@@ -113,6 +113,11 @@ class OrderEntryView(QWidget, NewPatientRecipient, OrderSubmitting, OrderEntryKe
         return self._draft
 
     @property
+    def catalog(self) -> CatalogSnapshot:
+        """The cached catalog the form checks lines against (empty until it is read)."""
+        return self._catalog
+
+    @property
     def problems(self) -> list[Problem]:
         return list(self._problems)
 

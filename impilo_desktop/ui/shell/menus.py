@@ -15,6 +15,7 @@ from impilo_desktop.ui.dialogs.about import make_about_action
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import scheme_follower
 from impilo_desktop.ui.shell.pages import PAGES, SETTINGS
+from impilo_desktop.ui.templates.actions import NEW_FROM_TEMPLATE_KEY, TemplateActions
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.shell.main_window import MainWindow
@@ -83,6 +84,21 @@ class WindowMenus:
             "new-order",
             "newOrderAction",
         )
+        self.templates = TemplateActions(window)
+        self.new_from_template_action = self._action(
+            "New order from &template…",
+            self.templates.new_order_from_template,
+            NEW_FROM_TEMPLATE_KEY,
+            "new-order",
+            "newFromTemplateAction",
+        )
+        self.save_template_action = self._action(
+            "Save as te&mplate…",
+            self.templates.save_as_template,
+            None,
+            "",
+            "saveAsTemplateAction",
+        )
         self.send_now_action = self._action(
             "&Send waiting orders now", window.send_now, "Ctrl+Shift+S", "send", "sendNowAction"
         )
@@ -102,7 +118,13 @@ class WindowMenus:
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         if self.quit_action.shortcut().isEmpty():  # Windows has no standard Quit key
             self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        for action in (self.new_order_action, self.send_now_action, self.refresh_action):
+        for action in (
+            self.new_order_action,
+            self.new_from_template_action,
+            self.save_template_action,
+            self.send_now_action,
+            self.refresh_action,
+        ):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.switch_account_action)
@@ -203,6 +225,7 @@ class WindowMenus:
         native = QKeySequence.SequenceFormat.NativeText
         rows = [
             ("New order", self.new_order_action.shortcut()),
+            ("New order from template", self.new_from_template_action.shortcut()),
             ("Send waiting orders now", self.send_now_action.shortcut()),
             ("Update patients and catalogue", self.refresh_action.shortcut()),
             *((spec.title, self.page_actions[spec.key].shortcut()) for spec in PAGES),
