@@ -130,7 +130,7 @@ def read_csv(data: bytes) -> Sheet:
             table.append(record)
             if len(table) > MAX_ROWS + HEADER_ROW:
                 break  # read_table reports it; the rest need not be parsed
-    except csv.Error as exc:  # only a NUL byte or a runaway field in practice
+    except csv.Error as exc:  # a runaway field (an unclosed quote) in practice
         return Sheet(
             problems=[
                 SheetProblem(
