@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +20,7 @@ def test_an_xlsx_of_three_orders_becomes_request_bodies(tmp_path: Path) -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    for row in [
+    rows: list[list[Any]] = [
         ["Order Ref", "Patient ID", "First Name", "Last Name", "Address Line One", "City",
          "State", "ZIP", "SKU", "Kit Name", "Count", "Shipping Option"],
         ["HTN-1", 100, None, None, None, None, None, None, "BP-200", None, 1, "overnight"],
@@ -27,7 +28,8 @@ def test_an_xlsx_of_three_orders_becomes_request_bodies(tmp_path: Path) -> None:
         ["NEW-1", None, "Jane", "Doe", "1 Main St", "Boston", "MA", 2134, None,
          "Hypertension starter", 1, None],
         ["BAD-1", 100, None, None, None, None, None, None, "NOPE", None, 1, None],
-    ]:  # fmt: skip
+    ]  # fmt: skip
+    for row in rows:
         sheet.append(row)
     path = tmp_path / "enrolment.xlsx"
     book.save(path)
