@@ -189,7 +189,9 @@ def test_line_problems(tmp_path: Path) -> None:
         "100,,BP-200,,,0\n"
         "100,,BP-200,,,1000\n"
         "100,,BP-200,,,two\n"
-        "100,,BP-200,,,\n",
+        "100,,BP-200,,,\n"
+        "100,,BP-200,,,-1\n"
+        "100,,CUFF-L,,,2.0\n",
     )
     assert problems(orders) == [
         (
@@ -213,7 +215,9 @@ def test_line_problems(tmp_path: Path) -> None:
         (10, "count", "The count must be from 1 to 999, not 1000"),
         (11, "count", "The count two is not a whole number"),
         (12, "count", "Enter the count"),
+        (13, "count", "The count must be from 1 to 999, not -1"),
     ]
+    assert [(ln.sku, ln.count) for ln in orders[-1].draft.item_lines] == [("CUFF-L", 2)]
 
 
 def test_a_new_patients_missing_and_wrong_fields_are_on_their_cells(tmp_path: Path) -> None:

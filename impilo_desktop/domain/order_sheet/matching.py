@@ -23,6 +23,7 @@ from impilo_desktop.domain.validation import MAX_COUNT
 Report = Callable[[int, str | None, str], None]
 """Where a problem goes: the row number, the column (None: the whole row), the message."""
 
+_WHOLE_NUMBER = re.compile(r"([+-]?[0-9]+)(?:\.0+)?")
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
@@ -222,8 +223,10 @@ def kit_of(row: SheetRow, column: str, catalog: SheetCatalog, report: Report) ->
 
 
 def whole_number(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isdigit() and text.isascii() else None
+    """The whole number a cell holds: "12", "-1" (judged as out of range by the caller, not
+    as unreadable), "2.0" (a spreadsheet's number written out); None for anything else."""
+    match = _WHOLE_NUMBER.fullmatch(text.strip())
+    return int(match.group(1)) if match else None
 
 
 def or_list(names: Iterable[str]) -> str:
