@@ -9,64 +9,33 @@ import pytest
 from openpyxl import Workbook
 
 from impilo_desktop.api.client import ImpiloClient
-from impilo_desktop.api.models import Patient
-from impilo_desktop.api.retry import RetryPolicy
 from impilo_desktop.domain import OrderDraft, PatientChoice, to_order_create
 from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.store import ReferenceKind, Store
-from impilo_desktop.sync import ReferenceRefresher
+from impilo_desktop.store import Store
 from impilo_desktop.sync.order_import import (
-    ImportPreview,
     OrderStanding,
     PreviewProgress,
     build_preview,
 )
 from impilo_desktop.sync.order_import.preview import ASKING, MATCHING, READING
+from tests.sync.order_import_helpers import (
+    HEADER,
+    MRN_OF_10002,
+    NOBODY,
+    ONLY_ON_IMPILO,
+    ONLY_ON_IMPILO_MRN,
+    cached_lists_client,
+    queued_with_ref,
+    standings,
+)
 
 pytestmark = pytest.mark.anyio
-
-# Seeded sandbox patients (docs: impilo_desktop/sandbox/seed.py): cached ones and one that
-# only Impilo knows.
-CACHED = (10001, 10002, 10003)
-MRN_OF_10002 = "MRN-575667"
-ONLY_ON_IMPILO = 10010
-ONLY_ON_IMPILO_MRN = "MRN-021861"
-NOBODY = 99_999_999
-
-HEADER = "order_ref,patient_id,patient_external_id,sku,kit_name,count,note\n"
-
-
-def client_of(sandbox: SandboxServer) -> ImpiloClient:
-    # One attempt, no waits: an unreachable sandbox fails at once.
-    return ImpiloClient(sandbox.base_url, sandbox.api_key, retry=RetryPolicy(max_attempts=1))
-
-
-async def fill_cache(store: Store, sandbox: SandboxServer, patients: tuple[int, ...]) -> None:
-    """Sites, items and kits as a refresh leaves them, and only `patients` of the patients."""
-    await ReferenceRefresher(store, lambda: client_of(sandbox)).refresh(
-        [ReferenceKind.SITE, ReferenceKind.ITEM, ReferenceKind.KIT]
-    )
-    async with client_of(sandbox) as client:
-        found: list[Patient] = [await client.get_patient(pid) for pid in patients]
-    store.store_reference_page(ReferenceKind.PATIENT, found)
 
 
 @pytest.fixture
 async def client(sandbox: SandboxServer, store: Store) -> AsyncIterator[ImpiloClient]:
-    await fill_cache(store, sandbox, CACHED)
-    async with client_of(sandbox) as opened:
+    async with cached_lists_client(sandbox, store) as opened:
         yield opened
-
-
-def queued_with_ref(store: Store, server: str, ref: str) -> int:
-    draft = OrderDraft(external_order_ids=[ref])
-    draft.set_patient(PatientChoice(id=10001, first_name="Jacqueline", last_name="Moreno"))
-    draft.add_item(1001, 1, name="Upper Arm Blood Pressure Monitor")
-    return store.enqueue(draft, server=server).entry_id
-
-
-def standings(preview: ImportPreview) -> dict[str | None, OrderStanding]:
-    return {order.ref: order.standing for order in preview.orders}
 
 
 async def test_every_standing_of_an_order(
