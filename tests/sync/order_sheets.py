@@ -203,3 +203,62 @@ def _cell(column: str, text: str) -> str | int | None:
     if column in _NUMBER_COLUMNS and text.isdigit():
         return int(text)
     return text
+
+
+# -- a file with every kind of row problem ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A problem the preview must show: on this row and column, its message naming `says`."""
+
+    row: int
+    column: str
+    says: str
+    ref: str
+
+
+def row_index(rows: Sequence[Row], ref: str, line: int) -> int:
+    """Where the `line`-th row (0-based) of order `ref` is in `rows`."""
+    return [i for i, row in enumerate(rows) if row["order_ref"] == ref][line]
+
+
+def with_problems(sheet: OrderSheet, data: SeedData) -> tuple[OrderSheet, list[Expected]]:
+    """A copy of a 100-order `order_sheet` with one kind of row problem in each of 16 orders,
+    and where each must be reported (the header is row 1, so row = index + 2)."""
+    rows = [dict(row) for row in sheet.rows]
+    patients = active_patients(data)
+    other_mrn = data.patients[patients[99]].external_identifier
+    expected: list[Expected] = []
+
+    def change(n: int, line: int, cells: Row, column: str, says: str) -> None:
+        ref = sheet.refs[n]
+        index = row_index(rows, ref, line)
+        for key, value in cells.items():
+            if value:
+                rows[index][key] = value
+            else:
+                rows[index].pop(key, None)
+        expected.append(Expected(index + 2, column, says, ref))
+
+    # Order n names its recipient the way n % 4 (id, MRN, site, new) and its first line the
+    # way n % 4 (sku, item_id, kit_id, kit_name); each change below fits its order.
+    change(4, 0, {"sku": "IMP-XXX-9999"}, "sku", "IMP-XXX-9999")  # unknown SKU
+    change(8, 0, {"patient_id": "9999999"}, "patient_id", "9999999")  # unknown patient
+    change(5, 0, {"patient_external_id": "MRN-000000"}, "patient_external_id", "MRN-000000")
+    change(6, 0, {"site_id": "99999"}, "site_id", "99999")  # unknown site
+    # One patient named two ways on one row (by id and by another patient's MRN).
+    change(12, 0, {"patient_external_id": other_mrn}, "patient_external_id", "more than one way")
+    change(16, 1, {"count": "0"}, "count", "1 to 999")  # counts out of range
+    change(20, 2, {"count": "1000"}, "count", "1 to 999")
+    change(24, 1, {"count": "two"}, "count", "whole number")
+    change(7, 0, {"city": ""}, "city", "city")  # a new patient's missing address field
+    change(11, 0, {"zip": "1220"}, "zip", "ZIP")
+    change(13, 0, {"item_id": "99999"}, "item_id", "99999")  # unknown item id
+    change(15, 0, {"kit_name": "No Such Kit"}, "kit_name", "No Such Kit")  # unknown kit name
+    change(17, 0, {"item_id": "1012"}, "item_id", "be ordered")  # discontinued item
+    change(14, 0, {"kit_id": "511"}, "kit_id", "archived")  # an archived kit
+    change(18, 0, {"shipping_option": "by pigeon"}, "shipping_option", "by pigeon")
+    # A later row of an order naming another recipient than its first row.
+    change(21, 1, {"patient_id": str(patients[98])}, "patient_id", "different recipient")
+    return OrderSheet(rows, list(sheet.refs)), sorted(expected, key=lambda e: e.row)
