@@ -89,7 +89,8 @@ def _shown(path: Path) -> str:
 
 def run_sheet_import(args: argparse.Namespace, path: Path) -> int:
     """Preview one spreadsheet, say what it holds, and queue its new orders when allowed."""
-    name = _shown(path)
+    given = _shown(path)
+    name = _shown(Path(path.name))  # each line starts with it: the name, not the folder
     if args.again:
         return fail(
             "--again is for create-order JSON files; a spreadsheet's order already placed is "
@@ -98,7 +99,7 @@ def run_sheet_import(args: argparse.Namespace, path: Path) -> int:
     too_large = f"is too large (over {MAX_SHEET_BYTES // 1_000_000} MB); split it"
     data, problem = read_order_file(path, MAX_SHEET_BYTES, too_large)
     if problem is not None:
-        say(f"{name}: {problem}; nothing queued.", err=True)
+        say(f"{given}: {problem}; nothing queued.", err=True)
         return EXIT_PENDING
     try:
         profile = profile_of(args)
@@ -146,7 +147,8 @@ async def _fetch_lists_never_fetched(store: Store, client: ClientFactory) -> Non
     missing = [kind for kind in lists if store.reference_fetched_at(kind) is None]
     if not missing:
         return
-    words = ", ".join(f"{kind.value}s" for kind in missing)
+    names = [f"{kind.value}s" for kind in missing]
+    words = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
     say(f"Fetching the lists of {words} from Impilo (never fetched on this computer)...")
     try:
         await ReferenceRefresher(store, client).refresh(missing)
