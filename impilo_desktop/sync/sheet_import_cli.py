@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from impilo_desktop.config import ConfigError, Profile, Settings
 from impilo_desktop.domain.order_sheet.sheet import SheetProblem
 from impilo_desktop.domain.order_sheet.xlsx import OLD_EXCEL_MAGIC, XLSX_MAGIC
+from impilo_desktop.domain.validation import DraftInvalid
 from impilo_desktop.store import Store, StoreError
 from impilo_desktop.sync.cli_common import (
     EXIT_OK,
@@ -45,6 +46,7 @@ from impilo_desktop.sync.order_import import (
     build_preview,
     queue_import,
     rows_with_problems,
+    rows_with_problems_name,
 )
 
 if TYPE_CHECKING:
@@ -58,7 +60,8 @@ SKIP_HELP = (
 )
 BAD_ROWS_HELP = (
     "a spreadsheet: write the rows with problems to FILE (the same kind of file, with a last "
-    "column saying what is wrong on each row) to fix and import again"
+    "column saying what is wrong on each row) to fix and import again; given a folder, the "
+    "file in it is named after the spreadsheet (NAME - rows with problems.csv)"
 )
 
 
@@ -116,6 +119,10 @@ def run_sheet_import(args: argparse.Namespace, path: Path) -> int:
             return _queue(args, name, store, profile, preview)
         except StoreError as exc:
             return fail(f"{exc.message} Nothing from {name} was queued.")
+        except DraftInvalid as exc:  # the preview checked the same rules: a bug if it happens
+            problem = exc.problems[0].message if exc.problems else "an order is not valid"
+            say(f"{name}: nothing queued: {problem} (report it).", err=True)
+            return EXIT_PENDING
 
 
 # -- the preview ----------------------------------------------------------------------------
@@ -190,7 +197,7 @@ def _queue(
 ) -> int:
     bad_rows = preview.problem_rows
     if args.bad_rows_to is not None and bad_rows:
-        written = _write_bad_rows(args.bad_rows_to, preview)
+        written = _write_bad_rows(args.bad_rows_to, args.files[0], preview)
         if written != EXIT_OK:
             return written
     if preview.file_problems:
@@ -211,9 +218,10 @@ def _queue(
     batch = queue_import(store, preview, server=profile.base_url, orders=preview.new_orders)
     say(f"{name}: {_queued(batch)}")
     if bad_rows:
+        hint = "" if args.bad_rows_to is not None else _bad_rows_hint(preview)
         say(
             f"{name}: {_plural(len(bad_rows), 'row')} with problems "
-            f"({len(preview.problem_orders)} orders) left out and not queued.",
+            f"({_plural(len(preview.problem_orders), 'order')}) left out and not queued{hint}.",
             err=True,
         )
         return EXIT_PENDING
@@ -229,11 +237,20 @@ def _queued(batch: ImportBatch) -> str:
     )
 
 
-def _write_bad_rows(target: Path, preview: ImportPreview) -> int:
+def _bad_rows_hint(preview: ImportPreview) -> str:
+    return f'; --bad-rows-to "{rows_with_problems_name(preview)}" writes them to a file to fix'
+
+
+def _write_bad_rows(target: Path, source: Path, preview: ImportPreview) -> int:
+    if target.is_dir():  # a folder: the file gets the name the window offers too
+        target = target / rows_with_problems_name(preview)
+    if target.exists() and target.samefile(source):
+        # Its good rows would be lost: they are only in the original.
+        return fail(f"--bad-rows-to {_shown(target)} is the spreadsheet itself; name another file.")
     try:
         target.write_bytes(rows_with_problems(preview))
     except OSError as exc:
         return fail(f"The rows with problems could not be written to {_shown(target)}: {exc}")
     rows = len(preview.problem_rows)
-    say(f"The {_plural(rows, 'row')} with problems are in {_shown(target)}.")
+    say(f"{_plural(rows, 'row')} with problems written to {_shown(target)}.")
     return EXIT_OK

@@ -157,3 +157,42 @@ def test_a_spreadsheet_is_told_by_its_name_or_a_workbook_by_its_content(tmp_path
     assert is_spreadsheet(tmp_path / "Orders.CSV")  # by name, even before it exists
     assert not is_spreadsheet(json_file)
     assert not is_spreadsheet(tmp_path)  # a folder is the JSON importer's to report
+
+
+def test_rows_left_out_are_offered_as_a_file_and_never_written_over_the_spreadsheet(
+    sandbox: SandboxServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "enrolment.csv"
+    path.write_bytes(
+        csv_bytes(
+            [
+                {"order_ref": "A-1", "site_id": "101", "sku": "IMP-CIR-1002", "count": "1"},
+                {"order_ref": "A-2", "site_id": "101", "sku": "IMP-XXX-0000", "count": "1"},
+            ]
+        )
+    )
+    original = path.read_bytes()
+
+    code, _, err = run(capsys, str(path), "--bad-rows-to", str(path), *account(sandbox.base_url))
+    assert code == 2
+    assert "is the spreadsheet itself" in err
+    assert path.read_bytes() == original
+    assert outbox(sandbox.base_url) == []
+
+    code, out, err = run(capsys, str(path), "--skip-bad-rows", *account(sandbox.base_url))
+    assert code == 1
+    assert "queued 1 order as #1" in out
+    assert (
+        '1 row with problems (1 order) left out and not queued; --bad-rows-to "enrolment - rows'
+        ' with problems.csv" writes them to a file to fix.'
+    ) in err
+
+    folder = tmp_path / "to-fix"
+    folder.mkdir()
+    code, out, _ = run(capsys, str(path), "--bad-rows-to", str(folder), *account(sandbox.base_url))
+    assert code == 1
+    assert "1 already placed, 0 new, 1 with problems." in out
+    written = folder / "enrolment - rows with problems.csv"
+    assert f"1 row with problems written to {written}." in out
+    [row] = read_order_sheet(written.read_bytes()).rows
+    assert row.get("order_ref") == "A-2"
