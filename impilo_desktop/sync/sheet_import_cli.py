@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 
 from impilo_desktop.config import ConfigError, Profile, Settings
 from impilo_desktop.domain.order_sheet.sheet import SheetProblem
-from impilo_desktop.domain.order_sheet.xlsx import OLD_EXCEL_MAGIC, XLSX_MAGIC
 from impilo_desktop.domain.validation import DraftInvalid
 from impilo_desktop.store import Store, StoreError
 from impilo_desktop.sync.cli_common import (
@@ -40,19 +39,15 @@ from impilo_desktop.sync.cli_common import (
     read_order_file,
     say,
 )
-from impilo_desktop.sync.order_import import (
-    ImportBatch,
-    ImportPreview,
-    build_preview,
-    queue_import,
-    rows_with_problems,
-    rows_with_problems_name,
-)
 
 if TYPE_CHECKING:
+    from impilo_desktop.sync.order_import import ImportBatch, ImportPreview
     from impilo_desktop.sync.sender import ClientFactory
 
-SHEET_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
+# The import's core (and openpyxl) is imported when a spreadsheet is imported, not by every
+# command of the command line (`outbox`, `sync`) that registers this one's options.
+
+SHEET_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls")
 MAX_SHEET_BYTES = 20_000_000  # 10,000 order lines of CSV are a few MB; this is an EHR dump
 SKIP_HELP = (
     "a spreadsheet with problems: queue its good orders anyway (in one go) and leave out the "
@@ -75,6 +70,8 @@ def is_spreadsheet(path: Path) -> bool:
     bytes (a workbook saved without its suffix). Only a regular file is peeked at."""
     if path.suffix.lower() in SHEET_SUFFIXES:
         return True
+    from impilo_desktop.domain.order_sheet.xlsx import OLD_EXCEL_MAGIC, XLSX_MAGIC
+
     try:
         if not stat.S_ISREG(path.stat().st_mode):
             return False
@@ -131,6 +128,8 @@ def run_sheet_import(args: argparse.Namespace, path: Path) -> int:
 async def _preview(
     data: bytes, file_name: str, store: Store, profile: Profile, key: str | None
 ) -> ImportPreview:
+    from impilo_desktop.sync.order_import import build_preview
+
     if key is None:
         return await build_preview(data, file_name, store, None)
     from impilo_desktop.api.client import ImpiloClient
@@ -195,6 +194,8 @@ def _plural(n: int, word: str) -> str:
 def _queue(
     args: argparse.Namespace, name: str, store: Store, profile: Profile, preview: ImportPreview
 ) -> int:
+    from impilo_desktop.sync.order_import import queue_import
+
     bad_rows = preview.problem_rows
     if args.bad_rows_to is not None and bad_rows:
         written = _write_bad_rows(args.bad_rows_to, args.files[0], preview)
@@ -238,10 +239,14 @@ def _queued(batch: ImportBatch) -> str:
 
 
 def _bad_rows_hint(preview: ImportPreview) -> str:
+    from impilo_desktop.sync.order_import import rows_with_problems_name
+
     return f'; --bad-rows-to "{rows_with_problems_name(preview)}" writes them to a file to fix'
 
 
 def _write_bad_rows(target: Path, source: Path, preview: ImportPreview) -> int:
+    from impilo_desktop.sync.order_import import rows_with_problems, rows_with_problems_name
+
     if target.is_dir():  # a folder: the file gets the name the window offers too
         target = target / rows_with_problems_name(preview)
     if target.exists() and target.samefile(source):
