@@ -9,6 +9,7 @@ tests run it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,33 @@ async def test_queued_sent_then_the_same_file_queues_nothing_and_more_rows_only_
     assert len(more.entry_ids) == 30
     await _send_all(cached, sandbox)
     assert len(cached.list_outbox()) == 130
+
+
+async def test_an_mrn_two_patients_share_is_a_problem_on_its_cell(
+    store: Store, seeded: SeedData
+) -> None:
+    """The other way a patient is matched more than once: Impilo has two patients with the
+    MRN the row names (a duplicate record in the EHR's feed)."""
+    first = seeded.patients[10003]
+    twin = replace(first, id=99_001, first_name="Sarah", email="sara.west.twin@example.org")
+    server = SandboxServer(extra_patients=[twin])
+    server.start()
+    try:
+        await ReferenceRefresher(store, lambda: factory(server)).refresh()
+        rows = [
+            {"order_ref": "TWIN-1", "patient_external_id": first.external_identifier,
+             "sku": "IMP-CIR-1002", "count": "1"},
+            {"order_ref": "TWIN-2", "patient_id": str(twin.id), "sku": "IMP-CIR-1002",
+             "count": "1"},
+        ]  # fmt: skip
+        async with factory(server) as client:
+            preview = await build_preview(csv_bytes(rows), "twins.csv", store, client)
+    finally:
+        server.stop()
+
+    [problem_order] = preview.problem_orders
+    assert problem_order.ref == "TWIN-1"
+    [problem] = problem_order.problems
+    assert (problem.row, problem.column) == (2, "patient_external_id")
+    assert "2 patients have the external id" in problem.message
+    assert [order.ref for order in preview.new_orders] == ["TWIN-2"]  # by id: no doubt
