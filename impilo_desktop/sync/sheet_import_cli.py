@@ -159,7 +159,12 @@ async def _fetch_lists_never_fetched(store: Store, client: ClientFactory) -> Non
     try:
         await ReferenceRefresher(store, client).refresh(missing)
     except ImpiloError as exc:
-        say(f"The lists could not be fetched: {exc.message}", err=True)
+        say(
+            f"The lists could not be fetched ({exc.message.rstrip('.')}): the items, kits and "
+            "sites the file names are unknown here until they are; import it again once "
+            "Impilo can be reached.",
+            err=True,
+        )
 
 
 def _tell(name: str, preview: ImportPreview) -> None:
@@ -170,7 +175,7 @@ def _tell(name: str, preview: ImportPreview) -> None:
     for problem in problems:
         say(f"{name}: {problem}", err=True)
     if not preview.server_checked:
-        why = f" ({preview.server_problem})" if preview.server_problem else ""
+        why = f" ({preview.server_problem.rstrip('.')})" if preview.server_problem else ""
         say(
             f"Impilo was not asked{why}: orders already placed are those of this computer's "
             "outbox only, and patients this computer does not have are unknown.",

@@ -196,3 +196,18 @@ def test_rows_left_out_are_offered_as_a_file_and_never_written_over_the_spreadsh
     assert f"1 row with problems written to {written}." in out
     [row] = read_order_sheet(written.read_bytes()).rows
     assert row.get("order_ref") == "A-2"
+
+
+def test_offline_on_a_computer_without_the_lists_it_says_why_every_row_is_unknown(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    nowhere = f"http://127.0.0.1:{_closed_port()}"
+
+    code, out, err = run(capsys, str(EXAMPLE), *account(nowhere))
+
+    assert code == 1
+    assert "The lists could not be fetched (Cannot reach Impilo" in err
+    assert "import it again once Impilo can be reached" in err
+    assert "Impilo was not asked" in err
+    assert "0 already placed, 0 new, 4 with problems." in out
+    assert outbox(nowhere) == []
