@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
-from collections.abc import Iterator
 
 from impilo_desktop.config import ConfigError, Profile, Settings
 from impilo_desktop.store import EntryState, Store, StoreError
@@ -29,6 +27,8 @@ from impilo_desktop.sync.cli_common import (
     EXIT_OK,
     EXIT_PENDING,
     EXIT_USAGE,
+    api_key_of,
+    cli_logging,
     fail,
     open_store,
     profile_of,
@@ -72,26 +72,6 @@ def add_sync_parsers(
 
 
 # -- shared -------------------------------------------------------------------------------------
-
-
-def _api_key(profile: Profile) -> str | None:
-    """IMPILO_API_KEY, the keyring, or (sandbox only) the demo key."""
-    key: str | None = None
-    try:
-        from impilo_desktop.secrets import KeyStore
-
-        key = KeyStore().get_key(profile.name)
-    except ImportError:  # pragma: no cover - the shell's KeyStore is part of the app
-        import os
-
-        from impilo_desktop.config import API_KEY_ENV
-
-        key = os.environ.get(API_KEY_ENV) or None
-    if not key and profile.is_sandbox:
-        from impilo_desktop.sandbox import DEMO_API_KEY
-
-        key = DEMO_API_KEY
-    return key
 
 
 # -- sync ----------------------------------------------------------------------------------------
@@ -140,29 +120,6 @@ async def _sync_pass(
     prune_cached_orders(store)
 
 
-@contextlib.contextmanager
-def _logging(key: str, *, verbose: bool) -> Iterator[None]:
-    """The log goes to the command line's own log file beside the app's (and stderr with
-    --verbose), the key redacted."""
-    from impilo_desktop.logs import (
-        CLI_LOG_FILE_NAME,
-        configure_logging,
-        current_log_file,
-        register_secret,
-        reset_logging,
-    )
-
-    register_secret(key)
-    if current_log_file() is not None:  # already configured by whoever called us
-        yield
-        return
-    configure_logging(console=verbose, file_name=CLI_LOG_FILE_NAME)
-    try:
-        yield
-    finally:
-        reset_logging()
-
-
 def _remaining(store: Store) -> list[str]:
     orders = [e.summary_line() for e in store.list_outbox() if e.state != EntryState.SENT]
     changes = [c for c in store.list_patient_changes() if c.state != EntryState.SENT]
@@ -175,7 +132,7 @@ def run_sync(args: argparse.Namespace) -> int:
         profile = profile_of(args)
     except ConfigError as exc:
         return fail(str(exc))
-    key = _api_key(profile)
+    key = api_key_of(profile)
     if not key:
         return fail(
             f"No API key for profile {profile.name!r}: save one in the app or set IMPILO_API_KEY."
@@ -184,7 +141,7 @@ def run_sync(args: argparse.Namespace) -> int:
         store = open_store(profile)
     except StoreError as exc:
         return fail(exc.message)
-    with store, _logging(key, verbose=args.verbose):
+    with store, cli_logging(key, verbose=args.verbose):
         try:
             # Running sync by hand is the user's go-ahead: lift a pause left by a refused key
             # (a still-wrong key simply pauses it again).

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from impilo_desktop.config import ConfigError
 from impilo_desktop.domain import DraftImport, OrderDraft, import_create_json
-from impilo_desktop.domain.order_json import MAX_FILE_BYTES, parse_order_bytes, too_large_problem
+from impilo_desktop.domain.order_json import MAX_FILE_BYTES, parse_order_bytes
 from impilo_desktop.store import EntryState, OutboxEntry, Store, StoreError
 from impilo_desktop.sync.cli_common import (
     EXIT_OK,
@@ -25,7 +24,13 @@ from impilo_desktop.sync.cli_common import (
     fail,
     open_store,
     profile_of,
+    read_order_file,
     say,
+)
+from impilo_desktop.sync.sheet_import_cli import (
+    add_sheet_arguments,
+    is_spreadsheet,
+    run_sheet_import,
 )
 
 AGAIN_HELP = (
@@ -41,9 +46,13 @@ def add_import_parser(
     importer = drafts_sub.add_parser(
         "import",
         parents=[common],
-        help="queue create-order JSON files (request shape) for sending",
+        help="queue an order spreadsheet (CSV, XLSX) or create-order JSON files for sending",
         description=(
-            "Queue create-order JSON files (request shape, UTF-8, at most "
+            "Queue the orders of a spreadsheet (FILE.csv or FILE.xlsx, one row per order line, "
+            "see docs/order-spreadsheets.md): every problem is listed with its row and column, "
+            "and nothing is queued while one remains (see --skip-bad-rows); orders whose "
+            "order_ref is already queued, sent or on Impilo are not queued again. Or queue "
+            "create-order JSON files (request shape, UTF-8, at most "
             f"{MAX_FILE_BYTES / 1_000_000:g} MB each) for sending. Each file gets one line: "
             "queued, or why not. A file whose externalOrderIds are all on an order already "
             "queued or sent from this profile is not queued again (see --again). Exit status "
@@ -53,40 +62,8 @@ def add_import_parser(
     )
     importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
     importer.add_argument("--again", action="store_true", help=AGAIN_HELP)
+    add_sheet_arguments(importer)
     importer.set_defaults(handler=run_import)
-
-
-# -- reading a file -----------------------------------------------------------------------------
-
-
-def read_order_file(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes, str | None]:
-    """The file's bytes, or why it cannot be read. Never reads more than `limit + 1` bytes,
-    and never waits for a writer that is not there: /dev/zero is too large at once, a named
-    pipe nobody writes to is empty."""
-    try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            return b"", "is a folder, not a file"
-        if stat.S_ISREG(info.st_mode) and info.st_size > limit:
-            return b"", too_large_problem()
-        # Non-blocking open: opening a named pipe for reading otherwise waits for a writer.
-        nonblocking = getattr(os, "O_NONBLOCK", 0)
-        fd = os.open(path, os.O_RDONLY | nonblocking | getattr(os, "O_BINARY", 0))
-        if nonblocking:
-            os.set_blocking(fd, True)  # now read as usual, waiting for a writer that exists
-        with os.fdopen(fd, "rb") as file:
-            raw = file.read(limit + 1)
-    except FileNotFoundError:
-        return b"", "does not exist"
-    except IsADirectoryError:
-        return b"", "is a folder, not a file"
-    except PermissionError:
-        return b"", "cannot be read: permission denied"
-    except OSError as exc:
-        return b"", f"cannot be read ({exc.strerror or type(exc).__name__})"
-    if len(raw) > limit:
-        return b"", too_large_problem()
-    return raw, None
 
 
 # -- recognising a file imported before -----------------------------------------------------
@@ -206,7 +183,13 @@ class _Import:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """Queue every valid file; report (and skip) the others. Exit 1 when any was skipped."""
+    """Queue every valid file; report (and skip) the others. Exit 1 when any was skipped.
+    A spreadsheet is imported on its own (sheet_import_cli.py)."""
+    sheets = [path for path in args.files if is_spreadsheet(path)]
+    if sheets and len(args.files) > 1:
+        return fail("Import one spreadsheet at a time, without other files.")
+    if sheets:
+        return run_sheet_import(args, sheets[0])
     try:
         profile = profile_of(args)
         store = open_store(profile)

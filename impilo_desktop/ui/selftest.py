@@ -28,6 +28,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 from impilo_desktop import APP_NAME, __version__
 from impilo_desktop.api.network import self_check as network_self_check
 from impilo_desktop.config import HOME_ENV
+from impilo_desktop.domain.order_sheet.self_check import self_check as sheet_self_check
 from impilo_desktop.logs import configure_logging, redact, reset_logging
 
 if TYPE_CHECKING:
@@ -478,6 +479,8 @@ def run_self_test(
                         detail.append(test.check_resources())
                     with report.step("trust store and PAC") as detail:
                         detail.append(network_self_check())
+                    with report.step("order spreadsheets (XLSX)") as detail:
+                        detail.append(sheet_self_check())
                 with report.step("main window (sandbox)") as detail:
                     detail.append(test.open_window(began))
                 if not args.self_test_window_only:

@@ -32,6 +32,7 @@ def test_self_test_places_an_order_and_reads_it_back(qapp: QApplication) -> None
         "ok   keyring backends",
         "ok   resources",
         "ok   trust store and PAC",
+        "ok   order spreadsheets (XLSX)",
         "ok   main window (sandbox)",
         "ok   one window per home",
         "ok   reference data",

@@ -1,0 +1,1 @@
+"""Speed and memory measurements; results and commands in docs/performance.md."""
