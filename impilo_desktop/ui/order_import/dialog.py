@@ -70,6 +70,7 @@ class ImportDialog(QDialog):
         self.path: Path | None = None
         self.problems_path: Path | None = None
         self._job: Job | None = None
+        self._check = 0  # the check on screen; an answer to an earlier one is dropped
         self._latest: PreviewProgress | None = None  # written by the loop thread
         self._poll = QTimer(self)
         self._poll.setInterval(PROGRESS_POLL_MS)
@@ -153,6 +154,8 @@ class ImportDialog(QDialog):
         self._latest = None
         self._poll.start()
         services = self._services
+        self._check += 1
+        number = self._check
 
         def report(progress: PreviewProgress) -> None:
             self._latest = progress  # on the loop thread: a value, read by the timer
@@ -164,8 +167,18 @@ class ImportDialog(QDialog):
             return await build_preview(data, path.name, services.store, client, progress=report)
 
         self._job = services.bridge.submit(
-            check(), on_result=self.show_preview, on_error=self._check_failed
+            check(),
+            on_result=lambda preview: self._answer(number, preview),
+            on_error=lambda error: self._answer(number, error),
         )
+
+    def _answer(self, number: int, answer: ImportPreview | BaseException) -> None:
+        if number != self._check:
+            return  # cancelled (a cancelled job that had just finished still answers)
+        if isinstance(answer, BaseException):
+            self._check_failed(answer)
+        else:
+            self.show_preview(answer)
 
     @property
     def checking(self) -> bool:
@@ -175,6 +188,7 @@ class ImportDialog(QDialog):
         """Stop reading and checking the file (nothing was written)."""
         if self._job is not None:
             self._job.cancel()
+        self._check += 1
         self._checked()
         say(self.choose_page.message, "Stopped. Nothing was queued.")
 
@@ -299,9 +313,8 @@ class ImportDialog(QDialog):
     # -- leaving and dropping -----------------------------------------------------------------
 
     def reject(self) -> None:
-        if self.checking and self._job is not None:
-            self._job.cancel()
-            self._checked()
+        if self.checking:
+            self.cancel_check()
         super().reject()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -108,9 +108,12 @@ class PreviewOrdersTable(QTableView):
         self.verticalHeader().hide()
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((70, 110, 220, 300, 55)):
-            self.setColumnWidth(column, width)
+        # The lines take what is left, so the standing is always in view at 1366 px.
+        header.setSectionResizeMode(COLUMNS.index("Lines"), QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        for column, width in enumerate((60, 100, 200, 0, 50, 190)):
+            if width:
+                self.setColumnWidth(column, width)
 
 
 class ProblemList(QListWidget):
