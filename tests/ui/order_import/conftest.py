@@ -16,6 +16,7 @@ from impilo_desktop.domain.order_sheet.lookups import CachedRecipients, SheetCat
 from impilo_desktop.domain.order_sheet.xlsx import read_order_sheet
 from impilo_desktop.store import Store
 from impilo_desktop.sync.order_import import ImportPreview, OrderStanding, PreviewOrder
+from impilo_desktop.sync.order_import.contract import FileKind
 from impilo_desktop.ui.order_import.dialog import ImportDialog
 from impilo_desktop.ui.shell.main_window import MainWindow
 from tests.ui.shell.conftest import (  # noqa: F401 - fixtures shared with the shell's tests
@@ -105,7 +106,7 @@ def domain_preview(store: Store, path: Path, *, server_checked: bool = True) -> 
     catalog = SheetCatalog.of(store.cached_items(), store.cached_kits(include_archived=True))
     recipients = CachedRecipients.of(store.cached_patients(), store.cached_sites())
     orders = [_preview_order(d) for d in sheet_drafts(sheet, catalog, recipients)]
-    kind = "xlsx" if path.suffix.lower() == ".xlsx" else "csv"
+    kind: FileKind = "xlsx" if path.suffix.lower() == ".xlsx" else "csv"
     problem = None if server_checked else "Impilo cannot be reached"
     return ImportPreview(path.name, kind, sheet, orders, server_checked, problem)
 
@@ -113,7 +114,8 @@ def domain_preview(store: Store, path: Path, *, server_checked: bool = True) -> 
 def _preview_order(sheet: SheetDraft) -> PreviewOrder:
     draft = sheet.draft
     recipient = draft.recipient
-    lines = [f"{ln.count} x {ln.label}" for ln in (*draft.item_lines, *draft.kit_lines)]
+    lines = [f"{ln.count} x {ln.label}" for ln in draft.item_lines]
+    lines += [f"{ln.count} x {ln.label}" for ln in draft.kit_lines]
     return PreviewOrder(
         sheet=sheet,
         standing=OrderStanding.NEW if sheet.ok else OrderStanding.PROBLEM,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -16,9 +18,10 @@ from impilo_desktop.sync.order_import import summary_csv
 from impilo_desktop.ui.order_import.dialog import ImportDialog
 from impilo_desktop.ui.order_import.summary import ImportSummaryDialog
 from impilo_desktop.ui.shell.main_window import MainWindow
+from tests.ui.shell.conftest import visible_child
 from tests.ui.shell.test_ui_thread_io import ui_thread_io
 
-from .conftest import Enrolment, enrolment, open_import, refreshed, visible_child
+from .conftest import Enrolment, enrolment, open_import, refreshed
 
 
 def previewed(qtbot: QtBot, dialog: ImportDialog, path: Path) -> None:
@@ -58,7 +61,7 @@ def test_a_clean_csv_is_queued_sent_and_summed_up(
         page = dialog.preview_page
         assert page.totals.text() == "3 orders, 3 new (5 units)"
         assert page.queue_all.isEnabled()
-        page.queue_all.click()
+        QTest.keyClick(page.table, Qt.Key.Key_Return)  # Enter: the default, Queue 3 orders
         qtbot.waitUntil(lambda: dialog.stack.currentWidget() is dialog.queued_page)
         assert dialog.queued_page.text.text() == (
             "3 orders queued from orders.csv; they are being sent."
