@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
@@ -147,3 +148,30 @@ def test_a_missing_file_is_said_plainly(
     message = dialog.choose_page.message
     qtbot.waitUntil(message.isVisible, timeout=10_000)
     assert message.text().startswith("Could not read gone.csv (No such file or directory).")
+
+
+def test_a_spreadsheet_dropped_on_the_dialog_is_checked(
+    qtbot: QtBot, online_window: MainWindow, tmp_path: Path
+) -> None:
+    dialog = open_import(qtbot, online_window)
+
+    def drop(path: Path) -> QDropEvent:
+        data = QMimeData()
+        data.setUrls([QUrl.fromLocalFile(str(path))])
+        event = QDropEvent(
+            QPointF(10, 10),
+            Qt.DropAction.CopyAction,
+            data,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        dialog.dropEvent(event)
+        return event
+
+    assert not drop(tmp_path / "notes.txt").isAccepted()
+    assert not dialog.checking
+    assert drop(tmp_path / "orders.csv").isAccepted()
+    assert dialog.path == tmp_path / "orders.csv"
+    message = dialog.choose_page.message
+    qtbot.waitUntil(message.isVisible, timeout=10_000)  # no such file: said, nothing else
+    assert message.text().startswith("Could not read orders.csv")
