@@ -143,3 +143,9 @@ def test_save_template_spreadsheet_writes_the_template(
 
     dialog.write_template(tmp_path / "no such folder" / "template.csv")
     qtbot.waitUntil(lambda: "Could not save" in dialog.choose_page.message.text())
+
+
+def test_last_import_summary_before_any_import_says_so(online_window: MainWindow) -> None:
+    window = online_window
+    window.menus.last_import_action.trigger()
+    assert window.notice_bar.text.text() == ("No orders have been imported from a spreadsheet yet.")
