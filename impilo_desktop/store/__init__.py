@@ -5,6 +5,7 @@ Usage::
     store = Store.open_profile(profile)      # <home>/profiles/<name>/impilo.sqlite3
     store.save_draft(draft)                  # autosave (one short transaction)
     entry = store.enqueue(draft)             # draft -> outbox, one transaction
+    store.enqueue_batch(drafts, ...)         # an import's orders, one transaction, one batch
     store.list_outbox()
     store.save_template(template)            # order templates, names unique per profile
 
@@ -50,6 +51,7 @@ from impilo_desktop.store.errors import (
     StoreTooNewError,
     StoreUnwritableError,
 )
+from impilo_desktop.store.import_batches import ImportBatch, ImportBatchesMixin, RefsAlreadyQueued
 from impilo_desktop.store.outbox import REFERENCE_PREFIX, new_client_reference
 from impilo_desktop.store.patient_change_entry import (
     HELD_FOR_CHANGED,
@@ -59,6 +61,7 @@ from impilo_desktop.store.patient_change_entry import (
 from impilo_desktop.store.patient_changes import PatientChangesMixin
 from impilo_desktop.store.patient_matches import PATIENT_MATCH, PatientMatchMixin
 from impilo_desktop.store.process_lock import process_alive
+from impilo_desktop.store.recipient_lookup import RecipientLookupMixin
 from impilo_desktop.store.schema import SCHEMA_VERSION
 from impilo_desktop.store.sender_lock import OUTBOX_LOCK, SenderLease, SenderLockMixin
 from impilo_desktop.store.templates import (
@@ -75,8 +78,10 @@ class Store(
     DraftsMixin,
     TemplatesMixin,
     PatientMatchMixin,
+    ImportBatchesMixin,
     PatientChangesMixin,
     CacheMixin,
+    RecipientLookupMixin,
     SenderLockMixin,
 ):
     """The local database of one profile. Cheap to open; close it when done."""
@@ -172,6 +177,7 @@ __all__ = [
     "EntryNotFoundError",
     "EntryState",
     "EntryStateError",
+    "ImportBatch",
     "ImportedTemplate",
     "LockHolder",
     "OutboxAttempt",
@@ -182,6 +188,7 @@ __all__ = [
     "Progress",
     "Protection",
     "ReferenceKind",
+    "RefsAlreadyQueued",
     "SenderLease",
     "SenderLockLost",
     "Store",

@@ -270,6 +270,25 @@ CREATE TABLE order_templates (
 );
 """
 
+# Version 10: the spreadsheet import (issue 15). A file names patients by their MRN, so the
+# patient cache gets an index on the trimmed external identifier: a 1,000-row file is matched
+# with a few `IN (…)` look-ups instead of loading 100,000 cached patients. Each import queues
+# its orders as one batch (`import_batches`; `outbox.import_batch` says which batch an entry
+# came from), so the window shows what became of the last import even after a restart.
+V10 = """
+CREATE INDEX reference_cache_patient_mrn
+    ON reference_cache (kind, trim(json_extract(body, '$.externalIdentifier')));
+CREATE TABLE import_batches (
+    batch_id   TEXT PRIMARY KEY,
+    file_name  TEXT NOT NULL,
+    server     TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX import_batches_created ON import_batches (created_at);
+ALTER TABLE outbox ADD COLUMN import_batch TEXT REFERENCES import_batches (batch_id);
+CREATE INDEX outbox_import_batch ON outbox (import_batch) WHERE import_batch IS NOT NULL;
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
@@ -305,5 +324,6 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     6: _script(V7),
     7: _script(V8),
     8: _script(V9),
+    9: _script(V10),
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1

@@ -135,3 +135,13 @@ def test_rows_group_into_orders_by_ref_wherever_they_are(tmp_path: Path) -> None
         ("B", [4]),
         (None, [6]),
     ]
+
+
+def test_the_raw_header_and_cells_are_kept_and_the_problems_column_is_read_silently() -> None:
+    sheet = read_csv(b"Order Ref;SKU;Count;Ward;problems\n A-1 ;BP-200;1;3B;count: was 0\n;;;;\n")
+    assert sheet.separator == ";"
+    assert sheet.header == ["Order Ref", "SKU", "Count", "Ward", "problems"]
+    assert [p.message for p in sheet.problems] == ["Unknown column “Ward”; it was left out"]
+    [row] = sheet.rows
+    assert row.cells == {"order_ref": "A-1", "sku": "BP-200", "count": "1"}
+    assert row.raw == (" A-1 ", "BP-200", "1", "3B", "count: was 0")

@@ -70,7 +70,7 @@ def test_v1_file_upgrades_with_data_intact(db_path: Path) -> None:
 
     conn = sqlite3.connect(db_path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
     finally:
         conn.close()
 
@@ -80,3 +80,44 @@ def test_upgrade_is_done_once(db_path: Path) -> None:
     Store(db_path).close()
     with Store(db_path) as store:  # a second open finds nothing to do
         assert len(store.list_outbox()) == 1
+
+
+def test_v9_file_gains_import_batches_and_the_mrn_index(db_path: Path) -> None:
+    from impilo_desktop.store.schema import MIGRATIONS
+    from tests.store.samples import SERVER
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    for version in range(9):
+        MIGRATIONS[version](conn)  # type: ignore[arg-type]
+    conn.execute("PRAGMA user_version = 9")
+    queued = valid_draft()
+    conn.execute(
+        "INSERT INTO outbox (client_reference, draft_id, body, state, server, created_at,"
+        " updated_at) VALUES ('impilo-desktop-v9', ?, ?, 'queued', ?, 1.0, 1.0)",
+        (queued.draft_id, queued.model_dump_json(), SERVER),
+    )
+    conn.execute(
+        "INSERT INTO reference_cache (kind, id, name, body) VALUES ('patient', 5, 'A B', ?)",
+        (json.dumps({"id": 5, "firstName": "A", "lastName": "B", "externalIdentifier": "M-5 "}),),
+    )
+    conn.close()
+
+    with Store(db_path) as store:
+        [entry] = store.list_outbox()  # the entry from before is there, in no batch
+        assert entry.client_reference == "impilo-desktop-v9"
+        assert store.recent_import_batches() == []
+        found = store.cached_patients_with_external_ids(["M-5"])
+        assert [p.id for p in found["M-5"]] == [5]
+        draft = valid_draft()
+        draft.external_order_ids.append("RPM-1")
+        batch = store.enqueue_batch([draft], server=SERVER, file_name="f.csv")
+        assert store.recent_import_batches() == [batch]
+
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
+        indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        assert {"reference_cache_patient_mrn", "outbox_import_batch"} <= indexes
+    finally:
+        conn.close()

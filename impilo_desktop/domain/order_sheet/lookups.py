@@ -98,3 +98,7 @@ class CachedRecipients:
     def site(self, site_id: int) -> SiteChoice | None:
         site = self.sites.get(site_id)
         return SiteChoice.from_site(site) if site is not None else None
+
+    def unknown(self, column: str, value: str) -> str | None:
+        """Only this computer's lists were looked at: the plain message says so."""
+        return None

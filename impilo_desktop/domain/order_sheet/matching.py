@@ -36,6 +36,12 @@ class RecipientLookup(Protocol):
 
     def site(self, site_id: int) -> SiteChoice | None: ...
 
+    def unknown(self, column: str, value: str) -> str | None:
+        """What to say of the recipient `value` in `column` that it does not have, when it
+        knows more than "not on this computer" (Impilo was asked, or could not be); None for
+        the plain message."""
+        ...
+
 
 @dataclass(frozen=True)
 class RowRecipient:
@@ -91,7 +97,8 @@ def recipient_of(
             report(
                 row.number,
                 column,
-                f"No patient with the external id {text} on this computer; check it, or "
+                recipients.unknown(column, text)
+                or f"No patient with the external id {text} on this computer; check it, or "
                 "refresh the patient list",
             )
         return RowRecipient(("patient_external_id", text), column)
@@ -112,7 +119,9 @@ def recipient_of(
         report(
             row.number,
             column,
-            f"No {what} with the id {ident} on this computer; check it, or refresh the {what} list",
+            recipients.unknown(column, str(ident))
+            or f"No {what} with the id {ident} on this computer; check it, or refresh the "
+            f"{what} list",
         )
         return RowRecipient((what, ident), column)
     typed = new_patient_of(row)

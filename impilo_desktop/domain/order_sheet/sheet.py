@@ -47,6 +47,10 @@ COLUMNS: tuple[str, ...] = (
 )
 """Every column the import reads, in the order the template spreadsheet lists them."""
 
+PROBLEMS_COLUMN = "problems"
+"""The column the import writes itself into the file of rows with problems (sync/order_import/
+leftovers.py): read silently and left out, so the coordinator imports that file once fixed."""
+
 MAX_ROWS = 10_000
 """More rows than this are not read (a whole EHR export by mistake); the file is refused."""
 
@@ -74,10 +78,12 @@ class SheetProblem:
 @dataclass(frozen=True, slots=True)
 class SheetRow:
     """One order line as the spreadsheet has it: its row number and its known columns' cells
-    (trimmed text; an empty cell is absent)."""
+    (trimmed text; an empty cell is absent). `raw` is every cell of the row as the file had
+    it, unknown columns included, for writing the row back out (not compared)."""
 
     number: int
     cells: dict[str, str]
+    raw: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def get(self, column: str) -> str:
         """The cell's text, "" when empty or absent."""
@@ -91,6 +97,10 @@ class Sheet:
     rows: list[SheetRow] = field(default_factory=list)
     problems: list[SheetProblem] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)  # the known columns found, in file order
+    # The header row as the file had it (every cell, unknown columns included), and a CSV's
+    # separator: what writing rows back out in the file's own shape needs.
+    header: list[str] = field(default_factory=list)
+    separator: str = ","
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +150,9 @@ def read_csv(data: bytes) -> Sheet:
                 )
             ]
         )
-    return read_table(table)
+    sheet = read_table(table)
+    sheet.separator = separator
+    return sheet
 
 
 def read_table(table: Iterable[Sequence[str]]) -> Sheet:
@@ -152,6 +164,7 @@ def read_table(table: Iterable[Sequence[str]]) -> Sheet:
     if header is None or not any(cell.strip() for cell in header):
         sheet.problems.append(SheetProblem(HEADER_ROW, None, "The first row must name the columns"))
         return sheet
+    sheet.header = list(header)
     positions = _header(header, sheet)
     unnamed = {i for i, cell in enumerate(header) if not cell.strip()}
     for number, cells in enumerate(rows, start=HEADER_ROW + 1):
@@ -172,8 +185,10 @@ def _header(header: Sequence[str], sheet: Sheet) -> dict[int, str]:
     positions: dict[int, str] = {}
     for position, cell in enumerate(header):
         name = normal_column(cell)
-        if not name:
-            continue  # an unnamed column: its cells are reported where they hold something
+        if not name or name == PROBLEMS_COLUMN:
+            # An unnamed column: its cells are reported where they hold something. The
+            # problems column: the import's own, from a file of rows with problems.
+            continue
         if name not in COLUMNS:
             sheet.problems.append(
                 SheetProblem(
@@ -221,7 +236,7 @@ def _row(
             sheet.problems.append(
                 SheetProblem(number, None, f"“{text}” is in a column without a name; left out")
             )
-    sheet.rows.append(SheetRow(number, known))
+    sheet.rows.append(SheetRow(number, known, tuple(cells)))
 
 
 def group_orders(rows: Iterable[SheetRow]) -> list[SheetOrder]:

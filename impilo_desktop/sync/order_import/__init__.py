@@ -15,7 +15,15 @@ the bridge and only paints the results.
 3. `rows_with_problems` writes the rows of the orders left out, with a column saying what is
    wrong, in the file's own format, so the coordinator fixes them and imports that file.
 4. `batch_summary` says what became of a batch: placed, refused (with Impilo's reasons),
-   waiting; `summary_csv` writes it out.
+   waiting; `summary_csv` writes it out. `Store.recent_import_batches` lists the last ones.
+
+From a plain asyncio program (the command line)::
+
+    preview = await build_preview(data, path.name, store, client, progress=print)
+    if preview.new_orders:
+        batch = queue_import(store, preview, server=client.base_url, orders=preview.new_orders)
+
+The window runs `build_preview` with `bridge.submit` and the others with `bridge.call`.
 """
 
 from __future__ import annotations
@@ -28,12 +36,11 @@ from impilo_desktop.sync.order_import.contract import (
     OrderStanding,
     PreviewOrder,
     PreviewProgress,
-    batch_summary,
-    build_preview,
-    queue_import,
-    rows_with_problems,
-    summary_csv,
 )
+from impilo_desktop.sync.order_import.leftovers import rows_with_problems
+from impilo_desktop.sync.order_import.preview import build_preview
+from impilo_desktop.sync.order_import.queueing import queue_import
+from impilo_desktop.sync.order_import.summary import batch_summary, summary_csv
 
 __all__ = [
     "BatchLine",

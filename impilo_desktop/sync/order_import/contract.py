@@ -1,25 +1,23 @@
-"""The shapes and signatures of the spreadsheet import (see the package docstring).
+"""The shapes of the spreadsheet import (see the package docstring), shared by the window
+and the command line. The work is in modules of its own: `preview.build_preview`,
+`queueing.queue_import`, `leftovers.rows_with_problems`, `summary.batch_summary` and
+`summary.summary_csv`. Change a type here only together with both sides.
 
-CONTRACT FIRST: the functions below are placeholders the `sheetcore` branch implements (it may
-move them into modules of their own and keep this package's exports). The window's branch
-builds against these types. Change a type here only together with both sides.
+`ImportBatch` is the store's (store/import_batches.py: the store keeps batches and cannot
+import from sync); it is named here too, as part of the contract.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from impilo_desktop.domain.order_sheet.drafts import SheetDraft
 from impilo_desktop.domain.order_sheet.sheet import Sheet, SheetProblem
 from impilo_desktop.store.entries import EntryState
-
-if TYPE_CHECKING:
-    from impilo_desktop.api.client import ImpiloClient
-    from impilo_desktop.store import Store
+from impilo_desktop.store.import_batches import ImportBatch as ImportBatch
 
 FileKind = Literal["csv", "xlsx"]
 
@@ -139,17 +137,6 @@ ProgressCallback = Callable[[PreviewProgress], None]
 
 
 @dataclass(frozen=True)
-class ImportBatch:
-    """The orders one import queued: kept in the store (schema v10), so the summary survives
-    a restart."""
-
-    batch_id: str
-    file_name: str
-    created_at: datetime
-    entry_ids: tuple[int, ...]
-
-
-@dataclass(frozen=True)
 class BatchLine:
     """One order of a batch and what became of it."""
 
@@ -184,47 +171,3 @@ class BatchSummary:
         """Nothing is on its way any more (held orders wait for the coordinator)."""
         moving = (EntryState.QUEUED, EntryState.SENDING, EntryState.IN_DOUBT)
         return not any(line.state in moving for line in self.lines)
-
-
-# -- the work (placeholders; the sheetcore branch implements them) --------------------------
-
-
-async def build_preview(
-    data: bytes,
-    file_name: str,
-    store: Store,
-    client: ImpiloClient | None,
-    *,
-    progress: ProgressCallback | None = None,
-) -> ImportPreview:
-    """Read, match and check a spreadsheet's bytes. Never raises for what the file holds
-    (that is a problem in the preview); `client` None (or Impilo unreachable) checks this
-    computer only (`server_checked` False). Yields to the loop while it works so the
-    sender and the window's other calls are not held up by a 1,000-row file."""
-    raise NotImplementedError
-
-
-def queue_import(
-    store: Store, preview: ImportPreview, *, server: str, orders: Sequence[PreviewOrder]
-) -> ImportBatch:
-    """Queue `orders` (NEW ones of `preview`) in ONE transaction as one batch for `server`.
-    Refuses (StoreError, nothing queued) an order whose ref was queued since the preview."""
-    raise NotImplementedError
-
-
-def rows_with_problems(preview: ImportPreview) -> bytes:
-    """The rows of the preview's orders with problems, as a file of the preview's kind: the
-    header as the file had it, each row as it was (unknown columns kept), and a last column
-    `problems` saying what is wrong on that row."""
-    raise NotImplementedError
-
-
-def batch_summary(store: Store, batch_id: str) -> BatchSummary:
-    """What became of each order of a batch, read from the outbox now."""
-    raise NotImplementedError
-
-
-def summary_csv(summary: BatchSummary) -> bytes:
-    """The summary as CSV (UTF-8 with BOM): order_ref, recipient, outcome (placed / refused /
-    waiting), Impilo order id, reason."""
-    raise NotImplementedError

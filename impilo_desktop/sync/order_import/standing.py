@@ -1,0 +1,95 @@
+"""Which of a file's orders are already placed: by their `order_ref`, on this profile's
+outbox and on Impilo.
+
+An entry of the outbox that stands for an order (queued, held, being sent, in doubt: QUEUED;
+sent: SENT; a refused one does not count, it came back to be fixed) carrying the ref among
+its external order ids places it. Refs the outbox does not have are looked up on Impilo
+(`GET /order?externalOrderId=…`, about 50 refs a request, every page): an order carrying one
+is ON_SERVER. The ref is checked in the answer, as the sender checks a reference: a server
+that ignored the filter must not make new orders look placed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Final
+
+from impilo_desktop.api.errors import ImpiloError
+from impilo_desktop.store import EntryState, OutboxEntry, Store
+from impilo_desktop.store.recipient_lookup import batches
+from impilo_desktop.sync.order_import.contract import OrderStanding
+from impilo_desktop.sync.order_import.recipients import ImpiloAsk
+
+REFS_PER_REQUEST: Final = 50
+"""Refs per `GET /order?externalOrderId=…`: a URL of a few kilobytes, well within what
+servers and proxies take, and 6 requests for a 300-order file."""
+ORDERS_PER_PAGE: Final = 100
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where an order already is: its standing, in words, and Impilo's order id if known."""
+
+    standing: OrderStanding
+    words: str
+    order_id: int | None = None
+
+
+def outbox_placed(entries: list[OutboxEntry]) -> Placed:
+    """The standing the outbox gives a ref (entries oldest first): a sent entry wins."""
+    sent = [entry for entry in entries if entry.state == EntryState.SENT]
+    if sent:
+        entry = sent[0]
+        return Placed(
+            OrderStanding.SENT,
+            f"sent as order {entry.order_id} (#{entry.entry_id})",
+            entry.order_id,
+        )
+    entry = entries[0]
+    words = f"queued as #{entry.entry_id}"
+    if entry.state == EntryState.HELD:
+        words += ", held until you release it"
+    elif entry.state != EntryState.QUEUED:
+        words += ", being sent"
+    return Placed(OrderStanding.QUEUED, words)
+
+
+async def placed_refs(store: Store, refs: Collection[str], ask: ImpiloAsk) -> dict[str, Placed]:
+    """The refs already placed, by ref. Impilo is asked only while it can be (`ask`); a
+    failure is recorded there, and the outbox's answer stands alone."""
+    found = {
+        ref: outbox_placed(entries) for ref, entries in store.outbox_entries_with_refs(refs).items()
+    }
+    rest = [ref for ref in refs if ref not in found]
+    for batch in batches(rest, REFS_PER_REQUEST):
+        if not ask.can_ask:
+            break
+        found.update(await _on_impilo(batch, ask))
+        await asyncio.sleep(0)  # between requests that answered at once: let others run
+    return found
+
+
+async def _on_impilo(refs: list[str], ask: ImpiloAsk) -> dict[str, Placed]:
+    client = ask.client
+    assert client is not None
+    wanted = set(refs)
+    lowest: dict[str, int] = {}
+    try:
+        async for order in client.iterate_all(
+            client.list_orders, size=ORDERS_PER_PAGE, external_order_ids=refs
+        ):
+            if order.id is None:
+                continue
+            for value in order.external_order_ids:
+                ref = value.strip()
+                if ref in wanted and order.id < lowest.get(ref, order.id + 1):
+                    lowest[ref] = order.id
+    except ImpiloError as error:
+        ask.failed(error, "orders by reference")
+        return {}
+    return {
+        ref: Placed(OrderStanding.ON_SERVER, f"order {order_id} on Impilo", order_id)
+        for ref, order_id in lowest.items()
+    }

@@ -1,0 +1,232 @@
+"""build_preview against the sandbox with a real store file: every standing an order can
+have, patients the cache does not know asked of Impilo, Impilo unreachable, progress."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from openpyxl import Workbook
+
+from impilo_desktop.api.client import ImpiloClient
+from impilo_desktop.domain import OrderDraft, PatientChoice, to_order_create
+from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.store import Store
+from impilo_desktop.sync.order_import import (
+    OrderStanding,
+    PreviewProgress,
+    build_preview,
+)
+from impilo_desktop.sync.order_import.preview import ASKING, MATCHING, READING
+from tests.sync.order_import_helpers import (
+    HEADER,
+    MRN_OF_10002,
+    NOBODY,
+    ONLY_ON_IMPILO,
+    ONLY_ON_IMPILO_MRN,
+    cached_lists_client,
+    queued_with_ref,
+    standings,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def client(sandbox: SandboxServer, store: Store) -> AsyncIterator[ImpiloClient]:
+    async with cached_lists_client(sandbox, store) as opened:
+        yield opened
+
+
+async def test_every_standing_of_an_order(
+    store: Store, sandbox: SandboxServer, client: ImpiloClient
+) -> None:
+    # Already in this profile's outbox: one queued, one sent (as order 777).
+    queued = queued_with_ref(store, client.base_url, "R-QUEUED")
+    sent = queued_with_ref(store, client.base_url, "R-SENT")
+    store.mark_sending(sent)
+    store.mark_sent(sent, 777)
+    refused = queued_with_ref(store, client.base_url, "R-NEW-AGAIN")
+    store.mark_sending(refused)
+    store.mark_rejected(refused, "Item not orderable", "400")  # a refusal does not count
+    # Already on Impilo, placed from elsewhere.
+    elsewhere = OrderDraft(external_order_ids=["R-SERVER"])
+    elsewhere.set_patient(PatientChoice(id=10003))
+    elsewhere.add_item(1001, 1)
+    on_server = await client.create_order(to_order_create(elsewhere, "someone-else"))
+
+    data = (
+        HEADER + "R-NEW,10001,,IMP-CIR-1001,,1,Call first\n"
+        "R-NEW,,,IMP-CIR-1015,,1,Call first\n"
+        f"R-MRN,,{MRN_OF_10002},,Hypertension Starter Kit,2,\n"
+        "R-QUEUED,10001,,IMP-CIR-1001,,1,\n"
+        "R-SENT,10001,,IMP-CIR-1001,,1,\n"
+        "R-SERVER,10003,,IMP-CIR-1001,,1,\n"
+        "R-NEW-AGAIN,10003,,IMP-CIR-1002,,1,\n"
+        "R-BAD,10003,,NOPE-1,,1,\n"
+    )
+    preview = await build_preview(data.encode(), "enrolment.csv", store, client)
+
+    assert (preview.kind, preview.file_name, preview.server_checked) == (
+        "csv",
+        "enrolment.csv",
+        True,
+    )
+    assert standings(preview) == {
+        "R-NEW": OrderStanding.NEW,
+        "R-MRN": OrderStanding.NEW,
+        "R-QUEUED": OrderStanding.QUEUED,
+        "R-SENT": OrderStanding.SENT,
+        "R-SERVER": OrderStanding.ON_SERVER,
+        "R-NEW-AGAIN": OrderStanding.NEW,
+        "R-BAD": OrderStanding.PROBLEM,
+    }
+    by_ref = {order.ref: order for order in preview.orders}
+    first = by_ref["R-NEW"]
+    assert first.rows == (2, 3)
+    assert first.recipient == "Moreno, Jacqueline (#10001)"
+    assert first.lines == (
+        "1 x Upper Arm Blood Pressure Monitor (IMP-CIR-1001); "
+        "1 x BP Cuff Large Adult 32-42 cm (IMP-CIR-1015)"
+    )
+    assert by_ref["R-MRN"].recipient == "Cruz, Jacob (#10002)"
+    assert by_ref["R-MRN"].lines == "2 x Hypertension Starter Kit (kit)"
+    assert by_ref["R-QUEUED"].already == f"queued as #{queued}"
+    assert (by_ref["R-SENT"].already, by_ref["R-SENT"].already_order_id) == (
+        f"sent as order 777 (#{sent})",
+        777,
+    )
+    assert by_ref["R-SERVER"].already == f"order {on_server.id} on Impilo"
+    assert by_ref["R-SERVER"].already_order_id == on_server.id
+    assert [str(p) for p in by_ref["R-BAD"].problems] == [
+        "Row 9, sku: No item with the SKU NOPE-1 in the catalog on this computer; check it, "
+        "or refresh the lists"
+    ]
+    assert preview.problem_rows == [9]
+    assert preview.new_units == 2 + 2 + 1
+    assert not preview.can_queue_all
+
+
+async def test_an_order_already_placed_stays_placed_though_its_rows_have_problems(
+    store: Store, client: ImpiloClient
+) -> None:
+    queued_with_ref(store, client.base_url, "R-1")
+    data = HEADER + "R-1,10001,,NO-LONGER-SOLD,,1,\n"
+    preview = await build_preview(data.encode(), "f.csv", store, client)
+    [order] = preview.orders
+    assert order.standing == OrderStanding.QUEUED
+    assert order.problems  # still shown, but nothing is left to fix in it
+
+
+async def test_patients_the_cache_lacks_are_asked_of_impilo_and_cached(
+    store: Store, client: ImpiloClient
+) -> None:
+    data = (
+        HEADER + f"A,{ONLY_ON_IMPILO},,IMP-CIR-1001,,1,\n"
+        f"B,,{ONLY_ON_IMPILO_MRN},IMP-CIR-1001,,1,\n"
+        f"C,{NOBODY},,IMP-CIR-1001,,1,\n"
+        "D,,MRN-NOBODY,IMP-CIR-1001,,1,\n"
+    )
+    assert store.cached_patients_with_ids([ONLY_ON_IMPILO]) == {}
+    preview = await build_preview(data.encode(), "f.csv", store, client)
+
+    assert preview.server_checked
+    assert standings(preview) == {
+        "A": OrderStanding.NEW,
+        "B": OrderStanding.NEW,
+        "C": OrderStanding.PROBLEM,
+        "D": OrderStanding.PROBLEM,
+    }
+    assert preview.orders[0].recipient == preview.orders[1].recipient == "Hunt, Ryan (#10010)"
+    assert [str(p) for o in preview.problem_orders for p in o.problems] == [
+        f"Row 4, patient_id: Impilo has no patient with the id {NOBODY}; check it",
+        "Row 5, patient_external_id: Impilo has no patient with the external id MRN-NOBODY; "
+        "check it",
+    ]
+    # Impilo's answer is in the patient cache now, as a refresh would have put it.
+    assert list(store.cached_patients_with_ids([ONLY_ON_IMPILO])) == [ONLY_ON_IMPILO]
+
+
+async def test_impilo_unreachable_checks_this_computer_only_and_says_so(
+    store: Store, sandbox: SandboxServer, client: ImpiloClient
+) -> None:
+    queued_with_ref(store, client.base_url, "R-QUEUED")
+    sandbox.stop()
+    data = (
+        HEADER + "R-NEW,10001,,IMP-CIR-1001,,1,\n"
+        f"R-UNKNOWN,{ONLY_ON_IMPILO},,IMP-CIR-1001,,1,\n"
+        "R-QUEUED,10001,,IMP-CIR-1001,,1,\n"
+    )
+    preview = await build_preview(data.encode(), "f.csv", store, client)
+
+    assert not preview.server_checked
+    assert preview.server_problem == "Cannot reach Impilo. Check the network connection."
+    assert standings(preview) == {
+        "R-NEW": OrderStanding.NEW,
+        "R-UNKNOWN": OrderStanding.PROBLEM,
+        "R-QUEUED": OrderStanding.QUEUED,  # the outbox still counts
+    }
+    [unknown] = preview.problem_orders
+    assert [str(p) for p in unknown.problems] == [
+        f"Row 3, patient_id: Patient with the id {ONLY_ON_IMPILO}: not on this computer's "
+        "list; Impilo could not be asked"
+    ]
+
+
+async def test_without_a_client_only_this_computer_is_checked(
+    store: Store, client: ImpiloClient
+) -> None:
+    data = HEADER + "R-1,10001,,IMP-CIR-1001,,1,\n"
+    preview = await build_preview(data.encode(), "f.csv", store, None)
+    assert standings(preview) == {"R-1": OrderStanding.NEW}
+    assert not preview.server_checked
+    assert preview.server_problem is not None
+
+
+async def test_progress_is_reported_stage_by_stage(store: Store, client: ImpiloClient) -> None:
+    rows = "".join(f"R-{n},10001,,IMP-CIR-1001,,1,\n" for n in range(120))
+    heard: list[PreviewProgress] = []
+    preview = await build_preview(
+        (HEADER + f"X,{ONLY_ON_IMPILO},,IMP-CIR-1001,,1,\n" + rows).encode(),
+        "f.csv",
+        store,
+        client,
+        progress=heard.append,
+    )
+    assert len(preview.new_orders) == 121
+    stages = [p.stage for p in heard]
+    assert stages[0] == READING
+    assert stages.index(READING) < stages.index(MATCHING) < len(stages) - 1
+    matching = [(p.done, p.total) for p in heard if p.stage == MATCHING]
+    assert matching == [(0, 121), (50, 121), (100, 121), (121, 121)]
+    assert (heard[-1].stage, heard[-1].done, heard[-1].total) == (ASKING, 121, 121)
+    assert all(p.done <= p.total for p in heard)
+
+
+async def test_an_xlsx_file_previews_as_its_csv_would(
+    store: Store, client: ImpiloClient, tmp_path: object
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Order Ref", "Patient ID", "SKU", "Count"])
+    sheet.append(["X-1", 10001, "IMP-CIR-1001", 1])
+    sheet.append(["X-2", 10002, "IMP-CIR-404", 1])
+    from io import BytesIO
+
+    out = BytesIO()
+    book.save(out)
+    preview = await build_preview(out.getvalue(), "enrolment.xlsx", store, client)
+    assert preview.kind == "xlsx"
+    assert standings(preview) == {"X-1": OrderStanding.NEW, "X-2": OrderStanding.PROBLEM}
+
+
+async def test_what_is_not_a_spreadsheet_is_a_problem_never_an_exception(
+    store: Store, client: ImpiloClient
+) -> None:
+    preview = await build_preview(b"\xd0\xcf\x11\xe0old excel", "old.xls", store, client)
+    assert preview.orders == []
+    assert [p.message for p in preview.file_problems] == [
+        "This is an old Excel file (.xls); save it as .xlsx or CSV UTF-8"
+    ]
+    assert not preview.can_queue_all
