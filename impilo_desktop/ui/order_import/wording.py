@@ -46,10 +46,14 @@ def checked_where(preview: ImportPreview) -> str:
     """Empty when Impilo was asked; otherwise why "already placed" is this computer's only."""
     if preview.server_checked:
         return ""
-    why = f" ({preview.server_problem.rstrip('.')})" if preview.server_problem else ""
+    problem = (preview.server_problem or "").strip().rstrip(".")
+    if problem.startswith("Impilo was not asked"):
+        first = problem  # no key to ask with: said by the core as it is
+    else:
+        first = "Impilo could not be asked" + (f" ({problem})" if problem else "")
     return (
-        f"Impilo could not be asked{why}: “already placed” counts only the orders sent from"
-        " this computer, and patients this computer does not know are shown as unknown."
+        f"{first}. “Already placed” counts only the orders of this computer, and patients"
+        " this computer does not know are shown as unknown."
     )
 
 

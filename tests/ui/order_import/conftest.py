@@ -11,12 +11,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.domain.order_sheet.drafts import SheetDraft, sheet_drafts
-from impilo_desktop.domain.order_sheet.lookups import CachedRecipients, SheetCatalog
-from impilo_desktop.domain.order_sheet.xlsx import read_order_sheet
 from impilo_desktop.store import Store
-from impilo_desktop.sync.order_import import ImportPreview, OrderStanding, PreviewOrder
-from impilo_desktop.sync.order_import.contract import FileKind
 from impilo_desktop.ui.order_import.dialog import ImportDialog
 from impilo_desktop.ui.shell.main_window import MainWindow
 from tests.ui.shell.conftest import (  # noqa: F401 - fixtures shared with the shell's tests
@@ -98,27 +93,7 @@ def open_import(qtbot: QtBot, window: MainWindow) -> ImportDialog:
     return visible_child(qtbot, window, ImportDialog, "importDialog")
 
 
-def domain_preview(store: Store, path: Path, *, server_checked: bool = True) -> ImportPreview:
-    """The preview of `path` from the domain functions alone (read_order_sheet,
-    sheet_drafts, the cache's catalog and recipients): each order new or with problems.
-    Real data for the window's side while `build_preview` is still the sheetcore branch's."""
-    sheet = read_order_sheet(path.read_bytes())
-    catalog = SheetCatalog.of(store.cached_items(), store.cached_kits(include_archived=True))
-    recipients = CachedRecipients.of(store.cached_patients(), store.cached_sites())
-    orders = [_preview_order(d) for d in sheet_drafts(sheet, catalog, recipients)]
-    kind: FileKind = "xlsx" if path.suffix.lower() == ".xlsx" else "csv"
-    problem = None if server_checked else "Impilo cannot be reached"
-    return ImportPreview(path.name, kind, sheet, orders, server_checked, problem)
-
-
-def _preview_order(sheet: SheetDraft) -> PreviewOrder:
-    draft = sheet.draft
-    recipient = draft.recipient
-    lines = [f"{ln.count} x {ln.label}" for ln in draft.item_lines]
-    lines += [f"{ln.count} x {ln.label}" for ln in draft.kit_lines]
-    return PreviewOrder(
-        sheet=sheet,
-        standing=OrderStanding.NEW if sheet.ok else OrderStanding.PROBLEM,
-        recipient=recipient.display_name if recipient is not None else "(no recipient)",
-        lines="; ".join(lines),
-    )
+def previewed(qtbot: QtBot, dialog: ImportDialog, path: Path) -> None:
+    """Choose `path` in the dialog; returns once its preview shows."""
+    dialog.open_file(path)
+    qtbot.waitUntil(lambda: dialog.stack.currentWidget() is dialog.preview_page, timeout=20_000)

@@ -12,10 +12,11 @@ from PySide6.QtWidgets import QApplication, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.domain.order_sheet.template import template_csv
+from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.ui.order_import.preview_table import STANDING_COLUMN
 from impilo_desktop.ui.shell.main_window import MainWindow
 
-from .conftest import domain_preview, enrolment, open_import, refreshed
+from .conftest import enrolment, open_import, previewed, refreshed
 
 
 def test_the_file_menu_offers_import_with_a_free_shortcut(
@@ -47,9 +48,7 @@ def test_the_preview_counts_orders_and_puts_each_problem_on_its_row(
     store = refreshed(qtbot, window)
     path = enrolment(store).write_csv(tmp_path / "enrolment.csv")
     dialog = open_import(qtbot, window)
-
-    dialog.path = path
-    dialog.show_preview(domain_preview(store, path))
+    previewed(qtbot, dialog, path)
 
     page = dialog.preview_page
     assert dialog.stack.currentWidget() is page
@@ -80,18 +79,21 @@ def test_the_preview_counts_orders_and_puts_each_problem_on_its_row(
 
 
 def test_without_impilo_the_preview_says_already_placed_is_this_computer_only(
-    qtbot: QtBot, online_window: MainWindow, tmp_path: Path
+    qtbot: QtBot, online_window: MainWindow, sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     window = online_window
     store = refreshed(qtbot, window)
     path = enrolment(store).write_xlsx(tmp_path / "enrolment.xlsx")
     dialog = open_import(qtbot, window)
-    dialog.path = path
-    dialog.show_preview(domain_preview(store, path, server_checked=False))
-    text = dialog.preview_page.checked_here.text()
-    assert dialog.preview_page.checked_here.isVisible()
-    assert "Impilo could not be asked (Impilo cannot be reached)" in text
-    assert "only the orders sent from this computer" in text
+    sandbox.faults.retry_after = 600  # "not now: in ten minutes"
+    sandbox.faults.force("ratelimit")
+    previewed(qtbot, dialog, path)
+    page = dialog.preview_page
+    text = page.checked_here.text()
+    assert page.checked_here.isVisible()
+    assert text.startswith("Impilo could not be asked (")
+    assert "“Already placed” counts only the orders of this computer" in text
+    assert page.totals.text() == "5 orders, 3 new (5 units), 2 with problems (2 rows)"
 
 
 def test_a_clean_file_offers_queue_all_on_enter_and_tab_walks_the_dialog(
@@ -103,8 +105,7 @@ def test_a_clean_file_offers_queue_all_on_enter_and_tab_walks_the_dialog(
     good = [row for row in sheet.rows if row[0] in sheet.good_refs]
     path = type(sheet)(sheet.header, good).write_csv(tmp_path / "clean.csv")
     dialog = open_import(qtbot, window)
-    dialog.path = path
-    dialog.show_preview(domain_preview(store, path))
+    previewed(qtbot, dialog, path)
     page = dialog.preview_page
 
     assert page.queue_all.isVisible()

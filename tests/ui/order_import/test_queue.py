@@ -16,18 +16,12 @@ from pytestqt.qtbot import QtBot
 from impilo_desktop.domain.order_sheet.xlsx import read_order_sheet
 from impilo_desktop.store import EntryState
 from impilo_desktop.sync.order_import import summary_csv
-from impilo_desktop.ui.order_import.dialog import ImportDialog
 from impilo_desktop.ui.order_import.summary import ImportSummaryDialog
 from impilo_desktop.ui.shell.main_window import MainWindow
 from tests.ui.shell.conftest import visible_child
 from tests.ui.shell.test_ui_thread_io import ui_thread_io
 
-from .conftest import Enrolment, enrolment, open_import, refreshed
-
-
-def previewed(qtbot: QtBot, dialog: ImportDialog, path: Path) -> None:
-    dialog.open_file(path)
-    qtbot.waitUntil(lambda: dialog.stack.currentWidget() is dialog.preview_page, timeout=20_000)
+from .conftest import Enrolment, enrolment, open_import, previewed, refreshed
 
 
 def finished_notice(qtbot: QtBot, window: MainWindow) -> str:
