@@ -61,10 +61,15 @@ class ImportActions:
         dialog = ImportDialog(self.window.services, self.window, self.folder)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.batch_queued.connect(self._queued)
-        dialog.finished.connect(lambda _result: setattr(self, "folder", dialog.folder))
+        dialog.finished.connect(lambda _result: self._closed(dialog))
         self.dialog = dialog
-        dialog.destroyed.connect(lambda *_: setattr(self, "dialog", None))
         dialog.open()
+
+    def _closed(self, dialog: ImportDialog) -> None:
+        # On closing, not on its deletion later: Ctrl+O right after Close opens a new one.
+        self.folder = dialog.folder
+        if self.dialog is dialog:
+            self.dialog = None
 
     def _queued(self, batch: ImportBatch) -> None:
         self.window.window_settings.setValue(self._last_key(), batch.batch_id)

@@ -110,8 +110,10 @@ class PreviewOrdersTable(QTableView):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # The lines take what is left, so the standing is always in view at 1366 px.
         header.setSectionResizeMode(COLUMNS.index("Lines"), QHeaderView.ResizeMode.Stretch)
+        # Where an order already is ("sent as order 100607 (#5)") is read whole.
+        header.setSectionResizeMode(STANDING_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
         header.setMinimumSectionSize(40)
-        for column, width in enumerate((60, 100, 200, 0, 50, 190)):
+        for column, width in enumerate((60, 100, 190, 0, 50, 0)):
             if width:
                 self.setColumnWidth(column, width)
 

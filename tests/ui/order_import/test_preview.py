@@ -150,3 +150,16 @@ def test_last_import_summary_before_any_import_says_so(online_window: MainWindow
     window = online_window
     window.menus.last_import_action.trigger()
     assert window.notice_bar.text.text() == ("No orders have been imported from a spreadsheet yet.")
+
+
+def test_ctrl_o_right_after_close_opens_the_dialog_again(
+    qtbot: QtBot, online_window: MainWindow
+) -> None:
+    window = online_window
+    first = open_import(qtbot, window)
+    first.close_button.click()
+    window.menus.import_orders_action.trigger()  # before the closed one is deleted
+    second = window.menus.imports.dialog
+    assert second is not None
+    assert second is not first
+    qtbot.waitUntil(second.isVisible)
