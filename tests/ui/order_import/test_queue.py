@@ -5,6 +5,7 @@ thread touches no SQLite on the way."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.domain.order_sheet.xlsx import read_order_sheet
+from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import EntryState
 from impilo_desktop.sync.order_import import summary_csv
 from impilo_desktop.ui.order_import.summary import ImportSummaryDialog
@@ -169,3 +171,40 @@ def test_a_spreadsheet_dropped_on_the_dialog_is_checked(
     message = dialog.choose_page.message
     qtbot.waitUntil(message.isVisible, timeout=10_000)  # no such file: said, nothing else
     assert message.text().startswith("Could not read orders.csv")
+
+
+def test_orders_impilo_refuses_are_summed_up_with_its_reasons(
+    qtbot: QtBot, online_window: MainWindow, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    window = online_window
+    store = refreshed(qtbot, window)
+    sheet = clean(enrolment(store))
+    path = sheet.write_csv(tmp_path / "orders.csv")
+    dialog = open_import(qtbot, window)
+    previewed(qtbot, dialog, path)
+    assert dialog.preview_page.queue_all.isEnabled()
+    # Discontinued in Impilo since this computer's catalog was refreshed: ENR-2 and ENR-5
+    # (rows 4 and 7) ship it, so Impilo refuses them; ENR-1 is placed.
+    item_id = int(sheet.rows[2][8])
+    seed_items = sandbox.seed.items
+    kept = seed_items[item_id]
+    seed_items[item_id] = replace(kept, orderable=False)
+    try:
+        dialog.queue_all()
+        notice = finished_notice(qtbot, window)
+    finally:
+        seed_items[item_id] = kept  # the seed is shared by the tests' servers
+    assert notice == "Import finished: orders.csv: 1 placed, 2 refused by Impilo."
+    summary_dialog = show_summary(qtbot, window)
+    assert summary_dialog.where.isVisible()
+    assert "Drafts & outbox page" in summary_dialog.where.text()
+    table = summary_dialog.table
+
+    def cell(row: int, column: int) -> str:
+        item = table.item(row, column)
+        return item.text() if item is not None else ""
+
+    outcomes = {cell(r, 0): cell(r, 2) for r in range(3)}
+    assert outcomes == {"ENR-1": "Placed", "ENR-2": "Refused", "ENR-5": "Refused"}
+    reasons = [cell(r, 4) for r in range(3) if cell(r, 2) == "Refused"]
+    assert all("cannot be ordered" in reason for reason in reasons)
