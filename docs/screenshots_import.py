@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,16 @@ def import_screens(
     if "summary" not in _done:
         february, march = _files(store, folder)
         _done["march"] = march
-        _done["summary"] = _import(window, february, wait)
+        # An item discontinued in Impilo since the catalog was refreshed: the February
+        # order that ships it (RPM-0004) is refused, as the summary shows.
+        seed_items = window.sandbox.server.seed.items
+        discontinued = _done["discontinued"]
+        kept = seed_items[discontinued]
+        seed_items[discontinued] = replace(kept, orderable=False)
+        try:
+            _done["summary"] = _import(window, february, wait)
+        finally:
+            seed_items[discontinued] = kept
     dialog = _open(window)
     dialog.open_file(_done["march"])
     wait(lambda: dialog.stack.currentWidget() is dialog.preview_page, 30.0)
@@ -34,6 +44,7 @@ def import_screens(
     save(dialog, "import-preview", scheme)
     dialog.reject()
     summary = ImportSummaryDialog(window.services.bridge, _done["summary"], folder, window)
+    summary.resize(900, 520)  # its size on a 1366x768 laptop
     summary.show()
     save(summary, "import-summary", scheme)
     summary.close()
@@ -61,18 +72,20 @@ def _import(window: Any, path: Path, wait: Callable[..., None]) -> Any:
 
 
 def _files(store: Any, folder: Path) -> tuple[Path, Path]:
-    """February's file (six orders, all fine) and March's: February's again, eight new
+    """February's file (six orders, fine on this computer) and March's: February's again, eight new
     orders, and three with problems (an unknown SKU, an unknown MRN, a new patient without
     an address)."""
     patients = [p for p in store.cached_patients() if p.external_identifier][:20]
     items = [i for i in store.cached_items() if i.orderable is True and i.sku][:4]
     kit = next(k for k in store.cached_kits() if not getattr(k, "archived", False))
+    _done["discontinued"] = items[3].id
     rows: list[list[str]] = []
 
     def order(n: int, patient: Any, by_mrn: bool = False) -> None:
         ref = f"RPM-{n:04d}"
         who = ["", patient.external_identifier] if by_mrn else [str(patient.id), ""]
-        rows.append([ref, *who, "", "", "", "", items[n % 2].sku, "", "1"])
+        item = items[3] if n == 4 else items[n % 2]
+        rows.append([ref, *who, "", "", "", "", item.sku, "", "1"])
         if n % 3 == 0:
             rows.append([ref, "", "", "", "", "", "", "", kit.name, "1"])
 

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from impilo_desktop.store.entries import EntryState
 from impilo_desktop.sync.order_import import BatchSummary, summary_csv
 from impilo_desktop.ui.order_import import wording
 from impilo_desktop.ui.order_import.files import choose_save_path, not_saved, save_on_bridge
 from impilo_desktop.ui.order_import.pages import say
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+from impilo_desktop.ui.plumbing.theme import status_colors
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ class ImportSummaryDialog(QDialog):
         where = []
         if summary.refused:
             where.append(wording.REFUSED_WHERE)
-        if any(line.state == "held" for line in summary.waiting):
+        if any(line.state == EntryState.HELD for line in summary.waiting):
             where.append(wording.HELD_WHERE)
         self.where = QLabel(" ".join(where), self)
         self.where.setObjectName("importSummaryWhere")
@@ -114,6 +116,7 @@ def _summary_table(summary: BatchSummary, parent: QWidget) -> QTableWidget:
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setTabKeyNavigation(False)
     table.setWordWrap(False)
+    colors = status_colors()
     for row, line in enumerate(summary.lines):
         values = (
             line.order_ref or "",
@@ -127,10 +130,13 @@ def _summary_table(summary: BatchSummary, parent: QWidget) -> QTableWidget:
             item.setToolTip(text)
             if column == 3:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if column == 2 and line.state in (EntryState.SENT, EntryState.REJECTED):
+                good = line.state == EntryState.SENT
+                item.setForeground(QColor(colors.good if good else colors.bad))
             table.setItem(row, column, item)
     header = table.horizontalHeader()
     header.setStretchLastSection(True)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    for column, width in enumerate((110, 220, 110, 100)):
+    for column, width in enumerate((100, 200, 90, 100)):
         table.setColumnWidth(column, width)
     return table
