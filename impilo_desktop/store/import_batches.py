@@ -155,9 +155,15 @@ class ImportBatchesMixin(StateTableMixin):
         return found[0] if found else None
 
     def recent_import_batches(self, limit: int = 10) -> list[ImportBatch]:
-        """This profile's latest batches, newest first (the window shows the last one's
-        summary after a restart)."""
-        return self._batches("ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,))
+        """This profile's latest batches that still have an entry in the outbox, newest
+        first (the window shows the last one's summary after a restart). A batch whose
+        entries were all taken back, discarded or forgotten once sent long ago is left out:
+        there is nothing left to say about it."""
+        return self._batches(
+            "AS b WHERE EXISTS (SELECT 1 FROM outbox WHERE import_batch = b.batch_id)"
+            " ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (limit,),
+        )
 
     def import_batch_entries(self, batch_id: str) -> list[OutboxEntry]:
         """The outbox entries of a batch, in the order they were queued."""

@@ -67,6 +67,10 @@ def test_recent_batches_come_newest_first_and_lose_entries_taken_back(store: Sto
     assert store.import_batch(first.batch_id) == first
     assert store.import_batch("no such batch") is None
 
+    store.mark_held(first.entry_ids[0], "a test hold")
+    store.discard_entry(first.entry_ids[0])  # nothing left of the first batch
+    assert [b.batch_id for b in store.recent_import_batches()] == [second.batch_id]
+
 
 def test_an_invalid_draft_refuses_the_whole_batch(store: Store) -> None:
     empty = with_ref(OrderDraft(), "EMPTY")

@@ -13,7 +13,11 @@ from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.domain.order_sheet.xlsx import XLSX_MAGIC, read_order_sheet
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import Store
-from impilo_desktop.sync.order_import import build_preview, rows_with_problems
+from impilo_desktop.sync.order_import import (
+    build_preview,
+    rows_with_problems,
+    rows_with_problems_name,
+)
 from tests.sync.order_import_helpers import cached_lists_client
 
 pytestmark = pytest.mark.anyio
@@ -41,6 +45,7 @@ async def test_a_csv_comes_back_as_a_csv_with_its_separator_and_columns(
 ) -> None:
     preview = await build_preview(CSV.encode(), "enrolment.csv", store, client)
     out = rows_with_problems(preview)
+    assert rows_with_problems_name(preview) == "enrolment - rows with problems.csv"
 
     assert out.startswith(b"\xef\xbb\xbf")
     lines = out.decode("utf-8-sig").split("\r\n")
@@ -85,6 +90,7 @@ async def test_an_xlsx_comes_back_as_an_xlsx_with_every_cell_text(
 
     out = rows_with_problems(preview)
     assert out.startswith(XLSX_MAGIC)
+    assert rows_with_problems_name(preview) == "new - rows with problems.xlsx"
     written = load_workbook(io.BytesIO(out)).worksheets[0]
     rows = [[cell.value for cell in row] for row in written.iter_rows()]
     assert rows[0][-1] == "problems"

@@ -3,6 +3,7 @@ have, patients the cache does not know asked of Impilo, Impilo unreachable, prog
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -230,3 +231,24 @@ async def test_what_is_not_a_spreadsheet_is_a_problem_never_an_exception(
         "This is an old Excel file (.xls); save it as .xlsx or CSV UTF-8"
     ]
     assert not preview.can_queue_all
+
+
+async def test_other_work_on_the_loop_goes_on_while_orders_are_matched(store: Store) -> None:
+    rows = "".join(f"R-{n},10001,,IMP-CIR-1001,,1,\n" for n in range(200))
+    turns = 0
+    done = asyncio.Event()
+
+    async def sender_like() -> None:
+        nonlocal turns
+        while not done.is_set():
+            turns += 1
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(sender_like())
+    heard: list[PreviewProgress] = []
+    await build_preview((HEADER + rows).encode(), "f.csv", store, None, progress=heard.append)
+    done.set()
+    await other
+    # The other task ran between every chunk of 50 orders (and while the file was parsed).
+    assert [p.done for p in heard if p.stage == MATCHING] == [0, 50, 100, 150, 200]
+    assert turns >= 4

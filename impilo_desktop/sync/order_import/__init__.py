@@ -37,7 +37,7 @@ from impilo_desktop.sync.order_import.contract import (
     PreviewOrder,
     PreviewProgress,
 )
-from impilo_desktop.sync.order_import.leftovers import rows_with_problems
+from impilo_desktop.sync.order_import.leftovers import rows_with_problems, rows_with_problems_name
 from impilo_desktop.sync.order_import.preview import build_preview
 from impilo_desktop.sync.order_import.queueing import queue_import
 from impilo_desktop.sync.order_import.summary import batch_summary, summary_csv
@@ -54,5 +54,6 @@ __all__ = [
     "build_preview",
     "queue_import",
     "rows_with_problems",
+    "rows_with_problems_name",
     "summary_csv",
 ]

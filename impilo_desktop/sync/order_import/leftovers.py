@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from pathlib import PurePath
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -49,6 +50,14 @@ def rows_with_problems(preview: ImportPreview) -> bytes:
     if preview.kind == "xlsx":
         return _xlsx(table)
     return _csv(table, preview.sheet.separator)
+
+
+def rows_with_problems_name(preview: ImportPreview) -> str:
+    """A name for that file beside the original: "enrolment.csv" -> "enrolment - rows with
+    problems.csv" (the preview's kind decides the extension; the window and the command line
+    offer it, the coordinator may change it)."""
+    stem = PurePath(preview.file_name).stem or "orders"
+    return f"{stem} - rows with problems.{preview.kind}"
 
 
 def _rows(
