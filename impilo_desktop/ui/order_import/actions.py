@@ -42,15 +42,13 @@ class ImportActions:
         watch = BatchWatch(self.window.services, self.window.services.outbox)
         watch.progress_text.connect(self.status.setText)
         watch.finished.connect(self._finished)
+        watch.resume()  # batches still going out when the app was closed
         return watch
 
     def _switched(self, _profile: Profile) -> None:
         # The old outbox (and the watch on it) went with the old profile.
         self.status.setText("")
         self.watch = self._new_watch()
-
-    def _last_key(self) -> str:
-        return f"orderImport/lastBatch/{self.window.services.profile.name}"
 
     def import_orders(self) -> None:
         """The import dialog (one at a time)."""
@@ -72,7 +70,6 @@ class ImportActions:
             self.dialog = None
 
     def _queued(self, batch: ImportBatch) -> None:
-        self.window.window_settings.setValue(self._last_key(), batch.batch_id)
         self.watch.watch(batch)
 
     def _finished(self, summary: BatchSummary) -> None:
@@ -83,17 +80,23 @@ class ImportActions:
         )
 
     def show_last_summary(self) -> None:
-        """File > Last import summary…: read the last batch now and show it."""
-        batch_id = self.window.window_settings.value(self._last_key())
-        if not isinstance(batch_id, str) or not batch_id:
-            self.window.show_notice("No orders have been imported from a spreadsheet yet.")
-            return
+        """File > Last import summary…: the latest batch of this profile, read now."""
         services = self.window.services
+        store = services.store
+
+        def read() -> BatchSummary | None:
+            batches = store.recent_import_batches(1)
+            return batch_summary(store, batches[0].batch_id) if batches else None
+
+        def show(summary: BatchSummary | None) -> None:
+            if summary is None:
+                self.window.show_notice("No orders have been imported from a spreadsheet yet.")
+            else:
+                self.show_summary(summary)
+
         services.bridge.call(
-            batch_summary,
-            services.store,
-            batch_id,
-            on_result=self.show_summary,
+            read,
+            on_result=show,
             on_error=lambda _error: self.window.show_notice(
                 "The last import's summary could not be read."
             ),

@@ -33,6 +33,21 @@ class BatchWatch(QObject):
     def watching(self) -> list[str]:
         return list(self._batches)
 
+    def resume(self) -> None:
+        """Watch this profile's recent batches that are still going out (queued before the
+        app was last closed): their progress and summary follow as for a new import."""
+        store = self._services.store
+
+        def moving() -> list[ImportBatch]:
+            batches = store.recent_import_batches()
+            return [b for b in batches if not batch_summary(store, b.batch_id).finished]
+
+        self._services.bridge.call(moving, on_result=self._watch_all, on_error=self._on_error)
+
+    def _watch_all(self, batches: list[ImportBatch]) -> None:
+        for batch in batches:
+            self.watch(batch)
+
     def watch(self, batch: ImportBatch) -> None:
         self._batches[batch.batch_id] = batch
         self.read()

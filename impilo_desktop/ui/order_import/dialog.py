@@ -35,6 +35,7 @@ from impilo_desktop.sync.order_import import (
     build_preview,
     queue_import,
     rows_with_problems,
+    rows_with_problems_name,
 )
 from impilo_desktop.ui.order_import import wording
 from impilo_desktop.ui.order_import.files import (
@@ -256,7 +257,7 @@ class ImportDialog(QDialog):
         preview, path = self.preview, self.path
         if preview is None or path is None or not preview.new_orders:
             return
-        suggested = path.parent / wording.problems_file_name(preview.file_name, preview.kind)
+        suggested = path.parent / rows_with_problems_name(preview)
         kind = "Excel workbook (*.xlsx)" if preview.kind == "xlsx" else "CSV (*.csv)"
         target = choose_save_path(self, "Save the rows with problems", suggested, kind)
         if target is not None:  # cancelled: nothing is queued

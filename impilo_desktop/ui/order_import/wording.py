@@ -4,7 +4,6 @@ standing, the batch's progress and outcome. Pure functions, no Qt."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from impilo_desktop.domain.order_sheet.sheet import SheetProblem
 from impilo_desktop.store.entries import EntryState
@@ -100,11 +99,6 @@ def nothing_to_queue(preview: ImportPreview) -> str:
     if preview.orders:
         return "Every order of this file is already placed: there is nothing to queue."
     return "This file holds no orders."
-
-
-def problems_file_name(file_name: str, kind: str) -> str:
-    """ "orders.csv" -> "orders - rows with problems.csv"."""
-    return f"{Path(file_name).stem} - rows with problems.{kind}"
 
 
 def queued_text(count: int, file_name: str, problems_file: str | None) -> str:

@@ -146,10 +146,13 @@ def test_save_template_spreadsheet_writes_the_template(
     qtbot.waitUntil(lambda: "Could not save" in dialog.choose_page.message.text())
 
 
-def test_last_import_summary_before_any_import_says_so(online_window: MainWindow) -> None:
+def test_last_import_summary_before_any_import_says_so(
+    qtbot: QtBot, online_window: MainWindow
+) -> None:
     window = online_window
-    window.menus.last_import_action.trigger()
-    assert window.notice_bar.text.text() == ("No orders have been imported from a spreadsheet yet.")
+    window.menus.last_import_action.trigger()  # the store is asked on the bridge
+    text = window.notice_bar.text
+    qtbot.waitUntil(lambda: text.text() == "No orders have been imported from a spreadsheet yet.")
 
 
 def test_ctrl_o_right_after_close_opens_the_dialog_again(

@@ -20,7 +20,7 @@ from impilo_desktop.store import EntryState
 from impilo_desktop.sync.order_import import summary_csv
 from impilo_desktop.ui.order_import.summary import ImportSummaryDialog
 from impilo_desktop.ui.shell.main_window import MainWindow
-from tests.ui.shell.conftest import visible_child
+from tests.ui.shell.conftest import MakeWindow, visible_child
 from tests.ui.shell.test_ui_thread_io import ui_thread_io
 
 from .conftest import Enrolment, enrolment, open_import, previewed, refreshed
@@ -208,3 +208,32 @@ def test_orders_impilo_refuses_are_summed_up_with_its_reasons(
     assert outcomes == {"ENR-1": "Placed", "ENR-2": "Refused", "ENR-5": "Refused"}
     reasons = [cell(r, 4) for r in range(3) if cell(r, 2) == "Refused"]
     assert all("cannot be ordered" in reason for reason in reasons)
+
+
+def test_a_batch_still_going_out_at_closing_is_followed_after_a_restart(
+    qtbot: QtBot,
+    online_window: MainWindow,
+    make_window: MakeWindow,
+    custom_argv: list[str],
+    sandbox: SandboxServer,
+    tmp_path: Path,
+) -> None:
+    window = online_window
+    store = refreshed(qtbot, window)
+    path = clean(enrolment(store)).write_csv(tmp_path / "orders.csv")
+    dialog = open_import(qtbot, window)
+    previewed(qtbot, dialog, path)
+    sandbox.faults.retry_after = 600  # Impilo: "not now, in ten minutes"
+    for _ in range(3):
+        sandbox.faults.force("ratelimit")
+    with qtbot.waitSignal(window.services.outbox.drain_finished, timeout=15_000):
+        dialog.queue_all()
+    status = window.menus.imports.status
+    qtbot.waitUntil(lambda: status.text() == "Importing orders.csv: 0 of 3 placed")
+    dialog.reject()
+    window.shutdown()
+    window.quit_guard.confirmed = True
+    window.close()
+
+    again = make_window(*custom_argv)  # sends what waits at start
+    assert finished_notice(qtbot, again) == "Import finished: orders.csv: 3 placed."
