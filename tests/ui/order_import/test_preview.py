@@ -15,6 +15,7 @@ from impilo_desktop.domain.order_sheet.template import template_csv
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.ui.order_import.preview_table import STANDING_COLUMN
 from impilo_desktop.ui.shell.main_window import MainWindow
+from tests.ui.shell.test_mnemonics import duplicates, mnemonics
 
 from .conftest import enrolment, open_import, previewed, refreshed
 
@@ -166,3 +167,17 @@ def test_ctrl_o_right_after_close_opens_the_dialog_again(
     assert second is not None
     assert second is not first
     qtbot.waitUntil(second.isVisible)
+
+
+def test_each_step_has_one_target_per_alt_letter(
+    qtbot: QtBot, online_window: MainWindow, tmp_path: Path
+) -> None:
+    window = online_window
+    store = refreshed(qtbot, window)
+    path = enrolment(store).write_csv(tmp_path / "enrolment.csv")
+    dialog = open_import(qtbot, window)
+    assert not duplicates(mnemonics(dialog))
+    previewed(qtbot, dialog, path)
+    found = mnemonics(dialog)
+    assert {"s", "a", "p"} <= {letter for letter, _owner in found}  # save, another, problems
+    assert not duplicates(found)
