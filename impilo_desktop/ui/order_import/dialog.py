@@ -183,7 +183,8 @@ class ImportDialog(QDialog):
 
     @property
     def checking(self) -> bool:
-        return self._job is not None and not self._job.done()
+        """A file is being checked (until its answer is on screen, or Cancel)."""
+        return self._job is not None
 
     def cancel_check(self) -> None:
         """Stop reading and checking the file (nothing was written)."""
@@ -211,6 +212,8 @@ class ImportDialog(QDialog):
         if isinstance(error, OSError):
             reason = error.strerror or "it cannot be opened"
             text = f"Could not read {name} ({reason}). Check it is there and not open elsewhere."
+        elif isinstance(error, StoreError):
+            text = f"Could not check {name}: {error.message} Nothing was queued."
         else:
             log.error("Checking an import file failed", exc_info=error)
             text = (

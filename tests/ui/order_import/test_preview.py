@@ -181,3 +181,19 @@ def test_each_step_has_one_target_per_alt_letter(
     found = mnemonics(dialog)
     assert {"s", "a", "p"} <= {letter for letter, _owner in found}  # save, another, problems
     assert not duplicates(found)
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_said_and_offers_nothing_to_queue(
+    qtbot: QtBot, online_window: MainWindow, tmp_path: Path
+) -> None:
+    path = tmp_path / "orders.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500))  # Excel 97-2003
+    dialog = open_import(qtbot, online_window)
+    previewed(qtbot, dialog, path)
+    page = dialog.preview_page
+    assert page.problems.count() >= 1
+    assert page.problems.texts()[0].startswith("File: ")
+    assert page.message.text() == "Nothing in this file can be imported; see the problems below."
+    assert not page.queue_all.isVisible()
+    assert not page.queue_good.isVisible()
+    assert page.another.isDefault()
