@@ -237,3 +237,23 @@ def test_a_batch_still_going_out_at_closing_is_followed_after_a_restart(
 
     again = make_window(*custom_argv)  # sends what waits at start
     assert finished_notice(qtbot, again) == "Import finished: orders.csv: 3 placed."
+
+
+def test_the_check_shows_its_progress_and_cancel_stops_it_half_way(
+    qtbot: QtBot, online_window: MainWindow, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    window = online_window
+    store = refreshed(qtbot, window)
+    path = enrolment(store).write_csv(tmp_path / "orders.csv")
+    dialog = open_import(qtbot, window)
+    sandbox.faults.latency = 2.0  # Impilo answers slowly: the check waits on it
+    page = dialog.choose_page
+    dialog.open_file(path)
+    # The window keeps painting while the core works: the stage and the count arrive.
+    qtbot.waitUntil(lambda: page.stage.text().startswith("Asking Impilo…"), timeout=10_000)
+    assert page.progress.isVisible()
+    assert page.progress.maximum() > 0
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)  # Escape: stops the check and closes
+    assert not dialog.checking
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    sandbox.faults.latency = 0.0
