@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     class SecretServiceKeyring(MemoryKeyring):
         """In memory like the tests' keyring, named like the store a Linux desktop has."""
 
+    from screenshots_import import import_screens  # beside this script
+
     from impilo_desktop.ui.app import create_app
     from impilo_desktop.ui.dialogs.passphrase import PassphraseDialog
     from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
@@ -207,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                 wait(lambda gone=gone: bool(gone))  # type: ignore[misc]
                 _new_patient_screens(window, patients, draft_for(3, 2), save, wait, scheme)
                 _template_screens(window, draft_for(2, 2), save, wait, scheme)
+                import_screens(window, user_home, save, wait, scheme)
                 continue
             if key == "drafts":
                 window.drafts_page.select_row(0)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from impilo_desktop.ui.dialogs.about import make_about_action
+from impilo_desktop.ui.order_import.actions import IMPORT_ORDERS_KEY, ImportActions
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import scheme_follower
 from impilo_desktop.ui.shell.pages import PAGES, SETTINGS
@@ -99,6 +100,21 @@ class WindowMenus:
             "",
             "saveAsTemplateAction",
         )
+        self.imports = ImportActions(window)
+        self.import_orders_action = self._action(
+            "&Import orders…",
+            self.imports.import_orders,
+            IMPORT_ORDERS_KEY,
+            "",
+            "importOrdersAction",
+        )
+        self.last_import_action = self._action(
+            "&Last import summary…",
+            self.imports.show_last_summary,
+            None,
+            "",
+            "lastImportSummaryAction",
+        )
         self.send_now_action = self._action(
             "&Send waiting orders now", window.send_now, "Ctrl+Shift+S", "send", "sendNowAction"
         )
@@ -122,6 +138,8 @@ class WindowMenus:
             self.new_order_action,
             self.new_from_template_action,
             self.save_template_action,
+            self.import_orders_action,
+            self.last_import_action,
             self.send_now_action,
             self.refresh_action,
         ):
@@ -226,6 +244,7 @@ class WindowMenus:
         rows = [
             ("New order", self.new_order_action.shortcut()),
             ("New order from template", self.new_from_template_action.shortcut()),
+            ("Import orders from a spreadsheet", self.import_orders_action.shortcut()),
             ("Send waiting orders now", self.send_now_action.shortcut()),
             ("Update patients and catalogue", self.refresh_action.shortcut()),
             *((spec.title, self.page_actions[spec.key].shortcut()) for spec in PAGES),

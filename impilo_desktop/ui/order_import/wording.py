@@ -1,0 +1,141 @@
+"""What the import says, in the coordinator's words: the preview's totals, an order's
+standing, the batch's progress and outcome. Pure functions, no Qt."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from impilo_desktop.domain.order_sheet.sheet import SheetProblem
+from impilo_desktop.store.entries import EntryState
+from impilo_desktop.sync.order_import import BatchLine, BatchSummary, ImportPreview, PreviewOrder
+from impilo_desktop.sync.order_import.contract import OrderStanding
+
+WHAT_THE_FILE_HOLDS = (
+    "One row of the spreadsheet is one line of an order: rows with the same <b>order_ref</b>"
+    " make one order, and an order_ref already placed is never placed again."
+    "<br>Name the recipient with <b>patient_id</b>, <b>patient_external_id</b> (MRN),"
+    " <b>site_id</b>, or a new patient's name and US address; name each line with"
+    " <b>item_id</b>, <b>sku</b>, <b>kit_id</b> or <b>kit_name</b>, and its <b>count</b>."
+    "<br>Optional: <b>shipping_option</b> and <b>note</b>. Headers may use any case, spaces"
+    " or underscores. The template spreadsheet has every column and an example of each."
+)
+
+TEMPLATE_FILE_NAME = "order import template.csv"
+FILE_FILTER = "Spreadsheets (*.csv *.xlsx);;CSV files (*.csv);;Excel workbooks (*.xlsx)"
+SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def totals(preview: ImportPreview) -> str:
+    """ "100 orders, 37 already placed, 13 new (26 units), 2 with problems (5 rows)"."""
+    parts = [plural(len(preview.orders), "order")]
+    if preview.already_placed:
+        parts.append(f"{len(preview.already_placed):,} already placed")
+    parts.append(f"{len(preview.new_orders):,} new ({plural(preview.new_units, 'unit')})")
+    if preview.problem_orders:
+        rows = plural(len(preview.problem_rows), "row")
+        parts.append(f"{len(preview.problem_orders):,} with problems ({rows})")
+    return ", ".join(parts)
+
+
+def checked_where(preview: ImportPreview) -> str:
+    """Empty when Impilo was asked; otherwise why "already placed" is this computer's only."""
+    if preview.server_checked:
+        return ""
+    problem = (preview.server_problem or "").strip().rstrip(".")
+    if problem.startswith("Impilo was not asked"):
+        first = problem  # no key to ask with: said by the core as it is
+    else:
+        first = "Impilo could not be asked" + (f" ({problem})" if problem else "")
+    return (
+        f"{first}. “Already placed” counts only the orders of this computer, and patients"
+        " this computer does not know are shown as unknown."
+    )
+
+
+def standing(order: PreviewOrder) -> str:
+    if order.standing == OrderStanding.NEW:
+        return "New"
+    if order.standing == OrderStanding.PROBLEM:
+        return f"Problems ({len(order.problems)})" if len(order.problems) > 1 else "Problem"
+    return f"Already placed ({order.already})" if order.already else "Already placed"
+
+
+def rows_text(rows: Sequence[int]) -> str:
+    """ "7", "7-9" for a run, "7, 12, 15" otherwise."""
+    if not rows:
+        return ""
+    if len(rows) > 1 and list(rows) == list(range(rows[0], rows[0] + len(rows))):
+        return f"{rows[0]}-{rows[-1]}"
+    return ", ".join(str(row) for row in rows)
+
+
+def problem_text(problem: SheetProblem) -> str:
+    """ "Row 7, sku: No item with the SKU …" (the domain's own wording)."""
+    return str(problem)
+
+
+def queue_all_label(preview: ImportPreview) -> str:
+    return f"&Queue {plural(len(preview.new_orders), 'order')}"
+
+
+def queue_good_label(preview: ImportPreview) -> str:
+    good = plural(len(preview.new_orders), "good order")
+    bad = plural(len(preview.problem_rows), "row")
+    return f"Queue the {good} and &save the {bad} with problems…"
+
+
+def nothing_to_queue(preview: ImportPreview) -> str:
+    """Why neither queue button is offered, or "" when one is."""
+    if preview.file_problems and not preview.orders:
+        return "Nothing in this file can be imported; see the problems below."
+    if preview.new_orders:
+        return ""
+    if preview.problem_orders:
+        return "Every order left to place has problems: correct the file and choose it again."
+    if preview.orders:
+        return "Every order of this file is already placed: there is nothing to queue."
+    return "This file holds no orders."
+
+
+def queued_text(count: int, file_name: str, problems_file: str | None) -> str:
+    text = f"{plural(count, 'order')} queued from {file_name}; they are being sent."
+    if problems_file:
+        text += f" The rows with problems are in {problems_file}."
+    return text
+
+
+def batch_progress(summary: BatchSummary) -> str:
+    """ "Importing orders.csv: 12 of 50 placed"."""
+    total = len(summary.lines)
+    return f"Importing {summary.batch.file_name}: {len(summary.placed):,} of {total:,} placed"
+
+
+def batch_outcome(summary: BatchSummary) -> str:
+    """ "orders.csv: 48 placed, 2 refused by Impilo, 1 waiting"."""
+    parts = [f"{len(summary.placed):,} placed"]
+    if summary.refused:
+        parts.append(f"{len(summary.refused):,} refused by Impilo")
+    if summary.waiting:
+        parts.append(f"{len(summary.waiting):,} waiting")
+    return f"{summary.batch.file_name}: " + ", ".join(parts)
+
+
+def outcome(line: BatchLine) -> str:
+    if line.state == EntryState.SENT:
+        return "Placed"
+    if line.state == EntryState.REJECTED:
+        return "Refused"
+    if line.state == EntryState.HELD:
+        return "Waiting for you"
+    return "Waiting"
+
+
+REFUSED_WHERE = (
+    "Refused orders are on the Drafts & outbox page with Impilo's reason: open one there,"
+    " correct it and send it again."
+)
+HELD_WHERE = "Orders waiting for you are on the Drafts & outbox page, with what they wait for."
