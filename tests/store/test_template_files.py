@@ -115,6 +115,6 @@ def test_a_file_far_too_large_is_refused_unread(store: Store, tmp_path: Path) ->
 
 def test_an_export_that_cannot_be_written_leaves_no_file(store: Store, tmp_path: Path) -> None:
     target = tmp_path / "missing folder" / "order templates.json"
-    with pytest.raises(OSError):
+    with pytest.raises(FileNotFoundError):
         export_templates_file(store, target)
     assert not target.parent.exists()

@@ -99,6 +99,9 @@ class WindowMenus:
             "",
             "saveAsTemplateAction",
         )
+        self.manage_templates_action = self._action(
+            "Mana&ge templates…", self.templates.manage_templates, None, "", "manageTemplatesAction"
+        )
         self.send_now_action = self._action(
             "&Send waiting orders now", window.send_now, "Ctrl+Shift+S", "send", "sendNowAction"
         )
@@ -122,6 +125,7 @@ class WindowMenus:
             self.new_order_action,
             self.new_from_template_action,
             self.save_template_action,
+            self.manage_templates_action,
             self.send_now_action,
             self.refresh_action,
         ):
