@@ -107,8 +107,8 @@ class TemplateActions:
         window = self.window
         window.notice_bar.show_message(
             f"Editing the template “{template.name}”: change the lines, counts, shipping or"
-            f" notes below, then save them to the template. {said}".strip(),
-            [("Save lines to template", lambda: self._save_lines(template, draft.draft_id))],
+            f" notes below, then save them to the template (Alt+L). {said}".strip(),
+            [("Save &lines to template", lambda: self._save_lines(template, draft.draft_id))],
             icon_name="new-order",
         )
         window.order_entry.form.items_table.setFocus(Qt.FocusReason.OtherFocusReason)

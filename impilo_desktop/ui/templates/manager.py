@@ -97,15 +97,20 @@ class TemplateManager(QDialog):
         self.list.setModel(self.model)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)  # the whole name is beside it
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.activated.connect(lambda _index: self.edit_lines())
         self.list.selectionModel().currentChanged.connect(lambda *_: self._show_current())
         self.list.selectionModel().selectionChanged.connect(lambda *_: self._enable())
         left.addWidget(self.list, 1)
+        self.rename_label = QLabel("&New name (Enter to rename, Esc to cancel):", self)
+        self.rename_label.hide()
+        left.addWidget(self.rename_label)
         self.rename_edit = QLineEdit(self)
         self.rename_edit.setObjectName("templateRenameEdit")
         self.rename_edit.setAccessibleName("New name for the template")
         self.rename_edit.setMaxLength(MAX_TEMPLATE_NAME_LENGTH)
-        self.rename_edit.setPlaceholderText("New name; Enter to rename, Esc to cancel")
+        self.rename_label.setBuddy(self.rename_edit)
         self.rename_edit.installEventFilter(self)
         self.rename_edit.hide()
         left.addWidget(self.rename_edit)
@@ -124,11 +129,11 @@ class TemplateManager(QDialog):
 
         column = QVBoxLayout()
         self.edit_button = self._button(
-            "&New order from it", "editTemplateButton", self.edit_lines, column
+            "&Open as new order", "editTemplateButton", self.edit_lines, column
         )
         self.edit_button.setToolTip(
-            "Open its lines as a new order (Enter): change them there and save them back"
-            " to the template"
+            "Open its lines as a new order (Enter): send it, or change the lines there and"
+            " save them back to the template"
         )
         self.rename_button = self._button(
             "&Rename", "renameTemplateButton", self.start_rename, column
@@ -155,6 +160,16 @@ class TemplateManager(QDialog):
             "Export &all…", "exportAllTemplatesButton", self.files.choose_export, column
         )
         column.addStretch(1)
+        hint = QLabel(
+            "To change a template's lines or counts: open it as a new order, change them"
+            " there, then choose Save lines to template in the bar above the order.",
+            self,
+        )
+        hint.setObjectName("templateEditHint")
+        hint.setWordWrap(True)
+        hint.setMaximumWidth(220)
+        hint.setStyleSheet("color: palette(placeholder-text);")
+        column.addWidget(hint)
         body.addLayout(column)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
@@ -280,6 +295,7 @@ class TemplateManager(QDialog):
         if template is None:
             return
         self.rename_edit.setText(template.name)
+        self.rename_label.show()
         self.rename_edit.show()
         self.rename_edit.selectAll()
         self.rename_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -288,6 +304,7 @@ class TemplateManager(QDialog):
     def _cancel_rename(self) -> None:
         if self.rename_edit.isVisible():
             had_focus = self.rename_edit.hasFocus()
+            self.rename_label.hide()
             self.rename_edit.hide()
             self.rename_message.hide()
             if had_focus:

@@ -245,8 +245,12 @@ def test_enter_opens_a_templates_lines_as_a_new_order_whose_lines_are_saved_back
     QTest.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: entry.draft.item_lines[0].count == 5)
     [save] = bar.buttons()
-    assert save.text() == "Save lines to template"
-    save.click()
+    assert save.text() == "Save &lines to template"
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    focus = QApplication.focusWidget()
+    assert focus is not None
+    QTest.keyClick(focus, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # the bar's button
     qtbot.waitUntil(lambda: bar.text.text().startswith("Saved the lines to the template"))
     [saved] = [t for t in store.list_templates() if t.template_id == scale.template_id]
     assert saved.name == "Weight scale"
