@@ -42,6 +42,14 @@ PAGE_SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "Manage templates",
+        (
+            ("Open as new order (to send it, or to change its lines)", "Return"),
+            ("Rename", "F2"),
+            ("Delete", "Del"),
+        ),
+    ),
+    (
         "Order history",
         (
             ("Search the loaded orders", "Ctrl+F"),

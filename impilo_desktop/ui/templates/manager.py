@@ -415,9 +415,15 @@ class TemplateManager(QDialog):
             put_back,
             self._store,
             chosen,
-            on_result=lambda _none: self.reload(select=chosen[0].template_id),
+            on_result=lambda _none: self._put_back(chosen),
             on_error=lambda e: self._say(_error_text(e, "The template was not put back.")),
         )
+
+    def _put_back(self, chosen: list[OrderTemplate]) -> None:
+        what = f"“{chosen[0].name}” is" if len(chosen) == 1 else f"{len(chosen)} templates are"
+        self._say(f"{what} back.")
+        self.reload(select=chosen[0].template_id)
+        self.list.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # --- replace and edit -----------------------------------------------------------------------
 

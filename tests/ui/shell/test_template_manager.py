@@ -148,6 +148,7 @@ def test_delete_asks_naming_the_template_and_undo_brings_it_back(
     [undo] = manager.bar.buttons()
     with qtbot.waitSignal(manager.loaded):
         undo.click()
+    assert manager.bar.text.text() == "“Weight scale” is back."
     [back] = [t for t in store.list_templates() if t.name == "Weight scale"]
     assert back == scale  # the same template, id and lines
     assert manager.current() == scale
@@ -431,3 +432,14 @@ def test_the_manager_touches_no_sqlite_on_the_ui_thread(
 
     assert not seen, dict(seen)
     assert len(window.services.store.list_templates()) == 4
+
+
+def test_the_shortcuts_list_names_the_managers_keys(make_window: MakeWindow) -> None:
+    window = make_window()
+    window.menus.show_shortcuts()
+    box = window.findChild(QMessageBox, "shortcutsDialog")
+    assert box is not None
+    text = box.text()
+    assert "<i>Manage templates</i>" in text
+    assert "Rename</td><td><b>F2" in text
+    box.close()
