@@ -24,6 +24,7 @@ from impilo_desktop.ui.templates.dialogs import TemplateChooser
 from impilo_desktop.ui.templates.manager import TemplateManager
 
 from .conftest import MakeWindow, sandbox_draft, visible_child
+from .test_mnemonics import duplicates, mnemonics
 from .test_ui_thread_io import ui_thread_io
 
 TIMES = "\N{MULTIPLICATION SIGN}"  # between a count and its line, as the details show it
@@ -443,3 +444,24 @@ def test_the_shortcuts_list_names_the_managers_keys(make_window: MakeWindow) -> 
     assert "<i>Manage templates</i>" in text
     assert "Rename</td><td><b>F2" in text
     box.close()
+
+
+def test_alt_letters_of_the_manager_and_the_editing_bar_are_each_used_once(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    window = make_window()
+    two_templates(window.services.store)
+    window.load_draft(sandbox_draft())
+    manager = open_manager(qtbot, window)
+    manager.select_names("Weight scale")
+    manager.delete_button.click()
+    with qtbot.waitSignal(manager.loaded):
+        click(question(qtbot, manager, "deleteTemplateQuestion"), "confirmDeleteTemplateButton")
+    assert manager.bar.buttons()  # Undo
+    manager.rename_button.click()  # the name field and its label join it
+    assert manager.rename_edit.isVisible()
+    assert duplicates(mnemonics(manager)) == {}
+
+    manager.edit_lines()
+    assert window.notice_bar.buttons()
+    assert duplicates(mnemonics(window)) == {}
