@@ -12,16 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListView,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -30,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.domain.templates import (
-    MAX_TEMPLATE_NAME_LENGTH,
     OrderTemplate,
     name_problem,
     template_from_draft,
@@ -41,8 +37,9 @@ from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 from impilo_desktop.ui.shell.message_bar import MessageBar
 from impilo_desktop.ui.templates.details import template_html
 from impilo_desktop.ui.templates.files import TemplateFiles
+from impilo_desktop.ui.templates.name_field import NameField
+from impilo_desktop.ui.templates.template_list import TemplateList
 
-TEMPLATE_ROLE = Qt.ItemDataRole.UserRole + 1
 UNDO_MS = 15_000
 
 
@@ -90,35 +87,17 @@ class TemplateManager(QDialog):
         layout.addLayout(body, 1)
 
         left = QVBoxLayout()
-        self.model = QStandardItemModel(self)
-        self.list = QListView(self)
-        self.list.setObjectName("templateManagerList")
-        self.list.setAccessibleName("Templates")
-        self.list.setModel(self.model)
-        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)  # the whole name is beside it
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list = TemplateList(self)
+        self.model = self.list.rows
         self.list.activated.connect(lambda _index: self.edit_lines())
         self.list.selectionModel().currentChanged.connect(lambda *_: self._show_current())
         self.list.selectionModel().selectionChanged.connect(lambda *_: self._enable())
         left.addWidget(self.list, 1)
-        self.rename_label = QLabel("&New name (Enter to rename, Esc to cancel):", self)
-        self.rename_label.hide()
-        left.addWidget(self.rename_label)
-        self.rename_edit = QLineEdit(self)
-        self.rename_edit.setObjectName("templateRenameEdit")
-        self.rename_edit.setAccessibleName("New name for the template")
-        self.rename_edit.setMaxLength(MAX_TEMPLATE_NAME_LENGTH)
-        self.rename_label.setBuddy(self.rename_edit)
-        self.rename_edit.installEventFilter(self)
-        self.rename_edit.hide()
-        left.addWidget(self.rename_edit)
-        self.rename_message = QLabel(self)
-        self.rename_message.setObjectName("templateRenameMessage")
-        self.rename_message.setWordWrap(True)
-        self.rename_message.hide()
-        left.addWidget(self.rename_message)
+        self.name_field = NameField(self)
+        self.rename_edit, self.rename_message = self.name_field.edit, self.name_field.message
+        self.name_field.submitted.connect(self.rename)
+        self.name_field.cancelled.connect(self._cancel_rename)
+        left.addWidget(self.name_field)
         body.addLayout(left, 2)
 
         self.details = QTextBrowser(self)
@@ -217,49 +196,25 @@ class TemplateManager(QDialog):
         )
 
     def _on_loaded(self, templates: list[OrderTemplate], keep: str | None) -> None:
-        self.model.clear()
-        chosen = 0
-        for row, template in enumerate(templates):
-            item = QStandardItem(template.name)
-            item.setData(template, TEMPLATE_ROLE)
-            item.setToolTip(template.summary())
-            self.model.appendRow(item)
-            if template.template_id == keep:
-                chosen = row
-        if templates:
-            self.list.selectionModel().setCurrentIndex(
-                self.model.index(chosen, 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect,
-            )
+        self.list.show_templates(templates, keep)
         self._show_current()
         self.loaded.emit()
 
     def templates(self) -> list[OrderTemplate]:
         """The templates listed, in order."""
-        return [self.model.item(row).data(TEMPLATE_ROLE) for row in range(self.model.rowCount())]
+        return self.list.templates()
 
     def current(self) -> OrderTemplate | None:
         """The template the cursor is on."""
-        index = self.list.currentIndex()
-        value = index.data(TEMPLATE_ROLE) if index.isValid() else None
-        return value if isinstance(value, OrderTemplate) else None
+        return self.list.current()
 
     def selected(self) -> list[OrderTemplate]:
         """The templates selected (in the list's order)."""
-        rows = sorted(index.row() for index in self.list.selectionModel().selectedIndexes())
-        return [self.model.item(row).data(TEMPLATE_ROLE) for row in rows]
+        return self.list.selected()
 
     def select_names(self, *names: str) -> None:
         """Select the templates with these names (the first becomes current)."""
-        selection = self.list.selectionModel()
-        selection.clearSelection()
-        for row in range(self.model.rowCount()):
-            if self.model.item(row).text() in names:
-                index = self.model.index(row, 0)
-                if not selection.hasSelection():
-                    selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.Select)
-                else:
-                    selection.select(index, QItemSelectionModel.SelectionFlag.Select)
+        self.list.select_names(*names)
 
     def _show_current(self) -> None:
         template = self.current()
@@ -292,44 +247,28 @@ class TemplateManager(QDialog):
     def start_rename(self) -> None:
         """Show the name field under the list (F2), the current name selected."""
         template = self.current()
-        if template is None:
-            return
-        self.rename_edit.setText(template.name)
-        self.rename_label.show()
-        self.rename_edit.show()
-        self.rename_edit.selectAll()
-        self.rename_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.rename_message.hide()
+        if template is not None:
+            self.name_field.start(template.name)
 
     def _cancel_rename(self) -> None:
-        if self.rename_edit.isVisible():
+        if self.name_field.isVisible():
             had_focus = self.rename_edit.hasFocus()
-            self.rename_label.hide()
-            self.rename_edit.hide()
-            self.rename_message.hide()
+            self.name_field.hide()
             if had_focus:
                 self.list.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _rename_refused(self, text: str) -> None:
-        self.rename_message.setText(text)
-        self.rename_message.show()
-        self.rename_edit.setEnabled(True)
-        self.rename_edit.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def rename(self) -> None:
-        """Rename the current template to what was typed (Enter in the name field)."""
+    def rename(self, name: str) -> None:
+        """Rename the current template to `name` (Enter in the name field)."""
         template = self.current()
         if template is None:
             return
-        name = self.rename_edit.text()
         problem = name_problem(name)
         if problem:
-            self._rename_refused(problem)
+            self.name_field.refuse(problem)
             return
         self.rename_edit.setEnabled(False)
 
         def renamed(result: OrderTemplate) -> None:
-            self.rename_edit.setEnabled(True)
             self._cancel_rename()
             self.list.setFocus(Qt.FocusReason.OtherFocusReason)
             self._say(f"Renamed “{template.name}” to “{result.name}”.")
@@ -340,7 +279,7 @@ class TemplateManager(QDialog):
                 text = "Another template already has that name. Choose another name."
             else:
                 text = _error_text(error, "The template was not renamed.")
-            self._rename_refused(text)
+            self.name_field.refuse(text)
 
         self._bridge.call(
             self._store.rename_template,
@@ -349,20 +288,6 @@ class TemplateManager(QDialog):
             on_result=renamed,
             on_error=refused,
         )
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            watched is self.rename_edit
-            and isinstance(event, QKeyEvent)
-            and event.type() == QEvent.Type.KeyPress
-        ):
-            if event.key() == Qt.Key.Key_Escape:
-                self._cancel_rename()  # Esc leaves the name, not the manager
-                return True
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.rename()
-                return True
-        return super().eventFilter(watched, event)
 
     # --- delete -------------------------------------------------------------------------------
 
