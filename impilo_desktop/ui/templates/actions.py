@@ -81,8 +81,13 @@ class TemplateActions:
 
     def _open(self, dialog: SaveTemplateDialog | TemplateChooser | TemplateManager) -> None:
         self.dialog = dialog
-        dialog.destroyed.connect(lambda *_: setattr(self, "dialog", None))
+        # Only this one: the chooser goes after it opened the manager in its place.
+        dialog.destroyed.connect(lambda *_: self._forget(dialog))
         dialog.open()
+
+    def _forget(self, dialog: object) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
 
     def _open_as_new_order(self, template: OrderTemplate) -> tuple[OrderDraft, str]:
         """Open the template's lines as a new order; what to tell the coordinator about it."""

@@ -363,6 +363,8 @@ def test_the_chooser_opens_the_manager(qtbot: QtBot, make_window: MakeWindow) ->
     manager = visible_child(qtbot, window, TemplateManager, "templateManager")
     assert not chooser.isVisible()
     qtbot.waitUntil(lambda: manager.model.rowCount() == 2)
+    qtbot.waitUntil(lambda: window.findChild(TemplateChooser) is None)  # the chooser is gone
+    assert window.menus.templates.dialog is manager
 
 
 def test_from_template_on_the_new_order_page_keeps_the_draft_on_screen(
