@@ -617,7 +617,36 @@ def _template_screens(
     QTest.keyClicks(chooser.filter_edit, "he")
     save(chooser, "template-chooser", scheme)
     chooser.reject()
+    _template_manager_screens(window, save, wait, scheme)
     window.new_order()
+
+
+def _template_manager_screens(
+    window: Any, save: Callable[..., None], wait: Callable[..., None], scheme: str
+) -> None:
+    """The template manager: a template and what it holds; F2 refusing a name in use; then
+    a template's lines opened as a new order, with the bar that saves them back."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from impilo_desktop.ui.templates.manager import TemplateManager
+
+    window.menus.manage_templates_action.trigger()
+    manager = window.findChild(TemplateManager)
+    wait(lambda: manager.model.rowCount() == 3)
+    manager.select_names("Hypertension starter: BP kit + large cuff")
+    manager.list.setFocus()
+    save(manager, "template-manager", scheme)
+    QTest.keyClick(manager.list, Qt.Key.Key_F2)
+    manager.rename_edit.setText("Weight scale")
+    QTest.keyClick(manager.rename_edit, Qt.Key.Key_Return)
+    wait(lambda: manager.rename_message.isVisible() and manager.rename_edit.isEnabled())
+    save(manager, "template-manager-rename", scheme)
+    QTest.keyClick(manager.rename_edit, Qt.Key.Key_Escape)
+    QTest.keyClick(manager.list, Qt.Key.Key_Return)  # its lines as a new order
+    wait(lambda: not manager.isVisible())
+    save(window, "new-order-editing-template", scheme)
+    window.notice_bar.dismiss()
 
 
 def _export_dialogs(history: object, save: Callable[..., None], scheme: str) -> None:

@@ -214,7 +214,7 @@ def read_templates_json(text: str) -> list[OrderTemplate]:
         body = json.loads(text)
     except ValueError as exc:
         raise TemplateFileError(
-            "This file is not a templates file (it is not readable JSON)."
+            "This file is not a templates file (it is not readable JSON); nothing was imported."
         ) from exc
     if not isinstance(body, dict) or body.get("format") != TEMPLATE_FILE_FORMAT:
         raise TemplateFileError(

@@ -147,7 +147,10 @@ def test_file_round_trip_gives_new_ids() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{not json", "This file is not a templates file (it is not readable JSON)."),
+        (
+            "{not json",
+            "This file is not a templates file (it is not readable JSON); nothing was imported.",
+        ),
         ('{"format": "x"}', "This file is not an Impilo Desktop templates file"),
         (f'{{"format": "{TEMPLATE_FILE_FORMAT}"}}', "This templates file has no version"),
         (

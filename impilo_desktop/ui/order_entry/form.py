@@ -337,6 +337,16 @@ class OrderForm(QWidget):
         self.new_order_button.setToolTip(
             "Start a new order; this one stays in Drafts (Ctrl+Shift+N)"
         )
+        self.from_template_button = _button(
+            "From template…",
+            "fromTemplateButton",
+            "New order from template",
+            "new-order",
+            self.footer,
+        )
+        self.from_template_button.setToolTip(
+            "Start a new order from a template; this one stays in Drafts (Ctrl+T)"
+        )
         self.submit_button = _button(
             "Submit order", "submitOrderButton", "Submit order", "send", self.footer
         )
@@ -350,6 +360,7 @@ class OrderForm(QWidget):
         layout.addSpacing(8)
         layout.addWidget(self.reason_label, 1)
         layout.addWidget(self.new_order_button)
+        layout.addWidget(self.from_template_button)
         layout.addWidget(self.submit_button)
         line = QFrame(self)
         line.setFrameShape(QFrame.Shape.HLine)

@@ -223,6 +223,9 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(self.pages[spec.key])
 
         self.order_entry.open_order_requested.connect(self._show_order)
+        self.order_entry.form.from_template_button.clicked.connect(
+            self.menus.templates.new_order_from_template
+        )
         self.order_entry.placed_aside.connect(self._order_placed_aside)
         self.order_entry.refused_aside.connect(self._order_refused_aside)
         self.history.reorder_requested.connect(self.load_draft)

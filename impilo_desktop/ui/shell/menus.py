@@ -43,6 +43,14 @@ PAGE_SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "Manage templates",
+        (
+            ("Open as new order (to send it, or to change its lines)", "Return"),
+            ("Rename", "F2"),
+            ("Delete", "Del"),
+        ),
+    ),
+    (
         "Order history",
         (
             ("Search the loaded orders", "Ctrl+F"),
@@ -100,6 +108,9 @@ class WindowMenus:
             "",
             "saveAsTemplateAction",
         )
+        self.manage_templates_action = self._action(
+            "Mana&ge templates…", self.templates.manage_templates, None, "", "manageTemplatesAction"
+        )
         self.imports = ImportActions(window)
         self.import_orders_action = self._action(
             "&Import orders…",
@@ -138,6 +149,7 @@ class WindowMenus:
             self.new_order_action,
             self.new_from_template_action,
             self.save_template_action,
+            self.manage_templates_action,
             self.import_orders_action,
             self.last_import_action,
             self.send_now_action,

@@ -124,9 +124,11 @@ class SaveTemplateDialog(QDialog):
 
 class TemplateChooser(QDialog):
     """The profile's templates, filtered as the coordinator types; Enter (or a double click)
-    chooses the one selected: `chosen(template)`."""
+    chooses the one selected: `chosen(template)`. "Manage templates…" closes it and asks
+    for the manager: `manage_wanted()`."""
 
     chosen = Signal(object)
+    manage_wanted = Signal()
     loaded = Signal()
 
     def __init__(self, bridge: AsyncBridge, store: Store, parent: QWidget) -> None:
@@ -159,6 +161,12 @@ class TemplateChooser(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel, self
         )
+        self.manage_button = self.buttons.addButton(
+            "&Manage templates…", QDialogButtonBox.ButtonRole.ResetRole
+        )
+        self.manage_button.setObjectName("manageTemplatesButton")
+        self.manage_button.setAutoDefault(False)
+        self.manage_button.clicked.connect(self.manage)
         self.buttons.accepted.connect(self.choose)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -222,6 +230,11 @@ class TemplateChooser(QDialog):
         index = self.list.currentIndex()
         value = index.data(TEMPLATE_ROLE) if index.isValid() else None
         return value if isinstance(value, OrderTemplate) else None
+
+    def manage(self) -> None:
+        """Close, and open the template manager instead."""
+        self.reject()
+        self.manage_wanted.emit()
 
     def choose(self) -> None:
         """Start an order from the selected template."""
