@@ -47,7 +47,7 @@ def test_the_first_sheet_reads_as_the_csv_does(tmp_path: Path) -> None:
     assert sheet == csv
     assert sheet.rows[1] == SheetRow(4, {"order_ref": "A-1", "sku": "CUFF-L", "count": "1"})
     assert sheet.problems == [
-        SheetProblem(1, "Insurance", "Unknown column “Insurance”; it was left out")
+        SheetProblem(1, "Insurance", "Unknown column “Insurance”; it was left out", False)
     ]
 
 
