@@ -306,3 +306,32 @@ def test_lookups_skip_records_without_ids() -> None:
         id=100, first_name="Amara", last_name="Okafor", external_identifier="MRN-1"
     )
 
+
+def test_ids_and_counts_beyond_what_impilo_can_hold_are_problems_on_their_cells(
+    tmp_path: Path,
+) -> None:
+    too_big = str(2**63)  # one past int64, Impilo's ids in the API's spec
+    largest = str(2**63 - 1)
+    orders = drafts(
+        tmp_path,
+        "patient_id,site_id,item_id,kit_id,count\n"
+        f"{too_big},,1,,1\n"
+        f",{too_big},1,,1\n"
+        f"100,,{too_big},,1\n"
+        f"100,,,{too_big},1\n"
+        f"100,,1,,{too_big}\n"
+        f"{largest},,1,,1\n",
+    )
+    assert problems(orders) == [
+        (2, "patient_id", "patient_id must be Impilo's patient id (a number)"),
+        (3, "site_id", "site_id must be Impilo's site id (a number)"),
+        (4, "item_id", "item_id must be Impilo's item id (a number)"),
+        (5, "kit_id", "kit_id must be Impilo's kit id (a number)"),
+        (6, "count", f"The count must be from 1 to 999, not {too_big}"),
+        (
+            7,
+            "patient_id",
+            f"No patient with the id {largest} on this computer; check it, or refresh the "
+            "patient list",
+        ),
+    ]
