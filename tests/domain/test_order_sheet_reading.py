@@ -165,3 +165,11 @@ def test_a_problem_says_the_column_as_the_file_names_it() -> None:
         == "Row 1, enrolled on: Unknown column"
     )
     assert str(SheetProblem(None, None, "Split it")) == "File: Split it"
+
+
+def test_empty_rows_do_not_count_toward_the_row_limit(tmp_path: Path) -> None:
+    text = "order_ref,sku,count\n" + "R,A,1\n" * 300 + ",,\n" * MAX_ROWS + "R,B,1\n"
+    sheet = read_csv(write(tmp_path, text))
+    assert sheet.problems == []
+    assert len(sheet.rows) == 301
+    assert sheet.rows[-1].number == 302 + MAX_ROWS

@@ -259,8 +259,7 @@ async def test_an_id_too_large_for_impilo_is_a_problem_on_its_cell_not_an_overfl
 ) -> None:
     # 20 digits: the store's lookup of patients and sites by id raised OverflowError.
     data = (
-        HEADER + "R-1,99999999999999999999,,IMP-CIR-1001,,1,\n"
-        "R-2,10001,,IMP-CIR-1001,,1,\n"
+        HEADER + "R-1,99999999999999999999,,IMP-CIR-1001,,1,\nR-2,10001,,IMP-CIR-1001,,1,\n"
     ).encode()
     preview = await build_preview(data, "big.csv", store, client)
     assert [o.standing for o in preview.orders] == [OrderStanding.PROBLEM, OrderStanding.NEW]

@@ -54,7 +54,8 @@ PROBLEMS_COLUMN = "problems"
 leftovers.py): read silently and left out, so the coordinator imports that file once fixed."""
 
 MAX_ROWS = 10_000
-"""More rows than this are not read (a whole EHR export by mistake); the file is refused."""
+"""More order lines than this are not read (a whole EHR export by mistake); the file is
+refused. Empty rows do not count (a workbook formatted far below its last line)."""
 
 HEADER_ROW = 1
 _SEPARATORS = (",", ";", "\t")
@@ -142,10 +143,12 @@ def read_csv(data: bytes) -> Sheet:
     separator = max(_SEPARATORS, key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     table: list[list[str]] = []
+    lines = -HEADER_ROW  # order lines read: rows with something in them, after the header
     try:
         for record in reader:
             table.append(record)
-            if len(table) > MAX_ROWS + HEADER_ROW:
+            lines += any(cell.strip() for cell in record)
+            if lines > MAX_ROWS:
                 break  # read_table reports it; the rest need not be parsed
     except csv.Error as exc:  # a runaway field (an unclosed quote) in practice
         return Sheet(
@@ -174,8 +177,12 @@ def read_table(table: Iterable[Sequence[str]]) -> Sheet:
     sheet.header = list(header)
     positions = _header(header, sheet)
     unnamed = {i for i, cell in enumerate(header) if not cell.strip()}
+    lines = 0
     for number, cells in enumerate(rows, start=HEADER_ROW + 1):
-        if number > MAX_ROWS + HEADER_ROW:
+        if not any(cell.strip() for cell in cells):
+            continue  # empty (in a workbook, perhaps formatted): no order line, not counted
+        lines += 1
+        if lines > MAX_ROWS:
             sheet.rows.clear()
             sheet.problems.append(
                 SheetProblem(
@@ -242,8 +249,6 @@ def _row(
     unnamed: set[int],
     sheet: Sheet,
 ) -> None:
-    if not any(cell.strip() for cell in cells):
-        return
     known: dict[str, str] = {}
     for position, cell in enumerate(cells):
         text = cell.strip()
