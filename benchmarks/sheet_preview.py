@@ -31,13 +31,14 @@ import csv
 import gc
 import io
 import platform
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from sqlcipher3 import dbapi2 as store_sqlite  # the SQLite the store runs on (SQLCipher's)
 
 from benchmarks.patient_cache_load import fill
 from impilo_desktop.api.models import Item, Kit
@@ -191,7 +192,7 @@ def main() -> None:
     print("## Previewing an order spreadsheet\n")
     print(f"Command: `{command.strip()}`\n")
     print(
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"Python {platform.python_version()}, SQLite {store_sqlite.sqlite_version} (SQLCipher), "
         f"{args.patients:,} cached patients, {args.rows:,} rows of "
         f"{'XLSX' if args.xlsx else 'CSV'}, {args.repeat} runs\n"
     )

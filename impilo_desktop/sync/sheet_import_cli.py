@@ -168,7 +168,10 @@ async def _fetch_lists_never_fetched(store: Store, client: ClientFactory) -> Non
 
 
 def _tell(name: str, preview: ImportPreview) -> None:
-    """Every problem on its row and column, then the counts."""
+    """Every problem on its row and column (what was only left out, as a note), then the
+    counts."""
+    for note in preview.file_notes:
+        say(f"{name}: note: {note}", err=True)
     problems: list[SheetProblem] = [*preview.file_problems]
     for order in preview.problem_orders:
         problems.extend(order.problems)

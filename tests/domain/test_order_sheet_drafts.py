@@ -42,6 +42,16 @@ NEW_PATIENT_HEADER = (
 
 
 def drafts(tmp_path: Path, text: str) -> list[SheetDraft]:
+    """The file's orders; a header without order_ref gets one, a ref of its own per row
+    (every order needs one; these tests are about something else)."""
+    header, *lines = text.split("\n")
+    if "order_ref" not in header:
+        text = "\n".join(
+            [
+                f"order_ref,{header}",
+                *(f"R{n},{line}" if line else "" for n, line in enumerate(lines)),
+            ]
+        )
     path = tmp_path / "orders.csv"
     path.write_text(text, encoding="utf-8")
     sheet = read_csv(path.read_bytes())
@@ -60,7 +70,7 @@ def test_rows_of_one_ref_become_one_draft_with_the_ref_as_external_id(tmp_path: 
         "HTN-1,100,BP-200,,1,Overnight,Call first\n"
         "HTN-1,,CUFF-L,,2,,Call first\n"
         ",,,,,,\n"  # an empty row is skipped
-        ",7,,hypertension  STARTER,3,,\n",
+        "K-1,7,,hypertension  STARTER,3,,\n",
     )
     assert problems(orders) == [
         (
@@ -82,7 +92,20 @@ def test_rows_of_one_ref_become_one_draft_with_the_ref_as_external_id(tmp_path: 
     assert draft.shipping_option == ShippingOption.OVERNIGHT
     assert draft.notes == ["Call first"]
     assert [(ln.kit_id, ln.count) for ln in orders[1].draft.kit_lines] == [(10, 3)]
-    assert orders[1].ref is None
+    assert orders[1].ref == "K-1"
+
+
+def test_a_row_without_order_ref_is_a_problem_on_that_cell(tmp_path: Path) -> None:
+    # Never queued: a second import could not know it is already placed.
+    orders = drafts(tmp_path, "order_ref,patient_id,sku,count\nA,100,BP-200,1\n,100,CUFF-L,1\n")
+    assert [(o.ref, o.ok) for o in orders] == [("A", True), (None, False)]
+    assert problems(orders) == [
+        (
+            3,
+            "order_ref",
+            "Fill in the order_ref: the same one on every row of the order, a new one per order",
+        )
+    ]
 
 
 def test_each_way_of_naming_the_recipient(tmp_path: Path) -> None:
@@ -282,3 +305,33 @@ def test_lookups_skip_records_without_ids() -> None:
     assert RECIPIENTS.patient(100) == PatientChoice(
         id=100, first_name="Amara", last_name="Okafor", external_identifier="MRN-1"
     )
+
+
+def test_ids_and_counts_beyond_what_impilo_can_hold_are_problems_on_their_cells(
+    tmp_path: Path,
+) -> None:
+    too_big = str(2**63)  # one past int64, Impilo's ids in the API's spec
+    largest = str(2**63 - 1)
+    orders = drafts(
+        tmp_path,
+        "patient_id,site_id,item_id,kit_id,count\n"
+        f"{too_big},,1,,1\n"
+        f",{too_big},1,,1\n"
+        f"100,,{too_big},,1\n"
+        f"100,,,{too_big},1\n"
+        f"100,,1,,{too_big}\n"
+        f"{largest},,1,,1\n",
+    )
+    assert problems(orders) == [
+        (2, "patient_id", "patient_id must be Impilo's patient id (a number)"),
+        (3, "site_id", "site_id must be Impilo's site id (a number)"),
+        (4, "item_id", "item_id must be Impilo's item id (a number)"),
+        (5, "kit_id", "kit_id must be Impilo's kit id (a number)"),
+        (6, "count", f"The count must be from 1 to 999, not {too_big}"),
+        (
+            7,
+            "patient_id",
+            f"No patient with the id {largest} on this computer; check it, or refresh the "
+            "patient list",
+        ),
+    ]

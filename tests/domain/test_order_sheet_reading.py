@@ -57,17 +57,19 @@ def test_header_names_are_case_and_spacing_insensitive(cell: str, column: str) -
 
 
 def test_unknown_and_repeated_columns_are_reported_on_row_one(tmp_path: Path) -> None:
-    text = "sku,count,Insurance,SKU\nBP-200,1,Aetna,CUFF-L\n"
+    text = "order_ref,sku,count,Insurance,SKU\nA,BP-200,1,Aetna,CUFF-L\n"
     sheet = read_csv(write(tmp_path, text))
     assert sheet.problems == [
-        SheetProblem(1, "Insurance", "Unknown column “Insurance”; it was left out"),
+        SheetProblem(1, "Insurance", "Unknown column “Insurance”; it was left out", False),
         SheetProblem(1, "sku", "The column sku appears twice; only the first is read"),
     ]
-    assert sheet.rows == [SheetRow(2, {"sku": "BP-200", "count": "1"})]
+    # An EHR export's extra column is a note that stops nothing; a repeated one is a problem.
+    assert [p.blocking for p in sheet.problems] == [False, True]
+    assert sheet.rows == [SheetRow(2, {"order_ref": "A", "sku": "BP-200", "count": "1"})]
 
 
 def test_a_header_without_a_line_column_is_reported(tmp_path: Path) -> None:
-    sheet = read_csv(write(tmp_path, "patient_id,count\n12,1\n"))
+    sheet = read_csv(write(tmp_path, "order_ref,patient_id,count\nA,12,1\n"))
     assert sheet.problems == [
         SheetProblem(1, None, "No column names what to ship (item_id, sku, kit_id, kit_name)")
     ]
@@ -82,12 +84,12 @@ def test_row_numbers_are_the_spreadsheet_rows(tmp_path: Path) -> None:
 
 
 def test_cells_without_a_column_name_are_reported_not_lost(tmp_path: Path) -> None:
-    text = "sku,,count\nA,stray,1,extra\n"
+    text = "order_ref,sku,,count\nR,A,stray,1,extra\n"
     sheet = read_csv(write(tmp_path, text))
-    assert sheet.rows == [SheetRow(2, {"sku": "A", "count": "1"})]
+    assert sheet.rows == [SheetRow(2, {"order_ref": "R", "sku": "A", "count": "1"})]
     assert sheet.problems == [
-        SheetProblem(2, None, "“stray” is in a column without a name; left out"),
-        SheetProblem(2, None, "“extra” is in a column without a name; left out"),
+        SheetProblem(2, None, "“stray” is in a column without a name; left out", False),
+        SheetProblem(2, None, "“extra” is in a column without a name; left out", False),
     ]
 
 
@@ -116,13 +118,13 @@ def test_a_runaway_quote_is_a_problem_not_an_exception(tmp_path: Path) -> None:
 
 
 def test_too_many_rows_are_refused_whole(tmp_path: Path) -> None:
-    text = "sku,count\n" + "A,1\n" * (MAX_ROWS + 1)
+    text = "order_ref,sku,count\n" + "R,A,1\n" * (MAX_ROWS + 1)
     sheet = read_csv(write(tmp_path, text))
     assert sheet.rows == []
     assert sheet.problems == [
         SheetProblem(None, None, f"The file has more than {MAX_ROWS:,} order lines; split it")
     ]
-    exactly = read_csv(write(tmp_path, "sku,count\n" + "A,1\n" * MAX_ROWS))
+    exactly = read_csv(write(tmp_path, "order_ref,sku,count\n" + "R,A,1\n" * MAX_ROWS))
     assert (len(exactly.rows), exactly.problems) == (MAX_ROWS, [])
 
 
@@ -145,3 +147,29 @@ def test_the_raw_header_and_cells_are_kept_and_the_problems_column_is_read_silen
     [row] = sheet.rows
     assert row.cells == {"order_ref": "A-1", "sku": "BP-200", "count": "1"}
     assert row.raw == (" A-1 ", "BP-200", "1", "3B", "count: was 0")
+
+
+def test_a_header_without_order_ref_is_a_problem_naming_it(tmp_path: Path) -> None:
+    # Without it no order of the file could be recognised by a second import.
+    sheet = read_csv(write(tmp_path, "patient_id,sku,count\n12,A,1\n"))
+    assert sheet.problems == [
+        SheetProblem(
+            1, None, "No column names the order (order_ref); every order needs its own reference"
+        )
+    ]
+
+
+def test_a_problem_says_the_column_as_the_file_names_it() -> None:
+    assert (
+        str(SheetProblem(1, "enrolled on", "Unknown column"))
+        == "Row 1, enrolled on: Unknown column"
+    )
+    assert str(SheetProblem(None, None, "Split it")) == "File: Split it"
+
+
+def test_empty_rows_do_not_count_toward_the_row_limit(tmp_path: Path) -> None:
+    text = "order_ref,sku,count\n" + "R,A,1\n" * 300 + ",,\n" * MAX_ROWS + "R,B,1\n"
+    sheet = read_csv(write(tmp_path, text))
+    assert sheet.problems == []
+    assert len(sheet.rows) == 301
+    assert sheet.rows[-1].number == 302 + MAX_ROWS

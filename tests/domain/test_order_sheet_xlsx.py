@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -47,7 +49,7 @@ def test_the_first_sheet_reads_as_the_csv_does(tmp_path: Path) -> None:
     assert sheet == csv
     assert sheet.rows[1] == SheetRow(4, {"order_ref": "A-1", "sku": "CUFF-L", "count": "1"})
     assert sheet.problems == [
-        SheetProblem(1, "Insurance", "Unknown column “Insurance”; it was left out")
+        SheetProblem(1, "Insurance", "Unknown column “Insurance”; it was left out", False)
     ]
 
 
@@ -96,3 +98,52 @@ def test_a_damaged_workbook_is_a_problem_not_an_exception(tmp_path: Path) -> Non
 def test_an_empty_workbook_asks_for_a_header(tmp_path: Path) -> None:
     sheet = read_xlsx(workbook(tmp_path, []))
     assert sheet.problems == [SheetProblem(1, None, "The first row must name the columns")]
+
+
+def test_one_stray_cell_far_right_reads_only_as_wide_as_the_header(tmp_path: Path) -> None:
+    # 3,000 rows and one cell in column XFD (16,384): openpyxl padded every row out to it
+    # (8 s and 800 MB). Only the header's columns and a small margin are read now.
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["order_ref", "patient_id", "sku", "count"])
+    for n in range(3_000):
+        sheet.append([f"R-{n}", 100, "BP-200", 1])
+    sheet.cell(row=5, column=16_384, value="far away")
+    sheet.cell(row=6, column=6, value="just right")  # within the margin: said, not lost
+    path = tmp_path / "wide.xlsx"
+    book.save(path)
+    data = path.read_bytes()
+    assert len(data) < 200_000
+
+    tracemalloc.start()
+    try:
+        read = read_xlsx(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 60_000_000  # the whole width took over 400 MB here
+    assert len(read.rows) == 3_000
+    assert read.rows[3].raw == ("R-3", "100", "BP-200", "1")  # no trailing empty cells
+    assert read.problems == [
+        SheetProblem(6, None, "“just right” is in a column without a name; left out", False)
+    ]
+
+
+def test_formatted_empty_rows_do_not_count_toward_the_row_limit(tmp_path: Path) -> None:
+    # 300 real lines, formatted down to row 12,001 (past MAX_ROWS): read, not refused.
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["order_ref", "sku", "count"])
+    for n in range(300):
+        sheet.append([f"R-{n}", "BP-200", 1])
+    for row in range(302, 12_002):
+        sheet.cell(row=row, column=1).number_format = "@"  # styled, never filled
+    path = tmp_path / "formatted.xlsx"
+    book.save(path)
+    assert b'r="A12001"' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+
+    read = read_xlsx(path.read_bytes())
+    assert read.problems == []
+    assert [row.number for row in read.rows] == list(range(2, 302))

@@ -252,3 +252,15 @@ async def test_other_work_on_the_loop_goes_on_while_orders_are_matched(store: St
     # The other task ran between every chunk of 50 orders (and while the file was parsed).
     assert [p.done for p in heard if p.stage == MATCHING] == [0, 50, 100, 150, 200]
     assert turns >= 4
+
+
+async def test_an_id_too_large_for_impilo_is_a_problem_on_its_cell_not_an_overflow(
+    store: Store, client: ImpiloClient
+) -> None:
+    # 20 digits: the store's lookup of patients and sites by id raised OverflowError.
+    data = (
+        HEADER + "R-1,99999999999999999999,,IMP-CIR-1001,,1,\nR-2,10001,,IMP-CIR-1001,,1,\n"
+    ).encode()
+    preview = await build_preview(data, "big.csv", store, client)
+    assert [o.standing for o in preview.orders] == [OrderStanding.PROBLEM, OrderStanding.NEW]
+    assert [(p.row, p.column) for p in preview.orders[0].problems] == [(2, "patient_id")]

@@ -211,3 +211,22 @@ def test_offline_on_a_computer_without_the_lists_it_says_why_every_row_is_unknow
     assert "Impilo was not asked" in err
     assert "0 already placed, 0 new, 4 with problems." in out
     assert outbox(nowhere) == []
+
+
+def test_an_ehr_exports_extra_columns_are_notes_and_the_file_is_queued(
+    sandbox: SandboxServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "ehr.csv"
+    path.write_text(
+        "order_ref,Enrolled On,patient_id,sku,count\nE-1,2026-11-02,10001,IMP-CIR-1002,1,stray\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, str(path), *account(sandbox.base_url))
+
+    assert code == 0, out + err
+    assert err.splitlines() == [
+        "ehr.csv: note: Row 1, Enrolled On: Unknown column “Enrolled On”; it was left out",
+        "ehr.csv: note: Row 2: “stray” is in a column without a name; left out",
+    ]
+    assert "ehr.csv: queued 1 order as #1" in out
+    assert [refs for refs, _ in outbox(sandbox.base_url)] == [["E-1"]]

@@ -1,7 +1,8 @@
 """The orders of a spreadsheet as drafts, each problem on the row and column it comes from.
 
 One row is one order line; the rows of an order (same `order_ref`) make one draft, and the ref
-becomes one of its external order ids. Each row names:
+becomes one of its external order ids. Every row needs its ref (the way a second import knows
+the order is already placed). Each row names:
 
 - the recipient, one way: `patient_id`, `patient_external_id` (MRN), `site_id`, or a new
   patient's columns. Later rows of an order may leave the recipient empty; if they name it,
@@ -133,6 +134,14 @@ def order_draft(
     work = _Order(order, catalog, recipients)
     if order.ref:
         work.draft.external_order_ids.append(order.ref)
+    else:
+        # The ref is how a second import of the file knows the order is already placed:
+        # without one it would be queued again every time.
+        work.problem(
+            work.first_row,
+            "order_ref",
+            "Fill in the order_ref: the same one on every row of the order, a new one per order",
+        )
     try:
         for row in order.rows:
             _row_recipient(work, row)

@@ -24,6 +24,9 @@ Report = Callable[[int, str | None, str], None]
 """Where a problem goes: the row number, the column (None: the whole row), the message."""
 
 _WHOLE_NUMBER = re.compile(r"([+-]?[0-9]+)(?:\.0+)?")
+MAX_ID = 2**63 - 1
+"""The largest id Impilo has (its ids are int64 in the API's spec); SQLite's integers are the
+same size, so a larger one could not even be looked up."""
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
@@ -104,8 +107,8 @@ def recipient_of(
         return RowRecipient(("patient_external_id", text), column)
     if column in ("patient_id", "site_id"):
         what = "patient" if column == "patient_id" else "site"
-        ident = whole_number(text)
-        if ident is None or ident < 1:
+        ident = impilo_id(text)
+        if ident is None:
             report(row.number, column, f"{column} must be Impilo's {what} id (a number)")
             return RowRecipient((column, text), column)
         if column == "patient_id":
@@ -160,7 +163,9 @@ def count_of(row: SheetRow, report: Report) -> int | None:
         report(row.number, "count", "Enter the count")
         return None
     count = whole_number(text)
-    if count is None:
+    if count is None and _WHOLE_NUMBER.fullmatch(text.strip()):
+        report(row.number, "count", f"The count must be from 1 to {MAX_COUNT}, not {text}")
+    elif count is None:
         report(row.number, "count", f"The count {text} is not a whole number")
     elif not 1 <= count <= MAX_COUNT:
         report(row.number, "count", f"The count must be from 1 to {MAX_COUNT}, not {count}")
@@ -183,8 +188,8 @@ def item_of(row: SheetRow, column: str, catalog: SheetCatalog, report: Report) -
             return None
         item = found[0]  # several with one SKU: the orderable one (validation judges it)
     else:
-        ident = whole_number(text)
-        if ident is None or ident < 1:
+        ident = impilo_id(text)
+        if ident is None:
             report(row.number, column, "item_id must be Impilo's item id (a number)")
             return None
         maybe = catalog.items.get(ident)
@@ -213,8 +218,8 @@ def kit_of(row: SheetRow, column: str, catalog: SheetCatalog, report: Report) ->
             return None
         kit = found[0]
     else:
-        ident = whole_number(text)
-        if ident is None or ident < 1:
+        ident = impilo_id(text)
+        if ident is None:
             report(row.number, column, "kit_id must be Impilo's kit id (a number)")
             return None
         maybe = catalog.kits.get(ident)
@@ -233,9 +238,21 @@ def kit_of(row: SheetRow, column: str, catalog: SheetCatalog, report: Report) ->
 
 def whole_number(text: str) -> int | None:
     """The whole number a cell holds: "12", "-1" (judged as out of range by the caller, not
-    as unreadable), "2.0" (a spreadsheet's number written out); None for anything else."""
+    as unreadable), "2.0" (a spreadsheet's number written out); None for anything else,
+    and for a number beyond 64 bits: no id Impilo has, and no database lookup could take it
+    (a 20-digit id made the store raise OverflowError)."""
     match = _WHOLE_NUMBER.fullmatch(text.strip())
-    return int(match.group(1)) if match else None
+    if not match:
+        return None
+    number = int(match.group(1))
+    return number if -MAX_ID - 1 <= number <= MAX_ID else None
+
+
+def impilo_id(text: str) -> int | None:
+    """The Impilo id (item, kit, patient, site) a cell holds: from 1 to `MAX_ID`; None for
+    anything else."""
+    number = whole_number(text)
+    return number if number is not None and number >= 1 else None
 
 
 def or_list(names: Iterable[str]) -> str:

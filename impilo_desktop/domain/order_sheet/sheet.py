@@ -2,10 +2,12 @@
 
 The header names the columns case-insensitively, with spaces, hyphens or underscores between
 words ("Order Ref", "order-ref" and "ORDER_REF" are all `order_ref`). A column the import does
-not know is reported once on row 1 and its cells are left out; nothing else in the file is
-lost. Row numbers are the ones the coordinator sees in a spreadsheet program: the header is
-row 1, the first order line row 2 (a CSV cell holding a line break still counts as one row,
-as spreadsheet programs show it). Rows that are entirely empty are skipped.
+not know is noted once on row 1 and its cells are left out (EHR exports nearly always have
+such columns: a note, not a problem that stops the import); nothing else in the file is lost.
+Every row needs an `order_ref`. Row numbers are the ones the coordinator sees in a spreadsheet
+program: the header is row 1, the first order line row 2 (a CSV cell holding a line break
+still counts as one row, as spreadsheet programs show it). Rows that are entirely empty are
+skipped.
 
 A CSV is UTF-8, with or without the BOM Excel writes for "CSV UTF-8". Its separator (comma,
 semicolon or tab) is read from the header line, not guessed from the data: notes and
@@ -52,7 +54,8 @@ PROBLEMS_COLUMN = "problems"
 leftovers.py): read silently and left out, so the coordinator imports that file once fixed."""
 
 MAX_ROWS = 10_000
-"""More rows than this are not read (a whole EHR export by mistake); the file is refused."""
+"""More order lines than this are not read (a whole EHR export by mistake); the file is
+refused. Empty rows do not count (a workbook formatted far below its last line)."""
 
 HEADER_ROW = 1
 _SEPARATORS = (",", ";", "\t")
@@ -62,17 +65,21 @@ _WORD_BREAKS = re.compile(r"[\s_\-]+")
 @dataclass(frozen=True, slots=True)
 class SheetProblem:
     """One thing wrong with the spreadsheet: the row (header = 1; None for the whole file),
-    the column (None for the whole row) and a plain-language message."""
+    the column (None for the whole row) and a plain-language message. A problem that is not
+    `blocking` is a note: something of the file left out (an unknown column, a cell in a
+    column without a name) that stops nothing."""
 
     row: int | None
     column: str | None
     message: str
+    blocking: bool = True
 
     def __str__(self) -> str:
-        where = [f"row {self.row}" if self.row is not None else "file"]
+        # The column as the file names it ("enrolled on"): only "Row"/"File" is capitalised.
+        where = [f"Row {self.row}" if self.row is not None else "File"]
         if self.column is not None:
             where.append(self.column)
-        return f"{', '.join(where).capitalize()}: {self.message}"
+        return f"{', '.join(where)}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +112,8 @@ class Sheet:
 
 @dataclass(frozen=True, slots=True)
 class SheetOrder:
-    """The rows that form one order: those sharing an `order_ref`, or one row without one."""
+    """The rows that form one order: those sharing an `order_ref`, or one row without one
+    (a problem: such a row is never queued)."""
 
     ref: str | None
     rows: tuple[SheetRow, ...]
@@ -135,10 +143,12 @@ def read_csv(data: bytes) -> Sheet:
     separator = max(_SEPARATORS, key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     table: list[list[str]] = []
+    lines = -HEADER_ROW  # order lines read: rows with something in them, after the header
     try:
         for record in reader:
             table.append(record)
-            if len(table) > MAX_ROWS + HEADER_ROW:
+            lines += any(cell.strip() for cell in record)
+            if lines > MAX_ROWS:
                 break  # read_table reports it; the rest need not be parsed
     except csv.Error as exc:  # a runaway field (an unclosed quote) in practice
         return Sheet(
@@ -167,8 +177,12 @@ def read_table(table: Iterable[Sequence[str]]) -> Sheet:
     sheet.header = list(header)
     positions = _header(header, sheet)
     unnamed = {i for i, cell in enumerate(header) if not cell.strip()}
+    lines = 0
     for number, cells in enumerate(rows, start=HEADER_ROW + 1):
-        if number > MAX_ROWS + HEADER_ROW:
+        if not any(cell.strip() for cell in cells):
+            continue  # empty (in a workbook, perhaps formatted): no order line, not counted
+        lines += 1
+        if lines > MAX_ROWS:
             sheet.rows.clear()
             sheet.problems.append(
                 SheetProblem(
@@ -181,7 +195,8 @@ def read_table(table: Iterable[Sequence[str]]) -> Sheet:
 
 
 def _header(header: Sequence[str], sheet: Sheet) -> dict[int, str]:
-    """Position -> known column; unknown and repeated columns are reported on row 1."""
+    """Position -> known column; unknown columns (a note) and repeated ones (a problem) are
+    reported on row 1."""
     positions: dict[int, str] = {}
     for position, cell in enumerate(header):
         name = normal_column(cell)
@@ -192,7 +207,10 @@ def _header(header: Sequence[str], sheet: Sheet) -> dict[int, str]:
         if name not in COLUMNS:
             sheet.problems.append(
                 SheetProblem(
-                    HEADER_ROW, cell.strip(), f"Unknown column “{cell.strip()}”; it was left out"
+                    HEADER_ROW,
+                    cell.strip(),
+                    f"Unknown column “{cell.strip()}”; it was left out",
+                    blocking=False,
                 )
             )
         elif name in positions.values():
@@ -204,6 +222,16 @@ def _header(header: Sequence[str], sheet: Sheet) -> dict[int, str]:
         else:
             positions[position] = name
             sheet.columns.append(name)
+    if "order_ref" not in positions.values():
+        # Without a ref an order cannot be recognised when the file is imported again: it
+        # would be queued again every time.
+        sheet.problems.append(
+            SheetProblem(
+                HEADER_ROW,
+                None,
+                "No column names the order (order_ref); every order needs its own reference",
+            )
+        )
     if not any(name in positions.values() for name in LINE_COLUMNS):
         sheet.problems.append(
             SheetProblem(
@@ -221,8 +249,6 @@ def _row(
     unnamed: set[int],
     sheet: Sheet,
 ) -> None:
-    if not any(cell.strip() for cell in cells):
-        return
     known: dict[str, str] = {}
     for position, cell in enumerate(cells):
         text = cell.strip()
@@ -234,7 +260,12 @@ def _row(
         elif position >= width or position in unnamed:
             # Something typed where no column is named: said, so it is not silently lost.
             sheet.problems.append(
-                SheetProblem(number, None, f"“{text}” is in a column without a name; left out")
+                SheetProblem(
+                    number,
+                    None,
+                    f"“{text}” is in a column without a name; left out",
+                    blocking=False,
+                )
             )
     sheet.rows.append(SheetRow(number, known, tuple(cells)))
 
@@ -242,7 +273,8 @@ def _row(
 def group_orders(rows: Iterable[SheetRow]) -> list[SheetOrder]:
     """The orders the rows form, in the order their first rows come: rows with the same
     `order_ref` (trimmed, case as typed) are one order wherever they are in the file; each
-    row without a ref is an order of its own."""
+    row without a ref is an order of its own, which `drafts` reports (it cannot be queued: a
+    second import could not recognise it)."""
     groups: dict[str, list[SheetRow]] = {}
     orders: list[tuple[str | None, list[SheetRow]]] = []
     for row in rows:

@@ -9,7 +9,8 @@ the bridge and only paints the results.
    asks Impilo about patients the cache does not know, and finds which orders are already
    placed: the `order_ref` (one of the order's `externalOrderIds`) already on an outbox entry
    that is queued, held, being sent or sent, or on an order Impilo has (`GET /order?
-   externalOrderId=…`, in batches). Nothing is written.
+   externalOrderId=…`, in batches). Nothing is queued; the one thing written is the patient
+   cache: patients Impilo told it about are added to it, as a refresh would add them.
 2. `queue_import` queues the chosen orders (the preview's NEW ones) in ONE transaction, as one
    import batch, each with its own client reference, for the profile's server.
 3. `rows_with_problems` writes the rows of the orders left out, with a column saying what is

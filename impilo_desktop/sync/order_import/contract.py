@@ -92,7 +92,15 @@ class ImportPreview:
 
     @property
     def file_problems(self) -> list[SheetProblem]:
-        return self.sheet.problems
+        """The file's own problems that stop it being queued whole (no order_ref column, a
+        column named twice, too many rows...)."""
+        return [problem for problem in self.sheet.problems if problem.blocking]
+
+    @property
+    def file_notes(self) -> list[SheetProblem]:
+        """What of the file was left out but stops nothing (an unknown column, a cell in a
+        column without a name): shown, never blocking."""
+        return [problem for problem in self.sheet.problems if not problem.blocking]
 
     def with_standing(self, *standings: OrderStanding) -> list[PreviewOrder]:
         return [order for order in self.orders if order.standing in standings]

@@ -19,6 +19,7 @@ from pathlib import PurePath
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from impilo_desktop.domain.csv_cells import inert
 from impilo_desktop.domain.order_sheet.sheet import (
     PROBLEMS_COLUMN,
     SheetProblem,
@@ -35,17 +36,24 @@ def rows_with_problems(preview: ImportPreview) -> bytes:
     header as the file had it, each row as it was (unknown columns kept), and a last column
     `problems` saying what is wrong on that row."""
     header = list(preview.sheet.header)
+    by_number = {row.number: row for row in preview.sheet.rows}
+    rows = _rows(preview.problem_orders, by_number)
     names = [normal_column(cell) for cell in header]
     if PROBLEMS_COLUMN in names:
         at = names.index(PROBLEMS_COLUMN)
     else:
-        at = len(header)
-        header.append(PROBLEMS_COLUMN)
+        # After the widest row, not just the header: a row wider than its header keeps its
+        # own extra cells (under no name, as in the file) and none is written over.
+        at = max([len(header), *(len(row.raw) for row, _ in rows)])
+        header += [""] * (at - len(header)) + [PROBLEMS_COLUMN]
     table = [header]
-    by_number = {row.number: row for row in preview.sheet.rows}
-    for row, said in _rows(preview.problem_orders, by_number):
+    for row, said in rows:
         cells = list(row.raw) + [""] * max(0, len(header) - len(row.raw))
-        cells[at] = said
+        # The problems are ours (they quote the file's cells and Impilo's words): made inert
+        # in a CSV, so Excel runs none as a formula. The coordinator's own cells are left
+        # exactly as they were: theirs to fix and import again, and changing one (an
+        # order_ref "-0042") would change the order. An XLSX's cells are all text anyway.
+        cells[at] = inert(said) if preview.kind == "csv" else said
         table.append(cells)
     if preview.kind == "xlsx":
         return _xlsx(table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from impilo_desktop.domain.csv_cells import inert
 from impilo_desktop.store import EntryState, OutboxEntry, Store, StoreError
 from impilo_desktop.sync.order_import.contract import BatchLine, BatchSummary
 from impilo_desktop.sync.order_import.words import recipient_words
@@ -57,18 +58,19 @@ def outcome(line: BatchLine) -> str:
 
 def summary_csv(summary: BatchSummary) -> bytes:
     """The summary as CSV (UTF-8 with BOM): order_ref, recipient, outcome (placed / refused /
-    waiting), Impilo order id, reason, and the outbox entry's number."""
+    waiting), Impilo order id, reason, and the outbox entry's number. The texts from the file
+    and from Impilo are made `inert`: none runs as a formula in Excel."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(SUMMARY_COLUMNS)
     for line in summary.lines:
         writer.writerow(
             [
-                line.order_ref or "",
-                line.recipient,
+                inert(line.order_ref or ""),
+                inert(line.recipient),
                 outcome(line),
                 "" if line.order_id is None else str(line.order_id),
-                line.reason or "",
+                inert(line.reason or ""),
                 f"#{line.entry_id}",
             ]
         )

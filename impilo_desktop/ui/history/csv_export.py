@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from impilo_desktop.api.errors import ImpiloError
+from impilo_desktop.domain.csv_cells import inert
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge, Job
 
 from .export_all import ExportCancelledError, FetchPage, FetchProgress, gather_matching
@@ -35,19 +36,20 @@ CSV_HEADERS = [
 
 
 def csv_record(row: OrderRow) -> list[str]:
-    """One order as a CSV line (plain texts; ids as numbers)."""
+    """One order as a CSV line (plain texts; ids as numbers). Impilo's texts (names, items,
+    tracking, external ids typed by anyone) are made `inert`: Excel runs none as a formula."""
     return [
         str(row.order_id),
         local_time_text(row.latest),
-        row.texts[3],
-        row.status,
+        inert(row.texts[3]),
+        inert(row.status),
         str(row.patient_id) if row.patient_id is not None else "",
-        row.patient_name,
+        inert(row.patient_name),
         str(row.site_id) if row.site_id is not None else "",
-        row.site_name,
-        row.texts[4],
-        row.texts[5],
-        "; ".join(row.external_ids),
+        inert(row.site_name),
+        inert(row.texts[4]),
+        inert(row.texts[5]),
+        inert("; ".join(row.external_ids)),
     ]
 
 

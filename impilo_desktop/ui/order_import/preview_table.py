@@ -132,7 +132,7 @@ class ProblemList(QListWidget):
         self.clear()
         if preview is None:
             return
-        for problem in preview.file_problems:
+        for problem in [*preview.file_problems, *preview.file_notes]:
             self.addItem(QListWidgetItem(problem_text(problem)))
         for row, order in enumerate(preview.orders):
             if order.standing != OrderStanding.PROBLEM:

@@ -74,8 +74,9 @@ def rows_text(rows: Sequence[int]) -> str:
 
 
 def problem_text(problem: SheetProblem) -> str:
-    """ "Row 7, sku: No item with the SKU …" (the domain's own wording)."""
-    return str(problem)
+    """ "Row 7, sku: No item with the SKU …" (the domain's own wording); "Note: Row 1, Ward:
+    Unknown column …" for what was only left out and stops nothing."""
+    return str(problem) if problem.blocking else f"Note: {problem}"
 
 
 def queue_all_label(preview: ImportPreview) -> str:

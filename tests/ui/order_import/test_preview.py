@@ -197,3 +197,23 @@ def test_a_file_that_is_not_a_spreadsheet_is_said_and_offers_nothing_to_queue(
     assert not page.queue_all.isVisible()
     assert not page.queue_good.isVisible()
     assert page.another.isDefault()
+
+
+def test_an_unknown_column_is_a_note_and_the_whole_file_can_still_be_queued(
+    qtbot: QtBot, online_window: MainWindow, tmp_path: Path
+) -> None:
+    window = online_window
+    good = enrolment(refreshed(qtbot, window))
+    header = [*good.header, "Enrolled On"]
+    rows = [[*row, "2026-11-02"] for row in good.rows if row[0] in good.good_refs]
+    path = type(good)(header, rows).write_csv(tmp_path / "ehr.csv")
+    dialog = open_import(qtbot, window)
+    previewed(qtbot, dialog, path)
+
+    page = dialog.preview_page
+    assert page.problems.texts() == [
+        "Note: Row 1, Enrolled On: Unknown column “Enrolled On”; it was left out"
+    ]
+    assert page.queue_all.isVisible()
+    assert page.queue_all.isEnabled()
+    assert not page.queue_good.isVisible()
