@@ -178,7 +178,8 @@ def _tell(name: str, preview: ImportPreview) -> None:
         why = f" ({preview.server_problem.rstrip('.')})" if preview.server_problem else ""
         say(
             f"Impilo was not asked{why}: orders already placed are those of this computer's "
-            "outbox only, and patients this computer does not have are unknown.",
+            "outbox only, and patients this computer does not have are unknown; each order is"
+            " checked on Impilo before it is sent.",
             err=True,
         )
     orders = len(preview.orders)

@@ -52,7 +52,8 @@ def checked_where(preview: ImportPreview) -> str:
         first = "Impilo could not be asked" + (f" ({problem})" if problem else "")
     return (
         f"{first}. “Already placed” counts only the orders of this computer, and patients"
-        " this computer does not know are shown as unknown."
+        " this computer does not know are shown as unknown. Each order is checked on Impilo"
+        " before it is sent."
     )
 
 
