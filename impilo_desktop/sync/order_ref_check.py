@@ -91,6 +91,38 @@ def same_recipient(draft: OrderDraft, order: Order) -> bool:
     )
 
 
+def same_draft_recipient(draft: OrderDraft, other: OrderDraft) -> bool:
+    """Whether two drafts are for the same recipient, as `same_recipient` compares a draft
+    with an order (an outbox entry's draft against a file's order)."""
+    if draft.recipient_kind != other.recipient_kind:
+        return False
+    if draft.recipient_kind == "site":
+        return draft.site is not None and other.site is not None and draft.site.id == other.site.id
+    if draft.patient is not None or other.patient is not None:
+        return (
+            draft.patient is not None
+            and other.patient is not None
+            and draft.patient.id == other.patient.id
+        )
+    new, other_new = draft.new_patient, other.new_patient
+    return (
+        new is not None
+        and other_new is not None
+        and _same_text(new.first_name, other_new.first_name)
+        and _same_text(new.last_name, other_new.last_name)
+        and new.date_of_birth.strip() == other_new.date_of_birth.strip()
+    )
+
+
+def order_recipient_words(order: Order) -> str:
+    """Whom an order on Impilo is for, for the coordinator: "patient #10001", "site #101"."""
+    if order.patient is not None:
+        return f"patient #{order.patient.id}" if order.patient.id is not None else "a patient"
+    if order.site is not None and order.site.id is not None:
+        return f"site #{order.site.id}"
+    return "another recipient"
+
+
 async def find_placed(client: ImpiloClient, draft: OrderDraft) -> FoundOrder | None:
     """The order Impilo already has with all of the draft's refs (a spreadsheet's order has
     one; a JSON file's orders may share one id, like the JSON import's repeats, only all of

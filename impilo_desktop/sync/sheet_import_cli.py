@@ -182,6 +182,9 @@ def _tell(name: str, preview: ImportPreview) -> None:
             " checked on Impilo before it is sent.",
             err=True,
         )
+    for order in preview.already_placed:
+        # Skipped, each with where it already is: "RPM-0001 (row 2): sent as order 4411".
+        say(f"{name}: {order.ref} (row {order.rows[0]}): {order.already}")
     orders = len(preview.orders)
     units = sum(order.units for order in preview.orders)
     counts = f"{len(preview.already_placed)} already placed, {len(preview.new_orders)} new"

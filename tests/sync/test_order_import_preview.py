@@ -252,3 +252,42 @@ async def test_other_work_on_the_loop_goes_on_while_orders_are_matched(store: St
     # The other task ran between every chunk of 50 orders (and while the file was parsed).
     assert [p.done for p in heard if p.stage == MATCHING] == [0, 50, 100, 150, 200]
     assert turns >= 4
+
+
+async def test_a_ref_already_used_for_another_recipient_is_a_problem_on_its_order_ref(
+    store: Store, sandbox: SandboxServer, client: ImpiloClient
+) -> None:
+    # Last year's file: RPM-0001 sent from this computer for 10001, RPM-0002 on Impilo for
+    # 10003 (placed elsewhere); this year's file reuses both refs for other patients.
+    sent = queued_with_ref(store, client.base_url, "RPM-0001")
+    store.mark_sending(sent)
+    store.mark_sent(sent, 777)
+    elsewhere = OrderDraft(external_order_ids=["RPM-0002"])
+    elsewhere.set_patient(PatientChoice(id=10003))
+    elsewhere.add_item(1001, 1)
+    on_server = await client.create_order(to_order_create(elsewhere, "someone-else"))
+    same = queued_with_ref(store, client.base_url, "RPM-0003")  # the same order: placed
+
+    data = (
+        HEADER + "RPM-0001,10002,,IMP-CIR-1001,,1,\n"
+        "RPM-0002,10001,,IMP-CIR-1001,,1,\n"
+        "RPM-0003,10001,,IMP-CIR-1001,,1,\n"
+    )
+    preview = await build_preview(data.encode(), "enrolment.csv", store, client)
+
+    assert standings(preview) == {
+        "RPM-0001": OrderStanding.PROBLEM,
+        "RPM-0002": OrderStanding.PROBLEM,
+        "RPM-0003": OrderStanding.QUEUED,
+    }
+    by_ref = {order.ref: order for order in preview.orders}
+    assert [str(p) for p in by_ref["RPM-0001"].problems] == [
+        f"Row 2, order_ref: The order_ref RPM-0001 is already on another order (sent as order"
+        f" 777 (#{sent})), for Moreno, Jacqueline (#10001); give this order its own order_ref"
+    ]
+    assert [str(p) for p in by_ref["RPM-0002"].problems] == [
+        f"Row 3, order_ref: The order_ref RPM-0002 is already on another order (order"
+        f" {on_server.id} on Impilo), for patient #10003; give this order its own order_ref"
+    ]
+    assert by_ref["RPM-0003"].already == f"queued as #{same}"
+    assert preview.problem_rows == [2, 3]

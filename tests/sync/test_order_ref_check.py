@@ -188,3 +188,20 @@ async def test_orders_from_the_form_are_not_asked_about(
     details = [a.detail for a in store.entry_history(entry.entry_id)]
     assert "no order on Impilo with its order_ref" not in details
     assert store.get_entry(entry.entry_id).state == EntryState.SENT
+
+
+@pytest.mark.timeout(300)
+def test_the_command_line_lists_the_orders_it_skips_as_already_placed(
+    sandbox: SandboxServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import_and_sync(sandbox.base_url)
+    order_ids = {ref: order_id for ref, _, order_id in entries(sandbox.base_url)}
+    capsys.readouterr()
+
+    assert main(["drafts", "import", str(EXAMPLE), *account(sandbox.base_url)]) == 0
+    out = capsys.readouterr().out
+    rows = {"RPM-0001": 2, "RPM-0002": 4, "RPM-0003": 5, "RPM-0004": 7}
+    for number, ref in enumerate(EXAMPLE_REFS, start=1):
+        said = f"orders.csv: {ref} (row {rows[ref]}): sent as order {order_ids[ref]} (#{number})"
+        assert said in out
+    assert "4 already placed, 0 new." in out

@@ -6,7 +6,8 @@ sent: SENT; a refused one does not count, it came back to be fixed) carrying the
 its external order ids places it. Refs the outbox does not have are looked up on Impilo
 (`GET /order?externalOrderId=…`, about 50 refs a request, every page): an order carrying one
 is ON_SERVER. The ref is checked in the answer, as the sender checks a reference: a server
-that ignored the filter must not make new orders look placed.
+that ignored the filter must not make new orders look placed. Whom the order found is for is
+kept: a ref reused for another recipient is a problem, not "already placed" (preview.py).
 """
 
 from __future__ import annotations
@@ -17,10 +18,18 @@ from dataclasses import dataclass
 from typing import Final
 
 from impilo_desktop.api.errors import ImpiloError
+from impilo_desktop.api.models import Order
+from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store import EntryState, OutboxEntry, Store
 from impilo_desktop.store.recipient_lookup import batches
 from impilo_desktop.sync.order_import.contract import OrderStanding
 from impilo_desktop.sync.order_import.recipients import ImpiloAsk
+from impilo_desktop.sync.order_import.words import recipient_words
+from impilo_desktop.sync.order_ref_check import (
+    order_recipient_words,
+    same_draft_recipient,
+    same_recipient,
+)
 
 REFS_PER_REQUEST: Final = 50
 """Refs per `GET /order?externalOrderId=…`: a URL of a few kilobytes, well within what
@@ -30,11 +39,34 @@ ORDERS_PER_PAGE: Final = 100
 
 @dataclass(frozen=True)
 class Placed:
-    """Where an order already is: its standing, in words, and Impilo's order id if known."""
+    """Where an order already is: its standing, in words, Impilo's order id if known, and
+    whom it is for (`for_draft`, the outbox entry's draft; or `order`, Impilo's), so the
+    preview can tell a reused ref from the same order."""
 
     standing: OrderStanding
     words: str
     order_id: int | None = None
+    for_draft: OrderDraft | None = None
+    order: Order | None = None
+
+    def same_recipient(self, draft: OrderDraft) -> bool:
+        """Whether the order found is for `draft`'s recipient; True when `draft` has none
+        (its rows' problems say why; the ref alone then decides, as before)."""
+        if draft.recipient is None:
+            return True
+        if self.for_draft is not None:
+            return same_draft_recipient(draft, self.for_draft)
+        if self.order is not None:
+            return same_recipient(draft, self.order)
+        return True
+
+    def whom(self) -> str:
+        """Whom the order found is for, in the coordinator's words."""
+        if self.for_draft is not None:
+            return recipient_words(self.for_draft) or "another recipient"
+        if self.order is not None:
+            return order_recipient_words(self.order)
+        return "another recipient"
 
 
 def outbox_placed(entries: list[OutboxEntry]) -> Placed:
@@ -46,6 +78,7 @@ def outbox_placed(entries: list[OutboxEntry]) -> Placed:
             OrderStanding.SENT,
             f"sent as order {entry.order_id} (#{entry.entry_id})",
             entry.order_id,
+            for_draft=entry.draft,
         )
     entry = entries[0]
     words = f"queued as #{entry.entry_id}"
@@ -53,7 +86,7 @@ def outbox_placed(entries: list[OutboxEntry]) -> Placed:
         words += ", held until you release it"
     elif entry.state != EntryState.QUEUED:
         words += ", being sent"
-    return Placed(OrderStanding.QUEUED, words)
+    return Placed(OrderStanding.QUEUED, words, for_draft=entry.draft)
 
 
 async def placed_refs(store: Store, refs: Collection[str], ask: ImpiloAsk) -> dict[str, Placed]:
@@ -75,7 +108,7 @@ async def _on_impilo(refs: list[str], ask: ImpiloAsk) -> dict[str, Placed]:
     client = ask.client
     assert client is not None
     wanted = set(refs)
-    lowest: dict[str, int] = {}
+    lowest: dict[str, Order] = {}
     try:
         async for order in client.iterate_all(
             client.list_orders, size=ORDERS_PER_PAGE, external_order_ids=refs
@@ -84,12 +117,13 @@ async def _on_impilo(refs: list[str], ask: ImpiloAsk) -> dict[str, Placed]:
                 continue
             for value in order.external_order_ids:
                 ref = value.strip()
-                if ref in wanted and order.id < lowest.get(ref, order.id + 1):
-                    lowest[ref] = order.id
+                known = lowest.get(ref)
+                if ref in wanted and (known is None or order.id < (known.id or 0)):
+                    lowest[ref] = order
     except ImpiloError as error:
         ask.failed(error, "orders by reference")
         return {}
     return {
-        ref: Placed(OrderStanding.ON_SERVER, f"order {order_id} on Impilo", order_id)
-        for ref, order_id in lowest.items()
+        ref: Placed(OrderStanding.ON_SERVER, f"order {order.id} on Impilo", order.id, order=order)
+        for ref, order in lowest.items()
     }
