@@ -3,7 +3,8 @@ outbox and on Impilo.
 
 An entry of the outbox that stands for an order (queued, held, being sent, in doubt: QUEUED;
 sent: SENT; a refused one does not count, it came back to be fixed) carrying the ref among
-its external order ids places it. Refs the outbox does not have are looked up on Impilo
+its external order ids places it; so does a saved draft carrying it (IN_DRAFTS: an import
+entry taken back to drafts, to be queued again). Refs neither has are looked up on Impilo
 (`GET /order?externalOrderId=…`, about 50 refs a request, every page): an order carrying one
 is ON_SERVER. The ref is checked in the answer, as the sender checks a reference: a server
 that ignored the filter must not make new orders look placed. Whom the order found is for is
@@ -31,6 +32,7 @@ from impilo_desktop.sync.order_ref_check import (
     same_recipient,
 )
 
+IN_DRAFTS: Final = "in Drafts"
 REFS_PER_REQUEST: Final = 50
 """Refs per `GET /order?externalOrderId=…`: a URL of a few kilobytes, well within what
 servers and proxies take, and 6 requests for a 300-order file."""
@@ -95,6 +97,11 @@ async def placed_refs(store: Store, refs: Collection[str], ask: ImpiloAsk) -> di
     found = {
         ref: outbox_placed(entries) for ref, entries in store.outbox_entries_with_refs(refs).items()
     }
+    drafts = store.drafts_with_refs([ref for ref in refs if ref not in found])
+    found.update(
+        (ref, Placed(OrderStanding.IN_DRAFTS, IN_DRAFTS, for_draft=saved[0]))
+        for ref, saved in drafts.items()
+    )
     rest = [ref for ref in refs if ref not in found]
     for batch in batches(rest, REFS_PER_REQUEST):
         if not ask.can_ask:

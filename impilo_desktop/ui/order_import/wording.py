@@ -62,6 +62,8 @@ def standing(order: PreviewOrder) -> str:
         return "New"
     if order.standing == OrderStanding.PROBLEM:
         return f"Problems ({len(order.problems)})" if len(order.problems) > 1 else "Problem"
+    if order.standing == OrderStanding.IN_DRAFTS:
+        return f"Already on this computer ({order.already})"
     return f"Already placed ({order.already})" if order.already else "Already placed"
 
 
