@@ -14,15 +14,20 @@ kept: a ref reused for another recipient is a problem, not "already placed" (pre
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+import logging
+import unicodedata
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Final
+from urllib.parse import quote
+
+import httpx
 
 from impilo_desktop.api.errors import ImpiloError
 from impilo_desktop.api.models import Order
 from impilo_desktop.domain.draft import OrderDraft
+from impilo_desktop.domain.validation import MAX_EXTERNAL_ID_LENGTH
 from impilo_desktop.store import EntryState, OutboxEntry, Store
-from impilo_desktop.store.recipient_lookup import batches
 from impilo_desktop.sync.order_import.contract import OrderStanding
 from impilo_desktop.sync.order_import.recipients import ImpiloAsk
 from impilo_desktop.sync.order_import.words import recipient_words
@@ -33,10 +38,40 @@ from impilo_desktop.sync.order_ref_check import (
 )
 
 IN_DRAFTS: Final = "in Drafts"
+log = logging.getLogger(__name__)
+
 REFS_PER_REQUEST: Final = 50
 """Refs per `GET /order?externalOrderId=…`: a URL of a few kilobytes, well within what
 servers and proxies take, and 6 requests for a 300-order file."""
 ORDERS_PER_PAGE: Final = 100
+QUERY_CHARS: Final = 4000
+"""At most this many characters of refs (URL-encoded) in one request's query: far below the
+8 KB many servers and proxies take for a URL, whatever the refs are like."""
+
+
+def can_be_asked(ref: str) -> bool:
+    """Whether a ref passes the ref rules (as validation has them), so it may be asked about."""
+    value = ref.strip()
+    return (
+        bool(value)
+        and len(value) <= MAX_EXTERNAL_ID_LENGTH
+        and not any(unicodedata.category(ch) == "Cc" for ch in value)
+    )
+
+
+def ref_batches(refs: Collection[str]) -> Iterator[list[str]]:
+    """`refs` in requests of at most REFS_PER_REQUEST refs and QUERY_CHARS characters."""
+    batch: list[str] = []
+    size = 0
+    for ref in dict.fromkeys(refs):
+        length = len("&externalOrderId=") + len(quote(ref, safe=""))
+        if batch and (len(batch) >= REFS_PER_REQUEST or size + length > QUERY_CHARS):
+            yield batch
+            batch, size = [], 0
+        batch.append(ref)
+        size += length
+    if batch:
+        yield batch
 
 
 @dataclass(frozen=True)
@@ -102,8 +137,10 @@ async def placed_refs(store: Store, refs: Collection[str], ask: ImpiloAsk) -> di
         (ref, Placed(OrderStanding.IN_DRAFTS, IN_DRAFTS, for_draft=saved[0]))
         for ref, saved in drafts.items()
     )
-    rest = [ref for ref in refs if ref not in found]
-    for batch in batches(rest, REFS_PER_REQUEST):
+    # A ref the rules refuse (too long, a line break) is a problem on its row already: asking
+    # about it could only make the query too long for Impilo or for the HTTP library.
+    rest = [ref for ref in refs if ref not in found and can_be_asked(ref)]
+    for batch in ref_batches(rest):
         if not ask.can_ask:
             break
         found.update(await _on_impilo(batch, ask))
@@ -129,6 +166,12 @@ async def _on_impilo(refs: list[str], ask: ImpiloAsk) -> dict[str, Placed]:
                     lowest[ref] = order
     except ImpiloError as error:
         ask.failed(error, "orders by reference")
+        return {}
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
+        # Not one of the client's errors (a query the library refuses): Impilo was not asked.
+        what = type(error).__name__
+        log.warning("Import preview: the query for orders by reference failed (%s)", what)
+        ask.failed(ImpiloError("The orders' refs could not be looked up on Impilo."), "orders")
         return {}
     return {
         ref: Placed(OrderStanding.ON_SERVER, f"order {order.id} on Impilo", order.id, order=order)
