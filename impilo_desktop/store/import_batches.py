@@ -3,7 +3,8 @@
 `enqueue_batch` moves every chosen draft into the outbox in ONE transaction, as `enqueue`
 does one: all of them or none. An order whose reference (one of its external order ids) is
 already on an entry that stands for an order (any state but rejected) refuses the whole
-batch, so a file imported twice at once (the window and the command line) or an order queued
+batch (as does one on a saved draft: an entry taken back to drafts), so a file imported
+twice at once (the window and the command line) or an order queued
 since the preview never becomes two orders. The batch is kept (`import_batches`, and
 `outbox.import_batch` on each entry) so its summary survives a restart; an entry taken back
 to drafts or discarded leaves its batch with it.
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see cipher.py
 
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store.drafts import draft_json
+from impilo_desktop.store.drafts import draft_json, load_draft
 from impilo_desktop.store.entries import EntryState, OutboxEntry
 from impilo_desktop.store.errors import StoreError
 from impilo_desktop.store.outbox import OUTBOX, new_client_reference
@@ -46,8 +47,8 @@ class RefsAlreadyQueued(StoreError):  # noqa: N818 - says what the coordinator h
         self.refs = tuple(refs)
         shown = ", ".join(self.refs[:5]) + (" …" if len(self.refs) > 5 else "")
         super().__init__(
-            f"Nothing was queued: {len(self.refs)} of these orders ({shown}) were queued "
-            "since the preview was made. Preview the file again.",
+            f"Nothing was queued: {len(self.refs)} of these orders ({shown}) were queued or "
+            "saved in Drafts since the preview was made. Preview the file again.",
             detail=f"{len(self.refs)} references already on outbox entries",
         )
 
@@ -70,6 +71,28 @@ ORDER BY o.entry_id
 """
 
 
+# Every (reference, saved draft) for the refs in the JSON array parameter: a held or refused
+# import entry taken back to drafts still stands for its order (it will be queued again).
+_DRAFTS_WITH_REFS = """
+SELECT trim(e.value) AS ref, d.draft_id, d.body
+FROM drafts AS d, json_each(CASE WHEN json_valid(d.body) THEN d.body ELSE '{}' END,
+                            '$.external_order_ids') AS e
+WHERE e.type = 'text' AND trim(e.value) IN (SELECT value FROM json_each(?))
+ORDER BY d.created_at, d.draft_id
+"""
+
+
+def _drafts_with_refs(
+    conn: sqlite3.Connection, refs: Collection[str]
+) -> dict[str, list[OrderDraft]]:
+    found: dict[str, list[OrderDraft]] = {}
+    if not refs:
+        return found
+    for row in conn.execute(_DRAFTS_WITH_REFS, (json.dumps(sorted(refs)),)).fetchall():
+        found.setdefault(str(row["ref"]), []).append(load_draft(str(row["body"])))
+    return found
+
+
 def _entries_with_refs(
     conn: sqlite3.Connection, refs: Collection[str]
 ) -> dict[str, list[OutboxEntry]]:
@@ -90,8 +113,9 @@ class ImportBatchesMixin(StateTableMixin):
         """Queue `drafts` for `server` in ONE transaction, as one batch named after the file.
 
         Each gets its own client reference. An invalid draft raises the domain's
-        `DraftInvalid`, and a reference already on an entry that is not rejected (or on two
-        of these drafts) `RefsAlreadyQueued`; either way nothing is written. A new patient's
+        `DraftInvalid`, and a reference already on an entry that is not rejected, on a saved
+        draft other than these (an import entry taken back to drafts) or on two of these
+        drafts `RefsAlreadyQueued`; either way nothing is written. A new patient's
         order is not confirmed (`new_patient_confirmed` 0): the sender asks Impilo for a
         patient like them before it creates one (sync/patient_check.py).
         """
@@ -108,9 +132,15 @@ class ImportBatchesMixin(StateTableMixin):
             for ref in order_refs(draft):
                 seen[ref] = seen.get(ref, 0) + 1
         twice = sorted(ref for ref, times in seen.items() if times > 1)
+        queueing = {draft.draft_id for draft in drafts}
 
         def put(conn: sqlite3.Connection) -> ImportBatch:
-            taken = sorted({*twice, *_entries_with_refs(conn, seen)})
+            in_drafts = {
+                ref
+                for ref, found in _drafts_with_refs(conn, seen).items()
+                if any(draft.draft_id not in queueing for draft in found)
+            }
+            taken = sorted({*twice, *_entries_with_refs(conn, seen), *in_drafts})
             if taken:
                 raise RefsAlreadyQueued(taken)
             conn.execute(
@@ -148,6 +178,12 @@ class ImportBatchesMixin(StateTableMixin):
         `refs` among their external order ids (trimmed), oldest first, by reference."""
         wanted = {ref.strip() for ref in refs if ref.strip()}
         return self._db.read(lambda conn: _entries_with_refs(conn, wanted))
+
+    def drafts_with_refs(self, refs: Collection[str]) -> dict[str, list[OrderDraft]]:
+        """The saved drafts carrying each of `refs` among their external order ids
+        (trimmed), oldest first, by reference."""
+        wanted = {ref.strip() for ref in refs if ref.strip()}
+        return self._db.read(lambda conn: _drafts_with_refs(conn, wanted))
 
     def import_batch(self, batch_id: str) -> ImportBatch | None:
         """One batch with the entries still in the outbox, or None."""

@@ -25,7 +25,10 @@ timing assumptions):
    - timeout/reset after the request left, 5xx, unreadable 2xx, cancellation: `in_doubt`
      with a retry time, so the next try starts with the lookup.
 6. Entries older than `max_age` are `held` for the user's confirmation, never sent silently.
-7. A new patient's order is `held` when Impilo already has a patient with the same external
+7. An imported order (one carrying external order ids) is looked up by its ids before it is
+   first posted: an order already on Impilo for the same recipient settles it as sent, one
+   for another recipient rejects it (order_ref_check.py).
+8. A new patient's order is `held` when Impilo already has a patient with the same external
    ID or email (checked before each create, after the lookup by reference: patient_check.py).
 
 The sender works on the thread that runs its event loop; the store gives that thread its own
@@ -79,6 +82,7 @@ from impilo_desktop.sync.drain_report import (
     Outcome,
     StopReason,
 )
+from impilo_desktop.sync.order_ref_check import OrderRefCheck, needs_check
 from impilo_desktop.sync.patient_check import (
     NO_PATIENT_MATCH,
     could_not_check,
@@ -155,6 +159,7 @@ class OutboxSender:
         from impilo_desktop.sync.patient_change_sender import PatientChangeSender
 
         self._changes = PatientChangeSender(self)
+        self._refs = OrderRefCheck(self)
 
     @property
     def lock_ttl(self) -> float:
@@ -302,6 +307,13 @@ class OutboxSender:
                 Outcome.REJECTED,
                 message,
             )
+
+        if needs_check(entry):
+            # An imported order may be on Impilo already (sent from another computer, or
+            # before the outbox forgot it): never post it again (order_ref_check.py).
+            placed = await self._refs.check(client, entry)
+            if placed is not None:
+                return placed
 
         if entry.draft.is_new_patient_order and not entry.new_patient_confirmed:
             # After the lookup by reference, never before: see sync/patient_check.py.

@@ -181,9 +181,13 @@ def _tell(name: str, preview: ImportPreview) -> None:
         why = f" ({preview.server_problem.rstrip('.')})" if preview.server_problem else ""
         say(
             f"Impilo was not asked{why}: orders already placed are those of this computer's "
-            "outbox only, and patients this computer does not have are unknown.",
+            "outbox only, and patients this computer does not have are unknown; each order is"
+            " checked on Impilo before it is sent.",
             err=True,
         )
+    for order in preview.already_placed:
+        # Skipped, each with where it already is: "RPM-0001 (row 2): sent as order 4411".
+        say(f"{name}: {order.ref} (row {order.rows[0]}): {order.already}")
     orders = len(preview.orders)
     units = sum(order.units for order in preview.orders)
     counts = f"{len(preview.already_placed)} already placed, {len(preview.new_orders)} new"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from urllib.parse import quote
 
 import pytest
 from openpyxl import Workbook
@@ -264,3 +265,110 @@ async def test_an_id_too_large_for_impilo_is_a_problem_on_its_cell_not_an_overfl
     preview = await build_preview(data, "big.csv", store, client)
     assert [o.standing for o in preview.orders] == [OrderStanding.PROBLEM, OrderStanding.NEW]
     assert [(p.row, p.column) for p in preview.orders[0].problems] == [(2, "patient_id")]
+
+
+async def test_a_ref_already_used_for_another_recipient_is_a_problem_on_its_order_ref(
+    store: Store, sandbox: SandboxServer, client: ImpiloClient
+) -> None:
+    # Last year's file: RPM-0001 sent from this computer for 10001, RPM-0002 on Impilo for
+    # 10003 (placed elsewhere); this year's file reuses both refs for other patients.
+    sent = queued_with_ref(store, client.base_url, "RPM-0001")
+    store.mark_sending(sent)
+    store.mark_sent(sent, 777)
+    elsewhere = OrderDraft(external_order_ids=["RPM-0002"])
+    elsewhere.set_patient(PatientChoice(id=10003))
+    elsewhere.add_item(1001, 1)
+    on_server = await client.create_order(to_order_create(elsewhere, "someone-else"))
+    same = queued_with_ref(store, client.base_url, "RPM-0003")  # the same order: placed
+
+    data = (
+        HEADER + "RPM-0001,10002,,IMP-CIR-1001,,1,\n"
+        "RPM-0002,10001,,IMP-CIR-1001,,1,\n"
+        "RPM-0003,10001,,IMP-CIR-1001,,1,\n"
+    )
+    preview = await build_preview(data.encode(), "enrolment.csv", store, client)
+
+    assert standings(preview) == {
+        "RPM-0001": OrderStanding.PROBLEM,
+        "RPM-0002": OrderStanding.PROBLEM,
+        "RPM-0003": OrderStanding.QUEUED,
+    }
+    by_ref = {order.ref: order for order in preview.orders}
+    assert [str(p) for p in by_ref["RPM-0001"].problems] == [
+        f"Row 2, order_ref: The order_ref RPM-0001 is already on another order (sent as order"
+        f" 777 (#{sent})), for Moreno, Jacqueline (#10001); give this order its own order_ref"
+    ]
+    assert [str(p) for p in by_ref["RPM-0002"].problems] == [
+        f"Row 3, order_ref: The order_ref RPM-0002 is already on another order (order"
+        f" {on_server.id} on Impilo), for patient #10003; give this order its own order_ref"
+    ]
+    assert by_ref["RPM-0003"].already == f"queued as #{same}"
+    assert preview.problem_rows == [2, 3]
+
+
+async def test_one_patient_impilo_refuses_to_answer_about_is_a_problem_on_its_row_only(
+    store: Store, sandbox: SandboxServer, client: ImpiloClient
+) -> None:
+    elsewhere = OrderDraft(external_order_ids=["R-SERVER"])
+    elsewhere.set_patient(PatientChoice(id=10003))
+    elsewhere.add_item(1001, 1)
+    on_server = await client.create_order(to_order_create(elsewhere, "someone-else"))
+    past_int64 = "99999999999999999999"  # the sandbox answers 400 about such an id
+    data = (
+        HEADER + f"R-ODD,{past_int64},,IMP-CIR-1001,,1,\n"
+        f"R-ENROLLED,{ONLY_ON_IMPILO},,IMP-CIR-1001,,1,\n"
+        "R-SERVER,10003,,IMP-CIR-1001,,1,\n"
+    )
+    preview = await build_preview(data.encode(), "enrolment.csv", store, client)
+
+    # Impilo was still asked about the other patient and about the refs.
+    assert preview.server_checked
+    assert standings(preview) == {
+        "R-ODD": OrderStanding.PROBLEM,
+        "R-ENROLLED": OrderStanding.NEW,
+        "R-SERVER": OrderStanding.ON_SERVER,
+    }
+    by_ref = {order.ref: order for order in preview.orders}
+    assert by_ref["R-SERVER"].already_order_id == on_server.id
+    [problem] = by_ref["R-ODD"].problems
+    assert (problem.row, problem.column) == (2, "patient_id")
+    assert problem.message.startswith(
+        f"Impilo could not say whether it has a patient with the id {past_int64} ("
+    )
+
+
+async def test_refs_the_rules_refuse_are_not_asked_about(
+    store: Store, sandbox: SandboxServer, client: ImpiloClient
+) -> None:
+    elsewhere = OrderDraft(external_order_ids=["R-SERVER"])
+    elsewhere.set_patient(PatientChoice(id=10003))
+    elsewhere.add_item(1001, 1)
+    on_server = await client.create_order(to_order_create(elsewhere, "someone-else"))
+    # Fifty refs of 1,500 characters: together a query over 64 KB, which the HTTP library
+    # refuses (httpx.InvalidURL) before anything reaches Impilo.
+    long_refs = [f"{n:02d}" + "X" * 1498 for n in range(50)]
+    data = HEADER + "".join(f"{ref},10001,,IMP-CIR-1001,,1,\n" for ref in long_refs)
+    data += "R-SERVER,10003,,IMP-CIR-1001,,1,\n"
+    preview = await build_preview(data.encode(), "enrolment.csv", store, client)
+
+    assert preview.server_checked
+    by_ref = {order.ref: order for order in preview.orders}
+    assert by_ref["R-SERVER"].standing == OrderStanding.ON_SERVER
+    assert by_ref["R-SERVER"].already_order_id == on_server.id
+    for ref in long_refs:
+        assert by_ref[ref].standing == OrderStanding.PROBLEM
+        assert [p.column for p in by_ref[ref].problems] == ["order_ref"]
+
+
+def test_ref_batches_bound_the_query() -> None:
+    from impilo_desktop.sync.order_import.standing import QUERY_CHARS, ref_batches
+
+    refs = (
+        [f"R-{n}" for n in range(120)] + ["é" * 100] * 1 + [f"L-{n}" + "é" * 90 for n in range(60)]
+    )
+    batches = list(ref_batches(refs))
+    assert [ref for batch in batches for ref in batch] == refs
+    assert all(len(batch) <= 50 for batch in batches)
+    for batch in batches:
+        query = sum(len("&externalOrderId=") + len(quote(ref, safe="")) for ref in batch)
+        assert query <= QUERY_CHARS

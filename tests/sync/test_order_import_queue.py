@@ -176,3 +176,27 @@ async def test_a_refusal_has_impilos_reason_and_the_summary_exports(
         assert batch_summary(reopened, last.batch_id) == summary
         with pytest.raises(StoreError):
             batch_summary(reopened, "no such batch")
+
+
+async def test_an_order_taken_back_to_drafts_is_not_queued_again_by_a_reimport(
+    store: Store, client: ImpiloClient
+) -> None:
+    two = (HEADER + "R-1,10001,,IMP-CIR-1001,,1,\nR-2,10002,,IMP-CIR-1001,,1,\n").encode()
+    first = await build_preview(two, "enrolment.csv", store, client)
+    batch = queue_import(store, first, server=client.base_url, orders=first.new_orders)
+    # Impilo refused R-2; the coordinator takes it back to drafts to fix it.
+    refused = batch.entry_ids[1]
+    store.mark_rejected(refused, "Item not orderable", "400")
+    stale = await build_preview(two, "enrolment.csv", store, client)  # before it came back
+    assert standings(stale)["R-2"] == OrderStanding.NEW
+    store.return_to_drafts(refused)
+
+    again = await build_preview(two, "enrolment.csv", store, client)
+    assert standings(again) == {"R-1": OrderStanding.QUEUED, "R-2": OrderStanding.IN_DRAFTS}
+    assert again.already_placed[1].already == "in Drafts"
+    assert again.new_orders == []
+    # A preview made before it came back cannot queue it a second time either.
+    with pytest.raises(RefsAlreadyQueued) as taken:
+        queue_import(store, stale, server=client.base_url, orders=stale.new_orders)
+    assert taken.value.refs == ("R-2",)
+    assert [entry.entry_id for entry in store.list_outbox()] == [batch.entry_ids[0]]

@@ -31,6 +31,8 @@ class OrderStanding(StrEnum):
                 (queued, held, being sent, in doubt)
     sent        its order_ref is on an entry this computer sent
     on_server   Impilo has an order carrying its order_ref
+    in_drafts   its order_ref is on a saved draft of this profile (an import entry taken back
+                to drafts, to be fixed and queued again): already on this computer
 
     An order already placed is that, even if its rows now have problems (the catalog changed
     since): there is nothing left to fix in it.
@@ -41,9 +43,15 @@ class OrderStanding(StrEnum):
     QUEUED = "queued"
     SENT = "sent"
     ON_SERVER = "on_server"
+    IN_DRAFTS = "in_drafts"  # added by the issue 15 fixes (fixsend)
 
 
-ALREADY_PLACED = (OrderStanding.QUEUED, OrderStanding.SENT, OrderStanding.ON_SERVER)
+ALREADY_PLACED = (
+    OrderStanding.QUEUED,
+    OrderStanding.SENT,
+    OrderStanding.ON_SERVER,
+    OrderStanding.IN_DRAFTS,
+)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from impilo_desktop.domain.order_sheet.sheet import (
     NEW_PATIENT_COLUMNS,
     RECIPIENT_COLUMNS,
     SheetOrder,
+    SheetProblem,
     group_orders,
 )
 from impilo_desktop.domain.order_sheet.xlsx import XLSX_MAGIC, read_order_sheet
@@ -115,6 +116,9 @@ def _preview_orders(
             None,
         )
         where = placed.get(draft.ref) if draft.ref else None
+        if where is not None and not where.same_recipient(draft.draft):
+            draft = _ref_taken(draft, where)
+            where = None
         if where is not None:
             standing = where.standing
         else:
@@ -130,3 +134,14 @@ def _preview_orders(
             )
         )
     return shown
+
+
+def _ref_taken(draft: SheetDraft, where: Placed) -> SheetDraft:
+    """The order with a problem on its order_ref cell: the ref is on an order for another
+    recipient (last year's file reused, a typo), so this one is neither placed nor new."""
+    message = (
+        f"The order_ref {draft.ref} is already on another order ({where.words}), for"
+        f" {where.whom()}; give this order its own order_ref"
+    )
+    problem = SheetProblem(draft.rows[0], "order_ref", message)
+    return replace(draft, problems=[*draft.problems, problem])

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from impilo_desktop.api.client import ImpiloClient
-from impilo_desktop.api.errors import ImpiloError, NotFound
+from impilo_desktop.api.errors import (
+    AuthenticationError,
+    ImpiloError,
+    NotFound,
+    RateLimited,
+    ServerError,
+    Unreachable,
+)
 from impilo_desktop.api.models import Patient, Site
 from impilo_desktop.domain.draft import PatientChoice, SiteChoice
 from impilo_desktop.domain.order_sheet.matching import whole_number
@@ -31,6 +38,12 @@ ASK_AT_ONCE: Final = 6
 not to crowd out the sender's requests on one connection pool (or look like a flood)."""
 
 NOT_ASKED = "not on this computer's list; Impilo could not be asked"
+LARGEST_ID: Final = 2**63 - 1
+
+STOPS_ASKING: Final = (Unreachable, ServerError, AuthenticationError, RateLimited)
+"""Failures to reach Impilo at all (no connection, a timeout, 5xx after the retries, the key
+refused, "not now"): nothing more is asked. A 404 means "no such patient"; any other answer
+about one patient is a problem on its rows only."""
 
 AskProgress = Callable[[int, int], None]
 """`progress(done, total)`: patients asked of Impilo so far."""
@@ -40,7 +53,8 @@ AskProgress = Callable[[int, int], None]
 class ImpiloAsk:
     """Asking Impilo during one preview: the client (None: this computer only) and, once a
     request failed, why. After the first failure nothing more is asked: a preview offline
-    must not wait out every request's retries."""
+    must not wait out every request's retries. Only a failure to reach Impilo counts
+    (`STOPS_ASKING`); an answer about one patient does not."""
 
     client: ImpiloClient | None
     problem: str | None = None
@@ -72,6 +86,8 @@ class FileRecipients:
     # (column, value) of patients Impilo said it does not have / could not be asked about.
     not_on_impilo: set[tuple[str, str]] = field(default_factory=set)
     not_asked: set[tuple[str, str]] = field(default_factory=set)
+    # (column, value) of patients Impilo refused to answer about, with its reason.
+    not_answered: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def patient(self, patient_id: int) -> PatientChoice | None:
         patient = self.patients.get(patient_id)
@@ -90,6 +106,12 @@ class FileRecipients:
         by = "the external id" if column == "patient_external_id" else "the id"
         if key in self.not_asked:
             return f"Patient with {by} {value.strip()}: {NOT_ASKED}"
+        if key in self.not_answered:
+            reason = self.not_answered[key].rstrip(".")
+            return (
+                f"Impilo could not say whether it has a patient with {by} {value.strip()}"
+                f" ({reason}); check it"
+            )
         if key in self.not_on_impilo:
             return f"Impilo has no patient with {by} {value.strip()}; check it"
         return None
@@ -128,10 +150,13 @@ async def file_recipients(
     """The recipients the rows name, from the store and, for patients it does not have,
     from Impilo (added to the cache)."""
     named = NamedRecipients.of(rows)
+    # An id past SQLite's integer cannot be in the cache (and would not bind): only Impilo is
+    # asked about it, whose answer goes on its row.
+    storable = {i for i in named.patient_ids if i <= LARGEST_ID}
     found = FileRecipients(
-        patients=store.cached_patients_with_ids(named.patient_ids),
+        patients=store.cached_patients_with_ids(storable),
         by_external_id=store.cached_patients_with_external_ids(named.external_ids),
-        sites=store.cached_sites_with_ids(named.site_ids),
+        sites=store.cached_sites_with_ids({i for i in named.site_ids if i <= LARGEST_ID}),
     )
     missing_ids = sorted(named.patient_ids - found.patients.keys())
     missing_mrns = sorted(named.external_ids - found.by_external_id.keys())
@@ -196,9 +221,19 @@ class _Asking:
                     return await get(client)
                 except NotFound:
                     self.found.not_on_impilo.add(key)
-                except ImpiloError as error:
+                except STOPS_ASKING as error:
                     self.ask.failed(error, what)
                     self.found.not_asked.add(key)
+                except ImpiloError as error:
+                    # Impilo answered, about this patient only (a 400 on one odd id): a
+                    # problem on the rows naming them; the other patients are still asked.
+                    log.warning(
+                        "Import preview: Impilo refused a question about %s (%s, status %s)",
+                        what,
+                        type(error).__name__,
+                        error.status,
+                    )
+                    self.found.not_answered[key] = error.message
                 return None
             finally:
                 self.done += 1

@@ -52,7 +52,8 @@ def checked_where(preview: ImportPreview) -> str:
         first = "Impilo could not be asked" + (f" ({problem})" if problem else "")
     return (
         f"{first}. “Already placed” counts only the orders of this computer, and patients"
-        " this computer does not know are shown as unknown."
+        " this computer does not know are shown as unknown. Each order is checked on Impilo"
+        " before it is sent."
     )
 
 
@@ -61,6 +62,8 @@ def standing(order: PreviewOrder) -> str:
         return "New"
     if order.standing == OrderStanding.PROBLEM:
         return f"Problems ({len(order.problems)})" if len(order.problems) > 1 else "Problem"
+    if order.standing == OrderStanding.IN_DRAFTS:
+        return f"Already on this computer ({order.already})"
     return f"Already placed ({order.already})" if order.already else "Already placed"
 
 

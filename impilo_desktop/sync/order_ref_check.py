@@ -1,0 +1,199 @@
+"""Before an imported order is first posted, Impilo is asked whether it already has it.
+
+An entry whose draft carries external order ids (the `order_ref` of a spreadsheet, the ids
+of a JSON file) may stand for an order placed long ago: the outbox forgets sent entries after
+30 days, and a second computer never knew them. So before the first POST of such an entry
+(it is `queued`: none of our requests can have created it) the sender asks
+`GET /order?externalOrderId=…` for its ids and checks them in the answer (an order carrying
+all of them, as the JSON import tells a repeat):
+
+- an order for the same recipient (patient id, site id, or a new patient's first name, last
+  name and date of birth) is that order: the entry is marked sent with it, nothing posted;
+- an order for another recipient means the ref is taken: the entry is rejected with a plain
+  reason, so the coordinator gives it its own ref;
+- a failed lookup is a retryable failure like any other (nothing was posted).
+
+`in_doubt` entries are not checked here: they are looked up by their client reference
+(sender.py), which finds our own order. Orders from the form carry no external ids and are
+not asked about.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from impilo_desktop.api.client import ImpiloClient
+from impilo_desktop.api.errors import AuthenticationError, ImpiloError, Unreachable
+from impilo_desktop.api.models import Order
+from impilo_desktop.domain.draft import OrderDraft
+from impilo_desktop.store import EntryState, OutboxEntry
+from impilo_desktop.sync.drain_report import EntryResult, Outcome, StopReason
+
+if TYPE_CHECKING:
+    from impilo_desktop.sync.sender import OutboxSender
+
+log = logging.getLogger(__name__)
+
+ORDERS_PER_PAGE: Final = 100
+
+
+@dataclass(frozen=True)
+class FoundOrder:
+    """An order Impilo has that carries the entry's external ids (`ref`, in words)."""
+
+    order: Order
+    ref: str
+    same_recipient: bool
+
+    @property
+    def order_id(self) -> int:
+        assert self.order.id is not None
+        return self.order.id
+
+
+def order_refs(draft: OrderDraft) -> list[str]:
+    """The draft's external order ids worth asking about (blank ones are not)."""
+    return sorted({ref.strip() for ref in draft.external_order_ids if ref.strip()})
+
+
+def needs_check(entry: OutboxEntry) -> bool:
+    """Whether the entry is asked about before it is posted: queued (never created by one of
+    our requests) and carrying external order ids."""
+    return entry.state == EntryState.QUEUED and bool(order_refs(entry.draft))
+
+
+def _same_text(a: str | None, b: str | None) -> bool:
+    return (a or "").strip().casefold() == (b or "").strip().casefold()
+
+
+def same_recipient(draft: OrderDraft, order: Order) -> bool:
+    """Whether `order` is for the draft's recipient: the same patient id or site id; for a
+    new patient (who has no id yet), the same first name, last name and date of birth."""
+    if draft.recipient_kind == "site":
+        site_id = draft.site.id if draft.site is not None else None
+        return site_id is not None and order.site is not None and order.site.id == site_id
+    patient = order.patient
+    if patient is None:
+        return False
+    if draft.patient is not None:
+        return draft.patient.id is not None and patient.id == draft.patient.id
+    new = draft.new_patient
+    if new is None:
+        return False
+    birth = patient.birth_date
+    return (
+        _same_text(new.first_name, patient.first_name)
+        and _same_text(new.last_name, patient.last_name)
+        and birth is not None
+        and birth.isoformat() == new.date_of_birth.strip()
+    )
+
+
+def same_draft_recipient(draft: OrderDraft, other: OrderDraft) -> bool:
+    """Whether two drafts are for the same recipient, as `same_recipient` compares a draft
+    with an order (an outbox entry's draft against a file's order)."""
+    if draft.recipient_kind != other.recipient_kind:
+        return False
+    if draft.recipient_kind == "site":
+        return draft.site is not None and other.site is not None and draft.site.id == other.site.id
+    if draft.patient is not None or other.patient is not None:
+        return (
+            draft.patient is not None
+            and other.patient is not None
+            and draft.patient.id == other.patient.id
+        )
+    new, other_new = draft.new_patient, other.new_patient
+    return (
+        new is not None
+        and other_new is not None
+        and _same_text(new.first_name, other_new.first_name)
+        and _same_text(new.last_name, other_new.last_name)
+        and new.date_of_birth.strip() == other_new.date_of_birth.strip()
+    )
+
+
+def order_recipient_words(order: Order) -> str:
+    """Whom an order on Impilo is for, for the coordinator: "patient #10001", "site #101"."""
+    if order.patient is not None:
+        return f"patient #{order.patient.id}" if order.patient.id is not None else "a patient"
+    if order.site is not None and order.site.id is not None:
+        return f"site #{order.site.id}"
+    return "another recipient"
+
+
+async def find_placed(client: ImpiloClient, draft: OrderDraft) -> FoundOrder | None:
+    """The order Impilo already has with all of the draft's refs (a spreadsheet's order has
+    one; a JSON file's orders may share one id, like the JSON import's repeats, only all of
+    them make the same order): one for the same recipient if there is any, else the lowest
+    other one; None when there is none. Raises `ImpiloError` when Impilo could not be asked.
+    The refs are checked in the answer: a server that ignored the filter must not make a new
+    order look placed."""
+    refs = order_refs(draft)
+    wanted = set(refs)
+    found: list[FoundOrder] = []
+    async for order in client.iterate_all(
+        client.list_orders, size=ORDERS_PER_PAGE, external_order_ids=refs
+    ):
+        if order.id is None:
+            continue
+        if wanted <= {value.strip() for value in order.external_order_ids}:
+            found.append(FoundOrder(order, ", ".join(refs), same_recipient(draft, order)))
+    if not found:
+        return None
+    return min(found, key=lambda f: (not f.same_recipient, f.order_id))
+
+
+def already_placed_detail(found: FoundOrder) -> str:
+    return f"already on Impilo as order {found.order_id} (order_ref {found.ref}); not sent again"
+
+
+def ref_taken_reason(found: FoundOrder, draft: OrderDraft) -> str:
+    who = "site" if draft.recipient_kind == "site" else "patient"
+    return (
+        f"Impilo already has order {found.order_id} with the order_ref {found.ref} for another"
+        f" {who}; give this order its own order_ref"
+    )
+
+
+class OrderRefCheck:
+    """The sender's check of an entry's refs on Impilo (it shares the sender's outcomes)."""
+
+    def __init__(self, sender: OutboxSender) -> None:
+        self.sender = sender
+
+    async def check(self, client: ImpiloClient, entry: OutboxEntry) -> EntryResult | None:
+        """A result when the entry is settled without a POST (or must wait: the lookup
+        failed), None when Impilo has no order with its refs and it may be sent."""
+        from impilo_desktop.sync.sender import _no_connection, _StopDrain
+
+        sender = self.sender
+        store = sender.store
+        try:
+            found = await find_placed(client, entry.draft)
+        except AuthenticationError as error:
+            sender.connectivity.report_error(error)
+            raise _StopDrain(sender._pause(entry, error), StopReason.KEY_REFUSED) from None
+        except ImpiloError as error:
+            # Nothing was posted: a plain retry, the entry stays queued.
+            hint = getattr(error, "retry_after", None)
+            result = sender._schedule(
+                entry, error, reconcile=False, retry_after=hint if isinstance(hint, float) else None
+            )
+            if isinstance(error, Unreachable) and not error.maybe_sent:
+                raise _StopDrain(result, _no_connection(error)) from None
+            return result
+        sender.connectivity.report_success()
+        if found is None:
+            store.record_attempt(entry.entry_id, "checked", "no order on Impilo with its order_ref")
+            return None
+        if found.same_recipient:
+            detail = already_placed_detail(found)
+            log.info("Entry %s: already on Impilo as order %s", entry.entry_id, found.order_id)
+            sent = store.mark_already_placed(entry.entry_id, found.order, detail)
+            return sender._result(sent, Outcome.ADOPTED, detail)
+        reason = ref_taken_reason(found, entry.draft)
+        log.warning("Entry %s: order_ref already on order %s", entry.entry_id, found.order_id)
+        rejected = store.mark_rejected(entry.entry_id, reason, "order_ref taken on Impilo")
+        return sender._result(rejected, Outcome.REJECTED, reason)
