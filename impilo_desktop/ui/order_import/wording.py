@@ -23,6 +23,10 @@ WHAT_THE_FILE_HOLDS = (
 TEMPLATE_FILE_NAME = "order import template.csv"
 FILE_FILTER = "Spreadsheets (*.csv *.xlsx);;CSV files (*.csv);;Excel workbooks (*.xlsx)"
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
+SAME_AS_SPREADSHEET = (
+    "That is the spreadsheet being imported: the rows with problems would replace it, and its"
+    " good rows are only there. Choose another name."
+)
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
