@@ -16,6 +16,11 @@ class SheetTooLarge(ValueError):  # noqa: N818 - says what the coordinator hears
     """The file is over `MAX_SHEET_BYTES`: nothing of it was kept."""
 
 
+class SameAsSpreadsheet(OSError):  # noqa: N818 - says what the coordinator hears
+    """A file was to be written over the spreadsheet being imported (its good rows are
+    only there)."""
+
+
 def read_sheet_file(path: Path, limit: int = MAX_SHEET_BYTES) -> bytes:
     """The file's bytes, never more than `limit + 1` of them read: the size is asked first
     (a regular file above the limit is not opened at all), and a file that grows while it is

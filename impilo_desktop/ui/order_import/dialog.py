@@ -43,16 +43,13 @@ from impilo_desktop.sync.order_import import (
 from impilo_desktop.sync.sheet_file import SheetTooLarge, read_sheet_file
 from impilo_desktop.ui.order_import import wording
 from impilo_desktop.ui.order_import.files import (
-    SameAsSpreadsheet,
     choose_open_path,
     choose_save_path,
     is_same_file,
-    not_saved,
     prepare_file,
     save_on_bridge,
 )
 from impilo_desktop.ui.order_import.pages import ChoosePage, PreviewPage, QueuedPage, say
-from impilo_desktop.ui.order_import.wording import plural
 from impilo_desktop.ui.plumbing.bridge import Job
 from impilo_desktop.ui.plumbing.services import AppServices
 
@@ -272,7 +269,7 @@ class ImportDialog(QDialog):
 
         def failed(error: BaseException) -> None:
             log.warning("Could not save the template spreadsheet: %s", error)
-            say(self.choose_page.message, not_saved(path, error), bad=True)
+            say(self.choose_page.message, wording.not_saved(path, error), bad=True)
 
         save_on_bridge(self._services.bridge, path, template_csv, saved, failed)
 
@@ -317,9 +314,10 @@ class ImportDialog(QDialog):
             button.setEnabled(False)
         say(page.message, "Queueing…")
 
-        def work() -> ImportBatch:
+        def work() -> tuple[ImportBatch, bool]:
+            """The batch, and whether the rows with problems are in `problems_path`."""
             if problems_path is None:
-                return queue_import(services.store, preview, server=server, orders=orders)
+                return queue_import(services.store, preview, server=server, orders=orders), False
             # Written beside the target first (a full disk or a read-only folder queues
             # nothing), in place only once the orders are queued: a failed queue leaves no
             # rows-with-problems file behind that reads as if the good orders had gone.
@@ -329,48 +327,37 @@ class ImportDialog(QDialog):
             except BaseException:
                 written.discard()
                 raise
-            written.commit()
-            return batch
+            try:
+                written.commit()
+            except OSError as exc:  # queued all the same: the rows are still in the original
+                log.warning("The rows with problems could not be put in place: %s", exc)
+                written.discard()
+                return batch, False
+            return batch, True
 
-        self.problems_path = problems_path
         self.queueing = True
         on_queued, tell = self._on_queued, self._tell
 
-        def queued(batch: ImportBatch) -> None:
+        def queued(answer: tuple[ImportBatch, bool]) -> None:
+            batch, saved = answer
             self.queueing = False
             if on_queued is not None:
                 on_queued(batch)  # first: the window follows the batch whatever the dialog does
             if not self._left:
+                self.problems_path = problems_path if saved else None
                 self._queued(batch)
 
         def failed(error: BaseException) -> None:
             self.queueing = False
-            text = self._queue_failed_text(error, problems_path)
+            if not isinstance(error, (OSError, StoreError)):
+                log.error("Queueing an import failed", exc_info=error)
+            text = wording.not_queued(error, problems_path)
             if not self._left:
                 self._queue_failed(error, text)
             elif tell is not None:
                 tell(f"Importing {preview.file_name}: {text}")
 
         services.bridge.call(work, on_result=queued, on_error=failed)
-
-    def _queue_failed_text(self, error: BaseException, problems_path: Path | None) -> str:
-        if isinstance(error, SameAsSpreadsheet):
-            return wording.SAME_AS_SPREADSHEET + " Nothing was queued."
-        if isinstance(error, OSError) and problems_path is not None:
-            return not_saved(problems_path, error) + " Nothing was queued."
-        if isinstance(error, RefsAlreadyQueued):
-            refs = plural(len(error.refs), "order")
-            return f"Nothing was queued: {refs} of this file were queued since it was checked."
-        if isinstance(error, StoreError):
-            # The store's message says it already when it is about queueing.
-            message = error.message
-            return (
-                message
-                if message.startswith("Nothing was queued")
-                else (f"Nothing was queued: {message}")
-            )
-        log.error("Queueing an import failed", exc_info=error)
-        return "Nothing was queued: something went wrong (the details are in the log)."
 
     def _queue_failed(self, error: BaseException, text: str) -> None:
         page, preview = self.preview_page, self.preview

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from impilo_desktop.sync.sheet_file import SameAsSpreadsheet
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge, Job
 
 
@@ -26,10 +27,6 @@ def write_file(path: Path, data: bytes) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
-
-
-class SameAsSpreadsheet(OSError):  # noqa: N818 - says what the coordinator hears
-    """The rows with problems were to be written over the spreadsheet they came from."""
 
 
 def is_same_file(target: Path, source: Path) -> bool:
@@ -78,12 +75,6 @@ def save_on_bridge(
 ) -> Job:
     """`make()` the bytes and write them to `path`, both on the bridge loop."""
     return bridge.call(lambda: write_file(path, make()), on_result=on_saved, on_error=on_error)
-
-
-def not_saved(path: Path, error: BaseException) -> str:
-    """Why a file could not be written, in plain words (the detail goes to the log)."""
-    reason = error.strerror if isinstance(error, OSError) and error.strerror else "an error"
-    return f"Could not save {path.name} ({reason}). Choose another folder or name."
 
 
 def choose_save_path(parent: QWidget, title: str, suggested: Path, filter_: str) -> Path | None:
