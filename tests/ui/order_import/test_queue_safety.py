@@ -112,6 +112,7 @@ def test_orders_queued_since_the_preview_are_said_once_and_the_file_checked_agai
     qtbot.waitUntil(lambda: page.totals.text().startswith("5 orders, 3 already placed, 0 new"))
     assert not page.queue_good.isVisible()  # nothing left that a Queue could place
     assert not page.queue_all.isVisible()
+    assert page.another.isEnabled()  # another file can be chosen
     assert not target.exists()  # written only once the orders are queued
     assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["enrolment.csv"]
     assert _outbox(store) == 3  # the other import's, once
