@@ -14,9 +14,10 @@ from pytestqt.qtbot import QtBot
 
 from impilo_desktop.store import ImportBatch, Store
 from impilo_desktop.sync.order_import import queue_import
-from impilo_desktop.sync.sheet_file import MAX_SHEET_BYTES
+from impilo_desktop.sync.sheet_file import MAX_SHEET_BYTES, SameAsSpreadsheet
 from impilo_desktop.ui.order_import import wording
 from impilo_desktop.ui.order_import.dialog import ImportDialog
+from impilo_desktop.ui.order_import.files import is_same_file, prepare_file
 from impilo_desktop.ui.shell.main_window import MainWindow
 
 from .conftest import Enrolment, enrolment, open_import, previewed, refreshed
@@ -185,3 +186,24 @@ def test_the_queue_good_choice_stays_with_another_name(
     assert target.exists()
     files = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
     assert files == ["enrolment.csv", "left.csv"]
+
+
+def test_the_chooser_answer_is_compared_by_name_and_the_write_by_the_disk(
+    tmp_path: Path,
+) -> None:
+    """The chooser's answer is compared without touching the disk (the UI thread); the write
+    on the bridge catches another name for the same file."""
+    source = tmp_path / "enrolment.csv"
+    source.write_bytes(b"order_ref\n")
+    assert is_same_file(tmp_path / "sub" / ".." / "enrolment.csv", source)
+    assert not is_same_file(tmp_path / "enrolment - rows with problems.csv", source)
+    link = tmp_path / "link.csv"
+    os.link(source, link)
+    assert not is_same_file(link, source)
+    with pytest.raises(SameAsSpreadsheet):
+        prepare_file(link, b"x", source)
+    assert source.read_bytes() == b"order_ref\n"
+    written = prepare_file(tmp_path / "left.csv", b"rows", source)
+    assert not (tmp_path / "left.csv").exists()  # not in place until committed
+    written.commit()
+    assert (tmp_path / "left.csv").read_bytes() == b"rows"
