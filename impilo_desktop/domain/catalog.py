@@ -63,6 +63,12 @@ class CatalogSnapshot:
             item.id for item in items if item.id is not None and getattr(item, "is_device", None)
         }
         self._kits: dict[int, KitFacts] = {kit.id: kit for kit in kits if kit.id is not None}
+        # What the coordinator knows an item by (name, SKU), where the records say it.
+        self._item_names: dict[int, tuple[str | None, str | None]] = {
+            item.id: (getattr(item, "name", None), getattr(item, "sku", None))
+            for item in items
+            if item.id is not None
+        }
 
     def is_orderable(self, item_id: int) -> bool | None:
         """The item's `orderable` flag, None when unknown."""
@@ -86,6 +92,15 @@ class CatalogSnapshot:
     def knows_kit(self, kit_id: int) -> bool | None:
         """Whether the kit is in the catalog; None when this snapshot holds no kits at all."""
         return kit_id in self._kits if self._kits else None
+
+    def item_name_and_sku(self, item_id: int) -> tuple[str | None, str | None]:
+        """The item's name and SKU in this catalog, None for what it does not know."""
+        return self._item_names.get(item_id, (None, None))
+
+    def kit_name(self, kit_id: int) -> str | None:
+        """The kit's name in this catalog, None when unknown."""
+        kit = self._kits.get(kit_id)
+        return kit.name if kit is not None else None
 
     def usual_count(self, item_id: int) -> int | None:
         """How many of this item one patient usually gets; None when there is no such limit

@@ -142,6 +142,10 @@ class TemplateCatalog(Catalog, Protocol):
 
     def knows_kit(self, kit_id: int) -> bool | None: ...
 
+    def item_name_and_sku(self, item_id: int) -> tuple[str | None, str | None]: ...
+
+    def kit_name(self, kit_id: int) -> str | None: ...
+
 
 @dataclass
 class TemplateOrder:
@@ -159,6 +163,10 @@ def draft_from_template(
     With a `catalog`, a line whose item or kit is no longer in it, or that validation's
     catalog rules refuse (an item not orderable, an archived kit), is left out and said in
     `left_out`: the coordinator is told, rather than meeting the refusal at sending time.
+    Ids are small numbers in every Impilo account, so an id the catalog knows is not enough:
+    a line whose SKU (an item's) or name (a kit's) is not the catalog's is another account's
+    item or kit, left out and said; a line kept shows the catalog's name and SKU, which is
+    what will be sent.
     """
     draft = OrderDraft(
         item_lines=[line.model_copy(deep=True) for line in template.item_lines],
@@ -170,11 +178,25 @@ def draft_from_template(
         return TemplateOrder(draft)
     reasons: dict[tuple[str, int], str] = {}
     for i, item in enumerate(draft.item_lines):
-        if item.item_id is not None and catalog.knows_item(item.item_id) is False:
+        if item.item_id is None:
+            continue
+        known = catalog.knows_item(item.item_id)
+        if known is False:
             reasons[("item_lines", i)] = f"{item.label} is no longer in the catalog"
+        elif known:
+            other = _other_item(item, *catalog.item_name_and_sku(item.item_id))
+            if other:
+                reasons[("item_lines", i)] = other
     for i, kit in enumerate(draft.kit_lines):
-        if kit.kit_id is not None and catalog.knows_kit(kit.kit_id) is False:
+        if kit.kit_id is None:
+            continue
+        known = catalog.knows_kit(kit.kit_id)
+        if known is False:
             reasons[("kit_lines", i)] = f"{kit.label} is no longer in the catalog"
+        elif known:
+            other = _other_kit(kit, catalog.kit_name(kit.kit_id))
+            if other:
+                reasons[("kit_lines", i)] = other
     for problem in _catalog_problems(draft, catalog):
         if problem.index is not None and problem.part in ("item", "kit"):
             reasons.setdefault((problem.section, problem.index), problem.message)
@@ -184,8 +206,46 @@ def draft_from_template(
     draft.kit_lines = [
         line for i, line in enumerate(draft.kit_lines) if ("kit_lines", i) not in reasons
     ]
+    _as_the_catalog_has_it(draft, catalog)
     left_out = [f"{reason}; it was left out" for _, reason in sorted(reasons.items())]
     return TemplateOrder(draft, left_out)
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _other_item(line: ItemLine, name: str | None, sku: str | None) -> str:
+    """Why `line` is not the catalog's item of its id ("" when it is: then the line takes
+    the catalog's name and SKU)."""
+    if line.sku and sku and not _same(line.sku, sku):
+        here = " ".join(part for part in (name, f"(SKU {sku})") if part)
+        return (
+            f"{line.label} is another item here (item {line.item_id} is {here}; the template"
+            " may come from another Impilo account)"
+        )
+    return ""  # without a SKU on both sides the id is all there is
+
+
+def _other_kit(line: KitLine, name: str | None) -> str:
+    """Why `line` is not the catalog's kit of its id ("" when it is)."""
+    if line.name and name and not _same(line.name, name):
+        return (
+            f"{line.label} is another kit here (kit {line.kit_id} is {name}; the template may"
+            " come from another Impilo account)"
+        )
+    return ""
+
+
+def _as_the_catalog_has_it(draft: OrderDraft, catalog: TemplateCatalog) -> None:
+    """The lines kept show the catalog's name and SKU: what the order sends is its id."""
+    for item in draft.item_lines:
+        if item.item_id is not None:
+            name, sku = catalog.item_name_and_sku(item.item_id)
+            item.name, item.sku = name or item.name, sku or item.sku
+    for kit in draft.kit_lines:
+        if kit.kit_id is not None:
+            kit.name = catalog.kit_name(kit.kit_id) or kit.name
 
 
 def _catalog_problems(draft: OrderDraft, catalog: Catalog) -> list[Problem]:

@@ -39,6 +39,7 @@ from impilo_desktop.sync.cli_common import (
     read_order_file,
     say,
 )
+from impilo_desktop.sync.sheet_file import MAX_SHEET_BYTES, TOO_LARGE
 
 if TYPE_CHECKING:
     from impilo_desktop.sync.order_import import ImportBatch, ImportPreview
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 # command of the command line (`outbox`, `sync`) that registers this one's options.
 
 SHEET_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls")
-MAX_SHEET_BYTES = 20_000_000  # 10,000 order lines of CSV are a few MB; this is an EHR dump
 SKIP_HELP = (
     "a spreadsheet with problems: queue its good orders anyway (in one go) and leave out the "
     "orders whose rows have problems; without it nothing is queued while a problem remains"
@@ -96,8 +96,7 @@ def run_sheet_import(args: argparse.Namespace, path: Path) -> int:
             "--again is for create-order JSON files; a spreadsheet's order already placed is "
             "recognised by its order_ref (give the row a new order_ref to place it again)."
         )
-    too_large = f"is too large (over {MAX_SHEET_BYTES // 1_000_000} MB); split it"
-    data, problem = read_order_file(path, MAX_SHEET_BYTES, too_large)
+    data, problem = read_order_file(path, MAX_SHEET_BYTES, TOO_LARGE)
     if problem is not None:
         say(f"{given}: {problem}; nothing queued.", err=True)
         return EXIT_PENDING

@@ -106,7 +106,10 @@ def test_lines_the_catalog_refuses_are_left_out_and_said() -> None:
     template = template_from_draft(draft, "Mixed")
     catalog = CatalogSnapshot(
         items=[Item(id=1, orderable=True), Item(id=2, orderable=False)],
-        kits=[Kit(id=10, name="Diabetes kit"), Kit(id=11, name="Old", archived=True)],
+        kits=[
+            Kit(id=10, name="Diabetes kit"),
+            Kit(id=11, name="Hypertension kit (2023)", archived=True),
+        ],
     )
 
     made = draft_from_template(template, catalog)
@@ -172,3 +175,37 @@ def test_a_bad_file_is_refused_whole(text: str, message: str) -> None:
     with pytest.raises(TemplateFileError) as raised:
         read_templates_json(text)
     assert message in raised.value.message
+
+
+def test_lines_of_another_account_are_left_out_by_sku_and_kit_name() -> None:
+    """Kit and item ids are small numbers in every account: kit 3 "BP kit" there is
+    "Scale kit" here, item 5 with SKU IMP-CUF-5 there is a scale here."""
+    draft = OrderDraft()
+    draft.add_item(5, name="Large cuff", sku="IMP-CUF-5")
+    draft.add_item(6, name="Strips", sku="imp-str-6 ")  # the same SKU, written differently
+    draft.add_item(7, name="Lancets")  # no SKU to compare by: the id is all there is
+    draft.add_kit(3, name="BP kit")
+    draft.add_kit(4, name="diabetes  kit")
+    template = template_from_draft(draft, "From the other clinic")
+    catalog = CatalogSnapshot(
+        items=[
+            Item(id=5, name="Scale", sku="IMP-SCL-5", orderable=True),
+            Item(id=6, name="Test strips (50)", sku="IMP-STR-6", orderable=True),
+            Item(id=7, name="Glucometer", sku="IMP-GLU-7", orderable=True),
+        ],
+        kits=[Kit(id=3, name="Scale kit"), Kit(id=4, name="Diabetes kit")],
+    )
+
+    made = draft_from_template(template, catalog)
+
+    assert [(ln.item_id, ln.name, ln.sku) for ln in made.draft.item_lines] == [
+        (6, "Test strips (50)", "IMP-STR-6"),  # kept: shown as this catalog has it
+        (7, "Glucometer", "IMP-GLU-7"),
+    ]
+    assert [(ln.kit_id, ln.name) for ln in made.draft.kit_lines] == [(4, "Diabetes kit")]
+    assert made.left_out == [
+        "Large cuff is another item here (item 5 is Scale (SKU IMP-SCL-5); the template may"
+        " come from another Impilo account); it was left out",
+        "BP kit is another kit here (kit 3 is Scale kit; the template may come from another"
+        " Impilo account); it was left out",
+    ]

@@ -56,9 +56,16 @@ class ImportActions:
             self.dialog.raise_()
             self.dialog.activateWindow()
             return
-        dialog = ImportDialog(self.window.services, self.window, self.folder)
+        # The batch is reported here, not by a signal of the dialog: closed while it queues,
+        # the dialog is gone by the time the batch is in the outbox.
+        dialog = ImportDialog(
+            self.window.services,
+            self.window,
+            self.folder,
+            on_queued=self.queued,
+            tell=self.window.show_notice,
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.batch_queued.connect(self._queued)
         dialog.finished.connect(lambda _result: self._closed(dialog))
         self.dialog = dialog
         dialog.open()
@@ -69,7 +76,11 @@ class ImportActions:
         if self.dialog is dialog:
             self.dialog = None
 
-    def _queued(self, batch: ImportBatch) -> None:
+    def queued(self, batch: ImportBatch) -> None:
+        """A batch is in the outbox: send it now, and follow it to its summary."""
+        outbox = self.window.services.outbox
+        outbox.changed()
+        outbox.drain(due_only=False)
         self.watch.watch(batch)
 
     def _finished(self, summary: BatchSummary) -> None:

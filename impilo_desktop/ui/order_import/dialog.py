@@ -5,16 +5,18 @@ Three steps in one dialog (`pages.py`). The file is read, matched and checked on
 and a timer here reads, so nothing crosses threads into a widget that may be closing. Cancel
 (or Escape, or closing) stops the check. Queueing is one call on the bridge
 (`queue_import`, one transaction); nothing is queued until the coordinator chose to, and a
-failure says so with the preview still on screen.
+failure says so with the preview still on screen. What was queued is reported to
+`on_queued` (the window's, not this dialog's: closing the dialog while it queues loses
+nothing).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -25,8 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from impilo_desktop.api.network import in_daemon_thread
 from impilo_desktop.domain.order_sheet.template import template_csv
-from impilo_desktop.store import StoreError
+from impilo_desktop.store import RefsAlreadyQueued, StoreError
 from impilo_desktop.sync.order_import import (
     ImportBatch,
     ImportPreview,
@@ -37,13 +40,14 @@ from impilo_desktop.sync.order_import import (
     rows_with_problems,
     rows_with_problems_name,
 )
+from impilo_desktop.sync.sheet_file import SheetTooLarge, read_sheet_file
 from impilo_desktop.ui.order_import import wording
 from impilo_desktop.ui.order_import.files import (
     choose_open_path,
     choose_save_path,
-    not_saved,
+    is_same_file,
+    prepare_file,
     save_on_bridge,
-    write_file,
 )
 from impilo_desktop.ui.order_import.pages import ChoosePage, PreviewPage, QueuedPage, say
 from impilo_desktop.ui.plumbing.bridge import Job
@@ -56,12 +60,22 @@ SIZE = (1040, 640)  # within a 1366x768 laptop's screen, with room for the task 
 
 
 class ImportDialog(QDialog):
-    """Choose -> Preview -> Queued. `batch_queued(batch)` once orders are in the outbox."""
+    """Choose -> Preview -> Queued. `on_queued(batch)` once orders are in the outbox (even
+    when the dialog was closed meanwhile); `tell(text)` says what the closed dialog cannot."""
 
-    batch_queued = Signal(object)  # ImportBatch
-
-    def __init__(self, services: AppServices, parent: QWidget, folder: Path | None = None):
+    def __init__(
+        self,
+        services: AppServices,
+        parent: QWidget,
+        folder: Path | None = None,
+        on_queued: Callable[[ImportBatch], None] | None = None,
+        tell: Callable[[str], None] | None = None,
+    ):
         super().__init__(parent)
+        self._on_queued = on_queued
+        self._tell = tell
+        self._left = False  # closed: its widgets may be gone, answers go to the window
+        self.queueing = False
         self.setObjectName("importDialog")
         self.setWindowTitle("Import orders from a spreadsheet")
         self.setAcceptDrops(True)
@@ -71,6 +85,7 @@ class ImportDialog(QDialog):
         self.path: Path | None = None
         self.problems_path: Path | None = None
         self._job: Job | None = None
+        self._note = ""  # said above the next preview: why the file was checked again
         self._check = 0  # the check on screen; an answer to an earlier one is dropped
         self._latest: PreviewProgress | None = None  # written by the loop thread
         self._poll = QTimer(self)
@@ -141,12 +156,14 @@ class ImportDialog(QDialog):
         self._show_step(self.choose_page)
         self.choose_file()
 
-    def open_file(self, path: Path) -> None:
-        """Read and check `path` on the bridge; the preview follows (or why it cannot)."""
-        if self.checking:
+    def open_file(self, path: Path, note: str = "") -> None:
+        """Read and check `path` on the bridge; the preview follows (or why it cannot), with
+        `note` above it (why it was checked again)."""
+        if self.checking or self.queueing:
             return
         self.path, self.folder, self.preview = path, path.parent, None
-        say(self.choose_page.message, "")
+        self._note = note
+        say(self.choose_page.message, note)
         self._show_step(self.choose_page)
         self.choose_page.set_busy(True, f"Reading {path.name}…")
         self.cancel_button.show()
@@ -162,8 +179,11 @@ class ImportDialog(QDialog):
             self._latest = progress  # on the loop thread: a value, read by the timer
 
         async def check() -> ImportPreview:
-            # A file on a network share can take a while: not on the loop itself.
-            data = await asyncio.to_thread(path.read_bytes)
+            # A file on a network share can take a while, or hang: not on the loop itself,
+            # and in a daemon thread rather than asyncio's pool, whose threads are waited
+            # for when the app quits (a hung share would keep it from quitting). Cancel
+            # stops waiting for it; the size limit keeps an EHR dump from filling memory.
+            data = await in_daemon_thread(lambda: read_sheet_file(path))
             client = services.client() if services.api_key() else None
             return await build_preview(data, path.name, services.store, client, progress=report)
 
@@ -209,7 +229,9 @@ class ImportDialog(QDialog):
     def _check_failed(self, error: BaseException) -> None:
         self._checked()
         name = self.path.name if self.path else "the file"
-        if isinstance(error, OSError):
+        if isinstance(error, SheetTooLarge):
+            text = f"{name} {error}. Nothing was queued."
+        elif isinstance(error, OSError):
             reason = error.strerror or "it cannot be opened"
             text = f"Could not read {name} ({reason}). Check it is there and not open elsewhere."
         elif isinstance(error, StoreError):
@@ -228,6 +250,9 @@ class ImportDialog(QDialog):
         self._checked()
         self.preview = preview
         self.preview_page.show_preview(preview)
+        if self._note:
+            page = self.preview_page
+            say(page.message, " ".join(t for t in (self._note, page.message.text()) if t))
         self._show_step(self.preview_page)
 
     # -- the template -------------------------------------------------------------------------
@@ -244,7 +269,7 @@ class ImportDialog(QDialog):
 
         def failed(error: BaseException) -> None:
             log.warning("Could not save the template spreadsheet: %s", error)
-            say(self.choose_page.message, not_saved(path, error), bad=True)
+            say(self.choose_page.message, wording.not_saved(path, error), bad=True)
 
         save_on_bridge(self._services.bridge, path, template_csv, saved, failed)
 
@@ -262,19 +287,26 @@ class ImportDialog(QDialog):
             return
         suggested = path.parent / rows_with_problems_name(preview)
         kind = "Excel workbook (*.xlsx)" if preview.kind == "xlsx" else "CSV (*.csv)"
-        target = choose_save_path(self, "Save the rows with problems", suggested, kind)
-        if target is not None:  # cancelled: nothing is queued
-            self.queue_good_and_save(target)
+        while True:
+            target = choose_save_path(self, "Save the rows with problems", suggested, kind)
+            if target is None:  # cancelled: nothing is queued
+                return
+            if not is_same_file(target, path):  # by name only: the write checks the disk
+                break
+            # Its good rows would be lost: they are only in the original. Asked again.
+            say(self.preview_page.message, wording.SAME_AS_SPREADSHEET, bad=True)
+        self.queue_good_and_save(target)
 
     def queue_good_and_save(self, target: Path) -> None:
-        """Write the rows with problems to `target`, then queue the good orders; if the
-        file cannot be written nothing is queued."""
+        """Queue the good orders and write the rows with problems to `target`; if the file
+        cannot be written nothing is queued, and it appears only once they are queued."""
         if self.preview is not None and self.preview.new_orders:
             self._queue(self.preview.new_orders, target)
 
     def _queue(self, orders: list[PreviewOrder], problems_path: Path | None) -> None:
-        preview = self.preview
+        preview, source = self.preview, self.path
         assert preview is not None
+        assert source is not None
         services = self._services
         server = services.profile.base_url
         page = self.preview_page
@@ -282,37 +314,69 @@ class ImportDialog(QDialog):
             button.setEnabled(False)
         say(page.message, "Queueing…")
 
-        def work() -> ImportBatch:
-            if problems_path is not None:
-                write_file(problems_path, rows_with_problems(preview))
-            return queue_import(services.store, preview, server=server, orders=orders)
+        def work() -> tuple[ImportBatch, bool]:
+            """The batch, and whether the rows with problems are in `problems_path`."""
+            if problems_path is None:
+                return queue_import(services.store, preview, server=server, orders=orders), False
+            # Written beside the target first (a full disk or a read-only folder queues
+            # nothing), in place only once the orders are queued: a failed queue leaves no
+            # rows-with-problems file behind that reads as if the good orders had gone.
+            written = prepare_file(problems_path, rows_with_problems(preview), source)
+            try:
+                batch = queue_import(services.store, preview, server=server, orders=orders)
+            except BaseException:
+                written.discard()
+                raise
+            try:
+                written.commit()
+            except OSError as exc:  # queued all the same: the rows are still in the original
+                log.warning("The rows with problems could not be put in place: %s", exc)
+                written.discard()
+                return batch, False
+            return batch, True
+
+        self.queueing = True
+        on_queued, tell = self._on_queued, self._tell
+
+        def queued(answer: tuple[ImportBatch, bool]) -> None:
+            batch, saved = answer
+            self.queueing = False
+            if on_queued is not None:
+                on_queued(batch)  # first: the window follows the batch whatever the dialog does
+            if not self._left:
+                self.problems_path = problems_path if saved else None
+                self._queued(batch)
 
         def failed(error: BaseException) -> None:
-            page.another.setEnabled(True)
-            page.queue_all.setEnabled(preview.can_queue_all)
-            page.queue_good.setEnabled(True)
-            if isinstance(error, OSError) and problems_path is not None:
-                text = not_saved(problems_path, error) + " Nothing was queued."
-            elif isinstance(error, StoreError):
-                text = f"Nothing was queued: {error.message}"
-            else:
+            self.queueing = False
+            if not isinstance(error, (OSError, StoreError)):
                 log.error("Queueing an import failed", exc_info=error)
-                text = "Nothing was queued: something went wrong (the details are in the log)."
-            say(page.message, text, bad=True)
+            text = wording.not_queued(error, problems_path)
+            if not self._left:
+                self._queue_failed(error, text)
+            elif tell is not None:
+                tell(f"Importing {preview.file_name}: {text}")
 
-        self.problems_path = problems_path
-        services.bridge.call(work, on_result=self._queued, on_error=failed)
+        services.bridge.call(work, on_result=queued, on_error=failed)
+
+    def _queue_failed(self, error: BaseException, text: str) -> None:
+        page, preview = self.preview_page, self.preview
+        if isinstance(error, RefsAlreadyQueued) and self.path is not None:
+            # The preview on screen is out of date: its Queue cannot work. Checked again, so
+            # what is left to queue (if anything) is what is offered.
+            self.open_file(self.path, note=text + " The file was checked again.")
+            return
+        page.another.setEnabled(True)
+        page.queue_all.setEnabled(preview is not None and preview.can_queue_all)
+        page.queue_good.setEnabled(True)
+        say(page.message, text, bad=True)
 
     def _queued(self, batch: ImportBatch) -> None:
-        outbox = self._services.outbox
-        outbox.changed()
-        outbox.drain(due_only=False)
         problems = self.problems_path.name if self.problems_path else None
         self.queued_page.text.setText(
             wording.queued_text(len(batch.entry_ids), batch.file_name, problems)
         )
         self._show_step(self.queued_page)
-        self.batch_queued.emit(batch)
 
     # -- leaving and dropping -----------------------------------------------------------------
 
@@ -320,6 +384,11 @@ class ImportDialog(QDialog):
         if self.checking:
             self.cancel_check()
         super().reject()
+
+    def done(self, result: int) -> None:
+        # Closed (and deleted soon): an answer still on its way goes to the window only.
+        self._left = True
+        super().done(result)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if not self.checking and _dropped_file(event) is not None:

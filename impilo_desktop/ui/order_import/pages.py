@@ -167,6 +167,8 @@ class PreviewPage(QWidget):
         offer_good = bool(preview.new_orders) and not preview.can_queue_all
         self.queue_good.setText(wording.queue_good_label(preview))
         self.queue_good.setVisible(offer_good)
+        self.queue_good.setEnabled(offer_good)
+        self.another.setEnabled(True)  # after a queue that failed and the file checked again
         say(self.message, wording.nothing_to_queue(preview))
         self.queue_all.setDefault(preview.can_queue_all)
         self.another.setDefault(not preview.new_orders)

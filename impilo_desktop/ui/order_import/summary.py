@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 from impilo_desktop.store.entries import EntryState
 from impilo_desktop.sync.order_import import BatchSummary, summary_csv
 from impilo_desktop.ui.order_import import wording
-from impilo_desktop.ui.order_import.files import choose_save_path, not_saved, save_on_bridge
+from impilo_desktop.ui.order_import.files import choose_save_path, save_on_bridge
 from impilo_desktop.ui.order_import.pages import say
+from impilo_desktop.ui.order_import.wording import not_saved
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 from impilo_desktop.ui.plumbing.theme import status_colors
 

@@ -4,11 +4,14 @@ standing, the batch's progress and outcome. Pure functions, no Qt."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from impilo_desktop.domain.order_sheet.sheet import SheetProblem
+from impilo_desktop.store import RefsAlreadyQueued, StoreError
 from impilo_desktop.store.entries import EntryState
 from impilo_desktop.sync.order_import import BatchLine, BatchSummary, ImportPreview, PreviewOrder
 from impilo_desktop.sync.order_import.contract import OrderStanding
+from impilo_desktop.sync.sheet_file import SameAsSpreadsheet
 
 WHAT_THE_FILE_HOLDS = (
     "One row of the spreadsheet is one line of an order: rows with the same <b>order_ref</b>"
@@ -23,6 +26,10 @@ WHAT_THE_FILE_HOLDS = (
 TEMPLATE_FILE_NAME = "order import template.csv"
 FILE_FILTER = "Spreadsheets (*.csv *.xlsx);;CSV files (*.csv);;Excel workbooks (*.xlsx)"
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
+SAME_AS_SPREADSHEET = (
+    "That is the spreadsheet being imported: the rows with problems would replace it, and its"
+    " good rows are only there. Choose another name."
+)
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
@@ -103,6 +110,31 @@ def nothing_to_queue(preview: ImportPreview) -> str:
     if preview.orders:
         return "Every order of this file is already placed: there is nothing to queue."
     return "This file holds no orders."
+
+
+def not_saved(path: Path, error: BaseException) -> str:
+    """Why a file could not be written, in plain words (the detail goes to the log)."""
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else "an error"
+    return f"Could not save {path.name} ({reason}). Choose another folder or name."
+
+
+def not_queued(error: BaseException, problems_path: Path | None) -> str:
+    """Why nothing was queued, said once ("Nothing was queued: …")."""
+    if isinstance(error, SameAsSpreadsheet):
+        return SAME_AS_SPREADSHEET + " Nothing was queued."
+    if isinstance(error, OSError) and problems_path is not None:
+        return not_saved(problems_path, error) + " Nothing was queued."
+    if isinstance(error, RefsAlreadyQueued):
+        orders = plural(len(error.refs), "order")
+        return f"Nothing was queued: {orders} of this file were queued since it was checked."
+    if isinstance(error, StoreError):
+        message = error.message  # the store's own may say "Nothing was queued" already
+        return (
+            message
+            if message.startswith("Nothing was queued")
+            else (f"Nothing was queued: {message}")
+        )
+    return "Nothing was queued: something went wrong (the details are in the log)."
 
 
 def queued_text(count: int, file_name: str, problems_file: str | None) -> str:

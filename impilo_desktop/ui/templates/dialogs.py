@@ -7,8 +7,6 @@ use) comes back as a message under the name, with nothing typed lost.
 
 from __future__ import annotations
 
-import asyncio
-
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
@@ -103,12 +101,14 @@ class SaveTemplateDialog(QDialog):
         store = self._store
         self.buttons.setEnabled(False)
 
-        async def save() -> OrderTemplate:
+        def save() -> OrderTemplate:
             if replacing is None:
-                return await asyncio.to_thread(store.save_template, template)
-            return await asyncio.to_thread(store.replace_template, replacing, template)
+                return store.save_template(template)
+            return store.replace_template(replacing, template)
 
-        self._bridge.submit(save(), on_result=self._on_saved, on_error=self._on_error)
+        # On the bridge's own thread (not a pool thread, which could outlive the bridge's
+        # shutdown and still be inside SQLite when the store closes).
+        self._bridge.call(save, on_result=self._on_saved, on_error=self._on_error)
 
     def _on_saved(self, template: OrderTemplate) -> None:
         self.saved.emit(template)
@@ -175,10 +175,7 @@ class TemplateChooser(QDialog):
         self.filter_edit.installEventFilter(self)
         self.resize(420, 360)
 
-        async def load() -> list[OrderTemplate]:
-            return await asyncio.to_thread(store.list_templates)
-
-        bridge.submit(load(), on_result=self._on_loaded, on_error=self._on_error)
+        bridge.call(store.list_templates, on_result=self._on_loaded, on_error=self._on_error)
 
     def _on_loaded(self, templates: list[OrderTemplate]) -> None:
         for template in templates:

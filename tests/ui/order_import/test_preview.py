@@ -118,8 +118,8 @@ def test_a_clean_file_offers_queue_all_on_enter_and_tab_walks_the_dialog(
 
     # Tab from the table: queue, choose another file, close, and round to the table.
     dialog.activateWindow()
-    qtbot.waitUntil(dialog.isActiveWindow)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.table)
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=30_000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.table, timeout=30_000)
     order: list[QWidget | None] = []
     for _ in range(4):
         focused = QApplication.focusWidget()
@@ -130,7 +130,7 @@ def test_a_clean_file_offers_queue_all_on_enter_and_tab_walks_the_dialog(
 
     # Escape closes the dialog.
     QTest.keyClick(page.table, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: not dialog.isVisible())
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=30_000)
 
 
 def test_save_template_spreadsheet_writes_the_template(
@@ -139,12 +139,12 @@ def test_save_template_spreadsheet_writes_the_template(
     dialog = open_import(qtbot, online_window)
     target = tmp_path / "template.csv"
     dialog.write_template(target)
-    qtbot.waitUntil(lambda: dialog.choose_page.message.isVisible())
+    qtbot.waitUntil(lambda: dialog.choose_page.message.isVisible(), timeout=30_000)
     assert target.read_bytes() == template_csv()
     assert "template.csv" in dialog.choose_page.message.text()
 
     dialog.write_template(tmp_path / "no such folder" / "template.csv")
-    qtbot.waitUntil(lambda: "Could not save" in dialog.choose_page.message.text())
+    qtbot.waitUntil(lambda: "Could not save" in dialog.choose_page.message.text(), timeout=30_000)
 
 
 def test_last_import_summary_before_any_import_says_so(
@@ -153,7 +153,10 @@ def test_last_import_summary_before_any_import_says_so(
     window = online_window
     window.menus.last_import_action.trigger()  # the store is asked on the bridge
     text = window.notice_bar.text
-    qtbot.waitUntil(lambda: text.text() == "No orders have been imported from a spreadsheet yet.")
+    qtbot.waitUntil(
+        lambda: text.text() == "No orders have been imported from a spreadsheet yet.",
+        timeout=30_000,
+    )
 
 
 def test_ctrl_o_right_after_close_opens_the_dialog_again(
@@ -166,7 +169,7 @@ def test_ctrl_o_right_after_close_opens_the_dialog_again(
     second = window.menus.imports.dialog
     assert second is not None
     assert second is not first
-    qtbot.waitUntil(second.isVisible)
+    qtbot.waitUntil(second.isVisible, timeout=30_000)
 
 
 def test_each_step_has_one_target_per_alt_letter(

@@ -87,7 +87,7 @@ def visible_child(qtbot: QtBot, parent: QWidget, kind: type[W], name: str) -> W:
             return True
         return False
 
-    qtbot.waitUntil(shown)
+    qtbot.waitUntil(shown, timeout=15_000)  # a busy 2-core machine runs the whole suite
     return found[0]
 
 

@@ -50,7 +50,7 @@ def two_templates(store: Store) -> tuple[OrderTemplate, OrderTemplate]:
 def open_manager(qtbot: QtBot, window: MainWindow) -> TemplateManager:
     window.menus.manage_templates_action.trigger()
     manager = visible_child(qtbot, window, TemplateManager, "templateManager")
-    qtbot.waitUntil(lambda: manager.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: manager.model.rowCount() > 0, timeout=30_000)
     return manager
 
 
@@ -99,8 +99,8 @@ def test_the_manager_shows_what_each_template_holds_and_renames_by_f2(
     assert manager.rename_message.text() == "Give the template a name"
     QTest.keyClicks(manager.rename_edit, " HYPERTENSION  starter")
     QTest.keyClick(manager.rename_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(manager.rename_message.isVisible)
-    qtbot.waitUntil(manager.rename_edit.isEnabled)
+    qtbot.waitUntil(manager.rename_message.isVisible, timeout=30_000)
+    qtbot.waitUntil(manager.rename_edit.isEnabled, timeout=30_000)
     assert "Another template already has that name" in manager.rename_message.text()
     assert manager.rename_edit.text() == " HYPERTENSION  starter"  # nothing typed is lost
     assert names(store) == ["Hypertension starter", "Weight scale"]
@@ -113,7 +113,7 @@ def test_the_manager_shows_what_each_template_holds_and_renames_by_f2(
     QTest.keyClick(manager.list, Qt.Key.Key_F2)
     manager.rename_edit.clear()
     QTest.keyClicks(manager.rename_edit, "Scale, large")
-    with qtbot.waitSignal(manager.loaded):
+    with qtbot.waitSignal(manager.loaded, timeout=30_000):
         QTest.keyClick(manager.rename_edit, Qt.Key.Key_Return)
     assert names(store) == ["Hypertension starter", "Scale, large"]
     assert manager.current() is not None
@@ -136,18 +136,18 @@ def test_delete_asks_naming_the_template_and_undo_brings_it_back(
     box = question(qtbot, manager, "deleteTemplateQuestion")
     assert box.text() == "Delete the template “Weight scale”?"
     QTest.keyClick(box, Qt.Key.Key_Return)  # Enter is Cancel: nothing deleted
-    qtbot.waitUntil(lambda: not box.isVisible())
+    qtbot.waitUntil(lambda: not box.isVisible(), timeout=30_000)
     assert names(store) == ["Hypertension starter", "Weight scale"]
 
     QTest.keyClick(manager.list, Qt.Key.Key_Delete)
     box = question(qtbot, manager, "deleteTemplateQuestion")
-    with qtbot.waitSignal(manager.loaded):
+    with qtbot.waitSignal(manager.loaded, timeout=30_000):
         click(box, "confirmDeleteTemplateButton")
     assert names(store) == ["Hypertension starter"]
     assert [t.name for t in manager.templates()] == ["Hypertension starter"]
     assert manager.bar.text.text() == "Deleted “Weight scale”."
     [undo] = manager.bar.buttons()
-    with qtbot.waitSignal(manager.loaded):
+    with qtbot.waitSignal(manager.loaded, timeout=30_000):
         undo.click()
     assert manager.bar.text.text() == "“Weight scale” is back."
     [back] = [t for t in store.list_templates() if t.name == "Weight scale"]
@@ -169,12 +169,12 @@ def test_several_selected_templates_are_deleted_together(
     QTest.keyClick(manager.list, Qt.Key.Key_Delete)
     box = question(qtbot, manager, "deleteTemplateQuestion")
     assert box.text() == "Delete 2 templates: “Hypertension starter”, “Weight scale”?"
-    with qtbot.waitSignal(manager.loaded):
+    with qtbot.waitSignal(manager.loaded, timeout=30_000):
         click(box, "confirmDeleteTemplateButton")
     assert names(store) == []
     assert "No templates yet" in manager.details.toPlainText()
     assert not manager.delete_button.isEnabled()
-    with qtbot.waitSignal(manager.loaded):
+    with qtbot.waitSignal(manager.loaded, timeout=30_000):
         manager.bar.buttons()[0].click()
     assert names(store) == ["Hypertension starter", "Weight scale"]
 
@@ -199,14 +199,14 @@ def test_a_templates_lines_are_replaced_with_the_order_on_screen_and_undone(
     box = question(qtbot, manager, "replaceTemplateQuestion")
     assert box.text() == "Replace the lines of “Weight scale” with the order on screen?"
     assert "holds 2 items now and will hold 3 items" in box.informativeText()
-    with qtbot.waitSignal(manager.loaded):
+    with qtbot.waitSignal(manager.loaded, timeout=30_000):
         click(box, "confirmReplaceTemplateButton")
     [replaced] = [t for t in store.list_templates() if t.name == "Weight scale"]
     assert replaced.template_id == scale.template_id
     assert [(ln.item_id, ln.count) for ln in replaced.item_lines] == [(1001, 3)]
     assert f"3 {TIMES} Seed item" in manager.details.toPlainText()
 
-    with qtbot.waitSignal(manager.loaded):
+    with qtbot.waitSignal(manager.loaded, timeout=30_000):
         manager.bar.buttons()[0].click()  # Undo
     assert [t for t in store.list_templates() if t.name == "Weight scale"] == [scale]
     assert manager.bar.text.text() == "“Weight scale” is back as it was."
@@ -225,7 +225,7 @@ def test_enter_opens_a_templates_lines_as_a_new_order_whose_lines_are_saved_back
     manager.list.setFocus()
     QTest.keyClick(manager.list, Qt.Key.Key_Down)
     QTest.keyClick(manager.list, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not manager.isVisible())
+    qtbot.waitUntil(lambda: not manager.isVisible(), timeout=30_000)
 
     entry = window.order_entry
     assert window.current_page_key() == "new_order"
@@ -234,7 +234,7 @@ def test_enter_opens_a_templates_lines_as_a_new_order_whose_lines_are_saved_back
     bar = window.notice_bar
     assert bar.text.text().startswith("Editing the template “Weight scale”")
     assert "The order you were working on is in Drafts." in bar.text.text()
-    qtbot.waitUntil(lambda: store.get_draft(on_screen.draft_id) is not None)
+    qtbot.waitUntil(lambda: store.get_draft(on_screen.draft_id) is not None, timeout=30_000)
 
     # The coordinator types the new count on the line, as in the form.
     table = entry.form.items_table
@@ -245,15 +245,17 @@ def test_enter_opens_a_templates_lines_as_a_new_order_whose_lines_are_saved_back
     editor = table.indexWidget(table.currentIndex())
     assert isinstance(editor, QLineEdit)
     QTest.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: entry.draft.item_lines[0].count == 5)
+    qtbot.waitUntil(lambda: entry.draft.item_lines[0].count == 5, timeout=30_000)
     [save] = bar.buttons()
     assert save.text() == "Save &lines to template"
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.waitUntil(window.isActiveWindow, timeout=30_000)
     focus = QApplication.focusWidget()
     assert focus is not None
     QTest.keyClick(focus, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # the bar's button
-    qtbot.waitUntil(lambda: bar.text.text().startswith("Saved the lines to the template"))
+    qtbot.waitUntil(
+        lambda: bar.text.text().startswith("Saved the lines to the template"), timeout=30_000
+    )
     [saved] = [t for t in store.list_templates() if t.template_id == scale.template_id]
     assert saved.name == "Weight scale"
     assert [(ln.item_id, ln.count) for ln in saved.item_lines] == [(1002, 5)]
@@ -293,7 +295,9 @@ def test_templates_are_exported_and_imported_with_file_choosers(
     everything = tmp_path / "order templates.json"
     dialog.selectFile(str(everything))
     dialog.accept()
-    qtbot.waitUntil(lambda: manager.bar.text.text().startswith("Exported 2 templates"))
+    qtbot.waitUntil(
+        lambda: manager.bar.text.text().startswith("Exported 2 templates"), timeout=30_000
+    )
     assert [t.name for t in read_templates_json(everything.read_text(encoding="utf-8"))] == [
         "Hypertension starter",
         "Weight scale",
@@ -305,7 +309,9 @@ def test_templates_are_exported_and_imported_with_file_choosers(
     one = tmp_path / "scale.json"
     dialog.selectFile(str(one))
     dialog.accept()
-    qtbot.waitUntil(lambda: manager.bar.text.text().startswith("Exported 1 template "))
+    qtbot.waitUntil(
+        lambda: manager.bar.text.text().startswith("Exported 1 template "), timeout=30_000
+    )
     assert [t.name for t in read_templates_json(one.read_text(encoding="utf-8"))] == [
         "Weight scale"
     ]
@@ -313,7 +319,7 @@ def test_templates_are_exported_and_imported_with_file_choosers(
     manager.import_button.click()
     dialog = _file_dialog(qtbot, manager, "importTemplatesDialog")
     dialog.selectFile(str(one))
-    with qtbot.waitSignal(manager.loaded):
+    with qtbot.waitSignal(manager.loaded, timeout=30_000):
         dialog.accept()
     assert manager.bar.text.text() == (
         "1 template added; “Weight scale” was added as “Weight scale (2)”"
@@ -349,7 +355,7 @@ def test_a_bad_file_says_why_in_plain_words_and_imports_nothing(
         dialog = _file_dialog(qtbot, manager, "importTemplatesDialog")
         dialog.selectFile(str(path))
         dialog.accept()
-        qtbot.waitUntil(lambda said=said: manager.bar.text.text().startswith(said))  # type: ignore[misc]
+        qtbot.waitUntil(lambda said=said: manager.bar.text.text().startswith(said), timeout=30_000)  # type: ignore[misc]
         assert names(store) == ["Hypertension starter", "Weight scale"]
 
 
@@ -358,12 +364,14 @@ def test_the_chooser_opens_the_manager(qtbot: QtBot, make_window: MakeWindow) ->
     two_templates(window.services.store)
     window.menus.new_from_template_action.trigger()
     chooser = visible_child(qtbot, window, TemplateChooser, "templateChooser")
-    qtbot.waitUntil(lambda: chooser.model.rowCount() == 2)
+    qtbot.waitUntil(lambda: chooser.model.rowCount() == 2, timeout=30_000)
     chooser.manage_button.click()
     manager = visible_child(qtbot, window, TemplateManager, "templateManager")
     assert not chooser.isVisible()
-    qtbot.waitUntil(lambda: manager.model.rowCount() == 2)
-    qtbot.waitUntil(lambda: window.findChild(TemplateChooser) is None)  # the chooser is gone
+    qtbot.waitUntil(lambda: manager.model.rowCount() == 2, timeout=30_000)
+    qtbot.waitUntil(
+        lambda: window.findChild(TemplateChooser) is None, timeout=30_000
+    )  # the chooser is gone
     assert window.menus.templates.dialog is manager
 
 
@@ -377,13 +385,13 @@ def test_from_template_on_the_new_order_page_keeps_the_draft_on_screen(
     on_screen = sandbox_draft(count=2)
     window.load_draft(on_screen)
     button = window.order_entry.form.from_template_button
-    qtbot.waitUntil(button.isVisible)
+    qtbot.waitUntil(button.isVisible, timeout=30_000)
     assert button.width() >= button.sizeHint().width()  # not squeezed at a laptop's width
     assert window.order_entry.form.submit_button.isVisible()
 
     button.click()
     chooser = visible_child(qtbot, window, TemplateChooser, "templateChooser")
-    qtbot.waitUntil(lambda: chooser.model.rowCount() == 2)
+    qtbot.waitUntil(lambda: chooser.model.rowCount() == 2, timeout=30_000)
     QTest.keyClick(chooser.filter_edit, Qt.Key.Key_Return)
 
     draft = window.order_entry.draft
@@ -391,7 +399,7 @@ def test_from_template_on_the_new_order_page_keeps_the_draft_on_screen(
     assert draft.recipient is None
     assert [(ln.item_id, ln.count) for ln in draft.item_lines] == [(1001, 1)]
     assert "The order you were working on is in Drafts." in window.notice_bar.text.text()
-    qtbot.waitUntil(lambda: store.get_draft(on_screen.draft_id) is not None)
+    qtbot.waitUntil(lambda: store.get_draft(on_screen.draft_id) is not None, timeout=30_000)
     kept = store.get_draft(on_screen.draft_id)
     assert kept is not None
     assert [(ln.item_id, ln.count) for ln in kept.item_lines] == [(1001, 2)]
@@ -410,28 +418,30 @@ def test_the_manager_touches_no_sqlite_on_the_ui_thread(
         manager.list.setFocus()
         QTest.keyClick(manager.list, Qt.Key.Key_F2)
         manager.rename_edit.setText("Starter")
-        with qtbot.waitSignal(manager.loaded):
+        with qtbot.waitSignal(manager.loaded, timeout=30_000):
             QTest.keyClick(manager.rename_edit, Qt.Key.Key_Return)
         manager.replace_button.click()
-        with qtbot.waitSignal(manager.loaded):
+        with qtbot.waitSignal(manager.loaded, timeout=30_000):
             click(
                 question(qtbot, manager, "replaceTemplateQuestion"), "confirmReplaceTemplateButton"
             )
         manager.activateWindow()  # the offscreen platform does not give it back by itself
-        qtbot.waitUntil(manager.list.hasFocus)
+        qtbot.waitUntil(manager.list.hasFocus, timeout=30_000)
         QTest.keyClick(manager.list, Qt.Key.Key_Delete)
-        with qtbot.waitSignal(manager.loaded):
+        with qtbot.waitSignal(manager.loaded, timeout=30_000):
             click(question(qtbot, manager, "deleteTemplateQuestion"), "confirmDeleteTemplateButton")
-        with qtbot.waitSignal(manager.loaded):
+        with qtbot.waitSignal(manager.loaded, timeout=30_000):
             manager.bar.buttons()[0].click()
         manager.files.export_to(exported)
-        qtbot.waitUntil(lambda: manager.bar.text.text().startswith("Exported"))
-        with qtbot.waitSignal(manager.loaded):
+        qtbot.waitUntil(lambda: manager.bar.text.text().startswith("Exported"), timeout=30_000)
+        with qtbot.waitSignal(manager.loaded, timeout=30_000):
             manager.files.import_from(exported)
         manager.edit_lines()
         [save] = window.notice_bar.buttons()
         save.click()
-        qtbot.waitUntil(lambda: window.notice_bar.text.text().startswith("Saved the lines"))
+        qtbot.waitUntil(
+            lambda: window.notice_bar.text.text().startswith("Saved the lines"), timeout=30_000
+        )
 
     assert not seen, dict(seen)
     assert len(window.services.store.list_templates()) == 4
@@ -457,7 +467,7 @@ def test_alt_letters_of_the_manager_and_the_editing_bar_are_each_used_once(
     manager = open_manager(qtbot, window)
     manager.select_names("Weight scale")
     manager.delete_button.click()
-    with qtbot.waitSignal(manager.loaded):
+    with qtbot.waitSignal(manager.loaded, timeout=30_000):
         click(question(qtbot, manager, "deleteTemplateQuestion"), "confirmDeleteTemplateButton")
     assert manager.bar.buttons()  # Undo
     manager.rename_button.click()  # the name field and its label join it

@@ -5,6 +5,11 @@ longer takes are left out and said."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -160,6 +165,51 @@ def test_templates_touch_no_sqlite_on_the_ui_thread(qtbot: QtBot, make_window: M
             dialog.save()
 
     assert not seen, dict(seen)
+
+
+class RecordingPool(ThreadPoolExecutor):
+    """asyncio's default pool, noting the name of every call handed to it."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2, thread_name_prefix="recorded")
+        self.calls: list[str] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        inner = fn.args[0] if isinstance(fn, functools.partial) and fn.args else fn
+        self.calls.append(getattr(inner, "__qualname__", repr(inner)))
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_templates_are_read_and_saved_on_the_bridge_not_in_a_pool_thread(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    """Pool threads outlive the bridge's shutdown: they could still be inside SQLite when
+    the store closes. The chooser's list and Save/Replace go through `bridge.call`."""
+    window = make_window()
+    qtbot.waitUntil(lambda: window.order_entry.catalog.knows_item(1001) is True, timeout=15_000)
+    window.services.store.save_template(template_from_draft(lines_draft(1001), "Scale"))
+    pool = RecordingPool()
+    window.services.bridge.loop.set_default_executor(pool)
+    try:
+        window.menus.new_from_template_action.trigger()
+        chooser = visible_child(qtbot, window, TemplateChooser, "templateChooser")
+        qtbot.waitUntil(lambda: chooser.model.rowCount() == 1, timeout=15_000)
+        chooser.choose()
+        for name in ("Scale again", "Scale"):  # saved, then "Scale" in use: replaced
+            window.menus.save_template_action.trigger()
+            dialog = visible_child(qtbot, window, SaveTemplateDialog, "saveTemplateDialog")
+            dialog.name_edit.setText(name)
+            if name == "Scale":
+                dialog.save()
+                qtbot.waitUntil(dialog.replace_button.isVisible, timeout=15_000)
+                with qtbot.waitSignal(dialog.saved, timeout=15_000):
+                    dialog.replace()
+            else:
+                with qtbot.waitSignal(dialog.saved, timeout=15_000):
+                    dialog.save()
+    finally:
+        pool.shutdown(wait=True)
+    assert [call for call in pool.calls if "template" in call.lower()] == []
 
 
 def test_the_shortcuts_list_names_ctrl_t(make_window: MakeWindow) -> None:
