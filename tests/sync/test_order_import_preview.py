@@ -7,10 +7,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from urllib.parse import quote
 
+import httpx
 import pytest
 from openpyxl import Workbook
 
 from impilo_desktop.api.client import ImpiloClient
+from impilo_desktop.api.retry import RetryPolicy
 from impilo_desktop.domain import OrderDraft, PatientChoice, to_order_create
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import Store
@@ -306,6 +308,25 @@ async def test_a_ref_already_used_for_another_recipient_is_a_problem_on_its_orde
     assert preview.problem_rows == [2, 3]
 
 
+class _RefusesOnePatient(httpx.AsyncBaseTransport):
+    """The sandbox over loopback, except that Impilo answers 400 about one patient id (the
+    precise fault case: the sandbox itself answers 400 only for ids past int64, which the
+    spreadsheet reader now refuses before asking)."""
+
+    def __init__(self, patient_id: int) -> None:
+        self._path = f"/patient/{patient_id}"
+        self._network = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith(self._path):
+            body = {"code": "invalid_parameter", "message": "This id cannot be looked up."}
+            return httpx.Response(400, json=body, request=request)
+        return await self._network.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._network.aclose()
+
+
 async def test_one_patient_impilo_refuses_to_answer_about_is_a_problem_on_its_row_only(
     store: Store, sandbox: SandboxServer, client: ImpiloClient
 ) -> None:
@@ -313,13 +334,20 @@ async def test_one_patient_impilo_refuses_to_answer_about_is_a_problem_on_its_ro
     elsewhere.set_patient(PatientChoice(id=10003))
     elsewhere.add_item(1001, 1)
     on_server = await client.create_order(to_order_create(elsewhere, "someone-else"))
-    past_int64 = "99999999999999999999"  # the sandbox answers 400 about such an id
+    odd = 10_004  # not in this computer's list, so Impilo is asked about it
     data = (
-        HEADER + f"R-ODD,{past_int64},,IMP-CIR-1001,,1,\n"
+        HEADER + f"R-ODD,{odd},,IMP-CIR-1001,,1,\n"
         f"R-ENROLLED,{ONLY_ON_IMPILO},,IMP-CIR-1001,,1,\n"
         "R-SERVER,10003,,IMP-CIR-1001,,1,\n"
     )
-    preview = await build_preview(data.encode(), "enrolment.csv", store, client)
+    refusing = ImpiloClient(
+        sandbox.base_url,
+        sandbox.api_key,
+        retry=RetryPolicy(max_attempts=1),
+        transport=_RefusesOnePatient(odd),
+    )
+    async with refusing:
+        preview = await build_preview(data.encode(), "enrolment.csv", store, refusing)
 
     # Impilo was still asked about the other patient and about the refs.
     assert preview.server_checked
@@ -333,7 +361,7 @@ async def test_one_patient_impilo_refuses_to_answer_about_is_a_problem_on_its_ro
     [problem] = by_ref["R-ODD"].problems
     assert (problem.row, problem.column) == (2, "patient_id")
     assert problem.message.startswith(
-        f"Impilo could not say whether it has a patient with the id {past_int64} ("
+        f"Impilo could not say whether it has a patient with the id {odd} ("
     )
 
 
