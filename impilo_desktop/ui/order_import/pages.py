@@ -164,7 +164,11 @@ class PreviewPage(QWidget):
         self.queue_all.setText(wording.queue_all_label(preview))
         self.queue_all.setVisible(preview.can_queue_all)
         self.queue_all.setEnabled(preview.can_queue_all)
-        offer_good = bool(preview.new_orders) and not preview.can_queue_all
+        # A problem with the file itself (a repeated column, no order_ref column) may have
+        # misread every row: nothing is offered, as on the command line.
+        offer_good = (
+            bool(preview.new_orders) and not preview.can_queue_all and not preview.file_problems
+        )
         self.queue_good.setText(wording.queue_good_label(preview))
         self.queue_good.setVisible(offer_good)
         self.queue_good.setEnabled(offer_good)

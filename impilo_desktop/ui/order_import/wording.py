@@ -103,6 +103,8 @@ def nothing_to_queue(preview: ImportPreview) -> str:
     """Why neither queue button is offered, or "" when one is."""
     if preview.file_problems and not preview.orders:
         return "Nothing in this file can be imported; see the problems below."
+    if preview.file_problems:
+        return "The file itself has a problem (listed below): correct it and choose it again."
     if preview.new_orders:
         return ""
     if preview.problem_orders:

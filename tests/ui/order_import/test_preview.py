@@ -220,3 +220,25 @@ def test_an_unknown_column_is_a_note_and_the_whole_file_can_still_be_queued(
     assert page.queue_all.isVisible()
     assert page.queue_all.isEnabled()
     assert not page.queue_good.isVisible()
+
+
+def test_a_problem_with_the_file_itself_offers_nothing_to_queue(
+    qtbot: QtBot, online_window: MainWindow, tmp_path: Path
+) -> None:
+    # A repeated column may have misread every row; the command line refuses such a file even
+    # with --skip-bad-rows, and the window offers neither queue button.
+    window = online_window
+    good = enrolment(refreshed(qtbot, window))
+    header = [*good.header, "count"]
+    rows = [[*row, "5"] for row in good.rows]
+    path = type(good)(header, rows).write_csv(tmp_path / "repeated.csv")
+    dialog = open_import(qtbot, window)
+    previewed(qtbot, dialog, path)
+
+    page = dialog.preview_page
+    assert dialog.preview is not None
+    assert dialog.preview.file_problems
+    assert dialog.preview.new_orders  # the orders themselves read well
+    assert not page.queue_all.isVisible()
+    assert not page.queue_good.isVisible()
+    assert "The file itself has a problem" in page.message.text()
