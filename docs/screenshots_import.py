@@ -38,6 +38,7 @@ def import_screens(
         finally:
             seed_items[discontinued] = kept
     dialog = _open(window)
+    save(dialog, "import-choose", scheme)  # the first step: what the file holds, an example
     dialog.open_file(_done["march"])
     wait(lambda: dialog.stack.currentWidget() is dialog.preview_page, 30.0)
     dialog.preview_page.problems.setCurrentRow(0)  # its order selected in the table

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from impilo_desktop.sync.order_import import ImportPreview
 from impilo_desktop.ui.order_import import wording
+from impilo_desktop.ui.order_import.example_table import ExampleTable
 from impilo_desktop.ui.order_import.preview_table import (
     PreviewOrdersModel,
     PreviewOrdersTable,
@@ -82,6 +83,10 @@ class ChoosePage(QWidget):
         self.progress.setAccessibleName("Checking the file")
         self.progress.hide()
         layout.addWidget(self.progress)
+        self.example_title = _label("importExampleTitle", self, wording.EXAMPLE_TITLE)
+        layout.addWidget(self.example_title)
+        self.example = ExampleTable(self)
+        layout.addWidget(self.example)
         layout.addStretch(1)
 
     def set_busy(self, busy: bool, text: str = "") -> None:

@@ -23,6 +23,11 @@ WHAT_THE_FILE_HOLDS = (
     " or underscores. The template spreadsheet has every column and an example of each."
 )
 
+EXAMPLE_TITLE = (
+    "An example: RPM-0001 is one order of two lines; RPM-0003 creates a new patient with the"
+    " order. Its ids are placeholders: yours come from Impilo and your EHR."
+)
+
 TEMPLATE_FILE_NAME = "order import template.csv"
 FILE_FILTER = "Spreadsheets (*.csv *.xlsx);;CSV files (*.csv);;Excel workbooks (*.xlsx)"
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx")

@@ -242,3 +242,19 @@ def test_a_problem_with_the_file_itself_offers_nothing_to_queue(
     assert not page.queue_all.isVisible()
     assert not page.queue_good.isVisible()
     assert "The file itself has a problem" in page.message.text()
+
+
+def test_the_first_step_shows_an_example_of_the_file(
+    qtbot: QtBot, online_window: MainWindow
+) -> None:
+    from impilo_desktop.domain.order_sheet.template import EXAMPLE_ROWS
+
+    dialog = open_import(qtbot, online_window)
+    table = dialog.choose_page.example
+    columns = [table.horizontalHeaderItem(n).text() for n in range(table.columnCount())]
+    # The ref, recipients by id and the lines come before a new patient's address.
+    assert columns[0] == "order_ref"
+    assert columns.index("count") < columns.index("first_name")
+    assert table.rowCount() == len(EXAMPLE_ROWS)
+    assert table.verticalHeaderItem(0).text() == "2"  # the spreadsheet's row numbers
+    assert table.focusPolicy() == Qt.FocusPolicy.NoFocus  # Tab stays on the buttons
