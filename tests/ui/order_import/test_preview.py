@@ -251,10 +251,13 @@ def test_the_first_step_shows_an_example_of_the_file(
 
     dialog = open_import(qtbot, online_window)
     table = dialog.choose_page.example
-    columns = [table.horizontalHeaderItem(n).text() for n in range(table.columnCount())]
+    columns = [
+        table.model().headerData(n, Qt.Orientation.Horizontal) for n in range(table.columnCount())
+    ]
     # The ref, recipients by id and the lines come before a new patient's address.
     assert columns[0] == "order_ref"
     assert columns.index("count") < columns.index("first_name")
     assert table.rowCount() == len(EXAMPLE_ROWS)
-    assert table.verticalHeaderItem(0).text() == "2"  # the spreadsheet's row numbers
+    # The spreadsheet's row numbers: the header is row 1.
+    assert table.model().headerData(0, Qt.Orientation.Vertical) == "2"
     assert table.focusPolicy() == Qt.FocusPolicy.NoFocus  # Tab stays on the buttons
