@@ -77,6 +77,10 @@ class OutboxEntry:
     patient_matches_json: str | None = field(default=None, repr=False)
     # The coordinator chose to create the new patient anyway: not checked again.
     new_patient_confirmed: bool = False
+    # The import batch that queued it (a spreadsheet import, schema v10); None for an order
+    # from the form, a duplicate or a JSON file: only imported entries are looked up by
+    # their order_ref before they are sent (sync/order_ref_check.py).
+    import_batch: str | None = None
 
     @cached_property
     def draft(self) -> OrderDraft:
@@ -124,6 +128,7 @@ class OutboxEntry:
             last_sent_at=_dt(row["last_sent_at"]),
             patient_matches_json=row["patient_matches"],
             new_patient_confirmed=bool(row["new_patient_confirmed"]),
+            import_batch=row["import_batch"],
         )
 
 

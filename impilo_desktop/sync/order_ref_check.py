@@ -1,23 +1,26 @@
-"""Before an imported order is first posted, Impilo is asked whether it already has it.
+"""Before a spreadsheet's order is first posted, Impilo is asked whether it already has it.
 
-An entry whose draft carries external order ids (the `order_ref` of a spreadsheet, the ids
-of a JSON file) may stand for an order placed long ago: the outbox forgets sent entries after
-30 days, and a second computer never knew them. So before the first POST of such an entry
-(it is `queued`: none of our requests can have created it) the sender asks
-`GET /order?externalOrderId=…` for its ids and checks them in the answer (an order carrying
-all of them, as the JSON import tells a repeat):
+An entry queued by a spreadsheet import (`outbox.import_batch`, store/import_batches.py) carries
+its row's `order_ref` among its external order ids, and may stand for an order placed long
+ago: the outbox forgets sent entries after 30 days, and a second computer never knew them. So
+before the first POST of such an entry (it is `queued`: none of our requests can have created
+it) the sender asks `GET /order?externalOrderId=…` for its ids and checks them in the answer
+(an order carrying all of them):
 
-- an order for the same recipient (patient id, site id, or a new patient's first name, last
-  name and date of birth) is that order: the entry is marked sent with it, nothing posted;
+- an order for the same recipient (patient id, site id, or a new patient's name, and date of
+  birth and email when both sides have one) is that order: the entry is marked sent with it
+  ("already on Impilo"), nothing posted;
 - an order for another recipient means the ref is taken: the entry is rejected with a plain
   reason, so the coordinator gives it its own ref;
 - a failed lookup is a retryable failure like any other (nothing was posted).
 
-`in_doubt` entries are not checked here: they are looked up by their client reference
-(sender.py), which finds our own order. Orders from the form carry no external ids and are
-not asked about.
-"""
+Only imported entries are asked about: an order from the New order form, a duplicate made on
+Drafts & outbox or a JSON file imported with `--again` may carry the same external ids on
+purpose (a repeat order), and is placed as asked.
 
+`in_doubt` entries are not checked here: they are looked up by their client reference
+(sender.py), which finds our own order.
+"""
 from __future__ import annotations
 
 import logging
@@ -59,9 +62,14 @@ def order_refs(draft: OrderDraft) -> list[str]:
 
 
 def needs_check(entry: OutboxEntry) -> bool:
-    """Whether the entry is asked about before it is posted: queued (never created by one of
-    our requests) and carrying external order ids."""
-    return entry.state == EntryState.QUEUED and bool(order_refs(entry.draft))
+    """Whether the entry is asked about before it is posted: queued by a spreadsheet import
+    (an order from the form, a duplicate or a JSON file may repeat its ids on purpose) and
+    carrying external order ids, and queued (never created by one of our requests)."""
+    return (
+        entry.state == EntryState.QUEUED
+        and entry.import_batch is not None
+        and bool(order_refs(entry.draft))
+    )
 
 
 def _same_text(a: str | None, b: str | None) -> bool:

@@ -25,8 +25,9 @@ timing assumptions):
    - timeout/reset after the request left, 5xx, unreadable 2xx, cancellation: `in_doubt`
      with a retry time, so the next try starts with the lookup.
 6. Entries older than `max_age` are `held` for the user's confirmation, never sent silently.
-7. An imported order (one carrying external order ids) is looked up by its ids before it is
-   first posted: an order already on Impilo for the same recipient settles it as sent, one
+7. An order queued by a spreadsheet import is looked up by its order_ref before it is
+   first posted (orders from the form, duplicates and JSON files may repeat their external
+   ids on purpose, and are not): an order already on Impilo for the same recipient settles it as sent, one
    for another recipient rejects it (order_ref_check.py).
 8. A new patient's order is `held` when Impilo already has a patient with the same external
    ID or email (checked before each create, after the lookup by reference: patient_check.py).
@@ -309,7 +310,7 @@ class OutboxSender:
             )
 
         if needs_check(entry):
-            # An imported order may be on Impilo already (sent from another computer, or
+            # A spreadsheet's order may be on Impilo already (sent from another computer, or
             # before the outbox forgot it): never post it again (order_ref_check.py).
             placed = await self._refs.check(client, entry)
             if placed is not None:
