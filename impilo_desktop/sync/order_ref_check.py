@@ -8,8 +8,8 @@ it) the sender asks `GET /order?externalOrderId=…` for its ids and checks them
 (an order carrying all of them):
 
 - an order for the same recipient (patient id, site id, or a new patient's name, and date of
-  birth and email when both sides have one) is that order: the entry is marked sent with it
-  ("already on Impilo"), nothing posted;
+  birth, MRN and email when both sides have one: same_recipient.py) is that order: the
+  entry is marked sent with it ("already on Impilo"), nothing posted;
 - an order for another recipient means the ref is taken: the entry is rejected with a plain
   reason, so the coordinator gives it its own ref;
 - a failed lookup is a retryable failure like any other (nothing was posted).
@@ -21,6 +21,7 @@ purpose (a repeat order), and is placed as asked.
 `in_doubt` entries are not checked here: they are looked up by their client reference
 (sender.py), which finds our own order.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,6 +34,7 @@ from impilo_desktop.api.models import Order
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store import EntryState, OutboxEntry
 from impilo_desktop.sync.drain_report import EntryResult, Outcome, StopReason
+from impilo_desktop.sync.same_recipient import same_recipient
 
 if TYPE_CHECKING:
     from impilo_desktop.sync.sender import OutboxSender
@@ -69,56 +71,6 @@ def needs_check(entry: OutboxEntry) -> bool:
         entry.state == EntryState.QUEUED
         and entry.import_batch is not None
         and bool(order_refs(entry.draft))
-    )
-
-
-def _same_text(a: str | None, b: str | None) -> bool:
-    return (a or "").strip().casefold() == (b or "").strip().casefold()
-
-
-def same_recipient(draft: OrderDraft, order: Order) -> bool:
-    """Whether `order` is for the draft's recipient: the same patient id or site id; for a
-    new patient (who has no id yet), the same first name, last name and date of birth."""
-    if draft.recipient_kind == "site":
-        site_id = draft.site.id if draft.site is not None else None
-        return site_id is not None and order.site is not None and order.site.id == site_id
-    patient = order.patient
-    if patient is None:
-        return False
-    if draft.patient is not None:
-        return draft.patient.id is not None and patient.id == draft.patient.id
-    new = draft.new_patient
-    if new is None:
-        return False
-    birth = patient.birth_date
-    return (
-        _same_text(new.first_name, patient.first_name)
-        and _same_text(new.last_name, patient.last_name)
-        and birth is not None
-        and birth.isoformat() == new.date_of_birth.strip()
-    )
-
-
-def same_draft_recipient(draft: OrderDraft, other: OrderDraft) -> bool:
-    """Whether two drafts are for the same recipient, as `same_recipient` compares a draft
-    with an order (an outbox entry's draft against a file's order)."""
-    if draft.recipient_kind != other.recipient_kind:
-        return False
-    if draft.recipient_kind == "site":
-        return draft.site is not None and other.site is not None and draft.site.id == other.site.id
-    if draft.patient is not None or other.patient is not None:
-        return (
-            draft.patient is not None
-            and other.patient is not None
-            and draft.patient.id == other.patient.id
-        )
-    new, other_new = draft.new_patient, other.new_patient
-    return (
-        new is not None
-        and other_new is not None
-        and _same_text(new.first_name, other_new.first_name)
-        and _same_text(new.last_name, other_new.last_name)
-        and new.date_of_birth.strip() == other_new.date_of_birth.strip()
     )
 
 

@@ -27,8 +27,8 @@ timing assumptions):
 6. Entries older than `max_age` are `held` for the user's confirmation, never sent silently.
 7. An order queued by a spreadsheet import is looked up by its order_ref before it is
    first posted (orders from the form, duplicates and JSON files may repeat their external
-   ids on purpose, and are not): an order already on Impilo for the same recipient settles it as sent, one
-   for another recipient rejects it (order_ref_check.py).
+   ids on purpose, and are not): an order already on Impilo for the same recipient settles
+   it as sent, one for another recipient rejects it (order_ref_check.py).
 8. A new patient's order is `held` when Impilo already has a patient with the same external
    ID or email (checked before each create, after the lookup by reference: patient_check.py).
 

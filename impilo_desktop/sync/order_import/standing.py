@@ -31,11 +31,8 @@ from impilo_desktop.store import EntryState, OutboxEntry, Store
 from impilo_desktop.sync.order_import.contract import OrderStanding
 from impilo_desktop.sync.order_import.recipients import ImpiloAsk
 from impilo_desktop.sync.order_import.words import recipient_words
-from impilo_desktop.sync.order_ref_check import (
-    order_recipient_words,
-    same_draft_recipient,
-    same_recipient,
-)
+from impilo_desktop.sync.order_ref_check import order_recipient_words
+from impilo_desktop.sync.same_recipient import same_draft_recipient, same_recipient
 
 IN_DRAFTS: Final = "in Drafts"
 log = logging.getLogger(__name__)
