@@ -344,14 +344,15 @@ class OutboxMixin(StateTableMixin):
         )
 
     def mark_already_placed(self, entry_id: int, order: Order, detail: str) -> OutboxEntry:
-        """A queued entry found already on Impilo before it was ever posted (its order_ref is
-        on `order`, for the same recipient): sent, with that order, without a request."""
+        """An imported entry found already on Impilo (its order_ref is on `order`, for the
+        same recipient) before it was ever posted, or after its in-doubt create was not found
+        by reference: sent, with that order, without a request."""
         assert order.id is not None
         now = self.now()
         return self._transition(
             OUTBOX,
             entry_id,
-            (EntryState.QUEUED,),
+            (EntryState.QUEUED, EntryState.IN_DOUBT),
             EntryState.SENT,
             "sent",
             detail,

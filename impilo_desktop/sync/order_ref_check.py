@@ -18,8 +18,10 @@ Only imported entries are asked about: an order from the New order form, a dupli
 Drafts & outbox or a JSON file imported with `--again` may carry the same external ids on
 purpose (a repeat order), and is placed as asked.
 
-`in_doubt` entries are not checked here: they are looked up by their client reference
-(sender.py), which finds our own order.
+An `in_doubt` entry is first looked up by its client reference (sender.py), which finds our
+own order; only when there is none (our create never arrived) is an imported one checked by
+its refs too: a second computer may have placed the same ref while ours timed out, and any
+order found then is not ours.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.errors import AuthenticationError, ImpiloError, Unreachable
 from impilo_desktop.api.models import Order
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store import EntryState, OutboxEntry
+from impilo_desktop.store import OutboxEntry
 from impilo_desktop.sync.drain_report import EntryResult, Outcome, StopReason
 from impilo_desktop.sync.same_recipient import same_recipient
 
@@ -66,12 +68,10 @@ def order_refs(draft: OrderDraft) -> list[str]:
 def needs_check(entry: OutboxEntry) -> bool:
     """Whether the entry is asked about before it is posted: queued by a spreadsheet import
     (an order from the form, a duplicate or a JSON file may repeat its ids on purpose) and
-    carrying external order ids, and queued (never created by one of our requests)."""
-    return (
-        entry.state == EntryState.QUEUED
-        and entry.import_batch is not None
-        and bool(order_refs(entry.draft))
-    )
+    carrying external order ids. The sender asks only for a `queued` entry (none of our
+    requests can have created its order) or an `in_doubt` one its client reference was not
+    found for: another computer may have placed the same ref meanwhile."""
+    return entry.import_batch is not None and bool(order_refs(entry.draft))
 
 
 def order_recipient_words(order: Order) -> str:

@@ -26,9 +26,10 @@ timing assumptions):
      with a retry time, so the next try starts with the lookup.
 6. Entries older than `max_age` are `held` for the user's confirmation, never sent silently.
 7. An order queued by a spreadsheet import is looked up by its order_ref before it is
-   first posted (orders from the form, duplicates and JSON files may repeat their external
-   ids on purpose, and are not): an order already on Impilo for the same recipient settles
-   it as sent, one for another recipient rejects it (order_ref_check.py).
+   first posted, or posted again after step 4 found no order with its reference (orders
+   from the form, duplicates and JSON files may repeat their external ids on purpose, and
+   are not): an order already on Impilo for the same recipient settles it as sent, one for
+   another recipient rejects it (order_ref_check.py).
 8. A new patient's order is `held` when Impilo already has a patient with the same external
    ID or email (checked before each create, after the lookup by reference: patient_check.py).
 
@@ -311,7 +312,9 @@ class OutboxSender:
 
         if needs_check(entry):
             # A spreadsheet's order may be on Impilo already (sent from another computer, or
-            # before the outbox forgot it): never post it again (order_ref_check.py).
+            # before the outbox forgot it): never post it again (order_ref_check.py). An
+            # in-doubt one too, once its own reference was not found: another computer may
+            # have placed the same ref while our create timed out.
             placed = await self._refs.check(client, entry)
             if placed is not None:
                 return placed

@@ -1,10 +1,11 @@
 """The sender's order_ref check, second review (sync/order_ref_check.py, same_recipient.py):
 a new patient without a date of birth, names spelt apart only by case, spaces or Unicode
-form, and the preview agreeing with the sender."""
+form, the preview agreeing with the sender, an in-doubt entry another computer placed."""
 
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,9 @@ from impilo_desktop.sync import Outcome
 from impilo_desktop.sync.order_import.contract import OrderStanding
 from impilo_desktop.sync.order_import.standing import Placed
 from impilo_desktop.sync.same_recipient import same_draft_recipient, same_recipient
-from tests.sync.test_order_ref_check import queue_imported, sandbox_orders_with
+from impilo_desktop.sync.sender import DEFAULT_SETTLE
+from tests.sync.conftest import Clock
+from tests.sync.test_order_ref_check import queue_imported, ref_draft, sandbox_orders_with
 from tests.sync.test_sandbox_sync import make_sender
 
 
@@ -104,3 +107,28 @@ def test_the_preview_compares_as_the_sender_does() -> None:
     assert placed.same_recipient(row) == same_recipient(row, order_for(on_impilo)) is True
     in_outbox = Placed(OrderStanding.SENT, "sent as order 7 (#1)", 7, for_draft=queued)
     assert in_outbox.same_recipient(row)
+
+
+@pytest.mark.anyio
+async def test_an_in_doubt_import_is_checked_by_its_ref_when_its_own_reference_is_not_found(
+    store: Store, sandbox: SandboxServer, clock: Clock, tmp_path: Path
+) -> None:
+    # Computer B: the lookup found nothing, the create timed out (never arrived).
+    entry = queue_imported(store, ref_draft("RPM-0077", 10001), sandbox.base_url)
+    store.mark_sending(entry.entry_id)
+    store.mark_in_doubt(entry.entry_id, "Impilo did not answer in time")
+    # Meanwhile computer A (its own store) places the same row.
+    with Store(tmp_path / "computer-a.sqlite3") as other:
+        placed_by_a = queue_imported(other, ref_draft("RPM-0077", 10001), sandbox.base_url)
+        await make_sender(other, sandbox).drain()
+        placed = other.get_entry(placed_by_a.entry_id).order_id
+    assert placed is not None
+    clock.now += DEFAULT_SETTLE + 1
+
+    report = await make_sender(store, sandbox).drain()
+
+    assert [r.outcome for r in report.results] == [Outcome.ADOPTED]
+    assert store.get_entry(entry.entry_id).order_id == placed
+    assert await sandbox_orders_with(sandbox, "RPM-0077") == [placed]
+    outcomes = [a.outcome for a in store.entry_history(entry.entry_id)]
+    assert outcomes[-3:] == ["in_doubt", "checked", "sent"]  # not found by reference: by ref
