@@ -62,6 +62,7 @@ from impilo_desktop.store.patient_changes import PatientChangesMixin
 from impilo_desktop.store.patient_matches import PATIENT_MATCH, PatientMatchMixin
 from impilo_desktop.store.process_lock import process_alive
 from impilo_desktop.store.recipient_lookup import RecipientLookupMixin
+from impilo_desktop.store.ref_checks import RefCheckMixin
 from impilo_desktop.store.schema import SCHEMA_VERSION
 from impilo_desktop.store.sender_lock import OUTBOX_LOCK, SenderLease, SenderLockMixin
 from impilo_desktop.store.templates import (
@@ -79,6 +80,7 @@ class Store(
     TemplatesMixin,
     PatientMatchMixin,
     ImportBatchesMixin,
+    RefCheckMixin,
     PatientChangesMixin,
     CacheMixin,
     RecipientLookupMixin,

@@ -81,6 +81,8 @@ class OutboxEntry:
     # from the form, a duplicate or a JSON file: only imported entries are looked up by
     # their order_ref before they are sent (sync/order_ref_check.py).
     import_batch: str | None = None
+    # How often a lookup before a create failed (schema v11): counts toward the backoff.
+    check_failures: int = 0
 
     @cached_property
     def draft(self) -> OrderDraft:
@@ -129,6 +131,7 @@ class OutboxEntry:
             patient_matches_json=row["patient_matches"],
             new_patient_confirmed=bool(row["new_patient_confirmed"]),
             import_batch=row["import_batch"],
+            check_failures=int(row["check_failures"]),
         )
 
 

@@ -26,6 +26,8 @@ class StopReason(StrEnum):
     UNTRUSTED = "the connection's certificate is not trusted"
     PROXY_REFUSED = "the proxy server refused the connection"
     TAKEN_OVER = "another sender took over"
+    # A lookup before a create met a 5xx or 429: the next entries' lookups would too.
+    SERVER_TROUBLE = "Impilo is having trouble or asked to slow down"
     KEY_REFUSED = API_KEY_REJECTED
     # Never the sender's: the window's Send now, asked with no key to send with.
     NO_KEY = "no API key"

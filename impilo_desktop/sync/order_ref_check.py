@@ -12,7 +12,11 @@ it) the sender asks `GET /order?externalOrderId=…` for its ids and checks them
   entry is marked sent with it ("already on Impilo"), nothing posted;
 - an order for another recipient means the ref is taken: the entry is rejected with a plain
   reason, so the coordinator gives it its own ref;
-- a failed lookup is a retryable failure like any other (nothing was posted).
+- a failed lookup waits (nothing was posted), each failure counted toward the backoff; a 5xx
+  or 429 stops the drain (the next lookups would fail alike), and an answer that asking
+  again cannot change (a 400 or 414, an unreadable one) rejects the entry with a plain
+  reason: the coordinator checks the ref, or opens it from Drafts and submits it (an order
+  from the form is not looked up).
 
 Only imported entries are asked about: an order from the New order form, a duplicate made on
 Drafts & outbox or a JSON file imported with `--again` may carry the same external ids on
@@ -31,7 +35,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from impilo_desktop.api.client import ImpiloClient
-from impilo_desktop.api.errors import AuthenticationError, ImpiloError, Unreachable
+from impilo_desktop.api.errors import (
+    AuthenticationError,
+    ImpiloError,
+    RateLimited,
+    RequestRejected,
+    ServerError,
+    UnexpectedResponse,
+    Unreachable,
+)
 from impilo_desktop.api.models import Order
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store import OutboxEntry
@@ -117,6 +129,18 @@ def ref_taken_reason(found: FoundOrder, draft: OrderDraft) -> str:
     )
 
 
+def could_not_check_reason(error: ImpiloError, draft: OrderDraft) -> str:
+    """Why an entry is refused when Impilo would not answer the lookup by its order_ref (a
+    400/414, an answer the app cannot read): asking again would meet the same answer."""
+    said = getattr(error, "server_message", None) or error.message
+    return (
+        f"Impilo would not say whether it already has an order with the order_ref"
+        f" {', '.join(order_refs(draft))}: {said.rstrip('.')}. Nothing was sent. Check the"
+        " order_ref;"
+        " to send the order anyway, open it from Drafts and submit it."
+    )
+
+
 class OrderRefCheck:
     """The sender's check of an entry's refs on Impilo (it shares the sender's outcomes)."""
 
@@ -135,14 +159,28 @@ class OrderRefCheck:
         except AuthenticationError as error:
             sender.connectivity.report_error(error)
             raise _StopDrain(sender._pause(entry, error), StopReason.KEY_REFUSED) from None
+        except (RequestRejected, UnexpectedResponse) as error:
+            # Asking again would meet the same answer: the coordinator decides.
+            sender.connectivity.report_error(error)
+            reason = could_not_check_reason(error, entry.draft)
+            log.warning("Entry %s: its order_ref could not be looked up: %s", entry.entry_id, error)
+            rejected = store.mark_rejected(entry.entry_id, reason, error.message)
+            return sender._result(rejected, Outcome.REJECTED, reason)
         except ImpiloError as error:
-            # Nothing was posted: a plain retry, the entry stays queued.
+            # Nothing was posted: the entry waits, each failure counted toward the backoff.
             hint = getattr(error, "retry_after", None)
             result = sender._schedule(
-                entry, error, reconcile=False, retry_after=hint if isinstance(hint, float) else None
+                entry,
+                error,
+                reconcile=False,
+                retry_after=hint if isinstance(hint, float) else None,
+                lookup=True,
             )
             if isinstance(error, Unreachable) and not error.maybe_sent:
                 raise _StopDrain(result, _no_connection(error)) from None
+            if isinstance(error, (ServerError, RateLimited)):
+                # The next entries' lookups would meet the same: stop, as when offline.
+                raise _StopDrain(result, StopReason.SERVER_TROUBLE) from None
             return result
         sender.connectivity.report_success()
         if found is None:

@@ -476,9 +476,13 @@ class OutboxSender:
         reconcile: bool,
         retry_after: float | None = None,
         check_only: bool = False,
+        lookup: bool = False,
     ) -> EntryResult:
+        """Schedule the entry's next try after `error`. `lookup`: a lookup before the create
+        failed (nothing was posted); it is counted, so its waits grow as a create's do."""
         self.connectivity.report_error(error)
-        delay = self.retry.delay(max(entry.attempts, 1), retry_after)
+        failures = entry.attempts + entry.check_failures + (1 if lookup else 0)
+        delay = self.retry.delay(max(failures, 1), retry_after)
         if entry.last_sent_at is not None and (reconcile or entry.state == EntryState.IN_DOUBT):
             # The lookup must not come before the create it checks on has settled.
             settled = entry.last_sent_at.timestamp() + self.settle - self.store.now()
@@ -490,7 +494,11 @@ class OutboxSender:
         # No answer at all: the wait is only for the network, and ends when Impilo answers
         # again. An answer (429, 5xx) sets a wait the server asked for or needs: it stands.
         network = isinstance(error, Unreachable)
-        if entry.state == EntryState.IN_DOUBT or reconcile:
+        if lookup:
+            updated = self.store.mark_check_failed(
+                entry.entry_id, error.message, when, for_network=network
+            )
+        elif entry.state == EntryState.IN_DOUBT or reconcile:
             updated = self.store.mark_in_doubt(
                 entry.entry_id, error.message, when, for_network=network
             )
