@@ -5,7 +5,7 @@ its row's `order_ref` among its external order ids, and may stand for an order p
 ago: the outbox forgets sent entries after 30 days, and a second computer never knew them. So
 before the first POST of such an entry (it is `queued`: none of our requests can have created
 it) the sender asks `GET /order?externalOrderId=…` for its ids and checks them in the answer
-(an order carrying all of them):
+(an order carrying all of them, and not voided: a voided order is placed anew):
 
 - an order for the same recipient (patient id, site id, or a new patient's name, and date of
   birth, MRN and email when both sides have one: same_recipient.py) is that order: the
@@ -45,6 +45,7 @@ from impilo_desktop.api.errors import (
     Unreachable,
 )
 from impilo_desktop.api.models import Order
+from impilo_desktop.api.wire import OrderStatus
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store import OutboxEntry
 from impilo_desktop.sync.drain_report import EntryResult, Outcome, StopReason
@@ -86,6 +87,12 @@ def needs_check(entry: OutboxEntry) -> bool:
     return entry.import_batch is not None and bool(order_refs(entry.draft))
 
 
+def stands(order: Order) -> bool:
+    """Whether an order found by its ref still stands for it: a voided one does not (the
+    coordinator voided it to place it anew, corrected, with the same ref)."""
+    return order.current_status != OrderStatus.VOIDED
+
+
 def order_recipient_words(order: Order) -> str:
     """Whom an order on Impilo is for, for the coordinator: "patient #10001", "site #101"."""
     if order.patient is not None:
@@ -108,7 +115,7 @@ async def find_placed(client: ImpiloClient, draft: OrderDraft) -> FoundOrder | N
     async for order in client.iterate_all(
         client.list_orders, size=ORDERS_PER_PAGE, external_order_ids=refs
     ):
-        if order.id is None:
+        if order.id is None or not stands(order):
             continue
         if wanted <= {value.strip() for value in order.external_order_ids}:
             found.append(FoundOrder(order, ", ".join(refs), same_recipient(draft, order)))
