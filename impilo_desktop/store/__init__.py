@@ -38,6 +38,7 @@ from impilo_desktop.store.entries import (
     OutboxAttempt,
     OutboxEntry,
     OutboxSummary,
+    already_on_impilo_words,
 )
 from impilo_desktop.store.errors import (
     EntryNotFoundError,
@@ -203,5 +204,6 @@ __all__ = [
     "StoreUnwritableError",
     "TemplateNameInvalid",
     "TemplateNameTaken",
+    "already_on_impilo_words",
     "new_client_reference",
 ]

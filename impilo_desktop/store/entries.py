@@ -83,6 +83,9 @@ class OutboxEntry:
     import_batch: str | None = None
     # How often a lookup before a create failed (schema v11): counts toward the backoff.
     check_failures: int = 0
+    # Found already on Impilo by its order_ref and settled with that order, never sent by
+    # this entry (schema v11): said as "Already on Impilo as order N (not sent again)".
+    already_on_impilo: bool = False
 
     @cached_property
     def draft(self) -> OrderDraft:
@@ -132,7 +135,14 @@ class OutboxEntry:
             new_patient_confirmed=bool(row["new_patient_confirmed"]),
             import_batch=row["import_batch"],
             check_failures=int(row["check_failures"]),
+            already_on_impilo=bool(row["already_placed"]),
         )
+
+
+def already_on_impilo_words(order_id: int | None) -> str:
+    """What the Drafts page and an import's summary say of an entry settled with an order
+    Impilo already had (`OutboxEntry.already_on_impilo`)."""
+    return f"Already on Impilo as order {order_id} (not sent again)"
 
 
 @dataclass(frozen=True)

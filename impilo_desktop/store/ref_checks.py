@@ -32,6 +32,7 @@ class RefCheckMixin(StateTableMixin):
             detail,
             also=lambda conn: insert_orders(conn, [order], now),
             order_id=order.id,
+            already_placed=1,
             last_error=None,
             next_attempt_at=None,
         )

@@ -292,9 +292,11 @@ CREATE INDEX outbox_import_batch ON outbox (import_batch) WHERE import_batch IS 
 # Version 11: the sender's order_ref check (issue 15, second review). A lookup that fails
 # counts toward the entry's backoff (`check_failures`: `attempts` counts creates only, and a
 # held entry with attempts is reconciled on release), so a failing lookup is not repeated
-# every few seconds for ever.
+# every few seconds for ever. An entry found already on Impilo by its order_ref, and so not
+# sent, is marked (`already_placed`): the coordinator is told it was not sent again.
 V11 = """
 ALTER TABLE outbox ADD COLUMN check_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN already_placed INTEGER NOT NULL DEFAULT 0;
 """
 
 

@@ -144,6 +144,7 @@ def test_v10_file_gains_the_order_ref_checks_columns(db_path: Path) -> None:
         [entry] = store.list_outbox()
         assert entry.client_reference == "impilo-desktop-v10"
         assert entry.check_failures == 0
+        assert not entry.already_on_impilo
         failed = store.mark_check_failed(entry.entry_id, "Impilo is having trouble", 5.0)
         assert (failed.state, failed.check_failures) == (EntryState.QUEUED, 1)
 
