@@ -11,16 +11,21 @@ from impilo_desktop.store.cache import insert_orders
 from impilo_desktop.store.entries import EntryState, OutboxEntry
 from impilo_desktop.store.errors import EntryStateError
 from impilo_desktop.store.outbox import OUTBOX
+from impilo_desktop.store.sender_lock import SenderLease, extend_lease
 from impilo_desktop.store.state_table import StateTableMixin
 
 
 class RefCheckMixin(StateTableMixin):
     """The order_ref check's outcomes on outbox entries (hold the sender lock)."""
 
-    def mark_already_placed(self, entry_id: int, order: Order, detail: str) -> OutboxEntry:
+    def mark_already_placed(
+        self, entry_id: int, order: Order, detail: str, lease: SenderLease | None = None
+    ) -> OutboxEntry:
         """An imported entry found already on Impilo (its order_ref is on `order`, for the
         same recipient) before it was ever posted, or after its in-doubt create was not found
-        by reference: sent, with that order, without a request."""
+        by reference: sent, with that order, without a request. With `lease`, the same
+        transaction proves `lease.owner` still holds the sender lock (`SenderLockLost`,
+        changing nothing, when it does not): a sender that lost it settles nothing."""
         assert order.id is not None
         now = self.now()
         return self._transition(
@@ -30,6 +35,7 @@ class RefCheckMixin(StateTableMixin):
             EntryState.SENT,
             "sent",
             detail,
+            check=(lambda conn: extend_lease(conn, lease, now)) if lease is not None else None,
             also=lambda conn: insert_orders(conn, [order], now),
             order_id=order.id,
             already_placed=1,

@@ -47,7 +47,7 @@ from impilo_desktop.api.errors import (
 from impilo_desktop.api.models import Order
 from impilo_desktop.api.wire import OrderStatus
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store import OutboxEntry
+from impilo_desktop.store import EntryStateError, OutboxEntry, SenderLockLost
 from impilo_desktop.sync.drain_report import EntryResult, Outcome, StopReason
 from impilo_desktop.sync.same_recipient import same_recipient
 
@@ -171,8 +171,7 @@ class OrderRefCheck:
             sender.connectivity.report_error(error)
             reason = could_not_check_reason(error, entry.draft)
             log.warning("Entry %s: its order_ref could not be looked up: %s", entry.entry_id, error)
-            rejected = store.mark_rejected(entry.entry_id, reason, error.message)
-            return sender._result(rejected, Outcome.REJECTED, reason)
+            return self._reject(entry, reason, error.message)
         except ImpiloError as error:
             # Nothing was posted: the entry waits, each failure counted toward the backoff.
             hint = getattr(error, "retry_after", None)
@@ -195,10 +194,29 @@ class OrderRefCheck:
             return None
         if found.same_recipient:
             detail = already_placed_detail(found)
+            try:
+                sent = store.mark_already_placed(
+                    entry.entry_id, found.order, detail, lease=sender.lease
+                )
+            except SenderLockLost:
+                result = sender._result(entry, Outcome.SKIPPED, StopReason.TAKEN_OVER)
+                raise _StopDrain(result, StopReason.TAKEN_OVER) from None
+            except EntryStateError:
+                return self._settled_meanwhile(entry)
             log.info("Entry %s: already on Impilo as order %s", entry.entry_id, found.order_id)
-            sent = store.mark_already_placed(entry.entry_id, found.order, detail)
+            sender._cache_new_patient(entry, found.order)
             return sender._result(sent, Outcome.ADOPTED, detail)
         reason = ref_taken_reason(found, entry.draft)
         log.warning("Entry %s: order_ref already on order %s", entry.entry_id, found.order_id)
-        rejected = store.mark_rejected(entry.entry_id, reason, "order_ref taken on Impilo")
-        return sender._result(rejected, Outcome.REJECTED, reason)
+        return self._reject(entry, reason, "order_ref taken on Impilo")
+
+    def _reject(self, entry: OutboxEntry, reason: str, error: str) -> EntryResult:
+        try:
+            rejected = self.sender.store.mark_rejected(entry.entry_id, reason, error)
+        except EntryStateError:
+            return self._settled_meanwhile(entry)
+        return self.sender._result(rejected, Outcome.REJECTED, reason)
+
+    def _settled_meanwhile(self, entry: OutboxEntry) -> EntryResult:
+        log.warning("Entry %s: settled while its order_ref was looked up", entry.entry_id)
+        return self.sender._settled_meanwhile(entry.entry_id)

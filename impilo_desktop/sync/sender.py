@@ -459,14 +459,27 @@ class OutboxSender:
             )
             return self._result(self.store.get_entry(entry.entry_id), Outcome.SKIPPED)
         log.info("Entry %s: %s", entry.entry_id, detail)
-        if entry.draft.is_new_patient_order and order.patient is not None:
-            # The patient Impilo created with the order: known to the picker and to the next
-            # duplicate check (same last name and date of birth) before the cache refreshes.
-            try:
-                self.store.store_reference_page(ReferenceKind.PATIENT, [order.patient])
-            except StoreError:
-                log.warning("Entry %s: could not cache the new patient", entry.entry_id)
+        self._cache_new_patient(entry, order)
         return self._result(sent, outcome, note)
+
+    def _cache_new_patient(self, entry: OutboxEntry, order: Order) -> None:
+        """The patient Impilo created with a new patient's order: known to the picker and to
+        the next duplicate check (same last name and date of birth) before the cache
+        refreshes."""
+        if not entry.draft.is_new_patient_order or order.patient is None:
+            return
+        try:
+            self.store.store_reference_page(ReferenceKind.PATIENT, [order.patient])
+        except StoreError:
+            log.warning("Entry %s: could not cache the new patient", entry.entry_id)
+
+    def _settled_meanwhile(self, entry_id: int) -> EntryResult:
+        """The entry changed while we asked Impilo about it (settled by a sender that took
+        over, removed): nothing more is done with it."""
+        try:
+            return self._result(self.store.get_entry(entry_id), Outcome.SKIPPED)
+        except EntryNotFoundError:
+            return EntryResult(entry_id, "", Outcome.SKIPPED, EntryState.SENT, message="removed")
 
     def _schedule(
         self,
