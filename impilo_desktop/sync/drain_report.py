@@ -37,7 +37,9 @@ class Outcome(StrEnum):
     """What one pass over an entry did."""
 
     SENT = "sent"  # created now
-    ADOPTED = "adopted"  # an in-doubt entry turned out to exist already
+    # Already on Impilo, not sent now: an in-doubt entry's own order found by its reference,
+    # or a spreadsheet's order found by its order_ref (`OutboxEntry.already_on_impilo`).
+    ADOPTED = "adopted"
     REJECTED = "rejected"  # refused by Impilo (or invalid); back with the user
     RETRY = "retry"  # will be tried again at `next_attempt_at`
     HELD = "held"  # too old, or queued for another server; waits for the user
