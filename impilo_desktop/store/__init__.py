@@ -38,6 +38,7 @@ from impilo_desktop.store.entries import (
     OutboxAttempt,
     OutboxEntry,
     OutboxSummary,
+    already_on_impilo_words,
 )
 from impilo_desktop.store.errors import (
     EntryNotFoundError,
@@ -62,6 +63,7 @@ from impilo_desktop.store.patient_changes import PatientChangesMixin
 from impilo_desktop.store.patient_matches import PATIENT_MATCH, PatientMatchMixin
 from impilo_desktop.store.process_lock import process_alive
 from impilo_desktop.store.recipient_lookup import RecipientLookupMixin
+from impilo_desktop.store.ref_checks import RefCheckMixin
 from impilo_desktop.store.schema import SCHEMA_VERSION
 from impilo_desktop.store.sender_lock import OUTBOX_LOCK, SenderLease, SenderLockMixin
 from impilo_desktop.store.templates import (
@@ -79,6 +81,7 @@ class Store(
     TemplatesMixin,
     PatientMatchMixin,
     ImportBatchesMixin,
+    RefCheckMixin,
     PatientChangesMixin,
     CacheMixin,
     RecipientLookupMixin,
@@ -201,5 +204,6 @@ __all__ = [
     "StoreUnwritableError",
     "TemplateNameInvalid",
     "TemplateNameTaken",
+    "already_on_impilo_words",
     "new_client_reference",
 ]

@@ -77,6 +77,15 @@ class OutboxEntry:
     patient_matches_json: str | None = field(default=None, repr=False)
     # The coordinator chose to create the new patient anyway: not checked again.
     new_patient_confirmed: bool = False
+    # The import batch that queued it (a spreadsheet import, schema v10); None for an order
+    # from the form, a duplicate or a JSON file: only imported entries are looked up by
+    # their order_ref before they are sent (sync/order_ref_check.py).
+    import_batch: str | None = None
+    # How often a lookup before a create failed (schema v11): counts toward the backoff.
+    check_failures: int = 0
+    # Found already on Impilo by its order_ref and settled with that order, never sent by
+    # this entry (schema v11): said as "Already on Impilo as order N (not sent again)".
+    already_on_impilo: bool = False
 
     @cached_property
     def draft(self) -> OrderDraft:
@@ -124,7 +133,16 @@ class OutboxEntry:
             last_sent_at=_dt(row["last_sent_at"]),
             patient_matches_json=row["patient_matches"],
             new_patient_confirmed=bool(row["new_patient_confirmed"]),
+            import_batch=row["import_batch"],
+            check_failures=int(row["check_failures"]),
+            already_on_impilo=bool(row["already_placed"]),
         )
+
+
+def already_on_impilo_words(order_id: int | None) -> str:
+    """What the Drafts page and an import's summary say of an entry settled with an order
+    Impilo already had (`OutboxEntry.already_on_impilo`)."""
+    return f"Already on Impilo as order {order_id} (not sent again)"
 
 
 @dataclass(frozen=True)

@@ -343,24 +343,6 @@ class OutboxMixin(StateTableMixin):
             next_attempt_at=None,
         )
 
-    def mark_already_placed(self, entry_id: int, order: Order, detail: str) -> OutboxEntry:
-        """A queued entry found already on Impilo before it was ever posted (its order_ref is
-        on `order`, for the same recipient): sent, with that order, without a request."""
-        assert order.id is not None
-        now = self.now()
-        return self._transition(
-            OUTBOX,
-            entry_id,
-            (EntryState.QUEUED,),
-            EntryState.SENT,
-            "sent",
-            detail,
-            also=lambda conn: insert_orders(conn, [order], now),
-            order_id=order.id,
-            last_error=None,
-            next_attempt_at=None,
-        )
-
     def mark_in_doubt(
         self,
         entry_id: int,

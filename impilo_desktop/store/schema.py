@@ -289,6 +289,16 @@ ALTER TABLE outbox ADD COLUMN import_batch TEXT REFERENCES import_batches (batch
 CREATE INDEX outbox_import_batch ON outbox (import_batch) WHERE import_batch IS NOT NULL;
 """
 
+# Version 11: the sender's order_ref check (issue 15, second review). A lookup that fails
+# counts toward the entry's backoff (`check_failures`: `attempts` counts creates only, and a
+# held entry with attempts is reconciled on release), so a failing lookup is not repeated
+# every few seconds for ever. An entry found already on Impilo by its order_ref, and so not
+# sent, is marked (`already_placed`): the coordinator is told it was not sent again.
+V11 = """
+ALTER TABLE outbox ADD COLUMN check_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN already_placed INTEGER NOT NULL DEFAULT 0;
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
@@ -325,5 +335,6 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     7: _script(V8),
     8: _script(V9),
     9: _script(V10),
+    10: _script(V11),
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1

@@ -26,6 +26,8 @@ class StopReason(StrEnum):
     UNTRUSTED = "the connection's certificate is not trusted"
     PROXY_REFUSED = "the proxy server refused the connection"
     TAKEN_OVER = "another sender took over"
+    # A lookup before a create met a 5xx or 429: the next entries' lookups would too.
+    SERVER_TROUBLE = "Impilo is having trouble or asked to slow down"
     KEY_REFUSED = API_KEY_REJECTED
     # Never the sender's: the window's Send now, asked with no key to send with.
     NO_KEY = "no API key"
@@ -35,7 +37,9 @@ class Outcome(StrEnum):
     """What one pass over an entry did."""
 
     SENT = "sent"  # created now
-    ADOPTED = "adopted"  # an in-doubt entry turned out to exist already
+    # Already on Impilo, not sent now: an in-doubt entry's own order found by its reference,
+    # or a spreadsheet's order found by its order_ref (`OutboxEntry.already_on_impilo`).
+    ADOPTED = "adopted"
     REJECTED = "rejected"  # refused by Impilo (or invalid); back with the user
     RETRY = "retry"  # will be tried again at `next_attempt_at`
     HELD = "held"  # too old, or queued for another server; waits for the user

@@ -1,21 +1,31 @@
-"""Before an imported order is first posted, Impilo is asked whether it already has it.
+"""Before a spreadsheet's order is first posted, Impilo is asked whether it already has it.
 
-An entry whose draft carries external order ids (the `order_ref` of a spreadsheet, the ids
-of a JSON file) may stand for an order placed long ago: the outbox forgets sent entries after
-30 days, and a second computer never knew them. So before the first POST of such an entry
-(it is `queued`: none of our requests can have created it) the sender asks
-`GET /order?externalOrderId=…` for its ids and checks them in the answer (an order carrying
-all of them, as the JSON import tells a repeat):
+An entry queued by a spreadsheet import (`outbox.import_batch`, store/import_batches.py) carries
+its row's `order_ref` among its external order ids, and may stand for an order placed long
+ago: the outbox forgets sent entries after 30 days, and a second computer never knew them. So
+before the first POST of such an entry (it is `queued`: none of our requests can have created
+it) the sender asks `GET /order?externalOrderId=…` for its ids and checks them in the answer
+(an order carrying all of them, and not voided: a voided order is placed anew):
 
-- an order for the same recipient (patient id, site id, or a new patient's first name, last
-  name and date of birth) is that order: the entry is marked sent with it, nothing posted;
+- an order for the same recipient (patient id, site id, or a new patient's name, and date of
+  birth, MRN and email when both sides have one: same_recipient.py) is that order: the
+  entry is marked sent with it ("already on Impilo"), nothing posted;
 - an order for another recipient means the ref is taken: the entry is rejected with a plain
   reason, so the coordinator gives it its own ref;
-- a failed lookup is a retryable failure like any other (nothing was posted).
+- a failed lookup waits (nothing was posted), each failure counted toward the backoff; a 5xx
+  or 429 stops the drain (the next lookups would fail alike), and an answer that asking
+  again cannot change (a 400 or 414, an unreadable one) rejects the entry with a plain
+  reason: the coordinator checks the ref, or opens it from Drafts and submits it (an order
+  from the form is not looked up).
 
-`in_doubt` entries are not checked here: they are looked up by their client reference
-(sender.py), which finds our own order. Orders from the form carry no external ids and are
-not asked about.
+Only imported entries are asked about: an order from the New order form, a duplicate made on
+Drafts & outbox or a JSON file imported with `--again` may carry the same external ids on
+purpose (a repeat order), and is placed as asked.
+
+An `in_doubt` entry is first looked up by its client reference (sender.py), which finds our
+own order; only when there is none (our create never arrived) is an imported one checked by
+its refs too: a second computer may have placed the same ref while ours timed out, and any
+order found then is not ours.
 """
 
 from __future__ import annotations
@@ -25,11 +35,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from impilo_desktop.api.client import ImpiloClient
-from impilo_desktop.api.errors import AuthenticationError, ImpiloError, Unreachable
+from impilo_desktop.api.errors import (
+    AuthenticationError,
+    ImpiloError,
+    RateLimited,
+    RequestRejected,
+    ServerError,
+    UnexpectedResponse,
+    Unreachable,
+)
 from impilo_desktop.api.models import Order
+from impilo_desktop.api.wire import OrderStatus
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store import EntryState, OutboxEntry
+from impilo_desktop.store import EntryStateError, OutboxEntry, SenderLockLost
 from impilo_desktop.sync.drain_report import EntryResult, Outcome, StopReason
+from impilo_desktop.sync.same_recipient import same_recipient
 
 if TYPE_CHECKING:
     from impilo_desktop.sync.sender import OutboxSender
@@ -59,59 +79,18 @@ def order_refs(draft: OrderDraft) -> list[str]:
 
 
 def needs_check(entry: OutboxEntry) -> bool:
-    """Whether the entry is asked about before it is posted: queued (never created by one of
-    our requests) and carrying external order ids."""
-    return entry.state == EntryState.QUEUED and bool(order_refs(entry.draft))
+    """Whether the entry is asked about before it is posted: queued by a spreadsheet import
+    (an order from the form, a duplicate or a JSON file may repeat its ids on purpose) and
+    carrying external order ids. The sender asks only for a `queued` entry (none of our
+    requests can have created its order) or an `in_doubt` one its client reference was not
+    found for: another computer may have placed the same ref meanwhile."""
+    return entry.import_batch is not None and bool(order_refs(entry.draft))
 
 
-def _same_text(a: str | None, b: str | None) -> bool:
-    return (a or "").strip().casefold() == (b or "").strip().casefold()
-
-
-def same_recipient(draft: OrderDraft, order: Order) -> bool:
-    """Whether `order` is for the draft's recipient: the same patient id or site id; for a
-    new patient (who has no id yet), the same first name, last name and date of birth."""
-    if draft.recipient_kind == "site":
-        site_id = draft.site.id if draft.site is not None else None
-        return site_id is not None and order.site is not None and order.site.id == site_id
-    patient = order.patient
-    if patient is None:
-        return False
-    if draft.patient is not None:
-        return draft.patient.id is not None and patient.id == draft.patient.id
-    new = draft.new_patient
-    if new is None:
-        return False
-    birth = patient.birth_date
-    return (
-        _same_text(new.first_name, patient.first_name)
-        and _same_text(new.last_name, patient.last_name)
-        and birth is not None
-        and birth.isoformat() == new.date_of_birth.strip()
-    )
-
-
-def same_draft_recipient(draft: OrderDraft, other: OrderDraft) -> bool:
-    """Whether two drafts are for the same recipient, as `same_recipient` compares a draft
-    with an order (an outbox entry's draft against a file's order)."""
-    if draft.recipient_kind != other.recipient_kind:
-        return False
-    if draft.recipient_kind == "site":
-        return draft.site is not None and other.site is not None and draft.site.id == other.site.id
-    if draft.patient is not None or other.patient is not None:
-        return (
-            draft.patient is not None
-            and other.patient is not None
-            and draft.patient.id == other.patient.id
-        )
-    new, other_new = draft.new_patient, other.new_patient
-    return (
-        new is not None
-        and other_new is not None
-        and _same_text(new.first_name, other_new.first_name)
-        and _same_text(new.last_name, other_new.last_name)
-        and new.date_of_birth.strip() == other_new.date_of_birth.strip()
-    )
+def stands(order: Order) -> bool:
+    """Whether an order found by its ref still stands for it: a voided one does not (the
+    coordinator voided it to place it anew, corrected, with the same ref)."""
+    return order.current_status != OrderStatus.VOIDED
 
 
 def order_recipient_words(order: Order) -> str:
@@ -136,7 +115,7 @@ async def find_placed(client: ImpiloClient, draft: OrderDraft) -> FoundOrder | N
     async for order in client.iterate_all(
         client.list_orders, size=ORDERS_PER_PAGE, external_order_ids=refs
     ):
-        if order.id is None:
+        if order.id is None or not stands(order):
             continue
         if wanted <= {value.strip() for value in order.external_order_ids}:
             found.append(FoundOrder(order, ", ".join(refs), same_recipient(draft, order)))
@@ -154,6 +133,18 @@ def ref_taken_reason(found: FoundOrder, draft: OrderDraft) -> str:
     return (
         f"Impilo already has order {found.order_id} with the order_ref {found.ref} for another"
         f" {who}; give this order its own order_ref"
+    )
+
+
+def could_not_check_reason(error: ImpiloError, draft: OrderDraft) -> str:
+    """Why an entry is refused when Impilo would not answer the lookup by its order_ref (a
+    400/414, an answer the app cannot read): asking again would meet the same answer."""
+    said = getattr(error, "server_message", None) or error.message
+    return (
+        f"Impilo would not say whether it already has an order with the order_ref"
+        f" {', '.join(order_refs(draft))}: {said.rstrip('.')}. Nothing was sent. Check the"
+        " order_ref;"
+        " to send the order anyway, open it from Drafts and submit it."
     )
 
 
@@ -175,14 +166,27 @@ class OrderRefCheck:
         except AuthenticationError as error:
             sender.connectivity.report_error(error)
             raise _StopDrain(sender._pause(entry, error), StopReason.KEY_REFUSED) from None
+        except (RequestRejected, UnexpectedResponse) as error:
+            # Asking again would meet the same answer: the coordinator decides.
+            sender.connectivity.report_error(error)
+            reason = could_not_check_reason(error, entry.draft)
+            log.warning("Entry %s: its order_ref could not be looked up: %s", entry.entry_id, error)
+            return self._reject(entry, reason, error.message)
         except ImpiloError as error:
-            # Nothing was posted: a plain retry, the entry stays queued.
+            # Nothing was posted: the entry waits, each failure counted toward the backoff.
             hint = getattr(error, "retry_after", None)
             result = sender._schedule(
-                entry, error, reconcile=False, retry_after=hint if isinstance(hint, float) else None
+                entry,
+                error,
+                reconcile=False,
+                retry_after=hint if isinstance(hint, float) else None,
+                lookup=True,
             )
             if isinstance(error, Unreachable) and not error.maybe_sent:
                 raise _StopDrain(result, _no_connection(error)) from None
+            if isinstance(error, (ServerError, RateLimited)):
+                # The next entries' lookups would meet the same: stop, as when offline.
+                raise _StopDrain(result, StopReason.SERVER_TROUBLE) from None
             return result
         sender.connectivity.report_success()
         if found is None:
@@ -190,10 +194,29 @@ class OrderRefCheck:
             return None
         if found.same_recipient:
             detail = already_placed_detail(found)
+            try:
+                sent = store.mark_already_placed(
+                    entry.entry_id, found.order, detail, lease=sender.lease
+                )
+            except SenderLockLost:
+                result = sender._result(entry, Outcome.SKIPPED, StopReason.TAKEN_OVER)
+                raise _StopDrain(result, StopReason.TAKEN_OVER) from None
+            except EntryStateError:
+                return self._settled_meanwhile(entry)
             log.info("Entry %s: already on Impilo as order %s", entry.entry_id, found.order_id)
-            sent = store.mark_already_placed(entry.entry_id, found.order, detail)
+            sender._cache_new_patient(entry, found.order)
             return sender._result(sent, Outcome.ADOPTED, detail)
         reason = ref_taken_reason(found, entry.draft)
         log.warning("Entry %s: order_ref already on order %s", entry.entry_id, found.order_id)
-        rejected = store.mark_rejected(entry.entry_id, reason, "order_ref taken on Impilo")
-        return sender._result(rejected, Outcome.REJECTED, reason)
+        return self._reject(entry, reason, "order_ref taken on Impilo")
+
+    def _reject(self, entry: OutboxEntry, reason: str, error: str) -> EntryResult:
+        try:
+            rejected = self.sender.store.mark_rejected(entry.entry_id, reason, error)
+        except EntryStateError:
+            return self._settled_meanwhile(entry)
+        return self.sender._result(rejected, Outcome.REJECTED, reason)
+
+    def _settled_meanwhile(self, entry: OutboxEntry) -> EntryResult:
+        log.warning("Entry %s: settled while its order_ref was looked up", entry.entry_id)
+        return self.sender._settled_meanwhile(entry.entry_id)

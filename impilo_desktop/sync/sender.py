@@ -25,9 +25,11 @@ timing assumptions):
    - timeout/reset after the request left, 5xx, unreadable 2xx, cancellation: `in_doubt`
      with a retry time, so the next try starts with the lookup.
 6. Entries older than `max_age` are `held` for the user's confirmation, never sent silently.
-7. An imported order (one carrying external order ids) is looked up by its ids before it is
-   first posted: an order already on Impilo for the same recipient settles it as sent, one
-   for another recipient rejects it (order_ref_check.py).
+7. An order queued by a spreadsheet import is looked up by its order_ref before it is
+   first posted, or posted again after step 4 found no order with its reference (orders
+   from the form, duplicates and JSON files may repeat their external ids on purpose, and
+   are not): an order already on Impilo for the same recipient settles it as sent, one for
+   another recipient rejects it (order_ref_check.py).
 8. A new patient's order is `held` when Impilo already has a patient with the same external
    ID or email (checked before each create, after the lookup by reference: patient_check.py).
 
@@ -309,8 +311,10 @@ class OutboxSender:
             )
 
         if needs_check(entry):
-            # An imported order may be on Impilo already (sent from another computer, or
-            # before the outbox forgot it): never post it again (order_ref_check.py).
+            # A spreadsheet's order may be on Impilo already (sent from another computer, or
+            # before the outbox forgot it): never post it again (order_ref_check.py). An
+            # in-doubt one too, once its own reference was not found: another computer may
+            # have placed the same ref while our create timed out.
             placed = await self._refs.check(client, entry)
             if placed is not None:
                 return placed
@@ -455,14 +459,27 @@ class OutboxSender:
             )
             return self._result(self.store.get_entry(entry.entry_id), Outcome.SKIPPED)
         log.info("Entry %s: %s", entry.entry_id, detail)
-        if entry.draft.is_new_patient_order and order.patient is not None:
-            # The patient Impilo created with the order: known to the picker and to the next
-            # duplicate check (same last name and date of birth) before the cache refreshes.
-            try:
-                self.store.store_reference_page(ReferenceKind.PATIENT, [order.patient])
-            except StoreError:
-                log.warning("Entry %s: could not cache the new patient", entry.entry_id)
+        self._cache_new_patient(entry, order)
         return self._result(sent, outcome, note)
+
+    def _cache_new_patient(self, entry: OutboxEntry, order: Order) -> None:
+        """The patient Impilo created with a new patient's order: known to the picker and to
+        the next duplicate check (same last name and date of birth) before the cache
+        refreshes."""
+        if not entry.draft.is_new_patient_order or order.patient is None:
+            return
+        try:
+            self.store.store_reference_page(ReferenceKind.PATIENT, [order.patient])
+        except StoreError:
+            log.warning("Entry %s: could not cache the new patient", entry.entry_id)
+
+    def _settled_meanwhile(self, entry_id: int) -> EntryResult:
+        """The entry changed while we asked Impilo about it (settled by a sender that took
+        over, removed): nothing more is done with it."""
+        try:
+            return self._result(self.store.get_entry(entry_id), Outcome.SKIPPED)
+        except EntryNotFoundError:
+            return EntryResult(entry_id, "", Outcome.SKIPPED, EntryState.SENT, message="removed")
 
     def _schedule(
         self,
@@ -472,9 +489,13 @@ class OutboxSender:
         reconcile: bool,
         retry_after: float | None = None,
         check_only: bool = False,
+        lookup: bool = False,
     ) -> EntryResult:
+        """Schedule the entry's next try after `error`. `lookup`: a lookup before the create
+        failed (nothing was posted); it is counted, so its waits grow as a create's do."""
         self.connectivity.report_error(error)
-        delay = self.retry.delay(max(entry.attempts, 1), retry_after)
+        failures = entry.attempts + entry.check_failures + (1 if lookup else 0)
+        delay = self.retry.delay(max(failures, 1), retry_after)
         if entry.last_sent_at is not None and (reconcile or entry.state == EntryState.IN_DOUBT):
             # The lookup must not come before the create it checks on has settled.
             settled = entry.last_sent_at.timestamp() + self.settle - self.store.now()
@@ -486,7 +507,11 @@ class OutboxSender:
         # No answer at all: the wait is only for the network, and ends when Impilo answers
         # again. An answer (429, 5xx) sets a wait the server asked for or needs: it stands.
         network = isinstance(error, Unreachable)
-        if entry.state == EntryState.IN_DOUBT or reconcile:
+        if lookup:
+            updated = self.store.mark_check_failed(
+                entry.entry_id, error.message, when, for_network=network
+            )
+        elif entry.state == EntryState.IN_DOUBT or reconcile:
             updated = self.store.mark_in_doubt(
                 entry.entry_id, error.message, when, for_network=network
             )

@@ -70,7 +70,7 @@ def test_v1_file_upgrades_with_data_intact(db_path: Path) -> None:
 
     conn = sqlite3.connect(db_path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 11
     finally:
         conn.close()
 
@@ -116,8 +116,40 @@ def test_v9_file_gains_import_batches_and_the_mrn_index(db_path: Path) -> None:
 
     conn = sqlite3.connect(db_path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 11
         indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         assert {"reference_cache_patient_mrn", "outbox_import_batch"} <= indexes
+    finally:
+        conn.close()
+
+
+def test_v10_file_gains_the_order_ref_checks_columns(db_path: Path) -> None:
+    from impilo_desktop.store.schema import MIGRATIONS
+    from tests.store.samples import SERVER
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    for version in range(10):
+        MIGRATIONS[version](conn)  # type: ignore[arg-type]
+    conn.execute("PRAGMA user_version = 10")
+    queued = valid_draft()
+    conn.execute(
+        "INSERT INTO outbox (client_reference, draft_id, body, state, server, created_at,"
+        " updated_at) VALUES ('impilo-desktop-v10', ?, ?, 'queued', ?, 1.0, 1.0)",
+        (queued.draft_id, queued.model_dump_json(), SERVER),
+    )
+    conn.close()
+
+    with Store(db_path) as store:
+        [entry] = store.list_outbox()
+        assert entry.client_reference == "impilo-desktop-v10"
+        assert entry.check_failures == 0
+        assert not entry.already_on_impilo
+        failed = store.mark_check_failed(entry.entry_id, "Impilo is having trouble", 5.0)
+        assert (failed.state, failed.check_failures) == (EntryState.QUEUED, 1)
+
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 11
     finally:
         conn.close()

@@ -165,6 +165,6 @@ def test_version_6_file_gets_the_patient_change_outbox(db_path: Path) -> None:
         assert store.list_patient_changes() == [entry]
     conn = sqlite3.connect(db_path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 11
     finally:
         conn.close()

@@ -150,7 +150,7 @@ def test_v8_file_gains_the_templates_table(db_path: Path) -> None:
         assert len(store.list_templates()) == 1
     conn = sqlite3.connect(db_path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 10
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 11
         assert conn.execute("SELECT value FROM app_state").fetchone()[0] == "x"
     finally:
         conn.close()

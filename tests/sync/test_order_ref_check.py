@@ -13,9 +13,11 @@ from impilo_desktop.cli import main
 from impilo_desktop.config import Profile
 from impilo_desktop.domain import OrderDraft, PatientChoice
 from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.store import EntryState, Store
+from impilo_desktop.store import EntryState, OutboxEntry, Store
 from impilo_desktop.sync import Outcome
+from impilo_desktop.ui.drafts.view import duplicate_draft
 from tests.sync.conftest import open_profile_store
+from tests.sync.test_cli_repeats import order_file
 from tests.sync.test_sandbox_sync import factory, make_sender
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "orders.csv"
@@ -130,6 +132,13 @@ def ref_draft(ref: str, patient_id: int) -> OrderDraft:
     return draft
 
 
+def queue_imported(store: Store, draft: OrderDraft, server: str) -> OutboxEntry:
+    """Queue `draft` as a spreadsheet import does (a batch of one): only such entries are
+    looked up by their order_ref before they are sent."""
+    batch = store.enqueue_batch([draft], server=server, file_name="orders.csv")
+    return store.get_entry(batch.entry_ids[0])
+
+
 async def sandbox_orders_with(sandbox: SandboxServer, ref: str) -> list[int]:
     async with factory(sandbox) as client:
         page = await client.list_orders(external_order_ids=[ref], size=100)
@@ -140,12 +149,13 @@ async def sandbox_orders_with(sandbox: SandboxServer, ref: str) -> list[int]:
 async def test_an_order_ref_impilo_has_for_another_patient_is_rejected_unsent(
     store: Store, sandbox: SandboxServer
 ) -> None:
-    last_year = store.enqueue(ref_draft("RPM-0001", 10001), server=sandbox.base_url)
+    last_year = queue_imported(store, ref_draft("RPM-0001", 10001), sandbox.base_url)
     await make_sender(store, sandbox).drain()
     placed = store.get_entry(last_year.entry_id).order_id
     assert placed is not None
+    store.prune_sent(-1)  # a year later the outbox has long forgotten it
 
-    this_year = store.enqueue(ref_draft("RPM-0001", 10002), server=sandbox.base_url)
+    this_year = queue_imported(store, ref_draft("RPM-0001", 10002), sandbox.base_url)
     report = await make_sender(store, sandbox).drain()
 
     assert [r.outcome for r in report.results] == [Outcome.REJECTED]
@@ -164,7 +174,7 @@ async def test_an_order_ref_impilo_has_for_another_patient_is_rejected_unsent(
 async def test_a_failed_lookup_is_retried_and_posts_nothing(
     store: Store, sandbox: SandboxServer
 ) -> None:
-    entry = store.enqueue(ref_draft("RPM-0042", 10001), server=sandbox.base_url)
+    entry = queue_imported(store, ref_draft("RPM-0042", 10001), sandbox.base_url)
     sandbox.faults.force("error", "error", "error", "error", "error")
     failed = await make_sender(store, sandbox).drain()
     assert [r.outcome for r in failed.results] == [Outcome.RETRY]
@@ -178,16 +188,42 @@ async def test_a_failed_lookup_is_retried_and_posts_nothing(
 
 
 @pytest.mark.anyio
-async def test_orders_from_the_form_are_not_asked_about(
+async def test_a_form_order_with_external_ids_is_placed_each_time_it_is_submitted(
     store: Store, sandbox: SandboxServer
 ) -> None:
-    draft = ref_draft("x", 10001)
-    draft.external_order_ids = []
-    entry = store.enqueue(draft, server=sandbox.base_url)
+    # The New order form has an "External order IDs" box, and Duplicate copies them: a repeat
+    # order for the same patient with the same ids is meant, and placed, not "adopted".
+    first = store.enqueue(ref_draft("REQ-77", 10001), server=sandbox.base_url)
     await make_sender(store, sandbox).drain()
-    details = [a.detail for a in store.entry_history(entry.entry_id)]
+    copy = duplicate_draft(store.get_entry(first.entry_id).draft)
+    assert copy.external_order_ids == ["REQ-77"]
+    second = store.enqueue(copy, server=sandbox.base_url)
+    report = await make_sender(store, sandbox).drain()
+
+    assert [r.outcome for r in report.results] == [Outcome.SENT]
+    details = [a.detail for a in store.entry_history(second.entry_id)]
     assert "no order on Impilo with its order_ref" not in details
-    assert store.get_entry(entry.entry_id).state == EntryState.SENT
+    placed = [store.get_entry(e.entry_id).order_id or 0 for e in (first, second)]
+    assert sorted(await sandbox_orders_with(sandbox, "REQ-77")) == sorted(placed)
+    assert len(set(placed)) == 2
+
+
+@pytest.mark.timeout(300)
+def test_a_json_file_imported_again_with_again_is_placed_twice(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    path = order_file(tmp_path, "order.json", "clinic-ref-9")
+    assert main(["drafts", "import", str(path), *account(sandbox.base_url)]) == 0
+    assert main(["sync", "--once", "--no-refresh", *account(sandbox.base_url)]) == 0
+    assert main(["drafts", "import", "--again", str(path), *account(sandbox.base_url)]) == 0
+    assert main(["sync", "--once", "--no-refresh", *account(sandbox.base_url)]) == 0
+
+    import asyncio
+
+    placed = asyncio.run(sandbox_orders_with(sandbox, "clinic-ref-9"))
+    assert len(placed) == 2
+    with open_profile_store(Profile("sandbox", sandbox.base_url)) as opened:
+        assert sorted(e.order_id or 0 for e in opened.list_outbox()) == sorted(placed)
 
 
 @pytest.mark.timeout(300)

@@ -161,7 +161,9 @@ class BatchLine:
     recipient: str
     state: EntryState
     order_id: int | None  # Impilo's, once placed
-    reason: str | None  # Impilo's reason for a refusal, or why it waits (held, retrying)
+    # Impilo's reason for a refusal, why it waits (held, retrying), or, placed, that it was
+    # already on Impilo and not sent again.
+    reason: str | None
 
 
 @dataclass(frozen=True)

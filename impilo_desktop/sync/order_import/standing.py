@@ -31,11 +31,8 @@ from impilo_desktop.store import EntryState, OutboxEntry, Store
 from impilo_desktop.sync.order_import.contract import OrderStanding
 from impilo_desktop.sync.order_import.recipients import ImpiloAsk
 from impilo_desktop.sync.order_import.words import recipient_words
-from impilo_desktop.sync.order_ref_check import (
-    order_recipient_words,
-    same_draft_recipient,
-    same_recipient,
-)
+from impilo_desktop.sync.order_ref_check import order_recipient_words, stands
+from impilo_desktop.sync.same_recipient import same_draft_recipient, same_recipient
 
 IN_DRAFTS: Final = "in Drafts"
 log = logging.getLogger(__name__)
@@ -157,8 +154,8 @@ async def _on_impilo(refs: list[str], ask: ImpiloAsk) -> dict[str, Placed]:
         async for order in client.iterate_all(
             client.list_orders, size=ORDERS_PER_PAGE, external_order_ids=refs
         ):
-            if order.id is None:
-                continue
+            if order.id is None or not stands(order):
+                continue  # a voided order: the row is placed anew
             for value in order.external_order_ids:
                 ref = value.strip()
                 known = lowest.get(ref)

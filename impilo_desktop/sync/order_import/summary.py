@@ -6,7 +6,13 @@ import csv
 import io
 
 from impilo_desktop.domain.csv_cells import inert
-from impilo_desktop.store import EntryState, OutboxEntry, Store, StoreError
+from impilo_desktop.store import (
+    EntryState,
+    OutboxEntry,
+    Store,
+    StoreError,
+    already_on_impilo_words,
+)
 from impilo_desktop.sync.order_import.contract import BatchLine, BatchSummary
 from impilo_desktop.sync.order_import.words import recipient_words
 
@@ -39,9 +45,10 @@ def _line(entry: OutboxEntry) -> BatchLine:
 
 
 def _reason(entry: OutboxEntry) -> str | None:
-    """Impilo's reason for a refusal, or why an order waits (held, retrying)."""
+    """Impilo's reason for a refusal, why an order waits (held, retrying), or that a placed
+    one was already on Impilo and not sent again."""
     if entry.state == EntryState.SENT:
-        return None
+        return already_on_impilo_words(entry.order_id) if entry.already_on_impilo else None
     if entry.state == EntryState.REJECTED:
         return entry.server_message or entry.last_error
     return entry.last_error

@@ -12,7 +12,13 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store import PATIENT_MATCH, EntryState, OutboxEntry, PatientChangeEntry
+from impilo_desktop.store import (
+    PATIENT_MATCH,
+    EntryState,
+    OutboxEntry,
+    PatientChangeEntry,
+    already_on_impilo_words,
+)
 from impilo_desktop.ui.drafts.change_row import ChangeRow
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import status_colors
@@ -135,6 +141,8 @@ class DraftRow:
         if entry is None:
             return "Not submitted"
         if entry.state == EntryState.SENT:
+            if entry.already_on_impilo:
+                return already_on_impilo_words(entry.order_id)
             return f"Placed as order {entry.order_id}" if entry.order_id else "Placed with Impilo"
         if entry.state == EntryState.REJECTED:
             return entry.server_message or entry.last_error or "Impilo refused this order."

@@ -38,6 +38,11 @@ def stopped_why(reason: StopReason) -> str:
                 "the proxy server did not let the connection through. Check Settings >"
                 " Network or ask IT; the orders go as soon as it does."
             )
+        case StopReason.SERVER_TROUBLE:
+            return (
+                "Impilo is having trouble right now, or asked the app to slow down. The"
+                " orders are tried again by themselves in a little while."
+            )
         case StopReason.TAKEN_OVER:
             return "another copy of Impilo Desktop took over sending them."
         case StopReason.KEY_REFUSED:

@@ -158,10 +158,12 @@ def batch_progress(summary: BatchSummary) -> str:
 
 
 def batch_outcome(summary: BatchSummary) -> str:
-    """ "orders.csv: 48 placed, 2 refused by Impilo, 1 waiting"."""
+    """ "orders.csv: 48 placed, 2 refused, 1 waiting". Not "refused by Impilo": the app
+    refuses some itself (an order_ref Impilo has for another patient); the summary shows
+    each reason."""
     parts = [f"{len(summary.placed):,} placed"]
     if summary.refused:
-        parts.append(f"{len(summary.refused):,} refused by Impilo")
+        parts.append(f"{len(summary.refused):,} refused")
     if summary.waiting:
         parts.append(f"{len(summary.waiting):,} waiting")
     return f"{summary.batch.file_name}: " + ", ".join(parts)
@@ -178,7 +180,7 @@ def outcome(line: BatchLine) -> str:
 
 
 REFUSED_WHERE = (
-    "Refused orders are on the Drafts & outbox page with Impilo's reason: open one there,"
-    " correct it and send it again."
+    "Refused orders are on the Drafts & outbox page with the reason: open one there, correct"
+    " it and send it again."
 )
 HELD_WHERE = "Orders waiting for you are on the Drafts & outbox page, with what they wait for."

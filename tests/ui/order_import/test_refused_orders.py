@@ -58,7 +58,7 @@ def test_orders_impilo_refuses_are_summed_up_with_its_reasons(
     seed_items[item_id] = replace(seed_items[item_id], orderable=False)
     dialog.queue_all()
     notice = finished_notice(qtbot, window)
-    assert notice == "Import finished: orders.csv: 1 placed, 2 refused by Impilo."
+    assert notice == "Import finished: orders.csv: 1 placed, 2 refused."
     summary_dialog = show_summary(qtbot, window)
     assert summary_dialog.where.isVisible()
     assert "Drafts & outbox page" in summary_dialog.where.text()
