@@ -49,7 +49,9 @@ def test_send_now_while_offline_says_why_nothing_was_sent(
     page.undo_bar.dismiss()
     with qtbot.waitSignal(outbox.entry_sent, timeout=15_000):
         qtbot.mouseClick(page.send_button, Qt.MouseButton.LeftButton)
-    assert not page.undo_bar.isVisible()
+    # What the bar says, if it shows: seen once under two whole suites at once, cause not
+    # found yet (the log showed only the three POSTs the test makes).
+    assert not page.undo_bar.isVisible(), page.undo_bar.text.text()
 
 
 def test_what_a_stopped_send_says() -> None:
