@@ -242,7 +242,10 @@ def test_offline_submit_is_queued_then_sent_exactly_once(
     qtbot.waitUntil(lambda: f.banner.kind == BannerKind.WARNING, timeout=WAIT_MS)
     assert "will be sent when the connection returns" in f.banner.text.text()
     assert view.draft.is_empty()
-    assert started.store.get_entry(entry_id).state in (EntryState.QUEUED, EntryState.IN_DOUBT)
+    # Waiting to go, neither refused nor lost: a retry may be on the wire at this very moment
+    # (SENDING; seen once in a whole-suite run), and goes back to QUEUED while Impilo is away.
+    pending = (EntryState.QUEUED, EntryState.SENDING, EntryState.IN_DOUBT)
+    assert started.store.get_entry(entry_id).state in pending
 
     sandbox.start()
     with qtbot.waitSignal(started.outbox.entry_sent, timeout=WAIT_MS):
