@@ -25,8 +25,8 @@ from impilo_desktop.api.errors import (
     ServerError,
     Unreachable,
 )
-from impilo_desktop.api.models import Patient, Site
-from impilo_desktop.domain.draft import PatientChoice, SiteChoice
+from impilo_desktop.api.models import Patient
+from impilo_desktop.domain.order_sheet.lookups import CachedRecipients
 from impilo_desktop.domain.order_sheet.matching import whole_number
 from impilo_desktop.domain.order_sheet.sheet import SheetRow
 from impilo_desktop.store import ReferenceKind, Store
@@ -76,30 +76,16 @@ class ImpiloAsk:
 
 
 @dataclass
-class FileRecipients:
-    """The recipients one file names (a `RecipientLookup`): patients by id and by MRN,
-    sites by id, and for the patients nobody found whether Impilo was asked."""
+class FileRecipients(CachedRecipients):
+    """The recipients one file names (a `RecipientLookup`): the cached lookups by id, MRN and
+    site (`CachedRecipients`) over only what the file names, and for the patients nobody
+    found whether Impilo was asked."""
 
-    patients: dict[int, Patient] = field(default_factory=dict)
-    by_external_id: dict[str, list[Patient]] = field(default_factory=dict)
-    sites: dict[int, Site] = field(default_factory=dict)
     # (column, value) of patients Impilo said it does not have / could not be asked about.
     not_on_impilo: set[tuple[str, str]] = field(default_factory=set)
     not_asked: set[tuple[str, str]] = field(default_factory=set)
     # (column, value) of patients Impilo refused to answer about, with its reason.
     not_answered: dict[tuple[str, str], str] = field(default_factory=dict)
-
-    def patient(self, patient_id: int) -> PatientChoice | None:
-        patient = self.patients.get(patient_id)
-        return PatientChoice.from_patient(patient) if patient is not None else None
-
-    def patients_with_external_id(self, external_id: str) -> list[PatientChoice]:
-        found = self.by_external_id.get(external_id.strip(), [])
-        return [PatientChoice.from_patient(patient) for patient in found]
-
-    def site(self, site_id: int) -> SiteChoice | None:
-        site = self.sites.get(site_id)
-        return SiteChoice.from_site(site) if site is not None else None
 
     def unknown(self, column: str, value: str) -> str | None:
         key = (column, value.strip())
