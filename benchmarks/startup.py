@@ -7,13 +7,16 @@ noise). Two profiles, as the coordinator starts them:
 - bare: QApplication + an empty QMainWindow of the app's size: the floor for any PySide6 app;
 - real account, from source: `impilo-desktop --profile custom --base-url URL`, the command's
   own path (`cli.main` -> `run_app`: one window per home, logging, `create_app`, show, start,
-  the event loop), run by a small driver that puts the account's key in a keyring first (an
-  in-memory one, set as keyring's default, as tests/ui store keys) and prints once the window
-  is up. The account's server is a sandbox this benchmark starts in a process of its own on
-  127.0.0.1 (stopped at the end): a live server, not a closed port, so the work a real
-  account starts with the window (reference refresh, outbox drain, the online light) runs on
-  the bridge thread beside the first paint as it does against Impilo, while the app's own
-  process holds no sandbox;
+  the event loop), run by a small driver that puts the account's key in a keyring first (a
+  JSON file in the throw-away home, set as keyring's default: the app stores the key and the
+  database's key in it through `KeyStore` as in the OS keyring, and a second start finds
+  them; an in-memory keyring would forget the database key and the next start would ask for
+  it) and prints once the window is up. Reading the OS keyring (a D-Bus round trip on Linux)
+  is not in the number. The account's server is a sandbox this benchmark starts in a
+  process of its own on 127.0.0.1 (stopped at the end): a live server, not a closed port,
+  so the work a real account starts with the window (reference refresh, outbox drain, the
+  online light) runs on the bridge thread beside the first paint as it does against Impilo,
+  while the app's own process holds no sandbox;
 - sandbox, from source: the same driver with `--profile sandbox` (the built-in server with
   its seeded data starts inside the app);
 - bundle (the PyInstaller onedir build, `dist/impilo-desktop/`, if built):
@@ -67,13 +70,33 @@ print("READY", flush=True)
 # one that exists), a timer on its event loop looks for the main window once it is exposed,
 # says READY and closes it, and the app then ends as the coordinator's would.
 APP_WINDOW = """
-import sys
+import json, os, sys
+from pathlib import Path
 import keyring
+from keyring.backend import KeyringBackend
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from impilo_desktop.secrets import KeyStore, MemoryKeyring
+from impilo_desktop.secrets import KeyStore
 
-keyring.set_keyring(MemoryKeyring())
+class FileKeyring(KeyringBackend):
+    # Keeps the keys in a file of the throw-away home, so a second start finds them (and its
+    # database key) as it would in the OS keyring; an in-memory one forgets them at exit.
+    priority = -10
+    path = Path(os.environ["IMPILO_DESKTOP_HOME"]) / "benchmark-keyring.json"
+    def _all(self):
+        return json.loads(self.path.read_text()) if self.path.exists() else {}
+    def get_password(self, service, username):
+        return self._all().get(service + "/" + username)
+    def set_password(self, service, username, password):
+        data = self._all()
+        data[service + "/" + username] = password
+        self.path.write_text(json.dumps(data))
+    def delete_password(self, service, username):
+        data = self._all()
+        data.pop(service + "/" + username, None)
+        self.path.write_text(json.dumps(data))
+
+keyring.set_keyring(FileKeyring())
 if len(sys.argv) > 2:
     KeyStore(env={}).set_key("custom", sys.argv[2])
 app = QApplication(["impilo-desktop"])
