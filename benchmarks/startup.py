@@ -1,20 +1,38 @@
 """Start-up: process start to an interactive main window, against a bare PySide6 window.
 
 Each target is a fresh process, timed from just before it is spawned to the line it prints
-once its window is exposed and the event loop has run (offscreen, so no compositor noise):
+once its main window is exposed and its event loop has answered (offscreen, so no compositor
+noise). Two profiles, as the coordinator starts them:
 
 - bare: QApplication + an empty QMainWindow of the app's size: the floor for any PySide6 app;
-- source: `python -m impilo_desktop --self-test --self-test-window-only`: the real
-  `create_app` path (imports, settings, store migration, the built-in sandbox server with its
-  seeded data, every page) in a throw-away home folder;
-- bundle: the same command in the PyInstaller onedir build (`dist/impilo-desktop/`), if built.
+- real account, from source: `impilo-desktop --profile custom --base-url URL`, the command's
+  own path (`cli.main` -> `run_app`: one window per home, logging, `create_app`, show, start,
+  the event loop), run by a small driver that puts the account's key in a keyring first (a
+  JSON file in the throw-away home, set as keyring's default: the app stores the key and the
+  database's key in it through `KeyStore` as in the OS keyring, and a second start finds
+  them; an in-memory keyring would forget the database key and the next start would ask for
+  it) and prints once the window is up. Reading the OS keyring (a D-Bus round trip on Linux)
+  is not in the number. The account's server is a sandbox this benchmark starts in a
+  process of its own on 127.0.0.1 (stopped at the end): a live server, not a closed port,
+  so the work a real account starts with the window (reference refresh, outbox drain, the
+  online light) runs on the bridge thread beside the first paint as it does against Impilo,
+  while the app's own process holds no sandbox;
+- sandbox, from source: the same driver with `--profile sandbox` (the built-in server with
+  its seeded data starts inside the app);
+- bundle (the PyInstaller onedir build, `dist/impilo-desktop/`, if built):
+  `--self-test --self-test-window-only`, the self-test's window on the sandbox, and with
+  `--self-test-account=URL` on the real account (the only way into a frozen build).
 
-Runs are interleaved (bare, source, bundle, bare, ...) so drift on a shared machine hits all
-alike. Reports the median and the fastest run, and median(target) / median(bare).
+Each profile keeps one home folder for all its runs (a second start, as on a coordinator's
+laptop, after one warm-up run that is not counted). Runs are interleaved (bare, account,
+sandbox, bundle..., bare, ...) so drift on a shared machine hits all alike. Reports the
+median and the fastest run, and median(target) / median(bare) of the same run.
 
 Run (from the project root; build the bundle first with packaging/linux/build-and-self-test.sh):
     .venv/bin/python -m benchmarks.startup [--runs 7] [--bundle dist/impilo-desktop/impilo-desktop]
-Prints a Markdown table for docs/performance.md ("Start-up").
+        [--source DIR]   # another checkout's impilo_desktop (e.g. main's, for "before")
+Prints the machine (CPU count, Python, PySide6, SQLite, load average) and a Markdown table for
+docs/performance.md ("Start-up").
 """
 
 from __future__ import annotations
@@ -28,6 +46,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from impilo_desktop.sandbox.demo import DEMO_API_KEY  # what a sandbox accepts by default
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BUNDLE = ROOT / "dist" / "impilo-desktop" / "impilo-desktop"
@@ -45,15 +65,72 @@ while not (window.windowHandle() and window.windowHandle().isExposed()):
 app.processEvents()
 print("READY", flush=True)
 """
-APP_READY = "ok   main window"
-VERSIONS = "import sys, PySide6; print(sys.version.split()[0], PySide6.__version__)"
+
+# The command's own path with a READY line: the QApplication is made here (run_app takes the
+# one that exists), a timer on its event loop looks for the main window once it is exposed,
+# says READY and closes it, and the app then ends as the coordinator's would.
+APP_WINDOW = """
+import json, os, sys
+from pathlib import Path
+import keyring
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from impilo_desktop.secrets import KeyStore
+
+class FileKeyring(KeyringBackend):
+    # Keeps the keys in a file of the throw-away home, so a second start finds them (and its
+    # database key) as it would in the OS keyring; an in-memory one forgets them at exit.
+    priority = -10
+    path = Path(os.environ["IMPILO_DESKTOP_HOME"]) / "benchmark-keyring.json"
+    def _all(self):
+        return json.loads(self.path.read_text()) if self.path.exists() else {}
+    def get_password(self, service, username):
+        return self._all().get(service + "/" + username)
+    def set_password(self, service, username, password):
+        data = self._all()
+        data[service + "/" + username] = password
+        self.path.write_text(json.dumps(data))
+    def delete_password(self, service, username):
+        data = self._all()
+        data.pop(service + "/" + username, None)
+        self.path.write_text(json.dumps(data))
+
+keyring.set_keyring(FileKeyring())
+if len(sys.argv) > 2:
+    KeyStore(env={}).set_key("custom", sys.argv[2])
+app = QApplication(["impilo-desktop"])
+
+def ready():
+    for window in app.topLevelWidgets():
+        handle = window.windowHandle()
+        if window.objectName() == "mainWindow" and handle is not None and handle.isExposed():
+            print("READY", flush=True)
+            window.close()
+            return
+    QTimer.singleShot(1, ready)
+
+QTimer.singleShot(0, ready)
+from impilo_desktop.cli import main
+if sys.argv[1] == "sandbox":
+    sys.exit(main(["--profile", "sandbox"]))
+sys.exit(main(["--profile", "custom", "--base-url", sys.argv[1]]))
+"""
+SELF_TEST_READY = "ok   main window"
+VERSIONS = (
+    "import sys, sqlite3, PySide6; from sqlcipher3 import dbapi2;"
+    " print(sys.version.split()[0], PySide6.__version__, sqlite3.sqlite_version,"
+    " dbapi2.sqlite_version)"
+)
 
 
 def time_to_line(cmd: list[str], marker: str, env: dict[str, str], timeout: float = 120.0) -> float:
-    """Seconds from spawning `cmd` to its first stdout line starting with `marker`."""
+    """Seconds from spawning `cmd` to its first stdout line starting with `marker` (run in
+    the checkout `env` names first on PYTHONPATH: `-c` puts the working folder first)."""
     began = time.perf_counter()
+    cwd = env["PYTHONPATH"].split(os.pathsep)[0]
     with subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=cwd
     ) as proc:
         assert proc.stdout is not None
         seen: list[str] = []
@@ -74,54 +151,99 @@ def time_to_line(cmd: list[str], marker: str, env: dict[str, str], timeout: floa
     raise RuntimeError(f"{cmd[0]} never printed {marker!r} (exit {proc.returncode}):\n{output}")
 
 
+class AccountServer:
+    """A sandbox in a process of its own on 127.0.0.1, standing for the account's server."""
+
+    def __init__(self, python: str, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [python, "-m", "impilo_desktop", "sandbox", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+            cwd=env["PYTHONPATH"].split(os.pathsep)[0],
+        )
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.startswith("Impilo sandbox listening on "):
+                self.base_url = line.split(" on ", 1)[1].strip()
+                return
+        self.stop()
+        raise RuntimeError("the account's sandbox did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--python", default=sys.executable, help="interpreter for bare/source")
     parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    parser.add_argument("--source", type=Path, default=ROOT, help="checkout to run from")
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix="impilo-startup-") as home:
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "IMPILO_DESKTOP_HOME": home}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        window_only = ["--self-test", "--self-test-window-only"]
-        targets: dict[str, tuple[list[str], str]] = {
-            "bare PySide6 window": ([args.python, "-c", BARE_WINDOW], "READY"),
-            "Impilo Desktop, from source": (
-                [args.python, "-m", "impilo_desktop", *window_only],
-                APP_READY,
-            ),
-        }
-        if args.bundle.is_file():
-            targets["Impilo Desktop, PyInstaller bundle"] = (
-                [str(args.bundle), *window_only],
-                APP_READY,
-            )
-        else:
-            print(f"(no bundle at {args.bundle}: build it to include it)", file=sys.stderr)
-
-        for cmd, marker in targets.values():  # warm the file cache; not counted
-            time_to_line(cmd, marker, env)
-        samples: dict[str, list[float]] = {name: [] for name in targets}
-        for _ in range(args.runs):
-            for name, (cmd, marker) in targets.items():
-                samples[name].append(time_to_line(cmd, marker, env))
-
-    bare = statistics.median(samples["bare PySide6 window"])
-    python = subprocess.run(
-        [
-            args.python,
-            "-c",
-            "import sys, PySide6; print(sys.version.split()[0], PySide6.__version__)",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    versions = subprocess.run(
+        [args.python, "-c", VERSIONS], capture_output=True, text=True, check=True
     ).stdout.split()
     print(
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {python[0]},"
-        f" PySide6 {python[1]}, {args.runs} runs each (after one warm-up), offscreen\n"
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {versions[0]},"
+        f" PySide6 {versions[1]}, SQLite {versions[2]} (SQLCipher's {versions[3]}),"
+        f" load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the start;"
+        f" {args.runs} runs each (after one warm-up), offscreen; source {args.source}\n",
+        flush=True,
     )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("IMPILO_API_KEY", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(args.source), env.get("PYTHONPATH")]))
+    server = AccountServer(args.python, env)
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="impilo-startup-account-") as account_home,
+            tempfile.TemporaryDirectory(prefix="impilo-startup-sandbox-") as sandbox_home,
+        ):
+            account_env = {**env, "IMPILO_DESKTOP_HOME": account_home}
+            sandbox_env = {**env, "IMPILO_DESKTOP_HOME": sandbox_home}
+            driver = [args.python, "-c", APP_WINDOW]
+            targets: dict[str, tuple[list[str], str, dict[str, str]]] = {
+                "bare PySide6 window": ([args.python, "-c", BARE_WINDOW], "READY", env),
+                "real account, from source": (
+                    [*driver, server.base_url, DEMO_API_KEY],
+                    "READY",
+                    account_env,
+                ),
+                "sandbox, from source": ([*driver, "sandbox"], "READY", sandbox_env),
+            }
+            if args.bundle.is_file():
+                window_only = [str(args.bundle), "--self-test", "--self-test-window-only"]
+                key_env = {**env, "IMPILO_API_KEY": DEMO_API_KEY}
+                targets["real account, bundle (self-test window)"] = (
+                    [*window_only, f"--self-test-account={server.base_url}"],
+                    SELF_TEST_READY,
+                    key_env,
+                )
+                targets["sandbox, bundle (self-test window)"] = (
+                    window_only,
+                    SELF_TEST_READY,
+                    env,
+                )
+            else:
+                print(f"(no bundle at {args.bundle}: build it to include it)", file=sys.stderr)
+
+            for cmd, marker, target_env in targets.values():  # warm caches; not counted
+                time_to_line(cmd, marker, target_env)
+            samples: dict[str, list[float]] = {name: [] for name in targets}
+            for _ in range(args.runs):
+                for name, (cmd, marker, target_env) in targets.items():
+                    samples[name].append(time_to_line(cmd, marker, target_env))
+    finally:
+        server.stop()
+
+    bare = statistics.median(samples["bare PySide6 window"])
     print("| process start to interactive main window | median | fastest | vs bare |")
     print("|---|---:|---:|---:|")
     for name, values in samples.items():
@@ -130,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             f"| {name} | {median * 1000:.0f} ms | {min(values) * 1000:.0f} ms"
             f" | {median / bare:.1f}x |"
         )
+    print(f"\nload average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
     return 0
 
 

@@ -1,6 +1,7 @@
 """The `impilo-desktop` command: the app by default, plus sub-commands for the sandbox server,
 drafts, the outbox and sync. Each sub-command lives beside the code it drives; this module only
-dispatches, and imports Qt only when the window is wanted."""
+dispatches. The window's path imports no sub-command's module (the sandbox server's aiohttp,
+the sync command line) and the sub-commands no Qt: each is imported only when asked for."""
 
 from __future__ import annotations
 
@@ -26,22 +27,38 @@ def _account_options(default: object) -> argparse.ArgumentParser:
     return options
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _window_parser(*, add_help: bool = True) -> argparse.ArgumentParser:
+    """The options of the window itself (no sub-commands)."""
     parser = argparse.ArgumentParser(
         prog="impilo-desktop",
         description="Order entry and order history for the Impilo platform.",
         parents=[_account_options(None)],
+        add_help=add_help,
     )
-    # A sub-command's defaults would overwrite the account given before it
-    # (`impilo-desktop --base-url URL sync --once` went to production): its copies of the
-    # options set nothing unless given after the sub-command's name.
-    common = _account_options(argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--self-test",
         action="store_true",
         help="offscreen: build the window against the built-in sandbox, place one order, exit",
     )
+    return parser
+
+
+def wants_window(args_list: Sequence[str]) -> bool:
+    """Whether these arguments open the window: no sub-command named, no help asked. Decided
+    without the sub-commands' parsers, so the window's start does not import them."""
+    peek = _window_parser(add_help=False)
+    peek.add_argument("command", nargs="?")
+    args, rest = peek.parse_known_args(list(args_list))
+    return args.command is None and not {"-h", "--help", "--version"} & set(rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _window_parser()
+    # A sub-command's defaults would overwrite the account given before it
+    # (`impilo-desktop --base-url URL sync --once` went to production): its copies of the
+    # options set nothing unless given after the sub-command's name.
+    common = _account_options(argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     from impilo_desktop.sandbox.cli import add_sandbox_parser
@@ -54,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = _window_parser() if wants_window(args_list) else build_parser()
     args, qt_args = parser.parse_known_args(args_list)
     handler = getattr(args, "handler", None)
     if handler is not None:

@@ -49,7 +49,8 @@ PLATFORM_KEYRING = {
     "darwin": ("keyring.backends.macOS", "keyring.backends.macOS.api"),
 }
 DEFAULT_KEYRING = ("keyring.backends.SecretService", "secretstorage")
-# Object names of widgets that only the real pages have (not the shell's placeholders).
+# Object names of widgets that only the real pages have (not the shell's placeholders, which
+# stand for the pages other than New order until they are first shown).
 REAL_PAGE_WIDGETS = ("submitOrderButton", "draftsTable", "orderHistoryTable")
 
 
@@ -210,13 +211,21 @@ class SelfTest:
         finally:
             first.release()
 
-    def open_window(self, began: float) -> str:
+    def open_window(self, began: float, account: str | None = None) -> str:
+        """The main window on the built-in sandbox, or on `account` (a server's base URL, its
+        key in `IMPILO_API_KEY`) as a real account's profile: start-up timing of both."""
+        from impilo_desktop.config import API_KEY_ENV, CUSTOM
         from impilo_desktop.secrets import KeyStore, MemoryKeyring
         from impilo_desktop.ui.app import create_app
 
         # A memory keyring: the self-test must never read or write the user's real keychain.
+        # An account's key is stored in it as the welcome dialog stores one.
         keys = KeyStore(MemoryKeyring(), env={})
-        self.app, self.window = create_app(["--profile", "sandbox"], home=self.home, keys=keys)
+        argv = ["--profile", "sandbox"]
+        if account is not None:
+            argv = ["--profile", CUSTOM, "--base-url", account]
+            keys.set_key(CUSTOM, os.environ.get(API_KEY_ENV, ""))
+        self.app, self.window = create_app(argv, home=self.home, keys=keys)
         window = self.window
         window.services.outbox.reference_refreshed.connect(self.refreshed.append)
         window.show()
@@ -226,12 +235,22 @@ class SelfTest:
             "the window to be shown",
         )
         self.time_to_window_ms = (time.perf_counter() - began) * 1000
+        if window.services.profile.is_sandbox == (account is not None):
+            raise SelfTestError(f"opened the wrong profile: {window.services.profile}")
+        return f"{window.services.profile.base_url}; window after {self.time_to_window_ms:.0f} ms"
+
+    def check_pages(self) -> str:
+        """Every page builds when shown (they are built on first show, not with the window)."""
+        from impilo_desktop.ui.shell.pages import NEW_ORDER, PAGES
+
+        assert self.window is not None
+        for spec in PAGES:
+            self.window.show_page(spec.key)
+        self.window.show_page(NEW_ORDER.key)
         missing = [name for name in REAL_PAGE_WIDGETS if not self._has_widget(name)]
         if missing:
             raise SelfTestError(f"pages not built (placeholders?): missing {', '.join(missing)}")
-        if not window.services.profile.is_sandbox:
-            raise SelfTestError(f"expected the sandbox profile, got {window.services.profile}")
-        return f"{window.services.profile.base_url}; window after {self.time_to_window_ms:.0f} ms"
+        return ", ".join(spec.title for spec in PAGES)
 
     def check_encrypted_store(self) -> str:
         """The window's store (patients, the order just sent) is encrypted: sqlcipher3's
@@ -430,8 +449,10 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     # Give it as `--self-test-timeout=SECONDS` (one token: the main parser does not know it).
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("--self-test-timeout", type=float, default=DEFAULT_TIMEOUT)
-    # Start-up timing (benchmarks/startup.py): stop once the main window is up.
+    # Start-up timing (benchmarks/startup.py): stop once the main window is up; with
+    # --self-test-account=URL on a real account's profile at URL instead of the sandbox.
     parser.add_argument("--self-test-window-only", action="store_true")
+    parser.add_argument("--self-test-account", metavar="URL")
     args, _rest = parser.parse_known_args(list(argv))
     return args
 
@@ -481,9 +502,12 @@ def run_self_test(
                         detail.append(network_self_check())
                     with report.step("order spreadsheets (XLSX)") as detail:
                         detail.append(sheet_self_check())
-                with report.step("main window (sandbox)") as detail:
-                    detail.append(test.open_window(began))
+                where = "account" if args.self_test_account else "sandbox"
+                with report.step(f"main window ({where})") as detail:
+                    detail.append(test.open_window(began, args.self_test_account))
                 if not args.self_test_window_only:
+                    with report.step("every page") as detail:
+                        detail.append(test.check_pages())
                     with report.step("one window per home") as detail:
                         detail.append(test.check_single_instance())
                     with report.step("reference data") as detail:

@@ -34,6 +34,7 @@ def test_self_test_places_an_order_and_reads_it_back(qapp: QApplication) -> None
         "ok   trust store and PAC",
         "ok   order spreadsheets (XLSX)",
         "ok   main window (sandbox)",
+        "ok   every page",
         "ok   one window per home",
         "ok   reference data",
         "ok   order draft",

@@ -21,10 +21,6 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
 from typing import Any, Protocol, cast
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
 from impilo_desktop.domain.order_sheet.sheet import (
     HEADER_ROW,
     MAX_ROWS,
@@ -58,6 +54,10 @@ def read_order_sheet(data: bytes) -> Sheet:
 
 def read_xlsx(data: bytes) -> Sheet:
     """The rows of a workbook's first worksheet. Never raises."""
+    # openpyxl is imported by the first workbook read, not with this module: it takes a
+    # tenth of a second, and the window's start imports the import's core.
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         table = _first_sheet_values(data)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
@@ -73,6 +73,9 @@ def _refused(message: str) -> Sheet:
 
 
 def _first_sheet_values(data: bytes) -> list[Sequence[str]]:
+    from openpyxl import load_workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
     with warnings.catch_warnings():
         # Workbooks written by EHR exports and other tools often lack parts Excel writes
         # (a default style, a print area); openpyxl warns and reads them correctly.

@@ -16,9 +16,6 @@ import io
 from collections.abc import Sequence
 from pathlib import PurePath
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from impilo_desktop.domain.csv_cells import inert
 from impilo_desktop.domain.order_sheet.sheet import (
     PROBLEMS_COLUMN,
@@ -101,6 +98,11 @@ def _csv(table: Sequence[Sequence[str]], separator: str) -> bytes:
 
 
 def _xlsx(table: Sequence[Sequence[str]]) -> bytes:
+    # openpyxl takes a tenth of a second to import: only when a spreadsheet is written, not
+    # with this package (the window's import commands load it at start).
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook has its one sheet

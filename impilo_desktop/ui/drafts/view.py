@@ -84,6 +84,10 @@ class DraftsPage(QWidget):
         self._undo_draft: OrderDraft | None = None
         self._keep_position = 0  # where the selection goes when its row disappears
         self._focus_table_on_rows = False
+        # Reads are numbered: only the latest one's rows are shown (the page built on its
+        # first show reads once when made and once when activated, a moment apart).
+        self._reads = 0
+        self._select_after_read: str | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -235,6 +239,9 @@ class DraftsPage(QWidget):
         (or selecting the row with key `select`)."""
         self._reload_timer.stop()
         store = self.services.store
+        self._reads += 1
+        number = self._reads
+        self._select_after_read = select or self._select_after_read
 
         def read() -> tuple[
             list[OrderDraft], list[OutboxEntry], str | None, list[PatientChangeEntry]
@@ -243,11 +250,15 @@ class DraftsPage(QWidget):
             changes = store.list_patient_changes_recent(SENT_ROWS)
             return store.list_drafts(), entries, store.current_draft_id(), changes
 
-        self.services.bridge.call(
-            read,
-            on_result=lambda rows: self._show_rows(*rows, select=select),
-            on_error=self._read_failed,
-        )
+        def show(
+            rows: tuple[list[OrderDraft], list[OutboxEntry], str | None, list[PatientChangeEntry]],
+        ) -> None:
+            if number != self._reads:
+                return  # a newer read is on its way
+            wanted, self._select_after_read = self._select_after_read, None
+            self._show_rows(*rows, select=wanted)
+
+        self.services.bridge.call(read, on_result=show, on_error=self._read_failed)
 
     def _read_failed(self, error: BaseException) -> None:
         self.summary.setText(error.message if isinstance(error, StoreError) else str(error))

@@ -38,6 +38,7 @@ from impilo_desktop.ui.order_entry.choices import (
 from impilo_desktop.ui.order_entry.count_question import CountQuestion
 from impilo_desktop.ui.order_entry.form import OrderForm
 from impilo_desktop.ui.order_entry.keyboard import OrderEntryKeys
+from impilo_desktop.ui.order_entry.loading_state import LoadingFields
 from impilo_desktop.ui.order_entry.new_patient_recipient import NewPatientRecipient
 from impilo_desktop.ui.order_entry.problems import ProblemSections, sort_problems
 from impilo_desktop.ui.order_entry.records import ItemRecord, KitRecord, PatientRecord, SiteRecord
@@ -103,6 +104,7 @@ class OrderEntryView(QWidget, NewPatientRecipient, OrderSubmitting, OrderEntryKe
         self._build_actions()
         self._connect()
         self._restore()
+        self.loading = LoadingFields(self.form)  # until the first read of the cache arrives
         self.reload_reference()
 
     # --- public API ----------------------------------------------------------------------
@@ -410,6 +412,7 @@ class OrderEntryView(QWidget, NewPatientRecipient, OrderSubmitting, OrderEntryKe
     # --- reference data ------------------------------------------------------------------
 
     def _on_reference(self, data: ReferenceData) -> None:
+        self.loading.loaded()
         f = self.form
         f.patient_picker.model.set_records(data.patients)
         f.patient_picker.set_sites(data.sites)
@@ -425,6 +428,7 @@ class OrderEntryView(QWidget, NewPatientRecipient, OrderSubmitting, OrderEntryKe
         self.reference_loaded.emit()
 
     def _on_reference_error(self, error: BaseException) -> None:
+        self.loading.loaded()
         log.warning("Could not load the reference cache: %s", error)
 
     def _on_reference_refreshed(self, ok: bool) -> None:

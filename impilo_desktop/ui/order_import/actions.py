@@ -13,12 +13,12 @@ from PySide6.QtWidgets import QLabel
 
 from impilo_desktop.sync.order_import import BatchSummary, ImportBatch, batch_summary
 from impilo_desktop.ui.order_import.batch_watch import BatchWatch
-from impilo_desktop.ui.order_import.dialog import ImportDialog
-from impilo_desktop.ui.order_import.summary import ImportSummaryDialog
 from impilo_desktop.ui.order_import.wording import batch_outcome
 
 if TYPE_CHECKING:
     from impilo_desktop.config import Profile
+    from impilo_desktop.ui.order_import.dialog import ImportDialog
+    from impilo_desktop.ui.order_import.summary import ImportSummaryDialog
     from impilo_desktop.ui.shell.main_window import MainWindow
 
 IMPORT_ORDERS_KEY = "Ctrl+O"
@@ -56,6 +56,9 @@ class ImportActions:
             self.dialog.raise_()
             self.dialog.activateWindow()
             return
+        # Imported when first opened, not with the window: it is not part of the first paint.
+        from impilo_desktop.ui.order_import.dialog import ImportDialog
+
         # The batch is reported here, not by a signal of the dialog: closed while it queues,
         # the dialog is gone by the time the batch is in the outbox.
         dialog = ImportDialog(
@@ -120,6 +123,8 @@ class ImportActions:
     def show_summary(self, summary: BatchSummary) -> None:
         if self.summary_dialog is not None:
             self.summary_dialog.close()
+        from impilo_desktop.ui.order_import.summary import ImportSummaryDialog
+
         window = self.window
         folder = self.folder or Path.home()
         dialog = ImportSummaryDialog(window.services.bridge, summary, folder, window)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QHideEvent, QShowEvent
@@ -33,8 +34,6 @@ from impilo_desktop.secrets import KeyStore
 from impilo_desktop.sync import NO_CONNECTION, DrainReport
 from impilo_desktop.ui.dialogs.quit_question import QuitGuard
 from impilo_desktop.ui.drafts.send_now import NOTE_MS, send_stopped_text
-from impilo_desktop.ui.drafts.view import DraftsPage
-from impilo_desktop.ui.history.view import OrderHistoryView
 from impilo_desktop.ui.order_entry.view import OrderEntryView
 from impilo_desktop.ui.plumbing.accessibility import follow_accessible_selection
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
@@ -48,9 +47,14 @@ from impilo_desktop.ui.shell.leave_session import leave_session_first
 from impilo_desktop.ui.shell.menus import WindowMenus
 from impilo_desktop.ui.shell.message_bar import MessageBar
 from impilo_desktop.ui.shell.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SETTINGS
-from impilo_desktop.ui.shell.settings_page import SettingsPage
 from impilo_desktop.ui.shell.sidebar import SidebarFit
 from impilo_desktop.ui.shell.status_bar import AppStatusBar, profile_label
+from impilo_desktop.ui.shell.window_pages import WindowPages
+
+if TYPE_CHECKING:
+    from impilo_desktop.ui.drafts.view import DraftsPage
+    from impilo_desktop.ui.history.view import OrderHistoryView
+    from impilo_desktop.ui.shell.settings_page import SettingsPage
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +117,6 @@ class MainWindow(QMainWindow):
                 timeout_ms=12_000,
             )
         )
-        self.pages: dict[str, QWidget] = {}
         self.window_settings = QSettings(str(home / "window.ini"), QSettings.Format.IniFormat)
 
         self._build_chrome()
@@ -189,6 +192,7 @@ class MainWindow(QMainWindow):
         content.addLayout(header)
         self.stack = QStackedWidget(central)
         self.stack.setObjectName("pageStack")
+        self.pages = WindowPages(self, self.stack)  # built when first needed
         content.addWidget(self.stack, 1)
         body.addLayout(content, 1)
         self.setCentralWidget(central)
@@ -199,40 +203,17 @@ class MainWindow(QMainWindow):
         self._restyle_sidebar()
 
     def _build_pages(self) -> None:
-        """(Re)build every page for the current services and wire them together."""
-        while self.stack.count():
-            old = self.stack.widget(0)
-            if old is None:
-                break
-            self.stack.removeWidget(old)
-            old.deleteLater()
+        """(Re)build the pages for the current services: New order now, the others when first
+        needed (`WindowPages`), and wire them to the window."""
         services = self.services
         self.order_entry = OrderEntryView(services)
-        self.drafts_page = DraftsPage(services)
-        self.history = OrderHistoryView(services)
-        self.settings_page = SettingsPage(services, self.session, self.prompt_for_new_key)
-        self.session.sandbox_reset.connect(self.history.refresh)
-        self.pages = {
-            NEW_ORDER.key: self.order_entry,
-            DRAFTS.key: self.drafts_page,
-            HISTORY.key: self.history,
-            SETTINGS.key: self.settings_page,
-        }
-        for spec in PAGES:
-            self.pages[spec.key].setObjectName(self.pages[spec.key].objectName() or spec.key)
-            self.stack.addWidget(self.pages[spec.key])
-
-        self.order_entry.open_order_requested.connect(self._show_order)
+        self.pages.reset(self.order_entry)
+        self.order_entry.open_order_requested.connect(self.show_order)
         self.order_entry.form.from_template_button.clicked.connect(
             self.menus.templates.new_order_from_template
         )
         self.order_entry.placed_aside.connect(self._order_placed_aside)
         self.order_entry.refused_aside.connect(self._order_refused_aside)
-        self.history.reorder_requested.connect(self.load_draft)
-        self.history.needs_action_count.connect(self._show_needs_action_count)
-        self.history.needs_action_noticed.connect(self._order_needs_action)
-        self.drafts_page.open_draft_requested.connect(self.load_draft)
-        self.drafts_page.open_order_requested.connect(self._show_order)
 
         outbox = services.outbox
         outbox.connectivity_changed.connect(self._on_connectivity)
@@ -295,6 +276,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        self.pages.stop()
         if self.order_entry.autosave.pending:
             # An edit of the last moment: queued on the bridge now, so it is written before
             # the bridge stops (the page's own hide comes only after that).
@@ -324,9 +306,7 @@ class MainWindow(QMainWindow):
         if row < 0:
             return
         spec = PAGES[row]
-        page = self.pages.get(spec.key)
-        if page is None:
-            return
+        page = self.pages.page(spec.key)
         before = QApplication.focusWidget()
         was_inside = before is not None and page.isAncestorOf(before)
         self.stack.setCurrentWidget(page)
@@ -347,6 +327,21 @@ class MainWindow(QMainWindow):
             # ...but not while the coordinator is still choosing a page with the arrows.
             self.page_list.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    @property
+    def drafts_page(self) -> DraftsPage:
+        """Drafts & outbox (built now if it was not yet)."""
+        return self.pages.drafts
+
+    @property
+    def history(self) -> OrderHistoryView:
+        """Order history (built now if it was not yet)."""
+        return self.pages.history
+
+    @property
+    def settings_page(self) -> SettingsPage:
+        """Settings (built now if it was not yet)."""
+        return self.pages.settings
+
     def new_order(self) -> None:
         self.show_page(NEW_ORDER.key)
         self.order_entry.new_order()
@@ -357,7 +352,7 @@ class MainWindow(QMainWindow):
         self.order_entry.load_draft(draft)
         self.show_page(NEW_ORDER.key)
 
-    def _show_order(self, order_id: int) -> None:
+    def show_order(self, order_id: int) -> None:
         self.show_page(HISTORY.key)
         self.history.show_order(order_id)
 
@@ -366,18 +361,18 @@ class MainWindow(QMainWindow):
         self.show_page(HISTORY.key)
         self.history.show_needs_action()
 
-    def _show_needs_action_count(self, count: int) -> None:
+    def show_needs_action_count(self, count: int) -> None:
         row = [spec.key for spec in PAGES].index(HISTORY.key)
         what = "order needs action" if count == 1 else "orders need action"
         self.sidebar_fit.set_count(row, count, what)
 
-    def _order_needs_action(self, order_id: int, text: str) -> None:
+    def order_needs_action(self, order_id: int, text: str) -> None:
         # Said once (history/needs_action.py), wherever the coordinator is.
         if self.current_page_key() == HISTORY.key:
             return  # the page's own bar says it there, with its Open button
         self.notice_bar.show_message(
             text,
-            [("Open in history", lambda: self._show_order(order_id))],
+            [("Open in history", lambda: self.show_order(order_id))],
             icon_name="history",
             timeout_ms=30_000,
         )
@@ -386,7 +381,7 @@ class MainWindow(QMainWindow):
         # New order has moved on to the next order; the last one's news goes here instead.
         self.notice_bar.show_message(
             text,
-            [("Open in history", lambda: self._show_order(order_id))],
+            [("Open in history", lambda: self.show_order(order_id))],
             icon_name="send",
             timeout_ms=20_000,
         )
@@ -411,7 +406,8 @@ class MainWindow(QMainWindow):
     def _on_send_stopped(self, report: DrainReport) -> None:
         # Asked from the menu, the quit question or any page: said here, unless the Drafts
         # page shows, whose own bar says it beside its Send now button.
-        if not self.drafts_page.isVisible():
+        drafts = self.pages.built(DRAFTS.key)
+        if drafts is None or not drafts.isVisible():
             self.show_notice(send_stopped_text(report), timeout_ms=NOTE_MS)
 
     def refresh_references(self) -> None:
@@ -519,7 +515,9 @@ class MainWindow(QMainWindow):
         self.key_banner.dismiss()
         self.refresh_connection_status()
         self._update_banners()
-        self.settings_page.refresh()
+        settings = self.pages.built(SETTINGS.key)
+        if settings is not None:
+            cast("SettingsPage", settings).refresh()
 
     def _after_sign_out(self, name: str, problems: list[str]) -> None:
         """The account's data is gone and the sandbox is open: the first-run state, with the

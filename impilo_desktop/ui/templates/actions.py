@@ -17,11 +17,11 @@ from PySide6.QtCore import Qt
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.domain.templates import OrderTemplate, draft_from_template, template_from_draft
 from impilo_desktop.store import EntryNotFoundError, Store, StoreError
-from impilo_desktop.ui.templates.dialogs import SaveTemplateDialog, TemplateChooser
-from impilo_desktop.ui.templates.manager import TemplateManager
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.shell.main_window import MainWindow
+    from impilo_desktop.ui.templates.dialogs import SaveTemplateDialog, TemplateChooser
+    from impilo_desktop.ui.templates.manager import TemplateManager
 
 NEW_FROM_TEMPLATE_KEY = "Ctrl+T"
 
@@ -49,6 +49,8 @@ class TemplateActions:
         if not (draft.item_lines or draft.kit_lines):
             window.show_notice("Add an item or a kit first: a template keeps an order's lines.")
             return
+        from impilo_desktop.ui.templates.dialogs import SaveTemplateDialog
+
         services = window.services
         dialog = SaveTemplateDialog(
             services.bridge, services.store, template_from_draft(draft, ""), window
@@ -61,6 +63,8 @@ class TemplateActions:
 
     def new_order_from_template(self) -> None:
         """Choose a template; its lines open as a new order."""
+        from impilo_desktop.ui.templates.dialogs import TemplateChooser
+
         services = self.window.services
         dialog = TemplateChooser(services.bridge, services.store, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -70,6 +74,8 @@ class TemplateActions:
 
     def manage_templates(self) -> None:
         """The template manager: rename, delete, replace, change lines, export, import."""
+        from impilo_desktop.ui.templates.manager import TemplateManager
+
         window = self.window
         services = window.services
         dialog = TemplateManager(

@@ -134,3 +134,20 @@ def test_nobody_while_the_cache_fills_offers_a_new_patient(qtbot: QtBot) -> None
     with qtbot.waitSignal(picker.new_patient_wanted) as wanted:
         picker.offer_button.click()
     assert wanted.args == ["okafor"]
+
+
+def test_the_form_shows_at_once_and_says_it_is_loading_until_the_cache_arrives(
+    qtbot: QtBot, services: AppServices
+) -> None:
+    """The cache is read on a worker thread: the form is on screen before it arrives, its
+    search fields saying what they wait for rather than offering a search of nothing."""
+    view = OrderEntryView(services)
+    qtbot.addWidget(view)
+    view.show()
+    field = view.form.patient_picker.search_field
+    assert field.placeholderText() == "Loading patients\N{HORIZONTAL ELLIPSIS}"
+    assert view.form.item_search.search_field.placeholderText().startswith("Loading")
+    with qtbot.waitSignal(view.reference_loaded, timeout=WAIT_MS):
+        pass
+    assert not field.placeholderText().startswith("Loading")
+    assert field.placeholderText()  # its own hint again

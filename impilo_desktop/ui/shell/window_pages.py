@@ -1,0 +1,174 @@
+"""The window's pages in its stack, each built when it is first needed.
+
+New order is built with the window: it is what the window opens on. Drafts & outbox, Order
+history and Settings start as an empty placeholder and are built (their modules imported)
+the first time they are shown or anything asks for them: the sidebar, a menu action or
+shortcut, a notice's "Open in history". So the first paint waits for none of them.
+
+Order history is also built as soon as the window has painted, without waiting for a visit:
+its status watch counts the orders that need action for the sidebar and announces an order
+entering such a state wherever the coordinator is.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QStackedWidget, QWidget
+
+from impilo_desktop.ui.shell.focus import focus_first
+from impilo_desktop.ui.shell.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SETTINGS
+
+if TYPE_CHECKING:
+    from impilo_desktop.ui.drafts.view import DraftsPage
+    from impilo_desktop.ui.history.view import OrderHistoryView
+    from impilo_desktop.ui.shell.main_window import MainWindow
+    from impilo_desktop.ui.shell.settings_page import SettingsPage
+
+PLACEHOLDER_SUFFIX = "Placeholder"
+WITHOUT_PAINT_MS = 2_000
+"""Order history is built this long after the window was shown if no paint came first (a
+window started minimised is never painted, yet its sidebar count is wanted)."""
+
+
+class WindowPages(QObject):
+    """The pages of `window`, in `stack` in the order of `PAGES`."""
+
+    def __init__(self, window: MainWindow, stack: QStackedWidget) -> None:
+        super().__init__(window)
+        self._window = window
+        self._stack = stack
+        self._built: dict[str, QWidget] = {}
+        self._painted = False
+        self._stopped = False
+        window.installEventFilter(self)
+        # A page built later comes last in the window's Tab order (after a banner's button
+        # made meanwhile), so Tab from the sidebar is sent into the current page here.
+        window.page_list.installEventFilter(self)
+
+    def stop(self) -> None:
+        """The window shuts down: build nothing more (the session's services are closing)."""
+        self._stopped = True
+
+    def reset(self, first: QWidget) -> None:
+        """A new set of pages (the window opens, or the profile changed): New order is
+        `first`, the others placeholders until needed."""
+        while self._stack.count():
+            old = self._stack.widget(0)
+            if old is None:
+                break
+            self._stack.removeWidget(old)
+            old.deleteLater()
+        self._built = {NEW_ORDER.key: first}
+        for spec in PAGES:
+            if spec.key == NEW_ORDER.key:
+                page = first
+            else:
+                page = QWidget()
+                page.setObjectName(spec.key + PLACEHOLDER_SUFFIX)
+                page.setAccessibleName(spec.title)
+            page.setObjectName(page.objectName() or spec.key)
+            self._stack.addWidget(page)
+        if self._painted:  # a profile switch: the window is up already
+            QTimer.singleShot(0, self._build_history)
+
+    def built(self, key: str) -> QWidget | None:
+        """The page `key` if it was built (None: still its placeholder)."""
+        return self._built.get(key)
+
+    def page(self, key: str) -> QWidget:
+        """The page `key`, built now if it was not yet."""
+        page = self._built.get(key)
+        if page is None:
+            page = self._build(key)
+        return page
+
+    @property
+    def drafts(self) -> DraftsPage:
+        return cast("DraftsPage", self.page(DRAFTS.key))
+
+    @property
+    def history(self) -> OrderHistoryView:
+        return cast("OrderHistoryView", self.page(HISTORY.key))
+
+    @property
+    def settings(self) -> SettingsPage:
+        return cast("SettingsPage", self.page(SETTINGS.key))
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build(self, key: str) -> QWidget:
+        builders = {
+            DRAFTS.key: self._make_drafts,
+            HISTORY.key: self._make_history,
+            SETTINGS.key: self._make_settings,
+        }
+        page = builders[key]()
+        placeholder = self._stack.findChild(QWidget, key + PLACEHOLDER_SUFFIX)
+        index = self._stack.indexOf(placeholder) if placeholder is not None else -1
+        page.setObjectName(page.objectName() or key)
+        self._built[key] = page
+        if index < 0:  # cannot happen: every key has its placeholder until built
+            self._stack.addWidget(page)
+            return page
+        self._stack.insertWidget(index, page)
+        if placeholder is not None:
+            self._stack.removeWidget(placeholder)
+            placeholder.setParent(None)  # gone now, not at the next turn of the event loop
+            placeholder.deleteLater()
+        return page
+
+    def _make_drafts(self) -> QWidget:
+        from impilo_desktop.ui.drafts.view import DraftsPage
+
+        window = self._window
+        page = DraftsPage(window.services)
+        page.open_draft_requested.connect(window.load_draft)
+        page.open_order_requested.connect(window.show_order)
+        return page
+
+    def _make_history(self) -> QWidget:
+        from impilo_desktop.ui.history.view import OrderHistoryView
+
+        window = self._window
+        page = OrderHistoryView(window.services)
+        window.session.sandbox_reset.connect(page.refresh)
+        page.reorder_requested.connect(window.load_draft)
+        page.needs_action_count.connect(window.show_needs_action_count)
+        page.needs_action_noticed.connect(window.order_needs_action)
+        return page
+
+    def _make_settings(self) -> QWidget:
+        from impilo_desktop.ui.shell.settings_page import SettingsPage
+
+        window = self._window
+        return SettingsPage(window.services, window.session, window.prompt_for_new_key)
+
+    def _build_history(self) -> None:
+        if not self._stopped and self._built.get(HISTORY.key) is None and self._stack.count():
+            self.page(HISTORY.key)
+
+    def _tab_into_page(self, event: QKeyEvent) -> bool:
+        if event.key() != Qt.Key.Key_Tab or event.modifiers() != Qt.KeyboardModifier.NoModifier:
+            return False
+        page = self._stack.currentWidget()
+        if page is None:
+            return False
+        focus_first(page, keep=False)
+        return True
+
+    # -- after the first paint ----------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.KeyPress and watched is self._window.page_list:
+            return self._tab_into_page(cast(QKeyEvent, event))
+        if not self._painted and kind == QEvent.Type.Paint:
+            self._painted = True
+            # After this paint has reached the screen, on the next turn of the event loop.
+            QTimer.singleShot(0, self._build_history)
+        elif not self._painted and kind == QEvent.Type.Show:
+            QTimer.singleShot(WITHOUT_PAINT_MS, self._build_history)
+        return False

@@ -1,0 +1,126 @@
+"""A light start: the window's path imports no sub-command's module (the sandbox server and
+its aiohttp, the sync command line) nor a page it has not shown; the pages other than New
+order are built when first needed, and whatever targets them builds them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QTableView, QWidget
+from pytestqt.qtbot import QtBot
+
+from impilo_desktop.sandbox import SandboxServer
+from impilo_desktop.ui.shell.main_window import MainWindow
+
+from .conftest import MakeWindow
+
+ROOT = Path(__file__).resolve().parents[3]
+
+# Runs `impilo-desktop --profile custom --base-url URL` as the command does, with the key in
+# a keyring (an in-memory one, set as keyring's default as the tests do), and prints which of
+# the watched modules are loaded once the event loop runs with the window shown.
+DRIVER = """
+import json, sys
+import keyring
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from impilo_desktop.secrets import KeyStore, MemoryKeyring
+
+url, key, watched = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+keyring.set_keyring(MemoryKeyring())
+KeyStore(env={}).set_key("custom", key)
+app = QApplication(["impilo-desktop"])
+
+def check():
+    windows = [w for w in app.topLevelWidgets() if w.objectName() == "mainWindow"]
+    shown = [w for w in windows if w.isVisible()]
+    if not shown:
+        QTimer.singleShot(10, check)
+        return
+    loaded = sorted(m for m in watched if m in sys.modules)
+    print("LOADED " + json.dumps({"loaded": loaded, "title": shown[0].windowTitle()}), flush=True)
+    shown[0].close()
+
+QTimer.singleShot(0, check)
+from impilo_desktop.cli import main
+sys.exit(main(["--profile", "custom", "--base-url", url]))
+"""
+
+NEVER_FOR_THE_WINDOW = (
+    "aiohttp",
+    "impilo_desktop.sandbox.server",
+    "impilo_desktop.sandbox.cli",
+    "impilo_desktop.sync.cli",
+    "openpyxl",
+)
+NOT_BEFORE_NEEDED = (
+    "impilo_desktop.ui.drafts.view",
+    "impilo_desktop.ui.shell.settings_page",
+    "impilo_desktop.ui.templates.manager",
+    "impilo_desktop.ui.order_import.dialog",
+)
+
+
+def test_the_window_of_a_real_account_imports_no_sandbox_server_and_no_command_line(
+    sandbox: SandboxServer, app_home: Path
+) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "IMPILO_DESKTOP_HOME": str(app_home)}
+    env.pop("IMPILO_API_KEY", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    watched = ",".join(NEVER_FOR_THE_WINDOW + NOT_BEFORE_NEEDED)
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, sandbox.base_url, sandbox.api_key, watched],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("LOADED ")]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(lines) == 1, done.stdout[-2000:]
+    seen = json.loads(lines[0].removeprefix("LOADED "))
+    assert "Custom" in seen["title"] or "custom" in seen["title"].lower()  # not the sandbox
+    assert seen["loaded"] == []
+
+
+def test_pages_are_built_when_first_needed(qtbot: QtBot, make_window: MakeWindow) -> None:
+    window = make_window("--profile", "sandbox", start=False)
+    assert window.pages.built("drafts") is None
+    assert window.pages.built("settings") is None
+    assert window.findChild(QWidget, "draftsPlaceholder") is not None
+    assert window.findChild(QTableView, "draftsTable") is None
+
+    # The View menu's shortcut (Ctrl+2) builds the page it shows.
+    window.page_actions["drafts"].trigger()
+    assert window.current_page_key() == "drafts"
+    drafts = window.pages.built("drafts")
+    assert drafts is not None
+    assert drafts is window.stack.currentWidget()
+    assert window.findChild(QTableView, "draftsTable") is not None
+    assert window.findChild(QWidget, "draftsPlaceholder") is None
+    # The stack keeps the sidebar's order.
+    assert window.stack.indexOf(drafts) == 1
+
+    # Code that asks for a page gets the real one, built then.
+    settings = window.settings_page
+    assert window.pages.built("settings") is settings
+    assert window.stack.indexOf(settings) == 3
+
+
+def test_order_history_is_built_after_the_first_paint(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    """Not with the window, but without waiting for a visit: its watch feeds the sidebar's
+    count of orders that need action."""
+    window: MainWindow = make_window("--profile", "sandbox", start=False)
+    assert window.pages.built("history") is None
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: window.pages.built("history") is not None, timeout=15_000)
+    assert window.current_page_key() == "new_order"
+    assert window.stack.indexOf(window.history) == 2
