@@ -15,8 +15,9 @@ called into Qt). `py-spy dump`/`record` on the process does the same from outsid
 
 Run (from the project root):
     .venv/bin/python -m benchmarks.ui_stall [--orders 50] [--rounds 3] [--sample]
-Prints one Markdown row per round (max, p99, median gap and the count of gaps > 16 ms and
-> 50 ms) and the same over all rounds.
+Prints the machine, then one Markdown row per round (max, p99, median gap, the count of gaps
+> 16 ms and > 50 ms, and the max and p99 gap as a ratio to the idle window's, measured first
+in the same run: the floor) and the same over all rounds.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from __future__ import annotations
 import argparse
 import collections
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -36,10 +36,10 @@ from types import FrameType
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from benchmarks.machine import machine_line
 from impilo_desktop.config import HOME_ENV
 from impilo_desktop.domain import ItemLine, OrderDraft, PatientChoice
 from impilo_desktop.secrets import KeyStore, MemoryKeyring
@@ -209,10 +209,12 @@ def p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-def row(label: str, gaps: list[float], extra: str) -> str:
+def row(label: str, gaps: list[float], idle: list[float], extra: str) -> str:
+    """A table row; the ratios are against the idle window's gaps (the floor), same run."""
     return (
         f"| {label} | {max(gaps):.1f} | {p99(gaps):.1f} | {statistics.median(gaps):.2f} |"
-        f" {sum(g > FRAME_MS for g in gaps)} | {sum(g > LONG_MS for g in gaps)} | {extra} |"
+        f" {sum(g > FRAME_MS for g in gaps)} | {sum(g > LONG_MS for g in gaps)} |"
+        f" {max(gaps) / max(idle):.1f}x / {p99(gaps) / p99(idle):.1f}x | {extra} |"
     )
 
 
@@ -246,22 +248,22 @@ def main() -> int:
         sampler = StallSampler(probe, args.sample_after) if args.sample else None
         if sampler is not None:
             sampler.start()
+        print(machine_line())
         print(
-            f"Python {platform.python_version()}, PySide6 {pyside_version}, {platform.machine()},"
-            f" {os.cpu_count()} CPUs; {args.orders} orders + a reference refresh per round,"
-            f" embedded sandbox\n"
+            f"{args.orders} orders + a reference refresh per round, embedded sandbox; the floor"
+            " is the same window idle for 2 s (its own timers only)\n"
         )
         print(
             "| round | max gap ms | p99 gap ms | median gap ms | gaps > 16 ms | gaps > 50 ms"
-            " | all sent + refreshed after |"
+            " | max / p99 vs idle | all sent + refreshed after |"
         )
-        print("|---|---:|---:|---:|---:|---:|---|")
+        print("|---|---:|---:|---:|---:|---:|---:|---|")
         # Baseline: the window idle (the app's own timers only) for two seconds.
         probe.begin()
         idle_end = time.monotonic() + 2.0
         pump_until(app, lambda: time.monotonic() > idle_end, "idle time")
         idle = probe.end()
-        print(row("idle, 2 s", idle, f"{len(idle)} ticks"))
+        print(row("idle, 2 s", idle, idle, f"{len(idle)} ticks"))
         every: list[float] = []
         for round_no in range(1, args.rounds + 1):
             drafts = make_drafts(window, args.orders, round_no)
@@ -271,10 +273,16 @@ def main() -> int:
                 row(
                     str(round_no),
                     gaps,
+                    idle,
                     f"{elapsed:.2f} s ({sent}/{len(drafts)} sent), {len(gaps)} ticks",
                 )
             )
-        print(row("all", every, f"{len(every)} ticks"), flush=True)
+        print(row("all", every, idle, f"{len(every)} ticks"))
+        print(
+            f"\nCommand: `.venv/bin/python -m benchmarks.ui_stall --orders {args.orders}"
+            f" --rounds {args.rounds}`",
+            flush=True,
+        )
         if sampler is not None:
             sampler.stop_event.set()
             sampler.join()

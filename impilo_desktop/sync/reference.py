@@ -53,7 +53,8 @@ class ReferenceRefresher:
 
     Each page is committed as it arrives, so a cancelled or failed refresh keeps what it got;
     only a complete pass of a kind drops records Impilo no longer lists and stamps the fetch
-    time. Cancel by cancelling the task running `refresh` (asyncio cancellation).
+    time. Cancel by cancelling the task running `refresh` (asyncio cancellation), or, to let
+    the request in flight finish first, with `stop_after_page`.
     """
 
     def __init__(
@@ -68,6 +69,13 @@ class ReferenceRefresher:
         self.client_factory = client_factory
         self.connectivity = connectivity or Connectivity()
         self.page_size = page_size
+        self._stopping = False
+
+    def stop_after_page(self) -> None:
+        """On the refresh's loop: end a running refresh (and any later one) once the page on
+        its way is stored, as if its task were cancelled there. At quit the app waits for
+        requests in flight, not for every page of a 100,000-patient refresh."""
+        self._stopping = True
 
     async def refresh(
         self,
@@ -77,6 +85,8 @@ class ReferenceRefresher:
     ) -> RefreshReport:
         """Fetch every page of each kind. Raises the first `ImpiloError` (after updating the
         connectivity state); the kinds finished before it stay refreshed."""
+        if self._stopping:
+            raise asyncio.CancelledError
         report = RefreshReport()
         async with self.client_factory() as client:
             for kind in kinds:
@@ -103,6 +113,8 @@ class ReferenceRefresher:
             seen.update(i for r in records if (i := getattr(r, "id", None)) is not None)
             if progress:
                 progress(kind, len(seen), max(cursor.total or 0, len(seen)))
+            if self._stopping:
+                raise asyncio.CancelledError
             # Let the loop breathe between pages (UI work, cancellation) even when the
             # transport answers without suspending.
             await asyncio.sleep(0)

@@ -389,6 +389,10 @@ class SelfTest:
 
     def close(self) -> None:
         if self.window is not None:
+            # The outbox's background work first (its connectivity probe runs until stopped,
+            # a refresh ends after its page on the way): the settling waits for the pages'
+            # loads, and waited its whole 5 s for the probe before.
+            self.window.services.outbox.stop()
             self._settle()
             self.window.shutdown()
             if self.app is not None:

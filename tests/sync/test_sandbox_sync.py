@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from impilo_desktop.api.client import ImpiloClient
@@ -186,3 +188,26 @@ async def test_reference_refresh_from_sandbox(store: Store, sandbox: SandboxServ
     assert len(store.cached_kits(include_archived=True)) == 12
     [first] = store.search_patients("jacqueline", limit=1)
     assert first.id is not None
+
+
+async def test_a_refresh_told_to_stop_ends_after_the_page_on_its_way(
+    store: Store, sandbox: SandboxServer
+) -> None:
+    """At quit the app waits for requests in flight, not for a whole refresh: the page being
+    fetched is stored, nothing more is asked, and the refresh ends as if cancelled."""
+    refresher = ReferenceRefresher(store, lambda: factory(sandbox), page_size=100)
+    pages: list[int] = []
+
+    def progress(kind: ReferenceKind, done: int, total: int) -> None:
+        pages.append(done)
+        if len(pages) == 2:
+            refresher.stop_after_page()  # while the third page would be next
+
+    with pytest.raises(asyncio.CancelledError):
+        await refresher.refresh([ReferenceKind.PATIENT], progress=progress)
+    assert pages == [100, 200]
+    assert store.reference_count(ReferenceKind.PATIENT) == 200  # what arrived is kept
+    assert store.reference_fetched_at(ReferenceKind.PATIENT) is None  # not a whole pass
+    with pytest.raises(asyncio.CancelledError):  # and a later refresh asks nothing
+        await refresher.refresh(progress=progress)
+    assert pages == [100, 200]

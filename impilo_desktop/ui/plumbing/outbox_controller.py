@@ -180,6 +180,8 @@ class OutboxController(QObject):
         self._retry_timer.stop()
         self._unsubscribe()
         self._on_loop(self.probe.stop)  # it sleeps until its next probe otherwise
+        # A reference refresh ends after its page in flight, not after its last page.
+        self._on_loop(self._refresher.stop_after_page)
 
     async def aclose(self) -> None:
         """On the bridge loop: cancel this controller's tasks and wait until they ended, so

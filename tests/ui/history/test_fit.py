@@ -75,6 +75,25 @@ def test_scanned_columns_get_their_content_width(qtbot: QtBot, services: AppServ
         assert header.sectionViewportPosition(column) + header.sectionSize(column) <= viewport
 
 
+def test_a_hidden_list_is_fitted_when_it_shows_not_while_hidden(
+    qtbot: QtBot, services: AppServices
+) -> None:
+    """Hidden, Qt measures every row of a column (not those in view), so the list on a page
+    nobody looks at waits to be fitted until it shows: orders placed from New order each
+    added a row and were measured whole, the UI's longest stalls while the outbox sent."""
+    view = _make(qtbot, services)
+    table = view.table
+    header = table.horizontalHeader()
+    qtbot.waitUntil(lambda: header.sectionSize(Column.STATUS) >= table.sizeHintForColumn(3))
+    view.hide()
+    narrow = header.minimumSectionSize() + 4
+    header.resizeSection(Column.STATUS, narrow)  # what a fit would widen again
+    view.column_fitter.fit()
+    assert header.sectionSize(Column.STATUS) == narrow  # not measured while hidden
+    view.show()
+    qtbot.waitUntil(lambda: header.sectionSize(Column.STATUS) >= table.sizeHintForColumn(3))
+
+
 def test_others_give_way_before_the_scanned_columns() -> None:
     table = QTableView()
     from PySide6.QtGui import QStandardItemModel

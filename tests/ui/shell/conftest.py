@@ -40,8 +40,15 @@ def keys(memory_keyring: MemoryKeyring) -> KeyStore:
 
 
 @pytest.fixture
-def make_window(qtbot: QtBot, app_home: Path, keys: KeyStore) -> Iterator[MakeWindow]:
-    """`make_window(*argv, start=True)`: the app's real main window, shown and started."""
+def make_window(
+    qtbot: QtBot, app_home: Path, keys: KeyStore, sandbox: SandboxServer
+) -> Iterator[MakeWindow]:
+    """`make_window(*argv, start=True)`: the app's real main window, shown and started.
+
+    It depends on the test's `sandbox` so that its windows shut down while that server still
+    answers (pytest tears fixtures down in the reverse order of their set-up): a window
+    closing after its server has gone waits out the retries of its requests in flight,
+    about 1.5 s per test, and tests nothing."""
     windows: list[MainWindow] = []
 
     def make(*argv: str, start: bool = True) -> MainWindow:
