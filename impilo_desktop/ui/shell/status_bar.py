@@ -136,6 +136,8 @@ class AppStatusBar(QStatusBar):
         return self._state
 
     def set_profile(self, profile: Profile) -> None:
+        # Another profile's refresh may have ended (stopped with its session) without a word.
+        self.reference_refreshed(True)
         host = profile.base_url.split("://", 1)[-1]
         self.profile.set(
             profile_label(profile),
