@@ -319,6 +319,13 @@ class OutboxMixin(StateTableMixin):
         """
         return self._mark_sending(OUTBOX, entry_id, lease)
 
+    def mark_sending_batch(self, entry_ids: list[int], lease: SenderLease) -> list[OutboxEntry]:
+        """`mark_sending` for the next few entries of a pipelined drain in one transaction
+        (one wait for the disk instead of one each), proving and extending `lease` once
+        (`SenderLockLost`, changing nothing, when it is no longer ours). An entry no longer
+        `queued` or `in_doubt` is left out; the entries marked are returned in order."""
+        return self._mark_sending_batch(OUTBOX, entry_ids, lease)
+
     def mark_sent(
         self, entry_id: int, order_id: int, detail: str = "", *, order: Order | None = None
     ) -> OutboxEntry:

@@ -1,0 +1,201 @@
+"""Several creates in flight at once: the window, the batched `sending` marks and the tasks of
+one drain (the protocol is sender.py's docstring, step 9; docs/architecture.md "Exactly once").
+
+On loopback or a fast network a create is mostly waiting: for the server, and for the disk
+to hold each `sending` mark before its request leaves. With up to four creates in flight,
+that waiting overlaps, and the marks of the next few entries share one transaction (one
+wait for the disk). Each entry's own work (what to post, what came of it) stays in
+sender.py; this module only decides when each starts and reports what finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from impilo_desktop.api.client import ImpiloClient
+from impilo_desktop.api.models import OrderCreate
+from impilo_desktop.store import EntryState, OutboxEntry, SenderLockLost
+from impilo_desktop.sync.drain_report import DrainReport, EntryResult, Outcome, StopReason
+from impilo_desktop.sync.entry_outcomes import StopDrain
+from impilo_desktop.sync.order_ref_check import needs_check
+
+if TYPE_CHECKING:
+    from impilo_desktop.sync.sender import OutboxSender
+
+log = logging.getLogger(__name__)
+
+MAX_IN_FLIGHT = 4
+"""Never more creates in flight than this, whatever the server."""
+
+
+def goes_alone(entry: OutboxEntry) -> bool:
+    """Whether the entry's create waits for a lookup, so it is worked through with nothing
+    else in flight: an in-doubt entry (looked up by its reference first), a spreadsheet's
+    order (its order_ref checked), a new patient's order (the duplicate-patient check must
+    see the patients the drain's earlier orders created)."""
+    return (
+        entry.state != EntryState.QUEUED or needs_check(entry) or entry.draft.is_new_patient_order
+    )
+
+
+class Window:
+    """How many creates may be in flight: starts at 1, one more for each order Impilo
+    created (up to `most`), back to 1 whenever one was refused for load, failed on Impilo's
+    side or lost on the way (its entry scheduled again)."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.size = 1
+
+    def record(self, result: EntryResult) -> None:
+        if result.outcome == Outcome.SENT:
+            self.size = min(self.most, self.size + 1)
+        elif result.outcome == Outcome.RETRY:
+            if self.size > 1:
+                log.info("Fewer orders in flight: %s", result.message)
+            self.size = 1
+
+
+class Pipeline:
+    """One drain's orders, sent with up to `sender.in_flight` creates in flight; results go
+    into `report` (and to `on_result`, `progress`) as they finish. `done`: how many the drain
+    finished before these (its address corrections)."""
+
+    def __init__(
+        self,
+        sender: OutboxSender,
+        client: ImpiloClient,
+        report: DrainReport,
+        progress: Callable[[int, int], None] | None,
+        on_result: Callable[[EntryResult], None] | None,
+        *,
+        done: int = 0,
+    ) -> None:
+        self.sender = sender
+        self.client = client
+        self.report = report
+        self.progress = progress
+        self.on_result = on_result
+        self.done = done
+        self.window = Window(sender.in_flight)
+        # Creates in flight, in the order they started, with their entry ids.
+        self.flying: dict[asyncio.Task[EntryResult], int] = {}
+
+    @property
+    def stopping(self) -> bool:
+        return bool(self.report.stopped or self.report.paused)
+
+    async def run(self, entries: list[OutboxEntry]) -> None:
+        """Start `entries` in their order and wait for every one started; on cancellation,
+        the creates in flight are cancelled and their entries left in doubt."""
+        waiting = deque(entries)
+        try:
+            while waiting and not self.stopping:
+                if goes_alone(waiting[0]):
+                    await self._land(everything=True)
+                    if not self.stopping:
+                        await self._alone(waiting.popleft())
+                    continue
+                free = self.window.size - len(self.flying)
+                if free <= 0:
+                    await self._land(everything=False)
+                    continue
+                batch: list[OutboxEntry] = []
+                while waiting and len(batch) < free and not goes_alone(waiting[0]):
+                    batch.append(waiting.popleft())
+                self._take_off(batch)
+            await self._land(everything=True)
+        except BaseException:
+            await self._abandon()
+            raise
+
+    async def _alone(self, entry: OutboxEntry) -> None:
+        try:
+            result = await self.sender._process(self.client, entry.entry_id)
+        except StopDrain as stop:
+            self._stop(stop.reason)
+            result = stop.result
+        self._finish(result)
+
+    def _take_off(self, batch: list[OutboxEntry]) -> None:
+        """Commit `sending` for the entries of `batch` that are to be posted, in one
+        transaction, and start their creates."""
+        bodies: dict[int, OrderCreate] = {}
+        for entry in batch:
+            held = self.sender.held_for_server(self.client, entry)
+            vetted = held if held is not None else self.sender.vet(entry)
+            if isinstance(vetted, EntryResult):
+                self._finish(vetted)
+            else:
+                bodies[entry.entry_id] = vetted
+        if not bodies:
+            return
+        try:
+            marked = self.sender.store.mark_sending_batch(list(bodies), self.sender.lease)
+        except SenderLockLost:
+            first = next(e for e in batch if e.entry_id in bodies)
+            self._stop(StopReason.TAKEN_OVER)
+            self._finish(self.sender._result(first, Outcome.SKIPPED, StopReason.TAKEN_OVER))
+            return
+        for entry in marked:
+            task = asyncio.create_task(
+                self._fly(entry, bodies.pop(entry.entry_id)), name=f"create-{entry.entry_id}"
+            )
+            self.flying[task] = entry.entry_id
+        for entry_id in bodies:  # changed or removed since the drain read it
+            self._finish(self.sender._settled_meanwhile(entry_id))
+
+    async def _fly(self, entry: OutboxEntry, body: OrderCreate) -> EntryResult:
+        try:
+            return await self.sender.create(self.client, entry, body)
+        except StopDrain as stop:
+            self._stop(stop.reason)
+            return stop.result
+
+    async def _land(self, *, everything: bool) -> None:
+        """Wait for one create in flight to finish (or, with `everything`, all of them), and
+        record what finished, in the order they started."""
+        while self.flying:
+            finished, _ = await asyncio.wait(self.flying, return_when=asyncio.FIRST_COMPLETED)
+            for task in [t for t in self.flying if t in finished]:
+                del self.flying[task]
+                self._finish(task.result())
+            if not everything:
+                return
+
+    async def _abandon(self) -> None:
+        """The drain is cancelled (or failed): cancel the creates in flight and wait for them.
+        Each leaves its entry in doubt; one cancelled before its request started did not run
+        at all, so its entry, committed `sending`, is put in doubt here."""
+        flying, self.flying = self.flying, {}
+        for task in flying:
+            task.cancel()
+        if flying:
+            await asyncio.wait(flying)
+        store = self.sender.store
+        for entry_id in flying.values():
+            with contextlib.suppress(Exception):
+                if store.get_entry(entry_id).state == EntryState.SENDING:
+                    store.mark_in_doubt(entry_id, "interrupted while sending")
+
+    def _stop(self, reason: StopReason) -> None:
+        """No new create starts; the first reason is the one reported."""
+        if self.report.stopped is None:
+            self.report.stopped = reason
+
+    def _finish(self, result: EntryResult) -> None:
+        self.window.record(result)
+        report = self.report
+        report.results.append(result)
+        if result.outcome == Outcome.PAUSED:
+            report.paused = result.message
+        if self.on_result:
+            self.on_result(result)
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, report.total)
