@@ -245,6 +245,23 @@ class StateTableMixin(StoreBase):
 
         return self._db.write(change)
 
+    def _unmark_sending(self, table: StateTable[E], row_ids: list[int], detail: str) -> None:
+        """Entries marked `sending` whose request was never started (the drain stopped
+        first) go back to `queued`, the attempt uncounted, in one transaction. Not durable:
+        should a power cut undo it, they are found `sending`, in doubt, and looked up."""
+
+        def change(conn: sqlite3.Connection) -> None:
+            for row_id in row_ids:
+                updated = conn.execute(
+                    f"UPDATE {table.table} SET state = ?, attempts = max(attempts - 1, 0),"
+                    f" updated_at = ? WHERE {table.id_column} = ? AND state = ?",
+                    (EntryState.QUEUED, self.now(), row_id, EntryState.SENDING),
+                ).rowcount
+                if updated:
+                    self._record(table, conn, row_id, "not_sent", detail)
+
+        self._db.write(change, durable=False)
+
     def _mark_in_doubt(
         self,
         table: StateTable[E],

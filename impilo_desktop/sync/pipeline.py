@@ -85,34 +85,44 @@ class Pipeline:
         self.window = Window(sender.in_flight)
         # Creates in flight, in the order they started, with their entry ids.
         self.flying: dict[asyncio.Task[EntryResult], int] = {}
+        # Entries committed `sending` whose create waits for room in the window.
+        self.cleared: deque[tuple[OutboxEntry, OrderCreate]] = deque()
 
     @property
     def stopping(self) -> bool:
         return bool(self.report.stopped or self.report.paused)
 
     async def run(self, entries: list[OutboxEntry]) -> None:
-        """Start `entries` in their order and wait for every one started; on cancellation,
-        the creates in flight are cancelled and their entries left in doubt."""
+        """Start `entries` in their order and wait for every one started. On a stop, entries
+        committed `sending` but not started go back to `queued`; on cancellation, the creates
+        in flight are cancelled and their entries left in doubt."""
         waiting = deque(entries)
         try:
-            while waiting and not self.stopping:
-                if goes_alone(waiting[0]):
+            while not self.stopping:
+                if self.cleared:
+                    if len(self.flying) < self.window.size:
+                        self._start(*self.cleared.popleft())
+                    else:
+                        await self._land(everything=False)
+                elif not waiting:
+                    break
+                elif goes_alone(waiting[0]):
                     await self._land(everything=True)
                     if not self.stopping:
                         await self._alone(waiting.popleft())
-                    continue
-                free = self.window.size - len(self.flying)
-                if free <= 0:
+                elif len(self.flying) >= self.window.size:
                     await self._land(everything=False)
-                    continue
-                batch: list[OutboxEntry] = []
-                while waiting and len(batch) < free and not goes_alone(waiting[0]):
-                    batch.append(waiting.popleft())
-                self._take_off(batch)
+                else:
+                    batch: list[OutboxEntry] = []
+                    while waiting and len(batch) < self.window.size and not goes_alone(waiting[0]):
+                        batch.append(waiting.popleft())
+                    self._clear(batch)
             await self._land(everything=True)
         except BaseException:
             await self._abandon()
             raise
+        finally:
+            self._put_back("the drain stopped before it was sent")
 
     async def _alone(self, entry: OutboxEntry) -> None:
         try:
@@ -122,9 +132,11 @@ class Pipeline:
             result = stop.result
         self._finish(result)
 
-    def _take_off(self, batch: list[OutboxEntry]) -> None:
+    def _clear(self, batch: list[OutboxEntry]) -> None:
         """Commit `sending` for the entries of `batch` that are to be posted, in one
-        transaction, and start their creates."""
+        transaction that proves the lock is ours and extends it; they start as the window
+        lets them (each within one request deadline: every create in flight ends by then,
+        freeing more slots than the batch holds, and the lock was extended far beyond)."""
         bodies: dict[int, OrderCreate] = {}
         for entry in batch:
             held = self.sender.held_for_server(self.client, entry)
@@ -143,12 +155,21 @@ class Pipeline:
             self._finish(self.sender._result(first, Outcome.SKIPPED, StopReason.TAKEN_OVER))
             return
         for entry in marked:
-            task = asyncio.create_task(
-                self._fly(entry, bodies.pop(entry.entry_id)), name=f"create-{entry.entry_id}"
-            )
-            self.flying[task] = entry.entry_id
+            self.cleared.append((entry, bodies.pop(entry.entry_id)))
         for entry_id in bodies:  # changed or removed since the drain read it
             self._finish(self.sender._settled_meanwhile(entry_id))
+
+    def _start(self, entry: OutboxEntry, body: OrderCreate) -> None:
+        task = asyncio.create_task(self._fly(entry, body), name=f"create-{entry.entry_id}")
+        self.flying[task] = entry.entry_id
+
+    def _put_back(self, why: str) -> None:
+        """Entries committed `sending` whose request never started: certainly not created,
+        so back to `queued` (not reported: they were not worked on)."""
+        cleared, self.cleared = self.cleared, deque()
+        if cleared:
+            with contextlib.suppress(Exception):
+                self.sender.store.unmark_sending([entry.entry_id for entry, _ in cleared], why)
 
     async def _fly(self, entry: OutboxEntry, body: OrderCreate) -> EntryResult:
         try:
