@@ -46,19 +46,24 @@ def goes_alone(entry: OutboxEntry) -> bool:
 class Window:
     """How many creates may be in flight: starts at 1, one more for each order Impilo
     created (up to `most`), back to 1 whenever one was refused for load, failed on Impilo's
-    side or lost on the way (its entry scheduled again)."""
+    side or lost on the way (its entry scheduled again). Creates started before that drop
+    (`era`, counted by `start`) do not grow it when they succeed: only the ones started
+    since show that Impilo copes again."""
 
     def __init__(self, most: int) -> None:
         self.most = most
         self.size = 1
+        self.era = 0
 
-    def record(self, result: EntryResult) -> None:
-        if result.outcome == Outcome.SENT:
+    def record(self, result: EntryResult, era: int) -> None:
+        """What became of a create started in `era` (or of an entry that posted nothing)."""
+        if result.outcome == Outcome.SENT and era == self.era:
             self.size = min(self.most, self.size + 1)
         elif result.outcome == Outcome.RETRY:
             if self.size > 1:
                 log.info("Fewer orders in flight: %s", result.message)
             self.size = 1
+            self.era += 1
 
 
 class Pipeline:
@@ -83,8 +88,8 @@ class Pipeline:
         self.on_result = on_result
         self.done = done
         self.window = Window(sender.in_flight)
-        # Creates in flight, in the order they started, with their entry ids.
-        self.flying: dict[asyncio.Task[EntryResult], int] = {}
+        # Creates in flight, in the order they started: their entry ids and window eras.
+        self.flying: dict[asyncio.Task[EntryResult], tuple[int, int]] = {}
         # Entries committed `sending` whose create waits for room in the window.
         self.cleared: deque[tuple[OutboxEntry, OrderCreate]] = deque()
 
@@ -161,7 +166,7 @@ class Pipeline:
 
     def _start(self, entry: OutboxEntry, body: OrderCreate) -> None:
         task = asyncio.create_task(self._fly(entry, body), name=f"create-{entry.entry_id}")
-        self.flying[task] = entry.entry_id
+        self.flying[task] = (entry.entry_id, self.window.era)
 
     def _put_back(self, why: str) -> None:
         """Entries committed `sending` whose request never started: certainly not created,
@@ -184,8 +189,8 @@ class Pipeline:
         while self.flying:
             finished, _ = await asyncio.wait(self.flying, return_when=asyncio.FIRST_COMPLETED)
             for task in [t for t in self.flying if t in finished]:
-                del self.flying[task]
-                self._finish(task.result())
+                _, era = self.flying.pop(task)
+                self._finish(task.result(), era)
             if not everything:
                 return
 
@@ -199,7 +204,7 @@ class Pipeline:
         if flying:
             await asyncio.wait(flying)
         store = self.sender.store
-        for entry_id in flying.values():
+        for entry_id, _ in flying.values():
             with contextlib.suppress(Exception):
                 if store.get_entry(entry_id).state == EntryState.SENDING:
                     store.mark_in_doubt(entry_id, "interrupted while sending")
@@ -209,8 +214,8 @@ class Pipeline:
         if self.report.stopped is None:
             self.report.stopped = reason
 
-    def _finish(self, result: EntryResult) -> None:
-        self.window.record(result)
+    def _finish(self, result: EntryResult, era: int | None = None) -> None:
+        self.window.record(result, self.window.era if era is None else era)
         report = self.report
         report.results.append(result)
         if result.outcome == Outcome.PAUSED:

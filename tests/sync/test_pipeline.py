@@ -9,6 +9,7 @@ import asyncio
 
 import pytest
 
+from impilo_desktop.domain import OrderDraft
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import PATIENT_MATCH, EntryState, Store
 from impilo_desktop.sync import API_KEY_REJECTED, EntryResult, OutboxSender, Outcome, StopReason
@@ -101,11 +102,15 @@ async def test_window_drops_to_one_on_trouble_and_grows_back(
 async def test_orders_for_the_same_new_patient_never_both_create_them(
     store: Store, sandbox: SandboxServer
 ) -> None:
-    person = {"email": "pipeline.twice@example.org", "external_identifier": "PIPE-2"}
+    def same_person(item_id: int) -> OrderDraft:
+        return new_patient_draft(
+            item_id=item_id, email="pipeline.twice@example.org", external_identifier="PIPE-2"
+        )
+
     ids = queue_many(store, sandbox, 4)
-    first = store.enqueue(new_patient_draft(item_id=1001, **person), server=sandbox.base_url)
+    first = store.enqueue(same_person(1001), server=sandbox.base_url)
     ids += queue_many(store, sandbox, 4)
-    second = store.enqueue(new_patient_draft(item_id=1002, **person), server=sandbox.base_url)
+    second = store.enqueue(same_person(1002), server=sandbox.base_url)
     ids += queue_many(store, sandbox, 4)
     sandbox.faults.latency = LATENCY
 
@@ -167,7 +172,7 @@ async def test_entries_marked_but_not_started_go_back_to_queued_on_a_stop(
         store.enqueue(valid_draft(item_id=2000 + n), server=BASE_URL).entry_id for n in range(12)
     ]
     first, second = asyncio.Event(), asyncio.Event()
-    refused = ("status", 401, {"message": "bad key"}, {})
+    refused: tuple[object, ...] = ("status", 401, {"message": "bad key"}, {})
     # Three answered: the window is four. Four creates then wait; when the first of them is
     # answered, the next four entries are marked `sending` together and one starts; then
     # the key is refused while the other three wait for room in the window.
