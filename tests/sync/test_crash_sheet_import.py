@@ -30,6 +30,7 @@ from tests.sync.order_sheets import csv_bytes, order_sheet, seed
 from tests.sync.test_crash import (  # the same sandbox process and the same timing
     FAULTS,
     HEADERS,
+    _creates,
     _let_unanswered_orders_settle,
     _orders_with,
     _wait_until_sending,
@@ -75,6 +76,7 @@ def test_killed_senders_place_each_order_of_a_spreadsheet_once(
     assert imported.returncode == 0, imported.stdout + imported.stderr
     assert f"0 already placed, {ORDERS} new." in imported.stdout
     _faults(base_url, FAULTS)
+    _creates(base_url, start_anew=True)
 
     store_path = app_home / "profiles" / "sandbox" / "impilo.sqlite3"
     kill_senders_at_random(
@@ -100,6 +102,10 @@ def test_killed_senders_place_each_order_of_a_spreadsheet_once(
         [ref] = entry.draft.external_order_ids
         on_server = [order["id"] for order in _orders_with(base_url, ref)]
         assert on_server == [entry.order_id], ref  # exactly once, and the one recorded
+
+    # Pipelining was on, but each of these orders waits for a lookup before its create
+    # (its order_ref; its new patient), so each went alone: never two creates at once.
+    assert _creates(base_url)["mostInFlight"] == 1
 
     # The test did exercise the dangerous windows (otherwise it proves little).
     details = [h.detail for history in histories.values() for h in history]
