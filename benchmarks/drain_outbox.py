@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import os
 import platform
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlcipher3 import dbapi2 as sqlcipher
 
 from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.domain import OrderDraft, PatientChoice, to_order_create
@@ -116,13 +116,17 @@ class _Borrowed:
 
 
 def machine() -> str:
-    try:
-        pyside = version("PySide6")
-    except PackageNotFoundError:
-        pyside = "not installed"
+    pyside = "not installed"
+    for name in ("PySide6-Essentials", "PySide6"):
+        try:
+            pyside = version(name)
+            break
+        except PackageNotFoundError:
+            continue
     return (
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()},"
-        f" PySide6 {pyside} (not used here), SQLite {sqlite3.sqlite_version},"
+        f" PySide6 {pyside} (not used here), SQLite {sqlcipher.sqlite_version}"
+        " (SQLCipher's, the store's),"
         f" {platform.system()}"
     )
 
