@@ -16,7 +16,9 @@ Reports orders per second and the ratio drain/bare (time per order) per repetiti
 drains interleaved, so each ratio is measured under the same load.
 
 Run (from the project root; the machine, versions and load average are printed first):
-    .venv/bin/python -m benchmarks.drain_outbox [--orders 500] [--repeat 3]
+    .venv/bin/python -m benchmarks.drain_outbox [--orders 500] [--repeat 3] [--latency S]
+`--latency 0.02` makes the sandbox wait 20 ms before each answer, as a real server over a
+network does (loopback alone answers in well under a millisecond).
 Prints a Markdown section for docs/performance.md ("Draining the outbox").
 """
 
@@ -55,9 +57,10 @@ def draft(n: int) -> OrderDraft:
     return result
 
 
-def start_sandbox(home: Path) -> tuple[subprocess.Popen[str], str]:
+def start_sandbox(home: Path, latency: float = 0.0) -> tuple[subprocess.Popen[str], str]:
+    faults = ["--faults", f"latency={latency}"] if latency else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "impilo_desktop", "sandbox", "--port", "0"],
+        [sys.executable, "-m", "impilo_desktop", "sandbox", "--port", "0", *faults],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -150,13 +153,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds the sandbox waits before each answer, as a real network would",
+    )
     args = parser.parse_args()
     n = args.orders
     print(f"Machine: {machine()}. Load average before: {load()}.", file=sys.stderr)
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        proc, base_url = start_sandbox(folder / "sandbox-home")
+        proc, base_url = start_sandbox(folder / "sandbox-home", args.latency)
         try:
             bare: list[float] = []
             drained: list[float] = []
@@ -170,8 +179,11 @@ def main() -> int:
             proc.communicate(timeout=30)
 
     command = f".venv/bin/python -m benchmarks.drain_outbox --orders {n} --repeat {args.repeat}"
+    if args.latency:
+        command += f" --latency {args.latency}"
+    network = f"{args.latency * 1000:g} ms sandbox latency" if args.latency else "no faults"
     print("## Draining the outbox\n")
-    print(f"Command: `{command}` (sandbox as a separate process, no faults, loopback).\n")
+    print(f"Command: `{command}` (sandbox as a separate process, {network}, loopback).\n")
     print(f"Machine: {machine()}. Load average after the run: {load()}.\n")
     print(f"| what | median of {args.repeat} runs | orders/s | time per order |")
     print("|---|---|---|---|")
