@@ -25,6 +25,9 @@ from impilo_desktop.sync.patient_check import (
 
 log = logging.getLogger("impilo_desktop.sync.sender")
 
+# An in-doubt entry whose last create may still be creating its order: not looked up yet.
+SETTLING = "Waiting for Impilo to finish an earlier attempt before checking it."
+
 
 class EntryLookups(EntryOutcomes):
     """The lookups side of `OutboxSender`: each returns the entry's result when the lookup
@@ -101,6 +104,5 @@ class EntryLookups(EntryOutcomes):
         ready_at = entry.last_sent_at.timestamp() + self.settle
         if self.store.now() >= ready_at:
             return None
-        message = "Waiting for Impilo to finish an earlier attempt before checking it."
-        updated = self.store.mark_in_doubt(entry.entry_id, entry.last_error or message, ready_at)
-        return self._result(updated, Outcome.RETRY, message)
+        updated = self.store.mark_in_doubt(entry.entry_id, entry.last_error or SETTLING, ready_at)
+        return self._result(updated, Outcome.RETRY, SETTLING)

@@ -21,6 +21,7 @@ from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.models import OrderCreate
 from impilo_desktop.store import EntryState, OutboxEntry, SenderLockLost
 from impilo_desktop.sync.drain_report import DrainReport, EntryResult, Outcome, StopReason
+from impilo_desktop.sync.entry_lookups import SETTLING
 from impilo_desktop.sync.entry_outcomes import StopDrain
 from impilo_desktop.sync.order_ref_check import needs_check
 
@@ -59,7 +60,8 @@ class Window:
         """What became of a create started in `era` (or of an entry that posted nothing)."""
         if result.outcome == Outcome.SENT and era == self.era:
             self.size = min(self.most, self.size + 1)
-        elif result.outcome == Outcome.RETRY:
+        elif result.outcome == Outcome.RETRY and result.message != SETTLING:
+            # (An entry waiting for its earlier create to settle asked Impilo nothing.)
             if self.size > 1:
                 log.info("Fewer orders in flight: %s", result.message)
             self.size = 1
