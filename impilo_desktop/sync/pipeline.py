@@ -35,13 +35,16 @@ MAX_IN_FLIGHT = 4
 
 
 def goes_alone(entry: OutboxEntry) -> bool:
-    """Whether the entry's create waits for a lookup, so it is worked through with nothing
-    else in flight: an in-doubt entry (looked up by its reference first), a spreadsheet's
-    order (its order_ref checked), a new patient's order (the duplicate-patient check must
-    see the patients the drain's earlier orders created)."""
-    return (
-        entry.state != EntryState.QUEUED or needs_check(entry) or entry.draft.is_new_patient_order
-    )
+    """Whether the entry is worked through with nothing else in flight: an in-doubt entry
+    (looked up by its reference first, once settled), a new patient's order (the
+    duplicate-patient check must see the patients the drain's earlier orders created). A
+    queued spreadsheet order joins the window: its order_ref is looked up just before its
+    batch is marked `sending` (see `Pipeline._clear`)."""
+    return entry.state != EntryState.QUEUED or entry.draft.is_new_patient_order
+
+
+def refs_of(entry: OutboxEntry) -> frozenset[str]:
+    return frozenset(ref.strip() for ref in entry.draft.external_order_ids if ref.strip())
 
 
 class Window:
@@ -90,8 +93,8 @@ class Pipeline:
         self.on_result = on_result
         self.done = done
         self.window = Window(sender.in_flight)
-        # Creates in flight, in the order they started: their entry ids and window eras.
-        self.flying: dict[asyncio.Task[EntryResult], tuple[int, int]] = {}
+        # Creates in flight, in the order they started: their entries and window eras.
+        self.flying: dict[asyncio.Task[EntryResult], tuple[OutboxEntry, int]] = {}
         # Entries committed `sending` whose create waits for room in the window.
         self.cleared: deque[tuple[OutboxEntry, OrderCreate]] = deque()
 
@@ -119,11 +122,13 @@ class Pipeline:
                         await self._alone(waiting.popleft())
                 elif len(self.flying) >= self.window.size:
                     await self._land(everything=False)
+                elif needs_check(waiting[0]) and refs_of(waiting[0]) & self._refs_in_air():
+                    # Its lookup must see the order an earlier entry with the same ref is
+                    # creating: wait for it.
+                    await self._land(everything=True)
+                    await self._clear([waiting.popleft()])
                 else:
-                    batch: list[OutboxEntry] = []
-                    while waiting and len(batch) < self.window.size and not goes_alone(waiting[0]):
-                        batch.append(waiting.popleft())
-                    self._clear(batch)
+                    await self._clear(self._next_batch(waiting))
             await self._land(everything=True)
         except BaseException:
             await self._abandon()
@@ -139,11 +144,31 @@ class Pipeline:
             result = stop.result
         self._finish(result)
 
-    def _clear(self, batch: list[OutboxEntry]) -> None:
+    def _next_batch(self, waiting: deque[OutboxEntry]) -> list[OutboxEntry]:
+        """As many of the next entries as the window holds, up to one that goes alone or
+        whose order_ref lookup must wait for an entry of the batch (the same ref)."""
+        batch: list[OutboxEntry] = [waiting.popleft()]
+        refs = set(refs_of(batch[0]))
+        while waiting and len(batch) < self.window.size and not goes_alone(waiting[0]):
+            if needs_check(waiting[0]) and refs_of(waiting[0]) & refs:
+                break
+            refs |= refs_of(waiting[0])
+            batch.append(waiting.popleft())
+        return batch
+
+    def _refs_in_air(self) -> frozenset[str]:
+        """The external order ids of the entries in flight or cleared to start."""
+        entries = [entry for entry, _ in self.flying.values()]
+        entries += [entry for entry, _ in self.cleared]
+        return frozenset().union(*(refs_of(entry) for entry in entries))
+
+    async def _clear(self, batch: list[OutboxEntry]) -> None:
         """Commit `sending` for the entries of `batch` that are to be posted, in one
         transaction that proves the lock is ours and extends it; they start as the window
         lets them (each within one request deadline: every create in flight ends by then,
-        freeing more slots than the batch holds, and the lock was extended far beyond)."""
+        freeing more slots than the batch holds, and the lock was extended far beyond).
+        A spreadsheet's orders are looked up by their order_refs first, together; an order
+        found settles its entry without a POST (order_ref_check.py)."""
         bodies: dict[int, OrderCreate] = {}
         for entry in batch:
             held = self.sender.held_for_server(self.client, entry)
@@ -152,6 +177,15 @@ class Pipeline:
                 self._finish(vetted)
             else:
                 bodies[entry.entry_id] = vetted
+        to_check = [entry for entry in batch if entry.entry_id in bodies and needs_check(entry)]
+        if to_check:
+            checked = await asyncio.gather(*(self._check(entry) for entry in to_check))
+            for entry, result in zip(to_check, checked, strict=True):
+                if result is not None:
+                    del bodies[entry.entry_id]
+                    self._finish(result)
+            if self.stopping:
+                return  # the rest were not marked: they stay queued
         if not bodies:
             return
         try:
@@ -166,9 +200,16 @@ class Pipeline:
         for entry_id in bodies:  # changed or removed since the drain read it
             self._finish(self.sender._settled_meanwhile(entry_id))
 
+    async def _check(self, entry: OutboxEntry) -> EntryResult | None:
+        try:
+            return await self.sender._refs.check(self.client, entry)
+        except StopDrain as stop:
+            self._stop(stop.reason)
+            return stop.result
+
     def _start(self, entry: OutboxEntry, body: OrderCreate) -> None:
         task = asyncio.create_task(self._fly(entry, body), name=f"create-{entry.entry_id}")
-        self.flying[task] = (entry.entry_id, self.window.era)
+        self.flying[task] = (entry, self.window.era)
 
     def _put_back(self, why: str) -> None:
         """Entries committed `sending` whose request never started: certainly not created,
@@ -206,10 +247,10 @@ class Pipeline:
         if flying:
             await asyncio.wait(flying)
         store = self.sender.store
-        for entry_id, _ in flying.values():
+        for entry, _ in flying.values():
             with contextlib.suppress(Exception):
-                if store.get_entry(entry_id).state == EntryState.SENDING:
-                    store.mark_in_doubt(entry_id, "interrupted while sending")
+                if store.get_entry(entry.entry_id).state == EntryState.SENDING:
+                    store.mark_in_doubt(entry.entry_id, "interrupted while sending")
 
     def _stop(self, reason: StopReason) -> None:
         """No new create starts; the first reason is the one reported."""

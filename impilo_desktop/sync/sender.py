@@ -42,12 +42,13 @@ timing assumptions):
    just before their requests start: each is durable before its request leaves, and after a
    crash each is in doubt and reconciled by its reference (one whose POST never left is found
    absent and sent: correct, only slower).
-   Only a `queued` order for an existing patient or a site with nothing to look up goes into
-   the window. An entry whose create waits for a lookup (in doubt, a spreadsheet's order_ref
-   check, a new patient's duplicate check) goes alone: the window empties, the entry is
-   worked through as above, then pipelining resumes. So a new patient's check sees the
-   patients every earlier order of the drain created, and two orders for the same new person
-   never both create them.
+   A `queued` order for an existing patient or a site goes into the window; a spreadsheet's
+   one too, its order_ref looked up (step 7) with the rest of its batch's just before the
+   batch is marked, unless an entry in flight carries the same ref (then it waits for that
+   one). An in-doubt entry (step 4) and a new patient's order (step 8) go alone: the window
+   empties, the entry is worked through as above, then pipelining resumes. So a new
+   patient's check sees the patients every earlier order of the drain created, and two
+   orders for the same new person never both create them.
    Entries start in due order; results and progress are reported as they finish. A stop
    (offline, key refused, taken over, Impilo in trouble) starts no new create: the ones in
    flight finish and are recorded, and the report gives the first stop reason. A cancelled

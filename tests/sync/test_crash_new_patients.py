@@ -102,8 +102,8 @@ def test_killed_senders_create_each_new_patient_and_order_once(
         assert [p["id"] for p in by_external_id] == [by_email[0]["id"]]
         assert order["patient"]["id"] == by_email[0]["id"]  # type: ignore[index]
 
-    # Pipelining was on, but each of these orders waits for a lookup before its create
-    # (its order_ref; its new patient), so each went alone: never two creates at once.
+    # Pipelining was on, but each of these orders waits for its new patient's check before
+    # its create, so each went alone: never two creates at once.
     assert _creates(base_url)["mostInFlight"] == 1
 
     # The test did exercise the dangerous windows (otherwise it proves little).

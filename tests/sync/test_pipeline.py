@@ -9,14 +9,14 @@ import asyncio
 
 import pytest
 
-from impilo_desktop.domain import OrderDraft
+from impilo_desktop.domain import OrderDraft, to_order_create
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import PATIENT_MATCH, EntryState, Store
 from impilo_desktop.sync import API_KEY_REJECTED, EntryResult, OutboxSender, Outcome, StopReason
 from impilo_desktop.sync.pipeline import MAX_IN_FLIGHT
 from tests.store.samples import new_patient_draft, valid_draft
 from tests.sync.fake_impilo import BASE_URL, FakeImpilo
-from tests.sync.test_sandbox_sync import make_sender, orders_with, sandbox_draft
+from tests.sync.test_sandbox_sync import factory, make_sender, orders_with, sandbox_draft
 
 pytestmark = pytest.mark.anyio
 
@@ -128,6 +128,43 @@ async def test_orders_for_the_same_new_patient_never_both_create_them(
     assert [m.patient_id for m in held.patient_matches] == [placed.patient.id]
     assert all(by_id[i] == Outcome.SENT for i in ids)
     assert sandbox.creates.most >= 2  # the plain orders around them were pipelined
+
+
+async def test_a_spreadsheets_orders_are_looked_up_and_sent_together(
+    store: Store, sandbox: SandboxServer
+) -> None:
+    drafts = []
+    for n in range(12):
+        draft = sandbox_draft(1001 + n % 10)
+        draft.external_order_ids.append(f"SHEET-PIPE-{n}")
+        drafts.append(draft)
+    # One of them was placed before (from another computer): found by its order_ref.
+    async with factory(sandbox) as client:
+        earlier = await client.create_order(
+            to_order_create(drafts[5], "impilo-desktop-another-computer")
+        )
+    batch = store.enqueue_batch(drafts, server=sandbox.base_url, file_name="orders.csv")
+    sandbox.faults.latency = LATENCY
+    sandbox.creates.reset()
+
+    report = await make_sender(store, sandbox).drain()
+
+    outcomes = [r.outcome for r in report.results]
+    assert outcomes.count(Outcome.SENT) == 11
+    assert outcomes.count(Outcome.ADOPTED) == 1
+    assert sandbox.creates.most >= 2  # looked up, then pipelined
+    for entry in store.list_outbox():
+        if entry.import_batch != batch.batch_id:
+            continue
+        [ref] = entry.draft.external_order_ids
+        history = [h.outcome for h in store.entry_history(entry.entry_id)]
+        if ref == "SHEET-PIPE-5":
+            assert entry.order_id == earlier.id  # not posted again
+            assert "sending" not in history
+        else:
+            assert history.count("checked") == 1  # looked up before its create
+            assert history.count("sending") == 1
+            assert await orders_with(sandbox, entry.client_reference) == [entry.order_id]
 
 
 # -- stop, cancel and progress, through the scripted transport ------------------------------
