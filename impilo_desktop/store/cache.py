@@ -4,7 +4,7 @@ the pickers, and orders for the history."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final, NamedTuple, TypeVar
@@ -15,6 +15,7 @@ from impilo_desktop.api.models import ApiModel, ItemDetailed, Kit, Order, Patien
 from impilo_desktop.store.base import StoreBase
 
 M = TypeVar("M", bound=ApiModel)
+T = TypeVar("T")
 
 
 class ReferenceKind(StrEnum):
@@ -108,6 +109,10 @@ SELECT id,
 FROM reference_cache
 WHERE kind = 'patient' AND id != 0
 """
+
+
+def _py_lower(value: object) -> str:
+    return value.lower() if isinstance(value, str) else ""
 
 
 # What a cached order leaves out of its patient: the phone number and the street (its lines,
@@ -244,6 +249,28 @@ class CacheMixin(StoreBase):
                 PatientSearchRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9] == 1)
                 for r in cursor
             ]
+
+        return self._db.read(rows)
+
+    def read_patient_rows(self, build: Callable[[Iterator[PatientSearchRow]], T]) -> T:
+        """Hand every cached patient to `build`, row by row as SQLite reads them, in the
+        pickers' order (last name, first name, case-insensitive, then date of birth), and
+        return what it made. Nothing holds all the rows at once, so a picker can keep 100,000
+        patients compactly without a second copy on the way (docs/performance.md "Memory")."""
+        sql = _PATIENT_ROW_SQL + (
+            " ORDER BY py_lower(json_extract(body, '$.lastName')),"
+            " py_lower(json_extract(body, '$.firstName')), 4, name"
+        )
+
+        def rows(conn: sqlite3.Connection) -> T:
+            # Python's lower(), as the pickers sort, not SQLite's ASCII-only one.
+            conn.create_function("py_lower", 1, _py_lower, deterministic=True)
+            cursor = conn.execute(sql)
+            cursor.row_factory = None
+            return build(
+                PatientSearchRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9] == 1)
+                for r in cursor
+            )
 
         return self._db.read(rows)
 
