@@ -362,9 +362,10 @@ class OrderHistoryModel(QAbstractTableModel):
         if column == Column.STATUS and role == _TOOLTIP:
             note = self._status_notes.get(row.order_id, "")
             step = next_step(row.status)
-            return f"{row.texts[column]}: {note or step}" if step else row.texts[column]
+            text = row.text(column)
+            return f"{text}: {note or step}" if step else text
         if role in (_DISPLAY, _TOOLTIP, _ACCESSIBLE):
-            return row.texts[column]
+            return row.text(column)
         if role == _DECORATION and column == Column.STATUS:
             return status_icon(row.status)
         if role == _ALIGN and column == Column.ORDER_ID:
