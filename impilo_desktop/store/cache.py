@@ -325,6 +325,21 @@ class CacheMixin(StoreBase):
         """Every cached order, newest id first."""
         return self._load(Order, "SELECT body FROM order_cache ORDER BY order_id DESC", ())
 
+    def cached_orders_in(self, statuses: Collection[str]) -> list[Order]:
+        """The cached orders whose current status is one of `statuses` (compared as the app
+        reads statuses: case, "_" and "-" aside), newest id first. SQLite picks them, so only
+        those are parsed: parsing every cached order (10,000 after a long scroll in the
+        history) after each page held hundreds of MiB at once (docs/performance.md)."""
+        folded = tuple(s.replace("_", "").replace("-", "").lower() for s in statuses)
+        marks = ", ".join("?" * len(folded))
+        status = "trim(json_extract(body, '$.currentStatus'))"
+        return self._load(
+            Order,
+            f"SELECT body FROM order_cache WHERE lower(replace(replace({status}, '_', ''),"
+            f" '-', '')) IN ({marks}) ORDER BY order_id DESC",
+            folded,
+        )
+
     def prune_cached_orders(self, keep_days: int) -> int:
         """Forget orders cached more than `keep_days` days ago (the Settings retention),
         except an outbox entry's order, which stays as long as its entry. Returns how many."""

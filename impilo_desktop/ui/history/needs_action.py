@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from impilo_desktop.api.models import Order
+from impilo_desktop.api.wire import OrderStatus
 from impilo_desktop.domain.needs_action import needs_action
 
 if TYPE_CHECKING:
@@ -31,14 +32,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ANNOUNCED_FILE = "needs-action-announced.json"
+NEEDS_ACTION_STATUSES = tuple(s.value for s in OrderStatus if needs_action(s))
 KEEP_ANNOUNCED = 2000
 """How many (order, state) pairs are remembered: far more than are ever open at once."""
 
 
 def needs_action_orders(store: Store) -> list[Order]:
     """The cached orders that need the coordinator, newest first (on the bridge loop)."""
-    orders = [o for o in store.cached_orders() if needs_action(o.current_status)]
-    return sorted(orders, key=lambda o: o.id or 0, reverse=True)
+    orders = store.cached_orders_in(NEEDS_ACTION_STATUSES)
+    return [o for o in orders if needs_action(o.current_status)]
 
 
 class AnnouncedStates:
