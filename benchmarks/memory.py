@@ -289,19 +289,17 @@ def main() -> int:
                     f" {(step['rss'] - bare[-1]) / MiB:.0f} MiB ({step['seconds']} s)",
                     flush=True,
                 )
-        traced = app_steps(env, args, heap=True) if args.heap else []
+        print_table(args, bare, runs)
+        if args.heap:
+            print_heap(app_steps(env, args, heap=True))
     finally:
         stop.set()
         server.join(30)
-    print_table(args, bare, runs, traced)
     return 0
 
 
 def print_table(
-    args: argparse.Namespace,
-    bare: list[int],
-    runs: list[list[dict[str, Any]]],
-    traced: list[dict[str, Any]],
+    args: argparse.Namespace, bare: list[int], runs: list[list[dict[str, Any]]]
 ) -> None:
     floor = statistics.median(bare)
     print(f"\n{versions()}")
@@ -309,28 +307,29 @@ def print_table(
         f"Sandbox: {args.patients:,} patients, {args.orders:,} orders; history scrolled to"
         f" {args.scroll:,}; {args.runs} run(s), median.\n"
     )
-    header = "| step | RSS MiB | above bare MiB | ratio to bare |"
-    if traced:
-        header += " Python heap MiB (traced run) |"
-    print(header)
-    print("|---|---:|---:|---:|" + ("---:|" if traced else ""))
-    print(f"| bare PySide6 window | {floor / MiB:.0f} | 0 | 1.00 |" + (" |" if traced else ""))
+    print("| step | RSS MiB | above bare MiB | ratio to bare |")
+    print("|---|---:|---:|---:|")
+    print(f"| bare PySide6 window | {floor / MiB:.0f} | 0 | 1.00 |")
     for i, name in enumerate(STEPS):
         rss = statistics.median(run[i]["rss"] for run in runs)
         extra = {k: v for k, v in runs[0][i].items() if k in ("patients", "orders")}
         label = name + "".join(f", {v:,} {k}" for k, v in extra.items())
-        line = f"| {label} | {rss / MiB:.0f} | {(rss - floor) / MiB:.0f} | {rss / floor:.2f} |"
-        if traced:
-            line += f" {traced[i]['heap'] / MiB:.1f} |"
-        print(line)
-    for step in traced:
-        tops = ", ".join(f"{name} {size / MiB:+.1f}" for name, size in step["top"] if size > MiB)
-        print(f"\nWhat {step['step']} added to the Python heap (MiB, by file): {tops or '-'}")
+        print(f"| {label} | {rss / MiB:.0f} | {(rss - floor) / MiB:.0f} | {rss / floor:.2f} |")
     print(
         "\nCommand: `QT_QPA_PLATFORM=offscreen .venv/bin/python -m benchmarks.memory"
         f" --patients {args.patients} --orders {args.orders} --scroll {args.scroll}"
-        f" --runs {args.runs}{' --heap' if traced else ''}`"
+        f" --runs {args.runs}{' --heap' if args.heap else ''}`",
+        flush=True,
     )
+
+
+def print_heap(traced: list[dict[str, Any]]) -> None:
+    """The traced run: the Python heap after each step and what the step added, by file."""
+    print("\n| step (traced run) | Python heap MiB | added by (MiB, by file) |")
+    print("|---|---:|---|")
+    for step in traced:
+        tops = ", ".join(f"{name} {size / MiB:+.1f}" for name, size in step["top"] if size > MiB)
+        print(f"| {step['step']} | {step['heap'] / MiB:.1f} | {tops or '-'} |")
 
 
 if __name__ == "__main__":
