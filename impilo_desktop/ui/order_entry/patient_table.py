@@ -91,12 +91,13 @@ class PatientTable(Sequence[PatientRecord]):
     def __getitem__(self, row: slice) -> list[PatientRecord]: ...
 
     def __getitem__(self, row: int | slice) -> PatientRecord | list[PatientRecord]:
-        if isinstance(row, slice):
+        if not isinstance(row, int):
             return [self[i] for i in range(*row.indices(len(self)))]
-        if row < 0:
-            row += len(self._ids)
+        # Called for every painted cell and role: a row just made is kept.
         record = self._recent.get(row)
         if record is None:
+            if row < 0:
+                row += len(self._ids)
             record = self._make(row)
             if len(self._recent) >= _RECENT:
                 self._recent.clear()
