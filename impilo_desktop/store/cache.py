@@ -325,6 +325,39 @@ class CacheMixin(StoreBase):
         """Every cached order, newest id first."""
         return self._load(Order, "SELECT body FROM order_cache ORDER BY order_id DESC", ())
 
+    def cached_order_ids(
+        self, *, patient_id: int | None = None, external_order_ids: Collection[str] = ()
+    ) -> list[int]:
+        """The ids of the cached orders (of one patient, or carrying one of these external
+        ids), newest id first: the offline history keeps these and parses a page at a time."""
+        sql = "SELECT order_id FROM order_cache WHERE 1"
+        params: list[object] = []
+        if patient_id is not None:
+            sql += " AND json_extract(body, '$.patient.id') = ?"
+            params.append(patient_id)
+        if external_order_ids:
+            marks = ", ".join("?" * len(external_order_ids))
+            sql += (
+                " AND EXISTS (SELECT 1 FROM json_each(body, '$.externalOrderIds')"
+                f" WHERE value IN ({marks}))"
+            )
+            params.extend(external_order_ids)
+        sql += " ORDER BY order_id DESC"
+        return self._db.read(lambda conn: [r[0] for r in conn.execute(sql, params)])
+
+    def cached_orders_by_id(self, order_ids: Sequence[int]) -> list[Order]:
+        """These cached orders, in the order asked (those no longer cached left out)."""
+        if not order_ids:
+            return []
+        marks = ", ".join("?" * len(order_ids))
+        found = {
+            o.id: o
+            for o in self._load(
+                Order, f"SELECT body FROM order_cache WHERE order_id IN ({marks})", order_ids
+            )
+        }
+        return [found[i] for i in order_ids if i in found]
+
     def cached_orders_in(self, statuses: Collection[str]) -> list[Order]:
         """The cached orders whose current status is one of `statuses` (compared as the app
         reads statuses: case, "_" and "-" aside), newest id first. SQLite picks them, so only
