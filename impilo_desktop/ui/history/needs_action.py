@@ -25,6 +25,8 @@ from impilo_desktop.api.models import Order
 from impilo_desktop.api.wire import OrderStatus
 from impilo_desktop.domain.needs_action import needs_action
 
+from .order_row import OrderRow
+
 if TYPE_CHECKING:
     from impilo_desktop.store import Store
     from impilo_desktop.ui.plumbing.services import AppServices
@@ -111,15 +113,17 @@ class NeedsActionOrders(QObject):
         folder = services.profile.data_dir(services.home)
         in_memory = services.store.in_memory
         self._announced = AnnouncedStates(None if in_memory else folder / ANNOUNCED_FILE)
-        self.orders: list[Order] = []
+        # As history rows (built on the bridge loop): a parsed Order is about 40 KiB, a row
+        # 1.4 KiB, and the history shows them as rows anyway.
+        self.rows: list[OrderRow] = []
         self.count: int | None = None  # None until the cache was first read
 
     def refresh(self) -> None:
         """Read the cache again (queued after any write asked for before)."""
         store = self._services.store
         self._services.bridge.call(
-            lambda: needs_action_orders(store),
-            on_result=self._on_orders,
+            lambda: [OrderRow.from_order(o) for o in needs_action_orders(store)],
+            on_result=self._on_rows,
             on_error=lambda e: log.warning("Could not count orders needing action: %s", e),
         )
 
@@ -140,10 +144,10 @@ class NeedsActionOrders(QObject):
             on_error=lambda e: log.warning("Could not forget an announced state: %s", e),
         )
 
-    def _on_orders(self, orders: list[Order]) -> None:
-        self.orders = orders
-        self.count = len(orders)
-        self.changed.emit(len(orders))
+    def _on_rows(self, rows: list[OrderRow]) -> None:
+        self.rows = rows
+        self.count = len(rows)
+        self.changed.emit(len(rows))
 
 
 __all__ = ["ANNOUNCED_FILE", "AnnouncedStates", "NeedsActionOrders", "needs_action_orders"]
