@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
-from impilo_desktop.store import PatientSearchRow
 from impilo_desktop.ui.order_entry.records import PatientRecord
 from impilo_desktop.ui.order_entry.search_index import SearchIndex
+
+if TYPE_CHECKING:
+    from impilo_desktop.store import PatientSearchRow
 
 _SEP = "\x1f"  # the ASCII unit separator: never in a name, date, identifier or email
 _NO_SITE = -1

@@ -8,10 +8,13 @@ strings already worked out, plus the lowercase search key each one contributes t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from impilo_desktop.api.models import Item, ItemDetailed, Kit, Patient, Site
-from impilo_desktop.store import PatientSearchRow
 from impilo_desktop.ui.order_entry.search_index import date_key_forms
+
+if TYPE_CHECKING:
+    from impilo_desktop.store import PatientSearchRow
 
 
 @dataclass(frozen=True, slots=True)
