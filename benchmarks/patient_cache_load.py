@@ -9,6 +9,8 @@ Impilo's (address, site with address, phone, sex, external identifier; written t
 - `store.patient_search_rows()`: the display fields straight from SQLite (json_extract),
 - that plus a `PatientRecord` for each (the picker's new path),
 - `prepare_records` (sort + search index) of those records,
+- `load_patients(store)`: the compact `PatientTable` and its index, read row by row from
+  SQLite in display order (what the patient picker holds since issue 16),
 - `load_reference(store)`: everything the order form loads in the background.
 
 Run (from the project root):
