@@ -4,6 +4,7 @@ the detail still gets the whole order back, and sorting and searching still work
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -54,9 +55,22 @@ def test_a_row_gives_back_the_whole_order_and_its_texts() -> None:
     rows = [OrderRow.from_order(o) for o in orders]  # the dictionary is learned on the way
     assert [r.order for r in rows] == orders
     assert order_wire._dictionary is not None
+    assert (
+        order_wire.unpack(rows[-1].wire)
+        == orders[-1].model_dump_json(by_alias=True, exclude_unset=True).encode()
+    )
     # A row compressed before the dictionary existed (its header says so) still reads back.
     body = orders[0].model_dump_json(by_alias=True, exclude_unset=True).encode()
     assert order_wire.unpack(zlib.compress(body)) == body
+    # The dictionary outlives a signed-out account: nothing about a patient is in it.
+    dictionary = order_wire._dictionary
+    for field in (rb'"firstName"', rb'"lastName"', rb'"externalIdentifier"', rb'"email"'):
+        assert re.findall(field + rb':"([^"]*)"', dictionary) in ([b""], [b"@"]), field
+    assert b"MRN-" not in dictionary
+    assert b"EHR-" not in dictionary
+    part = order_wire._account_part(body)
+    assert b"Pat1" not in part
+    assert b"Scale" in part
     row = rows[3]
     assert row.texts == (
         "4",
