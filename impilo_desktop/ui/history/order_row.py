@@ -93,7 +93,7 @@ def site_of(order: Order) -> tuple[int | None, str]:
 class OrderRow:
     """Everything the table needs about one order, precomputed, plus the order itself kept
     compressed. A parsed `Order` costs about 40 KiB (pydantic objects for every nested part)
-    against about 0.6 KiB compressed (order_wire.py), and only the order in the detail panel
+    against about 0.75 KiB compressed (order_wire.py), and only the order in the detail panel
     is needed whole, so `order` re-parses on demand (well under a millisecond). Texts that
     repeat from order to order (statuses, site names) are one string shared by the rows."""
 
