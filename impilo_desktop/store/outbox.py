@@ -323,7 +323,8 @@ class OutboxMixin(StateTableMixin):
         """`mark_sending` for the next few entries of a pipelined drain in one transaction
         (one wait for the disk instead of one each), proving and extending `lease` once
         (`SenderLockLost`, changing nothing, when it is no longer ours). An entry no longer
-        `queued` or `in_doubt` is left out; the entries marked are returned in order."""
+        `queued` is left out (an in-doubt one is never batched); the entries marked are
+        returned in order."""
         return self._mark_sending_batch(OUTBOX, entry_ids, lease)
 
     def unmark_sending(self, entry_ids: list[int], detail: str) -> None:

@@ -209,8 +209,8 @@ class StateTableMixin(StoreBase):
         self, table: StateTable[E], row_ids: list[int], lease: SenderLease
     ) -> list[E]:
         """`_mark_sending` for several entries in ONE durable transaction (one fsync for all):
-        the lease is proven and extended once, then each entry still `queued` or `in_doubt`
-        becomes `sending`; one found otherwise (or gone) is left out. Returns the entries
+        the lease is proven and extended once, then each entry still `queued` becomes
+        `sending`; one found otherwise (in doubt, settled, gone) is left out. Returns the entries
         marked, in the order given."""
         now = self.now()
 
@@ -222,7 +222,9 @@ class StateTableMixin(StoreBase):
                     f"SELECT state, attempts FROM {table.table} WHERE {table.id_column} = ?",
                     (row_id,),
                 ).fetchone()
-                if row is None or row[0] not in (EntryState.QUEUED, EntryState.IN_DOUBT):
+                # Only `queued`: an in-doubt entry is looked up before it may go (alone),
+                # and `_unmark_sending` puts entries back to `queued`, never to in doubt.
+                if row is None or row[0] != EntryState.QUEUED:
                     continue
                 self._set(
                     table,

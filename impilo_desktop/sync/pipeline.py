@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.models import OrderCreate
-from impilo_desktop.store import EntryState, OutboxEntry, SenderLockLost
+from impilo_desktop.store import EntryNotFoundError, EntryState, OutboxEntry, SenderLockLost
 from impilo_desktop.sync.drain_report import DrainReport, EntryResult, Outcome, StopReason
 from impilo_desktop.sync.entry_lookups import SETTLING
 from impilo_desktop.sync.entry_outcomes import StopDrain
@@ -95,7 +95,7 @@ class Pipeline:
         self.window = Window(sender.in_flight)
         # Creates in flight, in the order they started: their entries and window eras.
         self.flying: dict[asyncio.Task[EntryResult], tuple[OutboxEntry, int]] = {}
-        # Entries committed `sending` whose create waits for room in the window.
+        # Entries committed `sending` about to start (in the turn they were marked).
         self.cleared: deque[tuple[OutboxEntry, OrderCreate]] = deque()
 
     @property
@@ -113,7 +113,10 @@ class Pipeline:
                     if len(self.flying) < self.window.size:
                         self._start(*self.cleared.popleft())
                     else:
-                        await self._land(everything=False)
+                        # The window shrank while the batch was looked up: its marks must
+                        # not age while they wait for room (`settle` counts from the mark),
+                        # so they go back to the queue and are marked again when they go.
+                        waiting.extendleft(reversed(self._requeue()))
                 elif not waiting:
                     break
                 elif goes_alone(waiting[0]):
@@ -145,11 +148,14 @@ class Pipeline:
         self._finish(result)
 
     def _next_batch(self, waiting: deque[OutboxEntry]) -> list[OutboxEntry]:
-        """As many of the next entries as the window holds, up to one that goes alone or
-        whose order_ref lookup must wait for an entry of the batch (the same ref)."""
+        """As many of the next entries as the window has free room for (so each is posted
+        as soon as it is marked, and its lookups and the creates in flight together never
+        exceed the window), up to one that goes alone or whose order_ref lookup must wait
+        for an entry in flight or of the batch (the same ref)."""
+        room = max(1, self.window.size - len(self.flying))
         batch: list[OutboxEntry] = [waiting.popleft()]
-        refs = set(refs_of(batch[0]))
-        while waiting and len(batch) < self.window.size and not goes_alone(waiting[0]):
+        refs = set(refs_of(batch[0])) | self._refs_in_air()
+        while waiting and len(batch) < room and not goes_alone(waiting[0]):
             if needs_check(waiting[0]) and refs_of(waiting[0]) & refs:
                 break
             refs |= refs_of(waiting[0])
@@ -164,11 +170,12 @@ class Pipeline:
 
     async def _clear(self, batch: list[OutboxEntry]) -> None:
         """Commit `sending` for the entries of `batch` that are to be posted, in one
-        transaction that proves the lock is ours and extends it; they start as the window
-        lets them (each within one request deadline: every create in flight ends by then,
-        freeing more slots than the batch holds, and the lock was extended far beyond).
-        A spreadsheet's orders are looked up by their order_refs first, together; an order
-        found settles its entry without a POST (order_ref_check.py)."""
+        transaction that proves the lock is ours and extends it; the batch fits the room
+        the window has, so they start in the same turn of the loop (a mark is never older
+        than its POST by more than that turn: `settle` counts from it). Should the window
+        shrink meanwhile (a lookup failed), the marked entries that do not fit go back to
+        the queue (`run`). A spreadsheet's orders are looked up by their order_refs first,
+        together; an order found settles its entry without a POST (order_ref_check.py)."""
         bodies: dict[int, OrderCreate] = {}
         for entry in batch:
             held = self.sender.held_for_server(self.client, entry)
@@ -210,6 +217,20 @@ class Pipeline:
     def _start(self, entry: OutboxEntry, body: OrderCreate) -> None:
         task = asyncio.create_task(self._fly(entry, body), name=f"create-{entry.entry_id}")
         self.flying[task] = (entry, self.window.era)
+
+    def _requeue(self) -> list[OutboxEntry]:
+        """Entries committed `sending` that wait for room: back to `queued` (never posted),
+        returned as they now are, to be marked again when there is room."""
+        cleared, self.cleared = self.cleared, deque()
+        ids = [entry.entry_id for entry, _ in cleared]
+        self.sender.store.unmark_sending(ids, "waited for room; marked again when it goes")
+        requeued: list[OutboxEntry] = []
+        for entry_id in ids:
+            with contextlib.suppress(EntryNotFoundError):
+                entry = self.sender.store.get_entry(entry_id)
+                if entry.state == EntryState.QUEUED:
+                    requeued.append(entry)
+        return requeued
 
     def _put_back(self, why: str) -> None:
         """Entries committed `sending` whose request never started: certainly not created,

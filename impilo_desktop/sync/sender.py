@@ -37,7 +37,8 @@ timing assumptions):
    the sender's one loop and client (one connection pool). The window starts at 1 and grows
    by one with each order Impilo creates; a 429, a 5xx or a network error after the request
    may have left (an entry scheduled again) drops it back to 1, so a server in trouble gets
-   no more requests than one at a time would give it. The next entries' `sending` marks are
+   no more requests than one at a time would give it. The next entries' `sending` marks (as
+   many as the window has room for: a mark never waits, `settle` counts from it) are
    committed together, in one transaction that proves and extends the lock (step 5) once,
    just before their requests start: each is durable before its request leaves, and after a
    crash each is in doubt and reconciled by its reference (one whose POST never left is found

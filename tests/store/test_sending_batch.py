@@ -50,3 +50,17 @@ def test_entries_never_started_go_back_to_queued_uncounted(store: Store) -> None
         entry = store.get_entry(entry_id)
         assert (entry.state, entry.attempts) == (EntryState.QUEUED, 0)
         assert store.entry_history(entry_id)[-1].outcome == "not_sent"
+
+
+def test_an_in_doubt_entry_is_never_batched(store: Store) -> None:
+    """A batch's marks may go back to `queued` (never started); an in-doubt entry must keep
+    its lookup by reference, so it is not marked with a batch at all."""
+    ids = [store.enqueue(valid_draft(item_id=2000 + n), server=SERVER).entry_id for n in range(2)]
+    assert store.acquire_sender_lock(OWNER, 60)
+    store.mark_sending(ids[0], SenderLease(OWNER, 300))
+    store.mark_in_doubt(ids[0], "timed out")
+
+    marked = store.mark_sending_batch(ids, SenderLease(OWNER, 300))
+
+    assert [e.entry_id for e in marked] == [ids[1]]
+    assert store.get_entry(ids[0]).state == EntryState.IN_DOUBT
