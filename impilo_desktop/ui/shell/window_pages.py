@@ -7,11 +7,13 @@ shortcut, a notice's "Open in history". So the first paint waits for none of the
 
 Order history is also built as soon as the window has painted, without waiting for a visit:
 its status watch counts the orders that need action for the sidebar and announces an order
-entering such a state wherever the coordinator is.
+entering such a state wherever the coordinator is. Other work that must not delay the first
+paint waits for it too (`after_first_paint`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -42,6 +44,8 @@ class WindowPages(QObject):
         self._stack = stack
         self._built: dict[str, QWidget] = {}
         self._painted = False
+        self._first_paint_done = False
+        self._after_paint: list[Callable[[], None]] = []
         self._stopped = False
         window.installEventFilter(self)
         # A page built later comes last in the window's Tab order (after a banner's button
@@ -73,6 +77,14 @@ class WindowPages(QObject):
             self._stack.addWidget(page)
         if self._painted:  # a profile switch: the window is up already
             QTimer.singleShot(0, self._build_history)
+
+    def after_first_paint(self, work: Callable[[], None]) -> None:
+        """`work()` on the turn of the event loop after the window's first paint has reached
+        the screen (at once if it has; without a paint, `WITHOUT_PAINT_MS` after showing)."""
+        if self._first_paint_done:
+            QTimer.singleShot(0, work)
+        else:
+            self._after_paint.append(work)
 
     def built(self, key: str) -> QWidget | None:
         """The page `key` if it was built (None: still its placeholder)."""
@@ -146,6 +158,16 @@ class WindowPages(QObject):
         window = self._window
         return SettingsPage(window.services, window.session, window.prompt_for_new_key)
 
+    def _on_first_paint(self) -> None:
+        if self._first_paint_done:
+            return
+        self._first_paint_done = True
+        waiting, self._after_paint = self._after_paint, []
+        for work in waiting:
+            if not self._stopped:
+                work()
+        self._build_history()
+
     def _build_history(self) -> None:
         if not self._stopped and self._built.get(HISTORY.key) is None and self._stack.count():
             self.page(HISTORY.key)
@@ -168,7 +190,7 @@ class WindowPages(QObject):
         if not self._painted and kind == QEvent.Type.Paint:
             self._painted = True
             # After this paint has reached the screen, on the next turn of the event loop.
-            QTimer.singleShot(0, self._build_history)
+            QTimer.singleShot(0, self._on_first_paint)
         elif not self._painted and kind == QEvent.Type.Show:
-            QTimer.singleShot(WITHOUT_PAINT_MS, self._build_history)
+            QTimer.singleShot(WITHOUT_PAINT_MS, self._on_first_paint)
         return False
