@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QTableView, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -62,6 +63,8 @@ NOT_BEFORE_NEEDED = (
     "impilo_desktop.ui.shell.settings_page",
     "impilo_desktop.ui.templates.manager",
     "impilo_desktop.ui.order_import.dialog",
+    # The import's core: read on the bridge by the first batch followed, not with the window.
+    "impilo_desktop.sync.order_import",
 )
 
 
@@ -124,3 +127,26 @@ def test_order_history_is_built_after_the_first_paint(
     qtbot.waitUntil(lambda: window.pages.built("history") is not None, timeout=15_000)
     assert window.current_page_key() == "new_order"
     assert window.stack.indexOf(window.history) == 2
+
+
+def test_background_work_starts_after_the_first_paint(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    """The command's window starts its refresh, drain and online probe once it has painted:
+    their first requests import the network stack on the bridge thread, beside the paint."""
+    window: MainWindow = make_window("--profile", "sandbox", start=False)
+    painted: list[bool] = []
+
+    class PaintSeen(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if watched is window and event.type() == QEvent.Type.Paint:
+                painted.append(True)
+            return False
+
+    seen = PaintSeen(window)
+    window.installEventFilter(seen)
+    window.start_after_first_paint()
+    assert not window.services.outbox.refreshing  # `start()` begins the refresh at once
+    window.show()
+    qtbot.waitUntil(lambda: bool(painted), timeout=15_000)
+    qtbot.waitUntil(lambda: window.services.outbox.state == "online", timeout=15_000)
