@@ -1,17 +1,24 @@
-"""Draining the outbox: 1,000 queued drafts sent to the sandbox, against bare httpx POSTs.
+"""Draining the outbox: queued drafts sent to the sandbox, against bare httpx POSTs.
 
-Starts `impilo-desktop sandbox --port 0` (no faults) as its own process, then measures
+Starts `impilo-desktop sandbox --port 0` (no faults) as its own process on 127.0.0.1 (stopped
+at the end), then, in each repetition and in this order, measures
 
 - bare: the same number of sequential `POST /order` with one plain `httpx.AsyncClient`
   (connection kept open), bodies prepared beforehand: the floor;
-- drain: `OutboxSender.drain()` over a fresh store holding that many queued entries: the
-  lock, the committed `sending` state before each POST, the `sent` state and the order cache
-  after it (SQLite WAL, synchronous=FULL), through the real client.
+- drain: `OutboxSender.drain()` over a fresh store holding that many queued entries, as the
+  app sends them (up to 4 creates in flight): the lock, the `sending` marks committed to disk
+  before each POST (one transaction per batch), the `sent` state and the order cache after
+  it (SQLite WAL, synchronous=FULL), through the real client;
+- drain, one at a time: the same with `OutboxSender(..., in_flight=1)`, the sequential path
+  the app had before pipelining (each `sending` mark its own transaction).
 
-Reports orders per second for both and the ratio drain/bare (time per order).
+Reports orders per second and the ratio drain/bare (time per order) per repetition, bare and
+drains interleaved, so each ratio is measured under the same load.
 
-Run (from the project root):
-    .venv/bin/python -m benchmarks.drain_outbox [--orders 1000] [--repeat 3]
+Run (from the project root; the machine, versions and load average are printed first):
+    .venv/bin/python -m benchmarks.drain_outbox [--orders 500] [--repeat 3] [--latency S]
+`--latency 0.02` makes the sandbox wait 20 ms before each answer, as a real server over a
+network does (loopback alone answers in well under a millisecond).
 Prints a Markdown section for docs/performance.md ("Draining the outbox").
 """
 
@@ -21,16 +28,17 @@ import argparse
 import asyncio
 import os
 import platform
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlcipher3 import dbapi2 as sqlcipher
 
 from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.domain import OrderDraft, PatientChoice, to_order_create
@@ -49,9 +57,10 @@ def draft(n: int) -> OrderDraft:
     return result
 
 
-def start_sandbox(home: Path) -> tuple[subprocess.Popen[str], str]:
+def start_sandbox(home: Path, latency: float = 0.0) -> tuple[subprocess.Popen[str], str]:
+    faults = ["--faults", f"latency={latency}"] if latency else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "impilo_desktop", "sandbox", "--port", "0"],
+        [sys.executable, "-m", "impilo_desktop", "sandbox", "--port", "0", *faults],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -80,13 +89,13 @@ async def bare_posts(base_url: str, n: int) -> float:
         return time.perf_counter() - started
 
 
-async def drain(base_url: str, n: int, folder: Path) -> float:
+async def drain(base_url: str, n: int, folder: Path, in_flight: int) -> float:
     with Store(folder / f"bench-{time.monotonic_ns()}.sqlite3") as store:
         for i in range(n):
             store.enqueue(draft(i), server=base_url)
         async with ImpiloClient(base_url, DEMO_API_KEY) as client:
             await client.list_sites(size=1)  # open the connection, as for `bare`
-            sender = OutboxSender(store, lambda: _Borrowed(client))
+            sender = OutboxSender(store, lambda: _Borrowed(client), in_flight=in_flight)
             started = time.perf_counter()
             report = await sender.drain()
             elapsed = time.perf_counter() - started
@@ -109,49 +118,89 @@ class _Borrowed:
         return None
 
 
+def machine() -> str:
+    pyside = "not installed"
+    for name in ("PySide6-Essentials", "PySide6"):
+        try:
+            pyside = version(name)
+            break
+        except PackageNotFoundError:
+            continue
+    return (
+        f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()},"
+        f" PySide6 {pyside} (not used here), SQLite {sqlcipher.sqlite_version}"
+        " (SQLCipher's, the store's),"
+        f" {platform.system()}"
+    )
+
+
+def load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def row(what: str, times: list[float], n: int) -> str:
+    t = statistics.median(times)
+    return f"| {what} | {t:.2f} s | {n / t:.0f} | {t / n * 1000:.2f} ms |"
+
+
+def ratios(times: list[float], bare: list[float]) -> str:
+    each = [d / b for b, d in zip(bare, times, strict=True)]
+    runs = ", ".join(f"{r:.2f}" for r in each)
+    return f"**{statistics.median(each):.2f}x** (runs: {runs})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--orders", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds the sandbox waits before each answer, as a real network would",
+    )
     args = parser.parse_args()
     n = args.orders
+    print(f"Machine: {machine()}. Load average before: {load()}.", file=sys.stderr)
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        proc, base_url = start_sandbox(folder / "sandbox-home")
+        proc, base_url = start_sandbox(folder / "sandbox-home", args.latency)
         try:
             bare: list[float] = []
             drained: list[float] = []
+            sequential: list[float] = []
             for _ in range(args.repeat):
                 bare.append(asyncio.run(bare_posts(base_url, n)))
-                drained.append(asyncio.run(drain(base_url, n, folder)))
+                drained.append(asyncio.run(drain(base_url, n, folder, in_flight=4)))
+                sequential.append(asyncio.run(drain(base_url, n, folder, in_flight=1)))
         finally:
             proc.terminate()
             proc.communicate(timeout=30)
 
-    bare_s, drain_s = statistics.median(bare), statistics.median(drained)
     command = f".venv/bin/python -m benchmarks.drain_outbox --orders {n} --repeat {args.repeat}"
+    if args.latency:
+        command += f" --latency {args.latency}"
+    network = f"{args.latency * 1000:g} ms sandbox latency" if args.latency else "no faults"
     print("## Draining the outbox\n")
-    print(f"Command: `{command}` (sandbox as a separate process, no faults, loopback).\n")
-    print(
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.system()}.\n"
-    )
-    print("| what | median of runs | orders/s | time per order |")
+    print(f"Command: `{command}` (sandbox as a separate process, {network}, loopback).\n")
+    print(f"Machine: {machine()}. Load average after the run: {load()}.\n")
+    print(f"| what | median of {args.repeat} runs | orders/s | time per order |")
     print("|---|---|---|---|")
-    print(f"| {n} bare sequential httpx POSTs | {bare_s:.2f} s | {n / bare_s:.0f} |"
-          f" {bare_s / n * 1000:.2f} ms |")  # fmt: skip
-    print(f"| `OutboxSender.drain()` of {n} entries | {drain_s:.2f} s | {n / drain_s:.0f} |"
-          f" {drain_s / n * 1000:.2f} ms |")  # fmt: skip
-    # Each repetition measures bare and drain back to back, so a per-run ratio is less
+    print(row(f"{n} bare sequential httpx POSTs (floor)", bare, n))
+    print(row(f"`OutboxSender.drain()` of {n} entries (up to 4 in flight)", drained, n))
+    print(row("`OutboxSender(..., in_flight=1).drain()` (one at a time)", sequential, n))
+    # Each repetition measures bare and the drains back to back, so a per-run ratio is less
     # exposed to a busy machine than the ratio of medians.
-    ratios = [d / b for b, d in zip(bare, drained, strict=True)]
     print(
-        f"\nRatio drain/bare (time per order, median of per-run ratios): "
-        f"**{statistics.median(ratios):.2f}x** (runs: {', '.join(f'{r:.2f}' for r in ratios)})."
+        f"\nRatio drain/bare (time per order, median of per-run ratios): {ratios(drained, bare)};"
     )
-    print(f"Runs (s): bare {', '.join(f'{t:.2f}' for t in bare)}; "
-          f"drain {', '.join(f'{t:.2f}' for t in drained)}.")  # fmt: skip
+    print(f"one at a time/bare: {ratios(sequential, bare)}.")
+    print(
+        f"Runs (s): bare {', '.join(f'{t:.2f}' for t in bare)}; "
+        f"drain {', '.join(f'{t:.2f}' for t in drained)}; "
+        f"one at a time {', '.join(f'{t:.2f}' for t in sequential)}."
+    )
     return 0
 
 

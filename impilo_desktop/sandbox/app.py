@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from impilo_desktop.sandbox import listing
+from impilo_desktop.sandbox.creates import CreatesInFlight
 from impilo_desktop.sandbox.errors import ApiError, bad_request
 from impilo_desktop.sandbox.faults import Faults
 from impilo_desktop.sandbox.pdf import order_summary_pdf
@@ -33,6 +34,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 STATE_KEY = web.AppKey("state", SandboxState)
 FAULTS_KEY = web.AppKey("faults", Faults)
+CREATES_KEY = web.AppKey("creates", CreatesInFlight)
 API_KEY_KEY = web.AppKey("api_key", str)
 
 
@@ -86,6 +88,18 @@ def _authorized(request: web.Request) -> bool:
 
 @web.middleware
 async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Counts the creates in flight around `_api` (below)."""
+    if request.method != "POST" or request.path != f"{API}/order":
+        return await _api(request, handler)
+    creates = request.app[CREATES_KEY]
+    creates.started()
+    try:
+        return await _api(request, handler)
+    finally:
+        creates.ended()
+
+
+async def _api(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Faults (on /api/v3 only), then the key check, then the route, with JSON errors."""
     is_api = request.path.startswith(API + "/") or request.path == API
     faults = request.app[FAULTS_KEY]
@@ -301,6 +315,14 @@ async def admin_faults(request: web.Request) -> web.Response:
     return json_response({"spec": faults.spec()})
 
 
+async def admin_creates(request: web.Request) -> web.Response:
+    """The creates in flight now and the most at once (`POST` starts counting the most anew)."""
+    creates = request.app[CREATES_KEY]
+    if request.method == "POST":
+        creates.reset()
+    return json_response(creates.as_json())
+
+
 async def admin_patient_changes(request: web.Request) -> web.Response:
     """How many PUT/PATCH requests changed the patient and how many changed nothing."""
     pid = _path_id(request, "patientId")
@@ -308,11 +330,14 @@ async def admin_patient_changes(request: web.Request) -> web.Response:
     return json_response({"patientId": pid, "changed": count.changed, "unchanged": count.unchanged})
 
 
-def build_app(state: SandboxState, faults: Faults, api_key: str) -> web.Application:
+def build_app(
+    state: SandboxState, faults: Faults, api_key: str, creates: CreatesInFlight | None = None
+) -> web.Application:
     """A fresh application over shared state (one per listener start)."""
     app = web.Application(middlewares=[api_middleware], client_max_size=4 * 1024 * 1024)
     app[STATE_KEY] = state
     app[FAULTS_KEY] = faults
+    app[CREATES_KEY] = creates if creates is not None else CreatesInFlight()
     app[API_KEY_KEY] = api_key
 
     def by_id(name: str) -> str:
@@ -351,5 +376,7 @@ def build_app(state: SandboxState, faults: Faults, api_key: str) -> web.Applicat
     app.router.add_post("/_sandbox/needs-action", admin_needs_action)
     app.router.add_get("/_sandbox/faults", admin_faults)
     app.router.add_post("/_sandbox/faults", admin_faults)
+    app.router.add_get("/_sandbox/creates", admin_creates)
+    app.router.add_post("/_sandbox/creates", admin_creates)
     app.router.add_get(f"/_sandbox/patients/{patient_id}/changes", admin_patient_changes)
     return app

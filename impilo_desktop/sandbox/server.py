@@ -21,6 +21,7 @@ from typing import Literal
 from aiohttp import web
 
 from impilo_desktop.sandbox.app import build_app
+from impilo_desktop.sandbox.creates import CreatesInFlight
 from impilo_desktop.sandbox.demo import DEMO_API_KEY
 from impilo_desktop.sandbox.faults import Faults
 from impilo_desktop.sandbox.persist import StateFile
@@ -86,6 +87,8 @@ class SandboxServer:
         self._port = port
         self._api_key = api_key
         self.faults = faults if faults is not None else Faults(seed=random_seed)
+        # The creates in flight, for tests of pipelined sending (`GET /_sandbox/creates`).
+        self.creates = CreatesInFlight()
         size = SeedSize.named(seed_size)
         end = history_end or _today()
         # Small seeds are shared (tests start hundreds of servers); a large one is kept only as
@@ -159,7 +162,7 @@ class SandboxServer:
         if self.state_file is not None and not self._state_loaded:
             self.state.attach(self.state_file)
             self._state_loaded = True
-        app = build_app(self.state, self.faults, self._api_key)
+        app = build_app(self.state, self.faults, self._api_key, self.creates)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

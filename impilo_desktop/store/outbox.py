@@ -319,6 +319,18 @@ class OutboxMixin(StateTableMixin):
         """
         return self._mark_sending(OUTBOX, entry_id, lease)
 
+    def mark_sending_batch(self, entry_ids: list[int], lease: SenderLease) -> list[OutboxEntry]:
+        """`mark_sending` for the next few entries of a pipelined drain in one transaction
+        (one wait for the disk instead of one each), proving and extending `lease` once
+        (`SenderLockLost`, changing nothing, when it is no longer ours). An entry no longer
+        `queued` or `in_doubt` is left out; the entries marked are returned in order."""
+        return self._mark_sending_batch(OUTBOX, entry_ids, lease)
+
+    def unmark_sending(self, entry_ids: list[int], detail: str) -> None:
+        """Entries marked `sending` by `mark_sending_batch` whose request never started (the
+        drain stopped or was cancelled first): back to `queued`, the attempt uncounted."""
+        self._unmark_sending(OUTBOX, entry_ids, detail)
+
     def mark_sent(
         self, entry_id: int, order_id: int, detail: str = "", *, order: Order | None = None
     ) -> OutboxEntry:

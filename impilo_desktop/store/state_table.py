@@ -205,6 +205,63 @@ class StateTableMixin(StoreBase):
             last_sent_at=now,
         )
 
+    def _mark_sending_batch(
+        self, table: StateTable[E], row_ids: list[int], lease: SenderLease
+    ) -> list[E]:
+        """`_mark_sending` for several entries in ONE durable transaction (one fsync for all):
+        the lease is proven and extended once, then each entry still `queued` or `in_doubt`
+        becomes `sending`; one found otherwise (or gone) is left out. Returns the entries
+        marked, in the order given."""
+        now = self.now()
+
+        def change(conn: sqlite3.Connection) -> list[E]:
+            extend_lease(conn, lease, now)
+            marked: list[int] = []
+            for row_id in row_ids:
+                row = conn.execute(
+                    f"SELECT state, attempts FROM {table.table} WHERE {table.id_column} = ?",
+                    (row_id,),
+                ).fetchone()
+                if row is None or row[0] not in (EntryState.QUEUED, EntryState.IN_DOUBT):
+                    continue
+                self._set(
+                    table,
+                    conn,
+                    row_id,
+                    state=EntryState.SENDING,
+                    attempts=int(row[1]) + 1,
+                    last_sent_at=now,
+                )
+                self._record(table, conn, row_id, "sending", "")
+                marked.append(row_id)
+            if not marked:
+                return []
+            marks = ",".join("?" * len(marked))
+            rows = conn.execute(
+                f"SELECT * FROM {table.table} WHERE {table.id_column} IN ({marks})", marked
+            ).fetchall()
+            by_id = {int(r[table.id_column]): table.from_row(r) for r in rows}
+            return [by_id[row_id] for row_id in marked]
+
+        return self._db.write(change)
+
+    def _unmark_sending(self, table: StateTable[E], row_ids: list[int], detail: str) -> None:
+        """Entries marked `sending` whose request was never started (the drain stopped
+        first) go back to `queued`, the attempt uncounted, in one transaction. Not durable:
+        should a power cut undo it, they are found `sending`, in doubt, and looked up."""
+
+        def change(conn: sqlite3.Connection) -> None:
+            for row_id in row_ids:
+                updated = conn.execute(
+                    f"UPDATE {table.table} SET state = ?, attempts = max(attempts - 1, 0),"
+                    f" updated_at = ? WHERE {table.id_column} = ? AND state = ?",
+                    (EntryState.QUEUED, self.now(), row_id, EntryState.SENDING),
+                ).rowcount
+                if updated:
+                    self._record(table, conn, row_id, "not_sent", detail)
+
+        self._db.write(change, durable=False)
+
     def _mark_in_doubt(
         self,
         table: StateTable[E],

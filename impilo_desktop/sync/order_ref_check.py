@@ -49,6 +49,7 @@ from impilo_desktop.api.wire import OrderStatus
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store import EntryStateError, OutboxEntry, SenderLockLost
 from impilo_desktop.sync.drain_report import EntryResult, Outcome, StopReason
+from impilo_desktop.sync.entry_outcomes import StopDrain, no_connection
 from impilo_desktop.sync.same_recipient import same_recipient
 
 if TYPE_CHECKING:
@@ -157,15 +158,13 @@ class OrderRefCheck:
     async def check(self, client: ImpiloClient, entry: OutboxEntry) -> EntryResult | None:
         """A result when the entry is settled without a POST (or must wait: the lookup
         failed), None when Impilo has no order with its refs and it may be sent."""
-        from impilo_desktop.sync.sender import _no_connection, _StopDrain
-
         sender = self.sender
         store = sender.store
         try:
             found = await find_placed(client, entry.draft)
         except AuthenticationError as error:
             sender.connectivity.report_error(error)
-            raise _StopDrain(sender._pause(entry, error), StopReason.KEY_REFUSED) from None
+            raise StopDrain(sender._pause(entry, error), StopReason.KEY_REFUSED) from None
         except (RequestRejected, UnexpectedResponse) as error:
             # Asking again would meet the same answer: the coordinator decides.
             sender.connectivity.report_error(error)
@@ -183,10 +182,10 @@ class OrderRefCheck:
                 lookup=True,
             )
             if isinstance(error, Unreachable) and not error.maybe_sent:
-                raise _StopDrain(result, _no_connection(error)) from None
+                raise StopDrain(result, no_connection(error)) from None
             if isinstance(error, (ServerError, RateLimited)):
                 # The next entries' lookups would meet the same: stop, as when offline.
-                raise _StopDrain(result, StopReason.SERVER_TROUBLE) from None
+                raise StopDrain(result, StopReason.SERVER_TROUBLE) from None
             return result
         sender.connectivity.report_success()
         if found is None:
@@ -200,7 +199,7 @@ class OrderRefCheck:
                 )
             except SenderLockLost:
                 result = sender._result(entry, Outcome.SKIPPED, StopReason.TAKEN_OVER)
-                raise _StopDrain(result, StopReason.TAKEN_OVER) from None
+                raise StopDrain(result, StopReason.TAKEN_OVER) from None
             except EntryStateError:
                 return self._settled_meanwhile(entry)
             log.info("Entry %s: already on Impilo as order %s", entry.entry_id, found.order_id)

@@ -53,13 +53,13 @@ from impilo_desktop.store import (
     PatientChangeEntry,
     SenderLockLost,
 )
+from impilo_desktop.sync.entry_outcomes import no_connection
 from impilo_desktop.sync.sender import (
     API_KEY_REJECTED,
     KEEP_SENT,
     DrainReport,
     Outcome,
     StopReason,
-    _no_connection,
 )
 
 if TYPE_CHECKING:
@@ -206,7 +206,7 @@ class PatientChangeSender:
         except ImpiloError as error:
             result = self._schedule(entry, error, reconcile=False)
             if isinstance(error, Unreachable) and not error.maybe_sent:
-                raise _Stop(result, _no_connection(error)) from None
+                raise _Stop(result, no_connection(error)) from None
             return result
 
     async def _patch(
@@ -245,7 +245,7 @@ class PatientChangeSender:
         except Unreachable as error:
             result = self._schedule(entry, error, reconcile=error.maybe_sent)
             if not error.maybe_sent:
-                raise _Stop(result, _no_connection(error)) from None
+                raise _Stop(result, no_connection(error)) from None
             return result
         except ImpiloError as error:
             hint = getattr(error, "retry_after", None)

@@ -33,6 +33,27 @@ timing assumptions):
 8. A new patient's order is `held` when Impilo already has a patient with the same external
    ID or email (checked before each create, after the lookup by reference: patient_check.py).
 
+9. Up to `in_flight` (4) creates are in flight at once (sync/pipeline.py): asyncio tasks on
+   the sender's one loop and client (one connection pool). The window starts at 1 and grows
+   by one with each order Impilo creates; a 429, a 5xx or a network error after the request
+   may have left (an entry scheduled again) drops it back to 1, so a server in trouble gets
+   no more requests than one at a time would give it. The next entries' `sending` marks are
+   committed together, in one transaction that proves and extends the lock (step 5) once,
+   just before their requests start: each is durable before its request leaves, and after a
+   crash each is in doubt and reconciled by its reference (one whose POST never left is found
+   absent and sent: correct, only slower).
+   A `queued` order for an existing patient or a site goes into the window; a spreadsheet's
+   one too, its order_ref looked up (step 7) with the rest of its batch's just before the
+   batch is marked, unless an entry in flight carries the same ref (then it waits for that
+   one). An in-doubt entry (step 4) and a new patient's order (step 8) go alone: the window
+   empties, the entry is worked through as above, then pipelining resumes. So a new
+   patient's check sees the patients every earlier order of the drain created, and two
+   orders for the same new person never both create them.
+   Entries start in due order; results and progress are reported as they finish. A stop
+   (offline, key refused, taken over, Impilo in trouble) starts no new create: the ones in
+   flight finish and are recorded, and the report gives the first stop reason. A cancelled
+   drain (the app quitting) marks every entry it had in flight `in_doubt`.
+
 The sender works on the thread that runs its event loop; the store gives that thread its own
 SQLite connection. Callbacks (`progress`, `on_result`) run on that thread too.
 """
@@ -54,27 +75,21 @@ from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.errors import (
     AuthenticationError,
     ImpiloError,
-    ProxyRefused,
     RateLimited,
     RequestRejected,
     Unreachable,
-    UntrustedCertificate,
 )
-from impilo_desktop.api.models import Order
-from impilo_desktop.api.retry import OUTBOX_RETRY, RetryPolicy, wait_text
+from impilo_desktop.api.models import OrderCreate
+from impilo_desktop.api.retry import OUTBOX_RETRY, RetryPolicy
 from impilo_desktop.api.transport import DEFAULT_DEADLINE
 from impilo_desktop.domain import DraftInvalid, to_order_create
-from impilo_desktop.domain.patient_match import matches_message
 from impilo_desktop.store import (
     EntryNotFoundError,
     EntryState,
-    EntryStateError,
     OutboxEntry,
-    ReferenceKind,
     SenderLease,
     SenderLockLost,
     Store,
-    StoreError,
 )
 from impilo_desktop.sync.connectivity import Connectivity
 from impilo_desktop.sync.drain_report import (
@@ -84,12 +99,14 @@ from impilo_desktop.sync.drain_report import (
     Outcome,
     StopReason,
 )
-from impilo_desktop.sync.order_ref_check import OrderRefCheck, needs_check
-from impilo_desktop.sync.patient_check import (
-    NO_PATIENT_MATCH,
-    could_not_check,
-    find_matching_patients,
+from impilo_desktop.sync.entry_lookups import EntryLookups
+from impilo_desktop.sync.entry_outcomes import (
+    StopDrain,
+    no_connection,
+    wrong_server_reason,
 )
+from impilo_desktop.sync.order_ref_check import OrderRefCheck, needs_check
+from impilo_desktop.sync.pipeline import MAX_IN_FLIGHT, Pipeline
 
 if TYPE_CHECKING:
     from impilo_desktop.sync.patient_change_sender import OnChange
@@ -121,19 +138,13 @@ DEFAULT_SETTLE = 2 * DEFAULT_DEADLINE
 KEEP_SENT = timedelta(days=30)
 
 
-class _StopDrain(Exception):  # noqa: N818 - internal control flow, never escapes
-    def __init__(self, result: EntryResult, reason: StopReason) -> None:
-        super().__init__(reason)
-        self.result = result
-        self.reason = reason
-
-
-class OutboxSender:
+class OutboxSender(EntryLookups):
     """Drains the outbox of one store through the Impilo API, exactly once per entry.
 
     `store` may be shared with the UI thread. `connectivity` (optional) is updated from every
     outcome. `max_age` is the age after which an entry is held for confirmation; `settle` how
-    long after a create started an in-doubt entry may be looked up (see DEFAULT_SETTLE).
+    long after a create started an in-doubt entry may be looked up (see DEFAULT_SETTLE);
+    `in_flight` how many creates may be in flight at once (1: one after another).
     """
 
     def __init__(
@@ -146,7 +157,11 @@ class OutboxSender:
         retry: RetryPolicy = OUTBOX_RETRY,
         lock_ttl: float = DEFAULT_LOCK_TTL,
         settle: float = DEFAULT_SETTLE,
+        in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
+        if not 1 <= in_flight <= MAX_IN_FLIGHT:
+            raise ValueError(f"in_flight must be 1 to {MAX_IN_FLIGHT}, not {in_flight}")
+        self.in_flight = in_flight
         self.store = store
         self.client_factory = client_factory
         self.connectivity = connectivity or Connectivity()
@@ -217,9 +232,10 @@ class OutboxSender:
                             client, changes, report, done=0, progress=progress, on_change=on_change
                         )
                     if entries and not (report.stopped or report.paused):
-                        await self._work_through(
-                            client, entries, report, progress, on_result, before=len(changes)
+                        pipeline = Pipeline(
+                            self, client, report, progress, on_result, done=len(changes)
                         )
+                        await pipeline.run(entries)
             finally:
                 heartbeat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -228,33 +244,6 @@ class OutboxSender:
             with contextlib.suppress(Exception):
                 self.store.release_sender_lock(self.owner)
         return report
-
-    async def _work_through(
-        self,
-        client: ImpiloClient,
-        entries: list[OutboxEntry],
-        report: DrainReport,
-        progress: ProgressCallback | None,
-        on_result: Callable[[EntryResult], None] | None,
-        *,
-        before: int = 0,
-    ) -> None:
-        """Send `entries` in turn; `before`: how many the drain finished before these."""
-        for done, entry in enumerate(entries, start=before + 1):
-            try:
-                result = await self._process(client, entry.entry_id)
-            except _StopDrain as stop:
-                result = stop.result
-                report.stopped = stop.reason
-            report.results.append(result)
-            if result.outcome == Outcome.PAUSED:
-                report.paused = result.message
-            if on_result:
-                on_result(result)
-            if progress:
-                progress(done, report.total)
-            if report.stopped or report.paused:
-                break
 
     async def _heartbeat(self) -> None:
         """Keep the lock for as long as the drain runs, requests in flight included. Losing
@@ -273,6 +262,8 @@ class OutboxSender:
     # -- one entry ----------------------------------------------------------------------------
 
     async def _process(self, client: ImpiloClient, entry_id: int) -> EntryResult:
+        """The whole protocol for one entry, alone (nothing else in flight): read again, held
+        or looked up as it needs, then created."""
         try:
             entry = self.store.get_entry(entry_id)
         except EntryNotFoundError:
@@ -280,12 +271,9 @@ class OutboxSender:
         if entry.state not in (EntryState.QUEUED, EntryState.IN_DOUBT):
             return self._result(entry, Outcome.SKIPPED)
 
-        if entry.server != client.base_url:
-            # Neither sent nor looked up anywhere else: only the coordinator can redirect it.
-            reason = wrong_server_reason(entry.server, client.base_url)
-            held = self.store.mark_held(entry_id, reason, held_for="server")
-            log.warning("Entry %s held: queued for %s, not %s", entry_id, entry.server, client)
-            return self._result(held, Outcome.HELD, reason)
+        held = self.held_for_server(client, entry)
+        if held is not None:
+            return held
 
         if entry.state == EntryState.IN_DOUBT:
             waiting = self._still_settling(entry)
@@ -295,20 +283,9 @@ class OutboxSender:
             if adopted is not None:
                 return adopted
 
-        if not entry.age_confirmed and self._too_old(entry):
-            hours = self.max_age.total_seconds() / 3600
-            reason = f"Waiting more than {hours:g} hours; confirm before sending."
-            return self._result(self.store.mark_held(entry_id, reason), Outcome.HELD, reason)
-
-        try:
-            body = to_order_create(entry.draft, entry.client_reference)
-        except DraftInvalid as invalid:
-            message = str(invalid)
-            return self._result(
-                self.store.mark_rejected(entry_id, message, "invalid draft"),
-                Outcome.REJECTED,
-                message,
-            )
+        body = self.vet(entry)
+        if isinstance(body, EntryResult):
+            return body
 
         if needs_check(entry):
             # A spreadsheet's order may be on Impilo already (sent from another computer, or
@@ -331,7 +308,40 @@ class OutboxSender:
             entry = self.store.mark_sending(entry_id, self.lease)
         except SenderLockLost:
             result = self._result(entry, Outcome.SKIPPED, StopReason.TAKEN_OVER)
-            raise _StopDrain(result, StopReason.TAKEN_OVER) from None
+            raise StopDrain(result, StopReason.TAKEN_OVER) from None
+        return await self.create(client, entry, body)
+
+    def held_for_server(self, client: ImpiloClient, entry: OutboxEntry) -> EntryResult | None:
+        """Held when queued for another server than the client's: neither sent nor looked up
+        anywhere else, only the coordinator can redirect it."""
+        if entry.server == client.base_url:
+            return None
+        reason = wrong_server_reason(entry.server, client.base_url)
+        held = self.store.mark_held(entry.entry_id, reason, held_for="server")
+        log.warning("Entry %s held: queued for %s, not %s", entry.entry_id, entry.server, client)
+        return self._result(held, Outcome.HELD, reason)
+
+    def vet(self, entry: OutboxEntry) -> OrderCreate | EntryResult:
+        """The body to post, or the entry's result when it is not to be posted: held for its
+        age, or rejected as invalid."""
+        if not entry.age_confirmed and self._too_old(entry):
+            hours = self.max_age.total_seconds() / 3600
+            reason = f"Waiting more than {hours:g} hours; confirm before sending."
+            held = self.store.mark_held(entry.entry_id, reason)
+            return self._result(held, Outcome.HELD, reason)
+        try:
+            return to_order_create(entry.draft, entry.client_reference)
+        except DraftInvalid as invalid:
+            message = str(invalid)
+            rejected = self.store.mark_rejected(entry.entry_id, message, "invalid draft")
+            return self._result(rejected, Outcome.REJECTED, message)
+
+    async def create(
+        self, client: ImpiloClient, entry: OutboxEntry, body: OrderCreate
+    ) -> EntryResult:
+        """POST an entry already committed `sending`, and record what came of it. Raises
+        `StopDrain` when no further create may start (key refused, no connection at all)."""
+        entry_id = entry.entry_id
         try:
             order = await client.create_order(body)
         except RequestRejected as error:
@@ -344,7 +354,7 @@ class OutboxSender:
             )
         except AuthenticationError as error:
             self.connectivity.report_error(error)
-            raise _StopDrain(self._pause(entry, error), StopReason.KEY_REFUSED) from None
+            raise StopDrain(self._pause(entry, error), StopReason.KEY_REFUSED) from None
         except RateLimited as error:
             # Refused before it was processed: nothing was created.
             return self._schedule(entry, error, reconcile=False, retry_after=error.retry_after)
@@ -352,7 +362,7 @@ class OutboxSender:
             result = self._schedule(entry, error, reconcile=error.maybe_sent)
             if not error.maybe_sent:
                 # No connection at all: the rest would fail the same way.
-                raise _StopDrain(result, _no_connection(error)) from None
+                raise StopDrain(result, no_connection(error)) from None
             return result
         except ImpiloError as error:
             # 5xx, an unreadable 2xx, ...: the order may exist; look before resending.
@@ -366,205 +376,6 @@ class OutboxSender:
                 self.store.mark_in_doubt(entry_id, "interrupted while sending")
             raise
         return self._delivered(entry, order, Outcome.SENT)
-
-    async def _reconcile(self, client: ImpiloClient, entry: OutboxEntry) -> EntryResult | None:
-        """Look an in-doubt entry up by reference: a result when it was adopted (or the lookup
-        failed), None when no such order exists and it may be sent."""
-        reference = entry.client_reference
-        try:
-            page = await client.list_orders(page=1, size=20, external_order_ids=[reference])
-        except AuthenticationError as error:
-            self.connectivity.report_error(error)
-            raise _StopDrain(self._pause(entry, error), StopReason.KEY_REFUSED) from None
-        except ImpiloError as error:
-            result = self._schedule(entry, error, reconcile=True, check_only=True)
-            if isinstance(error, Unreachable) and not error.maybe_sent:
-                raise _StopDrain(result, _no_connection(error)) from None
-            return result
-        self.connectivity.report_success()
-        # Check the reference ourselves: a server that ignored the filter must not make us
-        # adopt somebody else's order.
-        matches = sorted(
-            (o for o in page.content if reference in o.external_order_ids and o.id is not None),
-            key=lambda o: o.id or 0,
-        )
-        if not matches:
-            self.store.record_attempt(entry.entry_id, "checked", "no order with this reference")
-            return None
-        if len(matches) > 1:
-            log.error("Reference %s matches orders %s", reference, [o.id for o in matches])
-        return self._delivered(entry, matches[0], Outcome.ADOPTED)
-
-    async def _check_new_patient(
-        self, client: ImpiloClient, entry: OutboxEntry
-    ) -> EntryResult | None:
-        """Hold a new patient's order when Impilo already has a patient like them: a result
-        when it was held (or must wait: the lookup failed), None when it may be sent."""
-        assert entry.draft.new_patient is not None
-        try:
-            matches = await find_matching_patients(client, entry.draft.new_patient)
-        except AuthenticationError as error:
-            self.connectivity.report_error(error)
-            raise _StopDrain(self._pause(entry, error), StopReason.KEY_REFUSED) from None
-        except RequestRejected as error:
-            self.connectivity.report_error(error)
-            matches, reason = [], could_not_check(error)
-        except ImpiloError as error:
-            hint = getattr(error, "retry_after", None)
-            result = self._schedule(
-                entry, error, reconcile=False, retry_after=hint if isinstance(hint, float) else None
-            )
-            if isinstance(error, Unreachable) and not error.maybe_sent:
-                raise _StopDrain(result, _no_connection(error)) from None
-            return result
-        else:
-            self.connectivity.report_success()
-            if not matches:
-                self.store.record_attempt(entry.entry_id, "checked", NO_PATIENT_MATCH)
-                return None
-            reason = matches_message(matches)
-            ways = sorted({way for match in matches for way in match.matched_by})
-            log.warning(
-                "Entry %s held: Impilo has a patient with the same %s", entry.entry_id, ways
-            )
-        held = self.store.hold_for_patient_match(entry.entry_id, matches, reason)
-        return self._result(held, Outcome.HELD, reason)
-
-    def _still_settling(self, entry: OutboxEntry) -> EntryResult | None:
-        """An in-doubt entry whose last create may still be creating the order is not looked
-        up yet (an empty answer could not be trusted): it is scheduled for when it can be."""
-        if entry.last_sent_at is None:
-            return None
-        ready_at = entry.last_sent_at.timestamp() + self.settle
-        if self.store.now() >= ready_at:
-            return None
-        message = "Waiting for Impilo to finish an earlier attempt before checking it."
-        updated = self.store.mark_in_doubt(entry.entry_id, entry.last_error or message, ready_at)
-        return self._result(updated, Outcome.RETRY, message)
-
-    # -- outcomes ----------------------------------------------------------------------------
-
-    def _delivered(self, entry: OutboxEntry, order: Order, outcome: Outcome) -> EntryResult:
-        self.connectivity.report_success()
-        assert order.id is not None  # the client guarantees an id on created orders
-        note = "it already existed" if outcome == Outcome.ADOPTED else ""
-        detail = f"order {order.id}" + (f" ({note})" if note else "")
-        # One commit records the outcome and caches the order for offline history.
-        try:
-            sent = self.store.mark_sent(entry.entry_id, order.id, detail, order=order)
-        except EntryStateError:
-            # Settled meanwhile by a sender that took over (it adopted this very order).
-            log.warning(
-                "Entry %s: order %s arrived after the entry was settled", entry.entry_id, order.id
-            )
-            return self._result(self.store.get_entry(entry.entry_id), Outcome.SKIPPED)
-        log.info("Entry %s: %s", entry.entry_id, detail)
-        self._cache_new_patient(entry, order)
-        return self._result(sent, outcome, note)
-
-    def _cache_new_patient(self, entry: OutboxEntry, order: Order) -> None:
-        """The patient Impilo created with a new patient's order: known to the picker and to
-        the next duplicate check (same last name and date of birth) before the cache
-        refreshes."""
-        if not entry.draft.is_new_patient_order or order.patient is None:
-            return
-        try:
-            self.store.store_reference_page(ReferenceKind.PATIENT, [order.patient])
-        except StoreError:
-            log.warning("Entry %s: could not cache the new patient", entry.entry_id)
-
-    def _settled_meanwhile(self, entry_id: int) -> EntryResult:
-        """The entry changed while we asked Impilo about it (settled by a sender that took
-        over, removed): nothing more is done with it."""
-        try:
-            return self._result(self.store.get_entry(entry_id), Outcome.SKIPPED)
-        except EntryNotFoundError:
-            return EntryResult(entry_id, "", Outcome.SKIPPED, EntryState.SENT, message="removed")
-
-    def _schedule(
-        self,
-        entry: OutboxEntry,
-        error: ImpiloError,
-        *,
-        reconcile: bool,
-        retry_after: float | None = None,
-        check_only: bool = False,
-        lookup: bool = False,
-    ) -> EntryResult:
-        """Schedule the entry's next try after `error`. `lookup`: a lookup before the create
-        failed (nothing was posted); it is counted, so its waits grow as a create's do."""
-        self.connectivity.report_error(error)
-        failures = entry.attempts + entry.check_failures + (1 if lookup else 0)
-        delay = self.retry.delay(max(failures, 1), retry_after)
-        if entry.last_sent_at is not None and (reconcile or entry.state == EntryState.IN_DOUBT):
-            # The lookup must not come before the create it checks on has settled.
-            settled = entry.last_sent_at.timestamp() + self.settle - self.store.now()
-            delay = max(delay, settled)
-        when = self.store.now() + delay
-        what = "check" if check_only else "send"
-        message = f"{error.message} Next try in {wait_text(delay)}."
-        log.warning("Entry %s: %s failed: %s", entry.entry_id, what, error.detail or error)
-        # No answer at all: the wait is only for the network, and ends when Impilo answers
-        # again. An answer (429, 5xx) sets a wait the server asked for or needs: it stands.
-        network = isinstance(error, Unreachable)
-        if lookup:
-            updated = self.store.mark_check_failed(
-                entry.entry_id, error.message, when, for_network=network
-            )
-        elif entry.state == EntryState.IN_DOUBT or reconcile:
-            updated = self.store.mark_in_doubt(
-                entry.entry_id, error.message, when, for_network=network
-            )
-        else:
-            updated = self.store.mark_retry(
-                entry.entry_id, error.message, when, reconcile=False, for_network=network
-            )
-        return self._result(updated, Outcome.RETRY, message)
-
-    def _pause(self, entry: OutboxEntry, error: AuthenticationError) -> EntryResult:
-        # A 401 means the request was refused: nothing was created.
-        if entry.state == EntryState.SENDING:
-            entry = self.store.mark_unsent(entry.entry_id, API_KEY_REJECTED)
-        self.store.pause_outbox(API_KEY_REJECTED)
-        log.warning("Outbox paused: %s (%s)", API_KEY_REJECTED, error.status)
-        return self._result(entry, Outcome.PAUSED, API_KEY_REJECTED)
-
-    def _too_old(self, entry: OutboxEntry) -> bool:
-        age = self.store.now() - entry.created_at.timestamp()
-        return age > self.max_age.total_seconds()
-
-    @staticmethod
-    def _result(entry: OutboxEntry, outcome: Outcome, message: str = "") -> EntryResult:
-        return EntryResult(
-            entry_id=entry.entry_id,
-            client_reference=entry.client_reference,
-            outcome=outcome,
-            state=entry.state,
-            order_id=entry.order_id,
-            message=message,
-        )
-
-
-def _no_connection(error: Unreachable) -> StopReason:
-    """Why a drain stops when nothing could be sent: offline, or what stands in the way."""
-    if isinstance(error, UntrustedCertificate):
-        return StopReason.UNTRUSTED
-    if isinstance(error, ProxyRefused):
-        return StopReason.PROXY_REFUSED
-    return StopReason.OFFLINE
-
-
-def wrong_server_reason(queued_for: str | None, now_talks_to: str) -> str:
-    """Why an entry is held for its server, in the coordinator's words."""
-    if queued_for is None:
-        return (
-            "Queued by an earlier version of Impilo Desktop, which did not record the server it"
-            f" was meant for. Send it to {now_talks_to}, or keep it waiting."
-        )
-    return (
-        f"Queued for {queued_for}; this profile now talks to {now_talks_to}. Send it to"
-        f" {now_talks_to}, or keep it waiting."
-    )
 
 
 # What a drain reports lives in drain_report.py; it is named here too, where callers have

@@ -43,14 +43,19 @@ def kill_senders_at_random(
     longest: float,
     settle: Callable[[], None],
     started: Started,
+    before_kill: Callable[[], None] | None = None,
+    crowded: Started | None = None,
 ) -> None:
     """`rounds` times: let earlier sends settle, start a sender, and once it has `started`
     kill it after a random 0..`longest` seconds (unless it ended by itself). Killed at a
     random moment once it sends, not at a fixed time after it starts: on a loaded machine
     start-up alone (imports, the key) outlasted every kill, and no round reached the
-    dangerous windows."""
+    dangerous windows. With `crowded`, every fourth round kills the sender as soon as
+    `crowded` returns instead (e.g. once several creates are in flight: a pipelining sender
+    reaches that only after some answers, which a random moment rarely catches).
+    `before_kill` runs just before each SIGKILL (to see what was in flight)."""
     rng = random.Random(seed)
-    for _ in range(rounds):
+    for round_number in range(rounds):
         settle()
         since = time.time()
         proc = subprocess.Popen(
@@ -59,10 +64,19 @@ def kill_senders_at_random(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        wait = rng.uniform(0.0, longest)
         try:
-            started(proc, since)
-            proc.wait(timeout=rng.uniform(0.0, longest))
+            # Not more often: such a round runs until the sender pipelines, after the
+            # in-doubt entries it works through alone (the test's run time).
+            if crowded is not None and round_number % 4 == 1:
+                crowded(proc, since)
+                wait = 0.0
+            else:
+                started(proc, since)
+            proc.wait(timeout=wait)
         except subprocess.TimeoutExpired:
+            if before_kill is not None:
+                before_kill()
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
 

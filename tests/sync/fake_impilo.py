@@ -24,6 +24,7 @@ KEY = "test-key-not-secret"
 #   ("create_then", exception)            create the order, then fail the connection
 #   ("raise", exception)                  fail without creating anything
 #   ("block", event)                      create nothing; wait until the event is set
+#   ("block", event, then)                the same, then answer `then` (a step, or "create")
 #   ("call", function)                    call it, then create the order normally
 Script = tuple[Any, ...]
 
@@ -39,12 +40,20 @@ class FakeImpilo:
     patient_lookup_script: deque[Script] = field(default_factory=deque)
     patients: list[dict[str, Any]] = field(default_factory=list)
     blocked: asyncio.Event = field(default_factory=asyncio.Event)
+    # How many POSTs reached a "block" step so far (`wait_blocked` waits for a number).
+    blocked_count: int = 0
+    _blocking: asyncio.Condition = field(default_factory=asyncio.Condition)
     requests: int = 0
     # Patients by id for GET/PATCH /patient/{id}; every PATCH body, and a script for them
     # (the same steps as for POST /order; "create_then" applies the change, then fails).
     patient_records: dict[int, dict[str, Any]] = field(default_factory=dict)
     patches: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     patch_script: deque[Script] = field(default_factory=deque)
+
+    async def wait_blocked(self, count: int) -> None:
+        """Return once `count` POSTs in all have reached "block" steps."""
+        async with self._blocking:
+            await self._blocking.wait_for(lambda: self.blocked_count >= count)
 
     def orders_with(self, reference: str) -> list[dict[str, Any]]:
         return [o for o in self.orders if reference in o["externalOrderIds"]]
@@ -88,7 +97,14 @@ class FakeImpilo:
                 return httpx.Response(200, json=self._store(body))
             if step[0] == "block":
                 self.blocked.set()
+                async with self._blocking:
+                    self.blocked_count += 1
+                    self._blocking.notify_all()
                 await step[1].wait()
+                if len(step) > 2:  # what to answer once released
+                    if step[2] == "create":
+                        return httpx.Response(200, json=self._store(body))
+                    return self._scripted_failure(step[2])
             return self._scripted_failure(step)
         return httpx.Response(200, json=self._store(body))
 

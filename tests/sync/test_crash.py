@@ -97,6 +97,31 @@ def _let_unanswered_orders_settle(store_path: Path) -> None:
     conn.close()
 
 
+def _creates(base_url: str, *, start_anew: bool = False) -> dict[str, int]:
+    """The sandbox's creates in flight now and the most at once (counted anew from here
+    with `start_anew`)."""
+    method = "POST" if start_anew else "GET"
+    response = httpx.request(method, f"{base_url}/_sandbox/creates", headers=HEADERS, timeout=30)
+    response.raise_for_status()
+    counts: dict[str, int] = response.json()
+    return counts
+
+
+def _creates_in_flight(base_url: str) -> int:
+    """How many creates the sandbox is answering at this moment."""
+    return _creates(base_url)["inFlight"]
+
+
+def _wait_until_crowded(proc: subprocess.Popen[bytes], base_url: str) -> None:
+    """Return once the sandbox answers two or more creates at once (or `proc` has ended);
+    raise TimeoutExpired (the caller kills it) after 60 s."""
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and _creates_in_flight(base_url) < 2:
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(proc.args, 60)
+        time.sleep(0.01)  # polling another process's progress; nothing to wait on instead
+
+
 def _wait_until_sending(proc: subprocess.Popen[bytes], store_path: Path, since: float) -> None:
     """Return once `proc` has started a create (an entry's `last_sent_at`, committed before
     its POST, is `since` or later: an earlier round's left-over `sending` row does not count)
@@ -145,7 +170,9 @@ def test_killed_senders_never_lose_or_duplicate_orders(
 
     store_path = app_home / "profiles" / "sandbox" / "impilo.sqlite3"
     # After a create starts, most time is spent with the POST on the wire (latency) or just
-    # answered (the window before `sent` is recorded).
+    # answered (the window before `sent` is recorded). Senders pipeline (up to 4 creates in
+    # flight): the sandbox says how many it was answering as each kill landed.
+    in_flight_at_kills: list[int] = []
     kill_senders_at_random(
         base_url,
         env,
@@ -154,6 +181,8 @@ def test_killed_senders_never_lose_or_duplicate_orders(
         longest=1.2,
         settle=lambda: _let_unanswered_orders_settle(store_path),
         started=lambda proc, since: _wait_until_sending(proc, store_path, since),
+        before_kill=lambda: in_flight_at_kills.append(_creates_in_flight(base_url)),
+        crowded=lambda proc, since: _wait_until_crowded(proc, base_url),
     )
 
     # Faults off (the sandbox keeps its orders), then one clean pass must finish the job.
@@ -181,7 +210,10 @@ def test_killed_senders_never_lose_or_duplicate_orders(
     assert "in_doubt" in outcomes
     assert "interrupted while sending" in details  # a sender died with a request in flight
     assert any("already existed" in d for d in details)  # created, answer lost, adopted
+    # ... and at least one sender died with more than one create on the wire.
+    assert max(in_flight_at_kills, default=0) >= 2, in_flight_at_kills
     print(
+        f"creates in flight at each kill: {in_flight_at_kills}, "
         f"interrupted while sending: {details.count('interrupted while sending')}, "
         f"adopted: {sum('already existed' in d for d in details)}, "
         f"outcomes: {sorted((o, outcomes.count(o)) for o in set(outcomes))}"

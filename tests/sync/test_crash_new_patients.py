@@ -22,6 +22,7 @@ from tests.sync.conftest import keyed_store, open_profile_store
 from tests.sync.crash_harness import finish_cleanly, kill_senders_at_random, sync_env
 from tests.sync.test_crash import (  # the same sandbox process and the same timing
     HEADERS,
+    _creates,
     _let_unanswered_orders_settle,
     _orders_with,
     _wait_until_sending,
@@ -65,6 +66,7 @@ def test_killed_senders_create_each_new_patient_and_order_once(
             )
             store.enqueue(draft, server=profile.base_url)
     env = sync_env(app_home)
+    _creates(base_url, start_anew=True)
     store_path = app_home / "profiles" / "sandbox" / "impilo.sqlite3"
     # Killed at a random moment once it sends: with a POST on the wire, just answered, or in
     # the next entry's patient lookups.
@@ -99,6 +101,10 @@ def test_killed_senders_create_each_new_patient_and_order_once(
         assert len(by_email) == 1, new_patient.email
         assert [p["id"] for p in by_external_id] == [by_email[0]["id"]]
         assert order["patient"]["id"] == by_email[0]["id"]  # type: ignore[index]
+
+    # Pipelining was on, but each of these orders waits for its new patient's check before
+    # its create, so each went alone: never two creates at once.
+    assert _creates(base_url)["mostInFlight"] == 1
 
     # The test did exercise the dangerous windows (otherwise it proves little).
     details = [h.detail for history in histories.values() for h in history]

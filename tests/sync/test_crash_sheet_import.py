@@ -30,8 +30,10 @@ from tests.sync.order_sheets import csv_bytes, order_sheet, seed
 from tests.sync.test_crash import (  # the same sandbox process and the same timing
     FAULTS,
     HEADERS,
+    _creates_in_flight,
     _let_unanswered_orders_settle,
     _orders_with,
+    _wait_until_crowded,
     _wait_until_sending,
     sandbox_process,  # noqa: F401 - a fixture, used by name
 )
@@ -77,6 +79,9 @@ def test_killed_senders_place_each_order_of_a_spreadsheet_once(
     _faults(base_url, FAULTS)
 
     store_path = app_home / "profiles" / "sandbox" / "impilo.sqlite3"
+    # Senders pipeline (the order_refs of a batch looked up, then up to 4 creates in
+    # flight): the sandbox says how many creates it was answering as each kill landed.
+    in_flight_at_kills: list[int] = []
     kill_senders_at_random(
         base_url,
         env,
@@ -85,6 +90,8 @@ def test_killed_senders_place_each_order_of_a_spreadsheet_once(
         longest=1.5,
         settle=lambda: _let_unanswered_orders_settle(store_path),
         started=lambda proc, since: _wait_until_sending(proc, store_path, since),
+        before_kill=lambda: in_flight_at_kills.append(_creates_in_flight(base_url)),
+        crowded=lambda proc, since: _wait_until_crowded(proc, base_url),
     )
 
     _faults(base_url, "")
@@ -105,7 +112,10 @@ def test_killed_senders_place_each_order_of_a_spreadsheet_once(
     details = [h.detail for history in histories.values() for h in history]
     assert "interrupted while sending" in details  # a sender died with a request in flight
     assert any("already existed" in d for d in details)  # created, answer lost, adopted
+    # ... and at least one sender died with more than one create on the wire.
+    assert max(in_flight_at_kills, default=0) >= 2, in_flight_at_kills
     print(
+        f"creates in flight at each kill: {in_flight_at_kills}, "
         f"interrupted while sending: {details.count('interrupted while sending')}, "
         f"adopted: {sum('already existed' in d for d in details)}"
     )

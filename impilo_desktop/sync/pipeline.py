@@ -1,0 +1,270 @@
+"""Several creates in flight at once: the window, the batched `sending` marks and the tasks of
+one drain (the protocol is sender.py's docstring, step 9; docs/architecture.md "Exactly once").
+
+On loopback or a fast network a create is mostly waiting: for the server, and for the disk
+to hold each `sending` mark before its request leaves. With up to four creates in flight,
+that waiting overlaps, and the marks of the next few entries share one transaction (one
+wait for the disk). Each entry's own work (what to post, what came of it) stays in
+sender.py; this module only decides when each starts and reports what finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from impilo_desktop.api.client import ImpiloClient
+from impilo_desktop.api.models import OrderCreate
+from impilo_desktop.store import EntryState, OutboxEntry, SenderLockLost
+from impilo_desktop.sync.drain_report import DrainReport, EntryResult, Outcome, StopReason
+from impilo_desktop.sync.entry_lookups import SETTLING
+from impilo_desktop.sync.entry_outcomes import StopDrain
+from impilo_desktop.sync.order_ref_check import needs_check
+
+if TYPE_CHECKING:
+    from impilo_desktop.sync.sender import OutboxSender
+
+log = logging.getLogger(__name__)
+
+MAX_IN_FLIGHT = 4
+"""Never more creates in flight than this, whatever the server."""
+
+
+def goes_alone(entry: OutboxEntry) -> bool:
+    """Whether the entry is worked through with nothing else in flight: an in-doubt entry
+    (looked up by its reference first, once settled), a new patient's order (the
+    duplicate-patient check must see the patients the drain's earlier orders created). A
+    queued spreadsheet order joins the window: its order_ref is looked up just before its
+    batch is marked `sending` (see `Pipeline._clear`)."""
+    return entry.state != EntryState.QUEUED or entry.draft.is_new_patient_order
+
+
+def refs_of(entry: OutboxEntry) -> frozenset[str]:
+    return frozenset(ref.strip() for ref in entry.draft.external_order_ids if ref.strip())
+
+
+class Window:
+    """How many creates may be in flight: starts at 1, one more for each order Impilo
+    created (up to `most`), back to 1 whenever one was refused for load, failed on Impilo's
+    side or lost on the way (its entry scheduled again). Creates started before that drop
+    (`era`, counted by `start`) do not grow it when they succeed: only the ones started
+    since show that Impilo copes again."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.size = 1
+        self.era = 0
+
+    def record(self, result: EntryResult, era: int) -> None:
+        """What became of a create started in `era` (or of an entry that posted nothing)."""
+        if result.outcome == Outcome.SENT and era == self.era:
+            self.size = min(self.most, self.size + 1)
+        elif result.outcome == Outcome.RETRY and result.message != SETTLING:
+            # (An entry waiting for its earlier create to settle asked Impilo nothing.)
+            if self.size > 1:
+                log.info("Fewer orders in flight: %s", result.message)
+            self.size = 1
+            self.era += 1
+
+
+class Pipeline:
+    """One drain's orders, sent with up to `sender.in_flight` creates in flight; results go
+    into `report` (and to `on_result`, `progress`) as they finish. `done`: how many the drain
+    finished before these (its address corrections)."""
+
+    def __init__(
+        self,
+        sender: OutboxSender,
+        client: ImpiloClient,
+        report: DrainReport,
+        progress: Callable[[int, int], None] | None,
+        on_result: Callable[[EntryResult], None] | None,
+        *,
+        done: int = 0,
+    ) -> None:
+        self.sender = sender
+        self.client = client
+        self.report = report
+        self.progress = progress
+        self.on_result = on_result
+        self.done = done
+        self.window = Window(sender.in_flight)
+        # Creates in flight, in the order they started: their entries and window eras.
+        self.flying: dict[asyncio.Task[EntryResult], tuple[OutboxEntry, int]] = {}
+        # Entries committed `sending` whose create waits for room in the window.
+        self.cleared: deque[tuple[OutboxEntry, OrderCreate]] = deque()
+
+    @property
+    def stopping(self) -> bool:
+        return bool(self.report.stopped or self.report.paused)
+
+    async def run(self, entries: list[OutboxEntry]) -> None:
+        """Start `entries` in their order and wait for every one started. On a stop, entries
+        committed `sending` but not started go back to `queued`; on cancellation, the creates
+        in flight are cancelled and their entries left in doubt."""
+        waiting = deque(entries)
+        try:
+            while not self.stopping:
+                if self.cleared:
+                    if len(self.flying) < self.window.size:
+                        self._start(*self.cleared.popleft())
+                    else:
+                        await self._land(everything=False)
+                elif not waiting:
+                    break
+                elif goes_alone(waiting[0]):
+                    await self._land(everything=True)
+                    if not self.stopping:
+                        await self._alone(waiting.popleft())
+                elif len(self.flying) >= self.window.size:
+                    await self._land(everything=False)
+                elif needs_check(waiting[0]) and refs_of(waiting[0]) & self._refs_in_air():
+                    # Its lookup must see the order an earlier entry with the same ref is
+                    # creating: wait for it.
+                    await self._land(everything=True)
+                    await self._clear([waiting.popleft()])
+                else:
+                    await self._clear(self._next_batch(waiting))
+            await self._land(everything=True)
+        except BaseException:
+            await self._abandon()
+            raise
+        finally:
+            self._put_back("the drain stopped before it was sent")
+
+    async def _alone(self, entry: OutboxEntry) -> None:
+        try:
+            result = await self.sender._process(self.client, entry.entry_id)
+        except StopDrain as stop:
+            self._stop(stop.reason)
+            result = stop.result
+        self._finish(result)
+
+    def _next_batch(self, waiting: deque[OutboxEntry]) -> list[OutboxEntry]:
+        """As many of the next entries as the window holds, up to one that goes alone or
+        whose order_ref lookup must wait for an entry of the batch (the same ref)."""
+        batch: list[OutboxEntry] = [waiting.popleft()]
+        refs = set(refs_of(batch[0]))
+        while waiting and len(batch) < self.window.size and not goes_alone(waiting[0]):
+            if needs_check(waiting[0]) and refs_of(waiting[0]) & refs:
+                break
+            refs |= refs_of(waiting[0])
+            batch.append(waiting.popleft())
+        return batch
+
+    def _refs_in_air(self) -> frozenset[str]:
+        """The external order ids of the entries in flight or cleared to start."""
+        entries = [entry for entry, _ in self.flying.values()]
+        entries += [entry for entry, _ in self.cleared]
+        return frozenset().union(*(refs_of(entry) for entry in entries))
+
+    async def _clear(self, batch: list[OutboxEntry]) -> None:
+        """Commit `sending` for the entries of `batch` that are to be posted, in one
+        transaction that proves the lock is ours and extends it; they start as the window
+        lets them (each within one request deadline: every create in flight ends by then,
+        freeing more slots than the batch holds, and the lock was extended far beyond).
+        A spreadsheet's orders are looked up by their order_refs first, together; an order
+        found settles its entry without a POST (order_ref_check.py)."""
+        bodies: dict[int, OrderCreate] = {}
+        for entry in batch:
+            held = self.sender.held_for_server(self.client, entry)
+            vetted = held if held is not None else self.sender.vet(entry)
+            if isinstance(vetted, EntryResult):
+                self._finish(vetted)
+            else:
+                bodies[entry.entry_id] = vetted
+        to_check = [entry for entry in batch if entry.entry_id in bodies and needs_check(entry)]
+        if to_check:
+            checked = await asyncio.gather(*(self._check(entry) for entry in to_check))
+            for entry, result in zip(to_check, checked, strict=True):
+                if result is not None:
+                    del bodies[entry.entry_id]
+                    self._finish(result)
+            if self.stopping:
+                return  # the rest were not marked: they stay queued
+        if not bodies:
+            return
+        try:
+            marked = self.sender.store.mark_sending_batch(list(bodies), self.sender.lease)
+        except SenderLockLost:
+            first = next(e for e in batch if e.entry_id in bodies)
+            self._stop(StopReason.TAKEN_OVER)
+            self._finish(self.sender._result(first, Outcome.SKIPPED, StopReason.TAKEN_OVER))
+            return
+        for entry in marked:
+            self.cleared.append((entry, bodies.pop(entry.entry_id)))
+        for entry_id in bodies:  # changed or removed since the drain read it
+            self._finish(self.sender._settled_meanwhile(entry_id))
+
+    async def _check(self, entry: OutboxEntry) -> EntryResult | None:
+        try:
+            return await self.sender._refs.check(self.client, entry)
+        except StopDrain as stop:
+            self._stop(stop.reason)
+            return stop.result
+
+    def _start(self, entry: OutboxEntry, body: OrderCreate) -> None:
+        task = asyncio.create_task(self._fly(entry, body), name=f"create-{entry.entry_id}")
+        self.flying[task] = (entry, self.window.era)
+
+    def _put_back(self, why: str) -> None:
+        """Entries committed `sending` whose request never started: certainly not created,
+        so back to `queued` (not reported: they were not worked on)."""
+        cleared, self.cleared = self.cleared, deque()
+        if cleared:
+            with contextlib.suppress(Exception):
+                self.sender.store.unmark_sending([entry.entry_id for entry, _ in cleared], why)
+
+    async def _fly(self, entry: OutboxEntry, body: OrderCreate) -> EntryResult:
+        try:
+            return await self.sender.create(self.client, entry, body)
+        except StopDrain as stop:
+            self._stop(stop.reason)
+            return stop.result
+
+    async def _land(self, *, everything: bool) -> None:
+        """Wait for one create in flight to finish (or, with `everything`, all of them), and
+        record what finished, in the order they started."""
+        while self.flying:
+            finished, _ = await asyncio.wait(self.flying, return_when=asyncio.FIRST_COMPLETED)
+            for task in [t for t in self.flying if t in finished]:
+                _, era = self.flying.pop(task)
+                self._finish(task.result(), era)
+            if not everything:
+                return
+
+    async def _abandon(self) -> None:
+        """The drain is cancelled (or failed): cancel the creates in flight and wait for them.
+        Each leaves its entry in doubt; one cancelled before its request started did not run
+        at all, so its entry, committed `sending`, is put in doubt here."""
+        flying, self.flying = self.flying, {}
+        for task in flying:
+            task.cancel()
+        if flying:
+            await asyncio.wait(flying)
+        store = self.sender.store
+        for entry, _ in flying.values():
+            with contextlib.suppress(Exception):
+                if store.get_entry(entry.entry_id).state == EntryState.SENDING:
+                    store.mark_in_doubt(entry.entry_id, "interrupted while sending")
+
+    def _stop(self, reason: StopReason) -> None:
+        """No new create starts; the first reason is the one reported."""
+        if self.report.stopped is None:
+            self.report.stopped = reason
+
+    def _finish(self, result: EntryResult, era: int | None = None) -> None:
+        self.window.record(result, self.window.era if era is None else era)
+        report = self.report
+        report.results.append(result)
+        if result.outcome == Outcome.PAUSED:
+            report.paused = result.message
+        if self.on_result:
+            self.on_result(result)
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, report.total)

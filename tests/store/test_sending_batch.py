@@ -1,0 +1,52 @@
+"""`mark_sending_batch` and `unmark_sending`: the pipelined sender's `sending` marks for a few
+entries in one transaction that proves the lock, and their way back when never started."""
+
+from __future__ import annotations
+
+import pytest
+
+from impilo_desktop.store import EntryState, SenderLease, SenderLockLost, Store
+from tests.store.samples import SERVER, valid_draft
+
+OWNER = "this-sender"
+
+
+def test_a_batch_is_marked_sending_in_one_go_under_the_lock(store: Store) -> None:
+    ids = [store.enqueue(valid_draft(item_id=2000 + n), server=SERVER).entry_id for n in range(4)]
+    store.mark_held(ids[1], "too old")  # no longer queued: left out
+    assert store.acquire_sender_lock(OWNER, 60)
+
+    marked = store.mark_sending_batch(ids, SenderLease(OWNER, 300))
+
+    assert [e.entry_id for e in marked] == [ids[0], ids[2], ids[3]]
+    for entry in marked:
+        assert (entry.state, entry.attempts) == (EntryState.SENDING, 1)
+        assert entry.last_sent_at is not None
+    assert store.get_entry(ids[1]).state == EntryState.HELD
+    holder = store.sender_lock_holder()
+    assert holder is not None
+    assert holder.expires_at.timestamp() > store.now() + 200  # extended to the lease's ttl
+
+
+def test_a_batch_changes_nothing_when_the_lock_is_not_ours(store: Store) -> None:
+    ids = [store.enqueue(valid_draft(item_id=2000 + n), server=SERVER).entry_id for n in range(2)]
+    assert store.acquire_sender_lock("someone-else", 60)
+    with pytest.raises(SenderLockLost):
+        store.mark_sending_batch(ids, SenderLease(OWNER, 300))
+    assert [store.get_entry(i).state for i in ids] == [EntryState.QUEUED] * 2
+    assert [h.outcome for h in store.entry_history(ids[0])] == ["queued"]
+
+
+def test_entries_never_started_go_back_to_queued_uncounted(store: Store) -> None:
+    ids = [store.enqueue(valid_draft(item_id=2000 + n), server=SERVER).entry_id for n in range(3)]
+    assert store.acquire_sender_lock(OWNER, 60)
+    store.mark_sending_batch(ids, SenderLease(OWNER, 300))
+    store.mark_sent(ids[0], 9001)  # this one was sent meanwhile: not put back
+
+    store.unmark_sending(ids, "the drain stopped before it was sent")
+
+    assert store.get_entry(ids[0]).state == EntryState.SENT
+    for entry_id in ids[1:]:
+        entry = store.get_entry(entry_id)
+        assert (entry.state, entry.attempts) == (EntryState.QUEUED, 0)
+        assert store.entry_history(entry_id)[-1].outcome == "not_sent"
