@@ -37,6 +37,8 @@ median and the fastest run, and median(target) / median(bare) of the same run.
 Run (from the project root; build the bundle first with packaging/linux/build-and-self-test.sh):
     .venv/bin/python -m benchmarks.startup [--runs 7] [--bundle dist/impilo-desktop/impilo-desktop]
         [--source DIR]   # another checkout's impilo_desktop (e.g. main's, for "before")
+        [--before DIR]   # also that checkout's account and sandbox rows, interleaved in the run
+        [--no-bundle]
 Prints the machine (CPU count, Python, PySide6, SQLite, load average) and a Markdown table for
 docs/performance.md ("Start-up").
 """
@@ -191,6 +193,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter for bare/source")
     parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--source", type=Path, default=ROOT, help="checkout to run from")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout whose account and sandbox rows run interleaved in this run",
+    )
+    parser.add_argument("--no-bundle", action="store_true", help="leave the bundle rows out")
     args = parser.parse_args(argv)
 
     versions = subprocess.run(
@@ -220,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             bytecode,
             tempfile.TemporaryDirectory(prefix="impilo-startup-account-") as account_home,
             tempfile.TemporaryDirectory(prefix="impilo-startup-sandbox-") as sandbox_home,
+            tempfile.TemporaryDirectory(prefix="impilo-startup-before-") as before_home,
         ):
             account_env = {**env, "IMPILO_DESKTOP_HOME": account_home}
             sandbox_env = {**env, "IMPILO_DESKTOP_HOME": sandbox_home}
@@ -233,7 +242,26 @@ def main(argv: list[str] | None = None) -> int:
                 ),
                 "sandbox, from source": ([*driver, "sandbox"], "READY", sandbox_env),
             }
-            if args.bundle.is_file():
+            if args.before is not None:
+                # The same runs with another checkout's code, each profile in a home of its
+                # own (a store of one version is not reopened by the other).
+                path = os.pathsep.join(
+                    filter(None, [str(args.before), os.environ.get("PYTHONPATH")])
+                )
+                for name, home in (("account", "a"), ("sandbox", "s")):
+                    folder = Path(before_home) / home
+                    folder.mkdir()
+                    before_env = {**env, "PYTHONPATH": path, "IMPILO_DESKTOP_HOME": str(folder)}
+                    target = [server.base_url, DEMO_API_KEY] if name == "account" else ["sandbox"]
+                    label = "real account" if name == "account" else "sandbox"
+                    targets[f"{label}, before ({args.before.name})"] = (
+                        [*driver, *target],
+                        "READY",
+                        before_env,
+                    )
+            if args.no_bundle:
+                pass
+            elif args.bundle.is_file():
                 window_only = [str(args.bundle), "--self-test", "--self-test-window-only"]
                 key_env = {**env, "IMPILO_API_KEY": DEMO_API_KEY}
                 targets["real account, bundle (self-test window)"] = (
