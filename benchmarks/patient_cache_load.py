@@ -9,6 +9,8 @@ Impilo's (address, site with address, phone, sex, external identifier; written t
 - `store.patient_search_rows()`: the display fields straight from SQLite (json_extract),
 - that plus a `PatientRecord` for each (the picker's new path),
 - `prepare_records` (sort + search index) of those records,
+- `load_patients(store)`: the compact `PatientTable` and its index, read row by row from
+  SQLite in display order (what the patient picker holds since issue 16),
 - `load_reference(store)`: everything the order form loads in the background.
 
 Run (from the project root):
@@ -32,7 +34,7 @@ from impilo_desktop.api.models import Patient, Site
 from impilo_desktop.store import ReferenceKind, Store
 from impilo_desktop.ui.order_entry.picker_model import prepare_records
 from impilo_desktop.ui.order_entry.records import PatientRecord
-from impilo_desktop.ui.order_entry.reference import cached_patient_records, load_reference
+from impilo_desktop.ui.order_entry.reference import load_patients, load_reference
 
 FIRST = ["Thandi", "Sipho", "Lerato", "Ayanda", "Zanele", "Bongani", "Naledi", "Kagiso"]
 LAST = ["Nkosi", "Dlamini", "Mokoena", "Smith", "Smythe", "Smithers", "Naidoo", "Botha"]
@@ -83,7 +85,7 @@ def old_path(store: Store) -> list[PatientRecord]:
 
 
 def new_path(store: Store) -> list[PatientRecord]:
-    return cached_patient_records(store)
+    return [PatientRecord(*row[:9], archived=row.archived) for row in store.patient_search_rows()]
 
 
 def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
@@ -113,6 +115,9 @@ def main() -> None:
             "store.patient_search_rows() (json_extract in SQLite)": store.patient_search_rows,
             "patient_search_rows + PatientRecord (new picker path)": lambda: new_path(store),
             "prepare_records (sort + search index)": lambda: prepare_records(records),
+            "load_patients(store) (compact table + index, in display order)": lambda: load_patients(
+                store
+            ),
             "load_reference(store) (all the order form loads)": lambda: load_reference(store),
         }
         print(

@@ -4,7 +4,7 @@ the pickers, and orders for the history."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final, NamedTuple, TypeVar
@@ -15,6 +15,7 @@ from impilo_desktop.api.models import ApiModel, ItemDetailed, Kit, Order, Patien
 from impilo_desktop.store.base import StoreBase
 
 M = TypeVar("M", bound=ApiModel)
+T = TypeVar("T")
 
 
 class ReferenceKind(StrEnum):
@@ -108,6 +109,10 @@ SELECT id,
 FROM reference_cache
 WHERE kind = 'patient' AND id != 0
 """
+
+
+def _py_lower(value: object) -> str:
+    return value.lower() if isinstance(value, str) else ""
 
 
 # What a cached order leaves out of its patient: the phone number and the street (its lines,
@@ -247,6 +252,28 @@ class CacheMixin(StoreBase):
 
         return self._db.read(rows)
 
+    def read_patient_rows(self, build: Callable[[Iterator[PatientSearchRow]], T]) -> T:
+        """Hand every cached patient to `build`, row by row as SQLite reads them, in the
+        pickers' order (last name, first name, case-insensitive, then date of birth), and
+        return what it made. Nothing holds all the rows at once, so a picker can keep 100,000
+        patients compactly without a second copy on the way (docs/performance.md "Memory")."""
+        sql = _PATIENT_ROW_SQL + (
+            " ORDER BY py_lower(json_extract(body, '$.lastName')),"
+            " py_lower(json_extract(body, '$.firstName')), 4, name"
+        )
+
+        def rows(conn: sqlite3.Connection) -> T:
+            # Python's lower(), as the pickers sort, not SQLite's ASCII-only one.
+            conn.create_function("py_lower", 1, _py_lower, deterministic=True)
+            cursor = conn.execute(sql)
+            cursor.row_factory = None
+            return build(
+                PatientSearchRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9] == 1)
+                for r in cursor
+            )
+
+        return self._db.read(rows)
+
     def search_patients(
         self, text: str, *, site_id: int | None = None, limit: int = 50
     ) -> list[Patient]:
@@ -297,6 +324,54 @@ class CacheMixin(StoreBase):
     def cached_orders(self) -> list[Order]:
         """Every cached order, newest id first."""
         return self._load(Order, "SELECT body FROM order_cache ORDER BY order_id DESC", ())
+
+    def cached_order_ids(
+        self, *, patient_id: int | None = None, external_order_ids: Collection[str] = ()
+    ) -> list[int]:
+        """The ids of the cached orders (of one patient, or carrying one of these external
+        ids), newest id first: the offline history keeps these and parses a page at a time."""
+        sql = "SELECT order_id FROM order_cache WHERE 1"
+        params: list[object] = []
+        if patient_id is not None:
+            sql += " AND json_extract(body, '$.patient.id') = ?"
+            params.append(patient_id)
+        if external_order_ids:
+            marks = ", ".join("?" * len(external_order_ids))
+            sql += (
+                " AND EXISTS (SELECT 1 FROM json_each(body, '$.externalOrderIds')"
+                f" WHERE value IN ({marks}))"
+            )
+            params.extend(external_order_ids)
+        sql += " ORDER BY order_id DESC"
+        return self._db.read(lambda conn: [r[0] for r in conn.execute(sql, params)])
+
+    def cached_orders_by_id(self, order_ids: Sequence[int]) -> list[Order]:
+        """These cached orders, in the order asked (those no longer cached left out)."""
+        if not order_ids:
+            return []
+        marks = ", ".join("?" * len(order_ids))
+        found = {
+            o.id: o
+            for o in self._load(
+                Order, f"SELECT body FROM order_cache WHERE order_id IN ({marks})", order_ids
+            )
+        }
+        return [found[i] for i in order_ids if i in found]
+
+    def cached_orders_in(self, statuses: Collection[str]) -> list[Order]:
+        """The cached orders whose current status is one of `statuses` (compared as the app
+        reads statuses: case, "_" and "-" aside), newest id first. SQLite picks them, so only
+        those are parsed: parsing every cached order (10,000 after a long scroll in the
+        history) after each page held hundreds of MiB at once (docs/performance.md)."""
+        folded = tuple(s.replace("_", "").replace("-", "").lower() for s in statuses)
+        marks = ", ".join("?" * len(folded))
+        status = "trim(json_extract(body, '$.currentStatus'))"
+        return self._load(
+            Order,
+            f"SELECT body FROM order_cache WHERE lower(replace(replace({status}, '_', ''),"
+            f" '-', '')) IN ({marks}) ORDER BY order_id DESC",
+            folded,
+        )
 
     def prune_cached_orders(self, keep_days: int) -> int:
         """Forget orders cached more than `keep_days` days ago (the Settings retention),

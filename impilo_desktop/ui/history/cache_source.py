@@ -13,24 +13,23 @@ from .filters import OrderQuery
 class CachedOrderSource:
     """`fetch_page` over the order cache, with the same filters the server applies.
 
-    The cache is read once per query and then served page by page like the API would. The
+    The matching ids are read once per query, and each page's orders when it is asked
+    for, served like the API would. The
     reads run on the bridge's loop thread (never the UI thread) and not in a thread pool, so
     closing the store after the bridge can never race a read still in flight.
     """
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._matching: dict[OrderQuery, list[Order]] = {}
+        # The matching order ids per query; the orders themselves are parsed a page at a
+        # time (a parsed Order is about 40 KiB: all 10,000 cached ones held 400 MiB).
+        self._matching: dict[OrderQuery, list[int]] = {}
         self.last_updated: datetime | None = None
 
-    def _load(self, query: OrderQuery) -> list[Order]:
-        orders = self._store.cached_orders()
-        if query.patient_id is not None:
-            orders = [o for o in orders if o.patient and o.patient.id == query.patient_id]
-        if query.external_order_ids:
-            wanted = set(query.external_order_ids)
-            orders = [o for o in orders if wanted.intersection(o.external_order_ids)]
-        return orders
+    def _load(self, query: OrderQuery) -> list[int]:
+        return self._store.cached_order_ids(
+            patient_id=query.patient_id, external_order_ids=query.external_order_ids
+        )
 
     def _stamp(self, orders: list[Order]) -> None:
         for order in orders:
@@ -44,7 +43,7 @@ class CachedOrderSource:
         if query not in self._matching:
             self._matching[query] = self._load(query)
         matching = self._matching[query]
-        chunk = matching[(page - 1) * size : page * size]
+        chunk = self._store.cached_orders_by_id(matching[(page - 1) * size : page * size])
         self._stamp(chunk)
         return Page[Order](
             content=chunk,

@@ -281,13 +281,13 @@ class OrderHistoryModel(QAbstractTableModel):
         if row >= 0:
             self.dataChanged.emit(self.index(row, Column.STATUS), self.index(row, Column.STATUS))
 
-    def include(self, orders: list[Order]) -> None:
+    def include(self, rows: list[OrderRow]) -> None:
         """Show these orders too (known from the order cache) without counting them in the
         server's total; an order already loaded stays as it is."""
-        fresh = [o for o in orders if o.id is not None and o.id not in self._by_id]
+        fresh = [r for r in rows if r.order_id >= 0 and r.order_id not in self._by_id]
         if not fresh:
             return
-        self._merge([OrderRow.from_order(order) for order in fresh])
+        self._merge(fresh)
         self.counts_changed.emit()
 
     def upsert_order(self, order: Order) -> None:
@@ -362,9 +362,10 @@ class OrderHistoryModel(QAbstractTableModel):
         if column == Column.STATUS and role == _TOOLTIP:
             note = self._status_notes.get(row.order_id, "")
             step = next_step(row.status)
-            return f"{row.texts[column]}: {note or step}" if step else row.texts[column]
+            text = row.text(column)
+            return f"{text}: {note or step}" if step else text
         if role in (_DISPLAY, _TOOLTIP, _ACCESSIBLE):
-            return row.texts[column]
+            return row.text(column)
         if role == _DECORATION and column == Column.STATUS:
             return status_icon(row.status)
         if role == _ALIGN and column == Column.ORDER_ID:

@@ -22,7 +22,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from impilo_desktop.api.models import Order
+from impilo_desktop.api.wire import OrderStatus
 from impilo_desktop.domain.needs_action import needs_action
+
+from .order_row import OrderRow
 
 if TYPE_CHECKING:
     from impilo_desktop.store import Store
@@ -31,14 +34,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ANNOUNCED_FILE = "needs-action-announced.json"
+NEEDS_ACTION_STATUSES = tuple(s.value for s in OrderStatus if needs_action(s))
 KEEP_ANNOUNCED = 2000
 """How many (order, state) pairs are remembered: far more than are ever open at once."""
 
 
 def needs_action_orders(store: Store) -> list[Order]:
     """The cached orders that need the coordinator, newest first (on the bridge loop)."""
-    orders = [o for o in store.cached_orders() if needs_action(o.current_status)]
-    return sorted(orders, key=lambda o: o.id or 0, reverse=True)
+    orders = store.cached_orders_in(NEEDS_ACTION_STATUSES)
+    return [o for o in orders if needs_action(o.current_status)]
 
 
 class AnnouncedStates:
@@ -109,15 +113,17 @@ class NeedsActionOrders(QObject):
         folder = services.profile.data_dir(services.home)
         in_memory = services.store.in_memory
         self._announced = AnnouncedStates(None if in_memory else folder / ANNOUNCED_FILE)
-        self.orders: list[Order] = []
+        # As history rows (built on the bridge loop): a parsed Order is about 40 KiB, a row
+        # 1.4 KiB, and the history shows them as rows anyway.
+        self.rows: list[OrderRow] = []
         self.count: int | None = None  # None until the cache was first read
 
     def refresh(self) -> None:
         """Read the cache again (queued after any write asked for before)."""
         store = self._services.store
         self._services.bridge.call(
-            lambda: needs_action_orders(store),
-            on_result=self._on_orders,
+            lambda: [OrderRow.from_order(o) for o in needs_action_orders(store)],
+            on_result=self._on_rows,
             on_error=lambda e: log.warning("Could not count orders needing action: %s", e),
         )
 
@@ -138,10 +144,10 @@ class NeedsActionOrders(QObject):
             on_error=lambda e: log.warning("Could not forget an announced state: %s", e),
         )
 
-    def _on_orders(self, orders: list[Order]) -> None:
-        self.orders = orders
-        self.count = len(orders)
-        self.changed.emit(len(orders))
+    def _on_rows(self, rows: list[OrderRow]) -> None:
+        self.rows = rows
+        self.count = len(rows)
+        self.changed.emit(len(rows))
 
 
 __all__ = ["ANNOUNCED_FILE", "AnnouncedStates", "NeedsActionOrders", "needs_action_orders"]

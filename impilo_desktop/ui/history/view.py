@@ -260,7 +260,7 @@ class OrderHistoryView(QWidget):
         self.model.set_local_filter(local_filter)
         if self.filters.showing_needs_action:
             # Those the cache knows, not only those on the pages loaded: the count's orders.
-            self.model.include(self.needs.orders)
+            self.model.include(self.needs.rows)
         self.footer.show_counts()
 
     def show_needs_action(self) -> None:
@@ -272,7 +272,7 @@ class OrderHistoryView(QWidget):
     def _on_needs_action_count(self, count: int) -> None:
         self.filters.set_needs_action_count(count)
         if self.filters.showing_needs_action:
-            self.model.include(self.needs.orders)
+            self.model.include(self.needs.rows)
         self.needs_action_count.emit(count)
 
     def _cancel_running(self) -> None:

@@ -150,8 +150,10 @@ async def check_new_patient(
 ) -> PatientCheck:
     """Look for `patient` in the cache, then on Impilo, unless the app already knows Impilo
     cannot be reached (`ask_impilo` False) or it does not answer within `IMPILO_WAIT`."""
-    rows = await asyncio.to_thread(store.patient_search_rows)
-    matches = cached_matches(rows, patient)
+    # Row by row as SQLite reads them: 100,000 cached patients are never all held at once.
+    matches = await asyncio.to_thread(
+        store.read_patient_rows, lambda rows: cached_matches(rows, patient)
+    )
     if not (patient.external_identifier.strip() or patient.email.strip()):
         return PatientCheck(merge(matches), asked_impilo=True)  # nothing Impilo could say
     if not ask_impilo:

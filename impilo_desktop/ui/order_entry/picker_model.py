@@ -7,7 +7,7 @@ the visible rows, and with fixed row heights it never measures the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -62,6 +62,38 @@ class PickerRecord(Protocol):
 R = TypeVar("R", bound=PickerRecord)
 
 
+class RecordTable(Protocol[R]):
+    """How a picker holds its records: a plain list (`RecordList`), or a compact table that
+    makes a record when it is asked for one (`PatientTable`: 100,000 patients)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, row: int) -> R: ...
+
+    def __iter__(self) -> Iterator[R]: ...
+
+    def id_at(self, row: int) -> int: ...
+
+    def position_of(self, record_id: int) -> int: ...
+
+    def extend(self, records: Iterable[R]) -> None: ...
+
+    def reordered(self, order: Sequence[int]) -> RecordTable[R]: ...
+
+
+class RecordList(list[R]):
+    """A few hundred sites, items or kits: a list of records, as a `RecordTable`."""
+
+    def id_at(self, row: int) -> int:
+        return self[row].id
+
+    def position_of(self, record_id: int) -> int:
+        return next((i for i, r in enumerate(self) if r.id == record_id), -1)
+
+    def reordered(self, order: Sequence[int]) -> RecordList[R]:
+        return RecordList(self[i] for i in order)
+
+
 @dataclass(frozen=True)
 class PickerColumn(Generic[R]):
     """One column: its title, the cell text, and the sort key (defaults to the text)."""
@@ -75,14 +107,14 @@ class PickerColumn(Generic[R]):
 class PreparedRecords(Generic[R]):
     """Records in display order with their search index (see `prepare_records`)."""
 
-    records: list[R]
+    records: RecordTable[R]
     index: SearchIndex
 
 
 def prepare_records(records: Sequence[R]) -> PreparedRecords[R]:
     """Sort `records` into their natural order and index them. Pure Python: for large
     caches run it off the UI thread (about half a second for 100,000 patients)."""
-    ordered = sorted(records, key=lambda r: r.sort_key())
+    ordered = RecordList(sorted(records, key=lambda r: r.sort_key()))
     return PreparedRecords(ordered, SearchIndex([r.search_key() for r in ordered]))
 
 
@@ -107,8 +139,7 @@ class PickerModel(QAbstractTableModel, Generic[R]):
         self._columns = list(columns)
         self._enabled = enabled
         self._tooltip = tooltip
-        self._records: list[R] = []
-        self._ids: set[int] = set()
+        self._records: RecordTable[R] = RecordList()
         self._index = SearchIndex([])
         self._visible: list[int] = []
         self._query = ""
@@ -127,8 +158,7 @@ class PickerModel(QAbstractTableModel, Generic[R]):
         prepared = records if isinstance(records, PreparedRecords) else prepare_records(records)
         self._more.stop()
         self.beginResetModel()
-        self._records = list(prepared.records)
-        self._ids = {r.id for r in self._records}
+        self._records = prepared.records
         self._index = prepared.index
         self._visible = self._index.search(
             self._query, scope=self._scope, scope_filter=self._scope_filter
@@ -139,10 +169,12 @@ class PickerModel(QAbstractTableModel, Generic[R]):
 
     def add_records(self, records: Sequence[R]) -> list[R]:
         """Add records not yet known (by id), e.g. server results; returns those added."""
-        fresh = [r for r in records if r.id not in self._ids]
+        fresh: list[R] = []
+        for r in records:
+            if self._records.position_of(r.id) < 0 and all(f.id != r.id for f in fresh):
+                fresh.append(r)
         if fresh:
             self._records.extend(fresh)
-            self._ids.update(r.id for r in fresh)
             self._index.extend([r.search_key() for r in fresh])
         return fresh
 
@@ -151,7 +183,8 @@ class PickerModel(QAbstractTableModel, Generic[R]):
         wanted = {r.id for r in records}
         self._more.stop()
         self.beginResetModel()
-        self._visible = [i for i, r in enumerate(self._records) if r.id in wanted]
+        id_at = self._records.id_at
+        self._visible = [i for i in range(len(self._records)) if id_at(i) in wanted]
         self.endResetModel()
 
     def set_query(
@@ -205,7 +238,7 @@ class PickerModel(QAbstractTableModel, Generic[R]):
     # --- data out ------------------------------------------------------------------------
 
     @property
-    def records(self) -> list[R]:
+    def records(self) -> RecordTable[R]:
         return self._records
 
     @property
@@ -227,8 +260,9 @@ class PickerModel(QAbstractTableModel, Generic[R]):
 
     def row_of(self, record_id: int) -> int:
         """The visible row showing `record_id`, or -1."""
+        id_at = self._records.id_at
         for row, source in enumerate(self._visible):
-            if self._records[source].id == record_id:
+            if id_at(source) == record_id:
                 return row
         return -1
 
@@ -297,13 +331,14 @@ class PickerModel(QAbstractTableModel, Generic[R]):
         self._more.stop()
         self.layoutAboutToBeChanged.emit()
         old_persistent = self.persistentIndexList()
-        old_ids = [records[self._visible[i.row()]].id for i in old_persistent]
-        self._records = [records[i] for i in new_order]
+        old_ids = [records.id_at(self._visible[i.row()]) for i in old_persistent]
+        self._records = records.reordered(new_order)
         self._index.permute(new_order)
         self._visible = self._index.search(
             self._query, scope=self._scope, scope_filter=self._scope_filter
         )
-        where = {self._records[source].id: row for row, source in enumerate(self._visible)}
+        id_at = self._records.id_at
+        where = {id_at(source): row for row, source in enumerate(self._visible)}
         for old, record_id in zip(old_persistent, old_ids, strict=True):
             row = where.get(record_id, -1)
             new = self.index(row, old.column()) if row >= 0 else QModelIndex()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QPushButton, QVBoxLayout, QWidget
 
+from impilo_desktop.ui.order_entry.patient_table import PatientTable
 from impilo_desktop.ui.order_entry.picker_model import PickerColumn, PickerModel
 from impilo_desktop.ui.order_entry.record_picker import (
     REMOTE_DEBOUNCE_MS,
@@ -210,7 +211,14 @@ class PatientPicker(RecordPicker[PatientRecord]):
             self.set_scope(None, None)
             return
         model = self.model
-        self.set_scope(("site", site_id), lambda row: model.record_at(row).site_id == site_id)
+
+        def in_site(row: int) -> bool:
+            table = model.records
+            if isinstance(table, PatientTable):  # no record made per row: read the column
+                return table.site_id_at(row) == site_id
+            return model.record_at(row).site_id == site_id
+
+        self.set_scope(("site", site_id), in_site)
 
     def set_choice(self, record: PatientRecord | None, *, emit: bool = False) -> None:
         super().set_choice(record, emit=emit)

@@ -8,9 +8,13 @@ strings already worked out, plus the lowercase search key each one contributes t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from impilo_desktop.api.models import Item, ItemDetailed, Kit, Patient, Site
 from impilo_desktop.ui.order_entry.search_index import date_key_forms
+
+if TYPE_CHECKING:
+    from impilo_desktop.store import PatientSearchRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +59,23 @@ class PatientRecord:
         return self.last_name or self.first_name or f"Patient {self.id}"
 
     def search_key(self) -> str:
+        return PatientRecord.key_of(self)
+
+    @staticmethod
+    def key_of(patient: PatientRecord | PatientSearchRow) -> str:
+        """The search key of a patient, from a record or straight from a cache row."""
         parts = (
-            self.first_name,
-            self.last_name,
-            date_key_forms(self.date_of_birth),
-            self.external_identifier,
-            self.email,
-            f"#{self.id}",
+            patient.first_name,
+            patient.last_name,
+            date_key_forms(patient.date_of_birth),
+            patient.external_identifier,
+            patient.email,
+            f"#{patient.id}",
         )
         return " ".join(p for p in parts if p).lower()
 
     def sort_key(self) -> tuple[str, str, str]:
+        # Store.read_patient_rows sorts the cache the same way, in SQLite.
         return (self.last_name.lower(), self.first_name.lower(), self.date_of_birth)
 
 

@@ -89,8 +89,10 @@ class SearchIndex:
     already matched plus what was not yet looked at, so nothing is scanned twice.
     """
 
-    def __init__(self, keys: Sequence[str]) -> None:
+    def __init__(self, keys: Sequence[str], *, copy: bool = True) -> None:
         self._keys: list[str] = []
+        # Rows are always 0..n-1 in order, but a list, not a range: a scan over a range makes
+        # an int object for every row it passes (tried for memory: 16% slower scans).
         self._rows: list[int] = []
         self._scopes: dict[Hashable, tuple[list[int], list[str]]] = {}
         self._tokens: list[str] | None = None
@@ -104,14 +106,16 @@ class SearchIndex:
         self._out_rows: list[int] = []
         self._out_keys: list[str] = []
         self.scanned = 0  # candidates of the last search (tests and the benchmark read it)
-        self._reset(keys)
+        self._reset(keys, copy=copy)
 
     def __len__(self) -> int:
         return len(self._keys)
 
-    def _reset(self, keys: Sequence[str]) -> None:
-        # Fresh string objects, allocated in order (see the class docstring).
-        self._keys = [key.encode().decode() for key in keys]
+    def _reset(self, keys: Sequence[str], *, copy: bool = True) -> None:
+        # Fresh string objects, allocated in order (see the class docstring); `copy=False`
+        # when the caller made them in row order already (a copy would leave the originals'
+        # memory behind as holes: docs/performance.md "Memory").
+        self._keys = [key.encode().decode() for key in keys] if copy else list(keys)
         self._rows = list(range(len(self._keys)))
         self._scopes.clear()
         self._tokens = None

@@ -60,7 +60,7 @@ def test_the_page_tells_the_patient_picker_how_far_the_cache_is(
         qtbot.addWidget(view)
         view.show()
     picker = view.form.patient_picker
-    assert picker.model.records == []
+    assert len(picker.model.records) == 0
     patient = next(p for p in sandbox.seed.patients.values() if not p.archived)
     services.outbox.reference_progress.emit("site", 5, 10)  # the catalog comes first
     qtbot.keyClicks(picker, patient.last_name)

@@ -1,0 +1,173 @@
+"""The patient picker's 100,000 patients, held column by column instead of one object each.
+
+A `PatientRecord` per cached patient, with its seven strings and two ints, cost about 800
+bytes a patient (docs/performance.md "Memory"). Here a patient is its id and site id in
+arrays, one flags byte, one string with its five own display fields joined, and a reference
+to a shared (site name, city) pair; its `PatientRecord` is made again when a row is painted
+or chosen (a few microseconds, a few hundred rows at most per repaint). The search keys live
+in the `SearchIndex` only. Pure Python, no Qt.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, overload
+
+from impilo_desktop.ui.order_entry.records import PatientRecord
+from impilo_desktop.ui.order_entry.search_index import SearchIndex
+
+if TYPE_CHECKING:
+    from impilo_desktop.store import PatientSearchRow
+
+_SEP = "\x1f"  # the ASCII unit separator: never in a name, date, identifier or email
+_NO_SITE = -1
+_ARCHIVED = 1
+_FROM_SERVER = 2
+_RECENT = 256  # records made for painting, kept so a repaint does not make them again
+
+
+class PatientTable(Sequence[PatientRecord]):
+    """Patients in display order; `table[i]` makes row i's `PatientRecord`."""
+
+    def __init__(self) -> None:
+        self._ids = array("q")
+        self._site_ids = array("q")
+        self._flags = bytearray()
+        self._own: list[str] = []  # first, last, birth date, external id, email joined
+        self._places: list[tuple[str, str]] = []  # (site name, city), shared between rows
+        self._shared: dict[tuple[str, str], tuple[str, str]] = {}
+        self._recent: dict[int, PatientRecord] = {}
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[PatientSearchRow]) -> tuple[PatientTable, SearchIndex]:
+        """The table and its search index from cache rows already in display order
+        (`Store.read_patient_rows`), each row's strings made once and in row order."""
+        table = cls()
+        keys: list[str] = []
+        for row in rows:
+            table._add(
+                row.id,
+                row.first_name,
+                row.last_name,
+                row.date_of_birth,
+                row.external_identifier,
+                row.email,
+                row.site_id,
+                row.site_name,
+                row.city,
+                _ARCHIVED if row.archived else 0,
+            )
+            keys.append(PatientRecord.key_of(row))
+        return table, SearchIndex(keys, copy=False)
+
+    def _add(
+        self,
+        record_id: int,
+        first: str,
+        last: str,
+        birth: str,
+        external: str,
+        email: str,
+        site_id: int | None,
+        site_name: str,
+        city: str,
+        flags: int,
+    ) -> None:
+        self._ids.append(record_id)
+        self._site_ids.append(_NO_SITE if site_id is None else site_id)
+        self._flags.append(flags)
+        self._own.append(_SEP.join((first, last, birth, external, email)))
+        place = (site_name, city)
+        self._places.append(self._shared.setdefault(place, place))
+
+    # --- reading -----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, row: int) -> PatientRecord: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> list[PatientRecord]: ...
+
+    def __getitem__(self, row: int | slice) -> PatientRecord | list[PatientRecord]:
+        if not isinstance(row, int):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        # Called for every painted cell and role: a row just made is kept.
+        record = self._recent.get(row)
+        if record is None:
+            if row < 0:
+                row += len(self._ids)
+            record = self._make(row)
+            if len(self._recent) >= _RECENT:
+                self._recent.clear()
+            self._recent[row] = record
+        return record
+
+    def __iter__(self) -> Iterator[PatientRecord]:
+        return (self._make(i) for i in range(len(self._ids)))
+
+    def _make(self, row: int) -> PatientRecord:
+        first, last, birth, external, email = self._own[row].split(_SEP)
+        site_id = self._site_ids[row]
+        site_name, city = self._places[row]
+        flags = self._flags[row]
+        return PatientRecord(
+            id=self._ids[row],
+            first_name=first,
+            last_name=last,
+            date_of_birth=birth,
+            external_identifier=external,
+            email=email,
+            site_id=None if site_id == _NO_SITE else site_id,
+            site_name=site_name,
+            city=city,
+            from_server=bool(flags & _FROM_SERVER),
+            archived=bool(flags & _ARCHIVED),
+        )
+
+    def id_at(self, row: int) -> int:
+        return self._ids[row]
+
+    def site_id_at(self, row: int) -> int | None:
+        site_id = self._site_ids[row]
+        return None if site_id == _NO_SITE else site_id
+
+    def position_of(self, record_id: int) -> int:
+        """The row of `record_id`, or -1 (a scan of the id array, at C speed)."""
+        try:
+            return self._ids.index(record_id)
+        except ValueError:
+            return -1
+
+    # --- changing ----------------------------------------------------------------------
+
+    def extend(self, records: Iterable[PatientRecord]) -> None:
+        """Add rows at the end (patients found on the server)."""
+        for r in records:
+            flags = (_ARCHIVED if r.archived else 0) | (_FROM_SERVER if r.from_server else 0)
+            self._add(
+                r.id,
+                r.first_name,
+                r.last_name,
+                r.date_of_birth,
+                r.external_identifier,
+                r.email,
+                r.site_id,
+                r.site_name,
+                r.city,
+                flags,
+            )
+
+    def reordered(self, order: Sequence[int]) -> PatientTable:
+        """A table whose row i is this table's row `order[i]`."""
+        table = PatientTable()
+        table._ids = array("q", (self._ids[i] for i in order))
+        table._site_ids = array("q", (self._site_ids[i] for i in order))
+        table._flags = bytearray(self._flags[i] for i in order)
+        table._own = [self._own[i] for i in order]
+        table._places = [self._places[i] for i in order]
+        table._shared = self._shared
+        return table

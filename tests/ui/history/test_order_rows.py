@@ -1,0 +1,112 @@
+"""History rows keep only what they show (issue 16, memory): the cells' texts in one string,
+repeated texts shared, the order compressed with a dictionary learned from the first orders;
+the detail still gets the whole order back, and sorting and searching still work."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from impilo_desktop.api.models import Order, Page
+from impilo_desktop.ui.history import order_wire
+from impilo_desktop.ui.history.filters import LocalFilter, OrderQuery
+from impilo_desktop.ui.history.model import ORDER_ROLE, OrderHistoryModel
+from impilo_desktop.ui.history.order_row import Column, OrderRow
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+
+
+def order(i: int) -> Order:
+    return Order.model_validate(
+        {
+            "id": i,
+            "currentStatus": "shipped" if i % 2 else "delivered",
+            "externalOrderIds": [f"EHR-{i}", "batch\x1f7"],  # a separator inside: kept apart
+            "patient": {
+                "id": 500 + i,
+                "firstName": f"Pat{i}",
+                "lastName": "Doe" if i % 3 else "Ávila",
+                "externalIdentifier": f"MRN-{i}",
+                "site": {"id": 1 + i % 2, "name": f"Clinic {1 + i % 2}"},
+            },
+            "orderItems": [{"item": {"id": 5, "name": "Scale"}, "count": i}],
+            "trackingNumbers": [{"carrier": "UPS", "value": f"1Z{i:06d}"}],
+            "orderEvents": [
+                {"name": "orderPlaced", "eventTimestamp": f"2026-01-{1 + i % 28:02d}T10:00:00Z"}
+            ],
+        }
+    )
+
+
+@pytest.fixture
+def bridge() -> Iterator[AsyncBridge]:
+    b = AsyncBridge()
+    yield b
+    b.close()
+
+
+def test_a_row_gives_back_the_whole_order_and_its_texts() -> None:
+    orders = [order(i) for i in range(1, 13)]
+    rows = [OrderRow.from_order(o) for o in orders]  # the dictionary is learned on the way
+    assert [r.order for r in rows] == orders
+    assert order_wire._dictionary is not None
+    assert (
+        order_wire.unpack(rows[-1].wire)
+        == orders[-1].model_dump_json(by_alias=True, exclude_unset=True).encode()
+    )
+    # A row compressed before the dictionary existed (its header says so) still reads back.
+    body = orders[0].model_dump_json(by_alias=True, exclude_unset=True).encode()
+    assert order_wire.unpack(zlib.compress(body)) == body
+    # The dictionary outlives a signed-out account: nothing about a patient is in it.
+    dictionary = order_wire._dictionary
+    for field in (rb'"firstName"', rb'"lastName"', rb'"externalIdentifier"', rb'"email"'):
+        assert re.findall(field + rb':"([^"]*)"', dictionary) in ([b""], [b"@"]), field
+    assert b"MRN-" not in dictionary
+    assert b"EHR-" not in dictionary
+    part = order_wire._account_part(body)
+    assert b"Pat1" not in part
+    assert b"Scale" in part
+    row = rows[3]
+    assert row.texts == (
+        "4",
+        row.texts[Column.LATEST_EVENT],
+        "Pat4 Doe (#504)",
+        "Delivered",
+        "Scale \u00d74",
+        "UPS 1Z000004",
+        "EHR-4, batch 7",
+    )
+    assert [row.text(c) for c in Column] == list(row.texts)
+    assert row.external_ids == ("EHR-4", "batch\x1f7")
+    # Texts that repeat are one string shared by the rows, not one each.
+    assert rows[0].status is rows[2].status
+    assert rows[0].site_name is rows[2].site_name
+
+
+def test_sorting_and_searching_loaded_rows(qtbot: QtBot, bridge: AsyncBridge) -> None:
+    orders = [order(i) for i in range(1, 31)]
+
+    async def fetch_page(query: OrderQuery, page: int, size: int) -> Page[Order]:
+        chunk = orders[(page - 1) * size : page * size]
+        return Page[Order](content=chunk, page=page, size=size, total=30, last=page * size >= 30)
+
+    model = OrderHistoryModel(bridge, fetch_page, page_size=30)
+    model.reload()
+    qtbot.waitUntil(lambda: model.rowCount() == 30, timeout=20_000)
+    model.sort(Column.RECIPIENT, Qt.SortOrder.AscendingOrder)
+    first = model.data(model.index(0, Column.RECIPIENT))
+    assert first == "Pat1 Doe (#501)"  # "Pat1 Doe" before "Pat12 Ávila" and "Pat3 Ávila"
+    model.sort(Column.ORDER_ID, Qt.SortOrder.DescendingOrder)
+    assert model.data(model.index(0, Column.ORDER_ID)) == "30"
+    shown: Any = model.data(model.index(0, 0), ORDER_ROLE)
+    assert shown == orders[29]  # what the detail panel gets
+
+    model.set_local_filter(LocalFilter(text="ávila mrn-2"))
+    assert {r.order_id for r in model.rows()} == {21, 24, 27}
+    model.set_local_filter(LocalFilter(text="1z000007 clinic 2"))
+    assert [r.order_id for r in model.rows()] == [7]

@@ -1,0 +1,118 @@
+"""The patient picker's compact table (issue 16, memory): read from a real SQLite cache, it
+gives the same patients, in the same order, with the same search results, as one
+`PatientRecord` per patient did; the picker still finds, scopes, sorts and chooses them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from impilo_desktop.api.models import Patient
+from impilo_desktop.store import ReferenceKind, Store
+from impilo_desktop.ui.order_entry.patient_table import PatientTable
+from impilo_desktop.ui.order_entry.picker_model import PickerModel, prepare_records
+from impilo_desktop.ui.order_entry.picker_widgets import PatientPicker
+from impilo_desktop.ui.order_entry.records import PatientRecord
+from impilo_desktop.ui.order_entry.reference import load_patients
+
+PEOPLE = [
+    # id, first, last, birth, MRN, email, site, city, archived
+    (7, "Émile", "Zola", "1940-04-02", "MRN-7", "emile@example.org", 2, "Durban", False),
+    (3, "anna", "smith", "1980-01-31", "MRN-3", "", 1, "Pretoria", False),
+    (4, "Anna", "Smith", "1975-06-01", "mrn-4", "anna.s@example.org", 1, "", True),
+    (9, "Ben", "Smith", "", "", "", None, "", False),
+    (5, "Zoë", "Ångström", "2001-12-12", "MRN-5", "", 2, "Cape Town", False),
+    (6, "", "Mononym", "1999-09-09", "MRN-6", "", 1, "Pretoria", False),
+    (8, "Émile", "zola", "1940-04-02", "MRN-8", "", 2, "Durban", False),
+]
+
+
+def patient(pid: int, first: str, last: str, birth: str, mrn: str, email: str,
+            site: int | None, city: str, archived: bool) -> Patient:  # fmt: skip
+    body: dict[str, object] = {"id": pid, "lastName": last, "archived": archived}
+    if first:
+        body["firstName"] = first
+    if birth:
+        body["dateOfBirth"] = birth
+    if mrn:
+        body["externalIdentifier"] = mrn
+    if email:
+        body["email"] = email
+    if city:
+        body["address"] = {"lineOne": "1 Road", "city": city}
+    if site is not None:
+        body["site"] = {"id": site, "name": f"Clinic {site}"}
+    return Patient.model_validate(body)
+
+
+def cached(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "impilo.sqlite3")
+    store.store_reference_page(ReferenceKind.PATIENT, [patient(*p) for p in PEOPLE])
+    return store
+
+
+def one_object_each(store: Store) -> list[PatientRecord]:
+    """What the picker held before: a record per patient, sorted by the record's key."""
+    records = [
+        PatientRecord(*row[:9], archived=row.archived) for row in store.patient_search_rows()
+    ]
+    return list(prepare_records(records).records)
+
+
+def test_the_table_holds_the_same_patients_in_the_same_order(tmp_path: Path) -> None:
+    store = cached(tmp_path)
+    prepared = load_patients(store)
+    table = prepared.records
+    assert isinstance(table, PatientTable)
+    assert list(table) == one_object_each(store)
+    assert [table[i] for i in range(len(table))] == list(table)  # painted rows: the same
+    assert [r.last_name for r in table][:4] == ["Mononym", "Smith", "smith", "Smith"]
+    assert table[0].site_name == "Clinic 1"
+    assert table[0].city == "Pretoria"
+    assert table.site_id_at(table.position_of(9)) is None
+    assert table.position_of(12345) == -1
+    store.close()
+
+
+def test_searching_the_table_finds_what_one_object_each_found(tmp_path: Path) -> None:
+    store = cached(tmp_path)
+    prepared = load_patients(store)
+    before = prepare_records(one_object_each(store))
+    for query in ["smith", "anna smith", "émile", "01/31/1980", "1940-04-02", "mrn-", "#6", "zz"]:
+        ids = [prepared.records.id_at(i) for i in prepared.index.search(query)]
+        assert ids == [before.records[i].id for i in before.index.search(query)], query
+    store.close()
+
+
+def test_the_picker_scopes_sorts_adds_and_chooses_from_the_table(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    store = cached(tmp_path)
+    picker = PatientPicker()
+    qtbot.addWidget(picker)
+    picker.show()
+    picker.model.set_records(load_patients(store))
+    picker.set_sites([])
+    picker.site_scope.addItem("Clinic 2", 2)
+    picker.site_scope.setCurrentIndex(picker.site_scope.findData(2))
+    qtbot.keyClicks(picker.search_field, "mile")
+    shown = [picker.model.record(r) for r in range(picker.model.rowCount())]
+    assert [r.id for r in shown if r] == [7, 8]  # same lowercase name and birth: "Zola" first
+
+    # A patient Impilo found is added once, and keeps where it came from.
+    server = PatientRecord(
+        11, "Émile", "Zolani", "", "", "", 2, "Clinic 2", "Durban", from_server=True
+    )
+    assert picker.model.add_records([server, server]) == [server]
+    assert picker.model.add_records([server]) == []
+    table = picker.model.records
+    assert table[table.position_of(11)] == server
+
+    # Sorting by a column keeps a compact table; the site scope reads the sorted one.
+    model: PickerModel[PatientRecord] = picker.model
+    model.sort(1, Qt.SortOrder.DescendingOrder)  # date of birth: 11's "—" first
+    assert isinstance(model.records, PatientTable)
+    assert [model.record(r).id for r in range(model.rowCount())] == [11, 7, 8]  # type: ignore[union-attr]
+    store.close()
