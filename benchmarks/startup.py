@@ -23,6 +23,12 @@ noise). Two profiles, as the coordinator starts them:
   `--self-test --self-test-window-only`, the self-test's window on the sandbox, and with
   `--self-test-account=URL` on the real account (the only way into a frozen build).
 
+Every process finds the bytecode of what it imports (PySide6's, the app's) in a cache of
+this run (PYTHONPYCACHEPREFIX, a temporary folder the warm-up runs fill; PYTHONDONTWRITEBYTECODE
+is unset for them), as an installed app finds its `.pyc` files: pip compiles them at install
+and the bundle holds them frozen. Without it a checkout compiles the app's ~200 modules at
+every start (~250-300 ms here), which no coordinator's start does.
+
 Each profile keeps one home folder for all its runs (a second start, as on a coordinator's
 laptop, after one warm-up run that is not counted). Runs are interleaved (bare, account,
 sandbox, bundle..., bare, ...) so drift on a shared machine hits all alike. Reports the
@@ -31,6 +37,8 @@ median and the fastest run, and median(target) / median(bare) of the same run.
 Run (from the project root; build the bundle first with packaging/linux/build-and-self-test.sh):
     .venv/bin/python -m benchmarks.startup [--runs 7] [--bundle dist/impilo-desktop/impilo-desktop]
         [--source DIR]   # another checkout's impilo_desktop (e.g. main's, for "before")
+        [--before DIR]   # also that checkout's account and sandbox rows, interleaved in the run
+        [--no-bundle]
 Prints the machine (CPU count, Python, PySide6, SQLite, load average) and a Markdown table for
 docs/performance.md ("Start-up").
 """
@@ -185,6 +193,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter for bare/source")
     parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--source", type=Path, default=ROOT, help="checkout to run from")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout whose account and sandbox rows run interleaved in this run",
+    )
+    parser.add_argument("--no-bundle", action="store_true", help="leave the bundle rows out")
     args = parser.parse_args(argv)
 
     versions = subprocess.run(
@@ -194,17 +208,27 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {versions[0]},"
         f" PySide6 {versions[1]}, SQLite {versions[2]} (SQLCipher's {versions[3]}),"
         f" load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the start;"
-        f" {args.runs} runs each (after one warm-up), offscreen; source {args.source}\n",
+        f" {args.runs} runs each (after one warm-up), offscreen, bytecode cached;"
+        f" source {args.source}\n",
         flush=True,
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     env.pop("IMPILO_API_KEY", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(args.source), env.get("PYTHONPATH")]))
+    # Every process reads its bytecode from a cache of this run, which the warm-up fills, as
+    # an installed app's `.pyc` files (compiled by pip at install, frozen in the bundle): a
+    # checkout run with PYTHONDONTWRITEBYTECODE would compile the app's ~200 modules at every
+    # start, work no coordinator's start does. The checkout itself gets no `__pycache__`.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    bytecode = tempfile.TemporaryDirectory(prefix="impilo-startup-bytecode-")
+    env["PYTHONPYCACHEPREFIX"] = bytecode.name
     server = AccountServer(args.python, env)
     try:
         with (
+            bytecode,
             tempfile.TemporaryDirectory(prefix="impilo-startup-account-") as account_home,
             tempfile.TemporaryDirectory(prefix="impilo-startup-sandbox-") as sandbox_home,
+            tempfile.TemporaryDirectory(prefix="impilo-startup-before-") as before_home,
         ):
             account_env = {**env, "IMPILO_DESKTOP_HOME": account_home}
             sandbox_env = {**env, "IMPILO_DESKTOP_HOME": sandbox_home}
@@ -218,7 +242,26 @@ def main(argv: list[str] | None = None) -> int:
                 ),
                 "sandbox, from source": ([*driver, "sandbox"], "READY", sandbox_env),
             }
-            if args.bundle.is_file():
+            if args.before is not None:
+                # The same runs with another checkout's code, each profile in a home of its
+                # own (a store of one version is not reopened by the other).
+                path = os.pathsep.join(
+                    filter(None, [str(args.before), os.environ.get("PYTHONPATH")])
+                )
+                for name, home in (("account", "a"), ("sandbox", "s")):
+                    folder = Path(before_home) / home
+                    folder.mkdir()
+                    before_env = {**env, "PYTHONPATH": path, "IMPILO_DESKTOP_HOME": str(folder)}
+                    target = [server.base_url, DEMO_API_KEY] if name == "account" else ["sandbox"]
+                    label = "real account" if name == "account" else "sandbox"
+                    targets[f"{label}, before ({args.before.name})"] = (
+                        [*driver, *target],
+                        "READY",
+                        before_env,
+                    )
+            if args.no_bundle:
+                pass
+            elif args.bundle.is_file():
                 window_only = [str(args.bundle), "--self-test", "--self-test-window-only"]
                 key_env = {**env, "IMPILO_API_KEY": DEMO_API_KEY}
                 targets["real account, bundle (self-test window)"] = (

@@ -86,7 +86,10 @@ class DeviceIdentifierType(StrEnum):
 class RequestModel(BaseModel):
     """Base for request bodies: strict shapes, so an incomplete body fails before it is sent."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    # Built on first use, as `models.ApiModel` (not at import).
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", defer_build=True
+    )
 
     def to_wire(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, exclude_none=True, mode="json")

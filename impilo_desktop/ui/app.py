@@ -236,7 +236,7 @@ def _run_window(argv: Sequence[str], instance: SingleInstance) -> int:
     log.info("Impilo Desktop %s started; log file %s", __version__, log_file)
     collector = install_ui_thread_gc(app)
     window.show()
-    window.start()
+    window.start_after_first_paint()
     _quit_on_interrupt(app, window)
     if window.first_run:
         window.open_welcome()

@@ -41,6 +41,19 @@ class Say(Protocol):
     ) -> None: ...
 
 
+def tray_message(window: QWidget, title: str, message: str) -> None:
+    """`message` from the system tray, when the desktop has one: one icon per window, made
+    on first use (news matters with the window hidden)."""
+    if not QSystemTrayIcon.isSystemTrayAvailable():
+        return
+    tray = window.findChild(QSystemTrayIcon, "historyTrayIcon")
+    if tray is None:
+        tray = QSystemTrayIcon(window.windowIcon(), window)
+        tray.setObjectName("historyTrayIcon")
+    tray.show()
+    tray.showMessage(title, message)
+
+
 class Notifier(QObject):
     """Says one thing in the places a coordinator might look, without interrupting and
     without hiding what they are reading. `bar` goes into the page's layout."""
@@ -53,7 +66,6 @@ class Notifier(QObject):
         self.bar.closed.connect(self._on_closed)
         self._shown_news = False
         self._shown_about: int | None = None
-        self._tray: QSystemTrayIcon | None = None
 
     @property
     def text(self) -> str:
@@ -83,12 +95,8 @@ class Notifier(QObject):
         window = self._page.window()
         if isinstance(window, QMainWindow):
             window.statusBar().showMessage(message, STATUS_BAR_MILLISECONDS)
-        if tray_title and QSystemTrayIcon.isSystemTrayAvailable():
-            if self._tray is None:
-                self._tray = QSystemTrayIcon(window.windowIcon(), self)
-                self._tray.setObjectName("historyTrayIcon")
-            self._tray.show()
-            self._tray.showMessage(tray_title, message)
+        if tray_title:
+            tray_message(window, tray_title, message)
 
     def _bar_free_for(self, about: int | None) -> bool:
         # isHidden, not isVisible: the page itself may be hidden behind another one.

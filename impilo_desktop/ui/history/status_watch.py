@@ -15,20 +15,23 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from impilo_desktop.api.models import Order
 from impilo_desktop.domain.needs_action import needs_action, notice_text
 from impilo_desktop.store import EntryState
 
-from .model import OrderHistoryModel
 from .needs_action import NeedsActionOrders, needs_action_orders
 from .notify import Say
 from .poller import OrderStatusPoller
-from .selection import SelectedOrder
-from .sources import OrderSources
 from .status_style import status_label
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from impilo_desktop.api.models import Order
     from impilo_desktop.ui.plumbing.services import AppServices
+
+    from .model import OrderHistoryModel
+    from .selection import SelectedOrder
+    from .sources import OrderSources
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,11 @@ def status_change_text(order: Order, previous: str) -> str:
 
 
 class StatusWatch(QObject):
-    """Keeps the list and the detail panel current with what Impilo says about an order."""
+    """Keeps the list and the detail panel current with what Impilo says about an order.
+
+    The window makes it with the session's pages (`ui/shell/window_pages.py`), so the count
+    and the news run before Order history is first shown; the page, once built, `attach`es
+    its list, detail panel and notes. A page made on its own makes its own watch."""
 
     needs_action_noticed = Signal(int, str)
     """(order id, text): an order has just entered a state that needs the coordinator."""
@@ -52,26 +59,25 @@ class StatusWatch(QObject):
     def __init__(
         self,
         services: AppServices,
-        model: OrderHistoryModel,
-        selection: SelectedOrder,
-        sources: OrderSources,
         say: Say,
         *,
         interval_seconds: float,
+        open_order: Callable[[int], None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._services = services
         self._bridge = services.bridge
-        self._model = model
-        self._selection = selection
-        self._sources = sources
         self._say = say
+        self._open_order = open_order
+        self._model: OrderHistoryModel | None = None
+        self._selection: SelectedOrder | None = None
+        self._sources: OrderSources | None = None
         self._polled: list[Order] = []
         self.needs = NeedsActionOrders(services, parent=self)
         self.poller = OrderStatusPoller(
             self._bridge,
-            sources.online.get_order,
+            self._get_order,
             self._sent_order_ids,
             interval_seconds=interval_seconds,
             parent=self,
@@ -79,12 +85,23 @@ class StatusWatch(QObject):
         self.poller.order_updated.connect(self._on_polled)
         self.poller.status_changed.connect(self._on_status_changed)
         self.poller.poll_finished.connect(self._save_polled)
-        model.page_loaded.connect(self._observe)
-        # After the page's own save to the cache (connected before): the count includes it.
-        model.page_loaded.connect(lambda _orders: self.needs.refresh())
         entry_sent = getattr(getattr(services, "outbox", None), "entry_sent", None)
         if entry_sent is not None:
             entry_sent.connect(self._on_entry_sent)
+
+    def attach(
+        self,
+        model: OrderHistoryModel,
+        selection: SelectedOrder,
+        sources: OrderSources,
+        say: Say,
+    ) -> None:
+        """The history page is built: its list and detail panel follow the news from now on,
+        and its notes say it."""
+        self._model, self._selection, self._sources, self._say = model, selection, sources, say
+        model.page_loaded.connect(self._observe)
+        # After the page's own save to the cache (connected before): the count includes it.
+        model.page_loaded.connect(lambda _orders: self.needs.refresh())
 
     def start(self) -> None:
         """Count the orders needing action, learn the watched orders' last known statuses
@@ -100,11 +117,23 @@ class StatusWatch(QObject):
     def fresh_order(self, order: Order) -> None:
         """An order just fetched (a refresh, a void, a new order): shown everywhere, its
         status known without a notification, and saved for offline use."""
-        self._model.upsert_order(order)
+        if self._model is not None and self._selection is not None:
+            self._model.upsert_order(order)
+            self._selection.update_shown(order)
         self.poller.observe(order)
-        self._selection.update_shown(order)
-        self._sources.save([order])
+        self._save([order])
         self.needs.refresh()
+
+    async def _get_order(self, order_id: int) -> Order:
+        return await self._services.client().get_order(order_id)
+
+    def _save(self, orders: list[Order]) -> None:
+        # Kept for offline history and the count (written on the bridge loop).
+        self._bridge.call(
+            self._services.store.cache_orders,
+            orders,
+            on_error=lambda e: log.warning("Could not cache orders: %s", e),
+        )
 
     def _sent_order_ids(self) -> list[int]:
         # Called by the poller on the bridge loop: the store is never read on the UI thread.
@@ -129,7 +158,7 @@ class StatusWatch(QObject):
     def _save_polled(self) -> None:
         polled, self._polled = self._polled, []
         if polled:
-            self._sources.save(polled)
+            self._save(polled)
             self.needs.refresh()
 
     def _observe(self, orders: list[Order]) -> None:
@@ -139,21 +168,26 @@ class StatusWatch(QObject):
 
     def _on_entry_sent(self, entry: object) -> None:
         order_id = getattr(entry, "order_id", None)
-        if isinstance(order_id, int) and not self._sources.offline:
+        offline = self._sources is not None and self._sources.offline
+        if isinstance(order_id, int) and not offline:
             self._bridge.submit(
-                self._sources.online.get_order(order_id),
+                self._get_order(order_id),
                 on_result=self.fresh_order,
                 on_error=lambda e: log.info("New order %s not fetched: %s", order_id, e),
             )
 
     def _on_polled(self, order: Order) -> None:
         self._polled.append(order)
-        if order.id is not None and self._model.loaded_order(order.id) is not None:
-            self._model.upsert_order(order)
-            self._selection.update_shown(order)
+        model, selection = self._model, self._selection
+        if model is None or selection is None:
+            return  # the page is not built: nothing shows the order yet
+        if order.id is not None and model.loaded_order(order.id) is not None:
+            model.upsert_order(order)
+            selection.update_shown(order)
 
     def _on_status_changed(self, order: Order, previous: str) -> None:
-        self._model.upsert_order(order)
+        if self._model is not None:
+            self._model.upsert_order(order)
         log.info("Order %s: status %s -> %s", order.id, previous, order.current_status)
         if order.id is not None and needs_action(previous):
             # It left that state: coming back to it later is news again.
@@ -179,9 +213,15 @@ class StatusWatch(QObject):
             tray_title="An order needs you",
             about=order_id,
             news=True,
-            actions=[("Open", lambda: self._selection.show_order(order_id))],
+            actions=[("Open", lambda: self._open(order_id))],
         )
         self.needs_action_noticed.emit(order_id, text)
+
+    def _open(self, order_id: int) -> None:
+        if self._open_order is not None:
+            self._open_order(order_id)  # the window: shows the page, then the order
+        elif self._selection is not None:
+            self._selection.show_order(order_id)
 
 
 __all__ = ["StatusWatch", "status_change_text"]

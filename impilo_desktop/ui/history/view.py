@@ -68,8 +68,11 @@ class OrderHistoryView(QWidget):
         *,
         page_size: int = 50,
         poll_interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
+        watch: StatusWatch | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`watch`: the window's, running since the window's first paint (None: the page
+        makes and starts its own)."""
         super().__init__(parent)
         named(self, "orderHistoryView", "Order history")
         self._bridge = services.bridge
@@ -109,15 +112,13 @@ class OrderHistoryView(QWidget):
             self._say,
             parent=self,
         )
-        self.watch = StatusWatch(
-            services,
-            self.model,
-            self.selection,
-            self.sources,
-            self._say,
-            interval_seconds=poll_interval_seconds,
-            parent=self,
-        )
+        self._own_watch = watch is None
+        if watch is None:
+            watch = StatusWatch(
+                services, self._say, interval_seconds=poll_interval_seconds, parent=self
+            )
+        self.watch = watch
+        watch.attach(self.model, self.selection, self.sources, self._say)
         self.poller = self.watch.poller
         self.needs = self.watch.needs
         self.corrections = AddressCorrections(self, services, self.model, self._say, parent=self)
@@ -163,7 +164,10 @@ class OrderHistoryView(QWidget):
         # opening on New order sends no history request. The poller runs from the start, so
         # a placed order's news arrives wherever the coordinator is.
         self._first_shown = False
-        self.watch.start()
+        if self._own_watch:
+            self.watch.start()
+        elif self.needs.count is not None:
+            self._on_needs_action_count(self.needs.count)  # counted before the page existed
 
     def _build_layout(self, layout_file: Path) -> None:
         order_list = QWidget()

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from impilo_desktop.sync.order_import import BatchSummary, ImportBatch, batch_summary
 from impilo_desktop.ui.order_import.batch_watch import BatchWatch
-from impilo_desktop.ui.order_import.wording import batch_outcome
+from impilo_desktop.ui.order_import.batch_words import batch_outcome
 
 if TYPE_CHECKING:
     from impilo_desktop.config import Profile
+    from impilo_desktop.sync.order_import import BatchSummary, ImportBatch
     from impilo_desktop.ui.order_import.dialog import ImportDialog
     from impilo_desktop.ui.order_import.summary import ImportSummaryDialog
     from impilo_desktop.ui.shell.main_window import MainWindow
@@ -99,6 +99,8 @@ class ImportActions:
         store = services.store
 
         def read() -> BatchSummary | None:
+            from impilo_desktop.sync.order_import import batch_summary  # on the bridge
+
             batches = store.recent_import_batches(1)
             return batch_summary(store, batches[0].batch_id) if batches else None
 

@@ -5,14 +5,26 @@ placed", and once nothing of a batch is moving any more `finished(summary)` fire
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from impilo_desktop.sync.order_import import BatchSummary, ImportBatch, batch_summary
-from impilo_desktop.ui.order_import.wording import batch_progress
-from impilo_desktop.ui.plumbing.services import AppServices
+from impilo_desktop.ui.order_import.batch_words import batch_progress
+
+if TYPE_CHECKING:
+    from impilo_desktop.store import Store
+    from impilo_desktop.sync.order_import import BatchSummary, ImportBatch
+    from impilo_desktop.ui.plumbing.services import AppServices
 
 log = logging.getLogger(__name__)
+
+
+def _summary(store: Store, batch_id: str) -> BatchSummary:
+    # On the bridge: the import's core is imported there, by the first read, not with the
+    # window (its first paint needs none of it).
+    from impilo_desktop.sync.order_import import batch_summary
+
+    return batch_summary(store, batch_id)
 
 
 class BatchWatch(QObject):
@@ -40,7 +52,7 @@ class BatchWatch(QObject):
 
         def moving() -> list[ImportBatch]:
             batches = store.recent_import_batches()
-            return [b for b in batches if not batch_summary(store, b.batch_id).finished]
+            return [b for b in batches if not _summary(store, b.batch_id).finished]
 
         self._services.bridge.call(moving, on_result=self._watch_all, on_error=self._on_error)
 
@@ -63,7 +75,7 @@ class BatchWatch(QObject):
         self._reading, self._again = True, False
         store, ids = self._services.store, list(self._batches)
         self._services.bridge.call(
-            lambda: [batch_summary(store, batch_id) for batch_id in ids],
+            lambda: [_summary(store, batch_id) for batch_id in ids],
             on_result=self._on_read,
             on_error=self._on_error,
         )

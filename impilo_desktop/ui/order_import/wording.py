@@ -8,10 +8,12 @@ from pathlib import Path
 
 from impilo_desktop.domain.order_sheet.sheet import SheetProblem
 from impilo_desktop.store import RefsAlreadyQueued, StoreError
-from impilo_desktop.store.entries import EntryState
-from impilo_desktop.sync.order_import import BatchLine, BatchSummary, ImportPreview, PreviewOrder
+from impilo_desktop.sync.order_import import ImportPreview, PreviewOrder
 from impilo_desktop.sync.order_import.contract import OrderStanding
 from impilo_desktop.sync.sheet_file import SameAsSpreadsheet
+from impilo_desktop.ui.order_import.batch_words import batch_outcome as batch_outcome
+from impilo_desktop.ui.order_import.batch_words import batch_progress as batch_progress
+from impilo_desktop.ui.order_import.batch_words import outcome as outcome
 
 WHAT_THE_FILE_HOLDS = (
     "One row of the spreadsheet is one line of an order: rows with the same <b>order_ref</b>"
@@ -149,34 +151,6 @@ def queued_text(count: int, file_name: str, problems_file: str | None) -> str:
     if problems_file:
         text += f" The rows with problems are in {problems_file}."
     return text
-
-
-def batch_progress(summary: BatchSummary) -> str:
-    """ "Importing orders.csv: 12 of 50 placed"."""
-    total = len(summary.lines)
-    return f"Importing {summary.batch.file_name}: {len(summary.placed):,} of {total:,} placed"
-
-
-def batch_outcome(summary: BatchSummary) -> str:
-    """ "orders.csv: 48 placed, 2 refused, 1 waiting". Not "refused by Impilo": the app
-    refuses some itself (an order_ref Impilo has for another patient); the summary shows
-    each reason."""
-    parts = [f"{len(summary.placed):,} placed"]
-    if summary.refused:
-        parts.append(f"{len(summary.refused):,} refused")
-    if summary.waiting:
-        parts.append(f"{len(summary.waiting):,} waiting")
-    return f"{summary.batch.file_name}: " + ", ".join(parts)
-
-
-def outcome(line: BatchLine) -> str:
-    if line.state == EntryState.SENT:
-        return "Placed"
-    if line.state == EntryState.REJECTED:
-        return "Refused"
-    if line.state == EntryState.HELD:
-        return "Waiting for you"
-    return "Waiting"
 
 
 REFUSED_WHERE = (

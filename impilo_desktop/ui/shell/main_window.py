@@ -270,6 +270,12 @@ class MainWindow(QMainWindow):
         self.session.start()
         self._update_outbox_status()
 
+    def start_after_first_paint(self) -> None:
+        """`start()` once the window has painted: the first refresh, drain and probe import
+        the network stack (httpx, httpcore) on the bridge thread, which would share the GIL
+        with the first paint."""
+        self.pages.after_first_paint(self.start)
+
     def shutdown(self) -> None:
         """Save the window's place and the draft on screen, then end the session (work,
         store, bridge, sandbox)."""

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QTableView, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -62,6 +63,11 @@ NOT_BEFORE_NEEDED = (
     "impilo_desktop.ui.shell.settings_page",
     "impilo_desktop.ui.templates.manager",
     "impilo_desktop.ui.order_import.dialog",
+    # The import's core: read on the bridge by the first batch followed, not with the window.
+    "impilo_desktop.sync.order_import",
+    # Order history: its status watch runs without it (the window's, since the first paint).
+    "impilo_desktop.ui.history.view",
+    "impilo_desktop.ui.history.model",
 )
 
 
@@ -112,15 +118,47 @@ def test_pages_are_built_when_first_needed(qtbot: QtBot, make_window: MakeWindow
     assert window.stack.indexOf(settings) == 3
 
 
-def test_order_history_is_built_after_the_first_paint(
+def test_order_history_waits_for_its_first_visit_and_its_count_does_not(
     qtbot: QtBot, make_window: MakeWindow
 ) -> None:
-    """Not with the window, but without waiting for a visit: its watch feeds the sidebar's
-    count of orders that need action."""
+    """The sidebar's count of orders that need action comes from the window's status watch,
+    started after the first paint; the page is built when first shown, on that same watch."""
     window: MainWindow = make_window("--profile", "sandbox", start=False)
-    assert window.pages.built("history") is None
+    watch = window.pages.watch
+    assert watch is not None
+    counts: list[int] = []
+    watch.needs.changed.connect(counts.append)
     window.show()
     window.start()
-    qtbot.waitUntil(lambda: window.pages.built("history") is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: bool(counts), timeout=15_000)
+    assert window.pages.built("history") is None
     assert window.current_page_key() == "new_order"
+
+    window.show_page("history")
+    history = window.pages.built("history")
+    assert history is window.history
+    assert window.history.watch is watch  # one poller, not a second one with the page
     assert window.stack.indexOf(window.history) == 2
+
+
+def test_background_work_starts_after_the_first_paint(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    """The command's window starts its refresh, drain and online probe once it has painted:
+    their first requests import the network stack on the bridge thread, beside the paint."""
+    window: MainWindow = make_window("--profile", "sandbox", start=False)
+    painted: list[bool] = []
+
+    class PaintSeen(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if watched is window and event.type() == QEvent.Type.Paint:
+                painted.append(True)
+            return False
+
+    seen = PaintSeen(window)
+    window.installEventFilter(seen)
+    window.start_after_first_paint()
+    assert not window.services.outbox.refreshing  # `start()` begins the refresh at once
+    window.show()
+    qtbot.waitUntil(lambda: bool(painted), timeout=15_000)
+    qtbot.waitUntil(lambda: window.services.outbox.state == "online", timeout=15_000)

@@ -44,3 +44,38 @@ def test_an_order_needing_action_is_announced_on_any_page_and_opens_from_there(
         return order is not None and order.id == order_id and "Tracking:" in history.detail.text()
 
     qtbot.waitUntil(shown, timeout=15_000)
+
+
+def test_an_order_needing_action_is_announced_before_history_was_ever_shown(
+    qtbot: QtBot, online_window: MainWindow, sandbox: SandboxServer
+) -> None:
+    """The window's status watch polls and announces without the page (issue 16): the page
+    is built by "Open in history", on the same watch, and shows the order."""
+    window = online_window
+    watch = window.pages.watch
+    assert watch is not None
+    with qtbot.waitSignal(window.services.outbox.entry_sent, timeout=15_000) as sent:
+        submit(qtbot, window, sandbox_draft())
+    order_id = sent.args[0].order_id
+    qtbot.waitUntil(lambda: watch.poller.known_status(order_id) is not None, timeout=15_000)
+
+    sandbox.put_in_needs_action(order_id, "unsuccessfulDelivery")
+    with qtbot.waitSignal(watch.needs_action_noticed, timeout=15_000):
+        watch.poller.poll_now()
+    qtbot.waitUntil(lambda: watch.needs.count == 1, timeout=15_000)
+    assert window.pages.built("history") is None
+    bar = window.notice_bar
+    assert bar.isVisible()
+    assert bar.text.text().startswith(f"Order {order_id} for Jacqueline ")
+    (button,) = bar.buttons()
+    button.click()
+    assert window.current_page_key() == "history"
+    history = window.history
+    assert history.watch is watch
+
+    def shown() -> bool:
+        order = history.detail.order
+        return order is not None and order.id == order_id and "Tracking:" in history.detail.text()
+
+    qtbot.waitUntil(shown, timeout=15_000)
+    assert history.needs.count == 1
