@@ -238,10 +238,14 @@ async def test_entries_marked_but_not_started_go_back_to_queued_on_a_stop(
         assert entry_id not in outcomes
         entry = store.get_entry(entry_id)
         assert (entry.state, entry.attempts) == (EntryState.QUEUED, 0)
-    put_back = [
-        h.detail for i in ids[8:] for h in store.entry_history(i) if h.outcome == "not_sent"
-    ]
-    assert put_back == ["the drain stopped before it was sent"] * 3
+    # How many of them were marked depends on whether the refusal arrived before or during
+    # the next batch's `sending` commit (on the drain's writes thread): each one marked was
+    # put back, none was sent.
+    history = [h for i in ids[8:] for h in store.entry_history(i)]
+    marked = [h for h in history if h.outcome == "sending"]
+    put_back = [h.detail for h in history if h.outcome == "not_sent"]
+    assert marked
+    assert put_back == ["the drain stopped before it was sent"] * len(marked)
 
 
 async def test_a_cancelled_drain_leaves_every_create_in_flight_in_doubt(
