@@ -13,7 +13,9 @@ at the end), then, in each repetition and in this order, measures
   the app had before pipelining (each `sending` mark its own transaction).
 
 Reports orders per second and the ratio drain/bare (time per order) per repetition, bare and
-drains interleaved, so each ratio is measured under the same load.
+drains interleaved, so each ratio is measured under the same load; also the benchmark
+process's CPU time per order (all its threads: the client's side, the sandbox excluded),
+less exposed to the load of a shared machine than the wall-clock times.
 
 Run (from the project root; the machine, versions and load average are printed first):
     .venv/bin/python -m benchmarks.drain_outbox [--orders 500] [--repeat 3] [--latency S]
@@ -33,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -74,35 +77,36 @@ def start_sandbox(home: Path, latency: float = 0.0) -> tuple[subprocess.Popen[st
     return proc, line.split()[-1]
 
 
-async def bare_posts(base_url: str, n: int) -> float:
+async def bare_posts(base_url: str, n: int) -> tuple[float, float]:
     bodies: list[dict[str, Any]] = [
         to_order_create(draft(i), new_client_reference()).to_wire() for i in range(n)
     ]
     headers = {"Impilo-API-Key": DEMO_API_KEY, "Accept": "application/json"}
     async with httpx.AsyncClient(base_url=base_url + "/api/v3", headers=headers) as client:
         (await client.get("/site", params={"size": 1})).raise_for_status()  # open the connection
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for body in bodies:
             response = await client.post("/order", json=body)
             response.raise_for_status()
             response.json()
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
 
 
-async def drain(base_url: str, n: int, folder: Path, in_flight: int) -> float:
+async def drain(base_url: str, n: int, folder: Path, in_flight: int) -> tuple[float, float]:
     with Store(folder / f"bench-{time.monotonic_ns()}.sqlite3") as store:
         for i in range(n):
             store.enqueue(draft(i), server=base_url)
         async with ImpiloClient(base_url, DEMO_API_KEY) as client:
             await client.list_sites(size=1)  # open the connection, as for `bare`
             sender = OutboxSender(store, lambda: _Borrowed(client), in_flight=in_flight)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             report = await sender.drain()
             elapsed = time.perf_counter() - started
+            used = time.process_time() - cpu
         sent = sum(1 for e in store.list_outbox() if e.state == EntryState.SENT)
         if sent != n or len(report.results) != n:
             raise SystemExit(f"drain sent {sent} of {n}: {report}")
-        return elapsed
+        return elapsed, used
 
 
 class _Borrowed:
@@ -138,9 +142,10 @@ def load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def row(what: str, times: list[float], n: int) -> str:
+def row(what: str, times: list[float], cpu: list[float], n: int) -> str:
     t = statistics.median(times)
-    return f"| {what} | {t:.2f} s | {n / t:.0f} | {t / n * 1000:.2f} ms |"
+    c = statistics.median(cpu)
+    return f"| {what} | {t:.2f} s | {n / t:.0f} | {t / n * 1000:.2f} ms | {c / n * 1000:.2f} ms |"
 
 
 def ratios(times: list[float], bare: list[float]) -> str:
@@ -170,10 +175,17 @@ def main() -> int:
             bare: list[float] = []
             drained: list[float] = []
             sequential: list[float] = []
+            cpu: dict[str, list[float]] = {"bare": [], "drain": [], "one": []}
             for _ in range(args.repeat):
-                bare.append(asyncio.run(bare_posts(base_url, n)))
-                drained.append(asyncio.run(drain(base_url, n, folder, in_flight=4)))
-                sequential.append(asyncio.run(drain(base_url, n, folder, in_flight=1)))
+                runs: list[tuple[str, list[float], Coroutine[Any, Any, tuple[float, float]]]] = [
+                    ("bare", bare, bare_posts(base_url, n)),
+                    ("drain", drained, drain(base_url, n, folder, in_flight=4)),
+                    ("one", sequential, drain(base_url, n, folder, in_flight=1)),
+                ]
+                for what, times, run in runs:
+                    elapsed, used = asyncio.run(run)
+                    times.append(elapsed)
+                    cpu[what].append(used)
         finally:
             proc.terminate()
             proc.communicate(timeout=30)
@@ -185,11 +197,23 @@ def main() -> int:
     print("## Draining the outbox\n")
     print(f"Command: `{command}` (sandbox as a separate process, {network}, loopback).\n")
     print(f"Machine: {machine()}. Load average after the run: {load()}.\n")
-    print(f"| what | median of {args.repeat} runs | orders/s | time per order |")
-    print("|---|---|---|---|")
-    print(row(f"{n} bare sequential httpx POSTs (floor)", bare, n))
-    print(row(f"`OutboxSender.drain()` of {n} entries (up to 4 in flight)", drained, n))
-    print(row("`OutboxSender(..., in_flight=1).drain()` (one at a time)", sequential, n))
+    print(
+        f"| what | median of {args.repeat} runs | orders/s | time per order"
+        " | client CPU per order |"
+    )
+    print("|---|---|---|---|---|")
+    print(row(f"{n} bare sequential httpx POSTs (floor)", bare, cpu["bare"], n))
+    print(
+        row(f"`OutboxSender.drain()` of {n} entries (up to 4 in flight)", drained, cpu["drain"], n)
+    )
+    print(
+        row(
+            "`OutboxSender(..., in_flight=1).drain()` (one at a time)",
+            sequential,
+            cpu["one"],
+            n,
+        )
+    )
     # Each repetition measures bare and the drains back to back, so a per-run ratio is less
     # exposed to a busy machine than the ratio of medians.
     print(
