@@ -62,10 +62,18 @@ class EntryOutcomes:
     async def _delivered_off_loop(
         self, entry: OutboxEntry, order: Order, outcome: Outcome
     ) -> EntryResult:
-        """`_delivered`, its commit on the drain's writes thread (store_writes.py)."""
+        """`_delivered`, its commit on the drain's writes thread, with the other orders
+        that came back meanwhile (store_writes.py); the entry is not read back."""
         self.connectivity.report_success()
-        recorded = await self.writes.run(self._record_delivery, entry, order, outcome)
-        return self._after_delivery(entry, order, outcome, recorded)
+        assert order.id is not None  # the client guarantees an id on created orders
+        note = _note(outcome)
+        if not await self.writes.mark_sent(entry.entry_id, order, _detail(order.id, note)):
+            return self._after_delivery(entry, order, outcome, None)
+        log.info("Entry %s: %s", entry.entry_id, _detail(order.id, note))
+        self._cache_new_patient(entry, order)
+        return EntryResult(
+            entry.entry_id, entry.client_reference, outcome, EntryState.SENT, order.id, note
+        )
 
     def _record_delivery(
         self, entry: OutboxEntry, order: Order, outcome: Outcome
