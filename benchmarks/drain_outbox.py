@@ -20,7 +20,10 @@ less exposed to the load of a shared machine than the wall-clock times.
 Run (from the project root; the machine, versions and load average are printed first):
     .venv/bin/python -m benchmarks.drain_outbox [--orders 500] [--repeat 3] [--latency S]
 `--latency 0.02` makes the sandbox wait 20 ms before each answer, as a real server over a
-network does (loopback alone answers in well under a millisecond).
+network does (loopback alone answers in well under a millisecond). `--profile` instead runs
+one bare loop and one drain (entries queued beforehand) under cProfile and prints where the
+loop thread's time goes, grouped by package, per order (cProfile slows Python code about
+twofold: read the shares, not the milliseconds; the drain's writes thread is not in it).
 Prints a Markdown section for docs/performance.md ("Draining the outbox").
 """
 
@@ -28,8 +31,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
 import platform
+import pstats
 import statistics
 import subprocess
 import sys
@@ -122,6 +127,83 @@ class _Borrowed:
         return None
 
 
+async def profiled_drain(base_url: str, n: int, folder: Path) -> cProfile.Profile:
+    with Store(folder / f"profile-{time.monotonic_ns()}.sqlite3") as store:
+        for i in range(n):
+            store.enqueue(draft(i), server=base_url)
+        async with ImpiloClient(base_url, DEMO_API_KEY) as client:
+            await client.list_sites(size=1)
+            sender = OutboxSender(store, lambda: _Borrowed(client))
+            profile = cProfile.Profile()
+            profile.enable()
+            await sender.drain()
+            profile.disable()
+            return profile
+
+
+async def profiled_bare(base_url: str, n: int) -> cProfile.Profile:
+    profile = cProfile.Profile()
+    profile.enable()
+    await bare_posts(base_url, n)
+    profile.disable()
+    return profile
+
+
+GROUPS = (
+    "impilo_desktop/store",
+    "impilo_desktop/sync",
+    "impilo_desktop/api",
+    "impilo_desktop/domain",
+    "httpcore",
+    "httpx",
+    "anyio",
+    "h11",
+    "pydantic",
+    "sniffio",
+    "asyncio",
+    "json",
+    "contextlib",
+    "concurrent",
+    "threading",
+)
+
+
+def group(filename: str, function: str) -> str:
+    """Where a function belongs: its package, or for C functions what they do."""
+    if filename == "~":
+        for word, name in (
+            ("sqlcipher3", "SQLite (C, with waits for the disk)"),
+            ("socket", "socket calls (C)"),
+            ("epoll", "waiting in epoll"),
+            ("pydantic", "pydantic (C)"),
+            ("json", "json (C)"),
+        ):
+            if word in function:
+                return name
+        return "other C functions"
+    if filename.startswith("<frozen importlib") or "importlib" in filename:
+        return "importlib (failed imports of sniffio)"
+    for name in GROUPS:
+        if name in filename:
+            return name
+    return "other"
+
+
+def print_profile(what: str, profile: cProfile.Profile, n: int) -> None:
+    totals: dict[str, float] = {}
+    stats: dict[Any, Any] = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    for (filename, _, function), (_, _, own, _, _) in stats.items():
+        name = group(filename, function)
+        totals[name] = totals.get(name, 0.0) + own
+    whole = sum(totals.values())
+    print(f"\n{what}: {whole / n * 1000:.2f} ms per order under cProfile\n")
+    print("| where (loop thread) | per order | share |")
+    print("|---|---|---|")
+    for name, own in sorted(totals.items(), key=lambda item: -item[1]):
+        if own / whole >= 0.01:
+            print(f"| {name} | {own / n * 1000:.2f} ms | {own / whole:.0%} |")
+
+
 def machine() -> str:
     pyside = "not installed"
     for name in ("PySide6-Essentials", "PySide6"):
@@ -164,9 +246,22 @@ def main() -> int:
         default=0.0,
         help="seconds the sandbox waits before each answer, as a real network would",
     )
+    parser.add_argument("--profile", action="store_true", help="where the time goes, per order")
     args = parser.parse_args()
     n = args.orders
     print(f"Machine: {machine()}. Load average before: {load()}.", file=sys.stderr)
+    if args.profile:
+        with tempfile.TemporaryDirectory() as tmp:
+            proc, base_url = start_sandbox(Path(tmp) / "sandbox-home", args.latency)
+            try:
+                asyncio.run(bare_posts(base_url, 20))  # the sandbox warmed up
+                print_profile("bare", asyncio.run(profiled_bare(base_url, n)), n)
+                print_profile("drain", asyncio.run(profiled_drain(base_url, n, Path(tmp))), n)
+            finally:
+                proc.terminate()
+                proc.communicate(timeout=30)
+        print(f"\nLoad average after: {load()}.")
+        return 0
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
