@@ -13,12 +13,17 @@ at the end), then, in each repetition and in this order, measures
   the app had before pipelining (each `sending` mark its own transaction).
 
 Reports orders per second and the ratio drain/bare (time per order) per repetition, bare and
-drains interleaved, so each ratio is measured under the same load.
+drains interleaved, so each ratio is measured under the same load; also the benchmark
+process's CPU time per order (all its threads: the client's side, the sandbox excluded),
+less exposed to the load of a shared machine than the wall-clock times.
 
 Run (from the project root; the machine, versions and load average are printed first):
     .venv/bin/python -m benchmarks.drain_outbox [--orders 500] [--repeat 3] [--latency S]
 `--latency 0.02` makes the sandbox wait 20 ms before each answer, as a real server over a
-network does (loopback alone answers in well under a millisecond).
+network does (loopback alone answers in well under a millisecond). `--profile` instead runs
+one bare loop and one drain (entries queued beforehand) under cProfile and prints where the
+loop thread's time goes, grouped by package, per order (cProfile slows Python code about
+twofold: read the shares, not the milliseconds; the drain's writes thread is not in it).
 Prints a Markdown section for docs/performance.md ("Draining the outbox").
 """
 
@@ -26,13 +31,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
 import platform
+import pstats
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -74,35 +82,36 @@ def start_sandbox(home: Path, latency: float = 0.0) -> tuple[subprocess.Popen[st
     return proc, line.split()[-1]
 
 
-async def bare_posts(base_url: str, n: int) -> float:
+async def bare_posts(base_url: str, n: int) -> tuple[float, float]:
     bodies: list[dict[str, Any]] = [
         to_order_create(draft(i), new_client_reference()).to_wire() for i in range(n)
     ]
     headers = {"Impilo-API-Key": DEMO_API_KEY, "Accept": "application/json"}
     async with httpx.AsyncClient(base_url=base_url + "/api/v3", headers=headers) as client:
         (await client.get("/site", params={"size": 1})).raise_for_status()  # open the connection
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for body in bodies:
             response = await client.post("/order", json=body)
             response.raise_for_status()
             response.json()
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
 
 
-async def drain(base_url: str, n: int, folder: Path, in_flight: int) -> float:
+async def drain(base_url: str, n: int, folder: Path, in_flight: int) -> tuple[float, float]:
     with Store(folder / f"bench-{time.monotonic_ns()}.sqlite3") as store:
         for i in range(n):
             store.enqueue(draft(i), server=base_url)
         async with ImpiloClient(base_url, DEMO_API_KEY) as client:
             await client.list_sites(size=1)  # open the connection, as for `bare`
             sender = OutboxSender(store, lambda: _Borrowed(client), in_flight=in_flight)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             report = await sender.drain()
             elapsed = time.perf_counter() - started
+            used = time.process_time() - cpu
         sent = sum(1 for e in store.list_outbox() if e.state == EntryState.SENT)
         if sent != n or len(report.results) != n:
             raise SystemExit(f"drain sent {sent} of {n}: {report}")
-        return elapsed
+        return elapsed, used
 
 
 class _Borrowed:
@@ -116,6 +125,83 @@ class _Borrowed:
 
     async def __aexit__(self, *exc: object) -> None:
         return None
+
+
+async def profiled_drain(base_url: str, n: int, folder: Path) -> cProfile.Profile:
+    with Store(folder / f"profile-{time.monotonic_ns()}.sqlite3") as store:
+        for i in range(n):
+            store.enqueue(draft(i), server=base_url)
+        async with ImpiloClient(base_url, DEMO_API_KEY) as client:
+            await client.list_sites(size=1)
+            sender = OutboxSender(store, lambda: _Borrowed(client))
+            profile = cProfile.Profile()
+            profile.enable()
+            await sender.drain()
+            profile.disable()
+            return profile
+
+
+async def profiled_bare(base_url: str, n: int) -> cProfile.Profile:
+    profile = cProfile.Profile()
+    profile.enable()
+    await bare_posts(base_url, n)
+    profile.disable()
+    return profile
+
+
+GROUPS = (
+    "impilo_desktop/store",
+    "impilo_desktop/sync",
+    "impilo_desktop/api",
+    "impilo_desktop/domain",
+    "httpcore",
+    "httpx",
+    "anyio",
+    "h11",
+    "pydantic",
+    "sniffio",
+    "asyncio",
+    "json",
+    "contextlib",
+    "concurrent",
+    "threading",
+)
+
+
+def group(filename: str, function: str) -> str:
+    """Where a function belongs: its package, or for C functions what they do."""
+    if filename == "~":
+        for word, name in (
+            ("sqlcipher3", "SQLite (C, with waits for the disk)"),
+            ("socket", "socket calls (C)"),
+            ("epoll", "waiting in epoll"),
+            ("pydantic", "pydantic (C)"),
+            ("json", "json (C)"),
+        ):
+            if word in function:
+                return name
+        return "other C functions"
+    if filename.startswith("<frozen importlib") or "importlib" in filename:
+        return "importlib (failed imports of sniffio)"
+    for name in GROUPS:
+        if name in filename:
+            return name
+    return "other"
+
+
+def print_profile(what: str, profile: cProfile.Profile, n: int) -> None:
+    totals: dict[str, float] = {}
+    stats: dict[Any, Any] = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    for (filename, _, function), (_, _, own, _, _) in stats.items():
+        name = group(filename, function)
+        totals[name] = totals.get(name, 0.0) + own
+    whole = sum(totals.values())
+    print(f"\n{what}: {whole / n * 1000:.2f} ms per order under cProfile\n")
+    print("| where (loop thread) | per order | share |")
+    print("|---|---|---|")
+    for name, own in sorted(totals.items(), key=lambda item: -item[1]):
+        if own / whole >= 0.01:
+            print(f"| {name} | {own / n * 1000:.2f} ms | {own / whole:.0%} |")
 
 
 def machine() -> str:
@@ -138,9 +224,10 @@ def load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def row(what: str, times: list[float], n: int) -> str:
+def row(what: str, times: list[float], cpu: list[float], n: int) -> str:
     t = statistics.median(times)
-    return f"| {what} | {t:.2f} s | {n / t:.0f} | {t / n * 1000:.2f} ms |"
+    c = statistics.median(cpu)
+    return f"| {what} | {t:.2f} s | {n / t:.0f} | {t / n * 1000:.2f} ms | {c / n * 1000:.2f} ms |"
 
 
 def ratios(times: list[float], bare: list[float]) -> str:
@@ -159,9 +246,22 @@ def main() -> int:
         default=0.0,
         help="seconds the sandbox waits before each answer, as a real network would",
     )
+    parser.add_argument("--profile", action="store_true", help="where the time goes, per order")
     args = parser.parse_args()
     n = args.orders
     print(f"Machine: {machine()}. Load average before: {load()}.", file=sys.stderr)
+    if args.profile:
+        with tempfile.TemporaryDirectory() as tmp:
+            proc, base_url = start_sandbox(Path(tmp) / "sandbox-home", args.latency)
+            try:
+                asyncio.run(bare_posts(base_url, 20))  # the sandbox warmed up
+                print_profile("bare", asyncio.run(profiled_bare(base_url, n)), n)
+                print_profile("drain", asyncio.run(profiled_drain(base_url, n, Path(tmp))), n)
+            finally:
+                proc.terminate()
+                proc.communicate(timeout=30)
+        print(f"\nLoad average after: {load()}.")
+        return 0
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -170,10 +270,17 @@ def main() -> int:
             bare: list[float] = []
             drained: list[float] = []
             sequential: list[float] = []
+            cpu: dict[str, list[float]] = {"bare": [], "drain": [], "one": []}
             for _ in range(args.repeat):
-                bare.append(asyncio.run(bare_posts(base_url, n)))
-                drained.append(asyncio.run(drain(base_url, n, folder, in_flight=4)))
-                sequential.append(asyncio.run(drain(base_url, n, folder, in_flight=1)))
+                runs: list[tuple[str, list[float], Coroutine[Any, Any, tuple[float, float]]]] = [
+                    ("bare", bare, bare_posts(base_url, n)),
+                    ("drain", drained, drain(base_url, n, folder, in_flight=4)),
+                    ("one", sequential, drain(base_url, n, folder, in_flight=1)),
+                ]
+                for what, times, run in runs:
+                    elapsed, used = asyncio.run(run)
+                    times.append(elapsed)
+                    cpu[what].append(used)
         finally:
             proc.terminate()
             proc.communicate(timeout=30)
@@ -185,11 +292,23 @@ def main() -> int:
     print("## Draining the outbox\n")
     print(f"Command: `{command}` (sandbox as a separate process, {network}, loopback).\n")
     print(f"Machine: {machine()}. Load average after the run: {load()}.\n")
-    print(f"| what | median of {args.repeat} runs | orders/s | time per order |")
-    print("|---|---|---|---|")
-    print(row(f"{n} bare sequential httpx POSTs (floor)", bare, n))
-    print(row(f"`OutboxSender.drain()` of {n} entries (up to 4 in flight)", drained, n))
-    print(row("`OutboxSender(..., in_flight=1).drain()` (one at a time)", sequential, n))
+    print(
+        f"| what | median of {args.repeat} runs | orders/s | time per order"
+        " | client CPU per order |"
+    )
+    print("|---|---|---|---|---|")
+    print(row(f"{n} bare sequential httpx POSTs (floor)", bare, cpu["bare"], n))
+    print(
+        row(f"`OutboxSender.drain()` of {n} entries (up to 4 in flight)", drained, cpu["drain"], n)
+    )
+    print(
+        row(
+            "`OutboxSender(..., in_flight=1).drain()` (one at a time)",
+            sequential,
+            cpu["one"],
+            n,
+        )
+    )
     # Each repetition measures bare and the drains back to back, so a per-run ratio is less
     # exposed to a busy machine than the ratio of medians.
     print(

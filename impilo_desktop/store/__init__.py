@@ -151,6 +151,11 @@ class Store(
             finally:
                 self.release_open_lock()
 
+    def release_connection(self) -> None:
+        """Close the calling thread's connection (for a thread about to end; the next call
+        from it would open a new one)."""
+        self._db.release_connection()
+
     def __enter__(self) -> Store:
         return self
 

@@ -146,6 +146,20 @@ class Database:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
 
+    def release_connection(self) -> None:
+        """Close the calling thread's connection, if it has one (a thread that used the store
+        for a while and is about to end: its connection would otherwise stay open until
+        `close`)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        self._local.conn = None
+        with self._all_lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        with contextlib.suppress(sqlite3.Error):
+            conn.close()
+
     def _open(self) -> sqlite3.Connection:
         try:
             _secure_folder(self.path.parent)

@@ -25,6 +25,8 @@ from impilo_desktop.store.sender_lock import SenderLease
 from impilo_desktop.store.state_table import StateTable, StateTableMixin
 
 REFERENCE_PREFIX = "impilo-desktop-"
+# The states an entry becomes `sent` from.
+SENT_FROM = (EntryState.SENDING, EntryState.IN_DOUBT)
 PAUSE_KEY = "outbox_paused"
 
 
@@ -355,6 +357,33 @@ class OutboxMixin(StateTableMixin):
             last_error=None,
             next_attempt_at=None,
         )
+
+    def mark_sent_batch(self, sent: list[tuple[int, Order, str]]) -> list[int]:
+        """`mark_sent` for the orders of a pipelined drain that came back together, in ONE
+        transaction, not durable either: each entry (id, its order, the history's detail)
+        still `sending` or `in_doubt` becomes `sent` with its order cached; one found
+        otherwise (settled meanwhile by a sender that took over) or gone is left out, its
+        order not cached. Returns the ids marked. The entries are not read back: the sender
+        has them."""
+        now = self.now()
+
+        def change(conn: sqlite3.Connection) -> list[int]:
+            marked: list[int] = []
+            for entry_id, order, detail in sent:
+                updated = conn.execute(
+                    "UPDATE outbox SET state = ?, order_id = ?, last_error = NULL,"
+                    " next_attempt_at = NULL, updated_at = ?"
+                    " WHERE entry_id = ? AND state IN (?, ?)",
+                    (EntryState.SENT, order.id, now, entry_id, *SENT_FROM),
+                ).rowcount
+                if updated:
+                    self._record(OUTBOX, conn, entry_id, "sent", detail)
+                    marked.append(entry_id)
+            chosen = set(marked)
+            insert_orders(conn, [order for i, order, _ in sent if i in chosen], now)
+            return marked
+
+        return self._db.write(change, durable=False)
 
     def mark_in_doubt(
         self,

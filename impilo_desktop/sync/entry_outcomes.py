@@ -28,6 +28,7 @@ from impilo_desktop.store import (
 )
 from impilo_desktop.sync.connectivity import Connectivity
 from impilo_desktop.sync.drain_report import API_KEY_REJECTED, EntryResult, Outcome, StopReason
+from impilo_desktop.sync.store_writes import StoreWrites
 
 log = logging.getLogger("impilo_desktop.sync.sender")
 
@@ -47,6 +48,7 @@ class EntryOutcomes:
     returns its `EntryResult`."""
 
     store: Store
+    writes: StoreWrites
     connectivity: Connectivity
     retry: RetryPolicy
     settle: float
@@ -54,19 +56,48 @@ class EntryOutcomes:
 
     def _delivered(self, entry: OutboxEntry, order: Order, outcome: Outcome) -> EntryResult:
         self.connectivity.report_success()
+        recorded = self._record_delivery(entry, order, outcome)
+        return self._after_delivery(entry, order, outcome, recorded)
+
+    async def _delivered_off_loop(
+        self, entry: OutboxEntry, order: Order, outcome: Outcome
+    ) -> EntryResult:
+        """`_delivered`, its commit on the drain's writes thread, with the other orders
+        that came back meanwhile (store_writes.py); the entry is not read back."""
+        self.connectivity.report_success()
         assert order.id is not None  # the client guarantees an id on created orders
-        note = "it already existed" if outcome == Outcome.ADOPTED else ""
-        detail = f"order {order.id}" + (f" ({note})" if note else "")
-        # One commit records the outcome and caches the order for offline history.
+        note = _note(outcome)
+        if not await self.writes.mark_sent(entry.entry_id, order, _detail(order.id, note)):
+            return self._after_delivery(entry, order, outcome, None)
+        log.info("Entry %s: %s", entry.entry_id, _detail(order.id, note))
+        self._cache_new_patient(entry, order)
+        return EntryResult(
+            entry.entry_id, entry.client_reference, outcome, EntryState.SENT, order.id, note
+        )
+
+    def _record_delivery(
+        self, entry: OutboxEntry, order: Order, outcome: Outcome
+    ) -> OutboxEntry | None:
+        """One commit records the outcome and caches the order for offline history; None
+        when the entry was settled meanwhile by a sender that took over (it adopted this
+        very order)."""
+        assert order.id is not None  # the client guarantees an id on created orders
         try:
-            sent = self.store.mark_sent(entry.entry_id, order.id, detail, order=order)
+            detail = _detail(order.id, _note(outcome))
+            return self.store.mark_sent(entry.entry_id, order.id, detail, order=order)
         except EntryStateError:
-            # Settled meanwhile by a sender that took over (it adopted this very order).
+            return None
+
+    def _after_delivery(
+        self, entry: OutboxEntry, order: Order, outcome: Outcome, sent: OutboxEntry | None
+    ) -> EntryResult:
+        if sent is None:
             log.warning(
                 "Entry %s: order %s arrived after the entry was settled", entry.entry_id, order.id
             )
             return self._result(self.store.get_entry(entry.entry_id), Outcome.SKIPPED)
-        log.info("Entry %s: %s", entry.entry_id, detail)
+        note = _note(outcome)
+        log.info("Entry %s: %s", entry.entry_id, _detail(order.id, note))
         self._cache_new_patient(entry, order)
         return self._result(sent, outcome, note)
 
@@ -151,6 +182,15 @@ class EntryOutcomes:
             order_id=entry.order_id,
             message=message,
         )
+
+
+def _note(outcome: Outcome) -> str:
+    return "it already existed" if outcome == Outcome.ADOPTED else ""
+
+
+def _detail(order_id: int | None, note: str = "") -> str:
+    """What the entry's history says of its order."""
+    return f"order {order_id}" + (f" ({note})" if note else "")
 
 
 def no_connection(error: Unreachable) -> StopReason:

@@ -196,7 +196,14 @@ class Pipeline:
         if not bodies:
             return
         try:
-            marked = self.sender.store.mark_sending_batch(list(bodies), self.sender.lease)
+            # Off the loop's thread: the creates in flight are read meanwhile. Committed
+            # (on disk) before any of these creates starts. Should the drain be cancelled
+            # during the wait, the marks still commit: those entries are found `sending` by
+            # the next drain, in doubt, and looked up by reference before anything is sent.
+            sender = self.sender
+            marked = await sender.writes.run(
+                sender.store.mark_sending_batch, list(bodies), sender.lease
+            )
         except SenderLockLost:
             first = next(e for e in batch if e.entry_id in bodies)
             self._stop(StopReason.TAKEN_OVER)

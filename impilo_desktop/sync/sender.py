@@ -108,6 +108,7 @@ from impilo_desktop.sync.entry_outcomes import (
 )
 from impilo_desktop.sync.order_ref_check import OrderRefCheck, needs_check
 from impilo_desktop.sync.pipeline import MAX_IN_FLIGHT, Pipeline
+from impilo_desktop.sync.store_writes import StoreWrites
 
 if TYPE_CHECKING:
     from impilo_desktop.sync.patient_change_sender import OnChange
@@ -177,6 +178,8 @@ class OutboxSender(EntryLookups):
         from impilo_desktop.sync.patient_change_sender import PatientChangeSender
 
         self._changes = PatientChangeSender(self)
+        # The drain's `sending` (batches) and `sent` commits, off the loop's thread.
+        self.writes = StoreWrites(store)
         self._refs = OrderRefCheck(self)
 
     @property
@@ -236,7 +239,8 @@ class OutboxSender(EntryLookups):
                         pipeline = Pipeline(
                             self, client, report, progress, on_result, done=len(changes)
                         )
-                        await pipeline.run(entries)
+                        async with self.writes:
+                            await pipeline.run(entries)
             finally:
                 heartbeat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -376,7 +380,7 @@ class OutboxSender(EntryLookups):
             with contextlib.suppress(Exception):
                 self.store.mark_in_doubt(entry_id, "interrupted while sending")
             raise
-        return self._delivered(entry, order, Outcome.SENT)
+        return await self._delivered_off_loop(entry, order, Outcome.SENT)
 
 
 # What a drain reports lives in drain_report.py; it is named here too, where callers have

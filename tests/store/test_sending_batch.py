@@ -1,10 +1,12 @@
 """`mark_sending_batch` and `unmark_sending`: the pipelined sender's `sending` marks for a few
-entries in one transaction that proves the lock, and their way back when never started."""
+entries in one transaction that proves the lock, and their way back when never started;
+`mark_sent_batch`: the `sent` marks of orders that came back together."""
 
 from __future__ import annotations
 
 import pytest
 
+from impilo_desktop.api.models import Order
 from impilo_desktop.store import EntryState, SenderLease, SenderLockLost, Store
 from tests.store.samples import SERVER, valid_draft
 
@@ -64,3 +66,27 @@ def test_an_in_doubt_entry_is_never_batched(store: Store) -> None:
 
     assert [e.entry_id for e in marked] == [ids[1]]
     assert store.get_entry(ids[0]).state == EntryState.IN_DOUBT
+
+
+def test_orders_that_came_back_together_are_marked_sent_in_one_go(store: Store) -> None:
+    ids = [store.enqueue(valid_draft(item_id=2000 + n), server=SERVER).entry_id for n in range(4)]
+    assert store.acquire_sender_lock(OWNER, 60)
+    store.mark_sending_batch(ids, SenderLease(OWNER, 300))
+    store.mark_in_doubt(ids[1], "timed out")  # in doubt: may still become sent
+    store.mark_sent(ids[2], 9002)  # settled meanwhile (adopted by a sender that took over)
+    store.mark_rejected(ids[3], "no", "rejected")
+    store.discard_entry(ids[3])
+    orders = {i: Order.model_validate({"id": 7000 + i}) for i in ids}
+
+    marked = store.mark_sent_batch([(i, orders[i], f"order {7000 + i}") for i in ids])
+
+    assert marked == [ids[0], ids[1]]
+    for entry_id in marked:
+        entry = store.get_entry(entry_id)
+        assert (entry.state, entry.order_id) == (EntryState.SENT, 7000 + entry_id)
+        assert store.entry_history(entry_id)[-1].detail == f"order {7000 + entry_id}"
+        assert store.cached_order(7000 + entry_id) is not None
+    # The one settled meanwhile keeps its own order; its late answer is not cached.
+    assert store.get_entry(ids[2]).order_id == 9002
+    assert store.cached_order(7000 + ids[2]) is None
+    assert store.cached_order(7000 + ids[3]) is None
