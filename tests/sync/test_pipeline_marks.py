@@ -2,7 +2,9 @@
 room in the window: the wait before an in-doubt entry is looked up (`settle`) is counted from
 the mark, so a mark made long before its POST would let that lookup come too early and the
 order be posted twice. Creates here take 10 s each on the store's clock, answered in turn; one
-is refused with a 503 mid-drain (the window drops to one)."""
+is refused with a 503 mid-drain (the window drops to one). In the app a commit takes
+milliseconds; here every answer that lands meanwhile counts 10 s, which makes a mark that
+waited for room stand out."""
 
 from __future__ import annotations
 
@@ -30,7 +32,6 @@ async def test_each_create_leaves_in_the_turn_its_entry_was_marked(
     for n in range(14):
         store.enqueue(valid_draft(item_id=2000 + n), server=BASE_URL)
     lags: list[float] = []
-    at_once: list[int] = []
     answered = 0
     turn = asyncio.Condition()
 
@@ -43,7 +44,6 @@ async def test_each_create_leaves_in_the_turn_its_entry_was_marked(
         lags.append(clock.now - entry.last_sent_at.timestamp())
         impilo.posts.append(body)
         mine = len(impilo.posts)
-        at_once.append(mine - answered)
         # Answered in the order they arrived, one at a time, each taking ANSWER seconds.
         async with turn:
             await turn.wait_for(lambda: answered == mine - 1)
@@ -65,8 +65,8 @@ async def test_each_create_leaves_in_the_turn_its_entry_was_marked(
 
     assert len(report.results) == 14
     assert len(impilo.posts) == 14
-    # A mark may precede its POST by creates answered in the same loop turn, never by a
-    # wait for room in the window (that was up to MAX_IN_FLIGHT - 1 answers, and unbounded
-    # once the window dropped).
-    assert max(lags) < ANSWER, lags
-    assert max(at_once) == MAX_IN_FLIGHT  # the window did fill
+    # A mark may precede its POST by the answers that came back while its own commit was on
+    # the disk (the creates already in flight: fewer than MAX_IN_FLIGHT), never by a wait for
+    # room in the window: that made it 6 answers here, growing with every answer the drop
+    # made the marked entries wait for.
+    assert max(lags) < MAX_IN_FLIGHT * ANSWER, lags
