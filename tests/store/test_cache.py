@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 from impilo_desktop.api.models import Kit, Order, Patient, Site
 from impilo_desktop.store import PatientSearchRow, ReferenceKind, Store
+from impilo_desktop.store.database import PAGE_CACHE_KIB
 
 
 def _patient(pid: int, first: str, last: str, site: int) -> Patient:
@@ -101,3 +104,16 @@ def test_patient_search_rows_agree_with_the_parsed_patients(store: Store) -> Non
     assert [(r.first_name, r.last_name, r.site_id) for r in rows] == [
         (p.first_name, p.last_name, p.site.id if p.site else None) for p in parsed
     ]
+
+
+def test_every_threads_connection_keeps_a_small_page_cache(store: Store) -> None:
+    # SQLCipher's default is 8 MiB per connection and each thread has one (issue 16,
+    # docs/performance.md "Memory"): the store asks for SQLite's own default, 2 MiB.
+    def cache_size() -> int:
+        return int(store._db.read(lambda c: c.execute("PRAGMA cache_size").fetchone()[0]))
+
+    seen: list[int] = []
+    worker = threading.Thread(target=lambda: seen.append(cache_size()))
+    worker.start()
+    worker.join()
+    assert seen == [cache_size()] == [-PAGE_CACHE_KIB]

@@ -15,7 +15,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,10 +39,11 @@ KEEP_ANNOUNCED = 2000
 """How many (order, state) pairs are remembered: far more than are ever open at once."""
 
 
-def needs_action_orders(store: Store) -> list[Order]:
-    """The cached orders that need the coordinator, newest first (on the bridge loop)."""
+def needs_action_orders(store: Store) -> Iterator[Order]:
+    """The cached orders that need the coordinator, newest first (on the bridge loop), parsed
+    one at a time as the caller takes them (keep rows or ids, not the orders)."""
     orders = store.cached_orders_in(NEEDS_ACTION_STATUSES)
-    return [o for o in orders if needs_action(o.current_status)]
+    return (o for o in orders if needs_action(o.current_status))
 
 
 class AnnouncedStates:

@@ -3,6 +3,7 @@ one changes (shipped, delivered...)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -83,7 +84,8 @@ class OrderStatusPoller(QObject):
     def observe(self, order: Order) -> None:
         """Learn an order's status from elsewhere (a page, a refresh) without notifying."""
         if order.id is not None and order.current_status:
-            self._known[order.id] = str(order.current_status)
+            # Interned: one string per status, not one per order seen (10,000 after a scroll).
+            self._known[order.id] = sys.intern(str(order.current_status))
 
     def known_status(self, order_id: int) -> str | None:
         return self._known.get(order_id)
