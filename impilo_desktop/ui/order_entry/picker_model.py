@@ -76,6 +76,8 @@ class RecordTable(Protocol[R]):
 
     def position_of(self, record_id: int) -> int: ...
 
+    def known_ids(self, ids: Iterable[int]) -> set[int]: ...
+
     def extend(self, records: Iterable[R]) -> None: ...
 
     def reordered(self, order: Sequence[int]) -> RecordTable[R]: ...
@@ -89,6 +91,9 @@ class RecordList(list[R]):
 
     def position_of(self, record_id: int) -> int:
         return next((i for i, r in enumerate(self) if r.id == record_id), -1)
+
+    def known_ids(self, ids: Iterable[int]) -> set[int]:
+        return set(ids).intersection(r.id for r in self)
 
     def reordered(self, order: Sequence[int]) -> RecordList[R]:
         return RecordList(self[i] for i in order)
@@ -169,9 +174,11 @@ class PickerModel(QAbstractTableModel, Generic[R]):
 
     def add_records(self, records: Sequence[R]) -> list[R]:
         """Add records not yet known (by id), e.g. server results; returns those added."""
+        known = self._records.known_ids(r.id for r in records)
         fresh: list[R] = []
         for r in records:
-            if self._records.position_of(r.id) < 0 and all(f.id != r.id for f in fresh):
+            if r.id not in known:
+                known.add(r.id)
                 fresh.append(r)
         if fresh:
             self._records.extend(fresh)

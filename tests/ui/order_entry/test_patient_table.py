@@ -116,3 +116,19 @@ def test_the_picker_scopes_sorts_adds_and_chooses_from_the_table(
     assert isinstance(model.records, PatientTable)
     assert [model.record(r).id for r in range(model.rowCount())] == [11, 7, 8]  # type: ignore[union-attr]
     store.close()
+
+
+def test_a_field_holding_the_tables_separator_keeps_its_row(tmp_path: Path) -> None:
+    """A name typed by another client may hold any character, the unit separator the table
+    joins a row's fields with included: the row still reads back, the character a space."""
+    store = Store(tmp_path / "impilo.sqlite3")
+    odd = ("Ann\x1fMarie", "Smith\x1f", "", "MRN\x1f1", "a\x1fb@example.org")
+    store.store_reference_page(
+        ReferenceKind.PATIENT, [patient(21, *odd[:2], "1980-01-01", odd[3], odd[4], 1, "", False)]
+    )
+    table = load_patients(store).records
+    [record] = list(table)
+    assert (record.id, record.first_name, record.last_name) == (21, "Ann Marie", "Smith ")
+    assert (record.external_identifier, record.email) == ("MRN 1", "a b@example.org")
+    assert table.known_ids([21, 22]) == {21}
+    store.close()
