@@ -77,6 +77,11 @@ class ReferenceRefresher:
         requests in flight, not for every page of a 100,000-patient refresh."""
         self._stopping = True
 
+    def resume(self) -> None:
+        """On the refresh's loop: refreshes run again after `stop_after_page` (a controller
+        started again after it was stopped)."""
+        self._stopping = False
+
     async def refresh(
         self,
         kinds: Sequence[ReferenceKind] = ALL_KINDS,

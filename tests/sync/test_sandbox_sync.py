@@ -211,3 +211,8 @@ async def test_a_refresh_told_to_stop_ends_after_the_page_on_its_way(
     with pytest.raises(asyncio.CancelledError):  # and a later refresh asks nothing
         await refresher.refresh(progress=progress)
     assert pages == [100, 200]
+
+    # Resumed (its controller started again), it refreshes again, to the end.
+    refresher.resume()
+    await refresher.refresh([ReferenceKind.PATIENT])
+    assert store.reference_fetched_at(ReferenceKind.PATIENT) is not None

@@ -154,6 +154,8 @@ class OutboxController(QObject):
         if self._running:
             return
         self._running = True
+        # A controller stopped before (its refresh told to end) refreshes again.
+        self._on_loop(self._refresher.resume)
 
         def first_summary(read: tuple[int, OutboxSummary]) -> None:
             self._on_summary(read)
