@@ -13,6 +13,7 @@ from impilo_desktop.domain import OrderDraft, to_order_create
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import PATIENT_MATCH, EntryState, Store
 from impilo_desktop.sync import API_KEY_REJECTED, EntryResult, OutboxSender, Outcome, StopReason
+from impilo_desktop.sync.connectivity import ConnectivityState
 from impilo_desktop.sync.pipeline import MAX_IN_FLIGHT
 from tests.store.samples import new_patient_draft, valid_draft
 from tests.sync.fake_impilo import BASE_URL, FakeImpilo
@@ -178,15 +179,30 @@ async def test_a_stop_starts_no_new_create_and_lets_those_in_flight_finish(
     store: Store, impilo: FakeImpilo
 ) -> None:
     ids = [store.enqueue(valid_draft(item_id=2000 + n), server=BASE_URL).entry_id for n in range(9)]
-    # Three answered (the window grows to four), then the key is refused on the fourth
-    # create while the next three are already on their way.
+    # Three answered (the window grows to four); the next four are held at Impilo until all
+    # four are on their way; then the key is refused on the first of them, and the other
+    # three are answered only once the refusal has paused the outbox.
+    refuse, answer = asyncio.Event(), asyncio.Event()
     impilo.script.extend([("call", lambda: None)] * 3)
-    impilo.script.append(("status", 401, {"message": "bad key"}, {}))
+    impilo.script.append(("block", refuse, ("status", 401, {"message": "bad key"}, {})))
+    impilo.script.extend([("block", answer, "create")] * 3)
     progress: list[tuple[int, int]] = []
 
-    report = await fake_sender(store, impilo).drain(
-        progress=lambda done, total: progress.append((done, total))
+    refused = asyncio.Event()  # the sender heard the refusal (and stopped, in that step)
+
+    async def impilo_answers() -> None:
+        await impilo.wait_blocked(4)
+        refuse.set()
+        await refused.wait()
+        answer.set()
+
+    sender = fake_sender(store, impilo)
+    sender.connectivity.subscribe(
+        lambda state, _message: refused.set() if state == ConnectivityState.UNAUTHORIZED else None
     )
+    answering = asyncio.create_task(impilo_answers())
+    report = await sender.drain(progress=lambda done, total: progress.append((done, total)))
+    await answering
 
     outcomes = {r.entry_id: r.outcome for r in report.results}
     assert [outcomes[i] for i in ids[:3]] == [Outcome.SENT] * 3
