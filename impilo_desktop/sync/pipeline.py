@@ -95,7 +95,7 @@ class Pipeline:
         self.window = Window(sender.in_flight)
         # Creates in flight, in the order they started: their entries and window eras.
         self.flying: dict[asyncio.Task[EntryResult], tuple[OutboxEntry, int]] = {}
-        # Entries committed `sending` about to start (in the turn they were marked).
+        # Entries committed `sending` about to start (as soon as their commit is on disk).
         self.cleared: deque[tuple[OutboxEntry, OrderCreate]] = deque()
 
     @property
@@ -171,11 +171,12 @@ class Pipeline:
     async def _clear(self, batch: list[OutboxEntry]) -> None:
         """Commit `sending` for the entries of `batch` that are to be posted, in one
         transaction that proves the lock is ours and extends it; the batch fits the room
-        the window has, so they start in the same turn of the loop (a mark is never older
-        than its POST by more than that turn: `settle` counts from it). Should the window
-        shrink meanwhile (a lookup failed), the marked entries that do not fit go back to
-        the queue (`run`). A spreadsheet's orders are looked up by their order_refs first,
-        together; an order found settles its entry without a POST (order_ref_check.py)."""
+        the window has, so they start as soon as that commit is on disk (a mark is never
+        older than its POST by more than the wait for the disk: `settle` counts from it).
+        Should the window shrink meanwhile (a lookup failed), the marked entries that do not
+        fit go back to the queue (`run`). A spreadsheet's orders are looked up by their
+        order_refs first, together; an order found settles its entry without a POST
+        (order_ref_check.py)."""
         bodies: dict[int, OrderCreate] = {}
         for entry in batch:
             held = self.sender.held_for_server(self.client, entry)
