@@ -267,4 +267,6 @@ def test_a_refusal_arriving_while_asked_leaves_the_question_and_its_draft(
     with qtbot.waitSignal(view.submitted, timeout=WAIT_MS) as sent:
         submit.click()
     assert sent.args[0].draft.draft_id == asked_about
+    # Queued is not yet placed: the outbox sends it on its own time.
+    qtbot.waitUntil(lambda: view.form.banner.kind == BannerKind.SUCCESS, timeout=WAIT_MS)
     assert len(orders_with_reference(qtbot, started, reference)) == 1
