@@ -28,13 +28,11 @@ import argparse
 import gc
 import multiprocessing
 import os
-import socket
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from multiprocessing.synchronize import Event
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -43,9 +41,10 @@ import httpx
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject
 from PySide6.QtWidgets import QApplication
 
+from benchmarks.large_sandbox import free_port, serve
 from benchmarks.machine import machine_line
 from impilo_desktop.config import CUSTOM, Profile
-from impilo_desktop.sandbox import DEMO_API_KEY, SandboxServer, SeedSize
+from impilo_desktop.sandbox import DEMO_API_KEY
 from impilo_desktop.secrets import KeyStore, MemoryKeyring
 from impilo_desktop.ui.history.view import OrderHistoryView
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
@@ -62,25 +61,6 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def serve(port: int, orders: int, ready: Event, stop: Event) -> None:
-    """The sandbox in its own process, so its memory and CPU stay out of the measurements."""
-    server = SandboxServer(
-        port=port, seed_size=SeedSize(patients=orders, orders=orders, history_days=730)
-    ).start()
-    ready.set()
-    parent = os.getppid()
-    # Also end when the benchmark itself died without saying so (no orphaned server).
-    while not stop.wait(1.0) and os.getppid() == parent:
-        pass
-    server.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for_events() -> None:
@@ -165,7 +145,9 @@ def main() -> None:
     port = free_port()
     context = multiprocessing.get_context("spawn")
     ready, stop = context.Event(), context.Event()
-    process = context.Process(target=serve, args=(port, args.orders, ready, stop), daemon=True)
+    process = context.Process(
+        target=serve, args=(port, args.orders, args.orders, ready, stop), daemon=True
+    )
     process.start()
     if not ready.wait(900):
         raise SystemExit("the sandbox did not start")

@@ -34,7 +34,6 @@ import json
 import multiprocessing
 import os
 import platform
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -42,9 +41,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
+
+from benchmarks.large_sandbox import free_port, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 MiB = 2**20
@@ -82,26 +82,6 @@ def rss_bytes() -> int:
 
 
 # --- the server ----------------------------------------------------------------------------
-
-
-def serve(port: int, patients: int, orders: int, ready: Event, stop: Event) -> None:
-    """The large sandbox in its own process; ends on `stop` or when its parent is gone."""
-    from impilo_desktop.sandbox import SandboxServer, SeedSize
-
-    server = SandboxServer(
-        port=port, seed_size=SeedSize(patients=patients, orders=orders, history_days=730)
-    ).start()
-    ready.set()
-    parent = os.getppid()
-    while not stop.wait(1.0) and os.getppid() == parent:
-        pass
-    server.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --- the app process -------------------------------------------------------------------------
