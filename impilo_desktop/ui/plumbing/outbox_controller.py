@@ -135,7 +135,6 @@ class OutboxController(QObject):
         self._again: tuple[bool, bool] | None = None
         # A person asked to send (Send now): the next drain's lock_busy is said, not ignored.
         self._asked = False
-        self._drain_asked = False
         self._running = False
         self._state = ConnectivityState.UNKNOWN.value
         self._message = ""
@@ -214,7 +213,9 @@ class OutboxController(QObject):
 
     @property
     def sending(self) -> bool:
-        return self._drain_job is not None and not self._drain_job.done()
+        """A drain is on its way, or its report has not reached this thread yet: until then a
+        new drain must not start, or the late report would be taken for the new one's."""
+        return self._drain_job is not None and not self._drain_job.future.cancelled()
 
     @property
     def refreshing(self) -> bool:
@@ -368,8 +369,8 @@ class OutboxController(QObject):
             loop.call_soon_threadsafe(step)
 
     def _busy(self) -> bool:
-        jobs = (self._drain_job, self._refresh_job)
-        return any(job is not None and not job.done() for job in jobs)
+        refreshing = self._refresh_job is not None and not self._refresh_job.done()
+        return self.sending or refreshing
 
     def _maybe_restart(self) -> None:
         if not self._restart_pending or self._busy():
@@ -424,7 +425,7 @@ class OutboxController(QObject):
             self._again = (due_only, waiting_for_network)
             return
         self._retry_timer.stop()
-        self._drain_asked, self._asked = self._asked, False
+        asked, self._asked = self._asked, False
 
         def on_result(result: EntryResult) -> None:
             # On the loop thread: the entry is read here, the UI gets it with the result.
@@ -442,7 +443,7 @@ class OutboxController(QObject):
 
         self._drain_job = self._services.bridge.submit(
             self._tracked(drain_and_summarize()),
-            on_result=self._on_drained,
+            on_result=lambda outcome: self._on_drained(outcome, asked=asked),
             on_error=self._on_drain_error,
         )
 
@@ -522,14 +523,18 @@ class OutboxController(QObject):
         self.reference_refreshed.emit(False)
         self._maybe_restart()
 
-    def _on_drained(self, outcome: tuple[DrainReport, tuple[int, OutboxSummary]]) -> None:
+    def _on_drained(
+        self, outcome: tuple[DrainReport, tuple[int, OutboxSummary]], *, asked: bool
+    ) -> None:
+        """A drain's report, `asked` if a person asked for that drain (Send now)."""
+        self._drain_job = None
         report, read = outcome
         if read[0] >= self._shown_read:
             self._shown_read, self._summary = read
         self.last_report = report
-        if report.lock_busy and self._drain_asked:
+        if report.lock_busy and asked:
             self.busy_elsewhere.emit(BUSY_ELSEWHERE)
-        elif self._drain_asked and (report.stopped or report.paused):
+        elif asked and (report.stopped or report.paused):
             self.send_stopped.emit(report)
         if self._restart_pending:
             self._again = None
@@ -548,6 +553,7 @@ class OutboxController(QObject):
         self.drain_finished.emit(report)
 
     def _on_drain_error(self, error: BaseException) -> None:
+        self._drain_job = None
         log.error("Sending the outbox failed", exc_info=error)
         self.progress.emit(0, 0)
         self.changed()

@@ -77,8 +77,9 @@ def test_the_light_goes_offline_and_back_by_itself(
 def test_back_online_keeps_the_wait_the_server_asked_for(
     qtbot: QtBot, open_window: OpenWindow, sandbox: SandboxServer
 ) -> None:
-    window = open_window(QUICK)
-    wait_online(qtbot, window)
+    # No probe until the order is refused: a probe's request would take the forced fault.
+    window = open_window(NEVER)
+    wait_online(qtbot, window)  # from the start-up drain and refresh
     outbox = window.services.outbox
     qtbot.waitUntil(lambda: not outbox.refreshing and not outbox.sending, timeout=15_000)
     sandbox.faults.retry_after = 600  # "not now: in ten minutes"
@@ -87,6 +88,7 @@ def test_back_online_keeps_the_wait_the_server_asked_for(
         entry = submit(qtbot, window, sandbox_draft())
     assert outbox.summary.pending == 1
 
+    outbox.set_probe_schedule(QUICK)  # the probe finds the server gone, and back
     sandbox.stop()
     qtbot.waitUntil(lambda: light(window) == "Offline", timeout=15_000)
     with qtbot.waitSignal(outbox.drain_finished, timeout=15_000) as drained:

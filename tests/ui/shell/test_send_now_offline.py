@@ -95,3 +95,34 @@ def test_send_now_without_a_key_says_so(
         "Nothing was sent: there is no API key for this account. Add it in Settings; the"
         " orders wait."
     )
+
+
+def test_a_drain_ending_unseen_is_not_taken_for_the_one_asked_for(
+    qtbot: QtBot, online_window: MainWindow, sandbox: SandboxServer
+) -> None:
+    """A drain the app started by itself has ended on the bridge, its report not yet on the UI
+    thread, when the coordinator presses Send now: the drain asked for waits for that report
+    and says why it stopped once; the late report is not taken for its own (it was, and the
+    bar came back after it was dismissed)."""
+    window = online_window
+    outbox = window.services.outbox
+    outbox.set_probe_schedule(NEVER)
+    sandbox.stop()
+    submit(qtbot, window, sandbox_draft())
+    qtbot.waitUntil(lambda: outbox.state == "offline" and not outbox.sending, timeout=15_000)
+    stops: list[DrainReport] = []
+    outbox.send_stopped.connect(stops.append)
+    finished: list[DrainReport] = []
+    outbox.drain_finished.connect(finished.append)
+
+    outbox.drain(due_only=False)  # as the retry timer starts one: nobody asked
+    job = outbox._drain_job
+    assert job is not None
+    job.future.result(timeout=15)  # ended on the bridge; no event processed here since
+    assert outbox.sending  # until its report is read here
+    outbox.send_now()
+
+    qtbot.waitUntil(lambda: len(finished) == 2, timeout=15_000)
+    assert len(stops) == 1
+    assert stops[0] is finished[1]
+    assert stops[0].stopped == StopReason.OFFLINE
