@@ -80,7 +80,7 @@ from impilo_desktop.api.errors import (
     RequestRejected,
     Unreachable,
 )
-from impilo_desktop.api.models import OrderCreate
+from impilo_desktop.api.models import Order, OrderCreate
 from impilo_desktop.api.retry import OUTBOX_RETRY, RetryPolicy
 from impilo_desktop.api.transport import DEFAULT_DEADLINE
 from impilo_desktop.domain import DraftInvalid, to_order_create
@@ -346,6 +346,18 @@ class OutboxSender(EntryLookups):
     ) -> EntryResult:
         """POST an entry already committed `sending`, and record what came of it. Raises
         `StopDrain` when no further create may start (key refused, no connection at all)."""
+        posted = await self.post(client, entry, body)
+        if isinstance(posted, EntryResult):
+            return posted
+        return await self._delivered_off_loop(entry, posted, Outcome.SENT)
+
+    async def post(
+        self, client: ImpiloClient, entry: OutboxEntry, body: OrderCreate
+    ) -> Order | EntryResult:
+        """POST an entry already committed `sending`: the order Impilo created (its `sent`
+        mark is the caller's: `create`, or the pipeline's next commit), or the entry's
+        result, recorded, when none came back. Raises `StopDrain` when no further create
+        may start (key refused, no connection at all)."""
         entry_id = entry.entry_id
         try:
             order = await client.create_order(body)
@@ -380,7 +392,7 @@ class OutboxSender(EntryLookups):
             with contextlib.suppress(Exception):
                 self.store.mark_in_doubt(entry_id, "interrupted while sending")
             raise
-        return await self._delivered_off_loop(entry, order, Outcome.SENT)
+        return order
 
 
 # What a drain reports lives in drain_report.py; it is named here too, where callers have
