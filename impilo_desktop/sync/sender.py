@@ -42,7 +42,9 @@ timing assumptions):
    committed together, in one transaction that proves and extends the lock (step 5) once,
    just before their requests start: each is durable before its request leaves, and after a
    crash each is in doubt and reconciled by its reference (one whose POST never left is found
-   absent and sent: correct, only slower).
+   absent and sent: correct, only slower). An order that came back is marked `sent` with
+   the next batch's marks, in the same transaction (or alone when none follows); until then
+   its entry is `sending`, so a crash leaves it in doubt, adopted by its reference.
    A `queued` order for an existing patient or a site goes into the window; a spreadsheet's
    one too, its order_ref looked up (step 7) with the rest of its batch's just before the
    batch is marked, unless an entry in flight carries the same ref (then it waits for that
