@@ -116,7 +116,7 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    n = args.orders
+    n: int = args.orders
     print(f"Machine: {machine()}. Load average before: {load()}.", file=sys.stderr)
     runs: dict[str, list[Timing]] = {"bare": [], "drain": [], "one": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,7 +126,7 @@ def main() -> int:
             runs["one"].append(asyncio.run(drain(n, Path(tmp), 1)))
 
     def ms(values: list[float]) -> float:
-        return float(statistics.median(values)) / n * 1000
+        return statistics.median(values) / n * 1000
 
     floor = ms([loop for loop, _ in runs["bare"]])
     command = f".venv/bin/python -m benchmarks.drain_own_cpu --orders {n} --repeat {args.repeat}"
