@@ -103,6 +103,9 @@ class Pipeline:
         # Orders Impilo created whose `sent` marks are not committed yet: they go with the
         # next batch's `sending` marks, in one transaction (or alone when none follows).
         self.landed: list[tuple[OutboxEntry, Order]] = []
+        # Set whenever a create finishes: `_land` waits on it (cheaper than `asyncio.wait`,
+        # which hooks into every task in flight each time it is called).
+        self.finishing = asyncio.Event()
         # Entries committed `sending` about to start (as soon as their commit is on disk).
         self.cleared: deque[tuple[OutboxEntry, OrderCreate]] = deque()
 
@@ -264,6 +267,7 @@ class Pipeline:
 
     def _start(self, entry: OutboxEntry, body: OrderCreate) -> None:
         task = asyncio.create_task(self._fly(entry, body), name=f"create-{entry.entry_id}")
+        task.add_done_callback(lambda _: self.finishing.set())
         self.flying[task] = (entry, self.window.era)
 
     def _requeue(self) -> list[OutboxEntry]:
@@ -301,8 +305,10 @@ class Pipeline:
         they started. An order Impilo created frees its room in the window at once; its
         `sent` mark goes with the next commit (`_clear`)."""
         while self.flying:
-            finished, _ = await asyncio.wait(self.flying, return_when=asyncio.FIRST_COMPLETED)
-            for task in [t for t in self.flying if t in finished]:
+            while not any(task.done() for task in self.flying):
+                self.finishing.clear()
+                await self.finishing.wait()
+            for task in [t for t in self.flying if t.done()]:
                 entry, era = self.flying.pop(task)
                 posted = task.result()
                 if isinstance(posted, EntryResult):
