@@ -15,7 +15,8 @@ at the end), then, in each repetition and in this order, measures
 Reports orders per second and the ratio drain/bare (time per order) per repetition, bare and
 drains interleaved, so each ratio is measured under the same load; also the benchmark
 process's CPU time per order (all its threads: the client's side, the sandbox excluded),
-less exposed to the load of a shared machine than the wall-clock times.
+less exposed to the load of a shared machine than the wall-clock times, and how much of it
+the event loop's thread used (the rest is the drain's writes thread, sync/store_writes.py).
 
 Run (from the project root; the machine, versions and load average are printed first):
     .venv/bin/python -m benchmarks.drain_outbox [--orders 500] [--repeat 3] [--latency S]
@@ -82,36 +83,42 @@ def start_sandbox(home: Path, latency: float = 0.0) -> tuple[subprocess.Popen[st
     return proc, line.split()[-1]
 
 
-async def bare_posts(base_url: str, n: int) -> tuple[float, float]:
+Timing = tuple[float, float, float]
+"""Wall-clock seconds, the process's CPU seconds, the loop thread's CPU seconds."""
+
+
+async def bare_posts(base_url: str, n: int) -> Timing:
     bodies: list[dict[str, Any]] = [
         to_order_create(draft(i), new_client_reference()).to_wire() for i in range(n)
     ]
     headers = {"Impilo-API-Key": DEMO_API_KEY, "Accept": "application/json"}
     async with httpx.AsyncClient(base_url=base_url + "/api/v3", headers=headers) as client:
         (await client.get("/site", params={"size": 1})).raise_for_status()  # open the connection
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu, loop = time.perf_counter(), time.process_time(), time.thread_time()
         for body in bodies:
             response = await client.post("/order", json=body)
             response.raise_for_status()
             response.json()
-        return time.perf_counter() - started, time.process_time() - cpu
+        loop = time.thread_time() - loop
+        return time.perf_counter() - started, time.process_time() - cpu, loop
 
 
-async def drain(base_url: str, n: int, folder: Path, in_flight: int) -> tuple[float, float]:
+async def drain(base_url: str, n: int, folder: Path, in_flight: int) -> Timing:
     with Store(folder / f"bench-{time.monotonic_ns()}.sqlite3") as store:
         for i in range(n):
             store.enqueue(draft(i), server=base_url)
         async with ImpiloClient(base_url, DEMO_API_KEY) as client:
             await client.list_sites(size=1)  # open the connection, as for `bare`
             sender = OutboxSender(store, lambda: _Borrowed(client), in_flight=in_flight)
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu, loop = time.perf_counter(), time.process_time(), time.thread_time()
             report = await sender.drain()
+            loop = time.thread_time() - loop
             elapsed = time.perf_counter() - started
             used = time.process_time() - cpu
         sent = sum(1 for e in store.list_outbox() if e.state == EntryState.SENT)
         if sent != n or len(report.results) != n:
             raise SystemExit(f"drain sent {sent} of {n}: {report}")
-        return elapsed, used
+        return elapsed, used, loop
 
 
 class _Borrowed:
@@ -224,10 +231,14 @@ def load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def row(what: str, times: list[float], cpu: list[float], n: int) -> str:
+def row(what: str, times: list[float], cpu: list[float], loop: list[float], n: int) -> str:
     t = statistics.median(times)
     c = statistics.median(cpu)
-    return f"| {what} | {t:.2f} s | {n / t:.0f} | {t / n * 1000:.2f} ms | {c / n * 1000:.2f} ms |"
+    own = statistics.median(loop)
+    return (
+        f"| {what} | {t:.2f} s | {n / t:.0f} | {t / n * 1000:.2f} ms | {c / n * 1000:.2f} ms"
+        f" | {own / n * 1000:.2f} ms |"
+    )
 
 
 def ratios(times: list[float], bare: list[float]) -> str:
@@ -271,16 +282,18 @@ def main() -> int:
             drained: list[float] = []
             sequential: list[float] = []
             cpu: dict[str, list[float]] = {"bare": [], "drain": [], "one": []}
+            loop: dict[str, list[float]] = {"bare": [], "drain": [], "one": []}
             for _ in range(args.repeat):
-                runs: list[tuple[str, list[float], Coroutine[Any, Any, tuple[float, float]]]] = [
+                runs: list[tuple[str, list[float], Coroutine[Any, Any, Timing]]] = [
                     ("bare", bare, bare_posts(base_url, n)),
                     ("drain", drained, drain(base_url, n, folder, in_flight=4)),
                     ("one", sequential, drain(base_url, n, folder, in_flight=1)),
                 ]
                 for what, times, run in runs:
-                    elapsed, used = asyncio.run(run)
+                    elapsed, used, own = asyncio.run(run)
                     times.append(elapsed)
                     cpu[what].append(used)
+                    loop[what].append(own)
         finally:
             proc.terminate()
             proc.communicate(timeout=30)
@@ -294,18 +307,25 @@ def main() -> int:
     print(f"Machine: {machine()}. Load average after the run: {load()}.\n")
     print(
         f"| what | median of {args.repeat} runs | orders/s | time per order"
-        " | client CPU per order |"
+        " | client CPU per order | of which the loop thread |"
     )
-    print("|---|---|---|---|---|")
-    print(row(f"{n} bare sequential httpx POSTs (floor)", bare, cpu["bare"], n))
+    print("|---|---|---|---|---|---|")
+    print(row(f"{n} bare sequential httpx POSTs (floor)", bare, cpu["bare"], loop["bare"], n))
     print(
-        row(f"`OutboxSender.drain()` of {n} entries (up to 4 in flight)", drained, cpu["drain"], n)
+        row(
+            f"`OutboxSender.drain()` of {n} entries (up to 4 in flight)",
+            drained,
+            cpu["drain"],
+            loop["drain"],
+            n,
+        )
     )
     print(
         row(
             "`OutboxSender(..., in_flight=1).drain()` (one at a time)",
             sequential,
             cpu["one"],
+            loop["one"],
             n,
         )
     )
@@ -315,6 +335,7 @@ def main() -> int:
         f"\nRatio drain/bare (time per order, median of per-run ratios): {ratios(drained, bare)};"
     )
     print(f"one at a time/bare: {ratios(sequential, bare)}.")
+    print(f"Client CPU per order, drain/bare: {ratios(cpu['drain'], cpu['bare'])}.")
     print(
         f"Runs (s): bare {', '.join(f'{t:.2f}' for t in bare)}; "
         f"drain {', '.join(f'{t:.2f}' for t in drained)}; "

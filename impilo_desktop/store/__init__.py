@@ -61,6 +61,7 @@ from impilo_desktop.store.patient_change_entry import (
 )
 from impilo_desktop.store.patient_changes import PatientChangesMixin
 from impilo_desktop.store.patient_matches import PATIENT_MATCH, PatientMatchMixin
+from impilo_desktop.store.pipelined_marks import PipelinedMarksMixin
 from impilo_desktop.store.process_lock import process_alive
 from impilo_desktop.store.recipient_lookup import RecipientLookupMixin
 from impilo_desktop.store.ref_checks import RefCheckMixin
@@ -82,6 +83,7 @@ class Store(
     PatientMatchMixin,
     ImportBatchesMixin,
     RefCheckMixin,
+    PipelinedMarksMixin,
     PatientChangesMixin,
     CacheMixin,
     RecipientLookupMixin,

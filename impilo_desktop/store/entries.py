@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property
@@ -96,6 +96,22 @@ class OutboxEntry:
     def patient_matches(self) -> list[PatientMatch]:
         """The patients Impilo already has like the new patient (held 'patient_match')."""
         return load_matches(self.patient_matches_json)
+
+    def marked_sending(self, attempts: int, at: float) -> OutboxEntry:
+        """This entry as a `sending` mark committed at `at` left it (`attempts` counted),
+        without reading it back; its draft, if already parsed, is kept rather than parsed
+        again (the drain marks every entry it sends: docs/performance.md)."""
+        when = _dt(at)
+        marked = replace(
+            self,
+            state=EntryState.SENDING,
+            attempts=attempts,
+            last_sent_at=when,
+            updated_at=when or self.updated_at,
+        )
+        if "draft" in self.__dict__:  # the cached_property's value
+            marked.__dict__["draft"] = self.__dict__["draft"]
+        return marked
 
     @property
     def is_pending(self) -> bool:

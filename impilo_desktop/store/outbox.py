@@ -321,19 +321,6 @@ class OutboxMixin(StateTableMixin):
         """
         return self._mark_sending(OUTBOX, entry_id, lease)
 
-    def mark_sending_batch(self, entry_ids: list[int], lease: SenderLease) -> list[OutboxEntry]:
-        """`mark_sending` for the next few entries of a pipelined drain in one transaction
-        (one wait for the disk instead of one each), proving and extending `lease` once
-        (`SenderLockLost`, changing nothing, when it is no longer ours). An entry no longer
-        `queued` is left out (an in-doubt one is never batched); the entries marked are
-        returned in order."""
-        return self._mark_sending_batch(OUTBOX, entry_ids, lease)
-
-    def unmark_sending(self, entry_ids: list[int], detail: str) -> None:
-        """Entries marked `sending` by `mark_sending_batch` whose request never started (the
-        drain stopped or was cancelled first): back to `queued`, the attempt uncounted."""
-        self._unmark_sending(OUTBOX, entry_ids, detail)
-
     def mark_sent(
         self, entry_id: int, order_id: int, detail: str = "", *, order: Order | None = None
     ) -> OutboxEntry:
@@ -357,33 +344,6 @@ class OutboxMixin(StateTableMixin):
             last_error=None,
             next_attempt_at=None,
         )
-
-    def mark_sent_batch(self, sent: list[tuple[int, Order, str]]) -> list[int]:
-        """`mark_sent` for the orders of a pipelined drain that came back together, in ONE
-        transaction, not durable either: each entry (id, its order, the history's detail)
-        still `sending` or `in_doubt` becomes `sent` with its order cached; one found
-        otherwise (settled meanwhile by a sender that took over) or gone is left out, its
-        order not cached. Returns the ids marked. The entries are not read back: the sender
-        has them."""
-        now = self.now()
-
-        def change(conn: sqlite3.Connection) -> list[int]:
-            marked: list[int] = []
-            for entry_id, order, detail in sent:
-                updated = conn.execute(
-                    "UPDATE outbox SET state = ?, order_id = ?, last_error = NULL,"
-                    " next_attempt_at = NULL, updated_at = ?"
-                    " WHERE entry_id = ? AND state IN (?, ?)",
-                    (EntryState.SENT, order.id, now, entry_id, *SENT_FROM),
-                ).rowcount
-                if updated:
-                    self._record(OUTBOX, conn, entry_id, "sent", detail)
-                    marked.append(entry_id)
-            chosen = set(marked)
-            insert_orders(conn, [order for i, order, _ in sent if i in chosen], now)
-            return marked
-
-        return self._db.write(change, durable=False)
 
     def mark_in_doubt(
         self,

@@ -6,7 +6,7 @@ a crash leaves every entry in a state the sender continues from."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -205,47 +205,31 @@ class StateTableMixin(StoreBase):
             last_sent_at=now,
         )
 
-    def _mark_sending_batch(
-        self, table: StateTable[E], row_ids: list[int], lease: SenderLease
-    ) -> list[E]:
-        """`_mark_sending` for several entries in ONE durable transaction (one fsync for all):
-        the lease is proven and extended once, then each entry still `queued` becomes
-        `sending`; one found otherwise (in doubt, settled, gone) is left out. Returns the entries
-        marked, in the order given."""
-        now = self.now()
-
-        def change(conn: sqlite3.Connection) -> list[E]:
-            extend_lease(conn, lease, now)
-            marked: list[int] = []
-            for row_id in row_ids:
-                row = conn.execute(
-                    f"SELECT state, attempts FROM {table.table} WHERE {table.id_column} = ?",
-                    (row_id,),
-                ).fetchone()
-                # Only `queued`: an in-doubt entry is looked up before it may go (alone),
-                # and `_unmark_sending` puts entries back to `queued`, never to in doubt.
-                if row is None or row[0] != EntryState.QUEUED:
-                    continue
-                self._set(
-                    table,
-                    conn,
-                    row_id,
-                    state=EntryState.SENDING,
-                    attempts=int(row[1]) + 1,
-                    last_sent_at=now,
-                )
-                self._record(table, conn, row_id, "sending", "")
-                marked.append(row_id)
-            if not marked:
-                return []
-            marks = ",".join("?" * len(marked))
-            rows = conn.execute(
-                f"SELECT * FROM {table.table} WHERE {table.id_column} IN ({marks})", marked
-            ).fetchall()
-            by_id = {int(r[table.id_column]): table.from_row(r) for r in rows}
-            return [by_id[row_id] for row_id in marked]
-
-        return self._db.write(change)
+    def _sending_marks(
+        self, table: StateTable[E], conn: sqlite3.Connection, row_ids: Sequence[int], now: float
+    ) -> dict[int, int]:
+        """Inside a write transaction that proved the lease: each of `row_ids` still `queued`
+        becomes `sending` (its attempt counted, `last_sent_at` now), with its history line;
+        one found otherwise (in doubt, settled, gone) is left out. Two statements, whatever
+        the number. Returns the attempts of those marked, by id."""
+        if not row_ids:
+            return {}
+        marks = ",".join("?" * len(row_ids))
+        # Only `queued`: an in-doubt entry is looked up before it may go (alone), and
+        # `_unmark_sending` puts entries back to `queued`, never to in doubt.
+        rows = conn.execute(
+            f"UPDATE {table.table} SET state = ?, attempts = attempts + 1, last_sent_at = ?,"
+            f" updated_at = ? WHERE {table.id_column} IN ({marks}) AND state = ?"
+            f" RETURNING {table.id_column}, attempts",
+            (EntryState.SENDING, now, now, *row_ids, EntryState.QUEUED),
+        ).fetchall()
+        attempts = {int(row[0]): int(row[1]) for row in rows}
+        conn.executemany(
+            f"INSERT INTO {table.attempts_table} ({table.id_column}, at, outcome, detail)"
+            " VALUES (?, ?, 'sending', '')",
+            [(row_id, now) for row_id in row_ids if row_id in attempts],
+        )
+        return attempts
 
     def _unmark_sending(self, table: StateTable[E], row_ids: list[int], detail: str) -> None:
         """Entries marked `sending` whose request was never started (the drain stopped

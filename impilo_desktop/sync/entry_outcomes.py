@@ -62,13 +62,20 @@ class EntryOutcomes:
     async def _delivered_off_loop(
         self, entry: OutboxEntry, order: Order, outcome: Outcome
     ) -> EntryResult:
-        """`_delivered`, its commit on the drain's writes thread, with the other orders
-        that came back meanwhile (store_writes.py); the entry is not read back."""
+        """`_delivered`, its commit on the drain's writes thread (store_writes.py); the entry
+        is not read back."""
         self.connectivity.report_success()
-        assert order.id is not None  # the client guarantees an id on created orders
-        note = _note(outcome)
-        if not await self.writes.mark_sent(entry.entry_id, order, _detail(order.id, note)):
+        marked = await self.writes.run(self.store.mark_sent_batch, [sent_mark(entry, order)])
+        return self._landed(entry, order, outcome, marked=bool(marked))
+
+    def _landed(
+        self, entry: OutboxEntry, order: Order, outcome: Outcome, *, marked: bool
+    ) -> EntryResult:
+        """The result of an order whose `sent` mark (`sent_mark`) was committed off the loop:
+        sent, or skipped when the mark found the entry settled meanwhile (`marked` False)."""
+        if not marked:
             return self._after_delivery(entry, order, outcome, None)
+        note = _note(outcome)
         log.info("Entry %s: %s", entry.entry_id, _detail(order.id, note))
         self._cache_new_patient(entry, order)
         return EntryResult(
@@ -182,6 +189,12 @@ class EntryOutcomes:
             order_id=entry.order_id,
             message=message,
         )
+
+
+def sent_mark(entry: OutboxEntry, order: Order) -> tuple[int, Order, str]:
+    """What `Store.mark_sent_batch` records of an order Impilo created for `entry`."""
+    assert order.id is not None  # the client guarantees an id on created orders
+    return entry.entry_id, order, _detail(order.id)
 
 
 def _note(outcome: Outcome) -> str:

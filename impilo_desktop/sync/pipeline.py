@@ -18,11 +18,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from impilo_desktop.api.client import ImpiloClient
-from impilo_desktop.api.models import OrderCreate
+from impilo_desktop.api.models import Order, OrderCreate
 from impilo_desktop.store import EntryNotFoundError, EntryState, OutboxEntry, SenderLockLost
 from impilo_desktop.sync.drain_report import DrainReport, EntryResult, Outcome, StopReason
 from impilo_desktop.sync.entry_lookups import SETTLING
-from impilo_desktop.sync.entry_outcomes import StopDrain
+from impilo_desktop.sync.entry_outcomes import StopDrain, sent_mark
 from impilo_desktop.sync.order_ref_check import needs_check
 
 if TYPE_CHECKING:
@@ -61,14 +61,19 @@ class Window:
 
     def record(self, result: EntryResult, era: int) -> None:
         """What became of a create started in `era` (or of an entry that posted nothing)."""
-        if result.outcome == Outcome.SENT and era == self.era:
-            self.size = min(self.most, self.size + 1)
+        if result.outcome == Outcome.SENT:
+            self.created(era)
         elif result.outcome == Outcome.RETRY and result.message != SETTLING:
             # (An entry waiting for its earlier create to settle asked Impilo nothing.)
             if self.size > 1:
                 log.info("Fewer orders in flight: %s", result.message)
             self.size = 1
             self.era += 1
+
+    def created(self, era: int) -> None:
+        """Impilo created the order of a create started in `era`."""
+        if era == self.era:
+            self.size = min(self.most, self.size + 1)
 
 
 class Pipeline:
@@ -94,7 +99,13 @@ class Pipeline:
         self.done = done
         self.window = Window(sender.in_flight)
         # Creates in flight, in the order they started: their entries and window eras.
-        self.flying: dict[asyncio.Task[EntryResult], tuple[OutboxEntry, int]] = {}
+        self.flying: dict[asyncio.Task[Order | EntryResult], tuple[OutboxEntry, int]] = {}
+        # Orders Impilo created whose `sent` marks are not committed yet: they go with the
+        # next batch's `sending` marks, in one transaction (or alone when none follows).
+        self.landed: list[tuple[OutboxEntry, Order]] = []
+        # Set whenever a create finishes: `_land` waits on it (cheaper than `asyncio.wait`,
+        # which hooks into every task in flight each time it is called).
+        self.finishing = asyncio.Event()
         # Entries committed `sending` about to start (as soon as their commit is on disk).
         self.cleared: deque[tuple[OutboxEntry, OrderCreate]] = deque()
 
@@ -193,23 +204,34 @@ class Pipeline:
                     del bodies[entry.entry_id]
                     self._finish(result)
             if self.stopping:
+                await self._record_landed()
                 return  # the rest were not marked: they stay queued
         if not bodies:
+            await self._record_landed()
             return
+        sender = self.sender
+        landed, self.landed = self.landed, []
         try:
             # Off the loop's thread: the creates in flight are read meanwhile. Committed
-            # (on disk) before any of these creates starts. Should the drain be cancelled
+            # (on disk) before any of these creates starts, with the `sent` marks of the
+            # orders that landed since the last commit. Should the drain be cancelled
             # during the wait, the marks still commit: those entries are found `sending` by
             # the next drain, in doubt, and looked up by reference before anything is sent.
-            sender = self.sender
-            marked = await sender.writes.run(
-                sender.store.mark_sending_batch, list(bodies), sender.lease
+            sent, marked = await sender.writes.run(
+                sender.store.mark_sent_and_sending,
+                [sent_mark(entry, order) for entry, order in landed],
+                [entry for entry in batch if entry.entry_id in bodies],
+                sender.lease,
             )
         except SenderLockLost:
+            # The landed orders are Impilo's all the same: recorded on their own.
+            self.landed = landed + self.landed
+            await self._record_landed()
             first = next(e for e in batch if e.entry_id in bodies)
             self._stop(StopReason.TAKEN_OVER)
             self._finish(self.sender._result(first, Outcome.SKIPPED, StopReason.TAKEN_OVER))
             return
+        self._report_landed(landed, sent)
         for entry in marked:
             self.cleared.append((entry, bodies.pop(entry.entry_id)))
         for entry_id in bodies:  # changed or removed since the drain read it
@@ -222,8 +244,30 @@ class Pipeline:
             self._stop(stop.reason)
             return stop.result
 
+    async def _record_landed(self) -> None:
+        """The `sent` marks of the orders that landed, on their own: no batch is marked with
+        them (the drain's end, an entry that goes alone next, a stop)."""
+        if not self.landed:
+            return
+        landed, self.landed = self.landed, []
+        sender = self.sender
+        sent = await sender.writes.run(
+            sender.store.mark_sent_batch, [sent_mark(entry, order) for entry, order in landed]
+        )
+        self._report_landed(landed, sent)
+
+    def _report_landed(self, landed: list[tuple[OutboxEntry, Order]], sent: list[int]) -> None:
+        """Report the orders whose `sent` marks were just committed (the window counted
+        them when they landed)."""
+        marked = set(sent)
+        for entry, order in landed:
+            self._report(
+                self.sender._landed(entry, order, Outcome.SENT, marked=entry.entry_id in marked)
+            )
+
     def _start(self, entry: OutboxEntry, body: OrderCreate) -> None:
         task = asyncio.create_task(self._fly(entry, body), name=f"create-{entry.entry_id}")
+        task.add_done_callback(lambda _: self.finishing.set())
         self.flying[task] = (entry, self.window.era)
 
     def _requeue(self) -> list[OutboxEntry]:
@@ -248,34 +292,55 @@ class Pipeline:
             with contextlib.suppress(Exception):
                 self.sender.store.unmark_sending([entry.entry_id for entry, _ in cleared], why)
 
-    async def _fly(self, entry: OutboxEntry, body: OrderCreate) -> EntryResult:
+    async def _fly(self, entry: OutboxEntry, body: OrderCreate) -> Order | EntryResult:
         try:
-            return await self.sender.create(self.client, entry, body)
+            return await self.sender.post(self.client, entry, body)
         except StopDrain as stop:
             self._stop(stop.reason)
             return stop.result
 
     async def _land(self, *, everything: bool) -> None:
-        """Wait for one create in flight to finish (or, with `everything`, all of them), and
-        record what finished, in the order they started."""
+        """Wait for one create in flight to finish (or, with `everything`, all of them, and
+        commit the `sent` marks of their orders), and record what finished, in the order
+        they started. An order Impilo created frees its room in the window at once; its
+        `sent` mark goes with the next commit (`_clear`)."""
         while self.flying:
-            finished, _ = await asyncio.wait(self.flying, return_when=asyncio.FIRST_COMPLETED)
-            for task in [t for t in self.flying if t in finished]:
-                _, era = self.flying.pop(task)
-                self._finish(task.result(), era)
+            while not any(task.done() for task in self.flying):
+                self.finishing.clear()
+                await self.finishing.wait()
+            for task in [t for t in self.flying if t.done()]:
+                entry, era = self.flying.pop(task)
+                posted = task.result()
+                if isinstance(posted, EntryResult):
+                    self._finish(posted, era)
+                else:
+                    self.sender.connectivity.report_success()
+                    self.window.created(era)
+                    self.landed.append((entry, posted))
             if not everything:
                 return
+        await self._record_landed()
 
     async def _abandon(self) -> None:
         """The drain is cancelled (or failed): cancel the creates in flight and wait for them.
         Each leaves its entry in doubt; one cancelled before its request started did not run
-        at all, so its entry, committed `sending`, is put in doubt here."""
+        at all, so its entry, committed `sending`, is put in doubt here. The orders that
+        came back before (landed, or answered as the cancellation came) are marked sent."""
         flying, self.flying = self.flying, {}
         for task in flying:
             task.cancel()
         if flying:
             await asyncio.wait(flying)
         store = self.sender.store
+        for task, (entry, _) in flying.items():  # answered before the cancellation reached it
+            if task.done() and not task.cancelled() and task.exception() is None:
+                posted = task.result()
+                if isinstance(posted, Order):
+                    self.landed.append((entry, posted))
+        landed, self.landed = self.landed, []
+        if landed:  # Impilo created these: recorded, as far as the store still lets us
+            with contextlib.suppress(Exception):
+                store.mark_sent_batch([sent_mark(entry, order) for entry, order in landed])
         for entry, _ in flying.values():
             with contextlib.suppress(Exception):
                 if store.get_entry(entry.entry_id).state == EntryState.SENDING:
@@ -288,6 +353,9 @@ class Pipeline:
 
     def _finish(self, result: EntryResult, era: int | None = None) -> None:
         self.window.record(result, self.window.era if era is None else era)
+        self._report(result)
+
+    def _report(self, result: EntryResult) -> None:
         report = self.report
         report.results.append(result)
         if result.outcome == Outcome.PAUSED:

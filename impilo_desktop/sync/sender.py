@@ -42,7 +42,9 @@ timing assumptions):
    committed together, in one transaction that proves and extends the lock (step 5) once,
    just before their requests start: each is durable before its request leaves, and after a
    crash each is in doubt and reconciled by its reference (one whose POST never left is found
-   absent and sent: correct, only slower).
+   absent and sent: correct, only slower). An order that came back is marked `sent` with
+   the next batch's marks, in the same transaction (or alone when none follows); until then
+   its entry is `sending`, so a crash leaves it in doubt, adopted by its reference.
    A `queued` order for an existing patient or a site goes into the window; a spreadsheet's
    one too, its order_ref looked up (step 7) with the rest of its batch's just before the
    batch is marked, unless an entry in flight carries the same ref (then it waits for that
@@ -80,7 +82,7 @@ from impilo_desktop.api.errors import (
     RequestRejected,
     Unreachable,
 )
-from impilo_desktop.api.models import OrderCreate
+from impilo_desktop.api.models import Order, OrderCreate
 from impilo_desktop.api.retry import OUTBOX_RETRY, RetryPolicy
 from impilo_desktop.api.transport import DEFAULT_DEADLINE
 from impilo_desktop.domain import DraftInvalid, to_order_create
@@ -346,6 +348,18 @@ class OutboxSender(EntryLookups):
     ) -> EntryResult:
         """POST an entry already committed `sending`, and record what came of it. Raises
         `StopDrain` when no further create may start (key refused, no connection at all)."""
+        posted = await self.post(client, entry, body)
+        if isinstance(posted, EntryResult):
+            return posted
+        return await self._delivered_off_loop(entry, posted, Outcome.SENT)
+
+    async def post(
+        self, client: ImpiloClient, entry: OutboxEntry, body: OrderCreate
+    ) -> Order | EntryResult:
+        """POST an entry already committed `sending`: the order Impilo created (its `sent`
+        mark is the caller's: `create`, or the pipeline's next commit), or the entry's
+        result, recorded, when none came back. Raises `StopDrain` when no further create
+        may start (key refused, no connection at all)."""
         entry_id = entry.entry_id
         try:
             order = await client.create_order(body)
@@ -380,7 +394,7 @@ class OutboxSender(EntryLookups):
             with contextlib.suppress(Exception):
                 self.store.mark_in_doubt(entry_id, "interrupted while sending")
             raise
-        return await self._delivered_off_loop(entry, order, Outcome.SENT)
+        return order
 
 
 # What a drain reports lives in drain_report.py; it is named here too, where callers have

@@ -4,7 +4,8 @@ the mark, so a mark made long before its POST would let that lookup come too ear
 order be posted twice. Creates here take 10 s each on the store's clock, answered in turn; one
 is refused with a 503 mid-drain (the window drops to one). In the app a commit takes
 milliseconds; here every answer that lands meanwhile counts 10 s, which makes a mark that
-waited for room stand out."""
+waited for room stand out. And when the window shrinks between a batch's marks and their
+creates, the marks that no longer fit go back to `queued` (`Pipeline._requeue`)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ import httpx
 import pytest
 
 from impilo_desktop.store import Store
-from impilo_desktop.sync import OutboxSender
+from impilo_desktop.sync import OutboxSender, Outcome
 from impilo_desktop.sync.pipeline import MAX_IN_FLIGHT
-from tests.store.samples import valid_draft
+from tests.store.samples import new_patient_draft, valid_draft
 from tests.sync.conftest import Clock
 from tests.sync.fake_impilo import BASE_URL, FakeImpilo
 
@@ -70,3 +71,59 @@ async def test_each_create_leaves_in_the_turn_its_entry_was_marked(
     # room in the window: that made it 6 answers here, growing with every answer the drop
     # made the marked entries wait for.
     assert max(lags) < MAX_IN_FLIGHT * ANSWER, lags
+
+
+async def test_marks_that_no_longer_fit_a_shrunken_window_go_back_to_queued(
+    store: Store, impilo: FakeImpilo
+) -> None:
+    """`Pipeline._requeue`. A spreadsheet's batch is looked up by its order_refs, then its
+    entries are marked `sending` together; when one lookup times out (the connection gives
+    no answer: a transport-level fault) the window drops to one, so of the others marked
+    only one can start. The rest go back to `queued`, their attempt uncounted, and are
+    looked up and marked again when they go: their marks never wait for room. Each order is
+    created exactly once."""
+    form = [store.enqueue(valid_draft(item_id=2000 + n), server=BASE_URL) for n in range(6)]
+    # Goes alone: the window is empty (and at four) when the spreadsheet's batch is formed.
+    alone = store.enqueue(new_patient_draft(), server=BASE_URL, new_patient_confirmed=True)
+    drafts = []
+    for n in range(4):
+        draft = valid_draft(item_id=2100 + n)
+        draft.external_order_ids.append(f"SHEET-ROOM-{n}")
+        drafts.append(draft)
+    batch = store.enqueue_batch(drafts, server=BASE_URL, file_name="orders.csv")
+    sheet = [e for e in store.list_outbox() if e.import_batch == batch.batch_id]
+    answer = impilo.handle
+
+    async def first_ref_times_out(request: httpx.Request) -> httpx.Response:
+        if "SHEET-ROOM-0" in request.url.params.get_list("externalOrderId"):
+            raise httpx.ReadTimeout("no answer", request=request)
+        return await answer(request)
+
+    impilo.handle = first_ref_times_out  # type: ignore[method-assign]
+
+    report = await OutboxSender(store, impilo.factory()).drain()
+
+    outcomes = {r.entry_id: r.outcome for r in report.results}
+    assert len(report.results) == 11  # each entry reported once
+    assert outcomes[sheet[0].entry_id] == Outcome.RETRY
+    assert impilo.orders_with(sheet[0].client_reference) == []
+    for entry in [*form, alone, *sheet[1:]]:
+        assert outcomes[entry.entry_id] == Outcome.SENT
+        assert len(impilo.orders_with(entry.client_reference)) == 1
+        assert store.get_entry(entry.entry_id).attempts == 1
+    requeued = [
+        e.entry_id
+        for e in sheet
+        if "not_sent" in [h.outcome for h in store.entry_history(e.entry_id)]
+    ]
+    assert requeued == [e.entry_id for e in sheet[2:]]  # s1 started; s2, s3 had no room
+    for entry_id in requeued:
+        history = [(h.outcome, h.detail) for h in store.entry_history(entry_id)]
+        assert [outcome for outcome, _ in history if outcome != "checked"] == [
+            "queued",
+            "sending",
+            "not_sent",
+            "sending",
+            "sent",
+        ]
+        assert ("not_sent", "waited for room; marked again when it goes") in history
