@@ -71,15 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _import_window_core() -> None:
     """Import the Qt-free modules the window needs before its first paint (the keyring and
-    the store with the draft's models, the outbox's sync core, the bridge's asyncio) ahead
-    of PySide6: from its import on, PySide6 reads the source of every module imported after
+    the store with the draft's models, the outbox's reports and probe, the bridge's asyncio)
+    ahead of PySide6: from its import on, PySide6 reads the source of every module imported after
     it (looking for `from __feature__ import`), ~0.1 ms each, ~300 modules here; a module
     imported before it is never read. Nothing here is imported that the window would not
     import before its first paint anyway."""
     import asyncio  # noqa: F401
 
     import impilo_desktop.secrets
-    import impilo_desktop.sync  # noqa: F401
+    import impilo_desktop.sync.drain_report
+    import impilo_desktop.sync.probe  # noqa: F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:
