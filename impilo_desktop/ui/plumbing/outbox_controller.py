@@ -45,7 +45,7 @@ from impilo_desktop.ui.plumbing.patient_change_controller import PatientChangeCo
 
 if TYPE_CHECKING:
     from impilo_desktop.store import ReferenceKind
-    from impilo_desktop.sync.reference import ReferenceRefresher
+    from impilo_desktop.sync.reference import ReferenceRefresher, RefreshReport
     from impilo_desktop.sync.sender import OutboxSender
     from impilo_desktop.ui.plumbing.services import AppServices
 
@@ -393,8 +393,12 @@ class OutboxController(QObject):
         def progress(kind: ReferenceKind, done: int, total: int) -> None:
             self._reference_hop.emit(kind.value, done, total)
 
+        async def refresh() -> RefreshReport:
+            # On the loop: the refresher is made there (with its imports) on first use.
+            return await self._refresher.refresh(progress=progress)
+
         self._refresh_job = self._services.bridge.submit(
-            self._tracked(self._refresher.refresh(progress=progress)),
+            self._tracked(refresh()),
             on_result=self._on_refreshed,
             on_error=self._on_refresh_error,
         )
@@ -460,7 +464,7 @@ class OutboxController(QObject):
     def _refresher(self) -> ReferenceRefresher:
         """On the bridge loop: the reference refresher, made on first use."""
         if self._made_refresher is None:
-            from impilo_desktop.sync.reference import ReferenceRefresher
+            from impilo_desktop.sync.reference import ReferenceRefresher, RefreshReport
 
             self._made_refresher = ReferenceRefresher(
                 self._services.store, self._client_context, connectivity=self.connectivity
