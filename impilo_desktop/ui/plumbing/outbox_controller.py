@@ -464,7 +464,7 @@ class OutboxController(QObject):
     def _refresher(self) -> ReferenceRefresher:
         """On the bridge loop: the reference refresher, made on first use."""
         if self._made_refresher is None:
-            from impilo_desktop.sync.reference import ReferenceRefresher, RefreshReport
+            from impilo_desktop.sync.reference import ReferenceRefresher
 
             self._made_refresher = ReferenceRefresher(
                 self._services.store, self._client_context, connectivity=self.connectivity

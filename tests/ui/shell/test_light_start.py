@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QTableView, QWidget
 from pytestqt.qtbot import QtBot
@@ -223,6 +224,8 @@ class AfterWindowModule:
 
 sys.meta_path.insert(0, AfterWindowModule())
 from impilo_desktop.cli import main
+if url == "sandbox":
+    sys.exit(main(["--profile", "sandbox"]))
 sys.exit(main(["--profile", "custom", "--base-url", url]))
 """
 
@@ -240,11 +243,18 @@ NOT_AT_FIRST_PAINT = (
 BEFORE_PYSIDE = ("keyring", "pydantic", "impilo_desktop.store", "impilo_desktop.secrets")
 
 
+@pytest.mark.parametrize("profile", ["custom", "sandbox"])
 def test_the_window_paints_before_the_network_stack_loads_and_its_core_comes_before_qt(
-    sandbox: SandboxServer, app_home: Path
+    sandbox: SandboxServer, app_home: Path, profile: str
 ) -> None:
+    """The real account's window and the built-in sandbox's (whose server, aiohttp, the
+    command imports before PySide6 too when `--profile sandbox` says it will start)."""
+    before_pyside: tuple[str, ...] = BEFORE_PYSIDE
+    if profile == "sandbox":
+        before_pyside += ("impilo_desktop.sandbox.server",)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "IMPILO_DESKTOP_HOME": str(app_home)}
-    env["IMPILO_API_KEY"] = sandbox.api_key
+    if profile == "custom":
+        env["IMPILO_API_KEY"] = sandbox.api_key
     env["PYTHON_KEYRING_BACKEND"] = "impilo_desktop.secrets.MemoryKeyring"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     done = subprocess.run(
@@ -252,9 +262,9 @@ def test_the_window_paints_before_the_network_stack_loads_and_its_core_comes_bef
             sys.executable,
             "-c",
             FIRST_PAINT_DRIVER,
-            sandbox.base_url,
+            sandbox.base_url if profile == "custom" else "sandbox",
             ",".join(NOT_AT_FIRST_PAINT),
-            ",".join(BEFORE_PYSIDE),
+            ",".join(before_pyside),
         ],
         capture_output=True,
         text=True,
@@ -267,6 +277,6 @@ def test_the_window_paints_before_the_network_stack_loads_and_its_core_comes_bef
     assert len(lines) == 1, done.stdout[-2000:]
     seen = json.loads(lines[0].removeprefix("FIRST_PAINT "))
     assert seen["loaded"] == []
-    assert seen["before_pyside"] == list(BEFORE_PYSIDE)
+    assert seen["before_pyside"] == list(before_pyside)
     # What the window's modules made at import is left out of later collections.
     assert seen["frozen"] > 0
