@@ -90,7 +90,7 @@ def _import_window_core(args: argparse.Namespace) -> None:
     # it: the command line or the last profile says so (a first run depends on the keyring,
     # read later; it is not guessed here).
     choice = choice_without_keys(args.profile, args.base_url, Settings.load())
-    if args.self_test or (choice is not None and choice.profile is None):
+    if choice is not None and choice.profile is None:
         import impilo_desktop.sandbox.server  # noqa: F401
 
 
@@ -112,9 +112,10 @@ def _window_entry(args: argparse.Namespace) -> Callable[[list[str]], int]:
 
     Without the cyclic garbage collector while they load: ~600 modules allocate enough to
     run it ~150 times (a full pass among them; 60-250 ms here under load), and it finds
-    almost nothing (their modules, classes and functions live as long as the app). What they made
-    is then frozen (`gc.freeze`: left out of every later collection, so the UI thread's
-    collections while the app runs do not walk them either), and collection resumes."""
+    almost nothing (their modules, classes and functions live as long as the app). What
+    they made is then frozen (`gc.freeze`: left out of every later collection, so the UI
+    thread's collections while the app runs do not walk them either), and collection
+    resumes."""
     enabled = gc.isenabled()
     gc.disable()
     try:
