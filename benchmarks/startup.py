@@ -7,16 +7,18 @@ noise). Two profiles, as the coordinator starts them:
 - bare: QApplication + an empty QMainWindow of the app's size: the floor for any PySide6 app;
 - real account, from source: `impilo-desktop --profile custom --base-url URL`, the command's
   own path (`cli.main` -> `run_app`: one window per home, logging, `create_app`, show, start,
-  the event loop), run by a small driver that puts the account's key in a keyring first (a
-  JSON file in the throw-away home, set as keyring's default: the app stores the key and the
-  database's key in it through `KeyStore` as in the OS keyring, and a second start finds
-  them; an in-memory keyring would forget the database key and the next start would ask for
-  it) and prints once the window is up. Reading the OS keyring (a D-Bus round trip on Linux)
-  is not in the number. The account's server is a sandbox this benchmark starts in a
-  process of its own on 127.0.0.1 (stopped at the end): a live server, not a closed port,
-  so the work a real account starts with the window (reference refresh, outbox drain, the
-  online light) runs on the bridge thread beside the first paint as it does against Impilo,
-  while the app's own process holds no sandbox;
+  the event loop), run by a small driver that imports nothing before `cli.main` (so the
+  modules load in the command's own order) and prints once the window is up. The keys live
+  in a keyring kept in a JSON file of the throw-away home (a backend named by
+  PYTHON_KEYRING_BACKEND, which keyring loads when the app first asks for it; the benchmark
+  puts the account's key there first, and the app writes the database's key through
+  `KeyStore` as into the OS keyring, so a second start finds both; an in-memory keyring
+  would forget the database key and the next start would ask for it). Reading the OS
+  keyring (a D-Bus round trip on Linux) is not in the number. The account's server is a
+  sandbox this benchmark starts in a process of its own on 127.0.0.1 (stopped at the end):
+  a live server, not a closed port, so the work a real account starts with the window
+  (reference refresh, outbox drain, the online light) runs on the bridge thread beside the
+  first paint as it does against Impilo, while the app's own process holds no sandbox;
 - sandbox, from source: the same driver with `--profile sandbox` (the built-in server with
   its seeded data starts inside the app);
 - bundle (the PyInstaller onedir build, `dist/impilo-desktop/`, if built):
@@ -46,6 +48,7 @@ docs/performance.md ("Start-up").
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -56,6 +59,7 @@ import time
 from pathlib import Path
 
 from impilo_desktop.sandbox.demo import DEMO_API_KEY  # what a sandbox accepts by default
+from impilo_desktop.secrets import SERVICE
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BUNDLE = ROOT / "dist" / "impilo-desktop" / "impilo-desktop"
@@ -74,55 +78,85 @@ app.processEvents()
 print("READY", flush=True)
 """
 
-# The command's own path with a READY line: the QApplication is made here (run_app takes the
-# one that exists), a timer on its event loop looks for the main window once it is exposed,
-# says READY and closes it, and the app then ends as the coordinator's would.
+# The command's own path with a READY line. The driver imports nothing of the app, of Qt or of
+# keyring before `cli.main`, so the window's modules load in the command's own order (PySide6
+# reads the source of every module imported after it, so the order costs time). Once the
+# app's `ui.app` module has run, the driver makes the QApplication (run_app takes the one that
+# exists) and a timer on its event loop that looks for the main window once it is exposed,
+# says READY and closes it; the app then ends as the coordinator's would.
 APP_WINDOW = """
-import json, os, sys
-from pathlib import Path
-import keyring
-from keyring.backend import KeyringBackend
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-from impilo_desktop.secrets import KeyStore
+import sys
+from importlib.machinery import PathFinder
 
-class FileKeyring(KeyringBackend):
-    # Keeps the keys in a file of the throw-away home, so a second start finds them (and its
-    # database key) as it would in the OS keyring; an in-memory one forgets them at exit.
-    priority = -10
-    path = Path(os.environ["IMPILO_DESKTOP_HOME"]) / "benchmark-keyring.json"
-    def _all(self):
-        return json.loads(self.path.read_text()) if self.path.exists() else {}
-    def get_password(self, service, username):
-        return self._all().get(service + "/" + username)
-    def set_password(self, service, username, password):
-        data = self._all()
-        data[service + "/" + username] = password
-        self.path.write_text(json.dumps(data))
-    def delete_password(self, service, username):
-        data = self._all()
-        data.pop(service + "/" + username, None)
-        self.path.write_text(json.dumps(data))
+def on_window_module():
+    global app
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    app = QApplication(["impilo-desktop"])
 
-keyring.set_keyring(FileKeyring())
-if len(sys.argv) > 2:
-    KeyStore(env={}).set_key("custom", sys.argv[2])
-app = QApplication(["impilo-desktop"])
+    def ready():
+        for window in app.topLevelWidgets():
+            handle = window.windowHandle()
+            if window.objectName() == "mainWindow" and handle is not None and handle.isExposed():
+                print("READY", flush=True)
+                window.close()
+                return
+        QTimer.singleShot(1, ready)
 
-def ready():
-    for window in app.topLevelWidgets():
-        handle = window.windowHandle()
-        if window.objectName() == "mainWindow" and handle is not None and handle.isExposed():
-            print("READY", flush=True)
-            window.close()
-            return
-    QTimer.singleShot(1, ready)
+    QTimer.singleShot(0, ready)
 
-QTimer.singleShot(0, ready)
+class AfterWindowModule:
+    def find_spec(self, name, path=None, target=None):
+        if name != "impilo_desktop.ui.app":
+            return None
+        sys.meta_path.remove(self)
+        spec = PathFinder.find_spec(name, path)
+        run = spec.loader.exec_module
+        def exec_module(module):
+            run(module)
+            on_window_module()
+        spec.loader.exec_module = exec_module
+        return spec
+
+sys.meta_path.insert(0, AfterWindowModule())
 from impilo_desktop.cli import main
 if sys.argv[1] == "sandbox":
     sys.exit(main(["--profile", "sandbox"]))
 sys.exit(main(["--profile", "custom", "--base-url", sys.argv[1]]))
+"""
+# The account's keys live in a JSON file of its throw-away home, through a keyring backend
+# named by PYTHON_KEYRING_BACKEND (keyring loads it when the app first asks for its keyring,
+# as it would detect the OS one): a second start finds the key and the database key there as
+# in the OS keyring (an in-memory one would forget the database key, and the next start would
+# ask for it). Reading the OS keyring (a D-Bus round trip on Linux) is not in the number.
+FILE_KEYRING_MODULE = "impilo_benchmark_keyring"
+FILE_KEYRING = """
+import json
+import os
+from pathlib import Path
+
+from keyring.backend import KeyringBackend
+
+
+class FileKeyring(KeyringBackend):
+    priority = 1
+    path = Path(os.environ["IMPILO_DESKTOP_HOME"]) / "benchmark-keyring.json"
+
+    def _all(self):
+        return json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def get_password(self, service, username):
+        return self._all().get(service + "/" + username)
+
+    def set_password(self, service, username, password):
+        data = self._all()
+        data[service + "/" + username] = password
+        self.path.write_text(json.dumps(data))
+
+    def delete_password(self, service, username):
+        data = self._all()
+        data.pop(service + "/" + username, None)
+        self.path.write_text(json.dumps(data))
 """
 SELF_TEST_READY = "ok   main window"
 VERSIONS = (
@@ -157,6 +191,13 @@ def time_to_line(cmd: list[str], marker: str, env: dict[str, str], timeout: floa
                 proc.kill()
     output = "".join(seen[-20:])
     raise RuntimeError(f"{cmd[0]} never printed {marker!r} (exit {proc.returncode}):\n{output}")
+
+
+def give_key(home: str | Path, profile: str, key: str) -> None:
+    """Put `profile`'s API key in the file keyring of `home` (FILE_KEYRING), as the
+    coordinator's first start would have saved it."""
+    path = Path(home) / "benchmark-keyring.json"
+    path.write_text(json.dumps({f"{SERVICE}/{profile}": key}))
 
 
 class AccountServer:
@@ -223,20 +264,35 @@ def main(argv: list[str] | None = None) -> int:
     bytecode = tempfile.TemporaryDirectory(prefix="impilo-startup-bytecode-")
     env["PYTHONPYCACHEPREFIX"] = bytecode.name
     server = AccountServer(args.python, env)
+    keyring_folder = tempfile.TemporaryDirectory(prefix="impilo-startup-keyring-")
+    Path(keyring_folder.name, f"{FILE_KEYRING_MODULE}.py").write_text(FILE_KEYRING)
+
+    def app_env(source: Path, home: str | Path) -> dict[str, str]:
+        """The app's processes: `source`'s code, the file keyring, their own home."""
+        path = [str(source), keyring_folder.name, os.environ.get("PYTHONPATH", "")]
+        return {
+            **env,
+            "PYTHONPATH": os.pathsep.join(filter(None, path)),
+            "PYTHON_KEYRING_BACKEND": f"{FILE_KEYRING_MODULE}.FileKeyring",
+            "IMPILO_DESKTOP_HOME": str(home),
+        }
+
     try:
         with (
             bytecode,
+            keyring_folder,
             tempfile.TemporaryDirectory(prefix="impilo-startup-account-") as account_home,
             tempfile.TemporaryDirectory(prefix="impilo-startup-sandbox-") as sandbox_home,
             tempfile.TemporaryDirectory(prefix="impilo-startup-before-") as before_home,
         ):
-            account_env = {**env, "IMPILO_DESKTOP_HOME": account_home}
-            sandbox_env = {**env, "IMPILO_DESKTOP_HOME": sandbox_home}
+            account_env = app_env(args.source, account_home)
+            give_key(account_home, "custom", DEMO_API_KEY)
+            sandbox_env = app_env(args.source, sandbox_home)
             driver = [args.python, "-c", APP_WINDOW]
             targets: dict[str, tuple[list[str], str, dict[str, str]]] = {
                 "bare PySide6 window": ([args.python, "-c", BARE_WINDOW], "READY", env),
                 "real account, from source": (
-                    [*driver, server.base_url, DEMO_API_KEY],
+                    [*driver, server.base_url],
                     "READY",
                     account_env,
                 ),
@@ -245,14 +301,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.before is not None:
                 # The same runs with another checkout's code, each profile in a home of its
                 # own (a store of one version is not reopened by the other).
-                path = os.pathsep.join(
-                    filter(None, [str(args.before), os.environ.get("PYTHONPATH")])
-                )
                 for name, home in (("account", "a"), ("sandbox", "s")):
                     folder = Path(before_home) / home
                     folder.mkdir()
-                    before_env = {**env, "PYTHONPATH": path, "IMPILO_DESKTOP_HOME": str(folder)}
-                    target = [server.base_url, DEMO_API_KEY] if name == "account" else ["sandbox"]
+                    before_env = app_env(args.before, folder)
+                    if name == "account":
+                        give_key(folder, "custom", DEMO_API_KEY)
+                    target = [server.base_url] if name == "account" else ["sandbox"]
                     label = "real account" if name == "account" else "sandbox"
                     targets[f"{label}, before ({args.before.name})"] = (
                         [*driver, *target],

@@ -82,9 +82,10 @@ async def _sync_pass(
 ) -> None:
     from impilo_desktop.api.client import ImpiloClient
     from impilo_desktop.api.errors import ImpiloError
+    from impilo_desktop.sync.drain_report import ANOTHER_SENDER
     from impilo_desktop.sync.reference import ReferenceRefresher
     from impilo_desktop.sync.retention import prune_cached_orders
-    from impilo_desktop.sync.sender import ANOTHER_SENDER, OutboxSender
+    from impilo_desktop.sync.sender import OutboxSender
 
     network = Settings.load().network  # the proxy choice made in the app's Settings
 

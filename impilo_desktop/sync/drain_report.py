@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from impilo_desktop.sync.patient_change_sender import ChangeResult
 
 API_KEY_REJECTED = "API key rejected"
+# What the app and the command line say when a drain found the sender lock taken (lock_busy).
+ANOTHER_SENDER = "Another copy of Impilo Desktop is sending these orders"
 
 
 class StopReason(StrEnum):

@@ -96,6 +96,7 @@ from impilo_desktop.store import (
 )
 from impilo_desktop.sync.connectivity import Connectivity
 from impilo_desktop.sync.drain_report import (
+    ANOTHER_SENDER,
     API_KEY_REJECTED,
     DrainReport,
     EntryResult,
@@ -123,8 +124,6 @@ drain) or, to share a long-lived client, `lambda: contextlib.nullcontext(client)
 
 ProgressCallback = Callable[[int, int], None]
 
-# What the app and the command line say when a drain found the sender lock taken (lock_busy).
-ANOTHER_SENDER = "Another copy of Impilo Desktop is sending these orders"
 DEFAULT_MAX_AGE = timedelta(hours=72)
 # The sender lock's lifetime. The drain's heartbeat renews it every quarter of that, requests
 # in flight or not, so a live sender keeps it; a dead sender on this computer is replaced at

@@ -14,7 +14,6 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
@@ -22,16 +21,9 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from impilo_desktop import APP_ID, APP_NAME, __version__
-from impilo_desktop.config import (
-    PRODUCTION,
-    SANDBOX,
-    ConfigError,
-    Profile,
-    Settings,
-    app_home,
-    resolve_profile,
-)
+from impilo_desktop.config import ConfigError, Settings, app_home
 from impilo_desktop.secrets import KeyStore
+from impilo_desktop.start_choice import choose_start
 from impilo_desktop.store import StoreError
 from impilo_desktop.ui.dialogs.passphrase import ask_passphrase
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
@@ -58,15 +50,6 @@ ALREADY_RUNNING_NO_ANSWER = (
 )
 
 
-@dataclass(frozen=True)
-class StartChoice:
-    """Which profile to open. `profile is None` means the built-in sandbox."""
-
-    profile: Profile | None
-    first_run: bool
-    problem: str | None = None
-
-
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     """`--profile` and `--base-url` (as on the command line); the rest is left for Qt."""
     parser = argparse.ArgumentParser(add_help=False)
@@ -75,32 +58,6 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--self-test", action="store_true")
     args, rest = parser.parse_known_args(list(argv))
     return args, rest
-
-
-def choose_start(
-    name: str | None, base_url: str | None, settings: Settings, keys: KeyStore
-) -> StartChoice:
-    """Decide what to open: what the command line says, else the last profile, else a
-    production key if one is stored or in the environment, else the sandbox (first run)."""
-    if name == SANDBOX and not base_url and not settings.base_urls.get(SANDBOX):
-        return StartChoice(None, first_run=False)
-    if name or base_url:
-        # A bare --base-url chooses its profile by address, as on the command line.
-        try:
-            return StartChoice(resolve_profile(name, base_url, settings), first_run=False)
-        except ConfigError as exc:
-            return StartChoice(None, first_run=False, problem=str(exc))
-    last = settings.last_profile
-    if last:
-        if last == SANDBOX and not settings.base_urls.get(SANDBOX):
-            return StartChoice(None, first_run=False)
-        try:
-            return StartChoice(resolve_profile(last, None, settings), first_run=False)
-        except ConfigError as exc:
-            return StartChoice(None, first_run=True, problem=str(exc))
-    if keys.from_environment() or keys.get_key(PRODUCTION):
-        return StartChoice(resolve_profile(PRODUCTION, None, settings), first_run=False)
-    return StartChoice(None, first_run=True)
 
 
 def _qt_application(qt_args: list[str]) -> QApplication:

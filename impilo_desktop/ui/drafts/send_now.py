@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, assert_never
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
-from impilo_desktop.sync import API_KEY_REJECTED, DrainReport, StopReason
+from impilo_desktop.sync.drain_report import API_KEY_REJECTED, DrainReport, StopReason
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.plumbing.services import AppServices

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal
 
 from impilo_desktop.domain import OrderDraft, status_label
 from impilo_desktop.store import PENDING_STATES, EntryState, OutboxEntry
-from impilo_desktop.sync import DrainReport
+from impilo_desktop.sync.drain_report import DrainReport
 from impilo_desktop.ui.order_entry.banner import BannerKind, SubmitBanner
 
 if TYPE_CHECKING:

@@ -30,17 +30,13 @@ from impilo_desktop.api.errors import ImpiloError
 from impilo_desktop.api.retry import RetryPolicy
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.store import OutboxEntry, OutboxSummary, StoreError
-from impilo_desktop.sync import (
+from impilo_desktop.sync.connectivity import NO_CONNECTION, Connectivity, ConnectivityState
+from impilo_desktop.sync.drain_report import (
     ANOTHER_SENDER,
     API_KEY_REJECTED,
-    NO_CONNECTION,
-    Connectivity,
-    ConnectivityState,
     DrainReport,
     EntryResult,
-    OutboxSender,
     Outcome,
-    ReferenceRefresher,
     StopReason,
 )
 from impilo_desktop.sync.probe import ConnectionProbe
@@ -49,6 +45,8 @@ from impilo_desktop.ui.plumbing.patient_change_controller import PatientChangeCo
 
 if TYPE_CHECKING:
     from impilo_desktop.store import ReferenceKind
+    from impilo_desktop.sync.reference import ReferenceRefresher, RefreshReport
+    from impilo_desktop.sync.sender import OutboxSender
     from impilo_desktop.ui.plumbing.services import AppServices
 
 log = logging.getLogger(__name__)
@@ -101,12 +99,11 @@ class OutboxController(QObject):
         self._unsubscribe = self.connectivity.subscribe(
             lambda state, message: self._connectivity_hop.emit(state.value, message)
         )
-        self._sender = OutboxSender(
-            services.store, self._client_context, connectivity=self.connectivity
-        )
-        self._refresher = ReferenceRefresher(
-            services.store, self._client_context, connectivity=self.connectivity
-        )
+        # The sender and the refresher are made on the bridge loop when first used (after
+        # the first paint): with them come the API client and httpx, ~150 modules the
+        # window's start does not need.
+        self._made_sender: OutboxSender | None = None
+        self._made_refresher: ReferenceRefresher | None = None
         # Lives on the bridge loop: the client tells it of every exchange (`heard`).
         self.probe = ConnectionProbe(self._check_connection, self.connectivity)
         self._connectivity_hop.connect(self._on_connectivity)
@@ -154,7 +151,7 @@ class OutboxController(QObject):
             return
         self._running = True
         # A controller stopped before (its refresh told to end) refreshes again.
-        self._on_loop(self._refresher.resume)
+        self._on_loop(lambda: self._refresher.resume())
 
         def first_summary(read: tuple[int, OutboxSummary]) -> None:
             self._on_summary(read)
@@ -182,7 +179,7 @@ class OutboxController(QObject):
         self._unsubscribe()
         self._on_loop(self.probe.stop)  # it sleeps until its next probe otherwise
         # A reference refresh ends after its page in flight, not after its last page.
-        self._on_loop(self._refresher.stop_after_page)
+        self._on_loop(lambda: self._refresher.stop_after_page())
 
     async def aclose(self) -> None:
         """On the bridge loop: cancel this controller's tasks and wait until they ended, so
@@ -397,8 +394,12 @@ class OutboxController(QObject):
         def progress(kind: ReferenceKind, done: int, total: int) -> None:
             self._reference_hop.emit(kind.value, done, total)
 
+        async def refresh() -> RefreshReport:
+            # On the loop: the refresher is made there (with its imports) on first use.
+            return await self._refresher.refresh(progress=progress)
+
         self._refresh_job = self._services.bridge.submit(
-            self._tracked(self._refresher.refresh(progress=progress)),
+            self._tracked(refresh()),
             on_result=self._on_refreshed,
             on_error=self._on_refresh_error,
         )
@@ -448,6 +449,28 @@ class OutboxController(QObject):
         )
 
     # -- internals ------------------------------------------------------------------------------
+
+    @property
+    def _sender(self) -> OutboxSender:
+        """On the bridge loop: the outbox's sender, made on first use."""
+        if self._made_sender is None:
+            from impilo_desktop.sync.sender import OutboxSender
+
+            self._made_sender = OutboxSender(
+                self._services.store, self._client_context, connectivity=self.connectivity
+            )
+        return self._made_sender
+
+    @property
+    def _refresher(self) -> ReferenceRefresher:
+        """On the bridge loop: the reference refresher, made on first use."""
+        if self._made_refresher is None:
+            from impilo_desktop.sync.reference import ReferenceRefresher
+
+            self._made_refresher = ReferenceRefresher(
+                self._services.store, self._client_context, connectivity=self.connectivity
+            )
+        return self._made_refresher
 
     def _client_context(self) -> contextlib.AbstractAsyncContextManager:
         # The one shared client (it lives on the bridge loop; AppServices closes it).

@@ -14,10 +14,10 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from impilo_desktop.domain.patient_change import PatientChange
 from impilo_desktop.store import PatientChangeEntry, StoreError
-from impilo_desktop.sync import Outcome
-from impilo_desktop.sync.patient_change_sender import ChangeResult
+from impilo_desktop.sync.drain_report import Outcome
 
 if TYPE_CHECKING:
+    from impilo_desktop.sync.patient_change_sender import ChangeResult
     from impilo_desktop.ui.plumbing.outbox_controller import OutboxController
     from impilo_desktop.ui.plumbing.services import AppServices
 

@@ -31,7 +31,8 @@ from impilo_desktop import APP_NAME
 from impilo_desktop.config import Profile
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.secrets import KeyStore
-from impilo_desktop.sync import NO_CONNECTION, DrainReport
+from impilo_desktop.sync.connectivity import NO_CONNECTION
+from impilo_desktop.sync.drain_report import DrainReport
 from impilo_desktop.ui.dialogs.quit_question import QuitGuard
 from impilo_desktop.ui.drafts.send_now import NOTE_MS, send_stopped_text
 from impilo_desktop.ui.order_entry.view import OrderEntryView

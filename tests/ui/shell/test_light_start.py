@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QTableView, QWidget
 from pytestqt.qtbot import QtBot
@@ -165,3 +166,117 @@ def test_background_work_starts_after_the_first_paint(
     window.show()
     qtbot.waitUntil(lambda: bool(painted), timeout=15_000)
     qtbot.waitUntil(lambda: window.services.outbox.state == "online", timeout=15_000)
+
+
+# The command's window path with nothing imported first (no PySide6, keyring or app module
+# before `cli.main`, as the installed command starts): once the app's `ui.app` has loaded, the
+# QApplication gets an event filter that, at the main window's first paint, prints the
+# watched modules that are loaded and the order in which PySide6 and the core came in. The
+# keyring is the tests' in-memory one, named by PYTHON_KEYRING_BACKEND; the key comes from
+# IMPILO_API_KEY.
+FIRST_PAINT_DRIVER = """
+import gc, json, sys
+from importlib.machinery import PathFinder
+
+url, watched, first = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
+
+def on_window_module():
+    global app, seen
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(["impilo-desktop"])
+
+    class FirstPaint(QObject):
+        def eventFilter(self, target, event):
+            if (
+                event.type() == QEvent.Type.Paint
+                and getattr(target, "objectName", lambda: "")() == "mainWindow"
+            ):
+                app.removeEventFilter(self)
+                order = list(sys.modules)
+                print("FIRST_PAINT " + json.dumps({
+                    "loaded": sorted(m for m in watched if m in sys.modules),
+                    "before_pyside": [
+                        m for m in first if m in sys.modules
+                        and order.index(m) < order.index("PySide6")
+                    ],
+                    "frozen": gc.get_freeze_count(),
+                }), flush=True)
+                target.close()
+            return False
+
+    seen = FirstPaint()
+    app.installEventFilter(seen)
+
+class AfterWindowModule:
+    def find_spec(self, name, path=None, target=None):
+        if name != "impilo_desktop.ui.app":
+            return None
+        sys.meta_path.remove(self)
+        spec = PathFinder.find_spec(name, path)
+        run = spec.loader.exec_module
+        def exec_module(module):
+            run(module)
+            on_window_module()
+        spec.loader.exec_module = exec_module
+        return spec
+
+sys.meta_path.insert(0, AfterWindowModule())
+from impilo_desktop.cli import main
+if url == "sandbox":
+    sys.exit(main(["--profile", "sandbox"]))
+sys.exit(main(["--profile", "custom", "--base-url", url]))
+"""
+
+# The network stack and the outbox's sender: first needed by the refresh and drain, which
+# begin on the bridge after the first paint.
+NOT_AT_FIRST_PAINT = (
+    "httpx",
+    "httpcore",
+    "impilo_desktop.api.client",
+    "impilo_desktop.sync.sender",
+    "impilo_desktop.sync.reference",
+)
+# Qt-free modules the window needs before its first paint, imported before PySide6 (which
+# reads the source of every module imported after it).
+BEFORE_PYSIDE = ("keyring", "pydantic", "impilo_desktop.store", "impilo_desktop.secrets")
+
+
+@pytest.mark.parametrize("profile", ["custom", "sandbox"])
+def test_the_window_paints_before_the_network_stack_loads_and_its_core_comes_before_qt(
+    sandbox: SandboxServer, app_home: Path, profile: str
+) -> None:
+    """The real account's window and the built-in sandbox's (whose server, aiohttp, the
+    command imports before PySide6 too when `--profile sandbox` says it will start)."""
+    before_pyside: tuple[str, ...] = BEFORE_PYSIDE
+    if profile == "sandbox":
+        before_pyside += ("impilo_desktop.sandbox.server",)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "IMPILO_DESKTOP_HOME": str(app_home)}
+    if profile == "custom":
+        env["IMPILO_API_KEY"] = sandbox.api_key
+    env["PYTHON_KEYRING_BACKEND"] = "impilo_desktop.secrets.MemoryKeyring"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            FIRST_PAINT_DRIVER,
+            sandbox.base_url if profile == "custom" else "sandbox",
+            ",".join(NOT_AT_FIRST_PAINT),
+            ",".join(before_pyside),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("FIRST_PAINT ")]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(lines) == 1, done.stdout[-2000:]
+    seen = json.loads(lines[0].removeprefix("FIRST_PAINT "))
+    assert seen["loaded"] == []
+    assert seen["before_pyside"] == list(before_pyside)
+    # What the window's modules made at import is left out of later collections.
+    assert seen["frozen"] > 0

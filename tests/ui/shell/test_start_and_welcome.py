@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 from impilo_desktop.config import Settings
 from impilo_desktop.sandbox import DEMO_API_KEY, SandboxServer
 from impilo_desktop.secrets import SERVICE, KeyStore, MemoryKeyring
+from impilo_desktop.start_choice import choose_start
 from impilo_desktop.store import EntryState
-from impilo_desktop.ui.app import choose_start
 from impilo_desktop.ui.dialogs.key_check import KeyCheckOutcome
 from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
 
