@@ -1,0 +1,49 @@
+"""PySide6 reads the source of every module imported after it, and Python keeps it.
+
+To know whether a module uses PySide6's `__feature__` switches, PySide6 (6.4 and later,
+PYSIDE-2029) looks for the text "PySide6" in the source of each module imported after it,
+through `inspect.getsource`, which reads the file into `linecache` and leaves every line
+there for the rest of the process. For the ~450 modules the window imports (ours, pydantic,
+httpx, ...) that was 6.6 MiB of text in 150,000-odd line strings, about 17 MiB of resident
+memory at window up (docs/performance.md "Memory", round 3).
+
+`stop_keeping_module_sources` gives PySide6 the same answer from the module's loader
+(`get_source` reads the file and keeps nothing) and forgets the sources cached until then.
+Tracebacks still show source lines: `linecache` reads a file again when one is formatted.
+If a PySide6 release drops or renames the check, nothing is changed.
+"""
+
+from __future__ import annotations
+
+import linecache
+import sys
+from types import ModuleType
+
+_FEATURE = "shibokensupport.feature"  # PySide6's own name for PySide6.support.feature
+_CHECK = "_mod_uses_pyside"
+
+
+def _uses_pyside(module: ModuleType) -> bool:
+    """PySide6's answer (does the source mention "PySide6"?), without `linecache`."""
+    loader = getattr(module, "__loader__", None)
+    get_source = getattr(loader, "get_source", None)
+    if get_source is None:
+        return False  # built in, or no source: what PySide6's check answers too
+    try:
+        source = get_source(getattr(module, "__name__", ""))
+    except (ImportError, OSError, SyntaxError, UnicodeDecodeError):
+        return False
+    return isinstance(source, str) and "PySide6" in source
+
+
+def stop_keeping_module_sources() -> bool:
+    """Install the lighter check (once PySide6 is imported). True when it was installed."""
+    import PySide6  # noqa: F401  (loads PySide6's support modules, the check among them)
+
+    feature = sys.modules.get(_FEATURE)
+    if feature is None or not callable(getattr(feature, _CHECK, None)):
+        return False
+    if getattr(feature, _CHECK) is not _uses_pyside:
+        setattr(feature, _CHECK, _uses_pyside)
+        linecache.clearcache()  # the modules checked so far (start-up: nothing else runs yet)
+    return True
