@@ -107,7 +107,9 @@ class ReferenceRefresher:
                     report.dropped[kind] = dropped
         finally:
             # The pages' bodies, parsed records and the ids seen are garbage now, however
-            # the refresh ended: tens of MiB at 100,000 patients (impilo_desktop/memory.py).
+            # the refresh ended: tens of MiB at 100,000 patients (impilo_desktop/memory.py),
+            # and the pages this thread's SQLite connection cached writing them.
+            self.store.shrink_memory()
             return_freed_memory("the reference refresh")
         return report
 

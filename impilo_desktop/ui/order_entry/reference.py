@@ -49,7 +49,9 @@ def load_reference(store: Store) -> ReferenceData:
         items=[ItemRecord.from_item(i) for i in store.cached_items() if i.id],
         kits=[KitRecord.from_kit(k) for k in store.cached_kits(include_archived=True) if k.id],
     )
-    # SQLite's sorter and the rows read on the way are freed by now (impilo_desktop/memory.py).
+    # SQLite's sorter and the rows read on the way are freed by now; this thread's page
+    # cache, full of patient pages, is not needed until the next load (memory.py).
+    store.shrink_memory()
     return_freed_memory("loading the pickers")
     return data
 
