@@ -31,7 +31,7 @@ def _uses_pyside(module: ModuleType) -> bool:
         return False  # built in, or no source: what PySide6's check answers too
     try:
         source = get_source(getattr(module, "__name__", ""))
-    except (ImportError, OSError, SyntaxError, UnicodeDecodeError):
+    except Exception:  # any loader's failure: answer "no", never fail the import it checks
         return False
     return isinstance(source, str) and "PySide6" in source
 

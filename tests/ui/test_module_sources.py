@@ -6,6 +6,7 @@ import linecache
 import sys
 import traceback
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -40,3 +41,15 @@ def test_modules_imported_later_are_checked_but_their_source_is_not_kept(
         plain.fail()
     text = "".join(traceback.format_exception(raised.value))
     assert "raise ValueError('from a plain module')" in text
+
+
+def test_a_loader_that_cannot_give_the_source_means_no_pyside() -> None:
+    class BrokenLoader:
+        def get_source(self, name: str) -> str:
+            raise RuntimeError("no source here")
+
+    module = ModuleType("m16c_broken")
+    module.__loader__ = BrokenLoader()  # type: ignore[assignment]
+    check = sys.modules["shibokensupport.feature"]._mod_uses_pyside
+    assert check(module) is False  # answered, not raised into the import that asked
+    assert check(ModuleType("m16c_no_loader")) is False
