@@ -9,8 +9,8 @@ larger for the rest of the day (about 28 MiB after the patients, docs/performanc
 malloc have no such call here: the helper does nothing there (docs/decisions.md).
 
 Call `return_freed_memory` on the thread that did the work, once a bulk step has ended (not
-per record or per page of a loop): it walks glibc's free lists, well under a millisecond to a
-few milliseconds at the sizes above.
+per record or per page of a loop): it walks glibc's free lists (0.05 ms in a probe after
+200 MB of small blocks were freed; the log gives each call's time at debug level).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ To know whether a module uses PySide6's `__feature__` switches, PySide6 (6.4 and
 PYSIDE-2029) looks for the text "PySide6" in the source of each module imported after it,
 through `inspect.getsource`, which reads the file into `linecache` and leaves every line
 there for the rest of the process. For the ~450 modules the window imports (ours, pydantic,
-httpx, ...) that was 6.6 MiB of text in 150,000-odd line strings, about 17 MiB of resident
-memory at window up (docs/performance.md "Memory", round 3).
+httpx, ...) that was 6.6 MiB of text in line strings, 15.5 MiB of the Python heap and 14-17
+MiB of resident memory at window up (docs/performance.md "Memory", round 3).
 
 `stop_keeping_module_sources` gives PySide6 the same answer from the module's loader
 (`get_source` reads the file and keeps nothing) and forgets the sources cached until then.
