@@ -15,20 +15,31 @@ Three kinds of process, each started fresh by this script:
   3. history scrolled: the Order history page shown and its list scrolled (scrollToBottom,
      which asks for the next page) until 10,000 orders are loaded.
 
-Each step is measured after `gc.collect()`: the process's RSS (VmRSS) and, with `--heap`,
+Steps 2 and 3 are measured once the app has settled (events processed for `SETTLE_S`, longer
+than the quiet the history waits for before it returns freed memory,
+ui/plumbing/freed_memory.py). Each step is measured after `gc.collect()`: the process's RSS
+(VmRSS) and, with `--heap`,
 in a second app process started with `-X tracemalloc`, the Python heap and the source files
 that allocated most of what the step added. Bare and app alternate when `--runs` > 1 (the
 median is reported). Prints "above bare: N MiB" per step and a Markdown table for
 docs/performance.md ("Memory").
 
+With `--trimmable`, each step is followed by glibc's `malloc_trim(0)` called by the benchmark
+and the RSS after it ("trimmed"): what the step left in glibc's free lists (a diagnostic: the
+trim also lowers the later steps, so the tables come from runs without it). With
+`--source DIR`, the app processes run another checkout's `impilo_desktop` (e.g. main's, for a
+"before" table measured by this same benchmark).
+
 Run (from the project root; Linux, for /proc/self/status):
     QT_QPA_PLATFORM=offscreen .venv/bin/python -m benchmarks.memory
         [--patients 100000] [--orders 100000] [--scroll 10000] [--runs 1] [--heap]
+        [--trimmable] [--source DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import multiprocessing
@@ -44,11 +55,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.large_sandbox import free_port, serve
-
 ROOT = Path(__file__).resolve().parents[1]
 MiB = 2**20
 TIMEOUT_S = 900.0
+SETTLE_S = 3.0
 
 BARE_WINDOW = """
 import gc, os
@@ -87,7 +97,7 @@ def rss_bytes() -> int:
 # --- the app process -------------------------------------------------------------------------
 
 
-def run_app(base_url: str, patients: int, scroll: int) -> None:
+def run_app(base_url: str, patients: int, scroll: int, trimmable: bool) -> None:
     """The app's side: print one JSON line per step (RSS, heap if traced, top allocators)."""
     import tracemalloc
 
@@ -114,6 +124,11 @@ def run_app(base_url: str, patients: int, scroll: int) -> None:
             # bridge thread gets the GIL to parse and store pages.
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
 
+    def settle() -> None:
+        until = time.monotonic() + SETTLE_S
+        while time.monotonic() < until:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+
     def report(step: str, started: float, **extra: object) -> None:
         gc.collect()
         line: dict[str, object] = {
@@ -122,6 +137,9 @@ def run_app(base_url: str, patients: int, scroll: int) -> None:
             "seconds": round(time.perf_counter() - started, 1),
         }
         line.update(extra)
+        if trimmable:
+            ctypes.CDLL(None).malloc_trim(0)
+            line["trimmed"] = rss_bytes()
         if traced:
             line["heap"] = tracemalloc.get_traced_memory()[0]
             snapshot = tracemalloc.take_snapshot().filter_traces(
@@ -160,6 +178,7 @@ def run_app(base_url: str, patients: int, scroll: int) -> None:
         wait_until(lambda: any(loaded_after_refresh), "patients in the picker")
         picker = entry.form.patient_picker.model
         held = picker.rowCount()
+        settle()
         report(STEPS[1], started, patients=held)
 
         window.show_page(HISTORY.key)
@@ -176,6 +195,7 @@ def run_app(base_url: str, patients: int, scroll: int) -> None:
             return False
 
         wait_until(scrolled, f"{scroll} orders in the history")
+        settle()
         report(STEPS[2], started, orders=model.loaded_count)
 
         window.shutdown()
@@ -211,9 +231,11 @@ def bare_rss(env: dict[str, str]) -> int:
 
 
 def app_steps(env: dict[str, str], args: argparse.Namespace, *, heap: bool) -> list[dict[str, Any]]:
+    # This file run as a script: with --source, `impilo_desktop` comes from that checkout.
     cmd = [sys.executable, *(["-X", "tracemalloc=1"] if heap else [])]
-    cmd += ["-m", "benchmarks.memory", "--app", args.base_url]
+    cmd += [str(Path(__file__).resolve()), "--app", args.base_url]
     cmd += ["--patients", str(args.patients), "--scroll", str(args.scroll)]
+    cmd += ["--trimmable"] if args.trimmable else []
     return [json.loads(line) for line in child_lines(cmd, env, "STEP ")]
 
 
@@ -236,11 +258,16 @@ def main() -> int:
     parser.add_argument("--scroll", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--heap", action="store_true", help="a traced run for the breakdown")
+    parser.add_argument("--trimmable", action="store_true", help="malloc_trim after each step")
+    parser.add_argument("--source", type=Path, default=ROOT, help="the checkout the app runs")
     parser.add_argument("--app", dest="base_url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.base_url and "--app" in sys.argv:
-        run_app(args.base_url, args.patients, args.scroll)
+        run_app(args.base_url, args.patients, args.scroll, args.trimmable)
         return 0
+    from benchmarks.large_sandbox import free_port, serve
+
+    print(f"app from {args.source.resolve()}", flush=True)
 
     print(versions(), flush=True)
     began = time.perf_counter()
@@ -257,16 +284,19 @@ def main() -> int:
         print(f"sandbox seeded in {time.perf_counter() - began:.0f} s", flush=True)
         args.base_url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        source = str(args.source.resolve())
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
         bare: list[int] = []
         runs: list[list[dict[str, Any]]] = []
         for _ in range(args.runs):  # interleaved: drift on a shared machine hits both
             bare.append(bare_rss(env))
             runs.append(app_steps(env, args, heap=False))
             for step in runs[-1]:
+                trimmed = step.get("trimmed")
                 print(
                     f"  {step['step']}: RSS {step['rss'] / MiB:.0f} MiB, above bare:"
-                    f" {(step['rss'] - bare[-1]) / MiB:.0f} MiB ({step['seconds']} s)",
+                    f" {(step['rss'] - bare[-1]) / MiB:.0f} MiB ({step['seconds']} s)"
+                    + (f"; after malloc_trim {trimmed / MiB:.0f} MiB" if trimmed else ""),
                     flush=True,
                 )
         print_table(args, bare, runs)
@@ -298,7 +328,8 @@ def print_table(
     print(
         "\nCommand: `QT_QPA_PLATFORM=offscreen .venv/bin/python -m benchmarks.memory"
         f" --patients {args.patients} --orders {args.orders} --scroll {args.scroll}"
-        f" --runs {args.runs}{' --heap' if args.heap else ''}`",
+        f" --runs {args.runs}{' --heap' if args.heap else ''}"
+        f"{' --trimmable' if args.trimmable else ''}`",
         flush=True,
     )
 

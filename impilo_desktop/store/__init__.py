@@ -158,6 +158,11 @@ class Store(
         from it would open a new one)."""
         self._db.release_connection()
 
+    def shrink_memory(self) -> None:
+        """Empty the calling thread's SQLite page cache after a bulk read or write (it
+        fills again as the thread uses the store; docs/performance.md "Memory")."""
+        self._db.shrink_memory()
+
     def __enter__(self) -> Store:
         return self
 

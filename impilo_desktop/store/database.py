@@ -161,6 +161,14 @@ class Database:
         with contextlib.suppress(sqlite3.Error):
             conn.close()
 
+    def shrink_memory(self) -> None:
+        """`PRAGMA shrink_memory` on the calling thread's connection, if it has one: up to
+        `PAGE_CACHE_KIB` of cached pages (about 2.8 MiB after reading 100,000 patients)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and not self._closed:
+            with contextlib.suppress(sqlite3.Error):  # only memory: never fail the caller
+                conn.execute("PRAGMA shrink_memory")
+
     def _open(self) -> sqlite3.Connection:
         try:
             _secure_folder(self.path.parent)

@@ -117,3 +117,25 @@ def test_every_threads_connection_keeps_a_small_page_cache(store: Store) -> None
     worker.start()
     worker.join()
     assert seen == [cache_size()] == [-PAGE_CACHE_KIB]
+
+
+def test_shrinking_the_page_cache_keeps_the_connection_and_its_settings(store: Store) -> None:
+    store.store_reference_page(
+        ReferenceKind.PATIENT, [_patient(i, f"P{i}", "Nkosi", 10) for i in range(1, 301)]
+    )
+    before = [r.id for r in store.patient_search_rows()]
+    connections = len(store._db._all)
+
+    # A thread that never used the store gets no connection just to empty its cache.
+    worker = threading.Thread(target=store.shrink_memory)
+    worker.start()
+    worker.join()
+    assert len(store._db._all) == connections
+
+    store.shrink_memory()
+    assert [r.id for r in store.patient_search_rows()] == before  # the same connection, refilled
+    assert len(store._db._all) == connections
+    size = store._db.read(lambda c: c.execute("PRAGMA cache_size").fetchone()[0])
+    assert size == -PAGE_CACHE_KIB  # emptied, not made smaller for later
+    store.close()
+    store.shrink_memory()  # after close: nothing to do, nothing raised

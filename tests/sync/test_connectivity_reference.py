@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from impilo_desktop.api.errors import AuthenticationError, ServerError, Unreacha
 from impilo_desktop.store import ReferenceKind, Store
 from impilo_desktop.sync import Connectivity, ConnectivityState, ReferenceRefresher
 from tests.sync.fake_impilo import FakeImpilo
+from tests.test_memory import GLIBC
 
 
 def test_connectivity_notifies_changes_only() -> None:
@@ -105,3 +107,26 @@ async def test_refresh_failure_updates_connectivity(store: Store) -> None:
     with pytest.raises(AuthenticationError):
         await refresher.refresh()
     assert connectivity.state == ConnectivityState.UNAUTHORIZED
+
+
+@pytest.mark.anyio
+@pytest.mark.skipif(not GLIBC, reason="memory is returned through glibc's malloc_trim only")
+async def test_a_refresh_returns_freed_memory_however_it_ends(
+    store: Store, impilo: FakeImpilo, caplog: pytest.LogCaptureFixture
+) -> None:
+    impilo.patients = _patients(250)
+    refresher = ReferenceRefresher(store, impilo.factory(), page_size=100)
+
+    def returned() -> int:
+        return sum("after the reference refresh" in r.getMessage() for r in caplog.records)
+
+    with caplog.at_level(logging.DEBUG, logger="impilo_desktop.memory"):
+        await refresher.refresh([ReferenceKind.PATIENT])
+        assert returned() == 1  # once, at the end: not per page
+
+        def stop(kind: ReferenceKind, done: int, total: int) -> None:
+            refresher.stop_after_page()
+
+        with pytest.raises(asyncio.CancelledError):
+            await refresher.refresh([ReferenceKind.PATIENT], progress=stop)
+        assert returned() == 2

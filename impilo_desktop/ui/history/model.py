@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 from impilo_desktop.api.models import Order, Page
 from impilo_desktop.domain.needs_action import needs_action, next_step, status_cell
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+from impilo_desktop.ui.plumbing.freed_memory import FreedMemoryAfterBurst
 
 from .filters import LocalFilter, OrderQuery
 from .order_row import HEADERS, Column, OrderRow
@@ -79,6 +80,7 @@ class OrderHistoryModel(QAbstractTableModel):
             load_all_finished=self.load_all_finished.emit,
         )
         self._pages = PageRequests(bridge, fetch_page, page_size, listener)
+        self._freed = FreedMemoryAfterBurst(bridge, "history pages", self)
         self._filter = LocalFilter()
         self._loaded: list[OrderRow] = []
         self._by_id: dict[int, OrderRow] = {}
@@ -226,6 +228,7 @@ class OrderHistoryModel(QAbstractTableModel):
         self._pages.cancel_load_all()
 
     def _on_page(self, envelope: Page[Order]) -> None:
+        self._freed.noted()
         self.counts_changed.emit()
         self.page_loaded.emit(envelope.content)
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from impilo_desktop.api.errors import NotFound
 from impilo_desktop.api.models import Patient
+from impilo_desktop.memory import return_freed_memory
 from impilo_desktop.store import ReferenceKind, Store
 from impilo_desktop.ui.order_entry.patient_table import PatientTable
 from impilo_desktop.ui.order_entry.picker_model import PreparedRecords
@@ -42,12 +43,17 @@ def load_patients(store: Store) -> PreparedRecords[PatientRecord]:
 def load_reference(store: Store) -> ReferenceData:
     """Read the cache and build the pickers' records and index. Blocking (up to a few
     seconds for 100,000 patients): call it from a worker thread."""
-    return ReferenceData(
+    data = ReferenceData(
         patients=load_patients(store),
         sites=[SiteRecord.from_site(s) for s in store.cached_sites() if s.id],
         items=[ItemRecord.from_item(i) for i in store.cached_items() if i.id],
         kits=[KitRecord.from_kit(k) for k in store.cached_kits(include_archived=True) if k.id],
     )
+    # SQLite's sorter and the rows read on the way are freed by now; this thread's page
+    # cache, full of patient pages, is not needed until the next load (memory.py).
+    store.shrink_memory()
+    return_freed_memory("loading the pickers")
+    return data
 
 
 async def lookup_patients(client: ImpiloClient, query: str) -> list[Patient]:

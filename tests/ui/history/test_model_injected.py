@@ -3,6 +3,7 @@ filter, load-all and the model contract."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,8 @@ from impilo_desktop.ui.history.filters import LocalFilter, OrderQuery
 from impilo_desktop.ui.history.model import ORDER_ROLE, OrderHistoryModel
 from impilo_desktop.ui.history.order_row import Column
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+from impilo_desktop.ui.plumbing.freed_memory import FreedMemoryAfterBurst
+from tests.test_memory import GLIBC
 
 
 def make_order(i: int, status: str = "shipped", site: int = 1) -> Order:
@@ -117,3 +120,32 @@ def test_duplicate_orders_update_in_place(qtbot: QtBot, bridge: AsyncBridge) -> 
     model.upsert_order(make_order(99, "orderPlaced"))
     assert model.rowCount() == 11
     assert model.row_of(99) == 0
+
+
+def _returned(caplog: pytest.LogCaptureFixture, after: str) -> int:
+    return sum(f"after {after}" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.skipif(not GLIBC, reason="memory is returned through glibc's malloc_trim only")
+def test_a_burst_returns_freed_memory_once_it_is_quiet(
+    qtbot: QtBot, bridge: AsyncBridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="impilo_desktop.memory")
+    freed = FreedMemoryAfterBurst(bridge, "a burst", quiet_ms=50)
+    for _ in range(5):  # five pages, no quiet between them
+        freed.noted()
+    qtbot.waitUntil(lambda: _returned(caplog, "a burst") > 0, timeout=10_000)
+    assert _returned(caplog, "a burst") == 1
+
+
+@pytest.mark.skipif(not GLIBC, reason="memory is returned through glibc's malloc_trim only")
+def test_history_pages_return_freed_memory_when_they_stop(
+    qtbot: QtBot, bridge: AsyncBridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="impilo_desktop.memory")
+    server = FakeServer(45)
+    model = OrderHistoryModel(bridge, server.fetch_page, page_size=10)
+    model.reload()
+    with qtbot.waitSignal(model.load_all_finished, timeout=10_000):
+        model.load_all_matching()
+    qtbot.waitUntil(lambda: _returned(caplog, "history pages") > 0, timeout=10_000)

@@ -4,8 +4,10 @@ gives the same patients, in the same order, with the same search results, as one
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -15,7 +17,8 @@ from impilo_desktop.ui.order_entry.patient_table import PatientTable
 from impilo_desktop.ui.order_entry.picker_model import PickerModel, prepare_records
 from impilo_desktop.ui.order_entry.picker_widgets import PatientPicker
 from impilo_desktop.ui.order_entry.records import PatientRecord
-from impilo_desktop.ui.order_entry.reference import load_patients
+from impilo_desktop.ui.order_entry.reference import load_patients, load_reference
+from tests.test_memory import GLIBC
 
 PEOPLE = [
     # id, first, last, birth, MRN, email, site, city, archived
@@ -131,4 +134,18 @@ def test_a_field_holding_the_tables_separator_keeps_its_row(tmp_path: Path) -> N
     assert (record.id, record.first_name, record.last_name) == (21, "Ann Marie", "Smith ")
     assert (record.external_identifier, record.email) == ("MRN 1", "a b@example.org")
     assert table.known_ids([21, 22]) == {21}
+    store.close()
+
+
+@pytest.mark.skipif(not GLIBC, reason="memory is returned through glibc's malloc_trim only")
+def test_loading_the_pickers_returns_freed_memory_once_loaded(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = cached(tmp_path)
+    with caplog.at_level(logging.DEBUG, logger="impilo_desktop.memory"):
+        data = load_reference(store)
+    assert len(data.patients.records) == len(PEOPLE)
+    said = [r.getMessage() for r in caplog.records if r.name == "impilo_desktop.memory"]
+    assert len(said) == 1
+    assert "after loading the pickers" in said[0]
     store.close()
