@@ -231,6 +231,11 @@ class Pipeline:
             self._stop(StopReason.TAKEN_OVER)
             self._finish(self.sender._result(first, Outcome.SKIPPED, StopReason.TAKEN_OVER))
             return
+        except BaseException:
+            # The commit failed (the disk, a lock) or the drain was cancelled: the landed
+            # orders go back to the list `_abandon` marks sent, not forgotten with it.
+            self.landed = landed + self.landed
+            raise
         self._report_landed(landed, sent)
         for entry in marked:
             self.cleared.append((entry, bodies.pop(entry.entry_id)))
@@ -251,9 +256,13 @@ class Pipeline:
             return
         landed, self.landed = self.landed, []
         sender = self.sender
-        sent = await sender.writes.run(
-            sender.store.mark_sent_batch, [sent_mark(entry, order) for entry, order in landed]
-        )
+        try:
+            sent = await sender.writes.run(
+                sender.store.mark_sent_batch, [sent_mark(entry, order) for entry, order in landed]
+            )
+        except BaseException:
+            self.landed = landed + self.landed  # for `_abandon`, as in `_clear`
+            raise
         self._report_landed(landed, sent)
 
     def _report_landed(self, landed: list[tuple[OutboxEntry, Order]], sent: list[int]) -> None:
@@ -301,9 +310,10 @@ class Pipeline:
 
     async def _land(self, *, everything: bool) -> None:
         """Wait for one create in flight to finish (or, with `everything`, all of them, and
-        commit the `sent` marks of their orders), and record what finished, in the order
-        they started. An order Impilo created frees its room in the window at once; its
-        `sent` mark goes with the next commit (`_clear`)."""
+        commit the `sent` marks of their orders), and record what finished. An order Impilo
+        created frees its room in the window at once; its `sent` mark goes with the next
+        commit (`_clear`), and its result is reported once that commit is on disk, so a later
+        create's failure can be reported before an earlier create's order."""
         while self.flying:
             while not any(task.done() for task in self.flying):
                 self.finishing.clear()

@@ -179,7 +179,7 @@ class OutboxController(QObject):
         self._unsubscribe()
         self._on_loop(self.probe.stop)  # it sleeps until its next probe otherwise
         # A reference refresh ends after its page in flight, not after its last page.
-        self._on_loop(lambda: self._refresher.stop_after_page())
+        self._on_loop(self._stop_refresh_after_page)
 
     async def aclose(self) -> None:
         """On the bridge loop: cancel this controller's tasks and wait until they ended, so
@@ -410,6 +410,9 @@ class OutboxController(QObject):
             self._refresh_job.cancel()
             self._refresh_job = None
             self.reference_refreshed.emit(False)
+            # A cancelled job calls back neither way: a new key or route waiting for this
+            # refresh to end would wait for good, and no drain would start meanwhile.
+            self._maybe_restart()
 
     def drain(self, due_only: bool = True, *, waiting_for_network: bool = False) -> None:
         """Send due entries on the bridge: all waiting entries with `due_only=False`, also
@@ -460,6 +463,12 @@ class OutboxController(QObject):
                 self._services.store, self._client_context, connectivity=self.connectivity
             )
         return self._made_sender
+
+    def _stop_refresh_after_page(self) -> None:
+        """On the bridge loop: a refresh under way ends after its page; with no refresher
+        made yet there is none (and none is made, with its imports, to be told so)."""
+        if self._made_refresher is not None:
+            self._made_refresher.stop_after_page()
 
     @property
     def _refresher(self) -> ReferenceRefresher:
