@@ -110,3 +110,31 @@ def test_the_command_window_builds_the_sandbox_server_when_its_work_starts(
         window.close()
         window.deleteLater()
     assert not window.sandbox.running
+
+
+def test_what_is_typed_before_the_sandbox_server_is_up_is_kept(
+    qtbot: QtBot, app_home: Path, keys: KeyStore
+) -> None:
+    """New order works before the server exists: what the coordinator types is on screen,
+    in the draft and saved, and stays so once the server is up and the window online."""
+    _app, window = create_app(
+        ["--profile", "sandbox"], home=app_home, keys=keys, sandbox_after_paint=True
+    )
+    try:
+        window.show()
+        view = window.order_entry
+        waiting = _ask_sites(window.services.profile.base_url)
+        with qtbot.waitSignal(view.draft_saved, timeout=15_000):
+            qtbot.keyClicks(view.form.notes, "Leave at the clinic gate")
+        assert not _answered_yet(waiting)  # typed and saved with no server built yet
+
+        window.start_after_first_paint()
+        qtbot.waitUntil(lambda: window.services.outbox.state == "online", timeout=15_000)
+        assert view.form.notes.toPlainText() == "Leave at the clinic gate"
+        assert view.draft.notes == ["Leave at the clinic gate"]
+        waiting.close()
+    finally:
+        window.shutdown()
+        window.quit_guard.confirmed = True
+        window.close()
+        window.deleteLater()
