@@ -70,28 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _import_window_core(args: argparse.Namespace) -> None:
+def _import_window_core() -> None:
     """Import the Qt-free modules the window needs before its first paint (the keyring and
-    the store with the draft's models, the outbox's reports and probe, the bridge's asyncio,
-    the built-in sandbox's server when it will be started) ahead of PySide6: from its import
-    on, PySide6 reads the source of every module imported after it (looking for `from
-    __feature__ import`), ~0.1 ms each, ~300 modules here; a module imported before it is
-    never read. Nothing here is imported that the window would not import before its first
-    paint anyway."""
+    the store with the draft's models, the outbox's reports and probe, the bridge's asyncio)
+    ahead of PySide6: from its import on, PySide6 reads the source of every module imported
+    after it (looking for `from __feature__ import`), ~0.1 ms each, ~300 modules here; a
+    module imported before it is never read. Nothing here is imported that the window would
+    not import before its first paint anyway. (The built-in sandbox's server is not: the
+    window builds it after its first paint, on a thread of its own.)"""
     import asyncio  # noqa: F401
 
     import impilo_desktop.secrets
     import impilo_desktop.sync.drain_report
-    import impilo_desktop.sync.probe
-    from impilo_desktop.config import Settings
-    from impilo_desktop.start_choice import choice_without_keys
-
-    # The built-in sandbox's server (aiohttp, ~130 modules), when the window surely starts
-    # it: the command line or the last profile says so (a first run depends on the keyring,
-    # read later; it is not guessed here).
-    choice = choice_without_keys(args.profile, args.base_url, Settings.load())
-    if choice is not None and choice.profile is None:
-        import impilo_desktop.sandbox.server  # noqa: F401
+    import impilo_desktop.sync.probe  # noqa: F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,7 +110,7 @@ def _window_entry(args: argparse.Namespace) -> Callable[[list[str]], int]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        _import_window_core(args)
+        _import_window_core()
         if args.self_test:
             from impilo_desktop.ui.selftest import run_self_test
 

@@ -1,6 +1,6 @@
 """Which profile the window opens: the command line's, else the last one used, else a
-production key's, else the built-in sandbox (a first run). Qt-free, so the command can tell
-before it imports the window whether the built-in sandbox will be started."""
+production key's, else the built-in sandbox (a first run). Qt-free; `choice_without_keys` is
+the part decided without the keyring."""
 
 from __future__ import annotations
 

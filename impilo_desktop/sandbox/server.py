@@ -24,6 +24,7 @@ from impilo_desktop.sandbox.app import build_app
 from impilo_desktop.sandbox.creates import CreatesInFlight
 from impilo_desktop.sandbox.demo import DEMO_API_KEY
 from impilo_desktop.sandbox.faults import Faults
+from impilo_desktop.sandbox.listener import listening_socket
 from impilo_desktop.sandbox.persist import StateFile
 from impilo_desktop.sandbox.seed import PatientRecord, SeedData, SeedSize
 from impilo_desktop.sandbox.state import DEFAULT_PROGRESS_SECONDS, SandboxState
@@ -64,7 +65,9 @@ class SandboxServer:
     change `faults` while requests are in flight. `state_file` keeps the orders created or
     voided, the patients created or changed, the id counters and the clock across servers; it
     is read on the first start (on the server's own thread), and without it everything stays
-    in memory.
+    in memory. `listener`, a socket already listening (`listening_socket`), is served by the
+    first start instead of binding one: the app takes its port at once and builds the server
+    later, while connections wait in the socket's backlog.
     """
 
     def __init__(
@@ -80,6 +83,7 @@ class SandboxServer:
         history_end: datetime | None = None,
         state_file: str | os.PathLike[str] | None = None,
         extra_patients: Sequence[PatientRecord] = (),
+        listener: socket.socket | None = None,
     ) -> None:
         if not api_key:
             raise ValueError("api_key must not be empty")
@@ -106,6 +110,11 @@ class SandboxServer:
         self._runner: web.AppRunner | None = None
         self._stopping: asyncio.Event | None = None
         self._listener: socket.socket | None = None
+        # A socket already bound and listening (the app takes its port before the server
+        # is built, so requests queue in its backlog meanwhile): used by the first start.
+        self._given_listener = listener
+        if listener is not None:
+            self._port = listener.getsockname()[1]
 
     def __repr__(self) -> str:  # never shows the key
         state = "running" if self.running else "stopped"
@@ -165,15 +174,13 @@ class SandboxServer:
         app = build_app(self.state, self.faults, self._api_key, self.creates)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        given, self._given_listener = self._given_listener, None
         try:
-            # SO_REUSEADDR lets start() re-bind the same port right after stop().
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host, self._port))
-            sock.listen(128)
+            sock = given if given is not None else listening_socket(self.host, self._port)
             sock.setblocking(False)
         except BaseException:
-            sock.close()
+            if given is not None:
+                given.close()
             await runner.cleanup()
             raise
         self._port = sock.getsockname()[1]

@@ -77,12 +77,16 @@ def create_app(
     *,
     keys: KeyStore | None = None,
     ask_passphrase: AskPassphrase | None = None,
+    sandbox_after_paint: bool = False,
 ) -> tuple[QApplication, MainWindow]:
     """Build the application and its main window (not shown, no event loop, no dialog).
 
     `keys` lets tests inject a KeyStore over an in-memory keyring. Where no keyring exists,
     `ask_passphrase` asks for the database passphrase (None: none is asked and the session
-    keeps its data in memory; the app passes the dialog, tests a function).
+    keeps its data in memory; the app passes the dialog, tests a function). With
+    `sandbox_after_paint` (the command's window) the built-in sandbox only takes its port
+    here, and its server is built when the window starts its work, after the first paint;
+    requests wait for it meanwhile (`SandboxHost`).
     """
     args, qt_args = parse_args(argv)
     app = _qt_application(qt_args)
@@ -102,7 +106,7 @@ def create_app(
 
     bridge = AsyncBridge()
     sandbox = SandboxHost(home)
-    profile = choice.profile or sandbox.profile(keys)
+    profile = choice.profile or sandbox.profile(keys, serve=not sandbox_after_paint)
     if profile.is_sandbox and not keys.get_key(profile.name):
         # A standalone sandbox (`impilo-desktop sandbox`) accepts the public demo key.
         from impilo_desktop.sandbox import DEMO_API_KEY
@@ -174,7 +178,7 @@ def _run_window(argv: Sequence[str], instance: SingleInstance) -> int:
 
     log_file = configure_logging()
     try:
-        app, window = create_app(argv, ask_passphrase=ask_passphrase)
+        app, window = create_app(argv, ask_passphrase=ask_passphrase, sandbox_after_paint=True)
     except (StoreError, ConfigError, OSError) as exc:
         # The local database is locked by another copy, damaged or unwritable, or the
         # built-in sandbox could not listen: say so instead of vanishing.

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from impilo_desktop.config import DEFAULT_SANDBOX_URL, SANDBOX, Profile, Settings
 from impilo_desktop.logs import register_secret
+from impilo_desktop.sandbox.demo import DEMO_API_KEY
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.store import Store
 from impilo_desktop.ui.plumbing.bridge import SHUTDOWN_GRACE_SECONDS, AsyncBridge, Job
@@ -20,15 +23,27 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SANDBOX_HOST = "127.0.0.1"  # the built-in sandbox listens on loopback only
+
 
 class SandboxHost:
     """The embedded sandbox server: started on first use, stopped when the app ends. Its
     orders are kept in the sandbox profile's folder, so they are there after a restart, with
-    the ids the outbox and history remember."""
+    the ids the outbox and history remember.
+
+    Its port is taken first (`listen`: a socket, no aiohttp) and served later (`serve`: the
+    server, aiohttp with it, is imported and built on a thread of its own), so the window's
+    start does not wait for the server: it gets the address at once, and requests made
+    before the server is up wait in the port's backlog, as for a slow server. `start` does
+    both and waits, as it always has."""
 
     def __init__(self, home: Path) -> None:
         self._home = home
         self._server: SandboxServer | None = None
+        self._listener: socket.socket | None = None  # taken, not served yet
+        self._port = 0
+        self._launch: threading.Thread | None = None  # builds the server (serve)
+        self._failure: Exception | None = None  # why the last build did not start
 
     @property
     def state_path(self) -> Path:
@@ -39,42 +54,91 @@ class SandboxHost:
 
     @property
     def running(self) -> bool:
-        return self._server is not None
+        """Its port is taken (served now, or as soon as the server is built)."""
+        return self._server is not None or self._listener is not None or self._launch is not None
 
-    def start(self) -> tuple[str, str]:
-        """Start (once) and return `(base_url, api_key)`."""
-        if self._server is None:
+    def listen(self) -> tuple[str, str]:
+        """Take the port (once) and return `(base_url, api_key)`; nothing answers until
+        `serve()`, and connections wait for it."""
+        if not self.running:
+            from impilo_desktop.sandbox.listener import listening_socket
+
+            self._listener = listening_socket(SANDBOX_HOST)
+            self._port = self._listener.getsockname()[1]
+        return f"http://{SANDBOX_HOST}:{self._port}", DEMO_API_KEY
+
+    def serve(self) -> None:
+        """Build the server on the taken port, on a thread of its own (no-op unless `listen`
+        took one that is not served yet)."""
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        self._failure = None
+        self._launch = threading.Thread(
+            target=self._build, args=(listener,), name="sandbox-start", daemon=True
+        )
+        self._launch.start()
+
+    def _build(self, listener: socket.socket) -> None:
+        try:
             from impilo_desktop.sandbox import SandboxServer
 
-            # The state file is read on the server's own thread, while this one waits for the
-            # port as it always has; later writes happen there too, never on the UI thread.
-            server = SandboxServer(state_file=self.state_path)
+            # The state file is read on the server's own thread, as are later writes.
+            server = SandboxServer(state_file=self.state_path, listener=listener)
             server.start()
-            self._server = server
-            log.info("Built-in sandbox listening on %s", server.base_url)
-            if server.state_file is not None and server.state_file.problem:
-                log.warning("%s", server.state_file.problem)
-        return self._server.base_url, self._server.api_key
+        except Exception as exc:
+            # Nothing will answer: close the port, so requests fail as offline, not hang.
+            log.exception("The built-in sandbox could not start")
+            listener.close()
+            self._failure = exc
+            return
+        self._server = server
+        log.info("Built-in sandbox listening on %s", server.base_url)
+        if server.state_file is not None and server.state_file.problem:
+            log.warning("%s", server.state_file.problem)
 
-    def profile(self, keys: KeyStore) -> Profile:
-        """The sandbox profile pointing at the running server, its demo key pinned."""
-        base_url, api_key = self.start()
+    def start(self) -> tuple[str, str]:
+        """Start (once), wait until it serves, and return `(base_url, api_key)`."""
+        address = self.listen()
+        self.serve()
+        self._wait_served()
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+        return address
+
+    def _wait_served(self) -> None:
+        launch = self._launch
+        if launch is not None:
+            launch.join()
+            self._launch = None
+
+    def profile(self, keys: KeyStore, *, serve: bool = True) -> Profile:
+        """The sandbox profile pointing at the server, its demo key pinned. With `serve`
+        False its port is only taken (`listen`); `serve()` starts it later."""
+        base_url, api_key = self.start() if serve else self.listen()
         keys.pin_session_key(SANDBOX, api_key)
         return Profile(SANDBOX, base_url)
 
     @property
     def server(self) -> SandboxServer | None:
+        """The running server (once it is built: this waits for a `serve` under way)."""
+        self._wait_served()
         return self._server
 
     def reset(self) -> None:
         """Back to the seed (the sandbox keeps listening on its port). It writes the state
         file: call it off the UI thread."""
-        server = self._server
+        server = self.server
         if server is not None:
             server.reset()
             log.info("Built-in sandbox reset to its demo data")
 
     def stop(self) -> None:
+        self._wait_served()
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()  # taken, never served
         if self._server is not None:
             self._server.stop()
             self._server = None

@@ -84,9 +84,11 @@ class SessionController(QObject):
     # -- life cycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Begin background work (sending, reference refresh); once the window shows."""
+        """Begin background work (sending, reference refresh); once the window shows. The
+        built-in sandbox, if its port was only taken, starts serving first."""
         if not self._started:
             self._started = True
+            self.sandbox.serve()
             self.services.outbox.start()
             self.retention.start()
 
