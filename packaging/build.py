@@ -131,7 +131,8 @@ def linux_archive() -> Path:
     return target
 
 
-def windows_installer() -> Path:
+def windows_installer(extra: list[str] | None = None) -> Path:
+    """Inno Setup over the bundle; `extra` are more `iscc` options (signing: release.py)."""
     iscc = os.environ.get("ISCC") or shutil.which("iscc") or shutil.which("ISCC")
     if iscc is None:
         default = Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)"))
@@ -143,6 +144,7 @@ def windows_installer() -> Path:
         [
             iscc,
             f"/DAppVersion={version()}",
+            *(extra or []),
             str(ROOT / "packaging" / "windows" / "impilo-desktop.iss"),
         ]
     )
