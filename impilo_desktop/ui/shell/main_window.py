@@ -537,6 +537,14 @@ class MainWindow(QMainWindow):
                 icon_name="key",
                 timeout_ms=20_000,
             )
+        from impilo_desktop.policy import current_policy
+
+        policy = current_policy()
+        if not policy.allow_sandbox:
+            # The sandbox only held the window while the account's data was removed: open
+            # the account the policy gives, which asks for its key.
+            self.switch_profile(policy.default_profile())
+            return
         self.open_welcome()
 
     def _sign_out_refused(self, message: str) -> None:
