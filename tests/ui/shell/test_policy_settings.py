@@ -93,7 +93,9 @@ def test_the_welcome_dialog_asks_only_for_the_key(
     assert fixed.text() == f"clinic — {managed.base_url} ({FIXED_NOTE})"
     assert not dialog.server.isVisible()
     assert dialog.findChild(QPushButton, "trySandboxButton") is None
-    assert "sandbox" not in dialog.findChild(type(fixed), "welcomeIntro").text()
+    intro = dialog.findChild(type(fixed), "welcomeIntro")
+    assert intro is not None
+    assert "sandbox" not in intro.text()
     assert dialog.chosen_profile() == managed
     dialog.reject()
 
