@@ -284,7 +284,16 @@ def verify(args: argparse.Namespace) -> None:
 
 
 def self_test(program: Path, timeout: float) -> None:
-    """The program's --self-test in a throw-away home, then its console twin's --version."""
+    """The program's --self-test in a throw-away home, then its console twin's --version;
+    and the licences the bundle must carry are beside it."""
+    data = (
+        program.parents[1] / "Resources"
+        if sys.platform == "darwin"
+        else program.parent / "_internal"
+    )
+    index = data / "licenses" / "third-party" / "THIRD-PARTY.txt"
+    if not index.is_file():
+        raise SystemExit(f"{index} is missing: the bundle must carry its libraries' licences")
     with tempfile.TemporaryDirectory(prefix="impilo-selftest-home-") as home:
         env = {**os.environ, "IMPILO_DESKTOP_HOME": home}
         env.setdefault("QT_QPA_PLATFORM", "offscreen")

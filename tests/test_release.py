@@ -139,3 +139,15 @@ def test_the_mutex_the_installer_waits_for_is_the_apps() -> None:
     assert mutex.held == (sys.platform == "win32")
     mutex.release()
     assert not mutex.held
+
+
+def test_every_library_the_app_needs_ships_its_licence(tmp_path: Path) -> None:
+    third_party = load("third_party")
+    assert third_party.collect(tmp_path / "licenses") == []
+    index = (tmp_path / "licenses" / "THIRD-PARTY.txt").read_text()
+    for name in ("openpyxl", "PySide6_Essentials", "shiboken6", "aiohttp", "pydantic", "Python"):
+        assert re.search(rf"^{name} \S+: ", index, re.M | re.I), name
+    pyside = next((tmp_path / "licenses").glob("PySide6_Essentials-*"))
+    assert sorted(p.name for p in pyside.iterdir()) == ["GPL-3.0.txt", "LGPL-3.0.txt"]
+    openpyxl = next((tmp_path / "licenses").glob("openpyxl-*"))
+    assert [p.name for p in openpyxl.iterdir()] == ["LICENCE.rst"]
