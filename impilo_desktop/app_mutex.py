@@ -20,6 +20,7 @@ class RunningMutex:
 
     def __init__(self) -> None:
         self._handles: list[int] = []
+        self._keep: object = None
 
     @property
     def held(self) -> bool:
@@ -31,12 +32,30 @@ class RunningMutex:
         import ctypes
         from ctypes import wintypes
 
+        class SecurityAttributes(ctypes.Structure):
+            _fields_ = (
+                ("nLength", wintypes.DWORD),
+                ("lpSecurityDescriptor", wintypes.LPVOID),
+                ("bInheritHandle", wintypes.BOOL),
+            )
+
         kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        advapi32 = ctypes.WinDLL("advapi32", use_last_error=True)
         create = kernel32.CreateMutexW
-        create.argtypes = (wintypes.LPVOID, wintypes.BOOL, wintypes.LPCWSTR)
+        create.argtypes = (ctypes.POINTER(SecurityAttributes), wintypes.BOOL, wintypes.LPCWSTR)
         create.restype = wintypes.HANDLE
+        # A descriptor with no access list: the global mutex made by the first user's copy
+        # can be opened by a second user's (the default would refuse them, and their copy
+        # would hold only its session's name, which a per-machine setup does not see).
+        descriptor = ctypes.create_string_buffer(64)  # SECURITY_DESCRIPTOR_MIN_LENGTH: 40
+        advapi32.InitializeSecurityDescriptor(descriptor, 1)  # SECURITY_DESCRIPTOR_REVISION
+        advapi32.SetSecurityDescriptorDacl(descriptor, True, None, False)
+        attributes = SecurityAttributes(
+            ctypes.sizeof(SecurityAttributes), ctypes.cast(descriptor, wintypes.LPVOID), False
+        )
+        self._keep = descriptor  # alive as long as the handles, for good measure
         for name in MUTEX_NAMES:
-            handle = create(None, False, name)
+            handle = create(ctypes.byref(attributes), False, name)
             if handle:
                 self._handles.append(handle)
             else:  # e.g. the global namespace refused: the session's name still works
@@ -46,8 +65,11 @@ class RunningMutex:
         if sys.platform != "win32" or not self._handles:
             return
         import ctypes
+        from ctypes import wintypes
 
-        kernel32 = ctypes.WinDLL("kernel32")
+        close = ctypes.WinDLL("kernel32").CloseHandle
+        close.argtypes = (wintypes.HANDLE,)
+        close.restype = wintypes.BOOL
         for handle in self._handles:
-            kernel32.CloseHandle(handle)
+            close(handle)
         self._handles.clear()

@@ -139,7 +139,7 @@ def resolve_profile(
 
     settings = settings or Settings.load()
     policy = load_policy()  # PolicyError (a ConfigError) when it cannot be used
-    if policy.server is not None and not name and not base_url:
+    if policy.server is not None and not base_url and name in (None, policy.server.name):
         return policy.server  # the last profile used does not matter on a managed computer
     if base_url and not name:
         name = profile_name_for_url(base_url)

@@ -28,9 +28,11 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from impilo_desktop.config import (
     BUILTIN_BASE_URLS,
+    CUSTOM,
     KEEP_ORDERS_DAYS_RANGE,
     PROXY_MODES,
     SANDBOX,
@@ -38,8 +40,8 @@ from impilo_desktop.config import (
     NetworkOptions,
     Profile,
     check_profile_name,
+    is_loopback_host,
     normalize_base_url,
-    profile_name_for_url,
 )
 
 POLICY_ENV = "IMPILO_DESKTOP_POLICY"
@@ -91,6 +93,13 @@ class Policy:
         if profile.is_sandbox:
             if not self.allow_sandbox:
                 raise ConfigError("Your organisation has turned off the sandbox on this computer.")
+            host = urlsplit(profile.base_url).hostname or ""
+            if self.server is not None and not is_loopback_host(host):
+                # A "sandbox" elsewhere would be a way round the fixed server.
+                raise ConfigError(
+                    "On this computer the sandbox runs only on this computer (127.0.0.1);"
+                    f" your organisation has set Impilo Desktop to use {self.server.base_url}."
+                )
             return
         if self.server is not None and profile != self.server:
             raise ConfigError(
@@ -156,8 +165,17 @@ def _server(name: str | None, base_url: str | None) -> Profile | None:
         raise ConfigError("the sandbox cannot be the fixed account (see allow_sandbox).")
     url = normalize_base_url(base_url) if base_url else None
     if name is None:
-        assert url is not None
-        name = profile_name_for_url(url)
+        known = [n for n, builtin in BUILTIN_BASE_URLS.items() if builtin == url]
+        if not known:
+            # Not `custom`: that is the coordinator's own "Another server…" account, whose
+            # key and waiting orders belong to another server.
+            raise ConfigError("name the account for base_url with profile (e.g. clinic).")
+        name = known[0]
+    if name == CUSTOM:
+        raise ConfigError(
+            'profile custom is the coordinator\'s own "Another server…" account; choose a'
+            " name of your own (e.g. clinic)."
+        )
     check_profile_name(name)
     builtin = BUILTIN_BASE_URLS.get(name)
     if builtin and url and url != builtin:
@@ -251,12 +269,25 @@ def system_sources() -> list[tuple[str, Callable[[], Mapping[str, object] | None
     return [(str(LINUX_POLICY_FILE), file(LINUX_POLICY_FILE, _read_json))]
 
 
+# The policy read by this process, once: a policy changed while the app runs applies from
+# the next start, all at once (and one that breaks meanwhile cannot lift what it fixed). Keyed
+# by where it may come from, so each test's own policy file is read.
+_in_force: dict[tuple[str | None, str], Policy] = {}
+
+
 def load_policy() -> Policy:
     """The policy in force (an unmanaged one when none is set); PolicyError when a policy
     exists but cannot be used."""
+    key = (os.environ.get(POLICY_ENV), str(LINUX_POLICY_FILE))
+    if key not in _in_force:
+        _in_force[key] = _read_policy()
+    return _in_force[key]
+
+
+def _read_policy() -> Policy:
     for where, read in system_sources():
         raw = read()
-        if raw is not None:
+        if raw:  # an empty key or profile (left by a tool) does not hide the next place
             return parse_policy(raw, where)
     override = os.environ.get(POLICY_ENV)
     if override:
@@ -268,8 +299,9 @@ def load_policy() -> Policy:
 
 
 def current_policy() -> Policy:
-    """`load_policy()` for code that must not stop on a broken policy (the start already
-    refused it): an unusable policy reads as one that fixes the least."""
+    """The policy this process read (`load_policy`, which the start and the command line
+    call first and which stops them when the policy cannot be used). Only code that runs
+    without that start (none in the app) sees an unusable policy as one that fixes nothing."""
     try:
         return load_policy()
     except PolicyError:

@@ -24,11 +24,13 @@ import base64
 import glob
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,8 +67,12 @@ def lock_name() -> str:
     return f"{system}-{machine}"
 
 
-def run(cmd: list[str], **kwargs: object) -> None:
-    build.run(cmd, **kwargs)
+def run(cmd: list[str], *, hide: tuple[str, ...] = (), **kwargs: object) -> None:
+    """Run `cmd` from the project's root, printing it with the `hide` values (passwords)
+    replaced: the log of a build run outside the forge (which masks its secrets) shows none."""
+    shown = ["***" if part in hide else part for part in cmd]
+    print("+", " ".join(shown), flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT, **kwargs)  # type: ignore[call-overload]
 
 
 def warn(text: str) -> None:
@@ -154,21 +160,60 @@ def package(_args: argparse.Namespace) -> None:
 
 
 def windows_package() -> None:
+    ensure_inno_setup()
     iscc_args: list[str] = []
     if not missing_secrets():
-        pfx = Path(tempfile.mkdtemp()) / "impilo.pfx"
-        pfx.write_bytes(base64.b64decode(os.environ["WINDOWS_SIGN_CERT_BASE64"]))
-        signtool = find_signtool()
-        password = os.environ["WINDOWS_SIGN_CERT_PASSWORD"]
+        thumbprint = import_signing_certificate()
         # Inno Setup runs this for the programs (`Flags: sign`), the uninstaller and setup.
-        command = (
-            f'"{signtool}" sign /fd sha256 /tr {TIMESTAMP_URL} /td sha256 '
-            f'/f "{pfx}" /p {password} $f'
-        )
-        iscc_args = [f"/Simpilo={command}", "/DSign"]
+        iscc_args = [inno_sign_option(find_signtool(), thumbprint), "/DSign"]
     else:
         warn("Windows signing secrets are missing: the installer is NOT signed (test build)")
     build.windows_installer(extra=iscc_args)
+
+
+def inno_sign_option(signtool: str, thumbprint: str) -> str:
+    """ISCC's `/S` option defining the sign tool `impilo`. ISCC's own command-line parser
+    knows no escaped quote, so the quotes inside are Inno's `$q` (and `$f` is the file,
+    quoted by Inno); the certificate is picked from the user's store by its thumbprint, so
+    no password is on any command line."""
+    return (
+        f"/Simpilo=$q{signtool}$q sign /fd sha256 /tr {TIMESTAMP_URL} /td sha256"
+        f" /sha1 {thumbprint} $f"
+    )
+
+
+def import_signing_certificate() -> str:
+    """The .pfx from the secrets into the runner user's certificate store; its thumbprint."""
+    pfx = Path(tempfile.mkdtemp()) / "impilo.pfx"
+    pfx.write_bytes(base64.b64decode(os.environ["WINDOWS_SIGN_CERT_BASE64"]))
+    script = (
+        "$password = ConvertTo-SecureString -String $env:WINDOWS_SIGN_CERT_PASSWORD"
+        " -AsPlainText -Force; (Import-PfxCertificate -FilePath '" + str(pfx) + "'"
+        " -CertStoreLocation Cert:\\CurrentUser\\My -Password $password).Thumbprint"
+    )
+    try:
+        answer = subprocess.run(
+            ["powershell", "-NoProfile", "-NonInteractive", "-Command", script],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+    finally:
+        pfx.unlink()
+    thumbprint = answer.stdout.strip().splitlines()[-1].strip() if answer.stdout.strip() else ""
+    if not re.fullmatch(r"[0-9A-Fa-f]{40}", thumbprint):
+        raise SystemExit("The signing certificate could not be imported (no thumbprint)")
+    return thumbprint
+
+
+# Inno Setup as installed on runners that lack it (windows-2025 images went without it for a
+# while); the version is pinned so a release is built the same way each time.
+INNO_SETUP_VERSION = "6.4.3"
+
+
+def ensure_inno_setup() -> None:
+    default = Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)"))
+    if shutil.which("iscc") or (default / "Inno Setup 6" / "ISCC.exe").is_file():
+        return
+    run(["choco", "install", "innosetup", "--version", INNO_SETUP_VERSION, "-y", "--no-progress"])
 
 
 def find_signtool() -> str:
@@ -200,35 +245,16 @@ def macos_keychain() -> dict[str, str]:
     secret = base64.b64encode(os.urandom(24)).decode()
     p12 = folder / "cert.p12"
     p12.write_bytes(base64.b64decode(os.environ["MACOS_SIGN_CERT_BASE64"]))
-    run(["security", "create-keychain", "-p", secret, keychain])
-    run(["security", "set-keychain-settings", "-lut", "3600", keychain])
-    run(["security", "unlock-keychain", "-p", secret, keychain])
     cert_password = os.environ["MACOS_SIGN_CERT_PASSWORD"]
-    run(
-        [
-            "security",
-            "import",
-            str(p12),
-            "-k",
-            keychain,
-            "-P",
-            cert_password,
-            "-T",
-            "/usr/bin/codesign",
-        ]
-    )
-    run(
-        [
-            "security",
-            "set-key-partition-list",
-            "-S",
-            "apple-tool:,apple:",
-            "-s",
-            "-k",
-            secret,
-            keychain,
-        ]
-    )
+    notary_password = os.environ["MACOS_NOTARY_PASSWORD"]
+    hide = (secret, cert_password, notary_password)
+    run(["security", "create-keychain", "-p", secret, keychain], hide=hide)
+    run(["security", "set-keychain-settings", "-lut", "3600", keychain])
+    run(["security", "unlock-keychain", "-p", secret, keychain], hide=hide)
+    run(["security", "import", str(p12), "-k", keychain, "-P", cert_password,
+         "-T", "/usr/bin/codesign"], hide=hide)  # fmt: skip
+    run(["security", "set-key-partition-list", "-S", "apple-tool:,apple:", "-s", "-k", secret,
+         keychain], hide=hide)  # fmt: skip
     run(["security", "list-keychains", "-d", "user", "-s", keychain, "login.keychain-db"])
     profile = "impilo-release-notary"
     run(
@@ -236,9 +262,10 @@ def macos_keychain() -> dict[str, str]:
             "xcrun", "notarytool", "store-credentials", profile,
             "--apple-id", os.environ["MACOS_NOTARY_APPLE_ID"],
             "--team-id", os.environ["MACOS_TEAM_ID"],
-            "--password", os.environ["MACOS_NOTARY_PASSWORD"],
+            "--password", notary_password,
             "--keychain", keychain,
-        ]
+        ],
+        hide=hide,
     )  # fmt: skip
     p12.unlink()
     return {"MACOS_NOTARY_PROFILE": profile, "MACOS_NOTARY_KEYCHAIN": keychain}
@@ -249,7 +276,7 @@ def verify(args: argparse.Namespace) -> None:
     per-user install into a temporary folder, then uninstalled), the app inside the
     signed, notarised dmg, the program from the Linux tarball."""
     version = build.version()
-    with tempfile.TemporaryDirectory(prefix="impilo-verify-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="impilo-verify-", ignore_cleanup_errors=True) as tmp:
         where = Path(tmp)
         if sys.platform == "win32":
             setup = build.DIST / f"{build.APP_ID}-{version}-setup.exe"
@@ -262,6 +289,10 @@ def verify(args: argparse.Namespace) -> None:
                 uninstaller = target / "unins000.exe"
                 if uninstaller.is_file():
                     run([str(uninstaller), "/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART"])
+                    # The uninstaller returns while its copy in %TEMP% still removes files.
+                    deadline = time.monotonic() + 60
+                    while target.exists() and time.monotonic() < deadline:
+                        time.sleep(0.5)
         elif sys.platform == "darwin":
             dmg = build.DIST / f"{build.APP_ID}-{version}-macos-{platform.machine()}.dmg"
             mount = where / "mount"
@@ -270,7 +301,10 @@ def verify(args: argparse.Namespace) -> None:
             )
             try:
                 app = mount / f"{build.APP_NAME}.app"
-                if not missing_secrets():
+                signed = (
+                    os.environ.get("MACOS_SIGN_IDENTITY") or os.environ.get("IMPILO_RELEASE") == "1"
+                )
+                if signed:  # a release is refused earlier without the secrets
                     run(["codesign", "--verify", "--strict", "--deep", "--verbose=2", str(app)])
                     run(["spctl", "--assess", "--type", "execute", "--verbose=2", str(app)])
                 self_test(app / "Contents" / "MacOS" / build.APP_ID, args.timeout)

@@ -109,3 +109,58 @@ def collect(dest: Path) -> list[str]:
         index.append(f"{name} {version}: {licence} ({folder.name}/)")
     (dest / "THIRD-PARTY.txt").write_text("\n".join(index) + "\n", encoding="utf-8")
     return missing
+
+
+def system_library_notices(internal: Path) -> list[str]:
+    """Linux: the copyright file of the Debian package of each system library PyInstaller
+    copied into the bundle (X11/xcb, GTK for Qt's GTK theme, OpenSSL, ...), under
+    `licenses/system/`, listed in SYSTEM-LIBRARIES.txt. Libraries that are links into a
+    Python package of the bundle (Qt's, ICU's from the PySide6 wheel) are covered by that
+    package's licence; libpython by Python's. Returns the libraries it could not attribute;
+    on a system without dpkg, a one-line reason (nothing is collected)."""
+    if shutil.which("dpkg-query") is None or shutil.which("ldconfig") is None:
+        return [
+            "this system has no dpkg: the bundled system libraries' licences were not collected"
+        ]
+    import subprocess
+
+    found = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+    system_paths: dict[str, str] = {}
+    for line in found.splitlines():
+        name, _, path = line.strip().partition(" => ")
+        system_paths.setdefault(name.split(" ", 1)[0], path.strip())
+    libraries = sorted(
+        p.name
+        for p in internal.iterdir()
+        if ".so" in p.name
+        and not p.is_symlink()
+        and p.is_file()
+        and not p.name.startswith("libpython")
+        and not p.name.endswith((".cpython-311-x86_64-linux-gnu.so", ".abi3.so"))
+        and "cpython" not in p.name
+    )
+    dest = internal / "licenses" / "system"
+    dest.mkdir(parents=True, exist_ok=True)
+    index = [
+        "System libraries in the Linux bundle: the Debian package of each, its copyright file.",
+        "",
+    ]
+    missing = []
+    for library in libraries:
+        path = system_paths.get(library)
+        package = None
+        for candidate in (path, str(Path("/usr") / Path(path).relative_to("/")) if path else None):
+            if not candidate:
+                continue
+            answer = subprocess.run(["dpkg-query", "-S", candidate], capture_output=True, text=True)
+            if answer.returncode == 0:
+                package = answer.stdout.split(":", 1)[0].strip()
+                break
+        copyright_file = Path("/usr/share/doc") / (package or "-") / "copyright"
+        if package is None or not copyright_file.is_file():
+            missing.append(library)
+            continue
+        shutil.copyfile(copyright_file, dest / f"{package}.txt")
+        index.append(f"{library}: {package} ({package}.txt)")
+    (dest / "SYSTEM-LIBRARIES.txt").write_text("\n".join(index) + "\n", encoding="utf-8")
+    return missing

@@ -20,7 +20,14 @@ from impilo_desktop.config import (
     Settings,
     resolve_profile,
 )
-from impilo_desktop.policy import POLICY_ENV, Policy, PolicyError, load_policy, parse_policy
+from impilo_desktop.policy import (
+    POLICY_ENV,
+    Policy,
+    PolicyError,
+    current_policy,
+    load_policy,
+    parse_policy,
+)
 from impilo_desktop.secrets import KeyStore, MemoryKeyring
 from impilo_desktop.start_choice import choice_without_keys, choose_start
 
@@ -49,6 +56,7 @@ def test_every_name_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     path = set_policy(
         tmp_path,
         monkeypatch,
+        profile="clinic",
         base_url=CLINIC + "/api/v3/",
         allow_sandbox=False,
         proxy_mode="manual",
@@ -58,7 +66,7 @@ def test_every_name_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     )
     policy = load_policy()
     assert policy.source == str(path)
-    assert policy.server == Profile("custom", CLINIC)
+    assert policy.server == Profile("clinic", CLINIC)
     assert not policy.allow_sandbox
     assert policy.network == NetworkOptions(PROXY_MANUAL, "http://proxy.clinic.local:8080")
     assert policy.keep_orders_days == 30
@@ -83,6 +91,8 @@ def test_a_managed_preferences_plist_and_registry_numbers(tmp_path: Path) -> Non
         ({"profile": "production", "base_url": CLINIC}, "the production profile always uses"),
         ({"profile": "sandbox"}, "the sandbox cannot be the fixed account"),
         ({"profile": "clinic"}, "profile clinic needs base_url"),
+        ({"base_url": CLINIC}, "name the account for base_url with profile"),
+        ({"profile": "custom", "base_url": CLINIC}, "choose a name of your own"),
         ({"allow_sandbox": "no"}, "allow_sandbox must be true or false"),
         ({"proxy": "proxy:8080"}, "proxy and pac_url need proxy_mode"),
         ({"proxy_mode": "manual"}, "Enter the proxy server as host:port"),
@@ -132,17 +142,26 @@ def test_the_system_policy_wins_and_the_variable_cannot_loosen_it(
 def test_a_fixed_server_is_the_only_account(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    set_policy(tmp_path, monkeypatch, base_url=CLINIC)
-    clinic = Profile("custom", CLINIC)
+    set_policy(tmp_path, monkeypatch, profile="clinic", base_url=CLINIC)
+    clinic = Profile("clinic", CLINIC)
     assert resolve_profile(None, None) == clinic
     assert resolve_profile(None, None, Settings(last_profile="staging")) == clinic
-    assert resolve_profile("custom", CLINIC) == clinic
+    assert resolve_profile("clinic", CLINIC) == clinic
+    assert resolve_profile("clinic", None) == clinic  # e.g. IT's scheduled `sync --once`
     with pytest.raises(ConfigError, match="Your organisation has set Impilo Desktop to use"):
         resolve_profile("staging", None)
     with pytest.raises(ConfigError, match=CLINIC):
         resolve_profile(None, "https://other.example")
-    # The sandbox stays allowed unless the policy turns it off.
+    with pytest.raises(ConfigError, match=CLINIC):
+        resolve_profile("custom", "https://other.example")
+    # The sandbox stays allowed unless the policy turns it off, on this computer only: a
+    # "sandbox" profile at another address would be a way round the fixed server.
     assert resolve_profile("sandbox", None).is_sandbox
+    assert resolve_profile("sandbox", "http://127.0.0.1:8765").is_sandbox
+    with pytest.raises(ConfigError, match="the sandbox runs only on this computer"):
+        resolve_profile("sandbox", "https://other.example")
+    with pytest.raises(ConfigError, match="the sandbox runs only on this computer"):
+        resolve_profile("sandbox", None, Settings(base_urls={"sandbox": "https://other.example"}))
     # The window opens the fixed account, also over the last profile used.
     last = choice_without_keys(None, None, Settings(last_profile="staging"))
     assert last is not None
@@ -200,3 +219,28 @@ def test_the_policy_applies_before_any_setting_was_saved(
     set_policy(tmp_path, monkeypatch, proxy_mode="manual", proxy="proxy:3128")
     assert not Settings.path(app_home).exists()
     assert Settings.load(app_home).network == NetworkOptions(PROXY_MANUAL, "http://proxy:3128")
+
+
+def test_an_empty_place_does_not_hide_the_policy_in_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # E.g. a registry key an ADMX import left empty before policy.json: here an empty
+    # system file, then the file named by the variable.
+    empty = tmp_path / "etc-policy.json"
+    empty.write_text("{}", encoding="utf-8")
+    monkeypatch.setattr(policy_module, "LINUX_POLICY_FILE", empty)
+    set_policy(tmp_path, monkeypatch, allow_sandbox=False)
+    assert not load_policy().allow_sandbox
+
+
+def test_the_policy_is_read_once_and_a_broken_change_lifts_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_home: Path
+) -> None:
+    path = set_policy(tmp_path, monkeypatch, allow_sandbox=False, keep_orders_days=14)
+    assert choose_start(None, None, Settings(), keys()).profile is not None
+    # IT's tool is halfway through rewriting the file while the app runs.
+    path.write_text('{"allow_sandbox": tr', encoding="utf-8")
+    assert not current_policy().allow_sandbox
+    assert Settings.load(app_home).keep_orders_days == 14
+    with pytest.raises(ConfigError, match="turned off the sandbox"):
+        resolve_profile("sandbox", None)

@@ -151,3 +151,40 @@ def test_every_library_the_app_needs_ships_its_licence(tmp_path: Path) -> None:
     assert sorted(p.name for p in pyside.iterdir()) == ["GPL-3.0.txt", "LGPL-3.0.txt"]
     openpyxl = next((tmp_path / "licenses").glob("openpyxl-*"))
     assert [p.name for p in openpyxl.iterdir()] == ["LICENCE.rst"]
+
+
+def _inno_params(command_line: str) -> list[str]:
+    """How ISCC splits its command line (Inno Setup's GetParamStr): whitespace separates,
+    a `"` toggles quoting and is dropped; there is no escaped quote."""
+    params: list[str] = []
+    current: list[str] = []
+    quoted = started = False
+    for char in command_line:
+        if char == '"':
+            quoted, started = not quoted, True
+        elif char.isspace() and not quoted:
+            if started:
+                params.append("".join(current))
+            current, started = [], False
+        else:
+            current.append(char)
+            started = True
+    if started:
+        params.append("".join(current))
+    return params
+
+
+def test_the_sign_tool_reaches_inno_setup_whole() -> None:
+    import subprocess
+
+    release = load("release")
+    signtool = r"C:\Program Files (x86)\Windows Kits\10\bin\10.0.22621.0\x64\signtool.exe"
+    option = release.inno_sign_option(signtool, "AB" * 20)
+    # What Python's subprocess makes of the arguments on Windows, then ISCC's own parser.
+    line = subprocess.list2cmdline(["ISCC.exe", option, "/DSign", "impilo-desktop.iss"])
+    params = _inno_params(line)
+    assert params[1:] == [option, "/DSign", "impilo-desktop.iss"]
+    assert params[1] == (
+        f"/Simpilo=$q{signtool}$q sign /fd sha256 /tr http://timestamp.digicert.com /td sha256"
+        f" /sha1 {'AB' * 20} $f"
+    )

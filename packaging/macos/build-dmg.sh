@@ -48,7 +48,9 @@ if [ -n "$IDENTITY" ]; then
   sign "$APP"
   codesign --verify --strict --deep --verbose=2 "$APP"
   if [ -n "$TEAM_ID" ]; then
-    codesign -dv "$APP" 2>&1 | grep -q "TeamIdentifier=$TEAM_ID" \
+    # Read whole first: `codesign | grep -q` under pipefail fails when grep stops reading early.
+    signature="$(codesign -dv "$APP" 2>&1)"
+    grep -q "TeamIdentifier=$TEAM_ID" <<<"$signature" \
       || { echo "signature is not from team $TEAM_ID" >&2; exit 1; }
   fi
 else

@@ -573,6 +573,13 @@ class MainWindow(QMainWindow):
         leave_session_first(self, services.bridge, services.store, switch, self.show_notice)
 
     def _on_switched(self, services: AppServices) -> None:
+        from impilo_desktop.policy import current_policy
+
+        if not services.profile.is_sandbox and not current_policy().allow_sandbox:
+            # The built-in sandbox only held the window while an account was signed out, on a
+            # computer where it is turned off: its server stops (on the bridge: it joins a
+            # thread).
+            self.bridge.call(self.sandbox.stop)
         self._build_pages()
         self.profile_switched.emit(services.profile)
         if self.needs_key():

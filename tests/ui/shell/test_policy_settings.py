@@ -120,3 +120,5 @@ def test_signing_out_without_a_sandbox_asks_for_the_accounts_key(
     dialog = visible_child(qtbot, window, WelcomeDialog, "newKeyDialog")
     assert dialog.chosen_profile() == managed
     assert window.findChild(WelcomeDialog, "welcomeDialog") is None
+    # The built-in sandbox held the window while the data was removed; it does not stay up.
+    qtbot.waitUntil(lambda: not window.sandbox.running, timeout=15_000)
