@@ -135,7 +135,12 @@ def resolve_profile(
     and staging always talk to their own servers: another address with their name is
     refused rather than silently pointing their outbox somewhere else.
     """
+    from impilo_desktop.policy import load_policy  # policy builds on this module
+
     settings = settings or Settings.load()
+    policy = load_policy()  # PolicyError (a ConfigError) when it cannot be used
+    if policy.server is not None and not base_url and name in (None, policy.server.name):
+        return policy.server  # the last profile used does not matter on a managed computer
     if base_url and not name:
         name = profile_name_for_url(base_url)
     profile_name = check_profile_name(name or settings.last_profile or PRODUCTION)
@@ -151,7 +156,9 @@ def resolve_profile(
             url = DEFAULT_SANDBOX_URL
         else:
             raise ConfigError(f"Profile {profile_name!r} has no base URL; pass --base-url.")
-    return Profile(profile_name, normalize_base_url(url))
+    profile = Profile(profile_name, normalize_base_url(url))
+    policy.check_profile(profile)
+    return profile
 
 
 # How to reach servers other than this computer (a server on this computer is always reached
@@ -276,9 +283,9 @@ class Settings:
         try:
             raw: Any = json.loads(cls.path(home).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return cls()
+            return cls()._with_policy()
         if not isinstance(raw, dict):
-            return cls()
+            return cls()._with_policy()
         urls = raw.get("base_urls")
         last = raw.get("last_profile")
         return cls(
@@ -286,17 +293,46 @@ class Settings:
             base_urls={str(k): str(v) for k, v in urls.items()} if isinstance(urls, dict) else {},
             network=NetworkOptions.from_json(raw.get("network")),
             keep_orders_days=keep_orders_days(raw.get("keep_orders_days")),
-        )
+        )._with_policy()
+
+    def _with_policy(self) -> Settings:
+        """These settings with what the computer's policy fixes in place of the user's."""
+        from impilo_desktop.policy import current_policy
+
+        policy = current_policy()
+        if policy.network is not None:
+            self.network = policy.network
+        if policy.keep_orders_days is not None:
+            self.keep_orders_days = policy.keep_orders_days
+        return self
 
     def save(self, home: Path | None = None) -> None:
+        """Write the user's settings. What the policy fixes keeps the user's own saved value
+        (the policy's is not copied in), so a computer taken out of management gets the
+        user's choice back."""
+        from impilo_desktop.policy import current_policy
+
         path = self.path(home)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        data = {
+        data: dict[str, Any] = {
             "last_profile": self.last_profile,
             "base_urls": self.base_urls,
             "network": self.network.to_json(),
             "keep_orders_days": self.keep_orders_days,
         }
+        policy = current_policy()
+        if policy.network is not None or policy.keep_orders_days is not None:
+            try:
+                saved: Any = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                saved = {}
+            saved = saved if isinstance(saved, dict) else {}
+            for name, fixed in (
+                ("network", policy.network),
+                ("keep_orders_days", policy.keep_orders_days),
+            ):
+                if fixed is not None:
+                    data[name] = saved.get(name)
         tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
         os.replace(tmp, path)

@@ -82,7 +82,22 @@ def build_bundle() -> float:
             str(SPEC),
         ]
     )
+    if sys.platform.startswith("linux"):
+        system_library_licences()
     return time.monotonic() - began
+
+
+def system_library_licences() -> None:
+    """Linux: the system libraries PyInstaller copied in carry their Debian copyright files
+    (packaging/third_party.py); a library that cannot be attributed stops the build."""
+    sys.path.insert(0, str(ROOT / "packaging"))
+    from third_party import system_library_notices
+
+    missing = system_library_notices(DIST / APP_ID / "_internal")
+    if missing and missing[0].startswith("this system has no dpkg"):
+        print("WARNING:", missing[0], flush=True)
+    elif missing:
+        raise SystemExit(f"No licence found for the bundled {', '.join(missing)}")
 
 
 def folder_size(path: Path) -> int:
@@ -131,7 +146,8 @@ def linux_archive() -> Path:
     return target
 
 
-def windows_installer() -> Path:
+def windows_installer(extra: list[str] | None = None) -> Path:
+    """Inno Setup over the bundle; `extra` are more `iscc` options (signing: release.py)."""
     iscc = os.environ.get("ISCC") or shutil.which("iscc") or shutil.which("ISCC")
     if iscc is None:
         default = Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)"))
@@ -143,6 +159,7 @@ def windows_installer() -> Path:
         [
             iscc,
             f"/DAppVersion={version()}",
+            *(extra or []),
             str(ROOT / "packaging" / "windows" / "impilo-desktop.iss"),
         ]
     )

@@ -41,6 +41,8 @@ def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("IMPILO_DESKTOP_HOME", str(home))
     monkeypatch.delenv("IMPILO_API_KEY", raising=False)
+    # No managed-deployment policy unless a test sets one (tests/test_policy.py).
+    monkeypatch.delenv("IMPILO_DESKTOP_POLICY", raising=False)
     return home
 
 

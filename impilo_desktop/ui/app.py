@@ -127,8 +127,8 @@ def create_app(
         bridge.close()
         sandbox.stop()
         raise
-    if choice.problem:
-        window.show_notice(f"{choice.problem} Started the sandbox instead.")
+    if choice.notice:
+        window.show_notice(choice.notice)
     if window.services.store.in_memory:
         window.show_notice(SESSION_ONLY_TEXT)
     return app, window

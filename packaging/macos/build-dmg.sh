@@ -13,6 +13,8 @@
 #                         `xcrun notarytool store-credentials impilo-notary --apple-id ... \
 #                          --team-id ABCDE12345 --password <app-specific password>`.
 #                         Unset: signed but not notarised.
+#   MACOS_NOTARY_KEYCHAIN the keychain holding that profile, when it is not the login one
+#                         (the release workflow's throw-away keychain: packaging/release.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -23,6 +25,8 @@ ENTITLEMENTS="packaging/macos/entitlements.plist"
 IDENTITY="${MACOS_SIGN_IDENTITY:-}"
 TEAM_ID="${MACOS_TEAM_ID:-}"
 NOTARY_PROFILE="${MACOS_NOTARY_PROFILE:-}"
+NOTARY_KEYCHAIN=()
+[ -n "${MACOS_NOTARY_KEYCHAIN:-}" ] && NOTARY_KEYCHAIN=(--keychain "$MACOS_NOTARY_KEYCHAIN")
 
 [ -d "$APP" ] || { echo "$APP not found: build it with python packaging/build.py" >&2; exit 1; }
 [ -n "$VERSION" ] || { echo "no __version__ in impilo_desktop/__init__.py" >&2; exit 1; }
@@ -44,7 +48,9 @@ if [ -n "$IDENTITY" ]; then
   sign "$APP"
   codesign --verify --strict --deep --verbose=2 "$APP"
   if [ -n "$TEAM_ID" ]; then
-    codesign -dv "$APP" 2>&1 | grep -q "TeamIdentifier=$TEAM_ID" \
+    # Read whole first: `codesign | grep -q` under pipefail fails when grep stops reading early.
+    signature="$(codesign -dv "$APP" 2>&1)"
+    grep -q "TeamIdentifier=$TEAM_ID" <<<"$signature" \
       || { echo "signature is not from team $TEAM_ID" >&2; exit 1; }
   fi
 else
@@ -63,7 +69,7 @@ if [ -n "$IDENTITY" ]; then
   codesign --force --timestamp --sign "$IDENTITY" "$DMG"
   if [ -n "$NOTARY_PROFILE" ]; then
     echo "Notarising (this waits for Apple, usually a few minutes)"
-    xcrun notarytool submit "$DMG" --keychain-profile "$NOTARY_PROFILE" --wait
+    xcrun notarytool submit "$DMG" --keychain-profile "$NOTARY_PROFILE" ${NOTARY_KEYCHAIN[@]+"${NOTARY_KEYCHAIN[@]}"} --wait
     xcrun stapler staple "$DMG"
     xcrun stapler validate "$DMG"
     spctl --assess --type open --context context:primary-signature --verbose=2 "$DMG"

@@ -6,11 +6,17 @@
 ; Input:  dist\impilo-desktop\ (PyInstaller onedir from packaging\impilo-desktop.spec)
 ; Output: dist\impilo-desktop-<version>-setup.exe
 ;
-; Signing (optional): register a sign tool named "impilo" with Inno Setup, e.g.
+; Signing: register a sign tool named "impilo" with Inno Setup and pass /DSign, e.g.
 ;   iscc "/Simpilo=signtool sign /fd sha256 /tr http://timestamp.digicert.com /td sha256 /a $f"
 ;        /DSign /DAppVersion=0.1.0 packaging\windows\impilo-desktop.iss
-; and sign dist\impilo-desktop\impilo-desktop.exe the same way before running this script.
+; It signs both programs (Flags: sign), the uninstaller and setup itself.
+; `python packaging\release.py package` does this from the release workflow's secrets.
 ; No certificate or password lives in the repository.
+;
+; Silent installs (IT):
+;   impilo-desktop-<version>-setup.exe /VERYSILENT /SUPPRESSMSGBOXES /NORESTART /ALLUSERS
+; (per machine, Program Files, run as administrator) or /CURRENTUSER (per user). See
+; packaging/README.md, "Managed Windows machines".
 ;
 ; The coordinator's data (drafts, outbox, settings, logs) lives in %LOCALAPPDATA%\impilo-desktop
 ; and is deliberately kept on uninstall: unsent orders must survive a reinstall.
@@ -33,8 +39,11 @@ AppVerName={#AppName} {#AppVersion}
 AppPublisher=Impilo
 VersionInfoVersion={#AppVersion}
 VersionInfoProductName={#AppName}
-; Per-user: installs to %LOCALAPPDATA%\Programs\Impilo Desktop, no UAC prompt.
+; Per-user by default: installs to %LOCALAPPDATA%\Programs\Impilo Desktop, no UAC prompt.
+; IT installs per machine (Program Files: AppLocker's default rules block per-user folders)
+; with /ALLUSERS on the command line; the dialog never offers the choice.
 PrivilegesRequired=lowest
+PrivilegesRequiredOverridesAllowed=commandline
 DefaultDirName={autopf}\{#AppName}
 DefaultGroupName={#AppName}
 DisableProgramGroupPage=yes
@@ -52,6 +61,10 @@ WizardStyle=modern
 Compression=lzma2/max
 SolidCompression=yes
 ; Close a running copy before files are replaced (upgrade), and restart it afterwards.
+; The app holds this mutex while it runs (impilo_desktop/app_mutex.py): setup waits for it to
+; close instead of replacing files under it (the check is at setup's start, before anything
+; is installed; a silent install with /SUPPRESSMSGBOXES stops there with a non-zero exit code).
+AppMutex=ImpiloDesktopRunning,Global\ImpiloDesktopRunning
 CloseApplications=yes
 RestartApplications=yes
 #ifdef Sign
@@ -70,7 +83,15 @@ Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{
 Type: filesandordirs; Name: "{app}\_internal"
 
 [Files]
+#ifdef Sign
+; The two programs are signed as they are packed (SignTool above), so SmartScreen and
+; antivirus see a signed publisher on what runs, not only on setup.
+Source: "{#SourceDir}\impilo-desktop.exe"; DestDir: "{app}"; Flags: ignoreversion sign
+Source: "{#SourceDir}\impilo-desktop-cli.exe"; DestDir: "{app}"; Flags: ignoreversion sign
+Source: "{#SourceDir}\*"; Excludes: "\impilo-desktop.exe,\impilo-desktop-cli.exe"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+#else
 Source: "{#SourceDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+#endif
 
 [Icons]
 Name: "{autoprograms}\{#AppName}"; Filename: "{app}\{#AppExe}"; Comment: "Enter and track Impilo orders"

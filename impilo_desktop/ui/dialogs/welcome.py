@@ -40,6 +40,7 @@ from impilo_desktop.config import (
     normalize_base_url,
 )
 from impilo_desktop.logs import register_secret
+from impilo_desktop.policy import FIXED_NOTE, current_policy
 from impilo_desktop.secrets import KeyStore
 from impilo_desktop.ui.dialogs.key_check import KeyCheckOutcome, KeyCheckResult, check_key
 from impilo_desktop.ui.plumbing.accessibility import name_clear_button
@@ -128,10 +129,16 @@ class WelcomeDialog(QDialog):
         self.server_row_label.setBuddy(self.server)
         self.url_row_label = QLabel("Server &address:", self)
         self.url_row_label.setBuddy(self.custom_url)
-        if replacing:
-            assert replace_for is not None
-            fixed = QLabel(f"{replace_for.name} — {replace_for.base_url}", self)
+        policy = current_policy()
+        # The server the computer's policy fixes (impilo_desktop/policy.py) is shown, not asked.
+        self.fixed_server = None if replacing else policy.server
+        if replacing or self.fixed_server is not None:
+            shown = replace_for or self.fixed_server
+            assert shown is not None
+            text = f"{shown.name} — {shown.base_url}"
+            fixed = QLabel(text if replacing else f"{text} ({FIXED_NOTE})", self)
             fixed.setObjectName("serverFixed")
+            fixed.setWordWrap(True)
             form.addRow("Account:", fixed)
             for widget in (self.server, self.custom_url, self.server_row_label, self.url_row_label):
                 widget.hide()
@@ -222,7 +229,7 @@ class WelcomeDialog(QDialog):
         cancel.setAccessibleName("Cancel")
         cancel.clicked.connect(self.reject)
         self.sandbox_button: QPushButton | None = None
-        if not replacing:
+        if not replacing and policy.allow_sandbox:
             self.sandbox_button = self.buttons.addButton(
                 "Try the &sandbox", QDialogButtonBox.ButtonRole.ResetRole
             )
@@ -272,9 +279,10 @@ class WelcomeDialog(QDialog):
         else:
             intro = (
                 "Connect to your organisation's Impilo account with an API key from the "
-                "Impilo account portal (your account manager can issue one). Or try the "
-                "built-in sandbox first: practice data, nothing is sent."
+                "Impilo account portal (your account manager can issue one)."
             )
+            if current_policy().allow_sandbox:
+                intro += " Or try the built-in sandbox first: practice data, nothing is sent."
         text = QLabel(intro, self)
         text.setObjectName("welcomeIntro")
         text.setWordWrap(True)
@@ -293,8 +301,9 @@ class WelcomeDialog(QDialog):
         self.show_key.setText("Hide key" if visible else "Show key")
 
     def _server_changed(self) -> None:
-        custom = self.replace_for is None and self.server.currentData() == CUSTOM
-        if self.replace_for is None:
+        asked = self.replace_for is None and self.fixed_server is None
+        custom = asked and self.server.currentData() == CUSTOM
+        if asked:
             self.custom_url.setVisible(custom)
             self.url_row_label.setVisible(custom)
         if custom:
@@ -328,6 +337,8 @@ class WelcomeDialog(QDialog):
         """The profile the inputs describe (raises `ConfigError` for a bad address)."""
         if self.replace_for is not None:
             return self.replace_for
+        if self.fixed_server is not None:
+            return self.fixed_server
         choice = str(self.server.currentData())
         if choice == CUSTOM:
             text = self.custom_url.text().strip()

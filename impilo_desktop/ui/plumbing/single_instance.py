@@ -28,6 +28,8 @@ from PySide6.QtCore import QByteArray, QDeadlineTimer, QLockFile, QObject, Qt, Q
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QWidget
 
+from impilo_desktop.app_mutex import RunningMutex
+
 log = logging.getLogger(__name__)
 
 LOCK_FILE_NAME = "impilo-desktop.lock"
@@ -67,6 +69,7 @@ class SingleInstance(QObject):
         # that wrote it is gone.
         self._lock.setStaleLockTime(0)
         self._server: QLocalServer | None = None
+        self._running = RunningMutex()  # for the Windows installer (Inno Setup's AppMutex)
         self._buffers: dict[QLocalSocket, bytes] = {}
 
     @property
@@ -87,7 +90,9 @@ class SingleInstance(QObject):
             # The home cannot hold a lock file (unwritable, odd file system): better two
             # copies than none; the store and the sender lock still keep the data safe.
             log.warning("No single-instance lock in %s: %s", self.home, self._lock.error())
+            self._running.hold()
             return True
+        self._running.hold()
         server = QLocalServer(self)
         server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         # A socket file left by a copy that crashed would make listen() fail; the lock says
@@ -107,6 +112,7 @@ class SingleInstance(QObject):
             self._server = None
         if self._lock.isLocked():
             self._lock.unlock()
+        self._running.release()
 
     # -- the first copy ---------------------------------------------------------------------
 

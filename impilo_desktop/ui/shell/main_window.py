@@ -537,6 +537,14 @@ class MainWindow(QMainWindow):
                 icon_name="key",
                 timeout_ms=20_000,
             )
+        from impilo_desktop.policy import current_policy
+
+        policy = current_policy()
+        if not policy.allow_sandbox:
+            # The sandbox only held the window while the account's data was removed: open
+            # the account the policy gives, which asks for its key.
+            self.switch_profile(policy.default_profile())
+            return
         self.open_welcome()
 
     def _sign_out_refused(self, message: str) -> None:
@@ -565,6 +573,13 @@ class MainWindow(QMainWindow):
         leave_session_first(self, services.bridge, services.store, switch, self.show_notice)
 
     def _on_switched(self, services: AppServices) -> None:
+        from impilo_desktop.policy import current_policy
+
+        if not services.profile.is_sandbox and not current_policy().allow_sandbox:
+            # The built-in sandbox only held the window while an account was signed out, on a
+            # computer where it is turned off: its server stops (on the bridge: it joins a
+            # thread).
+            self.bridge.call(self.sandbox.stop)
         self._build_pages()
         self.profile_switched.emit(services.profile)
         if self.needs_key():

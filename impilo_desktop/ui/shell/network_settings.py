@@ -26,6 +26,7 @@ from impilo_desktop.config import (
     NetworkOptions,
     Settings,
 )
+from impilo_desktop.policy import FIXED_NOTE, current_policy
 from impilo_desktop.ui.plumbing.theme import status_colors
 
 if TYPE_CHECKING:
@@ -92,6 +93,13 @@ class NetworkGroup(QGroupBox):
         self.note.setWordWrap(True)
         form.addRow("", self.note)
         self.choice.currentIndexChanged.connect(self._choice_changed)
+        # What the computer's policy fixes is shown, not offered (impilo_desktop/policy.py).
+        self.fixed = current_policy().network is not None
+        if self.fixed:
+            for widget in (self.choice, self.apply_button, self.proxy, self.pac_url):
+                widget.setEnabled(False)
+                widget.setToolTip(FIXED_NOTE)
+            self.note.setText(f"{FIXED_NOTE} {self.note.text()}")
         self.refresh()
 
     def refresh(self) -> None:
@@ -115,6 +123,8 @@ class NetworkGroup(QGroupBox):
 
     def apply(self) -> None:
         """Check, save, and use the choice from the next connection on."""
+        if self.fixed:
+            return
         chosen = NetworkOptions(
             str(self.choice.currentData()), self.proxy.text().strip(), self.pac_url.text().strip()
         )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from impilo_desktop.config import DEFAULT_KEEP_ORDERS_DAYS, KEEP_ORDERS_DAYS_RANGE, Settings
+from impilo_desktop.policy import FIXED_NOTE, current_policy
 from impilo_desktop.ui.plumbing.theme import status_colors
 
 if TYPE_CHECKING:
@@ -68,9 +69,13 @@ class RetentionGroup(QGroupBox):
             saved_days, services.home, on_result=self._loaded, on_error=self._load_failed
         )
 
-    def _loaded(self, days: int) -> None:
+    def _loaded(self, saved: tuple[int, bool]) -> None:
+        days, fixed = saved
         self.days.setValue(days)
-        self.days.setEnabled(True)
+        self.days.setEnabled(not fixed)
+        if fixed:  # the computer's policy sets it (impilo_desktop/policy.py)
+            self.days.setToolTip(FIXED_NOTE)
+            self.note.setText(f"{FIXED_NOTE} {self.note.text()}")
 
     def _load_failed(self, error: BaseException) -> None:
         log.warning("Could not read the settings file (%s)", type(error).__name__)
@@ -103,13 +108,16 @@ class RetentionGroup(QGroupBox):
         self.problem.show()
 
 
-def saved_days(home: Path) -> int:
-    """On the bridge: the saved number of days."""
-    return Settings.load(home).keep_orders_days
+def saved_days(home: Path) -> tuple[int, bool]:
+    """On the bridge: the number of days in force, and whether the policy fixes it."""
+    return Settings.load(home).keep_orders_days, current_policy().keep_orders_days is not None
 
 
 def save_days(home: Path, days: int) -> bool:
-    """On the bridge: save `days`; False when it was already saved (nothing to prune)."""
+    """On the bridge: save `days`; False when it was already saved (nothing to prune) or
+    the policy fixes it."""
+    if current_policy().keep_orders_days is not None:
+        return False
     settings = Settings.load(home)
     if settings.keep_orders_days == days:
         return False

