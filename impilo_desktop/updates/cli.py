@@ -17,7 +17,13 @@ from impilo_desktop.updates.check import (
     check_for_update,
     running_from_bundle,
 )
-from impilo_desktop.updates.install import InstallError, bundle_folder, prepare, restart
+from impilo_desktop.updates.install import (
+    InstallError,
+    bundle_folder,
+    prepare,
+    remove_previous,
+    restart,
+)
 from impilo_desktop.updates.state import (
     PendingUpdate,
     UpdateFolder,
@@ -62,6 +68,7 @@ def run_update(args: argparse.Namespace) -> int:
     if not running_from_bundle():
         print("Running from source: there is nothing to update (update with git and pip).")
         return 0
+    remove_previous(bundle_folder())
     outcome = asyncio.run(
         check_for_update(
             settings.repository_url,
