@@ -79,7 +79,12 @@ def build(source: Path, version: str, root_json: Path) -> Path:
         str(source / "packaging" / "impilo-desktop.spec"),
     ]  # fmt: skip
     print("+", " ".join(cmd), flush=True)
-    env = {**os.environ, "IMPILO_UPDATE_ROOT": str(root_json)}
+    # Its own bincache: the shared one (~/.cache/pyinstaller) is written by other builds.
+    env = {
+        **os.environ,
+        "IMPILO_UPDATE_ROOT": str(root_json),
+        "PYINSTALLER_CONFIG_DIR": str(WORK.parent / "self-update-proof-cache"),
+    }
     subprocess.run(cmd, cwd=source, env=env, check=True, timeout=BUILD_SECONDS)
     bundle = dist / "impilo-desktop"
     if not (bundle / "_internal" / "updates" / "root.json").is_file():

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime
 import logging
 import shutil
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,69 +21,19 @@ from impilo_desktop import __version__
 from impilo_desktop.api.network import Route, find_route, in_daemon_thread
 from impilo_desktop.config import NetworkOptions
 from impilo_desktop.updates.fetcher import RouteFetcher
+from impilo_desktop.updates.outcomes import (
+    CheckFailed,
+    CheckOutcome,
+    UpdateReady,
+    UpdateRefused,
+    UpToDate,
+)
 from impilo_desktop.updates.state import PendingUpdate, UpdateFolder, UpdateSettings
 
 log = logging.getLogger(__name__)
 
 # tufup's name for the app: archives are impilo-desktop-<version>.tar.gz.
 APP_NAME = "impilo-desktop"
-# Where the bundle carries the repository's root metadata, its trust anchor (the spec adds it).
-BUNDLED_ROOT = Path("updates") / "root.json"
-
-
-@dataclass(frozen=True)
-class UpdateReady:
-    version: str
-    notes: str
-
-    @property
-    def summary(self) -> str:
-        return f"Version {self.version} is ready — restart to update."
-
-
-@dataclass(frozen=True)
-class UpToDate:
-    version: str
-
-    @property
-    def summary(self) -> str:
-        return f"Up to date (version {self.version})."
-
-
-@dataclass(frozen=True)
-class UpdateRefused:
-    """The repository or the archive failed verification: nothing was installed."""
-
-    reason: str
-
-    @property
-    def summary(self) -> str:
-        return f"Update refused, nothing changed: {self.reason}"
-
-
-@dataclass(frozen=True)
-class CheckFailed:
-    reason: str
-
-    @property
-    def summary(self) -> str:
-        return f"Could not check: {self.reason}"
-
-
-CheckOutcome = UpdateReady | UpToDate | UpdateRefused | CheckFailed
-
-
-def running_from_bundle() -> bool:
-    """Only a frozen bundle replaces itself; from source there is nothing to update."""
-    return bool(getattr(sys, "frozen", False))
-
-
-def bundled_root() -> Path | None:
-    base = getattr(sys, "_MEIPASS", None)
-    if base is None:
-        return None
-    path = Path(base) / BUNDLED_ROOT
-    return path if path.is_file() else None
 
 
 async def check_for_update(

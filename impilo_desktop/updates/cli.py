@@ -11,12 +11,7 @@ import sys
 from impilo_desktop import __version__
 from impilo_desktop.config import ConfigError, Settings
 from impilo_desktop.logs import CLI_LOG_FILE_NAME, configure_logging, current_log_file
-from impilo_desktop.updates.check import (
-    UpdateReady,
-    bundled_root,
-    check_for_update,
-    running_from_bundle,
-)
+from impilo_desktop.updates.check import check_for_update
 from impilo_desktop.updates.install import (
     InstallError,
     bundle_folder,
@@ -24,11 +19,14 @@ from impilo_desktop.updates.install import (
     remove_previous,
     restart,
 )
+from impilo_desktop.updates.outcomes import UpdateReady
 from impilo_desktop.updates.state import (
     PendingUpdate,
     UpdateFolder,
     UpdateSettings,
+    bundled_root,
     normalize_repository_url,
+    running_from_bundle,
 )
 
 CLI_PROGRAM = "impilo-desktop-cli"

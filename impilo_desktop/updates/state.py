@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,22 @@ from urllib.parse import urlsplit
 from impilo_desktop.config import ConfigError, app_home, is_loopback_host
 
 log = logging.getLogger(__name__)
+
+# Where the bundle carries the repository's root metadata, its trust anchor (the spec adds it).
+BUNDLED_ROOT = Path("updates") / "root.json"
+
+
+def running_from_bundle() -> bool:
+    """Only a frozen bundle replaces itself; from source there is nothing to update."""
+    return bool(getattr(sys, "frozen", False))
+
+
+def bundled_root() -> Path | None:
+    base = getattr(sys, "_MEIPASS", None)
+    if base is None:
+        return None
+    path = Path(base) / BUNDLED_ROOT
+    return path if path.is_file() else None
 
 
 @dataclass(frozen=True)

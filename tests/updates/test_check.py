@@ -8,16 +8,16 @@ import asyncio
 import json
 from pathlib import Path
 
-from impilo_desktop.updates.check import (
+from impilo_desktop.updates.check import check_for_update
+from impilo_desktop.updates.outcomes import (
     CheckFailed,
     CheckOutcome,
     UpdateReady,
     UpdateRefused,
     UpToDate,
-    check_for_update,
 )
 from impilo_desktop.updates.state import PendingUpdate, UpdateFolder, UpdateSettings
-from tests.updates.conftest import (
+from tests.update_repository import (
     UpdateRepository,
     copy,
     load_packaging_updates,
