@@ -119,19 +119,19 @@ class UpdateBar(MessageBar):
         self.ready: UpdateReady | None = None
         updates.ready.connect(self.show_ready)
         updates.refused.connect(self.show_refused)
-        updates.waiting.connect(lambda text: self.show_message(text, icon_name="info"))
+        updates.waiting.connect(lambda text: self.show_message(text, icon_name="sending"))
 
     def show_ready(self, update: UpdateReady) -> None:
         self.ready = update
         self.show_message(
             ready_text(update.version),
             [("What's &new", self.open_notes), ("Restart &now", self.updates.restart_now)],
-            icon_name="info",
+            icon_name="refresh",
         )
 
     def show_refused(self, text: str) -> None:
         self.ready = None
-        self.show_message(text, icon_name="warning")
+        self.show_message(text, icon_name="key-rejected")
 
     def open_notes(self) -> None:
         if self.ready is None:
