@@ -110,7 +110,9 @@ def ask_about_waiting(
 
 
 class UpdateBar(MessageBar):
-    """Shows what the controller found: ready (with its actions), waiting, refused."""
+    """Shows what the controller found: ready (with its actions), waiting, refused. Its
+    buttons carry no Alt+letter: the bar shows over every page, whose letters are taken
+    (tests/ui/shell/test_mnemonics.py); Tab reaches them."""
 
     def __init__(self, updates: UpdateController, parent: QWidget) -> None:
         super().__init__(BAR_NAME, parent)
@@ -125,7 +127,7 @@ class UpdateBar(MessageBar):
         self.ready = update
         self.show_message(
             ready_text(update.version),
-            [("What's &new", self.open_notes), ("Restart &now", self.updates.restart_now)],
+            [("What's new", self.open_notes), ("Restart now", self.updates.restart_now)],
             icon_name="refresh",
         )
 

@@ -88,15 +88,20 @@ def test_the_bar_shows_the_ready_version_and_restart_now_restarts(
     restarts = as_bundle(window, repo, tmp_path, repo.url)
     wait_ready(qtbot, window, "1.1.0")
 
-    qtbot.mouseClick(action(window, "What's &new"), Qt.MouseButton.LeftButton)
+    # By keyboard: the bar's button, then the dialog's Escape (Later) and Alt+R (Restart now).
+    notes_button = action(window, "What's new")
+    notes_button.setFocus()
+    qtbot.keyClick(notes_button, Qt.Key.Key_Space)
     dialog = visible_child(qtbot, window, QDialog, NOTES_NAME)
     assert dialog.windowTitle() == "What's new in version 1.1.0"
     assert dialog.notes.toPlainText() == NOTES  # type: ignore[attr-defined]
-    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # Later
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert restarts.prepared == []
 
-    qtbot.mouseClick(action(window, "Restart &now"), Qt.MouseButton.LeftButton)
+    qtbot.keyClick(notes_button, Qt.Key.Key_Space)
+    dialog = visible_child(qtbot, window, QDialog, NOTES_NAME)
+    qtbot.keyClick(dialog, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: bool(restarts.prepared), timeout=30_000)
     prepared = restarts.prepared[0]
     assert prepared.version == "1.1.0"
@@ -121,7 +126,7 @@ def test_an_order_being_sent_is_waited_for(
     outbox = window.services.outbox
     qtbot.waitUntil(lambda: outbox.sending, timeout=10_000)
 
-    qtbot.mouseClick(action(window, "Restart &now"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(action(window, "Restart now"), Qt.MouseButton.LeftButton)
     assert "as soon as the order being sent is done" in window.update_bar.text.text()
     assert restarts.prepared == []
     assert window.isVisible()
@@ -151,7 +156,7 @@ def test_orders_waiting_offline_are_asked_about(
     outbox = window.services.outbox
     qtbot.waitUntil(lambda: outbox.state == "offline" and not outbox.sending, timeout=15_000)
 
-    qtbot.mouseClick(action(window, "Restart &now"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(action(window, "Restart now"), Qt.MouseButton.LeftButton)
     box = visible_child(qtbot, window, QMessageBox, WAITING_NAME)
     assert box.text() == "1 order is waiting to be sent."
     assert "sent after the restart" in box.informativeText()
@@ -162,7 +167,7 @@ def test_orders_waiting_offline_are_asked_about(
     assert restarts.prepared == []
     assert window.isVisible()
 
-    qtbot.mouseClick(action(window, "Restart &now"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(action(window, "Restart now"), Qt.MouseButton.LeftButton)
     box = visible_child(qtbot, window, QMessageBox, WAITING_NAME)
     restart = box.findChild(QPushButton, "restartWaitingRestart")
     assert restart is not None
