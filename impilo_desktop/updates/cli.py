@@ -11,14 +11,6 @@ import sys
 from impilo_desktop import __version__
 from impilo_desktop.config import ConfigError, Settings
 from impilo_desktop.logs import CLI_LOG_FILE_NAME, configure_logging, current_log_file
-from impilo_desktop.updates.check import check_for_update
-from impilo_desktop.updates.install import (
-    InstallError,
-    bundle_folder,
-    prepare,
-    remove_previous,
-    restart,
-)
 from impilo_desktop.updates.outcomes import UpdateReady
 from impilo_desktop.updates.state import (
     PendingUpdate,
@@ -48,6 +40,16 @@ def add_update_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 
 
 def run_update(args: argparse.Namespace) -> int:
+    # Here, not at the top: every sub-command's parser imports this module.
+    from impilo_desktop.updates.check import check_for_update
+    from impilo_desktop.updates.install import (
+        InstallError,
+        bundle_folder,
+        prepare,
+        remove_previous,
+        restart,
+    )
+
     if current_log_file() is None:
         configure_logging(console=False, file_name=CLI_LOG_FILE_NAME)
     folder = UpdateFolder.of_home()
