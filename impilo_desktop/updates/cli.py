@@ -11,7 +11,7 @@ import sys
 from impilo_desktop import __version__
 from impilo_desktop.config import ConfigError, Settings
 from impilo_desktop.logs import CLI_LOG_FILE_NAME, configure_logging, current_log_file
-from impilo_desktop.updates.outcomes import UpdateReady
+from impilo_desktop.updates.outcomes import UpdateReady, UpToDate
 from impilo_desktop.updates.state import (
     PendingUpdate,
     UpdateFolder,
@@ -79,7 +79,7 @@ def run_update(args: argparse.Namespace) -> int:
     )
     print(outcome.summary)
     if not isinstance(outcome, UpdateReady):
-        return 0 if outcome.summary.startswith("Up to date") else 1
+        return 0 if isinstance(outcome, UpToDate) else 1
     if outcome.notes:
         print(f"What's new: {outcome.notes}")
     pending = PendingUpdate.load(folder)
