@@ -306,6 +306,19 @@ def main(argv: list[str] | None = None) -> int:
             leftover.close()
         _void_confirmation(window, draft_for(1 if scheme == "dark" else 0, 1), save, scheme, wait)
 
+    if "update".startswith(args.only) or args.only.startswith("update"):
+        from screenshots_updates import update_screens  # beside this script
+
+        schemes = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
+        update_screens(
+            window,
+            scratch,
+            save,
+            wait,
+            list(schemes),
+            lambda name: (follower.set_scheme(schemes[name]), settle()),
+            lambda widget: _as_users_path(widget, scratch),
+        )
     # Leaving with orders still waiting: the network goes away, an order is queued, quit.
     server = window.sandbox.server
     assert server is not None

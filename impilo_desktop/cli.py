@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sandbox_parser(sub, common)
     add_sync_parsers(sub, common)
+    from impilo_desktop.updates.cli import add_update_parser
+
+    add_update_parser(sub)
     return parser
 
 

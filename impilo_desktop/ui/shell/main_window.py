@@ -51,6 +51,7 @@ from impilo_desktop.ui.shell.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SET
 from impilo_desktop.ui.shell.sidebar import SidebarFit
 from impilo_desktop.ui.shell.status_bar import AppStatusBar, profile_label
 from impilo_desktop.ui.shell.window_pages import WindowPages
+from impilo_desktop.ui.updates.bar import attach_updates
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.drafts.view import DraftsPage
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         self.window_settings = QSettings(str(home / "window.ini"), QSettings.Format.IniFormat)
 
         self._build_chrome()
+        self.update_bar = attach_updates(self)  # issue 17: self-update
         self.menus = WindowMenus(self)
         self.help_menu: QMenu = self.menus.help_menu  # the Help menu (About is added there)
         self.about_action = self.menus.about_action
@@ -270,6 +272,7 @@ class MainWindow(QMainWindow):
         """Begin background work (sending, reference refresh). Call once the window shows."""
         self.session.start()
         self._update_outbox_status()
+        self.update_bar.updates.start()
 
     def start_after_first_paint(self) -> None:
         """`start()` once the window has painted: the first refresh, drain and probe import

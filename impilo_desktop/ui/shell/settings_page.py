@@ -50,6 +50,7 @@ from impilo_desktop.ui.shell.sign_out_group import SignOutGroup
 if TYPE_CHECKING:
     from impilo_desktop.ui.plumbing.services import AppServices
     from impilo_desktop.ui.plumbing.session_controller import SessionController
+    from impilo_desktop.ui.updates.controller import UpdateController
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,8 @@ class SettingsPage(QWidget):
         session: SessionController,
         ask_for_key: Callable[[str], None],
         parent: QWidget | None = None,
+        *,
+        updates: UpdateController | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsPage")
@@ -136,6 +139,11 @@ class SettingsPage(QWidget):
         column.addWidget(self.retention_group)
         column.addWidget(self._sandbox_group())
         column.addWidget(self._folders_group())
+        if updates is not None:
+            from impilo_desktop.ui.updates.settings_group import UpdatesGroup
+
+            self.updates_group = UpdatesGroup(updates, inner)
+            column.addWidget(self.updates_group)
         self.sign_out_group = SignOutGroup(session, inner)
         column.addWidget(self.sign_out_group)
         column.addStretch(1)

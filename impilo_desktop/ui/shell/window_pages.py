@@ -162,7 +162,12 @@ class WindowPages(QObject):
         from impilo_desktop.ui.shell.settings_page import SettingsPage
 
         window = self._window
-        return SettingsPage(window.services, window.session, window.prompt_for_new_key)
+        return SettingsPage(
+            window.services,
+            window.session,
+            window.prompt_for_new_key,
+            updates=window.update_bar.updates,
+        )
 
     def _on_first_paint(self) -> None:
         if self._first_paint_done:

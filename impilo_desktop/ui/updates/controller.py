@@ -1,0 +1,246 @@
+"""The window's updater: checks at start (after the first paint) and once a day, on the
+bridge; keeps what the last check found; and restarts into a ready update only when no
+order is being sent.
+
+The restart rules, in order: an order in flight (a drain under way) is waited for; orders
+waiting to be sent but not in flight are asked about (they are kept and go after the
+restart, or, in a session that saves nothing, would be lost); otherwise the update is
+unpacked and verified on the bridge, the window closes as usual, and the new version starts
+once the app has closed everything (`updates.install.restart_at_exit`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from impilo_desktop import __version__
+from impilo_desktop.config import ConfigError, NetworkOptions
+from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+from impilo_desktop.ui.plumbing.outbox_controller import OutboxController
+from impilo_desktop.updates import jobs
+from impilo_desktop.updates.outcomes import CheckOutcome, UpdateReady, UpdateRefused
+from impilo_desktop.updates.state import (
+    PendingUpdate,
+    UpdateFolder,
+    UpdateSettings,
+    bundled_root,
+    normalize_repository_url,
+    running_from_bundle,
+)
+
+if TYPE_CHECKING:
+    from impilo_desktop.updates.install import PreparedUpdate
+
+log = logging.getLogger(__name__)
+
+DAY_MS = 24 * 60 * 60 * 1000
+WINDOW_PROGRAM = "impilo-desktop"
+Restart = Callable[["PreparedUpdate", UpdateFolder, str], None]
+# (waiting count, saved on disk) -> answer(restart: bool)
+AskAboutWaiting = Callable[[int, bool, Callable[[bool], None]], None]
+
+
+class UpdateController(QObject):
+    """One per window (updates are the app's, not a profile's)."""
+
+    ready = Signal(object)  # UpdateReady: a verified update waits for a restart
+    settings_changed = Signal(object)  # UpdateSettings as last read or saved
+    refused = Signal(str)  # an update refused or not installed, in plain words
+    waiting = Signal(str)  # the restart waits (an order is being sent)
+
+    def __init__(
+        self,
+        *,
+        bridge: AsyncBridge,
+        home: Path,
+        network: Callable[[], NetworkOptions],
+        outbox: Callable[[], OutboxController],
+        saved: Callable[[], bool],
+        close_window: Callable[[], None],
+        ask_about_waiting: AskAboutWaiting,
+        restart: Restart = jobs.restart_at_exit,
+        from_bundle: bool | None = None,
+        trusted_root: Path | None = None,
+        bundle: Path | None = None,
+        current_version: str = __version__,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.folder = UpdateFolder.of_home(home)
+        self._network = network
+        self._outbox = outbox
+        self._saved = saved
+        self._close_window = close_window
+        self._ask_about_waiting = ask_about_waiting
+        self.restart = restart
+        self.from_bundle = running_from_bundle() if from_bundle is None else from_bundle
+        self.trusted_root = trusted_root if trusted_root is not None else bundled_root()
+        self.bundle = bundle
+        self.current_version = current_version
+        self.settings = UpdateSettings()
+        self.pending: PendingUpdate | None = None
+        self.checking = False
+        self._restart_waits = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(DAY_MS)
+        self._timer.timeout.connect(self.check_now)
+
+    # -- checking ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Read the saved state, then check (if a repository is set). Call after the first
+        paint: nothing here runs on the UI thread but the answers."""
+        self.bridge.call(self._read_state, on_result=self._state_read, on_error=self._failed)
+        if self.from_bundle:
+            self._timer.start()
+
+    def _read_state(self) -> tuple[UpdateSettings, PendingUpdate | None]:
+        return jobs.read_state(self.folder, self.current_version, self.bundle, self.from_bundle)
+
+    def _state_read(self, state: tuple[UpdateSettings, PendingUpdate | None]) -> None:
+        settings, pending = state
+        self._settings_read(settings)
+        if pending is not None:
+            self._found(pending)
+        self.check_now()
+
+    def check_now(self) -> None:
+        """Check once, unless no repository is set, this is not a bundle, or one runs."""
+        if not self.from_bundle or not self.settings.repository_url or self.checking:
+            return
+        self.checking = True
+        self.bridge.submit(
+            jobs.check(
+                self.settings.repository_url,
+                self.folder,
+                trusted_root=self.trusted_root,
+                current_version=self.current_version,
+                network=self._network(),
+            ),
+            on_result=self._checked,
+            on_error=self._failed,
+        )
+
+    def _checked(self, outcome: CheckOutcome) -> None:
+        self.checking = False
+        self.bridge.call(UpdateSettings.load, self.folder, on_result=self._settings_read)
+        if isinstance(outcome, UpdateReady):
+            self.bridge.call(
+                jobs.newer_pending,
+                self.folder,
+                self.current_version,
+                on_result=self._pending_read,
+            )
+        elif isinstance(outcome, UpdateRefused):
+            self.pending = None
+            self.refused.emit(f"An update was refused and nothing changed: {outcome.reason}")
+
+    def _pending_read(self, pending: PendingUpdate | None) -> None:
+        if pending is not None:
+            self._found(pending)
+
+    def _found(self, pending: PendingUpdate) -> None:
+        self.pending = pending
+        self.ready.emit(UpdateReady(pending.version, pending.notes))
+
+    def _settings_read(self, settings: UpdateSettings) -> None:
+        self.settings = settings
+        self.settings_changed.emit(settings)
+
+    def _failed(self, error: BaseException) -> None:
+        self.checking = False
+        log.warning("Update work failed: %s", type(error).__name__, exc_info=error)
+
+    def set_repository(self, text: str) -> str:
+        """Save a new repository address and check it; returns the problem, "" if none."""
+        try:
+            url = normalize_repository_url(text)
+        except ConfigError as exc:
+            return str(exc)
+        if url == self.settings.repository_url:
+            return ""
+        self.settings = UpdateSettings(repository_url=url)
+        self.bridge.call(self._save_settings, self.settings, on_result=self._saved_then_check)
+        return ""
+
+    def _save_settings(self, settings: UpdateSettings) -> UpdateSettings:
+        settings.save(self.folder)
+        return settings
+
+    def _saved_then_check(self, settings: UpdateSettings) -> None:
+        self._settings_read(settings)
+        self.check_now()
+
+    # -- restarting -------------------------------------------------------------------------
+
+    def restart_now(self) -> None:
+        """Restart into the pending update, by the rules in the module's docstring."""
+        if self.pending is None:
+            return
+        outbox = self._outbox()
+        if outbox.sending:
+            if not self._restart_waits:
+                self._restart_waits = True
+                outbox.drain_finished.connect(self._drain_finished)
+            self.waiting.emit(
+                "Impilo Desktop will restart as soon as the order being sent is done."
+            )
+            return
+        outbox.count_pending(self._waiting_counted)
+
+    def _drain_finished(self, _report: object) -> None:
+        if not self._restart_waits:
+            return
+        self._restart_waits = False
+        self._outbox().drain_finished.disconnect(self._drain_finished)
+        self.restart_now()
+
+    def _waiting_counted(self, pending: int, _corrections: int = 0) -> None:
+        if self._outbox().sending:
+            self.restart_now()  # a send began meanwhile: wait for it
+        elif pending:
+            self._ask_about_waiting(pending, self._saved(), self._answered)
+        else:
+            self._prepare()
+
+    def _answered(self, restart: bool) -> None:
+        if restart:
+            self._prepare()
+
+    def _prepare(self) -> None:
+        pending = self.pending
+        if pending is None:
+            return
+        self.bridge.call(
+            jobs.prepare,
+            self.folder,
+            pending,
+            self.bundle,
+            on_result=self._prepared,
+            on_error=self._not_installed,
+        )
+
+    def _prepared(self, prepared: PreparedUpdate) -> None:
+        if self._outbox().sending:
+            self.restart_now()
+            return
+        log.info("Restarting into version %s", prepared.version)
+        self.restart(prepared, self.folder, WINDOW_PROGRAM)
+        self._close_window()
+
+    def _not_installed(self, error: BaseException) -> None:
+        from impilo_desktop.updates.install import InstallError
+
+        if isinstance(error, InstallError):
+            self.refused.emit(str(error))
+        else:
+            log.warning("Preparing the update failed", exc_info=error)
+            self.refused.emit(
+                "The update could not be prepared, so nothing changed. Details are in the log."
+            )

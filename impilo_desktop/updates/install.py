@@ -1,0 +1,163 @@
+"""Installing the pending update at a restart: the archive is checked again against the
+signed length and hashes recorded when tuf verified it, unpacked beside the bundle, and
+swapped in for the running bundle, which is then replaced by the new program.
+
+On Linux and macOS the swap is two renames in the bundle's parent folder: a running program
+keeps its open files, so the old bundle moves aside (`<bundle>.previous`, removed at the
+next check) and `execv` starts the new one in the same process. Windows cannot rename a
+folder whose program runs: tufup's installer script moves the files after this process
+exits, then starts the new program.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from impilo_desktop.updates.state import PendingUpdate, UpdateFolder
+
+log = logging.getLogger(__name__)
+
+UPDATE_SUFFIX = ".update"
+PREVIOUS_SUFFIX = ".previous"
+
+
+class InstallError(Exception):
+    """The pending update cannot be installed; the message is for the coordinator, and the
+    running version is unchanged."""
+
+
+@dataclass(frozen=True)
+class PreparedUpdate:
+    """An unpacked, verified update beside the bundle, ready to be swapped in."""
+
+    version: str
+    bundle: Path  # the running bundle's folder (the .app on macOS)
+    unpacked: Path
+
+    def program(self, name: str) -> Path:
+        """The new bundle's `name` program, where the running one's is."""
+        here = Path(sys.executable).resolve().parent.relative_to(self.bundle)
+        suffix = ".exe" if sys.platform == "win32" else ""
+        return self.bundle / here / f"{name}{suffix}"
+
+
+def bundle_folder(executable: Path | None = None) -> Path:
+    """The folder the bundle's archive unpacks into: the onedir folder, or the .app."""
+    program = (executable or Path(sys.executable)).resolve()
+    if sys.platform == "darwin" and program.parent.name == "MacOS":
+        return program.parents[2]
+    return program.parent
+
+
+def prepare(folder: UpdateFolder, pending: PendingUpdate, bundle: Path) -> PreparedUpdate:
+    """Verify the downloaded archive and unpack it beside `bundle`. Blocking (the bridge)."""
+    archive = folder.downloads / pending.archive
+    _verify(archive, pending)
+    unpacked = bundle.with_name(bundle.name + UPDATE_SUFFIX)
+    try:
+        shutil.rmtree(unpacked, ignore_errors=True)
+        unpacked.mkdir()
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(unpacked, filter="data")
+    except (OSError, tarfile.TarError) as exc:
+        log.warning("Unpacking update %s beside %s failed: %s", pending.version, bundle, exc)
+        shutil.rmtree(unpacked, ignore_errors=True)
+        raise InstallError(
+            f"Version {pending.version} could not be unpacked next to the app (no permission"
+            " to write there, or the disk is full). Nothing changed; details are in the log."
+        ) from exc
+    return PreparedUpdate(pending.version, bundle, unpacked)
+
+
+def _verify(archive: Path, pending: PendingUpdate) -> None:
+    try:
+        size = archive.stat().st_size
+        digests = {name: hashlib.new(name) for name in pending.hashes}
+        with archive.open("rb") as file:
+            while chunk := file.read(1024 * 1024):
+                for digest in digests.values():
+                    digest.update(chunk)
+    except (OSError, ValueError) as exc:
+        log.warning("The pending update's archive cannot be read: %s", exc)
+        raise InstallError(
+            f"The downloaded version {pending.version} is missing; it will be downloaded"
+            " again at the next check. Nothing changed."
+        ) from exc
+    wrong = size != pending.length or any(
+        digests[name].hexdigest() != expected for name, expected in pending.hashes.items()
+    )
+    if wrong or not digests:
+        log.warning("The pending update's archive no longer matches its signed hashes")
+        raise InstallError(
+            f"The downloaded version {pending.version} was changed on this computer after it"
+            " was verified, so it was refused. Nothing changed."
+        )
+
+
+def swap(prepared: PreparedUpdate, folder: UpdateFolder) -> None:
+    """Put the unpacked update where the bundle is (POSIX: the running program keeps its
+    open files). The old bundle stays as `<bundle>.previous` until `remove_previous`."""
+    previous = prepared.bundle.with_name(prepared.bundle.name + PREVIOUS_SUFFIX)
+    shutil.rmtree(previous, ignore_errors=True)
+    os.replace(prepared.bundle, previous)
+    try:
+        os.replace(prepared.unpacked, prepared.bundle)
+    except OSError:
+        os.replace(previous, prepared.bundle)  # back as it was
+        raise
+    PendingUpdate.clear(folder)
+    log.info("Version %s installed in %s", prepared.version, prepared.bundle)
+
+
+def restart(prepared: PreparedUpdate, folder: UpdateFolder, name: str, args: list[str]) -> None:
+    """Install and become the new version's `name` program with `args` (does not return on
+    success). Call it with nothing else running: no window, no open store."""
+    if sys.platform == "win32":
+        _restart_windows(prepared, folder, name, args)
+        return
+    swap(prepared, folder)
+    program = prepared.program(name)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(program, [str(program), *args])
+
+
+def restart_at_exit(prepared: PreparedUpdate, folder: UpdateFolder, name: str) -> None:
+    """Install and restart once the app has closed everything and is exiting (the window's
+    "Restart now": the window closes as usual first, then this runs)."""
+    atexit.register(restart, prepared, folder, name, [])
+
+
+def _restart_windows(
+    prepared: PreparedUpdate, folder: UpdateFolder, name: str, args: list[str]
+) -> None:
+    """tufup's robocopy script moves the files once this process has exited; a line added
+    to its script starts the new program. (Not exercised by the Linux proof.)"""
+    from tufup.utils.platform_specific import WIN_BATCH_TEMPLATE, install_update
+
+    program = subprocess.list2cmdline([str(prepared.program(name)), *args])
+    program = program.replace("{", "{{").replace("}", "}}")  # the script is a format string
+    PendingUpdate.clear(folder)
+    install_update(
+        src_dir=prepared.unpacked,
+        dst_dir=prepared.bundle,
+        purge_dst_dir=True,
+        batch_template=WIN_BATCH_TEMPLATE.replace("echo Done.", f'echo Done.\nstart "" {program}'),
+    )
+
+
+def remove_previous(bundle: Path) -> None:
+    """The bundle an update replaced, once the new version runs."""
+    previous = bundle.with_name(bundle.name + PREVIOUS_SUFFIX)
+    if previous.is_dir():
+        shutil.rmtree(previous, ignore_errors=True)
+        log.info("Removed the replaced bundle %s", previous)

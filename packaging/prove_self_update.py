@@ -1,0 +1,205 @@
+"""The self-update proof on Linux (issue 17): two real bundles, a real repository, a real
+restart.
+
+    nice -n 19 python packaging/prove_self_update.py    # after the bundle build in .ci/run
+
+1. New keys and a repository in build/self-update-proof/ (packaging/updates.py).
+2. Two PyInstaller builds carrying its root.json: this source as version A, and a copy of
+   it with the version bumped (B).
+3. Both added to the repository, served over HTTP on 127.0.0.1 (port 0) by a server that
+   stops by itself after SERVE_SECONDS.
+4. Bundle A, installed in a folder of its own, runs `impilo-desktop-cli update --repository
+   URL --install`: it finds B, downloads and verifies it, swaps it in and restarts as B's
+   `impilo-desktop-cli --version`, which must print B; run again, B says it is up to date.
+5. A fresh copy of A against the repository with B's archive tampered with (bytes changed
+   after publishing, same length): refused, exit 1, and A still prints A.
+
+Every step has a timeout; exit code 0 only if all of it held.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "build" / "self-update-proof"
+SERVE_SECONDS = 900.0
+BUILD_SECONDS = 1800
+RUN_SECONDS = 300
+CLI = "impilo-desktop-cli"
+
+
+def load_updates() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "packaging_updates", ROOT / "packaging" / "updates.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def bumped(version: str) -> str:
+    """1.2.3 -> 1.2.4 (the last number up by one)."""
+    head, last = re.fullmatch(r"(.*?)(\d+)", version).groups()  # type: ignore[union-attr]
+    return f"{head}{int(last) + 1}"
+
+
+def source_copy(version: str) -> Path:
+    """This source with another version, for the second build."""
+    copy = WORK / f"src-{version}"
+    shutil.rmtree(copy, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for part in ("impilo_desktop", "packaging", "resources"):
+        shutil.copytree(ROOT / part, copy / part, ignore=ignore)
+    init = copy / "impilo_desktop" / "__init__.py"
+    text = init.read_text(encoding="utf-8")
+    init.write_text(re.sub(r'^__version__ = ".*"$', f'__version__ = "{version}"', text, flags=re.M))
+    return copy
+
+
+def build(source: Path, version: str, root_json: Path) -> Path:
+    dist = WORK / f"dist-{version}"
+    cmd = [
+        "nice", "-n", "19", sys.executable, "-m", "PyInstaller", "--noconfirm",
+        "--log-level=WARN", f"--distpath={dist}", f"--workpath={WORK / f'work-{version}'}",
+        str(source / "packaging" / "impilo-desktop.spec"),
+    ]  # fmt: skip
+    print("+", " ".join(cmd), flush=True)
+    # Its own bincache: the shared one (~/.cache/pyinstaller) is written by other builds.
+    env = {
+        **os.environ,
+        "IMPILO_UPDATE_ROOT": str(root_json),
+        "PYINSTALLER_CONFIG_DIR": str(WORK.parent / "self-update-proof-cache"),
+    }
+    subprocess.run(cmd, cwd=source, env=env, check=True, timeout=BUILD_SECONDS)
+    bundle = dist / "impilo-desktop"
+    if not (bundle / "_internal" / "updates" / "root.json").is_file():
+        raise SystemExit(f"{bundle} carries no update root")
+    return bundle
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def serve(folder: Path) -> tuple[str, http.server.ThreadingHTTPServer]:
+    """`folder` on 127.0.0.1 until stopped, and at most SERVE_SECONDS."""
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder))
+    )
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    stop = threading.Timer(SERVE_SECONDS, server.shutdown)
+    stop.daemon = True
+    stop.start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+def run(program: Path, args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "IMPILO_DESKTOP_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("IMPILO_API_KEY", None)
+    cmd = [str(program), *args]
+    print("+", " ".join(cmd), flush=True)
+    result = subprocess.run(
+        cmd, env=env, capture_output=True, text=True, timeout=RUN_SECONDS, check=False
+    )
+    print(result.stdout, end="", flush=True)
+    if result.stderr.strip():
+        print(result.stderr[-3000:], end="", file=sys.stderr, flush=True)
+    return result
+
+
+def install(bundle: Path, where: Path) -> Path:
+    shutil.rmtree(where, ignore_errors=True)
+    where.mkdir(parents=True)
+    return Path(shutil.copytree(bundle, where / "impilo-desktop", symlinks=True))
+
+
+def expect(condition: bool, what: str) -> None:
+    print(("ok   " if condition else "FAIL ") + what, flush=True)
+    if not condition:
+        raise SystemExit(f"Self-update proof failed: {what}")
+
+
+def main() -> int:
+    began = time.monotonic()
+    updates = load_updates()
+    version_a = updates.version()
+    version_b = bumped(version_a)
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    # Keys outside the git repository, as packaging/updates.py insists; thrown away after.
+    keys = Path(tempfile.mkdtemp(prefix="impilo-update-keys-")) / "keys"
+    workspace = WORK / "workspace"
+    try:
+        root_json = updates.init(workspace, keys)
+        return prove(updates, workspace, keys, root_json, version_a, version_b, began)
+    finally:
+        shutil.rmtree(keys.parent, ignore_errors=True)
+
+
+def prove(
+    updates: ModuleType,
+    workspace: Path,
+    keys: Path,
+    root_json: Path,
+    version_a: str,
+    version_b: str,
+    began: float,
+) -> int:
+
+    bundle_a = build(ROOT, version_a, root_json)
+    bundle_b = build(source_copy(version_b), version_b, root_json)
+    updates.add(workspace, keys, bundle_a, version_a, "The version first installed.")
+    archive_b = updates.add(workspace, keys, bundle_b, version_b, "The proof's newer version.")
+    url, server = serve(workspace / "repository")
+    try:
+        installed = install(bundle_a, WORK / "install")
+        home = WORK / "home"
+        result = run(installed / CLI, ["update", "--repository", url, "--install"], home)
+        expect(result.returncode == 0, f"bundle {version_a} updated itself (exit 0)")
+        expect(f"Version {version_b} is ready" in result.stdout, f"it found {version_b}")
+        expect(
+            result.stdout.strip().endswith(f"impilo-desktop {version_b}"),
+            f"it restarted as {version_b} (the new program printed its version)",
+        )
+        result = run(installed / CLI, ["--version"], home)
+        expect(result.stdout.strip() == f"impilo-desktop {version_b}", "the bundle is now B")
+        result = run(installed / CLI, ["update"], home)
+        expect(f"Up to date (version {version_b})" in result.stdout, "B is up to date")
+        expect(not installed.with_name("impilo-desktop.previous").exists(), "A was removed")
+
+        data = bytearray(archive_b.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        archive_b.write_bytes(bytes(data))
+        installed = install(bundle_a, WORK / "install-tampered")
+        home = WORK / "home-tampered"
+        result = run(installed / CLI, ["update", "--repository", url, "--install"], home)
+        expect(result.returncode == 1, "the tampered archive ended the update (exit 1)")
+        expect("Update refused, nothing changed" in result.stdout, "it said it was refused")
+        result = run(installed / CLI, ["--version"], home)
+        expect(result.stdout.strip() == f"impilo-desktop {version_a}", "the bundle is still A")
+    finally:
+        server.shutdown()
+        server.server_close()
+    print(f"Self-update proof passed in {time.monotonic() - began:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""For the self-update tests (issue 17): an update repository made in a test's folder by
+packaging/updates.py (real keys, real tufup metadata, real archives) and served over HTTP
+on 127.0.0.1 while the test runs."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import importlib.util
+import shutil
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+PACKAGING = Path(__file__).resolve().parents[1] / "packaging"
+
+
+def load_packaging_updates() -> ModuleType:
+    name = "packaging_updates"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, PACKAGING / "updates.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class UpdateRepository:
+    """A signed repository of app bundles (each a folder with a `version.txt`)."""
+
+    workspace: Path
+    keys: Path
+    bundles: Path
+    requests: list[str] = field(default_factory=list)
+    url: str = ""
+
+    @property
+    def served(self) -> Path:
+        return self.workspace / "repository"
+
+    @property
+    def root_json(self) -> Path:
+        return self.served / "metadata" / "root.json"
+
+    def add(self, version: str, notes: str = "") -> Path:
+        bundle = self.bundles / version
+        bundle.mkdir(parents=True)
+        (bundle / "version.txt").write_text(version, encoding="utf-8")
+        (bundle / "impilo-desktop").write_bytes(b"#!/bin/sh\necho " + version.encode() + b"\n")
+        updates: Any = load_packaging_updates()
+        archive: Path = updates.add(self.workspace, self.keys, bundle, version, notes)
+        return archive
+
+    def metadata(self, role: str) -> Path:
+        return self.served / "metadata" / f"{role}.json"
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # no access log on stderr
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: Path, requests: list[str] | None = None) -> Iterator[str]:
+    """`folder` over HTTP on 127.0.0.1 (port 0) until the block ends; each path asked for
+    is appended to `requests`."""
+    asked = requests if requests is not None else []
+
+    class Recording(_Handler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            super().do_GET()
+
+    handler = functools.partial(Recording, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="update-repo", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def served_repository(folder: Path) -> Iterator[UpdateRepository]:
+    """A new repository (keys included) in `folder`, served while the block runs."""
+    updates: Any = load_packaging_updates()
+    repo = UpdateRepository(folder / "ws", folder / "keys", folder / "bundles")
+    updates.init(repo.workspace, repo.keys)
+    with serve(repo.served, repo.requests) as url:
+        repo.url = url
+        yield repo
+
+
+def tamper(path: Path) -> None:
+    """Change bytes of a published file, keeping its length."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def copy(path: Path, to: Path) -> Path:
+    shutil.copyfile(path, to)
+    return to

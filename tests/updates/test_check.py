@@ -1,0 +1,168 @@
+"""The update check against a real tufup repository on 127.0.0.1: a newer version is found,
+downloaded and verified; a tampered archive, rolled-back metadata, expired metadata and a
+bad signature are refused with nothing pending; no repository means no request."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from impilo_desktop.updates.check import check_for_update
+from impilo_desktop.updates.outcomes import (
+    CheckFailed,
+    CheckOutcome,
+    UpdateReady,
+    UpdateRefused,
+    UpToDate,
+)
+from impilo_desktop.updates.state import PendingUpdate, UpdateFolder, UpdateSettings
+from tests.update_repository import (
+    UpdateRepository,
+    copy,
+    load_packaging_updates,
+    serve,
+    tamper,
+)
+
+
+def check(repo: UpdateRepository, folder: UpdateFolder, current: str = "1.0.0") -> CheckOutcome:
+    return asyncio.run(
+        check_for_update(repo.url, folder, trusted_root=repo.root_json, current_version=current)
+    )
+
+
+def test_a_newer_version_is_downloaded_verified_and_pending(
+    update_repository: UpdateRepository, update_folder: UpdateFolder
+) -> None:
+    update_repository.add("1.0.0")
+    update_repository.add("1.1.0", notes="Orders from a spreadsheet keep their notes.")
+
+    outcome = check(update_repository, update_folder)
+
+    assert outcome == UpdateReady("1.1.0", "Orders from a spreadsheet keep their notes.")
+    pending = PendingUpdate.load(update_folder)
+    assert pending is not None
+    assert pending.version == "1.1.0"
+    archive = update_folder.downloads / pending.archive
+    assert (
+        archive.read_bytes()
+        == (update_repository.served / "targets" / "impilo-desktop-1.1.0.tar.gz").read_bytes()
+    )
+    settings = UpdateSettings.load(update_folder)
+    assert settings.last_result == "Version 1.1.0 is ready — restart to update."
+    assert settings.last_check
+
+
+def test_the_current_version_is_up_to_date(
+    update_repository: UpdateRepository, update_folder: UpdateFolder
+) -> None:
+    update_repository.add("1.0.0")
+
+    assert check(update_repository, update_folder) == UpToDate("1.0.0")
+    assert PendingUpdate.load(update_folder) is None
+    assert not any(p.startswith("/targets/") for p in update_repository.requests)
+
+
+def test_a_tampered_archive_is_refused_and_nothing_is_pending(
+    update_repository: UpdateRepository, update_folder: UpdateFolder
+) -> None:
+    update_repository.add("1.0.0")
+    archive = update_repository.add("1.1.0")
+    tamper(archive)
+
+    outcome = check(update_repository, update_folder)
+
+    assert isinstance(outcome, UpdateRefused)
+    assert "does not match its signature" in outcome.reason
+    assert PendingUpdate.load(update_folder) is None
+    assert not any(update_folder.downloads.glob("*.tar.gz"))
+
+
+def test_a_longer_archive_is_refused(
+    update_repository: UpdateRepository, update_folder: UpdateFolder
+) -> None:
+    update_repository.add("1.0.0")
+    archive = update_repository.add("1.1.0")
+    archive.write_bytes(archive.read_bytes() + b"more")
+
+    outcome = check(update_repository, update_folder)
+
+    assert isinstance(outcome, UpdateRefused)
+    assert PendingUpdate.load(update_folder) is None
+
+
+def test_rolled_back_metadata_is_refused(
+    update_repository: UpdateRepository, update_folder: UpdateFolder, tmp_path: Path
+) -> None:
+    update_repository.add("1.0.0")
+    old = {
+        role: copy(update_repository.metadata(role), tmp_path / f"old-{role}.json")
+        for role in ("timestamp", "snapshot", "targets")
+    }
+    update_repository.add("1.1.0")
+    assert isinstance(check(update_repository, update_folder), UpdateReady)
+    PendingUpdate.clear(update_folder)
+    # The server (or someone in the middle) now offers the older, validly signed metadata.
+    for role, saved in old.items():
+        copy(saved, update_repository.metadata(role))
+
+    outcome = check(update_repository, update_folder)
+
+    assert isinstance(outcome, UpdateRefused)
+    assert "rolled back" in outcome.reason
+    assert PendingUpdate.load(update_folder) is None
+
+
+def test_a_bad_signature_is_refused(
+    update_repository: UpdateRepository, update_folder: UpdateFolder
+) -> None:
+    update_repository.add("1.0.0")
+    update_repository.add("1.1.0")
+    timestamp = update_repository.metadata("timestamp")
+    signed = json.loads(timestamp.read_text(encoding="utf-8"))
+    signed["signed"]["expires"] = "2099-01-01T00:00:00Z"  # a change the key never signed
+    timestamp.write_text(json.dumps(signed), encoding="utf-8")
+
+    outcome = check(update_repository, update_folder)
+
+    assert isinstance(outcome, UpdateRefused)
+    assert "signatures do not check out" in outcome.reason
+    assert PendingUpdate.load(update_folder) is None
+
+
+def test_expired_metadata_is_refused(tmp_path: Path, update_folder: UpdateFolder) -> None:
+    updates = load_packaging_updates()
+    workspace, keys = tmp_path / "ws", tmp_path / "keys"
+    updates.init(workspace, keys, {"root": 365, "targets": 365, "snapshot": 30, "timestamp": -1})
+    repo = UpdateRepository(workspace, keys, tmp_path / "bundles")
+    repo.add("1.1.0")
+    with serve(repo.served) as url:
+        repo.url = url
+        outcome = check(repo, update_folder)
+
+    assert isinstance(outcome, UpdateRefused)
+    assert "expired" in outcome.reason
+
+
+def test_an_unreachable_repository_is_a_failed_check(
+    update_repository: UpdateRepository, update_folder: UpdateFolder
+) -> None:
+    update_repository.add("1.1.0")
+    update_repository.url += "/no-such-folder"
+
+    outcome = check(update_repository, update_folder)
+
+    assert isinstance(outcome, CheckFailed)
+    assert "could not be reached" in outcome.reason
+
+
+def test_without_the_bundles_trust_anchor_nothing_is_asked(
+    update_repository: UpdateRepository, update_folder: UpdateFolder
+) -> None:
+    update_repository.add("1.1.0")
+
+    outcome = asyncio.run(check_for_update(update_repository.url, update_folder, trusted_root=None))
+
+    assert isinstance(outcome, CheckFailed)
+    assert update_repository.requests == []

@@ -1,0 +1,76 @@
+"""Installing a verified update (Linux and macOS: the renames `restart` does before it
+execs): the archive is checked again, unpacked beside the bundle and swapped in; the old
+bundle is kept aside until the next start; an archive changed on this computer after it was
+verified is refused with the bundle untouched."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from impilo_desktop.updates.check import check_for_update
+from impilo_desktop.updates.install import (
+    InstallError,
+    prepare,
+    remove_previous,
+    swap,
+)
+from impilo_desktop.updates.outcomes import UpdateReady
+from impilo_desktop.updates.state import PendingUpdate, UpdateFolder
+from tests.update_repository import UpdateRepository, tamper
+
+
+def downloaded(repo: UpdateRepository, folder: UpdateFolder) -> PendingUpdate:
+    repo.add("1.0.0")
+    repo.add("1.1.0")
+    outcome = asyncio.run(
+        check_for_update(repo.url, folder, trusted_root=repo.root_json, current_version="1.0.0")
+    )
+    assert isinstance(outcome, UpdateReady)
+    pending = PendingUpdate.load(folder)
+    assert pending is not None
+    return pending
+
+
+def installed_bundle(tmp_path: Path) -> Path:
+    bundle = tmp_path / "apps" / "impilo-desktop"
+    bundle.mkdir(parents=True)
+    (bundle / "version.txt").write_text("1.0.0", encoding="utf-8")
+    return bundle
+
+
+def test_the_update_is_unpacked_beside_the_bundle_and_swapped_in(
+    update_repository: UpdateRepository, update_folder: UpdateFolder, tmp_path: Path
+) -> None:
+    pending = downloaded(update_repository, update_folder)
+    bundle = installed_bundle(tmp_path)
+
+    prepared = prepare(update_folder, pending, bundle)
+    assert prepared.unpacked.parent == bundle.parent
+    assert (bundle / "version.txt").read_text(encoding="utf-8") == "1.0.0"  # not yet
+
+    swap(prepared, update_folder)
+    assert (bundle / "version.txt").read_text(encoding="utf-8") == "1.1.0"
+    assert (bundle / "impilo-desktop").is_file()
+    previous = bundle.with_name("impilo-desktop.previous")
+    assert (previous / "version.txt").read_text(encoding="utf-8") == "1.0.0"
+    assert PendingUpdate.load(update_folder) is None
+
+    remove_previous(bundle)
+    assert not previous.exists()
+    assert sorted(p.name for p in bundle.parent.iterdir()) == ["impilo-desktop"]
+
+
+def test_an_archive_changed_after_it_was_verified_is_refused(
+    update_repository: UpdateRepository, update_folder: UpdateFolder, tmp_path: Path
+) -> None:
+    pending = downloaded(update_repository, update_folder)
+    tamper(update_folder.downloads / pending.archive)
+    bundle = installed_bundle(tmp_path)
+
+    with pytest.raises(InstallError, match="changed on this computer after it was verified"):
+        prepare(update_folder, pending, bundle)
+    assert (bundle / "version.txt").read_text(encoding="utf-8") == "1.0.0"
+    assert sorted(p.name for p in bundle.parent.iterdir()) == ["impilo-desktop"]
