@@ -244,3 +244,24 @@ def test_the_policy_is_read_once_and_a_broken_change_lifts_nothing(
     assert Settings.load(app_home).keep_orders_days == 14
     with pytest.raises(ConfigError, match="turned off the sandbox"):
         resolve_profile("sandbox", None)
+
+
+def test_the_policy_sets_the_update_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_home: Path
+) -> None:
+    from impilo_desktop.updates.state import UpdateFolder, UpdateSettings
+
+    folder = UpdateFolder.of_home(app_home)
+    set_policy(tmp_path, monkeypatch, update_url="https://updates.clinic.example/impilo/")
+    assert UpdateSettings.load(folder).repository_url == "https://updates.clinic.example/impilo"
+    monkeypatch.delenv(POLICY_ENV)
+    UpdateSettings(repository_url="https://mine.example/impilo").save(folder)
+    set_policy(tmp_path, monkeypatch, update_url="https://updates.clinic.example/impilo/")
+    loaded = UpdateSettings.load(folder)
+    assert loaded.repository_url == "https://updates.clinic.example/impilo"
+    loaded.last_result = "Up to date"
+    loaded.save(folder)  # after a check
+    monkeypatch.delenv(POLICY_ENV)
+    back = UpdateSettings.load(folder)
+    assert back.repository_url == "https://mine.example/impilo"
+    assert back.last_result == "Up to date"

@@ -98,9 +98,9 @@ class UpdateSettings:
         try:
             raw: Any = json.loads(folder.settings_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return cls()
+            return cls()._with_policy()
         if not isinstance(raw, dict):
-            return cls()
+            return cls()._with_policy()
         url, when, result = (raw.get(k) for k in ("repository_url", "last_check", "last_result"))
         try:
             url = normalize_repository_url(url) if isinstance(url, str) else ""
@@ -111,10 +111,42 @@ class UpdateSettings:
             repository_url=url,
             last_check=when if isinstance(when, str) else "",
             last_result=result if isinstance(result, str) else "",
-        )
+        )._with_policy()
+
+    def _with_policy(self) -> UpdateSettings:
+        """The repository the computer's policy fixes, in place of the user's (policy.py)."""
+        fixed = fixed_repository_url()
+        if fixed is not None:
+            self.repository_url = fixed
+        return self
 
     def save(self, folder: UpdateFolder) -> None:
-        write_json(folder.settings_file, asdict(self))
+        """Write the address and the last check; where the policy fixes the address, the
+        user's own saved one is kept (it comes back if the computer leaves management)."""
+        data = asdict(self)
+        if fixed_repository_url() is not None:
+            try:
+                saved: Any = json.loads(folder.settings_file.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                saved = {}
+            data["repository_url"] = (
+                saved.get("repository_url", "") if isinstance(saved, dict) else ""
+            )
+        write_json(folder.settings_file, data)
+
+
+def fixed_repository_url() -> str | None:
+    """The update repository the computer's policy sets, or None where the user decides."""
+    from impilo_desktop.policy import current_policy
+
+    url = current_policy().update_url
+    if url is None:
+        return None
+    try:
+        return normalize_repository_url(url)
+    except ConfigError:
+        log.warning("The policy's update repository address is unusable; no checks")
+        return ""
 
 
 @dataclass(frozen=True)

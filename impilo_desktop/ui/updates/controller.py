@@ -29,6 +29,7 @@ from impilo_desktop.updates.state import (
     UpdateFolder,
     UpdateSettings,
     bundled_root,
+    fixed_repository_url,
     normalize_repository_url,
     running_from_bundle,
 )
@@ -83,6 +84,8 @@ class UpdateController(QObject):
         self.trusted_root = trusted_root if trusted_root is not None else bundled_root()
         self.bundle = bundle
         self.current_version = current_version
+        # The computer's policy may set the repository (read once at start: memory only).
+        self.fixed = fixed_repository_url() is not None
         self.settings = UpdateSettings()
         self.pending: PendingUpdate | None = None
         self.checking = False
@@ -159,6 +162,8 @@ class UpdateController(QObject):
 
     def set_repository(self, text: str) -> str:
         """Save a new repository address and check it; returns the problem, "" if none."""
+        if self.fixed:
+            return ""  # the computer's policy sets it; the field is read-only
         try:
             url = normalize_repository_url(text)
         except ConfigError as exc:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from impilo_desktop.policy import FIXED_NOTE
 from impilo_desktop.ui.plumbing.theme import status_colors
 from impilo_desktop.ui.updates.controller import UpdateController
 from impilo_desktop.updates.state import UpdateSettings
@@ -75,6 +76,10 @@ class UpdatesGroup(QGroupBox):
         self.note.setObjectName("updateNote")
         self.note.setWordWrap(True)
         form.addRow("", self.note)
+        if updates.fixed:
+            self.url.setReadOnly(True)
+            self.url.setClearButtonEnabled(False)
+            self.url.setToolTip(FIXED_NOTE)
         updates.settings_changed.connect(self.show_settings)
         self.show_settings(updates.settings)
 
@@ -94,6 +99,8 @@ class UpdatesGroup(QGroupBox):
                 "Checked at start and once a day. An update is installed only when you choose"
                 " to restart, and only if its signatures check out."
             )
+        if self.updates.fixed:
+            self.note.setText(f"{FIXED_NOTE} {self.note.text()}")
 
     def save(self) -> None:
         problem = self.updates.set_repository(self.url.text())

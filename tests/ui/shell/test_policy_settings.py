@@ -37,6 +37,7 @@ def managed(
         "allow_sandbox": False,
         "proxy_mode": PROXY_NONE,
         "keep_orders_days": 14,
+        "update_url": "https://updates.clinic.example/impilo",
     }
     path.write_text(json.dumps(values), encoding="utf-8")
     monkeypatch.setenv(POLICY_ENV, str(path))
@@ -69,6 +70,10 @@ def test_settings_show_what_the_policy_fixes(
     qtbot.waitUntil(lambda: retention.days.value() == 14)
     assert not retention.days.isEnabled()
     assert retention.note.text().startswith(FIXED_NOTE)
+    updates = page.updates_group
+    qtbot.waitUntil(lambda: updates.url.text() == "https://updates.clinic.example/impilo")
+    assert updates.url.isReadOnly()
+    assert updates.note.text().startswith(FIXED_NOTE)
 
 
 def test_another_account_on_the_command_line_is_refused(
