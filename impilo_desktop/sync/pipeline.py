@@ -33,6 +33,18 @@ log = logging.getLogger(__name__)
 MAX_IN_FLIGHT = 4
 """Never more creates in flight than this, whatever the server."""
 
+MARK_WAIT = 2.0
+"""The longest a `sending` mark may wait for room in the window before its create starts, in
+seconds of the store's clock: `settle` counts from the mark (docs/architecture.md "Exactly
+once"), so every second a mark waits is one less for the server to finish a create that
+timed out. A mark that waited this long goes back to `queued` (`Pipeline._requeue`)."""
+
+QUICK = MARK_WAIT / 4
+"""The next batch is marked while the window is full (its commit on the disk while the creates
+in flight are answered) only while creates come back within this many seconds, and the window
+is at its full size: on a slow or troubled server the commit hides behind the wait anyway, and
+its marks would only age."""
+
 
 def goes_alone(entry: OutboxEntry) -> bool:
     """Whether the entry is worked through with nothing else in flight: an in-doubt entry
@@ -106,8 +118,16 @@ class Pipeline:
         # Set whenever a create finishes: `_land` waits on it (cheaper than `asyncio.wait`,
         # which hooks into every task in flight each time it is called).
         self.finishing = asyncio.Event()
-        # Entries committed `sending` about to start (as soon as their commit is on disk).
+        # Entries committed `sending` about to start: as soon as their commit is on disk, or
+        # (marked ahead) as soon as the window has room, within MARK_WAIT of their marks.
         self.cleared: deque[tuple[OutboxEntry, OrderCreate]] = deque()
+        # The window's era when the cleared entries were marked: after trouble (a new era)
+        # those without room go back to `queued` at once. And whether they have waited for
+        # room: then each starts only within MARK_WAIT of its mark.
+        self.cleared_era = 0
+        self.cleared_waited = False
+        # How long the create that finished last took (seconds; None: none yet).
+        self.last_create: float | None = None
 
     @property
     def stopping(self) -> bool:
@@ -121,12 +141,20 @@ class Pipeline:
         try:
             while not self.stopping:
                 if self.cleared:
-                    if len(self.flying) < self.window.size:
+                    room = len(self.flying) < self.window.size
+                    if room and not self.cleared_waited:
                         self._start(*self.cleared.popleft())
+                    elif (wait := self._mark_wait_left()) > 0:
+                        if room:
+                            self._start(*self.cleared.popleft())
+                        else:
+                            self.cleared_waited = True
+                            await self._land(everything=False, within=wait)
                     else:
-                        # The window shrank while the batch was looked up: its marks must
-                        # not age while they wait for room (`settle` counts from the mark),
-                        # so they go back to the queue and are marked again when they go.
+                        # The window shrank after the batch was marked, or its marks waited
+                        # MARK_WAIT for room: they must not age (`settle` counts from the
+                        # mark), so they go back to the queue and are marked again when
+                        # they go.
                         waiting.extendleft(reversed(self._requeue()))
                 elif not waiting:
                     break
@@ -135,7 +163,11 @@ class Pipeline:
                     if not self.stopping:
                         await self._alone(waiting.popleft())
                 elif len(self.flying) >= self.window.size:
-                    await self._land(everything=False)
+                    if self._quick() and not needs_check(waiting[0]):
+                        # The next batch's commit on the disk while these are answered.
+                        await self._clear(self._next_batch(waiting))
+                    else:
+                        await self._land(everything=False)
                 elif needs_check(waiting[0]) and refs_of(waiting[0]) & self._refs_in_air():
                     # Its lookup must see the order an earlier entry with the same ref is
                     # creating: wait for it.
@@ -159,15 +191,17 @@ class Pipeline:
         self._finish(result)
 
     def _next_batch(self, waiting: deque[OutboxEntry]) -> list[OutboxEntry]:
-        """As many of the next entries as the window has free room for (so each is posted
-        as soon as it is marked, and its lookups and the creates in flight together never
-        exceed the window), up to one that goes alone or whose order_ref lookup must wait
-        for an entry in flight or of the batch (the same ref)."""
-        room = max(1, self.window.size - len(self.flying))
+        """As many of the next entries as the window has free room for, and while creates
+        come back quickly (`_quick`) a window's worth more, to start as room frees up (within
+        MARK_WAIT); up to one that goes alone or whose order_ref lookup must wait for an entry
+        in flight or of the batch (the same ref). Entries looked up first join only within
+        the free room, so the lookups and the creates in flight never exceed the window."""
+        free = self.window.size - len(self.flying)
+        room = max(1, free + (self.window.size if self._quick() else 0))
         batch: list[OutboxEntry] = [waiting.popleft()]
         refs = set(refs_of(batch[0])) | self._refs_in_air()
         while waiting and len(batch) < room and not goes_alone(waiting[0]):
-            if needs_check(waiting[0]) and refs_of(waiting[0]) & refs:
+            if needs_check(waiting[0]) and (refs_of(waiting[0]) & refs or len(batch) >= free):
                 break
             refs |= refs_of(waiting[0])
             batch.append(waiting.popleft())
@@ -188,6 +222,7 @@ class Pipeline:
         fit go back to the queue (`run`). A spreadsheet's orders are looked up by their
         order_refs first, together; an order found settles its entry without a POST
         (order_ref_check.py)."""
+        era = self.window.era  # trouble from here on: the marks do not wait for room
         bodies: dict[int, OrderCreate] = {}
         for entry in batch:
             held = self.sender.held_for_server(self.client, entry)
@@ -237,6 +272,7 @@ class Pipeline:
             self.landed = landed + self.landed
             raise
         self._report_landed(landed, sent)
+        self.cleared_era, self.cleared_waited = era, False
         for entry in marked:
             self.cleared.append((entry, bodies.pop(entry.entry_id)))
         for entry_id in bodies:  # changed or removed since the drain read it
@@ -275,9 +311,34 @@ class Pipeline:
             )
 
     def _start(self, entry: OutboxEntry, body: OrderCreate) -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        def finished(_: object) -> None:
+            self.last_create = loop.time() - started
+            self.finishing.set()
+
         task = asyncio.create_task(self._fly(entry, body), name=f"create-{entry.entry_id}")
-        task.add_done_callback(lambda _: self.finishing.set())
+        task.add_done_callback(finished)
         self.flying[task] = (entry, self.window.era)
+
+    def _quick(self) -> bool:
+        """Whether to mark the next batch before the window has room for it: creates come
+        back within QUICK and the window is at its full size (no trouble lately)."""
+        return (
+            self.last_create is not None
+            and self.last_create < QUICK
+            and self.window.size == self.window.most
+        )
+
+    def _mark_wait_left(self) -> float:
+        """How much longer the cleared entries may wait for room (<= 0: no longer): none
+        after trouble since they were marked, else until the oldest mark is MARK_WAIT old."""
+        if self.window.era != self.cleared_era:
+            return 0.0
+        marks = [entry.last_sent_at for entry, _ in self.cleared if entry.last_sent_at]
+        oldest = min(mark.timestamp() for mark in marks) if marks else self.sender.store.now()
+        return oldest + MARK_WAIT - self.sender.store.now()
 
     def _requeue(self) -> list[OutboxEntry]:
         """Entries committed `sending` that wait for room: back to `queued` (never posted),
@@ -308,16 +369,21 @@ class Pipeline:
             self._stop(stop.reason)
             return stop.result
 
-    async def _land(self, *, everything: bool) -> None:
+    async def _land(self, *, everything: bool, within: float | None = None) -> None:
         """Wait for one create in flight to finish (or, with `everything`, all of them, and
-        commit the `sent` marks of their orders), and record what finished. An order Impilo
-        created frees its room in the window at once; its `sent` mark goes with the next
-        commit (`_clear`), and its result is reported once that commit is on disk, so a later
-        create's failure can be reported before an earlier create's order."""
+        commit the `sent` marks of their orders), and record what finished; with `within`,
+        no longer than that many seconds. An order Impilo created frees its room in the
+        window at once; its `sent` mark goes with the next commit (`_clear`), and its result
+        is reported once that commit is on disk, so a later create's failure can be reported
+        before an earlier create's order."""
         while self.flying:
             while not any(task.done() for task in self.flying):
                 self.finishing.clear()
-                await self.finishing.wait()
+                try:
+                    async with asyncio.timeout(within):
+                        await self.finishing.wait()
+                except TimeoutError:
+                    return
             for task in [t for t in self.flying if t.done()]:
                 entry, era = self.flying.pop(task)
                 posted = task.result()
