@@ -55,7 +55,7 @@ from impilo_desktop.domain import OrderDraft, PatientChoice, to_order_create
 from impilo_desktop.sandbox import DEMO_API_KEY
 from impilo_desktop.store import EntryState, Store, new_client_reference
 from impilo_desktop.sync import OutboxSender
-from impilo_desktop.sync.pipeline import MAX_IN_FLIGHT
+from impilo_desktop.sync.window import MAX_IN_FLIGHT
 
 # The drains measured unless `--in-flight` says otherwise: the app's, and one at a time.
 DEFAULT_WINDOWS = [MAX_IN_FLIGHT, 1]

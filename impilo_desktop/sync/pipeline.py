@@ -21,29 +21,14 @@ from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.models import Order, OrderCreate
 from impilo_desktop.store import EntryNotFoundError, EntryState, OutboxEntry, SenderLockLost
 from impilo_desktop.sync.drain_report import DrainReport, EntryResult, Outcome, StopReason
-from impilo_desktop.sync.entry_lookups import SETTLING
 from impilo_desktop.sync.entry_outcomes import StopDrain, sent_mark
 from impilo_desktop.sync.order_ref_check import needs_check
+from impilo_desktop.sync.window import MARK_WAIT, QUICK, Window
 
 if TYPE_CHECKING:
     from impilo_desktop.sync.sender import OutboxSender
 
 log = logging.getLogger(__name__)
-
-MAX_IN_FLIGHT = 4
-"""Never more creates in flight than this, whatever the server."""
-
-MARK_WAIT = 2.0
-"""The longest a `sending` mark may wait for room in the window before its create starts, in
-seconds of the store's clock: `settle` counts from the mark (docs/architecture.md "Exactly
-once"), so every second a mark waits is one less for the server to finish a create that
-timed out. A mark that waited this long goes back to `queued` (`Pipeline._requeue`)."""
-
-QUICK = MARK_WAIT / 4
-"""The next batch is marked while the window is full (its commit on the disk while the creates
-in flight are answered) only while creates come back within this many seconds, and the window
-is at its full size: on a slow or troubled server the commit hides behind the wait anyway, and
-its marks would only age."""
 
 
 def goes_alone(entry: OutboxEntry) -> bool:
@@ -57,35 +42,6 @@ def goes_alone(entry: OutboxEntry) -> bool:
 
 def refs_of(entry: OutboxEntry) -> frozenset[str]:
     return frozenset(ref.strip() for ref in entry.draft.external_order_ids if ref.strip())
-
-
-class Window:
-    """How many creates may be in flight: starts at 1, one more for each order Impilo
-    created (up to `most`), back to 1 whenever one was refused for load, failed on Impilo's
-    side or lost on the way (its entry scheduled again). Creates started before that drop
-    (`era`, counted by `start`) do not grow it when they succeed: only the ones started
-    since show that Impilo copes again."""
-
-    def __init__(self, most: int) -> None:
-        self.most = most
-        self.size = 1
-        self.era = 0
-
-    def record(self, result: EntryResult, era: int) -> None:
-        """What became of a create started in `era` (or of an entry that posted nothing)."""
-        if result.outcome == Outcome.SENT:
-            self.created(era)
-        elif result.outcome == Outcome.RETRY and result.message != SETTLING:
-            # (An entry waiting for its earlier create to settle asked Impilo nothing.)
-            if self.size > 1:
-                log.info("Fewer orders in flight: %s", result.message)
-            self.size = 1
-            self.era += 1
-
-    def created(self, era: int) -> None:
-        """Impilo created the order of a create started in `era`."""
-        if era == self.era:
-            self.size = min(self.most, self.size + 1)
 
 
 class Pipeline:
@@ -215,11 +171,11 @@ class Pipeline:
 
     async def _clear(self, batch: list[OutboxEntry]) -> None:
         """Commit `sending` for the entries of `batch` that are to be posted, in one
-        transaction that proves the lock is ours and extends it; the batch fits the room
-        the window has, so they start as soon as that commit is on disk (a mark is never
-        older than its POST by more than the wait for the disk: `settle` counts from it).
+        transaction that proves the lock is ours and extends it; those the window has room
+        for start as soon as that commit is on disk, those marked ahead (`_next_batch`) as
+        room frees up, within MARK_WAIT of their marks (`settle` counts from a mark).
         Should the window shrink meanwhile (a lookup failed), the marked entries that do not
-        fit go back to the queue (`run`). A spreadsheet's orders are looked up by their
+        fit go back to the queue at once (`run`). A spreadsheet's orders are looked up by their
         order_refs first, together; an order found settles its entry without a POST
         (order_ref_check.py)."""
         era = self.window.era  # trouble from here on: the marks do not wait for room

@@ -14,7 +14,7 @@ from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import PATIENT_MATCH, EntryState, Store
 from impilo_desktop.sync import API_KEY_REJECTED, EntryResult, OutboxSender, Outcome, StopReason
 from impilo_desktop.sync.connectivity import ConnectivityState
-from impilo_desktop.sync.pipeline import MAX_IN_FLIGHT
+from impilo_desktop.sync.window import MAX_IN_FLIGHT
 from tests.store.samples import new_patient_draft, valid_draft
 from tests.sync.fake_impilo import BASE_URL, FakeImpilo
 from tests.sync.test_sandbox_sync import factory, make_sender, orders_with, sandbox_draft

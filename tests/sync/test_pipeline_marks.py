@@ -19,7 +19,7 @@ import pytest
 
 from impilo_desktop.store import EntryState, Store
 from impilo_desktop.sync import OutboxSender, Outcome
-from impilo_desktop.sync.pipeline import MAX_IN_FLIGHT
+from impilo_desktop.sync.window import MAX_IN_FLIGHT
 from tests.store.samples import new_patient_draft, valid_draft
 from tests.sync.conftest import Clock
 from tests.sync.fake_impilo import BASE_URL, FakeImpilo
