@@ -1,5 +1,5 @@
-"""The HTTP side of the client (the only module that imports httpx): one logical request
-with its retries, and every failure mapped to an `ImpiloError` with a plain-language message
+"""The HTTP side of the client (with sending.py, the only modules importing httpx): one logical
+request with its retries, and every failure mapped to an `ImpiloError` with a plain-language message
 and a log detail. The API key is sent only as a header and never appears in a message, a
 detail or a log line (a server echoing it back is redacted too). Nor does what a body holds:
 a detail gives an answer's shape (status, length, where parsing failed), never its values.
