@@ -10,7 +10,8 @@ at the end), then, in each repetition and in this order, measures
   before each POST (one transaction per batch), the `sent` state and the order cache after
   it (SQLite WAL, synchronous=FULL), through the real client;
 - drain, one at a time: the same with `OutboxSender(..., in_flight=1)`, the sequential path
-  the app had before pipelining (each `sending` mark its own transaction).
+  the app had before pipelining (each `sending` mark its own transaction);
+  `--in-flight 4,2,1` measures the drains with those windows instead (4 and 1 by default).
 
 Reports orders per second and the ratio drain/bare (time per order) per repetition, bare and
 drains interleaved, so each ratio is measured under the same load; also the benchmark
@@ -54,6 +55,10 @@ from impilo_desktop.domain import OrderDraft, PatientChoice, to_order_create
 from impilo_desktop.sandbox import DEMO_API_KEY
 from impilo_desktop.store import EntryState, Store, new_client_reference
 from impilo_desktop.sync import OutboxSender
+from impilo_desktop.sync.window import MAX_IN_FLIGHT
+
+# The drains measured unless `--in-flight` says otherwise: the app's, and one at a time.
+DEFAULT_WINDOWS = [MAX_IN_FLIGHT, 1]
 
 # Orderable seeded items, rotated so no item runs out of sandbox stock.
 ITEMS = [1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1013, 1014, 1015]
@@ -258,6 +263,12 @@ def main() -> int:
         help="seconds the sandbox waits before each answer, as a real network would",
     )
     parser.add_argument("--profile", action="store_true", help="where the time goes, per order")
+    parser.add_argument(
+        "--in-flight",
+        type=in_flight_list,
+        default=DEFAULT_WINDOWS,
+        help="the drains measured, by their most creates in flight (default 4,1)",
+    )
     args = parser.parse_args()
     n = args.orders
     print(f"Machine: {machine()}. Load average before: {load()}.", file=sys.stderr)
@@ -274,26 +285,25 @@ def main() -> int:
         print(f"\nLoad average after: {load()}.")
         return 0
 
+    windows: list[int] = args.in_flight
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         proc, base_url = start_sandbox(folder / "sandbox-home", args.latency)
+        times: dict[int, list[float]] = {w: [] for w in (0, *windows)}  # 0: bare
+        cpu: dict[int, list[float]] = {w: [] for w in times}
+        loop: dict[int, list[float]] = {w: [] for w in times}
         try:
-            bare: list[float] = []
-            drained: list[float] = []
-            sequential: list[float] = []
-            cpu: dict[str, list[float]] = {"bare": [], "drain": [], "one": []}
-            loop: dict[str, list[float]] = {"bare": [], "drain": [], "one": []}
             for _ in range(args.repeat):
-                runs: list[tuple[str, list[float], Coroutine[Any, Any, Timing]]] = [
-                    ("bare", bare, bare_posts(base_url, n)),
-                    ("drain", drained, drain(base_url, n, folder, in_flight=4)),
-                    ("one", sequential, drain(base_url, n, folder, in_flight=1)),
-                ]
-                for what, times, run in runs:
+                for window in times:
+                    run: Coroutine[Any, Any, Timing] = (
+                        drain(base_url, n, folder, in_flight=window)
+                        if window
+                        else bare_posts(base_url, n)
+                    )
                     elapsed, used, own = asyncio.run(run)
-                    times.append(elapsed)
-                    cpu[what].append(used)
-                    loop[what].append(own)
+                    times[window].append(elapsed)
+                    cpu[window].append(used)
+                    loop[window].append(own)
         finally:
             proc.terminate()
             proc.communicate(timeout=30)
@@ -301,6 +311,8 @@ def main() -> int:
     command = f".venv/bin/python -m benchmarks.drain_outbox --orders {n} --repeat {args.repeat}"
     if args.latency:
         command += f" --latency {args.latency}"
+    if windows != DEFAULT_WINDOWS:
+        command += f" --in-flight {','.join(map(str, windows))}"
     network = f"{args.latency * 1000:g} ms sandbox latency" if args.latency else "no faults"
     print("## Draining the outbox\n")
     print(f"Command: `{command}` (sandbox as a separate process, {network}, loopback).\n")
@@ -310,38 +322,37 @@ def main() -> int:
         " | client CPU per order | of which the loop thread |"
     )
     print("|---|---|---|---|---|---|")
-    print(row(f"{n} bare sequential httpx POSTs (floor)", bare, cpu["bare"], loop["bare"], n))
-    print(
-        row(
-            f"`OutboxSender.drain()` of {n} entries (up to 4 in flight)",
-            drained,
-            cpu["drain"],
-            loop["drain"],
-            n,
-        )
-    )
-    print(
-        row(
-            "`OutboxSender(..., in_flight=1).drain()` (one at a time)",
-            sequential,
-            cpu["one"],
-            loop["one"],
-            n,
-        )
-    )
+    for window in times:
+        print(row(what(window, n), times[window], cpu[window], loop[window], n))
     # Each repetition measures bare and the drains back to back, so a per-run ratio is less
     # exposed to a busy machine than the ratio of medians.
-    print(
-        f"\nRatio drain/bare (time per order, median of per-run ratios): {ratios(drained, bare)};"
+    print("\nRatios to bare (time per order, median of per-run ratios):")
+    for window in windows:
+        print(f"- {what(window, n)}: {ratios(times[window], times[0])};")
+        print(f"  client CPU per order: {ratios(cpu[window], cpu[0])}.")
+    runs = "; ".join(
+        f"{'bare' if w == 0 else f'{w} in flight'} {', '.join(f'{t:.2f}' for t in times[w])}"
+        for w in times
     )
-    print(f"one at a time/bare: {ratios(sequential, bare)}.")
-    print(f"Client CPU per order, drain/bare: {ratios(cpu['drain'], cpu['bare'])}.")
-    print(
-        f"Runs (s): bare {', '.join(f'{t:.2f}' for t in bare)}; "
-        f"drain {', '.join(f'{t:.2f}' for t in drained)}; "
-        f"one at a time {', '.join(f'{t:.2f}' for t in sequential)}."
-    )
+    print(f"Runs (s): {runs}.")
     return 0
+
+
+def what(window: int, n: int) -> str:
+    if window == 0:
+        return f"{n} bare sequential httpx POSTs (floor)"
+    if window == 1:
+        return "`OutboxSender(..., in_flight=1).drain()` (one at a time)"
+    if window == MAX_IN_FLIGHT:
+        return f"`OutboxSender.drain()` of {n} entries (up to {window} in flight)"
+    return f"`OutboxSender(..., in_flight={window}).drain()` (up to {window} in flight)"
+
+
+def in_flight_list(text: str) -> list[int]:
+    windows = [int(part) for part in text.split(",") if part.strip()]
+    if not windows or any(not 1 <= w <= MAX_IN_FLIGHT for w in windows):
+        raise argparse.ArgumentTypeError(f"each from 1 to {MAX_IN_FLIGHT}, e.g. 4,2,1")
+    return windows
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 Every failure comes out as an `ImpiloError` subclass (see errors.py) with a plain-language
 message and a log detail; the API key appears in neither, nor in `repr` or any log line.
-The HTTP side (requests, retries, error mapping; the only module that imports httpx) is
-`transport.py`; reading bodies (pages piece by piece, server messages) is `parsing.py`.
+The HTTP side (requests, retries, error mapping; with `sending.py` the only modules that
+import httpx) is `transport.py`; reading bodies (pages piece by piece, server messages) is
+`parsing.py`.
 
 Reads (GET, and the read-only POST /patient/find-by-email) are retried on network errors, 429
 and 5xx following a `RetryPolicy`. `create_order` and `void_order` are never retried here: a

@@ -1,5 +1,5 @@
-"""The HTTP side of the client (the only module that imports httpx): one logical request
-with its retries, and every failure mapped to an `ImpiloError` with a plain-language message
+"""The HTTP side of the client (with sending.py, the only modules importing httpx): one logical
+request with its retries, and every failure mapped to an `ImpiloError` with a plain-language message
 and a log detail. The API key is sent only as a header and never appears in a message, a
 detail or a log line (a server echoing it back is redacted too). Nor does what a body holds:
 a detail gives an answer's shape (status, length, where parsing failed), never its values.
@@ -47,6 +47,7 @@ from impilo_desktop.api.parsing import (
     validation_summary,
 )
 from impilo_desktop.api.retry import RetryPolicy, parse_retry_after, wait_text
+from impilo_desktop.api.sending import RequestSender
 from impilo_desktop.config import NetworkOptions
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,8 @@ class Transport:
         self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
         self._fake = transport
         self._http: httpx.AsyncClient | None = None
+        # Sends over the pool once it is built (sending.py).
+        self._sender: RequestSender | None = None
         self._route: net.Route | None = None
         self._routing = asyncio.Lock()
         self._closed = False
@@ -326,15 +329,10 @@ class Transport:
         accept: str,
     ) -> httpx.Response:
         """Send the request and read at most `max_body` bytes of the answer."""
-        http = await self._client()
-        request = http.build_request(
-            method,
-            path,
-            params=params,
-            json=body,
-            headers={"Accept": accept, "Impilo-API-Key": self._api_key},
-        )
-        streamed = await http.send(request, stream=True)
+        sender = self._sender
+        if sender is None or self._closed:  # (closed: `_client` says so)
+            sender = self._sender = RequestSender(await self._client(), self._api_key)
+        streamed = await sender.send(method, path, params, body, accept)
         try:
             declared = streamed.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > self.max_body:
@@ -358,7 +356,7 @@ class Transport:
         dropped = ("content-encoding", "content-length", "transfer-encoding")
         headers = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in dropped]
         return httpx.Response(
-            streamed.status_code, headers=headers, content=bytes(content), request=request
+            streamed.status_code, headers=headers, content=bytes(content), request=streamed.request
         )
 
     def _too_large(self, response: httpx.Response, seen: str) -> UnexpectedResponse:

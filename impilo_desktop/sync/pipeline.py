@@ -21,17 +21,14 @@ from impilo_desktop.api.client import ImpiloClient
 from impilo_desktop.api.models import Order, OrderCreate
 from impilo_desktop.store import EntryNotFoundError, EntryState, OutboxEntry, SenderLockLost
 from impilo_desktop.sync.drain_report import DrainReport, EntryResult, Outcome, StopReason
-from impilo_desktop.sync.entry_lookups import SETTLING
 from impilo_desktop.sync.entry_outcomes import StopDrain, sent_mark
 from impilo_desktop.sync.order_ref_check import needs_check
+from impilo_desktop.sync.window import MARK_WAIT, QUICK, Window
 
 if TYPE_CHECKING:
     from impilo_desktop.sync.sender import OutboxSender
 
 log = logging.getLogger(__name__)
-
-MAX_IN_FLIGHT = 4
-"""Never more creates in flight than this, whatever the server."""
 
 
 def goes_alone(entry: OutboxEntry) -> bool:
@@ -45,35 +42,6 @@ def goes_alone(entry: OutboxEntry) -> bool:
 
 def refs_of(entry: OutboxEntry) -> frozenset[str]:
     return frozenset(ref.strip() for ref in entry.draft.external_order_ids if ref.strip())
-
-
-class Window:
-    """How many creates may be in flight: starts at 1, one more for each order Impilo
-    created (up to `most`), back to 1 whenever one was refused for load, failed on Impilo's
-    side or lost on the way (its entry scheduled again). Creates started before that drop
-    (`era`, counted by `start`) do not grow it when they succeed: only the ones started
-    since show that Impilo copes again."""
-
-    def __init__(self, most: int) -> None:
-        self.most = most
-        self.size = 1
-        self.era = 0
-
-    def record(self, result: EntryResult, era: int) -> None:
-        """What became of a create started in `era` (or of an entry that posted nothing)."""
-        if result.outcome == Outcome.SENT:
-            self.created(era)
-        elif result.outcome == Outcome.RETRY and result.message != SETTLING:
-            # (An entry waiting for its earlier create to settle asked Impilo nothing.)
-            if self.size > 1:
-                log.info("Fewer orders in flight: %s", result.message)
-            self.size = 1
-            self.era += 1
-
-    def created(self, era: int) -> None:
-        """Impilo created the order of a create started in `era`."""
-        if era == self.era:
-            self.size = min(self.most, self.size + 1)
 
 
 class Pipeline:
@@ -106,8 +74,16 @@ class Pipeline:
         # Set whenever a create finishes: `_land` waits on it (cheaper than `asyncio.wait`,
         # which hooks into every task in flight each time it is called).
         self.finishing = asyncio.Event()
-        # Entries committed `sending` about to start (as soon as their commit is on disk).
+        # Entries committed `sending` about to start: as soon as their commit is on disk, or
+        # (marked ahead) as soon as the window has room, within MARK_WAIT of their marks.
         self.cleared: deque[tuple[OutboxEntry, OrderCreate]] = deque()
+        # The window's era when the cleared entries were marked: after trouble (a new era)
+        # those without room go back to `queued` at once. And whether they have waited for
+        # room: then each starts only within MARK_WAIT of its mark.
+        self.cleared_era = 0
+        self.cleared_waited = False
+        # How long the create that finished last took (seconds; None: none yet).
+        self.last_create: float | None = None
 
     @property
     def stopping(self) -> bool:
@@ -121,12 +97,20 @@ class Pipeline:
         try:
             while not self.stopping:
                 if self.cleared:
-                    if len(self.flying) < self.window.size:
+                    room = len(self.flying) < self.window.size
+                    if room and not self.cleared_waited:
                         self._start(*self.cleared.popleft())
+                    elif (wait := self._mark_wait_left()) > 0:
+                        if room:
+                            self._start(*self.cleared.popleft())
+                        else:
+                            self.cleared_waited = True
+                            await self._land(everything=False, within=wait)
                     else:
-                        # The window shrank while the batch was looked up: its marks must
-                        # not age while they wait for room (`settle` counts from the mark),
-                        # so they go back to the queue and are marked again when they go.
+                        # The window shrank after the batch was marked, or its marks waited
+                        # MARK_WAIT for room: they must not age (`settle` counts from the
+                        # mark), so they go back to the queue and are marked again when
+                        # they go.
                         waiting.extendleft(reversed(self._requeue()))
                 elif not waiting:
                     break
@@ -135,7 +119,11 @@ class Pipeline:
                     if not self.stopping:
                         await self._alone(waiting.popleft())
                 elif len(self.flying) >= self.window.size:
-                    await self._land(everything=False)
+                    if self._quick() and not needs_check(waiting[0]):
+                        # The next batch's commit on the disk while these are answered.
+                        await self._clear(self._next_batch(waiting))
+                    else:
+                        await self._land(everything=False)
                 elif needs_check(waiting[0]) and refs_of(waiting[0]) & self._refs_in_air():
                     # Its lookup must see the order an earlier entry with the same ref is
                     # creating: wait for it.
@@ -159,15 +147,17 @@ class Pipeline:
         self._finish(result)
 
     def _next_batch(self, waiting: deque[OutboxEntry]) -> list[OutboxEntry]:
-        """As many of the next entries as the window has free room for (so each is posted
-        as soon as it is marked, and its lookups and the creates in flight together never
-        exceed the window), up to one that goes alone or whose order_ref lookup must wait
-        for an entry in flight or of the batch (the same ref)."""
-        room = max(1, self.window.size - len(self.flying))
+        """As many of the next entries as the window has free room for, and while creates
+        come back quickly (`_quick`) a window's worth more, to start as room frees up (within
+        MARK_WAIT); up to one that goes alone or whose order_ref lookup must wait for an entry
+        in flight or of the batch (the same ref). Entries looked up first join only within
+        the free room, so the lookups and the creates in flight never exceed the window."""
+        free = self.window.size - len(self.flying)
+        room = max(1, free + (self.window.size if self._quick() else 0))
         batch: list[OutboxEntry] = [waiting.popleft()]
         refs = set(refs_of(batch[0])) | self._refs_in_air()
         while waiting and len(batch) < room and not goes_alone(waiting[0]):
-            if needs_check(waiting[0]) and refs_of(waiting[0]) & refs:
+            if needs_check(waiting[0]) and (refs_of(waiting[0]) & refs or len(batch) >= free):
                 break
             refs |= refs_of(waiting[0])
             batch.append(waiting.popleft())
@@ -181,13 +171,14 @@ class Pipeline:
 
     async def _clear(self, batch: list[OutboxEntry]) -> None:
         """Commit `sending` for the entries of `batch` that are to be posted, in one
-        transaction that proves the lock is ours and extends it; the batch fits the room
-        the window has, so they start as soon as that commit is on disk (a mark is never
-        older than its POST by more than the wait for the disk: `settle` counts from it).
+        transaction that proves the lock is ours and extends it; those the window has room
+        for start as soon as that commit is on disk, those marked ahead (`_next_batch`) as
+        room frees up, within MARK_WAIT of their marks (`settle` counts from a mark).
         Should the window shrink meanwhile (a lookup failed), the marked entries that do not
-        fit go back to the queue (`run`). A spreadsheet's orders are looked up by their
+        fit go back to the queue at once (`run`). A spreadsheet's orders are looked up by their
         order_refs first, together; an order found settles its entry without a POST
         (order_ref_check.py)."""
+        era = self.window.era  # trouble from here on: the marks do not wait for room
         bodies: dict[int, OrderCreate] = {}
         for entry in batch:
             held = self.sender.held_for_server(self.client, entry)
@@ -237,6 +228,7 @@ class Pipeline:
             self.landed = landed + self.landed
             raise
         self._report_landed(landed, sent)
+        self.cleared_era, self.cleared_waited = era, False
         for entry in marked:
             self.cleared.append((entry, bodies.pop(entry.entry_id)))
         for entry_id in bodies:  # changed or removed since the drain read it
@@ -275,9 +267,34 @@ class Pipeline:
             )
 
     def _start(self, entry: OutboxEntry, body: OrderCreate) -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        def finished(_: object) -> None:
+            self.last_create = loop.time() - started
+            self.finishing.set()
+
         task = asyncio.create_task(self._fly(entry, body), name=f"create-{entry.entry_id}")
-        task.add_done_callback(lambda _: self.finishing.set())
+        task.add_done_callback(finished)
         self.flying[task] = (entry, self.window.era)
+
+    def _quick(self) -> bool:
+        """Whether to mark the next batch before the window has room for it: creates come
+        back within QUICK and the window is at its full size (no trouble lately)."""
+        return (
+            self.last_create is not None
+            and self.last_create < QUICK
+            and self.window.size == self.window.most
+        )
+
+    def _mark_wait_left(self) -> float:
+        """How much longer the cleared entries may wait for room (<= 0: no longer): none
+        after trouble since they were marked, else until the oldest mark is MARK_WAIT old."""
+        if self.window.era != self.cleared_era:
+            return 0.0
+        marks = [entry.last_sent_at for entry, _ in self.cleared if entry.last_sent_at]
+        oldest = min(mark.timestamp() for mark in marks) if marks else self.sender.store.now()
+        return oldest + MARK_WAIT - self.sender.store.now()
 
     def _requeue(self) -> list[OutboxEntry]:
         """Entries committed `sending` that wait for room: back to `queued` (never posted),
@@ -308,16 +325,21 @@ class Pipeline:
             self._stop(stop.reason)
             return stop.result
 
-    async def _land(self, *, everything: bool) -> None:
+    async def _land(self, *, everything: bool, within: float | None = None) -> None:
         """Wait for one create in flight to finish (or, with `everything`, all of them, and
-        commit the `sent` marks of their orders), and record what finished. An order Impilo
-        created frees its room in the window at once; its `sent` mark goes with the next
-        commit (`_clear`), and its result is reported once that commit is on disk, so a later
-        create's failure can be reported before an earlier create's order."""
+        commit the `sent` marks of their orders), and record what finished; with `within`,
+        no longer than that many seconds. An order Impilo created frees its room in the
+        window at once; its `sent` mark goes with the next commit (`_clear`), and its result
+        is reported once that commit is on disk, so a later create's failure can be reported
+        before an earlier create's order."""
         while self.flying:
             while not any(task.done() for task in self.flying):
                 self.finishing.clear()
-                await self.finishing.wait()
+                try:
+                    async with asyncio.timeout(within):
+                        await self.finishing.wait()
+                except TimeoutError:
+                    return
             for task in [t for t in self.flying if t.done()]:
                 entry, era = self.flying.pop(task)
                 posted = task.result()

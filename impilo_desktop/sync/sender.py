@@ -38,9 +38,11 @@ timing assumptions):
    by one with each order Impilo creates; a 429, a 5xx or a network error after the request
    may have left (an entry scheduled again) drops it back to 1, so a server in trouble gets
    no more requests than one at a time would give it. The next entries' `sending` marks (as
-   many as the window has room for: a mark never waits, `settle` counts from it) are
-   committed together, in one transaction that proves and extends the lock (step 5) once,
-   just before their requests start: each is durable before its request leaves, and after a
+   many as the window has room for, and while creates come back quickly a window's worth
+   more, marked while the window is full: a mark waits for room at most `MARK_WAIT`, 2 s,
+   since `settle` counts from it) are committed together, in one transaction that proves
+   and extends the lock (step 5) once, before their requests start: each is durable before
+   its request leaves, and after a
    crash each is in doubt and reconciled by its reference (one whose POST never left is found
    absent and sent: correct, only slower). An order that came back is marked `sent` with
    the next batch's marks, in the same transaction (or alone when none follows); until then
@@ -110,8 +112,9 @@ from impilo_desktop.sync.entry_outcomes import (
     wrong_server_reason,
 )
 from impilo_desktop.sync.order_ref_check import OrderRefCheck, needs_check
-from impilo_desktop.sync.pipeline import MAX_IN_FLIGHT, Pipeline
+from impilo_desktop.sync.pipeline import Pipeline
 from impilo_desktop.sync.store_writes import StoreWrites
+from impilo_desktop.sync.window import MAX_IN_FLIGHT
 
 if TYPE_CHECKING:
     from impilo_desktop.sync.patient_change_sender import OnChange

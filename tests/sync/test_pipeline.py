@@ -14,7 +14,7 @@ from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import PATIENT_MATCH, EntryState, Store
 from impilo_desktop.sync import API_KEY_REJECTED, EntryResult, OutboxSender, Outcome, StopReason
 from impilo_desktop.sync.connectivity import ConnectivityState
-from impilo_desktop.sync.pipeline import MAX_IN_FLIGHT
+from impilo_desktop.sync.window import MAX_IN_FLIGHT
 from tests.store.samples import new_patient_draft, valid_draft
 from tests.sync.fake_impilo import BASE_URL, FakeImpilo
 from tests.sync.test_sandbox_sync import factory, make_sender, orders_with, sandbox_draft
@@ -71,7 +71,7 @@ async def test_one_at_a_time_when_asked(store: Store, sandbox: SandboxServer) ->
 async def test_window_drops_to_one_on_trouble_and_grows_back(
     store: Store, sandbox: SandboxServer, fault: str, state: EntryState
 ) -> None:
-    queue_many(store, sandbox, 24)
+    queue_many(store, sandbox, 40)  # many left when the trouble comes
     sandbox.faults.latency = LATENCY
     marks: list[int] = []
 
@@ -96,8 +96,8 @@ async def test_window_drops_to_one_on_trouble_and_grows_back(
     alone = arrivals.index(1, mark)
     assert arrivals[alone + 1] <= 2
     assert max(arrivals[alone:]) == MAX_IN_FLIGHT
-    assert len(arrivals) == 24  # each entry posted once
-    assert sum(1 for r in report.results if r.outcome == Outcome.SENT) == 23
+    assert len(arrivals) == 40  # each entry posted once
+    assert sum(1 for r in report.results if r.outcome == Outcome.SENT) == 39
 
 
 async def test_orders_for_the_same_new_patient_never_both_create_them(

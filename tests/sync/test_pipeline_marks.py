@@ -1,11 +1,13 @@
-"""A `sending` mark is made just before its create leaves, never while the entry waits for
-room in the window: the wait before an in-doubt entry is looked up (`settle`) is counted from
-the mark, so a mark made long before its POST would let that lookup come too early and the
-order be posted twice. Creates here take 10 s each on the store's clock, answered in turn; one
-is refused with a 503 mid-drain (the window drops to one). In the app a commit takes
-milliseconds; here every answer that lands meanwhile counts 10 s, which makes a mark that
-waited for room stand out. And when the window shrinks between a batch's marks and their
-creates, the marks that no longer fit go back to `queued` (`Pipeline._requeue`)."""
+"""A `sending` mark is made just before its create leaves, or (while creates come back quickly)
+a window's worth ahead, and then waits for room at most MARK_WAIT by the store's clock: the
+wait before an in-doubt entry is looked up (`settle`) is counted from the mark, so a mark made
+long before its POST would let that lookup come too early and the order be posted twice.
+Creates here take 10 s each on the store's clock, answered in turn; one is refused with a 503
+mid-drain (the window drops to one). In the app a commit takes milliseconds; here every answer
+that lands meanwhile counts 10 s, which makes a mark that waited for room stand out: those
+marked ahead go back to `queued` and are marked again when they go. And when the window
+shrinks between a batch's marks and their creates, the marks that no longer fit go back to
+`queued` at once (`Pipeline._requeue`)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,9 @@ import json
 import httpx
 import pytest
 
-from impilo_desktop.store import Store
+from impilo_desktop.store import EntryState, Store
 from impilo_desktop.sync import OutboxSender, Outcome
-from impilo_desktop.sync.pipeline import MAX_IN_FLIGHT
+from impilo_desktop.sync.window import MAX_IN_FLIGHT
 from tests.store.samples import new_patient_draft, valid_draft
 from tests.sync.conftest import Clock
 from tests.sync.fake_impilo import BASE_URL, FakeImpilo
@@ -68,8 +70,9 @@ async def test_each_create_leaves_in_the_turn_its_entry_was_marked(
     assert len(impilo.posts) == 14
     # A mark may precede its POST by the answers that came back while its own commit was on
     # the disk (the creates already in flight: fewer than MAX_IN_FLIGHT), never by a wait for
-    # room in the window: that made it 6 answers here, growing with every answer the drop
-    # made the marked entries wait for.
+    # room in the window beyond MARK_WAIT (2 s; an answer here is 10 s): waiting for room
+    # made it 6 answers here, growing with every answer the drop made the marked entries
+    # wait for.
     assert max(lags) < MAX_IN_FLIGHT * ANSWER, lags
 
 
@@ -127,3 +130,42 @@ async def test_marks_that_no_longer_fit_a_shrunken_window_go_back_to_queued(
             "sent",
         ]
         assert ("not_sent", "waited for room; marked again when it goes") in history
+
+
+async def test_the_next_entry_is_marked_while_a_quick_create_is_in_flight(
+    store: Store, impilo: FakeImpilo
+) -> None:
+    """While creates come back quickly, the next batch's `sending` marks are committed before
+    the window has room for them (the disk's wait overlaps the creates in flight), at most a
+    window's worth ahead: here, one at a time. Each order is still created once, each mark
+    committed before its POST."""
+    ids = [store.enqueue(valid_draft(item_id=2000 + n), server=BASE_URL).entry_id for n in range(8)]
+    posted: set[int] = set()
+    ahead: list[int] = []
+
+    async def create(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        entry = store.find_entry(body["externalOrderIds"][-1])
+        assert entry is not None
+        assert entry.state == EntryState.SENDING  # committed before its POST
+        posted.add(entry.entry_id)
+        marked = [e for e in store.list_outbox() if e.state == EntryState.SENDING]
+        ahead.append(sum(1 for e in marked if e.entry_id not in posted))
+        impilo.posts.append(body)
+        return httpx.Response(200, json=impilo._store(body))
+
+    impilo._create = create  # type: ignore[method-assign]
+
+    report = await OutboxSender(store, impilo.factory(), in_flight=1).drain()
+
+    assert [r.outcome for r in report.results] == [Outcome.SENT] * 8
+    for entry_id in ids:
+        entry = store.get_entry(entry_id)
+        assert len(impilo.orders_with(entry.client_reference)) == 1
+        assert entry.attempts == 1
+    # The first create went with nothing marked ahead; once it came back (quickly), the next
+    # two were marked in one commit, the second ahead of its room; never more than a window.
+    # (Later marks ahead are committed while the create before them is on its way: whether
+    # one is on the disk already when that create arrives is the threads' race.)
+    assert ahead[:2] == [0, 1]
+    assert max(ahead) == 1
