@@ -1,7 +1,12 @@
 """The self-update proof on Linux (issue 17): two real bundles, a real repository, a real
 restart.
 
-    nice -n 19 python packaging/prove_self_update.py    # after the bundle build in .ci/run
+    python packaging/prove_self_update.py                  # builds both bundles
+    python packaging/prove_self_update.py --bundle-a dist/impilo-desktop   # .ci/run
+
+With --bundle-a, version A is a copy of a bundle already built from this source (CI's, which
+its self-tests passed), given the proof's root.json where the spec would put it: one build
+fewer in CI's time.
 
 1. New keys and a repository in build/self-update-proof/ (packaging/updates.py).
 2. Two PyInstaller builds carrying its root.json: this source as version A, and a copy of
@@ -136,7 +141,24 @@ def expect(condition: bool, what: str) -> None:
         raise SystemExit(f"Self-update proof failed: {what}")
 
 
-def main() -> int:
+def given_bundle(bundle: Path, version: str, root_json: Path) -> Path:
+    """A copy of an already built bundle of this source, carrying `root_json` as the spec
+    does (`_internal/updates/root.json`)."""
+    if not (bundle / CLI).is_file():
+        raise SystemExit(f"{bundle} is not a built bundle (no {CLI})")
+    copy = WORK / f"dist-{version}" / "impilo-desktop"
+    shutil.copytree(bundle, copy, symlinks=True)
+    (copy / "_internal" / "updates").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(root_json, copy / "_internal" / "updates" / "root.json")
+    return copy
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="The self-update proof on Linux.")
+    parser.add_argument("--bundle-a", type=Path, help="a bundle of this source, already built")
+    args = parser.parse_args(argv)
     began = time.monotonic()
     updates = load_updates()
     version_a = updates.version()
@@ -148,7 +170,11 @@ def main() -> int:
     workspace = WORK / "workspace"
     try:
         root_json = updates.init(workspace, keys)
-        return prove(updates, workspace, keys, root_json, version_a, version_b, began)
+        if args.bundle_a is not None:
+            bundle_a = given_bundle(args.bundle_a.resolve(), version_a, root_json)
+        else:
+            bundle_a = build(ROOT, version_a, root_json)
+        return prove(updates, workspace, keys, bundle_a, version_a, version_b, began)
     finally:
         shutil.rmtree(keys.parent, ignore_errors=True)
 
@@ -157,13 +183,12 @@ def prove(
     updates: ModuleType,
     workspace: Path,
     keys: Path,
-    root_json: Path,
+    bundle_a: Path,
     version_a: str,
     version_b: str,
     began: float,
 ) -> int:
-
-    bundle_a = build(ROOT, version_a, root_json)
+    root_json = bundle_a / "_internal" / "updates" / "root.json"
     bundle_b = build(source_copy(version_b), version_b, root_json)
     updates.add(workspace, keys, bundle_a, version_a, "The version first installed.")
     archive_b = updates.add(workspace, keys, bundle_b, version_b, "The proof's newer version.")
