@@ -10,7 +10,6 @@ from enum import IntEnum
 
 from impilo_desktop.api.models import Order
 
-from .order_wire import pack, unpack
 from .status_style import StatusGroup, status_group, status_label, status_text
 
 
@@ -91,13 +90,12 @@ def site_of(order: Order) -> tuple[int | None, str]:
 
 @dataclass(slots=True)
 class OrderRow:
-    """Everything the table needs about one order, precomputed, plus the order itself kept
-    compressed. A parsed `Order` costs about 40 KiB (pydantic objects for every nested part)
-    against about 0.75 KiB compressed (order_wire.py), and only the order in the detail panel
-    is needed whole, so `order` re-parses on demand (well under a millisecond). Texts that
-    repeat from order to order (statuses, site names) are one string shared by the rows."""
+    """Everything the table needs about one order, precomputed; not the order itself. A parsed
+    `Order` costs about 40 KiB and even compressed one was 0.75 KiB a row, while only the
+    order in the detail panel is needed whole: the panel reads it from the order cache, where
+    every page is saved (selection.py). Texts that repeat from order to order (statuses,
+    site names) are one string shared by the rows."""
 
-    wire: bytes = field(repr=False)
     order_id: int
     latest: datetime | None
     status: str
@@ -119,11 +117,6 @@ class OrderRow:
     def text(self, column: int) -> str:
         return self.joined.split(_CELL)[column]
 
-    @property
-    def order(self) -> Order:
-        """The full order (parsed afresh on every call: keep the result if you need it)."""
-        return Order.model_validate_json(unpack(self.wire))
-
     @classmethod
     def from_order(cls, order: Order) -> OrderRow:
         latest_event = order.latest_event
@@ -144,11 +137,8 @@ class OrderRow:
         if order.patient is not None:
             extra += [order.patient.external_identifier or "", order.patient.email or ""]
         search_key = "\n".join((*texts, *extra)).casefold()
-        # The same JSON as `to_wire()`, serialised in one step by pydantic-core.
-        body = order.model_dump_json(by_alias=True, exclude_unset=True).encode()
         patient = order.patient
         return cls(
-            wire=pack(body),
             order_id=order.id if order.id is not None else -1,
             latest=latest,
             status=status,
