@@ -149,6 +149,10 @@ class OrderHistoryModel(QAbstractTableModel):
         """True when the order is among the loaded rows."""
         return order_id in self._by_id
 
+    def loaded_row(self, order_id: int) -> OrderRow | None:
+        """The loaded row of an order (visible or filtered out), or None."""
+        return self._by_id.get(order_id)
+
     @property
     def fetch_page(self) -> FetchPage:
         """Where pages come from now (Impilo, or the order cache offline)."""

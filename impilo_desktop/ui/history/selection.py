@@ -167,7 +167,11 @@ class SelectedOrder(QObject):
                 return  # another row was chosen meanwhile
             if order is not None:
                 self._loading = None
-                self._detail.set_order(order, cached_at=saved_at if offline else None)
+                if offline:  # the saved copy as it is, said to be one
+                    self._detail.set_order(order, cached_at=saved_at)
+                    return
+                row = self._model.loaded_row(order_id)
+                self._detail.set_order(row.with_dropped(order) if row else order)
             elif offline:
                 self._loading = None
                 self._detail.show_unavailable(

@@ -12,6 +12,8 @@ from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.ui.history.view import OrderHistoryView
 from impilo_desktop.ui.plumbing.services import AppServices
 
+from .conftest import run, saved_order
+
 
 def _shows(history: OrderHistoryView, order_id: int) -> bool:
     order = history.detail.order
@@ -44,7 +46,9 @@ def test_the_chosen_order_is_read_from_the_cache_after_scrolling_far(
     assert history.detail.is_empty
     assert history.detail.empty.title.text() == f"Loading order {far}\N{HORIZONTAL ELLIPSIS}"
     qtbot.waitUntil(lambda: _shows(history, far), timeout=20_000)
-    assert history.detail.order == services.store.cached_order(far)
+    # The order as Impilo sent it: the patient's phone and street, which the cache leaves
+    # out, come back from the row.
+    assert history.detail.order == run(qtbot, services.bridge, services.client().get_order(far))
     assert f"Order {far}" in history.detail.text()
     assert not history.detail.source_label.isVisible()  # online: not called a saved copy
     # Up twice in a row: the panel ends on the row the keyboard ended on.
@@ -53,7 +57,24 @@ def test_the_chosen_order_is_read_from_the_cache_after_scrolling_far(
     above = _current_id(history)
     assert above != far
     qtbot.waitUntil(lambda: _shows(history, above), timeout=20_000)
-    assert history.detail.order == services.store.cached_order(above)
+    assert history.detail.order == run(qtbot, services.bridge, services.client().get_order(above))
+
+
+def test_online_the_patients_phone_and_street_are_shown_though_the_cache_drops_them(
+    qtbot: QtBot, history: OrderHistoryView, services: AppServices
+) -> None:
+    row = next(r for r in history.model.rows() if r.dropped)
+    cached = saved_order(qtbot, services, row.order_id)
+    assert cached.patient is not None
+    assert cached.patient.phone_number is None  # docs/decisions.md "Patient data at rest"
+    live = run(qtbot, services.bridge, services.client().get_order(row.order_id))
+    assert live.patient is not None
+    assert live.patient.phone_number
+    history.table.setFocus()
+    history.show_order(row.order_id)  # a loaded row: selected, read from the cache
+    qtbot.waitUntil(lambda: _shows(history, row.order_id), timeout=20_000)
+    assert history.detail.order == live
+    assert live.patient.phone_number in history.detail.text()
 
 
 def test_an_order_missing_from_the_cache_is_fetched_from_impilo(

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.api.models import Order, Page
+from impilo_desktop.store.cache import order_body
 from impilo_desktop.ui.history.filters import LocalFilter, OrderQuery
 from impilo_desktop.ui.history.model import ROW_ROLE, OrderHistoryModel
 from impilo_desktop.ui.history.order_row import Column, OrderRow
@@ -70,6 +71,28 @@ def test_a_row_keeps_its_texts_and_not_the_order() -> None:
     # Texts that repeat are one string shared by the rows, not one each.
     assert rows[0].status is rows[2].status
     assert rows[0].site_name is rows[2].site_name
+
+
+def test_a_row_puts_back_what_the_order_cache_leaves_out() -> None:
+    body = order(7).model_dump(by_alias=True, exclude_none=True)
+    body["patient"]["phoneNumber"] = "555-0107"
+    body["patient"]["address"] = {
+        "lineOne": "12 Hill St",
+        "lineTwo": "Flat 3",
+        "city": "Reno",
+        "state": "NV",
+        "zipCode": "89501",
+        "note": "Side door",
+    }
+    live = Order.model_validate(body)
+    cached = Order.model_validate_json(order_body(live))  # what the order cache keeps
+    assert cached.patient is not None
+    assert cached.patient.phone_number is None
+    assert cached != live
+    row = OrderRow.from_order(live)
+    assert row.with_dropped(cached) == live
+    # A site order, or a patient with nothing left out, keeps nothing extra.
+    assert OrderRow.from_order(order(8)).dropped == ""
 
 
 def test_sorting_and_searching_loaded_rows(qtbot: QtBot, bridge: AsyncBridge) -> None:
