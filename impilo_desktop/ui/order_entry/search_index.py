@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import time
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from itertools import compress, repeat
@@ -25,10 +26,17 @@ from operator import contains, sub
 
 # Rows checked between two looks at the clock in a budgeted search (about 0.5-2 ms of work).
 CHUNK_ROWS = 4096
+# Matches up to this many keep their keys for the next keystroke (about 2 MiB at most).
+KEEP_KEYS = 16_384
 
 # Ends every key in the joined text: never in a key (whitespace splits a query into tokens,
 # so no token holds it and no match runs from one key into the next).
 _END = b"\n"
+_END_TEXT = _END.decode()
+# A fresh scan looks a token up in the joined text (`find`, row by row) when it occurs at
+# most once per this many rows of the chunk; more often, it cuts the chunk's keys and tests
+# each (one C loop), which is faster then.
+_FEW = 8
 
 _DATE_PATTERNS = (
     # (regex, order of the groups as y/m/d)
@@ -136,10 +144,13 @@ class SearchIndex:
         # The search in progress: candidate segments (rows, first unchecked position) worked
         # through in order, the current segment and position, and the matches so far.
         # Segments avoid copying 100,000-row lists when typing on from an unfinished search.
-        self._segments: list[tuple[Sequence[int], int]] = []
+        # A segment of matches carries their keys while they are few (`KEEP_KEYS`), so typing
+        # on narrows them without cutting them from the text again.
+        self._segments: list[tuple[Sequence[int], list[str] | None, int]] = []
         self._seg = 0
         self._pos = 0
         self._out_rows = array("I")  # row numbers without an int object each
+        self._out_keys: list[str] | None = []
         self.scanned = 0  # candidates of the last search (tests and the benchmark read it)
 
     @classmethod
@@ -163,7 +174,7 @@ class SearchIndex:
     def _forget(self) -> None:
         self._scopes.clear()
         self._tokens = None
-        self._segments, self._out_rows = [], array("I")
+        self._segments, self._out_rows, self._out_keys = [], array("I"), []
         self._seg = self._pos = 0
 
     def permute(self, order: Sequence[int]) -> None:
@@ -210,22 +221,22 @@ class SearchIndex:
         partial: see `complete` and `resume`.
         """
         tokens = normalize_query(query)
-        segments: list[tuple[Sequence[int], int]]
+        segments: list[tuple[Sequence[int], list[str] | None, int]]
         if self._can_narrow(tokens, scope):
             # What matched so far, then whatever the last search had not looked at yet.
-            segments = [(self._out_rows, 0)]
+            segments = [(self._out_rows, self._out_keys, 0)]
             if not self.complete:
-                rows, _start = self._segments[self._seg]
-                segments.append((rows, self._pos))
+                rows, keys, _start = self._segments[self._seg]
+                segments.append((rows, keys, self._pos))
                 segments.extend(self._segments[self._seg + 1 :])
         else:
-            segments = [(self._scope_rows(scope, scope_filter), 0)]
+            segments = [(self._scope_rows(scope, scope_filter), None, 0)]
         self._tokens, self._scope = tokens, scope
-        self._segments = [seg for seg in segments if seg[1] < len(seg[0])]
+        self._segments = [seg for seg in segments if seg[2] < len(seg[0])]
         self._seg = 0
-        self._pos = self._segments[0][1] if self._segments else 0
-        self._out_rows = array("I")
-        self.scanned = sum(len(rows) - start for rows, start in self._segments)
+        self._pos = self._segments[0][2] if self._segments else 0
+        self._out_rows, self._out_keys = array("I"), []
+        self.scanned = sum(len(rows) - start for rows, _keys, start in self._segments)
         return self._advance(budget, enough)
 
     def resume(self, budget: float | None = None) -> list[int]:
@@ -234,53 +245,87 @@ class SearchIndex:
 
     def _advance(self, budget: float | None, enough: int | None = None) -> list[int]:
         deadline = None if budget is None else time.perf_counter() + budget
-        chunked = deadline is not None or enough is not None
         # The longest token first: it usually removes the most rows.
-        tokens = [t.encode() for t in sorted(self._tokens or [], key=len, reverse=True)]
+        tokens = sorted(self._tokens or [], key=len, reverse=True)
         found: list[int] = []
         while self._seg < len(self._segments):
-            rows_all, _start = self._segments[self._seg]
+            rows_all, keys_all, _start = self._segments[self._seg]
             total = len(rows_all)
-            end = min(total, self._pos + CHUNK_ROWS) if chunked else total
-            rows = self._match(rows_all[self._pos : end], tokens)
+            # Always a chunk at a time, budget or not: only one chunk's keys exist at once.
+            end = min(total, self._pos + CHUNK_ROWS)
+            keys = None if keys_all is None else keys_all[self._pos : end]
+            rows, keys = self._match(rows_all[self._pos : end], tokens, keys)
             found.extend(rows)
             if tokens:  # an empty query's rows are never narrowed (`_can_narrow`)
-                self._out_rows.extend(rows)
+                self._keep(rows, keys)
             self._pos = end
             if end >= total:
                 self._seg += 1
                 if self._seg < len(self._segments):
-                    self._pos = self._segments[self._seg][1]
+                    self._pos = self._segments[self._seg][2]
             if enough is not None and len(found) >= enough:
                 break
             if deadline is not None and time.perf_counter() >= deadline:
                 break
         return found
 
-    def _match(self, rows: Sequence[int], tokens: list[bytes]) -> Sequence[int]:
-        """Those of `rows` (ascending) whose key holds every token."""
+    def _keep(self, rows: Sequence[int], keys: list[str] | None) -> None:
+        self._out_rows.extend(rows)
+        if self._out_keys is not None:
+            if keys is None or len(self._out_rows) > KEEP_KEYS:
+                self._out_keys = None  # many: cut from the text again when narrowed
+            else:
+                self._out_keys.extend(keys)
+
+    def _match(
+        self, rows: Sequence[int], tokens: list[str], keys: list[str] | None
+    ) -> tuple[Sequence[int], list[str] | None]:
+        """Those of `rows` (ascending) whose key holds every token, and their keys (`keys`
+        are those of `rows` when known)."""
         if not tokens or not rows:
-            return rows
-        keys = self._keys_of(rows)
+            return rows, keys
+        if keys is None and isinstance(rows, range):
+            # Consecutive rows (a fresh scan): a token found in few of them is looked for
+            # in the text itself, one `find` per matching row, no key made.
+            first = tokens[0].encode()
+            lo, hi = self._starts[rows[0]], self._starts[rows[-1] + 1]
+            if self._text.count(first, lo, hi) * _FEW < len(rows):
+                rows = self._rows_holding(first, lo, hi)
+                tokens = tokens[1:]
+                if not rows:
+                    return rows, []
+        if keys is None:
+            keys = self._keys_of(rows)
         for token in tokens:
             mask = list(map(contains, keys, repeat(token)))
             rows = list(compress(rows, mask))
             keys = list(compress(keys, mask))
+        return rows, keys
+
+    def _rows_holding(self, token: bytes, lo: int, hi: int) -> list[int]:
+        """The rows whose key holds `token`, between text offsets `lo` and `hi`."""
+        text, starts = self._text, self._starts
+        rows: list[int] = []
+        at = text.find(token, lo, hi)
+        while at >= 0:
+            row = bisect_right(starts, at) - 1
+            rows.append(row)
+            at = text.find(token, starts[row + 1], hi)  # on from the next row's key
         return rows
 
-    def _keys_of(self, rows: Sequence[int]) -> list[bytes]:
-        """The keys of `rows` (ascending), cut from the joined text at C speed."""
+    def _keys_of(self, rows: Sequence[int]) -> list[str]:
+        """The keys of `rows` (ascending) as strings, cut from the joined text at C speed
+        (str: `in` on bytes costs several times more per key)."""
         first, last = rows[0], rows[-1]
-        starts = self._starts
+        starts, text = self._starts, self._text
         if last - first < 4 * len(rows):
             # Close together (all rows, or a broad result): split the stretch they span
             # and pick theirs.
-            stretch = self._text[starts[first] : starts[last + 1] - 1].split(_END)
+            stretch = text[starts[first] : starts[last + 1] - 1].decode().split(_END_TEXT)
             if last - first + 1 == len(rows):
                 return stretch
             return list(map(stretch.__getitem__, map(sub, rows, repeat(first))))
-        text = self._text
-        return [text[starts[r] : starts[r + 1] - 1] for r in rows]
+        return [text[starts[r] : starts[r + 1] - 1].decode() for r in rows]
 
     def _scope_rows(
         self, scope: Hashable, scope_filter: Callable[[int], bool] | None
