@@ -109,5 +109,5 @@ def test_offline_a_row_whose_saved_order_is_missing_says_so(
     )
     assert history.detail.is_empty
     assert "once Impilo can be reached" in history.detail.empty.hint.text()
-    assert history.model.rowCount() == rows  # the list loses nothing
+    assert history.model.rowCount() >= rows  # the list loses nothing (it may load on)
     sandbox.start()
