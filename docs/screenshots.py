@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     assert isinstance(entry, OrderEntryView)
     window.show_page("history")
     wait(lambda: _history_ready(window), 20.0)
-    detailed = _find_detailed_order(history, wait)
+    detailed = _find_detailed_order(history, window.services, wait)
 
     args.out.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
@@ -681,14 +681,23 @@ def _export_dialogs(history: object, save: Callable[..., None], scheme: str) -> 
     progress.finish()
 
 
-def _find_detailed_order(history: object, wait: Callable[..., None]) -> int | None:
+def _find_detailed_order(
+    history: object, services: object, wait: Callable[..., None]
+) -> int | None:
     """The id of a loaded order with tracking, devices and packed kits (loading more pages
-    until one turns up)."""
+    until one turns up). Rows keep only their texts: the orders are read from the order
+    cache, where every page is saved, on the bridge."""
     model = history.model  # type: ignore[attr-defined]
+    store = services.store  # type: ignore[attr-defined]
     for _ in range(12):
-        for row in model.rows():
-            order = row.order
-            if order.tracking_numbers and order.devices and order.packed_kits:
+        ids = [row.order_id for row in model.rows()]
+        read: list[list[Any]] = []
+        services.bridge.call(  # type: ignore[attr-defined]
+            lambda ids=ids: [store.cached_order(i) for i in ids], on_result=read.append
+        )
+        wait(lambda read=read: bool(read), 20.0)
+        for order in read[0]:
+            if order and order.tracking_numbers and order.devices and order.packed_kits:
                 return int(order.id)
         if not model.canFetchMore(model.index(-1, -1)):
             return None

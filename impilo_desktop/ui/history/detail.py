@@ -63,6 +63,13 @@ class EmptyDetail(QWidget):
         layout.addStretch(3)
         self._paint_icon()
 
+    def say(self, title: str, hint: str) -> None:
+        """Another message in the same place (loading an order, or why it cannot be shown)."""
+        self.title.setText(title)
+        self.hint.setText(hint)
+        self.hint.setVisible(bool(hint))
+        self.setAccessibleName(title)
+
     def _paint_icon(self) -> None:
         self.picture.setPixmap(icon("history").pixmap(40, 40))
 
@@ -241,6 +248,16 @@ class OrderDetailView(QWidget):
         """The details as plain text (what a screen reader gets, and what tests read)."""
         return self.browser.toPlainText()
 
+    def show_loading(self, order_id: int) -> None:
+        """The chosen order is being read from the order cache (a moment)."""
+        self.set_order(None)
+        self.empty.say(f"Loading order {order_id}\N{HORIZONTAL ELLIPSIS}", "")
+
+    def show_unavailable(self, title: str, hint: str) -> None:
+        """The chosen order cannot be shown, and why, in the coordinator's words."""
+        self.set_order(None)
+        self.empty.say(title, hint)
+
     @property
     def is_empty(self) -> bool:
         """True while no order is shown (the calm empty state is up)."""
@@ -248,6 +265,7 @@ class OrderDetailView(QWidget):
 
     def _show_placeholder(self) -> None:
         self.browser.clear()
+        self.empty.say(EMPTY_TITLE, EMPTY_HINT)
         self.pages.setCurrentWidget(self.empty)
 
     def _render(self, *, keep_place: bool = True) -> None:

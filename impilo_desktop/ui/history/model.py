@@ -33,8 +33,7 @@ from .status_style import status_icon
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
-ORDER_ROLE = int(Qt.ItemDataRole.UserRole) + 1
-"""data(index, ORDER_ROLE) -> the `Order` of that row."""
+# UserRole + 1 gave the row's whole `Order` until rows stopped keeping it (order_row.py).
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 """data(index, ROW_ROLE) -> the `OrderRow` of that row."""
 
@@ -146,9 +145,13 @@ class OrderHistoryModel(QAbstractTableModel):
                 return i
         return -1
 
-    def loaded_order(self, order_id: int) -> Order | None:
-        row = self._by_id.get(order_id)
-        return row.order if row else None
+    def has_order(self, order_id: int) -> bool:
+        """True when the order is among the loaded rows."""
+        return order_id in self._by_id
+
+    def loaded_row(self, order_id: int) -> OrderRow | None:
+        """The loaded row of an order (visible or filtered out), or None."""
+        return self._by_id.get(order_id)
 
     @property
     def fetch_page(self) -> FetchPage:
@@ -373,8 +376,6 @@ class OrderHistoryModel(QAbstractTableModel):
             return status_icon(row.status)
         if role == _ALIGN and column == Column.ORDER_ID:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == ORDER_ROLE:
-            return row.order
         if role == ROW_ROLE:
             return row
         return None

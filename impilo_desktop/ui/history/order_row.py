@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from enum import IntEnum
 
 from impilo_desktop.api.models import Order
+from impilo_desktop.store.cache import ORDER_ADDRESS_DROPPED, ORDER_PATIENT_DROPPED
 
-from .order_wire import pack, unpack
 from .status_style import StatusGroup, status_group, status_label, status_text
 
 
@@ -81,6 +81,19 @@ def tracking_text(order: Order) -> str:
     )
 
 
+def _dropped_texts(order: Order) -> str:
+    """What the order cache leaves out of the patient, one string ("" when nothing)."""
+    patient = order.patient
+    if patient is None:
+        return ""
+    address = patient.address
+    values = [getattr(patient, name) or "" for name in ORDER_PATIENT_DROPPED]
+    values += [(getattr(address, name) or "") if address else "" for name in ORDER_ADDRESS_DROPPED]
+    if not any(values):
+        return ""
+    return _CELL.join(str(v).replace(_CELL, " ") for v in values)
+
+
 def site_of(order: Order) -> tuple[int | None, str]:
     """The site an order belongs to: the recipient site, or the patient's site."""
     site = order.site or (order.patient.site if order.patient else None)
@@ -91,13 +104,14 @@ def site_of(order: Order) -> tuple[int | None, str]:
 
 @dataclass(slots=True)
 class OrderRow:
-    """Everything the table needs about one order, precomputed, plus the order itself kept
-    compressed. A parsed `Order` costs about 40 KiB (pydantic objects for every nested part)
-    against about 0.75 KiB compressed (order_wire.py), and only the order in the detail panel
-    is needed whole, so `order` re-parses on demand (well under a millisecond). Texts that
-    repeat from order to order (statuses, site names) are one string shared by the rows."""
+    """Everything the table needs about one order, precomputed; not the order itself. A parsed
+    `Order` costs about 40 KiB and even compressed one was 0.75 KiB a row, while only the
+    order in the detail panel is needed whole: the panel reads it from the order cache, where
+    every page is saved (selection.py). The cache leaves out the patient's phone and street
+    (docs/decisions.md "Patient data at rest"), which the panel shows online: the row keeps
+    those few texts (`dropped`) and `with_dropped` puts them back. Texts that repeat from
+    order to order (statuses, site names) are one string shared by the rows."""
 
-    wire: bytes = field(repr=False)
     order_id: int
     latest: datetime | None
     status: str
@@ -109,6 +123,7 @@ class OrderRow:
     patient_name: str
     external_ids: tuple[str, ...]
     search_key: str = field(repr=False)
+    dropped: str = field(repr=False)  # the patient's phone and street lines, joined
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -118,11 +133,6 @@ class OrderRow:
 
     def text(self, column: int) -> str:
         return self.joined.split(_CELL)[column]
-
-    @property
-    def order(self) -> Order:
-        """The full order (parsed afresh on every call: keep the result if you need it)."""
-        return Order.model_validate_json(unpack(self.wire))
 
     @classmethod
     def from_order(cls, order: Order) -> OrderRow:
@@ -144,11 +154,8 @@ class OrderRow:
         if order.patient is not None:
             extra += [order.patient.external_identifier or "", order.patient.email or ""]
         search_key = "\n".join((*texts, *extra)).casefold()
-        # The same JSON as `to_wire()`, serialised in one step by pydantic-core.
-        body = order.model_dump_json(by_alias=True, exclude_unset=True).encode()
         patient = order.patient
         return cls(
-            wire=pack(body),
             order_id=order.id if order.id is not None else -1,
             latest=latest,
             status=status,
@@ -160,7 +167,22 @@ class OrderRow:
             patient_name=patient.full_name if patient else "",
             external_ids=tuple(order.external_order_ids),
             search_key=search_key,
+            dropped=_dropped_texts(order),
         )
+
+    def with_dropped(self, cached: Order) -> Order:
+        """The cached copy of this row's order with the patient's phone and street back, as
+        Impilo sent them when the row was made."""
+        patient = cached.patient
+        if not self.dropped or patient is None:
+            return cached
+        values = [v or None for v in self.dropped.split(_CELL)]
+        own = len(ORDER_PATIENT_DROPPED)
+        update: dict[str, object] = dict(zip(ORDER_PATIENT_DROPPED, values[:own], strict=True))
+        street = dict(zip(ORDER_ADDRESS_DROPPED, values[own:], strict=True))
+        if patient.address is not None:
+            update["address"] = patient.address.model_copy(update=street)
+        return cached.model_copy(update={"patient": patient.model_copy(update=update)})
 
     def sort_key(self, column: Column) -> tuple[int, object]:
         """A key that compares within one column (numbers as numbers, times as times)."""

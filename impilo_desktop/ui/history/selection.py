@@ -1,9 +1,15 @@
 """The order list and the detail panel in step: the current row's order is the one shown,
 a shown order stays selected across reloads, and an order asked for by id ("Open in history")
-is selected when loaded, fetched when not, and read from the saved copy when offline."""
+is selected when loaded, fetched when not, and read from the saved copy when offline.
+
+Rows do not keep their orders (order_row.py): the panel reads the chosen one from the order
+cache on the bridge, where every page is saved, and says "Loading order N…" meanwhile. An
+order not in the cache yet (its page is still being saved) is fetched from Impilo; offline,
+the panel says it is not saved on this computer."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,6 +27,8 @@ from .detail import OrderDetailView
 from .model import OrderHistoryModel
 from .order_list import DetailSplitter
 from .sources import OrderSources
+
+log = logging.getLogger(__name__)
 
 _SELECT_ROW = (
     QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
@@ -49,6 +57,7 @@ class SelectedOrder(QObject):
         self._splitter = splitter
         self._sources = sources
         self._say = say
+        self._loading: int | None = None  # the order being read for the panel
         model.modelReset.connect(self._reselect)
         model.page_loaded.connect(self._on_page_loaded)
         table.selectionModel().currentRowChanged.connect(self._on_current_row)
@@ -67,9 +76,11 @@ class SelectedOrder(QObject):
             return
 
         def shown(order: Order) -> None:
+            self._loading = None
+            self._detail.set_order(order)  # before the row: selecting it reads nothing then
             self._model.upsert_order(order)
-            if not self.select(order_id):
-                self._detail.set_order(order)
+            self._sources.save([order])
+            self.select(order_id)
 
         def failed(error: BaseException) -> None:
             if isinstance(error, Unreachable):
@@ -92,10 +103,7 @@ class SelectedOrder(QObject):
         index = self._model.index(row, 0)
         self._table.selectionModel().setCurrentIndex(index, _SELECT_ROW)
         self._table.scrollTo(index)
-        row_data = self._model.row_at(row)
-        shown = self._detail.order
-        if row_data is not None and (shown is None or shown.id != order_id):
-            self._show(row_data.order)
+        self._load(order_id)  # when the row was current already (no change signalled)
         return True
 
     def update_shown(self, order: Order) -> None:
@@ -143,20 +151,67 @@ class SelectedOrder(QObject):
     def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = self._model.row_at(current.row())
         if row is not None:
-            self._show(row.order)
+            self._load(row.order_id)
 
-    def _show(self, order: Order) -> None:
-        if self._sources.offline and order.id is not None:
-            self._show_saved(order.id, fallback=order)
-        else:
-            self._detail.set_order(order)
+    def _load(self, order_id: int) -> None:
+        """Show a listed order in the panel, read from the order cache."""
+        shown = self._detail.order
+        if (shown is not None and shown.id == order_id) or self._loading == order_id:
+            return
+        self._loading = order_id
+        self._detail.show_loading(order_id)
+        offline = self._sources.offline
 
-    def _show_saved(self, order_id: int, fallback: Order | None = None) -> None:
+        def found(order: Order | None, saved_at: datetime | None) -> None:
+            if self._loading != order_id:
+                return  # another row was chosen meanwhile
+            if order is not None:
+                self._loading = None
+                if offline:  # the saved copy as it is, said to be one
+                    self._detail.set_order(order, cached_at=saved_at)
+                    return
+                row = self._model.loaded_row(order_id)
+                self._detail.set_order(row.with_dropped(order) if row else order)
+            elif offline:
+                self._loading = None
+                self._detail.show_unavailable(
+                    f"Order {order_id} is not saved on this computer",
+                    "Its details show here once Impilo can be reached again.",
+                )
+            else:
+                self._fetch(order_id)
+
+        self._sources.saved_order(order_id, found)
+
+    def _fetch(self, order_id: int) -> None:
+        # Listed but not in the cache (yet): Impilo has it.
+        def fetched(order: Order) -> None:
+            self._sources.save([order])
+            if self._loading == order_id:
+                self._loading = None
+                self._detail.set_order(order)
+
+        def failed(error: BaseException) -> None:
+            log.info("Order %s for the detail panel not fetched: %s", order_id, error)
+            if self._loading == order_id:
+                self._loading = None
+                self._detail.show_unavailable(
+                    f"Order {order_id} cannot be shown just now",
+                    f"It is not saved on this computer and Impilo did not send it "
+                    f"({error_text(error)}). Choose it again in a moment.",
+                )
+
+        self._bridge.submit(
+            self._sources.online.get_order(order_id), on_result=fetched, on_error=failed
+        )
+
+    def _show_saved(self, order_id: int) -> None:
         def shown(order: Order | None, saved_at: datetime | None) -> None:
-            if order is None and fallback is None:
+            if order is None:
                 self._say(f"Order {order_id} is not saved on this computer.")
                 return
-            self._detail.set_order(order or fallback, cached_at=saved_at)
+            self._loading = None
+            self._detail.set_order(order, cached_at=saved_at)
 
         self._sources.saved_order(order_id, shown)
 

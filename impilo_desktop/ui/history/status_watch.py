@@ -181,7 +181,7 @@ class StatusWatch(QObject):
         model, selection = self._model, self._selection
         if model is None or selection is None:
             return  # the page is not built: nothing shows the order yet
-        if order.id is not None and model.loaded_order(order.id) is not None:
+        if order.id is not None and model.has_order(order.id):
             model.upsert_order(order)
             selection.update_shown(order)
 

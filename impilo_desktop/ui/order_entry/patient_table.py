@@ -1,11 +1,13 @@
 """The patient picker's 100,000 patients, held column by column instead of one object each.
 
 A `PatientRecord` per cached patient, with its seven strings and two ints, cost about 800
-bytes a patient (docs/performance.md "Memory"). Here a patient is its id and site id in
-arrays, one flags byte, one string with its five own display fields joined, and a reference
-to a shared (site name, city) pair; its `PatientRecord` is made again when a row is painted
-or chosen (a few microseconds, a few hundred rows at most per repaint). The search keys live
-in the `SearchIndex` only. Pure Python, no Qt.
+bytes a patient (docs/performance.md "Memory"). Here every column is one object for all
+rows: ids and site ids in arrays, a flags byte each, the five own display fields of every
+patient in one UTF-8 text with an array of where each row starts (one string per row cost
+about 60 bytes of header and pointer before its text), and the number of a shared
+(site name, city) pair. A row's `PatientRecord` is made again when it is painted or chosen
+(a few microseconds, a few hundred rows at most per repaint). The search keys live in the
+`SearchIndex` only, joined the same way. Pure Python, no Qt.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, overload
 
 from impilo_desktop.ui.order_entry.records import PatientRecord
-from impilo_desktop.ui.order_entry.search_index import SearchIndex
+from impilo_desktop.ui.order_entry.search_index import KeyText, SearchIndex
 
 if TYPE_CHECKING:
     from impilo_desktop.store import PatientSearchRow
@@ -34,9 +36,14 @@ class PatientTable(Sequence[PatientRecord]):
         self._ids = array("q")
         self._site_ids = array("q")
         self._flags = bytearray()
-        self._own: list[str] = []  # first, last, birth date, external id, email joined
-        self._places: list[tuple[str, str]] = []  # (site name, city), shared between rows
-        self._shared: dict[tuple[str, str], tuple[str, str]] = {}
+        # Row i's first, last, birth date, external id and email, joined by _SEP, are
+        # _own[_own_starts[i]:_own_starts[i + 1]]: a bytearray while rows are added, then
+        # bytes (`_seal`).
+        self._own: bytes | bytearray = bytearray()
+        self._own_starts = array("I", [0])
+        self._place_of = array("I")  # each row's number in _places
+        self._places: list[tuple[str, str]] = []  # (site name, city), each pair once
+        self._place_numbers: dict[tuple[str, str], int] = {}
         self._recent: dict[int, PatientRecord] = {}
 
     @classmethod
@@ -44,7 +51,7 @@ class PatientTable(Sequence[PatientRecord]):
         """The table and its search index from cache rows already in display order
         (`Store.read_patient_rows`), each row's strings made once and in row order."""
         table = cls()
-        keys: list[str] = []
+        keys = KeyText()
         for row in rows:
             table._add(
                 row.id,
@@ -58,8 +65,9 @@ class PatientTable(Sequence[PatientRecord]):
                 row.city,
                 _ARCHIVED if row.archived else 0,
             )
-            keys.append(PatientRecord.key_of(row))
-        return table, SearchIndex(keys, copy=False)
+            keys.add(PatientRecord.key_of(row))
+        table._seal()
+        return table, SearchIndex.of(keys)
 
     def _add(
         self,
@@ -80,9 +88,21 @@ class PatientTable(Sequence[PatientRecord]):
         # The separator must not occur in a field (a name from another client could hold
         # it): the row would no longer split into its five fields.
         own = (first, last, birth, external, email)
-        self._own.append(_SEP.join(f.replace(_SEP, " ") for f in own))
+        text = self._own
+        if isinstance(text, bytes):  # sealed: rows added later (found on the server)
+            text = self._own = bytearray(text)
+        text += _SEP.join(f.replace(_SEP, " ") for f in own).encode()
+        self._own_starts.append(len(text))
         place = (site_name, city)
-        self._places.append(self._shared.setdefault(place, place))
+        number = self._place_numbers.get(place)
+        if number is None:
+            number = self._place_numbers[place] = len(self._places)
+            self._places.append(place)
+        self._place_of.append(number)
+
+    def _seal(self) -> None:
+        # A bytearray keeps room to grow (up to an eighth more); bytes hold the text exactly.
+        self._own = bytes(self._own)
 
     # --- reading -----------------------------------------------------------------------
 
@@ -113,9 +133,11 @@ class PatientTable(Sequence[PatientRecord]):
         return (self._make(i) for i in range(len(self._ids)))
 
     def _make(self, row: int) -> PatientRecord:
-        first, last, birth, external, email = self._own[row].split(_SEP)
+        starts = self._own_starts
+        own = self._own[starts[row] : starts[row + 1]].decode()
+        first, last, birth, external, email = own.split(_SEP)
         site_id = self._site_ids[row]
-        site_name, city = self._places[row]
+        site_name, city = self._places[self._place_of[row]]
         flags = self._flags[row]
         return PatientRecord(
             id=self._ids[row],
@@ -168,6 +190,7 @@ class PatientTable(Sequence[PatientRecord]):
                 r.city,
                 flags,
             )
+        self._seal()
 
     def reordered(self, order: Sequence[int]) -> PatientTable:
         """A table whose row i is this table's row `order[i]`."""
@@ -175,7 +198,13 @@ class PatientTable(Sequence[PatientRecord]):
         table._ids = array("q", (self._ids[i] for i in order))
         table._site_ids = array("q", (self._site_ids[i] for i in order))
         table._flags = bytearray(self._flags[i] for i in order)
-        table._own = [self._own[i] for i in order]
-        table._places = [self._places[i] for i in order]
-        table._shared = self._shared
+        own, starts = self._own, self._own_starts
+        text = bytearray()
+        for i in order:
+            text += own[starts[i] : starts[i + 1]]
+            table._own_starts.append(len(text))
+        table._own = bytes(text)
+        table._place_of = array("I", (self._place_of[i] for i in order))
+        table._places = self._places
+        table._place_numbers = self._place_numbers
         return table

@@ -2,8 +2,11 @@
 types.
 
 QSortFilterProxyModel calls back into Python for every row on every keystroke (about a
-second for 100,000 rows, docs/decisions.md). Here each row has one lowercase key string built once;
+second for 100,000 rows, docs/decisions.md). Here each row has one lowercase key built once;
 a query is split into tokens and a row matches when every token is a substring of its key.
+The keys are held as one UTF-8 text with an array of where each starts (`KeyText`), not one
+string object each: 100,000 string objects cost about 6 MiB of headers and pointers alone
+(docs/performance.md "Memory", round 4).
 When the new query only extends the previous one (the usual case while typing) we scan the
 previous result instead of every row, so the cost falls with each keystroke. Rows are kept
 in a precomputed order, so filtering never sorts. Plain Python, no Qt: the benchmark and
@@ -14,13 +17,26 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Hashable, Sequence
+from array import array
+from bisect import bisect_right
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from itertools import compress, repeat
-from operator import contains
+from operator import contains, sub
 
 # Rows checked between two looks at the clock in a budgeted search (about 0.5-2 ms of work).
 CHUNK_ROWS = 4096
+# Matches up to this many keep their keys for the next keystroke (about 2 MiB at most).
+KEEP_KEYS = 16_384
+
+# Ends every key in the joined text: never in a key (whitespace splits a query into tokens,
+# so no token holds it and no match runs from one key into the next).
+_END = b"\n"
+_END_TEXT = _END.decode()
+# A fresh scan looks a token up in the joined text (`find`, row by row) when it occurs at
+# most once per this many rows of the chunk; more often, it cuts the chunk's keys and tests
+# each (one C loop), which is faster then.
+_FEW = 8
 
 _DATE_PATTERNS = (
     # (regex, order of the groups as y/m/d)
@@ -71,6 +87,33 @@ def normalize_query(query: str) -> list[str]:
     return tokens
 
 
+class KeyText:
+    """Search keys joined into one UTF-8 text, built row by row: `starts[i]` is where key i
+    begins, `starts[i + 1]` one past its end marker. Substring search on UTF-8 bytes finds
+    exactly what it finds on the decoded text (no character's encoding contains another's)."""
+
+    def __init__(self) -> None:
+        self._text = bytearray()
+        self.starts = array("I", [0])
+
+    def add(self, key: str) -> None:
+        self._text += key.replace("\n", " ").encode()
+        self._text += _END
+        self.starts.append(len(self._text))
+
+    def extend(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self.add(key)
+
+    def add_joined(self, key_and_end: bytes) -> None:
+        """A key cut from another `KeyText` with its end marker (reordering)."""
+        self._text += key_and_end
+        self.starts.append(len(self._text))
+
+    def text(self) -> bytes:
+        return bytes(self._text)
+
+
 class SearchIndex:
     """Substring search over precomputed keys with incremental narrowing.
 
@@ -78,10 +121,11 @@ class SearchIndex:
     are row indexes in that order. `scope` (any hashable, e.g. a site id) with
     `scope_filter` restricts a search to a subset; changing scope starts a fresh scan.
 
-    The scans run at C speed: a token's matches are one `map(operator.contains, ...)` mask
-    applied with `itertools.compress`. The key strings (and row numbers) are allocated in
-    display order so a scan walks memory sequentially: with keys scattered by a sort, the
-    same scan measured four times slower.
+    The scans run at C speed: a chunk of rows' keys is cut from the joined text (one `split`
+    when the rows are consecutive, a slice each when they are scattered), then a token's
+    matches are one `map(operator.contains, ...)` mask applied with `itertools.compress`.
+    Only the rows of the chunk in hand have key objects; the index itself holds one text
+    and one array of offsets.
 
     With a time `budget` a search stops after the chunk that crosses it and returns the
     matches found so far (the first rows in display order: what the list shows first);
@@ -89,48 +133,67 @@ class SearchIndex:
     already matched plus what was not yet looked at, so nothing is scanned twice.
     """
 
-    def __init__(self, keys: Sequence[str], *, copy: bool = True) -> None:
-        self._keys: list[str] = []
-        # Rows are always 0..n-1 in order, but a list, not a range: a scan over a range makes
-        # an int object for every row it passes (tried for memory: 16% slower scans).
-        self._rows: list[int] = []
-        self._scopes: dict[Hashable, tuple[list[int], list[str]]] = {}
+    def __init__(self, keys: Iterable[str] = ()) -> None:
+        joined = KeyText()
+        joined.extend(keys)
+        self._text = joined.text()
+        self._starts = joined.starts
+        self._scopes: dict[Hashable, Sequence[int]] = {}
         self._tokens: list[str] | None = None
         self._scope: Hashable = None
-        # The search in progress: candidate segments (rows, keys, first unchecked position)
-        # worked through in order, the current segment and position, and the matches so far.
+        # The search in progress: candidate segments (rows, first unchecked position) worked
+        # through in order, the current segment and position, and the matches so far.
         # Segments avoid copying 100,000-row lists when typing on from an unfinished search.
-        self._segments: list[tuple[list[int], list[str], int]] = []
+        # A segment of matches carries their keys while they are few (`KEEP_KEYS`), so typing
+        # on narrows them without cutting them from the text again.
+        self._segments: list[tuple[Sequence[int], list[str] | None, int]] = []
         self._seg = 0
         self._pos = 0
-        self._out_rows: list[int] = []
-        self._out_keys: list[str] = []
+        self._out_rows = array("I")  # row numbers without an int object each
+        self._out_keys: list[str] | None = []
         self.scanned = 0  # candidates of the last search (tests and the benchmark read it)
-        self._reset(keys, copy=copy)
+
+    @classmethod
+    def of(cls, keys: KeyText) -> SearchIndex:
+        """An index over keys already joined (the patient table builds them row by row)."""
+        index = cls()
+        index._text = keys.text()
+        index._starts = keys.starts
+        return index
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._starts) - 1
 
-    def _reset(self, keys: Sequence[str], *, copy: bool = True) -> None:
-        # Fresh string objects, allocated in order (see the class docstring); `copy=False`
-        # when the caller made them in row order already (a copy would leave the originals'
-        # memory behind as holes: docs/performance.md "Memory").
-        self._keys = [key.encode().decode() for key in keys] if copy else list(keys)
-        self._rows = list(range(len(self._keys)))
+    def key(self, row: int) -> str:
+        """Row `row`'s search key (tests, and rebuilding in a new order)."""
+        return self._key_bytes(row).decode()
+
+    def _key_bytes(self, row: int) -> bytes:
+        return self._text[self._starts[row] : self._starts[row + 1] - 1]
+
+    def _forget(self) -> None:
         self._scopes.clear()
         self._tokens = None
+        self._segments, self._out_rows, self._out_keys = [], array("I"), []
+        self._seg = self._pos = 0
 
     def permute(self, order: Sequence[int]) -> None:
         """Rows were reordered: new row i is old row `order[i]`."""
-        keys = self._keys
-        self._reset([keys[old] for old in order])
+        joined = KeyText()
+        text, starts = self._text, self._starts
+        for old in order:
+            joined.add_joined(text[starts[old] : starts[old + 1]])
+        self._text, self._starts = joined.text(), joined.starts
+        self._forget()
 
     def extend(self, keys: Sequence[str]) -> None:
         """Add rows at the end (e.g. patients found on the server)."""
-        self._keys.extend(keys)
-        self._rows.extend(range(len(self._rows), len(self._keys)))
-        self._scopes.clear()
-        self._tokens = None
+        joined = KeyText()
+        joined.extend(keys)
+        base = len(self._text)
+        self._text += joined.text()
+        self._starts.extend(base + start for start in joined.starts[1:])
+        self._forget()
 
     def invalidate(self) -> None:
         """Forget the previous result (the next search scans from scratch)."""
@@ -158,6 +221,7 @@ class SearchIndex:
         partial: see `complete` and `resume`.
         """
         tokens = normalize_query(query)
+        segments: list[tuple[Sequence[int], list[str] | None, int]]
         if self._can_narrow(tokens, scope):
             # What matched so far, then whatever the last search had not looked at yet.
             segments = [(self._out_rows, self._out_keys, 0)]
@@ -166,13 +230,12 @@ class SearchIndex:
                 segments.append((rows, keys, self._pos))
                 segments.extend(self._segments[self._seg + 1 :])
         else:
-            rows, keys = self._scope_rows(scope, scope_filter)
-            segments = [(rows, keys, 0)]
+            segments = [(self._scope_rows(scope, scope_filter), None, 0)]
         self._tokens, self._scope = tokens, scope
         self._segments = [seg for seg in segments if seg[2] < len(seg[0])]
         self._seg = 0
         self._pos = self._segments[0][2] if self._segments else 0
-        self._out_rows, self._out_keys = [], []
+        self._out_rows, self._out_keys = array("I"), []
         self.scanned = sum(len(rows) - start for rows, _keys, start in self._segments)
         return self._advance(budget, enough)
 
@@ -182,22 +245,19 @@ class SearchIndex:
 
     def _advance(self, budget: float | None, enough: int | None = None) -> list[int]:
         deadline = None if budget is None else time.perf_counter() + budget
-        chunked = deadline is not None or enough is not None
         # The longest token first: it usually removes the most rows.
         tokens = sorted(self._tokens or [], key=len, reverse=True)
         found: list[int] = []
         while self._seg < len(self._segments):
             rows_all, keys_all, _start = self._segments[self._seg]
             total = len(rows_all)
-            end = min(total, self._pos + CHUNK_ROWS) if chunked else total
-            rows, keys = rows_all[self._pos : end], keys_all[self._pos : end]
-            for token in tokens:
-                mask = list(map(contains, keys, repeat(token)))
-                rows = list(compress(rows, mask))
-                keys = list(compress(keys, mask))
+            # Always a chunk at a time, budget or not: only one chunk's keys exist at once.
+            end = min(total, self._pos + CHUNK_ROWS)
+            keys = None if keys_all is None else keys_all[self._pos : end]
+            rows, keys = self._match(rows_all[self._pos : end], tokens, keys)
             found.extend(rows)
-            self._out_rows.extend(rows)
-            self._out_keys.extend(keys)
+            if tokens:  # an empty query's rows are never narrowed (`_can_narrow`)
+                self._keep(rows, keys)
             self._pos = end
             if end >= total:
                 self._seg += 1
@@ -209,22 +269,81 @@ class SearchIndex:
                 break
         return found
 
+    def _keep(self, rows: Sequence[int], keys: list[str] | None) -> None:
+        self._out_rows.extend(rows)
+        if self._out_keys is not None:
+            if keys is None or len(self._out_rows) > KEEP_KEYS:
+                self._out_keys = None  # many: cut from the text again when narrowed
+            else:
+                self._out_keys.extend(keys)
+
+    def _match(
+        self, rows: Sequence[int], tokens: list[str], keys: list[str] | None
+    ) -> tuple[Sequence[int], list[str] | None]:
+        """Those of `rows` (ascending) whose key holds every token, and their keys (`keys`
+        are those of `rows` when known)."""
+        if not tokens or not rows:
+            return rows, keys
+        if keys is None and isinstance(rows, range):
+            # Consecutive rows (a fresh scan): a token found in few of them is looked for
+            # in the text itself, one `find` per matching row, no key made.
+            first = tokens[0].encode()
+            lo, hi = self._starts[rows[0]], self._starts[rows[-1] + 1]
+            if self._text.count(first, lo, hi) * _FEW < len(rows):
+                rows = self._rows_holding(first, lo, hi)
+                tokens = tokens[1:]
+                if not rows:
+                    return rows, []
+        if keys is None:
+            keys = self._keys_of(rows)
+        for token in tokens:
+            mask = list(map(contains, keys, repeat(token)))
+            rows = list(compress(rows, mask))
+            keys = list(compress(keys, mask))
+        return rows, keys
+
+    def _rows_holding(self, token: bytes, lo: int, hi: int) -> list[int]:
+        """The rows whose key holds `token`, between text offsets `lo` and `hi`."""
+        text, starts = self._text, self._starts
+        rows: list[int] = []
+        at = text.find(token, lo, hi)
+        while at >= 0:
+            row = bisect_right(starts, at) - 1
+            rows.append(row)
+            at = text.find(token, starts[row + 1], hi)  # on from the next row's key
+        return rows
+
+    def _keys_of(self, rows: Sequence[int]) -> list[str]:
+        """The keys of `rows` (ascending) as strings, cut from the joined text at C speed
+        (str: `in` on bytes costs several times more per key)."""
+        first, last = rows[0], rows[-1]
+        starts, text = self._starts, self._text
+        if last - first < 4 * len(rows):
+            # Close together (all rows, or a broad result): split the stretch they span
+            # and pick theirs.
+            stretch = text[starts[first] : starts[last + 1] - 1].decode().split(_END_TEXT)
+            if last - first + 1 == len(rows):
+                return stretch
+            return list(map(stretch.__getitem__, map(sub, rows, repeat(first))))
+        return [text[starts[r] : starts[r + 1] - 1].decode() for r in rows]
+
     def _scope_rows(
         self, scope: Hashable, scope_filter: Callable[[int], bool] | None
-    ) -> tuple[list[int], list[str]]:
+    ) -> Sequence[int]:
+        every = range(len(self))
         if scope is None or scope_filter is None:
-            return self._rows, self._keys
+            return every
         cached = self._scopes.get(scope)
         if cached is None:
-            mask = list(map(scope_filter, self._rows))
-            cached = (list(compress(self._rows, mask)), list(compress(self._keys, mask)))
+            cached = array("I", compress(every, map(scope_filter, every)))
             self._scopes[scope] = cached
         return cached
 
     def _can_narrow(self, tokens: list[str], scope: Hashable) -> bool:
         # Valid when every previous token is a substring of the token in the same place:
-        # whatever matches the new query then matched the old one.
+        # whatever matches the new query then matched the old one. Not from an empty query:
+        # its "matches" are every row, which a fresh scan walks faster.
         old = self._tokens
-        if old is None or scope != self._scope or len(tokens) < len(old):
+        if not old or scope != self._scope or len(tokens) < len(old):
             return False
         return all(prev in new for prev, new in zip(old, tokens, strict=False))

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from impilo_desktop.api.models import (
     ItemRef,
+    Order,
     OrderCreate,
     OrderItemCreate,
     PatientRef,
@@ -52,6 +53,21 @@ async def place_order(services: AppServices, reference: str) -> int:
     )
     assert order.id is not None
     return order.id
+
+
+def saved_order(qtbot: QtBot, services: AppServices, order_id: int) -> Order:
+    """A listed order as the order cache keeps it (rows keep only their texts; every page
+    is saved to the cache on the bridge, so wait for it)."""
+    found: list[Order] = []
+
+    def saved() -> bool:
+        order = services.store.cached_order(order_id)
+        if order is not None:
+            found.append(order)
+        return bool(found)
+
+    qtbot.waitUntil(saved, timeout=20_000)
+    return found[0]
 
 
 @pytest.fixture

@@ -35,10 +35,11 @@ def test_empty_detail_is_a_calm_hint(qtbot: QtBot, services: AppServices) -> Non
     assert not view.detail.reorder_button.isVisibleTo(view)  # no row of disabled buttons
     assert view.detail.empty.title.isVisibleTo(view)
     view.table.selectRow(0)
-    assert not view.detail.is_empty
+    qtbot.waitUntil(lambda: not view.detail.is_empty, timeout=20_000)  # read from the cache
     assert view.detail.reorder_button.isVisibleTo(view)
     view.detail.set_order(None)
     assert view.detail.is_empty
+    assert view.detail.empty.title.text() == "No order selected"  # not a loading message
 
 
 def test_splitter_position_is_remembered(qtbot: QtBot, services: AppServices) -> None:
@@ -65,8 +66,12 @@ def test_page_focus_lands_on_the_list_and_enter_opens_the_detail(
     first_id = view.model.rows()[0].order_id
     qtbot.keyClick(view.table, Qt.Key.Key_Down)
     qtbot.keyClick(view.table, Qt.Key.Key_Return)
-    assert view.detail.order is not None
-    assert view.detail.order.id != first_id
+    second_id = view.model.rows()[1].order_id
+    assert second_id != first_id
+    qtbot.waitUntil(
+        lambda: view.detail.order is not None and view.detail.order.id == second_id,
+        timeout=20_000,
+    )
     assert QApplication.focusWidget() is view.detail.browser
     qtbot.keyClick(view.detail.browser, Qt.Key.Key_Escape)  # back to the list
     assert QApplication.focusWidget() is view.table
@@ -96,8 +101,10 @@ def test_enter_in_the_search_goes_to_the_first_match(qtbot: QtBot, services: App
     qtbot.waitUntil(lambda: view.model.rowCount() == 1)
     qtbot.keyClick(view.filters.search, Qt.Key.Key_Return)
     assert QApplication.focusWidget() is view.table
-    assert view.detail.order is not None
-    assert view.detail.order.id == wanted.order_id
+    qtbot.waitUntil(
+        lambda: view.detail.order is not None and view.detail.order.id == wanted.order_id,
+        timeout=20_000,
+    )
     view.focus_filter()
     qtbot.keyClick(view.filters.search, Qt.Key.Key_Down)  # Down works as well
     assert QApplication.focusWidget() is view.table

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from impilo_desktop.api.models import Order, Page
 from impilo_desktop.ui.history.filters import LocalFilter, OrderQuery
-from impilo_desktop.ui.history.model import ORDER_ROLE, OrderHistoryModel
+from impilo_desktop.ui.history.model import ROW_ROLE, OrderHistoryModel
 from impilo_desktop.ui.history.order_row import Column
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 from impilo_desktop.ui.plumbing.freed_memory import FreedMemoryAfterBurst
@@ -88,8 +88,8 @@ def test_pages_on_demand_and_contract(
     qtmodeltester.check(model)
     model.sort(Column.ORDER_ID, Qt.SortOrder.DescendingOrder)
     assert model.data(model.index(0, Column.ORDER_ID)) == "25"
-    order: Any = model.data(model.index(0, 0), ORDER_ROLE)
-    assert order.id == 25
+    row: Any = model.data(model.index(0, 0), ROW_ROLE)
+    assert row.order_id == 25
     qtmodeltester.check(model)
 
 

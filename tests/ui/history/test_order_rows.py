@@ -1,11 +1,9 @@
 """History rows keep only what they show (issue 16, memory): the cells' texts in one string,
-repeated texts shared, the order compressed with a dictionary learned from the first orders;
-the detail still gets the whole order back, and sorting and searching still work."""
+repeated texts shared, not the order itself (the detail panel reads it from the order cache:
+test_detail.py); sorting and searching still work."""
 
 from __future__ import annotations
 
-import re
-import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,11 +12,15 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.api.models import Order, Page
-from impilo_desktop.ui.history import order_wire
+from impilo_desktop.store.cache import order_body
 from impilo_desktop.ui.history.filters import LocalFilter, OrderQuery
-from impilo_desktop.ui.history.model import ORDER_ROLE, OrderHistoryModel
+from impilo_desktop.ui.history.model import ROW_ROLE, OrderHistoryModel
 from impilo_desktop.ui.history.order_row import Column, OrderRow
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
+
+
+def _fields(row: OrderRow) -> list[object]:
+    return [getattr(row, name) for name in OrderRow.__slots__]
 
 
 def order(i: int) -> Order:
@@ -50,27 +52,10 @@ def bridge() -> Iterator[AsyncBridge]:
     b.close()
 
 
-def test_a_row_gives_back_the_whole_order_and_its_texts() -> None:
+def test_a_row_keeps_its_texts_and_not_the_order() -> None:
     orders = [order(i) for i in range(1, 13)]
-    rows = [OrderRow.from_order(o) for o in orders]  # the dictionary is learned on the way
-    assert [r.order for r in rows] == orders
-    assert order_wire._dictionary is not None
-    assert (
-        order_wire.unpack(rows[-1].wire)
-        == orders[-1].model_dump_json(by_alias=True, exclude_unset=True).encode()
-    )
-    # A row compressed before the dictionary existed (its header says so) still reads back.
-    body = orders[0].model_dump_json(by_alias=True, exclude_unset=True).encode()
-    assert order_wire.unpack(zlib.compress(body)) == body
-    # The dictionary outlives a signed-out account: nothing about a patient is in it.
-    dictionary = order_wire._dictionary
-    for field in (rb'"firstName"', rb'"lastName"', rb'"externalIdentifier"', rb'"email"'):
-        assert re.findall(field + rb':"([^"]*)"', dictionary) in ([b""], [b"@"]), field
-    assert b"MRN-" not in dictionary
-    assert b"EHR-" not in dictionary
-    part = order_wire._account_part(body)
-    assert b"Pat1" not in part
-    assert b"Scale" in part
+    rows = [OrderRow.from_order(o) for o in orders]
+    assert not any(isinstance(v, (Order, bytes)) for r in rows for v in _fields(r))
     row = rows[3]
     assert row.texts == (
         "4",
@@ -88,6 +73,28 @@ def test_a_row_gives_back_the_whole_order_and_its_texts() -> None:
     assert rows[0].site_name is rows[2].site_name
 
 
+def test_a_row_puts_back_what_the_order_cache_leaves_out() -> None:
+    body = order(7).model_dump(by_alias=True, exclude_none=True)
+    body["patient"]["phoneNumber"] = "555-0107"
+    body["patient"]["address"] = {
+        "lineOne": "12 Hill St",
+        "lineTwo": "Flat 3",
+        "city": "Reno",
+        "state": "NV",
+        "zipCode": "89501",
+        "note": "Side door",
+    }
+    live = Order.model_validate(body)
+    cached = Order.model_validate_json(order_body(live))  # what the order cache keeps
+    assert cached.patient is not None
+    assert cached.patient.phone_number is None
+    assert cached != live
+    row = OrderRow.from_order(live)
+    assert row.with_dropped(cached) == live
+    # A site order, or a patient with nothing left out, keeps nothing extra.
+    assert OrderRow.from_order(order(8)).dropped == ""
+
+
 def test_sorting_and_searching_loaded_rows(qtbot: QtBot, bridge: AsyncBridge) -> None:
     orders = [order(i) for i in range(1, 31)]
 
@@ -103,8 +110,8 @@ def test_sorting_and_searching_loaded_rows(qtbot: QtBot, bridge: AsyncBridge) ->
     assert first == "Pat1 Doe (#501)"  # "Pat1 Doe" before "Pat12 Ávila" and "Pat3 Ávila"
     model.sort(Column.ORDER_ID, Qt.SortOrder.DescendingOrder)
     assert model.data(model.index(0, Column.ORDER_ID)) == "30"
-    shown: Any = model.data(model.index(0, 0), ORDER_ROLE)
-    assert shown == orders[29]  # what the detail panel gets
+    shown: Any = model.data(model.index(0, 0), ROW_ROLE)
+    assert shown.order_id == 30  # the detail panel reads that order from the cache
 
     model.set_local_filter(LocalFilter(text="ávila mrn-2"))
     assert {r.order_id for r in model.rows()} == {21, 24, 27}

@@ -15,6 +15,9 @@ from impilo_desktop.api.models import Order
 from impilo_desktop.domain.status import status_label
 from impilo_desktop.ui.history.order_row import Column
 from impilo_desktop.ui.history.view import OrderHistoryView
+from impilo_desktop.ui.plumbing.services import AppServices
+
+from .conftest import saved_order
 
 
 def pdf_text(path: Path) -> list[str]:
@@ -29,15 +32,17 @@ def pdf_text(path: Path) -> list[str]:
 
 
 def test_summary_pdf_shows_status_names_and_a_timeline_heading(
-    qtbot: QtBot, history: OrderHistoryView, tmp_path: Path
+    qtbot: QtBot, history: OrderHistoryView, services: AppServices, tmp_path: Path
 ) -> None:
     # An order on its way or arrived: it has tracking and a timeline of several steps.
+    rows = history.model.rows()
+    orders = {r.order_id: saved_order(qtbot, services, r.order_id) for r in rows}
     row = next(
         r
-        for r in history.model.rows()
-        if r.order.tracking_numbers and len(r.order.order_events or []) >= 3
+        for r in rows
+        if orders[r.order_id].tracking_numbers and len(orders[r.order_id].order_events or []) >= 3
     )
-    order = row.order
+    order = orders[row.order_id]
     assert isinstance(order, Order)
     events = order.order_events or []
     target = tmp_path / "summary.pdf"

@@ -338,3 +338,18 @@ def test_query_typed_before_the_cache_loaded_shows_matches_when_it_arrives(
     assert picker.results.isVisible()
     assert picker.model.rowCount() == 1
     assert picker.status.text().startswith("1 match")
+
+
+def test_the_joined_keys_find_accented_names_and_keep_rows_apart() -> None:
+    # One UTF-8 text for every key: a match is never part of a character or of two rows.
+    keys = ["ávila maría 1980-01-31", "line\nbreak smith", "émile zola", "ávila josé"] * 3000
+    index = SearchIndex(keys)
+    assert index.search("ávila")[:2] == [0, 3]
+    assert index.search("ÁVILA JOS") == [i for i, k in enumerate(keys) if "ávila jos" in k]
+    assert index.search("break") == [i for i in range(len(keys)) if i % 4 == 1]
+    assert index.search("zola") == [i for i in range(len(keys)) if i % 4 == 2]
+    assert index.search("h\xe9") == []  # "smith" then "émile": across two keys, no match
+    assert index.key(1) == "line break smith"
+    # A broad token (cut keys) and a rare one (looked up in the text) agree with a plain scan.
+    for query in ("a", "1980-01-31", "zo", "ola"):
+        assert index.search(query) == [i for i, k in enumerate(keys) if query in k]

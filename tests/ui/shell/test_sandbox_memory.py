@@ -89,7 +89,7 @@ def test_an_order_placed_in_the_app_is_there_after_a_restart(
     # History (paged from the sandbox) shows it too.
     again.show_page("history")
     model = again.history.model
-    qtbot.waitUntil(lambda: model.loaded_order(order_id) is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: model.has_order(order_id), timeout=20_000)
     # The outbox's record and the sandbox agree, and the next order gets a new id.
     next_id, _ = send_order(qtbot, again, count=2)
     assert next_id == order_id + 1
