@@ -132,7 +132,11 @@ class ColumnFitter(QObject):
             self._fitting = False
 
     def _on_rows_inserted(self, _parent: object, first: int, _last: int) -> None:
-        if first == 0:
+        # Rows at the top, or rows that land in view (a first page shorter than the list,
+        # then the next): what the content is measured on has changed. Rows added below
+        # the view change nothing that is measured.
+        last_in_view = self._table.rowAt(self._viewport.height() - 1)
+        if first == 0 or last_in_view < 0 or first <= last_in_view:
             self.fit_soon()
 
     def _on_section_resized(self, index: int, _old: int, _new: int) -> None:
