@@ -55,7 +55,7 @@ def test_a_range_the_lock_does_not_meet_is_found(tmp_path: Path) -> None:
     lock = ROOT / "packaging" / "locks" / "linux-x86_64.txt"
     pyproject = tmp_path / "pyproject.toml"
     text = (ROOT / "pyproject.toml").read_text()
-    pyproject.write_text(text.replace('"httpx>=0.27,<0.29"', '"httpx>=0.29,<0.30"'))
+    pyproject.write_text(text.replace('"httpx>=0.28,<0.29"', '"httpx>=0.29,<0.30"'))
     problems = lock_check.problems(pyproject, [lock])
     assert len(problems) == 1
     assert problems[0].startswith("linux-x86_64.txt: httpx==0.28")

@@ -43,9 +43,11 @@ class PipelinedMarksMixin(StateTableMixin):
         marks of what goes next (one commit where it took two). `SenderLockLost` changes
         nothing, the `sent` marks included. Returns the ids marked sent, and the entries
         marked sending."""
-        now = self.now()
 
         def change(conn: sqlite3.Connection) -> tuple[list[int], list[OutboxEntry]]:
+            # The marks' time once the write lock is held (BEGIN IMMEDIATE may wait up to
+            # the busy timeout): a mark is never older than it says (MARK_WAIT, settle).
+            now = self.now()
             extend_lease(conn, lease, now)
             sent_ids = self._sent_marks(conn, sent, now)
             attempts = self._sending_marks(OUTBOX, conn, [e.entry_id for e in entries], now)

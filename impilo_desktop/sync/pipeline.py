@@ -98,7 +98,7 @@ class Pipeline:
             while not self.stopping:
                 if self.cleared:
                     room = len(self.flying) < self.window.size
-                    if room and not self.cleared_waited:
+                    if room and not self.cleared_waited and self._marks_age_left() > 0:
                         self._start(*self.cleared.popleft())
                     elif (wait := self._mark_wait_left()) > 0:
                         if room:
@@ -112,6 +112,9 @@ class Pipeline:
                         # mark), so they go back to the queue and are marked again when
                         # they go.
                         waiting.extendleft(reversed(self._requeue()))
+                        # Creates are slow now: no marking ahead until one finishes (else
+                        # the same entries are marked and put back each MARK_WAIT).
+                        self.last_create = None
                 elif not waiting:
                     break
                 elif goes_alone(waiting[0]):
@@ -292,6 +295,11 @@ class Pipeline:
         after trouble since they were marked, else until the oldest mark is MARK_WAIT old."""
         if self.window.era != self.cleared_era:
             return 0.0
+        return self._marks_age_left()
+
+    def _marks_age_left(self) -> float:
+        """How long until the oldest cleared mark is MARK_WAIT old (its commit's wait for
+        the disk and the lock included)."""
         marks = [entry.last_sent_at for entry, _ in self.cleared if entry.last_sent_at]
         oldest = min(mark.timestamp() for mark in marks) if marks else self.sender.store.now()
         return oldest + MARK_WAIT - self.sender.store.now()

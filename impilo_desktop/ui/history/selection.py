@@ -181,7 +181,22 @@ class SelectedOrder(QObject):
             else:
                 self._fetch(order_id)
 
-        self._sources.saved_order(order_id, found)
+        def unreadable(error: BaseException) -> None:
+            # By its kind only: the error's text may quote the order's patient.
+            log.warning("Saved order %s not readable: %s", order_id, type(error).__name__)
+            if self._loading != order_id:
+                return
+            if not offline:
+                self._fetch(order_id)  # Impilo has it: shown from there, and saved again
+                return
+            self._loading = None
+            self._detail.show_unavailable(
+                f"Order {order_id} cannot be shown just now",
+                "Its copy on this computer could not be read. Its details show here once"
+                " Impilo can be reached again.",
+            )
+
+        self._sources.saved_order(order_id, found, unreadable)
 
     def _fetch(self, order_id: int) -> None:
         # Listed but not in the cache (yet): Impilo has it.
@@ -213,7 +228,11 @@ class SelectedOrder(QObject):
             self._loading = None
             self._detail.set_order(order, cached_at=saved_at)
 
-        self._sources.saved_order(order_id, shown)
+        def unreadable(error: BaseException) -> None:
+            log.warning("Saved order %s not readable: %s", order_id, type(error).__name__)
+            self._say(f"Order {order_id}'s copy on this computer could not be read.")
+
+        self._sources.saved_order(order_id, shown, unreadable)
 
     def _open_detail(self, _index: QModelIndex) -> None:
         self._splitter.open_detail()

@@ -142,15 +142,18 @@ class OrderSources(QObject):
             on_error=lambda e: log.warning("Could not cache orders: %s", e),
         )
 
-    def saved_order(self, order_id: int, deliver: SavedOrder) -> None:
+    def saved_order(
+        self, order_id: int, deliver: SavedOrder, failed: Callable[[BaseException], None]
+    ) -> None:
         """The saved copy of one order and when it was saved (the cache's last update when
-        the order's own time is unknown), read on the bridge loop."""
+        the order's own time is unknown), read on the bridge loop; `failed` when it cannot
+        be read (a copy the current model rejects, a store that fails)."""
 
         def found(result: tuple[Order | None, datetime | None]) -> None:
             order, cached_at = result
             deliver(order, cached_at or self.cache.last_updated)
 
-        self._bridge.submit(self.cache.get_order(order_id), on_result=found)
+        self._bridge.submit(self.cache.get_order(order_id), on_result=found, on_error=failed)
 
     def _on_page_loaded(self, orders: list[Order]) -> None:
         if self._offline:

@@ -111,3 +111,49 @@ def test_offline_a_row_whose_saved_order_is_missing_says_so(
     assert "once Impilo can be reached" in history.detail.empty.hint.text()
     assert history.model.rowCount() >= rows  # the list loses nothing (it may load on)
     sandbox.start()
+
+
+def _spoil_saved_copy(services: AppServices, order_id: int) -> None:
+    """A saved copy the current order model rejects (as one saved by an older version
+    could be), written into the real database."""
+
+    def spoil(conn: object) -> None:
+        conn.execute(  # type: ignore[attr-defined]
+            "UPDATE order_cache SET body = ? WHERE order_id = ?",
+            ('{"id": "not a number"}', order_id),
+        )
+
+    services.store._db.write(spoil)
+
+
+def test_a_saved_copy_that_cannot_be_read_is_fetched_online_and_said_offline(
+    qtbot: QtBot, history: OrderHistoryView, services: AppServices, sandbox: SandboxServer
+) -> None:
+    qtbot.waitUntil(lambda: len(services.store.cached_orders()) >= 20, timeout=20_000)
+    first, second = (r.order_id for r in history.model.rows()[1:3])
+    _spoil_saved_copy(services, first)
+    history.table.setFocus()
+    qtbot.keyClick(history.table, Qt.Key.Key_Down)
+    assert _current_id(history) == first
+    # Online: Impilo sends it (and it is saved again), no "Loading…" for good.
+    qtbot.waitUntil(lambda: _shows(history, first), timeout=20_000)
+    qtbot.waitUntil(lambda: saved_order(qtbot, services, first).id == first, timeout=20_000)
+
+    sandbox.stop()
+    history.refresh()
+    qtbot.waitUntil(lambda: history.offline and history.model.rowCount() >= 20, timeout=60_000)
+    _spoil_saved_copy(services, second)
+    history.show_order(second)
+    title = history.detail.empty.title
+    qtbot.waitUntil(
+        lambda: title.text() == f"Order {second} cannot be shown just now", timeout=20_000
+    )
+    assert "could not be read" in history.detail.empty.hint.text()
+    # Chosen again: tried again (not ignored as still loading).
+    history.show_order(first)
+    qtbot.waitUntil(lambda: _shows(history, first), timeout=20_000)
+    history.show_order(second)
+    qtbot.waitUntil(
+        lambda: title.text() == f"Order {second} cannot be shown just now", timeout=20_000
+    )
+    sandbox.start()
