@@ -30,6 +30,7 @@ class ThreadConnections:
         self._local = threading.local()
         self._lock = threading.Lock()  # guards _uses and closed together
         self._uses: dict[sqlite3.Connection, int] = {}
+        self._after_last: Callable[[], None] | None = None
         self.closed = False
 
     def own(self) -> sqlite3.Connection:
@@ -78,16 +79,31 @@ class ThreadConnections:
             if last:
                 self._local.conn = None
                 _close(conn)
+                self._run_after_last()
 
-    def close(self) -> None:
-        """Close every idle connection now; each one in use, when its thread is done."""
+    def close(self, after_last: Callable[[], None] | None = None) -> None:
+        """Close every idle connection now; each one in use, when its thread is done.
+        `after_last` runs once no connection is open (here, or on the thread closing the
+        last one)."""
         with self._lock:
             self.closed = True
+            self._after_last = after_last
             idle = [conn for conn, uses in self._uses.items() if uses == 0]
             for conn in idle:
                 del self._uses[conn]
-        for conn in idle:
-            _close(conn)
+        try:
+            for conn in idle:
+                _close(conn)
+        finally:
+            self._run_after_last()
+
+    def _run_after_last(self) -> None:
+        with self._lock:
+            after_last = None if self._uses else self._after_last
+            if after_last is not None:
+                self._after_last = None
+        if after_last is not None:
+            after_last()
 
     def release_own(self) -> None:
         """Close the calling thread's connection, if it has one and is not inside it."""
@@ -100,6 +116,7 @@ class ThreadConnections:
             self._uses.pop(conn, None)
         self._local.conn = None
         _close(conn)
+        self._run_after_last()
 
 
 def _close(conn: sqlite3.Connection) -> None:

@@ -127,10 +127,11 @@ class Database:
         """This thread's connection (opened, configured and migrated on first use)."""
         return self._connections.own()
 
-    def close(self) -> None:
+    def close(self, after_last: Callable[[], None] | None = None) -> None:
         """Close every thread's connection: now if idle, else when its thread's call returns
-        (connections.py: closing one under a running read crashed the process)."""
-        self._connections.close()
+        (connections.py: closing one under a running read crashed the process); then
+        `after_last`."""
+        self._connections.close(after_last)
 
     def release_connection(self) -> None:
         """Close the calling thread's connection, if it has one (a thread that used the store

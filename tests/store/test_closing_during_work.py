@@ -17,7 +17,9 @@ import pytest
 
 from impilo_desktop.api.models import Patient
 from impilo_desktop.store import PatientSearchRow, ReferenceKind, Store, StoreError
+from impilo_desktop.store.base import open_lock_file
 from impilo_desktop.store.cipher import sqlite3
+from impilo_desktop.store.process_lock import LockState, ProcessLock
 
 T = TypeVar("T")
 WAIT = 30.0  # a bound on waiting for the other thread, never a pause
@@ -59,12 +61,22 @@ def test_a_read_running_when_the_store_closes_reads_every_row(store: Store) -> N
     thread, results, errors = _in_thread(lambda: store.read_patient_rows(build))
     assert inside.wait(WAIT)
     store.close()
+    # Its file is still open: a sign-out's removal (it takes the open lock) must wait.
+    assert _removal_may_start(store) is LockState.BUSY
     closed.set()
     thread.join(WAIT)
 
     assert not errors
     assert results == [list(range(1, 501))]
     assert len(store._db._connections) == 0  # closed by the reading thread when it was done
+    assert _removal_may_start(store) is LockState.ACQUIRED
+
+
+def _removal_may_start(store: Store) -> LockState:
+    removal = ProcessLock(open_lock_file(store.path))
+    state = removal.try_acquire()
+    removal.release()
+    return state
 
 
 def test_a_write_running_when_the_store_closes_is_committed(db_path: Path) -> None:
