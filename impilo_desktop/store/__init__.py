@@ -144,14 +144,16 @@ class Store(
 
     def close(self) -> None:
         """Close every thread's connection (and give up any OS lock still held, the open
-        lock last: the file may be removed once it is gone)."""
-        try:
-            self._db.close()
-        finally:
+        lock last: the file may be removed once it is gone). A connection a thread is still
+        reading with closes when that read returns; the locks go with the last one."""
+
+        def release_locks() -> None:
             try:
                 self.release_os_locks()
             finally:
                 self.release_open_lock()
+
+        self._db.close(after_last=release_locks)
 
     def release_connection(self) -> None:
         """Close the calling thread's connection (for a thread about to end; the next call

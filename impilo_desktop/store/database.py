@@ -2,9 +2,9 @@
 files found damaged (copied aside once, never changed) or empty (started anew, with a notice).
 
 One `sqlite3.Connection` per thread (SQLite connections must not be shared between threads);
-`Database` hands each thread its own, lazily. Transactions are explicit
-(`isolation_level=None` plus `BEGIN IMMEDIATE`), so a write never upgrades a read lock halfway
-and deadlocks against another writer.
+`Database` hands each thread its own, lazily, and closes none under the thread using it
+(connections.py). Transactions are explicit (`isolation_level=None` plus `BEGIN IMMEDIATE`),
+so a write never upgrades a read lock halfway and deadlocks against another writer.
 
 The file is encrypted (cipher.py) when a key is given: a plain file from before is encrypted
 in place first (encrypting.py). Without a key the file is plain SQLite (tests, tools); with
@@ -17,13 +17,13 @@ import contextlib
 import logging
 import os
 import sys
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 from impilo_desktop.store.cipher import DatabaseKey, connect, sqlite3
+from impilo_desktop.store.connections import ThreadConnections
 from impilo_desktop.store.damaged import keep_damaged_copy, size_of
 from impilo_desktop.store.encrypting import Progress, encrypt_if_needed
 from impilo_desktop.store.errors import (
@@ -108,10 +108,7 @@ class Database:
         self._progress = progress
         # A memdb database shared by this process's connections while one stays open.
         self._memory = f"file:/impilo-{uuid.uuid4().hex}?vfs=memdb" if in_memory else None
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
-        self._closed = False
+        self._connections = ThreadConnections(self._open)
         self._checked = False  # integrity checked once per Database, not per thread
         self._damaged_copy: Path | None = None
         # What the user must be told about opening, though it succeeded (see StoreFoundEmpty).
@@ -128,46 +125,28 @@ class Database:
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (opened, configured and migrated on first use)."""
-        if self._closed:
-            raise StoreError("The local database was closed.")
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._open()
-            self._local.conn = conn
-            with self._all_lock:
-                self._all.append(conn)
-        return conn
+        return self._connections.own()
 
-    def close(self) -> None:
-        """Close every thread's connection (call when no thread uses the store any more)."""
-        self._closed = True
-        with self._all_lock:
-            conns, self._all = self._all, []
-        for conn in conns:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
+    def close(self, after_last: Callable[[], None] | None = None) -> None:
+        """Close every thread's connection: now if idle, else when its thread's call returns
+        (connections.py: closing one under a running read crashed the process); then
+        `after_last`."""
+        self._connections.close(after_last)
 
     def release_connection(self) -> None:
         """Close the calling thread's connection, if it has one (a thread that used the store
         for a while and is about to end: its connection would otherwise stay open until
         `close`)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            return
-        self._local.conn = None
-        with self._all_lock:
-            if conn in self._all:
-                self._all.remove(conn)
-        with contextlib.suppress(sqlite3.Error):
-            conn.close()
+        self._connections.release_own()
 
     def shrink_memory(self) -> None:
         """`PRAGMA shrink_memory` on the calling thread's connection, if it has one: up to
         `PAGE_CACHE_KIB` of cached pages (about 2.8 MiB after reading 100,000 patients)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None and not self._closed:
-            with contextlib.suppress(sqlite3.Error):  # only memory: never fail the caller
-                conn.execute("PRAGMA shrink_memory")
+        if not self._connections.has_own():
+            return
+        # Only memory: never fail the caller (nor open a connection, nor run after close).
+        with contextlib.suppress(StoreError, sqlite3.Error), self._connections.use() as conn:
+            conn.execute("PRAGMA shrink_memory")
 
     def _open(self) -> sqlite3.Connection:
         try:
@@ -377,11 +356,11 @@ class Database:
 
     def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` outside an explicit transaction (each statement sees committed data)."""
-        conn = self.connection()
-        try:
-            return work(conn)
-        except sqlite3.Error as exc:
-            raise self._translate(exc) from exc
+        with self._connections.use() as conn:
+            try:
+                return work(conn)
+            except sqlite3.Error as exc:
+                raise self._translate(exc) from exc
 
     def write(self, work: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         """Run `work` in one `BEGIN IMMEDIATE` transaction: all of it is committed, or none.
@@ -390,35 +369,35 @@ class Database:
         against the app crashing, but a power cut may undo it. Only for writes that are
         redone or reconciled anyway (caches, the `sent` mark: see OutboxMixin.mark_sent).
         """
-        conn = self.connection()
-        if not durable:
-            try:
-                conn.execute("PRAGMA synchronous = NORMAL")
-            except sqlite3.Error as exc:
-                raise self._translate(exc) from exc
-        try:
-            with self.transaction() as same:
-                result = work(same)
-        finally:
+        with self._connections.use() as conn:
             if not durable:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("PRAGMA synchronous = FULL")
-        return result
+                try:
+                    conn.execute("PRAGMA synchronous = NORMAL")
+                except sqlite3.Error as exc:
+                    raise self._translate(exc) from exc
+            try:
+                with self.transaction() as same:
+                    result = work(same)
+            finally:
+                if not durable:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("PRAGMA synchronous = FULL")
+            return result
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """`with db.transaction() as conn:` — the context-manager form of `write`."""
-        conn = self.connection()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise self._translate(exc) from exc
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
+        with self._connections.use() as conn:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
                 raise self._translate(exc) from exc
-            raise
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise self._translate(exc) from exc
+                raise

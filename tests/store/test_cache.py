@@ -124,17 +124,17 @@ def test_shrinking_the_page_cache_keeps_the_connection_and_its_settings(store: S
         ReferenceKind.PATIENT, [_patient(i, f"P{i}", "Nkosi", 10) for i in range(1, 301)]
     )
     before = [r.id for r in store.patient_search_rows()]
-    connections = len(store._db._all)
+    connections = len(store._db._connections)
 
     # A thread that never used the store gets no connection just to empty its cache.
     worker = threading.Thread(target=store.shrink_memory)
     worker.start()
     worker.join()
-    assert len(store._db._all) == connections
+    assert len(store._db._connections) == connections
 
     store.shrink_memory()
     assert [r.id for r in store.patient_search_rows()] == before  # the same connection, refilled
-    assert len(store._db._all) == connections
+    assert len(store._db._connections) == connections
     size = store._db.read(lambda c: c.execute("PRAGMA cache_size").fetchone()[0])
     assert size == -PAGE_CACHE_KIB  # emptied, not made smaller for later
     store.close()
