@@ -205,7 +205,7 @@ def _run_window(argv: Sequence[str], instance: SingleInstance) -> int:
         window.prompt_for_new_key("missing")
     code = app.exec()
     window.shutdown()
-    collector.stop(restore=False)  # no collection on other threads until the process ends
+    collector.stop()
     if crash_handler is not None:
         crash_handler.uninstall()
     log.info("Impilo Desktop stopped (exit code %s)", code)

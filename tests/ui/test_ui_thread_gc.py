@@ -60,15 +60,3 @@ def test_stop_restores_automatic_collection(qapp: QApplication) -> None:
     assert not gc.isenabled()
     c.stop()
     assert gc.isenabled() == before
-
-
-def test_the_apps_stop_leaves_automatic_collection_off(qapp: QApplication) -> None:
-    before = gc.isenabled()
-    c = UiThreadGarbageCollector(qapp)
-    c.stop(restore=False)
-    try:
-        assert not gc.isenabled()
-        assert not c.running
-    finally:
-        if before:
-            gc.enable()

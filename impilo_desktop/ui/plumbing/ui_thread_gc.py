@@ -51,15 +51,10 @@ class UiThreadGarbageCollector(QObject):
     def running(self) -> bool:
         return self._timer.isActive()
 
-    def stop(self, *, restore: bool = True) -> None:
-        """Stop checking; with `restore`, back to automatic collection.
-
-        The app's own stop does not restore it: when its event loop has ended, threads may
-        still run until the process exits (a picker's load of 100,000 patients on the
-        bridge's executor), and automatic collection on one of them deleted the closing
-        window's Qt objects off the UI thread: a crash at quit."""
+    def stop(self) -> None:
+        """Back to automatic collection (the event loop has ended)."""
         self._timer.stop()
-        if restore and self._was_enabled:
+        if self._was_enabled:
             gc.enable()
 
 
