@@ -2,7 +2,8 @@
 `IMPILO_UPDATE_PROOF=<file>` is in the environment: the window goes through its own update
 path as a coordinator would, and writes what happened to <file>, one line per event:
 
-    started <version> <program>   the window of this version runs (the new one's after a restart)
+    started <version> <program> process <pid>
+                                  the window of this version runs (the new one's after a restart)
     ready <version>: <bar text>   the update bar offers it; its Restart now button is clicked
     refused: <bar text>           the update bar says an update was refused; the window closes
     checked: <summary>            a check ended with nothing to offer; the window closes
@@ -16,6 +17,7 @@ restart, so the new version's window writes its own `started` line.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,7 +49,7 @@ class UpdateProof(QObject):
         updates.ready.connect(lambda _update: QTimer.singleShot(0, self.restart_now))
         updates.refused.connect(lambda _text: self.write(f"refused: {self.bar.text.text()}"))
         updates.checked.connect(self.checked)
-        self.write(f"started {__version__} {sys.executable}")
+        self.write(f"started {__version__} {sys.executable} process {os.getpid()}")
 
     def write(self, line: str) -> None:
         """At once, on the UI thread: a test's mode, and each line must be on disk before
