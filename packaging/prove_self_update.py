@@ -16,8 +16,18 @@ fewer in CI's time.
 4. Bundle A, installed in a folder of its own, runs `impilo-desktop-cli update --repository
    URL --install`: it finds B, downloads and verifies it, swaps it in and restarts as B's
    `impilo-desktop-cli --version`, which must print B; run again, B says it is up to date.
-5. A fresh copy of A against the repository with B's archive tampered with (bytes changed
-   after publishing, same length): refused, exit 1, and A still prints A.
+5. The coordinator's path: another fresh copy of A runs the windowed program (offscreen, a
+   home of its own where the sandbox was last opened and the repository is saved as
+   Settings > Updates saves it), in the window's proof mode (IMPILO_UPDATE_PROOF, see
+   impilo_desktop/ui/updates/proof.py). At start its updater finds B, the update bar offers
+   it, and the mode clicks the bar's own Restart now: the window closes and, as the process
+   exits, B is swapped in and started in its place (the same process, by execv). B's window
+   records that it runs (its version, program and process), checks (up to date) and
+   closes; the installed bundle now prints B and A's folder is gone.
+6. A fresh copy of A against the repository with B's archive tampered with (bytes changed
+   after publishing, same length): refused, exit 1, and A still prints A. Then the same
+   copy's window, with a new home: the bar says it was refused (never offers it), Settings >
+   Updates' last check says so, and A is still A.
 
 Every step has a timeout; exit code 0 only if all of it held.
 """
@@ -43,7 +53,10 @@ WORK = ROOT / "build" / "self-update-proof"
 SERVE_SECONDS = 900.0
 BUILD_SECONDS = 1800
 RUN_SECONDS = 300
+WINDOW_SECONDS = 180  # the window's whole run: A, its restart, B
 CLI = "impilo-desktop-cli"
+WINDOW = "impilo-desktop"
+PROOF_ENV = "IMPILO_UPDATE_PROOF"  # impilo_desktop/ui/updates/proof.py
 
 
 def load_updates() -> ModuleType:
@@ -129,6 +142,62 @@ def run(program: Path, args: list[str], home: Path) -> subprocess.CompletedProce
     return result
 
 
+def window_home(home: Path, url: str) -> Path:
+    """A home as a coordinator's who used the window before: the sandbox opened last, and
+    the update repository saved the way Settings > Updates saves it."""
+    from impilo_desktop.config import SANDBOX, Settings
+    from impilo_desktop.updates.state import UpdateFolder, UpdateSettings
+
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    settings = Settings.load(home)
+    settings.last_profile = SANDBOX
+    settings.save(home)
+    UpdateSettings(repository_url=url).save(UpdateFolder.of_home(home))
+    return home
+
+
+def run_window(program: Path, home: Path) -> tuple[list[str], int]:
+    """The windowed program in its proof mode, offscreen, until the process ends (after a
+    restart, the new version's window ends it); the lines it recorded, and its process id."""
+    record = home.with_name(home.name + "-record.txt")
+    output = home.with_name(home.name + "-output.txt")
+    record.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "IMPILO_DESKTOP_HOME": str(home),
+        "QT_QPA_PLATFORM": "offscreen",
+        PROOF_ENV: str(record),
+        # No keyring is touched (CI has none; a developer's is left alone): the database
+        # takes a passphrase from the environment instead of asking for one.
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "IMPILO_DATABASE_PASSPHRASE": "self-update proof",
+    }
+    env.pop("IMPILO_API_KEY", None)
+    print("+", program, f"({PROOF_ENV}={record})", flush=True)
+    began = time.monotonic()
+    with output.open("w", encoding="utf-8") as out:
+        process = subprocess.Popen([str(program)], env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            code: int | None = process.wait(timeout=WINDOW_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            code = None
+    lines = record.read_text(encoding="utf-8").splitlines() if record.is_file() else []
+    for line in lines:
+        print("  window:", line, flush=True)
+    print(f"  (process {process.pid}, {time.monotonic() - began:.1f} s)", flush=True)
+    if code != 0:
+        logs = sorted((home / "logs").glob("*.log*"))
+        for path in [output, *logs]:
+            tail = path.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
+            print(f"--- last lines of {path.name} ---", *tail, sep="\n", file=sys.stderr)
+        why = f"no end after {WINDOW_SECONDS} s" if code is None else f"exit {code}"
+        expect(False, f"the window ran to its end ({why})")
+    return lines, process.pid
+
+
 def install(bundle: Path, where: Path) -> Path:
     shutil.rmtree(where, ignore_errors=True)
     where.mkdir(parents=True)
@@ -209,6 +278,8 @@ def prove(
         expect(f"Up to date (version {version_b})" in result.stdout, "B is up to date")
         expect(not installed.with_name("impilo-desktop.previous").exists(), "A was removed")
 
+        prove_window(bundle_a, url, version_a, version_b)
+
         data = bytearray(archive_b.read_bytes())
         data[len(data) // 2] ^= 0xFF
         archive_b.write_bytes(bytes(data))
@@ -219,11 +290,58 @@ def prove(
         expect("Update refused, nothing changed" in result.stdout, "it said it was refused")
         result = run(installed / CLI, ["--version"], home)
         expect(result.stdout.strip() == f"impilo-desktop {version_a}", "the bundle is still A")
+
+        prove_window_refuses(installed, url, version_a)
     finally:
         server.shutdown()
         server.server_close()
     print(f"Self-update proof passed in {time.monotonic() - began:.0f} s", flush=True)
     return 0
+
+
+def prove_window(bundle_a: Path, url: str, version_a: str, version_b: str) -> None:
+    """Step 5: the window's own update path, Restart now included."""
+    installed = install(bundle_a, WORK / "install-window")
+    home = window_home(WORK / "home-window", url)
+    lines, pid = run_window(installed / WINDOW, home)
+    # On Linux the new version replaces the program in the same process (execv) as it exits.
+    started = f"{installed.resolve() / WINDOW} process {pid}"
+    expect(len(lines) == 4, "the window recorded A's start, the offer, B's start, B's check")
+    expect(lines[0] == f"started {version_a} {started}", f"the window of {version_a} started")
+    expect(
+        lines[1] == f"ready {version_b}: Version {version_b} is ready — restart to update.",
+        f"its update bar offered {version_b} (and Restart now was clicked)",
+    )
+    expect(
+        lines[2] == f"started {version_b} {started}",
+        f"the window of {version_b} started in its place as the process exited",
+    )
+    expect(lines[3] == f"checked: Up to date (version {version_b}).", "B's window: up to date")
+    result = run(installed / CLI, ["--version"], home)
+    expect(result.stdout.strip() == f"impilo-desktop {version_b}", "the bundle is now B")
+    expect(not installed.with_name("impilo-desktop.previous").exists(), "A was removed")
+    expect(not installed.with_name("impilo-desktop.update").exists(), "nothing left unpacked")
+
+
+def prove_window_refuses(installed: Path, url: str, version_a: str) -> None:
+    """Step 6's window: the tampered archive is refused there too, in plain words."""
+    from impilo_desktop.updates.state import PendingUpdate, UpdateFolder, UpdateSettings
+
+    home = window_home(WORK / "home-tampered-window", url)
+    lines, _pid = run_window(installed / WINDOW, home)
+    expect(len(lines) == 2, "the window recorded its start and the refusal, nothing else")
+    expect(lines[0].startswith(f"started {version_a} "), f"the window of {version_a} started")
+    expect(
+        lines[1].startswith("refused: An update was refused and nothing changed: the downloaded")
+        and "does not match its signature" in lines[1],
+        "its update bar said the update was refused (and never offered it)",
+    )
+    folder = UpdateFolder.of_home(home)
+    last = UpdateSettings.load(folder).last_result
+    expect(last.startswith("Update refused, nothing changed"), f"Settings > Updates: {last}")
+    expect(PendingUpdate.load(folder) is None, "nothing waits for a restart")
+    result = run(installed / CLI, ["--version"], home)
+    expect(result.stdout.strip() == f"impilo-desktop {version_a}", "the bundle is still A")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ now), the What's new dialog, and the question about orders waiting to be sent.""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 BAR_NAME = "updateBar"
 NOTES_NAME = "whatsNewDialog"
 WAITING_NAME = "restartWaitingQuestion"
+# The self-update proof's mode: the file its record is written to (ui/updates/proof.py).
+PROOF_ENV = "IMPILO_UPDATE_PROOF"
 
 
 def ready_text(version: str) -> str:
@@ -161,4 +164,8 @@ def attach_updates(window: MainWindow) -> UpdateBar:
     assert isinstance(layout, QVBoxLayout)
     bar = UpdateBar(updates, central)
     layout.insertWidget(0, bar)
+    if os.environ.get(PROOF_ENV):  # packaging/prove_self_update.py only (proof.py)
+        from impilo_desktop.ui.updates.proof import drive_update_proof
+
+        drive_update_proof(window, bar, os.environ[PROOF_ENV])
     return bar

@@ -53,6 +53,7 @@ class UpdateController(QObject):
     settings_changed = Signal(object)  # UpdateSettings as last read or saved
     refused = Signal(str)  # an update refused or not installed, in plain words
     waiting = Signal(str)  # the restart waits (an order is being sent)
+    checked = Signal(object)  # CheckOutcome: a check ended (ready follows, refused came first)
 
     def __init__(
         self,
@@ -143,6 +144,7 @@ class UpdateController(QObject):
         elif isinstance(outcome, UpdateRefused):
             self.pending = None
             self.refused.emit(f"An update was refused and nothing changed: {outcome.reason}")
+        self.checked.emit(outcome)
 
     def _pending_read(self, pending: PendingUpdate | None) -> None:
         if pending is not None:
