@@ -161,8 +161,11 @@ def _refusal(exc: tuf_errors.RepositoryError) -> str:
     if isinstance(exc, tuf_errors.LengthOrHashMismatchError):
         return _TAMPERED
     if isinstance(exc, tuf_errors.ExpiredMetadataError):
+        # Usually a `resign` not run in time (packaging/updates.py renews every role that
+        # expires soon, the root included); a copy left offline past it catches up after.
         return (
-            "the update repository's signed information has expired. Tell IT to publish it again."
+            "the update repository's signatures have expired, so no update can be trusted."
+            " Tell IT: the repository must be signed again."
         )
     if isinstance(exc, tuf_errors.BadVersionNumberError):
         return (
