@@ -10,6 +10,7 @@ prepared update instead of replacing this test process."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
+from impilo_desktop.policy import POLICY_ENV
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import EntryState, Store
 from impilo_desktop.ui.shell.main_window import MainWindow
@@ -239,4 +241,34 @@ def test_from_source_settings_say_there_is_nothing_to_update(
     window.show_page("settings")
     group = window.settings_page.updates_group
     assert "runs from source code" in group.note.text()
+    assert not group.check_button.isEnabled()
+
+
+@pytest.fixture
+def updates_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The computer's policy turns self-update off (`update_url: "none"`)."""
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({"update_url": "none"}), encoding="utf-8")
+    monkeypatch.setenv(POLICY_ENV, str(path))
+
+
+def test_the_policy_can_turn_update_checks_off(
+    qtbot: QtBot,
+    updates_off: None,
+    online_window: MainWindow,
+    repo: UpdateRepository,
+    tmp_path: Path,
+) -> None:
+    window = online_window
+    repo.add("1.1.0")
+    updates: UpdateController = window.update_bar.updates
+    with qtbot.waitSignal(updates.settings_changed, timeout=10_000):
+        as_bundle(window, repo, tmp_path, repo.url)  # the user's own address, overridden
+    updates.check_now()
+    assert repo.requests == []
+    window.show_page("settings")
+    group = window.settings_page.updates_group
+    assert group.note.text() == "Set by your organisation: no update checks."
+    assert group.url.text() == ""
+    assert group.url.isReadOnly()
     assert not group.check_button.isEnabled()
