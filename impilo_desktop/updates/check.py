@@ -123,6 +123,7 @@ def _check(
     info = client.new_archive_info
     if found is None or info is None:
         PendingUpdate.clear(folder)  # a pending one the repository no longer offers
+        folder.remove_archives()
         return UpToDate(current_version)
     path = Path(client.find_cached_target(info) or client.download_target(info))
     notes = found.custom.get("notes", "") if isinstance(found.custom, dict) else ""
@@ -134,6 +135,7 @@ def _check(
         hashes=dict(info.hashes),
     )
     pending.save(folder)
+    folder.remove_archives(keep=pending.archive)  # an older version downloaded before
     log.info("Update %s downloaded and verified (%d bytes)", pending.version, info.length)
     return UpdateReady(pending.version, pending.notes)
 

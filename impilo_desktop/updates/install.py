@@ -116,6 +116,7 @@ def swap(prepared: PreparedUpdate, folder: UpdateFolder) -> None:
         os.replace(previous, prepared.bundle)  # back as it was
         raise
     PendingUpdate.clear(folder)
+    folder.remove_archives()
     log.info("Version %s installed in %s", prepared.version, prepared.bundle)
 
 
@@ -151,6 +152,7 @@ def _restart_windows(
     from tufup.utils.platform_specific import install_update
 
     PendingUpdate.clear(folder)
+    folder.remove_archives()  # unpacked already: the script moves the unpacked files
     install_update(**windows_install_arguments(prepared, name, args))
 
 

@@ -234,3 +234,19 @@ def test_resign_renews_a_root_that_expires_soon_and_keeps_one_that_does_not(
     updates.resign(fresh.workspace, fresh.keys)
     after = json.loads(fresh.root_json.read_text(encoding="utf-8"))["signed"]
     assert after == before  # not renewed: installed copies need no new root
+
+
+def test_downloaded_archives_are_deleted_once_not_pending(
+    update_repository: UpdateRepository, update_folder: UpdateFolder
+) -> None:
+    update_repository.add("1.0.0")
+    update_repository.add("1.1.0")
+    assert check(update_repository, update_folder) == UpdateReady("1.1.0", "")
+    update_repository.add("1.2.0")
+
+    assert check(update_repository, update_folder) == UpdateReady("1.2.0", "")
+    downloaded = sorted(p.name for p in update_folder.downloads.iterdir())
+    assert downloaded == ["impilo-desktop-1.2.0.tar.gz"]  # 1.1.0 is not pending any more
+
+    assert check(update_repository, update_folder, current="1.2.0") == UpToDate("1.2.0")
+    assert list(update_folder.downloads.iterdir()) == []

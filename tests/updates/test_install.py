@@ -63,6 +63,7 @@ def test_the_update_is_unpacked_beside_the_bundle_and_swapped_in(
     previous = bundle.with_name("impilo-desktop.previous")
     assert (previous / "version.txt").read_text(encoding="utf-8") == "1.0.0"
     assert PendingUpdate.load(update_folder) is None
+    assert list(update_folder.downloads.iterdir()) == []  # the archive is not kept
 
     remove_previous(bundle)
     assert not previous.exists()
