@@ -8,6 +8,7 @@ import asyncio
 import datetime
 import json
 import re
+import ssl
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from impilo_desktop.updates.outcomes import (
     UpToDate,
 )
 from impilo_desktop.updates.state import PendingUpdate, UpdateFolder, UpdateSettings
+from tests.network_servers import make_ca, make_server_cert
 from tests.update_repository import (
     UpdateRepository,
     copy,
@@ -250,3 +252,68 @@ def test_downloaded_archives_are_deleted_once_not_pending(
 
     assert check(update_repository, update_folder, current="1.2.0") == UpToDate("1.2.0")
     assert list(update_folder.downloads.iterdir()) == []
+
+
+def test_a_repository_that_trickles_bytes_is_given_up_at_the_deadline(
+    update_repository: UpdateRepository, update_folder: UpdateFolder
+) -> None:
+    update_repository.add("1.1.0")  # ~300 bytes, one every 50 ms: 15 s if nothing stops it
+    with serve(update_repository.served, trickle_targets_s=0.05) as url:
+        outcome = asyncio.run(
+            check_for_update(
+                url,
+                update_folder,
+                trusted_root=update_repository.root_json,
+                current_version="1.0.0",
+                deadline_s=1.0,
+            )
+        )
+
+    assert isinstance(outcome, CheckFailed)
+    assert "took too long" in outcome.reason
+    assert PendingUpdate.load(update_folder) is None
+
+
+def test_a_redirect_from_https_to_http_is_refused(
+    update_repository: UpdateRepository,
+    update_folder: UpdateFolder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    update_repository.add("1.1.0")
+    ca = make_ca(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca.cert_file))  # the check trusts the HTTPS side
+    identity = make_server_cert(tmp_path, ca)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(identity.cert_file, identity.key_file)
+    asked: list[str] = []
+    with serve(tmp_path, asked, tls=tls, redirect_to=update_repository.url) as https_url:
+        outcome = asyncio.run(
+            check_for_update(
+                https_url,
+                update_folder,
+                trusted_root=update_repository.root_json,
+                current_version="1.0.0",
+            )
+        )
+
+    assert isinstance(outcome, CheckFailed)
+    assert "unencrypted (http) address, which was refused" in outcome.reason
+    assert asked == ["/metadata/2.root.json"]  # the first request, redirected
+    assert update_repository.requests == []  # the http address was never asked
+
+
+def test_a_redirect_that_keeps_the_scheme_is_followed(
+    update_repository: UpdateRepository, update_folder: UpdateFolder, tmp_path: Path
+) -> None:
+    update_repository.add("1.1.0")
+    with serve(tmp_path, redirect_to=update_repository.url) as moved:
+        outcome = asyncio.run(
+            check_for_update(
+                moved,
+                update_folder,
+                trusted_root=update_repository.root_json,
+                current_version="1.0",
+            )
+        )
+    assert outcome == UpdateReady("1.1.0", "")
