@@ -77,6 +77,7 @@ class UpdatesGroup(QGroupBox):
         self.note.setWordWrap(True)
         form.addRow("", self.note)
         if updates.fixed:
+            self.url.setPlaceholderText("None")  # no example to type: it cannot be changed
             self.url.setReadOnly(True)
             self.url.setClearButtonEnabled(False)
             self.url.setToolTip(FIXED_NOTE)
