@@ -60,6 +60,8 @@ KEYS = (
 )
 # What Settings and the command line say about a value the policy fixes.
 FIXED_NOTE = "Set by your organisation."
+# `update_url`'s value that turns self-update off on the computer.
+NO_UPDATES = "none"
 
 
 class PolicyError(ConfigError):
@@ -76,7 +78,7 @@ class Policy:
     allow_sandbox: bool = True
     network: NetworkOptions | None = None
     keep_orders_days: int | None = None
-    update_url: str | None = None
+    update_url: str | None = None  # "": no update checks ("none" in the policy)
 
     @property
     def managed(self) -> bool:
@@ -151,8 +153,10 @@ def parse_policy(raw: Mapping[str, object], source: str) -> Policy:
         ):
             raise ConfigError(f"keep_orders_days must be a whole number from {low} to {high}.")
         update_url = text("update_url")
-        if update_url is not None and not update_url.startswith("https://"):
-            raise ConfigError("update_url must be an https:// address.")
+        if update_url is not None and update_url.lower() == NO_UPDATES:
+            update_url = ""  # fixed to no repository: no update checks (updates/state.py)
+        elif update_url is not None and not update_url.startswith("https://"):
+            raise ConfigError('update_url must be an https:// address, or "none".')
     except ConfigError as exc:
         raise problem(str(exc)) from None
     return Policy(source, server, allow, network, days, update_url)

@@ -328,6 +328,7 @@ def self_test(program: Path, timeout: float) -> None:
     index = data / "licenses" / "third-party" / "THIRD-PARTY.txt"
     if not index.is_file():
         raise SystemExit(f"{index} is missing: the bundle must carry its libraries' licences")
+    require_update_root(data)
     with tempfile.TemporaryDirectory(prefix="impilo-selftest-home-") as home:
         env = {**os.environ, "IMPILO_DESKTOP_HOME": home}
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -335,6 +336,18 @@ def self_test(program: Path, timeout: float) -> None:
         subprocess.run([str(program), "--self-test"], check=True, timeout=timeout, env=env)
         cli = program.with_name(program.name.replace(build.APP_ID, f"{build.APP_ID}-cli"))
         subprocess.run([str(cli), "--version"], check=True, timeout=timeout, env=env)
+
+
+def require_update_root(data: Path) -> None:
+    """A release carries the update repository's root (the spec adds it from
+    IMPILO_UPDATE_ROOT or packaging/update-root.json): without it, no installed copy could
+    ever update itself (impilo_desktop/updates/state.py BUNDLED_ROOT)."""
+    root = data / "updates" / "root.json"
+    if os.environ.get("IMPILO_RELEASE") == "1" and not root.is_file():
+        raise SystemExit(
+            f"{root} is missing: a release must carry the update root (set IMPILO_UPDATE_ROOT"
+            " or commit packaging/update-root.json; packaging/README.md, Self-update)."
+        )
 
 
 def audit(_args: argparse.Namespace) -> None:

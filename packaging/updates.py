@@ -3,7 +3,7 @@
     python packaging/updates.py init --workspace W --keys K
     python packaging/updates.py add --workspace W --keys K --bundle dist/impilo-desktop \
         [--version 1.2.0] [--notes "What's new in words"]
-    python packaging/updates.py resign --workspace W --keys K     # before timestamp expires
+    python packaging/updates.py resign --workspace W --keys K     # weekly: before timestamp expires
     python packaging/updates.py publish --workspace W --out DIR    # the folder to upload
 
 W holds the repository (W/repository/{metadata,targets}) and tufup's config; K holds the
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import logging
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -32,14 +32,19 @@ APP_NAME = "impilo-desktop"  # impilo_desktop/updates/check.py APP_NAME
 # Days each signed role stays valid. The timestamp is re-signed by `resign` (weekly, or by
 # CI on every publish); a client refuses an expired one ("Update refused").
 EXPIRATION_DAYS = {"root": 365, "targets": 365, "snapshot": 30, "timestamp": 7}
+# `resign` also renews root and targets once they expire within this many days: an expired
+# root makes every installed copy refuse every update, and a weekly `resign` run then has
+# weeks of warning (it prints each role's expiry) instead of a silent cliff a year after init.
+RENEW_WITHIN_DAYS = 60
+ROLES = ("root", "targets", "snapshot", "timestamp")
 
 
 def version() -> str:
-    text = (ROOT / "impilo_desktop" / "__init__.py").read_text(encoding="utf-8")
-    match = re.search(r'^__version__\s*=\s*"([^"]+)"', text, re.M)
-    if match is None:
-        raise SystemExit("no __version__ in impilo_desktop/__init__.py")
-    return match.group(1)
+    """The one version (packaging/build.py reads it from impilo_desktop/__init__.py)."""
+    sys.path.insert(0, str(ROOT / "packaging"))
+    from build import version as built_version
+
+    return built_version()
 
 
 def repository(workspace: Path, keys: Path, expiration: dict[str, int] | None = None) -> Repository:
@@ -93,13 +98,27 @@ def add(workspace: Path, keys: Path, bundle: Path, new_version: str, notes: str)
         return archive
 
 
-def resign(workspace: Path, keys: Path) -> None:
-    """New expiry dates for snapshot and timestamp (and the signatures that go with them)."""
+def resign(
+    workspace: Path, keys: Path, expiration: dict[str, int] | None = None
+) -> dict[str, datetime.datetime]:
+    """New expiry dates for snapshot and timestamp, and for root and targets when they expire
+    within RENEW_WITHIN_DAYS (a new root version, which installed copies verify with the root
+    they have, expired or not). Returns each role's expiry after signing."""
+    days = dict(expiration or EXPIRATION_DAYS)
     with _in(workspace.resolve()):
         repo = Repository.from_config()
-        for role in ("snapshot", "timestamp"):
-            repo.refresh_expiration_date(role_name=role)
+        repo.expiration_days = days  # also what `add` uses from now on (saved in the config)
+        soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=RENEW_WITHIN_DAYS)
+        for role in ROLES:
+            if role in ("snapshot", "timestamp") or _expires(repo, role) <= soon:
+                repo.refresh_expiration_date(role_name=role, days=days[role])
         repo.publish_changes(private_key_dirs=[keys.resolve()])
+        return {role: _expires(repo, role) for role in ROLES}
+
+
+def _expires(repo: Repository, role: str) -> datetime.datetime:
+    expires: datetime.datetime = getattr(repo.roles, role).signed.expires
+    return expires if expires.tzinfo else expires.replace(tzinfo=datetime.UTC)
 
 
 def publish(workspace: Path, out: Path) -> Path:
@@ -134,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         archive = add(args.workspace, args.keys, args.bundle, args.version or version(), args.notes)
         print(f"Added and signed: {archive}")
     elif args.command == "resign":
-        resign(args.workspace, args.keys)
-        print("Snapshot and timestamp signed again.")
+        for role, expires in resign(args.workspace, args.keys).items():
+            print(f"{role:<9} expires {expires:%Y-%m-%d %H:%M} UTC")
     else:
         print(f"Upload this folder: {publish(args.workspace, args.out)}")
     return 0

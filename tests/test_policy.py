@@ -265,3 +265,14 @@ def test_the_policy_sets_the_update_repository(
     back = UpdateSettings.load(folder)
     assert back.repository_url == "https://mine.example/impilo"
     assert back.last_result == "Up to date"
+
+
+def test_the_policy_can_turn_update_checks_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_home: Path
+) -> None:
+    from impilo_desktop.updates.state import UpdateFolder, UpdateSettings, fixed_repository_url
+
+    set_policy(tmp_path, monkeypatch, update_url="none")
+    assert load_policy().update_url == ""
+    assert fixed_repository_url() == ""  # fixed, and to nothing: no checks
+    assert UpdateSettings.load(UpdateFolder.of_home(app_home)).repository_url == ""

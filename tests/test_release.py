@@ -188,3 +188,19 @@ def test_the_sign_tool_reaches_inno_setup_whole() -> None:
         f"/Simpilo=$q{signtool}$q sign /fd sha256 /tr http://timestamp.digicert.com /td sha256"
         f" /sha1 {'AB' * 20} $f"
     )
+
+
+def test_a_release_bundle_must_carry_the_update_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = load("release")
+    data = tmp_path / "_internal"
+    data.mkdir()
+    monkeypatch.setenv("IMPILO_RELEASE", "0")
+    release.require_update_root(data)  # a test build may lack it
+    monkeypatch.setenv("IMPILO_RELEASE", "1")
+    with pytest.raises(SystemExit, match="a release must carry the update root"):
+        release.require_update_root(data)
+    (data / "updates").mkdir()
+    (data / "updates" / "root.json").write_text("{}", encoding="utf-8")
+    release.require_update_root(data)

@@ -9,8 +9,10 @@ import functools
 import http.server
 import importlib.util
 import shutil
+import ssl
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,23 +72,56 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(folder: Path, requests: list[str] | None = None) -> Iterator[str]:
+def serve(
+    folder: Path,
+    requests: list[str] | None = None,
+    *,
+    trickle_targets_s: float = 0.0,
+    tls: ssl.SSLContext | None = None,
+    redirect_to: str = "",
+) -> Iterator[str]:
     """`folder` over HTTP on 127.0.0.1 (port 0) until the block ends; each path asked for
-    is appended to `requests`."""
+    is appended to `requests`. `trickle_targets_s`: archives are sent one byte at a time,
+    that long apart (bounded by their length; stopped when the client goes). `tls`: over
+    HTTPS. `redirect_to`: every request is answered with a redirect to that URL + path."""
     asked = requests if requests is not None else []
 
     class Recording(_Handler):
         def do_GET(self) -> None:
             asked.append(self.path)
-            super().do_GET()
+            if redirect_to:
+                self.send_response(302)
+                self.send_header("Location", redirect_to + self.path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif trickle_targets_s and self.path.startswith("/targets/"):
+                self._trickle(folder / self.path.lstrip("/"))
+            else:
+                super().do_GET()
+
+        def _trickle(self, path: Path) -> None:
+            data = path.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            try:
+                for byte in data:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(trickle_targets_s)  # the slow line under test
+            except OSError:
+                return  # the client gave up
 
     handler = functools.partial(Recording, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="update-repo", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        scheme = "https" if tls is not None else "http"
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

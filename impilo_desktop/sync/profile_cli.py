@@ -10,8 +10,6 @@ process that has it open loses what that process writes next.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 from pathlib import Path
 
 from impilo_desktop.config import ConfigError, app_home, check_profile_name
@@ -24,13 +22,10 @@ from impilo_desktop.profile_data import (
     unsent_line,
 )
 from impilo_desktop.store import StoreError
-from impilo_desktop.store.process_lock import process_alive
 from impilo_desktop.sync.cli_common import EXIT_OK, EXIT_PENDING, fail, say
 from impilo_desktop.unsent_changes import counted, split
+from impilo_desktop.window_lock import window_open
 
-# The window's single-instance lock (ui/plumbing/single_instance.py, a QLockFile: its first
-# line is the holder's process id, its third the host name).
-WINDOW_LOCK_FILE = "impilo-desktop.lock"
 WINDOW_OPEN = (
     "Impilo Desktop is open on this computer. Sign out from its Settings page, or close it,"
     " then run this again."
@@ -66,19 +61,6 @@ def add_profile_parser(
         "--force", action="store_true", help="remove even when orders are unsent (they are lost)"
     )
     remove.set_defaults(handler=run_remove)
-
-
-def window_open(home: Path) -> bool:
-    """True when the window holds its lock in `home` (a live process on this computer)."""
-    try:
-        lines = (home / WINDOW_LOCK_FILE).read_text(encoding="utf-8").splitlines()
-        pid = int(lines[0])
-    except (OSError, ValueError, IndexError):
-        return False
-    host = lines[2] if len(lines) > 2 else ""
-    if host and host != socket.gethostname():
-        return True  # another computer's window on a shared home: cannot tell, so refuse
-    return pid != os.getpid() and process_alive(pid)
 
 
 def run_remove(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ back, expiry, and the archive's length and hashes. Anything it refuses is `Updat
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 import shutil
@@ -20,7 +21,13 @@ from tufup.client import Client
 from impilo_desktop import __version__
 from impilo_desktop.api.network import Route, find_route, in_daemon_thread
 from impilo_desktop.config import NetworkOptions
-from impilo_desktop.updates.fetcher import RouteFetcher
+from impilo_desktop.updates.fetcher import (
+    CHECK_DEADLINE_S,
+    TIMEOUT,
+    CheckTooLong,
+    RedirectRefused,
+    RouteFetcher,
+)
 from impilo_desktop.updates.outcomes import (
     CheckFailed,
     CheckOutcome,
@@ -32,6 +39,8 @@ from impilo_desktop.updates.state import PendingUpdate, UpdateFolder, UpdateSett
 
 log = logging.getLogger(__name__)
 
+# Longest a single read may block (then the fetcher's deadline is looked at again).
+TIMEOUT_S = (TIMEOUT.connect or 0) + (TIMEOUT.read or 0)
 # tufup's name for the app: archives are impilo-desktop-<version>.tar.gz.
 APP_NAME = "impilo-desktop"
 
@@ -43,17 +52,27 @@ async def check_for_update(
     trusted_root: Path | None,
     current_version: str = __version__,
     network: NetworkOptions | None = None,
+    deadline_s: float = CHECK_DEADLINE_S,
 ) -> CheckOutcome:
-    """Check once and record the outcome in the updater's settings (last check, result)."""
+    """Check once and record the outcome in the updater's settings (last check, result).
+    The check stops itself after `deadline_s` (the fetcher's deadline); the wait here is
+    bounded too, a read's timeout later, should a read never return."""
     try:
         route = await find_route(repository_url, network or NetworkOptions())
     except Exception as exc:
         log.warning("No route to the update repository: %s", exc)
         outcome: CheckOutcome = CheckFailed("the proxy settings do not work for it.")
     else:
-        outcome = await in_daemon_thread(
-            lambda: check_blocking(repository_url, folder, route, trusted_root, current_version)
-        )
+        try:
+            async with asyncio.timeout(deadline_s + 2 * TIMEOUT_S):
+                outcome = await in_daemon_thread(
+                    lambda: check_blocking(
+                        repository_url, folder, route, trusted_root, current_version, deadline_s
+                    )
+                )
+        except TimeoutError:
+            log.warning("The update check did not finish within %g s", deadline_s)
+            outcome = CheckFailed(_TOO_LONG)
     settings = UpdateSettings.load(folder)
     settings.last_check = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     settings.last_result = outcome.summary
@@ -67,12 +86,22 @@ def check_blocking(
     route: Route,
     trusted_root: Path | None,
     current_version: str,
+    deadline_s: float = CHECK_DEADLINE_S,
 ) -> CheckOutcome:
     if not _has_trusted_root(folder, trusted_root):
         return CheckFailed("this copy of Impilo Desktop was built without an update key.")
-    fetcher = RouteFetcher(route)
+    fetcher = RouteFetcher(route, deadline_s=deadline_s)
     try:
         return _check(repository_url.rstrip("/"), folder, fetcher, current_version)
+    except CheckTooLong as exc:
+        log.warning("Update check stopped: %s", exc)
+        return CheckFailed(_TOO_LONG)
+    except RedirectRefused as exc:
+        log.warning("Update check stopped: %s", exc)
+        return CheckFailed(
+            "the update repository sent the check to an unencrypted (http) address, which was"
+            " refused. Tell IT."
+        )
     except tuf_errors.DownloadLengthMismatchError as exc:
         log.warning("Update refused: a download was longer than signed: %s", exc)
         return UpdateRefused(_TAMPERED)
@@ -123,6 +152,7 @@ def _check(
     info = client.new_archive_info
     if found is None or info is None:
         PendingUpdate.clear(folder)  # a pending one the repository no longer offers
+        folder.remove_archives()
         return UpToDate(current_version)
     path = Path(client.find_cached_target(info) or client.download_target(info))
     notes = found.custom.get("notes", "") if isinstance(found.custom, dict) else ""
@@ -134,6 +164,7 @@ def _check(
         hashes=dict(info.hashes),
     )
     pending.save(folder)
+    folder.remove_archives(keep=pending.archive)  # an older version downloaded before
     log.info("Update %s downloaded and verified (%d bytes)", pending.version, info.length)
     return UpdateReady(pending.version, pending.notes)
 
@@ -151,6 +182,7 @@ def _has_trusted_root(folder: UpdateFolder, trusted_root: Path | None) -> bool:
     return True
 
 
+_TOO_LONG = "the update check took too long (a slow connection?); it will be tried again later."
 _TAMPERED = (
     "the downloaded update does not match its signature (it may have been changed after it"
     " was published). Tell IT."
@@ -161,8 +193,11 @@ def _refusal(exc: tuf_errors.RepositoryError) -> str:
     if isinstance(exc, tuf_errors.LengthOrHashMismatchError):
         return _TAMPERED
     if isinstance(exc, tuf_errors.ExpiredMetadataError):
+        # Usually a `resign` not run in time (packaging/updates.py renews every role that
+        # expires soon, the root included); a copy left offline past it catches up after.
         return (
-            "the update repository's signed information has expired. Tell IT to publish it again."
+            "the update repository's signatures have expired, so no update can be trusted."
+            " Tell IT: the repository must be signed again."
         )
     if isinstance(exc, tuf_errors.BadVersionNumberError):
         return (

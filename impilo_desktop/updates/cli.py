@@ -9,19 +9,34 @@ import asyncio
 import sys
 
 from impilo_desktop import __version__
-from impilo_desktop.config import ConfigError, Settings
+from impilo_desktop.config import ConfigError, Settings, app_home
 from impilo_desktop.logs import CLI_LOG_FILE_NAME, configure_logging, current_log_file
+from impilo_desktop.policy import FIXED_NOTE
 from impilo_desktop.updates.outcomes import UpdateReady, UpToDate
 from impilo_desktop.updates.state import (
     PendingUpdate,
     UpdateFolder,
     UpdateSettings,
     bundled_root,
+    fixed_repository_url,
     normalize_repository_url,
     running_from_bundle,
 )
+from impilo_desktop.window_lock import window_open
 
 CLI_PROGRAM = "impilo-desktop-cli"
+NO_CHECKS = "No update repository is set: no checks (update --repository URL sets one)."
+NO_CHECKS_FIXED = f"{FIXED_NOTE[:-1]}: no update checks."
+POLICY_REFUSES = (
+    "Your organisation sets the update repository on this computer (Settings > Updates"
+    " shows it), so --repository cannot change it. Nothing was changed."
+)
+# Installing replaces the program files under the open window, which then crashes or keeps
+# running the old version against the new one's data; and restarting would open a second copy.
+WINDOW_OPEN = (
+    "Impilo Desktop is open on this computer. Close it (or choose Restart now in its update"
+    " bar), then run this again. Nothing was installed."
+)
 
 
 def add_update_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,8 +67,16 @@ def run_update(args: argparse.Namespace) -> int:
 
     if current_log_file() is None:
         configure_logging(console=False, file_name=CLI_LOG_FILE_NAME)
-    folder = UpdateFolder.of_home()
+    home = app_home()
+    folder = UpdateFolder.of_home(home)
     settings = UpdateSettings.load(folder)
+    fixed = fixed_repository_url() is not None
+    if args.repository is not None and fixed:
+        print(POLICY_REFUSES, file=sys.stderr)
+        return 2
+    if args.install and window_open(home):
+        print(WINDOW_OPEN, file=sys.stderr)
+        return 2
     if args.repository is not None:
         try:
             settings.repository_url = normalize_repository_url(args.repository)
@@ -63,7 +86,7 @@ def run_update(args: argparse.Namespace) -> int:
         settings.save(folder)
     print(f"Impilo Desktop {__version__}")
     if not settings.repository_url:
-        print("No update repository is set: no checks (update --repository URL sets one).")
+        print(NO_CHECKS_FIXED if fixed else NO_CHECKS)
         return 0
     if not running_from_bundle():
         print("Running from source: there is nothing to update (update with git and pip).")

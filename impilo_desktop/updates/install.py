@@ -21,6 +21,7 @@ import sys
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from impilo_desktop.updates.state import PendingUpdate, UpdateFolder
 
@@ -115,6 +116,7 @@ def swap(prepared: PreparedUpdate, folder: UpdateFolder) -> None:
         os.replace(previous, prepared.bundle)  # back as it was
         raise
     PendingUpdate.clear(folder)
+    folder.remove_archives()
     log.info("Version %s installed in %s", prepared.version, prepared.bundle)
 
 
@@ -137,22 +139,41 @@ def restart_at_exit(prepared: PreparedUpdate, folder: UpdateFolder, name: str) -
     atexit.register(restart, prepared, folder, name, [])
 
 
+# Files in the app folder that are not the bundle's and must survive the purge: Inno
+# Setup's uninstaller (unins000.exe/.dat), without which Windows cannot remove the app.
+KEEP_ON_WINDOWS = ("unins*",)
+
+
 def _restart_windows(
     prepared: PreparedUpdate, folder: UpdateFolder, name: str, args: list[str]
 ) -> None:
     """tufup's robocopy script moves the files once this process has exited; a line added
     to its script starts the new program. (Not exercised by the Linux proof.)"""
-    from tufup.utils.platform_specific import WIN_BATCH_TEMPLATE, install_update
+    from tufup.utils.platform_specific import install_update
+
+    PendingUpdate.clear(folder)
+    folder.remove_archives()  # unpacked already: the script moves the unpacked files
+    install_update(**windows_install_arguments(prepared, name, args))
+
+
+def windows_install_arguments(
+    prepared: PreparedUpdate, name: str, args: list[str]
+) -> dict[str, Any]:
+    """tufup's `install_update` arguments: move the unpacked files over the bundle, delete
+    what the new version no longer has except KEEP_ON_WINDOWS, then start `name`."""
+    from tufup.utils.platform_specific import WIN_BATCH_TEMPLATE
 
     program = subprocess.list2cmdline([str(prepared.program(name)), *args])
     program = program.replace("{", "{{").replace("}", "}}")  # the script is a format string
-    PendingUpdate.clear(folder)
-    install_update(
-        src_dir=prepared.unpacked,
-        dst_dir=prepared.bundle,
-        purge_dst_dir=True,
-        batch_template=WIN_BATCH_TEMPLATE.replace("echo Done.", f'echo Done.\nstart "" {program}'),
-    )
+    return {
+        "src_dir": prepared.unpacked,
+        "dst_dir": prepared.bundle,
+        "purge_dst_dir": True,
+        "exclude_from_purge": list(KEEP_ON_WINDOWS),  # robocopy /xf takes wildcards
+        "batch_template": WIN_BATCH_TEMPLATE.replace(
+            "echo Done.", f'echo Done.\nstart "" {program}'
+        ),
+    }
 
 
 def remove_previous(bundle: Path) -> None:

@@ -63,6 +63,22 @@ class UpdateFolder:
     def pending_file(self) -> Path:
         return self.root / "pending.json"
 
+    def remove_archives(self, keep: str | None = None) -> None:
+        """Delete the downloaded archives (each as large as the app) but `keep`, the pending
+        update's: after an install, and whenever a check has found what is current."""
+        try:
+            files = [path for path in self.downloads.iterdir() if path.is_file()]
+        except OSError:
+            return  # no downloads folder yet
+        for path in files:
+            if path.name != keep:
+                try:
+                    path.unlink()
+                except OSError as exc:  # in use (Windows): the next check tries again
+                    log.warning("A downloaded update could not be deleted: %s", exc)
+                else:
+                    log.info("Deleted the downloaded update %s", path.name)
+
 
 def normalize_repository_url(text: str) -> str:
     """An update repository's address (the folder holding metadata/ and targets/), without a

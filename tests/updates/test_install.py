@@ -6,16 +6,22 @@ verified is refused with the bundle untouched."""
 from __future__ import annotations
 
 import asyncio
+import fnmatch
+import inspect
+import sys
 from pathlib import Path
 
 import pytest
+from tufup.utils.platform_specific import install_update
 
 from impilo_desktop.updates.check import check_for_update
 from impilo_desktop.updates.install import (
     InstallError,
+    PreparedUpdate,
     prepare,
     remove_previous,
     swap,
+    windows_install_arguments,
 )
 from impilo_desktop.updates.outcomes import UpdateReady
 from impilo_desktop.updates.state import PendingUpdate, UpdateFolder
@@ -57,6 +63,7 @@ def test_the_update_is_unpacked_beside_the_bundle_and_swapped_in(
     previous = bundle.with_name("impilo-desktop.previous")
     assert (previous / "version.txt").read_text(encoding="utf-8") == "1.0.0"
     assert PendingUpdate.load(update_folder) is None
+    assert list(update_folder.downloads.iterdir()) == []  # the archive is not kept
 
     remove_previous(bundle)
     assert not previous.exists()
@@ -74,3 +81,22 @@ def test_an_archive_changed_after_it_was_verified_is_refused(
         prepare(update_folder, pending, bundle)
     assert (bundle / "version.txt").read_text(encoding="utf-8") == "1.0.0"
     assert sorted(p.name for p in bundle.parent.iterdir()) == ["impilo-desktop"]
+
+
+def test_on_windows_the_purge_keeps_the_uninstaller() -> None:
+    """The arguments our Windows restart gives tufup's install_update (the robocopy move with
+    /purge): Inno Setup's unins000.exe/.dat are excluded, and tufup accepts every argument."""
+    bundle = Path(sys.executable).resolve().parent  # where `program()` finds the running one
+    prepared = PreparedUpdate("1.1.0", bundle, bundle.with_name(bundle.name + ".update"))
+
+    arguments = windows_install_arguments(prepared, "impilo-desktop", ["--minimized"])
+
+    inspect.signature(install_update).bind(**arguments)
+    assert arguments["purge_dst_dir"] is True
+    kept = arguments["exclude_from_purge"]
+    for uninstaller in ("unins000.exe", "unins000.dat"):
+        assert any(fnmatch.fnmatch(uninstaller, pattern) for pattern in kept)
+    assert not any(fnmatch.fnmatch("impilo-desktop.exe", pattern) for pattern in kept)
+    assert arguments["src_dir"] == prepared.unpacked
+    assert arguments["dst_dir"] == bundle
+    assert "--minimized" in arguments["batch_template"]

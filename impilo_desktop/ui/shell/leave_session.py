@@ -120,12 +120,8 @@ class LeaveSession(QObject):
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Drafts and orders not saved")
         box.setText(lost_text(work))
-        lines = [unsent_line(entry) for entry in work.unsent]
-        lines += [f"Draft: {draft.summary()}" for draft in work.drafts]
-        if len(lines) > LISTED:
-            lines = [*lines[:LISTED], f"and {len(lines) - LISTED} more"]
         box.setInformativeText(
-            "\n".join(lines) + "\n\nNothing is saved on this computer in this session: "
+            "\n".join(named(work)) + "\n\nNothing is saved on this computer in this session: "
             "switching account deletes them. Export them first to keep them (they contain "
             f"patient data): drafts and {EXPORTED_AS}"
         )
@@ -196,6 +192,15 @@ def lost_text(work: SessionWork) -> str:
     if work.drafts:
         parts.append("1 draft" if len(work.drafts) == 1 else f"{len(work.drafts)} drafts")
     return " and ".join(parts) + " would be lost."
+
+
+def named(work: SessionWork) -> list[str]:
+    """One line per unsent order (held ones too) and draft, the first LISTED of them."""
+    lines = [unsent_line(entry) for entry in work.unsent]
+    lines += [f"Draft: {draft.summary()}" for draft in work.drafts]
+    if len(lines) > LISTED:
+        lines = [*lines[:LISTED], f"and {len(lines) - LISTED} more"]
+    return lines
 
 
 def leave_session_first(

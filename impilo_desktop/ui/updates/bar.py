@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
-    QMessageBox,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from impilo_desktop.ui.shell.message_bar import MessageBar
 from impilo_desktop.ui.updates.controller import UpdateController
+from impilo_desktop.ui.updates.restart_question import ask_before_restart, read_at_stake
 from impilo_desktop.updates.outcomes import UpdateReady
 
 if TYPE_CHECKING:
@@ -27,9 +27,18 @@ if TYPE_CHECKING:
 
 BAR_NAME = "updateBar"
 NOTES_NAME = "whatsNewDialog"
-WAITING_NAME = "restartWaitingQuestion"
 # The self-update proof's mode: the file its record is written to (ui/updates/proof.py).
 PROOF_ENV = "IMPILO_UPDATE_PROOF"
+
+SAVED_NOTE = (
+    "Restarting takes a few seconds. Drafts are kept, and orders waiting to be sent go after"
+    " the restart."
+)
+# A session-only store (no keyring, no passphrase) keeps nothing across a restart.
+SESSION_NOTE = (
+    "Restarting takes a few seconds and ends this session: nothing is saved on this computer,"
+    " so you are asked first about drafts and orders not sent."
+)
 
 
 def ready_text(version: str) -> str:
@@ -39,7 +48,9 @@ def ready_text(version: str) -> str:
 class WhatsNewDialog(QDialog):
     """The release notes of the ready version, with Restart now and Later."""
 
-    def __init__(self, update: UpdateReady, restart: Callable[[], None], parent: QWidget) -> None:
+    def __init__(
+        self, update: UpdateReady, restart: Callable[[], None], saved: bool, parent: QWidget
+    ) -> None:
         super().__init__(parent)
         self.setObjectName(NOTES_NAME)
         self.setWindowTitle(f"What's new in version {update.version}")
@@ -57,11 +68,8 @@ class WhatsNewDialog(QDialog):
         # Plain text: the notes come from the update repository, not from us.
         self.notes.setPlainText(update.notes or "No release notes came with this version.")
         layout.addWidget(self.notes, 1)
-        note = QLabel(
-            "Restarting takes a few seconds. Drafts are kept, and orders waiting to be sent"
-            " go after the restart.",
-            self,
-        )
+        note = QLabel(SAVED_NOTE if saved else SESSION_NOTE, self)
+        note.setObjectName("whatsNewRestartNote")
         note.setWordWrap(True)
         layout.addWidget(note)
         buttons = QDialogButtonBox(self)
@@ -77,48 +85,16 @@ class WhatsNewDialog(QDialog):
         self.resize(520, 360)
 
 
-def ask_about_waiting(
-    parent: QWidget, waiting: int, saved: bool, answer: Callable[[bool], None]
-) -> None:
-    """Orders wait to be sent but none is in flight: restart now or not."""
-    box = QMessageBox(parent)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.setObjectName(WAITING_NAME)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Restart to update")
-    orders = "1 order is" if waiting == 1 else f"{waiting} orders are"
-    box.setText(f"{orders} waiting to be sent.")
-    if saved:
-        box.setInformativeText(
-            ("It is" if waiting == 1 else "They are") + " saved on this computer and will be"
-            " sent after the restart. Restart now?"
-        )
-    else:
-        box.setInformativeText(
-            "Nothing is saved on this computer in this session: restarting now loses "
-            + ("it" if waiting == 1 else "them")
-            + ". Send them first, then restart."
-        )
-    restart = box.addButton(
-        "Restart now" if saved else "Restart and lose them",
-        QMessageBox.ButtonRole.AcceptRole if saved else QMessageBox.ButtonRole.DestructiveRole,
-    )
-    restart.setObjectName("restartWaitingRestart")
-    later = box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
-    later.setObjectName("restartWaitingLater")
-    box.setDefaultButton(later)
-    box.setEscapeButton(later)
-    box.finished.connect(lambda _result: answer(box.clickedButton() is restart))
-    box.open()
-
-
 class UpdateBar(MessageBar):
     """Shows what the controller found: ready (with its actions), waiting, refused. Its
     buttons carry no Alt+letter: the bar shows over every page, whose letters are taken
     (tests/ui/shell/test_mnemonics.py); Tab reaches them."""
 
-    def __init__(self, updates: UpdateController, parent: QWidget) -> None:
+    def __init__(
+        self, updates: UpdateController, saved: Callable[[], bool], parent: QWidget
+    ) -> None:
         super().__init__(BAR_NAME, parent)
+        self._saved = saved
         self.setAccessibleName("Update")
         self.updates = updates
         self.ready: UpdateReady | None = None
@@ -141,7 +117,7 @@ class UpdateBar(MessageBar):
     def open_notes(self) -> None:
         if self.ready is None:
             return
-        WhatsNewDialog(self.ready, self.updates.restart_now, self.window()).open()
+        WhatsNewDialog(self.ready, self.updates.restart_now, self._saved(), self.window()).open()
 
 
 def attach_updates(window: MainWindow) -> UpdateBar:
@@ -151,18 +127,18 @@ def attach_updates(window: MainWindow) -> UpdateBar:
         home=window.home,
         network=lambda: window.services.network,
         outbox=lambda: window.services.outbox,
-        saved=lambda: not window.services.store.in_memory,
-        close_window=window.quit_guard.close_without_asking,
-        ask_about_waiting=lambda count, saved, answer: ask_about_waiting(
-            window, count, saved, answer
+        read_at_stake=lambda answer: read_at_stake(
+            window.bridge, window.services.outbox, window.services.store, answer
         ),
+        close_window=window.quit_guard.close_without_asking,
+        ask_about_waiting=lambda at_stake, answer: ask_before_restart(window, at_stake, answer),
         parent=window,
     )
     central = window.centralWidget()
     layout = central.layout() if central is not None else None
     assert central is not None
     assert isinstance(layout, QVBoxLayout)
-    bar = UpdateBar(updates, central)
+    bar = UpdateBar(updates, lambda: not window.services.store.in_memory, central)
     layout.insertWidget(0, bar)
     if os.environ.get(PROOF_ENV):  # packaging/prove_self_update.py only (proof.py)
         from impilo_desktop.ui.updates.proof import drive_update_proof

@@ -4,9 +4,10 @@ order is being sent.
 
 The restart rules, in order: an order in flight (a drain under way) is waited for; orders
 waiting to be sent but not in flight are asked about (they are kept and go after the
-restart, or, in a session that saves nothing, would be lost); otherwise the update is
-unpacked and verified on the bridge, the window closes as usual, and the new version starts
-once the app has closed everything (`updates.install.restart_at_exit`).
+restart); a session that saves nothing is always asked about, naming what it would lose
+(restart_question.py); then the update is unpacked and verified on the bridge, what is at
+stake is read again (asked again if it grew meanwhile), the window closes as usual, and the
+new version starts once the app has closed everything (`updates.install.restart_at_exit`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from impilo_desktop import __version__
 from impilo_desktop.config import ConfigError, NetworkOptions
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
 from impilo_desktop.ui.plumbing.outbox_controller import OutboxController
+from impilo_desktop.ui.updates.restart_question import AtStake
 from impilo_desktop.updates import jobs
 from impilo_desktop.updates.outcomes import CheckOutcome, UpdateReady, UpdateRefused
 from impilo_desktop.updates.state import (
@@ -42,8 +44,9 @@ log = logging.getLogger(__name__)
 DAY_MS = 24 * 60 * 60 * 1000
 WINDOW_PROGRAM = "impilo-desktop"
 Restart = Callable[["PreparedUpdate", UpdateFolder, str], None]
-# (waiting count, saved on disk) -> answer(restart: bool)
-AskAboutWaiting = Callable[[int, bool, Callable[[bool], None]], None]
+ReadAtStake = Callable[[Callable[[AtStake], None]], None]
+# (what a restart would leave behind) -> answer(restart: bool)
+AskAboutWaiting = Callable[[AtStake, Callable[[bool], None]], None]
 
 
 class UpdateController(QObject):
@@ -62,7 +65,7 @@ class UpdateController(QObject):
         home: Path,
         network: Callable[[], NetworkOptions],
         outbox: Callable[[], OutboxController],
-        saved: Callable[[], bool],
+        read_at_stake: ReadAtStake,
         close_window: Callable[[], None],
         ask_about_waiting: AskAboutWaiting,
         restart: Restart = jobs.restart_at_exit,
@@ -77,7 +80,8 @@ class UpdateController(QObject):
         self.folder = UpdateFolder.of_home(home)
         self._network = network
         self._outbox = outbox
-        self._saved = saved
+        self._read_at_stake = read_at_stake
+        self._agreed: AtStake | None = None  # what the coordinator agreed to leave behind
         self._close_window = close_window
         self._ask_about_waiting = ask_about_waiting
         self.restart = restart
@@ -199,7 +203,7 @@ class UpdateController(QObject):
                 "Impilo Desktop will restart as soon as the order being sent is done."
             )
             return
-        outbox.count_pending(self._waiting_counted)
+        self._read_at_stake(self._at_stake_read)
 
     def _drain_finished(self, _report: object) -> None:
         if not self._restart_waits:
@@ -208,16 +212,17 @@ class UpdateController(QObject):
         self._outbox().drain_finished.disconnect(self._drain_finished)
         self.restart_now()
 
-    def _waiting_counted(self, pending: int, _corrections: int = 0) -> None:
+    def _at_stake_read(self, at_stake: AtStake) -> None:
         if self._outbox().sending:
             self.restart_now()  # a send began meanwhile: wait for it
-        elif pending:
-            self._ask_about_waiting(pending, self._saved(), self._answered)
+        elif at_stake.ask:
+            self._ask_about_waiting(at_stake, lambda yes: self._answered(yes, at_stake))
         else:
-            self._prepare()
+            self._answered(True, at_stake)
 
-    def _answered(self, restart: bool) -> None:
+    def _answered(self, restart: bool, at_stake: AtStake) -> None:
         if restart:
+            self._agreed = at_stake
             self._prepare()
 
     def _prepare(self) -> None:
@@ -234,12 +239,24 @@ class UpdateController(QObject):
         )
 
     def _prepared(self, prepared: PreparedUpdate) -> None:
+        # Unpacking took a while: read again what the restart leaves behind.
+        self._read_at_stake(lambda now: self._restart_unless_changed(prepared, now))
+
+    def _restart_unless_changed(self, prepared: PreparedUpdate, now: AtStake) -> None:
         if self._outbox().sending:
             self.restart_now()
+            return
+        if now.ask and now != self._agreed:  # more waits, or would be lost, than agreed to
+            self._ask_about_waiting(now, lambda yes: self._agreed_again(yes, prepared, now))
             return
         log.info("Restarting into version %s", prepared.version)
         self.restart(prepared, self.folder, WINDOW_PROGRAM)
         self._close_window()
+
+    def _agreed_again(self, restart: bool, prepared: PreparedUpdate, at_stake: AtStake) -> None:
+        if restart:
+            self._agreed = at_stake
+            self._prepared(prepared)
 
     def _not_installed(self, error: BaseException) -> None:
         from impilo_desktop.updates.install import InstallError

@@ -77,6 +77,7 @@ class UpdatesGroup(QGroupBox):
         self.note.setWordWrap(True)
         form.addRow("", self.note)
         if updates.fixed:
+            self.url.setPlaceholderText("None")  # no example to type: it cannot be changed
             self.url.setReadOnly(True)
             self.url.setClearButtonEnabled(False)
             self.url.setToolTip(FIXED_NOTE)
@@ -99,7 +100,9 @@ class UpdatesGroup(QGroupBox):
                 "Checked at start and once a day. An update is installed only when you choose"
                 " to restart, and only if its signatures check out."
             )
-        if self.updates.fixed:
+        if self.updates.fixed and not settings.repository_url:
+            self.note.setText(f"{FIXED_NOTE[:-1]}: no update checks.")
+        elif self.updates.fixed:
             self.note.setText(f"{FIXED_NOTE} {self.note.text()}")
 
     def save(self) -> None:

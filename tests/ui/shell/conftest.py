@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+import keyring.backends.fail
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
@@ -138,3 +139,24 @@ def shown_entry(qtbot: QtBot, window: MainWindow, entry_id: int, state: EntrySta
 
 def wait_online(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: window.services.outbox.state == "online", timeout=15_000)
+
+
+@pytest.fixture
+def session_only(
+    qtbot: QtBot, app_home: Path, custom_argv: list[str], sandbox: SandboxServer
+) -> Iterator[MainWindow]:
+    """The app on the test's sandbox with no keyring and no passphrase: in memory only."""
+    keys = KeyStore(backend=keyring.backends.fail.Keyring(), env={})
+    keys.pin_session_key("custom", sandbox.api_key)
+    _app, window = create_app(
+        custom_argv, home=app_home, keys=keys, ask_passphrase=lambda *_a, **_k: None
+    )
+    window.show()
+    window.start()
+    wait_online(qtbot, window)
+    assert window.services.store.in_memory
+    yield window
+    window.shutdown()
+    window.quit_guard.confirmed = True
+    window.close()
+    window.deleteLater()

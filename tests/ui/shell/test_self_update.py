@@ -10,19 +10,22 @@ prepared update instead of replacing this test process."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton
+from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
+from impilo_desktop.policy import POLICY_ENV
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import EntryState, Store
 from impilo_desktop.ui.shell.main_window import MainWindow
-from impilo_desktop.ui.updates.bar import NOTES_NAME, WAITING_NAME
+from impilo_desktop.ui.updates.bar import NOTES_NAME, SAVED_NOTE, SESSION_NOTE
 from impilo_desktop.ui.updates.controller import UpdateController
+from impilo_desktop.ui.updates.restart_question import WAITING_NAME, AtStake
 from impilo_desktop.updates.install import PreparedUpdate
 from impilo_desktop.updates.state import UpdateFolder, UpdateSettings
 from tests.ui.shell.conftest import sandbox_draft, submit, visible_child
@@ -240,3 +243,145 @@ def test_from_source_settings_say_there_is_nothing_to_update(
     group = window.settings_page.updates_group
     assert "runs from source code" in group.note.text()
     assert not group.check_button.isEnabled()
+
+
+@pytest.fixture
+def updates_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The computer's policy turns self-update off (`update_url: "none"`)."""
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({"update_url": "none"}), encoding="utf-8")
+    monkeypatch.setenv(POLICY_ENV, str(path))
+
+
+def test_the_policy_can_turn_update_checks_off(
+    qtbot: QtBot,
+    updates_off: None,
+    online_window: MainWindow,
+    repo: UpdateRepository,
+    tmp_path: Path,
+) -> None:
+    window = online_window
+    repo.add("1.1.0")
+    updates: UpdateController = window.update_bar.updates
+    with qtbot.waitSignal(updates.settings_changed, timeout=10_000):
+        as_bundle(window, repo, tmp_path, repo.url)  # the user's own address, overridden
+    updates.check_now()
+    assert repo.requests == []
+    window.show_page("settings")
+    group = window.settings_page.updates_group
+    assert group.note.text() == "Set by your organisation: no update checks."
+    assert group.url.text() == ""
+    assert group.url.isReadOnly()
+    assert not group.check_button.isEnabled()
+
+
+def answer(qtbot: QtBot, window: MainWindow, button: str) -> str:
+    """Click `button` of the restart question; its label."""
+    box = visible_child(qtbot, window, QMessageBox, WAITING_NAME)
+    chosen = box.findChild(QPushButton, button)
+    assert chosen is not None
+    label = chosen.text()
+    qtbot.mouseClick(chosen, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not box.isVisible())
+    return label
+
+
+def test_a_session_that_saves_nothing_always_asks_naming_what_it_would_lose(
+    qtbot: QtBot, session_only: MainWindow, repo: UpdateRepository, tmp_path: Path
+) -> None:
+    window = session_only
+    repo.add("1.1.0", notes=NOTES)
+    restarts = as_bundle(window, repo, tmp_path, repo.url)
+    wait_ready(qtbot, window, "1.1.0")
+
+    # Nothing to lose: asked all the same (the restart ends the session).
+    qtbot.mouseClick(action(window, "Restart now"), Qt.MouseButton.LeftButton)
+    box = visible_child(qtbot, window, QMessageBox, WAITING_NAME)
+    assert box.text() == "Nothing is saved on this computer in this session."
+    answer(qtbot, window, "restartWaitingLater")
+    assert restarts.prepared == []
+
+    store = window.services.store
+    store.pause_outbox("paused by the test")  # the orders stay unsent
+    held = store.enqueue(sandbox_draft(count=2), server=window.services.profile.base_url)
+    store.mark_held(held.entry_id, "the patient changed", held_for="age")
+    store.save_draft(sandbox_draft(item_id=1002))
+
+    notes_button = action(window, "What's new")
+    qtbot.mouseClick(notes_button, Qt.MouseButton.LeftButton)
+    dialog = visible_child(qtbot, window, QDialog, NOTES_NAME)
+    note = dialog.findChild(QLabel, "whatsNewRestartNote")
+    assert note is not None
+    assert note.text() == SESSION_NOTE
+    assert "Drafts are kept" not in note.text()
+    restart = dialog.findChild(QPushButton, "whatsNewRestart")
+    assert restart is not None
+    qtbot.mouseClick(restart, Qt.MouseButton.LeftButton)
+    box = visible_child(qtbot, window, QMessageBox, WAITING_NAME)
+    assert box.text() == "1 order not sent and 1 draft would be lost."
+    assert "Jacqueline Seed — 2 items" in box.informativeText()
+    assert "Draft: Jacqueline Seed — 1 item" in box.informativeText()
+    assert box.defaultButton().objectName() == "restartWaitingLater"
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not box.isVisible())
+    assert restarts.prepared == []
+    assert window.isVisible()
+
+    qtbot.mouseClick(action(window, "Restart now"), Qt.MouseButton.LeftButton)
+    assert answer(qtbot, window, "restartWaitingRestart") == "Restart and lose them"
+    qtbot.waitUntil(lambda: bool(restarts.prepared), timeout=30_000)
+
+
+def test_orders_that_came_in_while_the_update_was_unpacked_are_asked_about(
+    qtbot: QtBot, online_window: MainWindow, repo: UpdateRepository, tmp_path: Path
+) -> None:
+    """Nothing waited when Restart now was clicked; an order queued before the restart itself
+    is counted again then, and asked about."""
+    window = online_window
+    repo.add("1.1.0")
+    restarts = as_bundle(window, repo, tmp_path, repo.url)
+    wait_ready(qtbot, window, "1.1.0")
+    updates: UpdateController = window.update_bar.updates
+    store = window.services.store
+    store.pause_outbox("paused by the test")
+    read = updates._read_at_stake
+    reads: list[AtStake] = []
+
+    def read_then_queue_an_order(then: Callable[[AtStake], None]) -> None:
+        def answered(at_stake: AtStake) -> None:
+            if not reads:  # the coordinator clicked with nothing waiting; then an order came
+                store.enqueue(sandbox_draft(), server=window.services.profile.base_url)
+            reads.append(at_stake)
+            then(at_stake)
+
+        read(answered)
+
+    updates._read_at_stake = read_then_queue_an_order
+
+    qtbot.mouseClick(action(window, "Restart now"), Qt.MouseButton.LeftButton)
+    box = visible_child(qtbot, window, QMessageBox, WAITING_NAME)
+    assert reads == [AtStake(0), AtStake(1)]  # asked only at the second count
+    assert box.text() == "1 order is waiting to be sent."
+    answer(qtbot, window, "restartWaitingLater")
+    assert restarts.prepared == []
+    assert window.isVisible()
+
+    qtbot.mouseClick(action(window, "Restart now"), Qt.MouseButton.LeftButton)
+    answer(qtbot, window, "restartWaitingRestart")
+    qtbot.waitUntil(lambda: bool(restarts.prepared), timeout=30_000)
+    assert reads[2:] == [AtStake(1), AtStake(1)]  # agreed to, then unchanged before the restart
+
+
+def test_whats_new_says_drafts_are_kept_when_they_are(
+    qtbot: QtBot, online_window: MainWindow, repo: UpdateRepository, tmp_path: Path
+) -> None:
+    window = online_window
+    repo.add("1.1.0")
+    as_bundle(window, repo, tmp_path, repo.url)
+    wait_ready(qtbot, window, "1.1.0")
+    qtbot.mouseClick(action(window, "What's new"), Qt.MouseButton.LeftButton)
+    dialog = visible_child(qtbot, window, QDialog, NOTES_NAME)
+    note = dialog.findChild(QLabel, "whatsNewRestartNote")
+    assert note is not None
+    assert note.text() == SAVED_NOTE
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)

@@ -5,45 +5,18 @@ and unsent orders when its store closes. Switching account asks first, like quit
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring.backends.fail
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFileDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.domain import OrderDraft
 from impilo_desktop.domain.importing import import_create_json
-from impilo_desktop.sandbox import SandboxServer
-from impilo_desktop.secrets import KeyStore
-from impilo_desktop.ui.app import create_app
 from impilo_desktop.ui.shell.main_window import MainWindow
 from tests.store.patient_change_samples import address_change
 
-from .conftest import sandbox_draft, visible_child, wait_online
-
-
-@pytest.fixture
-def session_only(
-    qtbot: QtBot, app_home: Path, custom_argv: list[str], sandbox: SandboxServer
-) -> Iterator[MainWindow]:
-    """The app on the test's sandbox with no keyring and no passphrase: in memory only."""
-    keys = KeyStore(backend=keyring.backends.fail.Keyring(), env={})
-    keys.pin_session_key("custom", sandbox.api_key)
-    _app, window = create_app(
-        custom_argv, home=app_home, keys=keys, ask_passphrase=lambda *_a, **_k: None
-    )
-    window.show()
-    window.start()
-    wait_online(qtbot, window)
-    assert window.services.store.in_memory
-    yield window
-    window.shutdown()
-    window.quit_guard.confirmed = True
-    window.close()
-    window.deleteLater()
+from .conftest import sandbox_draft, visible_child
 
 
 def _choose_sandbox(window: MainWindow) -> None:
