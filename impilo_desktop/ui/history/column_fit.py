@@ -78,6 +78,11 @@ class ColumnFitter(QObject):
         model = table.model()
         model.modelReset.connect(self.fit_soon)
         model.rowsInserted.connect(self._on_rows_inserted)
+        # Rows re-sorted, or a row's texts replaced (an order updated in place): what is in
+        # view may be wider now.
+        model.layoutChanged.connect(self.fit_soon)
+        model.dataChanged.connect(self.fit_soon)
+        self._fit_pending = False
         self._viewport = table.viewport()
         self._viewport.installEventFilter(self)
         self.fit()
@@ -107,9 +112,16 @@ class ColumnFitter(QObject):
             for c in self._scanned
         }
 
-    def fit_soon(self) -> None:
-        """Fit once the view has laid out its new rows."""
-        QTimer.singleShot(0, self, self.fit)
+    def fit_soon(self, *_args: object) -> None:
+        """Fit once the view has laid out its new rows (one fit for a burst of changes)."""
+        if self._fit_pending:
+            return
+        self._fit_pending = True
+        QTimer.singleShot(0, self, self._fit_now)
+
+    def _fit_now(self) -> None:
+        self._fit_pending = False
+        self.fit()
 
     def fit(self) -> None:
         if self.user_resized or not isValid(self._table):
@@ -131,13 +143,10 @@ class ColumnFitter(QObject):
         finally:
             self._fitting = False
 
-    def _on_rows_inserted(self, _parent: object, first: int, _last: int) -> None:
-        # Rows at the top, or rows that land in view (a first page shorter than the list,
-        # then the next): what the content is measured on has changed. Rows added below
-        # the view change nothing that is measured.
-        last_in_view = self._table.rowAt(self._viewport.height() - 1)
-        if first == 0 or last_in_view < 0 or first <= last_in_view:
-            self.fit_soon()
+    def _on_rows_inserted(self, *_args: object) -> None:
+        # New rows may land in view (a first page shorter than the list, then the next; an
+        # order placed, at the top). One fit per burst, measuring only the rows in view.
+        self.fit_soon()
 
     def _on_section_resized(self, index: int, _old: int, _new: int) -> None:
         header = self._table.horizontalHeader()
