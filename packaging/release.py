@@ -10,6 +10,7 @@ The release workflow (.github/workflows/release.yml) is a thin list of these com
     python packaging/release.py bundle          # build the bundle and run its --self-test
     python packaging/release.py package         # the installer, signed when secrets are given
     python packaging/release.py verify          # --self-test of what ships, installed
+    python packaging/release.py prove-update    # Linux: the bundle updates itself (TUF)
     python packaging/release.py audit           # pip-audit of the lock (release workflow only)
     python packaging/release.py require-signing # a release is refused without signing secrets
 
@@ -350,6 +351,14 @@ def require_update_root(data: Path) -> None:
         )
 
 
+def prove_update(_args: argparse.Namespace) -> None:
+    """Linux: the bundle `bundle` built updates itself to a newer build of this source, and
+    a tampered one is refused, through the command line and the window
+    (packaging/prove_self_update.py)."""
+    run([sys.executable, str(ROOT / "packaging" / "prove_self_update.py"),
+         "--bundle-a", str(build.DIST / build.APP_ID)])  # fmt: skip
+
+
 def audit(_args: argparse.Namespace) -> None:
     """Known vulnerabilities in exactly what the lock installs (needs the PyPI/OSV
     vulnerability service: the release workflow's runners reach it, CI does not)."""
@@ -375,6 +384,7 @@ STEPS = {
     "bundle": bundle,
     "package": package,
     "verify": verify,
+    "prove-update": prove_update,
     "audit": audit,
     "require-signing": require_signing,
 }
