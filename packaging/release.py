@@ -137,7 +137,7 @@ def lint_workflows(_args: argparse.Namespace) -> None:
 def test(_args: argparse.Namespace) -> None:
     """The README's test command; on Linux inside a D-Bus session with an unlocked
     gnome-keyring (.ci/with-secret-service.sh), so the real Secret Service test runs."""
-    pytest = [sys.executable, "-m", "pytest"]
+    pytest = [sys.executable, "-m", "pytest", "-n", "4"]
     if sys.platform.startswith("linux"):
         run(["bash", str(ROOT / ".ci" / "with-secret-service.sh"), *pytest])
     else:
