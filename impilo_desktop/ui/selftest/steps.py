@@ -1,35 +1,21 @@
-"""`impilo-desktop --self-test`: prove that this build (source or installed bundle) works.
-
-Offscreen, in a throw-away home folder, it builds the real main window against the built-in
-sandbox, places one order through the outbox exactly as the New order page does, reads it
-back from the sandbox by its client reference, and prints one line per step. Exit code 0 when
-every step passed; 1 with the reason on the first failure; 2 when the time limit ran out
-(a watchdog thread ends even a hung process, so CI never waits forever).
-"""
+"""The self-test's steps: the real main window on the built-in sandbox (or an account), one
+order placed through the outbox and read back, the checks of what a bundle must carry."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import concurrent.futures
 import importlib
 import importlib.metadata
-import logging
 import os
 import sys
-import tempfile
-import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from impilo_desktop import APP_NAME, __version__
-from impilo_desktop.api.network import self_check as network_self_check
-from impilo_desktop.config import HOME_ENV
-from impilo_desktop.domain.order_sheet.self_check import self_check as sheet_self_check
-from impilo_desktop.logs import configure_logging, redact, reset_logging
+from impilo_desktop.ui.selftest.report import Reporter, SelfTestError, SelfTestTimeoutError
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -39,7 +25,6 @@ if TYPE_CHECKING:
     from impilo_desktop.store.entries import OutboxEntry
     from impilo_desktop.ui.shell.main_window import MainWindow
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 60.0
@@ -52,74 +37,6 @@ DEFAULT_KEYRING = ("keyring.backends.SecretService", "secretstorage")
 # Object names of widgets that only the real pages have (not the shell's placeholders, which
 # stand for the pages other than New order until they are first shown).
 REAL_PAGE_WIDGETS = ("submitOrderButton", "draftsTable", "orderHistoryTable")
-
-
-class SelfTestError(Exception):
-    """A step failed; the message says why, in one line."""
-
-
-class SelfTestTimeoutError(SelfTestError):
-    """The overall time limit ran out."""
-
-
-class Reporter:
-    """Prints `ok   <step> (<ms> ms) <detail>` lines and logs them too."""
-
-    def __init__(self, out: IO[str] | None) -> None:
-        self.out = out
-        self.started = time.perf_counter()
-
-    def line(self, text: str) -> None:
-        log.info("self-test: %s", text)
-        if self.out is not None:
-            print(text, file=self.out, flush=True)
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[list[str]]:
-        """Time a step; the body may append a detail. Failures propagate after one line."""
-        detail: list[str] = []
-        began = time.perf_counter()
-        try:
-            yield detail
-        except SelfTestTimeoutError:
-            raise
-        except Exception as exc:
-            reason = str(exc) or type(exc).__name__
-            self.line(f"FAIL {name}: {reason}")
-            log.exception("self-test step %r failed", name)
-            raise SelfTestError(f"{name}: {reason}") from exc
-        ms = (time.perf_counter() - began) * 1000
-        self.line(f"ok   {name} ({ms:.0f} ms){' ' + detail[0] if detail else ''}")
-
-
-def _console() -> IO[str] | None:
-    """Where to print. A windowed Windows build has no stdout: attach to the calling console
-    (cmd, PowerShell, CI) so its lines still show up."""
-    if sys.stdout is not None:
-        return sys.stdout
-    if sys.platform == "win32":
-        import ctypes
-
-        if ctypes.windll.kernel32.AttachConsole(-1):  # ATTACH_PARENT_PROCESS
-            return open("CONOUT$", "w", encoding="utf-8")
-    return None
-
-
-def _start_watchdog(seconds: float, out: IO[str] | None) -> threading.Timer:
-    """End the process if the self-test itself hangs (e.g. the UI thread blocks in C++)."""
-
-    def expire() -> None:
-        message = f"FAIL self-test: no result after {seconds:.0f} s (watchdog)"
-        log.critical(message)
-        if out is not None:
-            print(message, file=out, flush=True)
-        logging.shutdown()
-        os._exit(2)
-
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
-    timer.start()
-    return timer
 
 
 class SelfTest:
@@ -436,120 +353,3 @@ def _pyside_version() -> str:
     import PySide6
 
     return str(PySide6.__version__)
-
-
-def _print_log_tail(log_file: Path, out: IO[str] | None, lines: int = 40) -> None:
-    """The end of the self-test's log, so a CI failure explains itself (key redacted)."""
-    if out is None or not log_file.is_file():
-        return
-    tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
-    print(f"--- last {len(tail)} lines of {log_file.name} ---", file=out)
-    for text in tail:
-        print(redact(text), file=out)
-    print("---", file=out, flush=True)
-
-
-def _parse(argv: Sequence[str]) -> argparse.Namespace:
-    # Give it as `--self-test-timeout=SECONDS` (one token: the main parser does not know it).
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    parser.add_argument("--self-test-timeout", type=float, default=DEFAULT_TIMEOUT)
-    # Start-up timing (benchmarks/startup.py): stop once the main window is up; with
-    # --self-test-account=URL on a real account's profile at URL instead of the sandbox.
-    parser.add_argument("--self-test-window-only", action="store_true")
-    parser.add_argument("--self-test-account", metavar="URL")
-    args, _rest = parser.parse_known_args(list(argv))
-    return args
-
-
-def run_self_test(
-    argv: Sequence[str],
-    *,
-    out: IO[str] | None = None,
-    watchdog: bool = True,
-    timeout: float | None = None,
-    check_signals: bool = True,
-) -> int:
-    """Run every step; 0 when all passed. `out` defaults to stdout (or the Windows console);
-    `watchdog=False` for in-process tests, which must not risk `os._exit`; `check_signals=False`
-    skips the PySide6 reference-count probe (tests of the rest on an affected interpreter)."""
-    began = time.perf_counter()
-    args = _parse(argv)
-    limit = timeout if timeout is not None else args.self_test_timeout
-    out = out if out is not None else _console()
-    report = Reporter(out)
-    # Before any QApplication exists. (In-process tests already run offscreen.)
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    timer = _start_watchdog(limit + 15, out) if watchdog else None
-    previous_home = os.environ.get(HOME_ENV)
-    test: SelfTest | None = None
-    try:
-        # ignore_cleanup_errors: on Windows a file still held open must not fail a passed test.
-        with tempfile.TemporaryDirectory(
-            prefix="impilo-self-test-", ignore_cleanup_errors=True
-        ) as tmp:
-            home = Path(tmp)
-            os.environ[HOME_ENV] = str(home)  # logs, settings, data: all in the temp folder
-            log_file = configure_logging()
-            test = SelfTest(home, limit, report)
-            frozen = "bundle" if getattr(sys, "frozen", False) else "source"
-            report.line(f"{APP_NAME} {__version__} self-test ({frozen}, {sys.platform})")
-            try:
-                if not args.self_test_window_only:
-                    with report.step("keyring backends") as detail:
-                        detail.append(test.check_keyring_backends())
-                    if check_signals:
-                        with report.step("Qt signal reference counts") as detail:
-                            detail.append(test.check_signal_refcounts())
-                    with report.step("resources") as detail:
-                        detail.append(test.check_resources())
-                    with report.step("trust store and PAC") as detail:
-                        detail.append(network_self_check())
-                    with report.step("order spreadsheets (XLSX)") as detail:
-                        detail.append(sheet_self_check())
-                where = "account" if args.self_test_account else "sandbox"
-                with report.step(f"main window ({where})") as detail:
-                    detail.append(test.open_window(began, args.self_test_account))
-                if not args.self_test_window_only:
-                    with report.step("every page") as detail:
-                        detail.append(test.check_pages())
-                    with report.step("one window per home") as detail:
-                        detail.append(test.check_single_instance())
-                    with report.step("reference data") as detail:
-                        detail.append(test.wait_for_reference_data())
-                    with report.step("order draft") as detail:
-                        draft = test.build_draft()
-                        detail.append(f"patient {draft.patient and draft.patient.id}")
-                    with report.step("sent through the outbox") as detail:
-                        entry = test.send(draft)
-                        detail.append(f"{entry.client_reference} -> order {entry.order_id}")
-                    with report.step("read back from the sandbox") as detail:
-                        detail.append(test.read_back(entry))
-                    with report.step("encrypted store") as detail:
-                        detail.append(test.check_encrypted_store())
-            except SelfTestError:
-                _print_log_tail(log_file, out)
-                raise
-            finally:
-                test.close()
-                reset_logging()
-    except SelfTestTimeoutError as exc:
-        report.line(f"FAIL self-test: {exc}")
-        return 2
-    except SelfTestError as exc:
-        report.line(f"FAIL self-test: {exc}")
-        return 1
-    except Exception as exc:  # set-up itself failed (e.g. Qt cannot start)
-        log.exception("self-test could not run")
-        report.line(f"FAIL self-test: {type(exc).__name__}: {exc}")
-        return 1
-    finally:
-        if timer is not None:
-            timer.cancel()
-        if previous_home is None:
-            os.environ.pop(HOME_ENV, None)
-        else:
-            os.environ[HOME_ENV] = previous_home
-    total = time.perf_counter() - began
-    window_ms = test.time_to_window_ms if test else 0.0
-    report.line(f"PASS self-test in {total:.1f} s (window after {window_ms:.0f} ms)")
-    return 0
