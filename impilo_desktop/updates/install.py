@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,22 @@ def bundle_folder(executable: Path | None = None) -> Path:
     if sys.platform == "darwin" and program.parent.name == "MacOS":
         return program.parents[2]
     return program.parent
+
+
+def can_replace(bundle: Path) -> bool:
+    """Whether this user may put a new version where `bundle` is, tried for real (a folder
+    made and removed; `os.access` says nothing of Windows' ACLs, and everything to root): on
+    Linux and macOS the update is unpacked in the bundle's parent folder and renamed over it;
+    Windows' script also moves files into the bundle's folder. False for a per-machine
+    install (Program Files, /opt, /Applications without admin rights): IT installs those."""
+    places = [bundle.parent, bundle] if sys.platform == "win32" else [bundle.parent]
+    for place in places:
+        try:
+            Path(tempfile.mkdtemp(prefix=f".{bundle.name}.can-update-", dir=place)).rmdir()
+        except OSError as exc:
+            log.info("Updates are not installed here: %s is not writable (%s)", place, exc)
+            return False
+    return True
 
 
 def prepare(folder: UpdateFolder, pending: PendingUpdate, bundle: Path) -> PreparedUpdate:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from impilo_desktop.policy import FIXED_NOTE
 from impilo_desktop.ui.plumbing.theme import status_colors
 from impilo_desktop.ui.updates.controller import UpdateController
+from impilo_desktop.updates.outcomes import UpdatedByOrganisation
 from impilo_desktop.updates.state import UpdateSettings
 
 FROM_SOURCE = (
@@ -89,8 +90,14 @@ class UpdatesGroup(QGroupBox):
             self.url.setText(settings.repository_url)
         result = f" — {settings.last_result}" if settings.last_result else ""
         self.last_check.setText(when_text(settings.last_check) + result)
-        from_bundle = self.updates.from_bundle
-        self.check_button.setEnabled(from_bundle and bool(settings.repository_url))
+        updates = self.updates
+        from_bundle = updates.from_bundle
+        self.check_button.setEnabled(
+            from_bundle and not updates.by_organisation and bool(settings.repository_url)
+        )
+        if updates.by_organisation:
+            self.note.setText(UpdatedByOrganisation(updates.current_version).summary)
+            return
         if not from_bundle:
             self.note.setText(FROM_SOURCE)
         elif not settings.repository_url:
