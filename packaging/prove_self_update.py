@@ -60,7 +60,7 @@ CLI = "impilo-desktop-cli"
 WINDOW = "impilo-desktop"
 PROOF_ENV = "IMPILO_UPDATE_PROOF"  # impilo_desktop/ui/updates/proof.py
 # The window's own option and one of Qt's: B must be started with them too.
-WINDOW_ARGUMENTS = ["--profile", "sandbox", "-style", "fusion"]
+WINDOW_ARGUMENTS = ["--profile", "sandbox", "-style=fusion"]
 
 
 def load_updates() -> ModuleType:

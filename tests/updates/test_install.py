@@ -108,16 +108,15 @@ def test_on_windows_the_purge_keeps_the_uninstaller() -> None:
 
 
 # What a coordinator's shortcut or IT's script may start the window with: the account, and
-# Qt's own options (one with a space, as a shortcut's quoted path would have).
+# Qt's own options (one with a space, as a shortcut's quoted path would have). Qt's options
+# take `=`: `-style fusion` would be read as the sub-command "fusion" (cli.py).
 STARTED_WITH = [
     "--profile",
     "staging",
     "--base-url",
     "https://staging.impiloplatform.com",
-    "-style",
-    "fusion",
-    "-stylesheet",
-    "C:/Clinic Settings/large text.qss",
+    "-style=fusion",
+    "-stylesheet=C:/Clinic Settings/large text.qss",
 ]
 
 

@@ -26,6 +26,8 @@ FROM_SOURCE = (
     " and pip). Installed copies check the address below."
 )
 
+NOT_CHECKED = "Not checked on this computer (your organisation installs new versions)."
+
 
 def when_text(iso: str) -> str:
     """ "Never", or the local date and time of an ISO 8601 UTC timestamp."""
@@ -96,6 +98,11 @@ class UpdatesGroup(QGroupBox):
             from_bundle and not updates.by_organisation and bool(settings.repository_url)
         )
         if updates.by_organisation:
+            # Nothing here is checked or installed: an earlier result ("ready — restart to
+            # update") would promise what cannot happen, and an address typed would do nothing.
+            self.last_check.setText(NOT_CHECKED)
+            self.url.setReadOnly(True)
+            self.url.setClearButtonEnabled(False)
             self.note.setText(UpdatedByOrganisation(updates.current_version).summary)
             return
         if not from_bundle:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.ui.shell.main_window import MainWindow
 from impilo_desktop.ui.updates.controller import UpdateController
+from impilo_desktop.ui.updates.settings_group import NOT_CHECKED
 from impilo_desktop.updates.check import check_for_update
 from impilo_desktop.updates.outcomes import UpdateReady
 from impilo_desktop.updates.state import PendingUpdate, UpdateSettings
@@ -61,5 +63,14 @@ def test_a_copy_it_installs_is_left_to_the_organisation(
         "This computer's copy of Impilo Desktop is updated by your organisation: IT installs"
         " new versions. This is version 1.0.0."
     )
+    assert group.last_check.text() == NOT_CHECKED  # not the earlier "ready" result
     assert group.url.text() == repo.url
+    assert group.url.isReadOnly()
     assert not group.check_button.isEnabled()
+    # By keyboard: the address can be reached (and read) but not changed.
+    group.url.setFocus()
+    qtbot.keyClick(group.url, Qt.Key.Key_End)
+    qtbot.keyClicks(group.url, "/other")
+    qtbot.keyClick(group.url, Qt.Key.Key_Return)
+    assert group.url.text() == repo.url
+    assert UpdateSettings.load(updates.folder).repository_url == repo.url
