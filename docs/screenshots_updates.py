@@ -74,7 +74,8 @@ def update_screens(
     set_scheme: Callable[[str], None],
     tidy_paths: Callable[[Any], None],
 ) -> None:
-    """Save update-ready, update-whats-new and update-settings in each of `schemes`."""
+    """Save update-ready, update-whats-new, update-settings and update-settings-organisation
+    (a per-machine install this user cannot replace) in each of `schemes`."""
     from impilo_desktop.ui.updates.bar import NOTES_NAME, WhatsNewDialog
     from impilo_desktop.updates.state import UpdateSettings
 
@@ -85,6 +86,7 @@ def update_screens(
         updates.trusted_root = repository / "metadata" / "root.json"
         updates.current_version = "0.1.0"
         updates.bundle = folder / "installed" / "impilo-desktop"
+        updates.bundle.mkdir(parents=True)  # where this user could install (can_replace)
         UpdateSettings(repository_url=url).save(updates.folder)
         updates.start()
         wait(lambda: window.update_bar.isVisible() and window.update_bar.ready is not None)
@@ -107,3 +109,20 @@ def update_screens(
         save(window, "update-settings", scheme)
         scroll.verticalScrollBar().setValue(0)
     window.update_bar.dismiss()
+    # The same copy as if IT had installed it where this user cannot write: a folder whose
+    # parent is a file (nothing can be made there), found so by the real check at start.
+    not_a_folder = folder / "not-a-folder"
+    not_a_folder.write_text("", encoding="utf-8")
+    updates.bundle = not_a_folder / "impilo-desktop"
+    updates.start()
+    wait(lambda: updates.by_organisation)
+    for scheme in schemes:
+        set_scheme(scheme)
+        window.show_page("settings")
+        page = window.settings_page
+        scroll = page.findChild(QScrollArea)
+        tidy_paths(page)
+        page.updates_group.url.setText("https://updates.clinic.example/impilo-desktop")
+        scroll.ensureWidgetVisible(page.updates_group)
+        save(window, "update-settings-organisation", scheme)
+        scroll.verticalScrollBar().setValue(0)

@@ -22,8 +22,9 @@ fewer in CI's time.
    impilo_desktop/ui/updates/proof.py). At start its updater finds B, the update bar offers
    it, and the mode clicks the bar's own Restart now: the window closes and, as the process
    exits, B is swapped in and started in its place (the same process, by execv). B's window
-   records that it runs (its version, program and process), checks (up to date) and
-   closes; the installed bundle now prints B and A's folder is gone.
+   records that it runs (its version, program, process and arguments: A's, which were the
+   window's `--profile` and Qt's `-style`), checks (up to date) and closes; the installed
+   bundle now prints B and A's folder is gone.
 6. A fresh copy of A against the repository with B's archive tampered with (bytes changed
    after publishing, same length): refused, exit 1, and A still prints A. Then the same
    copy's window, with a new home: the bar says it was refused (never offers it), Settings >
@@ -39,6 +40,7 @@ import http.server
 import importlib.util
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -57,6 +59,8 @@ WINDOW_SECONDS = 180  # the window's whole run: A, its restart, B
 CLI = "impilo-desktop-cli"
 WINDOW = "impilo-desktop"
 PROOF_ENV = "IMPILO_UPDATE_PROOF"  # impilo_desktop/ui/updates/proof.py
+# The window's own option and one of Qt's: B must be started with them too.
+WINDOW_ARGUMENTS = ["--profile", "sandbox", "-style=fusion"]
 
 
 def load_updates() -> ModuleType:
@@ -157,7 +161,7 @@ def window_home(home: Path, url: str) -> Path:
     return home
 
 
-def run_window(program: Path, home: Path) -> tuple[list[str], int]:
+def run_window(program: Path, home: Path, args: list[str]) -> tuple[list[str], int]:
     """The windowed program in its proof mode, offscreen, until the process ends (after a
     restart, the new version's window ends it); the lines it recorded, and its process id."""
     record = home.with_name(home.name + "-record.txt")
@@ -174,10 +178,12 @@ def run_window(program: Path, home: Path) -> tuple[list[str], int]:
         "IMPILO_DATABASE_PASSPHRASE": "self-update proof",
     }
     env.pop("IMPILO_API_KEY", None)
-    print("+", program, f"({PROOF_ENV}={record})", flush=True)
+    print("+", program, *args, f"({PROOF_ENV}={record})", flush=True)
     began = time.monotonic()
     with output.open("w", encoding="utf-8") as out:
-        process = subprocess.Popen([str(program)], env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [str(program), *args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
         try:
             code: int | None = process.wait(timeout=WINDOW_SECONDS)
         except subprocess.TimeoutExpired:
@@ -303,9 +309,10 @@ def prove_window(bundle_a: Path, url: str, version_a: str, version_b: str) -> No
     """Step 5: the window's own update path, Restart now included."""
     installed = install(bundle_a, WORK / "install-window")
     home = window_home(WORK / "home-window", url)
-    lines, pid = run_window(installed / WINDOW, home)
-    # On Linux the new version replaces the program in the same process (execv) as it exits.
-    started = f"{installed.resolve() / WINDOW} process {pid}"
+    lines, pid = run_window(installed / WINDOW, home, WINDOW_ARGUMENTS)
+    # On Linux the new version replaces the program in the same process (execv) as it exits,
+    # with the arguments the old one was started with.
+    started = f"{installed.resolve() / WINDOW} process {pid} {shlex.join(WINDOW_ARGUMENTS)}"
     expect(len(lines) == 4, "the window recorded A's start, the offer, B's start, B's check")
     expect(lines[0] == f"started {version_a} {started}", f"the window of {version_a} started")
     expect(
@@ -314,7 +321,8 @@ def prove_window(bundle_a: Path, url: str, version_a: str, version_b: str) -> No
     )
     expect(
         lines[2] == f"started {version_b} {started}",
-        f"the window of {version_b} started in its place as the process exited",
+        f"the window of {version_b} started in its place as the process exited, with the"
+        " same arguments",
     )
     expect(lines[3] == f"checked: Up to date (version {version_b}).", "B's window: up to date")
     result = run(installed / CLI, ["--version"], home)
@@ -328,7 +336,7 @@ def prove_window_refuses(installed: Path, url: str, version_a: str) -> None:
     from impilo_desktop.updates.state import PendingUpdate, UpdateFolder, UpdateSettings
 
     home = window_home(WORK / "home-tampered-window", url)
-    lines, _pid = run_window(installed / WINDOW, home)
+    lines, _pid = run_window(installed / WINDOW, home, [])
     expect(len(lines) == 2, "the window recorded its start and the refusal, nothing else")
     expect(lines[0].startswith(f"started {version_a} "), f"the window of {version_a} started")
     expect(

@@ -1,18 +1,29 @@
 """The update repository for self-update (issue 17): keys, adding a built bundle, publishing.
 
-    python packaging/updates.py init --workspace W --keys K
-    python packaging/updates.py add --workspace W --keys K --bundle dist/impilo-desktop \
-        [--version 1.2.0] [--notes "What's new in words"]
-    python packaging/updates.py resign --workspace W --keys K     # weekly: before timestamp expires
+    python packaging/updates.py init --workspace W --keys K --offline-keys O
+    python packaging/updates.py add --workspace W --keys K --offline-keys O \
+        --bundle dist/impilo-desktop [--version 1.2.0] [--notes "What's new in words"]
+    python packaging/updates.py resign --workspace W --keys K [--offline-keys O]   # weekly
     python packaging/updates.py publish --workspace W --out DIR    # the folder to upload
 
-W holds the repository (W/repository/{metadata,targets}) and tufup's config; K holds the
-private keys and must live outside W and outside this git repository (an encrypted USB stick,
-a vault): whoever has them can sign an update every installed copy accepts. `init` also
-writes W/repository/metadata/root.json, the trust anchor a bundle carries: build with
-IMPILO_UPDATE_ROOT pointing at it, or commit it as packaging/update-root.json (public).
-The app checks <URL>/metadata/ and downloads from <URL>/targets/, URL being where DIR is
-served (any static web host). See packaging/README.md ("Self-update").
+W holds the repository (W/repository/{metadata,targets}) and tufup's config. The keys live
+outside W and outside this git repository, in two places (packaging/README.md, "Self-update",
+has the whole ceremony):
+
+- O, the offline folder (an encrypted USB stick kept locked away): the root and targets
+  private keys, each encrypted with one passphrase, read from IMPILO_UPDATE_KEY_PASSPHRASE or
+  asked for on the terminal (once per run). Whoever has them and the passphrase can sign an
+  update every installed copy accepts, or a new root.
+- K, the online folder: the timestamp and snapshot private keys (unencrypted: the release
+  workflow signs with them unattended, keeping them as secrets), and every role's public key.
+  Alone they can only re-sign what the offline keys signed (`resign` of timestamp and
+  snapshot); they cannot add a version or change who is trusted.
+
+Without --offline-keys, `init` keeps all four keys unencrypted in K (a throw-away repository:
+the tests, packaging/prove_self_update.py). `init` also writes W/repository/metadata/
+root.json, the trust anchor a bundle carries: commit it as packaging/update-root.json
+(public), or build with IMPILO_UPDATE_ROOT pointing at it. The app checks <URL>/metadata/
+and downloads from <URL>/targets/, URL being where DIR is served (any static web host).
 """
 
 from __future__ import annotations
@@ -20,12 +31,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import getpass
 import logging
+import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from tufup.repo import Repository
+from securesystemslib.exceptions import CryptoError
+from securesystemslib.interface import (
+    generate_and_write_ed25519_keypair,
+    generate_and_write_unencrypted_ed25519_keypair,
+    import_ed25519_privatekey_from_file,
+)
+from securesystemslib.signer import SSlibSigner
+from tufup.repo import Repository, Roles
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_NAME = "impilo-desktop"  # impilo_desktop/updates/check.py APP_NAME
@@ -37,6 +59,10 @@ EXPIRATION_DAYS = {"root": 365, "targets": 365, "snapshot": 30, "timestamp": 7}
 # weeks of warning (it prints each role's expiry) instead of a silent cliff a year after init.
 RENEW_WITHIN_DAYS = 60
 ROLES = ("root", "targets", "snapshot", "timestamp")
+OFFLINE_ROLES = ("root", "targets")  # who is trusted, and what is released: kept offline
+PASSPHRASE_ENV = "IMPILO_UPDATE_KEY_PASSPHRASE"
+
+Passphrase = Callable[[], str]
 
 
 def version() -> str:
@@ -47,12 +73,71 @@ def version() -> str:
     return built_version()
 
 
-def repository(workspace: Path, keys: Path, expiration: dict[str, int] | None = None) -> Repository:
+def ask_passphrase(*, confirm: bool = False) -> Passphrase:
+    """The offline keys' passphrase, from IMPILO_UPDATE_KEY_PASSPHRASE or typed on the
+    terminal (twice when it is new), read once when a key first needs it."""
+    known: list[str] = []
+
+    def passphrase() -> str:
+        if not known:
+            value = os.environ.get(PASSPHRASE_ENV)
+            if value is None:
+                value = getpass.getpass("Passphrase of the offline keys: ")
+                if confirm and getpass.getpass("The same passphrase again: ") != value:
+                    raise SystemExit("The two passphrases differ. Nothing was changed.")
+            if not value:
+                raise SystemExit(f"The offline keys need a passphrase ({PASSPHRASE_ENV}).")
+            known.append(value)
+        return known[0]
+
+    return passphrase
+
+
+class _Roles(Roles):  # type: ignore[misc]  # tufup ships no type hints
+    """tufup's roles, signing with keys that may be encrypted with one passphrase (tufup
+    itself would ask on the terminal for every signature, and never read it elsewhere)."""
+
+    def __init__(self, dir_path: Path, passphrase: Passphrase) -> None:
+        super().__init__(dir_path=dir_path)
+        self._passphrase = passphrase
+
+    def sign_role(self, role_name: str, private_key_path: Path | str) -> None:
+        path = str(private_key_path)
+        try:
+            key = import_ed25519_privatekey_from_file(filepath=path)
+        except CryptoError:  # encrypted
+            try:
+                key = import_ed25519_privatekey_from_file(
+                    filepath=path, password=self._passphrase()
+                )
+            except CryptoError:
+                raise SystemExit(
+                    f"The passphrase does not open the key {path}. Nothing was changed."
+                ) from None
+        getattr(self, role_name).sign(SSlibSigner(key), append=True)
+
+
+def _open(repo: Repository, passphrase: Passphrase) -> Repository:
+    """Load the repository's public keys and metadata, signing through `_Roles`."""
+    repo._load_keys_and_roles(create_keys=False)
+    roles = _Roles(repo.metadata_dir, passphrase)
+    roles.initialize(keys=repo.keys, expiration_days=repo.expiration_days)
+    repo.roles = roles
+    return repo
+
+
+def repository(
+    workspace: Path,
+    keys: Path,
+    expiration: dict[str, int] | None = None,
+    encrypted: list[str] | None = None,
+) -> Repository:
     return Repository(
         app_name=APP_NAME,
         repo_dir=workspace / "repository",
         keys_dir=keys,
         expiration_days=dict(expiration or EXPIRATION_DAYS),  # type: ignore[arg-type]
+        encrypted_keys=list(encrypted or []),
     )
 
 
@@ -64,23 +149,85 @@ def _in(workspace: Path):  # type: ignore[no-untyped-def]
         yield
 
 
-def init(workspace: Path, keys: Path, expiration: dict[str, int] | None = None) -> Path:
-    """New keys (kept in `keys`) and the first root metadata; returns root.json's path."""
+def _outside(workspace: Path, *folders: Path | None) -> None:
+    for folder in folders:
+        if folder is not None and (folder.is_relative_to(workspace) or folder.is_relative_to(ROOT)):
+            raise SystemExit("Keep the keys outside the workspace and outside the git repository.")
+
+
+def init(
+    workspace: Path,
+    keys: Path,
+    expiration: dict[str, int] | None = None,
+    offline_keys: Path | None = None,
+    passphrase: Passphrase | None = None,
+) -> Path:
+    """New keys and the first root metadata; returns root.json's path. With `offline_keys`,
+    the root and targets keys are made there, encrypted with the passphrase (their public
+    halves are copied to `keys`, where tufup reads every public key)."""
     workspace, keys = workspace.resolve(), keys.resolve()
-    if keys.is_relative_to(workspace) or keys.is_relative_to(ROOT):
-        raise SystemExit("Keep the keys outside the workspace and outside the git repository.")
+    offline = offline_keys.resolve() if offline_keys is not None else None
+    _outside(workspace, keys, offline)
+    if offline is not None and (offline == keys or offline.is_relative_to(keys)):
+        raise SystemExit("The offline keys need a folder of their own (not the online one).")
     with _in(workspace):
-        repo = repository(workspace, keys, expiration)
+        if offline is None:
+            repo = repository(workspace, keys, expiration)
+            repo.save_config()
+            repo.initialize()
+            return repo.metadata_dir / "root.json"
+        ask = passphrase or ask_passphrase(confirm=True)
+        _make_keys(keys, offline, ask)
+        repo = repository(workspace, keys, expiration, encrypted=list(OFFLINE_ROLES))
         repo.save_config()
-        repo.initialize()
+        for folder in (repo.metadata_dir, repo.targets_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        _open(repo, ask).publish_changes(private_key_dirs=[keys, offline])
         return repo.metadata_dir / "root.json"
 
 
-def add(workspace: Path, keys: Path, bundle: Path, new_version: str, notes: str) -> Path:
-    """Archive `bundle` as `new_version`, sign the new metadata; returns the archive."""
-    workspace, keys, bundle = workspace.resolve(), keys.resolve(), bundle.resolve()
+def _make_keys(keys: Path, offline: Path, passphrase: Passphrase) -> None:
+    for folder in (keys, offline):
+        folder.mkdir(parents=True, exist_ok=True)
+        if any(folder.iterdir()):
+            raise SystemExit(f"{folder} is not empty: keys are made once, in empty folders.")
+    for role in ROLES:
+        if role in OFFLINE_ROLES:
+            private = offline / role
+            generate_and_write_ed25519_keypair(password=passphrase(), filepath=str(private))
+            shutil.copyfile(private.with_suffix(".pub"), keys / f"{role}.pub")
+        else:
+            generate_and_write_unencrypted_ed25519_keypair(filepath=str(keys / role))
+
+
+def _key_folders(keys: Path, offline_keys: Path | None) -> list[Path]:
+    return [keys.resolve(), *([offline_keys.resolve()] if offline_keys is not None else [])]
+
+
+def _has_key(folders: list[Path], role: str) -> bool:
+    return any((folder / role).is_file() for folder in folders)
+
+
+def add(
+    workspace: Path,
+    keys: Path,
+    bundle: Path,
+    new_version: str,
+    notes: str,
+    offline_keys: Path | None = None,
+    passphrase: Passphrase | None = None,
+) -> Path:
+    """Archive `bundle` as `new_version`, sign the new metadata; returns the archive. Needs
+    the targets key (offline)."""
+    workspace, bundle = workspace.resolve(), bundle.resolve()
+    folders = _key_folders(keys, offline_keys)
+    if not _has_key(folders, "targets"):
+        raise SystemExit(
+            "Adding a version needs the targets key: give the offline keys' folder"
+            " (--offline-keys). Nothing was changed."
+        )
     with _in(workspace):
-        repo = Repository.from_config()
+        repo = _open(Repository.from_config(), passphrase or ask_passphrase())
         archive = repo.targets_dir / f"{APP_NAME}-{new_version}.tar.gz"
         if archive.exists():
             raise SystemExit(f"{archive.name} is already in the repository.")
@@ -94,25 +241,39 @@ def add(workspace: Path, keys: Path, bundle: Path, new_version: str, notes: str)
         if latest is not None and latest.version >= repo.roles.get_latest_archive().version:
             archive.unlink(missing_ok=True)
             raise SystemExit(f"{new_version} is not newer than {latest.version}.")
-        repo.publish_changes(private_key_dirs=[keys])
+        repo.publish_changes(private_key_dirs=folders)
         return archive
 
 
 def resign(
-    workspace: Path, keys: Path, expiration: dict[str, int] | None = None
+    workspace: Path,
+    keys: Path,
+    expiration: dict[str, int] | None = None,
+    offline_keys: Path | None = None,
+    passphrase: Passphrase | None = None,
 ) -> dict[str, datetime.datetime]:
     """New expiry dates for snapshot and timestamp, and for root and targets when they expire
     within RENEW_WITHIN_DAYS (a new root version, which installed copies verify with the root
-    they have, expired or not). Returns each role's expiry after signing."""
+    they have, expired or not) and their keys are at hand (the offline ones: without them,
+    a warning says when they expire). Returns each role's expiry after signing."""
     days = dict(expiration or EXPIRATION_DAYS)
+    folders = _key_folders(keys, offline_keys)
     with _in(workspace.resolve()):
-        repo = Repository.from_config()
+        repo = _open(Repository.from_config(), passphrase or ask_passphrase())
         repo.expiration_days = days  # also what `add` uses from now on (saved in the config)
         soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=RENEW_WITHIN_DAYS)
         for role in ROLES:
-            if role in ("snapshot", "timestamp") or _expires(repo, role) <= soon:
+            renew = role not in OFFLINE_ROLES or _expires(repo, role) <= soon
+            if renew and _has_key(folders, role):
                 repo.refresh_expiration_date(role_name=role, days=days[role])
-        repo.publish_changes(private_key_dirs=[keys.resolve()])
+            elif renew:
+                print(
+                    f"Warning: {role} expires {_expires(repo, role):%Y-%m-%d} and its key is"
+                    " offline: run resign with --offline-keys before then, or every installed"
+                    " copy refuses every update.",
+                    file=sys.stderr,
+                )
+        repo.publish_changes(private_key_dirs=folders)
         return {role: _expires(repo, role) for role in ROLES}
 
 
@@ -140,20 +301,35 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--workspace", type=Path, required=True)
         if name == "publish":
             command.add_argument("--out", type=Path, required=True)
-        else:
-            command.add_argument("--keys", type=Path, required=True)
+            continue
+        command.add_argument("--keys", type=Path, required=True, help="the online keys' folder")
+        command.add_argument(
+            "--offline-keys",
+            type=Path,
+            default=None,
+            help=f"the root and targets keys' folder (passphrase: {PASSPHRASE_ENV} or asked)",
+        )
         if name == "add":
             command.add_argument("--bundle", type=Path, required=True)
             command.add_argument("--version", default=None, help="default: the source's")
             command.add_argument("--notes", default="", help="release notes, in plain words")
-    args = parser.parse_args(argv)
+    args: Any = parser.parse_args(argv)
     if args.command == "init":
-        print(f"Trust anchor (ship it in the bundle): {init(args.workspace, args.keys)}")
+        root = init(args.workspace, args.keys, offline_keys=args.offline_keys)
+        print(f"Trust anchor (ship it in the bundle): {root}")
     elif args.command == "add":
-        archive = add(args.workspace, args.keys, args.bundle, args.version or version(), args.notes)
+        archive = add(
+            args.workspace,
+            args.keys,
+            args.bundle,
+            args.version or version(),
+            args.notes,
+            offline_keys=args.offline_keys,
+        )
         print(f"Added and signed: {archive}")
     elif args.command == "resign":
-        for role, expires in resign(args.workspace, args.keys).items():
+        expiries = resign(args.workspace, args.keys, offline_keys=args.offline_keys)
+        for role, expires in expiries.items():
             print(f"{role:<9} expires {expires:%Y-%m-%d %H:%M} UTC")
     else:
         print(f"Upload this folder: {publish(args.workspace, args.out)}")

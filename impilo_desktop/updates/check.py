@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -171,15 +172,33 @@ def _check(
 
 def _has_trusted_root(folder: UpdateFolder, trusted_root: Path | None) -> bool:
     """Seed the metadata folder with the bundle's root on the first check; afterwards tuf
-    keeps it current (a rotated root is verified by the one before)."""
+    keeps it current (a rotated root is verified by the one before). A bundled root of a
+    higher version replaces the local one: the installer (or an update, verified) brought
+    it, and after a key rotation the old root could not reach it through the repository.
+    One of a lower or equal version changes nothing: an older bundle installed again must
+    not roll the trust back."""
     local = folder.metadata / "root.json"
-    if local.is_file():
+    bundled = root_version(trusted_root) if trusted_root is not None else None
+    if trusted_root is None or bundled is None:
+        return local.is_file()
+    here = root_version(local) if local.is_file() else None
+    if here is not None and bundled <= here:
         return True
-    if trusted_root is None or not trusted_root.is_file():
-        return False
     folder.metadata.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(trusted_root, local)
+    if here is not None:
+        log.info("The bundled update root (version %d) replaced version %d", bundled, here)
     return True
+
+
+def root_version(path: Path) -> int | None:
+    """The `signed.version` of a root.json; None if it cannot be read."""
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+        version = data["signed"]["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return version if isinstance(version, int) else None
 
 
 _TOO_LONG = "the update check took too long (a slow connection?); it will be tried again later."

@@ -12,7 +12,7 @@ from impilo_desktop import __version__
 from impilo_desktop.config import ConfigError, Settings, app_home
 from impilo_desktop.logs import CLI_LOG_FILE_NAME, configure_logging, current_log_file
 from impilo_desktop.policy import FIXED_NOTE
-from impilo_desktop.updates.outcomes import UpdateReady, UpToDate
+from impilo_desktop.updates.outcomes import UpdatedByOrganisation, UpdateReady, UpToDate
 from impilo_desktop.updates.state import (
     PendingUpdate,
     UpdateFolder,
@@ -60,6 +60,7 @@ def run_update(args: argparse.Namespace) -> int:
     from impilo_desktop.updates.install import (
         InstallError,
         bundle_folder,
+        can_replace,
         prepare,
         remove_previous,
         restart,
@@ -91,7 +92,11 @@ def run_update(args: argparse.Namespace) -> int:
     if not running_from_bundle():
         print("Running from source: there is nothing to update (update with git and pip).")
         return 0
-    remove_previous(bundle_folder())
+    bundle = bundle_folder()
+    remove_previous(bundle)
+    if not can_replace(bundle):  # decided before anything is downloaded
+        print(UpdatedByOrganisation(__version__).summary)
+        return 0
     outcome = asyncio.run(
         check_for_update(
             settings.repository_url,
@@ -109,7 +114,7 @@ def run_update(args: argparse.Namespace) -> int:
     if not args.install or pending is None:
         return 0
     try:
-        prepared = prepare(folder, pending, bundle_folder())
+        prepared = prepare(folder, pending, bundle)
         print(f"Installing version {prepared.version} and restarting…", flush=True)
         restart(prepared, folder, CLI_PROGRAM, ["--version"])
     except (InstallError, OSError) as exc:

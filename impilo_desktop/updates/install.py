@@ -19,6 +19,8 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,22 @@ def bundle_folder(executable: Path | None = None) -> Path:
     if sys.platform == "darwin" and program.parent.name == "MacOS":
         return program.parents[2]
     return program.parent
+
+
+def can_replace(bundle: Path) -> bool:
+    """Whether this user may put a new version where `bundle` is, tried for real (a folder
+    made and removed; `os.access` says nothing of Windows' ACLs, and everything to root): on
+    Linux and macOS the update is unpacked in the bundle's parent folder and renamed over it;
+    Windows' script also moves files into the bundle's folder. False for a per-machine
+    install (Program Files, /opt, /Applications without admin rights): IT installs those."""
+    places = [bundle.parent, bundle] if sys.platform == "win32" else [bundle.parent]
+    for place in places:
+        try:
+            Path(tempfile.mkdtemp(prefix=f".{bundle.name}.can-update-", dir=place)).rmdir()
+        except OSError as exc:
+            log.info("Updates are not installed here: %s is not writable (%s)", place, exc)
+            return False
+    return True
 
 
 def prepare(folder: UpdateFolder, pending: PendingUpdate, bundle: Path) -> PreparedUpdate:
@@ -127,16 +145,34 @@ def restart(prepared: PreparedUpdate, folder: UpdateFolder, name: str, args: lis
         _restart_windows(prepared, folder, name, args)
         return
     swap(prepared, folder)
-    program = prepared.program(name)
+    command = restart_command(prepared, name, args)
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(program, [str(program), *args])
+    os.execv(command[0], command)
 
 
-def restart_at_exit(prepared: PreparedUpdate, folder: UpdateFolder, name: str) -> None:
+def restart_command(prepared: PreparedUpdate, name: str, args: Sequence[str]) -> list[str]:
+    """The new version's `name` program and its arguments, as `execv` (and, on Windows, the
+    installer script's `start`) runs it."""
+    return [str(prepared.program(name)), *args]
+
+
+def carried_arguments(argv: Sequence[str]) -> list[str]:
+    """What the restarted window is given: every argument this process was started with
+    (`--profile`, `--base-url`, Qt's own such as `-style` or `-platform`), so that it opens
+    the same account the same way; only the program's own path (argv[0]) is left out, the
+    new version's taking its place. The update adds no argument of its own."""
+    return list(argv[1:])
+
+
+def restart_at_exit(
+    prepared: PreparedUpdate, folder: UpdateFolder, name: str, argv: Sequence[str] | None = None
+) -> None:
     """Install and restart once the app has closed everything and is exiting (the window's
-    "Restart now": the window closes as usual first, then this runs)."""
-    atexit.register(restart, prepared, folder, name, [])
+    "Restart now": the window closes as usual first, then this runs), with the arguments
+    this process was started with (`argv`: sys.argv)."""
+    args = carried_arguments(sys.argv if argv is None else argv)
+    atexit.register(restart, prepared, folder, name, args)
 
 
 # Files in the app folder that are not the bundle's and must survive the purge: Inno
@@ -163,7 +199,7 @@ def windows_install_arguments(
     what the new version no longer has except KEEP_ON_WINDOWS, then start `name`."""
     from tufup.utils.platform_specific import WIN_BATCH_TEMPLATE
 
-    program = subprocess.list2cmdline([str(prepared.program(name)), *args])
+    program = subprocess.list2cmdline(restart_command(prepared, name, args))
     program = program.replace("{", "{{").replace("}", "}}")  # the script is a format string
     return {
         "src_dir": prepared.unpacked,

@@ -5,7 +5,7 @@ first paint (docs/architecture.md, "What the window's start may import")."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from impilo_desktop.config import NetworkOptions
 from impilo_desktop.updates.outcomes import CheckOutcome
@@ -15,17 +15,27 @@ if TYPE_CHECKING:
     from impilo_desktop.updates.install import PreparedUpdate
 
 
+class SavedState(NamedTuple):
+    settings: UpdateSettings
+    pending: PendingUpdate | None  # newer than this version, and installable here
+    installable: bool  # False: IT installs new versions (`install.can_replace`)
+
+
 def read_state(
     folder: UpdateFolder, current_version: str, bundle: Path | None, from_bundle: bool
-) -> tuple[UpdateSettings, PendingUpdate | None]:
-    """The settings and a pending update newer than this version; a bundle an update
-    replaced is removed now that the new one runs."""
+) -> SavedState:
+    """The settings, whether this user can install updates where the bundle is, and a
+    pending update newer than this version; a bundle an update replaced is removed now that
+    the new one runs."""
+    installable = from_bundle
     if from_bundle:
-        from impilo_desktop.updates.install import bundle_folder, remove_previous
+        from impilo_desktop.updates.install import bundle_folder, can_replace, remove_previous
 
-        remove_previous(bundle or bundle_folder())
-    pending = newer_pending(folder, current_version) if from_bundle else None
-    return UpdateSettings.load(folder), pending
+        bundle = bundle or bundle_folder()
+        remove_previous(bundle)
+        installable = can_replace(bundle)
+    pending = newer_pending(folder, current_version) if installable else None
+    return SavedState(UpdateSettings.load(folder), pending, installable)
 
 
 def newer_pending(folder: UpdateFolder, current_version: str) -> PendingUpdate | None:

@@ -46,4 +46,19 @@ class CheckFailed:
         return f"Could not check: {self.reason}"
 
 
+@dataclass(frozen=True)
+class UpdatedByOrganisation:
+    """This user cannot replace the app's files (a per-machine install): nothing is checked
+    or downloaded, IT installs new versions."""
+
+    version: str
+
+    @property
+    def summary(self) -> str:
+        return (
+            "This computer's copy of Impilo Desktop is updated by your organisation: IT installs"
+            f" new versions. This is version {self.version}."
+        )
+
+
 CheckOutcome = UpdateReady | UpToDate | UpdateRefused | CheckFailed

@@ -1,13 +1,16 @@
 """Installing a verified update (Linux and macOS: the renames `restart` does before it
 execs): the archive is checked again, unpacked beside the bundle and swapped in; the old
 bundle is kept aside until the next start; an archive changed on this computer after it was
-verified is refused with the bundle untouched."""
+verified is refused with the bundle untouched. The restarted program gets the arguments the
+app was started with."""
 
 from __future__ import annotations
 
 import asyncio
 import fnmatch
 import inspect
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,8 +21,10 @@ from impilo_desktop.updates.check import check_for_update
 from impilo_desktop.updates.install import (
     InstallError,
     PreparedUpdate,
+    carried_arguments,
     prepare,
     remove_previous,
+    restart_command,
     swap,
     windows_install_arguments,
 )
@@ -100,3 +105,76 @@ def test_on_windows_the_purge_keeps_the_uninstaller() -> None:
     assert arguments["src_dir"] == prepared.unpacked
     assert arguments["dst_dir"] == bundle
     assert "--minimized" in arguments["batch_template"]
+
+
+# What a coordinator's shortcut or IT's script may start the window with: the account, and
+# Qt's own options (one with a space, as a shortcut's quoted path would have). Qt's options
+# take `=`: `-style fusion` would be read as the sub-command "fusion" (cli.py).
+STARTED_WITH = [
+    "--profile",
+    "staging",
+    "--base-url",
+    "https://staging.impiloplatform.com",
+    "-style=fusion",
+    "-stylesheet=C:/Clinic Settings/large text.qss",
+]
+
+
+def test_the_restart_command_keeps_the_arguments_the_app_was_started_with() -> None:
+    bundle = Path(sys.executable).resolve().parent  # where `program()` finds the running one
+    prepared = PreparedUpdate("1.1.0", bundle, bundle.with_name(bundle.name + ".update"))
+    argv = [str(bundle / "impilo-desktop"), *STARTED_WITH]
+
+    command = restart_command(prepared, "impilo-desktop", carried_arguments(argv))
+
+    suffix = ".exe" if sys.platform == "win32" else ""
+    assert command == [str(bundle / f"impilo-desktop{suffix}"), *STARTED_WITH]
+    windows = windows_install_arguments(prepared, "impilo-desktop", carried_arguments(argv))
+    assert subprocess.list2cmdline(STARTED_WITH).replace("{", "{{") in windows["batch_template"]
+
+
+# A process that starts as the old bundle's program with STARTED_WITH, and is restarted into
+# the new version when it exits (`restart_at_exit`, as the window's Restart now does). The
+# new version's program is a shell script that prints the arguments it was given.
+RESTARTING = """
+import sys
+from pathlib import Path
+from impilo_desktop.updates.install import PreparedUpdate, restart_at_exit
+from impilo_desktop.updates.state import UpdateFolder
+
+bundle, unpacked, folder = (Path(arg) for arg in sys.argv[1:4])
+# As in the bundle (PyInstaller sets both): the old program, started with STARTED_WITH.
+sys.executable = str(bundle / "impilo-desktop")
+sys.argv = [sys.executable, *sys.argv[4:]]
+restart_at_exit(PreparedUpdate("1.1.0", bundle, unpacked), UpdateFolder(folder), "impilo-desktop")
+print("old version exits", flush=True)
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the POSIX restart (execv)")
+def test_the_restarted_version_gets_the_same_arguments(
+    tmp_path: Path, update_folder: UpdateFolder
+) -> None:
+    bundle = installed_bundle(tmp_path)
+    unpacked = bundle.with_name("impilo-desktop.update")
+    unpacked.mkdir()
+    program = unpacked / "impilo-desktop"
+    program.write_text('#!/bin/sh\necho "new version started with:"\nprintf "%s\\n" "$@"\n')
+    program.chmod(0o755)
+
+    result = subprocess.run(
+        [sys.executable, "-c", RESTARTING, bundle, unpacked, update_folder.root, *STARTED_WITH],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert result.stdout.splitlines() == [
+        "old version exits",
+        "new version started with:",
+        *STARTED_WITH,
+    ]
+    assert (bundle / "impilo-desktop").is_file()  # swapped in
+    assert not unpacked.exists()
+    assert (bundle.with_name("impilo-desktop.previous") / "version.txt").is_file()

@@ -91,6 +91,8 @@ class UpdateController(QObject):
         self.current_version = current_version
         # The computer's policy may set the repository (read once at start: memory only).
         self.fixed = fixed_repository_url() is not None
+        # A per-machine install this user cannot replace (known once the state is read).
+        self.by_organisation = False
         self.settings = UpdateSettings()
         self.pending: PendingUpdate | None = None
         self.checking = False
@@ -108,19 +110,27 @@ class UpdateController(QObject):
         if self.from_bundle:
             self._timer.start()
 
-    def _read_state(self) -> tuple[UpdateSettings, PendingUpdate | None]:
+    def _read_state(self) -> jobs.SavedState:
         return jobs.read_state(self.folder, self.current_version, self.bundle, self.from_bundle)
 
-    def _state_read(self, state: tuple[UpdateSettings, PendingUpdate | None]) -> None:
-        settings, pending = state
-        self._settings_read(settings)
-        if pending is not None:
-            self._found(pending)
+    def _state_read(self, state: jobs.SavedState) -> None:
+        # Known before the settings are shown: Settings > Updates says who updates this copy.
+        self.by_organisation = self.from_bundle and not state.installable
+        self._settings_read(state.settings)
+        if state.pending is not None:
+            self._found(state.pending)
         self.check_now()
 
     def check_now(self) -> None:
-        """Check once, unless no repository is set, this is not a bundle, or one runs."""
-        if not self.from_bundle or not self.settings.repository_url or self.checking:
+        """Check once, unless no repository is set, this is not a bundle, this user cannot
+        install updates here (nothing is downloaded that could not be installed), or one
+        runs."""
+        if (
+            not self.from_bundle
+            or self.by_organisation
+            or not self.settings.repository_url
+            or self.checking
+        ):
             return
         self.checking = True
         self.bridge.submit(

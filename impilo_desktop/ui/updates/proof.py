@@ -2,8 +2,9 @@
 `IMPILO_UPDATE_PROOF=<file>` is in the environment: the window goes through its own update
 path as a coordinator would, and writes what happened to <file>, one line per event:
 
-    started <version> <program> process <pid>
-                                  the window of this version runs (the new one's after a restart)
+    started <version> <program> process <pid> <arguments>
+                                  the window of this version runs (the new one's after a restart,
+                                  which must have the same arguments)
     ready <version>: <bar text>   the update bar offers it; its Restart now button is clicked
     refused: <bar text>           the update bar says an update was refused; the window closes
     checked: <summary>            a check ended with nothing to offer; the window closes
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,7 +51,8 @@ class UpdateProof(QObject):
         updates.ready.connect(lambda _update: QTimer.singleShot(0, self.restart_now))
         updates.refused.connect(lambda _text: self.write(f"refused: {self.bar.text.text()}"))
         updates.checked.connect(self.checked)
-        self.write(f"started {__version__} {sys.executable} process {os.getpid()}")
+        started = f"started {__version__} {sys.executable} process {os.getpid()}"
+        self.write(" ".join([started, *([shlex.join(sys.argv[1:])] if sys.argv[1:] else [])]))
 
     def write(self, line: str) -> None:
         """At once, on the UI thread: a test's mode, and each line must be on disk before

@@ -18,12 +18,15 @@ from PySide6.QtWidgets import (
 from impilo_desktop.policy import FIXED_NOTE
 from impilo_desktop.ui.plumbing.theme import status_colors
 from impilo_desktop.ui.updates.controller import UpdateController
+from impilo_desktop.updates.outcomes import UpdatedByOrganisation
 from impilo_desktop.updates.state import UpdateSettings
 
 FROM_SOURCE = (
     "This copy runs from source code: there is nothing for it to update (update it with git"
     " and pip). Installed copies check the address below."
 )
+
+NOT_CHECKED = "Not checked on this computer (your organisation installs new versions)."
 
 
 def when_text(iso: str) -> str:
@@ -89,8 +92,19 @@ class UpdatesGroup(QGroupBox):
             self.url.setText(settings.repository_url)
         result = f" — {settings.last_result}" if settings.last_result else ""
         self.last_check.setText(when_text(settings.last_check) + result)
-        from_bundle = self.updates.from_bundle
-        self.check_button.setEnabled(from_bundle and bool(settings.repository_url))
+        updates = self.updates
+        from_bundle = updates.from_bundle
+        self.check_button.setEnabled(
+            from_bundle and not updates.by_organisation and bool(settings.repository_url)
+        )
+        if updates.by_organisation:
+            # Nothing here is checked or installed: an earlier result ("ready — restart to
+            # update") would promise what cannot happen, and an address typed would do nothing.
+            self.last_check.setText(NOT_CHECKED)
+            self.url.setReadOnly(True)
+            self.url.setClearButtonEnabled(False)
+            self.note.setText(UpdatedByOrganisation(updates.current_version).summary)
+            return
         if not from_bundle:
             self.note.setText(FROM_SOURCE)
         elif not settings.repository_url:

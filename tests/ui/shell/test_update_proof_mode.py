@@ -40,15 +40,19 @@ def test_it_clicks_restart_now_on_the_bar(
     online_window: MainWindow,
     repo: UpdateRepository,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     window = online_window
     record = tmp_path / "record.txt"
+    # What the program was started with (the restarted one must show the same: the proof).
+    monkeypatch.setattr(sys, "argv", [sys.argv[0], "--profile", "custom", "-style=fusion"])
     drive_update_proof(window, window.update_bar, str(record))
     repo.add("1.1.0")
     restarts = as_bundle(window, repo, tmp_path, repo.url)
 
     assert record_of(qtbot, window, record) == [
-        f"started {__version__} {sys.executable} process {os.getpid()}",
+        f"started {__version__} {sys.executable} process {os.getpid()}"
+        " --profile custom -style=fusion",
         "ready 1.1.0: Version 1.1.0 is ready — restart to update.",
     ]
     # The controller's own restart: prepared (unpacked, verified), then the window closed.
