@@ -45,12 +45,52 @@ def _window_parser(*, add_help: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
+# Qt's own options that take their value as the next argument (QGuiApplication and
+# QApplication; X11's and Windows' included). Their value is not a sub-command's name:
+# `impilo-desktop -style fusion` opens the window.
+QT_OPTIONS_WITH_VALUE = frozenset(
+    {
+        "-platform",
+        "-platformpluginpath",
+        "-platformtheme",
+        "-plugin",
+        "-qmljsdebugger",
+        "-qwindowgeometry",
+        "-geometry",
+        "-qwindowicon",
+        "-icon",
+        "-qwindowtitle",
+        "-title",
+        "-display",
+        "-name",
+        "-style",
+        "-stylesheet",
+        "-session",
+    }
+)
+
+
+def _without_qt_values(args_list: Sequence[str]) -> list[str]:
+    """The arguments with Qt's two-word options (`-style fusion`, also `--style fusion`) left
+    out, so that their values are not taken for a sub-command."""
+    kept: list[str] = []
+    skip = False
+    for arg in args_list:
+        if skip:
+            skip = False
+        elif arg in QT_OPTIONS_WITH_VALUE or arg[1:] in QT_OPTIONS_WITH_VALUE:
+            skip = True
+        else:
+            kept.append(arg)
+    return kept
+
+
 def wants_window(args_list: Sequence[str]) -> bool:
     """Whether these arguments open the window: no sub-command named, no help asked. Decided
     without the sub-commands' parsers, so the window's start does not import them."""
     peek = _window_parser(add_help=False)
     peek.add_argument("command", nargs="?")
-    args, rest = peek.parse_known_args(list(args_list))
+    args, rest = peek.parse_known_args(_without_qt_values(args_list))
     return args.command is None and not {"-h", "--help", "--version"} & set(rest)
 
 
