@@ -13,6 +13,7 @@ from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see ciph
 
 from impilo_desktop.api.models import ApiModel, ItemDetailed, Kit, Order, Patient, Site
 from impilo_desktop.store.base import StoreBase
+from impilo_desktop.store.many_rows import insert_rows
 
 M = TypeVar("M", bound=ApiModel)
 T = TypeVar("T")
@@ -139,8 +140,8 @@ def order_body(order: Order) -> str:
 def insert_orders(conn: sqlite3.Connection, orders: Sequence[Order], now: float) -> None:
     """Write orders into the order cache (inside the caller's transaction)."""
     rows = [(o.id, order_body(o), now) for o in orders if o.id is not None]
-    conn.executemany(
-        "INSERT OR REPLACE INTO order_cache (order_id, body, cached_at) VALUES (?, ?, ?)", rows
+    insert_rows(
+        conn, "INSERT OR REPLACE INTO order_cache (order_id, body, cached_at)", "(?, ?, ?)", rows
     )
 
 

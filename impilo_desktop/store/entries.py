@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property
@@ -102,15 +102,18 @@ class OutboxEntry:
         without reading it back; its draft, if already parsed, is kept rather than parsed
         again (the drain marks every entry it sends: docs/performance.md)."""
         when = _dt(at)
-        marked = replace(
-            self,
+        # A copy of every field and parsed value (the cached properties' too), four fields
+        # changed: ~1 µs where `dataclasses.replace` took ~7 (it runs on the drain's writes
+        # thread, holding the lock the event loop's thread needs). No field is computed in
+        # `__post_init__`, so nothing else needs doing.
+        marked = object.__new__(OutboxEntry)
+        marked.__dict__.update(
+            self.__dict__,
             state=EntryState.SENDING,
             attempts=attempts,
             last_sent_at=when,
             updated_at=when or self.updated_at,
         )
-        if "draft" in self.__dict__:  # the cached_property's value
-            marked.__dict__["draft"] = self.__dict__["draft"]
         return marked
 
     @property

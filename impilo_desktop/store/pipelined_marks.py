@@ -13,6 +13,7 @@ from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see ciph
 from impilo_desktop.api.models import Order
 from impilo_desktop.store.cache import insert_orders
 from impilo_desktop.store.entries import EntryState, OutboxEntry
+from impilo_desktop.store.many_rows import insert_rows
 from impilo_desktop.store.outbox import OUTBOX, SENT_FROM
 from impilo_desktop.store.sender_lock import SenderLease, extend_lease
 from impilo_desktop.store.state_table import StateTableMixin
@@ -95,8 +96,10 @@ class PipelinedMarksMixin(StateTableMixin):
         ).fetchall()
         chosen = {int(row[0]) for row in rows}
         marked = [entry_id for entry_id, _, _ in sent if entry_id in chosen]
-        conn.executemany(
-            "INSERT INTO outbox_attempts (entry_id, at, outcome, detail) VALUES (?, ?, 'sent', ?)",
+        insert_rows(
+            conn,
+            "INSERT INTO outbox_attempts (entry_id, at, outcome, detail)",
+            "(?, ?, 'sent', ?)",
             [(entry_id, now, detail) for entry_id, _, detail in sent if entry_id in chosen],
         )
         insert_orders(conn, [order for entry_id, order, _ in sent if entry_id in chosen], now)

@@ -15,6 +15,7 @@ from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see ciph
 from impilo_desktop.store.base import StoreBase
 from impilo_desktop.store.entries import EntryState
 from impilo_desktop.store.errors import EntryNotFoundError, EntryStateError
+from impilo_desktop.store.many_rows import insert_rows
 from impilo_desktop.store.sender_lock import SenderLease, extend_lease
 
 
@@ -224,9 +225,10 @@ class StateTableMixin(StoreBase):
             (EntryState.SENDING, now, now, *row_ids, EntryState.QUEUED),
         ).fetchall()
         attempts = {int(row[0]): int(row[1]) for row in rows}
-        conn.executemany(
-            f"INSERT INTO {table.attempts_table} ({table.id_column}, at, outcome, detail)"
-            " VALUES (?, ?, 'sending', '')",
+        insert_rows(
+            conn,
+            f"INSERT INTO {table.attempts_table} ({table.id_column}, at, outcome, detail)",
+            "(?, ?, 'sending', '')",
             [(row_id, now) for row_id in row_ids if row_id in attempts],
         )
         return attempts

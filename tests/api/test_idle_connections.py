@@ -1,0 +1,134 @@
+"""The pool's quick look at idle connections (api/idle_connections.py): the same answer as
+httpcore's own, so a connection the server closed is never used again, over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import select
+import socket
+
+import httpx
+import pytest
+
+from impilo_desktop.api.client import ImpiloClient
+from impilo_desktop.api.idle_connections import (
+    QuickIdleCheck,
+    QuickIdleStream,
+    quicken_idle_checks,
+    readable,
+)
+from impilo_desktop.api.models import OrderCreate
+from tests.api.support import SECRET_KEY
+
+pytestmark = pytest.mark.anyio
+
+ORDER = OrderCreate.model_validate(
+    {
+        "patient": {"id": 7, "firstName": "Thandiwe", "lastName": "Ngcobo"},
+        "orderItems": [{"item": {"id": 1001}, "count": 1}],
+    }
+)
+
+
+class ClosingServer:
+    """Answers each request with a created order, then, once told to (`close`), closes the
+    connection without having said so (no `Connection: close`): the client's pool must notice
+    it before its next request."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.next_id = 500
+        self.close = asyncio.Event()
+
+    async def answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            (
+                int(line.split(b":")[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            ),
+            0,
+        )
+        await reader.readexactly(length)
+        self.next_id += 1
+        body = b'{"id": %d, "currentStatus": "orderPlaced"}' % self.next_id
+        writer.write(
+            b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        await writer.drain()
+        await self.close.wait()
+        writer.close()
+        await writer.wait_closed()
+
+
+async def test_a_connection_the_server_closed_is_not_used_again(request_way: str) -> None:
+    server = ClosingServer()
+    listening = await asyncio.start_server(server.answer, "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    async with listening, ImpiloClient(f"http://127.0.0.1:{port}", SECRET_KEY) as client:
+        first = await client.create_order(ORDER)
+        pool = (await client._transport._client())._transport._pool  # type: ignore[attr-defined]
+        [connection] = pool.connections
+        stream = connection._connection._network_stream
+        # Straight to the pool, the quick check; through `AsyncClient.send`, httpcore's own.
+        assert isinstance(stream, QuickIdleStream) == (request_way == "pool")
+        assert not stream.get_extra_info("is_readable")
+        assert not connection.has_expired()
+        server.close.set()
+        # The server's close arrives (waited for outside the loop, which owns the socket).
+        fd = stream.get_extra_info("socket").fileno()
+        ready, _, _ = await asyncio.to_thread(select.select, [fd], [], [], 10)
+        assert ready
+        assert stream.get_extra_info("is_readable")
+        assert connection.has_expired()
+        second = await client.create_order(ORDER)  # on a new connection: never retried
+    assert (first.id, second.id) == (501, 502)
+    assert server.connections == 2
+
+
+async def test_readable_means_data_or_the_end_and_a_closed_socket_counts_as_readable() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        assert not readable(ours)
+        theirs.sendall(b"x")
+        assert readable(ours)
+        ours.recv(1)
+        assert not readable(ours)
+        theirs.close()
+        assert readable(ours)  # the end of the connection
+    assert readable(ours)  # closed: no descriptor any more
+
+
+async def test_the_pool_gets_the_quick_check_once_and_only_where_it_can() -> None:
+    direct = httpx.AsyncHTTPTransport()
+    proxied = httpx.AsyncHTTPTransport(proxy="http://127.0.0.1:3128")
+    async with direct, proxied:
+        for transport in (direct, proxied):
+            assert quicken_idle_checks(transport)
+            backend = transport._pool._network_backend
+            assert isinstance(backend, QuickIdleCheck)
+            assert quicken_idle_checks(transport)  # not wrapped twice
+            assert transport._pool._network_backend is backend
+    mock = httpx.MockTransport(lambda request: httpx.Response(200))
+    assert not quicken_idle_checks(mock)
+
+
+async def test_other_attributes_are_the_streams_own() -> None:
+    listening = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    async with listening:
+        transport = httpx.AsyncHTTPTransport()
+        quicken_idle_checks(transport)
+        backend = transport._pool._network_backend
+        stream = await backend.connect_tcp("127.0.0.1", port)
+        try:
+            assert isinstance(stream, QuickIdleStream)
+            assert stream.get_extra_info("server_addr") == ("127.0.0.1", port)
+            assert stream.get_extra_info("socket") is stream.stream.get_extra_info("socket")
+            assert stream.get_extra_info("ssl_object") is None
+        finally:
+            await stream.aclose()
+            await transport.aclose()
