@@ -59,6 +59,7 @@ def run_update(args: argparse.Namespace) -> int:
     from impilo_desktop.updates.check import check_for_update
     from impilo_desktop.updates.install import (
         InstallError,
+        abandon,
         bundle_folder,
         can_replace,
         prepare,
@@ -115,9 +116,14 @@ def run_update(args: argparse.Namespace) -> int:
         return 0
     try:
         prepared = prepare(folder, pending, bundle)
-        print(f"Installing version {prepared.version} and restarting…", flush=True)
+    except InstallError as exc:
+        print(f"Not installed, nothing changed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Installing version {prepared.version} and restarting…", flush=True)
+    try:
         restart(prepared, folder, CLI_PROGRAM, ["--version"])
-    except (InstallError, OSError) as exc:
+    except OSError as exc:  # the bundle is as it was; the update is downloaded again later
+        abandon(prepared, folder)
         print(f"Not installed, nothing changed: {exc}", file=sys.stderr)
         return 1
     return 0

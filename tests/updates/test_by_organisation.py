@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from impilo_desktop.cli import main
-from impilo_desktop.updates.install import can_replace
+from impilo_desktop.updates.install import PROBE_PREFIX, can_replace
 from impilo_desktop.updates.state import BUNDLED_ROOT, UpdateFolder, UpdateSettings
 from tests.update_repository import UpdateRepository, copy
 
@@ -53,6 +53,15 @@ def test_a_folder_this_user_can_write_can_be_replaced(tmp_path: Path) -> None:
     bundle = installed_bundle(tmp_path / "apps")
     assert can_replace(bundle)
     assert sorted(p.name for p in bundle.parent.iterdir()) == ["impilo-desktop"]  # no probe left
+
+
+def test_a_probe_folder_left_behind_is_removed_at_the_next_probe(tmp_path: Path) -> None:
+    bundle = tmp_path / "apps" / "impilo-desktop"
+    bundle.mkdir(parents=True)
+    stale = bundle.parent / (PROBE_PREFIX.format(name=bundle.name) + "x1y2")
+    stale.mkdir()
+    assert can_replace(bundle)
+    assert sorted(p.name for p in bundle.parent.iterdir()) == ["impilo-desktop"]
 
 
 @needs_permissions
