@@ -27,7 +27,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
-from typing import Any
 
 from impilo_desktop.updates.state import PendingUpdate, UpdateFolder
 
@@ -272,41 +271,19 @@ def restart_at_exit(
     atexit.register(restart_or_start_again, prepared, folder, name, args)
 
 
-# Files in the app folder that are not the bundle's and must survive the purge: Inno
-# Setup's uninstaller (unins000.exe/.dat), without which Windows cannot remove the app.
-KEEP_ON_WINDOWS = ("unins*",)
-
-
 def _restart_windows(
     prepared: PreparedUpdate, folder: UpdateFolder, name: str, args: list[str]
 ) -> None:
     """tufup's robocopy script moves the files once this process has exited; a line added
-    to its script starts the new program. (Not exercised by the Linux proof.)"""
+    to its script starts the new program (windows_restart.py). (Not exercised by the Linux
+    proof.)"""
     from tufup.utils.platform_specific import install_update
+
+    from impilo_desktop.updates.windows_restart import windows_install_arguments
 
     PendingUpdate.clear(folder)
     folder.remove_archives()  # unpacked already: the script moves the unpacked files
     install_update(**windows_install_arguments(prepared, name, args))
-
-
-def windows_install_arguments(
-    prepared: PreparedUpdate, name: str, args: list[str]
-) -> dict[str, Any]:
-    """tufup's `install_update` arguments: move the unpacked files over the bundle, delete
-    what the new version no longer has except KEEP_ON_WINDOWS, then start `name`."""
-    from tufup.utils.platform_specific import WIN_BATCH_TEMPLATE
-
-    program = subprocess.list2cmdline(restart_command(prepared, name, args))
-    program = program.replace("{", "{{").replace("}", "}}")  # the script is a format string
-    return {
-        "src_dir": prepared.unpacked,
-        "dst_dir": prepared.bundle,
-        "purge_dst_dir": True,
-        "exclude_from_purge": list(KEEP_ON_WINDOWS),  # robocopy /xf takes wildcards
-        "batch_template": WIN_BATCH_TEMPLATE.replace(
-            "echo Done.", f'echo Done.\nstart "" {program}'
-        ),
-    }
 
 
 def remove_previous(bundle: Path) -> None:
