@@ -8,7 +8,9 @@ made whoever asks."""
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,6 +64,35 @@ def test_a_probe_folder_left_behind_is_removed_at_the_next_probe(tmp_path: Path)
     stale.mkdir()
     assert can_replace(bundle)
     assert sorted(p.name for p in bundle.parent.iterdir()) == ["impilo-desktop"]
+
+
+@pytest.fixture
+def append_only_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder where folders can be made but not removed (ext4's append-only attribute):
+    the probe's own removal fails, as a virus scanner holding it makes it fail on Windows."""
+    folder = tmp_path / "append-only"
+    installed_bundle(folder)
+    chattr = shutil.which("chattr")
+    if chattr is None or subprocess.run([chattr, "+a", str(folder)]).returncode != 0:
+        pytest.skip("needs chattr +a (root, on ext2/3/4)")
+    try:
+        yield folder
+    finally:
+        subprocess.run([chattr, "-a", str(folder)], check=True)
+
+
+def test_a_probe_that_could_be_made_but_not_removed_still_says_writable(
+    append_only_folder: Path,
+) -> None:
+    bundle = append_only_folder / "impilo-desktop"
+    assert can_replace(bundle)
+    left = [p.name for p in append_only_folder.iterdir() if p.name != "impilo-desktop"]
+    assert len(left) == 1
+    assert left[0].startswith(PROBE_PREFIX.format(name="impilo-desktop"))
+
+    subprocess.run(["chattr", "-a", str(append_only_folder)], check=True)
+    assert can_replace(bundle)  # and the one left before is removed now
+    assert sorted(p.name for p in append_only_folder.iterdir()) == ["impilo-desktop"]
 
 
 @needs_permissions
