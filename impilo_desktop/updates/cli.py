@@ -62,6 +62,7 @@ def run_update(args: argparse.Namespace) -> int:
         abandon,
         bundle_folder,
         can_replace,
+        drop_pending,
         prepare,
         remove_previous,
         restart,
@@ -96,6 +97,7 @@ def run_update(args: argparse.Namespace) -> int:
     bundle = bundle_folder()
     remove_previous(bundle)
     if not can_replace(bundle):  # decided before anything is downloaded
+        drop_pending(folder)  # one downloaded before, which cannot be installed here
         print(UpdatedByOrganisation(__version__).summary)
         return 0
     outcome = asyncio.run(

@@ -242,9 +242,17 @@ def restart_or_start_again(
 
 def abandon(prepared: PreparedUpdate, folder: UpdateFolder) -> None:
     """Drop an update that could not be installed: its record, archive and unpacked files."""
+    drop_pending(folder)
+    shutil.rmtree(prepared.unpacked, ignore_errors=True)
+
+
+def drop_pending(folder: UpdateFolder) -> None:
+    """Forget the pending update and delete the downloaded archives: one that cannot be
+    installed here would sit in the data folder (the size of the app) for nothing."""
+    if PendingUpdate.load(folder) is not None:
+        log.info("The downloaded update is dropped: it cannot be installed here")
     PendingUpdate.clear(folder)
     folder.remove_archives()
-    shutil.rmtree(prepared.unpacked, ignore_errors=True)
 
 
 def restart_command(prepared: PreparedUpdate, name: str, args: Sequence[str]) -> list[str]:

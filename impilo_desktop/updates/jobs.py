@@ -26,14 +26,22 @@ def read_state(
 ) -> SavedState:
     """The settings, whether this user can install updates where the bundle is, and a
     pending update newer than this version; a bundle an update replaced is removed now that
-    the new one runs."""
+    the new one runs. Where this user cannot install, an update downloaded before (the size
+    of the app) is deleted."""
     installable = from_bundle
     if from_bundle:
-        from impilo_desktop.updates.install import bundle_folder, can_replace, remove_previous
+        from impilo_desktop.updates.install import (
+            bundle_folder,
+            can_replace,
+            drop_pending,
+            remove_previous,
+        )
 
         bundle = bundle or bundle_folder()
         remove_previous(bundle)
         installable = can_replace(bundle)
+        if not installable:
+            drop_pending(folder)
     pending = newer_pending(folder, current_version) if installable else None
     return SavedState(UpdateSettings.load(folder), pending, installable)
 

@@ -56,6 +56,9 @@ def test_a_copy_it_installs_is_left_to_the_organisation(
         assert len(repo.requests) == asked  # no check, no download
         assert updates.pending is None
         assert not window.update_bar.isVisible()  # no "restart to update"
+        # The update downloaded before is deleted: it could never be installed here.
+        assert PendingUpdate.load(updates.folder) is None
+        assert list(updates.folder.downloads.iterdir()) == []
 
     window.show_page("settings")
     group = window.settings_page.updates_group
