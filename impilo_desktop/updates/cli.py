@@ -12,7 +12,7 @@ from impilo_desktop import __version__
 from impilo_desktop.config import ConfigError, Settings, app_home
 from impilo_desktop.logs import CLI_LOG_FILE_NAME, configure_logging, current_log_file
 from impilo_desktop.policy import FIXED_NOTE
-from impilo_desktop.updates.outcomes import UpdatedByOrganisation, UpdateReady, UpToDate
+from impilo_desktop.updates.outcomes import UpdateReady, UpToDate, not_updated_here
 from impilo_desktop.updates.state import (
     PendingUpdate,
     UpdateFolder,
@@ -63,6 +63,7 @@ def run_update(args: argparse.Namespace) -> int:
         bundle_folder,
         can_replace,
         drop_pending,
+        must_move_to_applications,
         prepare,
         remove_previous,
         restart,
@@ -98,7 +99,7 @@ def run_update(args: argparse.Namespace) -> int:
     remove_previous(bundle)
     if not can_replace(bundle):  # decided before anything is downloaded
         drop_pending(folder)  # one downloaded before, which cannot be installed here
-        print(UpdatedByOrganisation(__version__).summary)
+        print(not_updated_here(__version__, move_to_applications=must_move_to_applications(bundle)))
         return 0
     outcome = asyncio.run(
         check_for_update(

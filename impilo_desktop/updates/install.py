@@ -82,6 +82,22 @@ def can_replace(bundle: Path) -> bool:
     return True
 
 
+def must_move_to_applications(bundle: Path) -> bool:
+    """Whether `bundle`, which cannot be replaced, is a macOS app the coordinator can make
+    updatable by moving it to Applications: one run from its disk image (a read-only
+    filesystem) or from App Translocation (macOS's read-only copy, under a random
+    `/AppTranslocation/` folder, of an app opened where it was downloaded). Not an app IT
+    installed."""
+    if bundle.suffix != ".app":
+        return False
+    if "AppTranslocation" in bundle.parts:
+        return True
+    try:
+        return bool(os.statvfs(bundle.parent).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
+
+
 PROBE_PREFIX = ".{name}.can-update-"
 
 

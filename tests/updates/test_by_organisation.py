@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from impilo_desktop.cli import main
-from impilo_desktop.updates.install import PROBE_PREFIX, can_replace
+from impilo_desktop.updates.install import PROBE_PREFIX, can_replace, must_move_to_applications
 from impilo_desktop.updates.state import BUNDLED_ROOT, UpdateFolder, UpdateSettings
 from tests.update_repository import UpdateRepository, copy
 
@@ -174,3 +174,33 @@ def test_the_command_line_says_a_copy_it_cannot_replace_is_updated_by_the_organi
     as_frozen_bundle(monkeypatch, under_a_file(tmp_path), update_repository, tmp_path)
     code = run_update(update_repository)
     assert_updated_by_organisation(update_repository, app_home, capsys.readouterr().out, code)
+
+
+TRANSLOCATED = Path("private/var/folders/zz/T/AppTranslocation/1A2B-3C4D/d/Impilo Desktop.app")
+
+
+def test_a_mac_app_run_from_app_translocation_is_to_be_moved_to_applications(
+    tmp_path: Path,
+) -> None:
+    """macOS runs an app opened where it was downloaded from a read-only random folder: the
+    coordinator, not IT, makes it updatable by moving it to Applications."""
+    assert must_move_to_applications(tmp_path / TRANSLOCATED)
+    assert not must_move_to_applications(tmp_path / "Applications" / "Impilo Desktop.app")
+    # Not an app (a Linux or Windows bundle) in a folder of that name: IT's.
+    assert not must_move_to_applications(tmp_path / TRANSLOCATED.with_name("impilo-desktop"))
+
+
+def test_the_command_line_says_to_move_a_translocated_app_to_applications(
+    update_repository: UpdateRepository,
+    tmp_path: Path,
+    app_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    as_frozen_bundle(monkeypatch, tmp_path / TRANSLOCATED, update_repository, tmp_path)
+    code = run_update(update_repository)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "move Impilo Desktop to the Applications folder to get updates" in out
+    assert "organisation" not in out
+    assert update_repository.requests == []
