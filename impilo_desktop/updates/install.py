@@ -69,14 +69,23 @@ def can_replace(bundle: Path) -> bool:
     install (Program Files, /opt, /Applications without admin rights): IT installs those.
 
     Tried for real where it can be (a folder made and removed; `os.access` says nothing of
-    Windows' ACLs, and everything to root): on Linux and macOS the update is unpacked in the
-    bundle's parent folder, the bundle renamed aside and later deleted (which needs writing
-    inside it); Windows' script moves files into the bundle's folder. The rename is judged
-    from the sticky bit: in a sticky parent (1777) only the bundle's or the folder's owner
-    may rename it."""
-    for place in (bundle.parent, bundle):
-        if not _can_make_folder_in(place, bundle.name):
+    Windows' ACLs, and everything to root; inside a macOS .app only `os.access`, since a
+    folder made there breaks the app's signature while it exists): on Linux and macOS the
+    update is unpacked in the bundle's parent folder, the bundle renamed aside and later
+    deleted (which needs writing inside it); Windows' script moves files into the bundle's
+    folder. The rename is judged from the sticky bit: in a sticky parent (1777) only the
+    bundle's or the folder's owner may rename it."""
+    if not _can_make_folder_in(bundle.parent, bundle.name):
+        return False
+    if bundle.suffix == ".app":
+        # Nothing is ever written inside a signed app, not even for a moment: a folder in it
+        # breaks its seal (codesign --verify: unsealed contents) until it is gone. macOS
+        # runs the app as the coordinator, never as root, so the permission bits answer.
+        if not os.access(bundle, os.W_OK | os.X_OK):
+            log.info("Updates are not installed here: %s is not writable", bundle)
             return False
+    elif not _can_make_folder_in(bundle, bundle.name):
+        return False
     if sys.platform != "win32" and not _can_rename(bundle):
         return False
     return True

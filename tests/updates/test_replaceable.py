@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from impilo_desktop.updates.install import remove_previous
+from impilo_desktop.updates.install import can_replace, remove_previous
 
 SETPRIV = shutil.which("setpriv")
 NOBODY = 65534
@@ -122,3 +122,26 @@ def test_a_previous_bundle_that_cannot_be_removed_is_kept_beside_a_new_one(share
     assert (bundle / "version.txt").read_text(encoding="utf-8") == "1.1.0"
     remove_previous(bundle)  # at the next start (here as root, who may remove both)
     assert sorted(p.name for p in parent.iterdir()) == ["impilo-desktop"]
+
+
+def test_nothing_is_written_inside_a_mac_app_to_find_out(tmp_path: Path) -> None:
+    """A folder made inside a signed .app, even for a moment, breaks its seal: the app is
+    judged by its permissions, and its contents stay exactly as they were."""
+    app = tmp_path / "Impilo Desktop.app"
+    (app / "Contents" / "MacOS").mkdir(parents=True)
+    before = sorted(p.relative_to(app) for p in app.rglob("*"))
+    watched: list[str] = []
+    listening = [True]
+
+    def audit(event: str, args: tuple[object, ...]) -> None:
+        # An audit hook cannot be removed: it stops listening when the test ends.
+        if listening[0] and event in {"os.mkdir", "tempfile.mkdtemp"} and args:
+            watched.append(str(args[0]))
+
+    sys.addaudithook(audit)
+    try:
+        assert can_replace(app)
+    finally:
+        listening[0] = False
+    assert sorted(p.relative_to(app) for p in app.rglob("*")) == before
+    assert [path for path in watched if path.startswith(str(app) + os.sep)] == []
