@@ -74,8 +74,9 @@ def update_screens(
     set_scheme: Callable[[str], None],
     tidy_paths: Callable[[Any], None],
 ) -> None:
-    """Save update-ready, update-whats-new, update-settings and update-settings-organisation
-    (a per-machine install this user cannot replace) in each of `schemes`."""
+    """Save update-ready, update-whats-new, update-settings, update-settings-organisation
+    (a per-machine install this user cannot replace) and update-settings-move-to-applications
+    (a Mac app run from its disk image) in each of `schemes`."""
     from impilo_desktop.ui.updates.bar import NOTES_NAME, WhatsNewDialog
     from impilo_desktop.updates.state import UpdateSettings
 
@@ -125,4 +126,19 @@ def update_screens(
         page.updates_group.url.setText("https://updates.clinic.example/impilo-desktop")
         scroll.ensureWidgetVisible(page.updates_group)
         save(window, "update-settings-organisation", scheme)
+        scroll.verticalScrollBar().setValue(0)
+    # A Mac app opened where it was downloaded: macOS runs it from a read-only random folder
+    # (App Translocation); moving it to Applications, not IT, makes it updatable.
+    updates.bundle = folder / "AppTranslocation" / "1A2B" / "d" / "Impilo Desktop.app"
+    updates.start()
+    wait(lambda: updates.move_to_applications)
+    for scheme in schemes:
+        set_scheme(scheme)
+        window.show_page("settings")
+        page = window.settings_page
+        scroll = page.findChild(QScrollArea)
+        tidy_paths(page)
+        page.updates_group.url.setText("https://updates.clinic.example/impilo-desktop")
+        scroll.ensureWidgetVisible(page.updates_group)
+        save(window, "update-settings-move-to-applications", scheme)
         scroll.verticalScrollBar().setValue(0)

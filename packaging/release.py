@@ -356,15 +356,31 @@ def self_test(program: Path, timeout: float) -> None:
         subprocess.run([str(cli), "--version"], check=True, timeout=timeout, env=env)
 
 
-def require_update_root(data: Path) -> None:
+COMMITTED_UPDATE_ROOT = ROOT / "packaging" / "update-root.json"
+
+
+def require_update_root(data: Path, committed: Path = COMMITTED_UPDATE_ROOT) -> None:
     """A release carries the update repository's root (the spec adds it from
     IMPILO_UPDATE_ROOT or packaging/update-root.json): without it, no installed copy could
-    ever update itself (impilo_desktop/updates/state.py BUNDLED_ROOT)."""
+    ever update itself (impilo_desktop/updates/state.py BUNDLED_ROOT). It must be the
+    committed one, byte for byte, and signed by its own keys: a copy takes a bundled root of
+    a higher version as its trust anchor (impilo_desktop/updates/trust.py)."""
     root = data / "updates" / "root.json"
-    if os.environ.get("IMPILO_RELEASE") == "1" and not root.is_file():
+    if os.environ.get("IMPILO_RELEASE") != "1":
+        return
+    if not root.is_file():
         raise SystemExit(
             f"{root} is missing: a release must carry the update root (set IMPILO_UPDATE_ROOT"
             " or commit packaging/update-root.json; packaging/README.md, Self-update)."
+        )
+    from impilo_desktop.updates.trust import self_signed
+
+    refused = self_signed(root)
+    if refused:
+        raise SystemExit(f"{root} is not signed by its own keys ({refused}): not released.")
+    if not committed.is_file() or committed.read_bytes() != root.read_bytes():
+        raise SystemExit(
+            f"{root} is not {committed} byte for byte: a release carries the committed root."
         )
 
 

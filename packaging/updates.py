@@ -47,7 +47,7 @@ from securesystemslib.interface import (
     import_ed25519_privatekey_from_file,
 )
 from securesystemslib.signer import SSlibSigner
-from tufup.repo import Repository, Roles
+from tufup.repo import Repository, Roles, get_binary_diff_class
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_NAME = "impilo-desktop"  # impilo_desktop/updates/check.py APP_NAME
@@ -95,35 +95,69 @@ def ask_passphrase(*, confirm: bool = False) -> Passphrase:
 
 class _Roles(Roles):  # type: ignore[misc]  # tufup ships no type hints
     """tufup's roles, signing with keys that may be encrypted with one passphrase (tufup
-    itself would ask on the terminal for every signature, and never read it elsewhere)."""
+    itself would ask on the terminal for every signature, and never read it elsewhere).
+    `open_keys` decrypts them all before anything changes: a wrong passphrase found while
+    signing would leave an archive or a half-published role behind."""
 
     def __init__(self, dir_path: Path, passphrase: Passphrase) -> None:
         super().__init__(dir_path=dir_path)
         self._passphrase = passphrase
+        self._opened: dict[str, Any] = {}
+
+    def open_keys(self, folders: list[Path], roles: tuple[str, ...] = ROLES) -> None:
+        """The private keys of `roles` found in `folders`, decrypted now."""
+        for folder in folders:
+            for role in roles:
+                if (folder / role).is_file():
+                    self._key(folder / role)
+
+    def _key(self, path: Path) -> Any:
+        name = str(path)
+        if name not in self._opened:
+            try:
+                key = import_ed25519_privatekey_from_file(filepath=name)
+            except CryptoError:  # encrypted
+                try:
+                    key = import_ed25519_privatekey_from_file(
+                        filepath=name, password=self._passphrase()
+                    )
+                except CryptoError:
+                    raise SystemExit(
+                        f"The passphrase does not open the key {name}. Nothing was changed."
+                    ) from None
+            self._opened[name] = key
+        return self._opened[name]
 
     def sign_role(self, role_name: str, private_key_path: Path | str) -> None:
-        path = str(private_key_path)
-        try:
-            key = import_ed25519_privatekey_from_file(filepath=path)
-        except CryptoError:  # encrypted
-            try:
-                key = import_ed25519_privatekey_from_file(
-                    filepath=path, password=self._passphrase()
-                )
-            except CryptoError:
-                raise SystemExit(
-                    f"The passphrase does not open the key {path}. Nothing was changed."
-                ) from None
+        key = self._key(Path(private_key_path))
         getattr(self, role_name).sign(SSlibSigner(key), append=True)
 
 
-def _open(repo: Repository, passphrase: Passphrase) -> Repository:
-    """Load the repository's public keys and metadata, signing through `_Roles`."""
+def _open(
+    repo: Repository, passphrase: Passphrase, folders: list[Path] | None = None
+) -> Repository:
+    """Load the repository's public keys and metadata, signing through `_Roles`; the
+    private keys in `folders` are opened (decrypted) now, before any change."""
     repo._load_keys_and_roles(create_keys=False)
     roles = _Roles(repo.metadata_dir, passphrase)
     roles.initialize(keys=repo.keys, expiration_days=repo.expiration_days)
+    roles.open_keys(folders or [])
     repo.roles = roles
     return repo
+
+
+def _from_config(keys: Path) -> Repository:
+    """The repository of the config in the working folder, its public keys read from `keys`:
+    the config holds the absolute folder of the computer that ran `init`, and tufup would
+    ask on the terminal to create it where the keys were moved (CI)."""
+    settings = Repository.load_config()
+    if not settings:
+        raise SystemExit("No update repository here (its config is missing): run init first.")
+    settings["keys_dir"] = keys.resolve()
+    settings["binary_diff"] = get_binary_diff_class(
+        fully_qualified_name=settings.get("binary_diff")
+    )
+    return Repository(**settings)
 
 
 def repository(
@@ -227,7 +261,7 @@ def add(
             " (--offline-keys). Nothing was changed."
         )
     with _in(workspace):
-        repo = _open(Repository.from_config(), passphrase or ask_passphrase())
+        repo = _open(_from_config(keys), passphrase or ask_passphrase(), folders)
         archive = repo.targets_dir / f"{APP_NAME}-{new_version}.tar.gz"
         if archive.exists():
             raise SystemExit(f"{archive.name} is already in the repository.")
@@ -259,11 +293,14 @@ def resign(
     days = dict(expiration or EXPIRATION_DAYS)
     folders = _key_folders(keys, offline_keys)
     with _in(workspace.resolve()):
-        repo = _open(Repository.from_config(), passphrase or ask_passphrase())
+        repo = _open(_from_config(keys), passphrase or ask_passphrase())
         repo.expiration_days = days  # also what `add` uses from now on (saved in the config)
         soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=RENEW_WITHIN_DAYS)
+        due = [r for r in ROLES if r not in OFFLINE_ROLES or _expires(repo, r) <= soon]
+        # A new root makes tufup sign targets again too. Opened before anything changes.
+        repo.roles.open_keys(folders, (*due, *(("targets",) if "root" in due else ())))
         for role in ROLES:
-            renew = role not in OFFLINE_ROLES or _expires(repo, role) <= soon
+            renew = role in due
             if renew and _has_key(folders, role):
                 repo.refresh_expiration_date(role_name=role, days=days[role])
             elif renew:

@@ -6,6 +6,7 @@ by `.ci/run` (`python packaging/release.py lint-workflows`)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import sys
 from pathlib import Path
@@ -190,17 +191,36 @@ def test_the_sign_tool_reaches_inno_setup_whole() -> None:
     )
 
 
-def test_a_release_bundle_must_carry_the_update_root(
+def test_a_release_bundle_must_carry_the_committed_self_signed_update_root(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from tests.update_repository import load_packaging_updates
+
     release = load("release")
     data = tmp_path / "_internal"
     data.mkdir()
+    good = load_packaging_updates().init(tmp_path / "ws", tmp_path / "keys")
+    committed = tmp_path / "update-root.json"
+    committed.write_bytes(good.read_bytes())
     monkeypatch.setenv("IMPILO_RELEASE", "0")
-    release.require_update_root(data)  # a test build may lack it
+    release.require_update_root(data, committed)  # a test build may lack it
     monkeypatch.setenv("IMPILO_RELEASE", "1")
     with pytest.raises(SystemExit, match="a release must carry the update root"):
-        release.require_update_root(data)
-    (data / "updates").mkdir()
-    (data / "updates" / "root.json").write_text("{}", encoding="utf-8")
-    release.require_update_root(data)
+        release.require_update_root(data, committed)
+    bundled = data / "updates" / "root.json"
+    bundled.parent.mkdir()
+    bundled.write_text("{}", encoding="utf-8")
+    with pytest.raises(SystemExit, match="not signed by its own keys"):
+        release.require_update_root(data, committed)
+    edited = json.loads(good.read_text(encoding="utf-8"))
+    edited["signed"]["version"] = 2
+    bundled.write_text(json.dumps(edited), encoding="utf-8")
+    with pytest.raises(SystemExit, match="not signed by its own keys"):
+        release.require_update_root(data, committed)
+    # Signed by itself, but another repository's (or another version's) root.
+    other = load_packaging_updates().init(tmp_path / "ws2", tmp_path / "keys2")
+    bundled.write_bytes(other.read_bytes())
+    with pytest.raises(SystemExit, match="byte for byte"):
+        release.require_update_root(data, committed)
+    bundled.write_bytes(good.read_bytes())
+    release.require_update_root(data, committed)

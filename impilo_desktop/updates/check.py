@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import json
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +35,7 @@ from impilo_desktop.updates.outcomes import (
     UpToDate,
 )
 from impilo_desktop.updates.state import PendingUpdate, UpdateFolder, UpdateSettings
+from impilo_desktop.updates.trust import has_trusted_root
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +88,7 @@ def check_blocking(
     current_version: str,
     deadline_s: float = CHECK_DEADLINE_S,
 ) -> CheckOutcome:
-    if not _has_trusted_root(folder, trusted_root):
+    if not has_trusted_root(folder.metadata, trusted_root):
         return CheckFailed("this copy of Impilo Desktop was built without an update key.")
     fetcher = RouteFetcher(route, deadline_s=deadline_s)
     try:
@@ -168,37 +167,6 @@ def _check(
     folder.remove_archives(keep=pending.archive)  # an older version downloaded before
     log.info("Update %s downloaded and verified (%d bytes)", pending.version, info.length)
     return UpdateReady(pending.version, pending.notes)
-
-
-def _has_trusted_root(folder: UpdateFolder, trusted_root: Path | None) -> bool:
-    """Seed the metadata folder with the bundle's root on the first check; afterwards tuf
-    keeps it current (a rotated root is verified by the one before). A bundled root of a
-    higher version replaces the local one: the installer (or an update, verified) brought
-    it, and after a key rotation the old root could not reach it through the repository.
-    One of a lower or equal version changes nothing: an older bundle installed again must
-    not roll the trust back."""
-    local = folder.metadata / "root.json"
-    bundled = root_version(trusted_root) if trusted_root is not None else None
-    if trusted_root is None or bundled is None:
-        return local.is_file()
-    here = root_version(local) if local.is_file() else None
-    if here is not None and bundled <= here:
-        return True
-    folder.metadata.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(trusted_root, local)
-    if here is not None:
-        log.info("The bundled update root (version %d) replaced version %d", bundled, here)
-    return True
-
-
-def root_version(path: Path) -> int | None:
-    """The `signed.version` of a root.json; None if it cannot be read."""
-    try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-        version = data["signed"]["version"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return version if isinstance(version, int) else None
 
 
 _TOO_LONG = "the update check took too long (a slow connection?); it will be tried again later."

@@ -12,7 +12,7 @@ from impilo_desktop import __version__
 from impilo_desktop.config import ConfigError, Settings, app_home
 from impilo_desktop.logs import CLI_LOG_FILE_NAME, configure_logging, current_log_file
 from impilo_desktop.policy import FIXED_NOTE
-from impilo_desktop.updates.outcomes import UpdatedByOrganisation, UpdateReady, UpToDate
+from impilo_desktop.updates.outcomes import UpdateReady, UpToDate, not_updated_here
 from impilo_desktop.updates.state import (
     PendingUpdate,
     UpdateFolder,
@@ -59,8 +59,11 @@ def run_update(args: argparse.Namespace) -> int:
     from impilo_desktop.updates.check import check_for_update
     from impilo_desktop.updates.install import (
         InstallError,
+        abandon,
         bundle_folder,
         can_replace,
+        drop_pending,
+        must_move_to_applications,
         prepare,
         remove_previous,
         restart,
@@ -95,7 +98,8 @@ def run_update(args: argparse.Namespace) -> int:
     bundle = bundle_folder()
     remove_previous(bundle)
     if not can_replace(bundle):  # decided before anything is downloaded
-        print(UpdatedByOrganisation(__version__).summary)
+        drop_pending(folder)  # one downloaded before, which cannot be installed here
+        print(not_updated_here(__version__, move_to_applications=must_move_to_applications(bundle)))
         return 0
     outcome = asyncio.run(
         check_for_update(
@@ -115,9 +119,14 @@ def run_update(args: argparse.Namespace) -> int:
         return 0
     try:
         prepared = prepare(folder, pending, bundle)
-        print(f"Installing version {prepared.version} and restarting…", flush=True)
+    except InstallError as exc:
+        print(f"Not installed, nothing changed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Installing version {prepared.version} and restarting…", flush=True)
+    try:
         restart(prepared, folder, CLI_PROGRAM, ["--version"])
-    except (InstallError, OSError) as exc:
+    except OSError as exc:  # the bundle is as it was; the update is downloaded again later
+        abandon(prepared, folder)
         print(f"Not installed, nothing changed: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -12,18 +12,21 @@ exits, then starts the new program.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import glob
 import hashlib
 import logging
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import count
 from pathlib import Path
-from typing import Any
 
 from impilo_desktop.updates.state import PendingUpdate, UpdateFolder
 
@@ -62,18 +65,85 @@ def bundle_folder(executable: Path | None = None) -> Path:
 
 
 def can_replace(bundle: Path) -> bool:
-    """Whether this user may put a new version where `bundle` is, tried for real (a folder
-    made and removed; `os.access` says nothing of Windows' ACLs, and everything to root): on
-    Linux and macOS the update is unpacked in the bundle's parent folder and renamed over it;
-    Windows' script also moves files into the bundle's folder. False for a per-machine
-    install (Program Files, /opt, /Applications without admin rights): IT installs those."""
-    places = [bundle.parent, bundle] if sys.platform == "win32" else [bundle.parent]
-    for place in places:
-        try:
-            Path(tempfile.mkdtemp(prefix=f".{bundle.name}.can-update-", dir=place)).rmdir()
-        except OSError as exc:
-            log.info("Updates are not installed here: %s is not writable (%s)", place, exc)
+    """Whether this user may put a new version where `bundle` is. False for a per-machine
+    install (Program Files, /opt, /Applications without admin rights): IT installs those.
+
+    Tried for real where it can be (a folder made and removed; `os.access` says nothing of
+    Windows' ACLs, and everything to root; inside a macOS .app only `os.access`, since a
+    folder made there breaks the app's signature while it exists): on Linux and macOS the
+    update is unpacked in the bundle's parent folder, the bundle renamed aside and later
+    deleted (which needs writing inside it); Windows' script moves files into the bundle's
+    folder. The rename is judged from the sticky bit: in a sticky parent (1777) only the
+    bundle's or the folder's owner may rename it."""
+    if not _can_make_folder_in(bundle.parent, bundle.name):
+        return False
+    if bundle.suffix == ".app":
+        # Nothing is ever written inside a signed app, not even for a moment: a folder in it
+        # breaks its seal (codesign --verify: unsealed contents) until it is gone. macOS
+        # runs the app as the coordinator, never as root, so the permission bits answer.
+        if not os.access(bundle, os.W_OK | os.X_OK):
+            log.info("Updates are not installed here: %s is not writable", bundle)
             return False
+    elif not _can_make_folder_in(bundle, bundle.name):
+        return False
+    if sys.platform != "win32" and not _can_rename(bundle):
+        return False
+    return True
+
+
+def must_move_to_applications(bundle: Path) -> bool:
+    """Whether `bundle`, which cannot be replaced, is a macOS app the coordinator can make
+    updatable by moving it to Applications: one run from its disk image (a read-only
+    filesystem) or from App Translocation (macOS's read-only copy, under a random
+    `/AppTranslocation/` folder, of an app opened where it was downloaded). Not an app IT
+    installed."""
+    if bundle.suffix != ".app":
+        return False
+    if "AppTranslocation" in bundle.parts:
+        return True
+    try:
+        return bool(os.statvfs(bundle.parent).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
+
+
+PROBE_PREFIX = ".{name}.can-update-"
+
+
+def _can_make_folder_in(place: Path, name: str) -> bool:
+    """A folder made in `place` (and removed): yes once it could be made. Probes left by a
+    removal that failed before (a virus scanner holding it) are removed first."""
+    prefix = PROBE_PREFIX.format(name=name)
+    with contextlib.suppress(OSError):
+        for stale in place.glob(f"{glob.escape(prefix)}*"):
+            with contextlib.suppress(OSError):
+                stale.rmdir()
+    try:
+        probe = Path(tempfile.mkdtemp(prefix=prefix, dir=place))
+    except OSError as exc:
+        log.info("Updates are not installed here: %s is not writable (%s)", place, exc)
+        return False
+    try:
+        probe.rmdir()
+    except OSError as exc:  # writable all the same; the next probe removes it
+        log.warning("The probe folder %s could not be removed: %s", probe, exc)
+    return True
+
+
+def _can_rename(bundle: Path) -> bool:
+    try:
+        parent, own = bundle.parent.stat(), bundle.stat()
+    except OSError as exc:
+        log.info("Updates are not installed here: %s cannot be read (%s)", bundle, exc)
+        return False
+    user = os.geteuid()
+    sticky = bool(parent.st_mode & stat.S_ISVTX)
+    if sticky and user != 0 and user not in (parent.st_uid, own.st_uid):
+        log.info(
+            "Updates are not installed here: %s belongs to another user in a sticky folder",
+            bundle,
+        )
+        return False
     return True
 
 
@@ -124,9 +194,9 @@ def _verify(archive: Path, pending: PendingUpdate) -> None:
 
 def swap(prepared: PreparedUpdate, folder: UpdateFolder) -> None:
     """Put the unpacked update where the bundle is (POSIX: the running program keeps its
-    open files). The old bundle stays as `<bundle>.previous` until `remove_previous`."""
-    previous = prepared.bundle.with_name(prepared.bundle.name + PREVIOUS_SUFFIX)
-    shutil.rmtree(previous, ignore_errors=True)
+    open files). The old bundle stays as `<bundle>.previous` until `remove_previous` (or
+    `.previous-N` while an older one cannot be removed)."""
+    previous = _free_previous(prepared.bundle)
     os.replace(prepared.bundle, previous)
     try:
         os.replace(prepared.unpacked, prepared.bundle)
@@ -138,9 +208,29 @@ def swap(prepared: PreparedUpdate, folder: UpdateFolder) -> None:
     log.info("Version %s installed in %s", prepared.version, prepared.bundle)
 
 
+def _free_previous(bundle: Path) -> Path:
+    """`<bundle>.previous`, emptied; or the first free `.previous-N` if it stays."""
+    for candidate in _previous_bundles(bundle, every=False):
+        shutil.rmtree(candidate, ignore_errors=True)
+        if not candidate.exists():
+            return candidate
+        log.warning("The replaced bundle %s could not be removed; it stays", candidate)
+    raise AssertionError("unreachable: the candidates never end")
+
+
+def _previous_bundles(bundle: Path, *, every: bool) -> Iterator[Path]:
+    """`every`: the replaced bundles there are; else the names a new one may take."""
+    if every:
+        yield from bundle.parent.glob(f"{glob.escape(bundle.name + PREVIOUS_SUFFIX)}*")
+        return
+    yield bundle.with_name(bundle.name + PREVIOUS_SUFFIX)
+    yield from (bundle.with_name(f"{bundle.name}{PREVIOUS_SUFFIX}-{n}") for n in count(1))
+
+
 def restart(prepared: PreparedUpdate, folder: UpdateFolder, name: str, args: list[str]) -> None:
     """Install and become the new version's `name` program with `args` (does not return on
-    success). Call it with nothing else running: no window, no open store."""
+    success; raises OSError with the running version in place when the swap fails). Call it
+    with nothing else running: no window, no open store."""
     if sys.platform == "win32":
         _restart_windows(prepared, folder, name, args)
         return
@@ -149,6 +239,45 @@ def restart(prepared: PreparedUpdate, folder: UpdateFolder, name: str, args: lis
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(command[0], command)
+
+
+def restart_or_start_again(
+    prepared: PreparedUpdate, folder: UpdateFolder, name: str, args: list[str]
+) -> None:
+    """`restart`, as the window's exit runs it: the window has closed, so if the install
+    fails (a folder that could not be renamed after all) the program there is started again
+    with the same arguments and the update is dropped (downloaded again at a later check),
+    rather than leaving the coordinator with nothing open."""
+    try:
+        restart(prepared, folder, name, args)
+    except OSError:
+        log.exception("Installing version %s failed; starting this version again", prepared.version)
+        abandon(prepared, folder)
+        command = restart_command(prepared, name, args)  # what is there: the old version
+        try:
+            if sys.platform == "win32":
+                subprocess.Popen(command, close_fds=True)
+            else:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os.execv(command[0], command)
+        except OSError:
+            log.exception("Starting %s again failed", command[0])
+
+
+def abandon(prepared: PreparedUpdate, folder: UpdateFolder) -> None:
+    """Drop an update that could not be installed: its record, archive and unpacked files."""
+    drop_pending(folder)
+    shutil.rmtree(prepared.unpacked, ignore_errors=True)
+
+
+def drop_pending(folder: UpdateFolder) -> None:
+    """Forget the pending update and delete the downloaded archives: one that cannot be
+    installed here would sit in the data folder (the size of the app) for nothing."""
+    if PendingUpdate.load(folder) is not None:
+        log.info("The downloaded update is dropped: it cannot be installed here")
+    PendingUpdate.clear(folder)
+    folder.remove_archives()
 
 
 def restart_command(prepared: PreparedUpdate, name: str, args: Sequence[str]) -> list[str]:
@@ -172,49 +301,30 @@ def restart_at_exit(
     "Restart now": the window closes as usual first, then this runs), with the arguments
     this process was started with (`argv`: sys.argv)."""
     args = carried_arguments(sys.argv if argv is None else argv)
-    atexit.register(restart, prepared, folder, name, args)
-
-
-# Files in the app folder that are not the bundle's and must survive the purge: Inno
-# Setup's uninstaller (unins000.exe/.dat), without which Windows cannot remove the app.
-KEEP_ON_WINDOWS = ("unins*",)
+    atexit.register(restart_or_start_again, prepared, folder, name, args)
 
 
 def _restart_windows(
     prepared: PreparedUpdate, folder: UpdateFolder, name: str, args: list[str]
 ) -> None:
     """tufup's robocopy script moves the files once this process has exited; a line added
-    to its script starts the new program. (Not exercised by the Linux proof.)"""
+    to its script starts the new program (windows_restart.py). (Not exercised by the Linux
+    proof.)"""
     from tufup.utils.platform_specific import install_update
+
+    from impilo_desktop.updates.windows_restart import windows_install_arguments
 
     PendingUpdate.clear(folder)
     folder.remove_archives()  # unpacked already: the script moves the unpacked files
     install_update(**windows_install_arguments(prepared, name, args))
 
 
-def windows_install_arguments(
-    prepared: PreparedUpdate, name: str, args: list[str]
-) -> dict[str, Any]:
-    """tufup's `install_update` arguments: move the unpacked files over the bundle, delete
-    what the new version no longer has except KEEP_ON_WINDOWS, then start `name`."""
-    from tufup.utils.platform_specific import WIN_BATCH_TEMPLATE
-
-    program = subprocess.list2cmdline(restart_command(prepared, name, args))
-    program = program.replace("{", "{{").replace("}", "}}")  # the script is a format string
-    return {
-        "src_dir": prepared.unpacked,
-        "dst_dir": prepared.bundle,
-        "purge_dst_dir": True,
-        "exclude_from_purge": list(KEEP_ON_WINDOWS),  # robocopy /xf takes wildcards
-        "batch_template": WIN_BATCH_TEMPLATE.replace(
-            "echo Done.", f'echo Done.\nstart "" {program}'
-        ),
-    }
-
-
 def remove_previous(bundle: Path) -> None:
-    """The bundle an update replaced, once the new version runs."""
-    previous = bundle.with_name(bundle.name + PREVIOUS_SUFFIX)
-    if previous.is_dir():
-        shutil.rmtree(previous, ignore_errors=True)
-        log.info("Removed the replaced bundle %s", previous)
+    """The bundles an update replaced, once the new version runs."""
+    for previous in _previous_bundles(bundle, every=True):
+        if previous.is_dir():
+            shutil.rmtree(previous, ignore_errors=True)
+            if previous.exists():
+                log.warning("The replaced bundle %s could not be removed", previous)
+            else:
+                log.info("Removed the replaced bundle %s", previous)

@@ -19,6 +19,7 @@ class SavedState(NamedTuple):
     settings: UpdateSettings
     pending: PendingUpdate | None  # newer than this version, and installable here
     installable: bool  # False: IT installs new versions (`install.can_replace`)
+    move_to_applications: bool = False  # not installable: a macOS app run from its dmg
 
 
 def read_state(
@@ -26,16 +27,26 @@ def read_state(
 ) -> SavedState:
     """The settings, whether this user can install updates where the bundle is, and a
     pending update newer than this version; a bundle an update replaced is removed now that
-    the new one runs."""
-    installable = from_bundle
+    the new one runs. Where this user cannot install, an update downloaded before (the size
+    of the app) is deleted."""
+    installable, move = from_bundle, False
     if from_bundle:
-        from impilo_desktop.updates.install import bundle_folder, can_replace, remove_previous
+        from impilo_desktop.updates.install import (
+            bundle_folder,
+            can_replace,
+            drop_pending,
+            must_move_to_applications,
+            remove_previous,
+        )
 
         bundle = bundle or bundle_folder()
         remove_previous(bundle)
         installable = can_replace(bundle)
+        if not installable:
+            drop_pending(folder)
+            move = must_move_to_applications(bundle)
     pending = newer_pending(folder, current_version) if installable else None
-    return SavedState(UpdateSettings.load(folder), pending, installable)
+    return SavedState(UpdateSettings.load(folder), pending, installable, move)
 
 
 def newer_pending(folder: UpdateFolder, current_version: str) -> PendingUpdate | None:

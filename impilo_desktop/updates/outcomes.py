@@ -61,4 +61,29 @@ class UpdatedByOrganisation:
         )
 
 
+@dataclass(frozen=True)
+class MoveToApplications:
+    """A macOS app run from its disk image, or from the read-only copy macOS makes of an app
+    opened where it was downloaded (App Translocation): nothing is checked or downloaded, and
+    moving the app to Applications is what lets it update (not IT)."""
+
+    version: str
+
+    @property
+    def summary(self) -> str:
+        return (
+            "Impilo Desktop is running from its disk image or a temporary copy: move Impilo"
+            " Desktop to the Applications folder to get updates. This is version"
+            f" {self.version}."
+        )
+
+
+def not_updated_here(version: str, *, move_to_applications: bool) -> str:
+    """What Settings > Updates and `impilo-desktop update` say where this copy cannot be
+    replaced."""
+    if move_to_applications:
+        return MoveToApplications(version).summary
+    return UpdatedByOrganisation(version).summary
+
+
 CheckOutcome = UpdateReady | UpToDate | UpdateRefused | CheckFailed

@@ -8,7 +8,9 @@ made whoever asks."""
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from impilo_desktop.cli import main
-from impilo_desktop.updates.install import can_replace
+from impilo_desktop.updates.install import PROBE_PREFIX, can_replace, must_move_to_applications
 from impilo_desktop.updates.state import BUNDLED_ROOT, UpdateFolder, UpdateSettings
 from tests.update_repository import UpdateRepository, copy
 
@@ -53,6 +55,44 @@ def test_a_folder_this_user_can_write_can_be_replaced(tmp_path: Path) -> None:
     bundle = installed_bundle(tmp_path / "apps")
     assert can_replace(bundle)
     assert sorted(p.name for p in bundle.parent.iterdir()) == ["impilo-desktop"]  # no probe left
+
+
+def test_a_probe_folder_left_behind_is_removed_at_the_next_probe(tmp_path: Path) -> None:
+    bundle = tmp_path / "apps" / "impilo-desktop"
+    bundle.mkdir(parents=True)
+    stale = bundle.parent / (PROBE_PREFIX.format(name=bundle.name) + "x1y2")
+    stale.mkdir()
+    assert can_replace(bundle)
+    assert sorted(p.name for p in bundle.parent.iterdir()) == ["impilo-desktop"]
+
+
+@pytest.fixture
+def append_only_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder where folders can be made but not removed (ext4's append-only attribute):
+    the probe's own removal fails, as a virus scanner holding it makes it fail on Windows."""
+    folder = tmp_path / "append-only"
+    installed_bundle(folder)
+    chattr = shutil.which("chattr")
+    if chattr is None or subprocess.run([chattr, "+a", str(folder)]).returncode != 0:
+        pytest.skip("needs chattr +a (root, on ext2/3/4)")
+    try:
+        yield folder
+    finally:
+        subprocess.run([chattr, "-a", str(folder)], check=True)
+
+
+def test_a_probe_that_could_be_made_but_not_removed_still_says_writable(
+    append_only_folder: Path,
+) -> None:
+    bundle = append_only_folder / "impilo-desktop"
+    assert can_replace(bundle)
+    left = [p.name for p in append_only_folder.iterdir() if p.name != "impilo-desktop"]
+    assert len(left) == 1
+    assert left[0].startswith(PROBE_PREFIX.format(name="impilo-desktop"))
+
+    subprocess.run(["chattr", "-a", str(append_only_folder)], check=True)
+    assert can_replace(bundle)  # and the one left before is removed now
+    assert sorted(p.name for p in append_only_folder.iterdir()) == ["impilo-desktop"]
 
 
 @needs_permissions
@@ -134,3 +174,33 @@ def test_the_command_line_says_a_copy_it_cannot_replace_is_updated_by_the_organi
     as_frozen_bundle(monkeypatch, under_a_file(tmp_path), update_repository, tmp_path)
     code = run_update(update_repository)
     assert_updated_by_organisation(update_repository, app_home, capsys.readouterr().out, code)
+
+
+TRANSLOCATED = Path("private/var/folders/zz/T/AppTranslocation/1A2B-3C4D/d/Impilo Desktop.app")
+
+
+def test_a_mac_app_run_from_app_translocation_is_to_be_moved_to_applications(
+    tmp_path: Path,
+) -> None:
+    """macOS runs an app opened where it was downloaded from a read-only random folder: the
+    coordinator, not IT, makes it updatable by moving it to Applications."""
+    assert must_move_to_applications(tmp_path / TRANSLOCATED)
+    assert not must_move_to_applications(tmp_path / "Applications" / "Impilo Desktop.app")
+    # Not an app (a Linux or Windows bundle) in a folder of that name: IT's.
+    assert not must_move_to_applications(tmp_path / TRANSLOCATED.with_name("impilo-desktop"))
+
+
+def test_the_command_line_says_to_move_a_translocated_app_to_applications(
+    update_repository: UpdateRepository,
+    tmp_path: Path,
+    app_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    as_frozen_bundle(monkeypatch, tmp_path / TRANSLOCATED, update_repository, tmp_path)
+    code = run_update(update_repository)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "move Impilo Desktop to the Applications folder to get updates" in out
+    assert "organisation" not in out
+    assert update_repository.requests == []

@@ -26,10 +26,10 @@ from impilo_desktop.updates.install import (
     remove_previous,
     restart_command,
     swap,
-    windows_install_arguments,
 )
 from impilo_desktop.updates.outcomes import UpdateReady
 from impilo_desktop.updates.state import PendingUpdate, UpdateFolder
+from impilo_desktop.updates.windows_restart import windows_install_arguments
 from tests.update_repository import UpdateRepository, tamper
 
 
@@ -129,8 +129,7 @@ def test_the_restart_command_keeps_the_arguments_the_app_was_started_with() -> N
 
     suffix = ".exe" if sys.platform == "win32" else ""
     assert command == [str(bundle / f"impilo-desktop{suffix}"), *STARTED_WITH]
-    windows = windows_install_arguments(prepared, "impilo-desktop", carried_arguments(argv))
-    assert subprocess.list2cmdline(STARTED_WITH).replace("{", "{{") in windows["batch_template"]
+    # On Windows, the same through the batch script: tests/updates/test_windows_restart.py.
 
 
 # A process that starts as the old bundle's program with STARTED_WITH, and is restarted into
@@ -178,3 +177,40 @@ def test_the_restarted_version_gets_the_same_arguments(
     assert (bundle / "impilo-desktop").is_file()  # swapped in
     assert not unpacked.exists()
     assert (bundle.with_name("impilo-desktop.previous") / "version.txt").is_file()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the POSIX restart (execv)")
+def test_a_restart_whose_install_fails_starts_the_old_version_again(
+    tmp_path: Path, update_folder: UpdateFolder
+) -> None:
+    """The window has closed when the install runs: if the swap fails (here the unpacked
+    update is gone), the version there is started again with the same arguments, and the
+    update is dropped (downloaded again at a later check) instead of failing every start."""
+    bundle = installed_bundle(tmp_path)
+    program = bundle / "impilo-desktop"
+    program.write_text('#!/bin/sh\necho "version 1.0.0 started with:"\nprintf "%s\\n" "$@"\n')
+    program.chmod(0o755)
+    unpacked = bundle.with_name("impilo-desktop.update")  # never made: the swap fails
+    PendingUpdate("1.1.0", "", "impilo-desktop-1.1.0.tar.gz", 3, {"sha256": "0"}).save(
+        update_folder
+    )
+    update_folder.downloads.mkdir()
+    (update_folder.downloads / "impilo-desktop-1.1.0.tar.gz").write_bytes(b"abc")
+
+    result = subprocess.run(
+        [sys.executable, "-c", RESTARTING, bundle, unpacked, update_folder.root, *STARTED_WITH],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert result.stdout.splitlines() == [
+        "old version exits",
+        "version 1.0.0 started with:",
+        *STARTED_WITH,
+    ]
+    assert (bundle / "version.txt").read_text(encoding="utf-8") == "1.0.0"
+    assert sorted(p.name for p in bundle.parent.iterdir()) == ["impilo-desktop"]
+    assert PendingUpdate.load(update_folder) is None
+    assert list(update_folder.downloads.iterdir()) == []

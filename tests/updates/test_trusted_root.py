@@ -15,9 +15,16 @@ from pathlib import Path
 from securesystemslib.interface import generate_and_write_unencrypted_ed25519_keypair
 from tufup.repo import Repository
 
-from impilo_desktop.updates.check import check_for_update, root_version
-from impilo_desktop.updates.outcomes import CheckOutcome, UpdateReady, UpdateRefused, UpToDate
+from impilo_desktop.updates.check import check_for_update
+from impilo_desktop.updates.outcomes import (
+    CheckFailed,
+    CheckOutcome,
+    UpdateReady,
+    UpdateRefused,
+    UpToDate,
+)
 from impilo_desktop.updates.state import UpdateFolder
+from impilo_desktop.updates.trust import root_version
 from tests.update_repository import UpdateRepository, copy, load_packaging_updates, serve
 
 
@@ -115,3 +122,70 @@ def test_an_unreadable_local_root_is_seeded_again_from_the_bundle(
 
     assert check(repo, update_folder, repo.root_json) == UpdateReady("1.1.0", "")
     assert root_version(local_root(update_folder)) == 1
+
+
+def root_signed_by_the_old_key_alone(repo: UpdateRepository, tmp_path: Path) -> Path:
+    """Root version 2 caught mid-rotation: it names a new root key but carries only the old
+    key's signature (the new key never signed it)."""
+    from securesystemslib.interface import (
+        import_ed25519_privatekey_from_file,
+        import_ed25519_publickey_from_file,
+    )
+    from securesystemslib.signer import SSlibKey, SSlibSigner
+    from tuf.api.metadata import Metadata, Root  # type: ignore[attr-defined]  # re-exported
+
+    root = Metadata[Root].from_file(str(repo.root_json))
+    new_keys = tmp_path / "mid-rotation"
+    new_keys.mkdir()
+    generate_and_write_unencrypted_ed25519_keypair(filepath=str(new_keys / "root2"))
+    public = import_ed25519_publickey_from_file(str(new_keys / "root2.pub"))
+    new_key = SSlibKey.from_securesystemslib_key(public)
+    for old in list(root.signed.roles["root"].keyids):
+        root.signed.revoke_key(old, "root")
+    root.signed.add_key(new_key, "root")
+    root.signed.version = 2
+    old_key = import_ed25519_privatekey_from_file(filepath=str(repo.keys / "root"))
+    root.sign(SSlibSigner(old_key))
+    path = tmp_path / "root-v2-mid-rotation.json"
+    root.to_file(str(path))
+    return path
+
+
+def hand_edited_to_a_higher_version(root_json: Path, to: Path) -> Path:
+    data = json.loads(root_json.read_text(encoding="utf-8"))
+    data["signed"]["version"] = 7
+    to.write_text(json.dumps(data), encoding="utf-8")
+    return to
+
+
+def test_a_higher_bundled_root_that_does_not_sign_itself_is_refused(
+    update_repository: UpdateRepository, update_folder: UpdateFolder, tmp_path: Path
+) -> None:
+    repo = update_repository
+    repo.add("1.0.0")
+    first_root = copy(repo.root_json, tmp_path / "root-v1.json")
+    assert check(repo, update_folder, first_root) == UpToDate("1.0.0")
+    trusted = local_root(update_folder).read_bytes()
+    repo.add("1.1.0")
+
+    # A version bumped by hand (its signature no longer matches), and a new root signed only
+    # by the key it replaces: neither becomes the anchor, and the copy still updates.
+    for bundled in (
+        hand_edited_to_a_higher_version(repo.root_json, tmp_path / "root-v7-edited.json"),
+        root_signed_by_the_old_key_alone(repo, tmp_path),
+    ):
+        assert check(repo, update_folder, bundled) == UpdateReady("1.1.0", "")
+        assert local_root(update_folder).read_bytes() == trusted
+
+
+def test_a_first_bundled_root_that_does_not_sign_itself_is_not_trusted(
+    update_repository: UpdateRepository, update_folder: UpdateFolder, tmp_path: Path
+) -> None:
+    repo = update_repository
+    repo.add("1.0.0")
+    edited = hand_edited_to_a_higher_version(repo.root_json, tmp_path / "root-edited.json")
+
+    outcome = check(repo, update_folder, edited)
+
+    assert outcome == CheckFailed("this copy of Impilo Desktop was built without an update key.")
+    assert not local_root(update_folder).exists()

@@ -125,12 +125,63 @@ def test_adding_a_version_needs_the_offline_targets_key_and_its_passphrase(
     with pytest.raises(SystemExit, match="needs the targets key"):
         updates.add(repo.workspace, repo.keys, bundle, "1.1.0", "")
 
+    served_before = files(repo.served)
     monkeypatch.setenv(updates.PASSPHRASE_ENV, "not the passphrase")
     with pytest.raises(SystemExit, match="The passphrase does not open the key"):
         updates.add(
             repo.workspace, repo.keys, bundle, "1.1.0", "", offline_keys=tmp_path / "usb-stick"
         )
     assert signed(repo, "targets") == targets_before
+    assert files(repo.served) == served_before  # no archive left in targets/ either
+
+    # The retry with the right passphrase is not refused ("already in the repository").
+    monkeypatch.setenv(updates.PASSPHRASE_ENV, PASSPHRASE)
+    archive = updates.add(
+        repo.workspace, repo.keys, bundle, "1.1.0", "", offline_keys=tmp_path / "usb-stick"
+    )
+    assert archive.parent == repo.served / "targets"
+    assert signed(repo, "targets") != targets_before
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`, by its relative path, with its bytes."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_resign_reads_the_public_keys_where_the_online_keys_were_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The config keeps the folder `init` wrote the keys to; CI writes them back elsewhere
+    (packaging/README.md). `resign --keys` there works unattended, stdin closed."""
+    updates = load_packaging_updates()
+    monkeypatch.setenv(updates.PASSPHRASE_ENV, PASSPHRASE)
+    repo = UpdateRepository(tmp_path / "ws", tmp_path / "keys", tmp_path / "bundles")
+    # A day shorter than resign's: a new expiry even within the same second.
+    expiration = {"root": 365, "targets": 365, "snapshot": 30, "timestamp": 6}
+    updates.init(repo.workspace, repo.keys, expiration, offline_keys=tmp_path / "usb-stick")
+    monkeypatch.delenv(updates.PASSPHRASE_ENV)  # CI has no passphrase
+    moved = tmp_path / "ci-secrets" / "keys"
+    moved.parent.mkdir()
+    repo.keys.rename(moved)
+    timestamp_before = signed(repo, "timestamp")
+
+    command = ["resign", "--workspace", str(repo.workspace), "--keys", str(moved)]
+    result = subprocess.run(
+        [sys.executable, str(PACKAGING / "updates.py"), *command],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "timestamp expires" in result.stdout
+    assert signed(repo, "timestamp")["version"] == int(str(timestamp_before["version"])) + 1
+    assert not repo.keys.exists()  # not made again where the config said
 
 
 # The child takes the pseudo-terminal as its controlling terminal (a session leader opening

@@ -93,6 +93,7 @@ class UpdateController(QObject):
         self.fixed = fixed_repository_url() is not None
         # A per-machine install this user cannot replace (known once the state is read).
         self.by_organisation = False
+        self.move_to_applications = False  # by_organisation, but the coordinator can fix it
         self.settings = UpdateSettings()
         self.pending: PendingUpdate | None = None
         self.checking = False
@@ -116,6 +117,7 @@ class UpdateController(QObject):
     def _state_read(self, state: jobs.SavedState) -> None:
         # Known before the settings are shown: Settings > Updates says who updates this copy.
         self.by_organisation = self.from_bundle and not state.installable
+        self.move_to_applications = self.by_organisation and state.move_to_applications
         self._settings_read(state.settings)
         if state.pending is not None:
             self._found(state.pending)

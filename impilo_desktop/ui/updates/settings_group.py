@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from impilo_desktop.policy import FIXED_NOTE
 from impilo_desktop.ui.plumbing.theme import status_colors
 from impilo_desktop.ui.updates.controller import UpdateController
-from impilo_desktop.updates.outcomes import UpdatedByOrganisation
+from impilo_desktop.updates.outcomes import not_updated_here
 from impilo_desktop.updates.state import UpdateSettings
 
 FROM_SOURCE = (
@@ -27,6 +27,7 @@ FROM_SOURCE = (
 )
 
 NOT_CHECKED = "Not checked on this computer (your organisation installs new versions)."
+NOT_CHECKED_HERE = "Not checked where Impilo Desktop runs now (see below)."
 
 
 def when_text(iso: str) -> str:
@@ -100,10 +101,11 @@ class UpdatesGroup(QGroupBox):
         if updates.by_organisation:
             # Nothing here is checked or installed: an earlier result ("ready — restart to
             # update") would promise what cannot happen, and an address typed would do nothing.
-            self.last_check.setText(NOT_CHECKED)
+            moved = updates.move_to_applications
+            self.last_check.setText(NOT_CHECKED_HERE if moved else NOT_CHECKED)
             self.url.setReadOnly(True)
             self.url.setClearButtonEnabled(False)
-            self.note.setText(UpdatedByOrganisation(updates.current_version).summary)
+            self.note.setText(not_updated_here(updates.current_version, move_to_applications=moved))
             return
         if not from_bundle:
             self.note.setText(FROM_SOURCE)

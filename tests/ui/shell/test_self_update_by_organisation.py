@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from impilo_desktop.ui.shell.main_window import MainWindow
 from impilo_desktop.ui.updates.controller import UpdateController
-from impilo_desktop.ui.updates.settings_group import NOT_CHECKED
+from impilo_desktop.ui.updates.settings_group import NOT_CHECKED, NOT_CHECKED_HERE
 from impilo_desktop.updates.check import check_for_update
 from impilo_desktop.updates.outcomes import UpdateReady
 from impilo_desktop.updates.state import PendingUpdate, UpdateSettings
@@ -56,6 +56,9 @@ def test_a_copy_it_installs_is_left_to_the_organisation(
         assert len(repo.requests) == asked  # no check, no download
         assert updates.pending is None
         assert not window.update_bar.isVisible()  # no "restart to update"
+        # The update downloaded before is deleted: it could never be installed here.
+        assert PendingUpdate.load(updates.folder) is None
+        assert list(updates.folder.downloads.iterdir()) == []
 
     window.show_page("settings")
     group = window.settings_page.updates_group
@@ -74,3 +77,29 @@ def test_a_copy_it_installs_is_left_to_the_organisation(
     qtbot.keyClick(group.url, Qt.Key.Key_Return)
     assert group.url.text() == repo.url
     assert UpdateSettings.load(updates.folder).repository_url == repo.url
+
+
+def test_a_mac_app_run_from_its_disk_image_asks_to_be_moved_to_applications(
+    qtbot: QtBot, online_window: MainWindow, tmp_path: Path
+) -> None:
+    """The same copy as macOS runs it when it is opened where it was downloaded (App
+    Translocation: a read-only random folder): the coordinator can fix it, so Settings says
+    how instead of sending them to IT."""
+    window = online_window
+    updates: UpdateController = window.update_bar.updates
+    updates.from_bundle = True
+    updates.current_version = "1.0.0"
+    updates.bundle = tmp_path / "AppTranslocation" / "1A2B" / "d" / "Impilo Desktop.app"
+    UpdateSettings(repository_url="https://updates.clinic.example/impilo").save(updates.folder)
+    with qtbot.waitSignal(updates.settings_changed, timeout=10_000):
+        updates.start()
+
+    assert updates.by_organisation
+    assert updates.move_to_applications
+    window.show_page("settings")
+    group = window.settings_page.updates_group
+    assert group.last_check.text() == NOT_CHECKED_HERE  # not "your organisation installs"
+    assert group.note.text() == (
+        "Impilo Desktop is running from its disk image or a temporary copy: move Impilo"
+        " Desktop to the Applications folder to get updates. This is version 1.0.0."
+    )
