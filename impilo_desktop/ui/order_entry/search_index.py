@@ -4,9 +4,10 @@ types.
 QSortFilterProxyModel calls back into Python for every row on every keystroke (about a
 second for 100,000 rows, docs/decisions.md). Here each row has one lowercase key built once;
 a query is split into tokens and a row matches when every token is a substring of its key.
-The keys are held as one UTF-8 text with an array of where each starts (`KeyText`), not one
-string object each: 100,000 string objects cost about 6 MiB of headers and pointers alone
-(docs/performance.md "Memory", round 4).
+The keys are held as one UTF-8 text with an array of where each starts (`JoinedKeys`), not
+one string object each: 100,000 string objects cost about 6 MiB of headers and pointers alone
+(docs/performance.md "Memory", round 4); the patient picker's keys are its table's own text,
+lowercased as a search reaches it (`patient_keys.py`, round 5).
 When the new query only extends the previous one (the usual case while typing) we scan the
 previous result instead of every row, so the cost falls with each keystroke. Rows are kept
 in a precomputed order, so filtering never sorts. Plain Python, no Qt: the benchmark and
@@ -207,8 +208,8 @@ class SearchIndex:
     The scans run at C speed: a chunk of rows' keys is cut from the joined text (one `split`
     when the rows are consecutive, a slice each when they are scattered), then a token's
     matches are one `map(operator.contains, ...)` mask applied with `itertools.compress`.
-    Only the rows of the chunk in hand have key objects; the index itself holds one text
-    and one array of offsets.
+    Only the rows of the chunk in hand have key objects; the keys themselves stay in their
+    `KeySource` (one text and an array of offsets).
 
     With a time `budget` a search stops after the chunk that crosses it and returns the
     matches found so far (the first rows in display order: what the list shows first);
