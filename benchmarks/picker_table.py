@@ -31,7 +31,6 @@ from impilo_desktop.ui.order_entry.patient_table import PatientTable
 from impilo_desktop.ui.order_entry.picker_model import PickerModel, PreparedRecords, prepare_records
 from impilo_desktop.ui.order_entry.picker_widgets import patient_columns
 from impilo_desktop.ui.order_entry.records import PatientRecord
-from impilo_desktop.ui.order_entry.search_index import SearchIndex
 
 WORDS = ["smith", "1975-03-14", "mrn-100707", "anna smi"]
 
@@ -40,7 +39,7 @@ def as_table(records: list[PatientRecord]) -> PreparedRecords[PatientRecord]:
     ordered = sorted(records, key=lambda r: r.sort_key())
     table = PatientTable()
     table.extend(ordered)
-    return PreparedRecords(table, SearchIndex([r.search_key() for r in ordered]))
+    return PreparedRecords(table, table.search_index())
 
 
 def main() -> None:

@@ -64,4 +64,8 @@ class LocalFilter:
             if self.date_to and day > self.date_to:
                 return False
         # Every word must appear somewhere in the row ("smith shipped" narrows, not widens).
-        return all(word in row.search_key for word in self.text.casefold().split())
+        words = self.text.casefold().split()
+        if not words:
+            return True
+        key = row.search_key  # made per row and pass: rows keep no copy of their texts
+        return all(word in key for word in words)

@@ -189,6 +189,7 @@ class OrderHistoryModel(QAbstractTableModel):
     def set_local_filter(self, local_filter: LocalFilter) -> None:
         if local_filter == self._filter:
             return
+        had_words = bool(self._filter.text.split())
         self._filter = local_filter
         statuses = local_filter.statuses
         self._steps_shown = bool(statuses) and all(needs_action(s) for s in statuses)
@@ -196,6 +197,9 @@ class OrderHistoryModel(QAbstractTableModel):
         self._rows = [r for r in self._loaded if local_filter.matches(r)]
         self._sort_in_place()
         self.endResetModel()
+        if had_words and not local_filter.text.split():
+            for row in self._loaded:  # the keys were kept for the text filter only
+                row.search_text = None
         self.counts_changed.emit()
 
     # --- paging ----------------------------------------------------------------------------

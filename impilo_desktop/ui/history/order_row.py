@@ -36,6 +36,7 @@ HEADERS: dict[Column, str] = {
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 _CELL = "\x1f"  # the ASCII unit separator between the cells' texts
+_SHOWN = len(Column)
 TIMES = "\u00d7"  # the multiplication sign, spelt as an escape for the linter
 
 
@@ -118,21 +119,38 @@ class OrderRow:
     group: StatusGroup
     site_id: int | None
     site_name: str
-    joined: str = field(repr=False)  # the cells' texts, one string (see `texts`)
+    # The cells' texts, then the patient's external id and email (searched, not shown), as
+    # one string (see `texts`).
+    joined: str = field(repr=False)
     patient_id: int | None
     patient_name: str
     external_ids: tuple[str, ...]
-    search_key: str = field(repr=False)
     dropped: str = field(repr=False)  # the patient's phone and street lines, joined
+    # The search key while the list's text filter is in use (`search_key`), None otherwise.
+    search_text: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def texts(self) -> tuple[str, ...]:
         """The text of every cell, by `Column`. Kept as one string: seven strings and a tuple
         cost about 350 bytes more a row, and only the rows painted are split."""
-        return tuple(self.joined.split(_CELL))
+        return tuple(self.joined.split(_CELL)[:_SHOWN])
 
     def text(self, column: int) -> str:
         return self.joined.split(_CELL)[column]
+
+    @property
+    def search_key(self) -> str:
+        """What the list's text filter looks in, casefolded: every cell, the site, the status
+        as Impilo names it, the patient's external id and email. Made when a filter first
+        asks and kept while it is in use (`search_text`; the model forgets it when the text
+        is cleared): kept for every row it was about 250 bytes a row, and made per keystroke
+        it cost 5-8 times the filtering. The separator is whitespace, which a filter's words
+        never hold: a word matches within one field."""
+        key = self.search_text
+        if key is None:
+            key = _CELL.join((self.joined, self.site_name, self.status)).casefold()
+            self.search_text = key
+        return key
 
     @classmethod
     def from_order(cls, order: Order) -> OrderRow:
@@ -150,11 +168,8 @@ class OrderRow:
             tracking_text(order),
             ", ".join(order.external_order_ids),
         )
-        extra = [site_name, status]
-        if order.patient is not None:
-            extra += [order.patient.external_identifier or "", order.patient.email or ""]
-        search_key = "\n".join((*texts, *extra)).casefold()
         patient = order.patient
+        searched = (patient.external_identifier or "", patient.email or "") if patient else ()
         return cls(
             order_id=order.id if order.id is not None else -1,
             latest=latest,
@@ -162,11 +177,10 @@ class OrderRow:
             group=status_group(status),
             site_id=site_id,
             site_name=site_name,
-            joined=_CELL.join(t.replace(_CELL, " ") for t in texts),
+            joined=_CELL.join(t.replace(_CELL, " ") for t in (*texts, *searched)),
             patient_id=patient.id if patient else None,
             patient_name=patient.full_name if patient else "",
             external_ids=tuple(order.external_order_ids),
-            search_key=search_key,
             dropped=_dropped_texts(order),
         )
 

@@ -6,8 +6,10 @@ rows: ids and site ids in arrays, a flags byte each, the five own display fields
 patient in one UTF-8 text with an array of where each row starts (one string per row cost
 about 60 bytes of header and pointer before its text), and the number of a shared
 (site name, city) pair. A row's `PatientRecord` is made again when it is painted or chosen
-(a few microseconds, a few hundred rows at most per repaint). The search keys live in the
-`SearchIndex` only, joined the same way. Pure Python, no Qt.
+(a few microseconds, a few hundred rows at most per repaint). The same text is what the
+picker searches: each row ends with the spellings only a search needs (the birth date the
+US and European way, `#id`), and the index lowercases it a chunk at a time
+(`patient_keys.py`). Pure Python, no Qt.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, overload
 
+from impilo_desktop.ui.order_entry.patient_keys import ROW_END, PatientKeys, search_spellings
 from impilo_desktop.ui.order_entry.records import PatientRecord
-from impilo_desktop.ui.order_entry.search_index import KeyText, SearchIndex
+from impilo_desktop.ui.order_entry.search_index import SearchIndex
 
 if TYPE_CHECKING:
     from impilo_desktop.store import PatientSearchRow
@@ -26,6 +29,7 @@ _SEP = "\x1f"  # the ASCII unit separator: never in a name, date, identifier or 
 _NO_SITE = -1
 _ARCHIVED = 1
 _FROM_SERVER = 2
+_ROW_END = ROW_END.encode()
 _RECENT = 256  # records made for painting, kept so a repaint does not make them again
 
 
@@ -36,9 +40,9 @@ class PatientTable(Sequence[PatientRecord]):
         self._ids = array("q")
         self._site_ids = array("q")
         self._flags = bytearray()
-        # Row i's first, last, birth date, external id and email, joined by _SEP, are
-        # _own[_own_starts[i]:_own_starts[i + 1]]: a bytearray while rows are added, then
-        # bytes (`_seal`).
+        # Row i's first, last, birth date, external id, email and its search spellings,
+        # joined by _SEP and ended by ROW_END, are _own[_own_starts[i]:_own_starts[i + 1]]:
+        # a bytearray while rows are added, then bytes (`_seal`).
         self._own: bytes | bytearray = bytearray()
         self._own_starts = array("I", [0])
         self._place_of = array("I")  # each row's number in _places
@@ -51,7 +55,6 @@ class PatientTable(Sequence[PatientRecord]):
         """The table and its search index from cache rows already in display order
         (`Store.read_patient_rows`), each row's strings made once and in row order."""
         table = cls()
-        keys = KeyText()
         for row in rows:
             table._add(
                 row.id,
@@ -65,9 +68,8 @@ class PatientTable(Sequence[PatientRecord]):
                 row.city,
                 _ARCHIVED if row.archived else 0,
             )
-            keys.add(PatientRecord.key_of(row))
         table._seal()
-        return table, SearchIndex.of(keys)
+        return table, table.search_index()
 
     def _add(
         self,
@@ -85,13 +87,14 @@ class PatientTable(Sequence[PatientRecord]):
         self._ids.append(record_id)
         self._site_ids.append(_NO_SITE if site_id is None else site_id)
         self._flags.append(flags)
-        # The separator must not occur in a field (a name from another client could hold
-        # it): the row would no longer split into its five fields.
-        own = (first, last, birth, external, email)
+        # Neither separator may occur in a field (a name from another client could hold
+        # one): the row would no longer split into its fields, nor the text into rows.
+        own = (first, last, birth, external, email, search_spellings(birth, record_id))
         text = self._own
         if isinstance(text, bytes):  # sealed: rows added later (found on the server)
             text = self._own = bytearray(text)
-        text += _SEP.join(f.replace(_SEP, " ") for f in own).encode()
+        text += _SEP.join(_clean(f) for f in own).encode()
+        text += _ROW_END
         self._own_starts.append(len(text))
         place = (site_name, city)
         number = self._place_numbers.get(place)
@@ -134,8 +137,8 @@ class PatientTable(Sequence[PatientRecord]):
 
     def _make(self, row: int) -> PatientRecord:
         starts = self._own_starts
-        own = self._own[starts[row] : starts[row + 1]].decode()
-        first, last, birth, external, email = own.split(_SEP)
+        own = self._own[starts[row] : starts[row + 1] - 1].decode()
+        first, last, birth, external, email, _searched = own.split(_SEP)
         site_id = self._site_ids[row]
         site_name, city = self._places[self._place_of[row]]
         flags = self._flags[row]
@@ -152,6 +155,15 @@ class PatientTable(Sequence[PatientRecord]):
             from_server=bool(flags & _FROM_SERVER),
             archived=bool(flags & _ARCHIVED),
         )
+
+    def row_text(self) -> tuple[bytes | bytearray, array[int]]:
+        """The rows' joined text and where each row starts (what `PatientKeys` searches)."""
+        return self._own, self._own_starts
+
+    def search_index(self) -> SearchIndex:
+        """An index searching this table's own text (it follows the table's reordering and
+        additions)."""
+        return SearchIndex.over(PatientKeys(self))
 
     def id_at(self, row: int) -> int:
         return self._ids[row]
@@ -193,18 +205,22 @@ class PatientTable(Sequence[PatientRecord]):
         self._seal()
 
     def reordered(self, order: Sequence[int]) -> PatientTable:
-        """A table whose row i is this table's row `order[i]`."""
-        table = PatientTable()
-        table._ids = array("q", (self._ids[i] for i in order))
-        table._site_ids = array("q", (self._site_ids[i] for i in order))
-        table._flags = bytearray(self._flags[i] for i in order)
+        """This table with row i now its former row `order[i]` (in place: the search index
+        reads this table's text, so it follows)."""
+        self._ids = array("q", (self._ids[i] for i in order))
+        self._site_ids = array("q", (self._site_ids[i] for i in order))
+        self._flags = bytearray(self._flags[i] for i in order)
         own, starts = self._own, self._own_starts
         text = bytearray()
+        new_starts = array("I", [0])
         for i in order:
             text += own[starts[i] : starts[i + 1]]
-            table._own_starts.append(len(text))
-        table._own = bytes(text)
-        table._place_of = array("I", (self._place_of[i] for i in order))
-        table._places = self._places
-        table._place_numbers = self._place_numbers
-        return table
+            new_starts.append(len(text))
+        self._own, self._own_starts = bytes(text), new_starts
+        self._place_of = array("I", (self._place_of[i] for i in order))
+        self._recent.clear()
+        return self
+
+
+def _clean(field: str) -> str:
+    return field.replace(_SEP, " ").replace(ROW_END, " ")

@@ -4,9 +4,10 @@ types.
 QSortFilterProxyModel calls back into Python for every row on every keystroke (about a
 second for 100,000 rows, docs/decisions.md). Here each row has one lowercase key built once;
 a query is split into tokens and a row matches when every token is a substring of its key.
-The keys are held as one UTF-8 text with an array of where each starts (`KeyText`), not one
-string object each: 100,000 string objects cost about 6 MiB of headers and pointers alone
-(docs/performance.md "Memory", round 4).
+The keys are held as one UTF-8 text with an array of where each starts (`JoinedKeys`), not
+one string object each: 100,000 string objects cost about 6 MiB of headers and pointers alone
+(docs/performance.md "Memory", round 4); the patient picker's keys are its table's own text,
+lowercased as a search reaches it (`patient_keys.py`, round 5).
 When the new query only extends the previous one (the usual case while typing) we scan the
 previous result instead of every row, so the cost falls with each keystroke. Rows are kept
 in a precomputed order, so filtering never sorts. Plain Python, no Qt: the benchmark and
@@ -23,6 +24,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from itertools import compress, repeat
 from operator import contains, sub
+from typing import Protocol
 
 # Rows checked between two looks at the clock in a budgeted search (about 0.5-2 ms of work).
 CHUNK_ROWS = 4096
@@ -87,6 +89,30 @@ def normalize_query(query: str) -> list[str]:
     return tokens
 
 
+class KeySource(Protocol):
+    """Where a `SearchIndex` reads its rows' lowercase keys: `JoinedKeys` (keys given as
+    strings), or the patient table's own text (`patient_keys.PatientKeys`)."""
+
+    def __len__(self) -> int: ...
+
+    def keys_of(self, rows: Sequence[int]) -> list[str]:
+        """The keys of `rows` (ascending), as strings."""
+        ...
+
+    def rows_holding(self, token: str, rows: range) -> list[int] | None:
+        """Those of the consecutive `rows` whose key holds `token`, or None when it is in too
+        many of them for a lookup row by row to pay (the caller cuts their keys instead)."""
+        ...
+
+    def permute(self, order: Sequence[int]) -> None:
+        """Rows were reordered: new row i is old row `order[i]`."""
+        ...
+
+    def extend(self, keys: Sequence[str]) -> None:
+        """Rows were added at the end, with these keys."""
+        ...
+
+
 class KeyText:
     """Search keys joined into one UTF-8 text, built row by row: `starts[i]` is where key i
     begins, `starts[i + 1]` one past its end marker. Substring search on UTF-8 bytes finds
@@ -114,6 +140,64 @@ class KeyText:
         return bytes(self._text)
 
 
+class JoinedKeys:
+    """The `KeySource` of keys given as strings (sites, items, kits, tests): one text and an
+    offsets array (`KeyText`), not a string object each."""
+
+    def __init__(self, keys: Iterable[str] = ()) -> None:
+        joined = KeyText()
+        joined.extend(keys)
+        self._text = joined.text()
+        self._starts = joined.starts
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def keys_of(self, rows: Sequence[int]) -> list[str]:
+        """Cut from the joined text at C speed (str: `in` on bytes costs several times more
+        per key)."""
+        first, last = rows[0], rows[-1]
+        starts, text = self._starts, self._text
+        if last - first < 4 * len(rows):
+            # Close together (all rows, or a broad result): split the stretch they span
+            # and pick theirs.
+            stretch = text[starts[first] : starts[last + 1] - 1].decode().split(_END_TEXT)
+            if last - first + 1 == len(rows):
+                return stretch
+            return list(map(stretch.__getitem__, map(sub, rows, repeat(first))))
+        return [text[starts[r] : starts[r + 1] - 1].decode() for r in rows]
+
+    def rows_holding(self, token: str, rows: range) -> list[int] | None:
+        """Looked up in the text itself (`bytes.find`, one step per matching row, no key
+        made) when the token is in under one row in `_FEW`."""
+        text, starts = self._text, self._starts
+        needle = token.encode()
+        lo, hi = starts[rows[0]], starts[rows[-1] + 1]
+        if text.count(needle, lo, hi) * _FEW >= len(rows):
+            return None
+        found: list[int] = []
+        at = text.find(needle, lo, hi)
+        while at >= 0:
+            row = bisect_right(starts, at) - 1
+            found.append(row)
+            at = text.find(needle, starts[row + 1], hi)  # on from the next row's key
+        return found
+
+    def permute(self, order: Sequence[int]) -> None:
+        joined = KeyText()
+        text, starts = self._text, self._starts
+        for old in order:
+            joined.add_joined(text[starts[old] : starts[old + 1]])
+        self._text, self._starts = joined.text(), joined.starts
+
+    def extend(self, keys: Sequence[str]) -> None:
+        joined = KeyText()
+        joined.extend(keys)
+        base = len(self._text)
+        self._text += joined.text()
+        self._starts.extend(base + start for start in joined.starts[1:])
+
+
 class SearchIndex:
     """Substring search over precomputed keys with incremental narrowing.
 
@@ -124,8 +208,8 @@ class SearchIndex:
     The scans run at C speed: a chunk of rows' keys is cut from the joined text (one `split`
     when the rows are consecutive, a slice each when they are scattered), then a token's
     matches are one `map(operator.contains, ...)` mask applied with `itertools.compress`.
-    Only the rows of the chunk in hand have key objects; the index itself holds one text
-    and one array of offsets.
+    Only the rows of the chunk in hand have key objects; the keys themselves stay in their
+    `KeySource` (one text and an array of offsets).
 
     With a time `budget` a search stops after the chunk that crosses it and returns the
     matches found so far (the first rows in display order: what the list shows first);
@@ -134,10 +218,7 @@ class SearchIndex:
     """
 
     def __init__(self, keys: Iterable[str] = ()) -> None:
-        joined = KeyText()
-        joined.extend(keys)
-        self._text = joined.text()
-        self._starts = joined.starts
+        self._keys: KeySource = JoinedKeys(keys)
         self._scopes: dict[Hashable, Sequence[int]] = {}
         self._tokens: list[str] | None = None
         self._scope: Hashable = None
@@ -154,22 +235,18 @@ class SearchIndex:
         self.scanned = 0  # candidates of the last search (tests and the benchmark read it)
 
     @classmethod
-    def of(cls, keys: KeyText) -> SearchIndex:
-        """An index over keys already joined (the patient table builds them row by row)."""
+    def over(cls, keys: KeySource) -> SearchIndex:
+        """An index over keys kept elsewhere (the patient table's own text)."""
         index = cls()
-        index._text = keys.text()
-        index._starts = keys.starts
+        index._keys = keys
         return index
 
     def __len__(self) -> int:
-        return len(self._starts) - 1
+        return len(self._keys)
 
     def key(self, row: int) -> str:
-        """Row `row`'s search key (tests, and rebuilding in a new order)."""
-        return self._key_bytes(row).decode()
-
-    def _key_bytes(self, row: int) -> bytes:
-        return self._text[self._starts[row] : self._starts[row + 1] - 1]
+        """Row `row`'s search key (tests)."""
+        return self._keys.keys_of([row])[0]
 
     def _forget(self) -> None:
         self._scopes.clear()
@@ -179,20 +256,12 @@ class SearchIndex:
 
     def permute(self, order: Sequence[int]) -> None:
         """Rows were reordered: new row i is old row `order[i]`."""
-        joined = KeyText()
-        text, starts = self._text, self._starts
-        for old in order:
-            joined.add_joined(text[starts[old] : starts[old + 1]])
-        self._text, self._starts = joined.text(), joined.starts
+        self._keys.permute(order)
         self._forget()
 
     def extend(self, keys: Sequence[str]) -> None:
         """Add rows at the end (e.g. patients found on the server)."""
-        joined = KeyText()
-        joined.extend(keys)
-        base = len(self._text)
-        self._text += joined.text()
-        self._starts.extend(base + start for start in joined.starts[1:])
+        self._keys.extend(keys)
         self._forget()
 
     def invalidate(self) -> None:
@@ -287,45 +356,19 @@ class SearchIndex:
         if keys is None and isinstance(rows, range):
             # Consecutive rows (a fresh scan): a token found in few of them is looked for
             # in the text itself, one `find` per matching row, no key made.
-            first = tokens[0].encode()
-            lo, hi = self._starts[rows[0]], self._starts[rows[-1] + 1]
-            if self._text.count(first, lo, hi) * _FEW < len(rows):
-                rows = self._rows_holding(first, lo, hi)
+            holding = self._keys.rows_holding(tokens[0], rows)
+            if holding is not None:
+                rows = holding
                 tokens = tokens[1:]
                 if not rows:
                     return rows, []
         if keys is None:
-            keys = self._keys_of(rows)
+            keys = self._keys.keys_of(rows)
         for token in tokens:
             mask = list(map(contains, keys, repeat(token)))
             rows = list(compress(rows, mask))
             keys = list(compress(keys, mask))
         return rows, keys
-
-    def _rows_holding(self, token: bytes, lo: int, hi: int) -> list[int]:
-        """The rows whose key holds `token`, between text offsets `lo` and `hi`."""
-        text, starts = self._text, self._starts
-        rows: list[int] = []
-        at = text.find(token, lo, hi)
-        while at >= 0:
-            row = bisect_right(starts, at) - 1
-            rows.append(row)
-            at = text.find(token, starts[row + 1], hi)  # on from the next row's key
-        return rows
-
-    def _keys_of(self, rows: Sequence[int]) -> list[str]:
-        """The keys of `rows` (ascending) as strings, cut from the joined text at C speed
-        (str: `in` on bytes costs several times more per key)."""
-        first, last = rows[0], rows[-1]
-        starts, text = self._starts, self._text
-        if last - first < 4 * len(rows):
-            # Close together (all rows, or a broad result): split the stretch they span
-            # and pick theirs.
-            stretch = text[starts[first] : starts[last + 1] - 1].decode().split(_END_TEXT)
-            if last - first + 1 == len(rows):
-                return stretch
-            return list(map(stretch.__getitem__, map(sub, rows, repeat(first))))
-        return [text[starts[r] : starts[r + 1] - 1].decode() for r in rows]
 
     def _scope_rows(
         self, scope: Hashable, scope_filter: Callable[[int], bool] | None

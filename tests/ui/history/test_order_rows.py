@@ -117,3 +117,39 @@ def test_sorting_and_searching_loaded_rows(qtbot: QtBot, bridge: AsyncBridge) ->
     assert {r.order_id for r in model.rows()} == {21, 24, 27}
     model.set_local_filter(LocalFilter(text="1z000007 clinic 2"))
     assert [r.order_id for r in model.rows()] == [7]
+    # The rows' search keys are kept while the text filter is in use, and let go after.
+    assert all(r.search_text is not None for r in model.loaded_rows())
+    model.set_local_filter(LocalFilter(statuses=frozenset({"shipped"})))
+    assert len(model.rows()) == 15
+    assert all(r.search_text is None for r in model.loaded_rows())
+
+
+def test_the_text_filter_finds_what_a_row_does_not_keep_a_key_for() -> None:
+    """Rows keep no casefolded copy of their texts (about 250 bytes a row): the filter makes
+    it per row when asked, and finds the same: any cell, the site, the status as Impilo names
+    it, the patient's external id and email, casefolded (ß as ss), words in any field."""
+    assert "search_key" not in OrderRow.__slots__
+    assert OrderRow.from_order(order(5)).search_text is None  # made when a filter asks
+    body = order(5).model_dump(by_alias=True, exclude_none=True)
+    body["patient"]["email"] = "Grosse.Straße@Example.org"
+    body["currentStatus"] = "reconfirmAddress"
+    row = OrderRow.from_order(Order.model_validate(body))
+    site_row = OrderRow.from_order(
+        Order.model_validate({"id": 77, "site": {"id": 9, "name": "Hill Clinic"}})
+    )
+
+    def finds(text: str, target: OrderRow = row) -> bool:
+        return LocalFilter(text=text).matches(target)
+
+    assert finds("grosse.strasse@example")  # the email, casefolded
+    assert finds("mrn-5 pat5")  # the external id and the name, in two fields
+    assert finds("reconfirmaddress")  # the status as Impilo names it
+    assert finds(row.text(Column.STATUS).upper())  # and as the list shows it
+    assert finds("clinic 2 1z000005 ehr-5 batch")
+    assert not finds("mrn-5pat5")  # never across two fields
+    assert not finds("zz")
+    assert finds("hill clinic", site_row)
+    assert finds("77", site_row)
+    assert finds("   ")  # no words: every row
+    assert finds("", site_row)
+    assert row.texts == tuple(row.text(c) for c in Column)  # the searched fields not shown

@@ -18,6 +18,7 @@ from impilo_desktop.ui.order_entry.picker_model import PickerModel, prepare_reco
 from impilo_desktop.ui.order_entry.picker_widgets import PatientPicker
 from impilo_desktop.ui.order_entry.records import PatientRecord
 from impilo_desktop.ui.order_entry.reference import load_patients, load_reference
+from impilo_desktop.ui.order_entry.search_index import CHUNK_ROWS, normalize_query
 from tests.test_memory import GLIBC
 
 PEOPLE = [
@@ -149,3 +150,80 @@ def test_loading_the_pickers_returns_freed_memory_once_loaded(
     assert len(said) == 1
     assert "after loading the pickers" in said[0]
     store.close()
+
+
+def many_patients(count: int) -> list[PatientRecord]:
+    """Synthetic patients: chunks of ASCII rows and chunks with accented names (and a capital
+    I with a dot, which lowercases to two characters), so both ways the table's text is
+    searched are used."""
+    firsts = ["Anna", "Ben", "Émile", "Zoë", "İlker", "Carla", "José", "ÅSA"]
+    lasts = ["Smith", "Ångström", "Zola", "Nkosi", "Dlamini", "Ávila", "Brown"]
+    people = []
+    for i in range(count):
+        accented = (i // CHUNK_ROWS) % 2 == 1  # a chunk of ASCII rows, then a mixed one
+        first = firsts[i % len(firsts)] if accented else firsts[(i % 2) * 5]
+        last = lasts[i % len(lasts)] if accented else ("Smith", "Nkosi", "Brown")[i % 3]
+        birth = "" if i % 11 == 0 else f"{1940 + i % 60}-{1 + i % 12:02d}-{1 + i % 28:02d}"
+        people.append(
+            PatientRecord(
+                id=10_000 + i,
+                first_name=first,
+                last_name=last,
+                date_of_birth=birth,
+                external_identifier=f"MRN-{i}" if i % 5 else "",
+                email=f"{first.lower()}.{i}@example.org" if i % 7 == 0 else "",
+                site_id=i % 4 or None,
+                site_name=f"Clinic {i % 4}",
+                city="Durban",
+            )
+        )
+    return people
+
+
+def test_the_tables_own_text_finds_exactly_what_the_joined_keys_found() -> None:
+    """The keys are the table's text lowercased as a search reaches it (no copy of the names
+    and emails): every query, typed keystroke by keystroke or at once, finds the same rows as
+    one key of every field joined by spaces, with every date spelling and the id."""
+    records = many_patients(12_000)
+    table = PatientTable()
+    table.extend(records)
+    ours = table.search_index()
+    keys = [r.search_key() for r in records]
+    queries = [
+        "smith", "SMITH ann", "émile", "ÉMILE ZOLA", "i̇lker", "ilker", "åsa", "ávila jos",
+        "1975", "1975-03-14", "03/14/1975", "14.03.1975", "3/14/1975", "/19", ".0", "#",
+        "#10007", "10007", "mrn-45", "mrn-4500", "@example", "anna.70@", "durban", "clinic",
+        "zz", "ångström 19", "a", "1",
+    ]  # fmt: skip
+    for query in queries:
+        tokens = normalize_query(query)
+        expected = [i for i, k in enumerate(keys) if all(t in k for t in tokens)]
+        assert ours.search(query) == expected, query
+    # Typed one keystroke at a time: each narrows the one before (kept keys, then cut ones).
+    for query in ("anna smith 03/1", "zoë ångström", "mrn-1234", "#1001"):
+        for end in range(1, len(query) + 1):
+            typed = query[:end]
+            tokens = normalize_query(typed)
+            expected = [i for i, k in enumerate(keys) if all(t in k for t in tokens)]
+            assert ours.search(typed) == expected, typed
+    first = records[1]
+    assert ours.key(1).split("\x1f")[:2] == [first.first_name.lower(), first.last_name.lower()]
+
+
+def test_sorting_and_adding_patients_keep_the_tables_search_right() -> None:
+    records = many_patients(5_000)
+    table = PatientTable()
+    table.extend(records)
+    index = table.search_index()
+    order = sorted(range(len(table)), key=lambda i: -table.id_at(i))  # newest id first
+    assert table.reordered(order) is table  # in place: the index reads this same text
+    index.permute(order)
+    found = Patient.model_validate({"id": 99, "firstName": "Émile", "lastName": "Zolani"})
+    table.extend([PatientRecord.from_patient(found, from_server=True)])
+    index.extend([])
+    ids = [table.id_at(i) for i in index.search("zolani")]
+    assert ids == [99]
+    ids = [table.id_at(i) for i in index.search("mrn-499")]
+    mrns = [10_000 + i for i in range(5000) if i % 5 and "mrn-499" in f"mrn-{i}"]
+    assert ids == sorted(mrns, reverse=True)
+    assert table[len(table) - 1].from_server
