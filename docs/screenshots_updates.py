@@ -80,6 +80,17 @@ def update_screens(
     from impilo_desktop.ui.updates.bar import NOTES_NAME, WhatsNewDialog
     from impilo_desktop.updates.state import UpdateSettings
 
+    def settings_shot(name: str, scheme: str) -> None:
+        """Settings scrolled to its Updates group, saved as `name`, scrolled back."""
+        window.show_page("settings")
+        page = window.settings_page
+        scroll = page.findChild(QScrollArea)
+        tidy_paths(page)
+        page.updates_group.url.setText("https://updates.clinic.example/impilo-desktop")
+        scroll.ensureWidgetVisible(page.updates_group)
+        save(window, name, scheme)
+        scroll.verticalScrollBar().setValue(0)
+
     repository = _repository(folder)
     updates = window.update_bar.updates
     with _served(repository) as url:
@@ -101,14 +112,7 @@ def update_screens(
         wait(lambda dialog=dialog: dialog is not None and dialog.isVisible())
         save(dialog, "update-whats-new", scheme)
         dialog.close()
-        window.show_page("settings")
-        page = window.settings_page
-        scroll = page.findChild(QScrollArea)
-        tidy_paths(page)
-        page.updates_group.url.setText("https://updates.clinic.example/impilo-desktop")
-        scroll.ensureWidgetVisible(page.updates_group)
-        save(window, "update-settings", scheme)
-        scroll.verticalScrollBar().setValue(0)
+        settings_shot("update-settings", scheme)
     window.update_bar.dismiss()
     # The same copy as if IT had installed it where this user cannot write: a folder whose
     # parent is a file (nothing can be made there), found so by the real check at start.
@@ -119,14 +123,7 @@ def update_screens(
     wait(lambda: updates.by_organisation)
     for scheme in schemes:
         set_scheme(scheme)
-        window.show_page("settings")
-        page = window.settings_page
-        scroll = page.findChild(QScrollArea)
-        tidy_paths(page)
-        page.updates_group.url.setText("https://updates.clinic.example/impilo-desktop")
-        scroll.ensureWidgetVisible(page.updates_group)
-        save(window, "update-settings-organisation", scheme)
-        scroll.verticalScrollBar().setValue(0)
+        settings_shot("update-settings-organisation", scheme)
     # A Mac app opened where it was downloaded: macOS runs it from a read-only random folder
     # (App Translocation); moving it to Applications, not IT, makes it updatable.
     updates.bundle = folder / "AppTranslocation" / "1A2B" / "d" / "Impilo Desktop.app"
@@ -134,11 +131,4 @@ def update_screens(
     wait(lambda: updates.move_to_applications)
     for scheme in schemes:
         set_scheme(scheme)
-        window.show_page("settings")
-        page = window.settings_page
-        scroll = page.findChild(QScrollArea)
-        tidy_paths(page)
-        page.updates_group.url.setText("https://updates.clinic.example/impilo-desktop")
-        scroll.ensureWidgetVisible(page.updates_group)
-        save(window, "update-settings-move-to-applications", scheme)
-        scroll.verticalScrollBar().setValue(0)
+        settings_shot("update-settings-move-to-applications", scheme)
