@@ -20,7 +20,7 @@ from impilo_desktop.updates.install import can_replace, remove_previous
 
 SETPRIV = shutil.which("setpriv")
 NOBODY = 65534
-CHECKOUT = Path(__file__).resolve().parents[2]
+PACKAGE = Path(__file__).resolve().parents[2] / "impilo_desktop"
 
 pytestmark = pytest.mark.skipif(
     os.name != "posix" or SETPRIV is None or os.geteuid() != 0,
@@ -37,18 +37,40 @@ def shared() -> Iterator[Path]:
     shutil.rmtree(folder)
 
 
-def as_nobody(code: str, *args: Path) -> str:
+@pytest.fixture(scope="module")
+def nobody_path() -> Iterator[Path]:
+    """What uid 65534 imports: copies of the app's package and of platformdirs (all that
+    `updates.install` needs beyond the standard library) in a folder everyone can read. The
+    checkout and its venv may sit in a folder only root can open (`mktemp -d` makes one)."""
+    import platformdirs
+
+    folder = Path(tempfile.mkdtemp(prefix="impilo-replaceable-code-"))
+    folder.chmod(0o755)
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(PACKAGE, folder / "impilo_desktop", ignore=ignore)
+    shutil.copytree(Path(platformdirs.__file__).parent, folder / "platformdirs", ignore=ignore)
+    for path in folder.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    yield folder
+    shutil.rmtree(folder)
+
+
+def as_nobody(code: str, *args: Path, path: Path) -> str:
     assert SETPRIV is not None
     drop = [SETPRIV, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    # The venv's interpreter is a link inside the checkout; the one it points at is not.
+    python = os.path.realpath(sys.executable)
     result = subprocess.run(
-        [*drop, sys.executable, "-c", code, *map(str, args)],
-        env={"PYTHONPATH": str(CHECKOUT), "PYTHONDONTWRITEBYTECODE": "1", "PATH": "/usr/bin"},
+        [*drop, python, "-I", "-c", f"import sys; sys.path.insert(0, {str(path)!r})\n{code}"]
+        + [str(arg) for arg in args],
+        env={"PYTHONDONTWRITEBYTECODE": "1", "PATH": "/usr/bin"},
         cwd="/",
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
+        check=False,
     )
+    assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
 
@@ -60,8 +82,8 @@ print(can_replace(Path(sys.argv[1])))
 """
 
 
-def nobody_can_replace(bundle: Path) -> bool:
-    return {"True": True, "False": False}[as_nobody(PROBE, bundle)]
+def nobody_can_replace(bundle: Path, path: Path) -> bool:
+    return {"True": True, "False": False}[as_nobody(PROBE, bundle, path=path)]
 
 
 def folder(path: Path, mode: int, owner: int = 0, group: int = 0) -> Path:
@@ -71,26 +93,26 @@ def folder(path: Path, mode: int, owner: int = 0, group: int = 0) -> Path:
     return path
 
 
-def test_a_parent_this_user_cannot_write(shared: Path) -> None:
+def test_a_parent_this_user_cannot_write(shared: Path, nobody_path: Path) -> None:
     parent = folder(shared / "opt", 0o755)
     bundle = folder(parent / "impilo-desktop", 0o777)
-    assert not nobody_can_replace(bundle)
+    assert not nobody_can_replace(bundle, nobody_path)
 
 
-def test_a_sticky_parent_with_a_bundle_of_another_user(shared: Path) -> None:
+def test_a_sticky_parent_with_a_bundle_of_another_user(shared: Path, nobody_path: Path) -> None:
     parent = folder(shared / "tmp-like", 0o1777)
     bundle = folder(parent / "impilo-desktop", 0o777)  # writable inside, but root's
-    assert not nobody_can_replace(bundle)
+    assert not nobody_can_replace(bundle, nobody_path)
     own = folder(parent / "own-copy", 0o755, owner=NOBODY, group=NOBODY)
-    assert nobody_can_replace(own)  # the owner may rename it
+    assert nobody_can_replace(own, nobody_path)  # the owner may rename it
 
 
-def test_a_group_writable_parent_with_a_bundle_of_root(shared: Path) -> None:
+def test_a_group_writable_parent_with_a_bundle_of_root(shared: Path, nobody_path: Path) -> None:
     parent = folder(shared / "shared-apps", 0o775, group=NOBODY)
     bundle = folder(parent / "impilo-desktop", 0o755)  # its files could not be removed
-    assert not nobody_can_replace(bundle)
+    assert not nobody_can_replace(bundle, nobody_path)
     own = folder(parent / "own-copy", 0o755, owner=NOBODY, group=NOBODY)
-    assert nobody_can_replace(own)
+    assert nobody_can_replace(own, nobody_path)
 
 
 SWAP = """
@@ -104,7 +126,9 @@ print(sorted(p.name for p in bundle.parent.iterdir()))
 """
 
 
-def test_a_previous_bundle_that_cannot_be_removed_is_kept_beside_a_new_one(shared: Path) -> None:
+def test_a_previous_bundle_that_cannot_be_removed_is_kept_beside_a_new_one(
+    shared: Path, nobody_path: Path
+) -> None:
     parent = folder(shared / "apps", 0o755, owner=NOBODY, group=NOBODY)
     bundle = folder(parent / "impilo-desktop", 0o755, owner=NOBODY, group=NOBODY)
     unpacked = folder(parent / "impilo-desktop.update", 0o755, owner=NOBODY, group=NOBODY)
@@ -114,7 +138,7 @@ def test_a_previous_bundle_that_cannot_be_removed_is_kept_beside_a_new_one(share
     (stuck / "file").write_text("", encoding="utf-8")
     updates = folder(shared / "updates", 0o755, owner=NOBODY, group=NOBODY)
 
-    listing = as_nobody(SWAP, bundle, unpacked, updates)
+    listing = as_nobody(SWAP, bundle, unpacked, updates, path=nobody_path)
 
     assert listing == str(
         ["impilo-desktop", "impilo-desktop.previous", "impilo-desktop.previous-1"]
