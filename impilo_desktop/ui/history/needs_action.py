@@ -2,7 +2,9 @@
 toggle), which they are, and the notices that say so, once.
 
 The orders are read from the store's order cache on the bridge loop, never on the UI thread,
-after every page saved to the cache and every polling round. An order entering one of these
+after every polling round, and after a page saved to the cache when the page changes them (an
+order needing action that is not counted, or in another state than counted, or one counted
+that no longer needs action). An order entering one of these
 states is announced once per order and state: which were announced is kept in a small file in
 the profile's folder (order numbers and status names only, no patient data), so a restart or
 the next poll does not announce them again. Once a poll sees the order leave that state it is
@@ -26,6 +28,7 @@ from impilo_desktop.api.wire import OrderStatus
 from impilo_desktop.domain.needs_action import needs_action
 
 from .order_row import OrderRow
+from .status_style import status_text
 
 if TYPE_CHECKING:
     from impilo_desktop.store import Store
@@ -118,15 +121,42 @@ class NeedsActionOrders(QObject):
         # 1.4 KiB, and the history shows them as rows anyway.
         self.rows: list[OrderRow] = []
         self.count: int | None = None  # None until the cache was first read
+        self._reads = 0  # reads of the cache asked for and not answered yet
 
     def refresh(self) -> None:
         """Read the cache again (queued after any write asked for before)."""
         store = self._services.store
+        self._reads += 1
         self._services.bridge.call(
             lambda: [OrderRow.from_order(o) for o in needs_action_orders(store)],
             on_result=self._on_rows,
-            on_error=lambda e: log.warning("Could not count orders needing action: %s", e),
+            on_error=self._on_read_failed,
         )
+
+    @property
+    def reading(self) -> bool:
+        """True while a read of the cache is asked for and not answered yet."""
+        return self._reads > 0
+
+    def refresh_after_page(self, orders: list[Order]) -> None:
+        """A page of the history was saved to the cache: read the cache again only if the
+        page can change what it says. Every page used to re-read and parse every cached
+        order needing action, work per page that grew with the cache while the coordinator
+        scrolled. While a read is under way the rows are not yet current, so it reads."""
+        if self.count is None or self.reading or self._page_changes_rows(orders):
+            self.refresh()
+
+    def _page_changes_rows(self, orders: list[Order]) -> bool:
+        counted = {row.order_id: row.status for row in self.rows}
+        for order in orders:
+            if order.id is None:
+                continue
+            if needs_action(order.current_status):
+                if counted.get(order.id) != status_text(order.current_status):
+                    return True
+            elif order.id in counted:
+                return True
+        return False
 
     def claim(self, order: Order, first: Callable[[], None]) -> None:
         """`first()` on the UI thread if this order's current state was not announced yet."""
@@ -145,7 +175,12 @@ class NeedsActionOrders(QObject):
             on_error=lambda e: log.warning("Could not forget an announced state: %s", e),
         )
 
+    def _on_read_failed(self, error: BaseException) -> None:
+        self._reads -= 1
+        log.warning("Could not count orders needing action: %s", error)
+
     def _on_rows(self, rows: list[OrderRow]) -> None:
+        self._reads -= 1
         self.rows = rows
         self.count = len(rows)
         self.changed.emit(len(rows))

@@ -101,7 +101,7 @@ class StatusWatch(QObject):
         self._model, self._selection, self._sources, self._say = model, selection, sources, say
         model.page_loaded.connect(self._observe)
         # After the page's own save to the cache (connected before): the count includes it.
-        model.page_loaded.connect(lambda _orders: self.needs.refresh())
+        model.page_loaded.connect(self.needs.refresh_after_page)
 
     def start(self) -> None:
         """Count the orders needing action, learn the watched orders' last known statuses
