@@ -7,49 +7,40 @@ builds the pages again for the new profile.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
-    QHBoxLayout,
     QLabel,
     QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMenu,
     QStackedWidget,
-    QVBoxLayout,
-    QWidget,
 )
 
 from impilo_desktop import APP_NAME
 from impilo_desktop.config import Profile
 from impilo_desktop.domain.draft import OrderDraft
 from impilo_desktop.secrets import KeyStore
-from impilo_desktop.sync.connectivity import NO_CONNECTION
-from impilo_desktop.sync.drain_report import DrainReport
 from impilo_desktop.ui.dialogs.quit_question import QuitGuard
-from impilo_desktop.ui.drafts.send_now import NOTE_MS, send_stopped_text
 from impilo_desktop.ui.order_entry.view import OrderEntryView
-from impilo_desktop.ui.plumbing.accessibility import follow_accessible_selection
 from impilo_desktop.ui.plumbing.bridge import AsyncBridge
-from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.services import AppServices
 from impilo_desktop.ui.plumbing.session import SandboxHost
 from impilo_desktop.ui.plumbing.session_controller import SessionController
 from impilo_desktop.ui.plumbing.session_end import SessionEnd
 from impilo_desktop.ui.shell.focus import focus_first
-from impilo_desktop.ui.shell.leave_session import leave_session_first
 from impilo_desktop.ui.shell.menus import WindowMenus
 from impilo_desktop.ui.shell.message_bar import MessageBar
-from impilo_desktop.ui.shell.pages import DRAFTS, HISTORY, NEW_ORDER, PAGES, SETTINGS
+from impilo_desktop.ui.shell.pages import HISTORY, NEW_ORDER, PAGES
 from impilo_desktop.ui.shell.sidebar import SidebarFit
 from impilo_desktop.ui.shell.status_bar import AppStatusBar, profile_label
+from impilo_desktop.ui.shell.window_accounts import AccountFlows
+from impilo_desktop.ui.shell.window_chrome import build_chrome
+from impilo_desktop.ui.shell.window_outbox import OutboxNews
 from impilo_desktop.ui.shell.window_pages import WindowPages
 from impilo_desktop.ui.updates.bar import attach_updates
 
@@ -77,6 +68,19 @@ class MainWindow(QMainWindow):
     """Sidebar + stacked pages (New order, Drafts & outbox, Order history, Settings)."""
 
     profile_switched = Signal(object)  # Profile
+
+    # Made by `build_chrome` (window_chrome.py).
+    sandbox_banner: MessageBar
+    key_banner: MessageBar
+    notice_bar: MessageBar
+    store_banner: MessageBar
+    page_list: QListWidget
+    sidebar_fit: SidebarFit
+    page_title: QLabel
+    page_subtitle: QLabel
+    stack: QStackedWidget
+    pages: WindowPages
+    status: AppStatusBar
 
     def __init__(
         self,
@@ -107,11 +111,13 @@ class MainWindow(QMainWindow):
             saved=lambda: not self.services.store.in_memory,
         )
         self.session_end = SessionEnd(self.quit_guard.close_without_asking, self)
-        self.session.switched.connect(self._on_switched)
+        self.accounts = AccountFlows(self)
+        self.outbox_news = OutboxNews(self)
+        self.session.switched.connect(self.accounts.on_switched)
         self.session.problem.connect(self.show_notice)
-        self.session.key_changed.connect(self._after_key_change)
-        self.session.signed_out.connect(self._after_sign_out)
-        self.session.sign_out_refused.connect(self._sign_out_refused)
+        self.session.key_changed.connect(self.accounts.after_key_change)
+        self.session.signed_out.connect(self.accounts.after_sign_out)
+        self.session.sign_out_refused.connect(self.accounts.sign_out_refused)
         self.session.sandbox_reset.connect(
             lambda: self.notice_bar.show_message(
                 "The sandbox starts again from its demo data.",
@@ -121,91 +127,18 @@ class MainWindow(QMainWindow):
         )
         self.window_settings = QSettings(str(home / "window.ini"), QSettings.Format.IniFormat)
 
-        self._build_chrome()
+        build_chrome(self)
         self.update_bar = attach_updates(self)  # issue 17: self-update
         self.menus = WindowMenus(self)
         self.help_menu: QMenu = self.menus.help_menu  # the Help menu (About is added there)
         self.about_action = self.menus.about_action
         self.page_actions = self.menus.page_actions
-        self._build_pages()
+        self.build_pages()
         self._restore_geometry()
 
     # -- construction ------------------------------------------------------------
 
-    def _build_chrome(self) -> None:
-        central = QWidget(self)
-        central.setObjectName("central")
-        outer = QVBoxLayout(central)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(0)
-        self.sandbox_banner = MessageBar("sandboxBanner", central)
-        self.key_banner = MessageBar("keyBanner", central)
-        self.notice_bar = MessageBar("noticeBar", central)
-        self.store_banner = MessageBar("storeBanner", central)
-        for bar in (self.sandbox_banner, self.key_banner, self.store_banner, self.notice_bar):
-            outer.addWidget(bar)
-
-        body = QHBoxLayout()
-        body.setContentsMargins(0, 0, 0, 0)
-        body.setSpacing(0)
-        outer.addLayout(body, 1)
-
-        self.page_list = QListWidget(central)
-        self.page_list.setObjectName("pageList")
-        self.page_list.setAccessibleName("Pages")
-        self.page_list.setIconSize(QSize(20, 20))
-        self.page_list.setFrameShape(QFrame.Shape.NoFrame)
-        self.page_list.setUniformItemSizes(True)
-        self.page_list.setSpacing(1)
-        self.page_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.page_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.page_list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        for spec in PAGES:
-            item = QListWidgetItem(icon(spec.icon_name), spec.title)
-            item.setData(Qt.ItemDataRole.UserRole, spec.key)
-            item.setToolTip(spec.description)
-            item.setSizeHint(QSize(180, 38))
-            self.page_list.addItem(item)
-        self.page_list.currentRowChanged.connect(self._on_page_row)
-        follow_accessible_selection(self.page_list)  # a screen reader selects a page
-        self.sidebar_fit = SidebarFit(self, self.page_list)  # icons only in a narrow window
-        body.addWidget(self.page_list)
-
-        divider = QFrame(central)
-        divider.setObjectName("sidebarDivider")
-        divider.setFixedWidth(1)
-        divider.setStyleSheet("QFrame#sidebarDivider { background: palette(mid); border: none; }")
-        body.addWidget(divider)
-
-        content = QVBoxLayout()
-        content.setContentsMargins(24, 18, 24, 12)
-        content.setSpacing(12)
-        self.page_title = QLabel(central)
-        self.page_title.setObjectName("pageTitle")
-        title_font = self.page_title.font()
-        title_font.setPointSizeF(title_font.pointSizeF() * 1.5)
-        title_font.setWeight(title_font.Weight.DemiBold)
-        self.page_title.setFont(title_font)
-        self.page_subtitle = QLabel(central)
-        self.page_subtitle.setObjectName("pageSubtitle")
-        header = QVBoxLayout()
-        header.setSpacing(2)
-        header.addWidget(self.page_title)
-        header.addWidget(self.page_subtitle)
-        content.addLayout(header)
-        self.stack = QStackedWidget(central)
-        self.stack.setObjectName("pageStack")
-        self.pages = WindowPages(self, self.stack)  # built when first needed
-        content.addWidget(self.stack, 1)
-        body.addLayout(content, 1)
-        self.setCentralWidget(central)
-
-        self.status = AppStatusBar(self)
-        self.setStatusBar(self.status)
-        self.status.stop_refresh.clicked.connect(lambda: self.services.outbox.cancel_refresh())
-        self._restyle_sidebar()
-
-    def _build_pages(self) -> None:
+    def build_pages(self) -> None:
         """(Re)build the pages for the current services: New order now, the others when first
         needed (`WindowPages`), and wire them to the window."""
         services = self.services
@@ -218,23 +151,12 @@ class MainWindow(QMainWindow):
         self.order_entry.placed_aside.connect(self._order_placed_aside)
         self.order_entry.refused_aside.connect(self._order_refused_aside)
 
-        outbox = services.outbox
-        outbox.connectivity_changed.connect(self._on_connectivity)
-        outbox.entries_changed.connect(self._update_outbox_status)
-        outbox.progress.connect(self.status.set_progress)
-        outbox.key_rejected.connect(self._on_key_rejected)
-        outbox.reference_progress.connect(self.status.set_reference_progress)
-        outbox.reference_refreshed.connect(self.status.reference_refreshed)
-        outbox.entry_rejected.connect(self._on_entry_rejected)
-        outbox.drain_finished.connect(lambda _report: self.quit_guard.drain_finished())
-        outbox.busy_elsewhere.connect(self.show_notice)
-        outbox.send_stopped.connect(self._on_send_stopped)
-
+        self.outbox_news.follow(services.outbox)
         self.status.set_profile(services.profile)
-        self.refresh_connection_status()
-        self._update_outbox_status()
-        self._update_banners()
-        self._show_store_notice()
+        self.outbox_news.refresh_connection_status()
+        self.outbox_news.update_outbox_status()
+        self.accounts.update_banners()
+        self.accounts.show_store_notice()
         self.setWindowTitle(
             APP_NAME
             if services.profile.name == "production"
@@ -271,7 +193,7 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         """Begin background work (sending, reference refresh). Call once the window shows."""
         self.session.start()
-        self._update_outbox_status()
+        self.outbox_news.update_outbox_status()
         self.update_bar.updates.start()
 
     def start_after_first_paint(self) -> None:
@@ -310,9 +232,9 @@ class MainWindow(QMainWindow):
         if self.page_list.currentRow() != row:
             self.page_list.setCurrentRow(row)
         else:
-            self._on_page_row(row)
+            self.on_page_row(row)
 
-    def _on_page_row(self, row: int) -> None:
+    def on_page_row(self, row: int) -> None:
         if row < 0:
             return
         spec = PAGES[row]
@@ -408,185 +330,30 @@ class MainWindow(QMainWindow):
     def show_notice(self, text: str, timeout_ms: int = 12_000) -> None:
         self.notice_bar.show_message(text, icon_name="offline", timeout_ms=timeout_ms)
 
-    # -- outbox and connection ------------------------------------------------------------
+    # -- outbox and accounts (window_outbox.py, window_accounts.py) ----------------------
 
     def send_now(self) -> None:
         self.services.outbox.send_now()
 
-    def _on_send_stopped(self, report: DrainReport) -> None:
-        # Asked from the menu, the quit question or any page: said here, unless the Drafts
-        # page shows, whose own bar says it beside its Send now button.
-        drafts = self.pages.built(DRAFTS.key)
-        if drafts is None or not drafts.isVisible():
-            self.show_notice(send_stopped_text(report), timeout_ms=NOTE_MS)
-
     def refresh_references(self) -> None:
         self.services.outbox.refresh_references()
 
-    def _update_outbox_status(self) -> None:
-        outbox = self.services.outbox
-        pending = outbox.pending_count()
-        self.status.set_outbox(pending, outbox.attention_count())
-        self.quit_guard.outbox_changed()
-
-    def refresh_connection_status(self) -> None:
-        """Show the connection state (or that there is no key at all)."""
-        outbox = self.services.outbox
-        state = outbox.state if self.services.api_key() else "nokey"
-        self.status.set_connection(state, outbox.state_message)
-
-    def _on_connectivity(self, state: str) -> None:
-        self.refresh_connection_status()
-        if state == "online":
-            self.key_banner.dismiss()
-        if state in NO_CONNECTION:
-            self.quit_guard.went_offline()
-
-    def _on_entry_rejected(self, entry: object) -> None:
-        message = getattr(entry, "server_message", None) or "Impilo refused an order."
-        self.notice_bar.show_message(
-            f"Impilo refused an order: {message}",
-            [("Show in Drafts && outbox", lambda: self.show_page(DRAFTS.key))],
-            icon_name="key-rejected",
-        )
-
-    def _on_key_rejected(self, message: str) -> None:
-        self.key_banner.show_message(
-            "Impilo did not accept the API key, so nothing is being sent. It may have expired "
-            "or been deactivated.",
-            [("Enter a new key…", self.prompt_for_new_key)],
-            icon_name="key-rejected",
-            closable=False,
-        )
-        self.prompt_for_new_key()
-
-    # -- accounts ------------------------------------------------------------
-
-    def _update_banners(self) -> None:
-        if self.services.profile.is_sandbox:
-            self.sandbox_banner.show_message(
-                "You are using the sandbox: practice data on this computer. Orders placed here "
-                "go nowhere.",
-                [("Connect your Impilo account…", self.open_welcome)],
-                icon_name="sandbox",
-                closable=True,
-            )
-        else:
-            self.sandbox_banner.dismiss()
-        self.key_banner.dismiss()
-
-    def _show_store_notice(self) -> None:
-        """What opening the profile's database found (a file cut to 0 bytes, started anew)
-        has a bar of its own, so the next outbox notice cannot push it away unread."""
-        notice = self.services.store.notice
-        if notice is None:
-            self.store_banner.dismiss()
-        else:
-            self.store_banner.show_message(notice.message, icon_name="offline")
-
     def open_welcome(self) -> None:
         """The welcome dialog (connect an account, or continue with the sandbox)."""
-        from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
-
-        existing = self.findChild(WelcomeDialog, "welcomeDialog")
-        if existing is not None and existing.isVisible():
-            existing.raise_()
-            return
-        dialog = WelcomeDialog(self.keys, self.bridge, self, network=self.services.network)
-        dialog.account_saved.connect(self.switch_profile)
-        dialog.sandbox_chosen.connect(self.use_sandbox)
-        dialog.open()
+        self.accounts.open_welcome()
 
     def prompt_for_new_key(self, reason: str = "rejected") -> None:
         """Ask for a new key for the current profile: after a 401 ("rejected"), from
         Settings ("replace"), or when there is none ("missing")."""
-        from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
-
-        if self.services.profile.is_sandbox and self.sandbox.running:
-            # The built-in server's key is fixed and pinned: nothing to ask the user.
-            self.show_notice("The built-in sandbox refused its own key. Restart Impilo Desktop.")
-            return
-        existing = self.findChild(WelcomeDialog, "newKeyDialog")
-        if existing is not None and existing.isVisible():
-            existing.raise_()
-            return
-        dialog = WelcomeDialog(
-            self.keys,
-            self.bridge,
-            self,
-            replace_for=self.services.profile,
-            reason=reason,
-            network=self.services.network,
-        )
-        dialog.key_replaced.connect(self.session.key_replaced)
-        dialog.open()
-
-    def _after_key_change(self) -> None:
-        self.key_banner.dismiss()
-        self.refresh_connection_status()
-        self._update_banners()
-        settings = self.pages.built(SETTINGS.key)
-        if settings is not None:
-            cast("SettingsPage", settings).refresh()
-
-    def _after_sign_out(self, name: str, problems: list[str]) -> None:
-        """The account's data is gone and the sandbox is open: the first-run state, with the
-        welcome dialog to connect an account (see `SessionController.sign_out`)."""
-        if problems:
-            self.show_notice(f"Signed out of {name.capitalize()}. " + " ".join(problems), 30_000)
-        else:
-            self.notice_bar.show_message(
-                f"Signed out: nothing of the {name.capitalize()} account is left on this computer.",
-                icon_name="key",
-                timeout_ms=20_000,
-            )
-        from impilo_desktop.policy import current_policy
-
-        policy = current_policy()
-        if not policy.allow_sandbox:
-            # The sandbox only held the window while the account's data was removed: open
-            # the account the policy gives, which asks for its key.
-            self.switch_profile(policy.default_profile())
-            return
-        self.open_welcome()
-
-    def _sign_out_refused(self, message: str) -> None:
-        # Settings says it beside its button; once the sandbox is open (the profile was taken
-        # between the check and the removal) that button is gone, so the window says it.
-        if self.services.profile.is_sandbox:
-            self.show_notice(message, 30_000)
+        self.accounts.prompt_for_new_key(reason)
 
     def use_sandbox(self) -> None:
         """Switch to the built-in sandbox (started if needed)."""
-        if self.session.sandbox_running:
-            self.session.use_sandbox()
-        else:
-            self._leave_session_first(self.session.use_sandbox)
+        self.accounts.use_sandbox()
 
     def switch_profile(self, profile: Profile) -> None:
         """Open `profile` in this window (see `SessionController.switch_profile`)."""
-        if profile == self.services.profile:
-            self.session.switch_profile(profile)
-        else:
-            self._leave_session_first(lambda: self.session.switch_profile(profile))
-
-    def _leave_session_first(self, switch: Callable[[], None]) -> None:
-        # A session-only store loses its drafts and unsent orders when it closes: ask first.
-        services = self.services
-        leave_session_first(self, services.bridge, services.store, switch, self.show_notice)
-
-    def _on_switched(self, services: AppServices) -> None:
-        from impilo_desktop.policy import current_policy
-
-        if not services.profile.is_sandbox and not current_policy().allow_sandbox:
-            # The built-in sandbox only held the window while an account was signed out, on a
-            # computer where it is turned off: its server stops (on the bridge: it joins a
-            # thread).
-            self.bridge.call(self.sandbox.stop)
-        self._build_pages()
-        self.profile_switched.emit(services.profile)
-        if self.needs_key():
-            self.prompt_for_new_key("missing")
+        self.accounts.switch_profile(profile)
 
     # -- seen or not ------------------------------------------------------------
 
@@ -616,17 +383,3 @@ class MainWindow(QMainWindow):
         event.accept()
         self.shutdown()
         super().closeEvent(event)
-
-    # -- appearance ------------------------------------------------------------
-
-    def _restyle_sidebar(self) -> None:
-        self.page_list.setStyleSheet(
-            "QListWidget#pageList { background: palette(window); padding: 10px 8px; }"
-            " QListWidget#pageList::item { padding: 6px 10px; border-radius: 6px;"
-            " color: palette(window-text); }"
-            " QListWidget#pageList::item:hover { background: palette(midlight); }"
-            " QListWidget#pageList::item:selected { background: palette(highlight);"
-            " color: palette(highlighted-text); }"
-        )
-        # Icons follow the palette by themselves (see resources.PaletteSvgIconEngine).
-        self.page_subtitle.setStyleSheet("color: palette(placeholder-text);")
