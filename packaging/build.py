@@ -17,6 +17,7 @@ Inno Setup 6 (`iscc` on PATH or ISCC env var); on macOS, Xcode's command-line to
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import re
@@ -27,6 +28,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "packaging" / "impilo-desktop.spec"
@@ -139,10 +141,39 @@ def console_self_test() -> None:
                 )
 
 
-def linux_archive() -> Path:
-    target = DIST / f"{APP_ID}-{version()}-linux-{platform.machine()}.tar.gz"
+def platform_names() -> Any:
+    """impilo_desktop/updates/platform_name.py, loaded by its path (the packaging scripts run
+    from a checkout without the app installed): the app and its releases agree on the names
+    (linux-x86_64, windows-x86_64, macos-arm64, macos-x86_64)."""
+    name = "impilo_update_platform_name"
+    if name not in sys.modules:
+        path = ROOT / "impilo_desktop" / "updates" / "platform_name.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def bundle_archive_path() -> Path:
+    return DIST / f"{APP_ID}-{version()}-{platform_names().platform_name()}.tar.gz"
+
+
+def bundle_archive() -> Path:
+    """The bundle as built (signed, on Windows and macOS, once `release.py package` ran), as
+    `impilo-desktop-<version>-<platform>.tar.gz` holding one folder: the onedir folder, or
+    the .app. The Linux release artefact, and on every platform what the update repository
+    is given (`packaging/updates.py add --bundle` reads the version and platform from its
+    name), so the update is the build the release tested and signed."""
+    target = bundle_archive_path()
+    if sys.platform == "darwin":
+        folder, arcname = DIST / f"{APP_NAME}.app", f"{APP_NAME}.app"
+    else:
+        folder, arcname = DIST / APP_ID, f"{APP_ID}-{version()}"
     with tarfile.open(target, "w:gz") as archive:
-        archive.add(DIST / APP_ID, arcname=f"{APP_ID}-{version()}")
+        archive.add(folder, arcname=arcname)
     return target
 
 
@@ -193,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     elif sys.platform == "darwin":
         artefact = macos_dmg()
     else:
-        artefact = linux_archive()
+        artefact = bundle_archive()
     print(f"Release artefact: {artefact.relative_to(ROOT)}")
     return 0
 

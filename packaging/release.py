@@ -62,10 +62,8 @@ TIMESTAMP_URL = "http://timestamp.digicert.com"
 def lock_name() -> str:
     """The lock of this platform, e.g. `windows-x86_64` (uv's target for each is in its
     header: packaging/README.md, "Locked dependencies")."""
-    machine = platform.machine().lower()
-    machine = {"amd64": "x86_64", "aarch64": "arm64"}.get(machine, machine)
-    system = {"win32": "windows", "darwin": "macos"}.get(sys.platform, "linux")
-    return f"{system}-{machine}"
+    name: str = build.platform_names().platform_name()
+    return name
 
 
 def run(cmd: list[str], *, hide: tuple[str, ...] = (), **kwargs: object) -> None:
@@ -174,7 +172,7 @@ def package(_args: argparse.Namespace) -> None:
     elif sys.platform == "darwin":
         macos_package()
     else:
-        print("Release artefact:", build.linux_archive().relative_to(ROOT))
+        print("Release artefact:", build.bundle_archive().relative_to(ROOT))
 
 
 def windows_package() -> None:
@@ -182,11 +180,25 @@ def windows_package() -> None:
     iscc_args: list[str] = []
     if not missing_secrets():
         thumbprint = import_signing_certificate()
-        # Inno Setup runs this for the programs (`Flags: sign`), the uninstaller and setup.
-        iscc_args = [inno_sign_option(find_signtool(), thumbprint), "/DSign"]
+        signtool = find_signtool()
+        # The bundle's own programs first: the update repository is given this folder
+        # (`build.bundle_archive`), so a copy that updates itself runs signed programs too,
+        # not only one installed by setup. Inno Setup then signs the uninstaller and setup
+        # (`Flags: signonce` leaves the programs signed here as they are).
+        for program in ("impilo-desktop.exe", "impilo-desktop-cli.exe"):
+            run([*signtool_command(signtool, thumbprint), str(build.DIST / build.APP_ID / program)])
+        iscc_args = [inno_sign_option(signtool, thumbprint), "/DSign"]
     else:
         warn("Windows signing secrets are missing: the installer is NOT signed (test build)")
     build.windows_installer(extra=iscc_args)
+    print("Bundle for the update repository:", build.bundle_archive().relative_to(ROOT))
+
+
+def signtool_command(signtool: str, thumbprint: str) -> list[str]:
+    """signtool signing with the certificate of `thumbprint` (from the user's store, so no
+    password is on the command line), SHA-256 and an RFC 3161 timestamp."""
+    return [signtool, "sign", "/fd", "sha256", "/tr", TIMESTAMP_URL, "/td", "sha256",
+            "/sha1", thumbprint]  # fmt: skip
 
 
 def inno_sign_option(signtool: str, thumbprint: str) -> str:
@@ -254,6 +266,8 @@ def macos_package() -> None:
         for name in ("MACOS_SIGN_IDENTITY", "MACOS_NOTARY_PROFILE"):
             env.pop(name, None)
     run(["bash", str(ROOT / "packaging" / "macos" / "build-dmg.sh")], env=env)
+    # The .app as signed (and stapled) by build-dmg.sh, for the update repository.
+    print("Bundle for the update repository:", build.bundle_archive().relative_to(ROOT))
 
 
 def macos_keychain() -> dict[str, str]:
@@ -329,8 +343,7 @@ def verify(args: argparse.Namespace) -> None:
             finally:
                 run(["hdiutil", "detach", str(mount)])
         else:
-            archive = build.DIST / f"{build.APP_ID}-{version}-linux-{platform.machine()}.tar.gz"
-            with tarfile.open(archive) as tar:
+            with tarfile.open(build.bundle_archive_path()) as tar:
                 tar.extractall(where, filter="data")
             self_test(where / f"{build.APP_ID}-{version}" / build.APP_ID, args.timeout)
 

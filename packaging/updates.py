@@ -1,8 +1,9 @@
 """The update repository for self-update (issue 17): keys, adding a built bundle, publishing.
 
     python packaging/updates.py init --workspace W --keys K --offline-keys O
-    python packaging/updates.py add --workspace W --keys K --offline-keys O \
-        --bundle dist/impilo-desktop [--version 1.2.0] [--notes "What's new in words"]
+    python packaging/updates.py add --workspace W --keys K --offline-keys O
+        --bundle dist/impilo-desktop [--platform windows-x86_64] [--version 1.2.0]
+        [--notes "What's new in words"]     # one line; once per platform of a version
     python packaging/updates.py resign --workspace W --keys K [--offline-keys O]   # weekly
     python packaging/updates.py publish --workspace W --out DIR    # the folder to upload
 
@@ -34,9 +35,12 @@ import datetime
 import getpass
 import logging
 import os
+import re
 import shutil
 import sys
-from collections.abc import Callable
+import tarfile
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +51,17 @@ from securesystemslib.interface import (
     import_ed25519_privatekey_from_file,
 )
 from securesystemslib.signer import SSlibSigner
-from tufup.repo import Repository, Roles, get_binary_diff_class
+from tufup.common import KEY_REQUIRED, TargetMeta
+from tufup.repo import Repository, Roles, get_binary_diff_class, make_gztar_archive
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_NAME = "impilo-desktop"  # impilo_desktop/updates/check.py APP_NAME
+APP_NAME = "impilo-desktop"  # the repository's own name; archives are named per platform
+# The platforms a release builds (.github/workflows/release.yml's matrix).
+PLATFORMS = ("linux-x86_64", "windows-x86_64", "macos-arm64", "macos-x86_64")
+# A release's bundle archive (packaging/build.py `bundle_archive`, one per platform).
+RELEASE_BUNDLE = re.compile(
+    rf"^{APP_NAME}-(?P<version>[^-]+)-(?P<platform>{'|'.join(map(re.escape, PLATFORMS))})\.tar\.gz$"
+)
 # Days each signed role stays valid. The timestamp is re-signed by `resign` (weekly, or by
 # CI on every publish); a client refuses an expired one ("Update refused").
 EXPIRATION_DAYS = {"root": 365, "targets": 365, "snapshot": 30, "timestamp": 7}
@@ -246,14 +257,60 @@ def add(
     workspace: Path,
     keys: Path,
     bundle: Path,
-    new_version: str,
+    new_version: str | None,
     notes: str,
     offline_keys: Path | None = None,
     passphrase: Passphrase | None = None,
+    platform: str | None = None,
 ) -> Path:
-    """Archive `bundle` as `new_version`, sign the new metadata; returns the archive. Needs
-    the targets key (offline)."""
-    workspace, bundle = workspace.resolve(), bundle.resolve()
+    """Archive `bundle` as `new_version` of `platform`, sign the new metadata; returns the
+    archive. Needs the targets key (offline). `bundle` is a bundle's folder, or a release's
+    bundle archive `impilo-desktop-<version>-<platform>.tar.gz` (the build the release
+    workflow tested and signed), whose name gives the version and platform: given as well,
+    they must agree. Otherwise the version is the source's and the platform this
+    computer's, as the release names them (linux-x86_64, windows-x86_64, macos-arm64,
+    macos-x86_64).
+
+    Each platform's archives have their own name and only copies of that platform are
+    offered them (impilo_desktop/updates/platform_name.py), so one repository serves every
+    platform and a version is added once per platform. tufup's own `add_bundle` compares a
+    new archive with the newest of any name and silently skips it when not newer, which
+    would drop the second platform of every version: the archive is made and registered
+    here, compared with its own platform's newest only."""
+    with _bundle_folder(bundle.resolve()) as (folder, named_version, named_platform):
+        for given, named, what in (
+            (new_version, named_version, "version"),
+            (platform, named_platform, "platform"),
+        ):
+            if given and named and given != named:
+                raise SystemExit(
+                    f"{bundle.name} is the {what} {named}, not {given}. Nothing was changed."
+                )
+        return _add(
+            workspace.resolve(),
+            keys,
+            folder,
+            new_version or named_version or version(),
+            notes,
+            offline_keys,
+            passphrase,
+            platform or named_platform or _platform_names().platform_name(),
+        )
+
+
+def _add(
+    workspace: Path,
+    keys: Path,
+    bundle: Path,
+    new_version: str,
+    notes: str,
+    offline_keys: Path | None,
+    passphrase: Passphrase | None,
+    platform: str,
+) -> Path:
+    if platform not in PLATFORMS:
+        raise SystemExit(f"Unknown platform {platform!r}: one of {', '.join(PLATFORMS)}.")
+    name = _platform_names().archive_name(platform)
     folders = _key_folders(keys, offline_keys)
     if not _has_key(folders, "targets"):
         raise SystemExit(
@@ -262,21 +319,58 @@ def add(
         )
     with _in(workspace):
         repo = _open(_from_config(keys), passphrase or ask_passphrase(), folders)
-        archive = repo.targets_dir / f"{APP_NAME}-{new_version}.tar.gz"
+        archive = repo.targets_dir / TargetMeta.compose_filename(name, new_version, True)
         if archive.exists():
             raise SystemExit(f"{archive.name} is already in the repository.")
-        latest = repo.roles.get_latest_archive()
-        repo.add_bundle(
-            new_bundle_dir=bundle,
-            new_version=new_version,
-            skip_patch=True,  # bsdiff of a 100+ MB archive is slow; clients take the archive
-            custom_metadata={"notes": notes},
-        )
-        if latest is not None and latest.version >= repo.roles.get_latest_archive().version:
+        latest = _latest_archive(repo, name)
+        made = make_gztar_archive(bundle, repo.targets_dir, name, new_version)
+        assert made is not None  # None only when an archive of that name was there
+        if latest is not None and latest.version >= made.version:
             archive.unlink(missing_ok=True)
-            raise SystemExit(f"{new_version} is not newer than {latest.version}.")
+            raise SystemExit(f"{new_version} is not newer than {latest.version} ({platform}).")
+        repo.roles.add_or_update_target(
+            local_path=archive,
+            custom={"user": {"notes": notes}, "tufup": {KEY_REQUIRED: False}},
+        )
         repo.publish_changes(private_key_dirs=folders)
         return archive
+
+
+@contextlib.contextmanager
+def _bundle_folder(path: Path) -> Iterator[tuple[Path, str | None, str | None]]:
+    """The bundle's folder, with the version and platform its archive's name gives (none for
+    a folder): a release's bundle archive is unpacked into a temporary folder meanwhile."""
+    if path.is_dir():
+        yield path, None, None
+        return
+    named = RELEASE_BUNDLE.match(path.name)
+    if named is None or not path.is_file():
+        raise SystemExit(
+            f"{path}: give a bundle's folder or a release's bundle archive"
+            " (impilo-desktop-<version>-<platform>.tar.gz). Nothing was changed."
+        )
+    with tempfile.TemporaryDirectory(prefix="impilo-update-bundle-") as unpacked:
+        with tarfile.open(path) as archive:
+            archive.extractall(unpacked, filter="data")  # nothing outside the folder
+        found = list(Path(unpacked).iterdir())
+        if len(found) != 1 or not found[0].is_dir():
+            raise SystemExit(f"{path.name} does not hold one bundle folder. Nothing was changed.")
+        yield found[0], named["version"], named["platform"]
+
+
+def _latest_archive(repo: Repository, name: str) -> TargetMeta | None:
+    """The newest archive of this name (one platform's) the targets metadata lists."""
+    listed = repo.roles.targets.signed.targets if repo.roles.targets else {}
+    ours = [meta for meta in map(TargetMeta, listed) if meta.is_archive and meta.name == name]
+    return max(ours, default=None, key=lambda meta: meta.version)
+
+
+def _platform_names() -> Any:
+    """The app's platform names (packaging/build.py loads them by path)."""
+    sys.path.insert(0, str(ROOT / "packaging"))
+    from build import platform_names
+
+    return platform_names()
 
 
 def resign(
@@ -347,9 +441,22 @@ def main(argv: list[str] | None = None) -> int:
             help=f"the root and targets keys' folder (passphrase: {PASSPHRASE_ENV} or asked)",
         )
         if name == "add":
-            command.add_argument("--bundle", type=Path, required=True)
-            command.add_argument("--version", default=None, help="default: the source's")
+            command.add_argument(
+                "--bundle",
+                type=Path,
+                required=True,
+                help="a release's impilo-desktop-<version>-<platform>.tar.gz, or a bundle folder",
+            )
+            command.add_argument(
+                "--version", default=None, help="default: the archive's name, or the source's"
+            )
             command.add_argument("--notes", default="", help="release notes, in plain words")
+            command.add_argument(
+                "--platform",
+                choices=PLATFORMS,
+                default=None,
+                help="default: the archive's name, or this computer's",
+            )
     args: Any = parser.parse_args(argv)
     if args.command == "init":
         root = init(args.workspace, args.keys, offline_keys=args.offline_keys)
@@ -359,9 +466,10 @@ def main(argv: list[str] | None = None) -> int:
             args.workspace,
             args.keys,
             args.bundle,
-            args.version or version(),
+            args.version,
             args.notes,
             offline_keys=args.offline_keys,
+            platform=args.platform,
         )
         print(f"Added and signed: {archive}")
     elif args.command == "resign":

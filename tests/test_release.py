@@ -122,7 +122,8 @@ def test_a_release_without_signing_is_refused(monkeypatch: pytest.MonkeyPatch) -
     [
         "PrivilegesRequiredOverridesAllowed=commandline",
         "AppMutex=ImpiloDesktopRunning,Global\\ImpiloDesktopRunning",
-        'Source: "{#SourceDir}\\impilo-desktop.exe"; DestDir: "{app}"; Flags: ignoreversion sign',
+        'Source: "{#SourceDir}\\impilo-desktop.exe"; DestDir: "{app}";'
+        " Flags: ignoreversion signonce",
         "SignTool=impilo",
     ],
 )

@@ -53,13 +53,16 @@ class UpdateRepository:
     def root_json(self) -> Path:
         return self.served / "metadata" / "root.json"
 
-    def add(self, version: str, notes: str = "") -> Path:
-        bundle = self.bundles / version
-        bundle.mkdir(parents=True)
+    def add(self, version: str, notes: str = "", platform: str | None = None) -> Path:
+        """A bundle of `version` for `platform` (default: this computer's), added and signed."""
+        bundle = self.bundles / f"{platform or 'here'}-{version}"
+        bundle.mkdir(parents=True, exist_ok=True)
         (bundle / "version.txt").write_text(version, encoding="utf-8")
         (bundle / "impilo-desktop").write_bytes(b"#!/bin/sh\necho " + version.encode() + b"\n")
         updates: Any = load_packaging_updates()
-        archive: Path = updates.add(self.workspace, self.keys, bundle, version, notes)
+        archive: Path = updates.add(
+            self.workspace, self.keys, bundle, version, notes, platform=platform
+        )
         return archive
 
     def metadata(self, role: str) -> Path:

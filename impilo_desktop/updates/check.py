@@ -34,6 +34,7 @@ from impilo_desktop.updates.outcomes import (
     UpdateRefused,
     UpToDate,
 )
+from impilo_desktop.updates.platform_name import archive_name
 from impilo_desktop.updates.state import PendingUpdate, UpdateFolder, UpdateSettings
 from impilo_desktop.updates.trust import has_trusted_root
 
@@ -41,8 +42,6 @@ log = logging.getLogger(__name__)
 
 # Longest a single read may block (then the fetcher's deadline is looked at again).
 TIMEOUT_S = (TIMEOUT.connect or 0) + (TIMEOUT.read or 0)
-# tufup's name for the app: archives are impilo-desktop-<version>.tar.gz.
-APP_NAME = "impilo-desktop"
 
 
 async def check_for_update(
@@ -139,7 +138,7 @@ def _check(
     folder.downloads.mkdir(parents=True, exist_ok=True)
     client = _Client(
         fetcher,
-        app_name=APP_NAME,
+        app_name=archive_name(),  # this platform's archives only (platform_name.py)
         app_install_dir=folder.root,  # unused: installing is ours (install.py)
         current_version=current_version,
         metadata_dir=folder.metadata,

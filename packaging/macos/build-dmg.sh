@@ -72,6 +72,9 @@ if [ -n "$IDENTITY" ]; then
     xcrun notarytool submit "$DMG" --keychain-profile "$NOTARY_PROFILE" ${NOTARY_KEYCHAIN[@]+"${NOTARY_KEYCHAIN[@]}"} --wait
     xcrun stapler staple "$DMG"
     xcrun stapler validate "$DMG"
+    # The app was notarised inside the dmg: its ticket stapled to it too, for the update
+    # repository's copy (release.py tars this .app), which is never opened from the dmg.
+    xcrun stapler staple "$APP"
     spctl --assess --type open --context context:primary-signature --verbose=2 "$DMG"
   else
     echo "MACOS_NOTARY_PROFILE not set: signed but NOT notarised"

@@ -9,7 +9,8 @@
 ; Signing: register a sign tool named "impilo" with Inno Setup and pass /DSign, e.g.
 ;   iscc "/Simpilo=signtool sign /fd sha256 /tr http://timestamp.digicert.com /td sha256 /a $f"
 ;        /DSign /DAppVersion=0.1.0 packaging\windows\impilo-desktop.iss
-; It signs both programs (Flags: sign), the uninstaller and setup itself.
+; It signs both programs unless release.py signed them already (Flags: signonce), the
+; uninstaller and setup itself.
 ; `python packaging\release.py package` does this from the release workflow's secrets.
 ; No certificate or password lives in the repository.
 ;
@@ -84,10 +85,11 @@ Type: filesandordirs; Name: "{app}\_internal"
 
 [Files]
 #ifdef Sign
-; The two programs are signed as they are packed (SignTool above), so SmartScreen and
-; antivirus see a signed publisher on what runs, not only on setup.
-Source: "{#SourceDir}\impilo-desktop.exe"; DestDir: "{app}"; Flags: ignoreversion sign
-Source: "{#SourceDir}\impilo-desktop-cli.exe"; DestDir: "{app}"; Flags: ignoreversion sign
+; The two programs are signed (by release.py before setup is built, or here as they are
+; packed: SignTool above), so SmartScreen and antivirus see a signed publisher on what runs,
+; not only on setup.
+Source: "{#SourceDir}\impilo-desktop.exe"; DestDir: "{app}"; Flags: ignoreversion signonce
+Source: "{#SourceDir}\impilo-desktop-cli.exe"; DestDir: "{app}"; Flags: ignoreversion signonce
 Source: "{#SourceDir}\*"; Excludes: "\impilo-desktop.exe,\impilo-desktop-cli.exe"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
 #else
 Source: "{#SourceDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs

@@ -21,6 +21,7 @@ from impilo_desktop.updates.outcomes import (
     UpdateRefused,
     UpToDate,
 )
+from impilo_desktop.updates.platform_name import archive_name
 from impilo_desktop.updates.state import PendingUpdate, UpdateFolder, UpdateSettings
 from tests.network_servers import make_ca, make_server_cert
 from tests.update_repository import (
@@ -53,7 +54,7 @@ def test_a_newer_version_is_downloaded_verified_and_pending(
     archive = update_folder.downloads / pending.archive
     assert (
         archive.read_bytes()
-        == (update_repository.served / "targets" / "impilo-desktop-1.1.0.tar.gz").read_bytes()
+        == (update_repository.served / "targets" / f"{archive_name()}-1.1.0.tar.gz").read_bytes()
     )
     settings = UpdateSettings.load(update_folder)
     assert settings.last_result == "Version 1.1.0 is ready — restart to update."
@@ -248,7 +249,7 @@ def test_downloaded_archives_are_deleted_once_not_pending(
 
     assert check(update_repository, update_folder) == UpdateReady("1.2.0", "")
     downloaded = sorted(p.name for p in update_folder.downloads.iterdir())
-    assert downloaded == ["impilo-desktop-1.2.0.tar.gz"]  # 1.1.0 is not pending any more
+    assert downloaded == [f"{archive_name()}-1.2.0.tar.gz"]  # 1.1.0 is not pending any more
 
     assert check(update_repository, update_folder, current="1.2.0") == UpToDate("1.2.0")
     assert list(update_folder.downloads.iterdir()) == []
