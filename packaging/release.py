@@ -413,6 +413,9 @@ def audit(_args: argparse.Namespace) -> None:
 
 
 def require_signing(_args: argparse.Namespace) -> None:
+    """The first step of every build job: a release (a version tag) is refused here, before
+    an hour of building, signing and notarising, when it could not be published: signing
+    secrets missing, no committed update root, or a tag that is not the source's version."""
     missing = missing_secrets()
     if missing and os.environ.get("IMPILO_RELEASE") == "1":
         raise SystemExit(
@@ -420,6 +423,26 @@ def require_signing(_args: argparse.Namespace) -> None:
         )
     if missing:
         warn("not a release build: signing secrets missing (" + ", ".join(missing) + ")")
+    if os.environ.get("IMPILO_RELEASE") == "1":
+        require_release_basics()
+
+
+def require_release_basics(committed_root: Path | None = None) -> None:
+    """What `verify` and publishing would refuse at the end, said at the start: the update
+    root of the key ceremony is committed (its signatures are checked by `verify`, once the
+    locked packages are installed), and the tag names the version the source says."""
+    committed_root = committed_root or COMMITTED_UPDATE_ROOT
+    if not committed_root.is_file():
+        raise SystemExit(
+            f"Refusing to build a release: {committed_root} is missing. Hold"
+            " the key ceremony first and commit its root (packaging/README.md, Self-update)."
+        )
+    tag, version = os.environ.get("GITHUB_REF_NAME", ""), build.version()
+    if os.environ.get("GITHUB_REF_TYPE") == "tag" and tag != f"v{version}":
+        raise SystemExit(
+            f"Refusing to build a release: the tag {tag} is not v{version}, the version in"
+            " impilo_desktop/__init__.py. Set __version__, commit, then tag that commit."
+        )
 
 
 STEPS = {

@@ -114,7 +114,28 @@ def test_a_release_without_signing_is_refused(monkeypatch: pytest.MonkeyPatch) -
     release.require_signing(None)  # a test build: a warning only
     monkeypatch.setenv("SIGN_ME", "x")
     monkeypatch.setenv("IMPILO_RELEASE", "1")
+    monkeypatch.delenv("GITHUB_REF_TYPE", raising=False)
+    monkeypatch.setattr(release, "COMMITTED_UPDATE_ROOT", Path(__file__))  # as if committed
     release.require_signing(None)
+
+
+def test_a_release_that_could_not_be_published_is_refused_before_it_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = load("release")
+    version = load("build").version()
+    root = tmp_path / "update-root.json"
+    monkeypatch.setenv("GITHUB_REF_TYPE", "tag")
+    monkeypatch.setenv("GITHUB_REF_NAME", f"v{version}")
+    with pytest.raises(SystemExit, match="Hold the key ceremony first"):
+        release.require_release_basics(root)
+    root.write_text("{}", encoding="utf-8")
+    release.require_release_basics(root)
+    monkeypatch.setenv("GITHUB_REF_NAME", "v99.0.0")
+    with pytest.raises(SystemExit, match=f"the tag v99.0.0 is not v{re.escape(version)}"):
+        release.require_release_basics(root)
+    monkeypatch.setenv("GITHUB_REF_TYPE", "branch")  # a manual run from a branch
+    release.require_release_basics(root)
 
 
 @pytest.mark.parametrize(
