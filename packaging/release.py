@@ -178,6 +178,7 @@ def package(_args: argparse.Namespace) -> None:
 def windows_package() -> None:
     ensure_inno_setup()
     iscc_args: list[str] = []
+    SIGNED_MARK.unlink(missing_ok=True)
     if not missing_secrets():
         thumbprint = import_signing_certificate()
         signtool = find_signtool()
@@ -188,6 +189,7 @@ def windows_package() -> None:
         for program in ("impilo-desktop.exe", "impilo-desktop-cli.exe"):
             run([*signtool_command(signtool, thumbprint), str(build.DIST / build.APP_ID / program)])
         iscc_args = [inno_sign_option(signtool, thumbprint), "/DSign"]
+        SIGNED_MARK.write_text("signed by release.py package\n", encoding="utf-8")
     else:
         warn("Windows signing secrets are missing: the installer is NOT signed (test build)")
     build.windows_installer(extra=iscc_args)
@@ -306,27 +308,18 @@ def macos_keychain() -> dict[str, str]:
 
 
 def verify(args: argparse.Namespace) -> None:
-    """The self-test of what a coordinator gets: the installed Windows app (a silent,
-    per-user install into a temporary folder, then uninstalled), the app inside the
+    """The self-test of what a coordinator gets: the installed Windows app (silent installs,
+    per user and per machine, into temporary folders, then uninstalled), the app inside the
     signed, notarised dmg, the program from the Linux tarball."""
     version = build.version()
     with tempfile.TemporaryDirectory(prefix="impilo-verify-", ignore_cleanup_errors=True) as tmp:
         where = Path(tmp)
         if sys.platform == "win32":
             setup = build.DIST / f"{build.APP_ID}-{version}-setup.exe"
-            target = where / "installed"
-            run([str(setup), "/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART", "/CURRENTUSER",
-                 f"/DIR={target}", "/TASKS=", f"/LOG={where / 'setup.log'}"])  # fmt: skip
-            try:
-                self_test(target / f"{build.APP_ID}.exe", args.timeout)
-            finally:
-                uninstaller = target / "unins000.exe"
-                if uninstaller.is_file():
-                    run([str(uninstaller), "/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART"])
-                    # The uninstaller returns while its copy in %TEMP% still removes files.
-                    deadline = time.monotonic() + 60
-                    while target.exists() and time.monotonic() < deadline:
-                        time.sleep(0.5)
+            # Per user (the default) and per machine (/ALLUSERS: what AppLocker sites need,
+            # and where the app leaves updates to the organisation), each self-tested.
+            for scope in ("/CURRENTUSER", "/ALLUSERS"):
+                windows_install_and_test(setup, scope, where, args.timeout)
         elif sys.platform == "darwin":
             dmg = build.DIST / f"{build.APP_ID}-{version}-macos-{platform.machine()}.dmg"
             mount = where / "mount"
@@ -348,6 +341,28 @@ def verify(args: argparse.Namespace) -> None:
             with tarfile.open(build.bundle_archive_path()) as tar:
                 tar.extractall(where, filter="data")
             self_test(where / f"{build.APP_ID}-{version}" / build.APP_ID, args.timeout)
+
+
+def windows_install_and_test(setup: Path, scope: str, where: Path, timeout: float) -> None:
+    """A silent install of `setup` in `scope` into a folder of `where`, its programs' signatures
+    checked when `package` signed them (or for a release), its self-test, the uninstall."""
+    target = where / scope.strip("/").lower()
+    run([str(setup), "/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART", scope,
+         f"/DIR={target}", "/TASKS=", f"/LOG={where / f'setup-{target.name}.log'}"])  # fmt: skip
+    try:
+        if SIGNED_MARK.is_file() or os.environ.get("IMPILO_RELEASE") == "1":
+            signtool = find_signtool()
+            for program in (f"{build.APP_ID}.exe", f"{build.APP_ID}-cli.exe", "unins000.exe"):
+                run([signtool, "verify", "/pa", str(target / program)])
+        self_test(target / f"{build.APP_ID}.exe", timeout)
+    finally:
+        uninstaller = target / "unins000.exe"
+        if uninstaller.is_file():
+            run([str(uninstaller), "/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART"])
+            # The uninstaller returns while its copy in %TEMP% still removes files.
+            deadline = time.monotonic() + 60
+            while target.exists() and time.monotonic() < deadline:
+                time.sleep(0.5)
 
 
 def self_test(program: Path, timeout: float) -> None:
@@ -372,7 +387,8 @@ def self_test(program: Path, timeout: float) -> None:
 
 
 COMMITTED_UPDATE_ROOT = ROOT / "packaging" / "update-root.json"
-# Written by `package` on macOS when it signed, read by `verify` (which needs no secret).
+# Written by `package` when it signed (Windows, macOS), read by `verify`, which needs no
+# secret to know whether to check signatures.
 SIGNED_MARK = build.DIST / "signed-by-package.txt"
 
 
