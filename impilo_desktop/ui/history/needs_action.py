@@ -49,6 +49,18 @@ def needs_action_orders(store: Store) -> Iterator[Order]:
     return (o for o in orders if needs_action(o.current_status))
 
 
+PageFacts = list[tuple[int, str, bool]]
+"""Of a page: each order's number, status (as a row has it) and whether it needs action."""
+
+
+def page_facts(orders: list[Order]) -> PageFacts:
+    return [
+        (o.id, status_text(o.current_status), needs_action(o.current_status))
+        for o in orders
+        if o.id is not None
+    ]
+
+
 class AnnouncedStates:
     """Which orders' needs-action states were announced. Used on the bridge loop only. `path`
     None (a session kept in memory only) remembers them for this run only."""
@@ -122,6 +134,9 @@ class NeedsActionOrders(QObject):
         self.rows: list[OrderRow] = []
         self.count: int | None = None  # None until the cache was first read
         self._reads = 0  # reads of the cache asked for and not answered yet
+        # What pages that arrived during a read said (order, status, needs action): judged
+        # against the rows the reads bring, once they are all answered.
+        self._pages_during_read: list[PageFacts] = []
 
     def refresh(self) -> None:
         """Read the cache again (queued after any write asked for before)."""
@@ -142,21 +157,36 @@ class NeedsActionOrders(QObject):
         """A page of the history was saved to the cache: read the cache again only if the
         page can change what it says. Every page used to re-read and parse every cached
         order needing action, work per page that grew with the cache while the coordinator
-        scrolled. While a read is under way the rows are not yet current, so it reads."""
-        if self.count is None or self.reading or self._page_changes_rows(orders):
+        scrolled. A page that arrives during a read is judged by the rows that read brings
+        (its save may have come after the read), so "Load all" reads once, not per page."""
+        facts = page_facts(orders)
+        if self.count is None:
+            self.refresh()
+        elif self.reading:
+            self._pages_during_read.append(facts)
+        elif self._changes_rows(facts):
             self.refresh()
 
-    def _page_changes_rows(self, orders: list[Order]) -> bool:
+    def refresh_after_prune(self, _forgotten: int) -> None:
+        """The retention forgot cached orders: some may have been counted."""
+        self.refresh()
+
+    def _changes_rows(self, facts: PageFacts) -> bool:
         counted = {row.order_id: row.status for row in self.rows}
-        for order in orders:
-            if order.id is None:
-                continue
-            if needs_action(order.current_status):
-                if counted.get(order.id) != status_text(order.current_status):
+        for order_id, status, waiting in facts:
+            if waiting:
+                if counted.get(order_id) != status:
                     return True
-            elif order.id in counted:
+            elif order_id in counted:
                 return True
         return False
+
+    def _judge_pages_during_read(self, read_failed: bool) -> None:
+        if self.reading or not self._pages_during_read:
+            return
+        pages, self._pages_during_read = self._pages_during_read, []
+        if read_failed or any(self._changes_rows(facts) for facts in pages):
+            self.refresh()
 
     def claim(self, order: Order, first: Callable[[], None]) -> None:
         """`first()` on the UI thread if this order's current state was not announced yet."""
@@ -178,12 +208,14 @@ class NeedsActionOrders(QObject):
     def _on_read_failed(self, error: BaseException) -> None:
         self._reads -= 1
         log.warning("Could not count orders needing action: %s", error)
+        self._judge_pages_during_read(read_failed=True)
 
     def _on_rows(self, rows: list[OrderRow]) -> None:
         self._reads -= 1
         self.rows = rows
         self.count = len(rows)
         self.changed.emit(len(rows))
+        self._judge_pages_during_read(read_failed=False)
 
 
 __all__ = ["ANNOUNCED_FILE", "AnnouncedStates", "NeedsActionOrders", "needs_action_orders"]

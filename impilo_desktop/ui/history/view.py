@@ -220,6 +220,9 @@ class OrderHistoryView(QWidget):
         self.detail.save_pdf_clicked.connect(self.order_actions.choose_pdf_file)
         self.detail.refresh_clicked.connect(self.refresh_selected)
         self.needs.changed.connect(self._on_needs_action_count)
+        # A page after a reload (Refresh, a query, back online) starts the list again: the
+        # cached orders needing action come back with it, not only after the next read.
+        self.model.page_loaded.connect(lambda _orders: self._include_needs_action())
         self.watch.needs_action_noticed.connect(self.needs_action_noticed)
 
     # --- the page --------------------------------------------------------------------------
@@ -262,10 +265,13 @@ class OrderHistoryView(QWidget):
 
     def _on_local_filter(self, local_filter: LocalFilter) -> None:
         self.model.set_local_filter(local_filter)
+        self._include_needs_action()
+        self.footer.show_counts()
+
+    def _include_needs_action(self) -> None:
         if self.filters.showing_needs_action:
             # Those the cache knows, not only those on the pages loaded: the count's orders.
             self.model.include(self.needs.rows)
-        self.footer.show_counts()
 
     def show_needs_action(self) -> None:
         """Only the orders that need the coordinator, the list focused (Ctrl+Shift+A)."""
@@ -275,8 +281,7 @@ class OrderHistoryView(QWidget):
 
     def _on_needs_action_count(self, count: int) -> None:
         self.filters.set_needs_action_count(count)
-        if self.filters.showing_needs_action:
-            self.model.include(self.needs.rows)
+        self._include_needs_action()
         self.needs_action_count.emit(count)
 
     def _cancel_running(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from impilo_desktop.sync.retention import prune_cached_orders
 from impilo_desktop.ui.plumbing.services import AppServices
@@ -19,6 +19,10 @@ DAY_MS = 24 * 60 * 60 * 1000
 
 class CacheRetention(QObject):
     """Prunes the open account's order cache now (`prune`) and daily once `start`ed."""
+
+    pruned = Signal(int)
+    """How many cached orders were forgotten (when some were): counts read from the cache
+    (the orders needing action) are read again."""
 
     def __init__(self, services: Callable[[], AppServices], parent: QObject | None = None):
         super().__init__(parent)
@@ -43,5 +47,6 @@ class CacheRetention(QObject):
             prune_cached_orders,
             services.store,
             services.home,
+            on_result=lambda count: self.pruned.emit(count) if count else None,
             on_error=lambda error: log.warning("Could not prune the order cache: %s", error),
         )

@@ -197,6 +197,9 @@ class WindowPages(QObject):
         )
         self.watch.needs.changed.connect(window.show_needs_action_count)
         self.watch.needs_action_noticed.connect(window.order_needs_action)
+        # Orders forgotten by the retention may have been counted: read the count again
+        # (a page no longer reads it unless the page changes it).
+        window.session.retention.pruned.connect(self.watch.needs.refresh_after_prune)
 
     def _start_watch(self) -> None:
         if not self._stopped and self.watch is not None:

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from impilo_desktop.api.models import Order
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.ui.history.needs_action import NeedsActionOrders
+from impilo_desktop.ui.history.view import OrderHistoryView
 from impilo_desktop.ui.plumbing.services import AppServices
 
 from .conftest import place_order, run
@@ -81,16 +82,60 @@ def test_a_page_reads_the_count_again_only_when_it_changes_it(
     assert waiting_id not in {row.order_id for row in needs.rows}
 
 
-def test_a_page_during_a_read_reads_again(
+def test_pages_during_a_read_are_judged_by_what_it_reads(
     qtbot: QtBot, services: AppServices, sandbox: SandboxServer
 ) -> None:
-    # The rows are not current while a read is under way: the page cannot be judged by them.
+    # A page saved while a read is under way may or may not be in what that read sees: it is
+    # judged by the rows the read brings, and read again only if it changes them.
     order_id = run(qtbot, services.bridge, place_order(services, "count-during"))
     sandbox.put_in_needs_action(order_id, "reconfirmAddress")
     order = fetched(qtbot, services, order_id)
     needs = NeedsActionOrders(services)
     needs.refresh()
-    services.store.cache_orders([order])
-    needs.refresh_after_page([])  # asked while the first read may not have seen the order
     read(qtbot, needs)
+    counted = needs.count
+
+    needs.refresh()
+    services.store.cache_orders([order])  # saved while the read may not have seen it
+    needs.refresh_after_page([order])
+    assert needs.reading
+    read(qtbot, needs)  # and the second read, if the first did not see the order
     assert order_id in {row.order_id for row in needs.rows}
+    assert counted is not None
+    assert needs.count == counted + 1
+
+    # Pages that change nothing, during a read ("Load all"): no read after it for them.
+    answers: list[int] = []
+    needs.changed.connect(answers.append)  # one per read answered
+    needs.refresh()
+    for _ in range(3):
+        needs.refresh_after_page([order])
+    read(qtbot, needs)
+    assert len(answers) == 1
+
+
+def test_the_needs_action_view_keeps_cached_orders_after_a_reload(
+    qtbot: QtBot, services: AppServices
+) -> None:
+    # With Needs action on, orders the cache knows but no loaded page shows are included in
+    # the list; a reload (Refresh) starts the list again and must bring them back with its
+    # first page, not only after the next read of the cache (review of the change above).
+    view = OrderHistoryView(services, page_size=20, poll_interval_seconds=3600)
+    qtbot.addWidget(view)
+    view.resize(1400, 800)
+    view.show()
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=20_000)
+    page3 = run(qtbot, services.bridge, services.client().list_orders(page=3, size=20))
+    old = page3.content[0]
+    assert old.id is not None
+    assert not view.model.has_order(old.id)
+    services.store.cache_orders([old.model_copy(update={"current_status": "reconfirmAddress"})])
+    view.needs.refresh()
+    read(qtbot, view.needs)
+    view.show_needs_action()
+    assert view.model.has_order(old.id)
+
+    with qtbot.waitSignal(view.model.page_loaded, timeout=20_000):
+        view.refresh()
+
+    assert view.model.has_order(old.id)

@@ -79,3 +79,18 @@ def test_an_order_needing_action_is_announced_before_history_was_ever_shown(
 
     qtbot.waitUntil(shown, timeout=15_000)
     assert history.needs.count == 1
+
+
+def test_the_count_is_read_again_when_the_retention_forgot_orders(
+    qtbot: QtBot, online_window: MainWindow
+) -> None:
+    """A page reads the count only when it changes it, so the retention, which deletes
+    cached orders behind the pages' back, has the count read again when it forgot some."""
+    window = online_window
+    watch = window.pages.watch
+    assert watch is not None
+    needs = watch.needs
+    qtbot.waitUntil(lambda: needs.count is not None and not needs.reading, timeout=15_000)
+
+    with qtbot.waitSignal(needs.changed, timeout=15_000):
+        window.session.retention.pruned.emit(3)  # what the retention says when it forgot 3
