@@ -15,7 +15,7 @@ from impilo_desktop.domain import OrderDraft, PatientChoice
 from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import EntryState, OutboxEntry, Store
 from impilo_desktop.sync import Outcome
-from impilo_desktop.ui.drafts.view import duplicate_draft
+from impilo_desktop.ui.drafts.row_actions import duplicate_draft
 from tests.sync.conftest import open_profile_store
 from tests.sync.test_cli_repeats import order_file
 from tests.sync.test_sandbox_sync import factory, make_sender

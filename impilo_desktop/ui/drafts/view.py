@@ -1,15 +1,15 @@
 """The Drafts & outbox page: open, duplicate or delete drafts (with Undo), send waiting
 orders now, release held ones, and read Impilo's message for a refused order. Patients'
 address and phone corrections are listed with the orders; a held one can be applied anyway
-or discarded (change_actions.py)."""
+or discarded (change_actions.py).
+
+This module builds the page and shows the rows (read on the bridge's loop, the selection
+kept, the buttons fitted to the selected row); what the buttons and keys do with that row is
+row_actions.py's, the table's rows are model.py's and Send now is send_now.py's."""
 
 from __future__ import annotations
 
-import logging
-import uuid
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -26,46 +26,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store import (
-    PATIENT_MATCH,
-    EntryState,
-    OutboxEntry,
-    PatientChangeEntry,
-    StoreError,
-)
-from impilo_desktop.ui.dialogs.confirm import Question, confirm_destructive
-from impilo_desktop.ui.drafts.change_actions import (
-    APPLY_ANYWAY,
-    confirm_apply_anyway,
-    confirm_discard_change,
-)
+from impilo_desktop.store import PATIENT_MATCH, EntryState, StoreError
+from impilo_desktop.ui.drafts.change_actions import APPLY_ANYWAY
 from impilo_desktop.ui.drafts.change_row import ChangeRow
 from impilo_desktop.ui.drafts.model import Column, DraftRow, DraftsModel, Row, build_rows
-from impilo_desktop.ui.drafts.patient_match import MatchAnswers
+from impilo_desktop.ui.drafts.row_actions import RowActions
 from impilo_desktop.ui.drafts.send_now import SendNow
 from impilo_desktop.ui.plumbing.resources import icon
 from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
 from impilo_desktop.ui.shell.message_bar import MessageBar
 
 if TYPE_CHECKING:
+    from impilo_desktop.domain.draft import OrderDraft
+    from impilo_desktop.store import OutboxEntry, PatientChangeEntry
     from impilo_desktop.ui.plumbing.services import AppServices
 
-log = logging.getLogger(__name__)
-
-UNDO_MS = 10_000
 RELOAD_COALESCE_MS = 100
 # Sent orders show here for a day (then only in Order history); the page reads at most this
 # many of them, so a busy week's outbox history is never read whole.
 SENT_ROWS = 200
-
-
-def duplicate_draft(draft: OrderDraft) -> OrderDraft:
-    """A copy with a new identity (a new draft, never the same outbox entry twice)."""
-    now = datetime.now(UTC)
-    return draft.model_copy(
-        deep=True, update={"draft_id": str(uuid.uuid4()), "created_at": now, "updated_at": now}
-    )
 
 
 class DraftsPage(QWidget):
@@ -81,8 +60,8 @@ class DraftsPage(QWidget):
         self.setAccessibleName("Drafts and outbox")
         self.services = services
         self.model = DraftsModel(self)
-        self._undo_draft: OrderDraft | None = None
-        self._keep_position = 0  # where the selection goes when its row disappears
+        # Where the selection goes when its row disappears (a deleted draft's neighbour).
+        self.keep_position = 0
         self._focus_table_on_rows = False
         # Reads are numbered: only the latest one's rows are shown (the page built on its
         # first show reads once when made and once when activated, a moment apart).
@@ -95,7 +74,7 @@ class DraftsPage(QWidget):
         self.undo_bar = MessageBar("undoBar", self)
         layout.addWidget(self.undo_bar)
         self.send_now = SendNow(services, self.undo_bar, self)
-        self._answers = MatchAnswers(services, self._write_failed)
+        self.row_actions = RowActions(self, services)
         layout.addLayout(self._toolbar())
 
         self.table = QTableView(self)
@@ -128,8 +107,8 @@ class DraftsPage(QWidget):
             (Column.UPDATED, 120),
         ):
             self.table.setColumnWidth(column, width)
-        self.table.doubleClicked.connect(lambda _index: self.open_selected())
-        self.table.activated.connect(lambda _index: self.open_selected())
+        self.table.doubleClicked.connect(lambda _index: self.row_actions.open_selected())
+        self.table.activated.connect(lambda _index: self.row_actions.open_selected())
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
 
         self.empty = QLabel(
@@ -190,10 +169,11 @@ class DraftsPage(QWidget):
         self.send_button = self._button(
             "Send &now", "send", "sendNowButton", "Send every waiting order now (Ctrl+Shift+S)"
         )
-        self.open_button.clicked.connect(self.open_selected)
-        self.duplicate_button.clicked.connect(self.duplicate_selected)
-        self.delete_button.clicked.connect(self.delete_selected)
-        self.release_button.clicked.connect(self.release_selected)
+        actions = self.row_actions
+        self.open_button.clicked.connect(actions.open_selected)
+        self.duplicate_button.clicked.connect(actions.duplicate_selected)
+        self.delete_button.clicked.connect(actions.delete_selected)
+        self.release_button.clicked.connect(actions.release_selected)
         self.send_button.clicked.connect(self.send_now.send)
         for button in (self.open_button, self.duplicate_button, self.delete_button):
             row.addWidget(button)
@@ -211,15 +191,16 @@ class DraftsPage(QWidget):
             action.triggered.connect(slot)
             self.table.addAction(action)
 
-        add("Open", [QKeySequence(Qt.Key.Key_F2)], self.open_selected)
+        actions = self.row_actions
+        add("Open", [QKeySequence(Qt.Key.Key_F2)], actions.open_selected)
         # The Mac keyboard's "delete" key is Backspace, and Finder deletes with ⌘⌫ (Ctrl+
         # Backspace to Qt): both do what Del does. A draft comes back with Undo, and an
         # outbox entry is only deleted after a question.
         delete = QKeySequence.keyBindings(QKeySequence.StandardKey.Delete)
         delete += [QKeySequence(Qt.Key.Key_Backspace), QKeySequence("Ctrl+Backspace")]
-        add("Delete", delete, self.delete_selected)
-        add("Duplicate", [QKeySequence("Ctrl+D")], self.duplicate_selected)
-        add("Undo", QKeySequence.keyBindings(QKeySequence.StandardKey.Undo), self.undo_delete)
+        add("Delete", delete, actions.delete_selected)
+        add("Duplicate", [QKeySequence("Ctrl+D")], actions.duplicate_selected)
+        add("Undo", QKeySequence.keyBindings(QKeySequence.StandardKey.Undo), actions.undo_delete)
 
     def _on_scheme(self, _dark: bool) -> None:
         self.empty.setStyleSheet(f"color: {status_colors().muted};")
@@ -283,8 +264,8 @@ class DraftsPage(QWidget):
         self._focus_table_on_rows = False
         wanted = select or (selected.key if selected is not None else None)
         if not (wanted and self.select_key(wanted)) and self.model.rowCount():
-            self.select_row(min(self._keep_position, self.model.rowCount() - 1))
-        self._keep_position = 0
+            self.select_row(min(self.keep_position, self.model.rowCount() - 1))
+        self.keep_position = 0
         self._update_summary()
         self._update_actions()
         self.rows_shown.emit()
@@ -360,189 +341,3 @@ class DraftsPage(QWidget):
             else "Send a held order after all"
         )
         self.send_button.setEnabled(self.services.outbox.pending_count() > 0)
-
-    # -- actions ---------------------------------------------------------------------------------
-
-    def open_selected(self) -> None:
-        """Open the selected draft (or refused/held order) in New order, or a placed order in
-        Order history."""
-        row = self.selected_row()
-        if row is None:
-            return
-        if row.placed_order_id is not None:
-            self.open_order_requested.emit(row.placed_order_id)
-            return
-        if isinstance(row, ChangeRow):
-            return  # a correction has nothing to open: it goes by itself, or waits here
-        if row.state == EntryState.SENT:  # placed, its number not known here
-            self.undo_bar.show_message(
-                "This order was placed with Impilo; find it in Order history.",
-                icon_name="online",
-                timeout_ms=UNDO_MS,
-            )
-            return
-        if not row.can_open:
-            self.undo_bar.show_message(
-                "This order is on its way to Impilo and cannot be changed now. Use Duplicate "
-                "to start a new order from it.",
-                icon_name="sending",
-                timeout_ms=UNDO_MS,
-            )
-            return
-        if row.entry is None:
-            self.open_draft_requested.emit(row.draft)
-            return
-        self._reopen(row.entry.entry_id)
-
-    def _reopen(self, entry_id: int) -> None:
-        """A refused or held entry back to drafts, opened in New order."""
-
-        def reopened(draft: OrderDraft) -> None:
-            self.services.outbox.changed()
-            self.open_draft_requested.emit(draft)
-
-        def failed(error: BaseException) -> None:
-            log.warning("Could not reopen entry: %s", error)
-            self.reload()
-
-        self.services.bridge.call(
-            self.services.store.return_to_drafts,
-            entry_id,
-            on_result=reopened,
-            on_error=failed,
-        )
-
-    def duplicate_selected(self) -> None:
-        row = self.selected_row()
-        if row is None or isinstance(row, ChangeRow):
-            return
-        copy = duplicate_draft(row.draft)
-
-        def copied(_saved: object) -> None:
-            self.reload(select=f"draft:{copy.draft_id}")
-            self.undo_bar.show_message(
-                "Copied into a new draft.", icon_name="duplicate", timeout_ms=4000
-            )
-
-        self.services.bridge.call(
-            self.services.store.save_draft, copy, on_result=copied, on_error=self._write_failed
-        )
-
-    def delete_selected(self) -> None:
-        row = self.selected_row()
-        if row is None or not row.can_delete:
-            return
-        if isinstance(row, ChangeRow):
-            confirm_discard_change(self, self.services, row)
-            return
-        if row.entry is not None:
-            self._confirm_discard(row)
-            return
-        # The row goes at once (the store follows on the loop); its neighbour takes its place.
-        self._keep_position = self.model.row_of(row.key)
-        self.model.remove_key(row.key)
-        if self.model.rowCount():
-            self.select_row(min(self._keep_position, self.model.rowCount() - 1))
-        self._undo_draft = row.draft
-        self.undo_bar.show_message(
-            f"Draft deleted: {row.draft.summary()}",
-            [("&Undo", self.undo_delete)],
-            icon_name="delete",
-            timeout_ms=UNDO_MS,
-        )
-        self.table.setFocus()
-        self.services.bridge.call(
-            self.services.store.delete_draft,
-            row.draft.draft_id,
-            on_result=lambda _deleted: self.reload(),
-            on_error=self._write_failed,
-        )
-
-    def undo_delete(self) -> None:
-        """Bring back the draft deleted last (while the Undo bar shows)."""
-        draft, self._undo_draft = self._undo_draft, None
-        if draft is None:
-            return
-        self.undo_bar.dismiss()
-        self.table.setFocus()
-        self.services.bridge.call(
-            self.services.store.save_draft,
-            draft,
-            on_result=lambda _saved: self.reload(select=f"draft:{draft.draft_id}"),
-            on_error=self._write_failed,
-        )
-
-    def _write_failed(self, error: BaseException) -> None:
-        message = error.message if isinstance(error, StoreError) else str(error)
-        log.warning("Drafts page: %s", message)
-        self.undo_bar.show_message(
-            f"That did not work: {message}", icon_name="key-rejected", timeout_ms=UNDO_MS
-        )
-        self.reload()
-
-    def _confirm_discard(self, row: DraftRow) -> None:
-        assert row.entry is not None
-        entry_id = row.entry.entry_id
-
-        def discard() -> None:
-            self.services.bridge.call(
-                self.services.store.discard_entry,
-                entry_id,
-                on_result=lambda _none: self.services.outbox.changed(),
-                on_error=self._write_failed,
-            )
-
-        confirm_destructive(
-            self,
-            Question(
-                name="discardConfirmation",
-                title="Delete this order?",
-                text=f"Delete the order for {row.recipient_text()}?",
-                informative="It was not placed. To fix it instead, choose Open: it goes back "
-                "to New order.",
-                action="Delete order",
-                action_name="confirmDiscard",
-            ),
-            discard,
-        )
-
-    def release_selected(self) -> None:
-        row = self.selected_row()
-        if isinstance(row, ChangeRow):
-            confirm_apply_anyway(self, self.services, row)
-            return
-        if row is None or row.entry is None or row.state != EntryState.HELD:
-            return
-        entry_id = row.entry.entry_id
-        if row.entry.held_for == PATIENT_MATCH:
-            self._answers.ask(
-                self,
-                row.entry,
-                use_patient=lambda patient_id: self._answers.use_patient(entry_id, patient_id),
-                create_anyway=lambda: self._answers.create_anyway(entry_id),
-                back_to_drafts=lambda: self._reopen(entry_id),
-            )
-            return
-        if row.entry.held_for != "server":
-            self._release(entry_id)
-            return
-        # Sending to another server than the one it was queued for is the coordinator's
-        # call, made with both addresses in view.
-        server = self.services.profile.base_url
-        queued_for = row.entry.server or "a server an earlier version did not record"
-        confirm_destructive(
-            self,
-            Question(
-                name="releaseToServerConfirmation",
-                title="Send to this server?",
-                text=f"Send the order for {row.recipient_text()} to {server}?",
-                informative=f"It was queued for {queued_for}. Send it only if it is meant for"
-                f" {server}; otherwise keep it waiting, or delete it.",
-                action=f"Send to {urlsplit(server).netloc}",
-                action_name="confirmReleaseToServer",
-            ),
-            lambda: self._release(entry_id),
-        )
-
-    def _release(self, entry_id: int) -> None:
-        self.services.outbox.release(entry_id)

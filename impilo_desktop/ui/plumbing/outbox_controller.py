@@ -12,52 +12,43 @@ Nothing is probed while the key is refused, until a new key arrives.
 Nothing here touches the store on the UI thread: every read and write is a call on the
 bridge's loop, and the counts the window shows come from an `OutboxSummary` read there after
 each change (`entries_changed` fires when a fresh one has arrived).
+
+This module holds the controller's signals, its life cycle, what the window calls, the online
+light and the restart after a new key or route; its parts hold the rest: the send loop
+(outbox_sending.py), the timers that start drains by themselves (outbox_pacing.py), the counts
+(outbox_counts.py), the reference data (reference_refresh.py) and the address and phone
+corrections (patient_change_controller.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
-import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
-from impilo_desktop.api.errors import ImpiloError
-from impilo_desktop.api.retry import RetryPolicy
-from impilo_desktop.domain.draft import OrderDraft
-from impilo_desktop.store import OutboxEntry, OutboxSummary, StoreError
+from impilo_desktop.store import StoreError
 from impilo_desktop.sync.connectivity import NO_CONNECTION, Connectivity, ConnectivityState
-from impilo_desktop.sync.drain_report import (
-    ANOTHER_SENDER,
-    API_KEY_REJECTED,
-    DrainReport,
-    EntryResult,
-    Outcome,
-    StopReason,
-)
+from impilo_desktop.sync.drain_report import API_KEY_REJECTED, DrainReport, StopReason
 from impilo_desktop.sync.probe import ConnectionProbe
-from impilo_desktop.ui.plumbing.bridge import Job
+from impilo_desktop.ui.plumbing.outbox_counts import OutboxCounts
+from impilo_desktop.ui.plumbing.outbox_pacing import DrainPacing
+from impilo_desktop.ui.plumbing.outbox_sending import OutboxSending
 from impilo_desktop.ui.plumbing.patient_change_controller import PatientChangeController
+from impilo_desktop.ui.plumbing.reference_refresh import ReferenceRefresh
 
 if TYPE_CHECKING:
-    from impilo_desktop.store import ReferenceKind
-    from impilo_desktop.sync.reference import ReferenceRefresher, RefreshReport
-    from impilo_desktop.sync.sender import OutboxSender
+    from impilo_desktop.api.retry import RetryPolicy
+    from impilo_desktop.domain.draft import OrderDraft
+    from impilo_desktop.store import OutboxEntry, OutboxSummary
+    from impilo_desktop.ui.plumbing.outbox_counts import SummaryRead
     from impilo_desktop.ui.plumbing.services import AppServices
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-DRAIN_INTERVAL_MS = 30_000
-MAX_RETRY_WAIT_MS = 5 * 60_000
-BUSY_ELSEWHERE = (
-    f"{ANOTHER_SENDER} (a sync started from the command line, perhaps). Whatever it leaves"
-    " is sent from here once it has finished."
-)
 
 
 class OutboxController(QObject):
@@ -88,9 +79,6 @@ class OutboxController(QObject):
 
     # Hops from the sync thread to the UI thread (queued: this object lives on the UI thread).
     _connectivity_hop = Signal(str, str)
-    _progress_hop = Signal(int, int)
-    _result_hop = Signal(object, object)  # EntryResult, OutboxEntry | None
-    _reference_hop = Signal(str, int, int)
 
     def __init__(self, services: AppServices, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -99,49 +87,21 @@ class OutboxController(QObject):
         self._unsubscribe = self.connectivity.subscribe(
             lambda state, message: self._connectivity_hop.emit(state.value, message)
         )
-        # The sender and the refresher are made on the bridge loop when first used (after
-        # the first paint): with them come the API client and httpx, ~150 modules the
-        # window's start does not need.
-        self._made_sender: OutboxSender | None = None
-        self._made_refresher: ReferenceRefresher | None = None
         # Lives on the bridge loop: the client tells it of every exchange (`heard`).
         self.probe = ConnectionProbe(self._check_connection, self.connectivity)
         self._connectivity_hop.connect(self._on_connectivity)
-        self._progress_hop.connect(self._on_progress)
-        self._result_hop.connect(self._on_result)
-        self._reference_hop.connect(self._on_reference_progress)
         self.corrections = PatientChangeController(self, services)
-
-        self._timer = QTimer(self)
-        self._timer.setObjectName("outboxTimer")
-        self._timer.timeout.connect(self._tick)
-        self._retry_timer = QTimer(self)
-        self._retry_timer.setObjectName("outboxRetryTimer")
-        self._retry_timer.setSingleShot(True)
-        self._retry_timer.timeout.connect(self.drain)
-        for timer in (self._timer, self._retry_timer):
-            # Orders wait on these: no slack for the OS to coalesce them into later wake-ups
-            # (macOS adds it to coarse timers). App Nap, which slows a hidden app's timers
-            # anyway, is switched off in the macOS bundle (NSAppSleepDisabled).
-            timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._drain_job: Job | None = None
-        self._refresh_job: Job | None = None
+        self.counts = OutboxCounts(
+            services, arrived=self.entries_changed.emit, failed=self.store_problem
+        )
+        self.pacing = DrainPacing(self, tick=self._tick, retry=self.drain)
+        self._sending = OutboxSending(self, services)
+        self._references = ReferenceRefresh(self, services)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._restart_pending = False
-        # None: no follow-up; else its (due_only, waiting_for_network).
-        self._again: tuple[bool, bool] | None = None
-        # A person asked to send (Send now): the next drain's lock_busy is said, not ignored.
-        self._asked = False
         self._running = False
         self._state = ConnectivityState.UNKNOWN.value
         self._message = ""
-        self._summary = OutboxSummary()
-        self._summary_job: Job | None = None
-        # Summaries are numbered as they are read (on the loop thread, so in order); one read
-        # earlier than the one on screen never replaces it, whatever order they arrive in.
-        self._reads = itertools.count(1)
-        self._shown_read = 0
-        self.last_report: DrainReport | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -151,22 +111,22 @@ class OutboxController(QObject):
             return
         self._running = True
         # A controller stopped before (its refresh told to end) refreshes again.
-        self._on_loop(lambda: self._refresher.resume())
+        self._on_loop(self._references.resume)
 
-        def first_summary(read: tuple[int, OutboxSummary]) -> None:
-            self._on_summary(read)
+        def first_summary(read: SummaryRead) -> None:
+            self.counts.show(read)
             if read[1].paused == API_KEY_REJECTED:
                 # The key was refused last time: say so instead of retrying with it.
                 self.connectivity.set(ConnectivityState.UNAUTHORIZED, read[1].paused)
 
         self._services.bridge.call(
-            self._read_summary, on_result=first_summary, on_error=self.store_problem
+            self.counts.read, on_result=first_summary, on_error=self.store_problem
         )
         if refresh_references:
             self.refresh_references()
         self.drain(due_only=False)
-        self._timer.start(DRAIN_INTERVAL_MS)
-        self._services.bridge.submit(self._tracked(self.probe.run()))
+        self.pacing.start()
+        self._services.bridge.submit(self.tracked(self.probe.run()))
 
     def stop(self) -> None:
         """Start nothing more (the store keeps every state). Work in flight is left to end
@@ -174,12 +134,11 @@ class OutboxController(QObject):
         `aclose()` on the bridge loop, which cancels what is left. Cancelling a request
         while it connects leaks its socket, and a drain cut short leaves an entry in doubt."""
         self._running = False
-        self._timer.stop()
-        self._retry_timer.stop()
+        self.pacing.stop()
         self._unsubscribe()
         self._on_loop(self.probe.stop)  # it sleeps until its next probe otherwise
         # A reference refresh ends after its page in flight, not after its last page.
-        self._on_loop(self._stop_refresh_after_page)
+        self._on_loop(self._references.stop_after_page)
 
     async def aclose(self) -> None:
         """On the bridge loop: cancel this controller's tasks and wait until they ended, so
@@ -189,7 +148,8 @@ class OutboxController(QObject):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _tracked(self, coro: Coroutine[Any, Any, T]) -> T:
+    async def tracked(self, coro: Coroutine[Any, Any, T]) -> T:
+        """On the bridge loop: `coro`, as one of the tasks `aclose` cancels."""
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
@@ -198,6 +158,16 @@ class OutboxController(QObject):
         finally:
             if task is not None:
                 self._tasks.discard(task)
+
+    @property
+    def running(self) -> bool:
+        """Started and not stopped: drains may start."""
+        return self._running
+
+    @property
+    def restart_pending(self) -> bool:
+        """A new key or route waits for the work on its way to end (see `key_replaced`)."""
+        return self._restart_pending
 
     @property
     def state(self) -> str:
@@ -212,17 +182,17 @@ class OutboxController(QObject):
     def sending(self) -> bool:
         """A drain is on its way, or its report has not reached this thread yet: until then a
         new drain must not start, or the late report would be taken for the new one's."""
-        return self._drain_job is not None and not self._drain_job.future.cancelled()
+        return self._sending.sending
 
     @property
     def refreshing(self) -> bool:
         """A reference-data refresh is running."""
-        return self._refresh_job is not None and not self._refresh_job.done()
+        return self._references.running
 
     @property
     def summary(self) -> OutboxSummary:
         """The outbox as last read (see `entries_changed`)."""
-        return self._summary
+        return self.counts.summary
 
     # -- what the window calls ----------------------------------------------------------------
 
@@ -265,34 +235,20 @@ class OutboxController(QObject):
         if self._state == ConnectivityState.UNAUTHORIZED.value:
             self.send_stopped.emit(DrainReport(paused=API_KEY_REJECTED))
             return
-        self._asked = True
+        self._sending.asked = True
         self.drain(due_only=False)
 
     def pending_count(self) -> int:
         """Entries the app will still send by itself (queued, sending, in doubt)."""
-        return self._summary.pending
+        return self.counts.summary.pending
 
     def count_pending(self, answer: Callable[[int, int], None]) -> None:
-        """Read the outbox now (on the bridge loop) and `answer(pending, corrections)` on the
-        UI thread (`corrections`: how many of `pending` are address corrections); for
-        decisions that must not rest on a summary a moment old, such as quitting."""
-
-        store = self._services.store
-
-        def read() -> tuple[int, int]:
-            summary = store.outbox_summary()
-            return summary.pending, summary.pending_corrections
-
-        self._services.bridge.call(
-            read,
-            on_result=lambda counts: answer(*counts),
-            # Unreadable: quit without asking; whatever waits stays on disk for next time.
-            on_error=lambda _error: answer(0, 0),
-        )
+        """`answer(pending, corrections)` from the outbox read now (`OutboxCounts`)."""
+        self.counts.count_pending(answer)
 
     def attention_count(self) -> int:
         """Entries waiting for the coordinator: refused by Impilo, or held."""
-        return self._summary.attention
+        return self.counts.summary.attention
 
     def release(self, entry_id: int) -> None:
         """The coordinator confirmed a held entry: send it (to the profile's server)."""
@@ -310,23 +266,7 @@ class OutboxController(QObject):
 
     def changed(self) -> None:
         """Something changed the outbox: read the summary again (then `entries_changed`)."""
-        if self._summary_job is not None and not self._summary_job.done():
-            self._summary_job.cancel()  # a newer read is on its way
-        self._summary_job = self._services.bridge.call(
-            self._read_summary, on_result=self._on_summary, on_error=self.store_problem
-        )
-
-    def _read_summary(self) -> tuple[int, OutboxSummary]:
-        """On the loop thread: the summary, numbered in the order of reading."""
-        return next(self._reads), self._services.store.outbox_summary()
-
-    def _on_summary(self, read: tuple[int, OutboxSummary]) -> None:
-        number, summary = read
-        if number < self._shown_read:
-            return  # an older picture than the one shown
-        self._shown_read = number
-        self._summary = summary
-        self.entries_changed.emit()
+        self.counts.reread()
 
     def store_problem(self, error: BaseException) -> None:
         if self._running and isinstance(error, StoreError):
@@ -340,9 +280,9 @@ class OutboxController(QObject):
         is replaced, the pause lifted and, with a key, the connection checked and the
         outbox sent. Meanwhile nothing new starts and a refusal of the old key is ignored."""
         self._restart_pending = True
-        self._retry_timer.stop()
-        self._again = None
-        self._maybe_restart()
+        self.pacing.cancel_retry()
+        self._sending.forget_follow_up()
+        self.maybe_restart()
 
     def network_changed(self) -> None:
         """The proxy setting changed: the same restart as after a new key. Work on its way
@@ -365,12 +305,9 @@ class OutboxController(QObject):
         if not loop.is_closed():
             loop.call_soon_threadsafe(step)
 
-    def _busy(self) -> bool:
-        refreshing = self._refresh_job is not None and not self._refresh_job.done()
-        return self.sending or refreshing
-
-    def _maybe_restart(self) -> None:
-        if not self._restart_pending or self._busy():
+    def maybe_restart(self) -> None:
+        """Once no drain or refresh is on its way, restart with the new key or route."""
+        if not self._restart_pending or self.sending or self.refreshing:
             return
         self._restart_pending = False
         self._services.reset_client()
@@ -386,33 +323,13 @@ class OutboxController(QObject):
 
     def refresh_references(self) -> None:
         """Copy patients, sites, items and kits into the local cache (with progress)."""
-        if self._refresh_job is not None and not self._refresh_job.done():
-            return
         if self._restart_pending or not self._services.api_key():
             return
-
-        def progress(kind: ReferenceKind, done: int, total: int) -> None:
-            self._reference_hop.emit(kind.value, done, total)
-
-        async def refresh() -> RefreshReport:
-            # On the loop: the refresher is made there (with its imports) on first use.
-            return await self._refresher.refresh(progress=progress)
-
-        self._refresh_job = self._services.bridge.submit(
-            self._tracked(refresh()),
-            on_result=self._on_refreshed,
-            on_error=self._on_refresh_error,
-        )
+        self._references.refresh()
 
     def cancel_refresh(self) -> None:
         """Stop the reference refresh (pages already stored are kept)."""
-        if self._refresh_job is not None and not self._refresh_job.done():
-            self._refresh_job.cancel()
-            self._refresh_job = None
-            self.reference_refreshed.emit(False)
-            # A cancelled job calls back neither way: a new key or route waiting for this
-            # refresh to end would wait for good, and no drain would start meanwhile.
-            self._maybe_restart()
+        self._references.cancel()
 
     def drain(self, due_only: bool = True, *, waiting_for_network: bool = False) -> None:
         """Send due entries on the bridge: all waiting entries with `due_only=False`, also
@@ -421,78 +338,16 @@ class OutboxController(QObject):
             return
         if self._state == ConnectivityState.UNAUTHORIZED.value or not self._services.api_key():
             return
-        if self.sending:
-            # One drain at a time; remember to go again (as eagerly as asked) when it ends.
-            if self._again is not None:
-                due_only = due_only and self._again[0]
-                waiting_for_network = waiting_for_network or self._again[1]
-            self._again = (due_only, waiting_for_network)
-            return
-        self._retry_timer.stop()
-        asked, self._asked = self._asked, False
+        self._sending.drain(due_only, waiting_for_network)
 
-        def on_result(result: EntryResult) -> None:
-            # On the loop thread: the entry is read here, the UI gets it with the result.
-            self._result_hop.emit(result, self._settled_entry(result))
+    # -- for its parts ---------------------------------------------------------------------------
 
-        async def drain_and_summarize() -> tuple[DrainReport, tuple[int, OutboxSummary]]:
-            report = await self._sender.drain(
-                due_only=due_only,
-                waiting_for_network=waiting_for_network,
-                progress=self._progress_hop.emit,
-                on_result=on_result,
-                on_change=self.corrections.sender_result,
-            )
-            return report, self._read_summary()
-
-        self._drain_job = self._services.bridge.submit(
-            self._tracked(drain_and_summarize()),
-            on_result=lambda outcome: self._on_drained(outcome, asked=asked),
-            on_error=self._on_drain_error,
-        )
-
-    # -- internals ------------------------------------------------------------------------------
-
-    @property
-    def _sender(self) -> OutboxSender:
-        """On the bridge loop: the outbox's sender, made on first use."""
-        if self._made_sender is None:
-            from impilo_desktop.sync.sender import OutboxSender
-
-            self._made_sender = OutboxSender(
-                self._services.store, self._client_context, connectivity=self.connectivity
-            )
-        return self._made_sender
-
-    def _stop_refresh_after_page(self) -> None:
-        """On the bridge loop: a refresh under way ends after its page; with no refresher
-        made yet there is none (and none is made, with its imports, to be told so)."""
-        if self._made_refresher is not None:
-            self._made_refresher.stop_after_page()
-
-    @property
-    def _refresher(self) -> ReferenceRefresher:
-        """On the bridge loop: the reference refresher, made on first use."""
-        if self._made_refresher is None:
-            from impilo_desktop.sync.reference import ReferenceRefresher
-
-            self._made_refresher = ReferenceRefresher(
-                self._services.store, self._client_context, connectivity=self.connectivity
-            )
-        return self._made_refresher
-
-    def _client_context(self) -> contextlib.AbstractAsyncContextManager:
-        # The one shared client (it lives on the bridge loop; AppServices closes it).
+    def client_context(self) -> contextlib.AbstractAsyncContextManager:
+        """The one shared client, for the sender and the refresher (it lives on the bridge
+        loop; AppServices closes it)."""
         return contextlib.nullcontext(self._services.client())
 
-    def _settled_entry(self, result: EntryResult) -> OutboxEntry | None:
-        """On the loop thread: the entry a sent or refused result is about."""
-        if result.outcome not in (Outcome.SENT, Outcome.ADOPTED, Outcome.REJECTED):
-            return None
-        try:
-            return self._services.store.get_entry(result.entry_id)
-        except StoreError:
-            return None
+    # -- internals ------------------------------------------------------------------------------
 
     def _tick(self) -> None:
         if self._state == ConnectivityState.ONLINE.value:
@@ -526,76 +381,3 @@ class OutboxController(QObject):
             # Back online: whatever waited only for the network goes now, not at its backoff
             # time; an entry waiting out a time the server asked for keeps it.
             self.drain(waiting_for_network=True)
-
-    @Slot(int, int)
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.emit(done, total)
-
-    @Slot(object, object)
-    def _on_result(self, result: EntryResult, entry: OutboxEntry | None) -> None:
-        self.changed()
-        if entry is None:
-            return
-        if result.outcome == Outcome.REJECTED:
-            self.entry_rejected.emit(entry)
-        else:
-            self.entry_sent.emit(entry)
-
-    @Slot(str, int, int)
-    def _on_reference_progress(self, kind: str, done: int, total: int) -> None:
-        self.reference_progress.emit(kind, done, total)
-
-    def _on_refreshed(self, _report: object) -> None:
-        self.reference_refreshed.emit(True)
-        self._maybe_restart()
-
-    def _on_refresh_error(self, error: BaseException) -> None:
-        if not isinstance(error, ImpiloError):
-            log.error("Reference refresh failed", exc_info=error)
-        self.reference_refreshed.emit(False)
-        self._maybe_restart()
-
-    def _on_drained(
-        self, outcome: tuple[DrainReport, tuple[int, OutboxSummary]], *, asked: bool
-    ) -> None:
-        """A drain's report, `asked` if a person asked for that drain (Send now)."""
-        self._drain_job = None
-        report, read = outcome
-        if read[0] >= self._shown_read:
-            self._shown_read, self._summary = read
-        self.last_report = report
-        if report.lock_busy and asked:
-            self.busy_elsewhere.emit(BUSY_ELSEWHERE)
-        elif asked and (report.stopped or report.paused):
-            self.send_stopped.emit(report)
-        if self._restart_pending:
-            self._again = None
-            self.entries_changed.emit()
-            self.drain_finished.emit(report)
-            self._maybe_restart()
-            return
-        again, self._again = self._again, None
-        if again is not None:
-            # Start the follow-up first, so listeners see `sending` is still true.
-            self.drain(due_only=again[0], waiting_for_network=again[1])
-        else:
-            self._schedule_retry()
-        self.progress.emit(report.total, report.total)
-        self.entries_changed.emit()
-        self.drain_finished.emit(report)
-
-    def _on_drain_error(self, error: BaseException) -> None:
-        self._drain_job = None
-        log.error("Sending the outbox failed", exc_info=error)
-        self.progress.emit(0, 0)
-        self.changed()
-        self._again = None
-        self._maybe_restart()
-
-    def _schedule_retry(self) -> None:
-        due = self._summary.next_due_at
-        if due is None or not self._running:
-            return
-        wait_ms = max(0, min(MAX_RETRY_WAIT_MS, int((due - time.time()) * 1000)))
-        if self._state == ConnectivityState.ONLINE.value:
-            self._retry_timer.start(max(wait_ms, 250))

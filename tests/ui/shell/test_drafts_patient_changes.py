@@ -235,6 +235,6 @@ def test_a_correction_held_for_another_server_can_only_be_discarded(
     assert "cannot be sent to" in row.message_text()
     assert not page.release_button.isEnabled()  # no "Send to this server"
     assert page.delete_button.isEnabled()
-    page.release_selected()  # the button's slot, reached another way: nothing happens
+    page.row_actions.release_selected()  # the button's slot, reached another way: nothing happens
     assert window.findChild(QMessageBox, "applyChangeToServerConfirmation") is None
     assert impilo_contact(sandbox) == before

@@ -55,7 +55,7 @@ def test_no_page_uses_a_letter_twice(qtbot: QtBot, make_window: MakeWindow) -> N
             page = window.drafts_page
             qtbot.waitUntil(lambda p=page: p.model.rowCount() > 0)  # type: ignore[misc]
             page.select_row(0)
-            page.delete_selected()  # the Undo bar joins the page
+            page.row_actions.delete_selected()  # the Undo bar joins the page
             assert page.undo_bar.isVisible()
         assert duplicates(mnemonics(window)) == {}, spec.key
 

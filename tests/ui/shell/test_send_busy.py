@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
-from impilo_desktop.ui.plumbing.outbox_controller import BUSY_ELSEWHERE
+from impilo_desktop.ui.plumbing.outbox_sending import BUSY_ELSEWHERE
 from impilo_desktop.ui.shell.main_window import MainWindow
 from tests.other_sender import another_sender
 

@@ -116,7 +116,7 @@ def test_a_drain_ending_unseen_is_not_taken_for_the_one_asked_for(
     outbox.drain_finished.connect(finished.append)
 
     outbox.drain(due_only=False)  # as the retry timer starts one: nobody asked
-    job = outbox._drain_job
+    job = outbox._sending._job
     assert job is not None
     job.future.result(timeout=15)  # ended on the bridge; no event processed here since
     assert outbox.sending  # until its report is read here

@@ -118,10 +118,10 @@ def test_no_sqlite_or_keyring_on_the_ui_thread_after_start_up(
 
         # Drafts: duplicate, delete, undo.
         drafts.select_row(0)
-        drafts.duplicate_selected()
+        drafts.row_actions.duplicate_selected()
         qtbot.waitUntil(lambda: any(r.is_draft for r in drafts.model.rows()), timeout=10_000)
-        drafts.delete_selected()
-        drafts.undo_delete()
+        drafts.row_actions.delete_selected()
+        drafts.row_actions.undo_delete()
         qtbot.waitUntil(lambda: any(r.is_draft for r in drafts.model.rows()), timeout=10_000)
 
         # History polls the orders this app placed.
