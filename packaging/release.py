@@ -189,10 +189,11 @@ def windows_package() -> None:
         for program in ("impilo-desktop.exe", "impilo-desktop-cli.exe"):
             run([*signtool_command(signtool, thumbprint), str(build.DIST / build.APP_ID / program)])
         iscc_args = [inno_sign_option(signtool, thumbprint), "/DSign"]
-        SIGNED_MARK.write_text("signed by release.py package\n", encoding="utf-8")
     else:
         warn("Windows signing secrets are missing: the installer is NOT signed (test build)")
     build.windows_installer(extra=iscc_args)
+    if iscc_args:  # written once all of it is signed: a failed package leaves no mark
+        SIGNED_MARK.write_text("signed by release.py package\n", encoding="utf-8")
     print("Bundle for the update repository:", build.bundle_archive().relative_to(ROOT))
 
 
@@ -262,14 +263,16 @@ def find_signtool() -> str:
 def macos_package() -> None:
     env = dict(os.environ)
     SIGNED_MARK.unlink(missing_ok=True)
-    if not missing_secrets():
+    signing = not missing_secrets()
+    if signing:
         env.update(macos_keychain())
-        SIGNED_MARK.write_text("signed by release.py package\n", encoding="utf-8")
     else:
         warn("macOS signing secrets are missing: the app and dmg are NOT signed (test build)")
         for name in ("MACOS_SIGN_IDENTITY", "MACOS_NOTARY_PROFILE"):
             env.pop(name, None)
     run(["bash", str(ROOT / "packaging" / "macos" / "build-dmg.sh")], env=env)
+    if signing:  # written once the dmg is signed and notarised: a failed one leaves no mark
+        SIGNED_MARK.write_text("signed by release.py package\n", encoding="utf-8")
     # The .app as signed (and stapled) by build-dmg.sh, for the update repository.
     print("Bundle for the update repository:", build.bundle_archive().relative_to(ROOT))
 

@@ -38,9 +38,7 @@ import os
 import re
 import shutil
 import sys
-import tarfile
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +50,7 @@ from securesystemslib.interface import (
 )
 from securesystemslib.signer import SSlibSigner
 from tufup.common import KEY_REQUIRED, TargetMeta
-from tufup.repo import Repository, Roles, get_binary_diff_class, make_gztar_archive
+from tufup.repo import Repository, Roles, get_binary_diff_class
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_NAME = "impilo-desktop"  # the repository's own name; archives are named per platform
@@ -264,12 +262,11 @@ def add(
     platform: str | None = None,
 ) -> Path:
     """Archive `bundle` as `new_version` of `platform`, sign the new metadata; returns the
-    archive. Needs the targets key (offline). `bundle` is a bundle's folder, or a release's
-    bundle archive `impilo-desktop-<version>-<platform>.tar.gz` (the build the release
-    workflow tested and signed), whose name gives the version and platform: given as well,
-    they must agree. Otherwise the version is the source's and the platform this
-    computer's, as the release names them (linux-x86_64, windows-x86_64, macos-arm64,
-    macos-x86_64).
+    archive. Needs the targets key (offline). `bundle` is a release's bundle archive
+    `impilo-desktop-<version>-<platform>.tar.gz` (the build the release workflow tested and
+    signed), whose name gives the version and platform (given as well, they must agree), or
+    a bundle's folder on its own platform (the version: the source's). Either way the
+    program inside must be built for that platform (packaging/update_bundles.py).
 
     Each platform's archives have their own name and only copies of that platform are
     offered them (impilo_desktop/updates/platform_name.py), so one repository serves every
@@ -277,31 +274,40 @@ def add(
     new archive with the newest of any name and silently skips it when not newer, which
     would drop the second platform of every version: the archive is made and registered
     here, compared with its own platform's newest only."""
-    with _bundle_folder(bundle.resolve()) as (folder, named_version, named_platform):
-        for given, named, what in (
-            (new_version, named_version, "version"),
-            (platform, named_platform, "platform"),
+    bundles = _bundles()
+    bundle, here = bundle.resolve(), _platform_names().platform_name()
+    source: Any
+    if bundle.is_dir():
+        platform = platform or here
+        new_version = new_version or version()
+        source = bundles.BundleFolder(bundle, platform, here)
+    else:
+        named = RELEASE_BUNDLE.match(bundle.name)
+        if named is None or not bundle.is_file():
+            raise SystemExit(
+                f"{bundle}: give a release's bundle archive"
+                " (impilo-desktop-<version>-<platform>.tar.gz) or a bundle's folder."
+                " Nothing was changed."
+            )
+        for given, said, what in (
+            (new_version, named["version"], "version"),
+            (platform, named["platform"], "platform"),
         ):
-            if given and named and given != named:
+            if given and given != said:
                 raise SystemExit(
-                    f"{bundle.name} is the {what} {named}, not {given}. Nothing was changed."
+                    f"{bundle.name} is the {what} {said}, not {given}. Nothing was changed."
                 )
-        return _add(
-            workspace.resolve(),
-            keys,
-            folder,
-            new_version or named_version or version(),
-            notes,
-            offline_keys,
-            passphrase,
-            platform or named_platform or _platform_names().platform_name(),
-        )
+        platform, new_version = named["platform"], named["version"]
+        source = bundles.ReleaseArchive(bundle, platform, new_version)
+    return _add(
+        workspace.resolve(), keys, source, new_version, notes, offline_keys, passphrase, platform
+    )
 
 
 def _add(
     workspace: Path,
     keys: Path,
-    bundle: Path,
+    source: Any,  # update_bundles.BundleFolder or ReleaseArchive, checked
     new_version: str,
     notes: str,
     offline_keys: Path | None,
@@ -323,8 +329,7 @@ def _add(
         if archive.exists():
             raise SystemExit(f"{archive.name} is already in the repository.")
         latest = _latest_archive(repo, name)
-        made = make_gztar_archive(bundle, repo.targets_dir, name, new_version)
-        assert made is not None  # None only when an archive of that name was there
+        made = TargetMeta(source.write(repo.targets_dir, name, new_version))
         if latest is not None and latest.version >= made.version:
             archive.unlink(missing_ok=True)
             raise SystemExit(f"{new_version} is not newer than {latest.version} ({platform}).")
@@ -336,33 +341,19 @@ def _add(
         return archive
 
 
-@contextlib.contextmanager
-def _bundle_folder(path: Path) -> Iterator[tuple[Path, str | None, str | None]]:
-    """The bundle's folder, with the version and platform its archive's name gives (none for
-    a folder): a release's bundle archive is unpacked into a temporary folder meanwhile."""
-    if path.is_dir():
-        yield path, None, None
-        return
-    named = RELEASE_BUNDLE.match(path.name)
-    if named is None or not path.is_file():
-        raise SystemExit(
-            f"{path}: give a bundle's folder or a release's bundle archive"
-            " (impilo-desktop-<version>-<platform>.tar.gz). Nothing was changed."
-        )
-    with tempfile.TemporaryDirectory(prefix="impilo-update-bundle-") as unpacked:
-        with tarfile.open(path) as archive:
-            archive.extractall(unpacked, filter="data")  # nothing outside the folder
-        found = list(Path(unpacked).iterdir())
-        if len(found) != 1 or not found[0].is_dir():
-            raise SystemExit(f"{path.name} does not hold one bundle folder. Nothing was changed.")
-        yield found[0], named["version"], named["platform"]
-
-
 def _latest_archive(repo: Repository, name: str) -> TargetMeta | None:
     """The newest archive of this name (one platform's) the targets metadata lists."""
     listed = repo.roles.targets.signed.targets if repo.roles.targets else {}
     ours = [meta for meta in map(TargetMeta, listed) if meta.is_archive and meta.name == name]
     return max(ours, default=None, key=lambda meta: meta.version)
+
+
+def _bundles() -> Any:
+    """packaging/update_bundles.py (beside this script, which tests load by its path)."""
+    sys.path.insert(0, str(ROOT / "packaging"))
+    import update_bundles
+
+    return update_bundles
 
 
 def _platform_names() -> Any:

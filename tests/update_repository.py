@@ -11,6 +11,7 @@ import importlib.util
 import shutil
 import ssl
 import sys
+import tarfile
 import threading
 import time
 from collections.abc import Iterator
@@ -54,19 +55,56 @@ class UpdateRepository:
         return self.served / "metadata" / "root.json"
 
     def add(self, version: str, notes: str = "", platform: str | None = None) -> Path:
-        """A bundle of `version` for `platform` (default: this computer's), added and signed."""
-        bundle = self.bundles / f"{platform or 'here'}-{version}"
-        bundle.mkdir(parents=True, exist_ok=True)
-        (bundle / "version.txt").write_text(version, encoding="utf-8")
-        (bundle / "impilo-desktop").write_bytes(b"#!/bin/sh\necho " + version.encode() + b"\n")
+        """A bundle of `version` added and signed: a folder of this computer's platform, or
+        for another `platform` its release archive, as the release workflow uploads it."""
         updates: Any = load_packaging_updates()
-        archive: Path = updates.add(
-            self.workspace, self.keys, bundle, version, notes, platform=platform
-        )
-        return archive
+        if platform is None:
+            bundle = self.bundles / f"here-{version}"
+            bundle.mkdir(parents=True, exist_ok=True)
+            (bundle / "version.txt").write_text(version, encoding="utf-8")
+            (bundle / "impilo-desktop").write_bytes(b"#!/bin/sh\necho " + version.encode() + b"\n")
+            archive: Path = updates.add(self.workspace, self.keys, bundle, version, notes)
+            return archive
+        release = release_bundle(self.bundles, platform, version)
+        added: Path = updates.add(self.workspace, self.keys, release, None, notes)
+        return added
 
     def metadata(self, role: str) -> Path:
         return self.served / "metadata" / f"{role}.json"
+
+
+def program_for(platform: str) -> bytes:
+    """The first bytes of a program built for `platform` (what packaging/update_bundles.py
+    reads): a 64-bit ELF, PE or Mach-O header for that processor."""
+    system, machine = platform.split("-", 1)
+    if system == "windows":
+        pe = 0x40
+        head = bytearray(b"MZ" + bytes(pe - 2))
+        head[0x3C:0x40] = pe.to_bytes(4, "little")
+        code = {"x86_64": 0x8664, "arm64": 0xAA64}[machine]
+        return bytes(head) + b"PE\0\0" + code.to_bytes(2, "little") + bytes(64)
+    if system == "macos":
+        cpu = {"x86_64": 0x01000007, "arm64": 0x0100000C}[machine]
+        return b"\xcf\xfa\xed\xfe" + cpu.to_bytes(4, "little") + bytes(64)
+    code = {"x86_64": 0x3E, "arm64": 0xB7}[machine]
+    return b"\x7fELF" + bytes(14) + code.to_bytes(2, "little") + bytes(64)
+
+
+def release_bundle(folder: Path, platform: str, version: str, program: bytes = b"") -> Path:
+    """A release's bundle archive (`impilo-desktop-<version>-<platform>.tar.gz`) as
+    packaging/build.py makes it: one folder (the .app on macOS) holding the program."""
+    system = platform.split("-")[0]
+    build = folder / f"build-{platform}-{version}"
+    top = build / ("Impilo Desktop.app" if system == "macos" else f"impilo-desktop-{version}")
+    name = {"windows": "impilo-desktop.exe", "macos": "Contents/MacOS/impilo-desktop"}
+    path = top / name.get(system, "impilo-desktop")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(program or program_for(platform))
+    (top / "version.txt").write_text(version, encoding="utf-8")
+    archive = folder / f"impilo-desktop-{version}-{platform}.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(top, arcname=top.name)
+    return archive
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

@@ -6,6 +6,7 @@ Linux one included, would have downloaded it. Real repository, keys and HTTP on 
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import tarfile
 from pathlib import Path
@@ -17,7 +18,12 @@ from impilo_desktop.updates.check import check_for_update
 from impilo_desktop.updates.outcomes import UpdateReady, UpToDate
 from impilo_desktop.updates.platform_name import archive_name, platform_name
 from impilo_desktop.updates.state import PendingUpdate, UpdateFolder
-from tests.update_repository import UpdateRepository, load_packaging_updates
+from tests.update_repository import (
+    UpdateRepository,
+    load_packaging_updates,
+    program_for,
+    release_bundle,
+)
 
 WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "release.yml"
 
@@ -42,7 +48,6 @@ def test_the_repository_knows_the_platforms_the_release_builds() -> None:
     updates: Any = load_packaging_updates()
     built = re.findall(r"^\s+- name: ([a-z0-9_-]+)\s*$", WORKFLOW.read_text(), re.MULTILINE)
     assert sorted(updates.PLATFORMS) == sorted(built)
-    assert platform_name() in updates.PLATFORMS  # the computer these tests run on
 
 
 def other_platform() -> str:
@@ -104,30 +109,47 @@ def test_a_platforms_version_is_added_once_and_only_newer(
     update_repository.add("1.0.5", platform=other_platform())
 
 
-def release_bundle(folder: Path, name: str, version: str) -> Path:
-    """A release's bundle archive as packaging/build.py makes it: one folder inside."""
-    bundle = folder / "build" / f"impilo-desktop-{version}"
-    bundle.mkdir(parents=True)
-    (bundle / "version.txt").write_text(version, encoding="utf-8")
-    (bundle / "impilo-desktop").write_bytes(b"#!/bin/sh\necho " + version.encode() + b"\n")
-    archive = folder / name
-    with tarfile.open(archive, "w:gz") as tar:
-        tar.add(bundle, arcname=bundle.name)
-    return archive
-
-
 def test_a_release_bundle_archive_is_added_as_its_name_says(
     update_repository: UpdateRepository, tmp_path: Path
 ) -> None:
     # What the release workflow uploads for each platform: the build it tested and signed.
     updates: Any = load_packaging_updates()
-    archive = release_bundle(tmp_path, "impilo-desktop-1.3.0-windows-x86_64.tar.gz", "1.3.0")
-    added: Path = updates.add(
-        update_repository.workspace, update_repository.keys, archive, None, ""
-    )
+    archive = release_bundle(tmp_path, "windows-x86_64", "1.3.0")
+    repo = update_repository
+    added: Path = updates.add(repo.workspace, repo.keys, archive, None, "")
     assert added.name == "impilo-desktop-windows-x86_64-1.3.0.tar.gz"
     with tarfile.open(added) as tar:
-        assert sorted(tar.getnames()) == [".", "./impilo-desktop", "./version.txt"]
+        assert sorted(tar.getnames()) == [".", "./impilo-desktop.exe", "./version.txt"]
+
+
+def test_modes_and_links_of_a_release_bundle_are_kept(
+    update_repository: UpdateRepository, tmp_path: Path
+) -> None:
+    # Copied member by member, never unpacked: on Windows, where the repository may be kept,
+    # unpacking would drop the program's executable bit and the .app's symbolic links.
+    updates: Any = load_packaging_updates()
+    archive = release_bundle(tmp_path, "macos-arm64", "1.3.0")
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+    program = next(m for m in members if m.name.endswith("MacOS/impilo-desktop"))
+    program.mode = 0o755
+    link = tarfile.TarInfo("Impilo Desktop.app/Contents/Frameworks/Current")
+    link.type, link.linkname = tarfile.SYMTYPE, "A"
+    rebuilt = tmp_path / "rebuilt" / archive.name
+    rebuilt.parent.mkdir()
+    with tarfile.open(archive) as source, tarfile.open(rebuilt, "w:gz") as out:
+        for member in members:
+            out.addfile(member, source.extractfile(member) if member.isreg() else None)
+        out.addfile(link)
+
+    repo = update_repository
+    added: Path = updates.add(repo.workspace, repo.keys, rebuilt, None, "")
+
+    with tarfile.open(added) as tar:
+        assert tar.getmember("./Contents/MacOS/impilo-desktop").mode == 0o755
+        kept = tar.getmember("./Contents/Frameworks/Current")
+        assert kept.issym()
+        assert kept.linkname == "A"
 
 
 @pytest.mark.parametrize(
@@ -142,7 +164,7 @@ def test_a_release_bundle_archive_given_another_version_or_platform_is_refused(
     says: str,
 ) -> None:
     updates: Any = load_packaging_updates()
-    archive = release_bundle(tmp_path, "impilo-desktop-1.3.0-windows-x86_64.tar.gz", "1.3.0")
+    archive = release_bundle(tmp_path, "windows-x86_64", "1.3.0")
     with pytest.raises(SystemExit, match=re.escape(says)):
         updates.add(
             update_repository.workspace,
@@ -155,10 +177,62 @@ def test_a_release_bundle_archive_given_another_version_or_platform_is_refused(
     assert not any((update_repository.served / "targets").glob("*.tar.gz"))
 
 
+def test_a_build_for_another_platform_than_its_name_says_is_refused(
+    update_repository: UpdateRepository, tmp_path: Path
+) -> None:
+    # A Windows build renamed as the macOS one would be offered to every Mac.
+    updates: Any = load_packaging_updates()
+    archive = release_bundle(
+        tmp_path, "macos-arm64", "1.3.0", program=program_for("windows-x86_64")
+    )
+    with pytest.raises(SystemExit, match="built for windows-x86_64, not macos-arm64"):
+        updates.add(update_repository.workspace, update_repository.keys, archive, None, "")
+    assert not any((update_repository.served / "targets").glob("*.tar.gz"))
+
+
+def test_a_bundle_folder_is_added_on_its_own_platform_only(
+    update_repository: UpdateRepository, tmp_path: Path
+) -> None:
+    updates: Any = load_packaging_updates()
+    folder = tmp_path / "impilo-desktop"
+    folder.mkdir()
+    (folder / "impilo-desktop").write_bytes(b"#!/bin/sh\n")
+    with pytest.raises(SystemExit, match="added on its own platform"):
+        updates.add(
+            update_repository.workspace,
+            update_repository.keys,
+            folder,
+            "1.3.0",
+            "",
+            platform=other_platform(),
+        )
+
+
 def test_an_archive_not_named_as_a_release_bundle_is_refused(
     update_repository: UpdateRepository, tmp_path: Path
 ) -> None:
     updates: Any = load_packaging_updates()
-    archive = release_bundle(tmp_path, "impilo-desktop-1.3.0-setup.tar.gz", "1.3.0")
+    archive = release_bundle(tmp_path, "windows-x86_64", "1.3.0")
+    renamed = archive.rename(tmp_path / "impilo-desktop-1.3.0-setup.tar.gz")
     with pytest.raises(SystemExit, match="release's bundle archive"):
+        updates.add(update_repository.workspace, update_repository.keys, renamed, None, "")
+
+
+def test_an_archive_reaching_outside_its_folder_is_refused(
+    update_repository: UpdateRepository, tmp_path: Path
+) -> None:
+    updates: Any = load_packaging_updates()
+    archive = release_bundle(tmp_path, "linux-x86_64", "1.3.0")
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+        files = {m.name: tar.extractfile(m).read() for m in members if m.isreg()}  # type: ignore[union-attr]
+    evil = tarfile.TarInfo("impilo-desktop-1.3.0/../../escaped")
+    evil.size = 0
+    with tarfile.open(archive, "w:gz") as tar:
+        for member in members:
+            data = files.get(member.name)
+            tar.addfile(member, io.BytesIO(data) if data is not None else None)
+        tar.addfile(evil, io.BytesIO(b""))
+    with pytest.raises(SystemExit, match="Nothing was changed"):
         updates.add(update_repository.workspace, update_repository.keys, archive, None, "")
+    assert not any((update_repository.served / "targets").glob("*.tar.gz"))
