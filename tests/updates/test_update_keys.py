@@ -72,6 +72,7 @@ def test_root_and_targets_keys_are_offline_and_encrypted(
     bundle = tmp_path / "bundles" / "1.1.0"
     bundle.mkdir(parents=True)
     (bundle / "version.txt").write_text("1.1.0", encoding="utf-8")
+    (bundle / "impilo-desktop").write_bytes(b"#!/bin/sh\necho 1.1.0\n")  # the program
     updates = load_packaging_updates()
     updates.add(repo.workspace, repo.keys, bundle, "1.1.0", "", offline_keys=offline)
     with serve(repo.served) as url:
@@ -120,6 +121,7 @@ def test_adding_a_version_needs_the_offline_targets_key_and_its_passphrase(
     bundle = tmp_path / "bundle"
     bundle.mkdir()
     (bundle / "version.txt").write_text("1.1.0", encoding="utf-8")
+    (bundle / "impilo-desktop").write_bytes(b"#!/bin/sh\necho 1.1.0\n")  # the program
     targets_before = signed(repo, "targets")
 
     with pytest.raises(SystemExit, match="needs the targets key"):
