@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import select
 import socket
+from pathlib import Path
+from typing import Any
 
+import httpcore
 import httpx
 import pytest
 
@@ -132,3 +135,49 @@ async def test_other_attributes_are_the_streams_own() -> None:
         finally:
             await stream.aclose()
             await transport.aclose()
+
+
+class LaterBackend(httpcore.AnyIOBackend):
+    """httpcore's own backend as a later release might have it: connecting takes a keyword
+    1.0 does not know (`happy_eyeballs_delay`, a name made up for this test)."""
+
+    def __init__(self) -> None:
+        self.delays: list[float | None] = []
+
+    async def connect_tcp(
+        self, *args: Any, happy_eyeballs_delay: float | None = None, **kwargs: Any
+    ) -> httpcore.AsyncNetworkStream:
+        self.delays.append(happy_eyeballs_delay)
+        return await super().connect_tcp(*args, **kwargs)
+
+    async def connect_unix_socket(
+        self, *args: Any, happy_eyeballs_delay: float | None = None, **kwargs: Any
+    ) -> httpcore.AsyncNetworkStream:
+        self.delays.append(happy_eyeballs_delay)
+        return await super().connect_unix_socket(*args, **kwargs)
+
+
+async def test_arguments_a_later_httpcore_adds_are_passed_through(tmp_path: Path) -> None:
+    later = LaterBackend()
+    backend = QuickIdleCheck(later)
+    hung_up: asyncio.Queue[None] = asyncio.Queue()
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+        await writer.wait_closed()
+        hung_up.put_nowait(None)
+
+    path = str(tmp_path / "server.sock")
+    tcp = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    unix = await asyncio.start_unix_server(hang_up, path)
+    port = tcp.sockets[0].getsockname()[1]
+    async with tcp, unix:
+        streams = [
+            await backend.connect_tcp("127.0.0.1", port, 5.0, happy_eyeballs_delay=0.25),
+            await backend.connect_unix_socket(path, timeout=5.0, happy_eyeballs_delay=0.5),
+        ]
+        for stream in streams:
+            assert isinstance(stream, QuickIdleStream)
+            await stream.aclose()
+            await asyncio.wait_for(hung_up.get(), 10)  # the server's side closed too
+    assert later.delays == [0.25, 0.5]
