@@ -15,20 +15,16 @@ through unchanged (reads, writes, TLS, closing, the other attributes). The backe
 private attribute: used only when present and a backend, else the pool is left as it is.
 """
 
-# httpcore's stream and backend interface takes `timeout` arguments (ASYNC109): kept as it is.
-# ruff: noqa: ASYNC109
-
 from __future__ import annotations
 
 import select
-import ssl
 import sys
-from collections.abc import Iterable
 from typing import Any, Final, Protocol
 
 import httpcore
 
-# httpcore's (private) name for the network backend of a pool (and of its proxy subclasses).
+# httpcore's (private) name for the network backend of a pool (and of its proxy subclasses),
+# the same in every 1.0.x release: pyproject.toml keeps httpcore to 1.0.x for it.
 BACKEND: Final = "_network_backend"
 # httpx's (private) name for the httpcore pool inside `AsyncHTTPTransport`.
 CORE_POOL: Final = "_pool"
@@ -49,47 +45,27 @@ def quicken_idle_checks(transport: object) -> bool:
 
 
 class QuickIdleCheck(httpcore.AsyncNetworkBackend):
-    """`backend`, its streams answering "is_readable" from their own socket."""
+    """`backend`, its streams answering "is_readable" from their own socket.
+
+    Arguments are passed through as they come: the wrapper needs none of them, so a
+    parameter a later httpcore adds reaches the backend instead of failing here."""
 
     def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
         self.backend = backend
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        return QuickIdleStream(
-            await self.backend.connect_tcp(
-                host,
-                port,
-                timeout=timeout,
-                local_address=local_address,
-                socket_options=socket_options,
-            )
-        )
+    async def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        return QuickIdleStream(await self.backend.connect_tcp(*args, **kwargs))
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        return QuickIdleStream(
-            await self.backend.connect_unix_socket(
-                path, timeout=timeout, socket_options=socket_options
-            )
-        )
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        return QuickIdleStream(await self.backend.connect_unix_socket(*args, **kwargs))
 
-    async def sleep(self, seconds: float) -> None:
-        await self.backend.sleep(seconds)
+    async def sleep(self, *args: Any, **kwargs: Any) -> None:
+        await self.backend.sleep(*args, **kwargs)
 
 
 class QuickIdleStream(httpcore.AsyncNetworkStream):
-    """A connection's stream; "is_readable" polls the socket it was opened on."""
+    """A connection's stream; "is_readable" polls the socket it was opened on. Other
+    arguments and attributes are the stream's own, passed through as they come."""
 
     def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
         self.stream = stream
@@ -98,23 +74,18 @@ class QuickIdleStream(httpcore.AsyncNetworkStream):
         # a socket to poll (another backend), the stream's own answer.
         self._socket: HasFileno | None = raw if callable(getattr(raw, "fileno", None)) else None
 
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self.stream.read(max_bytes, timeout)
+    async def read(self, *args: Any, **kwargs: Any) -> bytes:
+        return await self.stream.read(*args, **kwargs)
 
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self.stream.write(buffer, timeout)
+    async def write(self, *args: Any, **kwargs: Any) -> None:
+        await self.stream.write(*args, **kwargs)
 
     async def aclose(self) -> None:
         await self.stream.aclose()
 
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    async def start_tls(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
         # The TLS stream runs over the same socket (a proxy's tunnel, or TLS to the server).
-        return QuickIdleStream(await self.stream.start_tls(ssl_context, server_hostname, timeout))
+        return QuickIdleStream(await self.stream.start_tls(*args, **kwargs))
 
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable" and self._socket is not None:

@@ -11,6 +11,7 @@ round 5).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Final
 
@@ -19,6 +20,8 @@ from sqlcipher3 import dbapi2 as sqlite3  # the stdlib API, encrypting: see ciph
 # Rows per statement: well within SQLite's bound parameters (999 on the oldest builds) for
 # rows of up to 9 values, and at most a few statements for a page of cached orders.
 ROWS_PER_STATEMENT: Final = 100
+# A quoted SQL literal in a row's template ('sent', 'it''s'): its characters are no placeholders.
+_LITERAL: Final = re.compile(r"'(?:[^']|'')*'")
 
 
 def insert_rows(
@@ -26,7 +29,16 @@ def insert_rows(
 ) -> None:
     """`conn.executemany(f"{insert} VALUES {row}", rows)`, the same rows in the same order, as
     one statement per `ROWS_PER_STATEMENT` rows. `row` is one row's placeholders, e.g.
-    "(?, ?, 'sent', ?)"."""
+    "(?, ?, 'sent', ?)". Every row must have one value per `?`: the values of all the rows
+    are bound in one list, so a short row would shift the next rows' values into its columns
+    (or fail as a bare count of bindings); a `ValueError` naming the row is raised first,
+    before anything is written."""
+    width = _LITERAL.sub("", row).count("?")
+    for index, values in enumerate(rows):
+        if len(values) != width:
+            raise ValueError(
+                f"row {index} has {len(values)} values for the {width} placeholders of {row!r}"
+            )
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start : start + ROWS_PER_STATEMENT]
         conn.execute(

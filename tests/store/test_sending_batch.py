@@ -4,10 +4,14 @@ entries in one transaction that proves the lock, and their way back when never s
 
 from __future__ import annotations
 
+from dataclasses import fields
+from functools import cached_property
+
 import pytest
 
 from impilo_desktop.api.models import Order
 from impilo_desktop.store import EntryState, OutboxEntry, SenderLease, SenderLockLost, Store
+from impilo_desktop.store.entries import KEPT_BY_MARKS
 from tests.store.samples import SERVER, valid_draft
 
 OWNER = "this-sender"
@@ -109,6 +113,38 @@ def test_a_marked_entry_keeps_the_draft_already_parsed(store: Store) -> None:
 
     assert marked.draft is draft
     assert store.get_entry(entry.entry_id).draft == draft
+
+
+class Labelled(OutboxEntry):
+    """An entry with a cached value computed from what a mark changes (its state), as a later
+    cached property of `OutboxEntry` might be."""
+
+    @cached_property
+    def label(self) -> str:
+        return f"{self.state.value} after {self.attempts}"
+
+
+def test_a_cached_value_a_mark_changes_is_computed_again_not_carried_over(store: Store) -> None:
+    queued = store.enqueue(valid_draft(item_id=2001), server=SERVER)
+    entry = Labelled(**{item.name: getattr(queued, item.name) for item in fields(queued)})
+    assert entry.label == "queued after 0"
+    draft = entry.draft
+    assert store.acquire_sender_lock(OWNER, 60)
+
+    [marked] = store.mark_sending_batch([entry], SenderLease(OWNER, 300))
+
+    assert isinstance(marked, Labelled)
+    assert marked.label == "sending after 1"
+    assert marked.draft is draft  # parsed from JSON the mark did not change: kept
+
+
+def test_a_mark_keeps_only_cached_values_and_builds_nothing_in_post_init() -> None:
+    """`marked_sending` copies fields by name and keeps the cached values it names: both hold
+    only while every name it keeps is a cached property and no field is computed on
+    construction."""
+    kept = [getattr(OutboxEntry, name, None) for name in KEPT_BY_MARKS]
+    assert all(isinstance(value, cached_property) for value in kept)
+    assert not hasattr(OutboxEntry, "__post_init__")
 
 
 def test_landed_orders_and_the_next_marks_share_one_commit(store: Store) -> None:
