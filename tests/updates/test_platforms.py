@@ -109,6 +109,21 @@ def test_a_platforms_version_is_added_once_and_only_newer(
     update_repository.add("1.0.5", platform=other_platform())
 
 
+def with_members(archive: Path, extra: list[tarfile.TarInfo], executable: str = "") -> Path:
+    """A copy of `archive` (beside it, in a folder of its own, same name) with `extra`
+    members (empty) added, and the member whose name ends with `executable` made 0o755."""
+    copy = archive.parent / "rebuilt" / archive.name
+    copy.parent.mkdir()
+    with tarfile.open(archive) as source, tarfile.open(copy, "w:gz") as out:
+        for member in source.getmembers():
+            if executable and member.name.endswith(executable):
+                member.mode = 0o755
+            out.addfile(member, source.extractfile(member) if member.isreg() else None)
+        for member in extra:
+            out.addfile(member, io.BytesIO(b"") if member.isreg() else None)
+    return copy
+
+
 def test_a_release_bundle_archive_is_added_as_its_name_says(
     update_repository: UpdateRepository, tmp_path: Path
 ) -> None:
@@ -129,18 +144,9 @@ def test_modes_and_links_of_a_release_bundle_are_kept(
     # unpacking would drop the program's executable bit and the .app's symbolic links.
     updates: Any = load_packaging_updates()
     archive = release_bundle(tmp_path, "macos-arm64", "1.3.0")
-    with tarfile.open(archive) as tar:
-        members = tar.getmembers()
-    program = next(m for m in members if m.name.endswith("MacOS/impilo-desktop"))
-    program.mode = 0o755
     link = tarfile.TarInfo("Impilo Desktop.app/Contents/Frameworks/Current")
     link.type, link.linkname = tarfile.SYMTYPE, "A"
-    rebuilt = tmp_path / "rebuilt" / archive.name
-    rebuilt.parent.mkdir()
-    with tarfile.open(archive) as source, tarfile.open(rebuilt, "w:gz") as out:
-        for member in members:
-            out.addfile(member, source.extractfile(member) if member.isreg() else None)
-        out.addfile(link)
+    rebuilt = with_members(archive, [link], executable="MacOS/impilo-desktop")
 
     repo = update_repository
     added: Path = updates.add(repo.workspace, repo.keys, rebuilt, None, "")
@@ -222,17 +228,8 @@ def test_an_archive_reaching_outside_its_folder_is_refused(
     update_repository: UpdateRepository, tmp_path: Path
 ) -> None:
     updates: Any = load_packaging_updates()
-    archive = release_bundle(tmp_path, "linux-x86_64", "1.3.0")
-    with tarfile.open(archive) as tar:
-        members = tar.getmembers()
-        files = {m.name: tar.extractfile(m).read() for m in members if m.isreg()}  # type: ignore[union-attr]
     evil = tarfile.TarInfo("impilo-desktop-1.3.0/../../escaped")
-    evil.size = 0
-    with tarfile.open(archive, "w:gz") as tar:
-        for member in members:
-            data = files.get(member.name)
-            tar.addfile(member, io.BytesIO(data) if data is not None else None)
-        tar.addfile(evil, io.BytesIO(b""))
+    archive = with_members(release_bundle(tmp_path, "linux-x86_64", "1.3.0"), [evil])
     with pytest.raises(SystemExit, match="Nothing was changed"):
         updates.add(update_repository.workspace, update_repository.keys, archive, None, "")
     assert not any((update_repository.served / "targets").glob("*.tar.gz"))
