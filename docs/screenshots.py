@@ -217,11 +217,11 @@ def main(argv: list[str] | None = None) -> int:
                 # Delete a draft: the Undo bar.
                 page = window.drafts_page
                 page.select_row(page.model.rowCount() - 1)
-                page.delete_selected()
+                page.row_actions.delete_selected()
                 save(window, "drafts-undo", scheme)
                 shown: list[bool] = []
                 page.rows_shown.connect(lambda shown=shown: shown.append(True))
-                page.undo_delete()
+                page.row_actions.undo_delete()
                 wait(lambda shown=shown: bool(shown))  # type: ignore[misc]
                 # A sent order: placed, its number, and Open in history.
                 page.select_key(f"entry:{sent[0].entry_id}")  # type: ignore[attr-defined]
@@ -805,7 +805,7 @@ def _patient_match_screens(
     wait(lambda: page.selected_row() is not None and page.selected_row().key == f"entry:{entry_id}")
     page.table.setFocus()
     save(window, "drafts-patient-match", scheme)
-    page.release_selected()  # reads the patient's address from Impilo, then asks
+    page.row_actions.release_selected()  # reads the patient's address from Impilo, then asks
     wait(lambda: window.findChild(QMessageBox, "patientMatchQuestion") is not None)
     question = window.findChild(QMessageBox, "patientMatchQuestion")
     save(question, "drafts-patient-match-question", scheme)

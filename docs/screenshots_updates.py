@@ -61,6 +61,7 @@ def _repository(folder: Path) -> Path:
         bundle = folder / f"bundle-{version}"
         bundle.mkdir()
         (bundle / "version.txt").write_text(version, encoding="utf-8")
+        (bundle / "impilo-desktop").write_bytes(b"#!/bin/sh\n")  # a bundle has its program
         updates.add(workspace, keys, bundle, version, notes)
     return workspace / "repository"
 
