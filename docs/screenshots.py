@@ -310,13 +310,18 @@ def main(argv: list[str] | None = None) -> int:
         from screenshots_updates import update_screens  # beside this script
 
         schemes = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
+
+        def use_scheme(name: str) -> None:
+            follower.set_scheme(schemes[name])
+            settle()
+
         update_screens(
             window,
             scratch,
             save,
             wait,
             list(schemes),
-            lambda name: (follower.set_scheme(schemes[name]), settle()),
+            use_scheme,
             lambda widget: _as_users_path(widget, scratch),
         )
     # Leaving with orders still waiting: the network goes away, an order is queued, quit.
