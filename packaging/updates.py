@@ -76,7 +76,7 @@ Passphrase = Callable[[], str]
 
 def version() -> str:
     """The one version (packaging/build.py reads it from impilo_desktop/__init__.py)."""
-    sys.path.insert(0, str(ROOT / "packaging"))
+    _packaging_on_path()
     from build import version as built_version
 
     return built_version()
@@ -348,9 +348,15 @@ def _latest_archive(repo: Repository, name: str) -> TargetMeta | None:
     return max(ours, default=None, key=lambda meta: meta.version)
 
 
+def _packaging_on_path() -> None:
+    # The modules beside this script (tests load it by its path, without packaging/ on it).
+    if str(ROOT / "packaging") not in sys.path:
+        sys.path.insert(0, str(ROOT / "packaging"))
+
+
 def _bundles() -> Any:
-    """packaging/update_bundles.py (beside this script, which tests load by its path)."""
-    sys.path.insert(0, str(ROOT / "packaging"))
+    """packaging/update_bundles.py."""
+    _packaging_on_path()
     import update_bundles
 
     return update_bundles
@@ -358,7 +364,7 @@ def _bundles() -> Any:
 
 def _platform_names() -> Any:
     """The app's platform names (packaging/build.py loads them by path)."""
-    sys.path.insert(0, str(ROOT / "packaging"))
+    _packaging_on_path()
     from build import platform_names
 
     return platform_names()

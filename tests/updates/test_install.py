@@ -161,15 +161,7 @@ def test_the_restarted_version_gets_the_same_arguments(
     program.write_text('#!/bin/sh\necho "new version started with:"\nprintf "%s\\n" "$@"\n')
     program.chmod(0o755)
 
-    result = subprocess.run(
-        [sys.executable, "-c", RESTARTING, bundle, unpacked, update_folder.root, *STARTED_WITH],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-
-    assert result.stdout.splitlines() == [
+    assert restart(bundle, unpacked, update_folder) == [
         "old version exits",
         "new version started with:",
         *STARTED_WITH,
@@ -177,6 +169,19 @@ def test_the_restarted_version_gets_the_same_arguments(
     assert (bundle / "impilo-desktop").is_file()  # swapped in
     assert not unpacked.exists()
     assert (bundle.with_name("impilo-desktop.previous") / "version.txt").is_file()
+
+
+def restart(bundle: Path, unpacked: Path, folder: UpdateFolder) -> list[str]:
+    """What the restart printed (RESTARTING in a process of its own, `STARTED_WITH` its
+    arguments): the old version's last line, then whichever version it started."""
+    result = subprocess.run(
+        [sys.executable, "-c", RESTARTING, bundle, unpacked, folder.root, *STARTED_WITH],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.splitlines()
 
 
 @pytest.mark.skipif(os.name != "posix", reason="the POSIX restart (execv)")
@@ -197,15 +202,7 @@ def test_a_restart_whose_install_fails_starts_the_old_version_again(
     update_folder.downloads.mkdir()
     (update_folder.downloads / "impilo-desktop-1.1.0.tar.gz").write_bytes(b"abc")
 
-    result = subprocess.run(
-        [sys.executable, "-c", RESTARTING, bundle, unpacked, update_folder.root, *STARTED_WITH],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-
-    assert result.stdout.splitlines() == [
+    assert restart(bundle, unpacked, update_folder) == [
         "old version exits",
         "version 1.0.0 started with:",
         *STARTED_WITH,
