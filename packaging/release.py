@@ -208,11 +208,10 @@ def inno_sign_option(signtool: str, thumbprint: str) -> str:
     """ISCC's `/S` option defining the sign tool `impilo`. ISCC's own command-line parser
     knows no escaped quote, so the quotes inside are Inno's `$q` (and `$f` is the file,
     quoted by Inno); the certificate is picked from the user's store by its thumbprint, so
-    no password is on any command line."""
-    return (
-        f"/Simpilo=$q{signtool}$q sign /fd sha256 /tr {TIMESTAMP_URL} /td sha256"
-        f" /sha1 {thumbprint} $f"
-    )
+    no password is on any command line. Setup is signed as the bundle's programs are
+    (`signtool_command`)."""
+    arguments = " ".join(signtool_command(signtool, thumbprint)[1:])
+    return f"/Simpilo=$q{signtool}$q {arguments} $f"
 
 
 def import_signing_certificate() -> str:

@@ -54,8 +54,24 @@ from tufup.repo import Repository, Roles, get_binary_diff_class
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_NAME = "impilo-desktop"  # the repository's own name; archives are named per platform
-# The platforms a release builds (.github/workflows/release.yml's matrix).
-PLATFORMS = ("linux-x86_64", "windows-x86_64", "macos-arm64", "macos-x86_64")
+
+
+def _packaging_on_path() -> None:
+    # The modules beside this script (tests load it by its path, without packaging/ on it).
+    if str(ROOT / "packaging") not in sys.path:
+        sys.path.insert(0, str(ROOT / "packaging"))
+
+
+def _release_platforms() -> tuple[str, ...]:
+    """The platforms a release builds: the locks' (packaging/lock.py), which are the release
+    workflow's matrix and the names the app gives itself (updates/platform_name.py)."""
+    _packaging_on_path()
+    from lock import TARGETS
+
+    return tuple(TARGETS)
+
+
+PLATFORMS = _release_platforms()
 # A release's bundle archive (packaging/build.py `bundle_archive`, one per platform).
 RELEASE_BUNDLE = re.compile(
     rf"^{APP_NAME}-(?P<version>[^-]+)-(?P<platform>{'|'.join(map(re.escape, PLATFORMS))})\.tar\.gz$"
@@ -346,12 +362,6 @@ def _latest_archive(repo: Repository, name: str) -> TargetMeta | None:
     listed = repo.roles.targets.signed.targets if repo.roles.targets else {}
     ours = [meta for meta in map(TargetMeta, listed) if meta.is_archive and meta.name == name]
     return max(ours, default=None, key=lambda meta: meta.version)
-
-
-def _packaging_on_path() -> None:
-    # The modules beside this script (tests load it by its path, without packaging/ on it).
-    if str(ROOT / "packaging") not in sys.path:
-        sys.path.insert(0, str(ROOT / "packaging"))
 
 
 def _bundles() -> Any:

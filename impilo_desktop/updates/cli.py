@@ -61,12 +61,9 @@ def run_update(args: argparse.Namespace) -> int:
         InstallError,
         abandon,
         bundle_folder,
-        can_replace,
-        drop_pending,
-        must_move_to_applications,
         prepare,
-        remove_previous,
         restart,
+        settle,
     )
 
     if current_log_file() is None:
@@ -96,10 +93,9 @@ def run_update(args: argparse.Namespace) -> int:
         print("Running from source: there is nothing to update (update with git and pip).")
         return 0
     bundle = bundle_folder()
-    remove_previous(bundle)
-    if not can_replace(bundle):  # decided before anything is downloaded
-        drop_pending(folder)  # one downloaded before, which cannot be installed here
-        print(not_updated_here(__version__, move_to_applications=must_move_to_applications(bundle)))
+    installable, move = settle(folder, bundle)
+    if not installable:
+        print(not_updated_here(__version__, move_to_applications=move))
         return 0
     outcome = asyncio.run(
         check_for_update(

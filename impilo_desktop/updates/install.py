@@ -203,8 +203,7 @@ def swap(prepared: PreparedUpdate, folder: UpdateFolder) -> None:
     except OSError:
         os.replace(previous, prepared.bundle)  # back as it was
         raise
-    PendingUpdate.clear(folder)
-    folder.remove_archives()
+    _forget_pending(folder)
     log.info("Version %s installed in %s", prepared.version, prepared.bundle)
 
 
@@ -276,8 +275,25 @@ def drop_pending(folder: UpdateFolder) -> None:
     installed here would sit in the data folder (the size of the app) for nothing."""
     if PendingUpdate.load(folder) is not None:
         log.info("The downloaded update is dropped: it cannot be installed here")
+    _forget_pending(folder)
+
+
+def _forget_pending(folder: UpdateFolder) -> None:
     PendingUpdate.clear(folder)
     folder.remove_archives()
+
+
+def settle(folder: UpdateFolder, bundle: Path) -> tuple[bool, bool]:
+    """At start, for the window and the command line alike: the bundles an update replaced
+    are removed, and whether this user can install updates where `bundle` is; where not, an
+    update downloaded before is dropped, and whether moving the app to Applications (a Mac
+    app run from its disk image) is what would let it update. Returns (installable,
+    move_to_applications)."""
+    remove_previous(bundle)
+    if can_replace(bundle):  # decided before anything is downloaded
+        return True, False
+    drop_pending(folder)
+    return False, must_move_to_applications(bundle)
 
 
 def restart_command(prepared: PreparedUpdate, name: str, args: Sequence[str]) -> list[str]:
@@ -314,8 +330,7 @@ def _restart_windows(
 
     from impilo_desktop.updates.windows_restart import windows_install_arguments
 
-    PendingUpdate.clear(folder)
-    folder.remove_archives()  # unpacked already: the script moves the unpacked files
+    _forget_pending(folder)  # unpacked already: the script moves the unpacked files
     install_update(**windows_install_arguments(prepared, name, args))
 
 

@@ -31,20 +31,9 @@ def read_state(
     of the app) is deleted."""
     installable, move = from_bundle, False
     if from_bundle:
-        from impilo_desktop.updates.install import (
-            bundle_folder,
-            can_replace,
-            drop_pending,
-            must_move_to_applications,
-            remove_previous,
-        )
+        from impilo_desktop.updates.install import bundle_folder, settle
 
-        bundle = bundle or bundle_folder()
-        remove_previous(bundle)
-        installable = can_replace(bundle)
-        if not installable:
-            drop_pending(folder)
-            move = must_move_to_applications(bundle)
+        installable, move = settle(folder, bundle or bundle_folder())
     pending = newer_pending(folder, current_version) if installable else None
     return SavedState(UpdateSettings.load(folder), pending, installable, move)
 

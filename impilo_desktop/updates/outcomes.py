@@ -46,44 +46,21 @@ class CheckFailed:
         return f"Could not check: {self.reason}"
 
 
-@dataclass(frozen=True)
-class UpdatedByOrganisation:
-    """This user cannot replace the app's files (a per-machine install): nothing is checked
-    or downloaded, IT installs new versions."""
-
-    version: str
-
-    @property
-    def summary(self) -> str:
-        return (
-            "This computer's copy of Impilo Desktop is updated by your organisation: IT installs"
-            f" new versions. This is version {self.version}."
-        )
-
-
-@dataclass(frozen=True)
-class MoveToApplications:
-    """A macOS app run from its disk image, or from the read-only copy macOS makes of an app
-    opened where it was downloaded (App Translocation): nothing is checked or downloaded, and
-    moving the app to Applications is what lets it update (not IT)."""
-
-    version: str
-
-    @property
-    def summary(self) -> str:
-        return (
-            "Impilo Desktop is running from its disk image or a temporary copy: move Impilo"
-            " Desktop to the Applications folder to get updates. This is version"
-            f" {self.version}."
-        )
-
-
 def not_updated_here(version: str, *, move_to_applications: bool) -> str:
     """What Settings > Updates and `impilo-desktop update` say where this copy cannot be
     replaced."""
     if move_to_applications:
-        return MoveToApplications(version).summary
-    return UpdatedByOrganisation(version).summary
+        # A macOS app run from its disk image, or from the read-only copy macOS makes of an
+        # app opened where it was downloaded (App Translocation): moving it is the cure, not IT.
+        return (
+            "Impilo Desktop is running from its disk image or a temporary copy: move Impilo"
+            f" Desktop to the Applications folder to get updates. This is version {version}."
+        )
+    # This user cannot replace the app's files (a per-machine install).
+    return (
+        "This computer's copy of Impilo Desktop is updated by your organisation: IT installs"
+        f" new versions. This is version {version}."
+    )
 
 
 CheckOutcome = UpdateReady | UpToDate | UpdateRefused | CheckFailed

@@ -123,16 +123,15 @@ class UpdateController(QObject):
             self._found(state.pending)
         self.check_now()
 
+    @property
+    def can_check(self) -> bool:
+        """A repository is set, this is a bundle, and this user can install updates here
+        (nothing is downloaded that could not be installed). Settings' Check now follows it."""
+        return self.from_bundle and not self.by_organisation and bool(self.settings.repository_url)
+
     def check_now(self) -> None:
-        """Check once, unless no repository is set, this is not a bundle, this user cannot
-        install updates here (nothing is downloaded that could not be installed), or one
-        runs."""
-        if (
-            not self.from_bundle
-            or self.by_organisation
-            or not self.settings.repository_url
-            or self.checking
-        ):
+        """Check once, if `can_check` and none runs."""
+        if not self.can_check or self.checking:
             return
         self.checking = True
         self.bridge.submit(

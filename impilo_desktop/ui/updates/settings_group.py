@@ -95,9 +95,7 @@ class UpdatesGroup(QGroupBox):
         self.last_check.setText(when_text(settings.last_check) + result)
         updates = self.updates
         from_bundle = updates.from_bundle
-        self.check_button.setEnabled(
-            from_bundle and not updates.by_organisation and bool(settings.repository_url)
-        )
+        self.check_button.setEnabled(updates.can_check)  # `settings` are updates.settings
         if updates.by_organisation:
             # Nothing here is checked or installed: an earlier result ("ready — restart to
             # update") would promise what cannot happen, and an address typed would do nothing.
