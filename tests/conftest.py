@@ -70,7 +70,7 @@ def sandbox() -> Iterator[SandboxServer]:
     try:
         yield server
     finally:
-        server.stop()
+        server.close()
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +83,7 @@ def sandbox_session() -> Iterator[SandboxServer]:
     try:
         yield server
     finally:
-        server.stop()
+        server.close()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ Everything listens on 127.0.0.1 only and stops when its `with` block ends.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.server
 import json
@@ -16,6 +17,7 @@ import socket
 import socketserver
 import ssl
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from pathlib import Path
@@ -292,11 +294,14 @@ class Proxy(_Running):
         return f"127.0.0.1:{self.port}"
 
 
-def closed_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+@contextlib.contextmanager
+def refusing_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that refuses connections for as long as the block runs: bound but
+    never listening. A port bound and released at once could be given to another test's
+    server (another worker) and answer."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield int(held.getsockname()[1])
 
 
 class _TextHandler(http.server.BaseHTTPRequestHandler):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 
+BACKLOG = 128
+
 
 def listening_socket(host: str, port: int = 0) -> socket.socket:
     """A TCP socket bound to `host:port` (0: any free port) and listening: connections made
@@ -14,7 +16,7 @@ def listening_socket(host: str, port: int = 0) -> socket.socket:
         # SO_REUSEADDR lets start() re-bind the same port right after stop().
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        sock.listen(128)
+        sock.listen(BACKLOG)
     except BaseException:
         sock.close()
         raise

@@ -1,6 +1,7 @@
 """`SandboxServer`: the sandbox app on a loopback port, served from a background thread (or
-inside a running asyncio loop). Stopping closes the port but keeps every order; starting again
-binds the same port, so tests can take the "network" away and bring it back. With a
+inside a running asyncio loop). Stopping stops answering but keeps every order and the port;
+starting again listens on the same port, so tests can take the "network" away and bring it
+back. With a
 `state_file`, orders also outlive the server: a new one over the same file carries on.
 """
 
@@ -11,6 +12,7 @@ import functools
 import os
 import socket
 import threading
+import weakref
 from collections.abc import Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime
@@ -24,7 +26,7 @@ from impilo_desktop.sandbox.app import build_app
 from impilo_desktop.sandbox.creates import CreatesInFlight
 from impilo_desktop.sandbox.demo import DEMO_API_KEY
 from impilo_desktop.sandbox.faults import Faults
-from impilo_desktop.sandbox.listener import listening_socket
+from impilo_desktop.sandbox.listener import BACKLOG, listening_socket
 from impilo_desktop.sandbox.persist import StateFile
 from impilo_desktop.sandbox.seed import PatientRecord, SeedData, SeedSize
 from impilo_desktop.sandbox.state import DEFAULT_PROGRESS_SECONDS, SandboxState
@@ -60,14 +62,17 @@ async def _wind_down() -> None:
 class SandboxServer:
     """An Impilo-compatible API on `http://127.0.0.1:PORT/api/v3` with seeded data.
 
-    `start()` returns once the port is listening; `stop()` closes it and keeps state.
-    Use as a context manager for start/stop. Thread-safe: tests may call `advance_time` or
-    change `faults` while requests are in flight. `state_file` keeps the orders created or
-    voided, the patients created or changed, the id counters and the clock across servers; it
-    is read on the first start (on the server's own thread), and without it everything stays
-    in memory. `listener`, a socket already listening (`listening_socket`), is served by the
-    first start instead of binding one: the app takes its port at once and builds the server
-    later, while connections wait in the socket's backlog.
+    `start()` returns once the port is listening; `stop()` stops listening and keeps state,
+    and keeps the port bound (connections are refused) until `close()`, the next start, or
+    the server is collected: a stopped server's address must not be taken by another
+    process's server and answer in its place. Use as a context manager for start/close.
+    Thread-safe: tests may call `advance_time` or change `faults` while requests are in
+    flight. `state_file` keeps the orders created or voided, the patients created or changed,
+    the id counters and the clock across servers; it is read on the first start (on the
+    server's own thread), and without it everything stays in memory. `listener`, a socket
+    already listening (`listening_socket`), is served by the first start instead of binding
+    one: the app takes its port at once and builds the server later, while connections wait
+    in the socket's backlog.
     """
 
     def __init__(
@@ -110,6 +115,10 @@ class SandboxServer:
         self._runner: web.AppRunner | None = None
         self._stopping: asyncio.Event | None = None
         self._listener: socket.socket | None = None
+        # While stopped, the port stays bound but not listening (refusing connections), so
+        # no other server on this computer can take it; see `_hold_port`.
+        self._held: socket.socket | None = None
+        self._release_held: weakref.finalize[[], SandboxServer] | None = None
         # A socket already bound and listening (the app takes its port before the server
         # is built, so requests queue in its backlog meanwhile): used by the first start.
         self._given_listener = listener
@@ -175,8 +184,14 @@ class SandboxServer:
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
         given, self._given_listener = self._given_listener, None
+        if given is None:
+            given = self._take_held()
         try:
-            sock = given if given is not None else listening_socket(self.host, self._port)
+            if given is not None:
+                given.listen(BACKLOG)  # the held port: listening again, never unbound
+                sock = given
+            else:
+                sock = listening_socket(self.host, self._port)
             sock.setblocking(False)
         except BaseException:
             if given is not None:
@@ -209,7 +224,40 @@ class SandboxServer:
         for handler in list(server.connections if server is not None else ()):
             if handler.transport is not None:
                 handler.transport.close()
+        self._hold_port()
         await asyncio.sleep(0)
+
+    def _hold_port(self) -> None:
+        """Bind the port again without listening, at once after the listener closed. A test
+        that stops the server to take the network away expects its address to refuse
+        connections; with the port free, another test's server (another process) could be
+        given it and answer instead, with its own orders."""
+        if self._port == 0 or self._held is not None:
+            return
+        held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            held.bind((self.host, self._port))
+        except OSError:
+            held.close()  # taken already in the instant between: nothing more to do here
+            return
+        self._held = held
+        # Released with the server if nobody closes it (a stopped server collected).
+        self._release_held = weakref.finalize(self, held.close)
+
+    def _take_held(self) -> socket.socket | None:
+        held, self._held = self._held, None
+        release, self._release_held = self._release_held, None
+        if release is not None:
+            release.detach()
+        return held
+
+    def close(self) -> None:
+        """Stop, and give the port back: the server is done with."""
+        self.stop()
+        held = self._take_held()
+        if held is not None:
+            held.close()
 
     # --- threaded ---------------------------------------------------------------------------
 
@@ -272,4 +320,4 @@ class SandboxServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.stop()
+        self.close()

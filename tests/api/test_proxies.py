@@ -27,7 +27,7 @@ from impilo_desktop.config import (
     normalize_proxy,
 )
 from impilo_desktop.sandbox import SandboxServer
-from tests.network_servers import PacServer, Proxy, closed_port, pac_script
+from tests.network_servers import PacServer, Proxy, pac_script, refusing_port
 
 pytestmark = pytest.mark.anyio
 
@@ -74,15 +74,12 @@ async def refused(options: NetworkOptions | None = None, **kw: object) -> ProxyR
 async def test_a_server_on_this_computer_is_never_reached_through_a_proxy(
     proxy: list[bytes], sandbox: SandboxServer
 ) -> None:
-    for options in (None, NetworkOptions(PROXY_MANUAL, proxy=closed_port_address())):
-        async with ImpiloClient(sandbox.base_url, sandbox.api_key, network=options) as client:
-            page = await client.list_sites(size=1)
-        assert len(page.content) == 1
+    with refusing_port() as port:
+        for options in (None, NetworkOptions(PROXY_MANUAL, proxy=f"127.0.0.1:{port}")):
+            async with ImpiloClient(sandbox.base_url, sandbox.api_key, network=options) as c:
+                page = await c.list_sites(size=1)
+            assert len(page.content) == 1
     assert proxy == []  # nothing, and so no key, went to the proxy host
-
-
-def closed_port_address() -> str:
-    return f"127.0.0.1:{closed_port()}"
 
 
 async def test_other_servers_go_through_the_environment_proxy(proxy: list[bytes]) -> None:
@@ -137,8 +134,9 @@ async def test_a_proxy_asking_for_a_sign_in_has_its_own_message_and_is_not_retri
 
 
 async def test_a_proxy_that_is_not_there_means_nothing_was_sent() -> None:
-    address = closed_port_address()
-    error = await refused(NetworkOptions(PROXY_MANUAL, proxy=address))
+    with refusing_port() as port:
+        address = f"127.0.0.1:{port}"
+        error = await refused(NetworkOptions(PROXY_MANUAL, proxy=address))
     assert error.message == (
         f"The proxy server refused the connection: nothing answered at {address}. Nothing was"
         " sent; check the proxy in Settings or ask IT."
@@ -190,8 +188,9 @@ async def test_a_pac_file_that_cannot_be_used_means_direct_with_a_warning(
 ) -> None:
     caplog.set_level(logging.WARNING)
     if problem == "unreachable":
-        url = f"http://127.0.0.1:{closed_port()}/proxy.pac"
-        route = await find_route(PRODUCTION, NetworkOptions(PROXY_PAC, pac_url=url))
+        with refusing_port() as port:
+            url = f"http://127.0.0.1:{port}/proxy.pac"
+            route = await find_route(PRODUCTION, NetworkOptions(PROXY_PAC, pac_url=url))
     else:
         with PacServer("function FindProxyForURL(url, host) { return (; }") as pac:
             url = pac.url

@@ -1,14 +1,18 @@
 """Stopping the sandbox while clients keep connecting leaves no socket to the garbage
 collector. An app under test keeps polling while its sandbox stops; every accepted socket the
 server dropped unclosed used to surface as a ResourceWarning in whichever later test happened
-to collect it."""
+to collect it. A stopped sandbox keeps its port: tests that take the network away must not
+find another test's server answering at their address."""
 
 from __future__ import annotations
 
+import errno
 import gc
 import socket
 import threading
 import warnings
+
+import pytest
 
 from impilo_desktop.sandbox import SandboxServer
 
@@ -50,3 +54,28 @@ def test_stopping_under_connections_closes_every_accepted_socket() -> None:
         gc.collect()
     unclosed = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
     assert unclosed == []
+
+
+def test_a_stopped_server_refuses_and_keeps_its_port_until_closed() -> None:
+    # CI once saw a test's offline import answered: while its sandbox was stopped, another
+    # worker's new sandbox was given the freed port, and said none of the orders existed.
+    server = SandboxServer().start()
+    port = server.port
+    server.stop()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5)
+    with socket.socket() as other:
+        try:
+            other.bind(("127.0.0.1", port))  # what a new server would do, given the port
+        except OSError as error:
+            refused = error.errno
+        else:
+            refused = None
+    assert refused == errno.EADDRINUSE
+
+    server.start()
+    assert server.port == port
+    assert server.running
+    server.close()
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", port))  # given back

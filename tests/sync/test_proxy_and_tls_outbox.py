@@ -14,7 +14,7 @@ from impilo_desktop.config import PROXY_MANUAL, NetworkOptions
 from impilo_desktop.domain import OrderDraft, import_create_json
 from impilo_desktop.store import EntryState, Store
 from impilo_desktop.sync import Connectivity, ConnectivityState, OutboxSender, Outcome
-from tests.network_servers import KEY, HttpsServer, Proxy, closed_port, make_ca, make_server_cert
+from tests.network_servers import KEY, HttpsServer, Proxy, make_ca, make_server_cert, refusing_port
 
 pytestmark = pytest.mark.anyio
 
@@ -54,10 +54,10 @@ async def drain_once(
 
 
 async def test_a_refused_proxy_leaves_the_order_queued(store: Store) -> None:
-    address = f"127.0.0.1:{closed_port()}"
-    entry_id, stopped, state = await drain_once(
-        store, PRODUCTION, NetworkOptions(PROXY_MANUAL, proxy=address)
-    )
+    with refusing_port() as port:
+        entry_id, stopped, state = await drain_once(
+            store, PRODUCTION, NetworkOptions(PROXY_MANUAL, proxy=f"127.0.0.1:{port}")
+        )
     entry = store.get_entry(entry_id)
     assert entry.state == EntryState.QUEUED  # not IN_DOUBT: nothing reached Impilo
     assert entry.last_error is not None

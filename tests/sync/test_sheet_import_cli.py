@@ -6,7 +6,7 @@ nothing; offline it still previews from this computer and says Impilo was not as
 from __future__ import annotations
 
 import asyncio
-import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from impilo_desktop.sandbox import SandboxServer
 from impilo_desktop.store import EntryState
 from impilo_desktop.sync import ReferenceRefresher
 from impilo_desktop.sync.sheet_import_cli import is_spreadsheet
+from tests.network_servers import refusing_port
 from tests.sync.conftest import open_profile_store
 from tests.sync.order_sheets import csv_bytes, order_sheet, seed, with_problems, xlsx_bytes
 
@@ -108,16 +109,16 @@ def test_problems_are_listed_by_row_and_column_and_nothing_is_queued(
     assert len(outbox(sandbox.base_url)) == 100 - bad_orders
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+@pytest.fixture
+def nowhere() -> Iterator[str]:
+    """An address where nothing answers, for the whole test."""
+    with refusing_port() as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_offline_it_previews_from_this_computer_and_says_impilo_was_not_asked(
-    sandbox: SandboxServer, capsys: pytest.CaptureFixture[str]
+    sandbox: SandboxServer, nowhere: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    nowhere = f"http://127.0.0.1:{_closed_port()}"
     with open_profile_store(Profile("sandbox", nowhere)) as store:  # the lists, fetched earlier
 
         async def refresh() -> None:
@@ -199,10 +200,8 @@ def test_rows_left_out_are_offered_as_a_file_and_never_written_over_the_spreadsh
 
 
 def test_offline_on_a_computer_without_the_lists_it_says_why_every_row_is_unknown(
-    capsys: pytest.CaptureFixture[str],
+    nowhere: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    nowhere = f"http://127.0.0.1:{_closed_port()}"
-
     code, out, err = run(capsys, str(EXAMPLE), *account(nowhere))
 
     assert code == 1

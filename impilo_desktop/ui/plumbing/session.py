@@ -140,7 +140,7 @@ class SandboxHost:
         if listener is not None:
             listener.close()  # taken, never served
         if self._server is not None:
-            self._server.stop()
+            self._server.close()
             self._server = None
 
 
