@@ -148,6 +148,6 @@ def run_sandbox(args: argparse.Namespace) -> int:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-        server.stop()
+        server.close()
     print("Sandbox stopped.", flush=True)
     return 0
