@@ -31,6 +31,12 @@ is unset for them), as an installed app finds its `.pyc` files: pip compiles the
 and the bundle holds them frozen. Without it a checkout compiles the app's ~200 modules at
 every start (~250-300 ms here), which no coordinator's start does.
 
+The runs from source see only what `pip install .` installs: the modules of the test and
+release tools installed beside the app (packaging/runtime_modules.py) are not found by the
+app's processes, as in a coordinator's install and in the bundle, which leaves them out.
+httpx, for one, imports its command line (click, rich, pygments) whenever they are installed:
+~90 ms that a run in the development environment paid and no coordinator does.
+
 For the app's rows a second number, "to online": from spawning to the window's first
 answer from its server reaching the UI thread (the online light turns online; the store is
 open, the key read, the bridge and the network stack loaded, the server answering, the
@@ -54,6 +60,7 @@ docs/performance.md ("Start-up").
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -92,8 +99,19 @@ print("READY", flush=True)
 # exists) and a timer on its event loop that looks for the main window once it is exposed,
 # says READY and closes it; the app then ends as the coordinator's would.
 APP_WINDOW = """
+import os
 import sys
 from importlib.machinery import PathFinder
+
+NOT_INSTALLED = frozenset(os.environ.get("IMPILO_BENCHMARK_NOT_INSTALLED", "").split(","))
+
+class NotInstalled:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in NOT_INSTALLED:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, NotInstalled())
 
 def on_window_module():
     global app
@@ -217,6 +235,18 @@ def time_to_lines(
     raise RuntimeError(f"{cmd[0]} never printed {markers!r} (exit {proc.returncode}):\n{output}")
 
 
+def not_installed() -> list[str]:
+    """The modules installed here that `pip install .` would not bring (the test and release
+    tools'): packaging/runtime_modules.py, loaded by its path (packaging/ is no package)."""
+    path = ROOT / "packaging" / "runtime_modules.py"
+    spec = importlib.util.spec_from_file_location("impilo_runtime_modules", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.unneeded_modules())
+
+
 def give_key(home: str | Path, profile: str, key: str) -> None:
     """Put `profile`'s API key in the file keyring of `home` (FILE_KEYRING), as the
     coordinator's first start would have saved it."""
@@ -299,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
             "PYTHONPATH": os.pathsep.join(filter(None, path)),
             "PYTHON_KEYRING_BACKEND": f"{FILE_KEYRING_MODULE}.FileKeyring",
             "IMPILO_DESKTOP_HOME": str(home),
+            "IMPILO_BENCHMARK_NOT_INSTALLED": ",".join(not_installed()),
         }
 
     try:

@@ -16,10 +16,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
+from runtime_modules import runtime_distributions  # packaging/, beside this file
 
-APP = "impilo-desktop"
 ROOT = Path(__file__).resolve().parents[1]
 # Wheels that carry no licence file of their own: the texts they are under, kept in
 # packaging/licenses/ (PySide6 and shiboken6: LGPL-3.0-only, offered also as GPL).
@@ -31,26 +29,6 @@ KEPT_HERE = {
     "pyobjc-core": ("PyObjC.txt",),
 }
 _LICENCE_FILE = re.compile(r"(LICEN[CS]E|COPYING|NOTICE|AUTHORS)", re.I)
-
-
-def runtime_distributions() -> dict[str, md.Distribution]:
-    """Every distribution the app needs at run time here, by canonical name (without it)."""
-    found: dict[str, md.Distribution] = {}
-
-    def walk(name: str) -> None:
-        key = canonicalize_name(name)
-        if key in found:
-            return
-        dist = md.distribution(name)
-        found[key] = dist
-        for text in dist.requires or []:
-            requirement = Requirement(text)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                walk(requirement.name)
-
-    walk(APP)
-    del found[canonicalize_name(APP)]
-    return found
 
 
 def licence_files(dist: md.Distribution) -> list[Path]:

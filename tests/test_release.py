@@ -246,3 +246,16 @@ def test_a_release_bundle_must_carry_the_committed_self_signed_update_root(
         release.require_update_root(data, committed)
     bundled.write_bytes(good.read_bytes())
     release.require_update_root(data, committed)
+
+
+def test_the_bundle_leaves_out_the_test_and_release_tools_and_keeps_what_the_app_needs() -> None:
+    # The release environment has them all installed; the app needs none of these (httpx
+    # would import rich and click at every start if they were bundled).
+    left_out = set(load("runtime_modules").unneeded_modules())
+    assert {"pytest", "_pytest", "mypy", "ruff", "hypothesis", "rich", "click"} <= left_out
+    needed = {
+        "impilo_desktop", "PySide6", "shiboken6", "httpx", "httpcore", "h11", "anyio",
+        "pydantic", "pydantic_core", "keyring", "aiohttp", "truststore", "pypac", "dukpy",
+        "sqlcipher3", "openpyxl", "tufup", "tuf", "platformdirs", "certifi", "idna",
+    }  # fmt: skip
+    assert not needed & left_out
