@@ -60,7 +60,6 @@ docs/performance.md ("Start-up").
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -235,16 +234,12 @@ def time_to_lines(
     raise RuntimeError(f"{cmd[0]} never printed {markers!r} (exit {proc.returncode}):\n{output}")
 
 
-def not_installed() -> list[str]:
-    """The modules installed here that `pip install .` would not bring (the test and release
-    tools'): packaging/runtime_modules.py, loaded by its path (packaging/ is no package)."""
-    path = ROOT / "packaging" / "runtime_modules.py"
-    spec = importlib.util.spec_from_file_location("impilo_runtime_modules", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return list(module.unneeded_modules())
+def not_installed(python: str) -> list[str]:
+    """The modules installed for `python` that `pip install .` would not bring (the test and
+    release tools'): packaging/runtime_modules.py, run by that interpreter."""
+    script = str(ROOT / "packaging" / "runtime_modules.py")
+    listed = subprocess.run([python, script], capture_output=True, text=True, check=True)
+    return listed.stdout.split()
 
 
 def give_key(home: str | Path, profile: str, key: str) -> None:
@@ -321,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     keyring_folder = tempfile.TemporaryDirectory(prefix="impilo-startup-keyring-")
     Path(keyring_folder.name, f"{FILE_KEYRING_MODULE}.py").write_text(FILE_KEYRING)
 
+    hidden = not_installed(args.python)
+
     def app_env(source: Path, home: str | Path) -> dict[str, str]:
         """The app's processes: `source`'s code, the file keyring, their own home."""
         path = [str(source), keyring_folder.name, os.environ.get("PYTHONPATH", "")]
@@ -329,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             "PYTHONPATH": os.pathsep.join(filter(None, path)),
             "PYTHON_KEYRING_BACKEND": f"{FILE_KEYRING_MODULE}.FileKeyring",
             "IMPILO_DESKTOP_HOME": str(home),
-            "IMPILO_BENCHMARK_NOT_INSTALLED": ",".join(not_installed()),
+            "IMPILO_BENCHMARK_NOT_INSTALLED": ",".join(hidden),
         }
 
     try:

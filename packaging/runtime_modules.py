@@ -22,12 +22,13 @@ APP = "impilo-desktop"
 def runtime_distributions(root: str = APP) -> dict[str, md.Distribution]:
     """Every distribution `root` needs at run time here, by canonical name (without `root`):
     markers evaluated for this interpreter and platform, and the extras a requirement asks
-    for followed (none of `root`'s own). An optional requirement not installed is left out."""
+    for followed (none of `root`'s own). A needed distribution that is not installed is a
+    broken environment: SystemExit, rather than a closure that leaves the app out."""
     found: dict[str, md.Distribution] = {}
     followed: set[tuple[str, frozenset[str]]] = set()
-    todo: list[tuple[str, frozenset[str]]] = [(root, frozenset())]
+    todo: list[tuple[str, frozenset[str], str]] = [(root, frozenset(), "the build")]
     while todo:
-        name, extras = todo.pop()
+        name, extras, needed_by = todo.pop()
         key = canonicalize_name(name)
         if (key, extras) in followed:
             continue
@@ -35,7 +36,7 @@ def runtime_distributions(root: str = APP) -> dict[str, md.Distribution]:
         try:
             dist = found.get(key) or md.distribution(name)
         except md.PackageNotFoundError:
-            continue
+            raise SystemExit(f"{name}, needed by {needed_by}, is not installed here") from None
         found[key] = dist
         for text in dist.requires or []:
             requirement = Requirement(text)
@@ -43,7 +44,7 @@ def runtime_distributions(root: str = APP) -> dict[str, md.Distribution]:
             if marker is None or any(
                 marker.evaluate({"extra": extra}) for extra in ("", *sorted(extras))
             ):
-                todo.append((requirement.name, frozenset(requirement.extras)))
+                todo.append((requirement.name, frozenset(requirement.extras), name))
     found.pop(canonicalize_name(root), None)
     return found
 

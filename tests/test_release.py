@@ -5,14 +5,17 @@ by `.ci/run` (`python packaging/release.py lint-workflows`)."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import re
 import sys
+from importlib.metadata import packages_distributions
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from packaging.utils import canonicalize_name
 
 from impilo_desktop.app_mutex import RunningMutex
 
@@ -248,14 +251,40 @@ def test_a_release_bundle_must_carry_the_committed_self_signed_update_root(
     release.require_update_root(data, committed)
 
 
-def test_the_bundle_leaves_out_the_test_and_release_tools_and_keeps_what_the_app_needs() -> None:
+def _third_party_imports(files: list[Path]) -> dict[str, str]:
+    """The top-level modules `files` import that are neither the standard library's nor the
+    app's own, each with a file that imports it."""
+    found: dict[str, str] = {}
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.partition(".")[0]
+                if top not in sys.stdlib_module_names and top not in {"impilo_desktop"}:
+                    found.setdefault(top, str(path.relative_to(ROOT)))
+    return found
+
+
+def test_the_bundle_leaves_out_the_test_and_release_tools_and_keeps_what_the_app_imports() -> None:
     # The release environment has them all installed; the app needs none of these (httpx
     # would import rich and click at every start if they were bundled).
-    left_out = set(load("runtime_modules").unneeded_modules())
+    runtime_modules = load("runtime_modules")
+    left_out = set(runtime_modules.unneeded_modules())
     assert {"pytest", "_pytest", "mypy", "ruff", "hypothesis", "rich", "click"} <= left_out
-    needed = {
-        "impilo_desktop", "PySide6", "shiboken6", "httpx", "httpcore", "h11", "anyio",
-        "pydantic", "pydantic_core", "keyring", "aiohttp", "truststore", "pypac", "dukpy",
-        "sqlcipher3", "openpyxl", "tufup", "tuf", "platformdirs", "certifi", "idna",
-    }  # fmt: skip
-    assert not needed & left_out
+    # Every library the app's own code imports (lazily too, whichever platform's branch) is
+    # a runtime requirement or one of theirs, so the bundle has it; one imported only
+    # because a tool happens to be installed would be left out, and fail on a coordinator's
+    # computer, perhaps only on the path that imports it.
+    files = [*sorted((ROOT / "impilo_desktop").rglob("*.py")), ROOT / "packaging" / "launcher.py"]
+    imported = _third_party_imports(files)
+    needed = set(runtime_modules.runtime_distributions()) | {"impilo-desktop"}
+    owners = packages_distributions()
+    for module, where in sorted(imported.items()):
+        dists = {canonicalize_name(name) for name in owners.get(module, [])}
+        assert dists & needed, f"{where} imports {module}, which no runtime requirement brings"
+    assert not set(imported) & left_out

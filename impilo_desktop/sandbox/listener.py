@@ -13,7 +13,8 @@ def listening_socket(host: str, port: int = 0) -> socket.socket:
     to it from now on wait in its backlog until a server accepts them."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
-        # SO_REUSEADDR lets start() re-bind the same port right after stop().
+        # SO_REUSEADDR: a port given back by a sandbox (its connections may linger in
+        # TIME_WAIT) can be listened on again at once.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen(BACKLOG)

@@ -1,18 +1,20 @@
 """`SandboxServer`: the sandbox app on a loopback port, served from a background thread (or
 inside a running asyncio loop). Stopping stops answering but keeps every order and the port;
 starting again listens on the same port, so tests can take the "network" away and bring it
-back. With a
-`state_file`, orders also outlive the server: a new one over the same file carries on.
+back. With a `state_file`, orders also outlive the server: a new one over the same file
+carries on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 import socket
 import threading
 import weakref
+from asyncio.selector_events import BaseSelectorEventLoop
 from collections.abc import Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime
@@ -30,6 +32,8 @@ from impilo_desktop.sandbox.listener import BACKLOG, listening_socket
 from impilo_desktop.sandbox.persist import StateFile
 from impilo_desktop.sandbox.seed import PatientRecord, SeedData, SeedSize
 from impilo_desktop.sandbox.state import DEFAULT_PROGRESS_SECONDS, SandboxState
+
+log = logging.getLogger(__name__)
 
 _START_TIMEOUT = 30.0
 _SHARED_SEED_LIMIT = 10_000
@@ -64,8 +68,10 @@ class SandboxServer:
 
     `start()` returns once the port is listening; `stop()` stops listening and keeps state,
     and keeps the port bound (connections are refused) until `close()`, the next start, or
-    the server is collected: a stopped server's address must not be taken by another
-    process's server and answer in its place. Use as a context manager for start/close.
+    the server is collected: a stopped server's port must not be handed out to another
+    server that asks for any free port (as every test server does) and answer in its place.
+    Use as a context manager for start/close (after `stop_async`, `close()` gives the port
+    back).
     Thread-safe: tests may call `advance_time` or change `faults` while requests are in
     flight. `state_file` keeps the orders created or voided, the patients created or changed,
     the id counters and the clock across servers; it is read on the first start (on the
@@ -209,22 +215,34 @@ class SandboxServer:
         listener, self._listener = self._listener, None
         if runner is None:
             return
-        if listener is not None and listener.fileno() != -1:
+        loop = asyncio.get_running_loop()
+        if (
+            listener is not None
+            and listener.fileno() != -1
+            and isinstance(loop, BaseSelectorEventLoop)
+        ):
             # Stop accepting first, and let the connections already accepted finish being
             # set up while the server still counts them. asyncio accepts in one step and
             # wraps the socket in a transport in a task that runs a turn later; closing the
             # listener in between makes that task fail (Python 3.11) or, cancelled before it
             # starts, drop the accepted socket unclosed for the garbage collector to report.
-            asyncio.get_running_loop().remove_reader(listener.fileno())
+            # (Windows' proactor loop has no readers: its accepts are overlapped operations,
+            # cancelled as the listener closes.)
+            loop.remove_reader(listener.fileno())
             await asyncio.sleep(0)
         server = runner.server
+        # The listener closed, then the port held at once, before the shutdown's wait for
+        # requests in flight (up to shutdown_timeout): elsewhere than on Linux, the
+        # connections still open would not keep the port from being handed out meanwhile.
+        for site in list(runner.sites):
+            await site.stop()
+        self._hold_port()
         await runner.cleanup()
         # A connection set up while the handlers were shutting down can outlive the cleanup;
         # close it here rather than leave it to the garbage collector.
         for handler in list(server.connections if server is not None else ()):
             if handler.transport is not None:
                 handler.transport.close()
-        self._hold_port()
         await asyncio.sleep(0)
 
     def _hold_port(self) -> None:
@@ -236,10 +254,12 @@ class SandboxServer:
             return
         held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
+            # SO_REUSEADDR: the connections just closed may linger (TIME_WAIT) on the port.
             held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             held.bind((self.host, self._port))
-        except OSError:
-            held.close()  # taken already in the instant between: nothing more to do here
+        except OSError as error:
+            held.close()
+            log.warning("The stopped sandbox could not keep port %s: %s", self._port, error)
             return
         self._held = held
         # Released with the server if nobody closes it (a stopped server collected).
@@ -303,7 +323,8 @@ class SandboxServer:
             await self.stop_async()
 
     def stop(self) -> None:
-        """Close the port and end the thread; orders and the clock are kept."""
+        """Stop listening and end the thread; orders, the clock and the port are kept (the
+        port until `close()`)."""
         thread, self._thread = self._thread, None
         loop, stopping = self._loop, self._stopping
         if thread is None or loop is None or stopping is None:

@@ -270,7 +270,7 @@ def test_an_order_can_be_placed_through_the_accessibility_interface_alone(
     sandbox = running_app.sandbox
     search, patient, sku = asyncio.run(_order_inputs(sandbox))
     reference = "a11y-order-1"
-    sandbox.stop()  # keeps its data; the port closes
+    sandbox.stop()  # keeps its data; connections to its port are refused
     try:
         inputs = ["--search", search, "--patient", patient, "--item", sku]
         result = running_app.walk("order", *inputs, "--reference", reference)

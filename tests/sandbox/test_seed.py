@@ -104,4 +104,5 @@ async def test_embedded_in_a_running_loop() -> None:
             assert site.name == server.seed.sites[101].name
     finally:
         await server.stop_async()
+        server.close()  # gives the port back
     assert not server.running

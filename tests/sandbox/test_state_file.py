@@ -42,7 +42,7 @@ def serving(path: Path, **kwargs: Any) -> Iterator[tuple[SandboxServer, httpx.Cl
         with http_client(server) as api:
             yield server, api
     finally:
-        server.stop()
+        server.close()
 
 
 def newest_open_seeded_order(server: SandboxServer) -> int:

@@ -42,7 +42,7 @@ def serving(path: Path) -> Iterator[tuple[SandboxServer, httpx.Client]]:
         with http_client(server) as api:
             yield server, api
     finally:
-        server.stop()
+        server.close()
 
 
 def order_for(patient: dict[str, Any]) -> dict[str, Any]:

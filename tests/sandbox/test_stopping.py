@@ -66,7 +66,7 @@ def test_a_stopped_server_refuses_and_keeps_its_port_until_closed() -> None:
         socket.create_connection(("127.0.0.1", port), timeout=5)
     with socket.socket() as other:
         try:
-            other.bind(("127.0.0.1", port))  # what a new server would do, given the port
+            other.bind(("127.0.0.1", port))  # taken: so no free-port search hands it out
         except OSError as error:
             refused = error.errno
         else:

@@ -203,7 +203,7 @@ async def test_an_mrn_two_patients_share_is_a_problem_on_its_cell(
         async with factory(server) as client:
             preview = await build_preview(csv_bytes(rows), "twins.csv", store, client)
     finally:
-        server.stop()
+        server.close()
 
     [problem_order] = preview.problem_orders
     assert problem_order.ref == "TWIN-1"

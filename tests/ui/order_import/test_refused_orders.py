@@ -37,7 +37,7 @@ def sandbox() -> Iterator[SandboxServer]:
     try:
         yield server
     finally:
-        server.stop()
+        server.close()
 
 
 def test_orders_impilo_refuses_are_summed_up_with_its_reasons(
