@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -97,10 +98,23 @@ def rss_bytes() -> int:
 # --- the app process -------------------------------------------------------------------------
 
 
+def _hide_not_installed() -> None:
+    """runtime_env.py's, loaded by its path: this file runs as a script in the app's process,
+    whose `benchmarks` package may be another checkout's (`--source`)."""
+    path = Path(__file__).resolve().with_name("runtime_env.py")
+    spec = importlib.util.spec_from_file_location("impilo_benchmark_runtime_env", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.hide_not_installed()
+
+
 def run_app(base_url: str, patients: int, scroll: int, trimmable: bool) -> None:
     """The app's side: print one JSON line per step (RSS, heap if traced, top allocators)."""
     import tracemalloc
 
+    _hide_not_installed()
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QCoreApplication, QEventLoop
 
@@ -266,6 +280,7 @@ def main() -> int:
         run_app(args.base_url, args.patients, args.scroll, args.trimmable)
         return 0
     from benchmarks.large_sandbox import free_port, serve
+    from benchmarks.runtime_env import NOT_INSTALLED_ENV, not_installed
 
     print(f"app from {args.source.resolve()}", flush=True)
 
@@ -284,6 +299,8 @@ def main() -> int:
         print(f"sandbox seeded in {time.perf_counter() - began:.0f} s", flush=True)
         args.base_url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        # The app as a coordinator's `pip install .` has it (benchmarks/runtime_env.py).
+        env[NOT_INSTALLED_ENV] = ",".join(not_installed(sys.executable))
         source = str(args.source.resolve())
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
         bare: list[int] = []

@@ -71,6 +71,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from benchmarks.runtime_env import NOT_INSTALLED_ENV, not_installed
 from impilo_desktop.sandbox.demo import DEMO_API_KEY  # what a sandbox accepts by default
 from impilo_desktop.secrets import SERVICE
 
@@ -91,7 +92,8 @@ app.processEvents()
 print("READY", flush=True)
 """
 
-# The command's own path with a READY line. The driver imports nothing of the app, of Qt or of
+# The command's own path with a READY line. Its first lines are runtime_env.py's
+# `hide_not_installed`, written out: the driver imports nothing of the app, of Qt or of
 # keyring before `cli.main`, so the window's modules load in the command's own order (PySide6
 # reads the source of every module imported after it, so the order costs time). Once the
 # app's `ui.app` module has run, the driver makes the QApplication (run_app takes the one that
@@ -102,7 +104,7 @@ import os
 import sys
 from importlib.machinery import PathFinder
 
-NOT_INSTALLED = frozenset(os.environ.get("IMPILO_BENCHMARK_NOT_INSTALLED", "").split(","))
+NOT_INSTALLED = frozenset(os.environ.get("NOT_INSTALLED_ENV", "").split(","))
 
 class NotInstalled:
     def find_spec(self, name, path=None, target=None):
@@ -157,7 +159,7 @@ from impilo_desktop.cli import main
 if sys.argv[1] == "sandbox":
     sys.exit(main(["--profile", "sandbox"]))
 sys.exit(main(["--profile", "custom", "--base-url", sys.argv[1]]))
-"""
+""".replace("NOT_INSTALLED_ENV", NOT_INSTALLED_ENV)
 # The account's keys live in a JSON file of its throw-away home, through a keyring backend
 # named by PYTHON_KEYRING_BACKEND (keyring loads it when the app first asks for its keyring,
 # as it would detect the OS one): a second start finds the key and the database key there as
@@ -232,14 +234,6 @@ def time_to_lines(
                 proc.kill()
     output = "".join(seen[-20:])
     raise RuntimeError(f"{cmd[0]} never printed {markers!r} (exit {proc.returncode}):\n{output}")
-
-
-def not_installed(python: str) -> list[str]:
-    """The modules installed for `python` that `pip install .` would not bring (the test and
-    release tools'): packaging/runtime_modules.py, run by that interpreter."""
-    script = str(ROOT / "packaging" / "runtime_modules.py")
-    listed = subprocess.run([python, script], capture_output=True, text=True, check=True)
-    return listed.stdout.split()
 
 
 def give_key(home: str | Path, profile: str, key: str) -> None:
@@ -326,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             "PYTHONPATH": os.pathsep.join(filter(None, path)),
             "PYTHON_KEYRING_BACKEND": f"{FILE_KEYRING_MODULE}.FileKeyring",
             "IMPILO_DESKTOP_HOME": str(home),
-            "IMPILO_BENCHMARK_NOT_INSTALLED": ",".join(hidden),
+            NOT_INSTALLED_ENV: ",".join(hidden),
         }
 
     try:
