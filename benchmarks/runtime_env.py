@@ -23,7 +23,8 @@ def not_installed(python: str) -> list[str]:
     """The top-level modules installed for `python` that `pip install .` would not bring:
     packaging/runtime_modules.py, run by that interpreter."""
     script = str(ROOT / "packaging" / "runtime_modules.py")
-    listed = subprocess.run([python, script], capture_output=True, text=True, check=True)
+    # Its complaint (a needed distribution missing) reaches the terminal.
+    listed = subprocess.run([python, script], stdout=subprocess.PIPE, text=True, check=True)
     return listed.stdout.split()
 
 

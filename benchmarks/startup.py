@@ -306,11 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     bytecode = tempfile.TemporaryDirectory(prefix="impilo-startup-bytecode-")
     env["PYTHONPYCACHEPREFIX"] = bytecode.name
+    hidden = not_installed(args.python)  # before the server: a failure leaves nothing running
     server = AccountServer(args.python, env)
     keyring_folder = tempfile.TemporaryDirectory(prefix="impilo-startup-keyring-")
     Path(keyring_folder.name, f"{FILE_KEYRING_MODULE}.py").write_text(FILE_KEYRING)
-
-    hidden = not_installed(args.python)
 
     def app_env(source: Path, home: str | Path) -> dict[str, str]:
         """The app's processes: `source`'s code, the file keyring, their own home."""

@@ -26,7 +26,7 @@ def runtime_distributions(root: str = APP) -> dict[str, md.Distribution]:
     broken environment: SystemExit, rather than a closure that leaves the app out."""
     found: dict[str, md.Distribution] = {}
     followed: set[tuple[str, frozenset[str]]] = set()
-    todo: list[tuple[str, frozenset[str], str]] = [(root, frozenset(), "the build")]
+    todo: list[tuple[str, frozenset[str], str]] = [(root, frozenset(), "this check")]
     while todo:
         name, extras, needed_by = todo.pop()
         key = canonicalize_name(name)

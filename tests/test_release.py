@@ -252,21 +252,29 @@ def test_a_release_bundle_must_carry_the_committed_self_signed_update_root(
 
 
 def _third_party_imports(files: list[Path]) -> dict[str, str]:
-    """The top-level modules `files` import that are neither the standard library's nor the
-    app's own, each with a file that imports it."""
+    """The top-level modules `files` import at run time (not under `if TYPE_CHECKING:`) that
+    are neither the standard library's nor the app's own, each with a file importing it."""
     found: dict[str, str] = {}
+
+    def visit(node: ast.AST, path: Path) -> None:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for otherwise in node.orelse:
+                visit(otherwise, path)
+            return
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        for name in names:
+            top = name.partition(".")[0]
+            if top not in sys.stdlib_module_names and top != "impilo_desktop":
+                found.setdefault(top, str(path.relative_to(ROOT)))
+        for child in ast.iter_child_nodes(node):
+            visit(child, path)
+
     for path in files:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            for name in names:
-                top = name.partition(".")[0]
-                if top not in sys.stdlib_module_names and top not in {"impilo_desktop"}:
-                    found.setdefault(top, str(path.relative_to(ROOT)))
+        visit(ast.parse(path.read_text(encoding="utf-8")), path)
     return found
 
 
@@ -280,10 +288,11 @@ def test_the_bundle_leaves_out_the_test_and_release_tools_and_keeps_what_the_app
     tools = {"pytest", "_pytest", "mypy", "ruff", "hypothesis", "rich", "click"} & set(owners)
     assert {"pytest", "mypy", "ruff"} <= tools
     assert tools <= left_out
-    # Every library the app's own code imports (lazily too, whichever platform's branch) is
-    # a runtime requirement or one of theirs, so the bundle has it; one imported only
-    # because a tool happens to be installed would be left out, and fail on a coordinator's
-    # computer, perhaps only on the path that imports it.
+    # Every library the app's own code imports (lazily too) is a runtime requirement or one
+    # of theirs, so the bundle has it; one imported only because a tool happens to be
+    # installed would be left out, and fail on a coordinator's computer, perhaps only on the
+    # path that imports it. (Read from the source: a module only another platform installs
+    # would fail here, as it should be declared for that platform with a marker.)
     files = [*sorted((ROOT / "impilo_desktop").rglob("*.py")), ROOT / "packaging" / "launcher.py"]
     imported = _third_party_imports(files)
     needed = set(runtime_modules.runtime_distributions()) | {"impilo-desktop"}

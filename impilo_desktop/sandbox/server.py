@@ -226,10 +226,10 @@ class SandboxServer:
             # wraps the socket in a transport in a task that runs a turn later; closing the
             # listener in between makes that task fail (Python 3.11) or, cancelled before it
             # starts, drop the accepted socket unclosed for the garbage collector to report.
-            # (Windows' proactor loop has no readers: its accepts are overlapped operations,
-            # cancelled as the listener closes.)
             loop.remove_reader(listener.fileno())
-            await asyncio.sleep(0)
+        # (Windows' proactor loop has no readers to remove; an accept it completed is handed
+        # over in a callback of the next turn, which this turn lets run before the close.)
+        await asyncio.sleep(0)
         server = runner.server
         # The listener closed, then the port held at once, before the shutdown's wait for
         # requests in flight (up to shutdown_timeout): elsewhere than on Linux, the
