@@ -87,7 +87,9 @@ def test_without_impilo_the_preview_says_already_placed_is_this_computer_only(
     path = enrolment(store).write_xlsx(tmp_path / "enrolment.xlsx")
     dialog = open_import(qtbot, window)
     sandbox.faults.retry_after = 600  # "not now: in ten minutes"
-    sandbox.faults.force("ratelimit")
+    # Every request refused, not just the next: the window's probe (every few seconds while
+    # nothing is heard) would otherwise take a one-off fault before the preview asks.
+    sandbox.faults.rate_limit_rate = 1.0
     previewed(qtbot, dialog, path)
     page = dialog.preview_page
     text = page.checked_here.text()

@@ -187,8 +187,9 @@ def test_a_batch_still_going_out_at_closing_is_followed_after_a_restart(
     previewed(qtbot, dialog, path)
     sandbox.faults.retry_after = 600  # Impilo: "not now, in ten minutes"
     # The first order's lookup by order_ref is refused: the drain stops there (the others'
-    # would be too), so all three are still going out at closing.
-    sandbox.faults.force("ratelimit")
+    # would be too), so all three are still going out at closing. Every request is refused,
+    # not just the next: the window's probe would otherwise take a one-off fault first.
+    sandbox.faults.rate_limit_rate = 1.0
     with qtbot.waitSignal(window.services.outbox.drain_finished, timeout=15_000):
         dialog.queue_all()
     status = window.menus.imports.status
@@ -197,6 +198,7 @@ def test_a_batch_still_going_out_at_closing_is_followed_after_a_restart(
     window.shutdown()
     window.quit_guard.confirmed = True
     window.close()
+    sandbox.faults.clear()  # Impilo takes orders again
 
     again = make_window(*custom_argv)  # sends what waits at start
     assert finished_notice(qtbot, again) == "Import finished: orders.csv: 3 placed."
