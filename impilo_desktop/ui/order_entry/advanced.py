@@ -35,6 +35,7 @@ from impilo_desktop.ui.order_entry.lines_table import LinesTable
 from impilo_desktop.ui.order_entry.picker_model import PickerModel
 from impilo_desktop.ui.order_entry.picker_widgets import RecordPicker, item_columns
 from impilo_desktop.ui.order_entry.records import ItemRecord
+from impilo_desktop.ui.plumbing.label_roles import set_role
 
 
 def _id_field(name: str, accessible: str, placeholder: str, parent: QWidget) -> QLineEdit:
@@ -98,7 +99,7 @@ class AdvancedSection(QWidget):
 
         self.summary = QLabel(self)
         self.summary.setObjectName("advancedSummary")
-        self.summary.setProperty("role", "hint")
+        set_role(self.summary, "hint")
 
         self.body = QFrame(self)
         self.body.setObjectName("advancedBody")
@@ -177,7 +178,7 @@ class AdvancedSection(QWidget):
 
         self.error = QLabel(self.body)
         self.error.setObjectName("returnsError")
-        self.error.setProperty("role", "error")
+        set_role(self.error, "error")
         self.error.setWordWrap(True)
         self.error.setVisible(False)
         form.addRow("", self.error)

@@ -5,7 +5,7 @@ recipient, items, kits, shipping and references, returns, then Submit. No behavi
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -34,8 +34,9 @@ from impilo_desktop.ui.order_entry.picker_widgets import (
     PatientPicker,
     SitePicker,
 )
+from impilo_desktop.ui.plumbing.label_roles import recolor, set_role
 from impilo_desktop.ui.plumbing.resources import icon
-from impilo_desktop.ui.plumbing.theme import on_scheme_change, status_colors
+from impilo_desktop.ui.plumbing.theme import on_scheme_change
 
 FORM_MAX_WIDTH = 1040
 
@@ -44,7 +45,7 @@ def _error_label(name: str, accessible: str, parent: QWidget) -> QLabel:
     label = QLabel(parent)
     label.setObjectName(name)
     label.setAccessibleName(accessible)
-    label.setProperty("role", "error")
+    set_role(label, "error")
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setVisible(False)
@@ -55,7 +56,7 @@ def _hint_label(text: str, parent: QWidget, name: str = "") -> QLabel:
     label = QLabel(text, parent)
     if name:
         label.setObjectName(name)
-    label.setProperty("role", "hint")
+    set_role(label, "hint")
     label.setWordWrap(True)
     return label
 
@@ -249,6 +250,8 @@ class OrderForm(QWidget):
         self.kit_contents.setTextFormat(Qt.TextFormat.RichText)
         self.kit_contents.setWordWrap(True)
         self.kit_contents.setFrameShape(QFrame.Shape.StyledPanel)
+        self.kit_contents.setBackgroundRole(QPalette.ColorRole.AlternateBase)
+        self.kit_contents.setAutoFillBackground(True)
         self.kit_contents.setContentsMargins(8, 6, 8, 6)
         self.kit_contents.setVisible(False)
         layout.addWidget(self.kit_contents)
@@ -369,20 +372,8 @@ class OrderForm(QWidget):
 
     def apply_style(self) -> None:
         """Error and hint colours from the theme (again after a light/dark switch)."""
-        colors = status_colors()
-        sheet = (
-            f'QLabel[role="error"] {{ color: {colors.bad}; }}'
-            f' QLabel[role="hint"] {{ color: {colors.muted}; }}'
-            " QLabel#kitContents { background: palette(alternate-base); }"
-        )
-        if sheet != self.styleSheet():
-            self.setStyleSheet(sheet)
-        # Labels matched by their "role" property keep the colour of their last polish
-        # (e.g. light red on a dark page) until polished again.
-        for label in self.findChildren(QLabel):
-            if label.property("role"):
-                label.style().unpolish(label)
-                label.style().polish(label)
+        # Through the labels' palettes, not a style sheet on the form (label_roles.py).
+        recolor(self)
 
     def _fit_recipient_stack(self, *_args: object) -> None:
         stack = self.recipient_stack

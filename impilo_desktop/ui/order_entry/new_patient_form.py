@@ -31,6 +31,7 @@ from impilo_desktop.domain.new_patient import DEFAULT_COUNTRY, NewPatient, UsAdd
 from impilo_desktop.domain.new_patient_rules import US_STATES
 from impilo_desktop.ui.order_entry.records import SiteRecord
 from impilo_desktop.ui.order_entry.typed_text import iso_date_of_birth, reads_as_iso
+from impilo_desktop.ui.plumbing.label_roles import set_role
 
 SEXES: tuple[tuple[str, str], ...] = (
     ("", "Not given"),
@@ -136,7 +137,7 @@ class NewPatientForm(QWidget):
         zip_code.setMaximumWidth(zip_code.fontMetrics().horizontalAdvance("00000-00000") + 28)
         country = QLabel(f"Country: {DEFAULT_COUNTRY}", self)
         country.setObjectName("newPatientCountry")
-        country.setProperty("role", "hint")
+        set_role(country, "hint")
 
         place = QHBoxLayout()
         place.setContentsMargins(0, 0, 0, 0)
@@ -230,7 +231,7 @@ class NewPatientForm(QWidget):
         label = QLabel(self)
         label.setObjectName("newPatientError_" + key.replace(".", "_"))
         label.setAccessibleName("Problem")
-        label.setProperty("role", "error")
+        set_role(label, "error")
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)
         label.setVisible(False)

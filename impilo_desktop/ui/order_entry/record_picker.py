@@ -36,6 +36,7 @@ from impilo_desktop.ui.plumbing.accessibility import (
     follow_accessible_selection,
     name_clear_button,
 )
+from impilo_desktop.ui.plumbing.label_roles import set_role
 from impilo_desktop.ui.plumbing.resources import icon
 
 REMOTE_DEBOUNCE_MS = 400
@@ -106,7 +107,7 @@ class RecordPicker(QWidget, Generic[R]):
         self.status = QLabel(self)
         self.status.setObjectName(f"{name}Status")
         self.status.setAccessibleName(f"{noun.capitalize()} search status")
-        self.status.setProperty("role", "hint")
+        set_role(self.status, "hint")
         self.status.setVisible(False)
 
         self.results = QTableView(self)

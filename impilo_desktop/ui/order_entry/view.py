@@ -48,6 +48,7 @@ from impilo_desktop.ui.order_entry.submission import SubmissionTracker
 from impilo_desktop.ui.order_entry.submit_checks import SubmitChecks
 from impilo_desktop.ui.order_entry.submitting import OrderSubmitting
 from impilo_desktop.ui.plumbing.bridge import Job
+from impilo_desktop.ui.plumbing.label_roles import set_role
 
 if TYPE_CHECKING:
     from impilo_desktop.ui.plumbing.services import AppServices
@@ -388,20 +389,18 @@ class OrderEntryView(QWidget, NewPatientRecipient, OrderSubmitting, OrderEntryKe
         f.submit_button.setEnabled(ready)
         if ready:
             f.reason_label.setText("Ready to submit \N{EM DASH} Ctrl+Return")
-            f.reason_label.setProperty("role", "hint")
+            set_role(f.reason_label, "hint")
             f.submit_button.setToolTip("Submit order (Ctrl+Return)")
         else:
             first = self._problems[0].message
             more = len(self._problems) - 1
             f.reason_label.setText(first + (f"  (+{more} more)" if more else ""))
-            f.reason_label.setProperty("role", "error" if self._reveal_all else "hint")
+            set_role(f.reason_label, "error" if self._reveal_all else "hint")
             f.submit_button.setToolTip(
                 "Not ready to submit:\n"
                 + "\n".join(f"\N{BULLET} {p.message}" for p in self._problems)
             )
         f.reason_label.setToolTip(f.submit_button.toolTip())
-        f.reason_label.style().unpolish(f.reason_label)
-        f.reason_label.style().polish(f.reason_label)
         units = sum(max(ln.count, 0) for ln in self._draft.item_lines)
         f.items_total.setText(
             f"{len(self._draft.item_lines)} line(s), {units} unit(s)"

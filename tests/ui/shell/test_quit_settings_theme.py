@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.sandbox import SandboxServer
@@ -154,6 +155,10 @@ def test_no_keyring_keeps_the_key_for_the_session_and_says_so(
     assert window.settings_page.key_value.text().startswith("Kept for this session only.")
 
 
+def text_color(label: QLabel) -> str:
+    return label.palette().color(QPalette.ColorRole.WindowText).name()
+
+
 def test_light_and_dark_schemes(qtbot: QtBot, make_window: MakeWindow) -> None:
     window = make_window()
     wait_online(qtbot, window)
@@ -161,10 +166,20 @@ def test_light_and_dark_schemes(qtbot: QtBot, make_window: MakeWindow) -> None:
     follower.set_scheme(Qt.ColorScheme.Dark)
     qtbot.waitUntil(is_dark)
     qtbot.waitUntil(lambda: DARK_STATUS.good in window.status.connection.label.styleSheet())
+    # New order's problem and hint labels follow the scheme through their palettes; the
+    # form has no style sheet, which would restyle all of it (label_roles.py).
+    form = window.order_entry.form
+    assert form.styleSheet() == ""
+    hint = form.reason_label
+    assert hint.property("role") == "hint"
+    assert text_color(hint) == DARK_STATUS.muted
+    assert text_color(form.items_error) == DARK_STATUS.bad
     assert not window.grab().isNull()
     follower.set_scheme(Qt.ColorScheme.Light)
     qtbot.waitUntil(lambda: not is_dark())
     qtbot.waitUntil(lambda: LIGHT_STATUS.good in window.status.connection.label.styleSheet())
+    assert text_color(hint) == LIGHT_STATUS.muted
+    assert text_color(form.items_error) == LIGHT_STATUS.bad
 
     # View > Appearance forces a scheme and remembers it; "Follow the system" undoes it.
     window.menus.scheme_actions["dark"].trigger()
