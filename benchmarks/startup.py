@@ -23,7 +23,10 @@ noise). Two profiles, as the coordinator starts them:
   its seeded data starts inside the app);
 - bundle (the PyInstaller onedir build, `dist/impilo-desktop/`, if built):
   `--self-test --self-test-window-only`, the self-test's window on the sandbox, and with
-  `--self-test-account=URL` on the real account (the only way into a frozen build).
+  `--self-test-account=URL` on the real account (the only way into a frozen build). The
+  self-test starts its window as the command does (the built-in sandbox's server and the
+  window's work after the first paint); before session 12 it built the sandbox's server
+  first, so older bundle sandbox rows timed a start no coordinator had.
 
 Every process finds the bytecode of what it imports (PySide6's, the app's) in a cache of
 this run (PYTHONPYCACHEPREFIX, a temporary folder the warm-up runs fill; PYTHONDONTWRITEBYTECODE
