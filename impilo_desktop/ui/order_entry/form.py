@@ -133,10 +133,10 @@ class OrderForm(QWidget):
         layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.footer_line)
         layout.addWidget(self.footer)
-        self.apply_style()
         for picker in (self.patient_picker, self.site_picker, self.item_search, self.kit_search):
             picker.results_shown.connect(lambda p=picker: self._bring_into_view(p))
-        # After a light/dark switch has re-set every style sheet, colour the labels again.
+        # Problem and hint labels are coloured as they are made (`set_role`); after a
+        # light/dark switch, again.
         on_scheme_change(self._on_scheme_changed)
 
     # --- sections ------------------------------------------------------------------------
@@ -398,7 +398,9 @@ class OrderForm(QWidget):
         self.apply_style()
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.ApplicationPaletteChange:
+        # Where the OS's own style follows the scheme (Windows 11, macOS), the application's
+        # palette changes without our follower: the form, not a window, hears PaletteChange.
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self.apply_style()
         super().changeEvent(event)
 

@@ -314,6 +314,9 @@ class SelfTest:
             # The outbox's background work first (its connectivity probe runs until stopped,
             # a refresh ends after its page on the way): the settling waits for the pages'
             # loads, and waited its whole 5 s for the probe before.
+            # The window's start after its first paint must not come now: `pages.stop()`
+            # drops it, before the settling below pumps events that could deliver it.
+            self.window.pages.stop()
             self.window.services.outbox.stop()
             self._settle()
             self.window.shutdown()
