@@ -224,6 +224,7 @@ class SchemeFollower(QObject):
         self._build = windows_build() if build is None else build
         self._native = style_name(app.style())  # the style Qt chose for this OS
         self._forced = Qt.ColorScheme.Unknown
+        self._said: bool | None = None  # the darkness `scheme_changed` last said
         self._use_style(self._native)
         app.styleHints().colorSchemeChanged.connect(self._apply)
         self._apply(app.styleHints().colorScheme())
@@ -264,15 +265,34 @@ class SchemeFollower(QObject):
         self._use_style(self._native if wanted == "native" else "fusion")
         restyled = style_name(self._app.style()) != before
         if not self._native_follows and (restyled or is_dark(self._app.palette()) != dark):
+            self._said = dark  # our own change: `palette_changed` must not say it again
             self._app.setPalette(_dark_palette() if dark else _light_palette())
-            # Widgets styled by a style sheet keep the palette they were polished with;
-            # polish them again so they pick up the new one.
-            for widget in QApplication.allWidgets():
-                sheet = widget.styleSheet()
-                if sheet:
-                    widget.setStyleSheet("")
-                    widget.setStyleSheet(sheet)
-        self.scheme_changed.emit(is_dark(self._app.palette()))
+            _repolish_style_sheets()
+        self._say(is_dark(self._app.palette()))
+
+    def palette_changed(self) -> None:
+        """The application's palette changed (the main window heard it). Where the OS's own
+        style follows the scheme (Windows 11, macOS), Qt sets the new palette itself, after
+        `colorSchemeChanged`, which `_apply` hears with the old palette still in place: say
+        the scheme once the new palette is in, when its darkness changed."""
+        dark = is_dark(self._app.palette())
+        if dark != self._said:
+            _repolish_style_sheets()
+            self._say(dark)
+
+    def _say(self, dark: bool) -> None:
+        self._said = dark
+        self.scheme_changed.emit(dark)
+
+
+def _repolish_style_sheets() -> None:
+    """Widgets styled by a style sheet keep the palette they were polished with (its
+    `palette(mid)` and the like); polish them again so they pick up the new one."""
+    for widget in QApplication.allWidgets():
+        sheet = widget.styleSheet()
+        if sheet:
+            widget.setStyleSheet("")
+            widget.setStyleSheet(sheet)
 
 
 def scheme_follower(app: QApplication | None = None) -> SchemeFollower:

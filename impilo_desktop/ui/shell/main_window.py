@@ -32,6 +32,7 @@ from impilo_desktop.ui.plumbing.services import AppServices
 from impilo_desktop.ui.plumbing.session import SandboxHost
 from impilo_desktop.ui.plumbing.session_controller import SessionController
 from impilo_desktop.ui.plumbing.session_end import SessionEnd
+from impilo_desktop.ui.plumbing.theme import scheme_follower
 from impilo_desktop.ui.shell.focus import focus_first
 from impilo_desktop.ui.shell.menus import WindowMenus
 from impilo_desktop.ui.shell.message_bar import MessageBar
@@ -369,6 +370,10 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
         if event.type() == QEvent.Type.WindowStateChange:
             self._light_seen()
+        elif event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            # The application's palette changed (ours, or the OS's own style's): tell the
+            # views, whose widgets are not all told (a hidden page, a style sheet's colours).
+            scheme_follower().palette_changed()
 
     def _light_seen(self) -> None:
         # The online light's probe asks only while somebody can see the light (sync/probe.py).

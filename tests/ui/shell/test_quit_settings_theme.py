@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from impilo_desktop.sandbox import SandboxServer
@@ -14,7 +14,13 @@ from impilo_desktop.secrets import SERVICE, KeyStore, MemoryKeyring
 from impilo_desktop.store import EntryState, Store
 from impilo_desktop.ui.dialogs.quit_question import waiting_text
 from impilo_desktop.ui.dialogs.welcome import WelcomeDialog
-from impilo_desktop.ui.plumbing.theme import DARK_STATUS, LIGHT_STATUS, is_dark, scheme_follower
+from impilo_desktop.ui.plumbing.theme import (
+    DARK_STATUS,
+    LIGHT_STATUS,
+    _dark_palette,
+    is_dark,
+    scheme_follower,
+)
 from impilo_desktop.ui.shell.main_window import MainWindow
 
 from .conftest import MakeWindow, sandbox_draft, submit, visible_child, wait_online
@@ -277,3 +283,25 @@ def test_the_quit_question_names_address_corrections_apart_from_orders() -> None
     assert waiting_text(1, 1) == "1 address correction is waiting to be sent."
     assert waiting_text(3, 1) == "2 orders and 1 address correction are waiting to be sent."
     assert waiting_text(3, 2) == "1 order and 2 address corrections are waiting to be sent."
+
+
+def test_a_palette_the_os_changes_reaches_every_view(qtbot: QtBot, make_window: MakeWindow) -> None:
+    """Windows 11's and macOS's own styles change the application's palette themselves,
+    after the scheme signal our follower hears: the banners, Settings and Drafts take the
+    new scheme's colours all the same."""
+    window = make_window()
+    window.show_page("settings")
+    window.show_page("drafts")
+    banner = window.sandbox_banner
+    assert LIGHT_STATUS.banner_bg in banner.styleSheet()
+    before = QApplication.palette()
+    try:
+        QApplication.setPalette(_dark_palette())
+        qtbot.waitUntil(lambda: DARK_STATUS.banner_bg in banner.styleSheet())
+        assert DARK_STATUS.muted in window.settings_page.note.styleSheet()
+        assert DARK_STATUS.muted in window.drafts_page.empty.styleSheet()
+    finally:
+        QApplication.setPalette(before)
+    qtbot.waitUntil(lambda: LIGHT_STATUS.banner_bg in banner.styleSheet())
+    assert LIGHT_STATUS.muted in window.settings_page.note.styleSheet()
+    assert LIGHT_STATUS.muted in window.drafts_page.empty.styleSheet()
