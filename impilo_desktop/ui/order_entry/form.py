@@ -399,7 +399,7 @@ class OrderForm(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         # Where the OS's own style follows the scheme (Windows 11, macOS), the application's
-        # palette changes without our follower: the form, not a window, hears PaletteChange.
+        # palette changes without our follower: the form hears PaletteChange (Qt 6.11).
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self.apply_style()
         super().changeEvent(event)

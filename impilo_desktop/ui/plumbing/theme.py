@@ -268,15 +268,22 @@ class SchemeFollower(QObject):
             self._said = dark  # our own change: `palette_changed` must not say it again
             self._app.setPalette(_dark_palette() if dark else _light_palette())
             _repolish_style_sheets()
-        self._say(is_dark(self._app.palette()))
+            self._say(is_dark(self._app.palette()))
+        elif self._native_follows:
+            # Qt sets the OS style's palette itself, maybe not yet (see `palette_changed`).
+            self.palette_changed()
+        else:
+            self._say(is_dark(self._app.palette()))
 
     def palette_changed(self) -> None:
-        """The application's palette changed (the main window heard it). Where the OS's own
-        style follows the scheme (Windows 11, macOS), Qt sets the new palette itself, after
-        `colorSchemeChanged`, which `_apply` hears with the old palette still in place: say
-        the scheme once the new palette is in, when its darkness changed."""
+        """The application's palette changed (the main window heard it), or may have. Where
+        the OS's own style follows the scheme (Windows 11, macOS), Qt sets the new palette
+        itself, after `colorSchemeChanged`, which `_apply` hears with the old palette still
+        in place: re-polish and say the scheme once the new palette is in, whichever of the
+        two comes last."""
         dark = is_dark(self._app.palette())
         if dark != self._said:
+            self._said = dark  # before re-polishing, which sends palette changes of its own
             _repolish_style_sheets()
             self._say(dark)
 

@@ -373,6 +373,7 @@ class MainWindow(QMainWindow):
         elif event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             # The application's palette changed (ours, or the OS's own style's): tell the
             # views, whose widgets are not all told (a hidden page, a style sheet's colours).
+            # Windows hear PaletteChange here (Qt 6.11); ApplicationPaletteChange in case.
             scheme_follower().palette_changed()
 
     def _light_seen(self) -> None:

@@ -90,7 +90,7 @@ class WindowPages(QObject):
         """`work()` on the turn of the event loop after the window's first paint has reached
         the screen (at once if it has; without a paint, `WITHOUT_PAINT_MS` after showing)."""
         if self._first_paint_done:
-            QTimer.singleShot(0, work)
+            QTimer.singleShot(0, lambda: None if self._stopped else work())
         else:
             self._after_paint.append(work)
 

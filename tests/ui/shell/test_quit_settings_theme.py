@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -295,13 +295,24 @@ def test_a_palette_the_os_changes_reaches_every_view(qtbot: QtBot, make_window: 
     banner = window.sandbox_banner
     assert LIGHT_STATUS.banner_bg in banner.styleSheet()
     before = QApplication.palette()
+    light_window = before.color(QPalette.ColorRole.Window)
+    dark_window = _dark_palette().color(QPalette.ColorRole.Window)
+
+    def sidebar_window() -> QColor:
+        return window.page_list.palette().color(QPalette.ColorRole.Window)
+
+    assert window.page_list.styleSheet()
+    assert sidebar_window() == light_window
     try:
         QApplication.setPalette(_dark_palette())
         qtbot.waitUntil(lambda: DARK_STATUS.banner_bg in banner.styleSheet())
         assert DARK_STATUS.muted in window.settings_page.note.styleSheet()
         assert DARK_STATUS.muted in window.drafts_page.empty.styleSheet()
+        # Widgets with a style sheet of their own are polished again with the new palette.
+        assert sidebar_window() == dark_window
     finally:
         QApplication.setPalette(before)
     qtbot.waitUntil(lambda: LIGHT_STATUS.banner_bg in banner.styleSheet())
+    assert sidebar_window() == light_window
     assert LIGHT_STATUS.muted in window.settings_page.note.styleSheet()
     assert LIGHT_STATUS.muted in window.drafts_page.empty.styleSheet()
