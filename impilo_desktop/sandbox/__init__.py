@@ -11,19 +11,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from impilo_desktop.sandbox.demo import DEMO_API_KEY
-from impilo_desktop.sandbox.faults import Faults
-from impilo_desktop.sandbox.seed import SeedSize
 
 if TYPE_CHECKING:
+    from impilo_desktop.sandbox.faults import Faults
+    from impilo_desktop.sandbox.seed import SeedSize
     from impilo_desktop.sandbox.server import SandboxServer
 
 
 def __getattr__(name: str) -> Any:
-    # The server pulls in aiohttp; load it only when someone actually runs a sandbox.
+    # Loaded only when someone runs a sandbox: the server pulls in aiohttp, and the seed and
+    # the faults are the server's (a real account's window, which imports this package for
+    # the demo key, needs neither before its first paint).
     if name == "SandboxServer":
         from impilo_desktop.sandbox.server import SandboxServer
 
         return SandboxServer
+    if name == "Faults":
+        from impilo_desktop.sandbox.faults import Faults
+
+        return Faults
+    if name == "SeedSize":
+        from impilo_desktop.sandbox.seed import SeedSize
+
+        return SeedSize
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
