@@ -58,6 +58,9 @@ sys.exit(main(["--profile", "custom", "--base-url", url]))
 NEVER_FOR_THE_WINDOW = (
     "aiohttp",
     "impilo_desktop.sandbox.server",
+    # The sandbox's data and faults: the package is imported for its demo key only.
+    "impilo_desktop.sandbox.seed",
+    "impilo_desktop.sandbox.faults",
     "impilo_desktop.sandbox.cli",
     "impilo_desktop.sync.cli",
     "openpyxl",
