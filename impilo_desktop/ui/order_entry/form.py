@@ -4,7 +4,7 @@ recipient, items, kits, shipping and references, returns, then Submit. No behavi
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -136,7 +136,8 @@ class OrderForm(QWidget):
         for picker in (self.patient_picker, self.site_picker, self.item_search, self.kit_search):
             picker.results_shown.connect(lambda p=picker: self._bring_into_view(p))
         # Problem and hint labels are coloured as they are made (`set_role`); after a
-        # light/dark switch, again.
+        # light/dark switch, again (the scheme follower says it, also when the OS's own
+        # style changed the palette: theme.py, `SchemeFollower.palette_changed`).
         on_scheme_change(self._on_scheme_changed)
 
     # --- sections ------------------------------------------------------------------------
@@ -396,13 +397,6 @@ class OrderForm(QWidget):
 
     def _on_scheme_changed(self, _dark: bool) -> None:
         self.apply_style()
-
-    def changeEvent(self, event: QEvent) -> None:
-        # Where the OS's own style follows the scheme (Windows 11, macOS), the application's
-        # palette changes without our follower: the form hears PaletteChange (Qt 6.11).
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self.apply_style()
-        super().changeEvent(event)
 
     def recipient_button_for(self, kind: str) -> QRadioButton:
         return self.patient_button if kind == "patient" else self.site_button

@@ -117,31 +117,6 @@ def test_problem_labels_take_the_dark_colours(qtbot: QtBot, view: OrderEntryView
         follower.set_scheme(Qt.ColorScheme.Unknown)
 
 
-def test_problem_labels_follow_a_palette_the_os_changes(qtbot: QtBot, view: OrderEntryView) -> None:
-    """Windows 11's and macOS's own styles change the application's palette themselves
-    (our scheme follower sets none there): the problems take the new scheme's colours."""
-    from PySide6.QtGui import QPalette
-    from PySide6.QtWidgets import QApplication
-
-    from impilo_desktop.ui.plumbing.theme import DARK_STATUS, LIGHT_STATUS, _dark_palette
-
-    def colour(label: QLabel) -> str:
-        return label.palette().color(QPalette.ColorRole.WindowText).name()
-
-    f = view.form
-    view.submit()
-    assert colour(f.recipient_error) == LIGHT_STATUS.bad
-    before = QApplication.palette()
-    try:
-        QApplication.setPalette(_dark_palette())
-        # Qt tells the widgets inside a window of a palette change by a posted event.
-        qtbot.waitUntil(lambda: colour(f.recipient_error) == DARK_STATUS.bad)
-        assert colour(f.reason_label) == DARK_STATUS.bad
-    finally:
-        QApplication.setPalette(before)
-    qtbot.waitUntil(lambda: colour(f.recipient_error) == LIGHT_STATUS.bad)
-
-
 def test_kit_results_open_in_sight(qtbot: QtBot, view: OrderEntryView) -> None:
     """The kit list opens near the bottom of the form; the form scrolls so it is seen."""
     view.resize(1000, 600)

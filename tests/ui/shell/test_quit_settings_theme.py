@@ -287,9 +287,12 @@ def test_the_quit_question_names_address_corrections_apart_from_orders() -> None
 
 def test_a_palette_the_os_changes_reaches_every_view(qtbot: QtBot, make_window: MakeWindow) -> None:
     """Windows 11's and macOS's own styles change the application's palette themselves,
-    after the scheme signal our follower hears: the banners, Settings and Drafts take the
-    new scheme's colours all the same."""
+    after the scheme signal our follower hears: the banners, New order's problems,
+    Settings and Drafts take the new scheme's colours all the same."""
     window = make_window()
+    form = window.order_entry.form
+    window.order_entry.submit()  # nothing chosen yet: the recipient problem shows
+    assert text_color(form.recipient_error) == LIGHT_STATUS.bad
     window.show_page("settings")
     window.show_page("drafts")
     banner = window.sandbox_banner
@@ -308,6 +311,8 @@ def test_a_palette_the_os_changes_reaches_every_view(qtbot: QtBot, make_window: 
         qtbot.waitUntil(lambda: DARK_STATUS.banner_bg in banner.styleSheet())
         assert DARK_STATUS.muted in window.settings_page.note.styleSheet()
         assert DARK_STATUS.muted in window.drafts_page.empty.styleSheet()
+        assert text_color(form.recipient_error) == DARK_STATUS.bad
+        assert text_color(form.reason_label) == DARK_STATUS.bad
         # Widgets with a style sheet of their own are polished again with the new palette.
         assert sidebar_window() == dark_window
     finally:
@@ -316,3 +321,4 @@ def test_a_palette_the_os_changes_reaches_every_view(qtbot: QtBot, make_window: 
     assert sidebar_window() == light_window
     assert LIGHT_STATUS.muted in window.settings_page.note.styleSheet()
     assert LIGHT_STATUS.muted in window.drafts_page.empty.styleSheet()
+    assert text_color(form.recipient_error) == LIGHT_STATUS.bad
