@@ -63,7 +63,6 @@ docs/performance.md ("Start-up").
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -74,9 +73,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.runtime_env import NOT_INSTALLED_ENV, not_installed
+from benchmarks.startup_app import APP_WINDOW, give_key, startup_world
 from impilo_desktop.sandbox.demo import DEMO_API_KEY  # what a sandbox accepts by default
-from impilo_desktop.secrets import SERVICE
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BUNDLE = ROOT / "dist" / "impilo-desktop" / "impilo-desktop"
@@ -95,108 +93,6 @@ app.processEvents()
 print("READY", flush=True)
 """
 
-# The command's own path with a READY line. Its first lines are runtime_env.py's
-# `hide_not_installed`, written out: the driver imports nothing of the app, of Qt or of
-# keyring before `cli.main`, so the window's modules load in the command's own order (PySide6
-# reads the source of every module imported after it, so the order costs time). Once the
-# app's `ui.app` module has run, the driver makes the QApplication (run_app takes the one that
-# exists) and a timer on its event loop that looks for the main window once it is exposed,
-# says READY and closes it; the app then ends as the coordinator's would.
-APP_WINDOW = """
-import os
-import sys
-from importlib.machinery import PathFinder
-
-NOT_INSTALLED = frozenset(os.environ.get("NOT_INSTALLED_ENV", "").split(","))
-
-class NotInstalled:
-    def find_spec(self, name, path=None, target=None):
-        if name.partition(".")[0] in NOT_INSTALLED:
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-
-sys.meta_path.insert(0, NotInstalled())
-
-def on_window_module():
-    global app
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-    app = QApplication(["impilo-desktop"])
-
-    def ready():
-        for window in app.topLevelWidgets():
-            handle = window.windowHandle()
-            if window.objectName() == "mainWindow" and handle is not None and handle.isExposed():
-                print("READY", flush=True)
-                QTimer.singleShot(0, lambda: online(window))
-                return
-        QTimer.singleShot(1, ready)
-
-    def online(window):
-        # The window's first answer from its server reached the UI thread: the store is open,
-        # the key read, the bridge and the network stack loaded, the server (the built-in
-        # sandbox's too) answering. A Send would work from here.
-        if window.services.outbox.state == "online":
-            print("ONLINE", flush=True)
-            window.close()
-            return
-        QTimer.singleShot(1, lambda: online(window))
-
-    QTimer.singleShot(0, ready)
-
-class AfterWindowModule:
-    def find_spec(self, name, path=None, target=None):
-        if name != "impilo_desktop.ui.app":
-            return None
-        sys.meta_path.remove(self)
-        spec = PathFinder.find_spec(name, path)
-        run = spec.loader.exec_module
-        def exec_module(module):
-            run(module)
-            on_window_module()
-        spec.loader.exec_module = exec_module
-        return spec
-
-sys.meta_path.insert(0, AfterWindowModule())
-from impilo_desktop.cli import main
-if sys.argv[1] == "sandbox":
-    sys.exit(main(["--profile", "sandbox"]))
-sys.exit(main(["--profile", "custom", "--base-url", sys.argv[1]]))
-""".replace("NOT_INSTALLED_ENV", NOT_INSTALLED_ENV)
-# The account's keys live in a JSON file of its throw-away home, through a keyring backend
-# named by PYTHON_KEYRING_BACKEND (keyring loads it when the app first asks for its keyring,
-# as it would detect the OS one): a second start finds the key and the database key there as
-# in the OS keyring (an in-memory one would forget the database key, and the next start would
-# ask for it). Reading the OS keyring (a D-Bus round trip on Linux) is not in the number.
-FILE_KEYRING_MODULE = "impilo_benchmark_keyring"
-FILE_KEYRING = """
-import json
-import os
-from pathlib import Path
-
-from keyring.backend import KeyringBackend
-
-
-class FileKeyring(KeyringBackend):
-    priority = 1
-    path = Path(os.environ["IMPILO_DESKTOP_HOME"]) / "benchmark-keyring.json"
-
-    def _all(self):
-        return json.loads(self.path.read_text()) if self.path.exists() else {}
-
-    def get_password(self, service, username):
-        return self._all().get(service + "/" + username)
-
-    def set_password(self, service, username, password):
-        data = self._all()
-        data[service + "/" + username] = password
-        self.path.write_text(json.dumps(data))
-
-    def delete_password(self, service, username):
-        data = self._all()
-        data.pop(service + "/" + username, None)
-        self.path.write_text(json.dumps(data))
-"""
 SELF_TEST_READY = "ok   main window"
 # The app driver's lines: its window up (the finish line of the table) and then online.
 APP_LINES = ("READY", "ONLINE")
@@ -239,41 +135,6 @@ def time_to_lines(
     raise RuntimeError(f"{cmd[0]} never printed {markers!r} (exit {proc.returncode}):\n{output}")
 
 
-def give_key(home: str | Path, profile: str, key: str) -> None:
-    """Put `profile`'s API key in the file keyring of `home` (FILE_KEYRING), as the
-    coordinator's first start would have saved it."""
-    path = Path(home) / "benchmark-keyring.json"
-    path.write_text(json.dumps({f"{SERVICE}/{profile}": key}))
-
-
-class AccountServer:
-    """A sandbox in a process of its own on 127.0.0.1, standing for the account's server."""
-
-    def __init__(self, python: str, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
-            [python, "-m", "impilo_desktop", "sandbox", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env=env,
-            cwd=env["PYTHONPATH"].split(os.pathsep)[0],
-        )
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            if line.startswith("Impilo sandbox listening on "):
-                self.base_url = line.split(" on ", 1)[1].strip()
-                return
-        self.stop()
-        raise RuntimeError("the account's sandbox did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=7)
@@ -299,96 +160,66 @@ def main(argv: list[str] | None = None) -> int:
         f" source {args.source}\n",
         flush=True,
     )
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    env.pop("IMPILO_API_KEY", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(args.source), env.get("PYTHONPATH")]))
-    # Every process reads its bytecode from a cache of this run, which the warm-up fills, as
-    # an installed app's `.pyc` files (compiled by pip at install, frozen in the bundle): a
-    # checkout run with PYTHONDONTWRITEBYTECODE would compile the app's ~200 modules at every
-    # start, work no coordinator's start does. The checkout itself gets no `__pycache__`.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    bytecode = tempfile.TemporaryDirectory(prefix="impilo-startup-bytecode-")
-    env["PYTHONPYCACHEPREFIX"] = bytecode.name
-    hidden = not_installed(args.python)  # before the server: a failure leaves nothing running
-    server = AccountServer(args.python, env)
-    keyring_folder = tempfile.TemporaryDirectory(prefix="impilo-startup-keyring-")
-    Path(keyring_folder.name, f"{FILE_KEYRING_MODULE}.py").write_text(FILE_KEYRING)
-
-    def app_env(source: Path, home: str | Path) -> dict[str, str]:
-        """The app's processes: `source`'s code, the file keyring, their own home."""
-        path = [str(source), keyring_folder.name, os.environ.get("PYTHONPATH", "")]
-        return {
-            **env,
-            "PYTHONPATH": os.pathsep.join(filter(None, path)),
-            "PYTHON_KEYRING_BACKEND": f"{FILE_KEYRING_MODULE}.FileKeyring",
-            "IMPILO_DESKTOP_HOME": str(home),
-            NOT_INSTALLED_ENV: ",".join(hidden),
+    with (
+        startup_world(args.python, args.source) as world,
+        tempfile.TemporaryDirectory(prefix="impilo-startup-account-") as account_home,
+        tempfile.TemporaryDirectory(prefix="impilo-startup-sandbox-") as sandbox_home,
+        tempfile.TemporaryDirectory(prefix="impilo-startup-before-") as before_home,
+    ):
+        account_env = world.app_env(args.source, account_home)
+        give_key(account_home, "custom", DEMO_API_KEY)
+        sandbox_env = world.app_env(args.source, sandbox_home)
+        driver = [args.python, "-c", APP_WINDOW]
+        targets: dict[str, tuple[list[str], tuple[str, ...], dict[str, str]]] = {
+            "bare PySide6 window": ([args.python, "-c", BARE_WINDOW], ("READY",), world.env),
+            "real account, from source": (
+                [*driver, world.server.base_url],
+                APP_LINES,
+                account_env,
+            ),
+            "sandbox, from source": ([*driver, "sandbox"], APP_LINES, sandbox_env),
         }
-
-    try:
-        with (
-            bytecode,
-            keyring_folder,
-            tempfile.TemporaryDirectory(prefix="impilo-startup-account-") as account_home,
-            tempfile.TemporaryDirectory(prefix="impilo-startup-sandbox-") as sandbox_home,
-            tempfile.TemporaryDirectory(prefix="impilo-startup-before-") as before_home,
-        ):
-            account_env = app_env(args.source, account_home)
-            give_key(account_home, "custom", DEMO_API_KEY)
-            sandbox_env = app_env(args.source, sandbox_home)
-            driver = [args.python, "-c", APP_WINDOW]
-            targets: dict[str, tuple[list[str], tuple[str, ...], dict[str, str]]] = {
-                "bare PySide6 window": ([args.python, "-c", BARE_WINDOW], ("READY",), env),
-                "real account, from source": (
-                    [*driver, server.base_url],
+        if args.before is not None:
+            # The same runs with another checkout's code, each profile in a home of its
+            # own (a store of one version is not reopened by the other).
+            for name, home in (("account", "a"), ("sandbox", "s")):
+                folder = Path(before_home) / home
+                folder.mkdir()
+                before_env = world.app_env(args.before, folder)
+                if name == "account":
+                    give_key(folder, "custom", DEMO_API_KEY)
+                target = [world.server.base_url] if name == "account" else ["sandbox"]
+                label = "real account" if name == "account" else "sandbox"
+                targets[f"{label}, before ({args.before.name})"] = (
+                    [*driver, *target],
                     APP_LINES,
-                    account_env,
-                ),
-                "sandbox, from source": ([*driver, "sandbox"], APP_LINES, sandbox_env),
-            }
-            if args.before is not None:
-                # The same runs with another checkout's code, each profile in a home of its
-                # own (a store of one version is not reopened by the other).
-                for name, home in (("account", "a"), ("sandbox", "s")):
-                    folder = Path(before_home) / home
-                    folder.mkdir()
-                    before_env = app_env(args.before, folder)
-                    if name == "account":
-                        give_key(folder, "custom", DEMO_API_KEY)
-                    target = [server.base_url] if name == "account" else ["sandbox"]
-                    label = "real account" if name == "account" else "sandbox"
-                    targets[f"{label}, before ({args.before.name})"] = (
-                        [*driver, *target],
-                        APP_LINES,
-                        before_env,
-                    )
-            if args.no_bundle:
-                pass
-            elif args.bundle.is_file():
-                window_only = [str(args.bundle), "--self-test", "--self-test-window-only"]
-                key_env = {**env, "IMPILO_API_KEY": DEMO_API_KEY}
-                targets["real account, bundle (self-test window)"] = (
-                    [*window_only, f"--self-test-account={server.base_url}"],
-                    (SELF_TEST_READY,),
-                    key_env,
+                    before_env,
                 )
-                targets["sandbox, bundle (self-test window)"] = (
-                    window_only,
-                    (SELF_TEST_READY,),
-                    env,
-                )
-            else:
-                print(f"(no bundle at {args.bundle}: build it to include it)", file=sys.stderr)
+        if args.no_bundle:
+            pass
+        elif args.bundle.is_file():
+            window_only = [str(args.bundle), "--self-test", "--self-test-window-only"]
+            key_env = {**world.env, "IMPILO_API_KEY": DEMO_API_KEY}
+            targets["real account, bundle (self-test window)"] = (
+                [*window_only, f"--self-test-account={world.server.base_url}"],
+                (SELF_TEST_READY,),
+                key_env,
+            )
+            targets["sandbox, bundle (self-test window)"] = (
+                window_only,
+                (SELF_TEST_READY,),
+                world.env,
+            )
+        else:
+            print(f"(no bundle at {args.bundle}: build it to include it)", file=sys.stderr)
 
-            for cmd, markers, target_env in targets.values():  # warm caches; not counted
-                time_to_lines(cmd, markers, target_env)
-            # Per target, one list of seconds per marker: [first paint], [online] if printed.
-            samples: dict[str, list[list[float]]] = {name: [] for name in targets}
-            for _ in range(args.runs):
-                for name, (cmd, markers, target_env) in targets.items():
-                    samples[name].append(time_to_lines(cmd, markers, target_env))
-    finally:
-        server.stop()
+        for cmd, markers, target_env in targets.values():  # warm caches; not counted
+            time_to_lines(cmd, markers, target_env)
+        # Per target, one list of seconds per marker: [first paint], [online] if printed.
+        samples: dict[str, list[list[float]]] = {name: [] for name in targets}
+        for _ in range(args.runs):
+            for name, (cmd, markers, target_env) in targets.items():
+                samples[name].append(time_to_lines(cmd, markers, target_env))
 
     bare = statistics.median(run[0] for run in samples["bare PySide6 window"])
     print(
