@@ -26,7 +26,11 @@ noise). Two profiles, as the coordinator starts them:
   `--self-test-account=URL` on the real account (the only way into a frozen build). The
   self-test starts its window as the command does (the built-in sandbox's server and the
   window's work after the first paint); before session 12 it built the sandbox's server
-  first, so older bundle sandbox rows timed a start no coordinator had.
+  first, so older bundle sandbox rows timed a start no coordinator had. Each row keeps its
+  home between runs (`--self-test-home`), so its timed runs are second starts, like the
+  rows from source; before session 13 every bundle run was a first start in a new home.
+  Beside them, the same self-test command from source (the `SELF_TEST_FROM_SOURCE`
+  driver): the bundle's rows against these show what freezing costs, like for like;
 
 Every process finds the bytecode of what it imports (PySide6's, the app's) in a cache of
 this run (PYTHONPYCACHEPREFIX, a temporary folder the warm-up runs fill; PYTHONDONTWRITEBYTECODE
@@ -73,7 +77,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.startup_app import APP_WINDOW, give_key, startup_world
+from benchmarks.startup_app import APP_WINDOW, SELF_TEST_FROM_SOURCE, give_key, startup_world
 from impilo_desktop.sandbox.demo import DEMO_API_KEY  # what a sandbox accepts by default
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         tempfile.TemporaryDirectory(prefix="impilo-startup-account-") as account_home,
         tempfile.TemporaryDirectory(prefix="impilo-startup-sandbox-") as sandbox_home,
         tempfile.TemporaryDirectory(prefix="impilo-startup-before-") as before_home,
+        tempfile.TemporaryDirectory(prefix="impilo-startup-self-test-") as self_test_homes,
     ):
         account_env = world.app_env(args.source, account_home)
         give_key(account_home, "custom", DEMO_API_KEY)
@@ -198,18 +203,31 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_bundle:
             pass
         elif args.bundle.is_file():
-            window_only = [str(args.bundle), "--self-test", "--self-test-window-only"]
-            key_env = {**world.env, "IMPILO_API_KEY": DEMO_API_KEY}
-            targets["real account, bundle (self-test window)"] = (
-                [*window_only, f"--self-test-account={world.server.base_url}"],
-                (SELF_TEST_READY,),
-                key_env,
-            )
-            targets["sandbox, bundle (self-test window)"] = (
-                window_only,
-                (SELF_TEST_READY,),
-                world.env,
-            )
+            # The self-test's window, frozen and from source, each in a home kept between its
+            # runs: the warm-up makes the store, and the timed runs are second starts.
+            for where, program in (
+                ("bundle", [str(args.bundle)]),
+                ("from source", [args.python, "-c", SELF_TEST_FROM_SOURCE]),
+            ):
+                # (The self-test makes its own home; app_env's only gives the checkout.)
+                env = {**world.env} if where == "bundle" else world.app_env(args.source, "-")
+                env["IMPILO_API_KEY"] = DEMO_API_KEY
+                for label, extra in (
+                    ("real account", [f"--self-test-account={world.server.base_url}"]),
+                    ("sandbox", []),
+                ):
+                    kept = Path(self_test_homes) / f"{where}-{label}".replace(" ", "-")
+                    targets[f"{label}, {where} (self-test window)"] = (
+                        [
+                            *program,
+                            "--self-test",
+                            "--self-test-window-only",
+                            f"--self-test-home={kept}",
+                            *extra,
+                        ],
+                        (SELF_TEST_READY,),
+                        env,
+                    )
         else:
             print(f"(no bundle at {args.bundle}: build it to include it)", file=sys.stderr)
 

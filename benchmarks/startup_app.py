@@ -17,27 +17,16 @@ from typing import NamedTuple
 from benchmarks.runtime_env import NOT_INSTALLED_ENV, not_installed
 from impilo_desktop.secrets import SERVICE
 
-# The command's own path with a READY line. Its first lines are runtime_env.py's
-# `hide_not_installed`, written out: the driver imports nothing of the app, of Qt or of
-# keyring before `cli.main`, so the window's modules load in the command's own order (PySide6
-# reads the source of every module imported after it, so the order costs time). Once the
-# app's `ui.app` module has run, the driver makes the QApplication (run_app takes the one that
-# exists) and a timer on its event loop that looks for the main window once it is exposed,
-# says READY and closes it; the app then ends as the coordinator's would.
-APP_WINDOW = """
+# The drivers' first lines: runtime_env.py's `hide_not_installed`, written out. A driver
+# imports nothing of the app, of Qt or of keyring before `cli.main`, so the window's modules
+# load in the command's own order (PySide6 reads the source of every module imported after
+# it, so the order costs time).
+HIDE_NOT_INSTALLED = """
 import os
 import sys
 import time
-from importlib.machinery import PathFinder
 
 STARTED = time.perf_counter()
-PHASES = os.environ.get("IMPILO_STARTUP_PHASES") == "1"
-
-def phase(name):
-    # benchmarks/startup_phases.py: milliseconds from this driver's first lines.
-    if PHASES:
-        print(f"PHASE {name} {(time.perf_counter() - STARTED) * 1000:.1f}", flush=True)
-
 NOT_INSTALLED = frozenset(os.environ.get("NOT_INSTALLED_ENV", "").split(","))
 
 class NotInstalled:
@@ -47,6 +36,31 @@ class NotInstalled:
         return None
 
 sys.meta_path.insert(0, NotInstalled())
+""".replace("NOT_INSTALLED_ENV", NOT_INSTALLED_ENV)
+# The self-test's window from source (`--self-test --self-test-window-only ...` as the
+# arguments): the bundle's rows run the same command frozen, so the two compare like for like.
+SELF_TEST_FROM_SOURCE = (
+    HIDE_NOT_INSTALLED
+    + """
+from impilo_desktop.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+)
+# The command's own path with a READY line. Once the app's `ui.app` module has run, the
+# driver makes the QApplication (run_app takes the one that exists) and a timer on its event
+# loop that looks for the main window once it is exposed, says READY and closes it; the app
+# then ends as the coordinator's would.
+APP_WINDOW = (
+    HIDE_NOT_INSTALLED
+    + """
+from importlib.machinery import PathFinder
+
+PHASES = os.environ.get("IMPILO_STARTUP_PHASES") == "1"
+
+def phase(name):
+    # benchmarks/startup_phases.py: milliseconds from this driver's first lines.
+    if PHASES:
+        print(f"PHASE {name} {(time.perf_counter() - STARTED) * 1000:.1f}", flush=True)
 
 def on_window_module():
     global app
@@ -115,7 +129,8 @@ if PHASES:
 if sys.argv[1] == "sandbox":
     sys.exit(main(["--profile", "sandbox"]))
 sys.exit(main(["--profile", "custom", "--base-url", sys.argv[1]]))
-""".replace("NOT_INSTALLED_ENV", NOT_INSTALLED_ENV)
+"""
+)
 # The account's keys live in a JSON file of its throw-away home, through a keyring backend
 # named by PYTHON_KEYRING_BACKEND (keyring loads it when the app first asks for its keyring,
 # as it would detect the OS one): a second start finds the key and the database key there as

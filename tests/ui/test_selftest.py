@@ -61,6 +61,29 @@ def test_self_test_fails_with_a_reason_when_time_runs_out(qapp: QApplication) ->
     assert "FAIL self-test: time limit of 0 s ran out while waiting for" in text
 
 
+def test_a_kept_home_opens_its_store_again(qapp: QApplication, tmp_path: Path) -> None:
+    """`--self-test-home=DIR` (the start-up benchmark's bundle rows): the second run is a
+    second start, reopening the encrypted store the first made, with the database key from
+    the home's own keyring file (an in-memory keyring would have forgotten it)."""
+    home = tmp_path / "kept"
+    argv = ["--self-test", "--self-test-window-only", f"--self-test-home={home}"]
+    outputs = []
+    for _ in range(2):
+        out = io.StringIO()
+        code = run_self_test(argv, out=out, watchdog=False, check_signals=False)
+        assert code == 0, out.getvalue()
+        outputs.append(out.getvalue())
+        stores = sorted(home.glob("profiles/*/impilo.sqlite3"))
+        assert [path.parent.name for path in stores] == ["sandbox"]
+        if len(outputs) == 1:
+            made = stores[0].stat().st_ino
+    assert stores[0].stat().st_ino == made  # the same file, opened again
+    assert "ok   main window (sandbox)" in outputs[1]
+    assert "ok   every page" not in outputs[1]  # window only
+    saved = (home / "self-test-keyring.json").read_text(encoding="utf-8")
+    assert '"username": "sandbox"' in saved
+
+
 def test_signal_probe_reports_this_interpreter_and_gives_references_back() -> None:
     before = sys.getrefcount(True)
     assert emit_refcount_loss(40) == (40 if SIGNALS_BROKEN else 0)

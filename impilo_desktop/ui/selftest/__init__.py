@@ -13,7 +13,6 @@ import argparse
 import logging
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ from impilo_desktop.api.network import self_check as network_self_check
 from impilo_desktop.config import HOME_ENV
 from impilo_desktop.domain.order_sheet.self_check import self_check as sheet_self_check
 from impilo_desktop.logs import configure_logging, reset_logging
+from impilo_desktop.ui.selftest.home import self_test_home
 from impilo_desktop.ui.selftest.report import (
     Reporter,
     SelfTestError,
@@ -45,6 +45,9 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     # --self-test-account=URL on a real account's profile at URL instead of the sandbox.
     parser.add_argument("--self-test-window-only", action="store_true")
     parser.add_argument("--self-test-account", metavar="URL")
+    # With --self-test-home=DIR the home (and its keyring) is kept between runs, so a second
+    # run times a second start, as a coordinator's daily start is (self-test/home.py).
+    parser.add_argument("--self-test-home", metavar="DIR", type=Path)
     args, _rest = parser.parse_known_args(list(argv))
     return args
 
@@ -71,14 +74,10 @@ def run_self_test(
     previous_home = os.environ.get(HOME_ENV)
     test: SelfTest | None = None
     try:
-        # ignore_cleanup_errors: on Windows a file still held open must not fail a passed test.
-        with tempfile.TemporaryDirectory(
-            prefix="impilo-self-test-", ignore_cleanup_errors=True
-        ) as tmp:
-            home = Path(tmp)
+        with self_test_home(args.self_test_home) as home:
             os.environ[HOME_ENV] = str(home)  # logs, settings, data: all in the temp folder
             log_file = configure_logging()
-            test = SelfTest(home, limit, report)
+            test = SelfTest(home, limit, report, keep_home=args.self_test_home is not None)
             frozen = "bundle" if getattr(sys, "frozen", False) else "source"
             report.line(f"{APP_NAME} {__version__} self-test ({frozen}, {sys.platform})")
             try:

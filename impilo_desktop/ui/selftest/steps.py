@@ -42,8 +42,11 @@ REAL_PAGE_WIDGETS = ("submitOrderButton", "draftsTable", "orderHistoryTable")
 class SelfTest:
     """The steps, sharing the application, the window and one deadline."""
 
-    def __init__(self, home: Path, timeout: float, reporter: Reporter) -> None:
+    def __init__(
+        self, home: Path, timeout: float, reporter: Reporter, *, keep_home: bool = False
+    ) -> None:
         self.home = home
+        self.keep_home = keep_home
         self.deadline = time.monotonic() + timeout
         self.timeout = timeout
         self.report = reporter
@@ -111,7 +114,22 @@ class SelfTest:
         icons = list(resource_path("icons").glob("*.svg"))
         if not icons:
             raise SelfTestError(f"no SVG icons in {resource_path('icons')}")
-        return f"{len(icons)} icons in {resource_path('')}"
+        return f"{len(icons)} icons in {resource_path('')}; {self._qt_prefix()}"
+
+    @staticmethod
+    def _qt_prefix() -> str:
+        """Qt's prefix: in a bundle, inside it (the embedded qt.conf that frozen_qt.py
+        registers), or Qt would look for its plugins where the build machine had them."""
+        from PySide6.QtCore import QFile, QLibraryInfo
+
+        prefix = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PrefixPath))
+        bundle = getattr(sys, "_MEIPASS", None)
+        if bundle is not None:
+            if not QFile.exists(":/qt/etc/qt.conf"):
+                raise SelfTestError("the bundle's qt.conf was not registered (frozen_qt.py)")
+            if not prefix.resolve().is_relative_to(Path(bundle).resolve()):
+                raise SelfTestError(f"Qt's prefix {prefix} is outside the bundle {bundle}")
+        return f"Qt prefix {prefix}"
 
     def check_single_instance(self) -> str:
         """The lock and local socket that keep a second window off this home (QtNetwork is
@@ -134,10 +152,13 @@ class SelfTest:
         from impilo_desktop.config import API_KEY_ENV, CUSTOM
         from impilo_desktop.secrets import KeyStore, MemoryKeyring
         from impilo_desktop.ui.app import create_app
+        from impilo_desktop.ui.selftest.home import HomeKeyring
 
-        # A memory keyring: the self-test must never read or write the user's real keychain.
-        # An account's key is stored in it as the welcome dialog stores one.
-        keys = KeyStore(MemoryKeyring(), env={})
+        # A keyring of its own: the self-test must never read or write the user's real
+        # keychain. A kept home keeps it in a file, for the store's key on the next run. An
+        # account's key is stored in it as the welcome dialog stores one.
+        backend = HomeKeyring(self.home) if self.keep_home else MemoryKeyring()
+        keys = KeyStore(backend, env={})
         argv = ["--profile", "sandbox"]
         if account is not None:
             argv = ["--profile", CUSTOM, "--base-url", account]

@@ -1,0 +1,60 @@
+"""The self-test's home folder: a throw-away one, or one kept between runs
+(`--self-test-home=DIR`) so that the start-up benchmark can time a second start of a frozen
+build, as a coordinator's daily start is, instead of a first one.
+
+A kept home keeps its keyring in a file of its own: the self-test never reads or writes the
+coordinator's real keychain, and its next run must find the database key of the store the
+last one made (an in-memory keyring would forget it, and the store could not be opened)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from impilo_desktop.secrets import MemoryKeyring
+
+KEYRING_FILE = "self-test-keyring.json"
+
+
+@contextmanager
+def self_test_home(kept: Path | None) -> Iterator[Path]:
+    """`kept` (made if missing, left in place), or a temporary folder removed afterwards."""
+    if kept is not None:
+        kept.mkdir(parents=True, exist_ok=True)
+        yield kept
+        return
+    # ignore_cleanup_errors: on Windows a file still held open must not fail a passed test.
+    with tempfile.TemporaryDirectory(prefix="impilo-self-test-", ignore_cleanup_errors=True) as tmp:
+        yield Path(tmp)
+
+
+class HomeKeyring(MemoryKeyring):
+    """The self-test's keyring, saved in a kept home's `KEYRING_FILE` after every change."""
+
+    def __init__(self, home: Path) -> None:
+        super().__init__()
+        self._file = home / KEYRING_FILE
+        if self._file.is_file():
+            for entry in json.loads(self._file.read_text(encoding="utf-8")):
+                super().set_password(entry["service"], entry["username"], entry["password"])
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        super().set_password(service, username, password)
+        self._save()
+
+    def delete_password(self, service: str, username: str) -> None:
+        super().delete_password(service, username)
+        self._save()
+
+    def _save(self) -> None:
+        entries = [
+            {"service": service, "username": username, "password": password}
+            for (service, username), password in self._data.items()
+        ]
+        self._file.write_text(json.dumps(entries), encoding="utf-8")
+
+    def __repr__(self) -> str:  # never show stored values
+        return f"HomeKeyring({len(self._data)} entries)"
