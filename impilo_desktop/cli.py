@@ -154,6 +154,9 @@ def _window_entry(args: argparse.Namespace) -> Callable[[list[str]], int]:
     gc.disable()
     try:
         _import_window_core()
+        from impilo_desktop.frozen_qt import register_qt_conf
+
+        register_qt_conf()  # a bundle's Qt prefix, before Qt reads it
         if args.self_test:
             from impilo_desktop.ui.selftest import run_self_test
 
