@@ -78,7 +78,11 @@ def test_an_order_needing_action_is_announced_before_history_was_ever_shown(
         return order is not None and order.id == order_id and "Tracking:" in history.detail.text()
 
     qtbot.waitUntil(shown, timeout=15_000)
-    assert history.needs.count == 1
+    # The page counts with the watch's list. Not `count == 1`: the page's first list of
+    # orders, cached while the detail loads, may have brought the sandbox's own orders that
+    # need action into the count first (seen: 8).
+    assert history.needs is watch.needs
+    assert order_id in {row.order_id for row in history.needs.rows}
 
 
 def test_the_count_is_read_again_when_the_retention_forgot_orders(
