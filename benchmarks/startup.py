@@ -209,8 +209,12 @@ def main(argv: list[str] | None = None) -> int:
                 ("bundle", [str(args.bundle)]),
                 ("from source", [args.python, "-c", SELF_TEST_FROM_SOURCE]),
             ):
-                # (The self-test makes its own home; app_env's only gives the checkout.)
-                env = {**world.env} if where == "bundle" else world.app_env(args.source, "-")
+                # (The self-test sets its own home; app_env's is only the folder of them.)
+                env = (
+                    {**world.env}
+                    if where == "bundle"
+                    else world.app_env(args.source, self_test_homes)
+                )
                 env["IMPILO_API_KEY"] = DEMO_API_KEY
                 for label, extra in (
                     ("real account", [f"--self-test-account={world.server.base_url}"]),

@@ -1,11 +1,12 @@
 """Qt's prefix inside a PyInstaller bundle (its plugins, and the rest Qt looks up there).
 
-PyInstaller's runtime hook for PySide6 registers an embedded qt.conf before the app's first
-line, and imports PySide6.QtCore to do it. The bundle's spec swaps that hook for
-packaging/rthooks/qt_paths.py, which only sets the environment, so that the window's Qt-free
-core is imported before PySide6 as from source (PySide6 reads every module imported after
-it). The window's start calls `register_qt_conf` once the core is in, before Qt reads the
-file. From source it does nothing."""
+PyInstaller's runtime hook for PySide6 imports PySide6.QtCore before the app's first line and
+registers an embedded qt.conf, unless one is there already. PySide6's wheels register their
+own when QtCore is imported, so the hook's cost was the early import: PySide6 then reads every
+module imported after it, and the window's Qt-free core came after it. The bundle's spec
+swaps that hook for packaging/rthooks/qt_paths.py, which only sets the environment. The
+window's start calls `register_qt_conf` once the core is in: PyInstaller's qt.conf for a
+PySide6 that brought none. From source it does nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import sys
 
 
 def register_qt_conf() -> None:
-    """In a bundle: register the embedded qt.conf with PyInstaller's own helper."""
+    """In a bundle: register the embedded qt.conf with PyInstaller's own helper (which does
+    nothing if PySide6 registered its own)."""
     base = getattr(sys, "_MEIPASS", None)
     if not getattr(sys, "frozen", False) or base is None:
         return

@@ -117,8 +117,10 @@ def self_test(timeout: float) -> None:
 
 
 def console_self_test() -> None:
-    """The console program beside the window's prints and exits 0: its version, and the
-    outbox of a fresh home (what support asks a coordinator to run first)."""
+    """The console program beside the window's prints and exits 0: its version, the outbox
+    of a fresh home (what support asks a coordinator to run first), and `update` with no
+    repository set (no network): it imports tuf and tufup, and tufup imports setuptools,
+    which the bundle carries without PyInstaller's setuptools hook (the spec)."""
     exe = bundle_executable(f"{APP_ID}-cli")
     with tempfile.TemporaryDirectory(prefix="impilo-cli-test-") as home:
         env = {**os.environ, "IMPILO_DESKTOP_HOME": home}
@@ -127,7 +129,7 @@ def console_self_test() -> None:
         # passphrase (the store it makes is encrypted, as a coordinator's would be).
         env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
         env["IMPILO_DATABASE_PASSPHRASE"] = "console self-test"
-        for args in (["--version"], ["outbox", "--profile", "sandbox"]):
+        for args in (["--version"], ["outbox", "--profile", "sandbox"], ["update"]):
             cmd = [str(exe), *args]
             print("+", " ".join(cmd), flush=True)
             result = subprocess.run(

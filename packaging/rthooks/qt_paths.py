@@ -1,11 +1,11 @@
 """Runtime hook of the bundle, in place of PyInstaller's own for PySide6 (pyi_rth_pyside6).
 
 PyInstaller's hook runs before the app's first line and imports PySide6.QtCore there, to
-register an embedded qt.conf (Qt's prefix inside the bundle). PySide6 then reads every module
-imported after it (looking for `from __feature__ import`), and the app's Qt-free core is
-imported after it. This hook only sets the environment as PyInstaller's does; the app
-registers the qt.conf itself once its core is in (`impilo_desktop.frozen_qt`), still before
-Qt reads it."""
+register an embedded qt.conf (Qt's prefix inside the bundle) if PySide6 has none. PySide6
+then reads every module imported after it (looking for `from __feature__ import`), and the
+app's Qt-free core is imported after it. This hook only sets the environment as
+PyInstaller's does; the app registers the qt.conf, when needed, once its core is in
+(`impilo_desktop.frozen_qt`)."""
 
 
 def _qt_paths() -> None:

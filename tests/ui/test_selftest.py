@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +15,10 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from impilo_desktop import __version__, config
+from impilo_desktop.secrets import DATABASE_KEY_SERVICE
 from impilo_desktop.ui.selftest import emit_refcount_loss, run_self_test
+from impilo_desktop.ui.selftest.report import SelfTestError
+from impilo_desktop.ui.selftest.steps import SelfTest
 
 ROOT = Path(__file__).resolve().parents[2]
 # PySide6 6.12.0 on Python 3.11 loses a reference to True per Signal.emit() (see selftest.py).
@@ -80,8 +85,30 @@ def test_a_kept_home_opens_its_store_again(qapp: QApplication, tmp_path: Path) -
     assert stores[0].stat().st_ino == made  # the same file, opened again
     assert "ok   main window (sandbox)" in outputs[1]
     assert "ok   every page" not in outputs[1]  # window only
-    saved = (home / "self-test-keyring.json").read_text(encoding="utf-8")
-    assert '"username": "sandbox"' in saved
+    saved = home / "self-test-keyring.json"
+    entries = json.loads(saved.read_text(encoding="utf-8"))
+    assert [(entry["service"], entry["username"]) for entry in entries] == [
+        (DATABASE_KEY_SERVICE, "sandbox")
+    ]  # the database key only: an API key is given again at every run
+    if sys.platform != "win32":
+        assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+        assert stat.S_IMODE(home.stat().st_mode) == 0o700
+
+
+def test_an_empty_kept_home_is_refused(qapp: QApplication) -> None:
+    with pytest.raises(SystemExit):  # not the working folder as the home
+        run_self_test(["--self-test", "--self-test-home="], out=io.StringIO(), watchdog=False)
+
+
+def test_the_qt_prefix_check_refuses_a_prefix_outside_the_bundle(
+    qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundle's self-test fails where Qt would look for its plugins outside the bundle
+    (from source, the wheel's prefix is outside any bundle folder)."""
+    assert SelfTest._qt_prefix().startswith("Qt prefix ")  # from source: no bundle to be in
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    with pytest.raises(SelfTestError, match="outside the bundle"):
+        SelfTest._qt_prefix()
 
 
 def test_signal_probe_reports_this_interpreter_and_gives_references_back() -> None:

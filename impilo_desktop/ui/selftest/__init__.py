@@ -46,10 +46,16 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--self-test-window-only", action="store_true")
     parser.add_argument("--self-test-account", metavar="URL")
     # With --self-test-home=DIR the home (and its keyring) is kept between runs, so a second
-    # run times a second start, as a coordinator's daily start is (self-test/home.py).
-    parser.add_argument("--self-test-home", metavar="DIR", type=Path)
+    # run times a second start, as a coordinator's daily start is (ui/selftest/home.py).
+    parser.add_argument("--self-test-home", metavar="DIR", type=_kept_home)
     args, _rest = parser.parse_known_args(list(argv))
     return args
+
+
+def _kept_home(text: str) -> Path:
+    if not text.strip():  # `--self-test-home=` would make the working folder the home
+        raise argparse.ArgumentTypeError("--self-test-home needs a folder")
+    return Path(text)
 
 
 def run_self_test(

@@ -2,19 +2,23 @@
 (`--self-test-home=DIR`) so that the start-up benchmark can time a second start of a frozen
 build, as a coordinator's daily start is, instead of a first one.
 
-A kept home keeps its keyring in a file of its own: the self-test never reads or writes the
-coordinator's real keychain, and its next run must find the database key of the store the
-last one made (an in-memory keyring would forget it, and the store could not be opened)."""
+A kept home keeps its database keys in a file of its own: the self-test never reads or writes
+the coordinator's real keychain, and its next run must find the key of the store the last one
+made (an in-memory keyring would forget it, and the store could not be opened). The folder
+and the file are the user's alone, as the app's own home is; an account's API key is not
+written there (the self-test is given it again at every run)."""
 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from impilo_desktop.secrets import MemoryKeyring
+from impilo_desktop.private_files import private_folder, private_opener
+from impilo_desktop.secrets import DATABASE_KEY_SERVICE, MemoryKeyring
 
 KEYRING_FILE = "self-test-keyring.json"
 
@@ -23,8 +27,7 @@ KEYRING_FILE = "self-test-keyring.json"
 def self_test_home(kept: Path | None) -> Iterator[Path]:
     """`kept` (made if missing, left in place), or a temporary folder removed afterwards."""
     if kept is not None:
-        kept.mkdir(parents=True, exist_ok=True)
-        yield kept
+        yield private_folder(kept)
         return
     # ignore_cleanup_errors: on Windows a file still held open must not fail a passed test.
     with tempfile.TemporaryDirectory(prefix="impilo-self-test-", ignore_cleanup_errors=True) as tmp:
@@ -32,7 +35,9 @@ def self_test_home(kept: Path | None) -> Iterator[Path]:
 
 
 class HomeKeyring(MemoryKeyring):
-    """The self-test's keyring, saved in a kept home's `KEYRING_FILE` after every change."""
+    """The self-test's keyring; its database keys are saved in a kept home's `KEYRING_FILE`
+    after every change, whole or not at all (a run ended by its watchdog leaves the last
+    complete file)."""
 
     def __init__(self, home: Path) -> None:
         super().__init__()
@@ -53,8 +58,12 @@ class HomeKeyring(MemoryKeyring):
         entries = [
             {"service": service, "username": username, "password": password}
             for (service, username), password in self._data.items()
+            if service == DATABASE_KEY_SERVICE
         ]
-        self._file.write_text(json.dumps(entries), encoding="utf-8")
+        part = self._file.with_name(self._file.name + ".part")
+        with open(part, "w", encoding="utf-8", opener=private_opener) as out:
+            json.dump(entries, out)
+        os.replace(part, self._file)
 
     def __repr__(self) -> str:  # never show stored values
         return f"HomeKeyring({len(self._data)} entries)"

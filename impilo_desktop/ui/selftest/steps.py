@@ -118,15 +118,16 @@ class SelfTest:
 
     @staticmethod
     def _qt_prefix() -> str:
-        """Qt's prefix: in a bundle, inside it (the embedded qt.conf that frozen_qt.py
-        registers), or Qt would look for its plugins where the build machine had them."""
+        """Qt's prefix: in a bundle, inside it (the embedded qt.conf: PySide6's wheels
+        register their own when QtCore is imported, frozen_qt.py PyInstaller's otherwise), or
+        Qt would look for its plugins where the build machine had them."""
         from PySide6.QtCore import QFile, QLibraryInfo
 
         prefix = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PrefixPath))
         bundle = getattr(sys, "_MEIPASS", None)
         if bundle is not None:
             if not QFile.exists(":/qt/etc/qt.conf"):
-                raise SelfTestError("the bundle's qt.conf was not registered (frozen_qt.py)")
+                raise SelfTestError("no qt.conf is registered in the bundle (frozen_qt.py)")
             if not prefix.resolve().is_relative_to(Path(bundle).resolve()):
                 raise SelfTestError(f"Qt's prefix {prefix} is outside the bundle {bundle}")
         return f"Qt prefix {prefix}"
