@@ -79,6 +79,21 @@ def test_plain_store_is_encrypted_in_place_and_plain_sqlite_cannot_open_it(
         assert len(again.list_drafts()) == 51
 
 
+def test_the_encryption_report_leaves_an_open_store_alone(tmp_path: Path) -> None:
+    """The self-test reports on the open window's store: it must not open the file with a
+    second SQLite, which truncated the store's shared memory (-shm) under the open
+    connections (a reading thread then died of SIGBUS)."""
+    path = tmp_path / "impilo.sqlite3"
+    with Store(path, key=DatabaseKey.random()) as store:
+        store.save_draft(_canary_draft(1))
+        shm = path.with_name(path.name + "-shm")
+        assert shm.stat().st_size > 0
+        before = (shm.stat().st_size, shm.read_bytes())
+        assert cipher.encryption_report(path).startswith("SQLCipher ")
+        assert (shm.stat().st_size, shm.read_bytes()) == before
+        assert len(store.list_drafts()) == 1
+
+
 def test_a_wrong_key_or_passphrase_is_said_and_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "impilo.sqlite3"
     with Store(path, key=DatabaseKey(passphrase="correct horse")) as store:
