@@ -326,6 +326,10 @@ def _restart_windows(
     """tufup's robocopy script moves the files once this process has exited; a line added
     to its script starts the new program (windows_restart.py). (Not exercised by the Linux
     proof.)"""
+    # The package first: imported by its submodule, tufup would be locked after the
+    # submodule, the reverse of a check importing it on its daemon thread at the same time
+    # (jobs.py), and Python would refuse one of the two imports (_DeadlockError).
+    import tufup  # noqa: F401
     from tufup.utils.platform_specific import install_update
 
     from impilo_desktop.updates.windows_restart import windows_install_arguments

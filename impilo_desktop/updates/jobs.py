@@ -4,7 +4,7 @@ first paint (docs/architecture.md, "What the window's start may import")."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -65,7 +65,9 @@ async def check(
     # tuf and tufup load in a daemon thread, not on this loop: tufup's package imports
     # setuptools too, and the import (~0.3 s) held back every request behind it, the first
     # reference refresh and drain after the window's paint among them.
-    check_for_update = await in_daemon_thread(_check_for_update)
+    await in_daemon_thread(lambda: importlib.import_module("impilo_desktop.updates.check"))
+    from impilo_desktop.updates.check import check_for_update  # loaded by now
+
     return await check_for_update(
         repository_url,
         folder,
@@ -73,12 +75,6 @@ async def check(
         current_version=current_version,
         network=network,
     )
-
-
-def _check_for_update() -> Callable[..., Awaitable[CheckOutcome]]:
-    from impilo_desktop.updates.check import check_for_update
-
-    return check_for_update
 
 
 def prepare(folder: UpdateFolder, pending: PendingUpdate, bundle: Path | None) -> PreparedUpdate:

@@ -27,6 +27,7 @@ def windows_install_arguments(
 ) -> dict[str, Any]:
     """tufup's `install_update` arguments: move the unpacked files over the bundle, delete
     what the new version no longer has except KEEP_ON_WINDOWS, then start `name`."""
+    import tufup  # noqa: F401  (the package first: see install.py's `_restart_windows`)
     from tufup.utils.platform_specific import WIN_BATCH_TEMPLATE
 
     program = batch_command_line(restart_command(prepared, name, args))

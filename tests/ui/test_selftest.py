@@ -100,6 +100,25 @@ def test_an_empty_kept_home_is_refused(qapp: QApplication) -> None:
         run_self_test(["--self-test", "--self-test-home="], out=io.StringIO(), watchdog=False)
 
 
+def test_a_folder_of_other_files_is_not_taken_as_a_kept_home(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    """`--self-test-home=.` in a folder of one's own files: refused, the files untouched (a
+    self-test home is made the user's alone, files and all)."""
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    mine = folder / "notes.txt"
+    mine.write_text("mine", encoding="utf-8")
+    mine.chmod(0o644)
+    out = io.StringIO()
+    argv = ["--self-test", "--self-test-window-only", f"--self-test-home={folder}"]
+    assert run_self_test(argv, out=out, watchdog=False, check_signals=False) == 1
+    assert "is not empty and not a self-test home" in out.getvalue()
+    assert [path.name for path in folder.iterdir()] == ["notes.txt"]
+    if sys.platform != "win32":
+        assert stat.S_IMODE(mine.stat().st_mode) == 0o644
+
+
 def test_the_qt_prefix_check_refuses_a_prefix_outside_the_bundle(
     qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,15 +19,23 @@ from pathlib import Path
 
 from impilo_desktop.private_files import private_folder, private_opener
 from impilo_desktop.secrets import DATABASE_KEY_SERVICE, MemoryKeyring
+from impilo_desktop.ui.selftest.report import SelfTestError
 
 KEYRING_FILE = "self-test-keyring.json"
 
 
 @contextmanager
 def self_test_home(kept: Path | None) -> Iterator[Path]:
-    """`kept` (made if missing, left in place), or a temporary folder removed afterwards."""
+    """`kept` (made if missing, left in place), or a temporary folder removed afterwards.
+
+    A kept folder is made the user's alone when the self-test first uses it (new or empty);
+    a folder holding other files is refused, so that `--self-test-home=.` cannot tighten the
+    permissions of the coordinator's own files."""
     if kept is not None:
-        yield private_folder(kept)
+        ours = (kept / KEYRING_FILE).is_file()
+        if not ours and kept.is_dir() and any(kept.iterdir()):
+            raise SelfTestError(f"{kept} is not empty and not a self-test home: give a new folder")
+        yield kept if ours else private_folder(kept)
         return
     # ignore_cleanup_errors: on Windows a file still held open must not fail a passed test.
     with tempfile.TemporaryDirectory(prefix="impilo-self-test-", ignore_cleanup_errors=True) as tmp:
