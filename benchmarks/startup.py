@@ -60,6 +60,7 @@ Run (from the project root; build the bundle first with packaging/linux/build-an
         [--source DIR]   # another checkout's impilo_desktop (e.g. main's, for "before")
         [--before DIR]   # also that checkout's account and sandbox rows, interleaved in the run
         [--no-bundle]
+        [--before-bundle B]  # another build (with --self-test-home), its bundle rows beside
 Prints the machine (CPU count, Python, PySide6, SQLite, load average) and a Markdown table for
 docs/performance.md ("Start-up").
 """
@@ -151,6 +152,12 @@ def main(argv: list[str] | None = None) -> int:
         help="another checkout whose account and sandbox rows run interleaved in this run",
     )
     parser.add_argument("--no-bundle", action="store_true", help="leave the bundle rows out")
+    parser.add_argument(
+        "--before-bundle",
+        type=Path,
+        help="another build's program (one that knows --self-test-home) whose bundle rows run"
+        " interleaved in this run",
+    )
     args = parser.parse_args(argv)
 
     versions = subprocess.run(
@@ -205,14 +212,17 @@ def main(argv: list[str] | None = None) -> int:
         elif args.bundle.is_file():
             # The self-test's window, frozen and from source, each in a home kept between its
             # runs: the warm-up makes the store, and the timed runs are second starts.
-            for where, program in (
+            programs = [
                 ("bundle", [str(args.bundle)]),
                 ("from source", [args.python, "-c", SELF_TEST_FROM_SOURCE]),
-            ):
+            ]
+            if args.before_bundle is not None:
+                programs.append(("bundle before", [str(args.before_bundle)]))
+            for where, program in programs:
                 # (The self-test sets its own home; app_env's is only the folder of them.)
                 env = (
                     {**world.env}
-                    if where == "bundle"
+                    if where.startswith("bundle")
                     else world.app_env(args.source, self_test_homes)
                 )
                 env["IMPILO_API_KEY"] = DEMO_API_KEY
