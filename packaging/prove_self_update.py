@@ -2,11 +2,17 @@
 restart.
 
     python packaging/prove_self_update.py                  # builds both bundles
-    python packaging/prove_self_update.py --bundle-a dist/impilo-desktop   # .ci/run
+    python packaging/prove_self_update.py --bundle-a dist/impilo-desktop   # the workflow
+    python packaging/prove_self_update.py --build-b        # .ci/run, beside the bundle
+    python packaging/prove_self_update.py --bundle-a dist/impilo-desktop \
+        --bundle-b build/self-update-proof-b/dist/impilo-desktop               # .ci/run
 
 With --bundle-a, version A is a copy of a bundle already built from this source (CI's, which
 its self-tests passed), given the proof's root.json where the spec would put it: one build
-fewer in CI's time.
+fewer in CI's time. B needs no keys to be built (its root.json is put in the same way), so
+`--build-b` builds it alone, before the proof's keys exist: .ci/run runs that while its own
+bundle builds and self-tests (two mostly single-threaded builds on two cores), and gives the
+result to the proof with --bundle-b, which refuses a B that does not print the bumped version.
 
 1. New keys and a repository in build/self-update-proof/ (packaging/updates.py).
 2. Two PyInstaller builds carrying its root.json: this source as version A, and a copy of
@@ -52,6 +58,8 @@ from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "build" / "self-update-proof"
+# B built ahead (--build-b): outside WORK, which every proof starts by emptying.
+B_WORK = ROOT / "build" / "self-update-proof-b"
 SERVE_SECONDS = 900.0
 BUILD_SECONDS = 1800
 RUN_SECONDS = 300
@@ -80,9 +88,9 @@ def bumped(version: str) -> str:
     return f"{head}{int(last) + 1}"
 
 
-def source_copy(version: str) -> Path:
+def source_copy(version: str, work: Path) -> Path:
     """This source with another version, for the second build."""
-    copy = WORK / f"src-{version}"
+    copy = work / f"src-{version}"
     shutil.rmtree(copy, ignore_errors=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for part in ("impilo_desktop", "packaging", "resources"):
@@ -93,25 +101,35 @@ def source_copy(version: str) -> Path:
     return copy
 
 
-def build(source: Path, version: str, root_json: Path) -> Path:
-    dist = WORK / f"dist-{version}"
+def build(source: Path, version: str, work: Path, root_json: Path | None) -> Path:
+    """A PyInstaller build of `source` in `work`, carrying `root_json` (or, without one, what
+    the spec finds itself: given_bundle then puts the proof's in)."""
+    dist = work / f"dist-{version}"
     cmd = [
         "nice", "-n", "19", sys.executable, "-m", "PyInstaller", "--noconfirm",
-        "--log-level=WARN", f"--distpath={dist}", f"--workpath={WORK / f'work-{version}'}",
+        "--log-level=WARN", f"--distpath={dist}", f"--workpath={work / f'work-{version}'}",
         str(source / "packaging" / "impilo-desktop.spec"),
     ]  # fmt: skip
     print("+", " ".join(cmd), flush=True)
-    # Its own bincache: the shared one (~/.cache/pyinstaller) is written by other builds.
-    env = {
-        **os.environ,
-        "IMPILO_UPDATE_ROOT": str(root_json),
-        "PYINSTALLER_CONFIG_DIR": str(WORK.parent / "self-update-proof-cache"),
-    }
+    # Its own bincache, kept between proofs: the shared one (~/.cache/pyinstaller) is written
+    # by other builds, .ci/run's bundle among them while B builds.
+    env = {**os.environ, "PYINSTALLER_CONFIG_DIR": str(work.with_name(work.name + "-cache"))}
+    env.pop("IMPILO_UPDATE_ROOT", None)
+    if root_json is not None:
+        env["IMPILO_UPDATE_ROOT"] = str(root_json)
     subprocess.run(cmd, cwd=source, env=env, check=True, timeout=BUILD_SECONDS)
     bundle = dist / "impilo-desktop"
-    if not (bundle / "_internal" / "updates" / "root.json").is_file():
+    if root_json is not None and not (bundle / "_internal" / "updates" / "root.json").is_file():
         raise SystemExit(f"{bundle} carries no update root")
     return bundle
+
+
+def build_b() -> Path:
+    """B alone, before any keys: this source with the version bumped, in B_WORK."""
+    shutil.rmtree(B_WORK, ignore_errors=True)
+    B_WORK.mkdir(parents=True)
+    version_b = bumped(load_updates().version())
+    return build(source_copy(version_b, B_WORK), version_b, B_WORK, None)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -218,9 +236,13 @@ def expect(condition: bool, what: str) -> None:
 
 def given_bundle(bundle: Path, version: str, root_json: Path) -> Path:
     """A copy of an already built bundle of this source, carrying `root_json` as the spec
-    does (`_internal/updates/root.json`)."""
+    does (`_internal/updates/root.json`). It must print `version`: a B left from another
+    checkout's source is refused, never proven."""
     if not (bundle / CLI).is_file():
         raise SystemExit(f"{bundle} is not a built bundle (no {CLI})")
+    printed = run(bundle / CLI, ["--version"], WORK / f"home-version-{version}").stdout.strip()
+    if printed != f"impilo-desktop {version}":
+        raise SystemExit(f"{bundle} prints {printed!r}, not version {version}: build it again")
     copy = WORK / f"dist-{version}" / "impilo-desktop"
     shutil.copytree(bundle, copy, symlinks=True)
     (copy / "_internal" / "updates").mkdir(parents=True, exist_ok=True)
@@ -233,7 +255,14 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="The self-update proof on Linux.")
     parser.add_argument("--bundle-a", type=Path, help="a bundle of this source, already built")
+    parser.add_argument("--bundle-b", type=Path, help="B, already built by --build-b")
+    parser.add_argument(
+        "--build-b", action="store_true", help="only build B (into build/self-update-proof-b)"
+    )
     args = parser.parse_args(argv)
+    if args.build_b:
+        print(f"B built: {build_b()}", flush=True)
+        return 0
     began = time.monotonic()
     updates = load_updates()
     version_a = updates.version()
@@ -248,8 +277,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.bundle_a is not None:
             bundle_a = given_bundle(args.bundle_a.resolve(), version_a, root_json)
         else:
-            bundle_a = build(ROOT, version_a, root_json)
-        return prove(updates, workspace, keys, bundle_a, version_a, version_b, began)
+            bundle_a = build(ROOT, version_a, WORK, root_json)
+        if args.bundle_b is not None:
+            bundle_b = given_bundle(args.bundle_b.resolve(), version_b, root_json)
+        else:
+            bundle_b = build(source_copy(version_b, WORK), version_b, WORK, root_json)
+        return prove(updates, workspace, keys, bundle_a, bundle_b, version_a, version_b, began)
     finally:
         shutil.rmtree(keys.parent, ignore_errors=True)
 
@@ -259,12 +292,11 @@ def prove(
     workspace: Path,
     keys: Path,
     bundle_a: Path,
+    bundle_b: Path,
     version_a: str,
     version_b: str,
     began: float,
 ) -> int:
-    root_json = bundle_a / "_internal" / "updates" / "root.json"
-    bundle_b = build(source_copy(version_b), version_b, root_json)
     updates.add(workspace, keys, bundle_a, version_a, "The version first installed.")
     archive_b = updates.add(workspace, keys, bundle_b, version_b, "The proof's newer version.")
     url, server = serve(workspace / "repository")

@@ -11,6 +11,7 @@ The release workflow (.github/workflows/release.yml) is a thin list of these com
     python packaging/release.py package         # the installer, signed when secrets are given
     python packaging/release.py verify          # --self-test of what ships, installed
     python packaging/release.py prove-update    # Linux: the bundle updates itself (TUF)
+    python packaging/release.py build-update-b  # Linux: that proof's newer build, ahead
     python packaging/release.py audit           # pip-audit of the lock (release workflow only)
     python packaging/release.py require-signing # a release is refused without signing secrets
 
@@ -419,12 +420,22 @@ def require_update_root(data: Path, committed: Path = COMMITTED_UPDATE_ROOT) -> 
         )
 
 
-def prove_update(_args: argparse.Namespace) -> None:
+def prove_update(args: argparse.Namespace) -> None:
     """Linux: the bundle `bundle` built updates itself to a newer build of this source, and
     a tampered one is refused, through the command line and the window
-    (packaging/prove_self_update.py)."""
-    run([sys.executable, str(ROOT / "packaging" / "prove_self_update.py"),
-         "--bundle-a", str(build.DIST / build.APP_ID)])  # fmt: skip
+    (packaging/prove_self_update.py). With --bundle-b, the newer build is one that
+    `build-update-b` made (.ci/run runs that beside `bundle`); without, the proof builds it."""
+    proof = [sys.executable, str(ROOT / "packaging" / "prove_self_update.py"),
+             "--bundle-a", str(build.DIST / build.APP_ID)]  # fmt: skip
+    if args.bundle_b is not None:
+        proof += ["--bundle-b", str(args.bundle_b)]
+    run(proof)
+
+
+def build_update_b(_args: argparse.Namespace) -> None:
+    """Linux: only the self-update proof's newer build (B), which needs no keys, so that it
+    can be built at the same time as `bundle` (.ci/run): prove-update --bundle-b uses it."""
+    run([sys.executable, str(ROOT / "packaging" / "prove_self_update.py"), "--build-b"])
 
 
 def audit(_args: argparse.Namespace) -> None:
@@ -476,6 +487,7 @@ STEPS = {
     "package": package,
     "verify": verify,
     "prove-update": prove_update,
+    "build-update-b": build_update_b,
     "audit": audit,
     "require-signing": require_signing,
 }
@@ -485,6 +497,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("step", choices=sorted(STEPS))
     parser.add_argument("--timeout", type=float, default=120.0, help="self-test seconds")
+    parser.add_argument(
+        "--bundle-b", type=Path, help="prove-update: B from build-update-b (else it builds B)"
+    )
     args = parser.parse_args(argv)
     STEPS[args.step](args)
     return 0
