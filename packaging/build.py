@@ -186,7 +186,10 @@ def bundle_archive() -> Path:
         folder, arcname = DIST / f"{APP_NAME}.app", f"{APP_NAME}.app"
     else:
         folder, arcname = DIST / APP_ID, f"{APP_ID}-{version()}"
-    with tarfile.open(target, "w:gz") as archive:
+    sys.path.insert(0, str(ROOT / "packaging"))
+    from update_bundles import GZIP_LEVEL
+
+    with tarfile.open(target, "w:gz", compresslevel=GZIP_LEVEL) as archive:
         archive.add(folder, arcname=arcname)
     return target
 

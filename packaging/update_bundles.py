@@ -14,9 +14,11 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
-from tufup.repo import make_gztar_archive
-
 APP = "impilo-desktop"
+# gzip's own default, for every archive of a bundle (the Linux release tarball too,
+# packaging/build.py): tarfile's default, 9, took 31 s for a 195 MB bundle here against 11 s
+# at 6, for an archive 0.4% smaller (82.0 against 82.4 MiB). Unpacking is as fast either way.
+GZIP_LEVEL = 6
 # The program whose first bytes say what the bundle is built for, inside the bundle.
 PROGRAM = {"windows": f"{APP}.exe", "macos": f"Contents/MacOS/{APP}", "linux": APP}
 HEADER_BYTES = 4096  # enough for a PE header's offset and signature
@@ -68,9 +70,14 @@ class BundleFolder:
         self.folder = folder
 
     def write(self, targets: Path, name: str, version: str) -> Path:
-        made = make_gztar_archive(self.folder, targets, name, version)
-        assert made is not None  # None only when the archive was there (checked before)
-        return targets / made.filename
+        """tufup's archive (`<name>-<version>.tar.gz`, the folder's content under "."), as
+        tufup's `make_gztar_archive` writes it but at GZIP_LEVEL (it has no level to set)."""
+        target = targets / f"{name}-{version}.tar.gz"
+        with tarfile.open(
+            target, "w:gz", compresslevel=GZIP_LEVEL, format=tarfile.PAX_FORMAT
+        ) as archive:
+            archive.add(self.folder, arcname=".")
+        return target
 
 
 class ReleaseArchive:
@@ -106,7 +113,9 @@ class ReleaseArchive:
         try:
             with (
                 tarfile.open(self.path) as source,
-                tarfile.open(target, "w:gz", format=tarfile.PAX_FORMAT) as out,
+                tarfile.open(
+                    target, "w:gz", compresslevel=GZIP_LEVEL, format=tarfile.PAX_FORMAT
+                ) as out,
             ):
                 for member in source.getmembers():
                     # Raises for what "data" would refuse; its mode without setuid bits and
