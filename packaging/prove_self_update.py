@@ -5,18 +5,19 @@ restart.
     python packaging/prove_self_update.py --bundle-a dist/impilo-desktop   # the workflow
     python packaging/prove_self_update.py --build-b        # .ci/run, beside the bundle
     python packaging/prove_self_update.py --bundle-a dist/impilo-desktop \
-        --bundle-b build/self-update-proof-b/dist/impilo-desktop               # .ci/run
+        --bundle-b build/self-update-proof-b/dist-<B>/impilo-desktop           # .ci/run
 
 With --bundle-a, version A is a copy of a bundle already built from this source (CI's, which
 its self-tests passed), given the proof's root.json where the spec would put it: one build
 fewer in CI's time. B needs no keys to be built (its root.json is put in the same way), so
 `--build-b` builds it alone, before the proof's keys exist: .ci/run runs that while its own
 bundle builds and self-tests (two mostly single-threaded builds on two cores), and gives the
-result to the proof with --bundle-b, which refuses a B that does not print the bumped version.
+result to the proof with --bundle-b, which refuses a B that does not print the bumped version
+(`--build-b` empties its folder first, so what it leaves is this source's).
 
 1. New keys and a repository in build/self-update-proof/ (packaging/updates.py).
 2. Two PyInstaller builds carrying its root.json: this source as version A, and a copy of
-   it with the version bumped (B).
+   it with the version bumped (B); either is a build given instead (--bundle-a, --bundle-b).
 3. Both added to the repository, served over HTTP on 127.0.0.1 (port 0) by a server that
    stops by itself after SERVE_SECONDS.
 4. Bundle A, installed in a folder of its own, runs `impilo-desktop-cli update --repository
@@ -236,8 +237,8 @@ def expect(condition: bool, what: str) -> None:
 
 def given_bundle(bundle: Path, version: str, root_json: Path) -> Path:
     """A copy of an already built bundle of this source, carrying `root_json` as the spec
-    does (`_internal/updates/root.json`). It must print `version`: a B left from another
-    checkout's source is refused, never proven."""
+    does (`_internal/updates/root.json`). It must print `version`: a build of another
+    version is refused, never proven."""
     if not (bundle / CLI).is_file():
         raise SystemExit(f"{bundle} is not a built bundle (no {CLI})")
     printed = run(bundle / CLI, ["--version"], WORK / f"home-version-{version}").stdout.strip()
