@@ -12,6 +12,12 @@ MiB of resident memory at window up (docs/performance.md "Memory", round 3).
 Tracebacks still show source lines: `linecache` reads a file again when one is formatted.
 If a PySide6 release drops or renames the check, or calls it with anything but the module,
 nothing is changed.
+
+PySide6's hook puts the plain import back in builtins while it checks a module
+(PYSIDE-3054), for the whole process, so two threads importing at once can leave the plain
+import installed: modules imported after that are no longer checked at all. Harmless here
+(the app uses no `__feature__` switch), and no more likely with this check than with
+PySide6's own: both read the file.
 """
 
 from __future__ import annotations
