@@ -36,6 +36,11 @@ DIST = ROOT / "dist"
 WORK = ROOT / "build" / "pyinstaller"
 APP_ID = "impilo-desktop"
 APP_NAME = "Impilo Desktop"
+# gzip's own default, for every archive of a bundle (the Linux release tarball here, and the
+# update repository's archives, packaging/update_bundles.py): tarfile's default, 9, took 31 s
+# for a 195 MB bundle against 11 s at 6, and its archive is only 0.4% smaller (82.0 against
+# 82.4 MiB). Unpacking is as fast either way.
+GZIP_LEVEL = 6
 
 
 def version() -> str:
@@ -186,9 +191,6 @@ def bundle_archive() -> Path:
         folder, arcname = DIST / f"{APP_NAME}.app", f"{APP_NAME}.app"
     else:
         folder, arcname = DIST / APP_ID, f"{APP_ID}-{version()}"
-    sys.path.insert(0, str(ROOT / "packaging"))
-    from update_bundles import GZIP_LEVEL
-
     with tarfile.open(target, "w:gz", compresslevel=GZIP_LEVEL) as archive:
         archive.add(folder, arcname=arcname)
     return target

@@ -14,12 +14,9 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
+from build import GZIP_LEVEL  # packaging/, beside this file
+
 APP = "impilo-desktop"
-# gzip's own default, for every archive of a bundle (the Linux release tarball too,
-# packaging/build.py): tarfile's default, 9, took 31 s for a 195 MB bundle here against 11 s
-# at 6, and its archive is only 0.4% smaller (82.0 against 82.4 MiB). Unpacking is as fast
-# either way.
-GZIP_LEVEL = 6
 # The program whose first bytes say what the bundle is built for, inside the bundle.
 PROGRAM = {"windows": f"{APP}.exe", "macos": f"Contents/MacOS/{APP}", "linux": APP}
 HEADER_BYTES = 4096  # enough for a PE header's offset and signature
