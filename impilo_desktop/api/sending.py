@@ -25,7 +25,7 @@ from typing import Any, Final
 
 import httpx
 
-from impilo_desktop.api.idle_connections import quicken_idle_checks
+from impilo_desktop.api.loop_streams import use_loop_streams
 
 # Query-less paths seen, each parsed once (the outbox posts to one path; a path with a record's
 # id in it is one of a few hundred at most). Cleared when full rather than grown for ever.
@@ -44,9 +44,9 @@ class RequestSender:
         self._base = http.base_url
         self._pool = pool_for(http)
         if self._pool is not None:
-            # Its idle connections checked without httpcore's ~7 µs per look (four of them,
-            # looked at several times per order while the outbox drains): idle_connections.py.
-            quicken_idle_checks(self._pool)
+            # Its connections on asyncio's own transports, without anyio's per-read and
+            # per-write machinery (loop_streams.py).
+            use_loop_streams(self._pool)
         self._timeout = http.timeout.as_dict()
         self._urls: dict[str, httpx.URL] = {}
         self._headers: dict[str, list[tuple[bytes, bytes]]] = {}
