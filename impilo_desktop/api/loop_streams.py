@@ -15,8 +15,8 @@ hands the bytes to the transport and waits only while the transport's buffer is 
 (to the server, or inside a proxy's tunnel) is asyncio's `start_tls`. Errors and timeouts
 are httpcore's own exceptions, as its anyio backend raises them, so httpx and the app see no
 difference. An idle connection is "readable" (the server's goodbye) when something arrived
-or the connection ended: the transport reads the socket as soon as anything comes, so there
-is nothing to poll.
+or the connection ended: the transport reads the socket on the loop's next turn after
+anything comes, so there is nothing to poll.
 
 `use_loop_streams` gives this backend to the httpcore pool inside an `httpx` transport (the
 pool's network backend is httpcore's private `_network_backend`: set only where the pool has
@@ -42,9 +42,9 @@ import httpcore
 BACKEND: Final = "_network_backend"
 # httpx's (private) name for the httpcore pool inside `AsyncHTTPTransport`.
 CORE_POOL: Final = "_pool"
-# What arrives while nobody reads is kept up to this much, then the socket is left unread
-# until reads bring it under RESUME_AT: the transport's own answer bounds (api/transport.py)
-# decide how much is read in all.
+# What arrives while nobody reads is kept up to this much (and the read that crossed it),
+# then the socket is left unread until reads bring it under RESUME_AT: the transport's own
+# answer bounds (api/transport.py) decide how much is read in all.
 PAUSE_AT: Final = 256 * 1024
 RESUME_AT: Final = 64 * 1024
 # As anyio's `connect_tcp`: an IPv6 and an IPv4 address tried together after this long.
@@ -88,6 +88,7 @@ class _Connection(asyncio.Protocol):
         self.chunks: deque[bytes] = deque()
         self.buffered = 0
         self.ended = False  # the server's end of the stream, or the connection lost
+        self.closed = False  # closed by us (`LoopStream.aclose`)
         self.error: BaseException | None = None  # why it was lost, if not cleanly
         self.arrival: asyncio.Future[None] | None = None  # a read waiting for data
         self.room: asyncio.Future[None] | None = None  # a write waiting for the buffer
@@ -166,7 +167,11 @@ class LoopStream(httpcore.AsyncNetworkStream):
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         connection = self._connection
+        if connection.closed:
+            raise httpcore.ReadError("the connection was closed")  # by us, as anyio has it
         if not connection.chunks and not connection.ended:
+            if connection.arrival is not None:  # HTTP/1.1 reads one answer at a time
+                raise httpcore.ReadError("another read is waiting on this connection")
             connection.arrival = asyncio.get_running_loop().create_future()
             try:
                 await _wait(connection.arrival, timeout)
@@ -185,7 +190,7 @@ class LoopStream(httpcore.AsyncNetworkStream):
             return
         connection = self._connection
         transport = connection.transport
-        if transport is None or connection.ended or transport.is_closing():
+        if transport is None or connection.closed or connection.ended or transport.is_closing():
             raise httpcore.WriteError(connection.error or "the connection is closed")
         transport.write(buffer)
         if connection.writing_paused:
@@ -200,6 +205,7 @@ class LoopStream(httpcore.AsyncNetworkStream):
                 raise httpcore.WriteError(connection.error) from connection.error
 
     async def aclose(self) -> None:
+        self._connection.closed = True
         transport = self._connection.transport
         if transport is None:
             return
@@ -224,13 +230,12 @@ class LoopStream(httpcore.AsyncNetworkStream):
         assert connection.transport is not None
         loop = asyncio.get_running_loop()
         try:
-            transport = await loop.start_tls(
-                connection.transport,
-                connection,
-                ssl_context,
-                server_hostname=server_hostname,
-                ssl_handshake_timeout=timeout,
-            )
+            # The deadline as anyio's: asyncio's own handshake timeout ends the connection
+            # with ConnectionAbortedError instead, which would read as "refused".
+            async with asyncio.timeout(timeout):
+                transport = await loop.start_tls(
+                    connection.transport, connection, ssl_context, server_hostname=server_hostname
+                )
         except TimeoutError as exc:
             await self.aclose()
             raise httpcore.ConnectTimeout(exc) from exc
@@ -312,11 +317,15 @@ class LoopBackend(httpcore.AsyncNetworkBackend):
 
 
 def _opened(
-    transport: asyncio.BaseTransport,
+    transport: asyncio.Transport,
     connection: _Connection,
     socket_options: Iterable[SocketOption] | None,
 ) -> LoopStream:
     sock = transport.get_extra_info("socket")
-    for option in socket_options or ():
-        sock.setsockopt(*option)
+    try:
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+    except OSError as exc:
+        transport.abort()
+        raise httpcore.ConnectError(exc) from exc
     return LoopStream(connection)

@@ -9,6 +9,7 @@ import contextlib
 import socket
 import ssl
 import struct
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -215,6 +216,9 @@ async def test_a_read_takes_what_arrived_up_to_what_is_asked_then_the_end() -> N
         assert await stream.read(100, timeout=10) == b""  # the server's end of the stream
         assert stream.get_extra_info("is_readable")
         await stream.aclose()
+        # Closed by us: an error, as with httpcore's anyio streams, not the end.
+        with pytest.raises(httpcore.ReadError):
+            await stream.read(100, timeout=10)
 
 
 async def test_the_streams_attributes() -> None:
@@ -229,8 +233,9 @@ async def test_the_streams_attributes() -> None:
             assert stream.get_extra_info("server_addr") == ("127.0.0.1", port)
             assert stream.get_extra_info("client_addr")[0] == "127.0.0.1"
             sock = stream.get_extra_info("socket")
-            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
-            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+            # Non-zero when set (macOS answers with the option's flag bit, not 1).
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
             assert stream.get_extra_info("ssl_object") is None
             assert stream.get_extra_info("is_readable") is False
             assert stream.get_extra_info("no such attribute") is None
@@ -252,7 +257,9 @@ async def test_a_read_past_its_deadline_is_a_read_timeout() -> None:
 async def test_a_connection_the_server_resets_is_a_read_error() -> None:
     async def reset(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         sock = writer.get_extra_info("socket")
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # struct linger: two ints, two unsigned shorts on Windows.
+        linger = struct.pack("HH" if sys.platform == "win32" else "ii", 1, 0)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
         writer.transport.abort()  # closed with linger 0: the client gets a reset
 
     async with raw_server(reset) as port:
@@ -277,6 +284,8 @@ async def test_a_large_answer_is_read_whole_with_the_socket_left_unread_meanwhil
         connection = stream._connection
         # Nobody reads: what arrives is kept up to PAUSE_AT, then the socket waits.
         await asyncio.wait_for(until(lambda: connection.reading_paused), 10)
+        assert connection.transport is not None
+        assert not connection.transport.is_reading()
         assert connection.buffered <= PAUSE_AT + 256 * 1024
         received = bytearray()
         while chunk := await stream.read(65536, timeout=10):
@@ -333,6 +342,7 @@ async def test_a_certificate_not_trusted_is_a_connect_error_with_its_reason(
         assert isinstance(raised.value.__cause__, ssl.SSLCertVerificationError)
 
 
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="no Unix sockets (Windows)")
 async def test_a_unix_socket_connects(tmp_path: Path) -> None:
     async def hello(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"hello")
@@ -344,4 +354,41 @@ async def test_a_unix_socket_connects(tmp_path: Path) -> None:
     async with unix:
         stream = await LoopBackend().connect_unix_socket(path, timeout=10)
         assert await stream.read(100, timeout=10) == b"hello"
+        await stream.aclose()
+
+
+async def test_a_tls_handshake_past_its_deadline_is_a_connect_timeout() -> None:
+    """A server that takes the connection and never speaks TLS: the handshake's deadline is a
+    ConnectTimeout, as httpcore's own backend has it (the app says "did not answer the
+    connection in time", not "refused")."""
+    done = asyncio.Event()
+
+    async def mute(reader: asyncio.StreamReader, _: asyncio.StreamWriter) -> None:
+        await done.wait()
+
+    async with raw_server(mute) as port:
+        stream = await LoopBackend().connect_tcp("127.0.0.1", port, timeout=10)
+        with pytest.raises(httpcore.ConnectTimeout):
+            await stream.start_tls(ssl.create_default_context(), "127.0.0.1", timeout=0.05)
+        done.set()
+
+
+async def test_a_write_waiting_for_room_ends_when_the_connection_is_lost() -> None:
+    lose = asyncio.Event()
+
+    async def never_read_then_reset(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await lose.wait()
+        sock = writer.get_extra_info("socket")
+        linger = struct.pack("HH" if sys.platform == "win32" else "ii", 1, 0)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+        writer.transport.abort()
+
+    async with raw_server(never_read_then_reset) as port:
+        stream = await LoopBackend().connect_tcp("127.0.0.1", port)
+        assert isinstance(stream, LoopStream)
+        writing = asyncio.ensure_future(stream.write(b"x" * (64 * 1024 * 1024), timeout=None))
+        await asyncio.wait_for(until(lambda: stream._connection.room is not None), 10)
+        lose.set()
+        with pytest.raises(httpcore.WriteError):
+            await asyncio.wait_for(writing, 10)
         await stream.aclose()
