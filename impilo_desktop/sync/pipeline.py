@@ -23,7 +23,7 @@ from impilo_desktop.store import EntryNotFoundError, EntryState, OutboxEntry, Se
 from impilo_desktop.sync.drain_report import DrainReport, EntryResult, Outcome, StopReason
 from impilo_desktop.sync.entry_outcomes import StopDrain, sent_mark
 from impilo_desktop.sync.order_ref_check import needs_check
-from impilo_desktop.sync.window import MARK_WAIT, QUICK, Window
+from impilo_desktop.sync.window import AHEAD, MARK_WAIT, QUICK, Window
 
 if TYPE_CHECKING:
     from impilo_desktop.sync.sender import OutboxSender
@@ -151,12 +151,12 @@ class Pipeline:
 
     def _next_batch(self, waiting: deque[OutboxEntry]) -> list[OutboxEntry]:
         """As many of the next entries as the window has free room for, and while creates
-        come back quickly (`_quick`) a window's worth more, to start as room frees up (within
+        come back quickly (`_quick`) AHEAD windows' worth more, to start as room frees up (within
         MARK_WAIT); up to one that goes alone or whose order_ref lookup must wait for an entry
         in flight or of the batch (the same ref). Entries looked up first join only within
         the free room, so the lookups and the creates in flight never exceed the window."""
         free = self.window.size - len(self.flying)
-        room = max(1, free + (self.window.size if self._quick() else 0))
+        room = max(1, free + (AHEAD * self.window.size if self._quick() else 0))
         batch: list[OutboxEntry] = [waiting.popleft()]
         refs = set(refs_of(batch[0])) | self._refs_in_air()
         while waiting and len(batch) < room and not goes_alone(waiting[0]):

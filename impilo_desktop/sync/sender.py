@@ -38,8 +38,8 @@ timing assumptions):
    by one with each order Impilo creates; a 429, a 5xx or a network error after the request
    may have left (an entry scheduled again) drops it back to 1, so a server in trouble gets
    no more requests than one at a time would give it. The next entries' `sending` marks (as
-   many as the window has room for, and while creates come back quickly a window's worth
-   more, marked while the window is full: a mark waits for room at most `MARK_WAIT`, 2 s,
+   many as the window has room for, and while creates come back quickly two windows' worth
+   more, `AHEAD`, marked while the window is full: a mark waits for room at most `MARK_WAIT`, 2 s,
    since `settle` counts from it) are committed together, in one transaction that proves
    and extends the lock (step 5) once, before their requests start: each is durable before
    its request leaves, and after a

@@ -26,6 +26,13 @@ in flight are answered) only while creates come back within this many seconds, a
 is at its full size: on a slow or troubled server the commit hides behind the wait anyway, and
 its marks would only age."""
 
+AHEAD = 2
+"""How many windows' worth of entries such a batch marks beyond the window's free room. With
+two, the last of them waits for about two creates (at most ~2 x QUICK, inside MARK_WAIT), the
+window never runs dry while the next batch's commit is on the disk, and a commit carries ~8
+marks instead of ~4: on loopback the drain's CPU per order fell by a sixth and its time by a
+quarter (docs/performance.md, "Draining the outbox", session 15)."""
+
 
 class Window:
     """How many creates may be in flight: starts at 1, one more for each order Impilo

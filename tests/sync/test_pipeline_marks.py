@@ -19,7 +19,7 @@ import pytest
 
 from impilo_desktop.store import EntryState, Store
 from impilo_desktop.sync import OutboxSender, Outcome
-from impilo_desktop.sync.window import MAX_IN_FLIGHT
+from impilo_desktop.sync.window import AHEAD, MAX_IN_FLIGHT
 from tests.store.samples import new_patient_draft, valid_draft
 from tests.sync.conftest import Clock
 from tests.sync.fake_impilo import BASE_URL, FakeImpilo
@@ -136,8 +136,8 @@ async def test_the_next_entry_is_marked_while_a_quick_create_is_in_flight(
     store: Store, impilo: FakeImpilo
 ) -> None:
     """While creates come back quickly, the next batch's `sending` marks are committed before
-    the window has room for them (the disk's wait overlaps the creates in flight), at most a
-    window's worth ahead: here, one at a time. Each order is still created once, each mark
+    the window has room for them (the disk's wait overlaps the creates in flight), at most
+    AHEAD windows' worth ahead: here, AHEAD entries. Each order is still created once, each mark
     committed before its POST."""
     ids = [store.enqueue(valid_draft(item_id=2000 + n), server=BASE_URL).entry_id for n in range(8)]
     posted: set[int] = set()
@@ -164,8 +164,8 @@ async def test_the_next_entry_is_marked_while_a_quick_create_is_in_flight(
         assert len(impilo.orders_with(entry.client_reference)) == 1
         assert entry.attempts == 1
     # The first create went with nothing marked ahead; once it came back (quickly), the next
-    # two were marked in one commit, the second ahead of its room; never more than a window.
-    # (Later marks ahead are committed while the create before them is on its way: whether
-    # one is on the disk already when that create arrives is the threads' race.)
-    assert ahead[:2] == [0, 1]
-    assert max(ahead) == 1
+    # 1 + AHEAD were marked in one commit, AHEAD of them ahead of their room; never more than
+    # AHEAD windows. (Later marks ahead are committed while the create before them is on its
+    # way: whether they are on the disk already when that create arrives is the threads' race.)
+    assert ahead[:2] == [0, AHEAD]
+    assert max(ahead) == AHEAD
