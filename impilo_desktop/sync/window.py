@@ -27,11 +27,12 @@ is at its full size: on a slow or troubled server the commit hides behind the wa
 its marks would only age."""
 
 AHEAD = 2
-"""How many windows' worth of entries such a batch marks beyond the window's free room. With
-two, the last of them waits for about two creates (at most ~2 x QUICK, inside MARK_WAIT), the
-window never runs dry while the next batch's commit is on the disk, and a commit carries ~8
-marks instead of ~4: on loopback the drain's CPU per order fell by a sixth and its time by a
-quarter (docs/performance.md, "Draining the outbox", session 15)."""
+"""How many windows' worth of entries such a batch marks beyond the window's free room. Each
+such commit is a wait during which no create starts (the batch before it has all started);
+with two windows it comes every ~8 orders instead of every ~4, and carries twice the marks.
+The last of them waits for about two creates (at most ~2 x QUICK, inside MARK_WAIT). On
+loopback the drain's time fell by about a fifth (docs/performance.md, "Draining the outbox",
+session 15)."""
 
 
 class Window:

@@ -1,5 +1,5 @@
 """A `sending` mark is made just before its create leaves, or (while creates come back quickly)
-a window's worth ahead, and then waits for room at most MARK_WAIT by the store's clock: the
+AHEAD windows' worth ahead, and then waits for room at most MARK_WAIT by the store's clock: the
 wait before an in-doubt entry is looked up (`settle`) is counted from the mark, so a mark made
 long before its POST would let that lookup come too early and the order be posted twice.
 Creates here take 10 s each on the store's clock, answered in turn; one is refused with a 503
@@ -19,7 +19,7 @@ import pytest
 
 from impilo_desktop.store import EntryState, Store
 from impilo_desktop.sync import OutboxSender, Outcome
-from impilo_desktop.sync.window import AHEAD, MAX_IN_FLIGHT
+from impilo_desktop.sync.window import AHEAD, MARK_WAIT, MAX_IN_FLIGHT
 from tests.store.samples import new_patient_draft, valid_draft
 from tests.sync.conftest import Clock
 from tests.sync.fake_impilo import BASE_URL, FakeImpilo
@@ -169,3 +169,47 @@ async def test_the_next_entry_is_marked_while_a_quick_create_is_in_flight(
     # way: whether they are on the disk already when that create arrives is the threads' race.)
     assert ahead[:2] == [0, AHEAD]
     assert max(ahead) == AHEAD
+
+
+async def test_a_mark_that_waited_too_long_for_room_is_never_posted(
+    store: Store, impilo: FakeImpilo, clock: Clock
+) -> None:
+    """One create in flight at a time, each answered quickly by the loop's clock (so the next
+    ones are marked ahead) but 10 s later by the store's: the entries marked ahead find their
+    marks older than MARK_WAIT when room frees, go back to `queued` and are marked again. So
+    every POST leaves within MARK_WAIT of its entry's mark (nothing else is in flight between
+    a start and its POST here), and each order is created once."""
+    ids = [store.enqueue(valid_draft(item_id=2000 + n), server=BASE_URL).entry_id for n in range(6)]
+    lags: list[float] = []
+    answer = impilo.handle
+
+    async def slow_by_the_store(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            body = json.loads(request.content)
+            entry = store.find_entry(body["externalOrderIds"][-1])
+            assert entry is not None
+            assert entry.last_sent_at is not None
+            lags.append(clock.now - entry.last_sent_at.timestamp())
+            response = await answer(request)
+            clock.now += ANSWER
+            return response
+        return await answer(request)
+
+    impilo.handle = slow_by_the_store  # type: ignore[method-assign]
+
+    report = await OutboxSender(store, impilo.factory(), in_flight=1).drain()
+
+    assert [r.outcome for r in report.results] == [Outcome.SENT] * 6
+    assert len(lags) == 6
+    assert max(lags) < MARK_WAIT, lags
+    for entry_id in ids:
+        entry = store.get_entry(entry_id)
+        assert len(impilo.orders_with(entry.client_reference)) == 1
+        assert entry.attempts == 1
+    requeued = [
+        entry_id
+        for entry_id in ids
+        if ("not_sent", "waited for room; marked again when it goes")
+        in [(h.outcome, h.detail) for h in store.entry_history(entry_id)]
+    ]
+    assert requeued  # marks ahead were made, and put back
