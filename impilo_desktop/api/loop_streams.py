@@ -33,7 +33,7 @@ import asyncio
 import ssl
 from collections import deque
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import httpcore
 
@@ -147,16 +147,27 @@ def _expire(waiter: asyncio.Future[None]) -> None:
         waiter.set_exception(TimeoutError())
 
 
-async def _wait(waiter: asyncio.Future[None], timeout: float | None) -> None:
-    """Wait for `waiter`; TimeoutError after `timeout` seconds (None: no limit)."""
-    if timeout is None:
-        await waiter
-        return
-    timer = asyncio.get_running_loop().call_later(max(timeout, 0.0), _expire, waiter)
+async def _wait(
+    connection: _Connection,
+    slot: Literal["arrival", "room"],
+    timeout: float | None,
+    expired: type[httpcore.TimeoutException],
+) -> None:
+    """Wait until the connection wakes its `slot` (something arrived; room in the buffer, or
+    the connection lost); `expired` after `timeout` seconds (None: no limit)."""
+    waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    setattr(connection, slot, waiter)
+    timer = None
+    if timeout is not None:
+        timer = asyncio.get_running_loop().call_later(max(timeout, 0.0), _expire, waiter)
     try:
         await waiter
+    except TimeoutError:
+        raise expired("timed out") from None
     finally:
-        timer.cancel()
+        setattr(connection, slot, None)
+        if timer is not None:
+            timer.cancel()
 
 
 class LoopStream(httpcore.AsyncNetworkStream):
@@ -172,13 +183,7 @@ class LoopStream(httpcore.AsyncNetworkStream):
         if not connection.chunks and not connection.ended:
             if connection.arrival is not None:  # HTTP/1.1 reads one answer at a time
                 raise httpcore.ReadError("another read is waiting on this connection")
-            connection.arrival = asyncio.get_running_loop().create_future()
-            try:
-                await _wait(connection.arrival, timeout)
-            except TimeoutError:
-                raise httpcore.ReadTimeout("timed out") from None
-            finally:
-                connection.arrival = None
+            await _wait(connection, "arrival", timeout, httpcore.ReadTimeout)
         if connection.chunks:
             return connection.take(max_bytes)
         if connection.error is not None:
@@ -194,13 +199,7 @@ class LoopStream(httpcore.AsyncNetworkStream):
             raise httpcore.WriteError(connection.error or "the connection is closed")
         transport.write(buffer)
         if connection.writing_paused:
-            connection.room = asyncio.get_running_loop().create_future()
-            try:
-                await _wait(connection.room, timeout)
-            except TimeoutError:
-                raise httpcore.WriteTimeout("timed out") from None
-            finally:
-                connection.room = None
+            await _wait(connection, "room", timeout, httpcore.WriteTimeout)
             if connection.error is not None:
                 raise httpcore.WriteError(connection.error) from connection.error
 
