@@ -168,6 +168,10 @@ async def _wait(
         setattr(connection, slot, None)
         if timer is not None:
             timer.cancel()
+        if waiter.done() and not waiter.cancelled():
+            # Its deadline may have passed just as this task was cancelled: the TimeoutError
+            # is then read here, not reported by asyncio as never retrieved.
+            waiter.exception()
 
 
 class LoopStream(httpcore.AsyncNetworkStream):
