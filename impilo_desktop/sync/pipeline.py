@@ -151,10 +151,11 @@ class Pipeline:
 
     def _next_batch(self, waiting: deque[OutboxEntry]) -> list[OutboxEntry]:
         """As many of the next entries as the window has free room for, and while creates
-        come back quickly (`_quick`) AHEAD windows' worth more, to start as room frees up (within
-        MARK_WAIT); up to one that goes alone or whose order_ref lookup must wait for an entry
-        in flight or of the batch (the same ref). Entries looked up first join only within
-        the free room, so the lookups and the creates in flight never exceed the window."""
+        come back quickly (`_quick`) AHEAD windows' worth more, to start as room frees up
+        (within MARK_WAIT); up to one that goes alone or whose order_ref lookup must wait
+        for an entry in flight or of the batch (the same ref). Entries looked up first join
+        only within the free room, so the lookups and the creates in flight never exceed the
+        window."""
         free = self.window.size - len(self.flying)
         room = max(1, free + (AHEAD * self.window.size if self._quick() else 0))
         batch: list[OutboxEntry] = [waiting.popleft()]

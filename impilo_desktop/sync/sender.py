@@ -34,19 +34,19 @@ timing assumptions):
    ID or email (checked before each create, after the lookup by reference: patient_check.py).
 
 9. Up to `in_flight` (4) creates are in flight at once (sync/pipeline.py): asyncio tasks on
-   the sender's one loop and client (one connection pool). The window starts at 1 and grows
-   by one with each order Impilo creates; a 429, a 5xx or a network error after the request
-   may have left (an entry scheduled again) drops it back to 1, so a server in trouble gets
-   no more requests than one at a time would give it. The next entries' `sending` marks (as
-   many as the window has room for, and while creates come back quickly two windows' worth
-   more, `AHEAD`, marked while the window is full: a mark waits for room at most `MARK_WAIT`, 2 s,
-   since `settle` counts from it) are committed together, in one transaction that proves
-   and extends the lock (step 5) once, before their requests start: each is durable before
-   its request leaves, and after a
-   crash each is in doubt and reconciled by its reference (one whose POST never left is found
-   absent and sent: correct, only slower). An order that came back is marked `sent` with
-   the next batch's marks, in the same transaction (or alone when none follows); until then
-   its entry is `sending`, so a crash leaves it in doubt, adopted by its reference.
+   the sender's one loop and client (one connection pool). The window starts at 1 and grows by
+   one with each order Impilo creates; a 429, a 5xx or a network error after the request may
+   have left (an entry scheduled again) drops it back to 1, so a server in trouble gets no
+   more requests than one at a time would give it. The next entries' `sending` marks (as many
+   as the window has room for, and while creates come back quickly two windows' worth more,
+   `AHEAD`, marked while the window is full: a mark waits for room at most `MARK_WAIT`, 2 s,
+   since `settle` counts from it) are committed together, in one transaction that proves and
+   extends the lock (step 5) once, before their requests start: each is durable before its
+   request leaves, and after a crash each is in doubt and reconciled by its reference (one
+   whose POST never left is found absent and sent: correct, only slower). An order that came
+   back is marked `sent` with the next batch's marks, in the same transaction (or alone when
+   none follows); until then its entry is `sending`, so a crash leaves it in doubt, adopted by
+   its reference.
    A `queued` order for an existing patient or a site goes into the window; a spreadsheet's
    one too, its order_ref looked up (step 7) with the rest of its batch's just before the
    batch is marked, unless an entry in flight carries the same ref (then it waits for that
