@@ -67,15 +67,14 @@ class BundleFolder:
             check_program(file.read(HEADER_BYTES), platform, str(program))
         self.folder = folder
 
-    def write(self, targets: Path, name: str, version: str) -> Path:
-        """tufup's archive (`<name>-<version>.tar.gz`, the folder's content under "."), as
-        tufup's `make_gztar_archive` writes it but at GZIP_LEVEL (it has no level to set)."""
-        target = targets / f"{name}-{version}.tar.gz"
+    def write(self, target: Path) -> None:
+        """tufup's archive at `target` (the name tufup gives it), the folder's content under
+        ".", as tufup's `make_gztar_archive` writes it but at GZIP_LEVEL (it has no level to
+        set)."""
         with tarfile.open(
             target, "w:gz", compresslevel=GZIP_LEVEL, format=tarfile.PAX_FORMAT
         ) as archive:
             archive.add(self.folder, arcname=".")
-        return target
 
 
 class ReleaseArchive:
@@ -101,12 +100,11 @@ class ReleaseArchive:
             check_program(data.read(HEADER_BYTES), platform, f"{path.name}: {program.name}")
         self.top = top
 
-    def write(self, targets: Path, name: str, version: str) -> Path:
-        """tufup's archive (`<name>-<version>.tar.gz`, the bundle's content under "."), its
-        members copied from the release's with their modes and links, each one checked as
-        unpacking with tarfile's "data" filter would be (no absolute path, nothing outside
-        the folder, no device)."""
-        target = targets / f"{name}-{version}.tar.gz"
+    def write(self, target: Path) -> None:
+        """tufup's archive at `target` (the name tufup gives it), the bundle's content under
+        ".", its members copied from the release's with their modes and links, each one
+        checked as unpacking with tarfile's "data" filter would be (no absolute path, nothing
+        outside the folder, no device)."""
         prefix = self.top + "/"
         try:
             with (
@@ -130,4 +128,3 @@ class ReleaseArchive:
         except tarfile.FilterError as error:
             target.unlink(missing_ok=True)
             raise SystemExit(f"{self.path.name}: {error}. Nothing was changed.") from None
-        return target

@@ -345,11 +345,8 @@ def _add(
         if archive.exists():
             raise SystemExit(f"{archive.name} is already in the repository.")
         latest = _latest_archive(repo, name)
-        written = source.write(repo.targets_dir, name, new_version)
-        if written != archive:  # the name tufup gives an archive is the one registered
-            written.unlink(missing_ok=True)
-            raise SystemExit(f"{written.name} is not tufup's name for it ({archive.name}).")
-        made = TargetMeta(written)
+        source.write(archive)
+        made = TargetMeta(archive)
         if latest is not None and latest.version >= made.version:
             archive.unlink(missing_ok=True)
             raise SystemExit(f"{new_version} is not newer than {latest.version} ({platform}).")
